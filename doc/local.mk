@@ -1,0 +1,2 @@
+## doc/: man pages and developer documentation
+EXTRA_DIST += doc/HACKING.md

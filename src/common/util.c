@@ -1,0 +1,130 @@
+/* util.c - allocation, wiping, process hardening, libgcrypt start-up */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
+#include <gcrypt.h>
+
+#include "util.h"
+#include "i18n.h"
+
+void *
+xtrymalloc (size_t n)
+{
+  return malloc (n ? n : 1);
+}
+
+void *
+xtrycalloc (size_t n, size_t m)
+{
+  if (m && n > SIZE_MAX / m)
+    {
+      errno = ENOMEM;
+      return NULL;
+    }
+  return calloc (n ? n : 1, m ? m : 1);
+}
+
+void *
+xtryrealloc (void *p, size_t n)
+{
+  return realloc (p, n ? n : 1);
+}
+
+char *
+xtrystrdup (const char *s)
+{
+  return strdup (s);
+}
+
+void
+xfree (void *p)
+{
+  free (p);
+}
+
+void *
+xtrymalloc_secure (size_t n)
+{
+  return gcry_malloc_secure (n ? n : 1);
+}
+
+char *
+xtrystrdup_secure (const char *s)
+{
+  size_t n = strlen (s);
+  char *p = xtrymalloc_secure (n + 1);
+  if (p)
+    memcpy (p, s, n + 1);
+  return p;
+}
+
+void
+xfree_secure (void *p)
+{
+  /* gcry_free wipes blocks from the secure pool before releasing them. */
+  if (p)
+    gcry_free (p);
+}
+
+void
+wipememory (void *p, size_t n)
+{
+  if (!p || !n)
+    return;
+#ifdef HAVE_EXPLICIT_BZERO
+  explicit_bzero (p, n);
+#else
+  volatile uint8_t *v = p;
+  while (n--)
+    *v++ = 0;
+#endif
+}
+
+int
+ct_memequal (const void *a, const void *b, size_t n)
+{
+  const volatile uint8_t *x = a, *y = b;
+  uint8_t d = 0;
+  size_t i;
+  for (i = 0; i < n; i++)
+    d |= x[i] ^ y[i];
+  return d == 0;
+}
+
+gpg_error_t
+util_init_gcrypt (void)
+{
+  if (gcry_control (GCRYCTL_INITIALIZATION_FINISHED_P))
+    return 0;
+  if (!gcry_check_version ("1.10.0"))
+    return gpg_error (GPG_ERR_NOT_SUPPORTED);
+  gcry_control (GCRYCTL_SUSPEND_SECMEM_WARN);
+  gcry_control (GCRYCTL_DISABLE_SECMEM_WARN);
+  /* Keys, passwords and PINs only: 1 MiB is plenty. */
+  if (gcry_control (GCRYCTL_INIT_SECMEM, 1024 * 1024, 0))
+    return gpg_error (GPG_ERR_ENOMEM);
+  gcry_control (GCRYCTL_RESUME_SECMEM_WARN);
+  gcry_control (GCRYCTL_INITIALIZATION_FINISHED, 0);
+  return 0;
+}
+
+gpg_error_t
+util_program_init (void)
+{
+  struct rlimit rl = { 0, 0 };
+
+  setrlimit (RLIMIT_CORE, &rl);
+#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_DUMPABLE)
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+  i18n_init ();
+  return util_init_gcrypt ();
+}

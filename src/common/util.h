@@ -1,0 +1,49 @@
+/* util.h - small helpers shared by every part of vscman */
+#ifndef VSC_UTIL_H
+#define VSC_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "error.h"
+
+#define DIM(a) (sizeof (a) / sizeof *(a))
+
+/* Allocation that fails cleanly: return NULL (and set errno) on failure,
+ * never abort. Callers turn NULL into gpg_error_from_syserror(). Sizes are
+ * checked for multiplication overflow. */
+void *xtrymalloc(size_t n);
+void *xtrycalloc(size_t n, size_t m);
+void *xtryrealloc(void *p, size_t n);
+char *xtrystrdup(const char *s);
+void xfree(void *p);
+
+/* Secure (libgcrypt secmem) allocation for keys, passwords and PINs.
+ * xfree_secure wipes LEN bytes before freeing; NULL is fine. */
+void *xtrymalloc_secure(size_t n);
+char *xtrystrdup_secure(const char *s);
+void xfree_secure(void *p);
+
+/* Wipe memory in a way the compiler will not drop. */
+void wipememory(void *p, size_t n);
+
+/* Constant-time comparison: 1 if equal, 0 otherwise. */
+int ct_memequal(const void *a, const void *b, size_t n);
+
+/* Initialise libgcrypt: version check (>= 1.10), 1 MiB secure memory pool,
+ * secmem warnings off, initialisation finished. Safe to call twice. */
+gpg_error_t util_init_gcrypt(void);
+
+/* Program start: core dumps off (RLIMIT_CORE 0, PR_SET_DUMPABLE 0),
+ * i18n bound, libgcrypt initialised. Returns 0 or an error to print. */
+gpg_error_t util_program_init(void);
+
+/* Big-endian helpers. */
+static inline unsigned get_be16(const uint8_t *p) { return ((unsigned)p[0] << 8) | p[1]; }
+static inline uint32_t get_be32(const uint8_t *p)
+{ return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]; }
+static inline void put_be16(uint8_t *p, unsigned v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static inline void put_be32(uint8_t *p, uint32_t v)
+{ p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v; }
+
+#endif /* VSC_UTIL_H */

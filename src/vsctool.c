@@ -1,0 +1,84 @@
+/* vsctool.c - the scriptable command line of vscman
+ *
+ * Commands are entries of a table; each lives in src/cli/cmd-*.c. */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#include <stdio.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "common/i18n.h"
+#include "common/log.h"
+#include "cli/cli.h"
+
+/* One line per command; components add theirs here. */
+static const cli_cmd_t *const commands[] = {
+  NULL
+};
+
+static void
+usage (FILE *fp)
+{
+  size_t i;
+  fprintf (fp, _("usage: vsctool [-v] [--version] COMMAND [ARGS...]\n\n"
+                 "Back up smart cards into encrypted virtual smart cards (VSC),\n"
+                 "manage VSC files and restore them onto cards.\n\n"
+                 "Commands:\n"));
+  for (i = 0; commands[i]; i++)
+    fprintf (fp, "  %-14s %s\n", commands[i]->name, _(commands[i]->summary));
+  fprintf (fp, _("\nRun 'vsctool COMMAND --help' for a command's options.\n"
+                 "See vsctool(1) for exit codes.\n"));
+}
+
+int
+main (int argc, char **argv)
+{
+  gpg_error_t err;
+  size_t i;
+  int argi = 1;
+
+  err = util_program_init ();
+  if (err)
+    {
+      cli_error (err, _("cannot initialise libgcrypt (need >= 1.10)"));
+      return CLI_EXIT_FAIL;
+    }
+
+  while (argi < argc && argv[argi][0] == '-')
+    {
+      const char *a = argv[argi];
+      if (!strcmp (a, "--help") || !strcmp (a, "-h"))
+        {
+          usage (stdout);
+          return CLI_EXIT_OK;
+        }
+      else if (!strcmp (a, "--version"))
+        {
+          printf ("vsctool (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+          return CLI_EXIT_OK;
+        }
+      else if (!strcmp (a, "-v") || !strcmp (a, "--verbose"))
+        log_set_level (log_get_level () + 1);
+      else if (!strcmp (a, "--debug-apdu"))
+        log_set_level (LOG_LEVEL_APDU);
+      else
+        {
+          cli_msg (_("unknown option '%s'"), a);
+          usage (stderr);
+          return CLI_EXIT_USAGE;
+        }
+      argi++;
+    }
+  if (argi >= argc)
+    {
+      usage (stderr);
+      return CLI_EXIT_USAGE;
+    }
+  for (i = 0; commands[i]; i++)
+    if (!strcmp (commands[i]->name, argv[argi]))
+      return commands[i]->run (argc - argi, argv + argi);
+
+  cli_msg (_("unknown command '%s' (see 'vsctool --help')"), argv[argi]);
+  return CLI_EXIT_USAGE;
+}

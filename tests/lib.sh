@@ -1,0 +1,105 @@
+# tests/lib.sh - helpers for shell tests (sourced).
+#
+#   . "$top_srcdir/tests/lib.sh"
+#   t_begin "what this script tests"
+#   t_ok   "description" command args...   # passes if the command exits 0
+#   t_fail "description" command args...   # passes if it exits non-zero
+#   t_check "description" test-expression  # passes if `eval` is true
+#   ...
+#   (at exit the script prints "TOTALS: passed N failed M" and exits 1
+#    if anything failed)
+#
+# Services: need_vpcd takes the vpcd lock (one test at a time uses the
+# virtual reader), makes sure pcscd with the vpcd driver answers, and
+# exits 77 (skip) when it cannot - or 1 under CI, where a skip is a failure.
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+export top_srcdir top_builddir
+PATH="$top_builddir:$PATH"
+export PATH
+
+T_PASSED=0
+T_FAILED=0
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/vsctest.XXXXXX")
+T_CLEANUP=""
+
+t_begin () { echo "# $*"; }
+
+t_pass () { T_PASSED=$((T_PASSED + 1)); echo "PASS: $*"; }
+t_failed () { T_FAILED=$((T_FAILED + 1)); echo "FAIL: $*"; }
+
+t_ok () {
+  local d="$1"; shift
+  if "$@" >"$T_TMP/out" 2>&1; then t_pass "$d"; else
+    t_failed "$d (exit $?: $*)"; sed 's/^/    /' "$T_TMP/out" | tail -n 20; fi
+}
+
+t_fail () {
+  local d="$1"; shift
+  if "$@" >"$T_TMP/out" 2>&1; then
+    t_failed "$d (unexpected success: $*)"; sed 's/^/    /' "$T_TMP/out" | tail -n 20
+  else t_pass "$d"; fi
+}
+
+t_check () {
+  local d="$1"; shift
+  if eval "$*"; then t_pass "$d"; else t_failed "$d ($*)"; fi
+}
+
+# Register a cleanup command (run in reverse order at exit).
+t_on_exit () { T_CLEANUP="$*; $T_CLEANUP"; }
+
+t_skip () {
+  echo "SKIP: $*" >&2
+  if [ "${CI:-}" = true ]; then
+    echo "FAIL: skipped under CI: $*"
+    T_FAILED=$((T_FAILED + 1))
+    exit 1
+  fi
+  T_SKIPPED=1
+  exit 77
+}
+
+t_finish () {
+  local rc=$?
+  eval "$T_CLEANUP" 2>/dev/null
+  rm -rf "$T_TMP"
+  if [ -n "${T_SKIPPED:-}" ]; then exit 77; fi
+  echo "TOTALS: passed $T_PASSED failed $T_FAILED"
+  if [ "$T_FAILED" -gt 0 ] || { [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; }; then
+    [ "$T_FAILED" -eq 0 ] && echo "TOTALS: passed 0 failed 1 (script exited $rc)"
+    exit 1
+  fi
+  exit 0
+}
+trap t_finish EXIT
+
+# Is pcscd answering with the vpcd readers?
+vpcd_readers_visible () {
+  opensc-tool -l 2>/dev/null | grep -q 'Virtual PCD'
+}
+
+# Take the vpcd lock and make sure pcscd + vpcd are usable.
+need_vpcd () {
+  command -v pcscd >/dev/null 2>&1 || t_skip "pcscd is not installed (apt-get install pcscd vsmartcard-vpcd)"
+  [ -f /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] || t_skip "vsmartcard-vpcd is not installed"
+  exec 9>"${TMPDIR:-/tmp}/vscman-vpcd.lock"
+  flock 9
+  if ! vpcd_readers_visible; then
+    t_skip "no pcscd with the vpcd readers is running (scripts/test starts one as root)"
+  fi
+  VPCD_PORT=${VPCD_PORT:-35963}
+  VPCD_READER=${VPCD_READER:-"Virtual PCD 00 00"}
+}
+
+# OpenSC config that enables the default driver for unknown ATRs.
+opensc_conf () {
+  cat > "$T_TMP/opensc.conf" <<EOC
+app default {
+  enable_default_driver = true;
+}
+EOC
+  OPENSC_CONF="$T_TMP/opensc.conf"
+  export OPENSC_CONF
+}

@@ -1,0 +1,71 @@
+/* test-util.c - allocation, wiping and comparison helpers */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#include <string.h>
+#include <stdint.h>
+#include "cutest.h"
+#include "common/util.h"
+
+static void
+test_ct_memequal (void)
+{
+  CU_ASSERT_TRUE (ct_memequal ("abcd", "abcd", 4));
+  CU_ASSERT_FALSE (ct_memequal ("abcd", "abce", 4));
+  CU_ASSERT_FALSE (ct_memequal ("\x80zzz", "\x00zzz", 4));
+  CU_ASSERT_TRUE (ct_memequal ("", "x", 0));
+}
+
+static void
+test_wipememory (void)
+{
+  uint8_t b[32];
+  size_t i;
+  memset (b, 0xA5, sizeof b);
+  wipememory (b + 4, 20);
+  for (i = 0; i < sizeof b; i++)
+    CU_ASSERT_EQUAL (b[i], (i >= 4 && i < 24) ? 0 : 0xA5);
+}
+
+static void
+test_secure_alloc (void)
+{
+  char *s = xtrystrdup_secure ("correct horse");
+  CU_ASSERT_PTR_NOT_NULL_FATAL (s);
+  CU_ASSERT_STRING_EQUAL (s, "correct horse");
+  xfree_secure (s);
+  xfree_secure (NULL);
+}
+
+static void
+test_calloc_overflow (void)
+{
+  CU_ASSERT_PTR_NULL (xtrycalloc (SIZE_MAX / 2, 4));
+}
+
+static void
+test_be (void)
+{
+  uint8_t b[4];
+  put_be32 (b, 0x01020304);
+  CU_ASSERT_EQUAL (b[0], 1);
+  CU_ASSERT_EQUAL (b[3], 4);
+  CU_ASSERT_EQUAL (get_be32 (b), 0x01020304);
+  put_be16 (b, 0xBEEF);
+  CU_ASSERT_EQUAL (get_be16 (b), 0xBEEF);
+}
+
+static const cutest_t tests[] = {
+  CUTEST (test_ct_memequal),
+  CUTEST (test_wipememory),
+  CUTEST (test_secure_alloc),
+  CUTEST (test_calloc_overflow),
+  CUTEST (test_be),
+  CUTEST_END
+};
+
+int
+main (void)
+{
+  return cutest_main ("util", tests, NULL, NULL);
+}
