@@ -1,1 +1,10 @@
-## src/image
+## src/image: the in-memory card image (component 10) and image diff
+libvscman_a_SOURCES += \
+	src/image/image.h src/image/image.c \
+	src/image/diff.c
+
+check_PROGRAMS += tests/unit/test-image
+tests_unit_test_image_SOURCES = tests/unit/test-image.c
+tests_unit_test_image_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_image_LDADD = $(CUTEST_LIBS)
+TESTS += tests/unit/test-image
