@@ -1,0 +1,58 @@
+/* applet.c - the table of applets the emulated card can host
+ *
+ * To add an applet: declare its ops here and add one line to the table
+ * (see applet.h). */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#include <string.h>
+
+#include "common/util.h"
+#include "applet.h"
+
+/* extern const applet_ops_t applet_openpgp_ops;  (coming) */
+/* extern const applet_ops_t applet_piv_ops;      (coming) */
+
+static const applet_ops_t *const applet_table[] = {
+  /* &applet_openpgp_ops, */
+  /* &applet_piv_ops, */
+  NULL
+};
+
+const applet_ops_t *
+applet_find (const char *name)
+{
+  size_t i;
+
+  for (i = 0; applet_table[i]; i++)
+    if (!strcmp (applet_table[i]->name, name))
+      return applet_table[i];
+  return NULL;
+}
+
+const char *
+applet_names (void)
+{
+  static char names[256];
+  size_t i, off = 0;
+
+  if (names[0])
+    return names;
+  for (i = 0; applet_table[i]; i++)
+    {
+      size_t n = strlen (applet_table[i]->name);
+      if (off + n + 3 >= sizeof names)
+        break;
+      if (off)
+        {
+          memcpy (names + off, ", ", 2);
+          off += 2;
+        }
+      memcpy (names + off, applet_table[i]->name, n);
+      off += n;
+    }
+  names[off] = 0;
+  if (!off)
+    strcpy (names, "(none)");
+  return names;
+}

@@ -1,0 +1,99 @@
+/* applet.h - how an applet (OpenPGP card, PIV, ...) plugs into the
+ * emulated card
+ *
+ * The card (emu.c) owns everything that is transport: APDU decoding
+ * (short and extended length), command chaining (CLA bit 0x10; the applet
+ * only ever sees the complete command), Ne truncation, 61xx and GET
+ * RESPONSE (C0) over T=0 and T=1, and the power cycle.  An applet sees
+ * one decoded command at a time and answers with response data and a
+ * status word.
+ *
+ * Plugging in an applet:
+ *
+ *   1. Write src/emu/applet-NAME.c defining
+ *        const applet_ops_t applet_NAME_ops = { "NAME", aid, aidlen, ... };
+ *      (functions prefixed applet_NAME_), add the file to src/emu/local.mk.
+ *   2. Add one line to applet_table[] in src/emu/applet.c (and an extern
+ *      declaration there).
+ *   3. A profile enables it with a line `applet NAME [OPTIONS...]`; the rest
+ *      of that line is handed to create() unparsed.  Unknown names are a
+ *      profile error.
+ *
+ * Selection: SELECT (INS A4) with P1 04 whose data is a prefix of (or equal
+ * to) an enabled applet's AID (at least 5 bytes) calls that applet's
+ * select(); if it answers 9000 or 61xx the applet becomes current and
+ * every following APDU goes to its apdu() handler - including SELECT by
+ * AID that matches no applet and no DF name (the applet may answer it
+ * itself, e.g. 6A82).  A SELECT by AID of another applet, or a SELECT (any
+ * P1) that the file system can satisfy, deselects it.  Power off / reset
+ * calls power_off() of every applet and deselects.
+ *
+ * Persistence: after an apdu() that set reply->changed, the card saves its
+ * state file (if one is set) and asks every applet for save(); at load,
+ * load() gets back exactly the bytes save() produced.  Applet state lives
+ * in the state file as hex; keep it compact.
+ *
+ * Errors: handlers return gpg_error_t only for internal failures (out of
+ * memory); every card-level answer is a status word in reply->sw.  An
+ * internal error makes the card answer 6F00 for that command. */
+#ifndef VSC_EMU_APPLET_H
+#define VSC_EMU_APPLET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "common/error.h"
+#include "common/buffer.h"
+
+/* One complete, decoded command (chains already joined). */
+typedef struct applet_cmd {
+  uint8_t cla;            /* chaining bit 0x10 already cleared */
+  uint8_t ins, p1, p2;
+  const uint8_t *data;    /* command data (NULL if lc == 0) */
+  size_t lc;
+  size_t ne;              /* Ne: 0 = no Le field, 256 = short Le 00,
+                             65536 = extended Le 0000 */
+  bool extended;          /* the command used extended length fields */
+} applet_cmd_t;
+
+/* The applet's answer.  DATA is empty on entry; append to it (it may be
+ * longer than Ne: the card then answers with 61xx and keeps the rest for
+ * GET RESPONSE, as ISO 7816-4 5.3.4 allows).  SW is preset to 9000. */
+typedef struct applet_reply {
+  buf_t data;
+  unsigned sw;
+  bool changed;           /* persistent applet state changed: save */
+  bool secret;            /* response data is secret (not logged) */
+} applet_reply_t;
+
+typedef struct applet_ops {
+  const char *name;        /* profile name: "openpgp", "piv" */
+  const uint8_t *aid;      /* default AID (create() may set another) */
+  size_t aid_len;
+
+  /* Make an instance from the profile line's OPTIONS (may be "").  Put
+   * the instance's full AID into AID (left empty = the default above).
+   * Bad options: GPG_ERR_INV_VALUE (the profile loader reports the line). */
+  gpg_error_t (*create) (const char *options, void **r_state, buf_t *aid);
+  void (*destroy) (void *state);
+
+  /* SELECT by AID reached this applet: answer FCI/FCP or nothing. */
+  gpg_error_t (*select) (void *state, const applet_cmd_t *cmd,
+                         applet_reply_t *reply);
+  /* Every other command while the applet is current. */
+  gpg_error_t (*apdu) (void *state, const applet_cmd_t *cmd,
+                       applet_reply_t *reply);
+  /* Power off or reset: drop volatile state (verified PINs, ...). */
+  void (*power_off) (void *state);
+
+  /* Optional persistence: serialise / restore the persistent state. */
+  gpg_error_t (*save) (void *state, buf_t *out);
+  gpg_error_t (*load) (void *state, const uint8_t *p, size_t n);
+} applet_ops_t;
+
+/* The applet table (applet.c).  Returns NULL for unknown names. */
+const applet_ops_t *applet_find (const char *name);
+/* Names of all applets, for messages ("openpgp, piv"); static string. */
+const char *applet_names (void);
+
+#endif /* VSC_EMU_APPLET_H */
