@@ -12,8 +12,11 @@
 #include "common/log.h"
 #include "cli/cli.h"
 
+CLI_CMD_DECL (readers);
+
 /* One line per command; components add theirs here. */
 static const cli_cmd_t *const commands[] = {
+  &cli_cmd_readers,
   NULL
 };
 
