@@ -8,3 +8,29 @@ libvscman_a_SOURCES += \
 	src/common/apdu.h src/common/apdu.c \
 	src/common/hex.h src/common/hex.c \
 	src/common/log.h src/common/log.c
+
+## Unit tests of the common library.
+check_PROGRAMS += tests/unit/test-error tests/unit/test-buffer \
+	tests/unit/test-tlv tests/unit/test-apdu tests/unit/test-hex \
+	tests/unit/test-log
+TESTS += tests/unit/test-error tests/unit/test-buffer \
+	tests/unit/test-tlv tests/unit/test-apdu tests/unit/test-hex \
+	tests/unit/test-log
+tests_unit_test_error_SOURCES = tests/unit/test-error.c
+tests_unit_test_error_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_error_LDADD = $(CUTEST_LIBS)
+tests_unit_test_buffer_SOURCES = tests/unit/test-buffer.c
+tests_unit_test_buffer_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_buffer_LDADD = $(CUTEST_LIBS)
+tests_unit_test_tlv_SOURCES = tests/unit/test-tlv.c
+tests_unit_test_tlv_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_tlv_LDADD = $(CUTEST_LIBS)
+tests_unit_test_apdu_SOURCES = tests/unit/test-apdu.c tests/unit/fakecard.h
+tests_unit_test_apdu_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_apdu_LDADD = $(CUTEST_LIBS)
+tests_unit_test_hex_SOURCES = tests/unit/test-hex.c
+tests_unit_test_hex_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_hex_LDADD = $(CUTEST_LIBS)
+tests_unit_test_log_SOURCES = tests/unit/test-log.c tests/unit/fakecard.h
+tests_unit_test_log_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_log_LDADD = $(CUTEST_LIBS)

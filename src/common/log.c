@@ -319,6 +319,7 @@ log_format_command (char *out, size_t outsz, const uint8_t *capdu,
 {
   struct lbuf b = { out, outsz, 0, false };
   char t[48];
+  size_t nc;
 
   if (!outsz)
     return;
@@ -330,11 +331,15 @@ log_format_command (char *out, size_t outsz, const uint8_t *capdu,
       return;
     }
   lbuf_hex (&b, capdu, n < 4 ? n : 4);
-  if (n > 4)
+  nc = n > 4 ? log_capdu_nc (capdu, n) : 0;
+  if (nc)
     {
-      snprintf (t, sizeof t, " <redacted %zu bytes>", log_capdu_nc (capdu, n));
+      /* Lc, data and Le all hidden: only the data length is told. */
+      snprintf (t, sizeof t, " <redacted %zu bytes>", nc);
       lbuf_puts (&b, t);
     }
+  else if (n > 4)
+    lbuf_hex (&b, capdu + 4, n - 4);   /* just Le: nothing secret */
 }
 
 void
