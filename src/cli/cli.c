@@ -67,7 +67,6 @@ cli_exit_code (gpg_error_t err)
     case GPG_ERR_CARD_NOT_PRESENT:
     case GPG_ERR_CARD_REMOVED:
     case GPG_ERR_CARD_RESET:
-    case GPG_ERR_NO_READER:
     case GPG_ERR_ENODEV:
     case GPG_ERR_ENXIO:
     case GPG_ERR_BAD_PIN:
