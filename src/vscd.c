@@ -1,34 +1,338 @@
-/* vscd.c - the VSC server (front end; the work arrives with later issues) */
+/* vscd.c - the VSC server (claim 11)
+ *
+ *   vscd --stdio [--vault DIR]        one client on stdin/stdout, run by
+ *                                     "ssh user@host vscd --stdio"
+ *   vscd --socket PATH [--vault DIR]  local clients on a Unix socket,
+ *                                     a vault per peer uid (DIR/<uid>/)
+ *
+ * The protocol is in src/remote/proto.h and doc/vscd-protocol.md, the
+ * vault in src/remote/vault.h, the conversation in src/remote/server.c.
+ * This file parses options and provides the two VSC-aware hooks: making a
+ * new VSC (UUID + generated password, through src/vsc) and checking that
+ * a stored file is a VSC with the UUID it is stored under. */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <unistd.h>
+#include <signal.h>
+#include <pwd.h>
+#include <sys/stat.h>
 
 #include "common/util.h"
 #include "common/i18n.h"
+#include "common/log.h"
+#include "vsc/vsc.h"
+#include "remote/proto.h"
+#include "remote/vault.h"
+#include "remote/server.h"
+
+/* TEMPORARY until src/vsc/vsc.c is in the tree: 0 builds without the
+ * VSC hooks (create answers "not supported", puts are not checked). */
+#define VSCD_USE_VSC 0
+
+#define VSCD_SOCKET_VAULT_DEFAULT "/var/lib/vscd"
+#define VSCD_MAX_CLIENTS_DEFAULT 128
+#define VSCD_SOCKET_TIMEOUT_DEFAULT 600   /* seconds idle per client */
+
+#if VSCD_USE_VSC
+static gpg_error_t
+vscd_create (void *ctx, const char *scratch, char *uuid, char **r_password,
+             buf_t *file)
+{
+  gpg_error_t err;
+  char path[PATH_MAX];
+  vsc_t *vsc = NULL;
+  uint8_t *data = NULL;
+  size_t n = 0, i;
+  const char *u;
+
+  (void)ctx;
+  *r_password = NULL;
+  snprintf (path, sizeof path, "%s/new.vsc", scratch);
+  err = vsc_create (path, NULL, NULL, &vsc, r_password);
+  if (err)
+    goto leave;
+  err = vsc_encode (vsc, &data, &n);
+  if (err)
+    goto leave;
+  err = buf_set (file, data, n);
+  if (err)
+    goto leave;
+  u = vsc_uuid (vsc);
+  if (!u || strlen (u) != PROTO_UUID_LEN)
+    {
+      err = gpg_error (GPG_ERR_BUG);
+      goto leave;
+    }
+  for (i = 0; i <= PROTO_UUID_LEN; i++)
+    uuid[i] = (char)tolower ((unsigned char)u[i]);
+
+ leave:
+  if (data)
+    {
+      wipememory (data, n);
+      xfree (data);
+    }
+  vsc_close (vsc);
+  if (err)
+    {
+      xfree_secure (*r_password);
+      *r_password = NULL;
+    }
+  return err;
+}
+
+/* Structure-only open (no password, no KDF): a VSC, and the right one. */
+static gpg_error_t
+vscd_check (void *ctx, const char *uuid, const void *data, size_t len,
+            char *text, size_t textsz)
+{
+  gpg_error_t err;
+  vsc_t *vsc = NULL;
+
+  (void)ctx;
+  err = vsc_open_mem (data, len, NULL, NULL, &vsc);
+  if (err)
+    {
+      snprintf (text, textsz, "not a valid VSC: %s",
+                *vsc_error_text () ? vsc_error_text () : gpg_strerror (err));
+      return err;
+    }
+  if (strcasecmp (vsc_uuid (vsc), uuid))
+    {
+      snprintf (text, textsz, "the file is VSC %s", vsc_uuid (vsc));
+      err = gpg_error (GPG_ERR_WRONG_NAME);
+    }
+  vsc_close (vsc);
+  return err;
+}
+
+#endif /* VSCD_USE_VSC */
+
+/* $XDG_DATA_HOME/vscman/vault or ~/.local/share/vscman/vault. */
+static char *
+vscd_default_vault (void)
+{
+  const char *x = getenv ("XDG_DATA_HOME");
+  const char *home = getenv ("HOME");
+  char buf[PATH_MAX];
+
+  if (x && *x == '/')
+    snprintf (buf, sizeof buf, "%s/vscman/vault", x);
+  else
+    {
+      if (!home || *home != '/')
+        {
+          struct passwd *pw = getpwuid (getuid ());
+          home = pw ? pw->pw_dir : NULL;
+        }
+      if (!home)
+        return NULL;
+      snprintf (buf, sizeof buf, "%s/.local/share/vscman/vault", home);
+    }
+  return xtrystrdup (buf);
+}
+
+static void
+vscd_usage (FILE *fp)
+{
+  fprintf (fp, _("usage: vscd --stdio [OPTIONS]\n"
+                 "       vscd --socket PATH [OPTIONS]\n"
+                 "The VSC server: creates VSCs and stores encrypted VSCs.\n\n"
+                 "  --stdio            serve one client on stdin/stdout (ssh)\n"
+                 "  --socket PATH      serve local clients on a Unix socket\n"
+                 "  --vault DIR        the vault (stdio default:\n"
+                 "                     ~/.local/share/vscman/vault; socket\n"
+                 "                     default: %s, one subdirectory per uid)\n"
+                 "  --max-frame BYTES  largest request accepted (default 16 MiB)\n"
+                 "  --max-clients N    concurrent socket clients (default %d)\n"
+                 "  --timeout SECS     idle limit per client (0 = none)\n"
+                 "  --no-check         store puts without checking they are VSCs\n"
+                 "  --echo             benchmark reference: no CAS, puts discarded\n"
+                 "  --log-file FILE    log there instead of stderr\n"
+                 "  -v, --verbose      more log output (repeat for debug)\n"
+                 "  --version, --help\n"
+                 "See vscd(8).\n"),
+           VSCD_SOCKET_VAULT_DEFAULT, VSCD_MAX_CLIENTS_DEFAULT);
+}
+
+static bool
+vscd_parse_ulong (const char *s, unsigned long max, unsigned long *r)
+{
+  char *end;
+  unsigned long v;
+  errno = 0;
+  if (!s || !*s || *s == '-')
+    return false;
+  v = strtoul (s, &end, 10);
+  if (errno || *end || v > max)
+    return false;
+  *r = v;
+  return true;
+}
 
 int
 main (int argc, char **argv)
 {
-  gpg_error_t err = util_program_init ();
+  gpg_error_t err;
+  const char *socket_path = NULL, *vault_arg = NULL, *logfile = NULL;
+  char *vault_dir = NULL;
+  bool stdio = false, check = true, echo = false;
+  unsigned long max_frame = PROTO_MAX_FRAME_DEFAULT;
+  unsigned long max_clients = VSCD_MAX_CLIENTS_DEFAULT;
+  unsigned long timeout = 0;
+  bool timeout_set = false;
+  int i, rc = 1;
+  server_opts_t so;
+  vault_t *v = NULL;
+
+  err = util_program_init ();
   if (err)
     {
       fprintf (stderr, "vscd: %s\n", gpg_strerror (err));
       return 1;
     }
-  if (argc > 1 && !strcmp (argv[1], "--version"))
+  log_set_level (LOG_LEVEL_WARN);
+  for (i = 1; i < argc; i++)
     {
-      printf ("vscd (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-      return 0;
+      const char *a = argv[i];
+      const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+      if (!strcmp (a, "--help") || !strcmp (a, "-h"))
+        {
+          vscd_usage (stdout);
+          return 0;
+        }
+      else if (!strcmp (a, "--version"))
+        {
+          printf ("vscd (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+          return 0;
+        }
+      else if (!strcmp (a, "--stdio"))
+        stdio = true;
+      else if (!strcmp (a, "--socket") && val)
+        socket_path = argv[++i];
+      else if (!strcmp (a, "--vault") && val)
+        vault_arg = argv[++i];
+      else if (!strcmp (a, "--log-file") && val)
+        logfile = argv[++i];
+      else if (!strcmp (a, "--max-frame") && val)
+        {
+          if (!vscd_parse_ulong (argv[++i], PROTO_MAX_FRAME_LIMIT, &max_frame)
+              || max_frame < PROTO_MAX_FRAME_MIN)
+            {
+              fprintf (stderr, _("vscd: --max-frame must be %u to %u\n"),
+                       PROTO_MAX_FRAME_MIN, PROTO_MAX_FRAME_LIMIT);
+              return 2;
+            }
+        }
+      else if (!strcmp (a, "--max-clients") && val)
+        {
+          if (!vscd_parse_ulong (argv[++i], 65536, &max_clients) || !max_clients)
+            {
+              fprintf (stderr, _("vscd: --max-clients must be 1 to 65536\n"));
+              return 2;
+            }
+        }
+      else if (!strcmp (a, "--timeout") && val)
+        {
+          if (!vscd_parse_ulong (argv[++i], 86400, &timeout))
+            {
+              fprintf (stderr, _("vscd: --timeout must be 0 to 86400 seconds\n"));
+              return 2;
+            }
+          timeout_set = true;
+        }
+      else if (!strcmp (a, "--no-check"))
+        check = false;
+      else if (!strcmp (a, "--echo"))
+        echo = true;
+      else if (!strcmp (a, "-v") || !strcmp (a, "--verbose"))
+        log_set_level (log_get_level () + 1);
+      else
+        {
+          fprintf (stderr, _("vscd: unknown or incomplete option '%s'\n"), a);
+          vscd_usage (stderr);
+          return 2;
+        }
     }
-  if (argc > 1 && (!strcmp (argv[1], "--help") || !strcmp (argv[1], "-h")))
+  if (stdio == !!socket_path)
     {
-      printf (_("usage: vscd [--help] [--version]\n"
-                "the VSC server.\n"
-                "This build has no further functions yet.\n"));
-      return 0;
+      fprintf (stderr, _("vscd: give exactly one of --stdio and --socket\n"));
+      vscd_usage (stderr);
+      return 2;
     }
-  fprintf (stderr, _("vscd: not implemented in this build\n"));
-  return 1;
+  if (logfile && (err = log_set_file (logfile)))
+    {
+      fprintf (stderr, _("vscd: cannot open log file '%s': %s\n"), logfile,
+               gpg_strerror (err));
+      return 1;
+    }
+  signal (SIGPIPE, SIG_IGN);
+  umask (077);
+
+  memset (&so, 0, sizeof so);
+  so.max_frame = (uint32_t)max_frame;
+#if VSCD_USE_VSC
+  so.create = vscd_create;
+  so.check = check && !echo ? vscd_check : NULL;
+#else
+  (void)check;
+#endif
+  so.echo = echo;
+
+  if (stdio)
+    {
+      vault_dir = vault_arg ? xtrystrdup (vault_arg) : vscd_default_vault ();
+      if (!vault_dir)
+        {
+          fprintf (stderr, _("vscd: no vault directory (set HOME or use --vault)\n"));
+          goto leave;
+        }
+      err = vault_open (vault_dir, true, &v);
+      if (err)
+        {
+          buf_t b = BUF_INIT;
+          proto_io_t io = { 0, 1, -1, 1000 };
+          fprintf (stderr, _("vscd: cannot open vault '%s': %s\n"), vault_dir,
+                   gpg_strerror (err));
+          /* Tell the client too, in its own language. */
+          if (!proto_build_error (&b, err, "the server cannot open the vault"))
+            proto_write_all (&io, b.data, b.len);
+          buf_free (&b);
+          goto leave;
+        }
+      so.vault_dir = vault_dir;
+      so.timeout_ms = timeout_set && timeout ? (int)(timeout * 1000) : -1;
+      so.peer = "stdio";
+      err = server_serve (v, 0, 1, &so);
+      rc = err ? 1 : 0;
+    }
+  else
+    {
+      server_socket_opts_t sso;
+      memset (&sso, 0, sizeof sso);
+      sso.path = socket_path;
+      sso.vault_base = vault_arg ? vault_arg : VSCD_SOCKET_VAULT_DEFAULT;
+      sso.max_clients = (unsigned)max_clients;
+      sso.fsync = true;
+      so.timeout_ms = !timeout_set ? VSCD_SOCKET_TIMEOUT_DEFAULT * 1000
+                      : timeout ? (int)(timeout * 1000) : -1;
+      sso.serve = so;
+      err = server_run_socket (&sso);
+      if (err)
+        fprintf (stderr, _("vscd: socket '%s': %s\n"), socket_path,
+                 gpg_strerror (err));
+      rc = err ? 1 : 0;
+    }
+
+ leave:
+  vault_close (v);
+  xfree (vault_dir);
+  return rc;
 }

@@ -13,10 +13,12 @@
 #include "cli/cli.h"
 
 CLI_CMD_DECL (readers);
+CLI_CMD_DECL (remote);
 
 /* One line per command; components add theirs here. */
 static const cli_cmd_t *const commands[] = {
   &cli_cmd_readers,
+  &cli_cmd_remote,
   NULL
 };
 

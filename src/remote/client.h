@@ -1,0 +1,84 @@
+/* client.h - talk to vscd over ssh (vscd --stdio) or a Unix socket
+ *
+ * URLs:
+ *   ssh://[USER@]HOST[:PORT][/VAULT]   runs "ssh ... HOST vscd --stdio
+ *                                      [--vault /VAULT]"
+ *   unix:/path/to/socket               connects to "vscd --socket PATH"
+ *
+ * A connection is one object used by one thread at a time; calls block,
+ * but every wait can be cut short by the cancel fd and bounded by the
+ * timeout in remote_opts_t, so a UI can run them on a worker thread and
+ * cancel from its own loop. Nothing here prints to stdout or stderr
+ * (ssh's own stderr goes where remote_opts_t.ssh_stderr_fd says).
+ * After a failed call, remote_last_message() has the server's text. */
+#ifndef VSC_REMOTE_CLIENT_H
+#define VSC_REMOTE_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "common/error.h"
+#include "common/buffer.h"
+#include "remote/proto.h"
+
+typedef struct remote remote_t;
+
+typedef struct remote_opts {
+  const char *ssh_command;   /* NULL: $VSC_SSH, else "ssh"; run by sh -c */
+  const char *remote_vscd;   /* NULL: $VSC_REMOTE_VSCD, else "vscd" */
+  int cancel_fd;             /* -1 or an fd that becomes readable to cancel */
+  int timeout_ms;            /* -1 or a bound for each wait */
+  int ssh_stderr_fd;         /* -1: inherit; else ssh's stderr goes here */
+} remote_opts_t;
+
+#define REMOTE_OPTS_INIT { NULL, NULL, -1, -1, -1 }
+
+/* Connect and negotiate the protocol version. */
+gpg_error_t remote_open(const char *url, const remote_opts_t *opts,
+                        remote_t **r_remote);
+/* Say bye, close, reap ssh. NULL is fine. */
+void remote_close(remote_t *r);
+
+/* The server's message for the last failure ("" if none); with NULL,
+ * the reason the last remote_open of this thread failed. */
+const char *remote_last_message(remote_t *r);
+
+/* Create a VSC on the server. UUID (>= 37 bytes) and *R_GEN receive its
+ * name and generation, *R_PASSWORD the password (secure memory, shown
+ * once: release with xfree_secure), FILE (may be NULL) its bytes. */
+gpg_error_t remote_create(remote_t *r, char *uuid, uint64_t *r_gen,
+                          char **r_password, buf_t *file);
+/* As remote_create, and write the VSC to PATH (atomically, 0600). */
+gpg_error_t remote_create_file(remote_t *r, const char *path, char *uuid,
+                               uint64_t *r_gen, char **r_password);
+
+/* List the account's VSCs (xfree *R_LIST). */
+gpg_error_t remote_list(remote_t *r, proto_entry_t **r_list, size_t *r_n);
+gpg_error_t remote_stat(remote_t *r, const char *uuid, proto_entry_t *e);
+
+/* Fetch a VSC; *R_GEN gets its generation. */
+gpg_error_t remote_get(remote_t *r, const char *uuid, buf_t *data,
+                       uint64_t *r_gen);
+/* Fetch into PATH, written atomically (temp + fsync + rename), 0600. */
+gpg_error_t remote_get_file(remote_t *r, const char *uuid, const char *path,
+                            uint64_t *r_gen);
+
+/* Store DATA as the next generation if the server's is still GEN (0:
+ * the UUID must be new). GPG_ERR_CONFLICT if it moved on. */
+gpg_error_t remote_put(remote_t *r, const char *uuid, uint64_t gen,
+                       const void *data, size_t len, uint64_t *r_newgen);
+gpg_error_t remote_put_file(remote_t *r, const char *uuid, uint64_t gen,
+                            const char *path, uint64_t *r_newgen);
+
+/* Delete (GEN 0: whatever generation is current). */
+gpg_error_t remote_delete(remote_t *r, const char *uuid, uint64_t gen);
+
+/* Parse a URL (exposed for tests). KIND is 's' (ssh) or 'u' (unix); the
+ * other outputs are allocated (xfree), NULL when absent. */
+gpg_error_t remote_parse_url(const char *url, char *kind, char **user,
+                             char **host, unsigned *port, char **path);
+
+/* Write P[0..N) to PATH atomically with mode 0600. */
+gpg_error_t remote_write_file(const char *path, const void *p, size_t n);
+
+#endif /* VSC_REMOTE_CLIENT_H */

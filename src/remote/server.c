@@ -1,0 +1,646 @@
+/* server.c - vscd: serve the vault protocol on a stream or a Unix socket
+ *
+ * One connection = one sequential conversation: HELLO first, then any
+ * number of requests, each answered by one reply or one error frame.
+ * Framing errors (oversized, zero length, truncated) end the connection
+ * after an error frame where one can still be sent; a well-framed but
+ * malformed request gets an error frame and the conversation goes on,
+ * up to SERVER_MAX_BAD of them. Passwords pass through this file only in
+ * secure memory, only on create, and are never logged. */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <signal.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <gcrypt.h>
+
+#include "server.h"
+#include "proto.h"
+#include "common/util.h"
+#include "common/log.h"
+#include "common/i18n.h"
+
+#define SERVER_MAX_BAD 8          /* malformed requests before we hang up */
+#define SERVER_FRAME_OVERHEAD 256 /* reply fields around a VSC's bytes */
+
+/* Connection state. */
+typedef struct server_conn {
+  vault_t *v;
+  const server_opts_t *o;
+  proto_io_t io;
+  buf_t out;
+  bool hello;
+} server_conn_t;
+
+static gpg_error_t
+server_send (server_conn_t *c, buf_t *frame)
+{
+  gpg_error_t err = proto_write_all (&c->io, frame->data, frame->len);
+  buf_clear (frame);
+  return err;
+}
+
+static gpg_error_t
+server_send_error (server_conn_t *c, gpg_error_t err, const char *fmt, ...)
+  __attribute__ ((format (printf, 3, 4)));
+
+static gpg_error_t
+server_send_error (server_conn_t *c, gpg_error_t err, const char *fmt, ...)
+{
+  char text[512];
+  va_list ap;
+  gpg_error_t e;
+
+  va_start (ap, fmt);
+  vsnprintf (text, sizeof text, fmt, ap);
+  va_end (ap);
+  log_info ("vscd: %s: %s (%s)", c->o->peer ? c->o->peer : "client", text,
+            gpg_strerror (err));
+  buf_clear (&c->out);
+  e = proto_build_error (&c->out, err, text);
+  if (!e)
+    e = server_send (c, &c->out);
+  return e;
+}
+
+static gpg_error_t
+server_send_msg (server_conn_t *c, const proto_msg_t *m)
+{
+  gpg_error_t err;
+  buf_clear (&c->out);
+  err = proto_msg_build (&c->out, m);
+  if (err)
+    return server_send_error (c, err, "cannot encode the reply");
+  return server_send (c, &c->out);
+}
+
+static gpg_error_t
+server_do_hello (server_conn_t *c, const proto_msg_t *req)
+{
+  proto_msg_t m;
+  static const char name[] = "vscd " PACKAGE_VERSION;
+
+  if (req->vmin > req->vmax || req->vmin > PROTO_VERSION
+      || req->vmax < PROTO_VERSION)
+    {
+      server_send_error (c, gpg_error (GPG_ERR_UNSUPPORTED_PROTOCOL),
+                         "protocol versions %" PRIu64 "..%" PRIu64
+                         " not supported (this server speaks %d)",
+                         req->vmin, req->vmax, PROTO_VERSION);
+      return gpg_error (GPG_ERR_UNSUPPORTED_PROTOCOL);
+    }
+  memset (&m, 0, sizeof m);
+  m.type = PROTO_HELLO | PROTO_REPLY;
+  m.have = PROTO_F_VMAX | PROTO_F_MAXFRAME | PROTO_F_NAME;
+  m.vmax = PROTO_VERSION;
+  m.maxframe = c->o->max_frame;
+  m.name = name;
+  m.namelen = strlen (name);
+  c->hello = true;
+  return server_send_msg (c, &m);
+}
+
+/* Make a scratch directory next to the vault's files. */
+static gpg_error_t
+server_do_create (server_conn_t *c)
+{
+  gpg_error_t err;
+  proto_msg_t m;
+  char uuid[PROTO_UUID_LEN + 1] = "";
+  char *password = NULL;
+  char scratch[4096];
+  unsigned char rnd[8];
+  buf_t file, reply;
+  uint64_t gen = 0;
+  bool made = false;
+
+  buf_init_secure (&file);
+  buf_init_secure (&reply);
+  if (!c->o->create || !c->o->vault_dir)
+    {
+      err = server_send_error (c, gpg_error (GPG_ERR_NOT_SUPPORTED),
+                               "this server cannot create VSCs");
+      goto leave;
+    }
+  gcry_create_nonce (rnd, sizeof rnd);
+  snprintf (scratch, sizeof scratch,
+            "%s/.new-%02x%02x%02x%02x%02x%02x%02x%02x", c->o->vault_dir,
+            rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+  if (mkdir (scratch, 0700))
+    {
+      err = server_send_error (c, gpg_error_from_syserror (),
+                               "cannot make a scratch directory");
+      goto leave;
+    }
+  made = true;
+  err = c->o->create (c->o->create_ctx, scratch, uuid, &password, &file);
+  if (!err && (!password || !proto_uuid_valid (uuid, strlen (uuid))))
+    err = gpg_error (GPG_ERR_BUG);
+  if (err)
+    {
+      err = server_send_error (c, err, "cannot create a VSC");
+      goto leave;
+    }
+  err = vault_put (c->v, uuid, 0, file.data, file.len, &gen);
+  if (err)
+    {
+      err = server_send_error (c, err, "cannot store the new VSC");
+      goto leave;
+    }
+  log_info ("vscd: %s: created VSC %s", c->o->peer ? c->o->peer : "client",
+            uuid);
+  memset (&m, 0, sizeof m);
+  m.type = PROTO_CREATE | PROTO_REPLY;
+  m.have = PROTO_F_UUID | PROTO_F_GEN | PROTO_F_PASSWORD | PROTO_F_DATA;
+  memcpy (m.uuid, uuid, sizeof uuid);
+  m.gen = gen;
+  m.password = password;
+  m.passwordlen = strlen (password);
+  m.data = file.data;
+  m.datalen = file.len;
+  err = proto_msg_build (&reply, &m);
+  if (!err)
+    err = proto_write_all (&c->io, reply.data, reply.len);
+
+ leave:
+  if (made)
+    {
+      /* The create function leaves at most its file(s) behind. */
+      DIR *d;
+      int dfd = open (scratch, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (dfd >= 0 && (d = fdopendir (dfd)))
+        {
+          struct dirent *de;
+          while ((de = readdir (d)))
+            if (strcmp (de->d_name, ".") && strcmp (de->d_name, ".."))
+              unlinkat (dirfd (d), de->d_name, 0);
+          closedir (d);
+        }
+      else if (dfd >= 0)
+        close (dfd);
+      rmdir (scratch);
+    }
+  xfree_secure (password);
+  buf_free (&file);
+  buf_free (&reply);
+  return err;
+}
+
+static gpg_error_t
+server_do_list (server_conn_t *c)
+{
+  gpg_error_t err;
+  proto_entry_t *list = NULL;
+  size_t n = 0;
+  proto_msg_t m;
+
+  err = vault_list (c->v, &list, &n);
+  if (err)
+    return server_send_error (c, err, "cannot list the vault");
+  memset (&m, 0, sizeof m);
+  m.type = PROTO_LIST | PROTO_REPLY;
+  if (n)
+    m.have = PROTO_F_ENTRY;
+  m.entry_array = list;
+  m.nentries = n;
+  err = server_send_msg (c, &m);
+  xfree (list);
+  return err;
+}
+
+/* Error frame for a vault error on UUID, with the current generation on
+ * a conflict so the person knows what to fetch. */
+static gpg_error_t
+server_vault_error (server_conn_t *c, gpg_error_t err, const char *what,
+                    const char *uuid, uint64_t sent)
+{
+  proto_entry_t e;
+  switch (gpg_err_code (err))
+    {
+    case GPG_ERR_NOT_FOUND:
+      return server_send_error (c, err, "no VSC %s in this vault", uuid);
+    case GPG_ERR_CONFLICT:
+      if (!sent)
+        return server_send_error (c, err, "VSC %s exists already", uuid);
+      if (!vault_stat (c->v, uuid, &e))
+        return server_send_error (c, err,
+                                  "generation conflict on %s: the vault has "
+                                  "generation %" PRIu64 ", the request was "
+                                  "based on %" PRIu64
+                                  " (get it again and redo the change)",
+                                  uuid, e.gen, sent);
+      return server_send_error (c, err, "generation conflict on %s", uuid);
+    case GPG_ERR_TOO_LARGE:
+      return server_send_error (c, err, "VSC %s is larger than a frame", uuid);
+    default:
+      return server_send_error (c, err, "%s %s failed", what, uuid);
+    }
+}
+
+static gpg_error_t
+server_do_stat (server_conn_t *c, const proto_msg_t *req)
+{
+  gpg_error_t err;
+  proto_msg_t m;
+  proto_entry_t e;
+
+  err = vault_stat (c->v, req->uuid, &e);
+  if (err)
+    return server_vault_error (c, err, "stat", req->uuid, 0);
+  memset (&m, 0, sizeof m);
+  m.type = PROTO_STAT | PROTO_REPLY;
+  m.have = PROTO_F_UUID | PROTO_F_GEN | PROTO_F_SIZE | PROTO_F_MTIME;
+  memcpy (m.uuid, e.uuid, sizeof m.uuid);
+  m.gen = e.gen;
+  m.size = e.size;
+  m.mtime = e.mtime;
+  return server_send_msg (c, &m);
+}
+
+static gpg_error_t
+server_do_get (server_conn_t *c, const proto_msg_t *req)
+{
+  gpg_error_t err;
+  proto_msg_t m;
+  proto_entry_t e;
+  buf_t data = BUF_INIT;
+  size_t max = c->o->max_frame > SERVER_FRAME_OVERHEAD
+               ? c->o->max_frame - SERVER_FRAME_OVERHEAD : 0;
+
+  err = vault_get (c->v, req->uuid, max, &data, &e);
+  if (err)
+    {
+      err = server_vault_error (c, err, "get", req->uuid, 0);
+      goto leave;
+    }
+  memset (&m, 0, sizeof m);
+  m.type = PROTO_GET | PROTO_REPLY;
+  m.have = PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA | PROTO_F_MTIME;
+  memcpy (m.uuid, e.uuid, sizeof m.uuid);
+  m.gen = e.gen;
+  m.mtime = e.mtime;
+  m.data = data.data;
+  m.datalen = data.len;
+  err = server_send_msg (c, &m);
+
+ leave:
+  buf_free (&data);
+  return err;
+}
+
+static gpg_error_t
+server_do_put (server_conn_t *c, const proto_msg_t *req)
+{
+  gpg_error_t err;
+  proto_msg_t m;
+  uint64_t gen = req->gen;
+
+  if (!req->datalen)
+    return server_send_error (c, gpg_error (GPG_ERR_NO_DATA),
+                              "refusing to store an empty VSC");
+  if (c->o->check)
+    {
+      char text[256] = "";
+      err = c->o->check (c->o->check_ctx, req->uuid, req->data, req->datalen,
+                         text, sizeof text);
+      if (err)
+        return server_send_error (c, err, "refusing to store %s: %s",
+                                  req->uuid, text[0] ? text : gpg_strerror (err));
+    }
+  if (!c->o->echo)
+    {
+      err = vault_put (c->v, req->uuid, req->gen, req->data, req->datalen,
+                       &gen);
+      if (err)
+        return server_vault_error (c, err, "put", req->uuid, req->gen);
+      log_debug ("vscd: %s: put %s generation %" PRIu64,
+                 c->o->peer ? c->o->peer : "client", req->uuid, gen);
+    }
+  memset (&m, 0, sizeof m);
+  m.type = PROTO_PUT | PROTO_REPLY;
+  m.have = PROTO_F_UUID | PROTO_F_GEN;
+  memcpy (m.uuid, req->uuid, sizeof m.uuid);
+  m.gen = gen;
+  return server_send_msg (c, &m);
+}
+
+static gpg_error_t
+server_do_delete (server_conn_t *c, const proto_msg_t *req)
+{
+  gpg_error_t err;
+  proto_msg_t m;
+
+  err = vault_delete (c->v, req->uuid,
+                      (req->have & PROTO_F_GEN) ? req->gen : 0);
+  if (err)
+    return server_vault_error (c, err, "delete", req->uuid,
+                               (req->have & PROTO_F_GEN) ? req->gen : 0);
+  log_info ("vscd: %s: deleted VSC %s", c->o->peer ? c->o->peer : "client",
+            req->uuid);
+  memset (&m, 0, sizeof m);
+  m.type = PROTO_DELETE | PROTO_REPLY;
+  m.have = PROTO_F_UUID;
+  memcpy (m.uuid, req->uuid, sizeof m.uuid);
+  return server_send_msg (c, &m);
+}
+
+gpg_error_t
+server_serve (vault_t *v, int in, int out, const server_opts_t *o)
+{
+  gpg_error_t err = 0, perr;
+  server_conn_t c;
+  buf_t frame = BUF_INIT;
+  proto_msg_t req;
+  unsigned bad = 0;
+
+  memset (&c, 0, sizeof c);
+  c.v = v;
+  c.o = o;
+  c.io.in = in;
+  c.io.out = out;
+  c.io.cancel_fd = -1;
+  c.io.timeout_ms = o->timeout_ms;
+  buf_init (&c.out);
+
+  for (;;)
+    {
+      err = proto_read_frame (&c.io, o->max_frame, &frame);
+      switch (gpg_err_code (err))
+        {
+        case GPG_ERR_NO_ERROR:
+          break;
+        case GPG_ERR_EOF:
+          err = 0;   /* the client went away between requests */
+          goto leave;
+        case GPG_ERR_TOO_LARGE:
+          server_send_error (&c, err, "frame larger than %" PRIu32 " bytes",
+                             o->max_frame);
+          goto leave;
+        case GPG_ERR_INV_LENGTH:
+          server_send_error (&c, err, "empty frame");
+          goto leave;
+        case GPG_ERR_TOO_SHORT:
+          log_info ("vscd: %s: connection closed inside a frame",
+                    o->peer ? o->peer : "client");
+          goto leave;
+        case GPG_ERR_TIMEOUT:
+          server_send_error (&c, err, "idle for too long");
+          goto leave;
+        default:
+          goto leave;
+        }
+
+      perr = proto_msg_parse (frame.data, frame.len, &req);
+      if (!perr && (req.type & PROTO_REPLY || req.type == PROTO_ERROR))
+        perr = gpg_error (GPG_ERR_INV_OBJ);
+      if (perr)
+        {
+          err = server_send_error (&c, perr, "malformed request");
+          if (err || !c.hello || ++bad >= SERVER_MAX_BAD)
+            {
+              if (!err)
+                err = gpg_error (GPG_ERR_PROTOCOL_VIOLATION);
+              goto leave;
+            }
+          continue;
+        }
+      if (!c.hello && req.type != PROTO_HELLO)
+        {
+          server_send_error (&c, gpg_error (GPG_ERR_PROTOCOL_VIOLATION),
+                             "hello expected before %s",
+                             proto_type_name (req.type));
+          err = gpg_error (GPG_ERR_PROTOCOL_VIOLATION);
+          goto leave;
+        }
+      log_debug ("vscd: %s: %s", o->peer ? o->peer : "client",
+                 proto_type_name (req.type));
+      switch (req.type)
+        {
+        case PROTO_HELLO:
+          if (c.hello)
+            err = server_send_error (&c, gpg_error (GPG_ERR_PROTOCOL_VIOLATION),
+                                     "hello sent twice");
+          else
+            err = server_do_hello (&c, &req);
+          break;
+        case PROTO_CREATE: err = server_do_create (&c); break;
+        case PROTO_LIST: err = server_do_list (&c); break;
+        case PROTO_STAT: err = server_do_stat (&c, &req); break;
+        case PROTO_GET: err = server_do_get (&c, &req); break;
+        case PROTO_PUT: err = server_do_put (&c, &req); break;
+        case PROTO_DELETE: err = server_do_delete (&c, &req); break;
+        case PROTO_BYE:
+          {
+            proto_msg_t m;
+            memset (&m, 0, sizeof m);
+            m.type = PROTO_BYE | PROTO_REPLY;
+            server_send_msg (&c, &m);
+            err = 0;
+            goto leave;
+          }
+        default:
+          err = server_send_error (&c, gpg_error (GPG_ERR_INV_OBJ),
+                                   "unknown request");
+          break;
+        }
+      if (err)
+        goto leave;   /* could not even answer: the peer is gone */
+      if (!c.hello)
+        {
+          err = gpg_error (GPG_ERR_UNSUPPORTED_PROTOCOL);
+          goto leave;
+        }
+    }
+
+ leave:
+  buf_free (&frame);
+  buf_free (&c.out);
+  return err;
+}
+
+
+/* ---- Unix socket: one process per client ------------------------------ */
+
+static volatile sig_atomic_t server_stop;
+
+static void
+server_on_signal (int sig)
+{
+  (void)sig;
+  server_stop = 1;
+}
+
+/* Become UID (as root); make its vault directory first. */
+static gpg_error_t
+server_child_setup (const server_socket_opts_t *o, const struct ucred *cr,
+                    char *vdir, size_t vdirsz)
+{
+  snprintf (vdir, vdirsz, "%s/%u", o->vault_base, (unsigned)cr->uid);
+  if (geteuid () == 0)
+    {
+      if (mkdir (vdir, 0700) && errno != EEXIST)
+        return gpg_error_from_syserror ();
+      if (chown (vdir, cr->uid, cr->gid) && errno != EPERM)
+        return gpg_error_from_syserror ();
+      if (cr->uid != 0)
+        {
+          if (setgroups (0, NULL) || setgid (cr->gid) || setuid (cr->uid))
+            return gpg_error_from_syserror ();
+          if (setuid (0) == 0)
+            return gpg_error (GPG_ERR_EPERM);   /* could not drop root */
+        }
+    }
+  return 0;
+}
+
+static void
+server_child (const server_socket_opts_t *o, int fd)
+{
+  gpg_error_t err;
+  struct ucred cr;
+  socklen_t crlen = sizeof cr;
+  char vdir[4096], peer[64];
+  vault_t *v = NULL;
+  server_opts_t so = o->serve;
+
+  signal (SIGTERM, SIG_DFL);
+  signal (SIGINT, SIG_DFL);
+  if (getsockopt (fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen)
+      || crlen != sizeof cr)
+    {
+      log_error ("vscd: %s", _("cannot get the peer credentials"));
+      _exit (1);
+    }
+  snprintf (peer, sizeof peer, "uid %u pid %d", (unsigned)cr.uid, (int)cr.pid);
+  so.peer = peer;
+  err = server_child_setup (o, &cr, vdir, sizeof vdir);
+  if (!err)
+    err = vault_open (vdir, true, &v);
+  if (err)
+    {
+      buf_t b = BUF_INIT;
+      log_error ("vscd: %s: %s: %s", peer, _("cannot open the vault"),
+                 gpg_strerror (err));
+      if (!proto_build_error (&b, err, "the server cannot open your vault"))
+        {
+          proto_io_t io = { fd, fd, -1, 1000 };
+          proto_write_all (&io, b.data, b.len);
+        }
+      buf_free (&b);
+      _exit (1);
+    }
+  vault_set_fsync (v, o->fsync);
+  so.vault_dir = vdir;
+  log_info ("vscd: %s: connected", peer);
+  err = server_serve (v, fd, fd, &so);
+  vault_close (v);
+  close (fd);
+  _exit (err ? 1 : 0);
+}
+
+gpg_error_t
+server_run_socket (const server_socket_opts_t *o)
+{
+  gpg_error_t err = 0;
+  struct sockaddr_un sa;
+  struct sigaction act;
+  unsigned nchild = 0;
+  int lfd = -1;
+  bool bound = false;
+
+  if (strlen (o->path) >= sizeof sa.sun_path)
+    return gpg_error (GPG_ERR_ENAMETOOLONG);
+  /* The base directory: users must be able to pass it to reach their own
+   * subdirectory (which is 0700 and theirs). */
+  if (mkdir (o->vault_base, geteuid () == 0 ? 0711 : 0700) && errno != EEXIST)
+    return gpg_error_from_syserror ();
+
+  memset (&act, 0, sizeof act);
+  act.sa_handler = server_on_signal;   /* no SA_RESTART: accept returns */
+  sigaction (SIGTERM, &act, NULL);
+  sigaction (SIGINT, &act, NULL);
+
+  lfd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (lfd < 0)
+    return gpg_error_from_syserror ();
+  memset (&sa, 0, sizeof sa);
+  sa.sun_family = AF_UNIX;
+  strcpy (sa.sun_path, o->path);
+  unlink (o->path);   /* a stale socket from an earlier run */
+  if (bind (lfd, (struct sockaddr *)&sa, sizeof sa))
+    {
+      err = gpg_error_from_syserror ();
+      goto leave;
+    }
+  bound = true;
+  /* Anyone may connect; SO_PEERCRED decides whose vault they get. */
+  chmod (o->path, 0666);
+  if (listen (lfd, 128))
+    {
+      err = gpg_error_from_syserror ();
+      goto leave;
+    }
+  log_info ("vscd: listening on %s (vaults under %s)", o->path, o->vault_base);
+
+  while (!server_stop)
+    {
+      pid_t pid;
+      int cfd;
+
+      while (nchild > 0 && waitpid (-1, NULL, WNOHANG) > 0)
+        nchild--;
+      if (nchild >= o->max_clients)
+        {
+          /* Bounded: wait for a client to finish; new ones queue. */
+          if (waitpid (-1, NULL, 0) > 0)
+            nchild--;
+          continue;
+        }
+      cfd = accept4 (lfd, NULL, NULL, SOCK_CLOEXEC);
+      if (cfd < 0)
+        {
+          if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE
+              || errno == ENFILE)
+            {
+              if (errno == EMFILE || errno == ENFILE)
+                sleep (1);
+              continue;
+            }
+          err = gpg_error_from_syserror ();
+          break;
+        }
+      pid = fork ();
+      if (pid == 0)
+        {
+          close (lfd);
+          server_child (o, cfd);
+        }
+      if (pid < 0)
+        log_error ("vscd: fork: %s", strerror (errno));
+      else
+        nchild++;
+      close (cfd);
+    }
+
+ leave:
+  if (bound)
+    unlink (o->path);
+  close (lfd);
+  /* Clients still connected finish on their own (idle timeout). */
+  while (nchild > 0 && waitpid (-1, NULL, WNOHANG) > 0)
+    nchild--;
+  return err;
+}

@@ -1,0 +1,57 @@
+/* server.h - vscd: serve the vault protocol on a stream or a Unix socket */
+#ifndef VSC_REMOTE_SERVER_H
+#define VSC_REMOTE_SERVER_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include "common/error.h"
+#include "common/buffer.h"
+#include "remote/vault.h"
+
+/* Build a new encrypted VSC in the private scratch directory SCRATCH:
+ * fill UUID (canonical lower-case text), a generated password in secure
+ * memory (*R_PASSWORD, released by the caller with xfree_secure) and the
+ * file's bytes (*FILE). The password must never be logged or stored. */
+typedef gpg_error_t (*server_create_fn) (void *ctx, const char *scratch,
+                                         char *uuid, char **r_password,
+                                         buf_t *file);
+
+/* Check a VSC a client wants to store under UUID (structure, and that it
+ * is that UUID's file). An error refuses the put with TEXT as reason. */
+typedef gpg_error_t (*server_check_fn) (void *ctx, const char *uuid,
+                                        const void *data, size_t len,
+                                        char *text, size_t textsz);
+
+typedef struct server_opts {
+  uint32_t max_frame;          /* largest request body accepted */
+  int timeout_ms;              /* idle limit per request, -1 = none */
+  const char *vault_dir;       /* path of the vault (scratch for create) */
+  server_create_fn create;     /* NULL: create answers "not supported" */
+  void *create_ctx;
+  server_check_fn check;       /* NULL: any bytes are stored */
+  void *check_ctx;
+  const char *peer;            /* for log lines: "uid 1000", "stdio" */
+  bool echo;                   /* bench reference: GET/PUT copy bytes
+                                  without CAS, fsync or rename */
+} server_opts_t;
+
+/* Serve one client on IN/OUT until it says bye, closes, or breaks the
+ * protocol in a way that cannot be recovered from. Bad requests get an
+ * error frame. Returns 0 for an orderly end. */
+gpg_error_t server_serve(vault_t *v, int in, int out, const server_opts_t *o);
+
+typedef struct server_socket_opts {
+  const char *path;            /* socket path (created, mode 0666) */
+  const char *vault_base;      /* per-uid vaults: BASE/<uid>/ */
+  unsigned max_clients;        /* concurrent client processes */
+  server_opts_t serve;         /* per connection */
+  bool fsync;
+} server_socket_opts_t;
+
+/* Listen on a Unix socket; each client runs in its own process with the
+ * vault of its SO_PEERCRED uid (as root the process first becomes that
+ * user). Returns on SIGTERM/SIGINT (the socket is removed). */
+gpg_error_t server_run_socket(const server_socket_opts_t *o);
+
+#endif /* VSC_REMOTE_SERVER_H */

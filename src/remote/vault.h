@@ -1,0 +1,63 @@
+/* vault.h - the server's directory of encrypted VSCs, with CAS
+ *
+ * A vault is one directory (mode 0700) holding, per VSC,
+ *   <uuid>.<generation>.vsc   the ciphertext VSC as the client sent it
+ *   .<uuid>.lock              flock(2) target for compare-and-swap
+ * and transient ".tmp-<uuid>-<random>" files while a write is under way.
+ * The generation is part of the file name, so a new version appears
+ * atomically with its generation by one rename(2); after a kill -9 the
+ * vault holds the old or the new version (the highest generation wins;
+ * leftovers are removed under the lock by the next writer). A file name,
+ * once written, never changes content.
+ *
+ * Every access goes through the directory fd with openat(2) and
+ * O_NOFOLLOW, and only canonical UUID text (proto_uuid_valid) names a
+ * VSC, so no request reaches outside the vault. */
+#ifndef VSC_REMOTE_VAULT_H
+#define VSC_REMOTE_VAULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "common/error.h"
+#include "common/buffer.h"
+#include "remote/proto.h"
+
+typedef struct vault vault_t;
+
+/* Open DIR (created with mode 0700, parents too, if CREATE). DIR itself
+ * must not be a symlink and must be a directory owned by the caller. */
+gpg_error_t vault_open(const char *dir, bool create, vault_t **r_vault);
+void vault_close(vault_t *v);
+
+/* fsync files and the directory (default on). Off only for tests. */
+void vault_set_fsync(vault_t *v, bool on);
+
+/* All VSCs, sorted by UUID. Free *R_LIST with xfree. */
+gpg_error_t vault_list(vault_t *v, proto_entry_t **r_list, size_t *r_n);
+
+/* One VSC's generation, size and mtime. GPG_ERR_NOT_FOUND if absent,
+ * GPG_ERR_INV_NAME if UUID is not canonical. */
+gpg_error_t vault_stat(vault_t *v, const char *uuid, proto_entry_t *r);
+
+/* Read a VSC (at most MAX bytes, else GPG_ERR_TOO_LARGE) into DATA. */
+gpg_error_t vault_get(vault_t *v, const char *uuid, size_t max, buf_t *data,
+                      proto_entry_t *r);
+
+/* Compare-and-swap: store DATA as the next generation if the current one
+ * is EXPECT (EXPECT 0: the UUID must not exist yet, the new one gets
+ * generation 1). GPG_ERR_CONFLICT if another generation is current (or
+ * it exists when EXPECT is 0), GPG_ERR_NOT_FOUND if EXPECT > 0 and the
+ * UUID is absent. *R_GEN receives the new generation. */
+gpg_error_t vault_put(vault_t *v, const char *uuid, uint64_t expect,
+                      const void *data, size_t len, uint64_t *r_gen);
+
+/* Remove a VSC; with EXPECT > 0 only if that generation is current. */
+gpg_error_t vault_delete(vault_t *v, const char *uuid, uint64_t expect);
+
+/* Build a file name "<uuid>.<gen>.vsc" (OUT >= 64 bytes) and parse one
+ * back (false for anything else). Exposed for tests. */
+void vault_name(char *out, size_t outsz, const char *uuid, uint64_t gen);
+bool vault_name_parse(const char *name, char *uuid, uint64_t *gen);
+
+#endif /* VSC_REMOTE_VAULT_H */
