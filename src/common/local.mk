@@ -34,3 +34,22 @@ tests_unit_test_hex_LDADD = $(CUTEST_LIBS)
 tests_unit_test_log_SOURCES = tests/unit/test-log.c tests/unit/fakecard.h
 tests_unit_test_log_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_log_LDADD = $(CUTEST_LIBS)
+
+## libFuzzer targets (configure --enable-fuzzing, needs clang). Each has a
+## seed corpus in tests/fuzz/corpus/<name>/ and a make check regression run
+## through tests/fuzz/run-corpus.sh (generic: other targets reuse it).
+EXTRA_DIST += tests/fuzz/run-corpus.sh \
+	tests/fuzz/tlv.sh tests/fuzz/corpus/tlv \
+	tests/fuzz/rapdu.sh tests/fuzz/corpus/rapdu
+tests_fuzz_fuzz_tlv_SOURCES = tests/fuzz/fuzz-tlv.c
+tests_fuzz_fuzz_tlv_CFLAGS = $(AM_CFLAGS)
+tests_fuzz_fuzz_tlv_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_tlv_LDADD = $(VSC_LIBS)
+tests_fuzz_fuzz_rapdu_SOURCES = tests/fuzz/fuzz-rapdu.c
+tests_fuzz_fuzz_rapdu_CFLAGS = $(AM_CFLAGS)
+tests_fuzz_fuzz_rapdu_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_rapdu_LDADD = $(VSC_LIBS)
+if ENABLE_FUZZING
+check_PROGRAMS += tests/fuzz/fuzz-tlv tests/fuzz/fuzz-rapdu
+TESTS += tests/fuzz/tlv.sh tests/fuzz/rapdu.sh
+endif
