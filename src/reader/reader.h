@@ -27,7 +27,8 @@ enum reader_backend {
 typedef struct reader_info {
   char name[READER_NAME_MAX];
   bool present;            /* a card is in the reader */
-  bool in_use;             /* another process holds it exclusively */
+  bool in_use;             /* a program is connected (shared or exclusive) */
+  bool exclusive;          /* a program holds it exclusively */
   bool mute;               /* card present but does not answer */
   uint8_t atr[READER_ATR_MAX];
   size_t atr_len;
@@ -73,6 +74,19 @@ gpg_error_t reader_transmit(void *card, const uint8_t *capdu, size_t clen,
 
 /* An apdu_chan_t bound to this card (protocol, extended length). */
 void reader_chan_init(reader_card_t *card, apdu_chan_t *chan);
+
+/* The extended-length rule used by reader_chan_init: true if the ATR's
+ * historical bytes (category 00 or 80, compact-TLV) hold a card
+ * capabilities object (tag 7) with a third software-function byte whose
+ * bit 0x40 ("extended Lc and Le fields", ISO 7816-4 table 118) is set.
+ * The caller must also require T=1: T=0 never gets extended length (that
+ * needs ENVELOPE). Agents may raise chan->ext_ok later from EF.ATR or
+ * OpenPGP DO 7F66. */
+bool reader_atr_ext_ok(const uint8_t *atr, size_t atr_len);
+
+/* Short human name of a backend error for messages ("pcscd is not
+ * running ..."); falls back to vsc_strerror. */
+const char *reader_strerror(gpg_error_t err);
 
 /* Name, ATR and active protocol of a connected card. */
 const char *reader_card_name(reader_card_t *card);
