@@ -324,6 +324,7 @@ test_chan_wrong_le (void)
   CU_ASSERT_EQUAL (r.data[3], 0xEF);
   CU_ASSERT_EQUAL (f.mismatches, 0);
   /* A card that keeps answering 6Cxx gets one resend only. */
+  fake_free (&f);
   fake_init (&f);
   fake_step (&f, NULL, "6C04");
   fake_step (&f, NULL, "6C05");
@@ -411,12 +412,14 @@ test_chan_errors (void)
   CU_ASSERT_EQUAL (gpg_err_code (apdu_chan_exchange (&c, &a, &r, &sw)),
                    GPG_ERR_CARD_REMOVED);
   /* One-byte answer. */
+  fake_free (&f);
   fake_init (&f);
   fake_step (&f, NULL, "90");
   apdu_chan_init (&c, fake_transmit, &f, APDU_PROTO_T1);
   CU_ASSERT_EQUAL (gpg_err_code (apdu_chan_exchange (&c, &a, &r, &sw)),
                    GPG_ERR_INV_RESPONSE);
   /* Cancelled before anything is sent. */
+  fake_free (&f);
   fake_init (&f);
   fake_step (&f, NULL, "9000");
   apdu_chan_init (&c, fake_transmit, &f, APDU_PROTO_T1);
@@ -426,6 +429,7 @@ test_chan_errors (void)
                    GPG_ERR_CANCELED);
   CU_ASSERT_EQUAL (f.calls, 0);
   /* Cancelled between the answer and the GET RESPONSE. */
+  fake_free (&f);
   fake_init (&f);
   fake_step (&f, NULL, "AA 6110");
   fake_step (&f, NULL, "9000");
@@ -437,6 +441,7 @@ test_chan_errors (void)
                    GPG_ERR_CANCELED);
   CU_ASSERT_EQUAL (f.calls, 1);
   /* A card that says 61xx forever. */
+  fake_free (&f);
   fake_init (&f);
   fake_step (&f, NULL, "6100");
   f.repeat_last = true;
