@@ -1,0 +1,569 @@
+/* agent-pkcs15.c - PKCS#15 (ISO/IEC 7816-15) application
+ *
+ * Finds the application DF (5015, or the DF with the PKCS#15 AID), reads
+ * the ODF (5031) for the paths of the directory files, TokenInfo (5032)
+ * for label and serial number, the AODF for the PIN objects (their
+ * references become the PINs asked for protected files), and the paths
+ * listed in PrKDF/PuKDF/CDF/DODF. Private keys listed in the PrKDF are
+ * recorded as "not extractable" key nodes: a key generated on a card can
+ * never be read.
+ *
+ * Everything that is a file is read and written by the generic ISO 7816
+ * code (members left NULL in the table below). */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#include <stdio.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "common/i18n.h"
+#include "common/log.h"
+#include "common/tlv.h"
+#include "common/hex.h"
+#include "agency/agency.h"
+#include "agency/iso7816.h"
+
+#define AGENT_NAME "pkcs15"
+
+static const uint8_t pkcs15_aid[] = {
+  0xA0, 0x00, 0x00, 0x00, 0x63, 0x50, 0x4B, 0x43, 0x53, 0x2D, 0x31, 0x35
+};
+
+#define P15_MAX_AUTH 8
+
+typedef struct p15_auth {
+  uint8_t id[32];
+  size_t id_len;
+  uint8_t ref;
+} p15_auth_t;
+
+typedef struct p15_ctx {
+  agency_card_t *card;
+  image_t *image;
+  image_node_t *mf;
+  image_node_t *app;          /* the application DF */
+  uint16_t app_fids[ISO7816_PATH_MAX];
+  size_t app_depth;
+  p15_auth_t auth[P15_MAX_AUTH];
+  size_t n_auth;
+} p15_ctx_t;
+
+static gpg_error_t
+p15_match (agency_card_t *card, bool *r_match)
+{
+  gpg_error_t err;
+  unsigned sw = 0;
+  uint16_t fid = 0x5015;
+
+  *r_match = false;
+  err = iso7816_select_path (&card->chan, &fid, 1, NULL, &sw);
+  if (!err && !iso7816_sw_exists (sw))
+    err = iso7816_select_aid (&card->chan, pkcs15_aid, sizeof pkcs15_aid,
+                              NULL, &sw);
+  if (!err)
+    *r_match = iso7816_sw_exists (sw);
+  return err;
+}
+
+/* Path bytes (04 value) to FIDs under the MF; relative paths are taken
+ * relative to the application DF. */
+static bool
+p15_path_fids (const p15_ctx_t *c, const uint8_t *p, size_t n,
+               uint16_t *fids, size_t *nf)
+{
+  size_t i = 0, k = 0;
+
+  if (n < 2 || (n & 1))
+    return false;
+  if (get_be16 (p) == 0x3F00)
+    i = 2;
+  else
+    {
+      if (c->app_depth > ISO7816_PATH_MAX)
+        return false;
+      memcpy (fids, c->app_fids, c->app_depth * sizeof *fids);
+      k = c->app_depth;
+    }
+  for (; i + 1 < n; i += 2)
+    {
+      if (k >= ISO7816_PATH_MAX)
+        return false;
+      fids[k++] = get_be16 (p + i);
+    }
+  *nf = k;
+  return k > 0;
+}
+
+/* First "SEQUENCE { OCTET STRING path ... }" below P (depth-limited). */
+static bool
+p15_find_path (const uint8_t *p, size_t n, unsigned depth,
+               const uint8_t **r_path, size_t *r_len)
+{
+  tlv_iter_t it;
+  tlv_t t, first;
+
+  if (depth > 4)
+    return false;
+  tlv_iter_init (&it, p, n, 0);
+  while (!tlv_iter_next (&it, &t))
+    {
+      if (!t.constructed)
+        continue;
+      if (t.tag == 0x30 && !tlv_parse (t.value, t.len, &first, NULL)
+          && first.tag == 0x04 && first.len >= 2 && !(first.len & 1)
+          && first.len <= 2 * (ISO7816_PATH_MAX + 1))
+        {
+          *r_path = first.value;
+          *r_len = first.len;
+          return true;
+        }
+      if (p15_find_path (t.value, t.len, depth + 1, r_path, r_len))
+        return true;
+    }
+  return false;
+}
+
+/* Child number IDX (0-based) of a constructed object, any tag. */
+static bool
+p15_child (const tlv_t *obj, unsigned idx, tlv_t *out)
+{
+  tlv_iter_t it;
+  unsigned i = 0;
+  tlv_iter_init (&it, obj->value, obj->len, 0);
+  while (!tlv_iter_next (&it, out))
+    if (i++ == idx)
+      return true;
+  return false;
+}
+
+/* authId of an object: 04 in CommonObjectAttributes (first child). */
+static bool
+p15_auth_id (const tlv_t *obj, tlv_t *id)
+{
+  tlv_t common;
+  return p15_child (obj, 0, &common) && common.tag == 0x30
+    && !tlv_find (common.value, common.len, 0x04, id) && id->len
+    && id->len <= 32;
+}
+
+static bool
+p15_label (const tlv_t *obj, char *buf, size_t size)
+{
+  tlv_t common, l;
+  if (!p15_child (obj, 0, &common) || common.tag != 0x30
+      || tlv_find (common.value, common.len, 0x0C, &l))
+    return false;
+  snprintf (buf, size, "%.*s", (int)(l.len < size ? l.len : size - 1),
+            (const char *)l.value);
+  return true;
+}
+
+/* The type attributes [1] of an object. */
+static bool
+p15_type_attrs (const tlv_t *obj, tlv_t *out)
+{
+  return !tlv_find (obj->value, obj->len, 0xA1, out);
+}
+
+/* PIN reference for an authId, -1 if unknown. */
+static int
+p15_ref_for (const p15_ctx_t *c, const tlv_t *id)
+{
+  size_t i;
+  for (i = 0; i < c->n_auth; i++)
+    if (c->auth[i].id_len == id->len
+        && !memcmp (c->auth[i].id, id->value, id->len))
+      return c->auth[i].ref;
+  return -1;
+}
+
+/* Probe a file by path (parents too); read it unless it is protected and
+ * the caller wants to set its access first. */
+static gpg_error_t
+p15_probe (p15_ctx_t *c, const uint16_t *fids, size_t nf, bool read,
+           image_node_t **r_node)
+{
+  gpg_error_t err = 0;
+  image_node_t *parent = c->mf, *node = NULL;
+  size_t i;
+  bool saved = c->card->read_content;
+
+  *r_node = NULL;
+  for (i = 0; i < nf; i++)
+    {
+      image_node_t *ch;
+      for (ch = parent->first_child; ch; ch = ch->next)
+        if (ch->has_fid && ch->fid == fids[i])
+          break;
+      node = ch;
+      if (!node)
+        {
+          c->card->read_content = (i + 1 == nf) ? read : false;
+          err = agent_iso7816_probe (c->card, c->image, parent, fids, i + 1,
+                                     IMAGE_SRC_PKCS15, &node);
+          c->card->read_content = saved;
+          if (err || !node)
+            return err;
+          err = image_node_set_agent (node, AGENT_NAME);
+          if (err)
+            return err;
+        }
+      parent = node;
+    }
+  if (read && node && image_node_is_ef (node) && !node->has_content
+      && !(node->flags & IMAGE_FLAG_UNREADABLE))
+    err = agent_iso7816_read (c->card, c->image, node);
+  *r_node = node;
+  return err;
+}
+
+static gpg_error_t
+p15_probe_rel (p15_ctx_t *c, uint16_t fid, image_node_t **r_node)
+{
+  uint16_t fids[ISO7816_PATH_MAX + 1];
+  memcpy (fids, c->app_fids, c->app_depth * sizeof *fids);
+  fids[c->app_depth] = fid;
+  return p15_probe (c, fids, c->app_depth + 1, true, r_node);
+}
+
+/* ---- directory files --------------------------------------------------- */
+
+static gpg_error_t
+p15_parse_tokeninfo (p15_ctx_t *c, const image_node_t *ti)
+{
+  gpg_error_t err = 0;
+  tlv_t seq, t;
+  tlv_iter_t it;
+
+  if (!ti->has_content || tlv_parse (ti->content, ti->content_len, &seq,
+                                     NULL) || seq.tag != 0x30)
+    return 0;
+  tlv_iter_init (&it, seq.value, seq.len, 0);
+  while (!err && !tlv_iter_next (&it, &t))
+    {
+      if (t.tag == 0x04 && t.len && t.len <= 31)
+        {
+          char hex[64];
+          hex_encode (t.value, t.len, hex);
+          err = image_set_serial (c->image, hex);
+        }
+      else if (t.tag == 0x80 && t.len && t.len < 128)
+        {
+          char label[128];
+          memcpy (label, t.value, t.len);
+          label[t.len] = 0;
+          err = image_set_label (c->image, label);
+        }
+    }
+  return err;
+}
+
+static gpg_error_t
+p15_parse_aodf (p15_ctx_t *c, const image_node_t *df)
+{
+  tlv_iter_t it;
+  tlv_t obj;
+
+  if (!df->has_content)
+    return 0;
+  tlv_iter_init (&it, df->content, df->content_len, TLV_SKIP_PADDING);
+  while (!tlv_iter_next (&it, &obj))
+    {
+      tlv_t cauth, id, ta, attrs, t;
+      char label[64] = "";
+      int ref = -1;
+      size_t minl = 0, maxl = 0;
+      uint64_t v;
+
+      if (!obj.constructed)
+        continue;
+      /* CommonAuthenticationObjectAttributes: second child, authId. */
+      if (!p15_child (&obj, 1, &cauth) || cauth.tag != 0x30
+          || tlv_find (cauth.value, cauth.len, 0x04, &id)
+          || !id.len || id.len > 32)
+        continue;
+      p15_label (&obj, label, sizeof label);
+      if (p15_type_attrs (&obj, &ta)
+          && !tlv_parse (ta.value, ta.len, &attrs, NULL)
+          && attrs.tag == 0x30)
+        {
+          if (!tlv_find (attrs.value, attrs.len, 0x80, &t)
+              && !tlv_get_uint (&t, &v) && v <= 0xFF)
+            ref = (int)v;
+          {
+            tlv_iter_t ai;
+            tlv_t x;
+            unsigned k = 0;
+            tlv_iter_init (&ai, attrs.value, attrs.len, 0);
+            /* pwdFlags, pwdType, minLength, storedLength, maxLength */
+            while (!tlv_iter_next (&ai, &x))
+              if (x.tag == 0x02 && !tlv_get_uint (&x, &v))
+                {
+                  if (k == 0)
+                    minl = (size_t)v;
+                  else if (k == 2)
+                    maxl = (size_t)v;
+                  k++;
+                }
+          }
+        }
+      if (ref < 0)
+        continue;
+      if (c->n_auth < P15_MAX_AUTH)
+        {
+          p15_auth_t *a = &c->auth[c->n_auth++];
+          memcpy (a->id, id.value, id.len);
+          a->id_len = id.len;
+          a->ref = (uint8_t)ref;
+        }
+      agency_set_pin_info (c->card, (uint8_t)ref, label, minl, maxl);
+    }
+  return 0;
+}
+
+/* A key node for a PrKDF entry. */
+static gpg_error_t
+p15_add_key (p15_ctx_t *c, const tlv_t *obj)
+{
+  gpg_error_t err;
+  tlv_t ckey, t, ta;
+  char name[IMAGE_COMPONENT_MAX];
+  char label[64] = "";
+  image_node_t *node = NULL;
+  image_keyinfo_t ki;
+  char alg[32] = "";
+  uint64_t v;
+
+  if (!p15_child (obj, 1, &ckey) || ckey.tag != 0x30
+      || tlv_find (ckey.value, ckey.len, 0x04, &t) || !t.len)
+    return 0;
+  memcpy (name, "key-", 4);
+  hex_encode (t.value, t.len > 28 ? 28 : t.len, name + 4);
+  if (image_find_child (c->app, name))
+    return 0;
+  p15_label (obj, label, sizeof label);
+  if (obj->tag == 0x30)
+    {
+      strcpy (alg, "rsa");
+      if (p15_type_attrs (obj, &ta))
+        {
+          tlv_t attrs;
+          if (!tlv_parse (ta.value, ta.len, &attrs, NULL)
+              && !tlv_find (attrs.value, attrs.len, 0x02, &t)
+              && !tlv_get_uint (&t, &v) && v && v <= 16384)
+            snprintf (alg, sizeof alg, "rsa%u", (unsigned)v);
+        }
+    }
+  else if (obj->tag == 0xA0)
+    strcpy (alg, "ec");
+
+  err = image_node_new (IMAGE_NODE_KEY, &node);
+  if (!err)
+    err = image_node_set_name (node, name);
+  if (!err)
+    {
+      memset (&ki, 0, sizeof ki);
+      ki.algorithm = alg[0] ? alg : NULL;
+      ki.usage = label[0] ? label : NULL;
+      err = image_node_set_keyinfo (node, &ki);
+    }
+  if (!err)
+    err = image_node_set_note (node, _("not extractable: regenerate or "
+                                       "re-import from the secret-key "
+                                       "area"));
+  if (!err)
+    err = image_node_set_agent (node, AGENT_NAME);
+  if (err)
+    goto leave;
+  node->flags |= IMAGE_FLAG_NOT_EXTRACTABLE;
+  node->source = IMAGE_SRC_PKCS15;
+  node->area = IMAGE_AREA_SECRET_KEY;
+  err = image_add_child (c->app, node);
+  if (!err)
+    node = NULL;
+ leave:
+  image_node_free (node);
+  return err;
+}
+
+/* Objects of a CDF/PuKDF/DODF/PrKDF: the files their paths name. */
+static gpg_error_t
+p15_parse_objects (p15_ctx_t *c, const image_node_t *df, bool keys)
+{
+  gpg_error_t err = 0;
+  tlv_iter_t it;
+  tlv_t obj;
+
+  if (!df->has_content)
+    return 0;
+  tlv_iter_init (&it, df->content, df->content_len, TLV_SKIP_PADDING);
+  while (!err && !tlv_iter_next (&it, &obj))
+    {
+      tlv_t ta, id;
+      const uint8_t *path;
+      size_t plen, nf;
+      uint16_t fids[ISO7816_PATH_MAX];
+      image_node_t *node = NULL;
+      int ref = -1;
+
+      if (!obj.constructed)
+        continue;
+      if (keys)
+        {
+          /* The key itself; its file (if any) is not read: a private
+           * key is never extractable. */
+          err = p15_add_key (c, &obj);
+          continue;
+        }
+      if (!p15_type_attrs (&obj, &ta)
+          || !p15_find_path (ta.value, ta.len, 0, &path, &plen)
+          || !p15_path_fids (c, path, plen, fids, &nf))
+        continue;
+      if (p15_auth_id (&obj, &id))
+        ref = p15_ref_for (c, &id);
+      err = p15_probe (c, fids, nf, ref < 0 && c->card->read_content,
+                       &node);
+      if (err || !node)
+        continue;
+      if (ref >= 0)
+        {
+          /* Protected by a PIN named in the AODF. */
+          if (node->access.read != IMAGE_AC_PIN
+              && node->access.read != IMAGE_AC_ALWAYS)
+            {
+              node->access.read = IMAGE_AC_PIN;
+              node->access.read_ref = (uint8_t)ref;
+            }
+          if (!node->has_content && c->card->read_content)
+            err = agent_iso7816_read (c->card, c->image, node);
+        }
+    }
+  return err;
+}
+
+static gpg_error_t
+p15_discover (agency_card_t *card, image_t *image)
+{
+  gpg_error_t err = 0;
+  p15_ctx_t c;
+  buf_t fcp = BUF_INIT;
+  unsigned sw = 0;
+  image_node_t *odf = NULL, *ti = NULL, *df;
+  tlv_iter_t it;
+  tlv_t e;
+  /* DF kinds from the ODF: A8 AODF first (PIN references), then the
+   * others; A0 PrKDF is parsed for keys. */
+  static const unsigned order[] = { 0xA8, 0xA4, 0xA5, 0xA6, 0xA1, 0xA2,
+                                    0xA7, 0xA3, 0xA0 };
+  size_t k;
+
+  memset (&c, 0, sizeof c);
+  c.card = card;
+  c.image = image;
+
+  err = iso7816_select_mf (&card->chan, &fcp, &sw);
+  if (err || !iso7816_sw_exists (sw))
+    goto leave;
+  for (c.mf = image->root.first_child; c.mf; c.mf = c.mf->next)
+    if (c.mf->type == IMAGE_NODE_MF)
+      break;
+  if (!c.mf)
+    {
+      err = image_make_path (image, "3F00", IMAGE_NODE_MF,
+                             IMAGE_SRC_KNOWN_FID, &c.mf);
+      if (!err)
+        err = image_node_set_agent (c.mf, "iso7816");
+      if (!err && fcp.len)
+        err = agent_iso7816_apply_fcp (c.mf, fcp.data, fcp.len);
+      if (err)
+        goto leave;
+      c.mf->type = IMAGE_NODE_MF;
+    }
+
+  /* The application DF: 5015 under the MF. */
+  c.app_fids[0] = 0x5015;
+  c.app_depth = 1;
+  err = p15_probe (&c, c.app_fids, 1, false, &c.app);
+  if (err)
+    goto leave;
+  if (!c.app)
+    {
+      log_info ("pkcs15: no application DF 5015");
+      goto leave;
+    }
+  if (!c.app->aid)
+    err = image_node_set_aid (c.app, pkcs15_aid, sizeof pkcs15_aid);
+  if (!err)
+    err = image_add_aid (image, c.app->aid, c.app->aid_len);
+  if (err)
+    goto leave;
+
+  err = p15_probe_rel (&c, 0x5032, &ti);
+  if (!err && ti)
+    err = p15_parse_tokeninfo (&c, ti);
+  if (!err)
+    err = p15_probe_rel (&c, 0x5031, &odf);
+  if (err || !odf || !odf->has_content)
+    goto leave;
+
+  for (k = 0; !err && k < DIM (order); k++)
+    {
+      tlv_iter_init (&it, odf->content, odf->content_len, TLV_SKIP_PADDING);
+      while (!err && !tlv_iter_next (&it, &e))
+        {
+          const uint8_t *path;
+          size_t plen, nf;
+          uint16_t fids[ISO7816_PATH_MAX];
+
+          if (e.tag != order[k])
+            continue;
+          if (!p15_find_path (e.raw, e.raw_len, 0, &path, &plen)
+              || !p15_path_fids (&c, path, plen, fids, &nf))
+            continue;
+          err = p15_probe (&c, fids, nf, true, &df);
+          if (err || !df)
+            continue;
+          if (e.tag == 0xA8)
+            err = p15_parse_aodf (&c, df);
+          else
+            err = p15_parse_objects (&c, df, e.tag == 0xA0);
+        }
+    }
+
+ leave:
+  buf_free (&fcp);
+  return err;
+}
+
+static const char *
+p15_describe (const image_node_t *node)
+{
+  if (node->type == IMAGE_NODE_KEY)
+    return N_("private key (not extractable)");
+  if (!node->has_fid)
+    return NULL;
+  switch (node->fid)
+    {
+    case 0x5015: return N_("PKCS#15 application");
+    case 0x5031: return N_("PKCS#15 object directory (ODF)");
+    case 0x5032: return N_("PKCS#15 token info");
+    case 0x5033: return N_("PKCS#15 unused space");
+    default: break;
+    }
+  if (node->source == IMAGE_SRC_PKCS15)
+    return N_("listed in a PKCS#15 directory file");
+  return NULL;
+}
+
+const agent_t agent_pkcs15 = {
+  AGENT_NAME,
+  N_("PKCS#15 application (ISO/IEC 7816-15)"),
+  p15_match,
+  p15_discover,
+  NULL,           /* read: generic */
+  NULL,           /* plan_restore: the generic planner handles its files */
+  NULL,           /* write: generic */
+  NULL,           /* verify_pin: generic */
+  p15_describe
+};
