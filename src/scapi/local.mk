@@ -1,2 +1,10 @@
 ## src/scapi: the smart card API facade (component 12)
 libvscman_a_SOURCES += src/scapi/scapi.h src/scapi/scapi.c
+
+## worker.c: generic job thread with progress through a pipe (reader owner)
+libvscman_a_SOURCES += src/scapi/worker.h src/scapi/worker.c
+check_PROGRAMS += tests/unit/test-worker
+tests_unit_test_worker_SOURCES = tests/unit/test-worker.c
+tests_unit_test_worker_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_worker_LDADD = $(CUTEST_LIBS)
+TESTS += tests/unit/test-worker
