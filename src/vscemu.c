@@ -1,34 +1,205 @@
-/* vscemu.c - a software smart card for pcscd's vpcd reader (front end; the work arrives with later issues) */
+/* vscemu.c - a software smart card for pcscd's vpcd reader
+ *
+ *   vscemu [--vpcd [HOST:]PORT] [--state FILE] [--remove-after N] PROFILE
+ *
+ * Loads a card profile (doc/card-profile.md), connects to vpcd as its
+ * card and answers APDUs until SIGTERM/SIGINT, or until N APDUs were
+ * answered with --remove-after (the card is then "pulled"). */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <signal.h>
+#include <getopt.h>
 
 #include "common/util.h"
 #include "common/i18n.h"
+#include "common/log.h"
+#include "emu/emu.h"
+#include "emu/emu-vpcd.h"
+
+static volatile sig_atomic_t vscemu_stop;
+
+static void
+vscemu_on_signal (int sig)
+{
+  (void)sig;
+  vscemu_stop = 1;
+}
+
+static void
+vscemu_usage (FILE *fp)
+{
+  fprintf (fp, _("usage: vscemu [OPTIONS] PROFILE\n"
+                 "A software ISO 7816-4 smart card attached to pcscd's vpcd "
+                 "reader.\n\n"
+                 "  --vpcd [HOST:]PORT   where vpcd listens (default "
+                 "localhost:35963,\n"
+                 "                       the reader \"Virtual PCD 00 00\")\n"
+                 "  --state FILE         keep the card's writes in FILE "
+                 "(loaded instead\n"
+                 "                       of PROFILE when it exists)\n"
+                 "  --remove-after N     remove the card after N APDUs\n"
+                 "  -v, --verbose        more messages (twice: APDU "
+                 "transcript)\n"
+                 "  --log FILE           messages to FILE instead of stderr\n"
+                 "  --help, --version\n\n"
+                 "The profile format is described in vscemu(1).\n"));
+}
+
+/* "[HOST:]PORT" -> host (allocated or NULL) and port. */
+static int
+vscemu_parse_vpcd (const char *s, char **host, unsigned *port)
+{
+  const char *colon = strrchr (s, ':');
+  const char *p = colon ? colon + 1 : s;
+  char *end;
+  unsigned long v;
+
+  errno = 0;
+  v = strtoul (p, &end, 10);
+  if (!*p || *end || errno || !v || v > 65535)
+    return -1;
+  *port = (unsigned)v;
+  *host = NULL;
+  if (colon && colon > s)
+    {
+      size_t n = (size_t)(colon - s);
+      if (s[0] == '[' && colon[-1] == ']')   /* [::1]:35963 */
+        {
+          s++;
+          n -= 2;
+        }
+      *host = xtrymalloc (n + 1);
+      if (!*host)
+        return -1;
+      memcpy (*host, s, n);
+      (*host)[n] = 0;
+    }
+  return 0;
+}
 
 int
 main (int argc, char **argv)
 {
-  gpg_error_t err = util_program_init ();
+  static const struct option longopts[] = {
+    { "vpcd", required_argument, NULL, 'p' },
+    { "state", required_argument, NULL, 's' },
+    { "remove-after", required_argument, NULL, 'r' },
+    { "verbose", no_argument, NULL, 'v' },
+    { "log", required_argument, NULL, 'l' },
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'V' },
+    { NULL, 0, NULL, 0 }
+  };
+  emu_vpcd_opts_t o;
+  emu_card_t *card = NULL;
+  const char *state = NULL, *logfile = NULL;
+  char *host = NULL, *end;
+  struct sigaction sa;
+  gpg_error_t err;
+  int c, verbose = 0, rc = 1;
+
+  err = util_program_init ();
   if (err)
     {
       fprintf (stderr, "vscemu: %s\n", gpg_strerror (err));
       return 1;
     }
-  if (argc > 1 && !strcmp (argv[1], "--version"))
+  memset (&o, 0, sizeof o);
+  while ((c = getopt_long (argc, argv, "vh", longopts, NULL)) != -1)
+    switch (c)
+      {
+      case 'p':
+        if (vscemu_parse_vpcd (optarg, &host, &o.port))
+          {
+            fprintf (stderr, _("vscemu: bad --vpcd value '%s' (want "
+                               "[HOST:]PORT)\n"), optarg);
+            return 2;
+          }
+        xfree ((char *)o.host);
+        o.host = host;
+        break;
+      case 's':
+        state = optarg;
+        break;
+      case 'r':
+        errno = 0;
+        o.remove_after = strtoul (optarg, &end, 10);
+        if (!*optarg || *end || errno || !o.remove_after
+            || *optarg == '-')
+          {
+            fprintf (stderr, _("vscemu: --remove-after needs a positive "
+                               "number\n"));
+            return 2;
+          }
+        break;
+      case 'v':
+        verbose++;
+        break;
+      case 'l':
+        logfile = optarg;
+        break;
+      case 'h':
+        vscemu_usage (stdout);
+        return 0;
+      case 'V':
+        printf ("vscemu (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+        return 0;
+      default:
+        vscemu_usage (stderr);
+        return 2;
+      }
+  if (optind != argc - 1)
     {
-      printf ("vscemu (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-      return 0;
+      vscemu_usage (stderr);
+      return 2;
     }
-  if (argc > 1 && (!strcmp (argv[1], "--help") || !strcmp (argv[1], "-h")))
+  log_set_level (verbose >= 2 ? LOG_LEVEL_APDU
+                 : verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+  if (logfile && (err = log_set_file (logfile)))
     {
-      printf (_("usage: vscemu [--help] [--version]\n"
-                "a software smart card for pcscd's vpcd reader.\n"
-                "This build has no further functions yet.\n"));
-      return 0;
+      fprintf (stderr, _("vscemu: cannot open log file %s: %s\n"), logfile,
+               gpg_strerror (err));
+      goto leave;
     }
-  fprintf (stderr, _("vscemu: not implemented in this build\n"));
-  return 1;
+
+  err = emu_card_load (argv[optind], &card);
+  if (err)
+    {
+      fprintf (stderr, _("vscemu: cannot load card profile %s: %s\n"),
+               argv[optind], gpg_strerror (err));
+      goto leave;
+    }
+  if (state && (err = emu_card_set_state_file (card, state)))
+    {
+      fprintf (stderr, _("vscemu: state file %s: %s\n"), state,
+               gpg_strerror (err));
+      goto leave;
+    }
+
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = vscemu_on_signal;
+  sigemptyset (&sa.sa_mask);
+  sa.sa_flags = 0;   /* no SA_RESTART: a blocked read returns EINTR */
+  sigaction (SIGTERM, &sa, NULL);
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGHUP, &sa, NULL);
+  signal (SIGPIPE, SIG_IGN);
+
+  o.stop = &vscemu_stop;
+  err = emu_vpcd_run (card, &o);
+  if (err)
+    {
+      fprintf (stderr, _("vscemu: %s\n"), gpg_strerror (err));
+      goto leave;
+    }
+  rc = 0;
+ leave:
+  emu_card_free (card);
+  xfree ((char *)o.host);
+  return rc;
 }

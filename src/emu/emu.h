@@ -22,6 +22,8 @@ void emu_card_free(emu_card_t *card);
 /* Power on (cold) / warm reset: returns the ATR; volatile state cleared. */
 gpg_error_t emu_card_power_on(emu_card_t *card, uint8_t *atr, size_t *atr_len);
 void emu_card_power_off(emu_card_t *card);
+/* The ATR without a power cycle (vpcd asks for it while polling). */
+gpg_error_t emu_card_get_atr(emu_card_t *card, uint8_t *atr, size_t *atr_len);
 /* Process one C-APDU; RESP must hold at least 65538 bytes. Always
  * produces a status word for malformed input (never fails on it); only
  * an internal error (out of memory) returns non-zero. */
