@@ -7,10 +7,21 @@ libvscman_a_SOURCES += \
 
 vsctool_SOURCES += src/cli/cmd-readers.c
 
-## tests/unit/test-reader (emu backend) is registered once src/emu links.
-EXTRA_DIST += tests/unit/test-reader.c
+check_PROGRAMS += tests/unit/test-reader
+tests_unit_test_reader_SOURCES = tests/unit/test-reader.c
+tests_unit_test_reader_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_reader_LDADD = $(CUTEST_LIBS)
+TESTS += tests/unit/test-reader
 
 TESTS += tests/reader/readers-vpcd.sh tests/reader/watch-vpcd.sh \
 	tests/reader/pcscd-restart.sh
 EXTRA_DIST += tests/reader/readers-vpcd.sh tests/reader/watch-vpcd.sh \
 	tests/reader/pcscd-restart.sh
+
+## make bench: monitor latency (emu, and pcscd+vpcd vs a bare client).
+noinst_PROGRAMS += bench/reader-latency bench/reader-bare
+bench_reader_latency_SOURCES = bench/reader-latency.c
+bench_reader_latency_LDADD = $(VSC_LIBS)
+bench_reader_bare_SOURCES = bench/reader-bare.c
+bench_reader_bare_LDADD = $(PCSC_LIBS)
+BENCHES += bench/reader-latency

@@ -7,6 +7,15 @@ need_vpcd
 command -v pcsc_scan >/dev/null 2>&1 || t_skip "pcsc_scan (pcsc-tools) is not installed"
 
 CARD="$top_srcdir/tests/cards/pkcs15.card"
+
+# A card left by an earlier test disappears within pcscd's next vpcd poll
+# (400 ms); wait for that (bounded, 5 s) so we start from an empty reader.
+i=0
+while [ $i -lt 50 ] && ! vsctool readers 2>/dev/null | grep -q "^$VPCD_READER: no card"; do
+  sleep 0.1; i=$((i + 1))
+done
+t_check "'$VPCD_READER' starts without a card" \
+  "vsctool readers | grep -q '^$VPCD_READER: no card'"
 t_check "test card profile exists" "[ -f '$CARD' ]"
 
 vscemu --vpcd "$VPCD_PORT" "$CARD" >"$T_TMP/vscemu.log" 2>&1 &

@@ -6,6 +6,15 @@ t_begin "vsctool readers --watch through pcscd + vpcd"
 need_vpcd
 
 CARD="$top_srcdir/tests/cards/pkcs15.card"
+
+# A card left by an earlier test disappears within pcscd's next vpcd poll
+# (400 ms); wait for that (bounded, 5 s) so we start from an empty reader.
+i=0
+while [ $i -lt 50 ] && ! vsctool readers 2>/dev/null | grep -q "^$VPCD_READER: no card"; do
+  sleep 0.1; i=$((i + 1))
+done
+t_check "'$VPCD_READER' starts without a card" \
+  "vsctool readers | grep -q '^$VPCD_READER: no card'"
 OUT="$T_TMP/watch"
 
 # wait_for PATTERN: bounded wait (10 s) for a line in the watch output.
