@@ -1,1 +1,13 @@
-## src/ui
+## src/ui: the manager's event loop, screens and widgets (vscman only)
+vscman_SOURCES += src/ui/ui.h src/ui/widget.h src/ui/screens.h \
+	src/ui/task.h src/ui/backend.h \
+	src/ui/loop.c src/ui/draw.c src/ui/settings.c src/ui/task.c \
+	src/ui/backend.c src/ui/screen.c \
+	src/ui/widget-menu.c src/ui/widget-tree.c src/ui/widget-field.c \
+	src/ui/widget-confirm.c src/ui/widget-progress.c \
+	src/ui/screen-main.c src/ui/screen-card.c src/ui/screen-vsc.c \
+	src/ui/screen-backup.c src/ui/screen-restore.c src/ui/screen-diff.c \
+	src/ui/screen-progress.c src/ui/screen-password.c \
+	src/ui/screen-confirm.c src/ui/screen-view.c \
+	src/ui/screen-settings.c src/ui/screen-log.c src/ui/screen-help.c \
+	src/ui/screen-pick.c

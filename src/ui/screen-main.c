@@ -1,0 +1,498 @@
+/* screen-main.c - the start screen: readers and cards (updated live on
+ * insert/remove), VSCs in the VSC directory and recent ones, actions */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#include <stdio.h>
+#include <string.h>
+#include <curses.h>
+
+#include "common/util.h"
+#include "common/i18n.h"
+#include "ui/ui.h"
+#include "ui/widget.h"
+#include "ui/backend.h"
+#include "ui/screens.h"
+
+enum main_kind { ROW_READER, ROW_VSC, ROW_ACTION };
+enum main_action { ACT_OPEN, ACT_SETTINGS, ACT_LOG, ACT_HELP, ACT_QUIT };
+
+typedef struct {
+  enum main_kind kind;
+  size_t idx;              /* reader index, VSC index or action */
+} main_row_t;
+
+typedef struct {
+  widget_menu_t menu;
+  main_row_t rows[256];
+  size_t n_rows;
+  size_t first_vsc, first_action;
+  char **vscs;             /* VSC dir listing + recent, full paths */
+  size_t n_vscs;
+  char pending_a[1024];    /* diff: first source */
+} main_state_t;
+
+static void
+screen_main_rows (ui_t *ui, main_state_t *st)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < ui->n_readers && n < 100; i++)
+    st->rows[n++] = (main_row_t) { ROW_READER, i };
+  st->first_vsc = n;
+  for (size_t i = 0; i < st->n_vscs && n < 220; i++)
+    st->rows[n++] = (main_row_t) { ROW_VSC, i };
+  st->first_action = n;
+  if (!ui->kiosk)
+    st->rows[n++] = (main_row_t) { ROW_ACTION, ACT_OPEN };
+  st->rows[n++] = (main_row_t) { ROW_ACTION, ACT_SETTINGS };
+  st->rows[n++] = (main_row_t) { ROW_ACTION, ACT_LOG };
+  st->rows[n++] = (main_row_t) { ROW_ACTION, ACT_HELP };
+  if (!ui->kiosk)
+    st->rows[n++] = (main_row_t) { ROW_ACTION, ACT_QUIT };
+  st->n_rows = n;
+  widget_menu_set_count (&st->menu, n);
+}
+
+static void
+screen_main_load_vscs (ui_t *ui, main_state_t *st)
+{
+  char **list = NULL, **all;
+  size_t n = 0;
+
+  backend_free_list (st->vscs, st->n_vscs);
+  st->vscs = NULL;
+  st->n_vscs = 0;
+  backend_vsc_list (ui, &list, &n);
+  all = xtrycalloc (n + ui->n_recent + 1, sizeof *all);
+  if (!all)
+    {
+      backend_free_list (list, n);
+      return;
+    }
+  /* Recent first (most recent on top), then the rest of the directory. */
+  for (size_t i = 0; i < ui->n_recent; i++)
+    if ((all[st->n_vscs] = xtrystrdup (ui->recent[i])))
+      st->n_vscs++;
+  for (size_t i = 0; i < n; i++)
+    {
+      bool dup = false;
+      for (size_t j = 0; j < ui->n_recent; j++)
+        if (!strcmp (list[i], ui->recent[j]))
+          dup = true;
+      if (!dup)
+        {
+          all[st->n_vscs++] = list[i];
+          list[i] = NULL;
+        }
+    }
+  backend_free_list (list, n);
+  st->vscs = all;
+}
+
+static gpg_error_t
+screen_main_enter (ui_t *ui, ui_screen_t *s)
+{
+  main_state_t *st = xtrycalloc (1, sizeof *st);
+  if (!st)
+    return gpg_error_from_syserror ();
+  s->state = st;
+  widget_menu_init (&st->menu, 0);
+  screen_main_load_vscs (ui, st);
+  screen_main_rows (ui, st);
+  return 0;
+}
+
+static const char *
+screen_main_basename (const char *p)
+{
+  const char *s = strrchr (p, '/');
+  return s ? s + 1 : p;
+}
+
+static void
+screen_main_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
+                  bool sel)
+{
+  main_state_t *st = ctx;
+  main_row_t *row = &st->rows[idx];
+  int attr = sel ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL;
+  static const char *actions[5];
+
+  actions[ACT_OPEN] = _("Open a VSC file...");
+  actions[ACT_SETTINGS] = _("Settings");
+  actions[ACT_LOG] = _("Log");
+  actions[ACT_HELP] = _("Help and about");
+  actions[ACT_QUIT] = _("Quit");
+  switch (row->kind)
+    {
+    case ROW_READER:
+      {
+        ui_reader_t *r = &ui->readers[row->idx];
+        if (r->present)
+          draw_textf (ui, y, x, w, attr, " %-24.24s %-22.22s %-16.16s ATR %s",
+                      r->name, r->type[0] ? r->type : _("card"),
+                      r->label, r->atr);
+        else
+          draw_textf (ui, y, x, w, attr, " %-24.24s %s", r->name, _("(no card)"));
+      }
+      break;
+    case ROW_VSC:
+      {
+        const char *p = st->vscs[row->idx];
+        bool recent = false;
+        for (size_t i = 0; i < ui->n_recent; i++)
+          if (!strcmp (ui->recent[i], p))
+            recent = true;
+        draw_textf (ui, y, x, w, attr, " %-40s %s", screen_main_basename (p),
+                    recent ? _("(recent)") : "");
+      }
+      break;
+    case ROW_ACTION:
+      draw_textf (ui, y, x, w, attr, " %s", actions[row->idx]);
+      break;
+    }
+}
+
+static void
+screen_main_draw (ui_t *ui, ui_screen_t *s)
+{
+  static const char *keys[20];
+  main_state_t *st = s->state;
+  int k = 0, y = 1, h;
+  size_t n_cards = 0;
+  widget_menu_t part;
+
+  keys[k++] = "Enter"; keys[k++] = _("Open");
+  keys[k++] = "F5"; keys[k++] = _("Backup");
+  keys[k++] = "F6"; keys[k++] = _("Restore");
+  keys[k++] = "F7"; keys[k++] = _("Diff");
+  if (ui->emu)
+    {
+      keys[k++] = "F8"; keys[k++] = _("Insert/Remove");
+    }
+  keys[k++] = "F2"; keys[k++] = _("Settings");
+  keys[k++] = "F1"; keys[k++] = _("Help");
+  if (!ui->kiosk)
+    {
+      keys[k++] = "F10"; keys[k++] = _("Quit");
+    }
+  keys[k] = NULL;
+  draw_screen (ui, _("Smart card manager"), keys);
+  screen_main_rows (ui, st);
+  for (size_t i = 0; i < ui->n_readers; i++)
+    if (ui->readers[i].present)
+      n_cards++;
+
+  /* Three sections drawn from one menu: readers, VSCs, actions. */
+  draw_textf (ui, y++, 1, ui->cols - 2, A_BOLD,
+              _("Readers (%zu) and cards (%zu)%s"), ui->n_readers, n_cards,
+              ui->emu ? _("  [emulator]") : "");
+  h = (int) st->first_vsc;
+  if (h == 0)
+    draw_text (ui, y, 2, ui->cols - 4, draw_attr (ui, DRAW_WARN),
+               _("No reader found. Connect a reader (pcscd must run)."));
+  part = st->menu;
+  for (size_t i = 0; i < st->first_vsc && y < ui->rows - 10; i++)
+    screen_main_item (ui, st, i, y++, 1, ui->cols - 2, st->menu.cur == i);
+  if (h == 0)
+    y++;
+  y++;
+  draw_textf (ui, y++, 1, ui->cols - 2, A_BOLD, _("Virtual smart cards in %s"),
+              ui->settings.vsc_dir);
+  if (!st->n_vscs)
+    draw_text (ui, y++, 2, ui->cols - 4, draw_attr (ui, DRAW_DIM),
+               _("(none yet: back up a card with F5)"));
+  {
+    /* VSC rows scroll inside their part. */
+    int room = ui->rows - 4 - y - (int) (st->n_rows - st->first_action) - 1;
+    size_t first = st->first_vsc, cnt = st->first_action - st->first_vsc;
+    size_t top = 0;
+    if (room < 1)
+      room = 1;
+    if (st->menu.cur >= first && st->menu.cur < first + cnt
+        && st->menu.cur - first >= (size_t) room)
+      top = st->menu.cur - first - (size_t) room + 1;
+    for (size_t i = top; i < cnt && (int) (i - top) < room; i++)
+      screen_main_item (ui, st, first + i, y++, 1, ui->cols - 2,
+                        st->menu.cur == first + i);
+  }
+  y++;
+  draw_text (ui, y++, 1, ui->cols - 2, A_BOLD, _("Actions"));
+  for (size_t i = st->first_action; i < st->n_rows && y < ui->rows - 2; i++)
+    screen_main_item (ui, st, i, y++, 1, ui->cols - 2, st->menu.cur == i);
+  (void) part;
+}
+
+static int
+screen_main_reader_at (main_state_t *st)
+{
+  if (st->menu.cur < st->n_rows && st->rows[st->menu.cur].kind == ROW_READER)
+    return (int) st->rows[st->menu.cur].idx;
+  return -1;
+}
+
+static const char *
+screen_main_vsc_at (main_state_t *st)
+{
+  if (st->menu.cur < st->n_rows && st->rows[st->menu.cur].kind == ROW_VSC)
+    return st->vscs[st->rows[st->menu.cur].idx];
+  return NULL;
+}
+
+static void
+screen_main_open_done (ui_t *ui, void *ctx, char *value)
+{
+  screen_vsc_arg_t *a;
+  (void) ctx;
+  if (!value)
+    return;
+  a = xtrycalloc (1, sizeof *a);
+  if (a)
+    {
+      snprintf (a->path, sizeof a->path, "%s", value);
+      ui_push (ui, UI_SCREEN_VSC, a);
+    }
+  xfree (value);
+}
+
+/* Restore: a card was chosen for a VSC or a VSC for a card. */
+static void
+screen_main_restore_vsc_picked (ui_t *ui, void *ctx, char *spec)
+{
+  main_state_t *st = ctx;
+  screen_restore_arg_t *a;
+  if (!spec)
+    return;
+  a = xtrycalloc (1, sizeof *a);
+  if (a)
+    {
+      snprintf (a->reader, sizeof a->reader, "%.127s", st->pending_a);
+      snprintf (a->vsc_path, sizeof a->vsc_path, "%s", spec);
+      ui_push (ui, UI_SCREEN_RESTORE, a);
+    }
+  xfree (spec);
+}
+
+static void
+screen_main_restore_card_picked (ui_t *ui, void *ctx, char *spec)
+{
+  main_state_t *st = ctx;
+  screen_restore_arg_t *a;
+  if (!spec)
+    return;
+  a = xtrycalloc (1, sizeof *a);
+  if (a)
+    {
+      snprintf (a->reader, sizeof a->reader, "%s", spec + 5); /* "card:" */
+      snprintf (a->vsc_path, sizeof a->vsc_path, "%s", st->pending_a);
+      ui_push (ui, UI_SCREEN_RESTORE, a);
+    }
+  xfree (spec);
+}
+
+static void
+screen_main_diff_picked (ui_t *ui, void *ctx, char *spec)
+{
+  main_state_t *st = ctx;
+  screen_diff_arg_t *a;
+  if (!spec)
+    return;
+  a = xtrycalloc (1, sizeof *a);
+  if (a)
+    {
+      snprintf (a->a, sizeof a->a, "%s", st->pending_a);
+      snprintf (a->b, sizeof a->b, "%s", spec);
+      ui_push (ui, UI_SCREEN_DIFF, a);
+    }
+  xfree (spec);
+}
+
+static unsigned
+screen_main_key (ui_t *ui, ui_screen_t *s, int ch)
+{
+  main_state_t *st = s->state;
+  unsigned r = widget_menu_key (&st->menu, ch);
+  int ri = screen_main_reader_at (st);
+  const char *vsc = screen_main_vsc_at (st);
+
+  if (r)
+    return r;
+
+  if (ui_key_is_enter (ch) || ch == KEY_RIGHT)
+    {
+      if (ri >= 0)
+        {
+          screen_card_arg_t *a;
+          if (!ui->readers[ri].present)
+            {
+              ui_status (ui, true, "%s", _("No card in this reader."));
+              return UI_HANDLED | UI_REDRAW;
+            }
+          a = xtrycalloc (1, sizeof *a);
+          if (!a)
+            return UI_HANDLED;
+          snprintf (a->reader, sizeof a->reader, "%s", ui->readers[ri].name);
+          ui_push (ui, UI_SCREEN_CARD, a);
+          return UI_HANDLED | UI_PUSH;
+        }
+      if (vsc)
+        {
+          screen_vsc_arg_t *a = xtrycalloc (1, sizeof *a);
+          if (!a)
+            return UI_HANDLED;
+          snprintf (a->path, sizeof a->path, "%s", vsc);
+          ui_push (ui, UI_SCREEN_VSC, a);
+          return UI_HANDLED | UI_PUSH;
+        }
+      if (st->menu.cur < st->n_rows)
+        switch (st->rows[st->menu.cur].idx)
+          {
+          case ACT_OPEN:
+            screen_ask_input (ui, _("Open a VSC"), _("File name of the VSC:"),
+                              NULL, false, ui->settings.vsc_dir,
+                              screen_main_open_done, st);
+            return UI_HANDLED | UI_PUSH;
+          case ACT_SETTINGS:
+            ui_push (ui, UI_SCREEN_SETTINGS, NULL);
+            return UI_HANDLED | UI_PUSH;
+          case ACT_LOG:
+            ui_push (ui, UI_SCREEN_LOG, NULL);
+            return UI_HANDLED | UI_PUSH;
+          case ACT_HELP:
+            ui_push (ui, UI_SCREEN_HELP, NULL);
+            return UI_HANDLED | UI_PUSH;
+          case ACT_QUIT:
+            return UI_HANDLED | UI_QUIT;
+          }
+      return UI_HANDLED;
+    }
+
+  switch (ch)
+    {
+    case KEY_F (5):
+    case 'b':
+      if (ri >= 0 && ui->readers[ri].present)
+        {
+          screen_card_arg_t *a = xtrycalloc (1, sizeof *a);
+          if (!a)
+            return UI_HANDLED;
+          snprintf (a->reader, sizeof a->reader, "%s", ui->readers[ri].name);
+          ui_push (ui, UI_SCREEN_CARD, a);
+          ui_status (ui, false, "%s",
+                     _("Select what to back up (Space), then press F5."));
+          return UI_HANDLED | UI_PUSH;
+        }
+      ui_status (ui, true, "%s", _("Choose a reader with a card to back up."));
+      return UI_HANDLED | UI_REDRAW;
+    case KEY_F (6):
+    case 'r':
+      if (ri >= 0 && ui->readers[ri].present)
+        {
+          snprintf (st->pending_a, sizeof st->pending_a, "%s",
+                    ui->readers[ri].name);
+          screen_pick_source (ui, _("Restore onto this card"), false, true,
+                              screen_main_restore_vsc_picked, st);
+          return UI_HANDLED | UI_PUSH;
+        }
+      if (vsc)
+        {
+          snprintf (st->pending_a, sizeof st->pending_a, "%s", vsc);
+          screen_pick_source (ui, _("Restore this VSC"), true, false,
+                              screen_main_restore_card_picked, st);
+          return UI_HANDLED | UI_PUSH;
+        }
+      ui_status (ui, true, "%s", _("Choose a card or a VSC to restore."));
+      return UI_HANDLED | UI_REDRAW;
+    case KEY_F (7):
+    case 'd':
+      if (ri >= 0 && ui->readers[ri].present)
+        snprintf (st->pending_a, sizeof st->pending_a, "card:%s",
+                  ui->readers[ri].name);
+      else if (vsc)
+        snprintf (st->pending_a, sizeof st->pending_a, "%s", vsc);
+      else
+        {
+          ui_status (ui, true, "%s", _("Choose a card or a VSC to compare."));
+          return UI_HANDLED | UI_REDRAW;
+        }
+      screen_pick_source (ui, _("Compare with"), true, true,
+                          screen_main_diff_picked, st);
+      return UI_HANDLED | UI_PUSH;
+    case KEY_F (8):
+    case 'i':
+      if (!ui->emu)
+        {
+          ui_status (ui, true, "%s",
+                     _("Insert/remove works only with the emulator (--emu)."));
+          return UI_HANDLED | UI_REDRAW;
+        }
+      if (ri < 0)
+        {
+          ui_status (ui, true, "%s", _("Choose a reader first."));
+          return UI_HANDLED | UI_REDRAW;
+        }
+      {
+        gpg_error_t err = backend_emu_toggle (ui, (size_t) ri);
+        if (err)
+          ui_status (ui, true, "%s", vsc_strerror (err));
+        /* The monitor reports the change; the list updates from it. */
+      }
+      return UI_HANDLED | UI_REDRAW;
+    case KEY_F (2):
+    case 's':
+      ui_push (ui, UI_SCREEN_SETTINGS, NULL);
+      return UI_HANDLED | UI_PUSH;
+    case UI_KEY_ESC:
+      return UI_HANDLED;
+    case 'q':
+    case KEY_F (10):
+      if (ui->kiosk)
+        {
+          ui_status (ui, true, "%s", _("Kiosk mode: vscman cannot be left."));
+          return UI_HANDLED | UI_REDRAW;
+        }
+      return UI_HANDLED | UI_QUIT;
+    case KEY_F (3):
+      loop_refresh_readers (ui);
+      screen_main_load_vscs (ui, st);
+      return UI_HANDLED | UI_REDRAW;
+    default:
+      return 0;
+    }
+}
+
+static unsigned
+screen_main_event (ui_t *ui, ui_screen_t *s, int ev)
+{
+  main_state_t *st = s->state;
+  if (ev == UI_EV_RESUME)
+    {
+      screen_main_load_vscs (ui, st);
+      return UI_REDRAW;
+    }
+  if (ev == UI_EV_READERS || ev == UI_EV_RESIZE)
+    return UI_REDRAW;
+  return 0;
+}
+
+static void
+screen_main_leave (ui_t *ui, ui_screen_t *s)
+{
+  main_state_t *st = s->state;
+  (void) ui;
+  if (st)
+    backend_free_list (st->vscs, st->n_vscs);
+  xfree (st);
+  xfree (s->arg);
+}
+
+const ui_screen_ops_t screen_main_ops = {
+  "main", screen_main_enter, screen_main_draw, screen_main_key,
+  screen_main_event, screen_main_leave,
+  N_("Start screen. Readers and cards update when a card is inserted or\n"
+     "removed. Enter opens the card (its tree) or the VSC under the cursor.\n"
+     "F5/b back up the card, F6/r restore (a VSC onto a card), F7/d compare\n"
+     "two cards or VSCs, F2/s settings, F3 re-read readers, F10/q quit.\n"
+     "With --emu, F8/i inserts or removes the emulated card of the reader\n"
+     "under the cursor.")
+};

@@ -1,0 +1,343 @@
+/* screen-restore.c - restore a VSC onto a card: read the target and show
+ * the plan (create/update/same/conflict/not restorable/extra, like a
+ * diff) -> confirm (a typed word when forcing a card that is not blank
+ * or of another model) -> progress -> verification report */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#include <stdio.h>
+#include <string.h>
+#include <curses.h>
+
+#include "common/util.h"
+#include "common/i18n.h"
+#include "ui/ui.h"
+#include "ui/widget.h"
+#include "ui/backend.h"
+#include "ui/screens.h"
+
+enum rs_phase { RS_LOADING, RS_PLANNING, RS_PLAN, RS_WRITING, RS_REPORT,
+                RS_FAILED };
+
+typedef struct {
+  ui_t *ui;
+  char reader[128];
+  const image_t *src;
+  scapi_card_t *card;
+  plan_t *plan;
+  bool force;
+  scapi_restore_report_t report;
+  gpg_error_t restore_err;
+} restore_job_t;
+
+typedef struct {
+  enum rs_phase phase;
+  image_t *owned_src;
+  restore_job_t job;
+  widget_menu_t menu;
+  char error[512];
+  bool cancelled;
+} restore_state_t;
+
+static gpg_error_t
+screen_restore_plan_job (void *arg, const scapi_cb_t *cb)
+{
+  restore_job_t *j = arg;
+  gpg_error_t err = 0;
+  if (!j->card)
+    err = scapi_card_open (backend_sc (j->ui), j->reader, &j->card);
+  if (!err)
+    err = scapi_restore_plan (j->card, j->src, cb, &j->plan);
+  return err;
+}
+
+static gpg_error_t
+screen_restore_write_job (void *arg, const scapi_cb_t *cb)
+{
+  restore_job_t *j = arg;
+  scapi_restore_opts_t opts;
+  memset (&opts, 0, sizeof opts);
+  opts.force = j->force;
+  return scapi_restore (j->card, j->src, j->plan, &opts, cb, &j->report);
+}
+
+static void
+screen_restore_planned (ui_t *ui, void *ctx, gpg_error_t err,
+                        const char *text)
+{
+  ui_screen_t *s = ctx;
+  restore_state_t *st = s->state;
+  if (err)
+    {
+      st->phase = RS_FAILED;
+      snprintf (st->error, sizeof st->error, "%s",
+                text && *text ? text : vsc_strerror (err));
+      screen_error (ui, err, text, _("Planning the restore"));
+      return;
+    }
+  st->phase = RS_PLAN;
+  widget_menu_init (&st->menu, st->job.plan->n);
+}
+
+static void
+screen_restore_plan_start (ui_t *ui, ui_screen_t *s)
+{
+  restore_state_t *st = s->state;
+  st->phase = RS_PLANNING;
+  screen_run_task (ui, _("Reading the target card"), screen_restore_plan_job,
+                   &st->job, screen_restore_planned, s);
+}
+
+static void
+screen_restore_loaded (ui_t *ui, void *ctx, image_t *image, const char *spec)
+{
+  ui_screen_t *s = ctx;
+  restore_state_t *st = s->state;
+  (void) spec;
+  if (!image)
+    {
+      st->cancelled = true;
+      return;
+    }
+  if (image->unverified)
+    {
+      image_free (image);
+      ui_status (ui, true, "%s", _("A restore needs the VSC password (private areas)."));
+      st->cancelled = true;
+      return;
+    }
+  st->owned_src = image;
+  st->job.src = image;
+  screen_restore_plan_start (ui, s);
+}
+
+static gpg_error_t
+screen_restore_enter (ui_t *ui, ui_screen_t *s)
+{
+  screen_restore_arg_t *a = s->arg;
+  restore_state_t *st = xtrycalloc (1, sizeof *st);
+  if (!st)
+    return gpg_error_from_syserror ();
+  s->state = st;
+  st->job.ui = ui;
+  snprintf (st->job.reader, sizeof st->job.reader, "%s", a->reader);
+  if (a->vsc)
+    {
+      st->job.src = scapi_vsc_image (a->vsc);
+      screen_restore_plan_start (ui, s);
+    }
+  else
+    {
+      st->phase = RS_LOADING;
+      screen_load_image (ui, a->vsc_path, screen_restore_loaded, s);
+    }
+  return 0;
+}
+
+static void
+screen_restore_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
+                     bool sel)
+{
+  restore_state_t *st = ctx;
+  plan_entry_t *e = &st->job.plan->entries[idx];
+  int attr = sel ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL;
+  char result[128] = "";
+
+  if (st->phase == RS_REPORT)
+    {
+      if (e->err)
+        snprintf (result, sizeof result, _("FAILED: %s"),
+                  e->sw ? sw_describe (e->sw) : vsc_strerror (e->err));
+      else if (e->verified)
+        snprintf (result, sizeof result, "%s", _("written, verified"));
+      else if (e->written)
+        snprintf (result, sizeof result, "%s", _("written"));
+    }
+  draw_textf (ui, y, x, w, attr, " %-16.16s %-30.30s %s %s",
+              plan_action_label (e->action), e->path,
+              result, e->reason ? e->reason : "");
+  if (!sel && (e->action == PLAN_CONFLICT || e->action == PLAN_NOT_RESTORABLE
+               || e->err))
+    mvchgat (y, x, 17, draw_attr (ui, DRAW_WARN), 0, NULL);
+}
+
+static void
+screen_restore_draw (ui_t *ui, ui_screen_t *s)
+{
+  static const char *keys[10];
+  screen_restore_arg_t *a = s->arg;
+  restore_state_t *st = s->state;
+  plan_t *plan = st->job.plan;
+  int k = 0, y = 1;
+
+  if (st->phase == RS_PLAN)
+    {
+      keys[k++] = "F5"; keys[k++] = _("Write to card");
+    }
+  keys[k++] = "F1"; keys[k++] = _("Help");
+  keys[k++] = "Esc"; keys[k++] = _("Back");
+  keys[k] = NULL;
+  draw_screen (ui, _("Restore"), keys);
+  draw_textf (ui, y++, 1, ui->cols - 2, A_NORMAL, _("From: %s"), a->vsc_path);
+  draw_textf (ui, y++, 1, ui->cols - 2, A_NORMAL, _("Onto: card in %s"), a->reader);
+  if (st->phase == RS_FAILED)
+    {
+      draw_text (ui, y + 1, 1, ui->cols - 2, draw_attr (ui, DRAW_ERROR), st->error);
+      return;
+    }
+  if (!plan)
+    {
+      draw_text (ui, y + 1, 1, ui->cols - 2, A_NORMAL, _("Preparing the plan..."));
+      return;
+    }
+  draw_textf (ui, y++, 1, ui->cols - 2,
+              plan->target_blank && plan->same_model ? (int) A_NORMAL : draw_attr (ui, DRAW_WARN),
+              _("Target: %s, %s"),
+              plan->target_blank ? _("blank") : _("NOT blank"),
+              plan->same_model ? _("same model") : _("another model"));
+  draw_textf (ui, y++, 1, ui->cols - 2, A_BOLD,
+              _("Plan: %zu create, %zu update, %zu same, %zu conflict, %zu not restorable, %zu extra"),
+              plan->counts[PLAN_CREATE], plan->counts[PLAN_UPDATE],
+              plan->counts[PLAN_SAME], plan->counts[PLAN_CONFLICT],
+              plan->counts[PLAN_NOT_RESTORABLE], plan->counts[PLAN_EXTRA]);
+  if (st->phase == RS_REPORT)
+    {
+      scapi_restore_report_t *r = &st->job.report;
+      char t[32];
+      widget_progress_format_time (r->seconds, t, sizeof t);
+      draw_textf (ui, y++, 1, ui->cols - 2,
+                  r->failed || st->job.restore_err ? draw_attr (ui, DRAW_ERROR)
+                  : draw_attr (ui, DRAW_OK),
+                  _("Restore %s: %zu written, %zu verified, %zu failed, %zu skipped, %lu APDUs, %s"),
+                  st->job.restore_err ? _("stopped") : _("finished"),
+                  r->written, r->verified, r->failed, r->skipped, r->apdus, t);
+      if (st->job.restore_err)
+        draw_textf (ui, y++, 1, ui->cols - 2, draw_attr (ui, DRAW_ERROR),
+                    _("Stopped at %s: %s (the VSC is unchanged)"),
+                    r->stopped_at[0] ? r->stopped_at : "-", st->error);
+    }
+  else
+    draw_text (ui, y++, 1, ui->cols - 2, A_NORMAL,
+               plan_count_writes (plan)
+               ? _("Nothing has been written yet. F5 writes to the card.")
+               : _("Nothing to write."));
+  draw_textf (ui, y++, 1, ui->cols - 2, A_BOLD, " %-16s %-30s %s", _("Action"),
+              _("Node"), _("Reason / result"));
+  widget_menu_draw (ui, &st->menu, y, 0, ui->rows - 2 - y, ui->cols,
+                    screen_restore_item, st);
+}
+
+static void
+screen_restore_written (ui_t *ui, void *ctx, gpg_error_t err, const char *text)
+{
+  ui_screen_t *s = ctx;
+  restore_state_t *st = s->state;
+  st->phase = RS_REPORT;
+  st->job.restore_err = err;
+  if (err)
+    {
+      snprintf (st->error, sizeof st->error, "%s",
+                text && *text ? text : vsc_strerror (err));
+      screen_error (ui, err, text, _("Restore"));
+    }
+  else
+    ui_status (ui, false, "%s", _("Restore finished; see the report."));
+  loop_refresh_readers (ui);
+}
+
+static void
+screen_restore_confirmed (ui_t *ui, void *ctx, bool yes)
+{
+  ui_screen_t *s = ctx;
+  restore_state_t *st = s->state;
+  if (!yes)
+    {
+      ui_status (ui, false, "%s", _("Nothing was written."));
+      return;
+    }
+  st->phase = RS_WRITING;
+  screen_run_task (ui, _("Writing to the card"), screen_restore_write_job,
+                   &st->job, screen_restore_written, s);
+}
+
+static unsigned
+screen_restore_key (ui_t *ui, ui_screen_t *s, int ch)
+{
+  restore_state_t *st = s->state;
+  plan_t *plan = st->job.plan;
+  unsigned r;
+
+  if (!plan || (st->phase != RS_PLAN && st->phase != RS_REPORT))
+    return 0;
+  r = widget_menu_key (&st->menu, ch);
+  if (r)
+    return r;
+  if (st->phase == RS_PLAN && (ch == KEY_F (5) || ch == 'w'))
+    {
+      char msg[600];
+      if (!plan_count_writes (plan))
+        {
+          ui_status (ui, true, "%s", _("Nothing to write."));
+          return UI_HANDLED | UI_REDRAW;
+        }
+      if (!plan->target_blank || !plan->same_model)
+        {
+          st->job.force = true;
+          snprintf (msg, sizeof msg,
+                    _("The target card is %s and %s.\n"
+                      "Writing may overwrite data on it (%zu objects)."),
+                    plan->target_blank ? _("blank") : _("NOT blank"),
+                    plan->same_model ? _("of the same model") : _("of another model"),
+                    plan_count_writes (plan));
+          screen_ask_confirm (ui, _("Force the restore"), msg,
+                              _("overwrite"), screen_restore_confirmed, s);
+        }
+      else
+        {
+          snprintf (msg, sizeof msg,
+                    _("Write %zu objects to the blank card in %s?"),
+                    plan_count_writes (plan), st->job.reader);
+          screen_ask_confirm (ui, _("Restore"), msg, NULL,
+                              screen_restore_confirmed, s);
+        }
+      return UI_HANDLED | UI_PUSH;
+    }
+  return 0;
+}
+
+static unsigned
+screen_restore_event (ui_t *ui, ui_screen_t *s, int ev)
+{
+  restore_state_t *st = s->state;
+  (void) ui;
+  if (ev == UI_EV_RESUME && st->cancelled)
+    return UI_POP;
+  return ev == UI_EV_RESUME || ev == UI_EV_RESIZE || ev == UI_EV_READERS
+    ? UI_REDRAW : 0;
+}
+
+static void
+screen_restore_leave (ui_t *ui, ui_screen_t *s)
+{
+  restore_state_t *st = s->state;
+  (void) ui;
+  if (st)
+    {
+      plan_free (st->job.plan);
+      scapi_card_close (st->job.card);
+      image_free (st->owned_src);    /* wipes */
+      xfree (st);
+    }
+  xfree (s->arg);
+}
+
+const ui_screen_ops_t screen_restore_ops = {
+  "restore", screen_restore_enter, screen_restore_draw, screen_restore_key,
+  screen_restore_event, screen_restore_leave,
+  N_("The restore plan: for every node what writing would do (create,\n"
+     "update, same, conflict, not restorable) and nodes only on the card\n"
+     "(extra, left alone). Nothing is written until you press F5 and\n"
+     "confirm; a card that is not blank or of another model needs a typed\n"
+     "confirmation. Afterwards every written node is read back and the\n"
+     "report shows the result per node.")
+};

@@ -1,0 +1,152 @@
+/* screens.h - arguments of the screens that other screens push
+ *
+ * A dialog screen (password/text input, confirm, pick, progress) calls
+ * its DONE callback from its key/event handler just before it pops; the
+ * callback runs with CTX = the state of the screen that pushed it and
+ * may itself ui_push() the next step. */
+#ifndef VSC_UI_SCREENS_H
+#define VSC_UI_SCREENS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "ui/ui.h"
+#include "ui/task.h"
+
+/* screen-password.c: a text or secret input. SECRET (secure memory when
+ * noecho, else plain) is owned by the callee; NULL = cancelled. */
+typedef void (*screen_input_done) (ui_t *ui, void *ctx, char *value);
+typedef struct screen_input_arg {
+  char title[128];
+  char prompt[256];
+  char info[256];          /* extra line, e.g. the retry counter */
+  char info2[256];         /* second extra line */
+  char initial[512];
+  bool noecho;
+  bool allow_empty;
+  screen_input_done done;
+  void *ctx;
+} screen_input_arg_t;
+
+/* screen-confirm.c: yes/no, or type the word TYPED. */
+typedef void (*screen_confirm_done) (ui_t *ui, void *ctx, bool yes);
+typedef struct screen_confirm_arg {
+  char title[128];
+  char message[1024];
+  char typed[32];          /* "" = y/n */
+  bool wipe;               /* the message holds a secret: wipe it */
+  screen_confirm_done done;
+  void *ctx;
+} screen_confirm_arg_t;
+
+/* screen-pick.c: choose one of ITEMS (allocated strings, freed by the
+ * screen); IDX = (size_t)-1 when cancelled. */
+typedef void (*screen_pick_done) (ui_t *ui, void *ctx, size_t idx);
+typedef struct screen_pick_arg {
+  char title[128];
+  char prompt[256];
+  char **items;
+  size_t n;
+  screen_pick_done done;
+  void *ctx;
+} screen_pick_arg_t;
+
+/* screen-progress.c: run FN(FN_ARG) on a worker; PIN and password
+ * requests are asked with screen-password; Esc cancels. */
+typedef void (*screen_progress_done) (ui_t *ui, void *ctx, gpg_error_t err,
+                                      const char *text);
+typedef struct screen_progress_arg {
+  char title[128];
+  task_fn fn;
+  void *fn_arg;
+  screen_progress_done done;
+  void *ctx;
+} screen_progress_arg_t;
+
+/* screen-view.c: show DATA (copied, wiped on leave) as hex+ASCII or as
+ * decoded TLV. */
+typedef struct screen_view_arg {
+  char title[256];
+  uint8_t *data;           /* secure memory; the screen frees it */
+  size_t len;
+  char info[512];          /* node description lines */
+} screen_view_arg_t;
+gpg_error_t screen_view_push (ui_t *ui, const image_node_t *node);
+
+/* screen-card.c: REAEDER name of the card to discover. */
+typedef struct screen_card_arg {
+  char reader[128];
+} screen_card_arg_t;
+
+/* screen-vsc.c */
+typedef struct screen_vsc_arg {
+  char path[1024];
+} screen_vsc_arg_t;
+
+/* screen-backup.c: back up IMAGE (owned by the card screen below) from
+ * READER; SELECT the chosen subtrees (owned by the backup screen). */
+typedef struct screen_backup_arg {
+  char reader[128];
+  const image_t *image;
+  char **select;
+  size_t n_select;
+  char label[64];
+} screen_backup_arg_t;
+
+/* screen-restore.c: restore the VSC at VSC_PATH (or the open VSC,
+ * borrowed from the VSC screen) onto the card in READER. */
+typedef struct screen_restore_arg {
+  char reader[128];
+  char vsc_path[1024];
+  void *vsc;               /* scapi_vsc_t *, borrowed; NULL = open it */
+} screen_restore_arg_t;
+
+/* screen-diff.c: compare two sources ("card:READER" or a VSC path);
+ * an already loaded image may be lent for A. */
+typedef struct screen_diff_arg {
+  char a[1024], b[1024];
+  const image_t *image_a;  /* borrowed, may be NULL */
+} screen_diff_arg_t;
+
+/* Helpers shared by the screens (screen-main.c). */
+void screen_ask_input (ui_t *ui, const char *title, const char *prompt,
+                       const char *info, bool noecho, const char *initial,
+                       screen_input_done done, void *ctx);
+void screen_ask_confirm (ui_t *ui, const char *title, const char *message,
+                         const char *typed, screen_confirm_done done,
+                         void *ctx);
+void screen_run_task (ui_t *ui, const char *title, task_fn fn, void *fn_arg,
+                      screen_progress_done done, void *ctx);
+/* Offer the readers with a card (and optionally the VSCs) to pick a
+ * source; DONE gets an allocated spec ("card:NAME" or a path) or NULL. */
+typedef void (*screen_source_done) (ui_t *ui, void *ctx, char *spec);
+void screen_pick_source (ui_t *ui, const char *title, bool cards, bool vscs,
+                         screen_source_done done, void *ctx);
+/* Discover the card in READER with content (a task_fn). */
+typedef struct screen_discover_job {
+  ui_t *ui;
+  char reader[128];
+  image_t *image;          /* result, owned by whoever takes it */
+  scapi_card_info_t info;
+} screen_discover_job_t;
+gpg_error_t screen_discover_job (void *arg, const scapi_cb_t *cb);
+/* Load an image from SPEC ("card:READER" = discover with progress;
+ * otherwise a VSC path: the password is asked, empty = public only).
+ * DONE gets the image (owned by the callee) or NULL. */
+typedef void (*screen_image_done) (ui_t *ui, void *ctx, image_t *image,
+                                   const char *spec);
+void screen_load_image (ui_t *ui, const char *spec, screen_image_done done,
+                        void *ctx);
+/* Show a generated password once; DONE is called after the user said
+ * "I have written it down". PW is copied (secure). */
+typedef void (*screen_shown_done) (ui_t *ui, void *ctx);
+void screen_show_password (ui_t *ui, const char *pw, const char *what,
+                           screen_shown_done done, void *ctx);
+/* Secure copy of a password for showing. */
+char *screen_group_password (const char *pw);
+
+/* The error sentence for a failed operation. */
+void screen_error (ui_t *ui, gpg_error_t err, const char *text,
+                   const char *what);
+
+
+#endif /* VSC_UI_SCREENS_H */
