@@ -32,15 +32,10 @@
 #include "remote/vault.h"
 #include "remote/server.h"
 
-/* TEMPORARY until src/vsc/vsc.c is in the tree: 0 builds without the
- * VSC hooks (create answers "not supported", puts are not checked). */
-#define VSCD_USE_VSC 0
-
 #define VSCD_SOCKET_VAULT_DEFAULT "/var/lib/vscd"
 #define VSCD_MAX_CLIENTS_DEFAULT 128
 #define VSCD_SOCKET_TIMEOUT_DEFAULT 600   /* seconds idle per client */
 
-#if VSCD_USE_VSC
 static gpg_error_t
 vscd_create (void *ctx, const char *scratch, char *uuid, char **r_password,
              buf_t *file)
@@ -112,8 +107,6 @@ vscd_check (void *ctx, const char *uuid, const void *data, size_t len,
   vsc_close (vsc);
   return err;
 }
-
-#endif /* VSCD_USE_VSC */
 
 /* $XDG_DATA_HOME/vscman/vault or ~/.local/share/vscman/vault. */
 static char *
@@ -278,12 +271,8 @@ main (int argc, char **argv)
 
   memset (&so, 0, sizeof so);
   so.max_frame = (uint32_t)max_frame;
-#if VSCD_USE_VSC
   so.create = vscd_create;
   so.check = check && !echo ? vscd_check : NULL;
-#else
-  (void)check;
-#endif
   so.echo = echo;
 
   if (stdio)

@@ -33,7 +33,7 @@
 #include "common/log.h"
 #include "common/i18n.h"
 
-#define SERVER_MAX_BAD 8          /* malformed requests before we hang up */
+#define SERVER_MAX_BAD 16         /* malformed requests before we hang up */
 #define SERVER_FRAME_OVERHEAD 256 /* reply fields around a VSC's bytes */
 
 /* Connection state. */
@@ -67,7 +67,7 @@ server_send_error (server_conn_t *c, gpg_error_t err, const char *fmt, ...)
   va_start (ap, fmt);
   vsnprintf (text, sizeof text, fmt, ap);
   va_end (ap);
-  log_info ("vscd: %s: %s (%s)", c->o->peer ? c->o->peer : "client", text,
+  log_info ("%s: %s (%s)", c->o->peer ? c->o->peer : "client", text,
             gpg_strerror (err));
   buf_clear (&c->out);
   e = proto_build_error (&c->out, err, text);
@@ -160,7 +160,7 @@ server_do_create (server_conn_t *c)
       err = server_send_error (c, err, "cannot store the new VSC");
       goto leave;
     }
-  log_info ("vscd: %s: created VSC %s", c->o->peer ? c->o->peer : "client",
+  log_info ("%s: created VSC %s", c->o->peer ? c->o->peer : "client",
             uuid);
   memset (&m, 0, sizeof m);
   m.type = PROTO_CREATE | PROTO_REPLY;
@@ -326,7 +326,7 @@ server_do_put (server_conn_t *c, const proto_msg_t *req)
                        &gen);
       if (err)
         return server_vault_error (c, err, "put", req->uuid, req->gen);
-      log_debug ("vscd: %s: put %s generation %" PRIu64,
+      log_debug ("%s: put %s generation %" PRIu64,
                  c->o->peer ? c->o->peer : "client", req->uuid, gen);
     }
   memset (&m, 0, sizeof m);
@@ -348,7 +348,7 @@ server_do_delete (server_conn_t *c, const proto_msg_t *req)
   if (err)
     return server_vault_error (c, err, "delete", req->uuid,
                                (req->have & PROTO_F_GEN) ? req->gen : 0);
-  log_info ("vscd: %s: deleted VSC %s", c->o->peer ? c->o->peer : "client",
+  log_info ("%s: deleted VSC %s", c->o->peer ? c->o->peer : "client",
             req->uuid);
   memset (&m, 0, sizeof m);
   m.type = PROTO_DELETE | PROTO_REPLY;
@@ -393,7 +393,7 @@ server_serve (vault_t *v, int in, int out, const server_opts_t *o)
           server_send_error (&c, err, "empty frame");
           goto leave;
         case GPG_ERR_TOO_SHORT:
-          log_info ("vscd: %s: connection closed inside a frame",
+          log_info ("%s: connection closed inside a frame",
                     o->peer ? o->peer : "client");
           goto leave;
         case GPG_ERR_TIMEOUT:
@@ -425,7 +425,7 @@ server_serve (vault_t *v, int in, int out, const server_opts_t *o)
           err = gpg_error (GPG_ERR_PROTOCOL_VIOLATION);
           goto leave;
         }
-      log_debug ("vscd: %s: %s", o->peer ? o->peer : "client",
+      log_debug ("%s: %s", o->peer ? o->peer : "client",
                  proto_type_name (req.type));
       switch (req.type)
         {
@@ -521,7 +521,7 @@ server_child (const server_socket_opts_t *o, int fd)
   if (getsockopt (fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen)
       || crlen != sizeof cr)
     {
-      log_error ("vscd: %s", _("cannot get the peer credentials"));
+      log_error ("%s", _("cannot get the peer credentials"));
       _exit (1);
     }
   snprintf (peer, sizeof peer, "uid %u pid %d", (unsigned)cr.uid, (int)cr.pid);
@@ -532,7 +532,7 @@ server_child (const server_socket_opts_t *o, int fd)
   if (err)
     {
       buf_t b = BUF_INIT;
-      log_error ("vscd: %s: %s: %s", peer, _("cannot open the vault"),
+      log_error ("%s: %s: %s", peer, _("cannot open the vault"),
                  gpg_strerror (err));
       if (!proto_build_error (&b, err, "the server cannot open your vault"))
         {
@@ -544,7 +544,7 @@ server_child (const server_socket_opts_t *o, int fd)
     }
   vault_set_fsync (v, o->fsync);
   so.vault_dir = vdir;
-  log_info ("vscd: %s: connected", peer);
+  log_info ("%s: connected", peer);
   err = server_serve (v, fd, fd, &so);
   vault_close (v);
   close (fd);
@@ -565,7 +565,9 @@ server_run_socket (const server_socket_opts_t *o)
     return gpg_error (GPG_ERR_ENAMETOOLONG);
   /* The base directory: users must be able to pass it to reach their own
    * subdirectory (which is 0700 and theirs). */
-  if (mkdir (o->vault_base, geteuid () == 0 ? 0711 : 0700) && errno != EEXIST)
+  if (mkdir (o->vault_base, 0700) && errno != EEXIST)
+    return gpg_error_from_syserror ();
+  if (geteuid () == 0 && chmod (o->vault_base, 0711))
     return gpg_error_from_syserror ();
 
   memset (&act, 0, sizeof act);
@@ -593,7 +595,7 @@ server_run_socket (const server_socket_opts_t *o)
       err = gpg_error_from_syserror ();
       goto leave;
     }
-  log_info ("vscd: listening on %s (vaults under %s)", o->path, o->vault_base);
+  log_info ("listening on %s (vaults under %s)", o->path, o->vault_base);
 
   while (!server_stop)
     {
@@ -629,7 +631,7 @@ server_run_socket (const server_socket_opts_t *o)
           server_child (o, cfd);
         }
       if (pid < 0)
-        log_error ("vscd: fork: %s", strerror (errno));
+        log_error ("fork: %s", strerror (errno));
       else
         nchild++;
       close (cfd);

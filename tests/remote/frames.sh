@@ -1,0 +1,14 @@
+#!/bin/sh
+# frames.sh - garbage, truncated, oversized and out-of-order frames get
+# error frames or a clean close; the server keeps serving other clients.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/remote/lib-remote.sh"
+t_begin "vscd: rude clients"
+
+remote_start_socket "$T_TMP/s" "$T_TMP/vaults" --max-frame 65536 --no-check
+t_ok "raw-frame client: every bad frame handled" python3 "$FRAMES_PY" frames "$T_TMP/s"
+sed -n 's/^\(PASS\|FAIL\): /    \1: /p' "$T_TMP/out"
+t_check "the listener survived" "kill -0 $REMOTE_PID"
+t_ok "and still answers vsctool" "$VSCTOOL" remote "unix:$T_TMP/s" ls
+t_check "no server process crashed (no signal deaths logged)" \
+  "! grep -qi 'segmentation\|sanitizer\|abort' '$T_TMP/vscd.log'"

@@ -1,0 +1,506 @@
+/* test-remote.c - vscd frame codec, name validation, vault CAS, URLs */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/socket.h>
+#include "cutest.h"
+#include "common/util.h"
+#include "remote/proto.h"
+#include "remote/vault.h"
+#include "remote/client.h"
+
+#define U1 "0123abcd-4567-89ef-0123-456789abcdef"
+#define U2 "ffffffff-0000-1111-2222-333333333333"
+
+static char tmpdir[256];
+
+static int
+suite_init (void)
+{
+  snprintf (tmpdir, sizeof tmpdir, "%s/test-remote.XXXXXX",
+            getenv ("TMPDIR") ? getenv ("TMPDIR") : "/tmp");
+  return mkdtemp (tmpdir) ? 0 : -1;
+}
+
+static int
+suite_cleanup (void)
+{
+  char cmd[400];
+  snprintf (cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+  return system (cmd) == 0 ? 0 : -1;
+}
+
+static void
+test_uuid_valid (void)
+{
+  CU_ASSERT_TRUE (proto_uuid_valid (U1, 36));
+  CU_ASSERT_FALSE (proto_uuid_valid (U1, 35));
+  CU_ASSERT_FALSE (proto_uuid_valid ("0123ABCD-4567-89ef-0123-456789abcdef", 36));
+  CU_ASSERT_FALSE (proto_uuid_valid ("0123abcd_4567-89ef-0123-456789abcdef", 36));
+  CU_ASSERT_FALSE (proto_uuid_valid ("../../../../../../../../etc/passwd..", 36));
+  CU_ASSERT_FALSE (proto_uuid_valid ("0123abcd-4567-89ef-0123-456789abcde/", 36));
+  CU_ASSERT_FALSE (proto_uuid_valid ("0123abcd-4567-89ef-0123-456789abcd\0f", 36));
+  CU_ASSERT_FALSE (proto_uuid_valid ("", 0));
+  CU_ASSERT_FALSE (proto_uuid_valid (NULL, 36));
+}
+
+static void
+test_vault_names (void)
+{
+  char name[96], u[37];
+  uint64_t g;
+  vault_name (name, sizeof name, U1, 42);
+  CU_ASSERT_STRING_EQUAL (name, U1 ".42.vsc");
+  CU_ASSERT_TRUE (vault_name_parse (name, u, &g));
+  CU_ASSERT_STRING_EQUAL (u, U1);
+  CU_ASSERT_EQUAL (g, 42);
+  CU_ASSERT_TRUE (vault_name_parse (U1 ".18446744073709551615.vsc", u, &g));
+  CU_ASSERT_EQUAL (g, UINT64_MAX);
+  CU_ASSERT_FALSE (vault_name_parse (U1 ".18446744073709551616.vsc", u, &g));
+  CU_ASSERT_FALSE (vault_name_parse (U1 ".0.vsc", u, &g));
+  CU_ASSERT_FALSE (vault_name_parse (U1 ".01.vsc", u, &g));
+  CU_ASSERT_FALSE (vault_name_parse (U1 "..vsc", u, &g));
+  CU_ASSERT_FALSE (vault_name_parse (U1 ".1.vsc.tmp", u, &g));
+  CU_ASSERT_FALSE (vault_name_parse ("." U1 ".lock", u, &g));
+  CU_ASSERT_FALSE (vault_name_parse ("x", u, &g));
+}
+
+/* Build a frame, strip the length, parse it back. */
+static gpg_error_t
+roundtrip (const proto_msg_t *m, buf_t *b, proto_msg_t *out)
+{
+  gpg_error_t err;
+  buf_clear (b);
+  err = proto_msg_build (b, m);
+  if (err)
+    return err;
+  CU_ASSERT_EQUAL (get_be32 (b->data), b->len - 4);
+  return proto_msg_parse (b->data + 4, b->len - 4, out);
+}
+
+static void
+test_frame_roundtrip (void)
+{
+  proto_msg_t m, r;
+  buf_t b = BUF_INIT;
+  static uint8_t big[70000];
+  proto_entry_t ents[3] = {
+    { U1, 1, 100, 1700000000 }, { U2, 7, 65536, 0 }, { U1, 3, 0, 5 } };
+  size_t off = 0;
+  proto_entry_t e;
+
+  memset (&m, 0, sizeof m);
+  m.type = PROTO_HELLO;
+  m.have = PROTO_F_VMIN | PROTO_F_VMAX | PROTO_F_NAME;
+  m.vmin = 1;
+  m.vmax = 3;
+  m.name = "test";
+  m.namelen = 4;
+  CU_ASSERT_EQUAL (roundtrip (&m, &b, &r), 0);
+  CU_ASSERT_EQUAL (r.type, PROTO_HELLO);
+  CU_ASSERT_EQUAL (r.vmin, 1);
+  CU_ASSERT_EQUAL (r.vmax, 3);
+  CU_ASSERT_EQUAL (r.namelen, 4);
+
+  memset (big, 0xA5, sizeof big);
+  memset (&m, 0, sizeof m);
+  m.type = PROTO_PUT;
+  m.have = PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA;
+  strcpy (m.uuid, U1);
+  m.gen = 0x1234567890ULL;
+  m.data = big;
+  m.datalen = sizeof big;
+  CU_ASSERT_EQUAL (roundtrip (&m, &b, &r), 0);
+  CU_ASSERT_STRING_EQUAL (r.uuid, U1);
+  CU_ASSERT_EQUAL (r.gen, 0x1234567890ULL);
+  CU_ASSERT_EQUAL (r.datalen, sizeof big);
+  CU_ASSERT_EQUAL (memcmp (r.data, big, sizeof big), 0);
+
+  memset (&m, 0, sizeof m);
+  m.type = PROTO_LIST | PROTO_REPLY;
+  m.have = PROTO_F_ENTRY;
+  m.entry_array = ents;
+  m.nentries = 3;
+  CU_ASSERT_EQUAL (roundtrip (&m, &b, &r), 0);
+  CU_ASSERT_EQUAL (r.nentries, 3);
+  CU_ASSERT_EQUAL (proto_entry_next (&r, &off, &e), 0);
+  CU_ASSERT_STRING_EQUAL (e.uuid, U1);
+  CU_ASSERT_EQUAL (e.mtime, 1700000000);
+  CU_ASSERT_EQUAL (proto_entry_next (&r, &off, &e), 0);
+  CU_ASSERT_EQUAL (e.gen, 7);
+  CU_ASSERT_EQUAL (e.size, 65536);
+  CU_ASSERT_EQUAL (proto_entry_next (&r, &off, &e), 0);
+  CU_ASSERT_EQUAL (gpg_err_code (proto_entry_next (&r, &off, &e)), GPG_ERR_EOF);
+
+  buf_clear (&b);
+  CU_ASSERT_EQUAL (proto_build_error (&b, gpg_error (GPG_ERR_CONFLICT), "busy"), 0);
+  CU_ASSERT_EQUAL (proto_msg_parse (b.data + 4, b.len - 4, &r), 0);
+  CU_ASSERT_EQUAL (r.type, PROTO_ERROR);
+  CU_ASSERT_EQUAL (gpg_err_code (proto_msg_error (&r)), GPG_ERR_CONFLICT);
+  CU_ASSERT_EQUAL (r.errtextlen, 4);
+
+  /* Building refuses what parsing would refuse. */
+  memset (&m, 0, sizeof m);
+  m.type = PROTO_GET;
+  CU_ASSERT_EQUAL (gpg_err_code (proto_msg_build (&b, &m)), GPG_ERR_MISSING_VALUE);
+  m.have = PROTO_F_UUID;
+  strcpy (m.uuid, "../x");
+  CU_ASSERT_EQUAL (gpg_err_code (proto_msg_build (&b, &m)), GPG_ERR_INV_NAME);
+  buf_free (&b);
+}
+
+static gpg_error_t
+parse_hex (const char *hex, proto_msg_t *m)
+{
+  uint8_t b[256];
+  size_t n = 0;
+  unsigned v;
+  while (*hex && n < sizeof b)
+    {
+      if (*hex == ' ')
+        {
+          hex++;
+          continue;
+        }
+      sscanf (hex, "%2x", &v);
+      b[n++] = (uint8_t)v;
+      hex += 2;
+    }
+  return proto_msg_parse (b, n, m);
+}
+
+static void
+test_frame_malformed (void)
+{
+  proto_msg_t m;
+  /* Valid: GET with a UUID. */
+  CU_ASSERT_EQUAL (parse_hex ("05 83 24 30313233616263642d343536372d383965662d"
+                              "303132332d343536373839616263646566", &m), 0);
+  /* Upper-case UUID, a path, wrong length. */
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("05 83 24 30313233414243442d343536372d383965662d"
+                                            "303132332d343536373839616263646566", &m)),
+                   GPG_ERR_INV_NAME);
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("05 83 05 2e2e2f2e2e", &m)), GPG_ERR_INV_NAME);
+  /* Unknown type, reply type as request is parsed (server rejects). */
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("42", &m)), GPG_ERR_INV_OBJ);
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("", &m)), GPG_ERR_TOO_SHORT);
+  /* Missing field, forbidden field, unknown tag, duplicate. */
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("05", &m)), GPG_ERR_MISSING_VALUE);
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("03 84 01 01", &m)), GPG_ERR_INV_TAG);
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("03 8F 01 01", &m)), GPG_ERR_INV_TAG);
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("01 80 01 01 80 01 01 81 01 01", &m)),
+                   GPG_ERR_INV_TAG);
+  /* Truncated TLV, over-long length, indefinite length. */
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("01 80 05 01", &m)), GPG_ERR_TOO_SHORT);
+  CU_ASSERT_NOT_EQUAL (parse_hex ("01 80 85 01 00 00 00 00 01", &m), 0);
+  CU_ASSERT_NOT_EQUAL (parse_hex ("01 80 80 01 00 00", &m), 0);
+  /* Non-minimal and over-long integers. */
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("01 80 02 00 01 81 01 01", &m)),
+                   GPG_ERR_INV_VALUE);
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("01 80 09 010000000000000000 81 01 01", &m)),
+                   GPG_ERR_INV_LENGTH);
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("01 80 00 81 01 01", &m)), GPG_ERR_INV_LENGTH);
+  /* Control characters in text. */
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("01 80 01 01 81 01 01 82 02 41 0a", &m)),
+                   GPG_ERR_INV_VALUE);
+  /* A list entry missing its generation. */
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("83 A0 26 83 24 30313233616263642d343536372d383965662d"
+                                            "303132332d343536373839616263646566", &m)),
+                   GPG_ERR_MISSING_VALUE);
+}
+
+static void
+test_frame_io (void)
+{
+  int sv[2];
+  proto_io_t w, r;
+  buf_t f = BUF_INIT;
+  uint8_t hdr[8];
+
+  CU_ASSERT_EQUAL_FATAL (socketpair (AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  w.in = w.out = sv[0];
+  r.in = r.out = sv[1];
+  w.cancel_fd = r.cancel_fd = -1;
+  w.timeout_ms = -1;
+  r.timeout_ms = 2000;
+  /* A frame, then a zero length, then an oversized one. */
+  put_be32 (hdr, 3);
+  memcpy (hdr + 4, "\x03\x00\x00", 3);
+  CU_ASSERT_EQUAL (proto_write_all (&w, hdr, 7), 0);
+  CU_ASSERT_EQUAL (proto_read_frame (&r, 100, &f), 0);
+  CU_ASSERT_EQUAL (f.len, 3);
+  put_be32 (hdr, 0);
+  CU_ASSERT_EQUAL (proto_write_all (&w, hdr, 4), 0);
+  CU_ASSERT_EQUAL (gpg_err_code (proto_read_frame (&r, 100, &f)), GPG_ERR_INV_LENGTH);
+  put_be32 (hdr, 101);
+  CU_ASSERT_EQUAL (proto_write_all (&w, hdr, 4), 0);
+  CU_ASSERT_EQUAL (gpg_err_code (proto_read_frame (&r, 100, &f)), GPG_ERR_TOO_LARGE);
+  /* Nothing more arrives: timeout. */
+  r.timeout_ms = 50;
+  CU_ASSERT_EQUAL (gpg_err_code (proto_read_frame (&r, 100, &f)), GPG_ERR_TIMEOUT);
+  /* Truncated frame, then EOF. */
+  put_be32 (hdr, 10);
+  CU_ASSERT_EQUAL (proto_write_all (&w, hdr, 6), 0);
+  shutdown (sv[0], SHUT_WR);
+  CU_ASSERT_EQUAL (gpg_err_code (proto_read_frame (&r, 100, &f)), GPG_ERR_TOO_SHORT);
+  CU_ASSERT_EQUAL (gpg_err_code (proto_read_frame (&r, 100, &f)), GPG_ERR_EOF);
+  close (sv[0]);
+  close (sv[1]);
+  buf_free (&f);
+}
+
+static vault_t *
+open_vault (const char *sub)
+{
+  char path[400];
+  vault_t *v = NULL;
+  snprintf (path, sizeof path, "%s/%s/deeper", tmpdir, sub);
+  CU_ASSERT_EQUAL (vault_open (path, true, &v), 0);
+  return v;
+}
+
+static int
+count_files (const char *sub)
+{
+  char path[400];
+  DIR *d;
+  struct dirent *de;
+  int n = 0;
+  snprintf (path, sizeof path, "%s/%s/deeper", tmpdir, sub);
+  d = opendir (path);
+  if (!d)
+    return -1;
+  while ((de = readdir (d)))
+    if (de->d_name[0] != '.')
+      n++;
+  closedir (d);
+  return n;
+}
+
+static void
+test_vault_cas (void)
+{
+  vault_t *v = open_vault ("cas");
+  buf_t d = BUF_INIT;
+  proto_entry_t e, *list = NULL;
+  uint64_t g = 0;
+  size_t n = 0;
+  struct stat st;
+  char path[400];
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL (v);
+  snprintf (path, sizeof path, "%s/cas/deeper", tmpdir);
+  CU_ASSERT_EQUAL (stat (path, &st), 0);
+  CU_ASSERT_EQUAL (st.st_mode & 0777, 0700);
+
+  CU_ASSERT_EQUAL (gpg_err_code (vault_get (v, U1, 1000, &d, &e)), GPG_ERR_NOT_FOUND);
+  CU_ASSERT_EQUAL (gpg_err_code (vault_put (v, U1, 1, "x", 1, &g)), GPG_ERR_NOT_FOUND);
+  CU_ASSERT_EQUAL (vault_put (v, U1, 0, "one", 3, &g), 0);
+  CU_ASSERT_EQUAL (g, 1);
+  CU_ASSERT_EQUAL (gpg_err_code (vault_put (v, U1, 0, "dup", 3, &g)), GPG_ERR_CONFLICT);
+  CU_ASSERT_EQUAL (vault_put (v, U1, 1, "two!", 4, &g), 0);
+  CU_ASSERT_EQUAL (g, 2);
+  /* A writer still based on generation 1 loses. */
+  CU_ASSERT_EQUAL (gpg_err_code (vault_put (v, U1, 1, "lost", 4, &g)), GPG_ERR_CONFLICT);
+  CU_ASSERT_EQUAL (vault_get (v, U1, 1000, &d, &e), 0);
+  CU_ASSERT_EQUAL (e.gen, 2);
+  CU_ASSERT_EQUAL (d.len, 4);
+  CU_ASSERT_EQUAL (memcmp (d.data, "two!", 4), 0);
+  CU_ASSERT_EQUAL (gpg_err_code (vault_get (v, U1, 3, &d, &e)), GPG_ERR_TOO_LARGE);
+  CU_ASSERT_EQUAL (count_files ("cas"), 1);   /* old generation removed */
+
+  /* Files are 0600. */
+  snprintf (path, sizeof path, "%s/cas/deeper/%s.2.vsc", tmpdir, U1);
+  CU_ASSERT_EQUAL (stat (path, &st), 0);
+  CU_ASSERT_EQUAL (st.st_mode & 0777, 0600);
+
+  CU_ASSERT_EQUAL (vault_put (v, U2, 0, "other", 5, &g), 0);
+  CU_ASSERT_EQUAL (vault_list (v, &list, &n), 0);
+  CU_ASSERT_EQUAL_FATAL (n, 2);
+  CU_ASSERT_STRING_EQUAL (list[0].uuid, U1);
+  CU_ASSERT_EQUAL (list[0].gen, 2);
+  CU_ASSERT_EQUAL (list[0].size, 4);
+  CU_ASSERT_STRING_EQUAL (list[1].uuid, U2);
+  xfree (list);
+
+  CU_ASSERT_EQUAL (gpg_err_code (vault_delete (v, U1, 1)), GPG_ERR_CONFLICT);
+  CU_ASSERT_EQUAL (vault_delete (v, U1, 2), 0);
+  CU_ASSERT_EQUAL (gpg_err_code (vault_stat (v, U1, &e)), GPG_ERR_NOT_FOUND);
+  CU_ASSERT_EQUAL (gpg_err_code (vault_delete (v, U1, 0)), GPG_ERR_NOT_FOUND);
+  CU_ASSERT_EQUAL (vault_delete (v, U2, 0), 0);
+  CU_ASSERT_EQUAL (count_files ("cas"), 0);
+
+  /* Names that are not canonical UUIDs never reach the file system. */
+  CU_ASSERT_EQUAL (gpg_err_code (vault_put (v, "../../etc/passwd", 0, "x", 1, &g)),
+                   GPG_ERR_INV_NAME);
+  CU_ASSERT_EQUAL (gpg_err_code (vault_get (v, "", 10, &d, &e)), GPG_ERR_INV_NAME);
+  CU_ASSERT_EQUAL (gpg_err_code (vault_delete (v, U1 "/", 0)), GPG_ERR_INV_NAME);
+  buf_free (&d);
+  vault_close (v);
+}
+
+/* A crash after the rename but before the cleanup leaves two
+ * generations: the highest one is current, the next writer cleans. */
+static void
+test_vault_leftovers (void)
+{
+  vault_t *v = open_vault ("left");
+  buf_t d = BUF_INIT;
+  proto_entry_t e;
+  uint64_t g;
+  char path[400];
+  FILE *fp;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL (v);
+  CU_ASSERT_EQUAL (vault_put (v, U1, 0, "old", 3, &g), 0);
+  snprintf (path, sizeof path, "%s/left/deeper/%s.2.vsc", tmpdir, U1);
+  fp = fopen (path, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL (fp);
+  fputs ("new", fp);
+  fclose (fp);
+  snprintf (path, sizeof path, "%s/left/deeper/.tmp-%s-0000000000000000", tmpdir, U1);
+  fp = fopen (path, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL (fp);
+  fputs ("partial", fp);
+  fclose (fp);
+  CU_ASSERT_EQUAL (vault_get (v, U1, 100, &d, &e), 0);
+  CU_ASSERT_EQUAL (e.gen, 2);
+  CU_ASSERT_EQUAL (memcmp (d.data, "new", 3), 0);
+  CU_ASSERT_EQUAL (count_files ("left"), 2);
+  CU_ASSERT_EQUAL (vault_put (v, U1, 2, "newer", 5, &g), 0);
+  CU_ASSERT_EQUAL (g, 3);
+  CU_ASSERT_EQUAL (count_files ("left"), 1);
+  CU_ASSERT_NOT_EQUAL (access (path, F_OK), 0);   /* stale temp gone */
+  buf_free (&d);
+  vault_close (v);
+}
+
+/* Many processes race on one generation: exactly one wins each round. */
+static void
+test_vault_race (void)
+{
+  vault_t *v = open_vault ("race");
+  enum { NPROC = 8, ROUNDS = 20 };
+  uint64_t g;
+  int round, i, wins, status;
+  proto_entry_t e;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL (v);
+  CU_ASSERT_EQUAL (vault_put (v, U1, 0, "start", 5, &g), 0);
+  for (round = 0; round < ROUNDS; round++)
+    {
+      pid_t pids[NPROC];
+      uint64_t base = g;
+      for (i = 0; i < NPROC; i++)
+        {
+          pids[i] = fork ();
+          if (!pids[i])
+            {
+              uint64_t ng;
+              char data[32];
+              snprintf (data, sizeof data, "writer %d", i);
+              gpg_error_t err = vault_put (v, U1, base, data, strlen (data), &ng);
+              _exit (!err ? 0 : gpg_err_code (err) == GPG_ERR_CONFLICT ? 1 : 2);
+            }
+        }
+      wins = 0;
+      for (i = 0; i < NPROC; i++)
+        {
+          CU_ASSERT_EQUAL (waitpid (pids[i], &status, 0), pids[i]);
+          CU_ASSERT_TRUE (WIFEXITED (status) && WEXITSTATUS (status) < 2);
+          if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
+            wins++;
+        }
+      CU_ASSERT_EQUAL (wins, 1);
+      CU_ASSERT_EQUAL (vault_stat (v, U1, &e), 0);
+      CU_ASSERT_EQUAL (e.gen, base + 1);
+      g = e.gen;
+    }
+  CU_ASSERT_EQUAL (g, 1 + ROUNDS);
+  CU_ASSERT_EQUAL (count_files ("race"), 1);
+  vault_close (v);
+}
+
+static void
+test_vault_symlink_refused (void)
+{
+  char path[400], target[400];
+  vault_t *v = NULL;
+  snprintf (target, sizeof target, "%s/real", tmpdir);
+  snprintf (path, sizeof path, "%s/link", tmpdir);
+  CU_ASSERT_EQUAL (mkdir (target, 0700), 0);
+  CU_ASSERT_EQUAL (symlink (target, path), 0);
+  CU_ASSERT_NOT_EQUAL (vault_open (path, false, &v), 0);
+  CU_ASSERT_PTR_NULL (v);
+}
+
+static void
+test_url_parse (void)
+{
+  char kind, *user, *host, *path;
+  unsigned port;
+
+  CU_ASSERT_EQUAL (remote_parse_url ("ssh://alice@example.org:2222/srv/vault",
+                                     &kind, &user, &host, &port, &path), 0);
+  CU_ASSERT_EQUAL (kind, 's');
+  CU_ASSERT_STRING_EQUAL (user, "alice");
+  CU_ASSERT_STRING_EQUAL (host, "example.org");
+  CU_ASSERT_EQUAL (port, 2222);
+  CU_ASSERT_STRING_EQUAL (path, "/srv/vault");
+  xfree (user); xfree (host); xfree (path);
+
+  CU_ASSERT_EQUAL (remote_parse_url ("ssh://[::1]:22", &kind, &user, &host,
+                                     &port, &path), 0);
+  CU_ASSERT_PTR_NULL (user);
+  CU_ASSERT_STRING_EQUAL (host, "::1");
+  CU_ASSERT_PTR_NULL (path);
+  xfree (host);
+
+  CU_ASSERT_EQUAL (remote_parse_url ("unix:/run/vscd.sock", &kind, &user,
+                                     &host, &port, &path), 0);
+  CU_ASSERT_EQUAL (kind, 'u');
+  CU_ASSERT_STRING_EQUAL (path, "/run/vscd.sock");
+  xfree (path);
+
+  /* Option injection and junk. */
+  CU_ASSERT_NOT_EQUAL (remote_parse_url ("ssh://-oProxyCommand=x/", &kind, &user, &host, &port, &path), 0);
+  CU_ASSERT_NOT_EQUAL (remote_parse_url ("ssh://-l@h", &kind, &user, &host, &port, &path), 0);
+  CU_ASSERT_NOT_EQUAL (remote_parse_url ("ssh://h:0", &kind, &user, &host, &port, &path), 0);
+  CU_ASSERT_NOT_EQUAL (remote_parse_url ("ssh://h:65536", &kind, &user, &host, &port, &path), 0);
+  CU_ASSERT_NOT_EQUAL (remote_parse_url ("ssh://h:22x", &kind, &user, &host, &port, &path), 0);
+  CU_ASSERT_NOT_EQUAL (remote_parse_url ("ssh://a b", &kind, &user, &host, &port, &path), 0);
+  CU_ASSERT_NOT_EQUAL (remote_parse_url ("ssh:///x", &kind, &user, &host, &port, &path), 0);
+  CU_ASSERT_NOT_EQUAL (remote_parse_url ("http://h/", &kind, &user, &host, &port, &path), 0);
+  CU_ASSERT_NOT_EQUAL (remote_parse_url ("unix:", &kind, &user, &host, &port, &path), 0);
+  CU_ASSERT_PTR_NULL (user);
+  CU_ASSERT_PTR_NULL (host);
+  CU_ASSERT_PTR_NULL (path);
+}
+
+static const cutest_t tests[] = {
+  CUTEST (test_uuid_valid),
+  CUTEST (test_vault_names),
+  CUTEST (test_frame_roundtrip),
+  CUTEST (test_frame_malformed),
+  CUTEST (test_frame_io),
+  CUTEST (test_vault_cas),
+  CUTEST (test_vault_leftovers),
+  CUTEST (test_vault_race),
+  CUTEST (test_vault_symlink_refused),
+  CUTEST (test_url_parse),
+  CUTEST_END
+};
+
+int
+main (void)
+{
+  return cutest_main ("remote", tests, suite_init, suite_cleanup);
+}
