@@ -14,11 +14,29 @@
 
 CLI_CMD_DECL (readers);
 CLI_CMD_DECL (remote);
+CLI_CMD_DECL (create);
+CLI_CMD_DECL (info);
+CLI_CMD_DECL (ls);
+CLI_CMD_DECL (cat);
+CLI_CMD_DECL (put);
+CLI_CMD_DECL (rm);
+CLI_CMD_DECL (passwd);
+CLI_CMD_DECL (verify);
+CLI_CMD_DECL (export_public);
 
 /* One line per command; components add theirs here. */
 static const cli_cmd_t *const commands[] = {
   &cli_cmd_readers,
   &cli_cmd_remote,
+  &cli_cmd_create,
+  &cli_cmd_info,
+  &cli_cmd_ls,
+  &cli_cmd_cat,
+  &cli_cmd_put,
+  &cli_cmd_rm,
+  &cli_cmd_passwd,
+  &cli_cmd_verify,
+  &cli_cmd_export_public,
   NULL
 };
 

@@ -9,3 +9,9 @@ tests_unit_test_vsc_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_vsc_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-vsc
 EXTRA_DIST += tests/vectors/vsc-v1.vsc tests/vectors/README-vsc.md
+
+## vsctool commands on VSC files
+vsctool_SOURCES += src/cli/cli-vsc.h src/cli/cli-vsc.c \
+	src/cli/cmd-create.c src/cli/cmd-info.c src/cli/cmd-ls.c \
+	src/cli/cmd-cat.c src/cli/cmd-put.c src/cli/cmd-rm.c \
+	src/cli/cmd-passwd.c src/cli/cmd-verify.c src/cli/cmd-export-public.c

@@ -11,6 +11,7 @@
 #include "common/i18n.h"
 
 static __thread char vsc_errtext[320];
+static __thread int vsc_errarea = -1;
 
 const char *
 vsc_area_name (vsc_area_t area)
@@ -48,6 +49,8 @@ vsc_fail (gpg_error_t err, vsc_area_t area, const char *msg)
   /* The first failure is the one that counts (inner calls fill it). */
   if (!*vsc_errtext)
     {
+      vsc_errarea = gpg_err_code (err) == GPG_ERR_BAD_PASSPHRASE
+                    ? -1 : (int)area;
       /* The password check does not name an area: a wrong password and
        * a damaged keyslot must look the same. */
       if (gpg_err_code (err) == GPG_ERR_BAD_PASSPHRASE)
@@ -63,6 +66,13 @@ void
 vsc_clear_error (void)
 {
   *vsc_errtext = 0;
+  vsc_errarea = -1;
+}
+
+int
+vsc_error_area (void)
+{
+  return vsc_errarea;
 }
 
 const char *

@@ -172,5 +172,8 @@ const char *vsc_area_name (vsc_area_t area);
  * ("private area: authentication failed - the file was altered or
  * damaged"), or "" if none. Untranslated parts are translated inside. */
 const char *vsc_error_text (void);
+/* The area that failed last (-1 if none, or for a wrong password, which
+ * deliberately names no area). */
+int vsc_error_area (void);
 
 #endif /* VSC_VSC_H */
