@@ -16,7 +16,7 @@ TESTS += tests/unit/test-remote
 
 ## Shell tests (tests/remote/frames.py is the raw-frame client they use).
 TESTS += tests/remote/frames.sh tests/remote/socket.sh \
-	tests/remote/authz.sh tests/remote/kill9.sh
+	tests/remote/authz.sh tests/remote/kill9.sh tests/remote/ssh.sh
 EXTRA_DIST += tests/remote/lib-remote.sh tests/remote/frames.py \
 	tests/remote/frames.sh tests/remote/socket.sh tests/remote/authz.sh \
 	tests/remote/kill9.sh tests/remote/ssh.sh
