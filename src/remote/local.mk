@@ -31,3 +31,7 @@ if ENABLE_FUZZING
 check_PROGRAMS += tests/fuzz/fuzz-frame
 TESTS += tests/fuzz/frame.sh
 endif
+
+## Documentation.
+dist_man_MANS += doc/vscd.8
+EXTRA_DIST += doc/vscd-protocol.md
