@@ -18,6 +18,7 @@ t_check "'$VPCD_READER' starts without a card" \
   "vsctool readers | grep -q '^$VPCD_READER: no card'"
 t_check "test card profile exists" "[ -f '$CARD' ]"
 
+t_check "vscemu is built" "command -v vscemu >/dev/null"
 vscemu --vpcd "$VPCD_PORT" "$CARD" >"$T_TMP/vscemu.log" 2>&1 &
 EMU_PID=$!
 t_on_exit "kill $EMU_PID"

@@ -32,6 +32,7 @@ WATCH_PID=$!
 t_on_exit "kill $WATCH_PID"
 t_check "watch prints the reader list first" "wait_for '^$VPCD_READER: no card'"
 
+t_check "vscemu is built" "command -v vscemu >/dev/null"
 vscemu --vpcd "$VPCD_PORT" "$CARD" >"$T_TMP/vscemu.log" 2>&1 &
 EMU_PID=$!
 t_on_exit "kill $EMU_PID"
