@@ -35,3 +35,9 @@ endif
 ## Documentation.
 dist_man_MANS += doc/vscd.8
 EXTRA_DIST += doc/vscd-protocol.md
+
+## make bench: get+put round trips through vscd --socket vs. a plain cat.
+noinst_PROGRAMS += bench/vscd-roundtrip
+bench_vscd_roundtrip_SOURCES = bench/vscd-roundtrip.c
+bench_vscd_roundtrip_LDADD = $(VSC_LIBS)
+BENCHES += bench/vscd-roundtrip
