@@ -472,23 +472,25 @@ reader_pcsc_has_pinpad (reader_card_t *card)
 
 /* VERIFY with the PIN typed on the reader's keypad: a
  * PIN_VERIFY_STRUCTURE (PC/SC part 10, 2.5.2; multi-byte fields
- * little-endian) around the header of VERIFY CLA 20 00 REF. The PIN is
- * ASCII, left-justified, variable length 4..15 digits, confirmed with the
- * OK key; the reader adds Lc and the PIN itself. */
+ * little-endian) around CLA 20 00 REF Lc, Lc 00 as a placeholder the
+ * reader replaces with the PIN's length. The PIN is ASCII,
+ * left-justified, variable length 4..15 digits, confirmed with the OK
+ * key. Readers also want the length of that APDU in the last byte of
+ * bTeoPrologue. */
 static gpg_error_t
 reader_pcsc_verify_pinpad (reader_card_t *card, uint8_t cla, uint8_t p2_ref,
                            unsigned *sw)
 {
   pcsc_card_t *pc = (pcsc_card_t *)card;
-  BYTE s[23], out[64];
+  BYTE s[24], out[64];
   DWORD outlen = 0;
   LONG rv;
 
   memset (s, 0, sizeof s);
   s[0] = 30;          /* bTimerOut: seconds */
   s[1] = 15;          /* bTimerOut2: seconds after the first key */
-  s[2] = 0x82;        /* bmFormatString: byte units, left, ASCII */
-  s[3] = 0x00;        /* bmPINBlockString: no length field, variable */
+  s[2] = 0x82;        /* bmFormatString: byte units, pos 0, left, ASCII */
+  s[3] = 0x00;        /* bmPINBlockString: variable length */
   s[4] = 0x00;        /* bmPINLengthFormat */
   s[5] = 15;          /* wPINMaxExtraDigit: max (low byte) ... */
   s[6] = 4;           /* ... min (high byte) */
@@ -497,12 +499,13 @@ reader_pcsc_verify_pinpad (reader_card_t *card, uint8_t cla, uint8_t p2_ref,
   s[9] = 0x09;        /* wLangId 0x0409 */
   s[10] = 0x04;
   s[11] = 0x00;       /* bMsgIndex */
-  /* s[12..14] bTeoPrologue = 0 */
-  s[15] = 4;          /* ulDataLength = 4 (APDU header) */
+  s[14] = 5;          /* bTeoPrologue[2]: APDU length */
+  s[15] = 5;          /* ulDataLength = 5 */
   s[19] = cla;
   s[20] = 0x20;
   s[21] = 0x00;
   s[22] = p2_ref;
+  s[23] = 0x00;       /* Lc placeholder */
   rv = SCardControl (pc->h, pc->verify_ioctl, s, sizeof s, out, sizeof out,
                      &outlen);
   if (rv != SCARD_S_SUCCESS)

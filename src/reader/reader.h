@@ -95,7 +95,10 @@ int reader_card_proto(reader_card_t *card);  /* READER_PROTO_T0/_T1 */
 
 /* PIN pad: true if the reader offers FEATURE_VERIFY_PIN_DIRECT. Then
  * reader_verify_pinpad sends a VERIFY for PIN reference REF that the
- * user types on the reader; *SW is the card's answer. */
+ * user types on the reader (ASCII, 4..15 digits, OK key, 30 s); *SW is
+ * the card's answer, or the reader's own 6400 (timeout), 6401 (cancelled
+ * on the keypad), 6B80 (parameters refused). GPG_ERR_NOT_SUPPORTED
+ * without a PIN pad. */
 bool reader_has_pinpad(reader_card_t *card);
 gpg_error_t reader_verify_pinpad(reader_card_t *card, uint8_t cla,
                                  uint8_t p2_ref, unsigned *sw);
