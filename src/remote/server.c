@@ -581,7 +581,18 @@ server_run_socket (const server_socket_opts_t *o)
   memset (&sa, 0, sizeof sa);
   sa.sun_family = AF_UNIX;
   strcpy (sa.sun_path, o->path);
-  unlink (o->path);   /* a stale socket from an earlier run */
+  /* A socket file nobody answers on is left over from an earlier run;
+   * one that answers belongs to a running server: never steal it. */
+  if (connect (lfd, (struct sockaddr *)&sa, sizeof sa) == 0)
+    {
+      close (lfd);
+      return gpg_error (GPG_ERR_EADDRINUSE);
+    }
+  close (lfd);
+  lfd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (lfd < 0)
+    return gpg_error_from_syserror ();
+  unlink (o->path);
   if (bind (lfd, (struct sockaddr *)&sa, sizeof sa))
     {
       err = gpg_error_from_syserror ();

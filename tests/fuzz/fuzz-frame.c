@@ -28,18 +28,29 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 static vault_t *fuzz_vault;
 static int fuzz_null = -1;
+static char fuzz_dir[] = "/tmp/fuzz-frame-XXXXXX";
+
+/* Remove the scratch vault when the fuzzer exits normally. */
+static void
+fuzz_frame_cleanup (void)
+{
+  char cmd[64];
+  snprintf (cmd, sizeof cmd, "rm -rf '%s'", fuzz_dir);
+  if (system (cmd))
+    fprintf (stderr, "fuzz-frame: could not remove %s\n", fuzz_dir);
+}
 
 static void
 fuzz_frame_init (void)
 {
-  char dir[] = "/tmp/fuzz-frame-XXXXXX";
   if (fuzz_null >= 0)
     return;
   util_init_gcrypt ();
   log_set_quiet (true);
   signal (SIGPIPE, SIG_IGN);
-  if (!mkdtemp (dir) || vault_open (dir, true, &fuzz_vault))
+  if (!mkdtemp (fuzz_dir) || vault_open (fuzz_dir, true, &fuzz_vault))
     abort ();
+  atexit (fuzz_frame_cleanup);
   vault_set_fsync (fuzz_vault, false);
   fuzz_null = open ("/dev/null", O_WRONLY);
   if (fuzz_null < 0)
