@@ -10,14 +10,16 @@
 #include "common/util.h"
 #include "applet.h"
 
-/* extern const applet_ops_t applet_openpgp_ops;  (coming) */
+extern const applet_ops_t applet_openpgp_ops;
 /* extern const applet_ops_t applet_piv_ops;      (coming) */
 
 static const applet_ops_t *const applet_table[] = {
-  /* &applet_openpgp_ops, */
+  &applet_openpgp_ops,
   /* &applet_piv_ops, */
   NULL
 };
+
+static const applet_ops_t *applet_extra[8];
 
 const applet_ops_t *
 applet_find (const char *name)
@@ -27,7 +29,28 @@ applet_find (const char *name)
   for (i = 0; applet_table[i]; i++)
     if (!strcmp (applet_table[i]->name, name))
       return applet_table[i];
+  for (i = 0; i < DIM (applet_extra) && applet_extra[i]; i++)
+    if (!strcmp (applet_extra[i]->name, name))
+      return applet_extra[i];
   return NULL;
+}
+
+gpg_error_t
+applet_register (const applet_ops_t *ops)
+{
+  size_t i;
+
+  if (!ops || !ops->name || !ops->create || !ops->select || !ops->apdu)
+    return gpg_error (GPG_ERR_INV_ARG);
+  if (applet_find (ops->name))
+    return gpg_error (GPG_ERR_CONFLICT);
+  for (i = 0; i < DIM (applet_extra); i++)
+    if (!applet_extra[i])
+      {
+        applet_extra[i] = ops;
+        return 0;
+      }
+  return gpg_error (GPG_ERR_TOO_LARGE);
 }
 
 const char *
@@ -36,8 +59,6 @@ applet_names (void)
   static char names[256];
   size_t i, off = 0;
 
-  if (names[0])
-    return names;
   for (i = 0; applet_table[i]; i++)
     {
       size_t n = strlen (applet_table[i]->name);
@@ -49,6 +70,19 @@ applet_names (void)
           off += 2;
         }
       memcpy (names + off, applet_table[i]->name, n);
+      off += n;
+    }
+  for (i = 0; i < DIM (applet_extra) && applet_extra[i]; i++)
+    {
+      size_t n = strlen (applet_extra[i]->name);
+      if (off + n + 3 >= sizeof names)
+        break;
+      if (off)
+        {
+          memcpy (names + off, ", ", 2);
+          off += 2;
+        }
+      memcpy (names + off, applet_extra[i]->name, n);
       off += n;
     }
   names[off] = 0;

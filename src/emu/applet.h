@@ -93,6 +93,10 @@ typedef struct applet_ops {
 
 /* The applet table (applet.c).  Returns NULL for unknown names. */
 const applet_ops_t *applet_find (const char *name);
+/* Add an applet at run time (unit tests, experiments); the built-in
+ * table is searched first.  OPS must stay valid.  GPG_ERR_TOO_LARGE when
+ * the small run-time table is full, GPG_ERR_CONFLICT for a taken name. */
+gpg_error_t applet_register (const applet_ops_t *ops);
 /* Names of all applets, for messages ("openpgp, piv"); static string. */
 const char *applet_names (void);
 

@@ -72,7 +72,8 @@ emu_pin_status (const emu_pin_t *pin)
 /* Compare the presented value, count the try.  Returns 9000, 63Cx or
  * 6983.  *CHANGED is set when the retry counter moved. */
 static unsigned
-emu_pin_check (emu_pin_t *pin, const uint8_t *p, size_t n, bool *changed)
+emu_pin_check (emu_pin_t *pin, const uint8_t *p, size_t n, bool mark,
+               bool *changed)
 {
   size_t len = emu_pin_unpad (pin, p, n);
   bool ok;
@@ -85,7 +86,8 @@ emu_pin_check (emu_pin_t *pin, const uint8_t *p, size_t n, bool *changed)
       if (pin->retries_left != pin->retries_max)
         *changed = true;
       pin->retries_left = pin->retries_max;
-      pin->verified = true;
+      if (mark)
+        pin->verified = true;
       return SW_OK;
     }
   pin->retries_left--;
@@ -128,7 +130,7 @@ emu_pin_verify (emu_card_t *card, const applet_cmd_t *cmd, bool *changed)
         return SW_OK;
       return emu_pin_status (pin);
     }
-  return emu_pin_check (pin, cmd->data, cmd->lc, changed);
+  return emu_pin_check (pin, cmd->data, cmd->lc, true, changed);
 }
 
 unsigned
@@ -164,7 +166,7 @@ emu_pin_change (emu_card_t *card, const applet_cmd_t *cmd, bool *changed)
     return SW_WRONG_LENGTH;
   if (!emu_pin_acceptable (pin, cmd->data + split, cmd->lc - split))
     return SW_WRONG_DATA;
-  sw = emu_pin_check (pin, cmd->data, split, changed);
+  sw = emu_pin_check (pin, cmd->data, split, true, changed);
   if (sw != SW_OK)
     return sw;
   *changed = true;
@@ -219,7 +221,8 @@ emu_pin_reset (emu_card_t *card, const applet_cmd_t *cmd, bool *changed)
     return SW_WRONG_DATA;
   if (cmd->p1 <= 0x01)
     {
-      sw = emu_pin_check (puk, cmd->data, split, changed);
+      /* Presenting the unblocking code here does not verify it. */
+      sw = emu_pin_check (puk, cmd->data, split, false, changed);
       if (sw != SW_OK)
         return sw;
     }

@@ -6,3 +6,22 @@ libvscman_a_SOURCES += \
 	src/emu/emu-pin.c src/emu/emu-profile.c \
 	src/emu/emu-vpcd.h src/emu/emu-vpcd.c \
 	src/emu/applet.h src/emu/applet.c
+## OpenPGP card 3.4 and PIV applets (applet-*.c), their key operations
+## (emu-crypto.c, libgcrypt) and profile options (emu-appdata.c)
+libvscman_a_SOURCES += \
+	src/emu/emu-crypto.h src/emu/emu-crypto.c \
+	src/emu/emu-appdata.h src/emu/emu-appdata.c \
+	src/emu/applet-openpgp.c
+
+## Unit tests: the card driven through emu_card_apdu.
+check_PROGRAMS += tests/unit/test-emu tests/unit/test-emu-state
+tests_unit_test_emu_SOURCES = tests/unit/test-emu.c tests/unit/emu-helper.h
+tests_unit_test_emu_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_emu_LDADD = $(CUTEST_LIBS)
+tests_unit_test_emu_state_SOURCES = tests/unit/test-emu-state.c tests/unit/emu-helper.h
+tests_unit_test_emu_state_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_emu_state_LDADD = $(CUTEST_LIBS)
+TESTS += tests/unit/test-emu tests/unit/test-emu-state
+EXTRA_DIST += tests/cards/pkcs15.card tests/cards/blank.card \
+	tests/cards/pkcs15/cert.der tests/cards/pkcs15/pubkey.der \
+	tests/cards/mkpkcs15.py

@@ -1,0 +1,1791 @@
+/* applet-openpgp.c - the OpenPGP Smart Card Application 3.4 for the
+ * emulated card
+ *
+ * Written from the "Functional Specification of the OpenPGP application
+ * on ISO Smart Card Operating Systems", version 3.4: data objects via
+ * GET DATA (CA/CB), PUT DATA (DA, odd DB for key import), the three
+ * passwords PW1 (81 signing, 82 other), PW3 (83) and the resetting code,
+ * GENERATE ASYMMETRIC KEY PAIR (47), PSO:CDS / DECIPHER (2A), INTERNAL
+ * AUTHENTICATE (88), SELECT DATA (A5) / GET NEXT DATA (CC) for the three
+ * certificates, GET CHALLENGE (84), TERMINATE DF (E6) / ACTIVATE FILE
+ * (44).  Key operations: emu-crypto.c (libgcrypt).  Profile options:
+ * doc/card-profile.md. */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#include <string.h>
+#include <strings.h>
+#include <gcrypt.h>
+
+#include "common/util.h"
+#include "common/tlv.h"
+#include "common/log.h"
+#include "common/i18n.h"
+#include "applet.h"
+#include "emu-crypto.h"
+#include "emu-appdata.h"
+
+#define OPG_SIG 0
+#define OPG_DEC 1
+#define OPG_AUT 2
+#define OPG_MAXPW 127
+#define OPG_MAXDO 255           /* private DOs, URL, login data */
+#define OPG_MAXCERT 2048
+#define OPG_MAXCMD 0x0C00       /* advertised in 7F66 */
+#define OPG_TRIES 3
+#define OPG_DEFAULT_TIME 1700000000u
+
+static const uint8_t applet_openpgp_rid[6] = { 0xD2, 0x76, 0x00, 0x01,
+                                               0x24, 0x01 };
+
+/* Simple data objects stored as bytes. */
+enum opg_do {
+  DO_NAME, DO_LANG, DO_SEX, DO_LOGIN, DO_URL,
+  DO_PRIV1, DO_PRIV2, DO_PRIV3, DO_PRIV4, DO_KDF,
+  DO_N
+};
+enum opg_acc { ACC_ALWAYS, ACC_PW1, ACC_PW3, ACC_NEVER };
+
+static const struct {
+  unsigned tag;
+  size_t max;
+  enum opg_acc read, write;
+} opg_dos[DO_N] = {
+  { 0x5B,   39,        ACC_ALWAYS, ACC_PW3 },
+  { 0x5F2D, 8,         ACC_ALWAYS, ACC_PW3 },
+  { 0x5F35, 1,         ACC_ALWAYS, ACC_PW3 },
+  { 0x5E,   OPG_MAXDO, ACC_ALWAYS, ACC_PW3 },
+  { 0x5F50, OPG_MAXDO, ACC_ALWAYS, ACC_PW3 },
+  { 0x0101, OPG_MAXDO, ACC_ALWAYS, ACC_PW1 },
+  { 0x0102, OPG_MAXDO, ACC_ALWAYS, ACC_PW3 },
+  { 0x0103, OPG_MAXDO, ACC_PW1,    ACC_PW1 },
+  { 0x0104, OPG_MAXDO, ACC_PW3,    ACC_PW3 },
+  { 0xF9,   110,       ACC_ALWAYS, ACC_PW3 }
+};
+
+typedef struct opg_slot {
+  uint8_t attr[16];
+  size_t attr_len;
+  emu_key_t key;
+  uint8_t fpr[20], cafpr[20];
+  uint32_t time;
+  uint8_t status;               /* DE: 0 none, 1 generated, 2 imported */
+  uint8_t uif[2];
+} opg_slot_t;
+
+typedef struct opg_pw {
+  uint8_t *v;                   /* secure memory */
+  size_t len;
+  uint8_t tries;
+} opg_pw_t;
+
+typedef struct opg {
+  uint8_t aid[16];
+  bool uif;                     /* user interaction flags offered */
+  bool pw1_multi;               /* C4 byte 1 */
+  opg_pw_t pw1, pw3, rc;
+  buf_t dos[DO_N];
+  uint32_t sigcount;
+  opg_slot_t slot[3];
+  buf_t cert[3];                /* by occurrence: 0 AUT, 1 DEC, 2 SIG */
+  bool terminated;
+  /* Volatile. */
+  bool v81, v82, v83;
+  int occ;                      /* 7F21 occurrence selected by A5 */
+} opg_t;
+
+/* ---- algorithm attributes ------------------------------------------ */
+
+static const struct {
+  const char *name;
+  emu_key_type_t type;
+  const uint8_t *oid;
+  size_t oidlen;
+} opg_curves[] = {
+  { "nistp256", EMU_KEY_NISTP256,
+    (const uint8_t *)"\x2A\x86\x48\xCE\x3D\x03\x01\x07", 8 },
+  { "nistp384", EMU_KEY_NISTP384, (const uint8_t *)"\x2B\x81\x04\x00\x22", 5 },
+  { "ed25519", EMU_KEY_ED25519,
+    (const uint8_t *)"\x2B\x06\x01\x04\x01\xDA\x47\x0F\x01", 9 },
+  { "cv25519", EMU_KEY_CV25519,
+    (const uint8_t *)"\x2B\x06\x01\x04\x01\x97\x55\x01\x05\x01", 10 }
+};
+
+/* Attributes for algorithm NAME in slot SLOT into A; false if unknown
+ * or not usable in that slot. */
+static bool
+applet_openpgp_attr_by_name (const char *name, int slot, uint8_t *a,
+                             size_t *alen)
+{
+  size_t i;
+
+  if (!strncasecmp (name, "rsa", 3))
+    {
+      unsigned long bits;
+      if (!emu_appdata_uint (name + 3, 4096, &bits)
+          || (bits != 2048 && bits != 3072 && bits != 4096))
+        return false;
+      a[0] = 0x01;
+      put_be16 (a + 1, (unsigned)bits);
+      put_be16 (a + 3, 32);
+      a[5] = 0x00;
+      *alen = 6;
+      return true;
+    }
+  for (i = 0; i < DIM (opg_curves); i++)
+    if (!strcasecmp (name, opg_curves[i].name))
+      {
+        emu_key_type_t t = opg_curves[i].type;
+        if (t == EMU_KEY_CV25519 && slot != OPG_DEC)
+          return false;
+        if (t == EMU_KEY_ED25519 && slot == OPG_DEC)
+          return false;
+        a[0] = slot == OPG_DEC ? 0x12 : t == EMU_KEY_ED25519 ? 0x16 : 0x13;
+        memcpy (a + 1, opg_curves[i].oid, opg_curves[i].oidlen);
+        *alen = 1 + opg_curves[i].oidlen;
+        return true;
+      }
+  return false;
+}
+
+/* Decode attributes: key type and RSA bits.  False if unsupported. */
+static bool
+applet_openpgp_attr_parse (const uint8_t *a, size_t n, int slot,
+                           emu_key_type_t *type, unsigned *bits)
+{
+  size_t i;
+
+  if (n >= 6 && a[0] == 0x01)
+    {
+      unsigned nb = get_be16 (a + 1);
+      if (n != 6 || (nb != 2048 && nb != 3072 && nb != 4096)
+          || get_be16 (a + 3) < 17 || get_be16 (a + 3) > 32 || a[5] > 0x03)
+        return false;
+      *type = EMU_KEY_RSA;
+      *bits = nb;
+      return true;
+    }
+  if (n < 2)
+    return false;
+  /* ECC: algorithm id, OID, optional import format byte 00 / FF. */
+  for (i = 0; i < DIM (opg_curves); i++)
+    {
+      size_t ol = opg_curves[i].oidlen;
+      emu_key_type_t t = opg_curves[i].type;
+
+      if ((n != 1 + ol && !(n == 2 + ol && (a[n - 1] == 0 || a[n - 1] == 0xFF)))
+          || memcmp (a + 1, opg_curves[i].oid, ol))
+        continue;
+      if (slot == OPG_DEC && a[0] != 0x12)
+        return false;
+      if (slot != OPG_DEC && !((a[0] == 0x13 && t != EMU_KEY_ED25519
+                                && t != EMU_KEY_CV25519)
+                               || (a[0] == 0x16 && t == EMU_KEY_ED25519)))
+        return false;
+      if (slot == OPG_DEC && t == EMU_KEY_ED25519)
+        return false;
+      *type = t;
+      *bits = emu_crypto_ecc_size (t) * 8;
+      return true;
+    }
+  return false;
+}
+
+static const uint8_t *
+applet_openpgp_attr_oid (const opg_slot_t *s, size_t *n)
+{
+  size_t i;
+  for (i = 0; i < DIM (opg_curves); i++)
+    if (s->attr_len >= 1 + opg_curves[i].oidlen
+        && !memcmp (s->attr + 1, opg_curves[i].oid, opg_curves[i].oidlen))
+      {
+        *n = opg_curves[i].oidlen;
+        return opg_curves[i].oid;
+      }
+  *n = 0;
+  return NULL;
+}
+
+/* ---- OpenPGP v4 fingerprint of a slot's public key ------------------ */
+
+static gpg_error_t
+applet_openpgp_put_mpi (buf_t *b, const uint8_t *p, size_t n)
+{
+  unsigned bits;
+  gpg_error_t err;
+
+  while (n && !*p)
+    p++, n--;
+  bits = n ? (unsigned)(n - 1) * 8 : 0;
+  if (n)
+    {
+      uint8_t c = p[0];
+      while (c)
+        bits++, c >>= 1;
+    }
+  err = buf_append_be16 (b, bits);
+  if (!err)
+    err = buf_append (b, p, n);
+  return err;
+}
+
+static gpg_error_t
+applet_openpgp_fingerprint (opg_slot_t *s, int slot)
+{
+  buf_t body = BUF_INIT, a = BUF_INIT, e = BUF_INIT, pkt = BUF_INIT;
+  gpg_error_t err;
+  const uint8_t *oid;
+  size_t oidlen;
+
+  err = emu_crypto_public (&s->key, &a, &e);
+  if (err)
+    goto leave;
+  err = buf_append_byte (&body, 4);
+  if (!err)
+    err = buf_append_be32 (&body, s->time);
+  if (err)
+    goto leave;
+  if (s->key.type == EMU_KEY_RSA)
+    {
+      err = buf_append_byte (&body, 1);
+      if (!err)
+        err = applet_openpgp_put_mpi (&body, a.data, a.len);
+      if (!err)
+        err = applet_openpgp_put_mpi (&body, e.data, e.len);
+    }
+  else
+    {
+      oid = applet_openpgp_attr_oid (s, &oidlen);
+      if (!oid)
+        {
+          err = gpg_error (GPG_ERR_INTERNAL);
+          goto leave;
+        }
+      err = buf_append_byte (&body, slot == OPG_DEC ? 18
+                             : s->key.type == EMU_KEY_ED25519 ? 22 : 19);
+      if (!err)
+        err = buf_append_byte (&body, (uint8_t)oidlen);
+      if (!err)
+        err = buf_append (&body, oid, oidlen);
+      if (!err && (s->key.type == EMU_KEY_ED25519
+                   || s->key.type == EMU_KEY_CV25519))
+        {
+          /* Native 25519 points carry the 0x40 prefix in OpenPGP. */
+          uint8_t pt[33];
+          pt[0] = 0x40;
+          memcpy (pt + 1, a.data, 32);
+          err = applet_openpgp_put_mpi (&body, pt, 33);
+        }
+      else if (!err)
+        err = applet_openpgp_put_mpi (&body, a.data, a.len);
+      if (!err && slot == OPG_DEC)
+        {
+          /* KDF parameters: SHA-256/AES-128, SHA-384/AES-256. */
+          bool p384 = s->key.type == EMU_KEY_NISTP384;
+          uint8_t kdf[4] = { 3, 1, p384 ? 9 : 8, p384 ? 9 : 7 };
+          err = buf_append (&body, kdf, 4);
+        }
+    }
+  if (!err)
+    err = buf_append_byte (&pkt, 0x99);
+  if (!err)
+    err = buf_append_be16 (&pkt, (unsigned)body.len);
+  if (!err)
+    err = buf_append (&pkt, body.data, body.len);
+  if (!err)
+    gcry_md_hash_buffer (GCRY_MD_SHA1, s->fpr, pkt.data, pkt.len);
+ leave:
+  buf_free (&body);
+  buf_free (&a);
+  buf_free (&e);
+  buf_free (&pkt);
+  return err;
+}
+
+/* ---- state ---------------------------------------------------------- */
+
+static gpg_error_t
+applet_openpgp_pw_set (opg_pw_t *pw, const uint8_t *p, size_t n)
+{
+  uint8_t *v = xtrymalloc_secure (n ? n : 1);
+
+  if (!v)
+    return gpg_error_from_syserror ();
+  if (n)
+    memcpy (v, p, n);
+  if (pw->v)
+    {
+      wipememory (pw->v, pw->len);
+      xfree_secure (pw->v);
+    }
+  pw->v = v;
+  pw->len = n;
+  pw->tries = n ? OPG_TRIES : 0;
+  return 0;
+}
+
+static void
+applet_openpgp_clear (opg_t *o)
+{
+  int i;
+
+  for (i = 0; i < DO_N; i++)
+    buf_free (&o->dos[i]);
+  for (i = 0; i < 3; i++)
+    {
+      emu_crypto_key_free (&o->slot[i].key);
+      buf_free (&o->cert[i]);
+    }
+  if (o->pw1.v)
+    xfree_secure (o->pw1.v);
+  if (o->pw3.v)
+    xfree_secure (o->pw3.v);
+  if (o->rc.v)
+    xfree_secure (o->rc.v);
+  o->pw1.v = o->pw3.v = o->rc.v = NULL;
+}
+
+/* Factory state (ISO: after ACTIVATE FILE): default passwords, RSA 2048
+ * attributes, no keys, no data. */
+static gpg_error_t
+applet_openpgp_factory (opg_t *o)
+{
+  gpg_error_t err;
+  int i;
+
+  applet_openpgp_clear (o);
+  for (i = 0; i < DO_N; i++)
+    buf_init (&o->dos[i]);
+  buf_init_secure (&o->dos[DO_PRIV3]);
+  buf_init_secure (&o->dos[DO_PRIV4]);
+  for (i = 0; i < 3; i++)
+    {
+      opg_slot_t *s = &o->slot[i];
+      memset (s, 0, sizeof *s);
+      applet_openpgp_attr_by_name ("rsa2048", i, s->attr, &s->attr_len);
+      if (o->uif)
+        s->uif[1] = 0x20;         /* button available, UIF disabled */
+      buf_init (&o->cert[i]);
+    }
+  o->sigcount = 0;
+  o->pw1_multi = false;
+  o->terminated = false;
+  o->v81 = o->v82 = o->v83 = false;
+  o->occ = 0;
+  err = applet_openpgp_pw_set (&o->pw1, (const uint8_t *)"123456", 6);
+  if (!err)
+    err = applet_openpgp_pw_set (&o->pw3, (const uint8_t *)"12345678", 8);
+  if (!err)
+    err = applet_openpgp_pw_set (&o->rc, NULL, 0);
+  if (!err)
+    err = buf_set (&o->dos[DO_KDF], "\x81\x01\x00", 3);
+  return err;
+}
+
+/* Put KEY (already made) into SLOT with attributes matching it. */
+static gpg_error_t
+applet_openpgp_install (opg_t *o, int slot, emu_key_t *key, uint8_t status)
+{
+  opg_slot_t *s = &o->slot[slot];
+
+  emu_crypto_key_free (&s->key);
+  s->key = *key;
+  memset (key, 0, sizeof *key);
+  s->status = status;
+  if (slot == OPG_SIG)
+    o->sigcount = 0;
+  return 0;
+}
+
+/* ---- profile options ------------------------------------------------ */
+
+static int
+applet_openpgp_slot_suffix (const char *key, const char *prefix)
+{
+  size_t n = strlen (prefix);
+  if (strncmp (key, prefix, n))
+    return -1;
+  if (!strcmp (key + n, "sig"))
+    return OPG_SIG;
+  if (!strcmp (key + n, "dec"))
+    return OPG_DEC;
+  if (!strcmp (key + n, "aut"))
+    return OPG_AUT;
+  return -1;
+}
+
+/* key-SLOT=ALG,gen | ALG,E,P,Q | ALG,D */
+static gpg_error_t
+applet_openpgp_opt_key (opg_t *o, int slot, const char *k, const char *v)
+{
+  char *pc[5];
+  int n = emu_appdata_split (v, pc, 5), i;
+  opg_slot_t *s = &o->slot[slot];
+  emu_key_type_t type;
+  unsigned bits;
+  emu_key_t key = { 0, 0, NULL };
+  buf_t b[3];
+  gpg_error_t err = 0;
+
+  for (i = 0; i < 3; i++)
+    buf_init_secure (&b[i]);
+  if (n < 0)
+    return gpg_error_from_syserror ();
+  if (n < 2 || n > 4
+      || !applet_openpgp_attr_by_name (pc[0], slot, s->attr, &s->attr_len)
+      || !applet_openpgp_attr_parse (s->attr, s->attr_len, slot, &type,
+                                     &bits))
+    {
+      err = emu_appdata_bad ("openpgp", k, _("ALG,gen or ALG,E,P,Q or ALG,D"));
+      goto leave;
+    }
+  if (n == 2 && !strcmp (pc[1], "gen"))
+    err = emu_crypto_generate (&key, type, bits);
+  else
+    {
+      for (i = 1; i < n && !err; i++)
+        err = emu_appdata_hex (pc[i], &b[i - 1]);
+      if (err)
+        {
+          err = emu_appdata_bad ("openpgp", k, _("bad hex value"));
+          goto leave;
+        }
+      if (type == EMU_KEY_RSA && n == 4)
+        err = emu_crypto_import_rsa (&key, bits, b[0].data, b[0].len,
+                                     b[1].data, b[1].len, b[2].data,
+                                     b[2].len);
+      else if (type != EMU_KEY_RSA && n == 2)
+        err = emu_crypto_import_ecc (&key, type, b[0].data, b[0].len);
+      else
+        err = gpg_error (GPG_ERR_INV_VALUE);
+      if (gpg_err_code (err) == GPG_ERR_INV_VALUE)
+        err = emu_appdata_bad ("openpgp", k, _("not a valid key"));
+    }
+  if (err)
+    goto leave;
+  applet_openpgp_install (o, slot, &key, n == 2 && !strcmp (pc[1], "gen")
+                          ? 1 : 2);
+  if (!s->time)
+    s->time = OPG_DEFAULT_TIME;
+  err = applet_openpgp_fingerprint (s, slot);
+ leave:
+  for (i = 0; i < (n < 5 ? n : 5); i++)
+    xfree_secure (pc[i]);
+  for (i = 0; i < 3; i++)
+    buf_free (&b[i]);
+  emu_crypto_key_free (&key);
+  return err;
+}
+
+static gpg_error_t
+applet_openpgp_option (void *ctx, const char *k, const char *v)
+{
+  opg_t *o = ctx;
+  buf_t b;
+  unsigned long u;
+  gpg_error_t err = 0;
+  int slot;
+  size_t i;
+  static const struct { const char *name; int idx; } textdos[] = {
+    { "name", DO_NAME }, { "lang", DO_LANG }, { "sex", DO_SEX },
+    { "login", DO_LOGIN }, { "url", DO_URL }, { "private1", DO_PRIV1 },
+    { "private2", DO_PRIV2 }, { "private3", DO_PRIV3 },
+    { "private4", DO_PRIV4 }
+  };
+
+  buf_init_secure (&b);
+  for (i = 0; i < DIM (textdos); i++)
+    if (!strcmp (k, textdos[i].name))
+      {
+        err = emu_appdata_bytes (v, &b);
+        if (err || b.len > opg_dos[textdos[i].idx].max)
+          err = emu_appdata_bad ("openpgp", k, _("bad or too long value"));
+        else
+          err = buf_set (&o->dos[textdos[i].idx], b.data, b.len);
+        goto leave;
+      }
+  if (!strcmp (k, "serial") || !strcmp (k, "manufacturer")
+      || !strcmp (k, "version"))
+    {
+      size_t want = k[0] == 's' ? 4 : 2;
+      err = emu_appdata_hex (v, &b);
+      if (err || b.len != want)
+        {
+          err = emu_appdata_bad ("openpgp", k, want == 4
+                                 ? _("8 hex digits") : _("4 hex digits"));
+          goto leave;
+        }
+      memcpy (o->aid + (k[0] == 's' ? 10 : k[0] == 'm' ? 8 : 6), b.data,
+              want);
+    }
+  else if (!strcmp (k, "pw1") || !strcmp (k, "pw3") || !strcmp (k, "rc"))
+    {
+      size_t min = k[2] == '1' ? 6 : 8;
+      opg_pw_t *pw = k[2] == '1' ? &o->pw1 : k[2] == '3' ? &o->pw3 : &o->rc;
+      err = emu_appdata_bytes (v, &b);
+      if (!err && (b.len < min || b.len > OPG_MAXPW))
+        err = emu_appdata_bad ("openpgp", k, _("wrong length"));
+      else if (!err)
+        err = applet_openpgp_pw_set (pw, b.data, b.len);
+    }
+  else if (!strcmp (k, "pw1-multi"))
+    {
+      if (!emu_appdata_bool (v, &o->pw1_multi))
+        err = emu_appdata_bad ("openpgp", k, _("yes or no"));
+    }
+  else if (!strcmp (k, "uif"))
+    {
+      if (!emu_appdata_bool (v, &o->uif))
+        err = emu_appdata_bad ("openpgp", k, _("yes or no"));
+      for (i = 0; i < 3; i++)
+        o->slot[i].uif[1] = o->uif ? 0x20 : 0;
+    }
+  else if (!strcmp (k, "sigcount"))
+    {
+      if (!emu_appdata_uint (v, 0xFFFFFF, &u))
+        err = emu_appdata_bad ("openpgp", k, _("number"));
+      else
+        o->sigcount = (uint32_t)u;
+    }
+  else if ((slot = applet_openpgp_slot_suffix (k, "attr-")) >= 0)
+    {
+      opg_slot_t *s = &o->slot[slot];
+      if (s->key.sexp)
+        err = emu_appdata_bad ("openpgp", k, _("give attr- before key-"));
+      else if (!applet_openpgp_attr_by_name (v, slot, s->attr, &s->attr_len))
+        err = emu_appdata_bad ("openpgp", k, _("unknown algorithm"));
+    }
+  else if ((slot = applet_openpgp_slot_suffix (k, "time-")) >= 0)
+    {
+      if (o->slot[slot].key.sexp)
+        err = emu_appdata_bad ("openpgp", k, _("give time- before key-"));
+      else if (!emu_appdata_uint (v, 0xFFFFFFFF, &u) || !u)
+        err = emu_appdata_bad ("openpgp", k, _("number"));
+      else
+        o->slot[slot].time = (uint32_t)u;
+    }
+  else if ((slot = applet_openpgp_slot_suffix (k, "key-")) >= 0)
+    err = applet_openpgp_opt_key (o, slot, k, v);
+  else if ((slot = applet_openpgp_slot_suffix (k, "cert-")) >= 0)
+    {
+      int occ = slot == OPG_AUT ? 0 : slot == OPG_DEC ? 1 : 2;
+      err = emu_appdata_bytes (v, &b);
+      if (err || b.len > OPG_MAXCERT)
+        err = emu_appdata_bad ("openpgp", k, _("bad or too long value"));
+      else
+        err = buf_set (&o->cert[occ], b.data, b.len);
+    }
+  else
+    err = emu_appdata_bad ("openpgp", k, _("unknown option"));
+ leave:
+  buf_free (&b);
+  return err;
+}
+
+static void
+applet_openpgp_destroy (void *state)
+{
+  opg_t *o = state;
+
+  if (!o)
+    return;
+  applet_openpgp_clear (o);
+  wipememory (o, sizeof *o);
+  xfree_secure (o);
+}
+
+static gpg_error_t
+applet_openpgp_create (const char *options, void **r_state, buf_t *aid)
+{
+  opg_t *o = xtrymalloc_secure (sizeof *o);
+  gpg_error_t err;
+
+  *r_state = NULL;
+  if (!o)
+    return gpg_error_from_syserror ();
+  memset (o, 0, sizeof *o);
+  memcpy (o->aid, applet_openpgp_rid, 6);
+  o->aid[6] = 0x03;
+  o->aid[7] = 0x04;
+  o->aid[8] = 0xFF;             /* manufacturer FFFF: test card */
+  o->aid[9] = 0xFF;
+  o->aid[13] = 0x01;            /* serial 00000001 */
+  err = applet_openpgp_factory (o);
+  if (!err)
+    err = emu_appdata_parse (options, applet_openpgp_option, o);
+  if (!err)
+    err = buf_set (aid, o->aid, sizeof o->aid);
+  if (err)
+    {
+      applet_openpgp_destroy (o);
+      return err;
+    }
+  *r_state = o;
+  return 0;
+}
+
+/* ---- persistence: records tag(1) len(4) value ----------------------- */
+
+static gpg_error_t
+applet_openpgp_rec (buf_t *out, uint8_t tag, const void *p, size_t n)
+{
+  gpg_error_t err = buf_append_byte (out, tag);
+  if (!err)
+    err = buf_append_be32 (out, (uint32_t)n);
+  if (!err)
+    err = buf_append (out, p, n);
+  return err;
+}
+
+static gpg_error_t
+applet_openpgp_save (void *state, buf_t *out)
+{
+  opg_t *o = state;
+  uint8_t misc[12];
+  buf_t k;
+  gpg_error_t err;
+  int i;
+
+  buf_init_secure (&k);
+  misc[0] = o->pw1.tries;
+  misc[1] = o->rc.tries;
+  misc[2] = o->pw3.tries;
+  misc[3] = o->pw1_multi;
+  misc[4] = o->terminated;
+  misc[5] = o->uif;
+  put_be32 (misc + 6, o->sigcount);
+  misc[10] = misc[11] = 0;
+  err = applet_openpgp_rec (out, 0x01, o->aid, 16);
+  if (!err)
+    err = applet_openpgp_rec (out, 0x02, misc, sizeof misc);
+  if (!err)
+    err = applet_openpgp_rec (out, 0x03, o->pw1.v, o->pw1.len);
+  if (!err)
+    err = applet_openpgp_rec (out, 0x04, o->pw3.v, o->pw3.len);
+  if (!err)
+    err = applet_openpgp_rec (out, 0x05, o->rc.v, o->rc.len);
+  for (i = 0; !err && i < DO_N; i++)
+    err = applet_openpgp_rec (out, (uint8_t)(0x10 + i), o->dos[i].data,
+                              o->dos[i].len);
+  for (i = 0; !err && i < 3; i++)
+    {
+      opg_slot_t *s = &o->slot[i];
+      uint8_t meta[4 + 1 + 2];
+
+      put_be32 (meta, s->time);
+      meta[4] = s->status;
+      memcpy (meta + 5, s->uif, 2);
+      err = applet_openpgp_rec (out, (uint8_t)(0x30 + i), s->attr,
+                                s->attr_len);
+      if (!err)
+        err = applet_openpgp_rec (out, (uint8_t)(0x34 + i), s->fpr, 20);
+      if (!err)
+        err = applet_openpgp_rec (out, (uint8_t)(0x38 + i), s->cafpr, 20);
+      if (!err)
+        err = applet_openpgp_rec (out, (uint8_t)(0x3C + i), meta,
+                                  sizeof meta);
+      buf_clear (&k);
+      if (!err)
+        err = emu_crypto_save (&s->key, &k);
+      if (!err)
+        err = applet_openpgp_rec (out, (uint8_t)(0x40 + i), k.data, k.len);
+      if (!err)
+        err = applet_openpgp_rec (out, (uint8_t)(0x44 + i), o->cert[i].data,
+                                  o->cert[i].len);
+    }
+  buf_free (&k);
+  return err;
+}
+
+static gpg_error_t
+applet_openpgp_load (void *state, const uint8_t *p, size_t n)
+{
+  opg_t *o = state;
+  bufr_t r;
+  gpg_error_t err;
+
+  err = applet_openpgp_factory (o);
+  if (err)
+    return err;
+  bufr_init (&r, p, n);
+  while (bufr_left (&r))
+    {
+      uint8_t tag;
+      uint32_t len;
+      const uint8_t *v;
+      int i;
+
+      if (bufr_u8 (&r, &tag) || bufr_be32 (&r, &len)
+          || bufr_bytes (&r, len, &v))
+        return gpg_error (GPG_ERR_INV_VALUE);
+      i = tag & 3;
+      if (tag == 0x01 && len == 16)
+        memcpy (o->aid, v, 16);
+      else if (tag == 0x02 && len == 12)
+        {
+          o->pw1.tries = v[0];
+          o->rc.tries = v[1];
+          o->pw3.tries = v[2];
+          o->pw1_multi = v[3];
+          o->terminated = v[4];
+          o->uif = v[5];
+          o->sigcount = get_be32 (v + 6);
+          continue;
+        }
+      else if (tag >= 0x03 && tag <= 0x05 && len <= OPG_MAXPW)
+        {
+          opg_pw_t *pw = tag == 3 ? &o->pw1 : tag == 4 ? &o->pw3 : &o->rc;
+          uint8_t t = pw->tries;
+          err = applet_openpgp_pw_set (pw, v, len);
+          pw->tries = t;
+        }
+      else if (tag >= 0x10 && tag < 0x10 + DO_N && len <= OPG_MAXDO)
+        err = buf_set (&o->dos[tag - 0x10], v, len);
+      else if (tag >= 0x30 && tag <= 0x32 && len <= 16)
+        {
+          memcpy (o->slot[i].attr, v, len);
+          o->slot[i].attr_len = len;
+        }
+      else if (((tag >= 0x34 && tag <= 0x36) || (tag >= 0x38 && tag <= 0x3A))
+               && len == 20)
+        memcpy (tag < 0x38 ? o->slot[i].fpr : o->slot[i].cafpr, v, 20);
+      else if (tag >= 0x3C && tag <= 0x3E && len == 7)
+        {
+          o->slot[i].time = get_be32 (v);
+          o->slot[i].status = v[4];
+          memcpy (o->slot[i].uif, v + 5, 2);
+        }
+      else if (tag >= 0x40 && tag <= 0x42)
+        err = emu_crypto_load (&o->slot[i].key, v, len);
+      else if (tag >= 0x44 && tag <= 0x46 && len <= OPG_MAXCERT)
+        err = buf_set (&o->cert[i], v, len);
+      else
+        return gpg_error (GPG_ERR_INV_VALUE);
+      if (err)
+        return err;
+    }
+  /* Tries were restored before the values: fix up after pw_set. */
+  return 0;
+}
+
+static void
+applet_openpgp_power_off (void *state)
+{
+  opg_t *o = state;
+
+  o->v81 = o->v82 = o->v83 = false;
+  o->occ = 0;
+}
+
+/* ---- data objects --------------------------------------------------- */
+
+static const uint8_t opg_hist[] = { 0x00, 0x73, 0x00, 0x00, 0xE0,
+                                    0x05, 0x90, 0x00 };
+
+static gpg_error_t
+applet_openpgp_ext_caps (buf_t *b)
+{
+  uint8_t c[10] = { 0x7D, 0x00, 0x01, 0x00, 0, 0, 0x00, OPG_MAXDO, 0x00,
+                    0x00 };
+
+  put_be16 (c + 4, OPG_MAXCERT);
+  return tlv_put (b, 0xC0, c, sizeof c);
+}
+
+static gpg_error_t
+applet_openpgp_pw_status (opg_t *o, buf_t *b)
+{
+  uint8_t c[7] = { o->pw1_multi, OPG_MAXPW, OPG_MAXPW, OPG_MAXPW,
+                   o->pw1.tries, o->rc.tries, o->pw3.tries };
+  return tlv_put (b, 0xC4, c, sizeof c);
+}
+
+static gpg_error_t
+applet_openpgp_ext_len (buf_t *b)
+{
+  uint8_t c[8] = { 0x02, 0x02, 0, 0, 0x02, 0x02, 0, 0 };
+  put_be16 (c + 2, OPG_MAXCMD);
+  put_be16 (c + 6, OPG_MAXCMD);
+  return tlv_put (b, 0x7F66, c, sizeof c);
+}
+
+static gpg_error_t
+applet_openpgp_features (opg_t *o, buf_t *b)
+{
+  uint8_t c[3] = { 0x81, 0x01, o->uif ? 0x20 : 0x00 };
+  return tlv_put (b, 0x7F74, c, sizeof c);
+}
+
+/* One of C1-C3, C5, C6, CD, DE (the parts of 73). */
+static gpg_error_t
+applet_openpgp_put_part (opg_t *o, unsigned tag, buf_t *b)
+{
+  uint8_t v[60];
+  int i;
+
+  switch (tag)
+    {
+    case 0xC1: case 0xC2: case 0xC3:
+      return tlv_put (b, tag, o->slot[tag - 0xC1].attr,
+                      o->slot[tag - 0xC1].attr_len);
+    case 0xC5: case 0xC6:
+      for (i = 0; i < 3; i++)
+        memcpy (v + 20 * i, tag == 0xC5 ? o->slot[i].fpr : o->slot[i].cafpr,
+                20);
+      return tlv_put (b, tag, v, 60);
+    case 0xCD:
+      for (i = 0; i < 3; i++)
+        put_be32 (v + 4 * i, o->slot[i].status ? o->slot[i].time : 0);
+      return tlv_put (b, tag, v, 12);
+    case 0xDE:
+      for (i = 0; i < 3; i++)
+        {
+          v[2 * i] = (uint8_t)(i + 1);
+          v[2 * i + 1] = o->slot[i].status;
+        }
+      return tlv_put (b, tag, v, 6);
+    default:
+      return gpg_error (GPG_ERR_INTERNAL);
+    }
+}
+
+static gpg_error_t
+applet_openpgp_app_data (opg_t *o, buf_t *b)
+{
+  size_t m6e, m73;
+  gpg_error_t err;
+  static const unsigned parts[] = { 0xC1, 0xC2, 0xC3 };
+  static const unsigned parts2[] = { 0xC5, 0xC6, 0xCD, 0xDE };
+  size_t i;
+
+  err = tlv_begin (b, 0x6E, &m6e);
+  if (!err)
+    err = tlv_put (b, 0x4F, o->aid, 16);
+  if (!err)
+    err = tlv_put (b, 0x5F52, opg_hist, sizeof opg_hist);
+  if (!err)
+    err = applet_openpgp_ext_len (b);
+  if (!err)
+    err = applet_openpgp_features (o, b);
+  if (!err)
+    err = tlv_begin (b, 0x73, &m73);
+  if (!err)
+    err = applet_openpgp_ext_caps (b);
+  for (i = 0; !err && i < DIM (parts); i++)
+    err = applet_openpgp_put_part (o, parts[i], b);
+  if (!err)
+    err = applet_openpgp_pw_status (o, b);
+  for (i = 0; !err && i < DIM (parts2); i++)
+    err = applet_openpgp_put_part (o, parts2[i], b);
+  if (!err)
+    err = tlv_end (b, m73);
+  if (!err)
+    err = tlv_end (b, m6e);
+  return err;
+}
+
+/* Algorithm information (FA): every attribute each key accepts. */
+static gpg_error_t
+applet_openpgp_algo_info (buf_t *b)
+{
+  static const char *const names[] = { "rsa2048", "rsa3072", "rsa4096",
+                                       "nistp256", "nistp384", "ed25519",
+                                       "cv25519" };
+  size_t mark, i, alen;
+  uint8_t a[16];
+  gpg_error_t err;
+  int slot;
+
+  err = tlv_begin (b, 0xFA, &mark);
+  for (slot = 0; !err && slot < 3; slot++)
+    for (i = 0; !err && i < DIM (names); i++)
+      if (applet_openpgp_attr_by_name (names[i], slot, a, &alen))
+        err = tlv_put (b, 0xC1 + (unsigned)slot, a, alen);
+  if (!err)
+    err = tlv_end (b, mark);
+  return err;
+}
+
+static int
+applet_openpgp_do_index (unsigned tag)
+{
+  int i;
+  for (i = 0; i < DO_N; i++)
+    if (opg_dos[i].tag == tag)
+      return i;
+  return -1;
+}
+
+static bool
+applet_openpgp_allowed (opg_t *o, enum opg_acc acc)
+{
+  switch (acc)
+    {
+    case ACC_ALWAYS: return true;
+    case ACC_PW1: return o->v82;
+    case ACC_PW3: return o->v83;
+    default: return false;
+    }
+}
+
+static gpg_error_t
+applet_openpgp_get_data (opg_t *o, unsigned tag, applet_reply_t *r)
+{
+  buf_t *b = &r->data;
+  uint8_t v[4];
+  size_t mark;
+  gpg_error_t err = 0;
+  int i = applet_openpgp_do_index (tag);
+
+  if (i >= 0)
+    {
+      if (!applet_openpgp_allowed (o, opg_dos[i].read))
+        {
+          r->sw = SW_SEC_NOT_SATISFIED;
+          return 0;
+        }
+      r->secret = tag == 0x0103 || tag == 0x0104;
+      return buf_append (b, o->dos[i].data, o->dos[i].len);
+    }
+  switch (tag)
+    {
+    case 0x4F:
+      return buf_append (b, o->aid, 16);
+    case 0x5F52:
+      return buf_append (b, opg_hist, sizeof opg_hist);
+    case 0x65:
+      err = tlv_begin (b, 0x65, &mark);
+      for (i = DO_NAME; !err && i <= DO_SEX; i++)
+        err = tlv_put (b, opg_dos[i].tag, o->dos[i].data, o->dos[i].len);
+      if (!err)
+        err = tlv_end (b, mark);
+      return err;
+    case 0x6E:
+      return applet_openpgp_app_data (o, b);
+    case 0x7A:
+      put_be32 (v, o->sigcount);
+      err = tlv_begin (b, 0x7A, &mark);
+      if (!err)
+        err = tlv_put (b, 0x93, v + 1, 3);
+      if (!err)
+        err = tlv_end (b, mark);
+      return err;
+    case 0xC0:
+      err = applet_openpgp_ext_caps (b);
+      break;
+    case 0xC4:
+      err = applet_openpgp_pw_status (o, b);
+      break;
+    case 0xC1: case 0xC2: case 0xC3: case 0xC5: case 0xC6: case 0xCD:
+    case 0xDE:
+      err = applet_openpgp_put_part (o, tag, b);
+      break;
+    case 0x93:
+      put_be32 (v, o->sigcount);
+      return buf_append (b, v + 1, 3);
+    case 0x7F21:
+      return buf_append (b, o->cert[o->occ].data, o->cert[o->occ].len);
+    case 0x7F66:
+      err = applet_openpgp_ext_len (b);
+      break;
+    case 0x7F74:
+      err = applet_openpgp_features (o, b);
+      break;
+    case 0xD6: case 0xD7: case 0xD8:
+      if (!o->uif)
+        {
+          r->sw = SW_REF_NOT_FOUND;
+          return 0;
+        }
+      return buf_append (b, o->slot[tag - 0xD6].uif, 2);
+    case 0xFA:
+      return applet_openpgp_algo_info (b);
+    default:
+      r->sw = SW_REF_NOT_FOUND;
+      return 0;
+    }
+  if (err)
+    return err;
+  /* Simple objects answered above as TLVs: strip to the value. */
+  {
+    tlv_t t;
+    if (!tlv_parse (b->data, b->len, &t, NULL))
+      {
+        memmove (b->data, t.value, t.len);
+        buf_truncate (b, t.len);
+      }
+  }
+  return 0;
+}
+
+/* Validate and store new attributes for SLOT. */
+static unsigned
+applet_openpgp_put_attr (opg_t *o, int slot, const uint8_t *p, size_t n)
+{
+  opg_slot_t *s = &o->slot[slot];
+  emu_key_type_t type;
+  unsigned bits;
+
+  if (n > sizeof s->attr || !applet_openpgp_attr_parse (p, n, slot, &type,
+                                                        &bits))
+    return SW_WRONG_DATA;
+  if (n != s->attr_len || memcmp (s->attr, p, n))
+    {
+      /* A new algorithm makes the old key unusable: drop it. */
+      emu_crypto_key_free (&s->key);
+      s->status = 0;
+      memset (s->fpr, 0, 20);
+      s->time = 0;
+    }
+  memcpy (s->attr, p, n);
+  s->attr_len = n;
+  return SW_OK;
+}
+
+static gpg_error_t
+applet_openpgp_put_data (opg_t *o, unsigned tag, const applet_cmd_t *cmd,
+                         applet_reply_t *r)
+{
+  const uint8_t *p = cmd->data;
+  size_t n = cmd->lc;
+  int i = applet_openpgp_do_index (tag);
+  enum opg_acc need = i >= 0 ? opg_dos[i].write : ACC_PW3;
+  gpg_error_t err = 0;
+
+  if (tag == 0xC4 || (tag >= 0xC1 && tag <= 0xD8) || tag == 0xD3
+      || tag == 0x7F21 || i >= 0)
+    ;
+  else
+    {
+      r->sw = SW_REF_NOT_FOUND;
+      return 0;
+    }
+  if (!applet_openpgp_allowed (o, need))
+    {
+      r->sw = SW_SEC_NOT_SATISFIED;
+      return 0;
+    }
+  r->changed = true;
+  if (i >= 0)
+    {
+      if (n > opg_dos[i].max)
+        r->sw = SW_WRONG_LENGTH;
+      else
+        err = buf_set (&o->dos[i], p, n);
+      return err;
+    }
+  switch (tag)
+    {
+    case 0xC1: case 0xC2: case 0xC3:
+      r->sw = applet_openpgp_put_attr (o, (int)(tag - 0xC1), p, n);
+      break;
+    case 0xC4:
+      if (n < 1 || n > 4 || p[0] > 1)
+        r->sw = SW_WRONG_DATA;
+      else
+        o->pw1_multi = p[0];
+      break;
+    case 0xC7: case 0xC8: case 0xC9:
+    case 0xCA: case 0xCB: case 0xCC:
+      if (n != 20)
+        r->sw = SW_WRONG_LENGTH;
+      else if (tag <= 0xC9)
+        memcpy (o->slot[tag - 0xC7].fpr, p, 20);
+      else
+        memcpy (o->slot[tag - 0xCA].cafpr, p, 20);
+      break;
+    case 0xCE: case 0xCF: case 0xD0:
+      if (n != 4)
+        r->sw = SW_WRONG_LENGTH;
+      else
+        o->slot[tag - 0xCE].time = get_be32 (p);
+      break;
+    case 0xD3:
+      if (n && (n < 8 || n > OPG_MAXPW))
+        r->sw = SW_WRONG_LENGTH;
+      else
+        err = applet_openpgp_pw_set (&o->rc, p, n);
+      break;
+    case 0xD6: case 0xD7: case 0xD8:
+      if (!o->uif)
+        r->sw = SW_REF_NOT_FOUND;
+      else if (n != 2 || p[0] > 0x04)
+        r->sw = SW_WRONG_DATA;
+      else if (o->slot[tag - 0xD6].uif[0] == 0x02)
+        r->sw = SW_COND_NOT_SATISFIED;   /* permanently set */
+      else
+        o->slot[tag - 0xD6].uif[0] = p[0];
+      break;
+    case 0x7F21:
+      if (n > OPG_MAXCERT)
+        r->sw = SW_WRONG_LENGTH;
+      else
+        err = buf_set (&o->cert[o->occ], p, n);
+      break;
+    default:
+      r->sw = SW_REF_NOT_FOUND;
+      r->changed = false;
+    }
+  return err;
+}
+
+/* ---- key import (PUT DATA odd DB, 3FFF, extended header list 4D) ---- */
+
+/* Slot named by a control reference template (B6, B8, A4). */
+static int
+applet_openpgp_crt_slot (unsigned tag)
+{
+  return tag == 0xB6 ? OPG_SIG : tag == 0xB8 ? OPG_DEC
+         : tag == 0xA4 ? OPG_AUT : -1;
+}
+
+static gpg_error_t
+applet_openpgp_import (opg_t *o, const applet_cmd_t *cmd, applet_reply_t *r)
+{
+  tlv_t t4d, crt, hdr, keydata;
+  tlv_iter_t it;
+  const uint8_t *comp[10] = { 0 };
+  size_t clen[10] = { 0 };
+  size_t off = 0, hl;
+  emu_key_t key = { 0, 0, NULL };
+  emu_key_type_t type;
+  unsigned bits;
+  int slot;
+  gpg_error_t err = 0;
+
+  if (!o->v83)
+    {
+      r->sw = SW_SEC_NOT_SATISFIED;
+      return 0;
+    }
+  if (tlv_parse (cmd->data, cmd->lc, &t4d, NULL) || t4d.tag != 0x4D)
+    goto bad;
+  tlv_iter_init (&it, t4d.value, t4d.len, 0);
+  if (tlv_iter_next (&it, &crt) || (slot = applet_openpgp_crt_slot (crt.tag)) < 0
+      || tlv_iter_next (&it, &hdr) || hdr.tag != 0x7F48
+      || tlv_iter_next (&it, &keydata) || keydata.tag != 0x5F48)
+    goto bad;
+  /* The header list: tag + length pairs, no values. */
+  for (hl = 0; hl < hdr.len;)
+    {
+      unsigned tag = hdr.value[hl++];
+      size_t len;
+
+      if (hl >= hdr.len || tag < 0x91 || tag > 0x99)
+        goto bad;
+      len = hdr.value[hl++];
+      if (len == 0x81 && hl + 1 <= hdr.len)
+        len = hdr.value[hl++];
+      else if (len == 0x82 && hl + 2 <= hdr.len)
+        {
+          len = get_be16 (hdr.value + hl);
+          hl += 2;
+        }
+      else if (len >= 0x80)
+        goto bad;
+      if (len > keydata.len - off)
+        goto bad;
+      comp[tag - 0x90] = keydata.value + off;
+      clen[tag - 0x90] = len;
+      off += len;
+    }
+  if (off != keydata.len)
+    goto bad;
+  if (!applet_openpgp_attr_parse (o->slot[slot].attr, o->slot[slot].attr_len,
+                                  slot, &type, &bits))
+    goto bad;
+  if (type == EMU_KEY_RSA)
+    {
+      if (!clen[1] || !clen[2] || !clen[3])
+        goto bad;
+      err = emu_crypto_import_rsa (&key, bits, comp[1], clen[1], comp[2],
+                                   clen[2], comp[3], clen[3]);
+    }
+  else
+    {
+      if (!clen[2])
+        goto bad;
+      err = emu_crypto_import_ecc (&key, type, comp[2], clen[2]);
+      if (!err && clen[9])
+        {
+          /* A public key was given too: it must match. */
+          buf_t a = BUF_INIT;
+          const uint8_t *q = comp[9];
+          size_t ql = clen[9];
+          if (ql == 33 && q[0] == 0x40)
+            q++, ql--;
+          err = emu_crypto_public (&key, &a, NULL);
+          if (!err && (a.len != ql || memcmp (a.data, q, ql)))
+            err = gpg_error (GPG_ERR_INV_VALUE);
+          buf_free (&a);
+        }
+    }
+  if (gpg_err_code (err) == GPG_ERR_INV_VALUE)
+    goto bad;
+  if (err)
+    goto leave;
+  applet_openpgp_install (o, slot, &key, 2);
+  memset (o->slot[slot].fpr, 0, 20);
+  o->slot[slot].time = 0;
+  r->changed = true;
+  goto leave;
+ bad:
+  r->sw = SW_WRONG_DATA;
+  err = 0;
+ leave:
+  emu_crypto_key_free (&key);
+  return err;
+}
+
+/* ---- GENERATE ASYMMETRIC KEY PAIR ----------------------------------- */
+
+static gpg_error_t
+applet_openpgp_public (opg_slot_t *s, applet_reply_t *r)
+{
+  buf_t a = BUF_INIT, e = BUF_INIT;
+  size_t mark;
+  gpg_error_t err;
+
+  err = emu_crypto_public (&s->key, &a, &e);
+  if (!err)
+    err = tlv_begin (&r->data, 0x7F49, &mark);
+  if (!err && s->key.type == EMU_KEY_RSA)
+    {
+      err = tlv_put (&r->data, 0x81, a.data, a.len);
+      if (!err)
+        err = tlv_put (&r->data, 0x82, e.data, e.len);
+    }
+  else if (!err)
+    err = tlv_put (&r->data, 0x86, a.data, a.len);
+  if (!err)
+    err = tlv_end (&r->data, mark);
+  buf_free (&a);
+  buf_free (&e);
+  return err;
+}
+
+static gpg_error_t
+applet_openpgp_generate (opg_t *o, const applet_cmd_t *cmd,
+                         applet_reply_t *r)
+{
+  opg_slot_t *s;
+  emu_key_t key = { 0, 0, NULL };
+  emu_key_type_t type;
+  unsigned bits;
+  int slot;
+  gpg_error_t err;
+
+  if ((cmd->p1 != 0x80 && cmd->p1 != 0x81) || cmd->p2)
+    {
+      r->sw = SW_INCORRECT_P1P2;
+      return 0;
+    }
+  if (cmd->lc < 2 || (slot = applet_openpgp_crt_slot (cmd->data[0])) < 0)
+    {
+      r->sw = SW_WRONG_DATA;
+      return 0;
+    }
+  s = &o->slot[slot];
+  if (cmd->p1 == 0x81)
+    {
+      if (!s->key.sexp)
+        {
+          r->sw = SW_REF_NOT_FOUND;
+          return 0;
+        }
+      return applet_openpgp_public (s, r);
+    }
+  if (!o->v83)
+    {
+      r->sw = SW_SEC_NOT_SATISFIED;
+      return 0;
+    }
+  if (!applet_openpgp_attr_parse (s->attr, s->attr_len, slot, &type, &bits))
+    {
+      r->sw = SW_COND_NOT_SATISFIED;
+      return 0;
+    }
+  err = emu_crypto_generate (&key, type, bits);
+  if (err)
+    return err;
+  applet_openpgp_install (o, slot, &key, 1);
+  /* The terminal writes fingerprint and date after generation. */
+  memset (s->fpr, 0, 20);
+  s->time = 0;
+  r->changed = true;
+  return applet_openpgp_public (s, r);
+}
+
+/* ---- passwords ------------------------------------------------------ */
+
+static unsigned
+applet_openpgp_pw_sw (const opg_pw_t *pw)
+{
+  return pw->tries ? 0x63C0 | pw->tries : SW_AUTH_BLOCKED;
+}
+
+/* Check P against PW, counting the try. */
+static unsigned
+applet_openpgp_pw_check (opg_pw_t *pw, const uint8_t *p, size_t n,
+                         bool *changed)
+{
+  if (!pw->tries || !pw->len)
+    return SW_AUTH_BLOCKED;
+  *changed = true;
+  if (n == pw->len && ct_memequal (pw->v, p, n))
+    {
+      pw->tries = OPG_TRIES;
+      return SW_OK;
+    }
+  pw->tries--;
+  return applet_openpgp_pw_sw (pw);
+}
+
+static void
+applet_openpgp_verify (opg_t *o, const applet_cmd_t *cmd, applet_reply_t *r)
+{
+  opg_pw_t *pw;
+  bool *flag;
+
+  if (cmd->p1 == 0xFF && !cmd->lc
+      && (cmd->p2 == 0x81 || cmd->p2 == 0x82 || cmd->p2 == 0x83))
+    {
+      /* 3.4: reset the access status of a password. */
+      if (cmd->p2 == 0x83)
+        o->v83 = false;
+      else if (cmd->p2 == 0x81)
+        o->v81 = false;
+      else
+        o->v82 = false;
+      return;
+    }
+  if (cmd->p1 || (cmd->p2 != 0x81 && cmd->p2 != 0x82 && cmd->p2 != 0x83))
+    {
+      r->sw = SW_INCORRECT_P1P2;
+      return;
+    }
+  pw = cmd->p2 == 0x83 ? &o->pw3 : &o->pw1;
+  flag = cmd->p2 == 0x81 ? &o->v81 : cmd->p2 == 0x82 ? &o->v82 : &o->v83;
+  if (!cmd->lc)
+    {
+      if (!*flag || !pw->tries)
+        r->sw = applet_openpgp_pw_sw (pw);
+      return;
+    }
+  *flag = false;
+  r->sw = applet_openpgp_pw_check (pw, cmd->data, cmd->lc, &r->changed);
+  if (r->sw == SW_OK)
+    *flag = true;
+}
+
+static gpg_error_t
+applet_openpgp_change (opg_t *o, const applet_cmd_t *cmd, applet_reply_t *r)
+{
+  opg_pw_t *pw;
+  size_t min, oldlen;
+  gpg_error_t err;
+
+  if (cmd->p1 || (cmd->p2 != 0x81 && cmd->p2 != 0x83))
+    {
+      r->sw = SW_INCORRECT_P1P2;
+      return 0;
+    }
+  pw = cmd->p2 == 0x83 ? &o->pw3 : &o->pw1;
+  min = cmd->p2 == 0x83 ? 8 : 6;
+  oldlen = pw->len;
+  if (!pw->tries)
+    {
+      r->sw = SW_AUTH_BLOCKED;
+      return 0;
+    }
+  if (cmd->lc < oldlen + min || cmd->lc > oldlen + OPG_MAXPW)
+    {
+      /* Wrong length counts as a wrong password only if the old part
+       * cannot be there at all: answer a length error. */
+      r->sw = SW_WRONG_LENGTH;
+      return 0;
+    }
+  r->sw = applet_openpgp_pw_check (pw, cmd->data, oldlen, &r->changed);
+  if (r->sw != SW_OK)
+    {
+      if (cmd->p2 == 0x83)
+        o->v83 = false;
+      else
+        o->v81 = o->v82 = false;
+      return 0;
+    }
+  err = applet_openpgp_pw_set (pw, cmd->data + oldlen, cmd->lc - oldlen);
+  return err;
+}
+
+static gpg_error_t
+applet_openpgp_reset_retry (opg_t *o, const applet_cmd_t *cmd,
+                            applet_reply_t *r)
+{
+  const uint8_t *np;
+  size_t nn;
+
+  if ((cmd->p1 != 0x00 && cmd->p1 != 0x02) || cmd->p2 != 0x81)
+    {
+      r->sw = SW_INCORRECT_P1P2;
+      return 0;
+    }
+  if (cmd->p1 == 0x02)
+    {
+      if (!o->v83)
+        {
+          r->sw = SW_SEC_NOT_SATISFIED;
+          return 0;
+        }
+      np = cmd->data;
+      nn = cmd->lc;
+    }
+  else
+    {
+      if (!o->rc.len || !o->rc.tries)
+        {
+          r->sw = SW_AUTH_BLOCKED;
+          return 0;
+        }
+      if (cmd->lc < o->rc.len + 6)
+        {
+          r->sw = SW_WRONG_LENGTH;
+          return 0;
+        }
+      r->sw = applet_openpgp_pw_check (&o->rc, cmd->data, o->rc.len,
+                                       &r->changed);
+      if (r->sw != SW_OK)
+        return 0;
+      np = cmd->data + o->rc.len;
+      nn = cmd->lc - o->rc.len;
+    }
+  if (nn < 6 || nn > OPG_MAXPW)
+    {
+      r->sw = SW_WRONG_LENGTH;
+      return 0;
+    }
+  r->changed = true;
+  o->v81 = o->v82 = false;
+  return applet_openpgp_pw_set (&o->pw1, np, nn);
+}
+
+/* ---- PSO and INTERNAL AUTHENTICATE ---------------------------------- */
+
+static gpg_error_t
+applet_openpgp_sign (opg_slot_t *s, const uint8_t *p, size_t n,
+                     applet_reply_t *r)
+{
+  gpg_error_t err;
+
+  switch (s->key.type)
+    {
+    case EMU_KEY_RSA:
+      if (n > (s->key.bits / 8) * 4 / 10 + 1)
+        {
+          r->sw = SW_WRONG_LENGTH;
+          return 0;
+        }
+      err = emu_crypto_rsa_sign (&s->key, p, n, &r->data);
+      break;
+    case EMU_KEY_NISTP256:
+    case EMU_KEY_NISTP384:
+      err = emu_crypto_ecdsa_sign (&s->key, p, n, false, &r->data);
+      break;
+    case EMU_KEY_ED25519:
+      err = emu_crypto_eddsa_sign (&s->key, p, n, &r->data);
+      break;
+    default:
+      r->sw = SW_COND_NOT_SATISFIED;
+      return 0;
+    }
+  if (gpg_err_code (err) == GPG_ERR_INV_LENGTH)
+    {
+      r->sw = SW_WRONG_LENGTH;
+      err = 0;
+    }
+  return err;
+}
+
+static gpg_error_t
+applet_openpgp_decipher (opg_t *o, const applet_cmd_t *cmd,
+                         applet_reply_t *r)
+{
+  opg_slot_t *s = &o->slot[OPG_DEC];
+  gpg_error_t err = 0;
+
+  if (!o->v82)
+    {
+      r->sw = SW_SEC_NOT_SATISFIED;
+      return 0;
+    }
+  if (!s->key.sexp)
+    {
+      r->sw = SW_REF_NOT_FOUND;
+      return 0;
+    }
+  if (!cmd->lc)
+    {
+      r->sw = SW_WRONG_LENGTH;
+      return 0;
+    }
+  r->secret = true;
+  if (s->key.type == EMU_KEY_RSA)
+    {
+      if (cmd->data[0] != 0x00)
+        r->sw = SW_WRONG_DATA;
+      else
+        err = emu_crypto_rsa_decrypt (&s->key, cmd->data + 1, cmd->lc - 1,
+                                      &r->data);
+    }
+  else
+    {
+      tlv_t pt;
+      static const unsigned path[] = { 0xA6, 0x7F49, 0x86 };
+      if (tlv_find_path (cmd->data, cmd->lc, path, 3, &pt))
+        r->sw = SW_WRONG_DATA;
+      else
+        err = emu_crypto_ecdh (&s->key, pt.value, pt.len, &r->data);
+    }
+  switch (gpg_err_code (err))
+    {
+    case GPG_ERR_BAD_DATA:
+    case GPG_ERR_INV_VALUE:
+    case GPG_ERR_INV_LENGTH:
+      buf_clear (&r->data);
+      r->sw = SW_WRONG_DATA;
+      err = 0;
+      break;
+    default:
+      break;
+    }
+  return err;
+}
+
+static gpg_error_t
+applet_openpgp_pso (opg_t *o, const applet_cmd_t *cmd, applet_reply_t *r)
+{
+  gpg_error_t err;
+  opg_slot_t *s = &o->slot[OPG_SIG];
+
+  if (cmd->p1 == 0x80 && cmd->p2 == 0x86)
+    return applet_openpgp_decipher (o, cmd, r);
+  if (cmd->p1 != 0x9E || cmd->p2 != 0x9A)
+    {
+      r->sw = SW_INCORRECT_P1P2;
+      return 0;
+    }
+  if (!o->v81)
+    {
+      r->sw = SW_SEC_NOT_SATISFIED;
+      return 0;
+    }
+  if (!s->key.sexp)
+    {
+      r->sw = SW_REF_NOT_FOUND;
+      return 0;
+    }
+  err = applet_openpgp_sign (s, cmd->data, cmd->lc, r);
+  if (err || r->sw != SW_OK)
+    return err;
+  if (o->sigcount < 0xFFFFFF)
+    o->sigcount++;
+  if (!o->pw1_multi)
+    o->v81 = false;
+  r->changed = true;
+  return 0;
+}
+
+static gpg_error_t
+applet_openpgp_internal_auth (opg_t *o, const applet_cmd_t *cmd,
+                              applet_reply_t *r)
+{
+  opg_slot_t *s = &o->slot[OPG_AUT];
+
+  if (cmd->p1 || cmd->p2)
+    {
+      r->sw = SW_INCORRECT_P1P2;
+      return 0;
+    }
+  if (!o->v82)
+    {
+      r->sw = SW_SEC_NOT_SATISFIED;
+      return 0;
+    }
+  if (!s->key.sexp)
+    {
+      r->sw = SW_REF_NOT_FOUND;
+      return 0;
+    }
+  if (!cmd->lc)
+    {
+      r->sw = SW_WRONG_LENGTH;
+      return 0;
+    }
+  return applet_openpgp_sign (s, cmd->data, cmd->lc, r);
+}
+
+/* ---- SELECT DATA / GET NEXT DATA ------------------------------------ */
+
+static void
+applet_openpgp_select_data (opg_t *o, const applet_cmd_t *cmd,
+                            applet_reply_t *r)
+{
+  static const uint8_t want[] = { 0x5C, 0x02, 0x7F, 0x21 };
+  const uint8_t *p = cmd->data;
+  size_t n = cmd->lc;
+
+  if (n == 6 && p[0] == 0x60 && p[1] == 0x04)
+    p += 2, n -= 2;
+  if (n != 4 || memcmp (p, want, 4))
+    {
+      r->sw = SW_WRONG_DATA;
+      return;
+    }
+  if (cmd->p1 > 2)
+    {
+      r->sw = SW_INCORRECT_P1P2;
+      return;
+    }
+  o->occ = cmd->p1;
+}
+
+/* ---- dispatch ------------------------------------------------------- */
+
+static gpg_error_t
+applet_openpgp_select (void *state, const applet_cmd_t *cmd,
+                       applet_reply_t *r)
+{
+  opg_t *o = state;
+
+  (void)cmd;
+  o->occ = 0;
+  if (o->terminated)
+    r->sw = SW_TERMINATED;
+  return 0;
+}
+
+static gpg_error_t
+applet_openpgp_apdu (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
+{
+  opg_t *o = state;
+  unsigned tag = (unsigned)cmd->p1 << 8 | cmd->p2;
+  gpg_error_t err = 0;
+
+  if (cmd->cla & 0x80 && cmd->cla != 0x80)
+    {
+      r->sw = SW_CLA_NOT_SUPPORTED;
+      return 0;
+    }
+  if (o->terminated)
+    {
+      if (cmd->ins == 0x44)
+        {
+          /* ACTIVATE FILE: back to the factory state. */
+          err = applet_openpgp_factory (o);
+          r->changed = true;
+        }
+      else if (cmd->ins == 0xA4)
+        r->sw = SW_TERMINATED;
+      else
+        r->sw = SW_TERMINATED;
+      return err;
+    }
+  switch (cmd->ins)
+    {
+    case 0xA4:                  /* SELECT of something we do not have */
+      r->sw = SW_FILE_NOT_FOUND;
+      break;
+    case 0xCA:
+    case 0xCB:
+      if (cmd->ins == 0xCB && tag != 0x3FFF)
+        r->sw = SW_INCORRECT_P1P2;
+      else if (cmd->ins == 0xCB)
+        r->sw = SW_FUNC_NOT_SUPPORTED;
+      else
+        err = applet_openpgp_get_data (o, tag, r);
+      break;
+    case 0xCC:                  /* GET NEXT DATA */
+      if (tag != 0x7F21)
+        r->sw = SW_REF_NOT_FOUND;
+      else if (o->occ >= 2)
+        r->sw = SW_REF_NOT_FOUND;
+      else
+        {
+          o->occ++;
+          err = applet_openpgp_get_data (o, tag, r);
+        }
+      break;
+    case 0xA5:
+      applet_openpgp_select_data (o, cmd, r);
+      break;
+    case 0xDA:
+      err = applet_openpgp_put_data (o, tag, cmd, r);
+      break;
+    case 0xDB:
+      if (tag != 0x3FFF)
+        r->sw = SW_INCORRECT_P1P2;
+      else
+        err = applet_openpgp_import (o, cmd, r);
+      break;
+    case 0x20:
+      applet_openpgp_verify (o, cmd, r);
+      break;
+    case 0x24:
+      err = applet_openpgp_change (o, cmd, r);
+      break;
+    case 0x2C:
+      err = applet_openpgp_reset_retry (o, cmd, r);
+      break;
+    case 0x47:
+      err = applet_openpgp_generate (o, cmd, r);
+      break;
+    case 0x2A:
+      err = applet_openpgp_pso (o, cmd, r);
+      break;
+    case 0x88:
+      err = applet_openpgp_internal_auth (o, cmd, r);
+      break;
+    case 0x84:                  /* GET CHALLENGE */
+      if (cmd->p1 || cmd->p2)
+        r->sw = SW_INCORRECT_P1P2;
+      else if (!cmd->ne || cmd->ne > 256)
+        r->sw = SW_WRONG_LENGTH;
+      else if (!(err = buf_reserve (&r->data, cmd->ne)))
+        {
+          emu_crypto_random (r->data.data, cmd->ne);
+          r->data.len = cmd->ne;
+        }
+      break;
+    case 0xE6:                  /* TERMINATE DF */
+      if (cmd->p1 || cmd->p2)
+        r->sw = SW_INCORRECT_P1P2;
+      else if (!o->v83 && o->pw3.tries)
+        r->sw = SW_SEC_NOT_SATISFIED;
+      else
+        {
+          o->terminated = true;
+          o->v81 = o->v82 = o->v83 = false;
+          r->changed = true;
+        }
+      break;
+    case 0x44:                  /* ACTIVATE FILE on a live application */
+      break;
+    default:
+      r->sw = SW_INS_NOT_SUPPORTED;
+    }
+  if (r->sw != SW_OK && !SW_IS_MORE_DATA (r->sw))
+    buf_clear (&r->data);
+  return err;
+}
+
+const applet_ops_t applet_openpgp_ops = {
+  "openpgp",
+  applet_openpgp_rid, sizeof applet_openpgp_rid,
+  applet_openpgp_create,
+  applet_openpgp_destroy,
+  applet_openpgp_select,
+  applet_openpgp_apdu,
+  applet_openpgp_power_off,
+  applet_openpgp_save,
+  applet_openpgp_load
+};
