@@ -13,10 +13,14 @@ tests_unit_test_reader_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_reader_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-reader
 
+check_PROGRAMS += tests/reader/pcsc-check
+tests_reader_pcsc_check_SOURCES = tests/reader/pcsc-check.c
+tests_reader_pcsc_check_LDADD = $(VSC_LIBS)
+
 TESTS += tests/reader/readers-vpcd.sh tests/reader/watch-vpcd.sh \
-	tests/reader/pcscd-restart.sh
+	tests/reader/pcsc-errors.sh tests/reader/pcscd-restart.sh
 EXTRA_DIST += tests/reader/readers-vpcd.sh tests/reader/watch-vpcd.sh \
-	tests/reader/pcscd-restart.sh
+	tests/reader/pcsc-errors.sh tests/reader/pcscd-restart.sh
 
 ## make bench: monitor latency (emu, and pcscd+vpcd vs a bare client).
 noinst_PROGRAMS += bench/reader-latency bench/reader-bare
