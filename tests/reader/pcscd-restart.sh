@@ -19,6 +19,9 @@ if [ "${VSC_IN_NS:-}" != 1 ]; then
   VSC_IN_NS=1 exec unshare -m sh "$0"
 fi
 
+# One run at a time (port 35999 is ours, but other builds run this too).
+exec 8>"${TMPDIR:-/tmp}/vscman-pcscd-restart.lock"
+flock 8
 mkdir -p /run/pcscd
 t_ok "private tmpfs on /run/pcscd" mount -t tmpfs -o mode=0755 tmpfs /run/pcscd
 mkdir -p "$T_TMP/conf.d"
