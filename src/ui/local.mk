@@ -11,3 +11,7 @@ vscman_SOURCES += src/ui/ui.h src/ui/widget.h src/ui/screens.h \
 	src/ui/screen-confirm.c src/ui/screen-view.c \
 	src/ui/screen-settings.c src/ui/screen-log.c src/ui/screen-help.c \
 	src/ui/screen-pick.c
+
+## tmux-driven tests of the manager (tests/tui/tui-lib.sh has the helpers)
+TESTS += tests/tui/start.sh tests/tui/walk.sh
+EXTRA_DIST += tests/tui/tui-lib.sh tests/tui/start.sh tests/tui/walk.sh

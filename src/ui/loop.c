@@ -308,10 +308,13 @@ loop_refresh_readers (ui_t *ui)
 }
 
 static void
-loop_resize (ui_t *ui)
+loop_resize (ui_t *ui, bool from_signal)
 {
   struct winsize ws;
-  if (!ioctl (STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_row && ws.ws_col)
+  /* resizeterm queues a KEY_RESIZE; that one only refreshes our idea
+   * of the size (calling resizeterm again would loop). */
+  if (from_signal && !ioctl (STDOUT_FILENO, TIOCGWINSZ, &ws)
+      && ws.ws_row && ws.ws_col)
     resizeterm (ws.ws_row, ws.ws_col);
   ui->rows = LINES;
   ui->cols = COLS;
@@ -426,7 +429,7 @@ loop_signals (ui_t *ui)
       switch (buf[i])
         {
         case SIGWINCH:
-          loop_resize (ui);
+          loop_resize (ui, true);
           break;
         case SIGHUP:
           /* The SSH session or terminal is gone: cancel what runs,
@@ -454,7 +457,7 @@ loop_keys (ui_t *ui)
       ui->last_input_ms = loop_now_ms ();
       if (ch == KEY_RESIZE)
         {
-          loop_resize (ui);
+          loop_resize (ui, false);
           continue;
         }
       if (ui->kiosk && (ch == UI_CTRL ('c') || ch == UI_CTRL ('z')

@@ -355,12 +355,19 @@ widget_tree_draw (ui_t *ui, widget_tree_t *t, int y, int x, int h, int w)
                 r->node->name && strcmp (r->node->name, comp) ? " " : "",
                 r->node->name && strcmp (r->node->name, comp) ? r->node->name : "");
       widget_tree_describe (r->node, desc, sizeof desc);
-      if (t->selectable)
-        draw_textf (ui, y + i, x, w, attr, "[%c] %-*.*s %s",
-                    r->selected ? 'x' : ' ', namew, namew, name, desc);
-      else
-        draw_textf (ui, y + i, x, w, attr, "%-*.*s %s", namew, namew, name,
-                    desc);
+      {
+        /* Pad by display width: the markers are multi-byte in UTF-8. */
+        int off = 0;
+        draw_text (ui, y + i, x, w, attr, "");
+        if (t->selectable)
+          {
+            draw_text (ui, y + i, x, 4, attr, r->selected ? "[x] " : "[ ] ");
+            off = 4;
+          }
+        draw_text (ui, y + i, x + off, namew, attr, name);
+        draw_text (ui, y + i, x + off + namew + 1, w - off - namew - 1, attr,
+                   desc);
+      }
       if (r->node->flags & (IMAGE_FLAG_NOT_EXTRACTABLE | IMAGE_FLAG_UNREADABLE))
         mvchgat (y + i, x + w - 1, 1, attr | draw_attr (ui, DRAW_WARN), 0, NULL);
     }

@@ -1,0 +1,101 @@
+# tests/tui/tui-lib.sh - drive vscman in a private tmux server (sourced
+# after tests/lib.sh). Every script gets its own socket (-L), so tests
+# running in parallel never see each other's panes.
+#
+#   tui_start COLS ROWS [ENV=VALUE...] -- vscman args...
+#   tui_keys KEY...                  tmux send-keys
+#   tui_wait "text" [SECONDS]        wait until the pane shows the text
+#   tui_wait_gone "text" [SECONDS]   wait until it does not any more
+#   tui_screen                       print the pane
+#   tui_expect "description" "text"  t_pass/t_failed on tui_wait
+
+command -v tmux >/dev/null 2>&1 || t_skip "tmux is not installed"
+
+TUI_BASE="vscman-tui-$$-$(basename "$0" .sh)"
+TUI_N=0
+TUI_SOCK="$TUI_BASE-0"
+TUI_CFG="$T_TMP/config"
+TUI_DATA="$T_TMP/data"
+TUI_VSCDIR="$T_TMP/vsc"
+mkdir -p "$TUI_CFG" "$TUI_DATA" "$TUI_VSCDIR"
+CARDS="$top_srcdir/tests/cards"
+VSCMAN="$top_builddir/vscman"
+[ -x "$VSCMAN" ] || t_skip "vscman is not built"
+
+tmux_ () { tmux -L "$TUI_SOCK" -f /dev/null "$@"; }
+
+tui_stop () { tmux_ kill-server >/dev/null 2>&1 || true; }
+tui_stop_all () {
+  local i=0
+  while [ "$i" -le "$TUI_N" ]; do
+    tmux -L "$TUI_BASE-$i" kill-server >/dev/null 2>&1 || true
+    i=$((i + 1))
+  done
+}
+t_on_exit tui_stop_all
+
+# tui_start COLS ROWS [VAR=VALUE ...] -- ARGS...
+tui_start () {
+  local cols="$1" rows="$2" envs="" cmd
+  shift 2
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs="$envs $1"; shift; done
+  [ "${1:-}" = "--" ] && shift
+  cmd="env XDG_CONFIG_HOME='$TUI_CFG' XDG_DATA_HOME='$TUI_DATA' TERM=${TUI_TERM:-xterm-256color} $envs '$VSCMAN'"
+  for a in "$@"; do cmd="$cmd '$a'"; done
+  tui_stop
+  # A fresh server per start: a dying one cannot eat the new session.
+  TUI_N=$((TUI_N + 1))
+  TUI_SOCK="$TUI_BASE-$TUI_N"
+  tmux_ new-session -d -x "$cols" -y "$rows" \
+    "$cmd 2>'$T_TMP/vscman.err'; echo VSCMAN-EXIT=\$?; sleep 600"
+  tmux_ set-option -g status off >/dev/null 2>&1 || true
+}
+
+tui_keys () { tmux_ send-keys "$@"; }
+tui_screen () { tmux_ capture-pane -p -J 2>/dev/null; }
+
+# The last row of the pane (the footer) and the pane with attributes.
+tui_last_line () { tmux_ capture-pane -p 2>/dev/null | tail -n 1; }
+tui_screen_attrs () { tmux_ capture-pane -p -e 2>/dev/null; }
+# Does the pane use colours (SGR 30-37/40-47/38;5/48;5)?
+tui_has_colour () {
+  tui_screen_attrs | grep -qE "$(printf '\033')\\[([0-9;]*;)?(3[0-7]|4[0-7]|38;5|48;5)[;m]"
+}
+
+tui_wait () {
+  local text="$1" secs="${2:-10}" i=0
+  while [ "$i" -lt $((secs * 20)) ]; do
+    if tui_screen | grep -qF -- "$text"; then return 0; fi
+    sleep 0.05
+    i=$((i + 1))
+  done
+  return 1
+}
+
+tui_wait_gone () {
+  local text="$1" secs="${2:-10}" i=0
+  while [ "$i" -lt $((secs * 20)) ]; do
+    if ! tui_screen | grep -qF -- "$text"; then return 0; fi
+    sleep 0.05
+    i=$((i + 1))
+  done
+  return 1
+}
+
+tui_expect () {
+  if tui_wait "$2" "${3:-10}"; then t_pass "$1"; else
+    t_failed "$1 (no \"$2\" on the screen)"
+    tui_screen | sed 's/^/    | /'
+    [ -s "$T_TMP/vscman.err" ] && sed 's/^/    stderr: /' "$T_TMP/vscman.err"
+  fi
+}
+
+tui_expect_not () {
+  if tui_screen | grep -qF -- "$2"; then
+    t_failed "$1 (\"$2\" is on the screen)"
+    tui_screen | sed 's/^/    | /'
+  else t_pass "$1"; fi
+}
+
+# The two emulated cards every walk uses.
+TUI_EMU="--emu $CARDS/pkcs15.card --emu $CARDS/blank.card"
