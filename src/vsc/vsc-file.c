@@ -105,34 +105,100 @@ seen_once (uint64_t *seen, unsigned bit)
 
 /* ---- nodes ------------------------------------------------------------ */
 
+/* The plaintext of an area, described without copying node content:
+ * META holds every byte except the contents (node headers, fields, the
+ * 8D header); SEGS say where each content goes. The plaintext is META
+ * and the contents interleaved, written straight into the file buffer
+ * (and, for the encrypted areas, encrypted there in place). */
+typedef struct area_seg {
+  size_t meta_end;            /* META up to here comes first */
+  const uint8_t *content;     /* then this */
+  size_t content_len;
+} area_seg_t;
+
+typedef struct area_out {
+  buf_t meta;
+  area_seg_t *segs;
+  size_t nsegs, cap;
+  size_t total;               /* plaintext length */
+} area_out_t;
+
 typedef struct encode_ctx {
-  buf_t *area[3];
+  area_out_t *area[3];
   bool public_only;
+  buf_t tmp;
 } encode_ctx_t;
 
-static gpg_error_t
-encode_node (image_node_t *node, unsigned depth, void *opaque)
+static void
+area_out_free (area_out_t *a)
 {
-  encode_ctx_t *ctx = opaque;
+  buf_free (&a->meta);
+  xfree (a->segs);
+  a->segs = NULL;
+  a->nsegs = a->cap = a->total = 0;
+}
+
+static gpg_error_t
+area_out_seg (area_out_t *a, const uint8_t *content, size_t len)
+{
+  if (a->nsegs == a->cap)
+    {
+      size_t ncap = a->cap ? 2 * a->cap : 16;
+      area_seg_t *v = xtryrealloc (a->segs, ncap * sizeof *v);
+      if (!v)
+        return gpg_error_from_syserror ();
+      a->segs = v;
+      a->cap = ncap;
+    }
+  a->segs[a->nsegs].meta_end = a->meta.len;
+  a->segs[a->nsegs].content = content;
+  a->segs[a->nsegs].content_len = len;
+  a->nsegs++;
+  a->total += len;
+  return 0;
+}
+
+/* Append the plaintext of A to OUT (room reserved by the caller). */
+static void
+area_out_write (const area_out_t *a, buf_t *out)
+{
+  size_t i, m = 0;
+
+  for (i = 0; i < a->nsegs; i++)
+    {
+      const area_seg_t *s = &a->segs[i];
+      memcpy (out->data + out->len, a->meta.data + m, s->meta_end - m);
+      out->len += s->meta_end - m;
+      m = s->meta_end;
+      if (s->content_len)
+        {
+          memcpy (out->data + out->len, s->content, s->content_len);
+          out->len += s->content_len;
+        }
+    }
+  if (a->meta.len > m)
+    {
+      memcpy (out->data + out->len, a->meta.data + m, a->meta.len - m);
+      out->len += a->meta.len - m;
+    }
+}
+
+/* Encode the fields of NODE except the content into B. */
+static gpg_error_t
+encode_node_fields (image_node_t *node, buf_t *b)
+{
   gpg_error_t err;
-  image_area_t area = image_node_effective_area (node);
-  buf_t *b;
-  size_t mark, kmark;
+  size_t kmark;
   char *ppath = NULL;
   uint8_t acc[4];
 
-  (void)depth;
-  if (ctx->public_only && area != IMAGE_AREA_PUBLIC)
-    return 0;
-  b = ctx->area[area];
   if (node->parent && node->parent->parent)
     {
       ppath = image_node_path (node->parent);
       if (!ppath)
         return gpg_error_from_syserror ();
     }
-  if ((err = tlv_begin (b, VSC_TAG_NODE, &mark))
-      || (err = tlv_put_u8 (b, 0x80, (uint8_t)node->type))
+  if ((err = tlv_put_u8 (b, 0x80, (uint8_t)node->type))
       || (err = tlv_put (b, 0x81, ppath ? ppath : "",
                          ppath ? strlen (ppath) : 0)))
     goto leave;
@@ -166,9 +232,6 @@ encode_node (image_node_t *node, unsigned depth, void *opaque)
       || (err = put_bytes_opt (b, 0x8C, node->access.raw,
                                node->access.raw_len)))
     goto leave;
-  if (node->has_content
-      && (err = tlv_put (b, 0x8D, node->content, node->content_len)))
-    goto leave;
   if ((err = tlv_put_u8 (b, 0x8E, (uint8_t)node->source))
       || (err = tlv_put_u8 (b, 0x8F, (uint8_t)node->area)))
     goto leave;
@@ -197,11 +260,45 @@ encode_node (image_node_t *node, unsigned depth, void *opaque)
           || (err = tlv_end (b, kmark)))
         goto leave;
     }
-  err = tlv_end (b, mark);
 
  leave:
   xfree (ppath);
   return err;
+}
+
+/* One node: F0 L { fields, 8D L content } with the content last. */
+static gpg_error_t
+encode_node (image_node_t *node, unsigned depth, void *opaque)
+{
+  encode_ctx_t *ctx = opaque;
+  gpg_error_t err;
+  image_area_t area = image_node_effective_area (node);
+  area_out_t *a;
+  size_t vlen, before;
+
+  (void)depth;
+  if (ctx->public_only && area != IMAGE_AREA_PUBLIC)
+    return 0;
+  a = ctx->area[area];
+  buf_clear (&ctx->tmp);
+  if ((err = encode_node_fields (node, &ctx->tmp)))
+    return err;
+  vlen = ctx->tmp.len;
+  if (node->has_content)
+    vlen += 1 + tlv_len_size (node->content_len) + node->content_len;
+  before = a->meta.len;
+  if ((err = tlv_put_header (&a->meta, VSC_TAG_NODE, vlen))
+      || (err = buf_append (&a->meta, ctx->tmp.data, ctx->tmp.len)))
+    return err;
+  if (node->has_content)
+    {
+      if ((err = tlv_put_header (&a->meta, 0x8D, node->content_len)))
+        return err;
+    }
+  a->total += a->meta.len - before;
+  if (node->has_content && node->content_len)
+    return area_out_seg (a, node->content, node->content_len);
+  return 0;
 }
 
 static gpg_error_t
@@ -277,6 +374,7 @@ decode_node (image_t *image, const tlv_t *t, image_area_t section)
   char *ppath = NULL, *s = NULL;
   image_keyinfo_t ki;
   bool have_type = false;
+  size_t declared_size = 0;
 
   memset (&ki, 0, sizeof ki);
   if (!t->constructed)
@@ -337,7 +435,7 @@ decode_node (image_t *image, const tlv_t *t, image_area_t section)
           if ((err = seen_once (&seen, 8))
               || (err = get_uint (&f, 0xFFFFFFFF, &v)))
             goto bad;
-          node->size = (size_t)v;
+          declared_size = (size_t)v;
           break;
         case 0x89:
           if ((err = seen_once (&seen, 9)) || (err = get_uint (&f, 0xFFFF, &v)))
@@ -366,18 +464,12 @@ decode_node (image_t *image, const tlv_t *t, image_area_t section)
             goto leave;
           break;
         case 0x8D:
-          {
-            size_t size;
-            if ((err = seen_once (&seen, 13)) || f.constructed)
-              goto bad;
-            size = node->size;
-            err = f.len ? image_node_set_content (node, f.value, f.len)
-                        : image_node_set_empty (node);
-            if (err)
-              goto leave;
-            if (seen & (1u << 8))
-              node->size = size;  /* keep the declared size */
-          }
+          if ((err = seen_once (&seen, 13)) || f.constructed)
+            goto bad;
+          err = f.len ? image_node_set_content (node, f.value, f.len)
+                      : image_node_set_empty (node);
+          if (err)
+            goto leave;
           break;
         case 0x8E:
           if ((err = seen_once (&seen, 14))
@@ -427,9 +519,11 @@ decode_node (image_t *image, const tlv_t *t, image_area_t section)
   if (gpg_err_code (err) != GPG_ERR_EOF)
     goto bad;
   err = 0;
-  /* Mandatory: area (8F). */
+  /* Mandatory: area (8F). The declared size wins over the content's. */
   if (!(seen & (1u << 15)))
     goto bad;
+  if (seen & (1u << 8))
+    node->size = declared_size;
 
   if (!*ppath)
     parent = &image->root;
@@ -1000,30 +1094,37 @@ make_ad (buf_t *ad, const uint8_t *hdr, size_t hdrlen, uint8_t areatag)
   return 0;
 }
 
+/* Size of an encrypted area's value for N bytes of plaintext. */
+static size_t
+encrypted_vlen (size_t n)
+{
+  return 2 + VSC_NONCE_LEN + 1 + tlv_len_size (n) + n + 2 + VSC_TAG_LEN;
+}
+
+/* Append an encrypted area (E5/E6) with the plaintext of A, encrypted in
+ * place. *R_CT_OFF is where the ciphertext starts in OUT. */
 static gpg_error_t
 encode_encrypted (vsc_t *vsc, buf_t *out, uint8_t areatag,
-                  const buf_t *ad, const buf_t *plain)
+                  const buf_t *ad, const area_out_t *a, size_t *r_ct_off)
 {
   gpg_error_t err;
-  size_t mark, hdr;
+  size_t ct;
   uint8_t nonce[VSC_NONCE_LEN], tag[VSC_TAG_LEN];
 
   vsc_crypto_nonce (nonce, sizeof nonce);
-  if ((err = tlv_begin (out, areatag, &mark))
+  if ((err = buf_reserve (out, 6 + encrypted_vlen (a->total)))
+      || (err = tlv_put_header (out, areatag, encrypted_vlen (a->total)))
       || (err = tlv_put (out, 0x80, nonce, sizeof nonce))
-      || (err = tlv_put_header (out, 0x81, plain->len)))
+      || (err = tlv_put_header (out, 0x81, a->total)))
     return err;
-  hdr = out->len;
-  if ((err = buf_reserve (out, plain->len)))
-    return err;
-  out->len += plain->len;
+  ct = out->len;
+  area_out_write (a, out);
   err = vsc_crypto_seal (vsc->keys->enc, nonce, ad->data, ad->len,
-                         plain->data, plain->len, out->data + hdr, tag);
+                         out->data + ct, a->total, out->data + ct, tag);
   if (err)
     return err;
-  if ((err = tlv_put (out, 0x82, tag, sizeof tag)))
-    return err;
-  return tlv_end (out, mark);
+  *r_ct_off = ct;
+  return tlv_put (out, 0x82, tag, sizeof tag);
 }
 
 gpg_error_t
@@ -1031,89 +1132,103 @@ vsc_file_encode (vsc_t *vsc, uint64_t generation, bool public_only,
                  buf_t *out)
 {
   gpg_error_t err;
-  buf_t body = BUF_INIT, ad = BUF_INIT;
-  buf_t pub = BUF_INIT, priv = BUF_INIT, sec = BUF_INIT;
-  size_t mark, hdr_off, hdr_len, id_off, id_len, pub_off, pub_len, i;
+  buf_t hdr = BUF_INIT, id = BUF_INIT, ad = BUF_INIT;
+  area_out_t areas[3];
+  size_t mark, i, total, hdr_off, id_off, pub_off, pub_len, sum;
+  size_t priv_ct = 0, sec_ct = 0, priv_off, sec_off;
   encode_ctx_t ectx;
   uint8_t mac[3][VSC_MAC_LEN], filemac[VSC_MAC_LEN];
   static const uint8_t e7_head[] = { VSC_TAG_MAC, 0x81, 4 * (2 + VSC_MAC_LEN) };
+  const size_t e7_len = sizeof e7_head + 4 * (2 + VSC_MAC_LEN);
 
-  buf_init_secure (&sec);
+  memset (areas, 0, sizeof areas);
+  buf_init_secure (&areas[IMAGE_AREA_SECRET_KEY].meta);
+  memset (&ectx, 0, sizeof ectx);
+  buf_clear (out);
   if (!vsc->keys)
     return gpg_error (GPG_ERR_NOT_SUPPORTED);
 
   /* Header. */
-  hdr_off = body.len;
-  if ((err = tlv_begin (&body, VSC_TAG_HEADER, &mark))
-      || (err = tlv_put_u8 (&body, 0x80, VSC_FORMAT_VERSION))
-      || (err = tlv_put (&body, 0x81, vsc->uuid, VSC_UUID_LEN))
-      || (err = tlv_put_uint (&body, 0x82, generation)))
+  if ((err = tlv_begin (&hdr, VSC_TAG_HEADER, &mark))
+      || (err = tlv_put_u8 (&hdr, 0x80, VSC_FORMAT_VERSION))
+      || (err = tlv_put (&hdr, 0x81, vsc->uuid, VSC_UUID_LEN))
+      || (err = tlv_put_uint (&hdr, 0x82, generation)))
     goto leave;
   for (i = 0; i < vsc->n_slots; i++)
     {
       const vsc_keyslot_t *s = &vsc->slots[i];
       size_t smark;
-      if ((err = tlv_begin (&body, 0xA3, &smark))
-          || (err = tlv_put_u8 (&body, 0x80, (uint8_t)s->type))
-          || (err = vsc_file_put_kdf (&body, s))
-          || (err = tlv_put (&body, 0x82, s->nonce, VSC_NONCE_LEN))
-          || (err = tlv_put (&body, 0x83, s->wrapped, sizeof s->wrapped))
-          || (err = tlv_end (&body, smark)))
+      if ((err = tlv_begin (&hdr, 0xA3, &smark))
+          || (err = tlv_put_u8 (&hdr, 0x80, (uint8_t)s->type))
+          || (err = vsc_file_put_kdf (&hdr, s))
+          || (err = tlv_put (&hdr, 0x82, s->nonce, VSC_NONCE_LEN))
+          || (err = tlv_put (&hdr, 0x83, s->wrapped, sizeof s->wrapped))
+          || (err = tlv_end (&hdr, smark)))
         goto leave;
     }
-  if ((err = tlv_end (&body, mark)))
+  if ((err = tlv_end (&hdr, mark)))
     goto leave;
-  hdr_len = body.len - hdr_off;
 
   /* Identifier. */
-  id_off = body.len;
-  if ((err = encode_identifier (vsc, &body)))
+  if ((err = encode_identifier (vsc, &id)))
     goto leave;
-  id_len = body.len - id_off;
 
-  /* Nodes, sorted into their areas. */
-  ectx.area[IMAGE_AREA_PUBLIC] = &pub;
-  ectx.area[IMAGE_AREA_PRIVATE] = &priv;
-  ectx.area[IMAGE_AREA_SECRET_KEY] = &sec;
+  /* Nodes, sorted into their areas (metadata only; contents are copied
+   * once, into the file buffer). */
+  for (i = 0; i < 3; i++)
+    ectx.area[i] = &areas[i];
   ectx.public_only = public_only;
+  buf_init_secure (&ectx.tmp);
   if ((err = image_walk (vsc->image, encode_node, &ectx)))
     goto leave;
 
-  pub_off = body.len;
-  if ((err = tlv_put (&body, VSC_TAG_PUBLIC, pub.data, pub.len)))
+  /* The file, in one buffer: MAGIC, E1 header, E2 E3 E4 E5 E6 E7. */
+  pub_len = 1 + tlv_len_size (areas[0].total) + areas[0].total;
+  sum = areas[1].total;
+  total = hdr.len + id.len + pub_len
+          + 1 + tlv_len_size (encrypted_vlen (sum)) + encrypted_vlen (sum);
+  sum = areas[2].total;
+  total += 1 + tlv_len_size (encrypted_vlen (sum)) + encrypted_vlen (sum)
+           + e7_len;
+  if ((err = buf_reserve (out, VSC_MAGIC_LEN + 1 + tlv_len_size (total) + total))
+      || (err = buf_append (out, VSC_MAGIC, VSC_MAGIC_LEN))
+      || (err = tlv_put_header (out, VSC_TAG_FILE, total)))
     goto leave;
-  /* tlv_put with an empty value still writes E4 00. */
-  pub_len = body.len - pub_off;
-
-  if ((err = make_ad (&ad, body.data + hdr_off, hdr_len, VSC_TAG_PRIVATE))
-      || (err = encode_encrypted (vsc, &body, VSC_TAG_PRIVATE, &ad, &priv))
-      || (err = make_ad (&ad, body.data + hdr_off, hdr_len, VSC_TAG_SECRET))
-      || (err = encode_encrypted (vsc, &body, VSC_TAG_SECRET, &ad, &sec)))
+  hdr_off = out->len;
+  if ((err = buf_append (out, hdr.data, hdr.len)))
+    goto leave;
+  id_off = out->len;
+  if ((err = buf_append (out, id.data, id.len)))
+    goto leave;
+  pub_off = out->len;
+  if ((err = tlv_put_header (out, VSC_TAG_PUBLIC, areas[0].total)))
+    goto leave;
+  area_out_write (&areas[0], out);
+  priv_off = out->len;
+  if ((err = make_ad (&ad, out->data + hdr_off, hdr.len, VSC_TAG_PRIVATE))
+      || (err = encode_encrypted (vsc, out, VSC_TAG_PRIVATE, &ad, &areas[1],
+                                  &priv_ct)))
+    goto leave;
+  sec_off = out->len;
+  if ((err = make_ad (&ad, out->data + hdr_off, hdr.len, VSC_TAG_SECRET))
+      || (err = encode_encrypted (vsc, out, VSC_TAG_SECRET, &ad, &areas[2],
+                                  &sec_ct)))
     goto leave;
 
   /* Authenticators of the plaintext parts. */
   if ((err = vsc_crypto_mac (vsc->keys->mac, VSC_MACLABEL_HEADER, mac[0],
                              VSC_MAGIC, (size_t)VSC_MAGIC_LEN,
-                             body.data + hdr_off, hdr_len, NULL))
+                             out->data + hdr_off, hdr.len, NULL))
       || (err = vsc_crypto_mac (vsc->keys->mac, VSC_MACLABEL_IDENTIFIER,
                                 mac[1], VSC_MAGIC, (size_t)VSC_MAGIC_LEN,
-                                body.data + hdr_off, hdr_len,
-                                body.data + id_off, id_len, NULL))
+                                out->data + hdr_off, hdr.len,
+                                out->data + id_off, id.len, NULL))
       || (err = vsc_crypto_mac (vsc->keys->mac, VSC_MACLABEL_PUBLIC, mac[2],
                                 VSC_MAGIC, (size_t)VSC_MAGIC_LEN,
-                                body.data + hdr_off, hdr_len,
-                                body.data + pub_off, pub_len, NULL)))
+                                out->data + hdr_off, hdr.len,
+                                out->data + pub_off, pub_len, NULL)))
     goto leave;
-
-  /* The file: MAGIC, E1 header, body, E7 with the four MACs; the file MAC
-   * covers every byte before it. */
-  buf_clear (out);
-  if ((err = buf_append (out, VSC_MAGIC, VSC_MAGIC_LEN))
-      || (err = tlv_put_header (out, VSC_TAG_FILE,
-                                body.len + sizeof e7_head
-                                + 4 * (2 + VSC_MAC_LEN)))
-      || (err = buf_append (out, body.data, body.len))
-      || (err = buf_append (out, e7_head, sizeof e7_head)))
+  if ((err = buf_append (out, e7_head, sizeof e7_head)))
     goto leave;
   for (i = 0; i < 3; i++)
     if ((err = tlv_put (out, 0x80 + i, mac[i], VSC_MAC_LEN)))
@@ -1121,36 +1236,37 @@ vsc_file_encode (vsc_t *vsc, uint64_t generation, bool public_only,
   if ((err = buf_append_byte (out, 0x83))
       || (err = buf_append_byte (out, VSC_MAC_LEN)))
     goto leave;
+  /* The file MAC covers every byte before it except the ciphertexts,
+   * which their GCM tags cover. */
   if ((err = vsc_crypto_mac (vsc->keys->mac, VSC_MACLABEL_FILE, filemac,
-                             out->data, out->len, NULL))
+                             out->data, priv_ct,
+                             out->data + priv_ct + areas[1].total,
+                             sec_ct - (priv_ct + areas[1].total),
+                             out->data + sec_ct + areas[2].total,
+                             out->len - (sec_ct + areas[2].total), NULL))
       || (err = buf_append (out, filemac, VSC_MAC_LEN)))
     goto leave;
+  if (out->len != VSC_MAGIC_LEN + 1 + tlv_len_size (total) + total)
+    {
+      err = gpg_error (GPG_ERR_INTERNAL);
+      goto leave;
+    }
 
-  vsc->area_size[VSC_AREA_HEADER] = hdr_len;
-  vsc->area_size[VSC_AREA_IDENTIFIER] = id_len;
+  vsc->area_size[VSC_AREA_HEADER] = hdr.len;
+  vsc->area_size[VSC_AREA_IDENTIFIER] = id.len;
   vsc->area_size[VSC_AREA_PUBLIC] = pub_len;
-  vsc->area_size[VSC_AREA_MAC] = sizeof e7_head + 4 * (2 + VSC_MAC_LEN);
-  vsc->area_size[VSC_AREA_PRIVATE] = 0;
-  vsc->area_size[VSC_AREA_SECRET_KEY] = 0;
-  {
-    tlv_t t;
-    size_t off = pub_off + pub_len;
-    if (!tlv_parse (body.data + off, body.len - off, &t, NULL))
-      {
-        vsc->area_size[VSC_AREA_PRIVATE] = t.raw_len;
-        off += t.raw_len;
-        if (!tlv_parse (body.data + off, body.len - off, &t, NULL))
-          vsc->area_size[VSC_AREA_SECRET_KEY] = t.raw_len;
-      }
-  }
+  vsc->area_size[VSC_AREA_PRIVATE] = sec_off - priv_off;
+  vsc->area_size[VSC_AREA_SECRET_KEY] = out->len - e7_len - sec_off;
+  vsc->area_size[VSC_AREA_MAC] = e7_len;
 
  leave:
   wipememory (mac, sizeof mac);
-  buf_free (&body);
+  buf_free (&hdr);
+  buf_free (&id);
   buf_free (&ad);
-  buf_free (&pub);
-  buf_free (&priv);
-  buf_free (&sec);
+  buf_free (&ectx.tmp);
+  for (i = 0; i < 3; i++)
+    area_out_free (&areas[i]);
   if (err)
     buf_clear (out);
   return err;
@@ -1290,7 +1406,13 @@ authenticate (vsc_t *vsc, const uint8_t *data, const parsed_t *p,
 
   /* Everything else (outer TLV headers, the authenticator area). */
   if ((err = vsc_crypto_mac (k, VSC_MACLABEL_FILE, mac,
-                             data, p->mac_file_off, NULL)))
+                             data, (size_t)(p->priv_ct - data),
+                             p->priv_ct + p->priv_len,
+                             (size_t)(p->sec_ct - (p->priv_ct + p->priv_len)),
+                             p->sec_ct + p->sec_len,
+                             p->mac_file_off
+                             - (size_t)(p->sec_ct + p->sec_len - data),
+                             NULL)))
     goto leave;
   if (!ct_memequal (mac, p->mac_file, VSC_MAC_LEN))
     err = vsc_fail (gpg_error (GPG_ERR_BAD_SIGNATURE), VSC_AREA_MAC,

@@ -1,0 +1,283 @@
+/* vsc-bench.c - VSC encode/decode throughput, save, KDF, create, cat RSS
+ *
+ * Prints lines "bench NAME: VALUE UNIT (reference REF UNIT, ratio R,
+ * goal G)" (see bench/README):
+ *  - encode+encrypt and decrypt+decode of a VSC holding 2 MiB of private
+ *    data (KDF excluded: the key is derived once; no file I/O), against
+ *    raw libgcrypt AES-256-GCM over the same 2 MiB in the same run
+ *    (goal: ratio >= 0.5);
+ *  - a full vsc_save (encode, temp file, fsync, rename, fsync dir);
+ *  - Argon2id with the default parameters;
+ *  - `vsctool create` wall time (default KDF) against the KDF alone;
+ *  - peak RSS of `vsctool cat` of the 2 MiB node against 3 x file size +
+ *    KDF memory (goal: ratio <= 1). */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <gcrypt.h>
+
+#include "common/util.h"
+#include "vsc/vsc-internal.h"   /* vsc_crypto_kdf */
+
+#define DATA_LEN (2u * 1024 * 1024)
+#define PW "bench password"
+
+static double
+now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The KDF result of the bench VSC, derived once. */
+static struct {
+  bool have;
+  uint8_t salt[VSC_SALT_LEN];
+  uint8_t kek[VSC_KEY_LEN];
+} kdf_once;
+
+static gpg_error_t
+bench_kdf (void *ctx, const char *pw, const vsc_kdf_params_t *p,
+           const uint8_t *salt, uint8_t *kek)
+{
+  gcry_kdf_hd_t hd;
+  unsigned long a[4] = { VSC_KEY_LEN, p->t, p->m_kib, p->p };
+
+  (void)ctx;
+  if (kdf_once.have && !memcmp (salt, kdf_once.salt, VSC_SALT_LEN))
+    {
+      memcpy (kek, kdf_once.kek, VSC_KEY_LEN);
+      return 0;
+    }
+  if (gcry_kdf_open (&hd, GCRY_KDF_ARGON2, GCRY_KDF_ARGON2ID, a, 4, pw,
+                     strlen (pw), salt, VSC_SALT_LEN, NULL, 0, NULL, 0)
+      || gcry_kdf_compute (hd, NULL) || gcry_kdf_final (hd, VSC_KEY_LEN, kek))
+    return gpg_error (GPG_ERR_GENERAL);
+  gcry_kdf_close (hd);
+  kdf_once.have = true;
+  memcpy (kdf_once.salt, salt, VSC_SALT_LEN);
+  memcpy (kdf_once.kek, kek, VSC_KEY_LEN);
+  return 0;
+}
+
+/* Raw AES-256-GCM: encrypt + tag over N bytes, seconds per run. */
+static double
+raw_gcm (const uint8_t *in, uint8_t *out, size_t n, int reps)
+{
+  gcry_cipher_hd_t hd;
+  uint8_t key[32], iv[12], tag[16];
+  double t0, best = 1e9;
+  int r;
+
+  gcry_randomize (key, sizeof key, GCRY_STRONG_RANDOM);
+  for (r = 0; r < reps; r++)
+    {
+      gcry_create_nonce (iv, sizeof iv);
+      t0 = now ();
+      gcry_cipher_open (&hd, GCRY_CIPHER_AES256, GCRY_CIPHER_MODE_GCM, 0);
+      gcry_cipher_setkey (hd, key, sizeof key);
+      gcry_cipher_setiv (hd, iv, sizeof iv);
+      gcry_cipher_authenticate (hd, "header", 6);
+      gcry_cipher_final (hd);
+      gcry_cipher_encrypt (hd, out, n, in, n);
+      gcry_cipher_gettag (hd, tag, sizeof tag);
+      gcry_cipher_close (hd);
+      t0 = now () - t0;
+      if (t0 < best)
+        best = t0;
+    }
+  return best;
+}
+
+static void
+line (const char *name, double v, const char *unit, double ref,
+      const char *refunit, double ratio, const char *goal)
+{
+  printf ("bench %s: %.3f %s (reference %.3f %s, ratio %.2f, goal %s)\n",
+          name, v, unit, ref, refunit, ratio, goal);
+}
+
+/* Run ARGV, wait, return wall seconds and peak RSS (KiB). */
+static int
+run_child (char *const argv[], double *secs, long *maxrss_kib)
+{
+  pid_t pid;
+  int status;
+  struct rusage ru;
+  double t0 = now ();
+
+  pid = fork ();
+  if (pid < 0)
+    return -1;
+  if (!pid)
+    {
+      int fd = open ("/dev/null", O_WRONLY);
+      dup2 (fd, 1);
+      execv (argv[0], argv);
+      _exit (127);
+    }
+  if (wait4 (pid, &status, 0, &ru) != pid)
+    return -1;
+  *secs = now () - t0;
+  *maxrss_kib = ru.ru_maxrss;
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+int
+main (void)
+{
+  gpg_error_t err;
+  vsc_t *vsc = NULL, *v2;
+  vsc_opts_t o = { NULL, bench_kdf, NULL };
+  uint8_t *data, *out, *enc;
+  size_t enclen;
+  image_node_t *node;
+  double t, best_enc = 1e9, best_dec = 1e9, raw, save_best = 1e9, kdf_t;
+  int r, reps = 5;
+  char dir[] = "/tmp/vsc-bench.XXXXXX", path[256], pwfile[256], vpath[512];
+  const char *bd = getenv ("top_builddir");
+  struct stat st;
+
+  if (util_init_gcrypt ())
+    return 1;
+  if (!mkdtemp (dir))
+    return 1;
+  data = malloc (DATA_LEN);
+  out = malloc (DATA_LEN);
+  if (!data || !out)
+    return 1;
+  gcry_randomize (data, DATA_LEN, GCRY_WEAK_RANDOM);
+
+  /* A VSC with 2 MiB private data, default KDF (derived once). */
+  snprintf (path, sizeof path, "%s/bench.vsc", dir);
+  err = vsc_create (path, PW, &o, &vsc, NULL);
+  if (!err)
+    err = image_make_path (vsc_image (vsc), "3F00/0001", IMAGE_NODE_EF_TRANSPARENT,
+                           IMAGE_SRC_USER, &node);
+  if (!err)
+    {
+      node->area = IMAGE_AREA_PRIVATE;
+      err = image_node_set_content (node, data, DATA_LEN);
+    }
+  if (err)
+    {
+      fprintf (stderr, "vsc-bench: %s\n", gpg_strerror (err));
+      return 1;
+    }
+
+  raw = raw_gcm (data, out, DATA_LEN, reps);
+  for (r = 0; r < reps; r++)
+    {
+      t = now ();
+      err = vsc_encode (vsc, &enc, &enclen);
+      t = now () - t;
+      if (err)
+        return 1;
+      if (t < best_enc)
+        best_enc = t;
+      t = now ();
+      err = vsc_open_mem (enc, enclen, PW, &o, &v2);
+      t = now () - t;
+      if (err)
+        {
+          fprintf (stderr, "vsc-bench: open: %s\n", gpg_strerror (err));
+          return 1;
+        }
+      if (t < best_dec)
+        best_dec = t;
+      vsc_close (v2);
+      free (enc);
+    }
+  line ("vsc-encode-2MiB", DATA_LEN / best_enc / 1e6, "MB/s",
+        DATA_LEN / raw / 1e6, "MB/s raw AES-256-GCM", raw / best_enc, ">= 0.5");
+  line ("vsc-decode-2MiB", DATA_LEN / best_dec / 1e6, "MB/s",
+        DATA_LEN / raw / 1e6, "MB/s raw AES-256-GCM", raw / best_dec, ">= 0.5");
+
+  for (r = 0; r < reps; r++)
+    {
+      t = now ();
+      err = vsc_save (vsc);
+      t = now () - t;
+      if (err)
+        {
+          fprintf (stderr, "vsc-bench: save: %s\n", gpg_strerror (err));
+          return 1;
+        }
+      if (t < save_best)
+        save_best = t;
+    }
+  line ("vsc-save-2MiB", save_best * 1e3, "ms", best_enc * 1e3,
+        "ms encode only", save_best / best_enc, "informational (fsync)");
+  vsc_close (vsc);
+
+  /* KDF with the defaults. */
+  {
+    vsc_kdf_params_t p = { VSC_KDF_M_DEFAULT, VSC_KDF_T_DEFAULT,
+                           VSC_KDF_P_DEFAULT };
+    uint8_t salt[VSC_SALT_LEN] = { 1 }, kek[VSC_KEY_LEN];
+    t = now ();
+    err = vsc_crypto_kdf (NULL, PW, &p, salt, kek);
+    kdf_t = now () - t;
+    if (err)
+      return 1;
+    line ("kdf-argon2id-default", kdf_t * 1e3, "ms", 200, "ms design target",
+          kdf_t * 1e3 / 200, "about 1 (m 64 MiB, t 3, p 4)");
+  }
+
+  /* vsctool create and cat (child processes). */
+  snprintf (vpath, sizeof vpath, "%s/vsctool", bd ? bd : ".");
+  snprintf (pwfile, sizeof pwfile, "%s/pw", dir);
+  {
+    FILE *fp = fopen (pwfile, "w");
+    if (!fp)
+      return 1;
+    fprintf (fp, "%s\n", PW);
+    fclose (fp);
+  }
+  if (access (vpath, X_OK))
+    printf ("bench vsctool: skipped (no %s)\n", vpath);
+  else
+    {
+      char cpath[300];
+      double secs;
+      long rss;
+      snprintf (cpath, sizeof cpath, "%s/created.vsc", dir);
+      {
+        char *argv[] = { vpath, (char *)"create", (char *)"--password-file",
+                         pwfile, cpath, NULL };
+        if (run_child (argv, &secs, &rss))
+          return 1;
+        line ("vsctool-create", secs * 1e3, "ms", kdf_t * 1e3, "ms KDF alone",
+              secs / kdf_t, "close to 1 (KDF dominates)");
+      }
+      stat (path, &st);
+      {
+        char *argv[] = { vpath, (char *)"cat", (char *)"--password-file",
+                         pwfile, path, (char *)"3F00/0001", NULL };
+        double limit = (3.0 * st.st_size + VSC_KDF_M_DEFAULT * 1024.0) / 1024;
+        if (run_child (argv, &secs, &rss))
+          return 1;
+        line ("vsctool-cat-2MiB-peak-rss", rss / 1024.0, "MiB", limit / 1024,
+              "MiB (3 x file + KDF memory)", rss / limit, "<= 1");
+        printf ("bench vsctool-cat-2MiB-time: %.1f ms\n", secs * 1e3);
+      }
+      unlink (cpath);
+    }
+
+  unlink (pwfile);
+  unlink (path);
+  rmdir (dir);
+  free (data);
+  free (out);
+  return 0;
+}
