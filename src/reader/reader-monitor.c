@@ -342,10 +342,19 @@ monitor_resync (reader_monitor_t *mon, bool quiet)
             reader_monitor_push (mon, READER_EV_CARD_INSERTED, nk[i].name,
                                  nk[i].atr, nk[i].atr_len);
         }
-      else if (mon->known[j].present != nk[i].present)
-        reader_monitor_push (mon, nk[i].present ? READER_EV_CARD_INSERTED
-                                                : READER_EV_CARD_REMOVED,
-                             nk[i].name, nk[i].atr, nk[i].atr_len);
+      else
+        {
+          bool was = mon->known[j].present;
+          bool again = was && nk[i].present
+                       && ((nk[i].state >> 16) & 0xFFFF)
+                          >= ((mon->known[j].state >> 16) & 0xFFFF) + 2;
+          if (was && (!nk[i].present || again))
+            reader_monitor_push (mon, READER_EV_CARD_REMOVED, nk[i].name,
+                                 NULL, 0);
+          if (nk[i].present && (!was || again))
+            reader_monitor_push (mon, READER_EV_CARD_INSERTED, nk[i].name,
+                                 nk[i].atr, nk[i].atr_len);
+        }
     }
   xfree (mon->known);
   mon->known = nk;

@@ -251,6 +251,9 @@ reader_strerror (gpg_error_t err)
       return _("no such reader");
     case GPG_ERR_EBUSY:
       return _("the card is in exclusive use by another program");
+    case GPG_ERR_INV_HANDLE:
+      return _("the connection to the card is no longer valid "
+               "(was pcscd restarted?)");
     default:
       return vsc_strerror (err);
     }
