@@ -11,11 +11,11 @@
 #include "applet.h"
 
 extern const applet_ops_t applet_openpgp_ops;
-/* extern const applet_ops_t applet_piv_ops;      (coming) */
+extern const applet_ops_t applet_piv_ops;
 
 static const applet_ops_t *const applet_table[] = {
   &applet_openpgp_ops,
-  /* &applet_piv_ops, */
+  &applet_piv_ops,
   NULL
 };
 

@@ -529,6 +529,11 @@ emu_card_apdu (emu_card_t *card, const uint8_t *capdu, size_t clen,
   /* Response data against Ne. */
   sw = r.sw;
   n = r.data.len;
+  /* Le absent: the file system sends nothing (ISO 7816-4 case 3); an
+   * applet answers like a YubiKey does, as if Le were 00 (yubico-piv-tool
+   * 2.2.0 sends GET DATA and GENERAL AUTHENTICATE without Le). */
+  if (n && !cmd.ne && card->cur_applet >= 0)
+    cmd.ne = 256;
   if (n && !cmd.ne)
     n = 0;
   else if (n && card->t0 && cmd.lc && sw == SW_OK)

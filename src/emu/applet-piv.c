@@ -1,0 +1,1407 @@
+/* applet-piv.c - the PIV card application (NIST SP 800-73-4) with the
+ * YubiKey extensions that Debian 12's yubico-piv-tool 2.2.0 uses
+ *
+ * Written from SP 800-73-4 part 2 (SELECT, GET DATA / PUT DATA with the
+ * 5C tag list, VERIFY / CHANGE REFERENCE DATA / RESET RETRY COUNTER for
+ * PIN 80 and PUK 81, GENERAL AUTHENTICATE 87 with the dynamic
+ * authentication template 7C, GENERATE ASYMMETRIC KEY PAIR 47) and the
+ * YubiKey PIV extensions as their clients send them: GET VERSION FD,
+ * GET SERIAL F8, IMPORT KEY FE, SET MANAGEMENT KEY FF, GET METADATA F7.
+ * Key operations: emu-crypto.c.  Profile options: doc/card-profile.md. */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/util.h"
+#include "common/tlv.h"
+#include "common/log.h"
+#include "common/i18n.h"
+#include "applet.h"
+#include "emu-crypto.h"
+#include "emu-appdata.h"
+
+static const uint8_t applet_piv_aid[11] = { 0xA0, 0x00, 0x00, 0x03, 0x08,
+                                            0x00, 0x00, 0x10, 0x00, 0x01,
+                                            0x00 };
+static const uint8_t applet_piv_default_mgmt[24] = {
+  1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8
+};
+
+#define PIV_ALG_3DES   0x03
+#define PIV_ALG_RSA1024 0x06
+#define PIV_ALG_RSA2048 0x07
+#define PIV_ALG_P256   0x11
+#define PIV_ALG_P384   0x14
+
+#define PIV_MAX_OBJ    64
+#define PIV_MAX_OBJLEN 3072     /* like a YubiKey 5 */
+#define PIV_NKEYS      24       /* 9A 9C 9D 9E 82..95 */
+#define PIV_TRIES      3
+
+/* PIN policy (YubiKey numbering): 1 never, 2 once, 3 always. */
+#define POL_NEVER  1
+#define POL_ONCE   2
+#define POL_ALWAYS 3
+
+typedef struct piv_obj {
+  unsigned tag;
+  buf_t v;                      /* content of 53 (7E: the whole 7E TLV) */
+} piv_obj_t;
+
+typedef struct piv_key {
+  uint8_t ref;                  /* 9A, ... */
+  uint8_t alg;                  /* 0 = empty */
+  uint8_t pin_policy, touch_policy, origin;
+  emu_key_t key;
+} piv_key_t;
+
+typedef struct piv {
+  bool yubikey;
+  uint8_t version[3];
+  uint32_t serial;
+  uint8_t pin[8], puk[8];       /* padded with FF */
+  uint8_t pin_tries, puk_tries;
+  bool pin_default, puk_default;
+  uint8_t mgmt[24];
+  piv_obj_t obj[PIV_MAX_OBJ];
+  size_t nobj;
+  piv_key_t keys[PIV_NKEYS];
+  /* Volatile. */
+  bool pin_ok, pin_fresh, mgmt_ok;
+  uint8_t witness[8], challenge[8];
+  int auth_state;               /* 0 none, 1 witness out, 2 challenge out */
+} piv_t;
+
+static const uint8_t piv_key_refs[PIV_NKEYS] = {
+  0x9A, 0x9C, 0x9D, 0x9E,
+  0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8A, 0x8B, 0x8C, 0x8D,
+  0x8E, 0x8F, 0x90, 0x91, 0x92, 0x93, 0x94, 0x95
+};
+
+static piv_key_t *
+applet_piv_key (piv_t *v, unsigned ref)
+{
+  size_t i;
+  for (i = 0; i < PIV_NKEYS; i++)
+    if (v->keys[i].ref == ref)
+      return &v->keys[i];
+  return NULL;
+}
+
+/* Certificate object of a key reference (SP 800-73-4 part 1, table 3). */
+static unsigned
+applet_piv_cert_tag (unsigned ref)
+{
+  switch (ref)
+    {
+    case 0x9A: return 0x5FC105;
+    case 0x9C: return 0x5FC10A;
+    case 0x9D: return 0x5FC10B;
+    case 0x9E: return 0x5FC101;
+    default:
+      if (ref >= 0x82 && ref <= 0x95)
+        return 0x5FC10D + (ref - 0x82);
+      return 0;
+    }
+}
+
+/* Whether TAG names an object this card accepts. */
+static bool
+applet_piv_tag_ok (unsigned tag)
+{
+  return tag == 0x7E || tag == 0x7F61
+         || (tag >= 0x5FC101 && tag <= 0x5FC123)
+         || (tag >= 0x5FFF00 && tag <= 0x5FFF15);
+}
+
+/* Objects that only a verified PIN may read. */
+static bool
+applet_piv_tag_pin (unsigned tag)
+{
+  return tag == 0x5FC103 || tag == 0x5FC108 || tag == 0x5FC109
+         || tag == 0x5FC121;
+}
+
+static piv_obj_t *
+applet_piv_obj (piv_t *v, unsigned tag)
+{
+  size_t i;
+  for (i = 0; i < v->nobj; i++)
+    if (v->obj[i].tag == tag)
+      return &v->obj[i];
+  return NULL;
+}
+
+/* Set (or with N == 0 delete) an object. */
+static gpg_error_t
+applet_piv_obj_set (piv_t *v, unsigned tag, const uint8_t *p, size_t n)
+{
+  piv_obj_t *o = applet_piv_obj (v, tag);
+
+  if (!n)
+    {
+      if (o)
+        {
+          buf_free (&o->v);
+          *o = v->obj[--v->nobj];
+          memset (&v->obj[v->nobj], 0, sizeof v->obj[0]);
+        }
+      return 0;
+    }
+  if (!o)
+    {
+      if (v->nobj >= PIV_MAX_OBJ)
+        return gpg_error (GPG_ERR_TOO_LARGE);
+      o = &v->obj[v->nobj++];
+      o->tag = tag;
+      buf_init (&o->v);
+      if (tag == 0x5FC109)
+        buf_init_secure (&o->v);
+    }
+  return buf_set (&o->v, p, n);
+}
+
+static bool
+applet_piv_alg_type (unsigned alg, emu_key_type_t *type, unsigned *bits)
+{
+  switch (alg)
+    {
+    case PIV_ALG_RSA1024: *type = EMU_KEY_RSA; *bits = 1024; return true;
+    case PIV_ALG_RSA2048: *type = EMU_KEY_RSA; *bits = 2048; return true;
+    case PIV_ALG_P256: *type = EMU_KEY_NISTP256; *bits = 256; return true;
+    case PIV_ALG_P384: *type = EMU_KEY_NISTP384; *bits = 384; return true;
+    default: return false;
+    }
+}
+
+static uint8_t
+applet_piv_default_pin_policy (unsigned ref)
+{
+  return ref == 0x9C ? POL_ALWAYS : ref == 0x9E ? POL_NEVER : POL_ONCE;
+}
+
+static void
+applet_piv_pad (uint8_t out[8], const uint8_t *p, size_t n)
+{
+  memset (out, 0xFF, 8);
+  memcpy (out, p, n > 8 ? 8 : n);
+}
+
+/* ---- objects built for populated profiles --------------------------- */
+
+static gpg_error_t
+applet_piv_auto_chuid (piv_t *v)
+{
+  static const uint8_t fascn[25] = {
+    0xD4, 0xE7, 0x39, 0xDA, 0x73, 0x9C, 0xED, 0x39, 0xCE, 0x73, 0x9D, 0x83,
+    0x68, 0x58, 0x21, 0x08, 0x42, 0x10, 0x84, 0x21, 0xC8, 0x42, 0x10, 0xC3,
+    0xEB
+  };
+  buf_t b = BUF_INIT;
+  uint8_t guid[16];
+  gpg_error_t err;
+
+  /* A GUID derived from the serial number, so the profile is stable. */
+  memset (guid, 0, sizeof guid);
+  memcpy (guid, "vscemu-piv", 10);
+  put_be32 (guid + 12, v->serial);
+  err = tlv_put (&b, 0x30, fascn, sizeof fascn);
+  if (!err)
+    err = tlv_put (&b, 0x34, guid, sizeof guid);
+  if (!err)
+    err = tlv_put (&b, 0x35, "20301231", 8);
+  if (!err)
+    err = tlv_put (&b, 0x3E, NULL, 0);
+  if (!err)
+    err = tlv_put (&b, 0xFE, NULL, 0);
+  if (!err)
+    err = applet_piv_obj_set (v, 0x5FC102, b.data, b.len);
+  buf_free (&b);
+  return err;
+}
+
+static gpg_error_t
+applet_piv_auto_ccc (piv_t *v)
+{
+  uint8_t id[21] = { 0xA0, 0x00, 0x00, 0x01, 0x16, 0xFF, 0x02 };
+  buf_t b = BUF_INIT;
+  gpg_error_t err;
+  static const unsigned empty[] = { 0xF3, 0xF6, 0xF7, 0xFA, 0xFB, 0xFC,
+                                    0xFD, 0xFE };
+  size_t i;
+
+  put_be32 (id + 17, v->serial);
+  memcpy (id + 7, "vscemu", 6);
+  err = tlv_put (&b, 0xF0, id, sizeof id);
+  if (!err)
+    err = tlv_put (&b, 0xF1, "\x21", 1);
+  if (!err)
+    err = tlv_put (&b, 0xF2, "\x21", 1);
+  if (!err)
+    err = tlv_put (&b, 0xF4, "\x00", 1);
+  if (!err)
+    err = tlv_put (&b, 0xF5, "\x10", 1);
+  for (i = 0; !err && i < DIM (empty); i++)
+    err = tlv_put (&b, empty[i], NULL, 0);
+  if (!err)
+    err = applet_piv_obj_set (v, 0x5FC107, b.data, b.len);
+  buf_free (&b);
+  return err;
+}
+
+/* The certificate object content: 70 cert, 71 certinfo, FE LRC. */
+static gpg_error_t
+applet_piv_set_cert (piv_t *v, unsigned ref, const uint8_t *der, size_t n)
+{
+  buf_t b = BUF_INIT;
+  gpg_error_t err;
+
+  err = tlv_put (&b, 0x70, der, n);
+  if (!err)
+    err = tlv_put (&b, 0x71, "\x00", 1);
+  if (!err)
+    err = tlv_put (&b, 0xFE, NULL, 0);
+  if (!err)
+    err = applet_piv_obj_set (v, applet_piv_cert_tag (ref), b.data, b.len);
+  buf_free (&b);
+  return err;
+}
+
+/* ---- state ---------------------------------------------------------- */
+
+static void
+applet_piv_clear (piv_t *v)
+{
+  size_t i;
+
+  for (i = 0; i < v->nobj; i++)
+    buf_free (&v->obj[i].v);
+  v->nobj = 0;
+  for (i = 0; i < PIV_NKEYS; i++)
+    {
+      emu_crypto_key_free (&v->keys[i].key);
+      memset (&v->keys[i], 0, sizeof v->keys[i]);
+      v->keys[i].ref = piv_key_refs[i];
+    }
+}
+
+static void
+applet_piv_factory (piv_t *v)
+{
+  static const uint8_t disc[] = { 0x7E, 0x12, 0x4F, 0x0B, 0xA0, 0x00, 0x00,
+                                  0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0x01,
+                                  0x00, 0x5F, 0x2F, 0x02, 0x40, 0x00 };
+  applet_piv_clear (v);
+  applet_piv_pad (v->pin, (const uint8_t *)"123456", 6);
+  applet_piv_pad (v->puk, (const uint8_t *)"12345678", 8);
+  v->pin_tries = v->puk_tries = PIV_TRIES;
+  v->pin_default = v->puk_default = true;
+  memcpy (v->mgmt, applet_piv_default_mgmt, 24);
+  v->pin_ok = v->pin_fresh = v->mgmt_ok = false;
+  v->auth_state = 0;
+  applet_piv_obj_set (v, 0x7E, disc, sizeof disc);
+}
+
+static int
+applet_piv_slot_suffix (const char *k, const char *prefix)
+{
+  size_t n = strlen (prefix);
+  unsigned long ref;
+  char *end;
+
+  if (strncmp (k, prefix, n))
+    return -1;
+  ref = strtoul (k + n, &end, 16);
+  if (*end || end == k + n || ref > 0xFF || !applet_piv_cert_tag (ref))
+    return -1;
+  return (int)ref;
+}
+
+static bool
+applet_piv_alg_by_name (const char *name, uint8_t *alg)
+{
+  static const struct { const char *n; uint8_t a; } t[] = {
+    { "rsa1024", PIV_ALG_RSA1024 }, { "rsa2048", PIV_ALG_RSA2048 },
+    { "nistp256", PIV_ALG_P256 }, { "nistp384", PIV_ALG_P384 }
+  };
+  size_t i;
+  for (i = 0; i < DIM (t); i++)
+    if (!strcasecmp (name, t[i].n))
+      {
+        *alg = t[i].a;
+        return true;
+      }
+  return false;
+}
+
+/* key-REF=ALG,gen | rsaNNNN,E,P,Q | nistpNNN,D */
+static gpg_error_t
+applet_piv_opt_key (piv_t *v, int ref, const char *k, const char *val)
+{
+  char *pc[5];
+  int n = emu_appdata_split (val, pc, 5), i;
+  piv_key_t *pk = applet_piv_key (v, (unsigned)ref);
+  emu_key_t key = { 0, 0, NULL };
+  emu_key_type_t type;
+  unsigned bits;
+  uint8_t alg;
+  buf_t b[3];
+  gpg_error_t err = 0;
+
+  for (i = 0; i < 3; i++)
+    buf_init_secure (&b[i]);
+  if (n < 0)
+    return gpg_error_from_syserror ();
+  if (!pk || n < 2 || n > 4 || !applet_piv_alg_by_name (pc[0], &alg)
+      || !applet_piv_alg_type (alg, &type, &bits))
+    {
+      err = emu_appdata_bad ("piv", k, _("ALG,gen or ALG,E,P,Q or ALG,D"));
+      goto leave;
+    }
+  if (n == 2 && !strcmp (pc[1], "gen"))
+    err = emu_crypto_generate (&key, type, bits);
+  else
+    {
+      for (i = 1; i < n && !err; i++)
+        err = emu_appdata_hex (pc[i], &b[i - 1]);
+      if (!err && type == EMU_KEY_RSA && n == 4)
+        err = emu_crypto_import_rsa (&key, bits, b[0].data, b[0].len,
+                                     b[1].data, b[1].len, b[2].data,
+                                     b[2].len);
+      else if (!err && type != EMU_KEY_RSA && n == 2)
+        err = emu_crypto_import_ecc (&key, type, b[0].data, b[0].len);
+      else if (!err)
+        err = gpg_error (GPG_ERR_INV_VALUE);
+      if (gpg_err_code (err) == GPG_ERR_INV_VALUE)
+        err = emu_appdata_bad ("piv", k, _("not a valid key"));
+    }
+  if (err)
+    goto leave;
+  emu_crypto_key_free (&pk->key);
+  pk->key = key;
+  memset (&key, 0, sizeof key);
+  pk->alg = alg;
+  pk->origin = n == 2 && !strcmp (pc[1], "gen") ? 1 : 2;
+  pk->pin_policy = applet_piv_default_pin_policy (pk->ref);
+  pk->touch_policy = 1;
+ leave:
+  for (i = 0; i < (n < 5 ? n : 5); i++)
+    xfree_secure (pc[i]);
+  for (i = 0; i < 3; i++)
+    buf_free (&b[i]);
+  emu_crypto_key_free (&key);
+  return err;
+}
+
+static gpg_error_t
+applet_piv_option (void *ctx, const char *k, const char *val)
+{
+  piv_t *v = ctx;
+  buf_t b;
+  unsigned long u;
+  gpg_error_t err = 0;
+  int ref;
+
+  buf_init_secure (&b);
+  if (!strcmp (k, "yubikey"))
+    {
+      if (!emu_appdata_bool (val, &v->yubikey))
+        err = emu_appdata_bad ("piv", k, _("yes or no"));
+    }
+  else if (!strcmp (k, "serial"))
+    {
+      if (!emu_appdata_uint (val, 0xFFFFFFFF, &u))
+        err = emu_appdata_bad ("piv", k, _("number"));
+      else
+        v->serial = (uint32_t)u;
+    }
+  else if (!strcmp (k, "version"))
+    {
+      unsigned a, c, d;
+      char extra;
+      if (sscanf (val, "%u.%u.%u%c", &a, &c, &d, &extra) != 3 || a > 255
+          || c > 255 || d > 255)
+        err = emu_appdata_bad ("piv", k, _("like 5.4.3"));
+      else
+        {
+          v->version[0] = (uint8_t)a;
+          v->version[1] = (uint8_t)c;
+          v->version[2] = (uint8_t)d;
+        }
+    }
+  else if (!strcmp (k, "pin") || !strcmp (k, "puk"))
+    {
+      size_t min = k[1] == 'i' ? 6 : 6;
+      err = emu_appdata_bytes (val, &b);
+      if (!err && (b.len < min || b.len > 8))
+        err = emu_appdata_bad ("piv", k, _("6 to 8 characters"));
+      else if (!err && k[1] == 'i')
+        {
+          applet_piv_pad (v->pin, b.data, b.len);
+          v->pin_default = false;
+        }
+      else if (!err)
+        {
+          applet_piv_pad (v->puk, b.data, b.len);
+          v->puk_default = false;
+        }
+    }
+  else if (!strcmp (k, "mgmt"))
+    {
+      err = emu_appdata_hex (val, &b);
+      if (err || b.len != 24)
+        err = emu_appdata_bad ("piv", k, _("48 hex digits (3DES key)"));
+      else
+        memcpy (v->mgmt, b.data, 24);
+    }
+  else if (!strcmp (k, "chuid") || !strcmp (k, "ccc"))
+    {
+      if (!strcmp (val, "auto"))
+        err = k[1] == 'h' ? applet_piv_auto_chuid (v) : applet_piv_auto_ccc (v);
+      else if (emu_appdata_bytes (val, &b) || b.len > PIV_MAX_OBJLEN)
+        err = emu_appdata_bad ("piv", k, _("auto or hex:..."));
+      else
+        err = applet_piv_obj_set (v, k[1] == 'h' ? 0x5FC102 : 0x5FC107,
+                                  b.data, b.len);
+    }
+  else if (!strncmp (k, "object-", 7))
+    {
+      unsigned long tag;
+      char *end;
+      tag = strtoul (k + 7, &end, 16);
+      if (*end || !applet_piv_tag_ok (tag) || tag == 0x7E)
+        err = emu_appdata_bad ("piv", k, _("not a PIV object tag"));
+      else if (emu_appdata_bytes (val, &b) || b.len > PIV_MAX_OBJLEN)
+        err = emu_appdata_bad ("piv", k, _("bad or too long value"));
+      else
+        err = applet_piv_obj_set (v, tag, b.data, b.len);
+    }
+  else if ((ref = applet_piv_slot_suffix (k, "key-")) >= 0)
+    err = applet_piv_opt_key (v, ref, k, val);
+  else if ((ref = applet_piv_slot_suffix (k, "cert-")) >= 0)
+    {
+      if (emu_appdata_bytes (val, &b) || !b.len
+          || b.len > PIV_MAX_OBJLEN - 16)
+        err = emu_appdata_bad ("piv", k, _("bad or too long value"));
+      else
+        err = applet_piv_set_cert (v, (unsigned)ref, b.data, b.len);
+    }
+  else
+    err = emu_appdata_bad ("piv", k, _("unknown option"));
+  buf_free (&b);
+  return err;
+}
+
+static void
+applet_piv_destroy (void *state)
+{
+  piv_t *v = state;
+
+  if (!v)
+    return;
+  applet_piv_clear (v);
+  wipememory (v, sizeof *v);
+  xfree_secure (v);
+}
+
+static gpg_error_t
+applet_piv_create (const char *options, void **r_state, buf_t *aid)
+{
+  piv_t *v = xtrymalloc_secure (sizeof *v);
+  gpg_error_t err;
+
+  *r_state = NULL;
+  if (!v)
+    return gpg_error_from_syserror ();
+  memset (v, 0, sizeof *v);
+  v->yubikey = true;
+  v->version[0] = 5;
+  v->version[1] = 4;
+  v->version[2] = 3;
+  v->serial = 10000001;
+  applet_piv_factory (v);
+  err = emu_appdata_parse (options, applet_piv_option, v);
+  if (!err)
+    err = buf_set (aid, applet_piv_aid, sizeof applet_piv_aid);
+  if (err)
+    {
+      applet_piv_destroy (v);
+      return err;
+    }
+  *r_state = v;
+  return 0;
+}
+
+/* ---- persistence: records tag(1) len(4) value ----------------------- */
+
+static gpg_error_t
+applet_piv_rec (buf_t *out, uint8_t tag, const void *p, size_t n)
+{
+  gpg_error_t err = buf_append_byte (out, tag);
+  if (!err)
+    err = buf_append_be32 (out, (uint32_t)n);
+  if (!err)
+    err = buf_append (out, p, n);
+  return err;
+}
+
+static gpg_error_t
+applet_piv_save (void *state, buf_t *out)
+{
+  piv_t *v = state;
+  uint8_t misc[12];
+  buf_t k;
+  gpg_error_t err;
+  size_t i;
+
+  buf_init_secure (&k);
+  misc[0] = v->yubikey;
+  memcpy (misc + 1, v->version, 3);
+  put_be32 (misc + 4, v->serial);
+  misc[8] = v->pin_tries;
+  misc[9] = v->puk_tries;
+  misc[10] = v->pin_default;
+  misc[11] = v->puk_default;
+  err = applet_piv_rec (out, 0x01, misc, sizeof misc);
+  if (!err)
+    err = applet_piv_rec (out, 0x02, v->pin, 8);
+  if (!err)
+    err = applet_piv_rec (out, 0x03, v->puk, 8);
+  if (!err)
+    err = applet_piv_rec (out, 0x04, v->mgmt, 24);
+  for (i = 0; !err && i < v->nobj; i++)
+    {
+      uint8_t t[3];
+      t[0] = (uint8_t)(v->obj[i].tag >> 16);
+      t[1] = (uint8_t)(v->obj[i].tag >> 8);
+      t[2] = (uint8_t)v->obj[i].tag;
+      err = applet_piv_rec (out, 0x10, t, 3);
+      if (!err)
+        err = applet_piv_rec (out, 0x11, v->obj[i].v.data, v->obj[i].v.len);
+    }
+  for (i = 0; !err && i < PIV_NKEYS; i++)
+    {
+      piv_key_t *pk = &v->keys[i];
+      uint8_t meta[5] = { pk->ref, pk->alg, pk->pin_policy, pk->touch_policy,
+                          pk->origin };
+      if (!pk->alg)
+        continue;
+      buf_clear (&k);
+      err = emu_crypto_save (&pk->key, &k);
+      if (!err)
+        err = applet_piv_rec (out, 0x20, meta, sizeof meta);
+      if (!err)
+        err = applet_piv_rec (out, 0x21, k.data, k.len);
+    }
+  buf_free (&k);
+  return err;
+}
+
+static gpg_error_t
+applet_piv_load (void *state, const uint8_t *p, size_t n)
+{
+  piv_t *v = state;
+  bufr_t r;
+  unsigned tag = 0;
+  piv_key_t *pk = NULL;
+  gpg_error_t err = 0;
+
+  applet_piv_factory (v);
+  applet_piv_obj_set (v, 0x7E, NULL, 0);
+  bufr_init (&r, p, n);
+  while (bufr_left (&r) && !err)
+    {
+      uint8_t t;
+      uint32_t len;
+      const uint8_t *d;
+
+      if (bufr_u8 (&r, &t) || bufr_be32 (&r, &len) || bufr_bytes (&r, len, &d))
+        return gpg_error (GPG_ERR_INV_VALUE);
+      if (t == 0x01 && len == 12)
+        {
+          v->yubikey = d[0];
+          memcpy (v->version, d + 1, 3);
+          v->serial = get_be32 (d + 4);
+          v->pin_tries = d[8];
+          v->puk_tries = d[9];
+          v->pin_default = d[10];
+          v->puk_default = d[11];
+        }
+      else if ((t == 0x02 || t == 0x03) && len == 8)
+        memcpy (t == 2 ? v->pin : v->puk, d, 8);
+      else if (t == 0x04 && len == 24)
+        memcpy (v->mgmt, d, 24);
+      else if (t == 0x10 && len == 3)
+        tag = (unsigned)d[0] << 16 | (unsigned)d[1] << 8 | d[2];
+      else if (t == 0x11 && applet_piv_tag_ok (tag) && len <= PIV_MAX_OBJLEN)
+        err = applet_piv_obj_set (v, tag, d, len);
+      else if (t == 0x20 && len == 5 && (pk = applet_piv_key (v, d[0])))
+        {
+          pk->alg = d[1];
+          pk->pin_policy = d[2];
+          pk->touch_policy = d[3];
+          pk->origin = d[4];
+        }
+      else if (t == 0x21 && pk)
+        err = emu_crypto_load (&pk->key, d, len);
+      else
+        return gpg_error (GPG_ERR_INV_VALUE);
+    }
+  return err;
+}
+
+static void
+applet_piv_power_off (void *state)
+{
+  piv_t *v = state;
+
+  v->pin_ok = v->pin_fresh = v->mgmt_ok = false;
+  v->auth_state = 0;
+}
+
+/* ---- commands ------------------------------------------------------- */
+
+static gpg_error_t
+applet_piv_select (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
+{
+  piv_t *v = state;
+  size_t m61, m79, mac;
+  buf_t *b = &r->data;
+  gpg_error_t err;
+  static const uint8_t algs[] = { PIV_ALG_3DES, PIV_ALG_RSA1024,
+                                  PIV_ALG_RSA2048, PIV_ALG_P256,
+                                  PIV_ALG_P384 };
+  size_t i;
+
+  (void)cmd;
+  v->auth_state = 0;
+  err = tlv_begin (b, 0x61, &m61);
+  if (!err)
+    err = tlv_put (b, 0x4F, applet_piv_aid + 5, 6);
+  if (!err)
+    err = tlv_begin (b, 0x79, &m79);
+  if (!err)
+    err = tlv_put (b, 0x4F, applet_piv_aid, 5);
+  if (!err)
+    err = tlv_end (b, m79);
+  if (!err)
+    err = tlv_put (b, 0x50, "vscemu PIV", 10);
+  if (!err)
+    err = tlv_begin (b, 0xAC, &mac);
+  for (i = 0; !err && i < DIM (algs); i++)
+    err = tlv_put (b, 0x80, &algs[i], 1);
+  if (!err)
+    err = tlv_put (b, 0x06, "\x00", 1);
+  if (!err)
+    err = tlv_end (b, mac);
+  if (!err)
+    err = tlv_end (b, m61);
+  return err;
+}
+
+/* The tag in a 5C tag list. */
+static bool
+applet_piv_tag_list (const uint8_t *p, size_t n, unsigned *tag)
+{
+  tlv_t t;
+  size_t used;
+
+  if (tlv_parse (p, n, &t, &used) || t.tag != 0x5C || !t.len || t.len > 3)
+    return false;
+  *tag = 0;
+  for (size_t i = 0; i < t.len; i++)
+    *tag = *tag << 8 | t.value[i];
+  (void)used;
+  return true;
+}
+
+static gpg_error_t
+applet_piv_get_data (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
+{
+  unsigned tag;
+  piv_obj_t *o;
+
+  if (cmd->p1 != 0x3F || cmd->p2 != 0xFF)
+    {
+      r->sw = SW_INCORRECT_P1P2;
+      return 0;
+    }
+  if (!applet_piv_tag_list (cmd->data, cmd->lc, &tag))
+    {
+      r->sw = SW_WRONG_DATA;
+      return 0;
+    }
+  if (!applet_piv_tag_ok (tag))
+    {
+      r->sw = SW_FILE_NOT_FOUND;
+      return 0;
+    }
+  if (applet_piv_tag_pin (tag) && !v->pin_ok)
+    {
+      r->sw = SW_SEC_NOT_SATISFIED;
+      return 0;
+    }
+  o = applet_piv_obj (v, tag);
+  if (!o)
+    {
+      r->sw = SW_FILE_NOT_FOUND;
+      return 0;
+    }
+  r->secret = tag == 0x5FC109;
+  if (tag == 0x7E)
+    return buf_append (&r->data, o->v.data, o->v.len);
+  return tlv_put (&r->data, 0x53, o->v.data, o->v.len);
+}
+
+static gpg_error_t
+applet_piv_put_data (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
+{
+  unsigned tag;
+  tlv_t t5c, t53;
+  size_t used;
+
+  if (cmd->p1 != 0x3F || cmd->p2 != 0xFF)
+    {
+      r->sw = SW_INCORRECT_P1P2;
+      return 0;
+    }
+  if (!v->mgmt_ok)
+    {
+      r->sw = SW_SEC_NOT_SATISFIED;
+      return 0;
+    }
+  if (tlv_parse (cmd->data, cmd->lc, &t5c, &used)
+      || !applet_piv_tag_list (cmd->data, cmd->lc, &tag)
+      || tlv_parse (cmd->data + used, cmd->lc - used, &t53, NULL)
+      || t53.raw_len != cmd->lc - used)
+    {
+      r->sw = SW_WRONG_DATA;
+      return 0;
+    }
+  if (!applet_piv_tag_ok (tag)
+      || (tag == 0x7E ? t53.tag != 0x7E : t53.tag != 0x53))
+    {
+      r->sw = SW_WRONG_DATA;
+      return 0;
+    }
+  if (t53.raw_len > PIV_MAX_OBJLEN + 8)
+    {
+      r->sw = SW_NOT_ENOUGH_MEMORY;
+      return 0;
+    }
+  r->changed = true;
+  if (tag == 0x7E)
+    return applet_piv_obj_set (v, tag, t53.raw, t53.raw_len);
+  return applet_piv_obj_set (v, tag, t53.value, t53.len);
+}
+
+static unsigned
+applet_piv_tries_sw (uint8_t tries)
+{
+  return tries ? 0x63C0 | tries : SW_AUTH_BLOCKED;
+}
+
+/* Compare an 8-byte presented value with REF, counting the try. */
+static unsigned
+applet_piv_check (const uint8_t *ref, uint8_t *tries, const uint8_t *p,
+                  bool *changed)
+{
+  if (!*tries)
+    return SW_AUTH_BLOCKED;
+  *changed = true;
+  if (ct_memequal (ref, p, 8))
+    {
+      *tries = PIV_TRIES;
+      return SW_OK;
+    }
+  (*tries)--;
+  return applet_piv_tries_sw (*tries);
+}
+
+/* A new PIN/PUK: 6..8 characters, then FF padding. */
+static bool
+applet_piv_pin_ok (const uint8_t *p)
+{
+  size_t n = 8;
+  size_t i;
+
+  while (n && p[n - 1] == 0xFF)
+    n--;
+  if (n < 6)
+    return false;
+  for (i = 0; i < n; i++)
+    if (p[i] == 0xFF)
+      return false;
+  return true;
+}
+
+static void
+applet_piv_verify (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
+{
+  if (cmd->p1 == 0xFF && cmd->p2 == 0x80 && !cmd->lc)
+    {
+      v->pin_ok = v->pin_fresh = false;
+      return;
+    }
+  if (cmd->p1 || cmd->p2 != 0x80)
+    {
+      r->sw = cmd->p2 == 0x81 ? SW_REF_NOT_FOUND : SW_INCORRECT_P1P2;
+      return;
+    }
+  if (!cmd->lc)
+    {
+      if (!v->pin_ok || !v->pin_tries)
+        r->sw = applet_piv_tries_sw (v->pin_tries);
+      return;
+    }
+  if (cmd->lc != 8)
+    {
+      r->sw = SW_WRONG_DATA;
+      return;
+    }
+  v->pin_ok = v->pin_fresh = false;
+  r->sw = applet_piv_check (v->pin, &v->pin_tries, cmd->data, &r->changed);
+  if (r->sw == SW_OK)
+    v->pin_ok = v->pin_fresh = true;
+}
+
+static void
+applet_piv_change (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
+{
+  bool pin = cmd->p2 == 0x80;
+
+  if (cmd->p1 || (cmd->p2 != 0x80 && cmd->p2 != 0x81))
+    {
+      r->sw = SW_INCORRECT_P1P2;
+      return;
+    }
+  if (cmd->lc != 16)
+    {
+      r->sw = SW_WRONG_DATA;
+      return;
+    }
+  if (!applet_piv_pin_ok (cmd->data + 8))
+    {
+      r->sw = SW_WRONG_DATA;
+      return;
+    }
+  r->sw = applet_piv_check (pin ? v->pin : v->puk,
+                            pin ? &v->pin_tries : &v->puk_tries, cmd->data,
+                            &r->changed);
+  if (r->sw != SW_OK)
+    {
+      if (pin)
+        v->pin_ok = false;
+      return;
+    }
+  memcpy (pin ? v->pin : v->puk, cmd->data + 8, 8);
+  if (pin)
+    v->pin_default = false;
+  else
+    v->puk_default = false;
+}
+
+static void
+applet_piv_reset_retry (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
+{
+  if (cmd->p1 || cmd->p2 != 0x80)
+    {
+      r->sw = SW_INCORRECT_P1P2;
+      return;
+    }
+  if (cmd->lc != 16 || !applet_piv_pin_ok (cmd->data + 8))
+    {
+      r->sw = SW_WRONG_DATA;
+      return;
+    }
+  r->sw = applet_piv_check (v->puk, &v->puk_tries, cmd->data, &r->changed);
+  if (r->sw != SW_OK)
+    return;
+  memcpy (v->pin, cmd->data + 8, 8);
+  v->pin_tries = PIV_TRIES;
+  v->pin_default = false;
+  v->pin_ok = false;
+}
+
+/* Management key authentication (P2 9B). */
+static gpg_error_t
+applet_piv_auth_mgmt (piv_t *v, const applet_cmd_t *cmd, const tlv_t *t7c,
+                      applet_reply_t *r)
+{
+  tlv_t w, c, resp;
+  bool hw = !tlv_find (t7c->value, t7c->len, 0x80, &w);
+  bool hc = !tlv_find (t7c->value, t7c->len, 0x81, &c);
+  bool hr = !tlv_find (t7c->value, t7c->len, 0x82, &resp);
+  uint8_t tmp[8], out[8];
+  size_t mark;
+  gpg_error_t err;
+  int state = v->auth_state;
+
+  v->auth_state = 0;
+  if (cmd->p1 != PIV_ALG_3DES && cmd->p1 != 0x00)
+    {
+      r->sw = SW_INCORRECT_P1P2;
+      return 0;
+    }
+  if (hw && !w.len && !hc && !hr)
+    {
+      /* Mutual authentication, step 1: the card's encrypted witness. */
+      emu_crypto_random (v->witness, 8);
+      err = emu_crypto_3des (v->mgmt, v->witness, out, true);
+      if (err)
+        return err;
+      v->auth_state = 1;
+      err = tlv_begin (&r->data, 0x7C, &mark);
+      if (!err)
+        err = tlv_put (&r->data, 0x80, out, 8);
+      if (!err)
+        err = tlv_end (&r->data, mark);
+      return err;
+    }
+  if (hw && w.len == 8 && hc && c.len == 8 && !hr)
+    {
+      /* Mutual authentication, step 2: decrypted witness + challenge. */
+      if (state != 1 || !ct_memequal (w.value, v->witness, 8))
+        {
+          v->mgmt_ok = false;
+          r->sw = SW_SEC_NOT_SATISFIED;
+          return 0;
+        }
+      err = emu_crypto_3des (v->mgmt, c.value, out, true);
+      if (err)
+        return err;
+      v->mgmt_ok = true;
+      err = tlv_begin (&r->data, 0x7C, &mark);
+      if (!err)
+        err = tlv_put (&r->data, 0x82, out, 8);
+      if (!err)
+        err = tlv_end (&r->data, mark);
+      return err;
+    }
+  if (hc && !c.len && !hw && !hr)
+    {
+      /* External authentication, step 1: a plain challenge. */
+      emu_crypto_random (v->challenge, 8);
+      v->auth_state = 2;
+      err = tlv_begin (&r->data, 0x7C, &mark);
+      if (!err)
+        err = tlv_put (&r->data, 0x81, v->challenge, 8);
+      if (!err)
+        err = tlv_end (&r->data, mark);
+      return err;
+    }
+  if (hr && resp.len == 8 && !hw && !hc)
+    {
+      /* External authentication, step 2: the encrypted challenge. */
+      err = emu_crypto_3des (v->mgmt, v->challenge, tmp, true);
+      if (err)
+        return err;
+      if (state != 2 || !ct_memequal (tmp, resp.value, 8))
+        {
+          v->mgmt_ok = false;
+          r->sw = SW_SEC_NOT_SATISFIED;
+          return 0;
+        }
+      v->mgmt_ok = true;
+      return 0;
+    }
+  r->sw = SW_WRONG_DATA;
+  return 0;
+}
+
+/* Signature / decryption / key agreement with a slot key. */
+static gpg_error_t
+applet_piv_auth_key (piv_t *v, const applet_cmd_t *cmd, const tlv_t *t7c,
+                     applet_reply_t *r)
+{
+  piv_key_t *pk = applet_piv_key (v, cmd->p2);
+  tlv_t resp, chal, exp;
+  buf_t out = BUF_INIT;
+  size_t mark;
+  gpg_error_t err = 0;
+
+  if (!pk)
+    {
+      r->sw = SW_REF_NOT_FOUND;
+      return 0;
+    }
+  if (!pk->alg)
+    {
+      r->sw = SW_REF_NOT_FOUND;
+      return 0;
+    }
+  if (cmd->p1 != pk->alg)
+    {
+      r->sw = SW_INCORRECT_P1P2;
+      return 0;
+    }
+  if (tlv_find (t7c->value, t7c->len, 0x82, &resp) || resp.len)
+    {
+      r->sw = SW_WRONG_DATA;
+      return 0;
+    }
+  if ((pk->pin_policy == POL_ONCE && !v->pin_ok)
+      || (pk->pin_policy == POL_ALWAYS && !v->pin_fresh))
+    {
+      r->sw = SW_SEC_NOT_SATISFIED;
+      return 0;
+    }
+  buf_init_secure (&out);
+  if (!tlv_find (t7c->value, t7c->len, 0x81, &chal))
+    {
+      if (pk->key.type == EMU_KEY_RSA)
+        err = emu_crypto_rsa_raw (&pk->key, chal.value, chal.len, &out);
+      else
+        err = emu_crypto_ecdsa_sign (&pk->key, chal.value, chal.len, true,
+                                     &out);
+    }
+  else if (!tlv_find (t7c->value, t7c->len, 0x85, &exp)
+           && pk->key.type != EMU_KEY_RSA)
+    err = emu_crypto_ecdh (&pk->key, exp.value, exp.len, &out);
+  else
+    {
+      r->sw = SW_WRONG_DATA;
+      goto leave;
+    }
+  if (gpg_err_code (err) == GPG_ERR_INV_LENGTH
+      || gpg_err_code (err) == GPG_ERR_INV_VALUE)
+    {
+      r->sw = SW_WRONG_DATA;
+      err = 0;
+      goto leave;
+    }
+  if (err)
+    goto leave;
+  if (pk->pin_policy == POL_ALWAYS)
+    v->pin_fresh = false;
+  r->secret = true;
+  err = tlv_begin (&r->data, 0x7C, &mark);
+  if (!err)
+    err = tlv_put (&r->data, 0x82, out.data, out.len);
+  if (!err)
+    err = tlv_end (&r->data, mark);
+ leave:
+  buf_free (&out);
+  return err;
+}
+
+static gpg_error_t
+applet_piv_general_auth (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
+{
+  tlv_t t7c;
+
+  if (tlv_parse (cmd->data, cmd->lc, &t7c, NULL) || t7c.tag != 0x7C
+      || t7c.raw_len != cmd->lc || tlv_validate (t7c.value, t7c.len, 2))
+    {
+      r->sw = SW_WRONG_DATA;
+      return 0;
+    }
+  if (cmd->p2 == 0x9B)
+    return applet_piv_auth_mgmt (v, cmd, &t7c, r);
+  v->auth_state = 0;
+  return applet_piv_auth_key (v, cmd, &t7c, r);
+}
+
+/* 81/82 or 86 public key TLVs (without the 7F49 wrapper). */
+static gpg_error_t
+applet_piv_put_public (const emu_key_t *key, buf_t *b)
+{
+  buf_t a = BUF_INIT, e = BUF_INIT;
+  gpg_error_t err;
+
+  err = emu_crypto_public (key, &a, &e);
+  if (!err && key->type == EMU_KEY_RSA)
+    {
+      err = tlv_put (b, 0x81, a.data, a.len);
+      if (!err)
+        err = tlv_put (b, 0x82, e.data, e.len);
+    }
+  else if (!err)
+    err = tlv_put (b, 0x86, a.data, a.len);
+  buf_free (&a);
+  buf_free (&e);
+  return err;
+}
+
+static gpg_error_t
+applet_piv_generate (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
+{
+  piv_key_t *pk = applet_piv_key (v, cmd->p2);
+  tlv_t tac, talg, tpol;
+  emu_key_t key = { 0, 0, NULL };
+  emu_key_type_t type;
+  unsigned bits;
+  size_t mark;
+  gpg_error_t err;
+
+  if (cmd->p1 || !pk)
+    {
+      r->sw = SW_INCORRECT_P1P2;
+      return 0;
+    }
+  if (!v->mgmt_ok)
+    {
+      r->sw = SW_SEC_NOT_SATISFIED;
+      return 0;
+    }
+  if (tlv_parse (cmd->data, cmd->lc, &tac, NULL) || tac.tag != 0xAC
+      || tlv_find (tac.value, tac.len, 0x80, &talg) || talg.len != 1)
+    {
+      r->sw = SW_WRONG_DATA;
+      return 0;
+    }
+  if (!applet_piv_alg_type (talg.value[0], &type, &bits))
+    {
+      r->sw = SW_INCORRECT_P1P2;  /* YubiKeys answer 6A86 */
+      return 0;
+    }
+  err = emu_crypto_generate (&key, type, bits);
+  if (err)
+    return err;
+  emu_crypto_key_free (&pk->key);
+  pk->key = key;
+  pk->alg = talg.value[0];
+  pk->origin = 1;
+  pk->pin_policy = applet_piv_default_pin_policy (pk->ref);
+  pk->touch_policy = 1;
+  if (!tlv_find (tac.value, tac.len, 0xAA, &tpol) && tpol.len == 1
+      && tpol.value[0] >= 1 && tpol.value[0] <= 3)
+    pk->pin_policy = tpol.value[0];
+  if (!tlv_find (tac.value, tac.len, 0xAB, &tpol) && tpol.len == 1
+      && tpol.value[0] >= 1 && tpol.value[0] <= 3)
+    pk->touch_policy = tpol.value[0];
+  r->changed = true;
+  err = tlv_begin (&r->data, 0x7F49, &mark);
+  if (!err)
+    err = applet_piv_put_public (&pk->key, &r->data);
+  if (!err)
+    err = tlv_end (&r->data, mark);
+  return err;
+}
+
+/* YubiKey IMPORT KEY (FE): P1 algorithm, P2 slot; RSA 01 p 02 q 03 dp
+ * 04 dq 05 qinv, ECC 06 private scalar; AA/AB policies. */
+static gpg_error_t
+applet_piv_import (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
+{
+  piv_key_t *pk = applet_piv_key (v, cmd->p2);
+  emu_key_t key = { 0, 0, NULL };
+  emu_key_type_t type;
+  unsigned bits;
+  tlv_t tp, tq, td, tpol;
+  gpg_error_t err;
+
+  if (!pk || !applet_piv_alg_type (cmd->p1, &type, &bits))
+    {
+      r->sw = SW_INCORRECT_P1P2;
+      return 0;
+    }
+  if (!v->mgmt_ok)
+    {
+      r->sw = SW_SEC_NOT_SATISFIED;
+      return 0;
+    }
+  if (tlv_validate (cmd->data, cmd->lc, 1))
+    {
+      r->sw = SW_WRONG_DATA;
+      return 0;
+    }
+  if (type == EMU_KEY_RSA)
+    {
+      if (tlv_find (cmd->data, cmd->lc, 0x01, &tp)
+          || tlv_find (cmd->data, cmd->lc, 0x02, &tq))
+        {
+          r->sw = SW_WRONG_DATA;
+          return 0;
+        }
+      err = emu_crypto_import_rsa (&key, bits, (const uint8_t *)"\x01\x00\x01",
+                                   3, tp.value, tp.len, tq.value, tq.len);
+    }
+  else
+    {
+      if (tlv_find (cmd->data, cmd->lc, 0x06, &td))
+        {
+          r->sw = SW_WRONG_DATA;
+          return 0;
+        }
+      err = emu_crypto_import_ecc (&key, type, td.value, td.len);
+    }
+  if (gpg_err_code (err) == GPG_ERR_INV_VALUE)
+    {
+      r->sw = SW_WRONG_DATA;
+      return 0;
+    }
+  if (err)
+    return err;
+  emu_crypto_key_free (&pk->key);
+  pk->key = key;
+  pk->alg = cmd->p1;
+  pk->origin = 2;
+  pk->pin_policy = applet_piv_default_pin_policy (pk->ref);
+  pk->touch_policy = 1;
+  if (!tlv_find (cmd->data, cmd->lc, 0xAA, &tpol) && tpol.len == 1
+      && tpol.value[0] >= 1 && tpol.value[0] <= 3)
+    pk->pin_policy = tpol.value[0];
+  if (!tlv_find (cmd->data, cmd->lc, 0xAB, &tpol) && tpol.len == 1
+      && tpol.value[0] >= 1 && tpol.value[0] <= 3)
+    pk->touch_policy = tpol.value[0];
+  r->changed = true;
+  return 0;
+}
+
+/* YubiKey GET METADATA (F7). */
+static gpg_error_t
+applet_piv_metadata (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
+{
+  buf_t *b = &r->data;
+  piv_key_t *pk;
+  uint8_t t[2];
+  size_t mark;
+  gpg_error_t err;
+
+  if (cmd->p1)
+    {
+      r->sw = SW_INCORRECT_P1P2;
+      return 0;
+    }
+  if (cmd->p2 == 0x80 || cmd->p2 == 0x81)
+    {
+      bool pin = cmd->p2 == 0x80;
+      t[0] = PIV_TRIES;
+      t[1] = pin ? v->pin_tries : v->puk_tries;
+      err = tlv_put_u8 (b, 0x01, 0xFF);
+      if (!err)
+        err = tlv_put_u8 (b, 0x05, pin ? v->pin_default : v->puk_default);
+      if (!err)
+        err = tlv_put (b, 0x06, t, 2);
+      return err;
+    }
+  if (cmd->p2 == 0x9B)
+    {
+      err = tlv_put_u8 (b, 0x01, PIV_ALG_3DES);
+      if (!err)
+        err = tlv_put (b, 0x02, "\x00\x01", 2);
+      if (!err)
+        err = tlv_put_u8 (b, 0x05, !memcmp (v->mgmt, applet_piv_default_mgmt,
+                                            24));
+      return err;
+    }
+  pk = applet_piv_key (v, cmd->p2);
+  if (!pk || !pk->alg)
+    {
+      r->sw = SW_REF_NOT_FOUND;
+      return 0;
+    }
+  t[0] = pk->pin_policy;
+  t[1] = pk->touch_policy;
+  err = tlv_put_u8 (b, 0x01, pk->alg);
+  if (!err)
+    err = tlv_put (b, 0x02, t, 2);
+  if (!err)
+    err = tlv_put_u8 (b, 0x03, pk->origin);
+  if (!err)
+    err = tlv_begin (b, 0x04, &mark);
+  if (!err)
+    err = applet_piv_put_public (&pk->key, b);
+  if (!err)
+    err = tlv_end (b, mark);
+  return err;
+}
+
+static gpg_error_t
+applet_piv_yubikey (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
+{
+  uint8_t s[4];
+
+  switch (cmd->ins)
+    {
+    case 0xFD:                  /* GET VERSION */
+      return buf_append (&r->data, v->version, 3);
+    case 0xF8:                  /* GET SERIAL */
+      put_be32 (s, v->serial);
+      return buf_append (&r->data, s, 4);
+    case 0xFE:
+      return applet_piv_import (v, cmd, r);
+    case 0xF7:
+      return applet_piv_metadata (v, cmd, r);
+    case 0xFF:                  /* SET MANAGEMENT KEY */
+      if (cmd->p1 != 0xFF || (cmd->p2 != 0xFF && cmd->p2 != 0xFE))
+        r->sw = SW_INCORRECT_P1P2;
+      else if (!v->mgmt_ok)
+        r->sw = SW_SEC_NOT_SATISFIED;
+      else if (cmd->lc != 27 || cmd->data[0] != PIV_ALG_3DES
+               || cmd->data[1] != 0x9B || cmd->data[2] != 24)
+        r->sw = SW_WRONG_DATA;
+      else
+        {
+          memcpy (v->mgmt, cmd->data + 3, 24);
+          r->changed = true;
+        }
+      return 0;
+    default:
+      r->sw = SW_INS_NOT_SUPPORTED;
+      return 0;
+    }
+}
+
+static gpg_error_t
+applet_piv_apdu (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
+{
+  piv_t *v = state;
+  gpg_error_t err = 0;
+
+  switch (cmd->ins)
+    {
+    case 0xA4:
+      r->sw = SW_FILE_NOT_FOUND;
+      break;
+    case 0xCB:
+      err = applet_piv_get_data (v, cmd, r);
+      break;
+    case 0xDB:
+      err = applet_piv_put_data (v, cmd, r);
+      break;
+    case 0x20:
+      applet_piv_verify (v, cmd, r);
+      break;
+    case 0x24:
+      applet_piv_change (v, cmd, r);
+      break;
+    case 0x2C:
+      applet_piv_reset_retry (v, cmd, r);
+      break;
+    case 0x87:
+      err = applet_piv_general_auth (v, cmd, r);
+      break;
+    case 0x47:
+      err = applet_piv_generate (v, cmd, r);
+      break;
+    case 0xFD: case 0xF8: case 0xFE: case 0xF7: case 0xFF:
+      if (v->yubikey)
+        err = applet_piv_yubikey (v, cmd, r);
+      else
+        r->sw = SW_INS_NOT_SUPPORTED;
+      break;
+    default:
+      r->sw = SW_INS_NOT_SUPPORTED;
+    }
+  if (r->sw != SW_OK && !SW_IS_MORE_DATA (r->sw))
+    buf_clear (&r->data);
+  return err;
+}
+
+const applet_ops_t applet_piv_ops = {
+  "piv",
+  applet_piv_aid, sizeof applet_piv_aid,
+  applet_piv_create,
+  applet_piv_destroy,
+  applet_piv_select,
+  applet_piv_apdu,
+  applet_piv_power_off,
+  applet_piv_save,
+  applet_piv_load
+};
