@@ -3,8 +3,8 @@
  * Output goes to stderr (unless quiet) or to a log file opened for
  * appending with mode 0600, plus an optional sink callback (the manager's
  * log view). One mutex serialises all output so that a card worker thread
- * and the UI thread can both log. The sink is called with the mutex held:
- * it must not log itself.
+ * and the UI thread can both log. The sink is called with the mutex held;
+ * whatever it logs itself is dropped (instead of deadlocking).
  *
  * Redaction (see log.h): the transcript never shows the data field of a
  * secret command, only its header and the number of bytes hidden, and
@@ -109,9 +109,14 @@ log_prefix (int level)
 }
 
 /* Emit one finished line (no trailing newline) to every destination. */
+static _Thread_local bool log_in_sink;
+
 static void
 log_emit (int level, const char *line)
 {
+  /* A sink that logs would deadlock on the mutex: drop such lines. */
+  if (log_in_sink)
+    return;
   pthread_mutex_lock (&log_lock);
   if (log_fp)
     {
@@ -132,7 +137,11 @@ log_emit (int level, const char *line)
                log_prefix (level), line);
     }
   if (log_sink)
-    log_sink (log_sink_ctx, level, line);
+    {
+      log_in_sink = true;
+      log_sink (log_sink_ctx, level, line);
+      log_in_sink = false;
+    }
   pthread_mutex_unlock (&log_lock);
 }
 

@@ -320,6 +320,30 @@ test_threads (void)
   CU_ASSERT_EQUAL (bad, 0);
 }
 
+static int reentry_calls;
+
+static void
+reentrant_sink (void *ctx, int level, const char *line)
+{
+  (void)ctx;
+  (void)level;
+  (void)line;
+  reentry_calls++;
+  log_error ("from inside the sink");   /* must not deadlock */
+}
+
+static void
+test_sink_reentry (void)
+{
+  log_set_level (LOG_LEVEL_WARN);
+  reentry_calls = 0;
+  log_set_sink (reentrant_sink, NULL);
+  log_error ("outer");
+  log_error ("outer again");
+  log_set_sink (sink, NULL);
+  CU_ASSERT_EQUAL (reentry_calls, 2);
+}
+
 static int
 cleanup (void)
 {
@@ -335,6 +359,7 @@ static const cutest_t tests[] = {
   CUTEST (test_file),
   CUTEST (test_chan_transcript),
   CUTEST (test_threads),
+  CUTEST (test_sink_reentry),
   CUTEST_END
 };
 
