@@ -94,7 +94,7 @@ cmd_readers_print (const reader_info_t *list, size_t n, bool json)
     }
   if (!n)
     {
-      printf (_("No smart card readers found.\n"));
+      printf (_("No smart card readers found (pcscd reports none).\n"));
       return;
     }
   for (i = 0; i < n; i++)

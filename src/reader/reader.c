@@ -248,7 +248,7 @@ reader_strerror (gpg_error_t err)
     case GPG_ERR_CARD_NOT_PRESENT:
       return _("no card in the reader");
     case GPG_ERR_ENODEV:
-      return _("no such reader");
+      return _("no such reader (or pcscd reports no readers at all)");
     case GPG_ERR_EBUSY:
       return _("the card is in exclusive use by another program");
     case GPG_ERR_INV_HANDLE:
