@@ -317,6 +317,35 @@ bench_pcsc (const char *self)
         if (list[i].present)
           found = 2;
       }
+  if (found == 2)
+    {
+      /* A card left by an earlier test goes at pcscd's next vpcd poll:
+       * wait up to 5 s for its removal event. */
+      reader_monitor_t *m = NULL;
+      int f;
+      long long end = now_ns () + 5000000000LL;
+      if (!reader_monitor_start (ctx, &m, &f))
+        {
+          xfree (list);
+          list = NULL;
+          if (!reader_list (ctx, &list, &n))
+            for (i = 0, found = 1; i < n; i++)
+              if (!strcmp (list[i].name, reader) && list[i].present)
+                found = 2;
+          while (found == 2 && now_ns () < end)
+            {
+              struct pollfd pfd = { f, POLLIN, 0 };
+              reader_event_t ev;
+              if (poll (&pfd, 1, (int)((end - now_ns ()) / 1000000)) <= 0)
+                break;
+              while (!reader_monitor_next (m, &ev))
+                if (ev.type == READER_EV_CARD_REMOVED
+                    && !strcmp (ev.reader, reader))
+                  found = 1;
+            }
+          reader_monitor_stop (m);
+        }
+    }
   if (found != 1)
     {
       printf ("bench reader-latency pcsc: reader '%s' %s; skipped\n", reader,
