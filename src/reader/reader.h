@@ -42,8 +42,9 @@ gpg_error_t reader_open(enum reader_backend backend, const char *opts,
 void reader_close(reader_ctx_t *ctx);
 
 /* List readers; *R_LIST is allocated (xfree), *R_N entries. An empty list
- * is not an error. pcscd not running: GPG_ERR_NO_SCDAEMON is not used;
- * the backend returns GPG_ERR_ENXIO with a message naming pcscd. */
+ * is not an error. pcscd not running: GPG_ERR_ENXIO, for which
+ * reader_strerror gives a message naming pcscd. reader_open itself
+ * succeeds without pcscd (every call tries to reach it again). */
 gpg_error_t reader_list(reader_ctx_t *ctx, reader_info_t **r_list, size_t *r_n);
 
 #define READER_SHARED    0
@@ -63,7 +64,11 @@ gpg_error_t reader_reconnect(reader_card_t *card, bool reset);
 
 /* Transaction bracket for multi-APDU sequences. Returns
  * GPG_ERR_CARD_RESET if another process reset the card since we last
- * used it (PIN state lost), GPG_ERR_CARD_REMOVED if it was pulled. */
+ * used it (PIN state lost), GPG_ERR_CARD_REMOVED if it was pulled.
+ * Nothing is retried: after GPG_ERR_CARD_RESET the caller decides, and
+ * acknowledges with reader_reconnect (card, false) before going on
+ * (every call fails with CARD_RESET until then on PC/SC). After
+ * GPG_ERR_CARD_REMOVED the connection is dead: disconnect. */
 gpg_error_t reader_begin(reader_card_t *card);
 void reader_end(reader_card_t *card);
 
