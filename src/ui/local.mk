@@ -13,5 +13,7 @@ vscman_SOURCES += src/ui/ui.h src/ui/widget.h src/ui/screens.h \
 	src/ui/screen-pick.c
 
 ## tmux-driven tests of the manager (tests/tui/tui-lib.sh has the helpers)
-TESTS += tests/tui/start.sh tests/tui/walk.sh
-EXTRA_DIST += tests/tui/tui-lib.sh tests/tui/start.sh tests/tui/walk.sh
+TESTS += tests/tui/start.sh tests/tui/walk.sh tests/tui/kiosk.sh \
+	tests/tui/german.sh
+EXTRA_DIST += tests/tui/tui-lib.sh tests/tui/start.sh tests/tui/walk.sh \
+	tests/tui/kiosk.sh tests/tui/german.sh

@@ -1,0 +1,34 @@
+#!/bin/sh
+# tests/tui/german.sh - the German UI (LANG=de_DE.UTF-8): start screen,
+# card tree, the backup form and the confirmation keys are German.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/tui/tui-lib.sh"
+t_begin "vscman in German"
+
+command -v msgfmt >/dev/null 2>&1 || t_skip "msgfmt (gettext) is not installed"
+locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$' \
+  || t_skip "locale de_DE.UTF-8 is not generated (scripts/setup does it)"
+mkdir -p "$T_TMP/locale/de/LC_MESSAGES"
+t_ok "German catalogue compiles" \
+  msgfmt -c -o "$T_TMP/locale/de/LC_MESSAGES/vscman.mo" "$top_srcdir/po/de.po"
+
+tui_start 130 30 LANG=de_DE.UTF-8 LC_ALL= LANGUAGE= \
+  VSCMAN_LOCALEDIR="$T_TMP/locale" -- $TUI_EMU --vsc-dir "$TUI_VSCDIR"
+tui_expect "German title" "Chipkarten-Verwaltung"
+tui_expect "German reader heading" "Leser (2) und Karten (2)"
+tui_expect "German footer" "F5 Sichern"
+tui_expect "German action list" "Einstellungen"
+tui_expect_not "no English heading left" "Readers (2)"
+tui_keys Enter
+tui_expect "German tree header" "Knoten"
+tui_expect "German flag" "nicht extrahierbar"
+tui_keys F5
+tui_expect "German backup form" "Neue VSC-Datei:"
+tui_keys Escape Escape
+tui_expect "back on the German start screen" "Leser (2)"
+tui_keys F10
+tui_expect "quit" "VSCMAN-EXIT=0"
+
+# --help in German too.
+t_check "German --help" \
+  'LANG=de_DE.UTF-8 LC_ALL= LANGUAGE= VSCMAN_LOCALEDIR="$T_TMP/locale" "$VSCMAN" --help | grep -q "Aufruf: vscman"'
