@@ -1,2 +1,3 @@
 ## doc/: man pages and developer documentation
 EXTRA_DIST += doc/HACKING.md
+dist_man_MANS += doc/vscman.1
