@@ -5,10 +5,13 @@
  * Every card starts inserted. The backend behaves like a PC/SC reader
  * as far as callers can tell:
  *
- *  - T=1 only (an emulated card has no T=0 byte layer): a connection
- *    asking for T=0 alone gets GPG_ERR_NOT_SUPPORTED; responses are
- *    passed through exactly as the emulator produced them (61xx is
- *    possible and handled by apdu_chan).
+ *  - the protocol is negotiated from the card's ATR as pcscd does: T=1
+ *    if the ATR offers it and the caller accepts it, else T=0; a
+ *    protocol the ATR does not offer gets GPG_ERR_NOT_SUPPORTED.
+ *    Responses are passed through exactly as the emulator produced
+ *    them (61xx is possible with either, and handled by apdu_chan);
+ *    whether a card answers case 4 with 61xx like a T=0 card is the
+ *    profile's "protocol" line, as on the wire through vpcd.
  *  - shared/exclusive connections: EBUSY as pcscd would answer.
  *  - a connection that resets the card (reader_reconnect/disconnect with
  *    RESET) makes the next call on every other connection of that reader
@@ -76,6 +79,7 @@ struct emu_conn {
 };
 
 static const reader_ops_t reader_emu_ops;
+static int reader_emu_negotiate (const struct emu_slot *s, int protos);
 
 static void
 reader_emu_notify (emu_ctx_t *c, enum reader_event_type type,
@@ -249,9 +253,8 @@ reader_emu_connect (reader_ctx_t *ctx, const char *name, int share,
   emu_conn_t *conn = NULL;
   emu_slot_t *s = NULL;
   size_t i;
+  int proto;
 
-  if (protos != READER_PROTO_ANY && !(protos & READER_PROTO_T1))
-    return gpg_error (GPG_ERR_NOT_SUPPORTED);
   pthread_mutex_lock (&c->lock);
   if (!c->n)
     err = gpg_error (GPG_ERR_ENODEV);
@@ -279,6 +282,12 @@ reader_emu_connect (reader_ctx_t *ctx, const char *name, int share,
       err = gpg_error (GPG_ERR_EBUSY);
       goto leave;
     }
+  proto = reader_emu_negotiate (s, protos);
+  if (!proto)
+    {
+      err = gpg_error (GPG_ERR_NOT_SUPPORTED);
+      goto leave;
+    }
   conn = xtrycalloc (1, sizeof *conn);
   if (conn)
     conn->resp = xtrymalloc (EMU_RESP_SIZE);
@@ -297,8 +306,7 @@ reader_emu_connect (reader_ctx_t *ctx, const char *name, int share,
   conn->gen = s->gen;
   conn->resets = s->resets;
   conn->exclusive = share == READER_EXCLUSIVE;
-  reader_card_setup (&conn->base, ctx, s->name, s->atr, s->atr_len,
-                     READER_PROTO_T1);
+  reader_card_setup (&conn->base, ctx, s->name, s->atr, s->atr_len, proto);
   s->nconn++;
   if (conn->exclusive)
     s->exclusive = true;
@@ -313,6 +321,25 @@ reader_emu_connect (reader_ctx_t *ctx, const char *name, int share,
       xfree (conn);
     }
   return err;
+}
+
+/* The protocol for a connection accepting PROTOS (READER_PROTO_ANY =
+ * both), from what the ATR offers; T=1 preferred. 0: none. */
+static int
+reader_emu_negotiate (const emu_slot_t *s, int protos)
+{
+  int offered = reader_atr_protocols (s->atr, s->atr_len);
+
+  if (protos == READER_PROTO_ANY)
+    protos = READER_PROTO_T0 | READER_PROTO_T1;
+  if (!offered)
+    offered = READER_PROTO_T1;   /* malformed ATR: the emulator speaks T=1 */
+  offered &= protos;
+  if (offered & READER_PROTO_T1)
+    return READER_PROTO_T1;
+  if (offered & READER_PROTO_T0)
+    return READER_PROTO_T0;
+  return 0;
 }
 
 /* State check every call starts with. Called with LOCK. */
@@ -371,7 +398,7 @@ reader_emu_reconnect (reader_card_t *card, bool reset)
     {
       conn->resets = s->resets;   /* acknowledged */
       reader_card_setup (card, card->ctx, s->name, s->atr, s->atr_len,
-                         READER_PROTO_T1);
+                         card->proto);
     }
   pthread_mutex_unlock (&c->lock);
   return err;

@@ -167,6 +167,34 @@ reader_atr_historical (const uint8_t *atr, size_t n, const uint8_t **r_hb,
   return true;
 }
 
+int
+reader_atr_protocols (const uint8_t *atr, size_t n)
+{
+  int protos = 0;
+  size_t i;
+  uint8_t y;
+  const uint8_t *hb;
+  size_t k;
+
+  if (!reader_atr_historical (atr, n, &hb, &k))
+    return 0;
+  y = atr[1] >> 4;
+  i = 2;
+  while (y & 0x08)
+    {
+      i += ((y & 1) != 0) + ((y & 2) != 0) + ((y & 4) != 0);
+      if ((atr[i] & 0x0F) == 0)
+        protos |= READER_PROTO_T0;
+      else if ((atr[i] & 0x0F) == 1)
+        protos |= READER_PROTO_T1;
+      y = atr[i] >> 4;
+      i++;
+    }
+  if (!(atr[1] & 0x80))
+    protos = READER_PROTO_T0;   /* no TD1: T=0 only */
+  return protos;
+}
+
 bool
 reader_atr_ext_ok (const uint8_t *atr, size_t atr_len)
 {

@@ -89,6 +89,12 @@ void reader_chan_init(reader_card_t *card, apdu_chan_t *chan);
  * OpenPGP DO 7F66. */
 bool reader_atr_ext_ok(const uint8_t *atr, size_t atr_len);
 
+/* Protocols an ATR offers (READER_PROTO_T0 | READER_PROTO_T1 bits): the
+ * low nibbles of TD1, TD2, ...; no TD1 means T=0 only. 0 for a
+ * malformed ATR. The emu backend negotiates from this as pcscd does
+ * (T=1 preferred). */
+int reader_atr_protocols(const uint8_t *atr, size_t atr_len);
+
 /* Short human name of a backend error for messages ("pcscd is not
  * running ..."); falls back to vsc_strerror. */
 const char *reader_strerror(gpg_error_t err);

@@ -85,6 +85,47 @@ test_atr_ext_rule (void)
 }
 
 static void
+test_atr_protocols (void)
+{
+  /* No TD1: T=0 only. */
+  static const uint8_t t0[] = { 0x3B, 0x02, 0x14, 0x50 };
+  /* TD1 = 80 (T=0), TD2 = 01 (T=1). */
+  static const uint8_t both[] = { 0x3B, 0x85, 0x80, 0x01,
+                                  0x80, 0x73, 0x00, 0x00, 0x40, 0x00 };
+  /* OpenPGP card style: TD1 = 81, TD2 = B1, TD3 = 1F (T=15 ignored). */
+  static const uint8_t t1[] = { 0x3B, 0xDA, 0x18, 0xFF, 0x81, 0xB1, 0xFE,
+                                0x75, 0x1F, 0x03, 0x00, 0x31, 0xF5, 0x73,
+                                0xC0, 0x01, 0x60, 0x00, 0x90, 0x00, 0x1C };
+
+  CU_ASSERT_EQUAL (reader_atr_protocols (t0, sizeof t0), READER_PROTO_T0);
+  CU_ASSERT_EQUAL (reader_atr_protocols (both, sizeof both),
+                   READER_PROTO_T0 | READER_PROTO_T1);
+  CU_ASSERT_EQUAL (reader_atr_protocols (t1, sizeof t1), READER_PROTO_T1);
+  CU_ASSERT_EQUAL (reader_atr_protocols (t1, 6), 0);   /* truncated */
+  CU_ASSERT_EQUAL (reader_atr_protocols (NULL, 0), 0);
+}
+
+static void
+test_emu_t1_only_card (void)
+{
+  char opts[1024];
+  reader_ctx_t *ctx = NULL;
+  reader_card_t *card = NULL;
+
+  snprintf (opts, sizeof opts, "profile=%s/tests/cards/openpgp.card",
+            cutest_srcdir ());
+  CU_ASSERT_EQUAL_FATAL (reader_open (READER_BACKEND_EMU, opts, &ctx), 0);
+  CU_ASSERT_EQUAL (gpg_err_code (reader_connect (ctx, NULL, READER_SHARED,
+                                                 READER_PROTO_T0, &card)),
+                   GPG_ERR_NOT_SUPPORTED);
+  CU_ASSERT_EQUAL (reader_connect (ctx, NULL, READER_SHARED,
+                                   READER_PROTO_ANY, &card), 0);
+  CU_ASSERT_EQUAL (reader_card_proto (card), READER_PROTO_T1);
+  reader_disconnect (card, false);
+  reader_close (ctx);
+}
+
+static void
 test_emu_bad_opts (void)
 {
   reader_ctx_t *ctx = NULL;
@@ -150,12 +191,22 @@ test_emu_list_connect (void)
                                                  READER_SHARED,
                                                  READER_PROTO_ANY, &card2)),
                    GPG_ERR_ENODEV);
-  CU_ASSERT_EQUAL (gpg_err_code (reader_connect (ctx, "vscemu 1",
-                                                 READER_SHARED,
-                                                 READER_PROTO_T0, &card2)),
-                   GPG_ERR_NOT_SUPPORTED);
+  /* The PKCS#15 card's ATR offers T=0 and T=1: asking for T=0 alone
+   * gets T=0, and T=0 never has extended length. */
+  CU_ASSERT_EQUAL (reader_atr_protocols (list[1].atr, list[1].atr_len),
+                   READER_PROTO_T0 | READER_PROTO_T1);
+  CU_ASSERT_EQUAL (reader_connect (ctx, "vscemu 1", READER_SHARED,
+                                   READER_PROTO_T0, &card2), 0);
+  CU_ASSERT_EQUAL (reader_card_proto (card2), READER_PROTO_T0);
+  reader_chan_init (card2, &chan);
+  CU_ASSERT_EQUAL (chan.proto, APDU_PROTO_T0);
+  CU_ASSERT_FALSE (chan.ext_ok);
+  CU_ASSERT_EQUAL (chan.max_le, 256);
+  reader_disconnect (card2, false);
+  card2 = NULL;
   CU_ASSERT_EQUAL (reader_connect (ctx, "vscemu 1", READER_EXCLUSIVE,
                                    READER_PROTO_T1, &card2), 0);
+  CU_ASSERT_EQUAL (reader_card_proto (card2), READER_PROTO_T1);
   reader_disconnect (card2, false);
   card2 = NULL;
   CU_ASSERT_FALSE (reader_has_pinpad (card));
@@ -360,6 +411,8 @@ test_emu_transaction (void)
 
 static const cutest_t tests[] = {
   CUTEST (test_atr_ext_rule),
+  CUTEST (test_atr_protocols),
+  CUTEST (test_emu_t1_only_card),
   CUTEST (test_emu_bad_opts),
   CUTEST (test_emu_list_connect),
   CUTEST (test_emu_monitor_events),
