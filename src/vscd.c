@@ -35,6 +35,7 @@
 #define VSCD_SOCKET_VAULT_DEFAULT "/var/lib/vscd"
 #define VSCD_MAX_CLIENTS_DEFAULT 128
 #define VSCD_SOCKET_TIMEOUT_DEFAULT 600   /* seconds idle per client */
+#define VSCD_MAX_VSCS_DEFAULT 10000
 
 static gpg_error_t
 vscd_create (void *ctx, const char *scratch, char *uuid, char **r_password,
@@ -146,13 +147,15 @@ vscd_usage (FILE *fp)
                  "  --max-frame BYTES  largest request accepted (default 16 MiB)\n"
                  "  --max-clients N    concurrent socket clients (default %d)\n"
                  "  --timeout SECS     idle limit per client (0 = none)\n"
+                 "  --max-vscs N       VSCs per vault (default %d, 0 = no limit)\n"
                  "  --no-check         store puts without checking they are VSCs\n"
                  "  --echo             benchmark reference: no CAS, puts discarded\n"
                  "  --log-file FILE    log there instead of stderr\n"
                  "  -v, --verbose      more log output (repeat for debug)\n"
                  "  --version, --help\n"
                  "See vscd(8).\n"),
-           VSCD_SOCKET_VAULT_DEFAULT, VSCD_MAX_CLIENTS_DEFAULT);
+           VSCD_SOCKET_VAULT_DEFAULT, VSCD_MAX_CLIENTS_DEFAULT,
+           VSCD_MAX_VSCS_DEFAULT);
 }
 
 static bool
@@ -180,6 +183,7 @@ main (int argc, char **argv)
   unsigned long max_frame = PROTO_MAX_FRAME_DEFAULT;
   unsigned long max_clients = VSCD_MAX_CLIENTS_DEFAULT;
   unsigned long timeout = 0;
+  unsigned long max_vscs = VSCD_MAX_VSCS_DEFAULT;
   bool timeout_set = false;
   int i, rc = 1;
   server_opts_t so;
@@ -241,6 +245,14 @@ main (int argc, char **argv)
             }
           timeout_set = true;
         }
+      else if (!strcmp (a, "--max-vscs") && val)
+        {
+          if (!vscd_parse_ulong (argv[++i], 10000000, &max_vscs))
+            {
+              fprintf (stderr, _("vscd: --max-vscs must be 0 to 10000000\n"));
+              return 2;
+            }
+        }
       else if (!strcmp (a, "--no-check"))
         check = false;
       else if (!strcmp (a, "--echo"))
@@ -274,6 +286,7 @@ main (int argc, char **argv)
   so.create = vscd_create;
   so.check = check && !echo ? vscd_check : NULL;
   so.echo = echo;
+  so.max_vscs = (unsigned)max_vscs;
 
   if (stdio)
     {

@@ -113,6 +113,35 @@ server_do_hello (server_conn_t *c, const proto_msg_t *req)
   return server_send_msg (c, &m);
 }
 
+/* Refuse a new VSC when the vault holds max_vscs already. Returns
+ * nonzero when the request has been answered with an error. */
+static gpg_error_t
+server_quota (server_conn_t *c, bool *r_refused)
+{
+  gpg_error_t err;
+  proto_entry_t *list = NULL;
+  size_t n = 0;
+
+  *r_refused = false;
+  if (!c->o->max_vscs)
+    return 0;
+  err = vault_list (c->v, &list, &n);
+  xfree (list);
+  if (err)
+    {
+      *r_refused = true;
+      return server_send_error (c, err, "cannot list the vault");
+    }
+  if (n >= c->o->max_vscs)
+    {
+      *r_refused = true;
+      return server_send_error (c, gpg_error (GPG_ERR_LIMIT_REACHED),
+                                "this vault holds %zu VSCs, the limit is %u",
+                                n, c->o->max_vscs);
+    }
+  return 0;
+}
+
 /* Make a scratch directory next to the vault's files. */
 static gpg_error_t
 server_do_create (server_conn_t *c)
@@ -125,7 +154,7 @@ server_do_create (server_conn_t *c)
   unsigned char rnd[8];
   buf_t file, reply;
   uint64_t gen = 0;
-  bool made = false;
+  bool made = false, refused;
 
   buf_init_secure (&file);
   buf_init_secure (&reply);
@@ -135,6 +164,9 @@ server_do_create (server_conn_t *c)
                                "this server cannot create VSCs");
       goto leave;
     }
+  err = server_quota (c, &refused);
+  if (err || refused)
+    goto leave;
   gcry_create_nonce (rnd, sizeof rnd);
   snprintf (scratch, sizeof scratch,
             "%s/.new-%02x%02x%02x%02x%02x%02x%02x%02x", c->o->vault_dir,
@@ -311,6 +343,13 @@ server_do_put (server_conn_t *c, const proto_msg_t *req)
   if (!req->datalen)
     return server_send_error (c, gpg_error (GPG_ERR_NO_DATA),
                               "refusing to store an empty VSC");
+  if (!req->gen)
+    {
+      bool refused;
+      err = server_quota (c, &refused);
+      if (err || refused)
+        return err;
+    }
   if (c->o->check)
     {
       char text[256] = "";

@@ -32,6 +32,7 @@ typedef struct server_opts {
   server_check_fn check;       /* NULL: any bytes are stored */
   void *check_ctx;
   const char *peer;            /* for log lines: "uid 1000", "stdio" */
+  unsigned max_vscs;           /* VSCs per vault (0 = no limit) */
   bool echo;                   /* bench reference: GET/PUT copy bytes
                                   without CAS, fsync or rename */
 } server_opts_t;

@@ -42,8 +42,16 @@ t_fail "B cannot delete A's VSC" asB "$VSCTOOL" remote "$S" rm $U
 t_ok "B can store the same UUID in B's own vault" asB "$VSCTOOL" remote "$S" put --new $U evil
 t_ok "A's VSC is untouched (get, generation 1)" asA "$VSCTOOL" remote "$S" get $U back
 t_check "... byte for byte" "cmp -s '$T_TMP/a/mine' '$T_TMP/a/back' && grep -q ' 1\$' '$T_TMP/a/back.remote'"
+# A real create as A: the server (running as A) makes the VSC and hands
+# the password to A only.
+t_ok "A creates a VSC on the server" asA "$VSCTOOL" remote "$S" create -o made.vsc --password-out made.pw
+t_ok "A opens it with the password it got" asA "$VSCTOOL" verify --password-file made.pw made.vsc
+NEWU=$(cut -d' ' -f1 "$T_TMP/a/made.vsc.remote")
+t_check "it is in A's vault, owned by A" \
+  "[ \"\$(stat -c %u '$T_TMP/vaults/$IA/$NEWU.1.vsc')\" = '$IA' ]"
+t_fail "B cannot get it" asB "$VSCTOOL" remote "$S" get "$NEWU" x
 t_fail "B cannot read A's vault directory directly" asB ls "$T_TMP/vaults/$IA"
 t_fail "B cannot reach A's vault with a crafted name" \
   asB python3 "$FRAMES_PY" put "$T_TMP/s" "../$IA/$U" 1 "$T_TMP/b/evil"
-t_check "A's vault still holds only A's file" \
-  "[ \"\$(ls '$T_TMP/vaults/$IA')\" = '$U.1.vsc' ] && cmp -s '$T_TMP/a/mine' '$T_TMP/vaults/$IA/$U.1.vsc'"
+t_check "A's vault still holds only A's files" \
+  "[ \"\$(ls '$T_TMP/vaults/$IA' | wc -l)\" = 2 ] && cmp -s '$T_TMP/a/mine' '$T_TMP/vaults/$IA/$U.1.vsc'"

@@ -65,3 +65,13 @@ t_fail "get after rm: not found" "$VSCTOOL" remote "$S" get $U x
 t_check "the vault is empty again" "[ -z \"\$(ls '$V')\" ]"
 t_fail "bad URL is a usage error" "$VSCTOOL" remote "ssh://-oProxyCommand=x" ls
 t_fail "no server on the socket" "$VSCTOOL" remote "unix:$T_TMP/nothing" ls
+
+# Quota: a vault holds at most --max-vscs VSCs.
+remote_start_socket "$T_TMP/q" "$T_TMP/qvaults" --no-check --max-vscs 2
+Q="unix:$T_TMP/q"
+t_ok "quota: first new VSC" "$VSCTOOL" remote "$Q" put --new 00000000-0000-0000-0000-000000000001 big
+t_ok "quota: second new VSC" "$VSCTOOL" remote "$Q" put --new 00000000-0000-0000-0000-000000000002 big
+t_fail "quota: a third is refused" "$VSCTOOL" remote "$Q" put --new 00000000-0000-0000-0000-000000000003 big
+t_check "... saying why" "grep -q 'the limit is 2' '$T_TMP/out'"
+t_fail "quota: create is refused too" "$VSCTOOL" remote "$Q" create
+t_ok "quota: updating an existing one is fine" "$VSCTOOL" remote "$Q" put 00000000-0000-0000-0000-000000000001 big -g 1
