@@ -14,6 +14,9 @@
 
 CLI_CMD_DECL (readers);
 CLI_CMD_DECL (remote);
+CLI_CMD_DECL (backup);
+CLI_CMD_DECL (restore);
+CLI_CMD_DECL (diff);
 CLI_CMD_DECL (create);
 CLI_CMD_DECL (info);
 CLI_CMD_DECL (ls);
@@ -28,6 +31,9 @@ CLI_CMD_DECL (export_public);
 static const cli_cmd_t *const commands[] = {
   &cli_cmd_readers,
   &cli_cmd_remote,
+  &cli_cmd_backup,
+  &cli_cmd_restore,
+  &cli_cmd_diff,
   &cli_cmd_create,
   &cli_cmd_info,
   &cli_cmd_ls,

@@ -29,24 +29,26 @@
 #include "agency/iso7816.h"
 
 #define AGENT_NAME "iso7816"
-#define SCAN_BUDGET_DEFAULT 2048
+#define SCAN_BUDGET_DEFAULT 4096
 #define SCAN_NOTE_PREFIX "fid-scan-next="
 
 /* Ranges probed in every DF unless the caller gives its own. */
 static const agency_range_t iso_default_ranges[] = {
-  { 0x0001, 0x001F },
-  { 0x1000, 0x101F },
-  { 0x2F00, 0x2F1F },
-  { 0x4000, 0x401F },
-  { 0x4100, 0x410F },
-  { 0x4400, 0x441F },
-  { 0x4700, 0x470F },
-  { 0x4B00, 0x4B0F },
-  { 0x5000, 0x503F },
+  { 0x0000, 0x001F },   /* small numbers used by many native cards */
+  { 0x1000, 0x100F },
+  { 0x2F00, 0x2F0F },   /* EF.DIR, EF.ATR and their neighbours */
+  { 0x4000, 0x400F }, { 0x4100, 0x410F }, { 0x4200, 0x420F },
+  { 0x4300, 0x430F }, { 0x4400, 0x440F }, { 0x4500, 0x450F },
+  { 0x4600, 0x460F }, { 0x4700, 0x470F }, { 0x4800, 0x480F },
+  { 0x4900, 0x490F }, { 0x4A00, 0x4A0F }, { 0x4B00, 0x4B0F },
+  { 0x4C00, 0x4C0F }, { 0x4D00, 0x4D0F }, { 0x4E00, 0x4E0F },
+  { 0x4F00, 0x4F0F },   /* 40xx-4Fxx: PKCS#15 / pkcs15-init objects */
+  { 0x5000, 0x503F }, { 0x5100, 0x510F }, { 0x5200, 0x520F },
   { 0x5F00, 0x5F0F },
-  { 0x6F00, 0x6F3F },
-  { 0x7F00, 0x7F2F },
-  { 0xDF00, 0xDF1F }
+  { 0x6000, 0x600F }, { 0x6F00, 0x6F3F },   /* GSM/ETSI EFs */
+  { 0x7000, 0x700F }, { 0x7F00, 0x7F2F },   /* DFs of native cards */
+  { 0xA000, 0xA00F }, { 0xC000, 0xC00F }, { 0xD000, 0xD00F },
+  { 0xDF00, 0xDF1F }, { 0xEF00, 0xEF0F }
 };
 
 /* Well-known FIDs: parent path (FIDs under the MF) + FID. */
@@ -906,6 +908,7 @@ iso_create_fcp (const image_node_t *src, bool keep_sec, buf_t *out)
   tlv_t outer, t;
   tlv_iter_t it;
   size_t mark;
+  bool has_size;
 
   if (!p || !n)
     {
@@ -932,6 +935,7 @@ iso_create_fcp (const image_node_t *src, bool keep_sec, buf_t *out)
   err = tlv_parse (p, n, &outer, NULL);
   if (err || (outer.tag != 0x62 && outer.tag != 0x6F))
     return gpg_error (GPG_ERR_INV_OBJ);
+  has_size = !tlv_find (outer.value, outer.len, 0x80, &t);
   err = tlv_begin (out, 0x62, &mark);
   tlv_iter_init (&it, outer.value, outer.len, 0);
   while (!err && !tlv_iter_next (&it, &t))
@@ -940,16 +944,23 @@ iso_create_fcp (const image_node_t *src, bool keep_sec, buf_t *out)
         || t.tag == 0xAB || t.tag == 0xA1;
       if (t.tag == 0x8A)
         {
-          /* The life cycle state of the copy: operational, activated
-           * (deactivated files stay deactivated). */
-          uint8_t lcs = (t.len == 1 && (t.value[0] == 0x04
-                                        || t.value[0] == 0x06))
-                        ? 0x04 : 0x05;
+          /* An EF is created in initialisation state (ISO 7816-4 LCS
+           * 03): its content is written before its security attributes
+           * apply, then ACTIVATE FILE makes it operational. DFs are
+           * created operational. */
+          uint8_t lcs = image_node_is_ef (src) ? 0x03 : 0x05;
           err = tlv_put_u8 (out, 0x8A, lcs);
           continue;
         }
       if (sec && !keep_sec)
         continue;
+      if (t.tag == 0x82 && t.len >= 5 && has_size)
+        {
+          /* Record EF: 82 bytes 5-6 are the records present; CREATE
+           * takes the maximum from 80 / record length instead. */
+          err = tlv_put (out, 0x82, t.value, 4);
+          continue;
+        }
       err = buf_append (out, t.raw, t.raw_len);
     }
   if (!err)
@@ -1307,6 +1318,24 @@ agent_iso7816_write (agency_card_t *card, const image_t *src, plan_t *plan,
   else if (!image_node_is_ef (s))
     return 0;
 
+  if ((s->flags & IMAGE_FLAG_UNREADABLE) && !s->has_content)
+    {
+      /* Structure only: nothing to write or compare. */
+      if (created)
+        {
+          err = agent_iso7816_select_node (card, s, NULL, &sw);
+          if (!err && sw == SW_OK)
+            err = (s->flags & IMAGE_FLAG_DEACTIVATED)
+              ? iso7816_deactivate (&card->chan, &sw)
+              : iso7816_activate (&card->chan, &sw);
+          if (err)
+            return err;
+        }
+      e->written = true;
+      e->verified = true;
+      return 0;
+    }
+
   err = agent_iso7816_select_node (card, s, NULL, &sw);
   if (err)
     return err;
@@ -1353,6 +1382,19 @@ agent_iso7816_write (agency_card_t *card, const image_t *src, plan_t *plan,
       return 0;
     }
   e->written = true;
+  if (created)
+    {
+      /* Out of initialisation state: ACTIVATE (or DEACTIVATE for a file
+       * that was deactivated on the source card). */
+      bool deact = (s->flags & IMAGE_FLAG_DEACTIVATED) != 0;
+      err = deact ? iso7816_deactivate (&card->chan, &sw)
+                  : iso7816_activate (&card->chan, &sw);
+      if (err)
+        return err;
+      if (sw != SW_OK)
+        log_info ("agent iso7816: %s FILE: %04X (file left as created)",
+                  deact ? "DEACTIVATE" : "ACTIVATE", sw);
+    }
   return iso_readback (card, s, e);
 }
 

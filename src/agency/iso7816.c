@@ -241,7 +241,7 @@ iso7816_decode_access (const uint8_t *sec, size_t n, bool is_df,
                   ac->read = a;
                   ac->read_ref = r;
                 }
-              else if (bit == 1 && !is_df)   /* b2: UPDATE */
+              else if (bit == 1)   /* b2: UPDATE (EF), CREATE EF (DF) */
                 {
                   ac->write = a;
                   ac->write_ref = r;
@@ -458,10 +458,16 @@ gpg_error_t
 iso7816_read_record (apdu_chan_t *c, unsigned recno, buf_t *out,
                      unsigned *sw)
 {
+  gpg_error_t err;
+
   if (!recno || recno > 254)
     return gpg_error (GPG_ERR_INV_ARG);
-  return iso7816_cmd (c, 0xB2, (uint8_t)recno, 0x04, NULL, 0,
-                      iso7816_chunk_le (c), false, out, sw);
+  err = iso7816_cmd (c, 0xB2, (uint8_t)recno, 0x04, NULL, 0,
+                     iso7816_chunk_le (c), false, out, sw);
+  /* 6282: end of record before Ne bytes - the record is complete. */
+  if (!err && *sw == SW_EOF_REACHED)
+    *sw = SW_OK;
+  return err;
 }
 
 /* ---- WRITE ------------------------------------------------------------- */
@@ -525,6 +531,12 @@ gpg_error_t
 iso7816_activate (apdu_chan_t *c, unsigned *sw)
 {
   return iso7816_cmd (c, 0x44, 0x00, 0x00, NULL, 0, 0, false, NULL, sw);
+}
+
+gpg_error_t
+iso7816_deactivate (apdu_chan_t *c, unsigned *sw)
+{
+  return iso7816_cmd (c, 0x04, 0x00, 0x00, NULL, 0, 0, false, NULL, sw);
 }
 
 /* ---- PIN --------------------------------------------------------------- */

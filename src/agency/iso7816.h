@@ -96,6 +96,7 @@ gpg_error_t iso7816_create_file (apdu_chan_t *c, const uint8_t *fcp,
                                  size_t n, unsigned *sw);
 gpg_error_t iso7816_delete_file (apdu_chan_t *c, uint16_t fid, unsigned *sw);
 gpg_error_t iso7816_activate (apdu_chan_t *c, unsigned *sw);
+gpg_error_t iso7816_deactivate (apdu_chan_t *c, unsigned *sw);
 
 /* Retry counter of PIN reference REF: VERIFY without data. *RETRIES is
  * the count (63Cx), -2 if already verified (9000), -1 if unknown. */

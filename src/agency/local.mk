@@ -5,3 +5,14 @@ libvscman_a_SOURCES += \
 	src/agency/iso7816.h src/agency/iso7816.c \
 	src/agency/agent-iso7816.c src/agency/agent-pkcs15.c \
 	src/image/plan.h src/image/plan.c
+
+## vsctool commands of this component
+vsctool_SOURCES += src/cli/cli-card.h src/cli/cli-card.c \
+	src/cli/cmd-backup.c src/cli/cmd-restore.c src/cli/cmd-diff.c
+
+## Tests: the agents and scapi against the in-process emulator.
+check_PROGRAMS += tests/unit/test-agency
+tests_unit_test_agency_SOURCES = tests/unit/test-agency.c
+tests_unit_test_agency_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_agency_LDADD = $(CUTEST_LIBS)
+TESTS += tests/unit/test-agency

@@ -246,6 +246,19 @@ plan_src_visit (image_node_t *s, unsigned depth, void *ctx)
                      s->note ? s->note
                      : _("not extractable: regenerate or re-import from "
                          "the secret-key area"), NULL);
+  if ((s->flags & IMAGE_FLAG_UNREADABLE) && image_node_is_ef (s)
+      && s->fcp_len)
+    {
+      /* The file itself can be recreated from its FCP; its content was
+       * never read. */
+      snprintf (reason, sizeof reason,
+                d ? _("exists; its content was not readable on the "
+                      "source card (%s)")
+                  : _("structure only: the content was not readable on "
+                      "the source card (%s)"), sw_describe (s->sw));
+      return plan_add (pc->plan, d ? PLAN_SAME : PLAN_CREATE, s, d, reason,
+                       NULL);
+    }
   if (s->flags & IMAGE_FLAG_UNREADABLE)
     {
       snprintf (reason, sizeof reason,

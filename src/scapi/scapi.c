@@ -33,6 +33,7 @@ struct scapi_card {
   reader_card_t *rc;
   agency_card_t ac;
   bool matched;
+  bool reset_seen;      /* an operation stopped on GPG_ERR_CARD_RESET */
   image_t *target;      /* the target image of the last plan */
 };
 
@@ -205,6 +206,8 @@ scapi_op_fail (scapi_op_t *op, gpg_error_t err, const char *what)
         scapi_set_error (_("the card was removed during %s"), what);
       break;
     case GPG_ERR_CARD_RESET:
+      if (op->card)
+        op->card->reset_seen = true;
       scapi_set_error (_("the card was reset by another program during "
                          "%s (PIN state lost); nothing was retried"), what);
       break;
@@ -377,7 +380,21 @@ scapi_card_apdus (scapi_card_t *card)
 static gpg_error_t
 scapi_card_begin (scapi_card_t *card)
 {
-  gpg_error_t err = reader_begin (card->rc);
+  gpg_error_t err;
+
+  if (card->reset_seen)
+    {
+      /* The user started a new operation after a reset: acknowledge it
+       * (the PIN state on the card is gone, so is ours). */
+      err = reader_reconnect (card->rc, false);
+      if (err)
+        return err;
+      card->reset_seen = false;
+      memset (card->ac.pin_state, 0, sizeof card->ac.pin_state);
+    }
+  err = reader_begin (card->rc);
+  if (gpg_err_code (err) == GPG_ERR_CARD_RESET)
+    card->reset_seen = true;
   if (err)
     return err;
   if (!card->matched)
@@ -764,7 +781,17 @@ scapi_backup (scapi_card_t *card, const image_t *given,
     vsc = opts->vsc->vsc;
   else
     {
-      err = vsc_create (opts->out_path, opts->password, NULL, &own, &genpw);
+      vsc_kdf_params_t kp;
+      vsc_opts_t vo;
+      memset (&vo, 0, sizeof vo);
+      if (opts->kdf_m_kib || opts->kdf_t || opts->kdf_p)
+        {
+          kp.m_kib = opts->kdf_m_kib ? opts->kdf_m_kib : VSC_KDF_M_DEFAULT;
+          kp.t = opts->kdf_t ? opts->kdf_t : VSC_KDF_T_DEFAULT;
+          kp.p = opts->kdf_p ? opts->kdf_p : VSC_KDF_P_DEFAULT;
+          vo.kdf = &kp;
+        }
+      err = vsc_create (opts->out_path, opts->password, &vo, &own, &genpw);
       if (err)
         {
           scapi_set_error (_("cannot create %s: %s"), opts->out_path,
@@ -869,6 +896,15 @@ scapi_target_is_emulator (const image_t *dst)
   return false;
 }
 
+static bool
+scapi_restore_deferred (const plan_entry_t *e)
+{
+  const image_node_t *n = e->src;
+  if (n && n->type == IMAGE_NODE_RECORD)
+    n = n->parent;
+  return n && image_node_is_ef (n) && n->access.write == IMAGE_AC_NEVER;
+}
+
 gpg_error_t
 scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
                const scapi_restore_opts_t *opts, const scapi_cb_t *cb,
@@ -915,10 +951,15 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
   if (err)
     goto leave;
   in_tx = true;
-  for (i = 0; i < plan->n; i++)
+  /* Two passes: files that can never be updated once operational go
+   * last, so a card that enforces their attributes already while they
+   * are being initialised refuses as late as possible. */
+  for (i = 0; i < 2 * plan->n; i++)
     {
-      plan_entry_t *e = &plan->entries[i];
+      plan_entry_t *e = &plan->entries[i % plan->n];
       if (e->action != PLAN_CREATE && e->action != PLAN_UPDATE)
+        continue;
+      if (scapi_restore_deferred (e) != (i >= plan->n))
         continue;
       snprintf (report->stopped_at, sizeof report->stopped_at, "%s",
                 e->path);

@@ -228,8 +228,11 @@ typedef struct scapi_backup_opts {
   scapi_vsc_t *vsc;            /* or: an open VSC to put the nodes into
                                   (then out_path is ignored) */
   const char *password;        /* for a new VSC; NULL = generate */
-  bool overwrite;              /* replace an existing out_path */
+  bool overwrite;              /* (reserved; an existing out_path is
+                                  refused) */
   scapi_discover_opts_t discover;
+  /* Argon2id parameters for a new VSC (0 = the defaults). */
+  unsigned long kdf_m_kib, kdf_t, kdf_p;
 } scapi_backup_opts_t;
 
 /* Back up the card: discover (or use IMAGE if not NULL: a discovered

@@ -1,0 +1,248 @@
+/* cli-card.c - helpers shared by vsctool's card commands */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#include <stdio.h>
+#include <string.h>
+#include <signal.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <termios.h>
+#include <errno.h>
+
+#include "common/util.h"
+#include "common/i18n.h"
+#include "cli/cli-card.h"
+
+static volatile int cli_card_cancel;
+static const cli_card_opts_t *cli_card_o;
+static bool cli_card_progress_shown;
+static struct sigaction cli_card_old_int, cli_card_old_term;
+
+static void
+cli_card_on_signal (int sig)
+{
+  (void)sig;
+  cli_card_cancel = 1;
+}
+
+int
+cli_card_fail (gpg_error_t err, const char *what)
+{
+  const char *t = scapi_last_error_text ();
+  if (t && *t)
+    cli_msg ("%s", t);
+  else
+    cli_error (err, "%s", what);
+  return cli_exit_code (err);
+}
+
+int
+cli_card_open (const cli_card_opts_t *o, scapi_t **r_s, scapi_card_t **r_card)
+{
+  gpg_error_t err;
+  char *spec = NULL;
+
+  *r_s = NULL;
+  *r_card = NULL;
+  if (o->emu)
+    {
+      spec = xtrymalloc (strlen (o->emu) + 5);
+      if (!spec)
+        return cli_card_fail (gpg_error_from_syserror (), "emu");
+      strcpy (spec, "emu:");
+      strcat (spec, o->emu);
+      if (access (o->emu, R_OK))
+        {
+          cli_msg (_("cannot read card profile %s: %s"), o->emu,
+                   strerror (errno));
+          xfree (spec);
+          return CLI_EXIT_USAGE;
+        }
+    }
+  err = scapi_new (spec, r_s);
+  xfree (spec);
+  if (err)
+    {
+      cli_error (err, _("cannot open the reader service"));
+      return cli_exit_code (err);
+    }
+  err = scapi_card_open (*r_s, o->emu ? NULL : o->reader, r_card);
+  if (err)
+    {
+      int rc = cli_card_fail (err, _("cannot connect to the card"));
+      scapi_free (*r_s);
+      *r_s = NULL;
+      return rc;
+    }
+  return 0;
+}
+
+/* Read a line from /dev/tty without echo into secure memory. */
+static gpg_error_t
+cli_card_tty (const char *prompt, char **r_line)
+{
+  struct termios old, quiet;
+  gpg_error_t err = 0;
+  char *line;
+  size_t n = 0;
+  bool restore = false;
+  int fd = open ("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+
+  *r_line = NULL;
+  if (fd < 0)
+    return gpg_error (GPG_ERR_CANCELED);
+  line = xtrymalloc_secure (256);
+  if (!line)
+    {
+      err = gpg_error_from_syserror ();
+      goto leave;
+    }
+  if (write (fd, prompt, strlen (prompt)) < 0)
+    { /* nothing sensible to do */ }
+  if (tcgetattr (fd, &old) == 0)
+    {
+      quiet = old;
+      quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+      quiet.c_lflag |= ICANON;
+      tcsetattr (fd, TCSAFLUSH, &quiet);
+      restore = true;
+    }
+  for (;;)
+    {
+      char c;
+      ssize_t r = read (fd, &c, 1);
+      if (r < 0 && errno == EINTR)
+        {
+          if (cli_card_cancel)
+            {
+              err = gpg_error (GPG_ERR_CANCELED);
+              break;
+            }
+          continue;
+        }
+      if (r <= 0 || c == '\n')
+        break;
+      if (n + 1 >= 256)
+        {
+          err = gpg_error (GPG_ERR_TOO_LARGE);
+          break;
+        }
+      line[n++] = c;
+    }
+  line[n] = 0;
+  if (restore)
+    tcsetattr (fd, TCSAFLUSH, &old);
+  if (write (fd, "\n", 1) < 0)
+    { /* ignore */ }
+ leave:
+  close (fd);
+  if (err || !n)
+    {
+      xfree_secure (line);
+      return err ? err : gpg_error (GPG_ERR_CANCELED);
+    }
+  *r_line = line;
+  return 0;
+}
+
+static gpg_error_t
+cli_card_pin (void *ctx, const scapi_pin_request_t *req, char **r_pin)
+{
+  const cli_card_opts_t *o = ctx;
+  char prompt[256];
+  char what[128];
+  gpg_error_t err;
+
+  *r_pin = NULL;
+  if (req->label[0])
+    snprintf (what, sizeof what, _("PIN \"%s\" (reference %02X)"),
+              req->label, req->ref);
+  else
+    snprintf (what, sizeof what, _("PIN reference %02X"), req->ref);
+  if (cli_card_progress_shown)
+    {
+      fputc ('\n', stderr);
+      cli_card_progress_shown = false;
+    }
+  if (req->retries >= 0)
+    fprintf (stderr, _("vsctool: %s is needed for %s; %d tries left "
+                       "(a wrong PIN is not retried)\n"),
+             what, req->node[0] ? req->node : "-", req->retries);
+  else
+    fprintf (stderr, _("vsctool: %s is needed for %s\n"), what,
+             req->node[0] ? req->node : "-");
+  if (req->pinpad)
+    {
+      fprintf (stderr, _("vsctool: enter the PIN on the reader's PIN "
+                         "pad\n"));
+      return 0;
+    }
+  if (o && o->pin_file)
+    return cli_read_secret_file (o->pin_file, -1, r_pin);
+  snprintf (prompt, sizeof prompt, _("%s: "), what);
+  err = cli_card_tty (prompt, r_pin);
+  if (err)
+    fprintf (stderr, _("vsctool: no PIN given; the protected nodes are "
+                       "skipped\n"));
+  return err;
+}
+
+static void
+cli_card_progress (void *ctx, const scapi_progress_t *p)
+{
+  (void)ctx;
+  if (!isatty (2))
+    return;
+  fprintf (stderr, "\r\033[K%s %.50s  %zu %s, %zu %s, %lu APDUs",
+           scapi_phase_label (p->phase), p->node, p->nodes_done,
+           _("nodes"), p->bytes_done, _("bytes"), p->apdus);
+  if (p->eta >= 0)
+    fprintf (stderr, _(", %.0f s left"), p->eta);
+  cli_card_progress_shown = true;
+  if (p->phase == SCAPI_PHASE_DONE)
+    {
+      fputc ('\n', stderr);
+      cli_card_progress_shown = false;
+    }
+}
+
+void
+cli_card_cb (const cli_card_opts_t *o, scapi_cb_t *cb)
+{
+  struct sigaction sa;
+
+  memset (cb, 0, sizeof *cb);
+  cli_card_o = o;
+  cb->pin = cli_card_pin;
+  cb->pin_ctx = (void *)o;
+  if (!o->quiet && !o->json)
+    cb->progress = cli_card_progress;
+  cb->cancel = &cli_card_cancel;
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = cli_card_on_signal;
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGINT, &sa, &cli_card_old_int);
+  sigaction (SIGTERM, &sa, &cli_card_old_term);
+}
+
+void
+cli_card_cb_done (void)
+{
+  if (cli_card_progress_shown)
+    {
+      fputc ('\n', stderr);
+      cli_card_progress_shown = false;
+    }
+  sigaction (SIGINT, &cli_card_old_int, NULL);
+  sigaction (SIGTERM, &cli_card_old_term, NULL);
+  cli_card_o = NULL;
+}
+
+gpg_error_t
+cli_card_password (const char *pwfile, const char *prompt, char **r_pw)
+{
+  cli_pwsrc_t src = CLI_PWSRC_INIT;
+  src.file = pwfile;
+  return cli_read_password (&src, prompt, false, r_pw);
+}

@@ -1,0 +1,38 @@
+/* cli-card.h - helpers shared by vsctool's card commands (backup,
+ * restore, diff): reader/emulator selection, PIN prompts, progress on
+ * stderr, Ctrl-C as cancellation. */
+#ifndef VSC_CLI_CARD_H
+#define VSC_CLI_CARD_H
+
+#include <stdbool.h>
+#include "cli/cli.h"
+#include "scapi/scapi.h"
+
+typedef struct cli_card_opts {
+  const char *reader;        /* --reader NAME */
+  const char *emu;           /* --emu PROFILE (in-process emulator) */
+  const char *pin_file;      /* --pin-file F: the PIN for every reference */
+  bool json;
+  bool quiet;                /* no progress */
+} cli_card_opts_t;
+
+/* Open the backend and connect to the card. Prints the error and
+ * returns the exit code (> 0), or 0. */
+int cli_card_open (const cli_card_opts_t *o, scapi_t **r_s,
+                   scapi_card_t **r_card);
+
+/* Callbacks: PIN from --pin-file or /dev/tty (showing the retry
+ * counter first), progress on stderr when it is a terminal, Ctrl-C sets
+ * the cancel flag. Call cli_card_cb_done afterwards. */
+void cli_card_cb (const cli_card_opts_t *o, scapi_cb_t *cb);
+void cli_card_cb_done (void);
+
+/* Print "vsctool: TEXT" using scapi_last_error_text (or the error) and
+ * return the exit code for ERR. */
+int cli_card_fail (gpg_error_t err, const char *what);
+
+/* Read a password for PATH from --password-file / tty (secure memory). */
+gpg_error_t cli_card_password (const char *pwfile, const char *prompt,
+                               char **r_pw);
+
+#endif /* VSC_CLI_CARD_H */

@@ -1,0 +1,232 @@
+/* cmd-restore.c - vsctool restore: VSC file -> card (claim 2) */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#include <stdio.h>
+#include <string.h>
+#include <getopt.h>
+
+#include "common/util.h"
+#include "common/i18n.h"
+#include "cli/cli-card.h"
+
+static int cmd_restore_run (int argc, char **argv);
+
+const cli_cmd_t cli_cmd_restore = {
+  "restore",
+  "[--dry-run] [--force] [--reader R|--emu PROFILE] [--pin-file F] "
+  "[--password-file F] [--json] IN.vsc",
+  N_("plan and write a VSC onto a card, read back and compare"),
+  cmd_restore_run
+};
+
+enum {
+  OPT_READER = 0x100, OPT_EMU, OPT_PIN, OPT_PW, OPT_JSON, OPT_DRY,
+  OPT_FORCE, OPT_HELP, OPT_QUIET
+};
+
+static const char *
+cmd_restore_state (const plan_entry_t *e)
+{
+  if (e->action != PLAN_CREATE && e->action != PLAN_UPDATE)
+    return "";
+  if (e->verified)
+    return "written";
+  if (e->written)
+    return "written-differs";
+  if (e->err)
+    return "failed";
+  return "not-written";
+}
+
+static void
+cmd_restore_print (const plan_t *plan, const scapi_restore_report_t *rep,
+                   bool json, bool dry_run, bool done)
+{
+  size_t i;
+
+  if (json)
+    {
+      printf ("{\"dry_run\":%s,\"target_blank\":%s,\"same_model\":%s,"
+              "\"entries\":[", dry_run ? "true" : "false",
+              plan->target_blank ? "true" : "false",
+              plan->same_model ? "true" : "false");
+      for (i = 0; i < plan->n; i++)
+        {
+          const plan_entry_t *e = &plan->entries[i];
+          printf ("%s{\"path\":", i ? "," : "");
+          cli_json_str (stdout, e->path);
+          printf (",\"action\":\"%s\",\"reason\":",
+                  plan_action_name (e->action));
+          if (e->reason)
+            cli_json_str (stdout, e->reason);
+          else
+            printf ("null");
+          printf (",\"result\":\"%s\"", cmd_restore_state (e));
+          if (e->sw)
+            printf (",\"sw\":\"%04X\"", e->sw);
+          printf ("}");
+        }
+      printf ("],\"written\":%zu,\"verified\":%zu,\"failed\":%zu,"
+              "\"apdus\":%lu,\"seconds\":%.3f,\"stopped_at\":",
+              rep->written, rep->verified, rep->failed, rep->apdus,
+              rep->seconds);
+      if (rep->stopped_at[0])
+        cli_json_str (stdout, rep->stopped_at);
+      else
+        printf ("null");
+      printf ("}\n");
+      return;
+    }
+
+  printf (_("Plan (%zu create, %zu update, %zu same, %zu conflict, "
+            "%zu not restorable, %zu only on the card):\n"),
+          plan->counts[PLAN_CREATE], plan->counts[PLAN_UPDATE],
+          plan->counts[PLAN_SAME], plan->counts[PLAN_CONFLICT],
+          plan->counts[PLAN_NOT_RESTORABLE], plan->counts[PLAN_EXTRA]);
+  for (i = 0; i < plan->n; i++)
+    {
+      const plan_entry_t *e = &plan->entries[i];
+      const char *st = done ? cmd_restore_state (e) : "";
+      printf ("  %-15s %-26s", plan_action_label (e->action), e->path);
+      if (*st)
+        printf (" [%s]", st);
+      if (e->reason)
+        printf (" %s", e->reason);
+      printf ("\n");
+    }
+  if (!done)
+    return;
+  printf (_("Written %zu nodes, %zu read back equal, %zu failed "
+            "(%lu APDUs, %.2f s)\n"), rep->written, rep->verified,
+          rep->failed, rep->apdus, rep->seconds);
+  if (rep->stopped_at[0])
+    printf (_("Stopped at %s; the nodes marked [written] above are on "
+              "the card, nothing after them was written.\n"),
+            rep->stopped_at);
+}
+
+static int
+cmd_restore_run (int argc, char **argv)
+{
+  static const struct option longopts[] = {
+    { "reader", 1, NULL, OPT_READER },
+    { "emu", 1, NULL, OPT_EMU },
+    { "pin-file", 1, NULL, OPT_PIN },
+    { "password-file", 1, NULL, OPT_PW },
+    { "json", 0, NULL, OPT_JSON },
+    { "dry-run", 0, NULL, OPT_DRY },
+    { "force", 0, NULL, OPT_FORCE },
+    { "quiet", 0, NULL, OPT_QUIET },
+    { "help", 0, NULL, OPT_HELP },
+    { NULL, 0, NULL, 0 }
+  };
+  cli_card_opts_t co;
+  scapi_restore_opts_t ro;
+  scapi_restore_report_t rep;
+  scapi_cb_t cb;
+  scapi_t *s = NULL;
+  scapi_card_t *card = NULL;
+  scapi_vsc_t *vsc = NULL;
+  plan_t *plan = NULL;
+  const char *pwfile = NULL, *path;
+  char *pw = NULL;
+  gpg_error_t err;
+  int c, rc = CLI_EXIT_OK;
+  bool cb_set = false;
+  size_t i;
+
+  memset (&co, 0, sizeof co);
+  memset (&ro, 0, sizeof ro);
+  memset (&rep, 0, sizeof rep);
+  optind = 1;
+  while ((c = getopt_long (argc, argv, "h", longopts, NULL)) != -1)
+    switch (c)
+      {
+      case OPT_READER: co.reader = optarg; break;
+      case OPT_EMU: co.emu = optarg; break;
+      case OPT_PIN: co.pin_file = optarg; break;
+      case OPT_PW: pwfile = optarg; break;
+      case OPT_JSON: co.json = true; break;
+      case OPT_QUIET: co.quiet = true; break;
+      case OPT_DRY: ro.dry_run = true; break;
+      case OPT_FORCE: ro.force = true; break;
+      case OPT_HELP:
+      case 'h':
+        printf (_("usage: vsctool %s %s\n"), cli_cmd_restore.name,
+                cli_cmd_restore.args);
+        return CLI_EXIT_OK;
+      default:
+        return cli_usage (&cli_cmd_restore);
+      }
+  if (optind + 1 != argc)
+    return cli_usage (&cli_cmd_restore);
+  path = argv[optind];
+  if (co.reader && co.emu)
+    {
+      cli_msg (_("--reader and --emu exclude each other"));
+      return CLI_EXIT_USAGE;
+    }
+
+  err = cli_card_password (pwfile, _("Password of the VSC: "), &pw);
+  if (!err)
+    err = scapi_vsc_open (path, pw, &vsc);
+  xfree_secure (pw);
+  pw = NULL;
+  if (err)
+    {
+      rc = cli_card_fail (err, path);
+      goto leave;
+    }
+
+  rc = cli_card_open (&co, &s, &card);
+  if (rc)
+    goto leave;
+  cli_card_cb (&co, &cb);
+  cb_set = true;
+  err = scapi_restore_plan (card, scapi_vsc_image (vsc), &cb, &plan);
+  if (err)
+    {
+      rc = cli_card_fail (err, _("cannot read the target card"));
+      goto leave;
+    }
+  err = scapi_restore (card, scapi_vsc_image (vsc), plan, &ro, &cb, &rep);
+  cli_card_cb_done ();
+  cb_set = false;
+  cmd_restore_print (plan, &rep, co.json, ro.dry_run, !ro.dry_run);
+  if (err)
+    {
+      rc = cli_card_fail (err, _("restore failed"));
+      if (!rep.written)
+        cli_msg (_("nothing was written to the card"));
+      goto leave;
+    }
+  if (ro.dry_run)
+    {
+      if (!co.json)
+        printf (_("Dry run: nothing was written.\n"));
+      goto leave;
+    }
+  /* Partial: something the VSC holds could not go onto this card. Keys
+   * that were never extractable and files the source card refused to
+   * read were already reported by the backup. */
+  for (i = 0; i < plan->n; i++)
+    {
+      const plan_entry_t *e = &plan->entries[i];
+      if (e->action == PLAN_CONFLICT
+          || (e->action == PLAN_NOT_RESTORABLE && e->src
+              && !(e->src->flags & (IMAGE_FLAG_NOT_EXTRACTABLE
+                                    | IMAGE_FLAG_UNREADABLE))))
+        rc = CLI_EXIT_PARTIAL;
+    }
+
+ leave:
+  if (cb_set)
+    cli_card_cb_done ();
+  plan_free (plan);
+  scapi_vsc_close (vsc);
+  scapi_card_close (card);
+  scapi_free (s);
+  fflush (stdout);
+  return rc;
+}
