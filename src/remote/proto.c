@@ -12,6 +12,7 @@
 #include <string.h>
 #include <errno.h>
 #include <poll.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 
@@ -449,14 +450,25 @@ proto_msg_error (const proto_msg_t *m)
   return gpg_error ((gpg_err_code_t)m->errcode);
 }
 
-/* Wait until FD is ready for EVENTS, honouring cancel fd and timeout. */
+/* Milliseconds on the monotonic clock. */
+static int64_t
+proto_now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait until FD is ready for EVENTS, honouring the cancel fd and the
+ * DEADLINE (monotonic ms, -1 = none): the timeout bounds a whole frame,
+ * so a peer cannot keep a connection by trickling one byte at a time. */
 static gpg_error_t
-proto_wait (const proto_io_t *io, int fd, short events)
+proto_wait (const proto_io_t *io, int fd, short events, int64_t deadline)
 {
   struct pollfd pfd[2];
-  int n, r;
+  int n, r, ms;
 
-  if (io->cancel_fd < 0 && io->timeout_ms < 0)
+  if (io->cancel_fd < 0 && deadline < 0)
     return 0;   /* plain blocking I/O */
   for (;;)
     {
@@ -471,7 +483,15 @@ proto_wait (const proto_io_t *io, int fd, short events)
           pfd[1].revents = 0;
           n = 2;
         }
-      r = poll (pfd, (nfds_t)n, io->timeout_ms);
+      ms = -1;
+      if (deadline >= 0)
+        {
+          int64_t left = deadline - proto_now_ms ();
+          if (left <= 0)
+            return gpg_error (GPG_ERR_TIMEOUT);
+          ms = left > INT32_MAX ? INT32_MAX : (int)left;
+        }
+      r = poll (pfd, (nfds_t)n, ms);
       if (r < 0 && errno == EINTR)
         continue;
       if (r < 0)
@@ -484,9 +504,16 @@ proto_wait (const proto_io_t *io, int fd, short events)
     }
 }
 
+static int64_t
+proto_deadline (const proto_io_t *io)
+{
+  return io->timeout_ms < 0 ? -1 : proto_now_ms () + io->timeout_ms;
+}
+
 /* Read exactly N bytes; *GOT tells how many arrived before an EOF. */
 static gpg_error_t
-proto_read_exact (const proto_io_t *io, void *p, size_t n, size_t *got)
+proto_read_exact (const proto_io_t *io, void *p, size_t n, size_t *got,
+                  int64_t deadline)
 {
   gpg_error_t err;
   uint8_t *q = p;
@@ -495,7 +522,7 @@ proto_read_exact (const proto_io_t *io, void *p, size_t n, size_t *got)
   *got = 0;
   while (*got < n)
     {
-      err = proto_wait (io, io->in, POLLIN);
+      err = proto_wait (io, io->in, POLLIN, deadline);
       if (err)
         return err;
       r = read (io->in, q + *got, n - *got);
@@ -517,9 +544,10 @@ proto_read_frame (const proto_io_t *io, uint32_t max, buf_t *frame)
   uint8_t hdr[4];
   size_t got;
   uint32_t len;
+  int64_t deadline = proto_deadline (io);
 
   buf_clear (frame);
-  err = proto_read_exact (io, hdr, 4, &got);
+  err = proto_read_exact (io, hdr, 4, &got, deadline);
   if (gpg_err_code (err) == GPG_ERR_EOF)
     return gpg_error (got ? GPG_ERR_TOO_SHORT : GPG_ERR_EOF);
   if (err)
@@ -532,7 +560,7 @@ proto_read_frame (const proto_io_t *io, uint32_t max, buf_t *frame)
   err = buf_reserve (frame, len);
   if (err)
     return err;
-  err = proto_read_exact (io, frame->data, len, &got);
+  err = proto_read_exact (io, frame->data, len, &got, deadline);
   if (gpg_err_code (err) == GPG_ERR_EOF)
     return gpg_error (GPG_ERR_TOO_SHORT);
   if (err)
@@ -547,10 +575,11 @@ proto_write_all (const proto_io_t *io, const void *p, size_t n)
   gpg_error_t err;
   const uint8_t *q = p;
   ssize_t r;
+  int64_t deadline = proto_deadline (io);
 
   while (n)
     {
-      err = proto_wait (io, io->out, POLLOUT);
+      err = proto_wait (io, io->out, POLLOUT, deadline);
       if (err)
         return err;
       r = send (io->out, q, n, MSG_NOSIGNAL);

@@ -126,7 +126,8 @@ gpg_error_t proto_msg_error(const proto_msg_t *m);
 
 /* Frame I/O on file descriptors. CANCEL_FD (or -1) aborts a wait with
  * GPG_ERR_CANCELED when it becomes readable; TIMEOUT_MS (or -1) bounds
- * each wait (GPG_ERR_TIMEOUT). */
+ * the reading of one whole frame, and one proto_write_all call
+ * (GPG_ERR_TIMEOUT). */
 typedef struct proto_io {
   int in, out;
   int cancel_fd;

@@ -7,6 +7,8 @@
 #   frames.py kill9 VSCD VAULT N      kill -9 vscd --stdio during puts N
 #                                     times; the vault must hold the old or
 #                                     the new VSC, never a partial one
+#   frames.py trickle SOCKET          a frame sent one byte at a time to a
+#                                     server with --timeout 1 is cut off
 #   frames.py put SOCKET UUID GEN FILE   one raw put (exit 0 ok, 6 conflict)
 #
 # Prints "PASS: ..." / "FAIL: ..." lines; exit status 1 if anything failed.
@@ -314,6 +316,26 @@ def run_kill9(vscd, vault, rounds):
     ok(not leftovers and vault_files(vault, uuid) == [cur + 1],
        "stale temporary files and old generations were cleaned up")
 
+def run_trickle(path):
+    """Server runs with --timeout 1: a frame trickled in byte by byte must
+    not keep the connection alive past the limit."""
+    s = connect(path)
+    s.sendall(hello())
+    recv_frame(s)
+    s.sendall(struct.pack(">I", 100))
+    t0 = time.time()
+    sent = 0
+    try:
+        while sent < 100 and time.time() - t0 < 10:
+            s.sendall(b"\x03")
+            sent += 1
+            time.sleep(0.2)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    took = time.time() - t0
+    ok(sent < 100 and took < 5, "a trickled frame is cut off by the timeout (%d bytes, %.1f s)" % (sent, took))
+    ok(good_session(path), "the server still serves others")
+
 def run_put(path, uuid, gen, file):
     with open(file, "rb") as fp:
         data = fp.read()
@@ -331,6 +353,8 @@ if __name__ == "__main__":
         run_frames(sys.argv[2])
     elif mode == "kill9":
         run_kill9(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif mode == "trickle":
+        run_trickle(sys.argv[2])
     elif mode == "put":
         run_put(*sys.argv[2:6])
     print("TOTALS: passed %d failed %d" % (passed, failed))

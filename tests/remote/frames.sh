@@ -12,3 +12,7 @@ t_check "the listener survived" "kill -0 $REMOTE_PID"
 t_ok "and still answers vsctool" "$VSCTOOL" remote "unix:$T_TMP/s" ls
 t_check "no server process crashed (no signal deaths logged)" \
   "! grep -qi 'segmentation\|sanitizer\|abort' '$T_TMP/vscd.log'"
+
+remote_start_socket "$T_TMP/t" "$T_TMP/vaults-t" --timeout 1 --no-check
+t_ok "slow (trickled) frames are cut off by --timeout" python3 "$FRAMES_PY" trickle "$T_TMP/t"
+sed -n 's/^\(PASS\|FAIL\): /    \1: /p' "$T_TMP/out"
