@@ -25,3 +25,20 @@ TESTS += tests/unit/test-emu tests/unit/test-emu-state
 EXTRA_DIST += tests/cards/pkcs15.card tests/cards/blank.card \
 	tests/cards/pkcs15/cert.der tests/cards/pkcs15/pubkey.der \
 	tests/cards/mkpkcs15.py
+
+## Integration: vscemu on pcscd/vpcd with independent clients (OpenSC,
+## pcsc-tools); each test takes the vpcd lock (need_vpcd in tests/lib.sh).
+TESTS += tests/emu/clients.sh tests/emu/state.sh tests/emu/remove.sh
+EXTRA_DIST += tests/emu/clients.sh tests/emu/state.sh tests/emu/remove.sh \
+	tests/emu/emu-lib.sh
+
+## libFuzzer target: APDU sequences against a freshly loaded card.
+EXTRA_DIST += tests/fuzz/fuzz-emu.c tests/fuzz/emu.sh tests/fuzz/corpus/emu
+tests_fuzz_fuzz_emu_SOURCES = tests/fuzz/fuzz-emu.c
+tests_fuzz_fuzz_emu_CFLAGS = $(AM_CFLAGS) -DFUZZ_CARDS=\"$(abs_top_srcdir)/tests/cards\"
+tests_fuzz_fuzz_emu_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_emu_LDADD = $(VSC_LIBS)
+if ENABLE_FUZZING
+check_PROGRAMS += tests/fuzz/fuzz-emu
+TESTS += tests/fuzz/emu.sh
+endif
