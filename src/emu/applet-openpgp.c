@@ -382,7 +382,7 @@ applet_openpgp_factory (opg_t *o)
   return err;
 }
 
-/* Put KEY (already made) into SLOT with attributes matching it. */
+/* Put KEY (already made) into SLOT; STATUS as in DE. */
 static gpg_error_t
 applet_openpgp_install (opg_t *o, int slot, emu_key_t *key, uint8_t status)
 {
@@ -392,8 +392,6 @@ applet_openpgp_install (opg_t *o, int slot, emu_key_t *key, uint8_t status)
   s->key = *key;
   memset (key, 0, sizeof *key);
   s->status = status;
-  if (slot == OPG_SIG)
-    o->sigcount = 0;
   return 0;
 }
 
@@ -1225,6 +1223,8 @@ applet_openpgp_import (opg_t *o, const applet_cmd_t *cmd, applet_reply_t *r)
   if (err)
     goto leave;
   applet_openpgp_install (o, slot, &key, 2);
+  if (slot == OPG_SIG)
+    o->sigcount = 0;
   memset (o->slot[slot].fpr, 0, 20);
   o->slot[slot].time = 0;
   r->changed = true;
@@ -1309,6 +1309,8 @@ applet_openpgp_generate (opg_t *o, const applet_cmd_t *cmd,
   if (err)
     return err;
   applet_openpgp_install (o, slot, &key, 1);
+  if (slot == OPG_SIG)
+    o->sigcount = 0;
   /* The terminal writes fingerprint and date after generation. */
   memset (s->fpr, 0, 20);
   s->time = 0;

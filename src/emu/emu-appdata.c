@@ -93,9 +93,24 @@ emu_appdata_parse (const char *options, emu_appdata_cb_t cb, void *ctx)
 gpg_error_t
 emu_appdata_hex (const char *s, buf_t *out)
 {
+  char *t, *d;
+  gpg_error_t err;
+
   if (!strncasecmp (s, "hex:", 4))
     s += 4;
-  return hex_decode (s, out);
+  /* Pieces joined from continuation lines may split a byte: drop the
+   * blanks before decoding. */
+  t = xtrymalloc_secure (strlen (s) + 1);
+  if (!t)
+    return gpg_error_from_syserror ();
+  for (d = t; *s; s++)
+    if (*s != ' ' && *s != '\t')
+      *d++ = *s;
+  *d = 0;
+  err = hex_decode (t, out);
+  wipememory (t, (size_t)(d - t));
+  xfree_secure (t);
+  return err;
 }
 
 gpg_error_t

@@ -657,12 +657,15 @@ emu_crypto_save (const emu_key_t *key, buf_t *out)
     err = buf_append_be16 (out, key->bits);
   if (err || !key->sexp)
     return err;
+  /* The length asked for first may count a trailing NUL; the second
+   * call says how many bytes it really wrote. */
   n = gcry_sexp_sprint (SX (key), GCRYSEXP_FMT_CANON, NULL, 0);
   err = buf_reserve (out, n);
   if (err)
     return err;
-  if (gcry_sexp_sprint (SX (key), GCRYSEXP_FMT_CANON, out->data + out->len,
-                        n) != n)
+  n = gcry_sexp_sprint (SX (key), GCRYSEXP_FMT_CANON, out->data + out->len,
+                        n);
+  if (!n)
     return gpg_error (GPG_ERR_INTERNAL);
   out->len += n;
   return 0;

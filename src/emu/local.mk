@@ -5,6 +5,7 @@ libvscman_a_SOURCES += \
 	src/emu/emu-fs.c src/emu/emu-cmd.c src/emu/emu-record.c \
 	src/emu/emu-pin.c src/emu/emu-profile.c \
 	src/emu/emu-vpcd.h src/emu/emu-vpcd.c \
+	src/emu/emu-image.h src/emu/emu-image.c \
 	src/emu/applet.h src/emu/applet.c
 ## OpenPGP card 3.4 and PIV applets (applet-*.c), their key operations
 ## (emu-crypto.c, libgcrypt) and profile options (emu-appdata.c)
@@ -42,3 +43,11 @@ if ENABLE_FUZZING
 check_PROGRAMS += tests/fuzz/fuzz-emu
 TESTS += tests/fuzz/emu.sh
 endif
+## OpenPGP / PIV applets with independent clients (gpg, openpgp-tool,
+## yubico-piv-tool, pkcs15-tool, scriptor) over pcscd/vpcd.
+TESTS += tests/emu-apps/openpgp.sh
+EXTRA_DIST += tests/emu-apps/openpgp.sh tests/emu-apps/apps-lib.sh \
+	tests/cards/mkapplets.py tests/cards/yubikey.card \
+	tests/cards/openpgp.card tests/cards/piv.card \
+	tests/cards/yubikey-blank.card tests/cards/openpgp-blank.card \
+	tests/cards/piv-blank.card

@@ -1,0 +1,130 @@
+#!/bin/sh
+# tests/emu-apps/openpgp.sh - the emulated OpenPGP card 3.4 read and used
+# by independent clients: gpg --card-status (scdaemon over pcscd),
+# openpgp-tool, and raw APDUs (scriptor) for signatures verified with
+# openssl against the public key the card returns (GENERATE 47 81).
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/emu/emu-lib.sh"
+. "$top_srcdir/tests/emu-apps/apps-lib.sh"
+t_begin "vscemu OpenPGP applet with gpg, openpgp-tool, opensc-tool"
+need_vpcd
+opensc_conf
+for tool in gpg gpgconf openpgp-tool opensc-tool scriptor openssl xxd; do
+  command -v $tool >/dev/null 2>&1 || t_skip "$tool is not installed"
+done
+
+AID=00A4040006D27600012401
+emu_start --state "$T_TMP/state.card" "$top_srcdir/tests/cards/yubikey.card"
+t_check "the token appears in $VPCD_READER" '[ -n "$EMU_PID" ]'
+
+# ---- gpg --card-status through scdaemon ----
+GH="$T_TMP/gnupg"
+mkdir -m 700 "$GH"
+printf 'disable-ccid\npcsc-shared\nreader-port %s\n' "$VPCD_READER" \
+  > "$GH/scdaemon.conf"
+t_on_exit "gpgconf --homedir '$GH' --kill all"
+gpg --homedir "$GH" --batch --card-status > "$T_TMP/gpg.out" 2>&1
+cat "$T_TMP/gpg.out"
+t_check "gpg: application type OpenPGP 3.4" \
+  'grep -q "^Version \.*: 3.4" "$T_TMP/gpg.out"'
+t_check "gpg: manufacturer Yubico, serial 01234567" \
+  'grep -q "^Manufacturer \.*: Yubico" "$T_TMP/gpg.out" && grep -q "^Serial number \.*: 01234567" "$T_TMP/gpg.out"'
+t_check "gpg: cardholder Jane Doe" \
+  'grep -q "^Name of cardholder: Jane Doe" "$T_TMP/gpg.out"'
+t_check "gpg: language, salutation, URL, login" \
+  'grep -q "^Language prefs \.*: en" "$T_TMP/gpg.out" && grep -q "^Salutation \.*: Ms\." "$T_TMP/gpg.out" && grep -q "^URL of public key : https://example.org/jane.asc" "$T_TMP/gpg.out" && grep -q "^Login data \.*: jane" "$T_TMP/gpg.out"'
+t_check "gpg: private DO 1" \
+  'grep -q "^Private DO 1 \.*: private data 1" "$T_TMP/gpg.out"'
+t_check "gpg: key attributes rsa2048 cv25519 ed25519" \
+  'grep -q "^Key attributes \.*: rsa2048 cv25519 ed25519" "$T_TMP/gpg.out"'
+t_check "gpg: PIN retry counter 3 0 3, signature counter 5" \
+  'grep -q "^PIN retry counter : 3 0 3" "$T_TMP/gpg.out" && grep -q "^Signature counter : 5" "$T_TMP/gpg.out"'
+t_check "gpg: three fingerprints with creation dates" \
+  '[ "$(grep -cE "^(Signature|Encryption|Authentication) key ?\.*: ([0-9A-F]{4} ){5} ([0-9A-F]{4} ?){5}" "$T_TMP/gpg.out")" = 3 ] && [ "$(grep -c "created \.*: 2023-11-14" "$T_TMP/gpg.out")" = 3 ]'
+gpgconf --homedir "$GH" --kill all
+
+# ---- openpgp-tool ----
+openpgp-tool -r "$VPCD_READER" > "$T_TMP/ot.out" 2>&1
+cat "$T_TMP/ot.out"
+t_check "openpgp-tool: account, URL, name, language, gender" \
+  'grep -q "^Account: *jane" "$T_TMP/ot.out" && grep -q "^URL: *https://example.org/jane.asc" "$T_TMP/ot.out" && grep -q "^Name: *Doe Jane" "$T_TMP/ot.out" && grep -q "^Language: *en" "$T_TMP/ot.out" && grep -q "^Gender: *female" "$T_TMP/ot.out"'
+t_check "openpgp-tool: DO 0101" \
+  'grep -q "^DO 0101: *private data 1" "$T_TMP/ot.out"'
+
+# ---- signatures with raw APDUs, verified by openssl ----
+MSG="$T_TMP/msg"
+printf 'signed by the emulated OpenPGP card\n' > "$MSG"
+H=$(openssl dgst -sha256 -binary "$MSG" | xxd -p -c 64 | tr a-f A-F)
+DI=3031300D060960864801650304020105000420$H
+
+# sign_check WHAT: VERIFY PW1 81, PSO:CDS over DI, read the public key
+# back (47 81), check the signature with openssl.
+sign_check () {
+  apdus "$T_TMP/sig.out" $AID 0020008106313233343536 \
+    "002A9E9A33${DI}00" 00478100000002B6000000 "002A9E9A33${DI}00"
+  t_check "$1: VERIFY PW1 81 9000, PSO:CDS 9000" \
+    '[ "$(resp_sw "$T_TMP/sig.out" 2)" = 9000 ] && [ "$(resp_sw "$T_TMP/sig.out" 3)" = 9000 ]'
+  t_check "$1: second CDS needs PW1 again (6982)" \
+    '[ "$(resp_sw "$T_TMP/sig.out" 5)" = 6982 ]'
+  SIG=$(resp_hex "$T_TMP/sig.out" 3)
+  PUB=$(resp_hex "$T_TMP/sig.out" 4)
+  N=$(tlv_value "$PUB" 81)
+  E=$(tlv_value "$PUB" 82)
+  hex2bin "$SIG" > "$T_TMP/sig.bin"
+  rm -f "$T_TMP/pub.pem"
+  rsa_pub_pem "$N" "$E" "$T_TMP/pub.pem"
+  t_check "$1: 2048-bit modulus read back" '[ ${#N} = 512 ]'
+  openssl pkeyutl -verifyrecover -pubin -inkey "$T_TMP/pub.pem" \
+    -in "$T_TMP/sig.bin" 2>/dev/null | xxd -p -c 256 | tr a-f A-F > "$T_TMP/rec"
+  t_check "$1: openssl recovers the DigestInfo from the signature" \
+    '[ "$(cat "$T_TMP/rec")" = "$DI" ]'
+  openssl dgst -sha256 -verify "$T_TMP/pub.pem" -signature "$T_TMP/sig.bin" \
+    "$MSG" > "$T_TMP/v.out" 2>&1
+  t_check "$1: openssl dgst -verify: Verified OK" 'grep -q "Verified OK" "$T_TMP/v.out"'
+}
+sign_check "imported profile key"
+
+apdus "$T_TMP/cnt.out" $AID 00CA007A00
+t_check "signature counter 5 -> 6 after one signature" \
+  '[ "$(resp_hex "$T_TMP/cnt.out" 2)" = 7A059303000006 ]'
+
+# Generate a new signing key on the card (PW3 first), then sign with it.
+apdus "$T_TMP/gen.out" $AID 00478000000002B6000000 \
+  00200083083132333435363738 00478000000002B6000000 00478100000002B6000000
+t_check "GENERATE without PW3: 6982" '[ "$(resp_sw "$T_TMP/gen.out" 2)" = 6982 ]'
+t_check "GENERATE after PW3: 9000 with 7F49" \
+  '[ "$(resp_sw "$T_TMP/gen.out" 4)" = 9000 ] && resp_hex "$T_TMP/gen.out" 4 | grep -q "^7F49"'
+t_check "GENERATE 80 and READ 81 give the same public key" \
+  '[ "$(resp_hex "$T_TMP/gen.out" 4)" = "$(resp_hex "$T_TMP/gen.out" 5)" ]'
+sign_check "generated key"
+
+# ---- wrong PW3: clear SW, counter drops by one; right PW3 restores ----
+apdus "$T_TMP/pw3.out" $AID 00200083083837363534333231 00CA00C400 \
+  00200083083132333435363738 00CA00C400 00200083
+t_check "wrong PW3: 63C2" '[ "$(resp_sw "$T_TMP/pw3.out" 2)" = 63C2 ]'
+t_check "C4 shows PW3 tries 2" '[ "$(resp_hex "$T_TMP/pw3.out" 3)" = 007F7F7F030002 ]'
+t_check "right PW3: 9000, counter back to 3" \
+  '[ "$(resp_sw "$T_TMP/pw3.out" 4)" = 9000 ] && [ "$(resp_hex "$T_TMP/pw3.out" 5)" = 007F7F7F030003 ]'
+t_check "VERIFY 83 without data after success: 9000" \
+  '[ "$(resp_sw "$T_TMP/pw3.out" 6)" = 9000 ]'
+
+# ---- access rules: 0103 needs PW1 82, 0104 needs PW3 ----
+apdus "$T_TMP/acc.out" $AID 00DA0103024142 00CA010300 \
+  0020008206313233343536 00DA0103024142 00CA010300 0020FF83 00CA010400
+t_check "PUT DATA 0103 without PW1: 6982" '[ "$(resp_sw "$T_TMP/acc.out" 2)" = 6982 ]'
+t_check "GET DATA 0103 without PW1: 6982" '[ "$(resp_sw "$T_TMP/acc.out" 3)" = 6982 ]'
+t_check "PUT/GET DATA 0103 after PW1 82" \
+  '[ "$(resp_sw "$T_TMP/acc.out" 5)" = 9000 ] && [ "$(resp_hex "$T_TMP/acc.out" 6)" = 4142 ]'
+t_check "VERIFY FF 83 drops PW3, then GET DATA 0104: 6982" \
+  '[ "$(resp_sw "$T_TMP/acc.out" 7)" = 9000 ] && [ "$(resp_sw "$T_TMP/acc.out" 8)" = 6982 ]'
+
+# ---- certificates: SELECT DATA + GET DATA 7F21 ----
+apdus "$T_TMP/cert.out" $AID 00A502040660045C027F21 00CA7F21000000
+CERT=$(resp_hex "$T_TMP/cert.out" 3)
+hex2bin "$CERT" > "$T_TMP/cert.der"
+t_check "7F21 occurrence 2 (signature) is the profile's certificate" \
+  'openssl x509 -inform DER -in "$T_TMP/cert.der" -noout -subject | grep -q "Jane Doe signature"'
+
+emu_stop
+# The state file kept the generated key and the new 0103 content.
+t_check "state file written" '[ -s "$T_TMP/state.card" ]'
