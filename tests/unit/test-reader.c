@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include "cutest.h"
 #include "common/util.h"
 #include "reader/reader.h"
@@ -105,22 +107,68 @@ test_atr_protocols (void)
   CU_ASSERT_EQUAL (reader_atr_protocols (NULL, 0), 0);
 }
 
+/* A throw-away profile whose ATR (OpenPGP card style) offers T=1 only. */
 static void
 test_emu_t1_only_card (void)
 {
-  char opts[1024];
+  char path[] = "/tmp/test-reader-XXXXXX";
+  char opts[1100];
   reader_ctx_t *ctx = NULL;
   reader_card_t *card = NULL;
+  FILE *fp;
+  int fd;
 
-  snprintf (opts, sizeof opts, "profile=%s/tests/cards/openpgp.card",
-            cutest_srcdir ());
-  CU_ASSERT_EQUAL_FATAL (reader_open (READER_BACKEND_EMU, opts, &ctx), 0);
+  fd = mkstemp (path);
+  CU_ASSERT_TRUE_FATAL (fd >= 0);
+  fp = fdopen (fd, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL (fp);
+  fputs ("atr 3BDA18FF81B1FE751F030031F573C001600090001C\n"
+         "protocol t1\n"
+         "df 3F00\n", fp);
+  fclose (fp);
+  snprintf (opts, sizeof opts, "profile=%s", path);
+  CU_ASSERT_EQUAL (reader_open (READER_BACKEND_EMU, opts, &ctx), 0);
+  unlink (path);
+  if (!ctx)
+    return;
   CU_ASSERT_EQUAL (gpg_err_code (reader_connect (ctx, NULL, READER_SHARED,
                                                  READER_PROTO_T0, &card)),
                    GPG_ERR_NOT_SUPPORTED);
   CU_ASSERT_EQUAL (reader_connect (ctx, NULL, READER_SHARED,
                                    READER_PROTO_ANY, &card), 0);
   CU_ASSERT_EQUAL (reader_card_proto (card), READER_PROTO_T1);
+  reader_disconnect (card, false);
+  reader_close (ctx);
+}
+
+/* blank.card announces extended length (card capabilities 73 00 00 C0):
+ * the channel gets it over T=1, never over T=0. */
+static void
+test_emu_extended (void)
+{
+  char opts[1100];
+  reader_ctx_t *ctx = NULL;
+  reader_card_t *card = NULL;
+  apdu_chan_t chan;
+
+  snprintf (opts, sizeof opts, "profile=%s/tests/cards/blank.card",
+            cutest_srcdir ());
+  CU_ASSERT_EQUAL_FATAL (reader_open (READER_BACKEND_EMU, opts, &ctx), 0);
+  CU_ASSERT_EQUAL (reader_connect (ctx, NULL, READER_SHARED,
+                                   READER_PROTO_ANY, &card), 0);
+  CU_ASSERT_EQUAL (reader_card_proto (card), READER_PROTO_T1);
+  reader_chan_init (card, &chan);
+  CU_ASSERT_TRUE (chan.ext_ok);
+  CU_ASSERT_EQUAL (chan.max_le, 65536);
+  CU_ASSERT_EQUAL (chan.max_lc, 65535);
+  reader_disconnect (card, false);
+  CU_ASSERT_EQUAL (reader_connect (ctx, NULL, READER_SHARED,
+                                   READER_PROTO_T0, &card), 0);
+  reader_chan_init (card, &chan);
+  CU_ASSERT_EQUAL (chan.proto, APDU_PROTO_T0);
+  CU_ASSERT_FALSE (chan.ext_ok);
+  CU_ASSERT_EQUAL (chan.max_le, 256);
+  CU_ASSERT_EQUAL (chan.max_lc, 255);
   reader_disconnect (card, false);
   reader_close (ctx);
 }
@@ -413,6 +461,7 @@ static const cutest_t tests[] = {
   CUTEST (test_atr_ext_rule),
   CUTEST (test_atr_protocols),
   CUTEST (test_emu_t1_only_card),
+  CUTEST (test_emu_extended),
   CUTEST (test_emu_bad_opts),
   CUTEST (test_emu_list_connect),
   CUTEST (test_emu_monitor_events),
