@@ -151,11 +151,7 @@ agency_match (agency_card_t *card)
         {
           err = a->match (card, &yes);
           if (err)
-            {
-              agency_set_errtext (card, _("agent %s: %s"), a->name,
-                                  gpg_strerror (err));
-              return err;
-            }
+            return err;    /* transport trouble: scapi words it */
         }
       if (yes && card->n_agents < AGENCY_MAX_AGENTS)
         card->agents[card->n_agents++] = a;
@@ -179,9 +175,8 @@ agency_discover (agency_card_t *card, image_t *image)
       err = image_add_agent (image, a->name);
       if (!err && a->discover)
         err = a->discover (card, image);
-      if (err && !card->errtext[0])
-        agency_set_errtext (card, _("agent %s: %s"), a->name,
-                            gpg_strerror (err));
+      if (err)
+        log_debug ("agency: agent %s: %s", a->name, gpg_strerror (err));
     }
   return err;
 }

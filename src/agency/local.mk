@@ -16,3 +16,5 @@ tests_unit_test_agency_SOURCES = tests/unit/test-agency.c
 tests_unit_test_agency_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_agency_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-agency
+TESTS += tests/agency/backup-restore-vpcd.sh
+EXTRA_DIST += tests/agency/backup-restore-vpcd.sh

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <termios.h>
 #include <errno.h>
+#include <stdlib.h>
 
 #include "common/util.h"
 #include "common/i18n.h"
@@ -245,4 +246,58 @@ cli_card_password (const char *pwfile, const char *prompt, char **r_pw)
   cli_pwsrc_t src = CLI_PWSRC_INIT;
   src.file = pwfile;
   return cli_read_password (&src, prompt, false, r_pw);
+}
+
+int
+cli_card_scan_option (cli_card_scan_t *sc, int c, const char *arg)
+{
+  char *end;
+  unsigned long a, b;
+
+  switch (c)
+    {
+    case CLI_CARD_OPT_NOSCAN:
+      sc->no_scan = true;
+      return 1;
+    case CLI_CARD_OPT_BUDGET:
+      a = strtoul (arg, &end, 10);
+      if (!*arg || *end || *arg == '-' || !a)
+        {
+          cli_msg (_("--scan-budget wants a positive number, not '%s'"), arg);
+          return -1;
+        }
+      sc->budget = a;
+      return 1;
+    case CLI_CARD_OPT_RANGE:
+      a = strtoul (arg, &end, 16);
+      if (end == arg || *end != '-' || a > 0xFFFF)
+        goto bad;
+      b = strtoul (end + 1, &end, 16);
+      if (*end || b > 0xFFFF || b < a)
+        goto bad;
+      if (sc->n_ranges >= CLI_CARD_MAX_RANGES)
+        {
+          cli_msg (_("at most %d --scan-range options"), CLI_CARD_MAX_RANGES);
+          return -1;
+        }
+      sc->ranges[sc->n_ranges].first = (uint16_t)a;
+      sc->ranges[sc->n_ranges].last = (uint16_t)b;
+      sc->n_ranges++;
+      return 1;
+    default:
+      return 0;
+    }
+ bad:
+  cli_msg (_("--scan-range wants FIRST-LAST in hex (e.g. 4F00-4F0F), "
+             "not '%s'"), arg);
+  return -1;
+}
+
+void
+cli_card_scan_apply (const cli_card_scan_t *sc, scapi_discover_opts_t *o)
+{
+  o->no_scan = sc->no_scan;
+  o->scan_budget = sc->budget;
+  o->ranges = sc->n_ranges ? sc->ranges : NULL;
+  o->n_ranges = sc->n_ranges;
 }

@@ -31,6 +31,26 @@ void cli_card_cb_done (void);
  * return the exit code for ERR. */
 int cli_card_fail (gpg_error_t err, const char *what);
 
+/* Scan options shared by backup and diff: --scan-range FIRST-LAST (hex
+ * FIDs, repeatable), --scan-budget N, --no-scan. Returns 1 if C was one
+ * of them, 0 if not, -1 on a bad value (message printed). */
+#define CLI_CARD_MAX_RANGES 32
+typedef struct cli_card_scan {
+  scapi_scan_range_t ranges[CLI_CARD_MAX_RANGES];
+  size_t n_ranges;
+  unsigned long budget;
+  bool no_scan;
+} cli_card_scan_t;
+enum { CLI_CARD_OPT_RANGE = 0x200, CLI_CARD_OPT_BUDGET, CLI_CARD_OPT_NOSCAN };
+#define CLI_CARD_LONGOPTS_SCAN \
+  { "scan-range", 1, NULL, CLI_CARD_OPT_RANGE }, \
+  { "scan-budget", 1, NULL, CLI_CARD_OPT_BUDGET }, \
+  { "no-scan", 0, NULL, CLI_CARD_OPT_NOSCAN }
+int cli_card_scan_option (cli_card_scan_t *sc, int c, const char *arg);
+/* Copy into discovery options. */
+void cli_card_scan_apply (const cli_card_scan_t *sc,
+                          scapi_discover_opts_t *o);
+
 /* Read a password for PATH from --password-file / tty (secure memory). */
 gpg_error_t cli_card_password (const char *pwfile, const char *prompt,
                                char **r_pw);

@@ -17,15 +17,15 @@ static int cmd_backup_run (int argc, char **argv);
 const cli_cmd_t cli_cmd_backup = {
   "backup",
   "[--reader R|--emu PROFILE] [--select PATH]... [--pin-file F] "
-  "[--password-file F] [--scan-budget N] [--no-scan] [--kdf-memory KIB] "
+  "[--password-file F] [--scan-range FIRST-LAST]... [--scan-budget N] "
+  "[--no-scan] [--kdf-memory KIB] "
   "[--kdf-iterations N] [--kdf-parallelism N] [--json] OUT.vsc",
   N_("back up a card into a new VSC (or continue one); prints a summary"),
   cmd_backup_run
 };
 
 enum {
-  OPT_READER = 0x100, OPT_EMU, OPT_SELECT, OPT_PIN, OPT_PW, OPT_BUDGET,
-  OPT_NOSCAN, OPT_JSON, OPT_KDF_M, OPT_KDF_T, OPT_KDF_P, OPT_HELP, OPT_QUIET
+  OPT_READER = 0x100, OPT_EMU, OPT_SELECT, OPT_PIN, OPT_PW, OPT_JSON, OPT_KDF_M, OPT_KDF_T, OPT_KDF_P, OPT_HELP, OPT_QUIET
 };
 
 static bool
@@ -106,8 +106,7 @@ cmd_backup_run (int argc, char **argv)
     { "select", 1, NULL, OPT_SELECT },
     { "pin-file", 1, NULL, OPT_PIN },
     { "password-file", 1, NULL, OPT_PW },
-    { "scan-budget", 1, NULL, OPT_BUDGET },
-    { "no-scan", 0, NULL, OPT_NOSCAN },
+    CLI_CARD_LONGOPTS_SCAN,
     { "kdf-memory", 1, NULL, OPT_KDF_M },
     { "kdf-iterations", 1, NULL, OPT_KDF_T },
     { "kdf-parallelism", 1, NULL, OPT_KDF_P },
@@ -117,6 +116,7 @@ cmd_backup_run (int argc, char **argv)
     { NULL, 0, NULL, 0 }
   };
   cli_card_opts_t co;
+  cli_card_scan_t scan;
   scapi_backup_opts_t bo;
   scapi_summary_t sum;
   scapi_cb_t cb;
@@ -133,6 +133,7 @@ cmd_backup_run (int argc, char **argv)
   bool cb_set = false;
 
   memset (&co, 0, sizeof co);
+  memset (&scan, 0, sizeof scan);
   memset (&bo, 0, sizeof bo);
   memset (&sum, 0, sizeof sum);
   select = xtrycalloc (argc + 1, sizeof *select);
@@ -147,10 +148,8 @@ cmd_backup_run (int argc, char **argv)
       case OPT_SELECT: select[n_select++] = optarg; break;
       case OPT_PIN: co.pin_file = optarg; break;
       case OPT_PW: pwfile = optarg; break;
-      case OPT_NOSCAN: bo.discover.no_scan = true; break;
       case OPT_JSON: co.json = true; break;
       case OPT_QUIET: co.quiet = true; break;
-      case OPT_BUDGET:
       case OPT_KDF_M:
       case OPT_KDF_T:
       case OPT_KDF_P:
@@ -160,9 +159,7 @@ cmd_backup_run (int argc, char **argv)
             rc = CLI_EXIT_USAGE;
             goto leave;
           }
-        if (c == OPT_BUDGET)
-          bo.discover.scan_budget = v ? v : 1;
-        else if (c == OPT_KDF_M)
+        if (c == OPT_KDF_M)
           bo.kdf_m_kib = v;
         else if (c == OPT_KDF_T)
           bo.kdf_t = v;
@@ -175,8 +172,18 @@ cmd_backup_run (int argc, char **argv)
                 cli_cmd_backup.args);
         goto leave;
       default:
-        rc = cli_usage (&cli_cmd_backup);
-        goto leave;
+        switch (cli_card_scan_option (&scan, c, optarg))
+          {
+          case 1:
+            break;
+          case -1:
+            rc = CLI_EXIT_USAGE;
+            goto leave;
+          default:
+            rc = cli_usage (&cli_cmd_backup);
+            goto leave;
+          }
+        break;
       }
   if (optind + 1 != argc)
     {
@@ -190,6 +197,7 @@ cmd_backup_run (int argc, char **argv)
       rc = CLI_EXIT_USAGE;
       goto leave;
     }
+  cli_card_scan_apply (&scan, &bo.discover);
   bo.select = n_select ? select : NULL;
   bo.n_select = n_select;
 

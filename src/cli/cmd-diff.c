@@ -19,7 +19,8 @@ static int cmd_diff_run (int argc, char **argv);
 const cli_cmd_t cli_cmd_diff = {
   "diff",
   "[--json] [--ignore WHAT[,WHAT]] [--pin-file F] [--password-file F] "
-  "[--password-file2 F] A B",
+  "[--password-file2 F] [--scan-range FIRST-LAST]... [--scan-budget N] "
+  "[--no-scan] A B",
   N_("compare two VSCs / cards (card:[READER], emu:PROFILE) per node"),
   cmd_diff_run
 };
@@ -111,9 +112,12 @@ cmd_diff_run (int argc, char **argv)
     { "json", 0, NULL, OPT_JSON },
     { "ignore", 1, NULL, OPT_IGNORE },
     { "help", 0, NULL, OPT_HELP },
+    CLI_CARD_LONGOPTS_SCAN,
     { NULL, 0, NULL, 0 }
   };
   cli_card_opts_t co;
+  cli_card_scan_t scan;
+  scapi_discover_opts_t dopts;
   cmd_diff_pw_t pwa = { NULL }, pwb = { NULL };
   scapi_cb_t cb;
   image_t *a = NULL, *b = NULL;
@@ -125,6 +129,8 @@ cmd_diff_run (int argc, char **argv)
   bool cb_set = false;
 
   memset (&co, 0, sizeof co);
+  memset (&scan, 0, sizeof scan);
+  memset (&dopts, 0, sizeof dopts);
   co.quiet = true;
   optind = 1;
   while ((c = getopt_long (argc, argv, "h", longopts, NULL)) != -1)
@@ -149,25 +155,35 @@ cmd_diff_run (int argc, char **argv)
                 cli_cmd_diff.args);
         return CLI_EXIT_OK;
       default:
-        return cli_usage (&cli_cmd_diff);
+        switch (cli_card_scan_option (&scan, c, optarg))
+          {
+          case 1:
+            break;
+          case -1:
+            return CLI_EXIT_USAGE;
+          default:
+            return cli_usage (&cli_cmd_diff);
+          }
+        break;
       }
   if (optind + 2 != argc)
     return cli_usage (&cli_cmd_diff);
   if (!pwb.file)
     pwb.file = pwa.file;
+  cli_card_scan_apply (&scan, &dopts);
 
   cli_card_cb (&co, &cb);
   cb_set = true;
   cb.password = cmd_diff_password;
   cb.password_ctx = &pwa;
-  err = scapi_image_load (NULL, argv[optind], &cb, &a);
+  err = scapi_image_load_ex (NULL, argv[optind], &dopts, &cb, &a);
   if (err)
     {
       rc = cli_card_fail (err, argv[optind]);
       goto leave;
     }
   cb.password_ctx = &pwb;
-  err = scapi_image_load (NULL, argv[optind + 1], &cb, &b);
+  err = scapi_image_load_ex (NULL, argv[optind + 1], &dopts, &cb, &b);
   if (err)
     {
       rc = cli_card_fail (err, argv[optind + 1]);

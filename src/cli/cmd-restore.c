@@ -188,6 +188,7 @@ cmd_restore_run (int argc, char **argv)
   if (err)
     {
       rc = cli_card_fail (err, _("cannot read the target card"));
+      cli_msg (_("nothing was written to the card"));
       goto leave;
     }
   err = scapi_restore (card, scapi_vsc_image (vsc), plan, &ro, &cb, &rep);

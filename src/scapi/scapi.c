@@ -191,11 +191,49 @@ scapi_op_end (scapi_op_t *op)
     }
 }
 
-/* Turn a failure into the sentence for people. */
+/* After a transport failure without a precise code (PC/SC answers a
+ * card pulled in the middle of a command with "transaction failed"),
+ * ask the reader whether the card is still there. pcscd may need a
+ * moment to notice, so look a few times (failure path only). */
+static bool
+scapi_card_gone (scapi_card_t *card)
+{
+  const char *name = reader_card_name (card->rc);
+  int i;
+
+  for (i = 0; i < 10; i++)
+    {
+      reader_info_t *list = NULL;
+      size_t n = 0, k;
+      bool present = false, found = false;
+      struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+      if (reader_list (card->s->rctx, &list, &n))
+        return false;
+      for (k = 0; k < n; k++)
+        if (name && !strcmp (list[k].name, name))
+          {
+            found = true;
+            present = list[k].present;
+          }
+      xfree (list);
+      if (!found || !present)
+        return true;
+      nanosleep (&ts, NULL);
+    }
+  return false;
+}
+
+/* Turn a failure into the sentence for people (and a vague transport
+ * error into "removed" when the card is gone). */
 static gpg_error_t
 scapi_op_fail (scapi_op_t *op, gpg_error_t err, const char *what)
 {
   const char *node = op->p.node[0] ? op->p.node : NULL;
+
+  if (op->card && gpg_err_code (err) == GPG_ERR_CARD
+      && scapi_card_gone (op->card))
+    err = gpg_error (GPG_ERR_CARD_REMOVED);
   switch (gpg_err_code (err))
     {
     case GPG_ERR_CARD_REMOVED:
@@ -217,6 +255,10 @@ scapi_op_fail (scapi_op_t *op, gpg_error_t err, const char *what)
     default:
       if (op->card && op->card->ac.errtext[0])
         scapi_set_error ("%s", op->card->ac.errtext);
+      else if (!scapi_errbuf[0] && node)
+        scapi_set_error (_("%s failed while %s %s: %s"), what,
+                         scapi_phase_label (op->p.phase), node,
+                         gpg_strerror (err));
       else if (!scapi_errbuf[0])
         scapi_set_error (_("%s failed: %s"), what, gpg_strerror (err));
       break;
@@ -467,7 +509,7 @@ scapi_discover (scapi_card_t *card, const scapi_discover_opts_t *opts,
       reader_end (card->rc);
     }
   if (err)
-    scapi_op_fail (&op, err, _("discovery"));
+    err = scapi_op_fail (&op, err, _("discovery"));
   else
     scapi_op_phase (&op, SCAPI_PHASE_DONE, NULL);
   scapi_op_end (&op);
@@ -820,10 +862,9 @@ scapi_backup (scapi_card_t *card, const image_t *given,
  leave:
   if (in_tx)
     reader_end (card->rc);
-  if (err && !scapi_errbuf[0])
-    scapi_op_fail (&op, err, _("backup"));
-  else if (err && gpg_err_code (err) == GPG_ERR_CARD_REMOVED)
-    scapi_op_fail (&op, err, _("backup"));
+  if (err && (!scapi_errbuf[0] || gpg_err_code (err) == GPG_ERR_CARD
+              || gpg_err_code (err) == GPG_ERR_CARD_REMOVED))
+    err = scapi_op_fail (&op, err, _("backup"));
   sum->seconds = scapi_now () - op.t0;
   if (!sum->apdus)
     sum->apdus = card->ac.chan.apdus - op.apdus0;
@@ -878,7 +919,7 @@ scapi_restore_plan (scapi_card_t *card, const image_t *src,
 
  leave:
   if (err)
-    scapi_op_fail (&op, err, _("reading the target card"));
+    err = scapi_op_fail (&op, err, _("reading the target card"));
   plan_free (plan);
   image_free (dst);
   scapi_op_end (&op);
@@ -998,11 +1039,10 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
  leave:
   if (in_tx)
     reader_end (card->rc);
-  if (err && !scapi_errbuf[0])
-    scapi_op_fail (&op, err, _("restore"));
-  else if (err && (gpg_err_code (err) == GPG_ERR_CARD_REMOVED
-                   || gpg_err_code (err) == GPG_ERR_CARD_RESET))
-    scapi_op_fail (&op, err, _("restore"));
+  if (err && (!scapi_errbuf[0] || gpg_err_code (err) == GPG_ERR_CARD
+              || gpg_err_code (err) == GPG_ERR_CARD_REMOVED
+              || gpg_err_code (err) == GPG_ERR_CARD_RESET))
+    err = scapi_op_fail (&op, err, _("restore"));
   report->apdus = card->ac.chan.apdus - op.apdus0;
   report->seconds = scapi_now () - op.t0;
   if (!err)
@@ -1014,8 +1054,9 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
 /* ---- images and diff ----------------------------------------------------- */
 
 static gpg_error_t
-scapi_image_from_card (scapi_t *s, const char *reader, const scapi_cb_t *cb,
-                       image_t **r_image)
+scapi_image_from_card (scapi_t *s, const char *reader,
+                       const scapi_discover_opts_t *opts,
+                       const scapi_cb_t *cb, image_t **r_image)
 {
   gpg_error_t err;
   scapi_card_t *card = NULL;
@@ -1024,7 +1065,10 @@ scapi_image_from_card (scapi_t *s, const char *reader, const scapi_cb_t *cb,
   err = scapi_card_open (s, reader, &card);
   if (err)
     return err;
-  memset (&o, 0, sizeof o);
+  if (opts)
+    o = *opts;
+  else
+    memset (&o, 0, sizeof o);
   o.read_content = true;
   err = scapi_discover (card, &o, cb, r_image);
   scapi_card_close (card);
@@ -1034,6 +1078,14 @@ scapi_image_from_card (scapi_t *s, const char *reader, const scapi_cb_t *cb,
 gpg_error_t
 scapi_image_load (scapi_t *s, const char *spec, const scapi_cb_t *cb,
                   image_t **r_image)
+{
+  return scapi_image_load_ex (s, spec, NULL, cb, r_image);
+}
+
+gpg_error_t
+scapi_image_load_ex (scapi_t *s, const char *spec,
+                     const scapi_discover_opts_t *opts, const scapi_cb_t *cb,
+                     image_t **r_image)
 {
   gpg_error_t err;
   scapi_t *own = NULL;
@@ -1051,7 +1103,7 @@ scapi_image_load (scapi_t *s, const char *spec, const scapi_cb_t *cb,
             return err;
           s = own;
         }
-      err = scapi_image_from_card (s, spec[5] ? spec + 5 : NULL, cb,
+      err = scapi_image_from_card (s, spec[5] ? spec + 5 : NULL, opts, cb,
                                    r_image);
       scapi_free (own);
       return err;
@@ -1060,7 +1112,7 @@ scapi_image_load (scapi_t *s, const char *spec, const scapi_cb_t *cb,
     {
       err = scapi_new (spec, &own);
       if (!err)
-        err = scapi_image_from_card (own, NULL, cb, r_image);
+        err = scapi_image_from_card (own, NULL, opts, cb, r_image);
       scapi_free (own);
       return err;
     }

@@ -285,6 +285,12 @@ gpg_error_t scapi_restore (scapi_card_t *card, const image_t *src,
 gpg_error_t scapi_image_load (scapi_t *s, const char *spec,
                               const scapi_cb_t *cb, image_t **r_image);
 
+/* The same with discovery options for "card:"/"emu:" specs (scan
+ * budget and ranges); OPTS NULL = defaults, content always read. */
+gpg_error_t scapi_image_load_ex (scapi_t *s, const char *spec,
+                                 const scapi_discover_opts_t *opts,
+                                 const scapi_cb_t *cb, image_t **r_image);
+
 /* Per-node differences (image_diff). */
 gpg_error_t scapi_diff (const image_t *a, const image_t *b,
                         image_diff_t **r_diff);
