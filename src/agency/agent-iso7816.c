@@ -291,9 +291,16 @@ iso_read_with_pin (agency_card_t *card, image_t *image, image_node_t *node,
           goto leave;
         }
     }
-  err = iso_read_selected (card, image, node, &sw);
-  if (err)
-    goto leave;
+  if (node->access.read == IMAGE_AC_PIN
+      && card->pin_state[iso_pin_ref (card, node->access.read_ref)]
+         == AGENCY_PIN_UNKNOWN)
+    sw = SW_SEC_NOT_SATISFIED;   /* verify first: no read to be refused */
+  else
+    {
+      err = iso_read_selected (card, image, node, &sw);
+      if (err)
+        goto leave;
+    }
   if (sw == SW_SEC_NOT_SATISFIED && node->access.read == IMAGE_AC_PIN)
     {
       uint8_t ref = iso_pin_ref (card, node->access.read_ref);
@@ -313,9 +320,15 @@ iso_read_with_pin (agency_card_t *card, image_t *image, image_node_t *node,
         }
       if (!perr)
         {
-          err = agent_iso7816_select_node (card, node, NULL, &sw);
-          if (!err && sw == SW_OK)
-            err = iso_read_selected (card, image, node, &sw);
+          /* VERIFY leaves the current file as it was: read it. */
+          err = iso_read_selected (card, image, node, &sw);
+          if (!err && sw == SW_SEC_NOT_SATISFIED)
+            {
+              /* Some cards want a fresh SELECT after VERIFY. */
+              err = agent_iso7816_select_node (card, node, NULL, &sw);
+              if (!err && sw == SW_OK)
+                err = iso_read_selected (card, image, node, &sw);
+            }
           if (err)
             goto leave;
         }
@@ -374,6 +387,7 @@ agent_iso7816_probe (agency_card_t *card, image_t *image,
   image_node_t *node = NULL;
   bool created = false;
   iso7816_fcp_t f;
+  unsigned long apdus0 = card->chan.apdus;
 
   *r_node = NULL;
   if (!n)
@@ -382,7 +396,13 @@ agent_iso7816_probe (agency_card_t *card, image_t *image,
   if (err)
     goto leave;
   if (!iso7816_sw_exists (sw))
-    goto leave;
+    {
+      /* A probe that found nothing is discovery cost (reported apart
+       * from the APDUs that read the card's files). */
+      if (src == IMAGE_SRC_FID_SCAN || src == IMAGE_SRC_KNOWN_FID)
+        card->scan_apdus += card->chan.apdus - apdus0;
+      goto leave;
+    }
   node = iso_child_fid (parent, fids[n - 1]);
   if (!node)
     {
@@ -650,7 +670,7 @@ iso_scan_df (agency_card_t *card, image_t *image, image_node_t *mf,
           before = card->chan.apdus;
           err = agent_iso7816_probe (card, image, df, fids, depth + 1,
                                      IMAGE_SRC_FID_SCAN, &node);
-          card->scan_apdus += card->chan.apdus - before;
+          (void)before;   /* misses are counted by the probe */
           sc->used++;
           if (err)
             goto leave;
@@ -794,12 +814,15 @@ iso_discover (agency_card_t *card, image_t *image)
   image_node_t *mf;
   size_t i;
 
-  err = iso7816_select_mf (&card->chan, &fcp, &sw);
-  if (err)
-    goto leave;
-  if (!iso7816_sw_exists (sw))
-    goto leave;           /* no file system */
   mf = iso_mf (image);
+  if (!mf || !mf->fcp)
+    {
+      err = iso7816_select_mf (&card->chan, &fcp, &sw);
+      if (err)
+        goto leave;
+      if (!iso7816_sw_exists (sw))
+        goto leave;           /* no file system */
+    }
   if (!mf)
     {
       err = image_make_path (image, "3F00", IMAGE_NODE_MF,

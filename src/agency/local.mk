@@ -18,3 +18,10 @@ tests_unit_test_agency_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-agency
 TESTS += tests/agency/backup-restore-vpcd.sh
 EXTRA_DIST += tests/agency/backup-restore-vpcd.sh
+
+## make bench: APDUs of a backup against the minimum (in-process), and
+## vsctool against opensc-explorer / a 64 KiB card through pcscd+vpcd.
+noinst_PROGRAMS += bench/agency-apdus
+bench_agency_apdus_SOURCES = bench/agency-apdus.c
+bench_agency_apdus_LDADD = $(VSC_LIBS)
+BENCHES += bench/agency-apdus
