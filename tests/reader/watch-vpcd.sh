@@ -30,6 +30,9 @@ wait_for () {
 vsctool readers --watch >"$OUT" 2>&1 &
 WATCH_PID=$!
 t_on_exit "kill $WATCH_PID"
+vsctool readers --watch --json >"$OUT.json" 2>&1 &
+JSON_PID=$!
+t_on_exit "kill $JSON_PID"
 t_check "watch prints the reader list first" "wait_for '^$VPCD_READER: no card'"
 
 t_check "vscemu is built" "command -v vscemu >/dev/null"
@@ -48,4 +51,14 @@ kill -TERM $WATCH_PID
 wait $WATCH_PID
 rc=$?
 t_check "watch exits 0 on SIGTERM (got $rc)" "[ $rc -eq 0 ]"
+OUT="$OUT.json"
+t_check "JSON: removal reported" \
+  "wait_for '^{\"time\":\"[0-9T:.-]*Z\",\"event\":\"card-removed\",\"reader\":\"$VPCD_READER\"}\$'"
+t_check "JSON: insertion with ATR" \
+  "grep -q '\"event\":\"card-inserted\",\"reader\":\"$VPCD_READER\",\"atr\":\"3B' '$OUT'"
+t_check "JSON: reader list first" "head -n 1 '$OUT' | grep -q '^{\"readers\":\\['"
+kill -TERM $JSON_PID
+wait $JSON_PID
+sed 's/^/    /' "$OUT"
+OUT="$T_TMP/watch"
 sed 's/^/    /' "$OUT"
