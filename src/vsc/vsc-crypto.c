@@ -135,6 +135,11 @@ void
 vsc_crypto_random_strong (uint8_t *p, size_t n)
 {
   gcry_randomize (p, n, GCRY_VERY_STRONG_RANDOM);
+  /* Very strong randomness is needed only when a VSC or a password is
+   * made. Release the entropy collector libgcrypt sets up for it (it is
+   * set up again when needed) instead of keeping it for the life of the
+   * process. */
+  gcry_control (GCRYCTL_CLOSE_RANDOM_DEVICE, 0);
 }
 
 /* HMAC-SHA256 over LABEL and the (ptr, len) list in AP. */
