@@ -387,6 +387,7 @@ apdu_chan_read_binary (apdu_chan_t *c, size_t offset, size_t le,
   memset (&a, 0, sizeof a);
   if (!le || le > maxle)
     le = maxle;
+  a.secret = c->secret_binary;
   if (offset <= 0x7FFF)
     {
       a.ins = 0xB0;
@@ -442,6 +443,7 @@ apdu_chan_update_binary (apdu_chan_t *c, size_t offset,
   do
     {
       memset (&a, 0, sizeof a);
+      a.secret = c->secret_binary;
       if (offset <= 0x7FFF)
         {
           chunk = n < maxlc ? n : maxlc;

@@ -65,6 +65,9 @@ typedef struct apdu_chan {
   unsigned long bytes_in; /* response data bytes received */
   log_redact_t redact;    /* redaction state for the transcript */
   volatile int *cancel;   /* if set and non-zero: stop before next APDU */
+  bool secret_binary;     /* apdu_chan_read/update_binary redact their
+                             data in the transcript (PIN-gated EFs);
+                             set around such calls, false by default */
 } apdu_chan_t;
 
 void apdu_chan_init(apdu_chan_t *c, apdu_transmit_fn fn, void *ctx, int proto);

@@ -280,6 +280,39 @@ test_chan_transcript (void)
   buf_free (&r);
 }
 
+/* READ/UPDATE BINARY of a PIN-gated EF: secret_binary hides the data. */
+static void
+test_chan_secret_binary (void)
+{
+  struct fakecard f;
+  apdu_chan_t c;
+  buf_t r = BUF_INIT;
+  unsigned sw;
+  const char *t;
+
+  log_set_level (LOG_LEVEL_APDU);
+  seen_reset ();
+  fake_init (&f);
+  fake_step (&f, NULL, "C0FFEE 9000");
+  fake_step (&f, NULL, "C0FFEE 9000");
+  fake_step (&f, NULL, "9000");
+  apdu_chan_init (&c, fake_transmit, &f, APDU_PROTO_T1);
+  CU_ASSERT_FALSE (c.secret_binary);
+  CU_ASSERT_EQUAL (apdu_chan_read_binary (&c, 0, 3, &r, &sw), 0);
+  c.secret_binary = true;
+  CU_ASSERT_EQUAL (apdu_chan_read_binary (&c, 0, 3, &r, &sw), 0);
+  CU_ASSERT_EQUAL (apdu_chan_update_binary (&c, 0, (const uint8_t *)"\xBE\xEF", 2, &sw), 0);
+  CU_ASSERT_EQUAL (r.len, 6);
+  t = seen_str ();
+  CU_ASSERT_PTR_NOT_NULL (strstr (t, "< C0 FF EE 90 00\n"));
+  CU_ASSERT_PTR_NOT_NULL (strstr (t, "< <redacted 3 bytes> 90 00\n"));
+  CU_ASSERT_PTR_NOT_NULL (strstr (t, "> 00 D6 00 00 <redacted 2 bytes>\n"));
+  CU_ASSERT_PTR_NULL (strstr (t, "BE EF"));
+  log_set_level (LOG_LEVEL_WARN);
+  fake_free (&f);
+  buf_free (&r);
+}
+
 #define NTHREAD_LINES 500
 
 static void *
@@ -358,6 +391,7 @@ static const cutest_t tests[] = {
   CUTEST (test_levels_and_sink),
   CUTEST (test_file),
   CUTEST (test_chan_transcript),
+  CUTEST (test_chan_secret_binary),
   CUTEST (test_threads),
   CUTEST (test_sink_reentry),
   CUTEST_END
