@@ -25,3 +25,8 @@ noinst_PROGRAMS += bench/agency-apdus
 bench_agency_apdus_SOURCES = bench/agency-apdus.c
 bench_agency_apdus_LDADD = $(VSC_LIBS)
 BENCHES += bench/agency-apdus
+bench/agency-vpcd: $(srcdir)/bench/agency-vpcd.sh
+	$(AM_V_GEN)cp $(srcdir)/bench/agency-vpcd.sh $@ && chmod +x $@
+CLEANFILES += bench/agency-vpcd
+EXTRA_DIST += bench/agency-vpcd.sh
+BENCHES += bench/agency-vpcd
