@@ -578,6 +578,38 @@ test_save_conflict (void)
   CU_ASSERT_EQUAL (vsc_verify (path, "pw", &o, &info), 0);
   CU_ASSERT_EQUAL (info.generation, 3);
   CU_ASSERT_EQUAL (info.nodes[IMAGE_AREA_PUBLIC], 2);
+
+  /* Replaced by another VSC with the same generation: conflict. */
+  {
+    char other[512], stale[600];
+    FILE *fp;
+    make_path (other, sizeof other, "other.vsc");
+    CU_ASSERT_EQUAL_FATAL (vsc_open_ex (path, "pw", &o, &a), 0);
+    CU_ASSERT_EQUAL_FATAL (vsc_create (other, "pw", &o, &c, NULL), 0);
+    CU_ASSERT_EQUAL (vsc_save (c), 0);
+    CU_ASSERT_EQUAL (vsc_save (c), 0);
+    CU_ASSERT_EQUAL (vsc_save (c), 0);   /* generation 3 as well */
+    vsc_close (c);
+    CU_ASSERT_EQUAL (rename (other, path), 0);
+    CU_ASSERT_EQUAL (gpg_err_code (vsc_save (a)), GPG_ERR_CONFLICT);
+    CU_ASSERT_PTR_NOT_NULL (strstr (vsc_error_text (), "changed since"));
+    /* Removed: conflict too, and nothing is created. */
+    unlink (path);
+    CU_ASSERT_EQUAL (gpg_err_code (vsc_save (a)), GPG_ERR_CONFLICT);
+    CU_ASSERT_NOT_EQUAL (access (path, F_OK), 0);
+    vsc_close (a);
+    /* A stale temp file from a crash is removed by the next save. */
+    CU_ASSERT_EQUAL_FATAL (vsc_create (path, "pw", &o, &a, NULL), 0);
+    CU_ASSERT_EQUAL (vsc_save (a), 0);
+    snprintf (stale, sizeof stale, "%s.tmp-AbC123", path);
+    fp = fopen (stale, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL (fp);
+    fputs ("half a file", fp);
+    fclose (fp);
+    CU_ASSERT_EQUAL (vsc_save (a), 0);
+    CU_ASSERT_NOT_EQUAL (access (stale, F_OK), 0);
+    vsc_close (a);
+  }
   unlink (path);
 }
 
