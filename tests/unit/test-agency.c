@@ -781,6 +781,106 @@ test_identify (void)
   scapi_free (s);
 }
 
+
+/* --select keeps only the chosen subtrees (and the path to them); the
+ * UI flow: discover the structure, then back up a selection from it. */
+static void
+test_backup_select (void)
+{
+  char path[512];
+  scapi_t *s = NULL;
+  scapi_card_t *card = NULL;
+  scapi_backup_opts_t o;
+  scapi_summary_t sum;
+  scapi_discover_opts_t dopts;
+  scapi_cb_t cb;
+  pin_log_t pl = { "123456", 0, 0, 0, "" };
+  image_t *structure = NULL, *img;
+  const image_node_t *n;
+  const char *sel[] = { "3F00/5015/4F01", "3F00/7000" };
+
+  memset (&cb, 0, sizeof cb);
+  cb.pin = test_pin_cb;
+  cb.pin_ctx = &pl;
+  CU_ASSERT_EQUAL_FATAL (scapi_new (pkcs15_spec, &s), 0);
+  CU_ASSERT_EQUAL_FATAL (scapi_card_open (s, NULL, &card), 0);
+  memset (&dopts, 0, sizeof dopts);
+  dopts.read_content = false;
+  dopts.ranges = test_ranges;
+  dopts.n_ranges = DIM (test_ranges);
+  CU_ASSERT_EQUAL_FATAL (scapi_discover (card, &dopts, &cb, &structure), 0);
+  /* Structure only: no PIN asked, protected content not read. */
+  CU_ASSERT_EQUAL (pl.calls, 0);
+  n = image_find_path (structure, "3F00/5015/4F01");
+  CU_ASSERT (n && !n->has_content && n->access.read == IMAGE_AC_PIN);
+  n = image_find_path (structure, "3F00/7000/7001");
+  CU_ASSERT (n && !n->has_content);
+
+  test_path (path, sizeof path, "select.vsc");
+  test_opts (&o, path);
+  o.select = sel;
+  o.n_select = DIM (sel);
+  CU_ASSERT_EQUAL (scapi_backup (card, structure, &o, &cb, &sum), 0);
+  CU_ASSERT_EQUAL (pl.calls, 1);     /* asked when the selection needed it */
+  scapi_summary_free (&sum);
+  scapi_card_close (card);
+  scapi_free (s);
+
+  img = open_image (path);
+  CU_ASSERT (content_is (img, "3F00/5015/4F01",
+                         "secret note: readable after VERIFY CHV1"));
+  CU_ASSERT (content_is (img, "3F00/7000/7001", "hidden DF content"));
+  CU_ASSERT_PTR_NOT_NULL (image_find_path (img, "3F00/5015"));
+  CU_ASSERT_PTR_NULL (image_find_path (img, "3F00/5015/4401"));
+  CU_ASSERT_PTR_NULL (image_find_path (img, "3F00/2F00"));
+  image_free (img);
+  image_free (structure);
+}
+
+/* The backup and a fresh read of the same card compare equal. */
+static void
+test_diff_vsc_vs_card (void)
+{
+  char path[512];
+  pin_log_t pl = { "123456", 0, 0, 0, "" };
+  scapi_summary_t sum;
+  scapi_discover_opts_t dopts;
+  scapi_cb_t cb;
+  image_t *a, *b = NULL;
+  image_diff_t *d = NULL;
+  size_t i;
+
+  test_path (path, sizeof path, "d.vsc");
+  CU_ASSERT_EQUAL_FATAL (do_backup (path, &pl, &sum), 0);
+  scapi_summary_free (&sum);
+  a = open_image (path);
+  memset (&cb, 0, sizeof cb);
+  cb.pin = test_pin_cb;
+  cb.pin_ctx = &pl;
+  memset (&dopts, 0, sizeof dopts);
+  dopts.ranges = test_ranges;
+  dopts.n_ranges = DIM (test_ranges);
+  CU_ASSERT_EQUAL_FATAL (scapi_image_load_ex (NULL, pkcs15_spec, &dopts, &cb,
+                                              &b), 0);
+  CU_ASSERT_EQUAL (scapi_diff (a, b, &d), 0);
+  CU_ASSERT (d && d->n == 0 && !d->identity_changed);
+  for (i = 0; d && i < d->n; i++)
+    fprintf (stderr, "difference: %s %s %x\n",
+             image_change_kind_name (d->changes[i].kind), d->changes[i].path,
+             d->changes[i].what);
+  image_diff_free (d);
+  d = NULL;
+  /* A changed node is seen. */
+  CU_ASSERT_EQUAL (image_node_set_content (image_find_path (b, "3F00/7000/7001"),
+                                           "changed", 7), 0);
+  CU_ASSERT_EQUAL (scapi_diff (a, b, &d), 0);
+  CU_ASSERT (d && d->n == 1 && d->changes[0].kind == IMAGE_CHANGE_CHANGED
+             && (d->changes[0].what & IMAGE_DIFF_CONTENT));
+  image_diff_free (d);
+  image_free (a);
+  image_free (b);
+}
+
 static int
 suite_init (void)
 {
@@ -808,6 +908,8 @@ static const cutest_t tests[] = {
   CUTEST (test_identify),
   CUTEST (test_backup_pkcs15),
   CUTEST (test_wrong_pin),
+  CUTEST (test_backup_select),
+  CUTEST (test_diff_vsc_vs_card),
   CUTEST (test_scan_resume),
   CUTEST (test_plan_not_restorable),
   CUTEST (test_dry_run_and_force),
