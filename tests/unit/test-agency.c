@@ -881,6 +881,64 @@ test_diff_vsc_vs_card (void)
   image_free (b);
 }
 
+
+typedef struct cancel_ctx {
+  volatile int flag;
+  unsigned calls, after;
+  scapi_progress_t last;
+} cancel_ctx_t;
+
+static void
+test_cancel_progress (void *ctx, const scapi_progress_t *p)
+{
+  cancel_ctx_t *c = ctx;
+  c->last = *p;
+  if (++c->calls == c->after)
+    c->flag = 1;
+}
+
+/* Cancel from the progress callback: the backup stops before its next
+ * APDU with GPG_ERR_CANCELED and writes nothing; progress is plain data
+ * with a growing APDU count. */
+static void
+test_cancel (void)
+{
+  char path[512];
+  scapi_t *s = NULL;
+  scapi_card_t *card = NULL;
+  scapi_backup_opts_t o;
+  scapi_summary_t sum;
+  scapi_cb_t cb;
+  cancel_ctx_t cc;
+  struct stat st;
+  gpg_error_t err;
+
+  memset (&cc, 0, sizeof cc);
+  cc.after = 5;
+  memset (&cb, 0, sizeof cb);
+  cb.progress = test_cancel_progress;
+  cb.progress_ctx = &cc;
+  cb.cancel = &cc.flag;
+  test_path (path, sizeof path, "cancel.vsc");
+  test_opts (&o, path);
+  CU_ASSERT_EQUAL_FATAL (scapi_new (pkcs15_spec, &s), 0);
+  CU_ASSERT_EQUAL_FATAL (scapi_card_open (s, NULL, &card), 0);
+  err = scapi_backup (card, NULL, &o, &cb, &sum);
+  CU_ASSERT_EQUAL (gpg_err_code (err), GPG_ERR_CANCELED);
+  CU_ASSERT (stat (path, &st) != 0);
+  CU_ASSERT (cc.calls >= 5);
+  CU_ASSERT (cc.last.apdus > 0 && cc.last.apdus < 40);
+  CU_ASSERT (cc.last.elapsed >= 0);
+  scapi_summary_free (&sum);
+  /* The session is usable afterwards. */
+  cb.cancel = NULL;
+  cb.progress = NULL;
+  CU_ASSERT_EQUAL (scapi_backup (card, NULL, &o, &cb, &sum), 0);
+  scapi_summary_free (&sum);
+  scapi_card_close (card);
+  scapi_free (s);
+}
+
 static int
 suite_init (void)
 {
@@ -909,6 +967,7 @@ static const cutest_t tests[] = {
   CUTEST (test_backup_pkcs15),
   CUTEST (test_wrong_pin),
   CUTEST (test_backup_select),
+  CUTEST (test_cancel),
   CUTEST (test_diff_vsc_vs_card),
   CUTEST (test_scan_resume),
   CUTEST (test_plan_not_restorable),
