@@ -1220,7 +1220,11 @@ scapi_vsc_open (const char *path, const char *password, scapi_vsc_t **r_vsc)
   scapi_errbuf[0] = 0;
   err = vsc_open (path, password, &v);
   if (err)
-    return scapi_vsc_err (err);
+    {
+      scapi_set_error ("%s: %s", path, vsc_error_text ()[0]
+                       ? vsc_error_text () : gpg_strerror (err));
+      return err;
+    }
   return scapi_vsc_wrap (v, r_vsc);
 }
 
