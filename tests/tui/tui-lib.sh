@@ -51,6 +51,16 @@ tui_start () {
   tmux_ set-option -g status off >/dev/null 2>&1 || true
 }
 
+# tui_start_cmd COLS ROWS "shell command" - run any command in the pane.
+tui_start_cmd () {
+  local cols="$1" rows="$2" cmd="$3"
+  tui_stop
+  TUI_N=$((TUI_N + 1))
+  TUI_SOCK="$TUI_BASE-$TUI_N"
+  tmux_ new-session -d -x "$cols" -y "$rows" \
+    "$cmd 2>'$T_TMP/vscman.err'; echo VSCMAN-EXIT=\$?; sleep 600"
+}
+
 tui_keys () { tmux_ send-keys "$@"; }
 tui_screen () { tmux_ capture-pane -p -J 2>/dev/null; }
 
