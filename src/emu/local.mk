@@ -45,8 +45,8 @@ TESTS += tests/fuzz/emu.sh
 endif
 ## OpenPGP / PIV applets with independent clients (gpg, openpgp-tool,
 ## yubico-piv-tool, pkcs15-tool, scriptor) over pcscd/vpcd.
-TESTS += tests/emu-apps/openpgp.sh
-EXTRA_DIST += tests/emu-apps/openpgp.sh tests/emu-apps/apps-lib.sh \
+TESTS += tests/emu-apps/openpgp.sh tests/emu-apps/piv.sh
+EXTRA_DIST += tests/emu-apps/openpgp.sh tests/emu-apps/piv.sh tests/emu-apps/apps-lib.sh \
 	tests/cards/mkapplets.py tests/cards/yubikey.card \
 	tests/cards/openpgp.card tests/cards/piv.card \
 	tests/cards/yubikey-blank.card tests/cards/openpgp-blank.card \
