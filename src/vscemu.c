@@ -1,6 +1,8 @@
 /* vscemu.c - a software smart card for pcscd's vpcd reader
  *
  *   vscemu [--vpcd [HOST:]PORT] [--state FILE] [--remove-after N] PROFILE
+ *   vscemu [--vpcd [HOST:]PORT] --vsc FILE [--rw] [--password-file F]
+ *          [--pin PIN] [--remove-after N]
  *
  * Loads a card profile (doc/card-profile.md), connects to vpcd as its
  * card and answers APDUs until SIGTERM/SIGINT, or until N APDUs were
@@ -14,12 +16,17 @@
 #include <errno.h>
 #include <signal.h>
 #include <getopt.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <termios.h>
 
 #include "common/util.h"
 #include "common/i18n.h"
 #include "common/log.h"
 #include "emu/emu.h"
 #include "emu/emu-vpcd.h"
+#include "emu/emu-image.h"
+#include "vsc/vsc.h"
 
 static volatile sig_atomic_t vscemu_stop;
 
@@ -43,6 +50,16 @@ vscemu_usage (FILE *fp)
                  "(loaded instead\n"
                  "                       of PROFILE when it exists)\n"
                  "  --remove-after N     remove the card after N APDUs\n"
+                 "  --vsc FILE           present the file system of a VSC "
+                 "instead of PROFILE\n"
+                 "  --rw                 with --vsc: write changes back into "
+                 "the VSC\n"
+                 "  --password-file F    the VSC password (first line; else\n"
+                 "                       $VSC_PASSWORD_FILE or the "
+                 "terminal)\n"
+                 "  --pin PIN            with --vsc: value of the PINs that "
+                 "access\n"
+                 "                       conditions name (default 123456)\n"
                  "  -v, --verbose        more messages (twice: APDU "
                  "transcript)\n"
                  "  --log FILE           messages to FILE instead of stderr\n"
@@ -82,6 +99,86 @@ vscemu_parse_vpcd (const char *s, char **host, unsigned *port)
   return 0;
 }
 
+/* First line of PATH in secure memory (xfree_secure). */
+static gpg_error_t
+vscemu_read_secret_file (const char *path, char **r_s)
+{
+  FILE *fp = fopen (path, "r");
+  char *s;
+  size_t n;
+
+  *r_s = NULL;
+  if (!fp)
+    return gpg_error_from_syserror ();
+  s = xtrymalloc_secure (1024);
+  if (!s)
+    {
+      fclose (fp);
+      return gpg_error_from_syserror ();
+    }
+  if (!fgets (s, 1024, fp))
+    s[0] = 0;
+  fclose (fp);
+  n = strcspn (s, "\r\n");
+  s[n] = 0;
+  *r_s = s;
+  return 0;
+}
+
+/* Ask on the terminal without echo; NULL result if there is none. */
+static gpg_error_t
+vscemu_ask_password (const char *file, char **r_s)
+{
+  struct termios old, noecho;
+  FILE *tty;
+  char *s;
+  bool restore = false;
+
+  *r_s = NULL;
+  tty = fopen ("/dev/tty", "r+");
+  if (!tty)
+    return 0;
+  s = xtrymalloc_secure (1024);
+  if (!s)
+    {
+      fclose (tty);
+      return gpg_error_from_syserror ();
+    }
+  fprintf (tty, _("Password for %s: "), file);
+  fflush (tty);
+  if (!tcgetattr (fileno (tty), &old))
+    {
+      noecho = old;
+      noecho.c_lflag &= ~(tcflag_t)ECHO;
+      restore = !tcsetattr (fileno (tty), TCSAFLUSH, &noecho);
+    }
+  if (!fgets (s, 1024, tty))
+    s[0] = 0;
+  if (restore)
+    tcsetattr (fileno (tty), TCSAFLUSH, &old);
+  fputc ('\n', tty);
+  fclose (tty);
+  s[strcspn (s, "\r\n")] = 0;
+  *r_s = s;
+  return 0;
+}
+
+/* --rw: after every change, copy the file system into the image and
+ * save the VSC (atomically, by vsc_save). */
+static gpg_error_t
+vscemu_vsc_changed (void *ctx, emu_card_t *card)
+{
+  vsc_t *vsc = ctx;
+  gpg_error_t err = emu_image_sync (card, vsc_image (vsc));
+
+  if (!err)
+    err = vsc_save (vsc);
+  if (err)
+    log_error (_("cannot write the change into the VSC: %s\n"),
+               gpg_strerror (err));
+  return err;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -91,13 +188,21 @@ main (int argc, char **argv)
     { "remove-after", required_argument, NULL, 'r' },
     { "verbose", no_argument, NULL, 'v' },
     { "log", required_argument, NULL, 'l' },
+    { "vsc", required_argument, NULL, 'c' },
+    { "rw", no_argument, NULL, 'w' },
+    { "password-file", required_argument, NULL, 'P' },
+    { "pin", required_argument, NULL, 'n' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 }
   };
   emu_vpcd_opts_t o;
   emu_card_t *card = NULL;
-  const char *state = NULL, *logfile = NULL;
+  const char *state = NULL, *logfile = NULL, *vscfile = NULL;
+  const char *pwfile = NULL, *pin = NULL;
+  char *password = NULL;
+  bool rw = false;
+  vsc_t *vsc = NULL;
   char *host = NULL, *end;
   struct sigaction sa;
   gpg_error_t err;
@@ -143,6 +248,18 @@ main (int argc, char **argv)
       case 'l':
         logfile = optarg;
         break;
+      case 'c':
+        vscfile = optarg;
+        break;
+      case 'w':
+        rw = true;
+        break;
+      case 'P':
+        pwfile = optarg;
+        break;
+      case 'n':
+        pin = optarg;
+        break;
       case 'h':
         vscemu_usage (stdout);
         return 0;
@@ -153,7 +270,8 @@ main (int argc, char **argv)
         vscemu_usage (stderr);
         return 2;
       }
-  if (optind != argc - 1)
+  if (optind != argc - (vscfile ? 0 : 1)
+      || (vscfile && state) || (!vscfile && (rw || pin || pwfile)))
     {
       vscemu_usage (stderr);
       return 2;
@@ -167,12 +285,56 @@ main (int argc, char **argv)
       goto leave;
     }
 
-  err = emu_card_load (argv[optind], &card);
-  if (err)
+  if (vscfile)
     {
-      fprintf (stderr, _("vscemu: cannot load card profile %s: %s\n"),
-               argv[optind], gpg_strerror (err));
-      goto leave;
+      if (!pwfile)
+        pwfile = getenv ("VSC_PASSWORD_FILE");
+      err = pwfile ? vscemu_read_secret_file (pwfile, &password)
+                   : vscemu_ask_password (vscfile, &password);
+      if (err)
+        {
+          fprintf (stderr, _("vscemu: cannot read the password: %s\n"),
+                   gpg_strerror (err));
+          goto leave;
+        }
+      if (!password && rw)
+        {
+          fprintf (stderr, _("vscemu: --rw needs the VSC password "
+                             "(--password-file)\n"));
+          goto leave;
+        }
+      if (!password)
+        log_info (_("no password: only the public areas of %s are "
+                    "presented\n"), vscfile);
+      err = vsc_open (vscfile, password, &vsc);
+      if (password)
+        xfree_secure (password);
+      password = NULL;
+      if (err)
+        {
+          fprintf (stderr, _("vscemu: cannot open %s: %s\n"), vscfile,
+                   gpg_strerror (err));
+          goto leave;
+        }
+      err = emu_image_card (vsc_image (vsc), pin, &card, NULL);
+      if (err)
+        {
+          fprintf (stderr, _("vscemu: cannot present %s: %s\n"), vscfile,
+                   gpg_strerror (err));
+          goto leave;
+        }
+      if (rw)
+        emu_image_set_hook (card, vscemu_vsc_changed, vsc);
+    }
+  else
+    {
+      err = emu_card_load (argv[optind], &card);
+      if (err)
+        {
+          fprintf (stderr, _("vscemu: cannot load card profile %s: %s\n"),
+                   argv[optind], gpg_strerror (err));
+          goto leave;
+        }
     }
   if (state && (err = emu_card_set_state_file (card, state)))
     {
@@ -200,6 +362,7 @@ main (int argc, char **argv)
   rc = 0;
  leave:
   emu_card_free (card);
+  vsc_close (vsc);
   xfree ((char *)o.host);
   return rc;
 }

@@ -96,6 +96,9 @@ struct emu_card {
   size_t napplets;
   emu_file_t *mf;
   size_t nfiles;
+  /* Called after every persistent change (emu-image.h). */
+  gpg_error_t (*change_hook) (void *ctx, emu_card_t *card);
+  void *change_ctx;
 
   /* Volatile state: cleared by power off / reset. */
   bool powered;
@@ -157,6 +160,8 @@ gpg_error_t emu_record_write (emu_card_t *card, const applet_cmd_t *cmd,
 /* emu-profile.c: profile / state files. */
 gpg_error_t emu_profile_load (emu_card_t *card, const char *path);
 gpg_error_t emu_profile_save (emu_card_t *card, const char *path);
+/* Whether the ATR or EF.ATR announce extended length. */
+bool emu_profile_ext_announced (emu_card_t *card);
 
 /* emu.c */
 int emu_card_applet_by_aid (emu_card_t *card, const uint8_t *aid,

@@ -565,7 +565,7 @@ emu_profile_applet_state (emu_profile_ctx_t *c, const char *name,
 
 /* Whether the ATR or EF.ATR (2F01) announces extended length: card
  * capabilities (compact-TLV tag 7, or BER 47 in EF.ATR), third byte b7. */
-static bool
+bool
 emu_profile_ext_announced (emu_card_t *card)
 {
   const uint8_t *a = card->atr;

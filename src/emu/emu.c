@@ -230,14 +230,17 @@ emu_card_applet_by_aid (emu_card_t *card, const uint8_t *aid, size_t len)
 gpg_error_t
 emu_card_changed (emu_card_t *card)
 {
-  gpg_error_t err;
+  gpg_error_t err = 0;
 
-  if (!card->state_path)
-    return 0;
-  err = emu_profile_save (card, card->state_path);
-  if (err)
-    log_error (_("cannot save card state %s: %s\n"), card->state_path,
-               gpg_strerror (err));
+  if (card->change_hook)
+    err = card->change_hook (card->change_ctx, card);
+  if (!err && card->state_path)
+    {
+      err = emu_profile_save (card, card->state_path);
+      if (err)
+        log_error (_("cannot save card state %s: %s\n"), card->state_path,
+                   gpg_strerror (err));
+    }
   return err;
 }
 

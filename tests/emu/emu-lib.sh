@@ -12,13 +12,16 @@ emu_start () {
   emu_wait_card present
 }
 
-# emu_stop: SIGTERM our vscemu (by PID) and wait for it.
+# emu_stop: SIGTERM our vscemu (by PID), wait for it and for pcscd to
+# notice the card is gone (so the next emu_start does not see a stale
+# "present").
 emu_stop () {
   if [ -n "$EMU_PID" ]; then
     kill -TERM "$EMU_PID" 2>/dev/null
     wait "$EMU_PID" 2>/dev/null
     EMU_RC=$?
     EMU_PID=""
+    emu_wait_card absent
   fi
 }
 
