@@ -20,6 +20,7 @@
 /* The agent table. Add new agents ABOVE agent_iso7816, one line each
  * (e.g. &agent_openpgp, &agent_piv). */
 static const agent_t *const agency_table[] = {
+  &agent_openpgp,
   &agent_pkcs15,
   &agent_iso7816,
   NULL

@@ -144,6 +144,8 @@ struct agent {
   const char *(*describe) (const image_node_t *node);
 };
 
+extern const agent_t agent_openpgp;   /* agent-openpgp.c */
+extern const agent_t agent_piv;       /* agent-piv.c */
 extern const agent_t agent_pkcs15;
 extern const agent_t agent_iso7816;    /* generic, always last */
 

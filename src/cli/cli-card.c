@@ -10,6 +10,7 @@
 #include <termios.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <ctype.h>
 
 #include "common/util.h"
 #include "common/i18n.h"
@@ -147,6 +148,66 @@ cli_card_tty (const char *prompt, char **r_line)
   return 0;
 }
 
+/* --pin-file F: one line with the PIN for every reference, or lines
+ * "RR:PIN" (RR the reference in hex, e.g. "82:123456" and "83:12345678"
+ * for an OpenPGP card's PW1 and PW3), optionally with one line without
+ * a prefix for the other references. GPG_ERR_CANCELED if the file names
+ * no PIN for REF. */
+static gpg_error_t
+cli_card_pin_from_file (const char *file, uint8_t ref, char **r_pin)
+{
+  gpg_error_t err = 0;
+  char *data = NULL, *line, *next, *deflt = NULL, *found = NULL;
+  size_t n = 0;
+  ssize_t r;
+  int fd;
+
+  *r_pin = NULL;
+  fd = open (file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return gpg_error_from_syserror ();
+  data = xtrymalloc_secure (4097);
+  if (!data)
+    err = gpg_error_from_syserror ();
+  while (!err && n < 4096 && (r = read (fd, data + n, 4096 - n)) != 0)
+    {
+      if (r < 0)
+        err = gpg_error_from_syserror ();
+      else
+        n += (size_t)r;
+    }
+  close (fd);
+  if (err)
+    goto leave;
+  data[n] = 0;
+  for (line = data; line && *line; line = next)
+    {
+      size_t l = strcspn (line, "\r\n");
+      next = line[l] ? line + l + 1 : NULL;
+      line[l] = 0;
+      if (l >= 3 && isxdigit ((unsigned char)line[0])
+          && isxdigit ((unsigned char)line[1]) && line[2] == ':')
+        {
+          if ((uint8_t)strtoul ((char[3]){ line[0], line[1], 0 }, NULL, 16)
+              == ref && !found)
+            found = line + 3;
+        }
+      else if (!deflt && l)
+        deflt = line;
+    }
+  if (!found)
+    found = deflt;
+  if (!found)
+    err = gpg_error (GPG_ERR_CANCELED);
+  else if (!(*r_pin = xtrystrdup_secure (found)))
+    err = gpg_error_from_syserror ();
+ leave:
+  if (data)
+    wipememory (data, n);
+  xfree_secure (data);
+  return err;
+}
+
 static gpg_error_t
 cli_card_pin (void *ctx, const scapi_pin_request_t *req, char **r_pin)
 {
@@ -180,7 +241,7 @@ cli_card_pin (void *ctx, const scapi_pin_request_t *req, char **r_pin)
       return 0;
     }
   if (o && o->pin_file)
-    return cli_read_secret_file (o->pin_file, -1, r_pin);
+    return cli_card_pin_from_file (o->pin_file, req->ref, r_pin);
   snprintf (prompt, sizeof prompt, _("%s: "), what);
   err = cli_card_tty (prompt, r_pin);
   if (err)

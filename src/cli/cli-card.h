@@ -11,7 +11,8 @@
 typedef struct cli_card_opts {
   const char *reader;        /* --reader NAME */
   const char *emu;           /* --emu PROFILE (in-process emulator) */
-  const char *pin_file;      /* --pin-file F: the PIN for every reference */
+  const char *pin_file;      /* --pin-file F: the PIN for every reference,
+                                or lines "RR:PIN" per reference (hex RR) */
   bool json;
   bool quiet;                /* no progress */
 } cli_card_opts_t;

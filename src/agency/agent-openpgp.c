@@ -1,0 +1,1204 @@
+/* agent-openpgp.c - the OpenPGP card application (version 3.4)
+ *
+ * Matched by SELECT of the RID + application (D2 76 00 01 24 01).
+ * Discovery reads the data objects with GET DATA: the composites 6E
+ * (application related data) and 65 (cardholder data) are split into
+ * their parts, the three certificates 7F21 are read per occurrence after
+ * SELECT DATA (A5), and the PIN-gated private-use DOs 0103 (after PW1
+ * 82) and 0104 (after PW3) go to the private area when the user gives the
+ * PIN. The three keys are "not extractable" nodes carrying what the card
+ * tells about them (algorithm C1-C3, fingerprint C5, date CD).
+ *
+ * Restore: PUT DATA after PW3 (0101 and 0103 after PW1 82), the
+ * certificates after SELECT DATA, algorithm attributes C1-C3, and keys
+ * from the VSC's secret-key area imported with PUT DATA odd DB 3FFF
+ * (extended header list 4D); only for those keys the fingerprints C7-C9
+ * and dates CE-D0 are set (OpenPGP v4, agent-keys.c). Objects the card
+ * defines itself (AID, historical bytes, capabilities, signature
+ * counter, fingerprints of keys it generated) are never written: the new
+ * token keeps its own. */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/util.h"
+#include "common/i18n.h"
+#include "common/log.h"
+#include "common/tlv.h"
+#include "common/hex.h"
+#include "agency/agency.h"
+#include "agency/iso7816.h"
+#include "agency/agent-apps.h"
+
+#define AGENT_NAME "openpgp"
+
+static const uint8_t opg_rid[6] = { 0xD2, 0x76, 0x00, 0x01, 0x24, 0x01 };
+
+/* Flags of a data object. */
+#define F_6E    0x0001u   /* part of 6E (application related data) */
+#define F_65    0x0002u   /* part of 65 (cardholder related data) */
+#define F_RO    0x0004u   /* defined by the card: never written */
+#define F_PW1   0x0008u   /* written after PW1 82 (else PW3) */
+#define F_RPW1  0x0010u   /* read after PW1 82: private area */
+#define F_RPW3  0x0020u   /* read after PW3 */
+#define F_OPT   0x0040u   /* absent on cards without it (6A88, 6D00) */
+#define F_FIRST 0x0080u   /* only the first byte is written (C4, UIF) */
+#define F_KDF   0x0100u
+
+typedef struct opg_def {
+  unsigned tag;
+  unsigned flags;
+  const char *desc;
+} opg_def_t;
+
+/* In image order (the restore writes in this order: algorithm
+ * attributes before the keys they describe). */
+static const opg_def_t opg_defs[] = {
+  { 0x4F,   F_6E | F_RO, N_("application identifier (AID)") },
+  { 0x5F52, F_6E | F_RO | F_OPT, N_("historical bytes") },
+  { 0x7F66, F_6E | F_RO | F_OPT, N_("extended length information") },
+  { 0x7F74, F_6E | F_RO | F_OPT, N_("general feature management") },
+  { 0xC0,   F_6E | F_RO, N_("extended capabilities") },
+  { 0xC1,   F_6E, N_("algorithm attributes, signature key") },
+  { 0xC2,   F_6E, N_("algorithm attributes, decryption key") },
+  { 0xC3,   F_6E, N_("algorithm attributes, authentication key") },
+  { 0xC4,   F_6E | F_FIRST, N_("PW status bytes (PW1 validity written)") },
+  { 0xC5,   F_6E | F_RO, N_("key fingerprints") },
+  { 0xC6,   F_6E | F_RO, N_("CA fingerprints") },
+  { 0xCD,   F_6E | F_RO, N_("key generation dates") },
+  { 0xDE,   F_6E | F_RO | F_OPT, N_("key information") },
+  { 0x5B,   F_65, N_("cardholder name") },
+  { 0x5F2D, F_65, N_("language preference") },
+  { 0x5F35, F_65, N_("salutation") },
+  { 0x5F50, 0, N_("URL of the public key") },
+  { 0x5E,   0, N_("login data") },
+  { 0x0101, F_PW1, N_("private use DO 1") },
+  { 0x0102, 0, N_("private use DO 2") },
+  { 0x7A,   F_RO, N_("security support template (signature counter)") },
+  { 0xF9,   F_KDF | F_OPT, N_("KDF-DO") },
+  { 0xFA,   F_RO | F_OPT, N_("algorithm information") },
+  { 0xD6,   F_FIRST | F_OPT, N_("user interaction flag, signature key") },
+  { 0xD7,   F_FIRST | F_OPT, N_("user interaction flag, decryption key") },
+  { 0xD8,   F_FIRST | F_OPT, N_("user interaction flag, authentication "
+                                "key") },
+  { 0x0103, F_PW1 | F_RPW1 | F_OPT, N_("private use DO 3 (PW1)") },
+  { 0x0104, F_RPW3 | F_OPT, N_("private use DO 4 (PW3)") }
+};
+
+/* Key slots: name, CRT tag, 7F21 occurrence, usage. */
+static const struct {
+  const char *name;
+  uint8_t crt;
+  uint8_t occ;
+  const char *usage;
+} opg_slots[3] = {
+  { "key-sig", 0xB6, 2, "sign" },
+  { "key-dec", 0xB8, 1, "decrypt" },
+  { "key-aut", 0xA4, 0, "auth" }
+};
+
+static const opg_def_t *
+opg_def (unsigned tag)
+{
+  size_t i;
+  for (i = 0; i < DIM (opg_defs); i++)
+    if (opg_defs[i].tag == tag)
+      return &opg_defs[i];
+  return NULL;
+}
+
+static bool
+opg_is_mine (const image_node_t *n)
+{
+  for (; n; n = n->parent)
+    if (n->agent)
+      return !strcmp (n->agent, AGENT_NAME);
+  return false;
+}
+
+/* Slot of a key node or a certificate child (CRT tag), -1 if none. */
+static int
+opg_slot_of (const image_node_t *n)
+{
+  int i;
+  for (i = 0; i < 3; i++)
+    if ((n->type == IMAGE_NODE_KEY && n->name
+         && !strcmp (n->name, opg_slots[i].name))
+        || (n->type == IMAGE_NODE_DO && n->tag == opg_slots[i].crt
+            && n->parent && n->parent->type == IMAGE_NODE_DO
+            && n->parent->tag == 0x7F21))
+      return i;
+  return -1;
+}
+
+/* ---- commands -------------------------------------------------------- */
+
+static gpg_error_t
+opg_select (agency_card_t *card, unsigned *sw)
+{
+  return iso7816_select_aid (&card->chan, opg_rid, sizeof opg_rid, NULL, sw);
+}
+
+static gpg_error_t
+opg_get_data (agency_card_t *card, unsigned tag, buf_t *out, unsigned *sw)
+{
+  apdu_t a;
+  memset (&a, 0, sizeof a);
+  a.ins = 0xCA;
+  a.p1 = (uint8_t)(tag >> 8);
+  a.p2 = (uint8_t)tag;
+  a.le = card->chan.max_le ? card->chan.max_le : 256;
+  a.secret = tag == 0x0103 || tag == 0x0104;
+  buf_clear (out);
+  return apdu_chan_exchange (&card->chan, &a, out, sw);
+}
+
+static gpg_error_t
+opg_put_data (agency_card_t *card, unsigned ins, unsigned tag,
+              const uint8_t *p, size_t n, unsigned *sw)
+{
+  apdu_t a;
+  buf_t resp = BUF_INIT;
+  gpg_error_t err;
+
+  memset (&a, 0, sizeof a);
+  a.ins = (uint8_t)ins;
+  a.p1 = (uint8_t)(tag >> 8);
+  a.p2 = (uint8_t)tag;
+  a.data = p;
+  a.lc = n;
+  a.secret = true;
+  err = apdu_chan_exchange (&card->chan, &a, &resp, sw);
+  buf_free (&resp);
+  return err;
+}
+
+/* SELECT DATA (A5) of occurrence OCC of 7F21. */
+static gpg_error_t
+opg_select_cert (agency_card_t *card, unsigned occ, unsigned *sw)
+{
+  static const uint8_t d[] = { 0x60, 0x04, 0x5C, 0x02, 0x7F, 0x21 };
+  apdu_t a;
+  buf_t resp = BUF_INIT;
+  gpg_error_t err;
+
+  memset (&a, 0, sizeof a);
+  a.ins = 0xA5;
+  a.p1 = (uint8_t)occ;
+  a.p2 = 0x04;
+  a.data = d;
+  a.lc = sizeof d;
+  err = apdu_chan_exchange (&card->chan, &a, &resp, sw);
+  buf_free (&resp);
+  return err;
+}
+
+/* ---- discovery ------------------------------------------------------- */
+
+static gpg_error_t
+opg_match (agency_card_t *card, bool *r_match)
+{
+  gpg_error_t err;
+  unsigned sw = 0;
+
+  *r_match = false;
+  err = opg_select (card, &sw);
+  if (!err)
+    *r_match = sw == SW_OK || SW_IS_MORE_DATA (sw);
+  return err;
+}
+
+/* Add or find the DO TAG below PARENT. */
+static gpg_error_t
+opg_node (image_node_t *parent, unsigned tag, image_node_t **r_node)
+{
+  gpg_error_t err;
+  char comp[IMAGE_COMPONENT_MAX];
+  image_node_t *n;
+
+  snprintf (comp, sizeof comp, tag > 0xFFFF ? "%06X" : tag > 0xFF ? "%04X"
+            : "%02X", tag);
+  n = image_find_child (parent, comp);
+  if (!n)
+    {
+      err = image_node_new (IMAGE_NODE_DO, &n);
+      if (err)
+        return err;
+      image_node_set_tag (n, tag);
+      n->source = IMAGE_SRC_DO_LIST;
+      err = image_add_child (parent, n);
+      if (err)
+        {
+          image_node_free (n);
+          return err;
+        }
+    }
+  err = image_node_set_agent (n, AGENT_NAME);
+  *r_node = n;
+  return err;
+}
+
+/* Record the DO TAG with content P[0..N) (N may be 0). */
+static gpg_error_t
+opg_store (image_node_t *app, unsigned tag, const uint8_t *p, size_t n)
+{
+  gpg_error_t err;
+  image_node_t *node;
+  const opg_def_t *d = opg_def (tag);
+  unsigned flags = d ? d->flags : F_RO;
+
+  err = opg_node (app, tag, &node);
+  if (err)
+    return err;
+  node->flags &= ~IMAGE_FLAG_UNREADABLE;
+  node->sw = 0;
+  err = n ? image_node_set_content (node, p, n) : image_node_set_empty (node);
+  node->access.read = (flags & (F_RPW1 | F_RPW3)) ? IMAGE_AC_PIN
+                      : IMAGE_AC_ALWAYS;
+  node->access.read_ref = (flags & F_RPW1) ? 0x82 : (flags & F_RPW3)
+                          ? 0x83 : 0;
+  node->access.write = (flags & F_RO) ? IMAGE_AC_NEVER : IMAGE_AC_PIN;
+  node->access.write_ref = (flags & F_RO) ? 0 : (flags & F_PW1) ? 0x82
+                           : 0x83;
+  if (flags & (F_RPW1 | F_RPW3))
+    node->area = IMAGE_AREA_PRIVATE;
+  return err;
+}
+
+static gpg_error_t
+opg_unreadable (image_node_t *app, unsigned tag, unsigned sw,
+                const char *note)
+{
+  image_node_t *node;
+  gpg_error_t err = opg_node (app, tag, &node);
+  if (err)
+    return err;
+  image_node_set_unreadable (node, sw);
+  if (note)
+    err = image_node_set_note (node, note);
+  if (tag == 0x0103 || tag == 0x0104)
+    {
+      node->area = IMAGE_AREA_PRIVATE;
+      node->access.read = IMAGE_AC_PIN;
+      node->access.read_ref = tag == 0x0103 ? 0x82 : 0x83;
+    }
+  return err;
+}
+
+/* Split the composite P[0..N) (value of 6E or 65) into its parts,
+ * recursing into 73 (discretionary data objects). */
+static gpg_error_t
+opg_split (image_node_t *app, const uint8_t *p, size_t n, unsigned want,
+           unsigned depth)
+{
+  tlv_iter_t it;
+  tlv_t t;
+  gpg_error_t err = 0;
+
+  if (depth > 3)
+    return 0;
+  tlv_iter_init (&it, p, n, 0);
+  while (!err && !tlv_iter_next (&it, &t))
+    {
+      const opg_def_t *d = opg_def (t.tag);
+      if (t.tag == 0x73)
+        err = opg_split (app, t.value, t.len, want, depth + 1);
+      else if (d && (d->flags & want))
+        err = opg_store (app, t.tag, t.value, t.len);
+    }
+  return err;
+}
+
+/* GET DATA TAG into the image; absent optional objects add nothing. */
+static gpg_error_t
+opg_fetch (agency_card_t *card, image_node_t *app, unsigned tag)
+{
+  gpg_error_t err;
+  buf_t b = BUF_INIT;
+  unsigned sw = 0;
+  const opg_def_t *d = opg_def (tag);
+
+  if (d && (d->flags & (F_RPW1 | F_RPW3)))
+    buf_init_secure (&b);
+  err = opg_get_data (card, tag, &b, &sw);
+  if (err)
+    goto leave;
+  if (sw == SW_OK)
+    err = opg_store (app, tag, b.data, b.len);
+  else if (d && (d->flags & F_OPT)
+           && (sw == SW_REF_NOT_FOUND || sw == SW_FILE_NOT_FOUND
+               || sw == SW_INS_NOT_SUPPORTED || sw == SW_WRONG_P1P2
+               || sw == SW_INCORRECT_P1P2 || sw == SW_FUNC_NOT_SUPPORTED))
+    err = 0;
+  else
+    err = opg_unreadable (app, tag, sw, NULL);
+  if (!err)
+    agency_progress (card, AGENCY_PHASE_READ, app, b.len);
+ leave:
+  buf_free (&b);
+  return err;
+}
+
+/* Certificates: 7F21 container with one child per key (CRT tag). */
+static gpg_error_t
+opg_fetch_certs (agency_card_t *card, image_node_t *app)
+{
+  gpg_error_t err;
+  image_node_t *cont, *child;
+  buf_t b = BUF_INIT;
+  unsigned sw = 0;
+  int i;
+
+  err = opg_node (app, 0x7F21, &cont);
+  if (!err)
+    err = image_node_set_empty (cont);
+  if (err)
+    return err;
+  cont->access.read = IMAGE_AC_ALWAYS;
+  cont->access.write = IMAGE_AC_NEVER;
+  for (i = 0; !err && i < 3; i++)
+    {
+      err = opg_select_cert (card, opg_slots[i].occ, &sw);
+      if (!err && sw == SW_OK)
+        err = opg_get_data (card, 0x7F21, &b, &sw);
+      if (err)
+        break;
+      err = opg_node (cont, opg_slots[i].crt, &child);
+      if (err)
+        break;
+      child->access.read = IMAGE_AC_ALWAYS;
+      child->access.write = IMAGE_AC_PIN;
+      child->access.write_ref = 0x83;
+      if (sw == SW_OK)
+        {
+          child->flags &= ~IMAGE_FLAG_UNREADABLE;
+          err = b.len ? image_node_set_content (child, b.data, b.len)
+                      : image_node_set_empty (child);
+          agency_progress (card, AGENCY_PHASE_READ, child, b.len);
+        }
+      else
+        image_node_set_unreadable (child, sw);
+    }
+  buf_free (&b);
+  return err;
+}
+
+/* Name of the algorithm in attributes A[0..N) ("rsa2048", "ed25519"),
+ * or "unknown". */
+static void
+opg_attr_name (const uint8_t *a, size_t n, char *buf, size_t size)
+{
+  static const char *const names[] = { "nistp256", "nistp384", "ed25519",
+                                       "cv25519" };
+  size_t i, olen;
+  const agent_keys_algo_t *al;
+
+  snprintf (buf, size, "unknown");
+  if (n >= 3 && a[0] == 0x01)
+    {
+      snprintf (buf, size, "rsa%u", get_be16 (a + 1));
+      return;
+    }
+  if (n < 2)
+    return;
+  olen = n - 1;
+  if (a[n - 1] == 0xFF)             /* import format "with public key" */
+    olen--;
+  for (i = 0; i < DIM (names); i++)
+    {
+      al = agent_keys_algo (names[i]);
+      if (al && al->oid_len == olen && !memcmp (a + 1, al->oid, olen))
+        {
+          snprintf (buf, size, "%s", names[i]);
+          return;
+        }
+    }
+}
+
+static const image_node_t *
+opg_child (const image_node_t *app, unsigned tag)
+{
+  char comp[16];
+  snprintf (comp, sizeof comp, tag > 0xFF ? "%04X" : "%02X", tag);
+  return image_find_child (app, comp);
+}
+
+/* Key nodes from C1-C3, C5 and CD: a key is present when its
+ * fingerprint is not all zeros. */
+static gpg_error_t
+opg_keys (image_node_t *app)
+{
+  const image_node_t *fp = opg_child (app, 0xC5);
+  const image_node_t *cd = opg_child (app, 0xCD);
+  gpg_error_t err = 0;
+  int i;
+
+  for (i = 0; !err && i < 3; i++)
+    {
+      const image_node_t *at = opg_child (app, 0xC1 + (unsigned)i);
+      image_node_t *k;
+      image_keyinfo_t ki;
+      char alg[16], hexfp[41], when[32];
+      size_t j;
+      bool present = false;
+
+      if (!fp || fp->content_len < 60)
+        break;
+      for (j = 0; j < 20; j++)
+        if (fp->content[20 * i + j])
+          present = true;
+      if (!present)
+        continue;
+      k = image_find_child (app, opg_slots[i].name);
+      if (!k)
+        {
+          err = image_node_new (IMAGE_NODE_KEY, &k);
+          if (!err)
+            err = image_node_set_name (k, opg_slots[i].name);
+          if (!err)
+            err = image_add_child (app, k);
+          if (err)
+            {
+              if (k && !k->parent)
+                image_node_free (k);
+              break;
+            }
+        }
+      k->source = IMAGE_SRC_DO_LIST;
+      k->flags |= IMAGE_FLAG_NOT_EXTRACTABLE;
+      hex_encode (fp->content + 20 * i, 20, hexfp);
+      when[0] = 0;
+      if (cd && cd->content_len >= 12 && get_be32 (cd->content + 4 * i))
+        agent_keys_time_text (get_be32 (cd->content + 4 * i), when,
+                              sizeof when);
+      if (at && at->has_content)
+        opg_attr_name (at->content, at->content_len, alg, sizeof alg);
+      else
+        snprintf (alg, sizeof alg, "unknown");
+      memset (&ki, 0, sizeof ki);
+      ki.algorithm = alg;
+      ki.fingerprint = hexfp;
+      ki.created = when[0] ? when : NULL;
+      ki.usage = (char *)opg_slots[i].usage;
+      err = image_node_set_keyinfo (k, &ki);
+      if (!err)
+        err = image_node_set_agent (k, AGENT_NAME);
+      if (!err)
+        err = image_node_set_note
+          (k, _("on-card key: it cannot be read, so the new token will "
+                "not have it (regenerate it, or escrow a key with "
+                "vsctool keygen)"));
+    }
+  return err;
+}
+
+/* "openpgp/0103" (xfree), NULL on ENOMEM. */
+static char *
+opg_path (const image_node_t *app, unsigned tag)
+{
+  char *base = image_node_path (app);
+  char *p;
+  size_t n;
+  if (!base)
+    return NULL;
+  n = strlen (base) + 8;
+  p = xtrymalloc (n);
+  if (p)
+    snprintf (p, n, "%s/%04X", base, tag);
+  xfree (base);
+  return p;
+}
+
+static gpg_error_t
+opg_discover (agency_card_t *card, image_t *image)
+{
+  gpg_error_t err;
+  unsigned sw = 0;
+  image_node_t *app;
+  buf_t b = BUF_INIT;
+  size_t i;
+  bool have6e = false, have65 = false;
+
+  err = opg_select (card, &sw);
+  if (err || (sw != SW_OK && !SW_IS_MORE_DATA (sw)))
+    return err;
+  app = image_find_child (&image->root, AGENT_NAME);
+  if (!app)
+    {
+      err = image_node_new (IMAGE_NODE_APPLET, &app);
+      if (!err)
+        err = image_node_set_name (app, AGENT_NAME);
+      if (!err)
+        err = image_add_child (&image->root, app);
+      if (err)
+        {
+          if (app && !app->parent)
+            image_node_free (app);
+          return err;
+        }
+    }
+  app->source = IMAGE_SRC_AID;
+  err = image_node_set_agent (app, AGENT_NAME);
+  if (!err)
+    err = image_node_set_aid (app, opg_rid, sizeof opg_rid);
+  agency_progress (card, AGENCY_PHASE_DISCOVER, app, 0);
+
+  /* 6E and 65 in one command each. */
+  if (!err)
+    err = opg_get_data (card, 0x6E, &b, &sw);
+  if (!err && sw == SW_OK)
+    {
+      tlv_t t;
+      if (!tlv_parse (b.data, b.len, &t, NULL) && t.tag == 0x6E)
+        {
+          have6e = true;
+          err = opg_split (app, t.value, t.len, F_6E, 0);
+        }
+    }
+  if (!err)
+    err = opg_get_data (card, 0x65, &b, &sw);
+  if (!err && sw == SW_OK)
+    {
+      tlv_t t;
+      if (!tlv_parse (b.data, b.len, &t, NULL) && t.tag == 0x65)
+        {
+          have65 = true;
+          err = opg_split (app, t.value, t.len, F_65, 0);
+        }
+    }
+  for (i = 0; !err && i < DIM (opg_defs); i++)
+    {
+      const opg_def_t *d = &opg_defs[i];
+      if (d->flags & (F_RPW1 | F_RPW3))
+        continue;
+      if (((d->flags & F_6E) && have6e) || ((d->flags & F_65) && have65))
+        {
+          /* Absent from the composite: record as empty where the spec
+           * says it is always there. */
+          if (!opg_child (app, d->tag) && !(d->flags & F_OPT))
+            err = opg_store (app, d->tag, NULL, 0);
+          continue;
+        }
+      err = opg_fetch (card, app, d->tag);
+    }
+  if (!err)
+    err = opg_fetch_certs (card, app);
+
+  /* PIN-gated objects: only with the user's PIN, never retried. */
+  for (i = 0; !err && i < DIM (opg_defs); i++)
+    {
+      const opg_def_t *d = &opg_defs[i];
+      uint8_t ref;
+      char *path;
+      if (!(d->flags & (F_RPW1 | F_RPW3)))
+        continue;
+      ref = (d->flags & F_RPW1) ? 0x82 : 0x83;
+      path = opg_path (app, d->tag);
+      err = agency_verify_pin (card, ref, path ? path : "");
+      xfree (path);
+      if (!err)
+        err = opg_fetch (card, app, d->tag);
+      else if (!agency_fatal (err) || gpg_err_code (err) == GPG_ERR_CANCELED
+               || gpg_err_code (err) == GPG_ERR_BAD_PIN
+               || gpg_err_code (err) == GPG_ERR_PIN_BLOCKED)
+        {
+          char note[96];
+          if (gpg_err_code (err) == GPG_ERR_CANCELED)
+            snprintf (note, sizeof note, _("PW%s not given"),
+                      ref == 0x82 ? "1" : "3");
+          else
+            snprintf (note, sizeof note, _("PW%s not verified"),
+                      ref == 0x82 ? "1" : "3");
+          err = opg_unreadable (app, d->tag, SW_SEC_NOT_SATISFIED, note);
+        }
+    }
+  if (!err)
+    err = opg_keys (app);
+
+  /* The card's identity: AID and serial (manufacturer + serial). */
+  if (!err)
+    {
+      const image_node_t *aid = opg_child (app, 0x4F);
+      if (aid && aid->content_len == 16)
+        {
+          err = image_add_aid (image, aid->content, aid->content_len);
+          if (!err && !image->card.serial)
+            {
+              char s[9];
+              hex_encode (aid->content + 10, 4, s);
+              err = image_set_serial (image, s);
+            }
+        }
+    }
+  buf_free (&b);
+  return err;
+}
+
+/* ---- read one node --------------------------------------------------- */
+
+static gpg_error_t
+opg_read (agency_card_t *card, image_t *image, image_node_t *node)
+{
+  gpg_error_t err;
+  unsigned sw = 0;
+  image_node_t *app = node;
+  const opg_def_t *d;
+  (void)image;
+
+  while (app->parent && app->parent->parent)
+    app = app->parent;
+  if (node->type != IMAGE_NODE_DO)
+    return 0;                         /* applet, keys: nothing to read */
+  err = opg_select (card, &sw);
+  if (err)
+    return err;
+  if (node->tag == 0x7F21 || opg_slot_of (node) >= 0)
+    return opg_fetch_certs (card, app);
+  d = opg_def (node->tag);
+  if (d && (d->flags & (F_RPW1 | F_RPW3)))
+    {
+      char *path = image_node_path (node);
+      err = agency_verify_pin (card, (d->flags & F_RPW1) ? 0x82 : 0x83,
+                               path ? path : "");
+      xfree (path);
+      if (err)
+        {
+          if (agency_fatal (err) && gpg_err_code (err) != GPG_ERR_CANCELED
+              && gpg_err_code (err) != GPG_ERR_BAD_PIN
+              && gpg_err_code (err) != GPG_ERR_PIN_BLOCKED)
+            return err;
+          image_node_set_unreadable (node, SW_SEC_NOT_SATISFIED);
+          return 0;
+        }
+    }
+  return opg_fetch (card, app, node->tag);
+}
+
+/* ---- restore plan ---------------------------------------------------- */
+
+/* Is ALGO among the attributes the target lists in FA (algorithm
+ * information)? True when the target has no FA. */
+static bool
+opg_target_supports (const image_node_t *dapp, int slot, const uint8_t *attr,
+                     size_t alen)
+{
+  const image_node_t *fa = dapp ? opg_child (dapp, 0xFA) : NULL;
+  tlv_iter_t it;
+  tlv_t t, outer;
+
+  if (!fa || !fa->content_len)
+    return true;
+  if (!tlv_parse (fa->content, fa->content_len, &outer, NULL)
+      && outer.tag == 0xFA)
+    tlv_iter_init (&it, outer.value, outer.len, 0);
+  else
+    tlv_iter_init (&it, fa->content, fa->content_len, 0);
+  while (!tlv_iter_next (&it, &t))
+    if (t.tag == 0xC1 + (unsigned)slot && t.len >= alen
+        && !memcmp (t.value, attr, alen)
+        && (t.len == alen || (t.len == alen + 1 && t.value[alen] == 0xFF)))
+      return true;
+  return false;
+}
+
+/* The escrowed key node of SLOT in the source applet, NULL if none. */
+static const image_node_t *
+opg_escrowed (const image_node_t *sapp, int slot)
+{
+  const image_node_t *k = image_find_child (sapp, opg_slots[slot].name);
+  if (k && k->type == IMAGE_NODE_KEY && k->has_content && k->content_len
+      && !(k->flags & IMAGE_FLAG_NOT_EXTRACTABLE))
+    return k;
+  return NULL;
+}
+
+static gpg_error_t
+opg_plan_key (plan_t *plan, plan_entry_t *e, const image_node_t *dapp,
+              int slot)
+{
+  const image_node_t *s = e->src;
+  const agent_keys_algo_t *al = agent_keys_algo (s->key.algorithm);
+  uint8_t attr[16], fpr[20];
+  size_t alen;
+  uint32_t created = 0;
+  char reason[160];
+
+  if (!al || agent_keys_openpgp_attr (al, slot, attr, &alen))
+    {
+      snprintf (reason, sizeof reason,
+                _("not restorable: %s is not a key for this slot"),
+                s->key.algorithm ? s->key.algorithm : "?");
+      return plan_entry_set (plan, e, PLAN_NOT_RESTORABLE, reason);
+    }
+  if (!opg_target_supports (dapp, slot, attr, alen))
+    {
+      snprintf (reason, sizeof reason,
+                _("not restorable: this token does not take %s keys"),
+                al->name);
+      return plan_entry_set (plan, e, PLAN_NOT_RESTORABLE, reason);
+    }
+  /* Already there (same fingerprint)? */
+  if (e->dst && e->dst->key.fingerprint
+      && agent_keys_time_parse (s->key.created, &created)
+      && !agent_keys_openpgp_fpr (al, s->content, s->content_len, slot,
+                                  created, fpr))
+    {
+      char hex[41];
+      hex_encode (fpr, 20, hex);
+      if (!strcmp (hex, e->dst->key.fingerprint))
+        return plan_entry_set (plan, e, PLAN_SAME,
+                               _("this key is already on the token"));
+    }
+  return plan_entry_set (plan, e, e->dst ? PLAN_UPDATE : PLAN_CREATE,
+                         e->dst ? _("replaces the key on the token "
+                                    "(import from the secret-key area)")
+                                : _("import from the secret-key area"));
+}
+
+static gpg_error_t
+opg_plan_restore (agency_card_t *card, const image_t *src,
+                  const image_t *dst, plan_t *plan)
+{
+  const image_node_t *sapp = image_find_child (&src->root, AGENT_NAME);
+  const image_node_t *dapp = image_find_child (&dst->root, AGENT_NAME);
+  gpg_error_t err = 0;
+  size_t i;
+  (void)card;
+
+  for (i = 0; !err && i < plan->n; i++)
+    {
+      plan_entry_t *e = &plan->entries[i];
+      const image_node_t *s = e->src;
+      const opg_def_t *d;
+      int slot;
+
+      if (!s || !opg_is_mine (s) || e->action == PLAN_NOT_RESTORABLE
+          || e->action == PLAN_EXTRA)
+        continue;
+      if (!dapp)
+        {
+          err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                                _("not restorable: this token has no "
+                                  "OpenPGP application"));
+          continue;
+        }
+      if (s->type == IMAGE_NODE_APPLET)
+        {
+          err = plan_entry_set (plan, e, PLAN_SAME, NULL);
+          continue;
+        }
+      slot = opg_slot_of (s);
+      if (s->type == IMAGE_NODE_KEY)
+        {
+          if (slot < 0)
+            err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                                  _("not restorable: unknown key slot"));
+          else
+            err = opg_plan_key (plan, e, dapp, slot);
+          continue;
+        }
+      if (s->type != IMAGE_NODE_DO || (s->tag == 0x7F21 && s->parent == sapp))
+        continue;
+      if (slot >= 0)
+        continue;                       /* certificates: as compared */
+      d = opg_def (s->tag);
+      if (!d || (d->flags & F_RO))
+        {
+          if (e->action != PLAN_SAME)
+            err = plan_entry_set (plan, e, PLAN_SAME,
+                                  _("defined by the token: the new token "
+                                    "keeps its own"));
+          continue;
+        }
+      if ((d->flags & F_OPT) && !e->dst && !(d->flags & (F_RPW1 | F_RPW3)))
+        {
+          err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                                _("not restorable: this token does not "
+                                  "have this object"));
+          continue;
+        }
+      if (d->flags & F_FIRST)
+        {
+          if (e->dst && e->dst->content_len && s->content_len
+              && e->dst->content[0] == s->content[0])
+            err = plan_entry_set (plan, e, PLAN_SAME, NULL);
+          continue;
+        }
+      if (d->flags & F_KDF)
+        {
+          if (e->action != PLAN_SAME)
+            err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                                  _("not restorable here: the KDF-DO "
+                                    "changes how PINs are sent; set it up "
+                                    "together with new PINs"));
+          continue;
+        }
+      if (s->tag >= 0xC1 && s->tag <= 0xC3)
+        {
+          int ks = (int)(s->tag - 0xC1);
+          if (opg_escrowed (sapp, ks))
+            err = plan_entry_set (plan, e, PLAN_SAME,
+                                  _("set with the escrowed key"));
+          else if (e->action != PLAN_SAME
+                   && !opg_target_supports (dapp, ks, s->content,
+                                            s->content_len))
+            err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                                  _("not restorable: this token does not "
+                                    "support the algorithm"));
+          continue;
+        }
+    }
+  if (!err)
+    agent_apps_refine_blank (plan, dst);
+  return err;
+}
+
+/* ---- write ----------------------------------------------------------- */
+
+/* Was the entry before E (that touched the card) one of ours, so the
+ * application is still selected? */
+static bool
+opg_still_selected (const plan_t *plan, const plan_entry_t *e)
+{
+  const plan_entry_t *p;
+  for (p = e; p > plan->entries;)
+    {
+      p--;
+      if (p->action != PLAN_CREATE && p->action != PLAN_UPDATE)
+        continue;
+      return p->written && p->src && opg_is_mine (p->src);
+    }
+  return false;
+}
+
+/* Verify REF for writing; on a refusal fill E. */
+static gpg_error_t
+opg_need_pin (agency_card_t *card, plan_entry_t *e, uint8_t ref,
+              bool *r_ok)
+{
+  gpg_error_t err = agency_verify_pin (card, ref, e->path);
+  *r_ok = !err;
+  if (!err)
+    return 0;
+  if (gpg_err_code (err) == GPG_ERR_CARD_REMOVED
+      || gpg_err_code (err) == GPG_ERR_CARD_RESET
+      || (agency_fatal (err) && gpg_err_code (err) != GPG_ERR_CANCELED
+          && gpg_err_code (err) != GPG_ERR_BAD_PIN
+          && gpg_err_code (err) != GPG_ERR_PIN_BLOCKED
+          && gpg_err_code (err) != GPG_ERR_NO_PIN
+          && gpg_err_code (err) != GPG_ERR_CARD))
+    return err;
+  e->err = err;
+  if (!card->errtext[0])
+    agency_set_errtext (card, ref == 0x83 ? _("PW3 (admin PIN) not verified")
+                        : _("PW1 not verified"));
+  return 0;
+}
+
+/* Import the escrowed key of SLOT (PUT DATA odd DB 3FFF, 4D). */
+static gpg_error_t
+opg_import (agency_card_t *card, plan_entry_t *e, int slot)
+{
+  const image_node_t *s = e->src;
+  const agent_keys_algo_t *al = agent_keys_algo (s->key.algorithm);
+  gpg_error_t err;
+  buf_t hdr = BUF_INIT, keydata, part, cmd, cur = BUF_INIT;
+  uint8_t attr[16], fpr[20], ts[4];
+  size_t alen, mark, mark2;
+  uint32_t created;
+  unsigned sw = 0;
+  bool ok;
+
+  buf_init_secure (&keydata);
+  buf_init_secure (&part);
+  buf_init_secure (&cmd);
+  if (!al || agent_keys_openpgp_attr (al, slot, attr, &alen))
+    {
+      e->err = gpg_error (GPG_ERR_PUBKEY_ALGO);
+      return 0;
+    }
+  if (!agent_keys_time_parse (s->key.created, &created))
+    created = (uint32_t)time (NULL);
+  err = opg_need_pin (card, e, 0x83, &ok);
+  if (err || !ok)
+    goto leave;
+
+  /* Algorithm attributes first (changing them drops the old key). */
+  err = opg_get_data (card, 0xC1 + (unsigned)slot, &cur, &sw);
+  if (err)
+    goto leave;
+  if (sw != SW_OK || cur.len != alen || memcmp (cur.data, attr, alen))
+    {
+      err = opg_put_data (card, 0xDA, 0xC1 + (unsigned)slot, attr, alen, &sw);
+      if (err)
+        goto leave;
+      if (sw != SW_OK)
+        goto refused;
+    }
+
+  /* 4D { CRT, 7F48 header list, 5F48 concatenated values } */
+  if (al->kind == AGENT_KEYS_RSA)
+    {
+      static const char *const names[3] = { "e", "p", "q" };
+      int i;
+      for (i = 0; !err && i < 3; i++)
+        {
+          err = agent_keys_param (s->content, s->content_len, names[i], 0,
+                                  &part);
+          if (!err)
+            err = tlv_put_header (&hdr, 0x91 + (unsigned)i, part.len);
+          if (!err)
+            err = buf_append (&keydata, part.data, part.len);
+        }
+    }
+  else
+    {
+      size_t size = (al->bits + 7) / 8;
+      err = agent_keys_param (s->content, s->content_len, "d", size, &part);
+      if (!err)
+        err = tlv_put_header (&hdr, 0x92, part.len);
+      if (!err)
+        err = buf_append (&keydata, part.data, part.len);
+      if (!err)
+        err = agent_keys_param (s->content, s->content_len, "q", 0, &part);
+      if (!err)
+        err = tlv_put_header (&hdr, 0x99, part.len);
+      if (!err)
+        err = buf_append (&keydata, part.data, part.len);
+    }
+  if (!err)
+    err = tlv_begin (&cmd, 0x4D, &mark);
+  if (!err)
+    err = tlv_put (&cmd, opg_slots[slot].crt, NULL, 0);
+  if (!err)
+    err = tlv_put (&cmd, 0x7F48, hdr.data, hdr.len);
+  if (!err)
+    err = tlv_begin (&cmd, 0x5F48, &mark2);
+  if (!err)
+    err = buf_append (&cmd, keydata.data, keydata.len);
+  if (!err)
+    err = tlv_end (&cmd, mark2);
+  if (!err)
+    err = tlv_end (&cmd, mark);
+  if (!err)
+    err = opg_put_data (card, 0xDB, 0x3FFF, cmd.data, cmd.len, &sw);
+  if (err)
+    goto leave;
+  if (sw != SW_OK)
+    goto refused;
+
+  /* Fingerprint and date: only for the key just imported. */
+  err = agent_keys_openpgp_fpr (al, s->content, s->content_len, slot,
+                                created, fpr);
+  if (err)
+    goto leave;
+  err = opg_put_data (card, 0xDA, 0xC7 + (unsigned)slot, fpr, 20, &sw);
+  if (!err && sw == SW_OK)
+    {
+      put_be32 (ts, created);
+      err = opg_put_data (card, 0xDA, 0xCE + (unsigned)slot, ts, 4, &sw);
+    }
+  if (err)
+    goto leave;
+  if (sw != SW_OK)
+    goto refused;
+  e->written = true;
+
+  /* Read back: the card's C5 names the key we imported. */
+  agency_progress (card, AGENCY_PHASE_READBACK, s, 0);
+  err = opg_get_data (card, 0xC5, &cur, &sw);
+  if (err)
+    goto leave;
+  if (sw == SW_OK && cur.len >= 60 && !memcmp (cur.data + 20 * slot, fpr, 20))
+    {
+      char hex[41];
+      hex_encode (fpr, 20, hex);
+      e->verified = !s->key.fingerprint || !strcmp (s->key.fingerprint, hex);
+    }
+  if (!e->verified)
+    e->err = gpg_error (GPG_ERR_BAD_DATA);
+  goto leave;
+
+ refused:
+  e->sw = sw;
+  e->err = sw_to_error (sw);
+ leave:
+  buf_free (&hdr);
+  buf_free (&keydata);
+  buf_free (&part);
+  buf_free (&cmd);
+  buf_free (&cur);
+  return err;
+}
+
+static gpg_error_t
+opg_write (agency_card_t *card, const image_t *src, plan_t *plan,
+           plan_entry_t *e)
+{
+  const image_node_t *s = e->src;
+  const opg_def_t *d;
+  gpg_error_t err = 0;
+  unsigned sw = 0, tag;
+  int slot;
+  bool ok;
+  buf_t back = BUF_INIT;
+  size_t n;
+  (void)src;
+
+  if (!s || s->type == IMAGE_NODE_APPLET
+      || (s->type == IMAGE_NODE_DO && s->tag == 0x7F21))
+    {
+      e->written = e->verified = true;
+      return 0;
+    }
+  if (!opg_still_selected (plan, e))
+    {
+      err = opg_select (card, &sw);
+      if (err)
+        return err;
+      if (sw != SW_OK && !SW_IS_MORE_DATA (sw))
+        {
+          e->sw = sw;
+          e->err = sw_to_error (sw);
+          return 0;
+        }
+    }
+  slot = opg_slot_of (s);
+  if (s->type == IMAGE_NODE_KEY)
+    return slot < 0 ? gpg_error (GPG_ERR_INV_OBJ) : opg_import (card, e, slot);
+  if (s->type != IMAGE_NODE_DO)
+    return gpg_error (GPG_ERR_INV_OBJ);
+
+  d = slot >= 0 ? NULL : opg_def (s->tag);
+  if (slot < 0 && (!d || (d->flags & F_RO)))
+    {
+      e->err = gpg_error (GPG_ERR_NOT_SUPPORTED);
+      return 0;
+    }
+  err = opg_need_pin (card, e, (d && (d->flags & F_PW1)) ? 0x82 : 0x83, &ok);
+  if (err || !ok)
+    return err;
+  agency_progress (card, AGENCY_PHASE_WRITE, s, s->content_len);
+  n = (d && (d->flags & F_FIRST) && s->tag == 0xC4 && s->content_len)
+      ? 1 : s->content_len;
+  if (slot >= 0)
+    {
+      tag = 0x7F21;
+      err = opg_select_cert (card, opg_slots[slot].occ, &sw);
+      if (!err && sw != SW_OK)
+        goto refused;
+    }
+  else
+    tag = s->tag;
+  if (!err)
+    err = opg_put_data (card, 0xDA, tag, s->content, n, &sw);
+  if (err)
+    goto leave;
+  if (sw != SW_OK)
+    goto refused;
+  e->written = true;
+
+  agency_progress (card, AGENCY_PHASE_READBACK, s, 0);
+  if (d && (d->flags & (F_RPW1 | F_RPW3)))
+    buf_init_secure (&back);
+  if (slot >= 0)
+    {
+      err = opg_select_cert (card, opg_slots[slot].occ, &sw);
+      if (err)
+        goto leave;
+    }
+  err = opg_get_data (card, tag, &back, &sw);
+  if (err)
+    goto leave;
+  if (sw == SW_OK)
+    {
+      if (d && (d->flags & F_FIRST))
+        e->verified = back.len && n && back.data[0] == s->content[0];
+      else
+        e->verified = back.len == n && (!n || !memcmp (back.data, s->content,
+                                                         n));
+    }
+  if (!e->verified)
+    e->err = gpg_error (GPG_ERR_BAD_DATA);
+  goto leave;
+
+ refused:
+  e->sw = sw;
+  e->err = sw_to_error (sw);
+ leave:
+  buf_free (&back);
+  return err;
+}
+
+/* ---- describe, blank ------------------------------------------------- */
+
+static const char *
+opg_describe (const image_node_t *node)
+{
+  const opg_def_t *d;
+  int slot;
+
+  if (node->type == IMAGE_NODE_APPLET)
+    return _("OpenPGP card application");
+  slot = opg_slot_of (node);
+  if (node->type == IMAGE_NODE_KEY)
+    return slot == 0 ? _("signature key") : slot == 1
+      ? _("decryption key") : slot == 2 ? _("authentication key") : NULL;
+  if (node->type != IMAGE_NODE_DO)
+    return NULL;
+  if (slot >= 0)
+    return slot == 0 ? _("certificate of the signature key") : slot == 1
+      ? _("certificate of the decryption key")
+      : _("certificate of the authentication key");
+  if (node->tag == 0x7F21)
+    return _("certificates (one per key)");
+  d = opg_def (node->tag);
+  return d ? _(d->desc) : NULL;
+}
+
+bool
+agent_openpgp_node_blank (const image_node_t *n)
+{
+  const opg_def_t *d;
+  size_t i;
+
+  switch (n->type)
+    {
+    case IMAGE_NODE_APPLET:
+      return true;
+    case IMAGE_NODE_KEY:
+      return false;
+    case IMAGE_NODE_DO:
+      break;
+    default:
+      return true;
+    }
+  if (opg_slot_of (n) >= 0 || n->tag == 0x7F21)
+    return !n->content_len;
+  d = opg_def (n->tag);
+  if (!d || (d->flags & (F_RO | F_FIRST | F_KDF))
+      || (n->tag >= 0xC1 && n->tag <= 0xC3))
+    return true;                      /* card-defined or settings */
+  if (n->tag == 0x5F35)               /* salutation: 0 or 9 = unset */
+    return !n->content_len || n->content[0] == 0x30 || n->content[0] == 0x39
+      || n->content[0] == 0;
+  for (i = 0; i < n->content_len; i++)
+    if (n->content[i])
+      return false;
+  return true;
+}
+
+const agent_t agent_openpgp = {
+  AGENT_NAME,
+  N_("OpenPGP card application 3.4"),
+  opg_match,
+  opg_discover,
+  opg_read,
+  opg_plan_restore,
+  opg_write,
+  NULL,
+  opg_describe
+};
