@@ -1340,7 +1340,7 @@ applet_openpgp_pw_check (opg_pw_t *pw, const uint8_t *p, size_t n,
       return SW_OK;
     }
   pw->tries--;
-  return applet_openpgp_pw_sw (pw);
+  return 0x63C0 | pw->tries;    /* 63C0 on the try that blocks it */
 }
 
 static void

@@ -819,7 +819,7 @@ applet_piv_check (const uint8_t *ref, uint8_t *tries, const uint8_t *p,
       return SW_OK;
     }
   (*tries)--;
-  return applet_piv_tries_sw (*tries);
+  return 0x63C0 | *tries;       /* 63C0 on the try that blocks it */
 }
 
 /* A new PIN/PUK: 6..8 characters, then FF padding. */

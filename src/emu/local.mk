@@ -52,3 +52,10 @@ EXTRA_DIST += tests/emu-apps/openpgp.sh tests/emu-apps/piv.sh tests/emu-apps/app
 	tests/cards/openpgp.card tests/cards/piv.card \
 	tests/cards/yubikey-blank.card tests/cards/openpgp-blank.card \
 	tests/cards/piv-blank.card
+## Applet unit tests: OpenPGP and PIV driven through emu_card_apdu.
+check_PROGRAMS += tests/unit/test-emu-openpgp
+tests_unit_test_emu_openpgp_SOURCES = tests/unit/test-emu-openpgp.c \
+	tests/unit/emu-helper.h tests/unit/emu-apps-helper.h
+tests_unit_test_emu_openpgp_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_emu_openpgp_LDADD = $(CUTEST_LIBS)
+TESTS += tests/unit/test-emu-openpgp
