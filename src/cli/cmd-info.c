@@ -14,7 +14,7 @@ static int cmd_info_run (int argc, char **argv);
 
 const cli_cmd_t cli_cmd_info = {
   "info",
-  "[--json] FILE",
+  "[--json] [--password-file F|--password-fd N] FILE",
   N_("show a VSC's UUID, card identity, areas, KDF and generation"),
   cmd_info_run
 };
@@ -82,7 +82,13 @@ cmd_info_json (const char *path, vsc_t *vsc, const vsc_info_t *in)
         printf (",\"nodes\":%zu,\"content_bytes\":%zu",
                 in->nodes[IMAGE_AREA_PUBLIC], in->content_bytes[IMAGE_AREA_PUBLIC]);
       if (a == VSC_AREA_PRIVATE || a == VSC_AREA_SECRET_KEY)
-        printf (",\"encrypted\":true");
+        {
+          printf (",\"encrypted\":true");
+          if (in->unlocked)
+            printf (",\"nodes\":%zu,\"content_bytes\":%zu",
+                    in->nodes[a - VSC_AREA_PUBLIC],
+                    in->content_bytes[a - VSC_AREA_PUBLIC]);
+        }
       putchar ('}');
     }
   printf ("]}\n");
@@ -136,6 +142,11 @@ cmd_info_text (const char *path, vsc_t *vsc, const vsc_info_t *in)
       if (a == VSC_AREA_PUBLIC)
         printf (_(", %zu node(s), %zu content bytes"),
                 in->nodes[IMAGE_AREA_PUBLIC], in->content_bytes[IMAGE_AREA_PUBLIC]);
+      else if ((a == VSC_AREA_PRIVATE || a == VSC_AREA_SECRET_KEY)
+               && in->unlocked)
+        printf (_(" (encrypted), %zu node(s), %zu content bytes"),
+                in->nodes[a - VSC_AREA_PUBLIC],
+                in->content_bytes[a - VSC_AREA_PUBLIC]);
       else if (a == VSC_AREA_PRIVATE || a == VSC_AREA_SECRET_KEY)
         printf (_(" (encrypted)"));
       putchar ('\n');
@@ -147,7 +158,8 @@ static int
 cmd_info_run (int argc, char **argv)
 {
   static const struct option longopts[] = {
-    CLI_VSC_LONGOPTS_JSON, CLI_VSC_LONGOPTS_HELP, { NULL, 0, NULL, 0 }
+    CLI_VSC_LONGOPTS_PW, CLI_VSC_LONGOPTS_JSON, CLI_VSC_LONGOPTS_HELP,
+    { NULL, 0, NULL, 0 }
   };
   cli_vsc_opts_t o;
   vsc_t *vsc;
@@ -171,7 +183,9 @@ cmd_info_run (int argc, char **argv)
     }
   if (optind + 1 != argc)
     return cli_usage (&cli_cmd_info);
-  rc = cli_vsc_open (&o, argv[optind], false, &vsc);
+  /* No password needed; with --password-file/--password-fd the file is
+   * verified and the private areas are counted too. */
+  rc = cli_vsc_open (&o, argv[optind], o.pw.file || o.pw.fd >= 0, &vsc);
   if (rc)
     return rc;
   vsc_info (vsc, &in);

@@ -71,6 +71,8 @@ t_check "info --json verified false" "[ \"\$(jget 'd[\"verified\"]' < info.json)
 t_check "info --json KDF" "[ \"\$(jget 'd[\"kdf\"][\"memory_kib\"]' < info.json)\" = 19456 ]"
 t_check "info --json areas" "[ \"\$(jget '\",\".join(a[\"name\"] for a in d[\"areas\"])' < info.json)\" = header,identifier,public,private,secret-key,mac ]"
 t_check "info --json public node count" "[ \"\$(jget '[a for a in d[\"areas\"] if a[\"name\"]==\"public\"][0][\"nodes\"]' < info.json)\" = 4 ]"
+$V info --json --password-file pw1 a.vsc > infov.json
+t_check "info --json with the password: verified, private node count" "json_ok < infov.json && [ \"\$(jget 'str(d[\"verified\"])+\" \"+str([a for a in d[\"areas\"] if a[\"name\"]==\"private\"][0][\"nodes\"])' < infov.json)\" = 'True 1' ]"
 $V info gen.vsc > ginfo.out
 t_check "create --label is stored" "grep -q 'Test card' ginfo.out"
 
