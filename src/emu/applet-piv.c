@@ -1205,11 +1205,22 @@ applet_piv_import (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
       r->sw = SW_SEC_NOT_SATISFIED;
       return 0;
     }
-  if (tlv_validate (cmd->data, cmd->lc, 1))
-    {
-      r->sw = SW_WRONG_DATA;
-      return 0;
-    }
+  {
+    /* A flat list of TLVs (AA/AB carry the constructed bit but are
+     * plain bytes, as on YubiKeys: do not recurse). */
+    tlv_iter_t it;
+    tlv_t t;
+    gpg_error_t e;
+
+    tlv_iter_init (&it, cmd->data, cmd->lc, 0);
+    while (!(e = tlv_iter_next (&it, &t)))
+      ;
+    if (gpg_err_code (e) != GPG_ERR_EOF || !cmd->lc)
+      {
+        r->sw = SW_WRONG_DATA;
+        return 0;
+      }
+  }
   if (type == EMU_KEY_RSA)
     {
       if (tlv_find (cmd->data, cmd->lc, 0x01, &tp)

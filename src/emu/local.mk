@@ -59,3 +59,9 @@ tests_unit_test_emu_openpgp_SOURCES = tests/unit/test-emu-openpgp.c \
 tests_unit_test_emu_openpgp_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_emu_openpgp_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-emu-openpgp
+check_PROGRAMS += tests/unit/test-emu-piv
+tests_unit_test_emu_piv_SOURCES = tests/unit/test-emu-piv.c \
+	tests/unit/emu-helper.h tests/unit/emu-apps-helper.h
+tests_unit_test_emu_piv_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_emu_piv_LDADD = $(CUTEST_LIBS)
+TESTS += tests/unit/test-emu-piv

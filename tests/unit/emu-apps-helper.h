@@ -52,7 +52,7 @@ txv (uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2, const uint8_t *data,
 }
 
 /* Find TAG (1 or 2 bytes) in P: pointer to its value and length, walking
- * into 7F49 / 7C / 6E / 73 / 65 / 7A. */
+ * into 7F49 / 7C / 6E / 73 / 65 / 7A / 04 (GET METADATA). */
 static inline const uint8_t *
 find_tag (const uint8_t *p, size_t n, unsigned tag, size_t *len)
 {
@@ -83,7 +83,7 @@ find_tag (const uint8_t *p, size_t n, unsigned tag, size_t *len)
           return p + i;
         }
       if (t != 0x7F49 && t != 0x7C && t != 0x6E && t != 0x73 && t != 0x65
-          && t != 0x7A)
+          && t != 0x7A && t != 0x04)
         i += l;
     }
   return NULL;
