@@ -239,7 +239,64 @@ test_component_names (void)
   image_node_free (n);
 }
 
+static void
+test_deep_copy (void)
+{
+  image_t *a = make_sample (), *b;
+  image_node_t *n, *m, *sub;
+  image_keyinfo_t ki = { (char *)"ed25519", (char *)"ABCD", (char *)"2026-01-01T00:00:00Z",
+                         (char *)"auth", (uint8_t *)"\x7F\x49\x00", 3 };
+  image_diff_t *d;
+
+  n = image_find_path (a, "openpgp/key-sig");
+  CU_ASSERT_EQUAL (image_node_set_keyinfo (n, &ki), 0);
+  CU_ASSERT_EQUAL (image_node_set_access_raw (n, (const uint8_t *)"\x8C\x01\x00", 3), 0);
+  n->access.read = IMAGE_AC_NEVER;
+  n = image_find_path (a, "3F00/5015/4401");
+  CU_ASSERT_EQUAL (image_node_set_fcp (n, (const uint8_t *)"\x62\x03\x80\x01\x05", 5), 0);
+  image_node_set_unreadable (n, 0x6982);
+  CU_ASSERT_EQUAL_FATAL (image_copy (a, &b), 0);
+  m = image_find_path (b, "openpgp/key-sig");
+  CU_ASSERT_PTR_NOT_NULL_FATAL (m);
+  CU_ASSERT_STRING_EQUAL (m->key.created, "2026-01-01T00:00:00Z");
+  CU_ASSERT_EQUAL (m->key.pubkey_len, 3);
+  CU_ASSERT_PTR_NOT_EQUAL (m->key.pubkey, image_find_path (a, "openpgp/key-sig")->key.pubkey);
+  CU_ASSERT_EQUAL (m->access.read, IMAGE_AC_NEVER);
+  CU_ASSERT_STRING_EQUAL (m->note, "regenerate or re-import");
+  m = image_find_path (b, "3F00/5015/4401");
+  CU_ASSERT_EQUAL (m->sw, 0x6982);
+  CU_ASSERT_TRUE (m->flags & IMAGE_FLAG_UNREADABLE);
+  CU_ASSERT_EQUAL (m->fcp_len, 5);
+  CU_ASSERT_EQUAL (image_diff (a, b, &d), 0);
+  CU_ASSERT_EQUAL (d->n, 0);
+  image_diff_free (d);
+  /* A changed FCP and key metadata are seen by diff. */
+  CU_ASSERT_EQUAL (image_node_set_fcp (m, (const uint8_t *)"\x62\x00", 2), 0);
+  ki.fingerprint = (char *)"EF01";
+  CU_ASSERT_EQUAL (image_node_set_keyinfo (image_find_path (b, "openpgp/key-sig"), &ki), 0);
+  CU_ASSERT_EQUAL (image_diff (a, b, &d), 0);
+  CU_ASSERT_EQUAL (d->n, 2);
+  CU_ASSERT_EQUAL (d->changes[0].what, IMAGE_DIFF_FCP);
+  CU_ASSERT_EQUAL (d->changes[1].what, IMAGE_DIFF_KEY);
+  image_diff_free (d);
+  /* Subtree copy is detached and complete. */
+  CU_ASSERT_EQUAL_FATAL (image_node_copy (image_find_path (a, "3F00"), &sub), 0);
+  CU_ASSERT_PTR_NULL (sub->parent);
+  CU_ASSERT_PTR_NOT_NULL (sub->first_child);
+  CU_ASSERT_PTR_NOT_NULL (sub->first_child->first_child);
+  image_node_free (sub);
+  /* Empty vs absent content. */
+  CU_ASSERT_EQUAL (image_node_set_empty (m), 0);
+  CU_ASSERT_TRUE (m->has_content);
+  CU_ASSERT_EQUAL (m->content_len, 0);
+  image_node_clear_content (m);
+  CU_ASSERT_FALSE (m->has_content);
+  image_free (a);
+  image_free (b);
+}
+
 static const cutest_t tests[] = {
+  CUTEST (test_deep_copy),
   CUTEST (test_paths),
   CUTEST (test_add_remove),
   CUTEST (test_walk),

@@ -101,6 +101,7 @@ nottyrun $V cat a.vsc openpgp/0103 > out.bin 2>/dev/null; rc=$?
 t_check "cat private without password fails (exit 3), nothing written" "[ $rc -eq 3 ] && [ ! -s out.bin ]"
 $V cat --password-file pwbad a.vsc openpgp/0103 > out.bin 2>/dev/null; rc=$?
 t_check "cat with a wrong password fails (exit 3)" "[ $rc -eq 3 ] && [ ! -s out.bin ]"
+t_ok "--password-fd reads the password from a descriptor" sh -c "$V cat --password-fd 3 a.vsc openpgp/0103 3<pw1 | cmp -s - priv.bin"
 t_ok "VSC_PASSWORD_FILE is used" sh -c "VSC_PASSWORD_FILE=pw1 setsid -w $V cat a.vsc openpgp/0103 | cmp -s - priv.bin"
 $V cat --password-file pw1 a.vsc openpgp/nope >/dev/null 2>&1; rc=$?
 t_check "cat of a missing node fails (exit 1)" "[ $rc -eq 1 ]"
