@@ -26,6 +26,7 @@ CLI_CMD_DECL (rm);
 CLI_CMD_DECL (passwd);
 CLI_CMD_DECL (verify);
 CLI_CMD_DECL (export_public);
+CLI_CMD_DECL (keygen);
 
 /* One line per command; components add theirs here. */
 static const cli_cmd_t *const commands[] = {
@@ -34,6 +35,7 @@ static const cli_cmd_t *const commands[] = {
   &cli_cmd_backup,
   &cli_cmd_restore,
   &cli_cmd_diff,
+  &cli_cmd_keygen,
   &cli_cmd_create,
   &cli_cmd_info,
   &cli_cmd_ls,

@@ -70,9 +70,13 @@ agent_keys_generate (const agent_keys_algo_t *algo, buf_t *out)
   switch (algo->kind)
     {
     case AGENT_KEYS_RSA:
-      err = gcry_sexp_build (&parms, NULL,
-                             "(genkey(rsa(nbits %u)(rsa-use-e 65537)))",
-                             algo->bits);
+      {
+        char bits[16];
+        snprintf (bits, sizeof bits, "%u", algo->bits);
+        err = gcry_sexp_build (&parms, NULL,
+                               "(genkey(rsa(nbits %s)(rsa-use-e 5:65537)))",
+                               bits);
+      }
       break;
     case AGENT_KEYS_NIST:
       err = gcry_sexp_build (&parms, NULL, "(genkey(ecc(curve %s)))",
@@ -250,9 +254,10 @@ agent_keys_openpgp_fpr (const agent_keys_algo_t *algo, const uint8_t *key,
         err = buf_append (&body, algo->oid, algo->oid_len);
       if (!err)
         err = agent_keys_param (key, keylen, "q", 0, &a);
-      if (!err && algo->kind == AGENT_KEYS_CV25519 && a.len == 32)
+      if (!err && (algo->kind == AGENT_KEYS_CV25519
+                   || algo->kind == AGENT_KEYS_ED25519) && a.len == 32)
         {
-          /* Native X25519 point: OpenPGP prefixes 40. */
+          /* Native point: OpenPGP prefixes 40. */
           uint8_t q[33];
           q[0] = 0x40;
           memcpy (q + 1, a.data, 32);

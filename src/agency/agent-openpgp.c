@@ -853,6 +853,10 @@ opg_plan_restore (agency_card_t *card, const image_t *src,
     }
   if (!err)
     agent_apps_refine_blank (plan, dst);
+  /* A VSC made for key escrow (vsctool create + keygen) names no card:
+   * there is no other model to refuse. */
+  if (!err && sapp && !src->card.atr_len)
+    plan->same_model = true;
   return err;
 }
 

@@ -1,0 +1,34 @@
+/* scapi-keys.h - key escrow through the facade: generate a private key
+ * off-card (libgcrypt) into an image's secret-key area, ready for
+ * scapi_restore to import it into a token (OpenPGP card: PUT DATA odd
+ * DB; PIV: YubiKey IMPORT KEY FE). */
+#ifndef VSC_SCAPI_KEYS_H
+#define VSC_SCAPI_KEYS_H
+
+#include <stdint.h>
+#include "common/error.h"
+#include "image/image.h"
+
+typedef struct scapi_keygen_result {
+  char path[32];             /* "openpgp/key-sig", "piv/key-9A" */
+  char algorithm[16];
+  char fingerprint[41];      /* OpenPGP v4 (upper hex), "" for PIV */
+  char created[32];          /* ISO 8601 UTC */
+  char public_hex[1100];     /* RSA modulus or EC point, upper hex */
+} scapi_keygen_result_t;
+
+/* Generate a key of ALGO for APP ("openpgp": SLOT sig|dec|aut, ALGO
+ * rsa2048|rsa3072|rsa4096|nistp256|nistp384|ed25519 (sig, aut) or
+ * cv25519 (dec); "piv": SLOT 9a|9c|9d|9e, ALGO rsa2048|eccp256|eccp384)
+ * created at CREATED (Unix time; 0 = now) and store it as the key node
+ * of that slot in IMAGE (secret-key area), replacing a non-extractable
+ * node of an earlier backup. GPG_ERR_INV_ARG / GPG_ERR_PUBKEY_ALGO for a
+ * bad slot / algorithm (with scapi_keygen_error_text()). */
+gpg_error_t scapi_keygen (image_t *image, const char *app, const char *slot,
+                          const char *algo, uint32_t created,
+                          scapi_keygen_result_t *res);
+
+/* Why the last scapi_keygen failed ("" if it did not). */
+const char *scapi_keygen_error_text (void);
+
+#endif /* VSC_SCAPI_KEYS_H */
