@@ -1348,12 +1348,16 @@ check_mac (const uint8_t *expect, const uint8_t *got, vsc_area_t area)
   return 0;
 }
 
-/* Authenticate every byte: the three MACs, both GCM tags (decrypting into
- * R_PRIV and R_SEC, which the caller wipes), and the file MAC. */
+/* Authenticate every byte: the three MACs, both GCM tags (decrypting the
+ * private area into R_PRIV, or in place if INPLACE is the writable DATA,
+ * and the secret-key area into R_SEC; *R_PRIV_PT is the private
+ * plaintext; the caller wipes), and the file MAC. */
 static gpg_error_t
-authenticate (vsc_t *vsc, const uint8_t *data, const parsed_t *p,
-              buf_t *r_priv, buf_t *r_sec)
+authenticate (vsc_t *vsc, const uint8_t *data, uint8_t *inplace,
+              const parsed_t *p, buf_t *r_priv, const uint8_t **r_priv_pt,
+              buf_t *r_sec)
 {
+  uint8_t *dst;
   gpg_error_t err;
   uint8_t mac[VSC_MAC_LEN];
   buf_t ad = BUF_INIT;
@@ -1378,18 +1382,27 @@ authenticate (vsc_t *vsc, const uint8_t *data, const parsed_t *p,
     goto leave;
 
   /* Private area. */
-  if ((err = make_ad (&ad, p->header.raw, p->header.raw_len, VSC_TAG_PRIVATE))
-      || (err = buf_reserve (r_priv, p->priv_len)))
+  if ((err = make_ad (&ad, p->header.raw, p->header.raw_len, VSC_TAG_PRIVATE)))
     goto leave;
+  if (inplace)
+    dst = inplace + (p->priv_ct - data);
+  else
+    {
+      if ((err = buf_reserve (r_priv, p->priv_len)))
+        goto leave;
+      dst = r_priv->data;
+    }
   err = vsc_crypto_open (vsc->keys->enc, p->priv_nonce, ad.data, ad.len,
-                         p->priv_ct, p->priv_len, r_priv->data, p->priv_tag);
+                         p->priv_ct, p->priv_len, dst, p->priv_tag);
   if (gpg_err_code (err) == GPG_ERR_CHECKSUM)
     err = vsc_fail (gpg_error (GPG_ERR_BAD_SIGNATURE), VSC_AREA_PRIVATE,
                     _("authentication failed - the file was altered or "
                       "damaged"));
   if (err)
     goto leave;
-  r_priv->len = p->priv_len;
+  if (!inplace)
+    r_priv->len = p->priv_len;
+  *r_priv_pt = dst;
 
   if ((err = make_ad (&ad, p->header.raw, p->header.raw_len, VSC_TAG_SECRET))
       || (err = buf_reserve (r_sec, p->sec_len)))
@@ -1426,12 +1439,13 @@ authenticate (vsc_t *vsc, const uint8_t *data, const parsed_t *p,
 }
 
 gpg_error_t
-vsc_file_parse (vsc_t *vsc, const uint8_t *data, size_t n,
+vsc_file_parse (vsc_t *vsc, const uint8_t *data, size_t n, uint8_t *inplace,
                 const char *password, const vsc_opts_t *opts)
 {
   gpg_error_t err;
   parsed_t p;
   buf_t priv = BUF_INIT, sec = BUF_INIT;
+  const uint8_t *priv_pt = NULL;
   image_t *image = NULL;
 
   buf_init_secure (&sec);
@@ -1451,7 +1465,7 @@ vsc_file_parse (vsc_t *vsc, const uint8_t *data, size_t n,
       err = unlock (vsc, &p, password, opts);
       if (err)
         goto leave;
-      err = authenticate (vsc, data, &p, &priv, &sec);
+      err = authenticate (vsc, data, inplace, &p, &priv, &priv_pt, &sec);
       if (err)
         goto leave;
     }
@@ -1466,7 +1480,7 @@ vsc_file_parse (vsc_t *vsc, const uint8_t *data, size_t n,
     goto leave;
   if (password)
     {
-      if ((err = decode_nodes (image, priv.data, priv.len, IMAGE_AREA_PRIVATE,
+      if ((err = decode_nodes (image, priv_pt, p.priv_len, IMAGE_AREA_PRIVATE,
                                VSC_AREA_PRIVATE))
           || (err = decode_nodes (image, sec.data, sec.len,
                                   IMAGE_AREA_SECRET_KEY,

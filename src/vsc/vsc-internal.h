@@ -118,10 +118,12 @@ gpg_error_t vsc_crypto_mac (const uint8_t *key, uint8_t label,
  * secret-key areas empty. Needs vsc->keys. */
 gpg_error_t vsc_file_encode (vsc_t *vsc, uint64_t generation,
                              bool public_only, buf_t *out);
-/* Parse DATA into VSC (fresh struct from vsc_new_empty). PASSWORD NULL:
- * structure only. */
+/* Parse DATA into a fresh VSC. PASSWORD NULL: structure only. INPLACE:
+ * NULL, or DATA itself when the caller owns it and lets the private area
+ * be decrypted in place (the caller wipes DATA afterwards). */
 gpg_error_t vsc_file_parse (vsc_t *vsc, const uint8_t *data, size_t n,
-                            const char *password, const vsc_opts_t *opts);
+                            uint8_t *inplace, const char *password,
+                            const vsc_opts_t *opts);
 /* Append the KDF TLV (A1) of slot S. */
 gpg_error_t vsc_file_put_kdf (buf_t *b, const vsc_keyslot_t *s);
 /* Associated data of a keyslot wrap: MAGIC || UUID || type || KDF TLV

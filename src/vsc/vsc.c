@@ -213,18 +213,17 @@ vsc_create (const char *path, const char *password, const vsc_opts_t *opts,
   return 0;
 }
 
-gpg_error_t
-vsc_open_mem (const void *data, size_t n, const char *password,
-              const vsc_opts_t *opts, vsc_t **r_vsc)
+static gpg_error_t
+vsc_open_data (const uint8_t *data, size_t n, uint8_t *inplace,
+               const char *password, const vsc_opts_t *opts, vsc_t **r_vsc)
 {
   gpg_error_t err;
   vsc_t *vsc;
 
-  vsc_clear_error ();
   *r_vsc = NULL;
   if ((err = vsc_new (&vsc)))
     return err;
-  err = vsc_file_parse (vsc, data, n, password, opts);
+  err = vsc_file_parse (vsc, data, n, inplace, password, opts);
   if (err)
     {
       vsc_close (vsc);
@@ -232,6 +231,14 @@ vsc_open_mem (const void *data, size_t n, const char *password,
     }
   *r_vsc = vsc;
   return 0;
+}
+
+gpg_error_t
+vsc_open_mem (const void *data, size_t n, const char *password,
+              const vsc_opts_t *opts, vsc_t **r_vsc)
+{
+  vsc_clear_error ();
+  return vsc_open_data (data, n, NULL, password, opts, r_vsc);
 }
 
 gpg_error_t
@@ -248,7 +255,9 @@ vsc_open_ex (const char *path, const char *password, const vsc_opts_t *opts,
   err = vsc_store_read (path, &data, &n);
   if (err)
     return err;
-  err = vsc_open_mem (data, n, password, opts, &vsc);
+  /* The buffer is ours: the private area is decrypted in place. */
+  err = vsc_open_data (data, n, data, password, opts, &vsc);
+  wipememory (data, n);
   xfree (data);
   if (err)
     return err;

@@ -489,6 +489,30 @@ test_every_bitflip_and_truncation (void)
   CU_ASSERT_EQUAL (bad_unverified, 0);
   CU_ASSERT_EQUAL (cache.real_runs, 1);
 
+  /* The same through a file (vsc_open_ex decrypts in place). */
+  {
+    char path[512];
+    unsigned file_refused = 0;
+    snprintf (path, sizeof path, "%s/flip.vsc", tmpdir);
+    for (i = 0; i < n; i++)
+      for (bit = 0; bit < 8; bit++)
+        {
+          FILE *fp = fopen (path, "wb");
+          CU_ASSERT_PTR_NOT_NULL_FATAL (fp);
+          data[i] ^= (uint8_t)(1u << bit);
+          fwrite (data, 1, n, fp);
+          fclose (fp);
+          data[i] ^= (uint8_t)(1u << bit);
+          v2 = NULL;
+          if (vsc_open_ex (path, "flip", &o, &v2) && !v2)
+            file_refused++;
+          else
+            vsc_close (v2);
+        }
+    CU_ASSERT_EQUAL (file_refused, n * 8);
+    unlink (path);
+  }
+
   for (i = 0; i < n; i++)
     {
       v2 = NULL;
