@@ -29,26 +29,25 @@
 #include "agency/iso7816.h"
 
 #define AGENT_NAME "iso7816"
-#define SCAN_BUDGET_DEFAULT 4096
+#define SCAN_BUDGET_DEFAULT 2048
 #define SCAN_NOTE_PREFIX "fid-scan-next="
 
-/* Ranges probed in every DF unless the caller gives its own. */
+/* Ranges probed in every DF unless the caller gives its own (after the
+ * DF's own neighbourhood, see iso_scan_df). */
 static const agency_range_t iso_default_ranges[] = {
   { 0x0000, 0x001F },   /* small numbers used by many native cards */
-  { 0x1000, 0x100F },
   { 0x2F00, 0x2F0F },   /* EF.DIR, EF.ATR and their neighbours */
-  { 0x4000, 0x400F }, { 0x4100, 0x410F }, { 0x4200, 0x420F },
-  { 0x4300, 0x430F }, { 0x4400, 0x440F }, { 0x4500, 0x450F },
-  { 0x4600, 0x460F }, { 0x4700, 0x470F }, { 0x4800, 0x480F },
-  { 0x4900, 0x490F }, { 0x4A00, 0x4A0F }, { 0x4B00, 0x4B0F },
-  { 0x4C00, 0x4C0F }, { 0x4D00, 0x4D0F }, { 0x4E00, 0x4E0F },
-  { 0x4F00, 0x4F0F },   /* 40xx-4Fxx: PKCS#15 / pkcs15-init objects */
-  { 0x5000, 0x503F }, { 0x5100, 0x510F }, { 0x5200, 0x520F },
+  { 0x4000, 0x4007 }, { 0x4100, 0x4107 }, { 0x4200, 0x4207 },
+  { 0x4300, 0x4307 }, { 0x4400, 0x4407 }, { 0x4500, 0x4507 },
+  { 0x4600, 0x4607 }, { 0x4700, 0x4707 }, { 0x4800, 0x4807 },
+  { 0x4900, 0x4907 }, { 0x4A00, 0x4A07 }, { 0x4B00, 0x4B07 },
+  { 0x4C00, 0x4C07 }, { 0x4D00, 0x4D07 }, { 0x4E00, 0x4E07 },
+  { 0x4F00, 0x4F07 },   /* 40xx-4Fxx: PKCS#15 / pkcs15-init objects */
+  { 0x5000, 0x503F }, { 0x5100, 0x510F },
   { 0x5F00, 0x5F0F },
-  { 0x6000, 0x600F }, { 0x6F00, 0x6F3F },   /* GSM/ETSI EFs */
-  { 0x7000, 0x700F }, { 0x7F00, 0x7F2F },   /* DFs of native cards */
-  { 0xA000, 0xA00F }, { 0xC000, 0xC00F }, { 0xD000, 0xD00F },
-  { 0xDF00, 0xDF1F }, { 0xEF00, 0xEF0F }
+  { 0x6F00, 0x6F1F },   /* GSM/ETSI EFs */
+  { 0x7000, 0x700F }, { 0x7F00, 0x7F1F },   /* DFs of native cards */
+  { 0xDF00, 0xDF0F }
 };
 
 /* Well-known FIDs: parent path (FIDs under the MF) + FID. */
@@ -618,6 +617,8 @@ iso_scan_df (agency_card_t *card, image_t *image, image_node_t *mf,
   uint16_t fids[ISO7816_PATH_MAX];
   size_t depth = 0, i;
   char *dfpath = image_node_path (df);
+  agency_range_t near = { 0, 0 };
+  bool have_near = false;
 
   *r_stop = false;
   if (!dfpath)
@@ -633,13 +634,28 @@ iso_scan_df (agency_card_t *card, image_t *image, image_node_t *mf,
     }
   if (sc->skipping && strcmp (dfpath, sc->resume_df))
     goto leave;
-  for (i = 0; i < nr; i++)
+  /* With the default ranges a DF's own neighbourhood comes first
+   * (7000 -> 7001, 7002): files are often numbered after their DF. */
+  if (!card->ranges && df != mf && df->has_fid)
+    {
+      near.first = df->fid & 0xFFE0;
+      near.last = near.first | 0x1F;
+      have_near = true;
+    }
+  for (i = have_near ? 0 : 1; i <= nr; i++)
     {
       unsigned fid;
-      for (fid = ranges[i].first; fid <= ranges[i].last; fid++)
+      const agency_range_t *rg = i ? &ranges[i - 1] : &near;
+      for (fid = rg->first; fid <= rg->last; fid++)
         {
           image_node_t *node = NULL;
-          unsigned long before;
+
+          if (i && have_near && fid >= near.first && fid <= near.last)
+            {
+              if (fid == rg->last)
+                break;
+              continue;    /* done in the neighbourhood pass */
+            }
 
           if (sc->skipping)
             {
@@ -667,14 +683,13 @@ iso_scan_df (agency_card_t *card, image_t *image, image_node_t *mf,
               goto leave;
             }
           fids[depth] = (uint16_t)fid;
-          before = card->chan.apdus;
+          /* (misses are counted as discovery cost by the probe) */
           err = agent_iso7816_probe (card, image, df, fids, depth + 1,
                                      IMAGE_SRC_FID_SCAN, &node);
-          (void)before;   /* misses are counted by the probe */
           sc->used++;
           if (err)
             goto leave;
-          if (fid == ranges[i].last)
+          if (fid == rg->last)
             break;     /* avoid wrap-around at FFFF */
         }
     }

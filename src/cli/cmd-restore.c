@@ -198,8 +198,8 @@ cmd_restore_run (int argc, char **argv)
   if (err)
     {
       rc = cli_card_fail (err, _("restore failed"));
-      if (rc == CLI_EXIT_FAIL && rep.failed)
-        rc = CLI_EXIT_CARD;      /* the card refused a write */
+      if ((rc == CLI_EXIT_FAIL || rc == CLI_EXIT_FORMAT) && rep.failed)
+        rc = CLI_EXIT_CARD;      /* the card refused or garbled a write */
       if (!rep.written)
         cli_msg (_("nothing was written to the card"));
       goto leave;

@@ -231,9 +231,18 @@ scapi_op_fail (scapi_op_t *op, gpg_error_t err, const char *what)
 {
   const char *node = op->p.node[0] ? op->p.node : NULL;
 
-  if (op->card && gpg_err_code (err) == GPG_ERR_CARD
-      && scapi_card_gone (op->card))
-    err = gpg_error (GPG_ERR_CARD_REMOVED);
+  switch (gpg_err_code (err))
+    {
+    case GPG_ERR_CARD:
+    case GPG_ERR_TOO_SHORT:     /* an empty answer from the transport */
+    case GPG_ERR_EIO:
+    case GPG_ERR_GENERAL:
+      if (op->card && scapi_card_gone (op->card))
+        err = gpg_error (GPG_ERR_CARD_REMOVED);
+      break;
+    default:
+      break;
+    }
   switch (gpg_err_code (err))
     {
     case GPG_ERR_CARD_REMOVED:
@@ -253,13 +262,15 @@ scapi_op_fail (scapi_op_t *op, gpg_error_t err, const char *what)
       scapi_set_error (_("%s cancelled"), what);
       break;
     default:
+      if (scapi_errbuf[0])
+        break;              /* the operation already said it exactly */
       if (op->card && op->card->ac.errtext[0])
         scapi_set_error ("%s", op->card->ac.errtext);
-      else if (!scapi_errbuf[0] && node)
+      else if (node)
         scapi_set_error (_("%s failed while %s %s: %s"), what,
                          scapi_phase_label (op->p.phase), node,
                          gpg_strerror (err));
-      else if (!scapi_errbuf[0])
+      else
         scapi_set_error (_("%s failed: %s"), what, gpg_strerror (err));
       break;
     }
@@ -645,6 +656,8 @@ typedef struct scapi_sel_ctx {
   agency_card_t *ac;
   image_t *image;
   const scapi_backup_opts_t *o;
+  bool count_only;            /* only add up nodes/bytes to read */
+  size_t nodes, bytes;
 } scapi_sel_ctx_t;
 
 /* Read selected EFs that have no content yet (UI flow). */
@@ -666,6 +679,12 @@ scapi_read_visit (image_node_t *node, unsigned depth, void *ctx)
   xfree (path);
   if (!sel)
     return 0;
+  if (sc->count_only)
+    {
+      sc->nodes++;
+      sc->bytes += node->size;
+      return 0;
+    }
   return agency_read (sc->ac, sc->image, node);
 }
 
@@ -792,10 +811,18 @@ scapi_backup (scapi_card_t *card, const image_t *given,
       err = image_copy (given, &image);
       if (!err)
         {
+          memset (&sc, 0, sizeof sc);
           sc.ac = &card->ac;
           sc.image = image;
           sc.o = opts;
+          /* Totals first, so progress can give an ETA. */
+          sc.count_only = true;
           err = image_walk (image, scapi_read_visit, &sc);
+          op.p.nodes_total = sc.nodes;
+          op.p.bytes_total = sc.bytes;
+          sc.count_only = false;
+          if (!err)
+            err = image_walk (image, scapi_read_visit, &sc);
         }
     }
   reader_end (card->rc);
@@ -862,8 +889,7 @@ scapi_backup (scapi_card_t *card, const image_t *given,
  leave:
   if (in_tx)
     reader_end (card->rc);
-  if (err && (!scapi_errbuf[0] || gpg_err_code (err) == GPG_ERR_CARD
-              || gpg_err_code (err) == GPG_ERR_CARD_REMOVED))
+  if (err)
     err = scapi_op_fail (&op, err, _("backup"));
   sum->seconds = scapi_now () - op.t0;
   if (!sum->apdus)
@@ -1039,9 +1065,7 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
  leave:
   if (in_tx)
     reader_end (card->rc);
-  if (err && (!scapi_errbuf[0] || gpg_err_code (err) == GPG_ERR_CARD
-              || gpg_err_code (err) == GPG_ERR_CARD_REMOVED
-              || gpg_err_code (err) == GPG_ERR_CARD_RESET))
+  if (err)
     err = scapi_op_fail (&op, err, _("restore"));
   report->apdus = card->ac.chan.apdus - op.apdus0;
   report->seconds = scapi_now () - op.t0;
