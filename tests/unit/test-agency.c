@@ -940,6 +940,60 @@ test_cancel (void)
   scapi_free (s);
 }
 
+
+/* Another program resets the card between two operations: the next one
+ * stops with GPG_ERR_CARD_RESET and a clear message, writes nothing,
+ * and the one after that starts over (the PIN is asked again, since
+ * the card forgot it). */
+static void
+test_card_reset (void)
+{
+  char path[512];
+  scapi_t *s = NULL;
+  scapi_card_t *card = NULL;
+  reader_card_t *other = NULL;
+  scapi_backup_opts_t o;
+  scapi_summary_t sum;
+  scapi_cb_t cb;
+  pin_log_t pl = { "123456", 0, 0, 0, "" };
+  struct stat st;
+  gpg_error_t err;
+
+  memset (&cb, 0, sizeof cb);
+  cb.pin = test_pin_cb;
+  cb.pin_ctx = &pl;
+  CU_ASSERT_EQUAL_FATAL (scapi_new (pkcs15_spec, &s), 0);
+  CU_ASSERT_EQUAL_FATAL (scapi_card_open (s, NULL, &card), 0);
+  test_path (path, sizeof path, "reset1.vsc");
+  test_opts (&o, path);
+  CU_ASSERT_EQUAL (scapi_backup (card, NULL, &o, &cb, &sum), 0);
+  scapi_summary_free (&sum);
+  CU_ASSERT_EQUAL (pl.calls, 1);
+
+  CU_ASSERT_EQUAL_FATAL (reader_connect (scapi_reader_ctx (s), NULL,
+                                         READER_SHARED, READER_PROTO_ANY,
+                                         &other), 0);
+  CU_ASSERT_EQUAL (reader_reconnect (other, true), 0);
+  reader_disconnect (other, false);
+
+  test_path (path, sizeof path, "reset2.vsc");
+  test_opts (&o, path);
+  err = scapi_backup (card, NULL, &o, &cb, &sum);
+  scapi_summary_free (&sum);
+  CU_ASSERT_EQUAL (gpg_err_code (err), GPG_ERR_CARD_RESET);
+  CU_ASSERT (strstr (scapi_last_error_text (), "reset") != NULL);
+  CU_ASSERT (stat (path, &st) != 0);
+  CU_ASSERT_EQUAL (pl.calls, 1);
+
+  err = scapi_backup (card, NULL, &o, &cb, &sum);
+  scapi_summary_free (&sum);
+  CU_ASSERT_EQUAL (err, 0);
+  CU_ASSERT_EQUAL (pl.calls, 2);
+  CU_ASSERT (stat (path, &st) == 0);
+  scapi_card_close (card);
+  scapi_free (s);
+}
+
 static int
 suite_init (void)
 {
@@ -969,6 +1023,7 @@ static const cutest_t tests[] = {
   CUTEST (test_wrong_pin),
   CUTEST (test_backup_select),
   CUTEST (test_cancel),
+  CUTEST (test_card_reset),
   CUTEST (test_diff_vsc_vs_card),
   CUTEST (test_scan_resume),
   CUTEST (test_plan_not_restorable),
