@@ -147,8 +147,11 @@ emu_image_file (emu_image_ctx_t *c, const image_node_t *n, emu_file_t *df)
   for (ch = n->first_child; ch; ch = ch->next)
     if (ch->type == IMAGE_NODE_RECORD && ch->content_len > f->rec_len)
       f->rec_len = ch->content_len;
+  /* A variable-length EF's maximum is not in the image: allow 255. */
+  if (type == EMU_EF_LINEAR_VAR && f->rec_len < 255)
+    f->rec_len = 255;
   if (!f->rec_len)
-    f->rec_len = type == EMU_EF_LINEAR_VAR ? 255 : 1;
+    f->rec_len = 1;
   if (f->rec_len > EMU_MAX_RECLEN)
     f->rec_len = EMU_MAX_RECLEN;
   {

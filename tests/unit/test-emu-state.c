@@ -8,6 +8,7 @@
 #include "emu-helper.h"
 #include "common/log.h"
 #include "emu/applet.h"
+#include "emu/emu-image.h"
 
 static void
 open_pkcs15 (void)
@@ -417,6 +418,92 @@ test_applet (void)
   CU_ASSERT (echo_apdus > 0);
 }
 
+
+/* A card image (as a VSC holds it) presented as a card, and written back. */
+static void
+test_image (void)
+{
+  image_t *img = NULL, *back = NULL;
+  image_node_t *n, *r;
+  emu_card_t *c = NULL;
+  unsigned skipped = 0;
+  static const uint8_t atr[] = { 0x3B, 0x02, 0x14, 0x50 };
+
+  CU_ASSERT_EQUAL_FATAL (image_new (&img), 0);
+  image_set_atr (img, atr, sizeof atr);
+  CU_ASSERT_EQUAL (image_make_path (img, "3F00/5015/4401",
+                                    IMAGE_NODE_EF_TRANSPARENT,
+                                    IMAGE_SRC_USER, &n), 0);
+  image_node_set_content (n, "hello", 5);
+  CU_ASSERT_EQUAL (image_make_path (img, "3F00/5015/4402",
+                                    IMAGE_NODE_EF_TRANSPARENT,
+                                    IMAGE_SRC_USER, &n), 0);
+  image_node_set_content (n, "pin", 3);
+  n->access.read = IMAGE_AC_PIN;
+  n->access.read_ref = 0x81;
+  CU_ASSERT_EQUAL (image_make_path (img, "3F00/6000",
+                                    IMAGE_NODE_EF_LINEAR_VARIABLE,
+                                    IMAGE_SRC_USER, &n), 0);
+  CU_ASSERT_EQUAL (image_make_path (img, "3F00/6000/#1", IMAGE_NODE_RECORD,
+                                    IMAGE_SRC_USER, &r), 0);
+  image_node_set_content (r, "one", 3);
+  CU_ASSERT_EQUAL (image_make_path (img, "3F00/6000/#2", IMAGE_NODE_RECORD,
+                                    IMAGE_SRC_USER, &r), 0);
+  image_node_set_content (r, "two!", 4);
+  CU_ASSERT_EQUAL (image_make_path (img, "openpgp/5F50", IMAGE_NODE_DO,
+                                    IMAGE_SRC_USER, &n), 0);
+
+  CU_ASSERT_EQUAL_FATAL (emu_image_card (img, "4321", &c, &skipped), 0);
+  CU_ASSERT_EQUAL (skipped, 1);   /* the applet root */
+  emu_card_free (card);
+  card = c;
+  {
+    uint8_t a[40];
+    size_t al = sizeof a;
+    CU_ASSERT_EQUAL (emu_card_power_on (card, a, &al), 0);
+    CU_ASSERT_EQUAL (al, sizeof atr);
+  }
+  CU_ASSERT_EQUAL (tx ("00 A4 08 0C 04 50 15 44 01"), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 B0 00 00 00"), 0x9000);
+  CU_ASSERT (data_is ("hello"));
+  CU_ASSERT_EQUAL (tx ("00 A4 02 0C 02 44 02"), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 B0 00 00 00"), 0x6982);
+  CU_ASSERT_EQUAL (tx ("00 20 00 81 04 34 33 32 31"), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 B0 00 00 00"), 0x9000);
+  CU_ASSERT (data_is ("pin"));
+  CU_ASSERT_EQUAL (tx ("00 A4 08 0C 02 60 00"), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 B2 02 04 00"), 0x9000);
+  CU_ASSERT (data_is ("two!"));
+
+  /* Change things on the card, then sync into a copy of the image. */
+  CU_ASSERT_EQUAL (tx ("00 E2 00 00 05 74 68 72 65 65"), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 A4 08 0C 04 50 15 44 01"), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 D6 00 00 01 4A"), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 A4 00 0C 02 3F 00"), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 E0 00 00 0D 62 0B 80 02 00 02 82 01 01 83 02 70 00"),
+                   0x9000);
+  CU_ASSERT_EQUAL (tx ("00 A4 00 0C 02 3F 00"), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 A4 08 0C 02 50 15"), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 E4 00 00 02 44 02"), 0x9000);
+  CU_ASSERT_EQUAL_FATAL (image_copy (img, &back), 0);
+  CU_ASSERT_EQUAL (emu_image_sync (card, back), 0);
+  n = image_find_path (back, "3F00/5015/4401");
+  CU_ASSERT_PTR_NOT_NULL_FATAL (n);
+  CU_ASSERT (n->content_len == 5 && !memcmp (n->content, "Jello", 5));
+  CU_ASSERT_PTR_NULL (image_find_path (back, "3F00/5015/4402"));
+  n = image_find_path (back, "3F00/7000");
+  CU_ASSERT_PTR_NOT_NULL (n);
+  if (n)
+    CU_ASSERT_EQUAL (n->content_len, 2);
+  r = image_find_path (back, "3F00/6000/#3");
+  CU_ASSERT_PTR_NOT_NULL (r);
+  if (r)
+    CU_ASSERT (r->content_len == 5 && !memcmp (r->content, "three", 5));
+  CU_ASSERT_PTR_NOT_NULL (image_find_path (back, "openpgp/5F50"));
+  image_free (back);
+  image_free (img);
+}
+
 static int
 teardown (void)
 {
@@ -433,6 +520,7 @@ static const cutest_t tests[] = {
   CUTEST (test_state_file),
   CUTEST (test_profile_errors),
   CUTEST (test_applet),
+  CUTEST (test_image),
   CUTEST_END
 };
 
