@@ -30,9 +30,10 @@ EXTRA_DIST += tests/cards/pkcs15.card tests/cards/blank.card \
 ## Integration: vscemu on pcscd/vpcd with independent clients (OpenSC,
 ## pcsc-tools); each test takes the vpcd lock (need_vpcd in tests/lib.sh).
 TESTS += tests/emu/clients.sh tests/emu/state.sh tests/emu/remove.sh \
-	tests/emu/vsc.sh
+	tests/emu/vsc.sh tests/emu/vpcd-protocol.sh
 EXTRA_DIST += tests/emu/clients.sh tests/emu/state.sh tests/emu/remove.sh \
-	tests/emu/vsc.sh tests/emu/emu-lib.sh
+	tests/emu/vsc.sh tests/emu/emu-lib.sh tests/emu/vpcd-protocol.sh \
+	tests/emu/fake-vpcd.py
 
 ## libFuzzer target: APDU sequences against a freshly loaded card.
 EXTRA_DIST += tests/fuzz/fuzz-emu.c tests/fuzz/emu.sh tests/fuzz/corpus/emu
