@@ -89,19 +89,24 @@ agency_fatal (gpg_error_t err)
   switch (gpg_err_code (err))
     {
     case GPG_ERR_NO_ERROR:
+    case GPG_ERR_BAD_PIN:       /* PIN outcomes: the node is skipped */
+    case GPG_ERR_PIN_BLOCKED:
+    case GPG_ERR_CANCELED:      /* (a cancel flag stops the next APDU) */
       return false;
-    case GPG_ERR_CARD_REMOVED:
-    case GPG_ERR_CARD_RESET:
-    case GPG_ERR_CANCELED:
-    case GPG_ERR_ENODEV:
-    case GPG_ERR_ENXIO:
-    case GPG_ERR_CARD_NOT_PRESENT:
-    case GPG_ERR_ENOMEM:
-    case GPG_ERR_EIO:
-      return true;
     default:
-      return true;   /* any transport error stops; SWs are not errors */
+      return true;
     }
+}
+
+bool
+agency_is_emulator (const image_t *image)
+{
+  static const char tag[] = "vscemu";
+  size_t i, n = image->card.atr_len;
+  for (i = 0; i + sizeof tag - 1 <= n; i++)
+    if (!memcmp (image->card.atr + i, tag, sizeof tag - 1))
+      return true;
+  return false;
 }
 
 void
@@ -325,6 +330,15 @@ agency_verify_pin (agency_card_t *card, uint8_t ref, const char *node)
       err = gpg_error (GPG_ERR_CANCELED);
       goto leave;
     }
+  else if (!*pin || strlen (pin) > 255)
+    {
+      /* Not sent: the counter is untouched, but we do not ask again. */
+      card->pin_state[ref] = AGENCY_PIN_FAILED;
+      agency_set_errtext (card, _("empty or too long PIN for reference "
+                                  "%02X; not sent"), ref);
+      err = gpg_error (GPG_ERR_BAD_PIN);
+      goto leave;
+    }
   else
     err = iso7816_verify (&card->chan, ref, pin, &sw);
   if (err)
@@ -336,7 +350,8 @@ agency_verify_pin (agency_card_t *card, uint8_t ref, const char *node)
       /* Never retried: the counter already dropped by one. */
       card->pin_state[ref] = (sw == SW_AUTH_BLOCKED || sw == 0x63C0)
         ? AGENCY_PIN_BLOCKED : AGENCY_PIN_FAILED;
-      err = sw_to_error (sw);
+      err = gpg_error (card->pin_state[ref] == AGENCY_PIN_BLOCKED
+                       ? GPG_ERR_PIN_BLOCKED : GPG_ERR_BAD_PIN);
       if (SW_IS_RETRIES (sw))
         agency_set_errtext (card, _("wrong PIN for reference %02X "
                                     "(%u tries left); not retried"),

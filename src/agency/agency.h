@@ -176,7 +176,9 @@ gpg_error_t agency_plan (agency_card_t *card, const image_t *src,
 gpg_error_t agency_write (agency_card_t *card, const image_t *src,
                           plan_t *plan, plan_entry_t *e);
 /* Verify REF (asks once per session; never retries). 0 when verified;
- * GPG_ERR_BAD_PIN, GPG_ERR_CANCELED, GPG_ERR_PIN_BLOCKED otherwise. */
+ * GPG_ERR_BAD_PIN (refused, card->errtext has the status word),
+ * GPG_ERR_CANCELED, GPG_ERR_PIN_BLOCKED; other errors are transport
+ * errors (agency_fatal). */
 gpg_error_t agency_verify_pin (agency_card_t *card, uint8_t ref,
                                const char *node);
 /* Record a PIN's label/lengths (from AODF etc.) for the PIN prompt. */
@@ -189,8 +191,13 @@ void agency_progress (agency_card_t *card, int phase, const image_node_t *node,
                       size_t bytes);
 void agency_set_errtext (agency_card_t *card, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
-/* Is ERR a transport error that must stop the operation (card removed,
- * reset, cancelled, reader gone)? */
+/* Is the card of IMAGE our emulator (ATR historical bytes "vscemu")? It
+ * honours any FCP it is given, so restores onto it keep attributes. */
+bool agency_is_emulator (const image_t *image);
+
+/* Must ERR stop the operation? Everything but the outcomes of a PIN
+ * (wrong, blocked, not given), after which only the nodes behind that
+ * PIN are skipped. */
 bool agency_fatal (gpg_error_t err);
 
 /* ---- the generic ISO 7816 agent's building blocks (agent-iso7816.c),

@@ -307,12 +307,7 @@ iso_read_with_pin (agency_card_t *card, image_t *image, image_node_t *node,
 
       path = image_node_path (node);
       perr = agency_verify_pin (card, ref, path);
-      if (perr && agency_fatal (perr)
-          && gpg_err_code (perr) != GPG_ERR_CANCELED
-          && gpg_err_code (perr) != GPG_ERR_BAD_PIN
-          && gpg_err_code (perr) != GPG_ERR_PIN_BLOCKED
-          && gpg_err_code (perr) != GPG_ERR_NO_AUTH
-          && gpg_err_code (perr) != GPG_ERR_BAD_AUTH)
+      if (agency_fatal (perr))
         {
           err = perr;
           goto leave;
@@ -921,19 +916,6 @@ iso_is_fs (const image_node_t *n)
     || image_node_is_ef (n) || n->type == IMAGE_NODE_RECORD;
 }
 
-/* Is the target our emulator? (It honours every FCP it gets.) */
-static bool
-iso_target_is_emulator (const image_t *dst)
-{
-  static const char hist[] = "vscemu";
-  size_t i;
-  const uint8_t *a = dst->card.atr;
-  size_t n = dst->card.atr_len;
-  for (i = 0; n >= sizeof hist - 1 && i + sizeof hist - 1 <= n; i++)
-    if (!memcmp (a + i, hist, sizeof hist - 1))
-      return true;
-  return false;
-}
 
 /* Copy the source FCP for CREATE FILE as a 62 template. */
 static gpg_error_t
@@ -1012,7 +994,7 @@ agent_iso7816_plan_restore (agency_card_t *card, const image_t *src,
 {
   gpg_error_t err = 0;
   size_t i;
-  bool emu = iso_target_is_emulator (dst);
+  bool emu = agency_is_emulator (dst);
   (void)card;
   (void)src;
 
@@ -1131,10 +1113,7 @@ iso_need_pin (agency_card_t *card, const image_node_t *s, unsigned sw,
   *err = agency_verify_pin (card, iso_pin_ref (card, s->access.write_ref),
                             path);
   xfree (path);
-  if (*err && !agency_fatal (*err))
-    *err = 0;
-  if (gpg_err_code (*err) == GPG_ERR_BAD_PIN
-      || gpg_err_code (*err) == GPG_ERR_PIN_BLOCKED)
+  if (!agency_fatal (*err))
     *err = 0;
   return card->pin_state[iso_pin_ref (card, s->access.write_ref)]
     == AGENCY_PIN_VERIFIED;

@@ -896,6 +896,17 @@ opg_need_pin (agency_card_t *card, plan_entry_t *e, uint8_t ref,
           && gpg_err_code (err) != GPG_ERR_CARD))
     return err;
   e->err = err;
+  if (gpg_err_code (err) == GPG_ERR_BAD_PIN)
+    {
+      /* Name the counter (an empty VERIFY does not count as a try). */
+      int retries = -1;
+      unsigned sw = 0;
+      err = iso7816_pin_retries (&card->chan, ref, &retries, &sw);
+      if (err)
+        return err;
+      if (retries >= 0)
+        e->sw = 0x63C0 | (unsigned)(retries & 0x0F);
+    }
   if (!card->errtext[0])
     agency_set_errtext (card, ref == 0x83 ? _("PW3 (admin PIN) not verified")
                         : _("PW1 not verified"));

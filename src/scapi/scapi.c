@@ -952,16 +952,6 @@ scapi_restore_plan (scapi_card_t *card, const image_t *src,
   return err;
 }
 
-static bool
-scapi_target_is_emulator (const image_t *dst)
-{
-  static const char tag[] = "vscemu";
-  size_t i, n = dst->card.atr_len;
-  for (i = 0; i + sizeof tag - 1 <= n; i++)
-    if (!memcmp (dst->card.atr + i, tag, sizeof tag - 1))
-      return true;
-  return false;
-}
 
 static bool
 scapi_restore_deferred (const plan_entry_t *e)
@@ -1005,7 +995,7 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
       goto leave;
     }
   if (!force && !plan->same_model && card->target
-      && !scapi_target_is_emulator (card->target))
+      && !agency_is_emulator (card->target))
     {
       err = gpg_error (GPG_ERR_CONFLICT);
       scapi_set_error (_("the target card is another model than the "
