@@ -16,8 +16,8 @@ tests_unit_test_agency_SOURCES = tests/unit/test-agency.c
 tests_unit_test_agency_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_agency_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-agency
-TESTS += tests/agency/backup-restore-vpcd.sh
-EXTRA_DIST += tests/agency/backup-restore-vpcd.sh
+TESTS += tests/agency/cli-emu.sh tests/agency/backup-restore-vpcd.sh
+EXTRA_DIST += tests/agency/cli-emu.sh tests/agency/backup-restore-vpcd.sh
 
 ## make bench: APDUs of a backup against the minimum (in-process), and
 ## vsctool against opensc-explorer / a 64 KiB card through pcscd+vpcd.
