@@ -918,10 +918,8 @@ scapi_restore_plan (scapi_card_t *card, const image_t *src,
   scapi_op_phase (&op, SCAPI_PHASE_DISCOVER, NULL);
   memset (&o, 0, sizeof o);
   o.read_content = true;
-  /* Probe where the source has files too (resume = the source image:
-   * nodes the source found by scanning are looked for on the target). */
-  o.resume = src;
-  o.no_scan = true;    /* no wide scan on the target */
+  o.no_scan = true;    /* no wide scan on the target: the source's own
+                          paths are probed below instead */
   err = scapi_card_begin (card);
   if (err)
     goto leave;
