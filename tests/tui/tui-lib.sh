@@ -22,13 +22,14 @@ CARDS="$top_srcdir/tests/cards"
 VSCMAN="$top_builddir/vscman"
 [ -x "$VSCMAN" ] || t_skip "vscman is not built"
 
-tmux_ () { tmux -L "$TUI_SOCK" -f /dev/null "$@"; }
+# fd 9 is the vpcd lock (need_vpcd): the tmux server must not keep it.
+tmux_ () { tmux -L "$TUI_SOCK" -f /dev/null "$@" 9>&-; }
 
 tui_stop () { tmux_ kill-server >/dev/null 2>&1 || true; }
 tui_stop_all () {
   local i=0
   while [ "$i" -le "$TUI_N" ]; do
-    tmux -L "$TUI_BASE-$i" kill-server >/dev/null 2>&1 || true
+    tmux -L "$TUI_BASE-$i" kill-server >/dev/null 2>&1 9>&- || true
     i=$((i + 1))
   done
 }
