@@ -21,6 +21,7 @@
  * (e.g. &agent_openpgp, &agent_piv). */
 static const agent_t *const agency_table[] = {
   &agent_openpgp,
+  &agent_piv,
   &agent_pkcs15,
   &agent_iso7816,
   NULL

@@ -1,16 +1,1037 @@
-/* agent-piv.c - PIV (NIST SP 800-73-4) */
+/* agent-piv.c - PIV (NIST SP 800-73-4) as Debian's clients speak it
+ *
+ * Matched by SELECT of the PIV AID (the full AID, then the 5-byte RID
+ * prefix yubico-piv-tool uses). Data objects are read with GET DATA
+ * (CB 3F FF, tag list 5C): CCC, CHUID, discovery 7E, the four slot
+ * certificates, key history and (as many as it announces) the retired
+ * key certificates, security object; on YubiKeys (GET VERSION FD
+ * answers) also the admin data 5FFF00. Printed information / protected
+ * data 5FC109 needs the PIN (80, padded with FF to 8 bytes) and goes to
+ * the private area. Slot keys are "not extractable" nodes; their
+ * presence and algorithm come from YubiKey GET METADATA (F7) where the
+ * token has it, otherwise they are "unknown" (recorded for slots with a
+ * certificate).
+ *
+ * Restore: PUT DATA (DB 3F FF) after management-key authentication
+ * (GENERAL AUTHENTICATE 87, 3DES 03, key 9B, mutual: witness and
+ * challenge). The key is the one kept as piv/key-9B in the VSC's
+ * secret-key area, else the factory default. A refused key is reported
+ * and never tried again in the session. Escrowed slot keys are imported
+ * only into YubiKey-compatible tokens (IMPORT KEY FE). */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
+#include <stdio.h>
 #include <string.h>
+#include <gcrypt.h>
+
 #include "common/util.h"
 #include "common/i18n.h"
+#include "common/log.h"
+#include "common/tlv.h"
+#include "common/hex.h"
 #include "agency/agency.h"
+#include "agency/iso7816.h"
 #include "agency/agent-apps.h"
+
+#define AGENT_NAME "piv"
+#define PIV_PIN_REF 0x80
+#define PIV_MGMT_REF 0x9B
+#define PIV_YK_NOTE "yubikey-compatible"
+
+static const uint8_t piv_aid[11] = { 0xA0, 0x00, 0x00, 0x03, 0x08, 0x00,
+                                     0x00, 0x10, 0x00, 0x01, 0x00 };
+static const uint8_t piv_default_mgmt[24] = {
+  1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8
+};
+
+#define F_PIN   0x01u     /* read after the PIN: private area */
+#define F_CARD  0x02u     /* defined by the token: not written */
+#define F_YK    0x04u     /* YubiKey only */
+
+typedef struct piv_def {
+  unsigned tag;
+  unsigned flags;
+  const char *desc;
+} piv_def_t;
+
+static const piv_def_t piv_defs[] = {
+  { 0x5FC107, 0, N_("Card Capability Container") },
+  { 0x5FC102, 0, N_("Card Holder Unique Identifier (CHUID)") },
+  { 0x7E,     F_CARD, N_("discovery object") },
+  { 0x5FC105, 0, N_("certificate for PIV authentication (9A)") },
+  { 0x5FC10A, 0, N_("certificate for digital signature (9C)") },
+  { 0x5FC10B, 0, N_("certificate for key management (9D)") },
+  { 0x5FC101, 0, N_("certificate for card authentication (9E)") },
+  { 0x5FC10C, 0, N_("key history object") },
+  { 0x5FC106, 0, N_("security object") },
+  { 0x5FFF00, F_YK, N_("YubiKey admin data") },
+  { 0x5FC109, F_PIN, N_("printed information / protected data (PIN)") }
+};
+
+static const struct {
+  uint8_t ref;
+  unsigned cert;
+  const char *name;
+} piv_slots[4] = {
+  { 0x9A, 0x5FC105, "key-9A" },
+  { 0x9C, 0x5FC10A, "key-9C" },
+  { 0x9D, 0x5FC10B, "key-9D" },
+  { 0x9E, 0x5FC101, "key-9E" }
+};
+
+static const piv_def_t *
+piv_def (unsigned tag)
+{
+  size_t i;
+  for (i = 0; i < DIM (piv_defs); i++)
+    if (piv_defs[i].tag == tag)
+      return &piv_defs[i];
+  return NULL;
+}
+
+static bool
+piv_is_mine (const image_node_t *n)
+{
+  for (; n; n = n->parent)
+    if (n->agent)
+      return !strcmp (n->agent, AGENT_NAME);
+  return false;
+}
+
+static const char *
+piv_alg_name (unsigned alg)
+{
+  switch (alg)
+    {
+    case 0x06: return "rsa1024";
+    case 0x07: return "rsa2048";
+    case 0x11: return "eccp256";
+    case 0x14: return "eccp384";
+    default: return "unknown";
+    }
+}
+
+static unsigned
+piv_alg_id (const char *name)
+{
+  if (!name)
+    return 0;
+  if (!strcmp (name, "rsa2048"))
+    return 0x07;
+  if (!strcmp (name, "eccp256") || !strcmp (name, "nistp256"))
+    return 0x11;
+  if (!strcmp (name, "eccp384") || !strcmp (name, "nistp384"))
+    return 0x14;
+  return 0;
+}
+
+/* ---- commands -------------------------------------------------------- */
+
+static gpg_error_t
+piv_select (agency_card_t *card, unsigned *sw)
+{
+  gpg_error_t err;
+  err = iso7816_select_aid (&card->chan, piv_aid, sizeof piv_aid, NULL, sw);
+  if (!err && *sw != SW_OK && !SW_IS_MORE_DATA (*sw))
+    err = iso7816_select_aid (&card->chan, piv_aid, 5, NULL, sw);
+  return err;
+}
+
+static gpg_error_t
+piv_cmd (agency_card_t *card, uint8_t ins, uint8_t p1, uint8_t p2,
+         const uint8_t *data, size_t n, bool secret, buf_t *out,
+         unsigned *sw)
+{
+  apdu_t a;
+  memset (&a, 0, sizeof a);
+  a.ins = ins;
+  a.p1 = p1;
+  a.p2 = p2;
+  a.data = data;
+  a.lc = n;
+  a.le = card->chan.max_le ? card->chan.max_le : 256;
+  a.secret = secret;
+  buf_clear (out);
+  return apdu_chan_exchange (&card->chan, &a, out, sw);
+}
+
+/* GET DATA of TAG: OUT gets the content of 53 (7E: the whole 7E). */
+static gpg_error_t
+piv_get_data (agency_card_t *card, unsigned tag, buf_t *out, unsigned *sw)
+{
+  uint8_t q[5];
+  size_t n;
+  gpg_error_t err;
+  tlv_t t;
+
+  q[0] = 0x5C;
+  if (tag > 0xFFFF)
+    {
+      q[1] = 3;
+      q[2] = (uint8_t)(tag >> 16);
+      q[3] = (uint8_t)(tag >> 8);
+      q[4] = (uint8_t)tag;
+      n = 5;
+    }
+  else
+    {
+      q[1] = 1;
+      q[2] = (uint8_t)tag;
+      n = 3;
+    }
+  err = piv_cmd (card, 0xCB, 0x3F, 0xFF, q, n, tag == 0x5FC109, out, sw);
+  if (err || *sw != SW_OK || tag == 0x7E)
+    return err;
+  if (!tlv_parse (out->data, out->len, &t, NULL) && t.tag == 0x53)
+    {
+      memmove (out->data, t.value, t.len);
+      buf_truncate (out, t.len);
+    }
+  return 0;
+}
+
+/* PUT DATA of TAG with CONTENT (53 value; 7E: the whole TLV). */
+static gpg_error_t
+piv_put_data (agency_card_t *card, unsigned tag, const uint8_t *p, size_t n,
+              unsigned *sw)
+{
+  buf_t cmd = BUF_INIT, resp = BUF_INIT;
+  uint8_t t3[3];
+  gpg_error_t err;
+
+  t3[0] = (uint8_t)(tag >> 16);
+  t3[1] = (uint8_t)(tag >> 8);
+  t3[2] = (uint8_t)tag;
+  err = tag > 0xFFFF ? tlv_put (&cmd, 0x5C, t3, 3)
+                     : tlv_put (&cmd, 0x5C, t3 + 2, 1);
+  if (!err)
+    err = tag == 0x7E ? buf_append (&cmd, p, n) : tlv_put (&cmd, 0x53, p, n);
+  if (!err)
+    err = piv_cmd (card, 0xDB, 0x3F, 0xFF, cmd.data, cmd.len, true, &resp,
+                   sw);
+  buf_free (&cmd);
+  buf_free (&resp);
+  return err;
+}
+
+/* PIN 80: retry counter first, asked once per session, padded with FF
+ * to 8 bytes, never retried. */
+static gpg_error_t
+piv_verify_pin (agency_card_t *card, uint8_t ref, const char *node)
+{
+  gpg_error_t err;
+  unsigned sw = 0;
+  int retries = -1;
+  char *pin = NULL;
+  uint8_t padded[8];
+  size_t n;
+  agency_pin_query_t q;
+  buf_t resp = BUF_INIT;
+  unsigned long before = card->chan.apdus;
+
+  switch (card->pin_state[ref])
+    {
+    case AGENCY_PIN_VERIFIED: return 0;
+    case AGENCY_PIN_FAILED:   return gpg_error (GPG_ERR_BAD_PIN);
+    case AGENCY_PIN_CANCELED: return gpg_error (GPG_ERR_CANCELED);
+    case AGENCY_PIN_BLOCKED:  return gpg_error (GPG_ERR_PIN_BLOCKED);
+    default: break;
+    }
+  err = iso7816_pin_retries (&card->chan, ref, &retries, &sw);
+  if (err)
+    goto leave;
+  if (retries == -2)
+    {
+      card->pin_state[ref] = AGENCY_PIN_VERIFIED;
+      goto leave;
+    }
+  if (retries == 0 || sw == SW_AUTH_BLOCKED)
+    {
+      card->pin_state[ref] = AGENCY_PIN_BLOCKED;
+      err = gpg_error (GPG_ERR_PIN_BLOCKED);
+      goto leave;
+    }
+  if (!card->pin_fn)
+    {
+      card->pin_state[ref] = AGENCY_PIN_CANCELED;
+      err = gpg_error (GPG_ERR_CANCELED);
+      goto leave;
+    }
+  memset (&q, 0, sizeof q);
+  q.ref = ref;
+  q.label = "PIV PIN";
+  q.retries = retries;
+  q.min_len = 6;
+  q.max_len = 8;
+  q.node = node ? node : "";
+  agency_progress (card, AGENCY_PHASE_VERIFY_PIN, NULL, 0);
+  err = card->pin_fn (card->pin_ctx, &q, &pin);
+  if (err || !pin)
+    {
+      card->pin_state[ref] = AGENCY_PIN_CANCELED;
+      err = gpg_error (GPG_ERR_CANCELED);
+      goto leave;
+    }
+  n = strlen (pin);
+  if (n > 8)
+    {
+      card->pin_state[ref] = AGENCY_PIN_FAILED;
+      agency_set_errtext (card, _("the PIV PIN has at most 8 characters"));
+      err = gpg_error (GPG_ERR_BAD_PIN);
+      goto leave;
+    }
+  memset (padded, 0xFF, 8);
+  memcpy (padded, pin, n);
+  err = piv_cmd (card, 0x20, 0x00, ref, padded, 8, true, &resp, &sw);
+  wipememory (padded, sizeof padded);
+  if (err)
+    goto leave;
+  if (sw == SW_OK)
+    card->pin_state[ref] = AGENCY_PIN_VERIFIED;
+  else
+    {
+      card->pin_state[ref] = (sw == SW_AUTH_BLOCKED || sw == 0x63C0)
+        ? AGENCY_PIN_BLOCKED : AGENCY_PIN_FAILED;
+      err = sw_to_error (sw);
+      if (SW_IS_RETRIES (sw))
+        agency_set_errtext (card, _("wrong PIN for reference %02X "
+                                    "(%u tries left); not retried"),
+                            ref, SW_RETRIES (sw));
+      else
+        agency_set_errtext (card, _("PIN reference %02X refused: %s"),
+                            ref, sw_describe (sw));
+    }
+ leave:
+  xfree_secure (pin);
+  buf_free (&resp);
+  card->pin_apdus += card->chan.apdus - before;
+  return err;
+}
+
+/* ---- discovery ------------------------------------------------------- */
+
+static gpg_error_t
+piv_match (agency_card_t *card, bool *r_match)
+{
+  gpg_error_t err;
+  unsigned sw = 0;
+
+  *r_match = false;
+  err = piv_select (card, &sw);
+  if (!err)
+    *r_match = sw == SW_OK || SW_IS_MORE_DATA (sw);
+  return err;
+}
+
+static gpg_error_t
+piv_node (image_node_t *parent, image_type_t type, unsigned tag,
+          const char *name, image_node_t **r_node)
+{
+  gpg_error_t err = 0;
+  char comp[IMAGE_COMPONENT_MAX];
+  image_node_t *n;
+
+  if (name)
+    snprintf (comp, sizeof comp, "%s", name);
+  else
+    snprintf (comp, sizeof comp, tag > 0xFFFF ? "%06X" : "%02X", tag);
+  n = image_find_child (parent, comp);
+  if (!n)
+    {
+      err = image_node_new (type, &n);
+      if (err)
+        return err;
+      if (name)
+        err = image_node_set_name (n, name);
+      else
+        image_node_set_tag (n, tag);
+      n->source = IMAGE_SRC_DO_LIST;
+      if (!err)
+        err = image_add_child (parent, n);
+      if (err)
+        {
+          image_node_free (n);
+          return err;
+        }
+    }
+  err = image_node_set_agent (n, AGENT_NAME);
+  *r_node = n;
+  return err;
+}
+
+/* GET DATA TAG into the image; absent objects add nothing. */
+static gpg_error_t
+piv_fetch (agency_card_t *card, image_node_t *app, unsigned tag,
+           bool *r_present)
+{
+  gpg_error_t err;
+  buf_t b;
+  unsigned sw = 0;
+  image_node_t *node;
+  bool pin = tag == 0x5FC109;
+
+  if (r_present)
+    *r_present = false;
+  if (pin)
+    buf_init_secure (&b);
+  else
+    buf_init (&b);
+  err = piv_get_data (card, tag, &b, &sw);
+  if (err)
+    goto leave;
+  if (sw == SW_FILE_NOT_FOUND || sw == SW_REF_NOT_FOUND)
+    goto leave;
+  err = piv_node (app, IMAGE_NODE_DO, tag, NULL, &node);
+  if (err)
+    goto leave;
+  node->access.read = pin ? IMAGE_AC_PIN : IMAGE_AC_ALWAYS;
+  node->access.read_ref = pin ? PIV_PIN_REF : 0;
+  node->access.write = IMAGE_AC_PIN;
+  node->access.write_ref = PIV_MGMT_REF;
+  if (pin)
+    node->area = IMAGE_AREA_PRIVATE;
+  if (sw == SW_OK)
+    {
+      node->flags &= ~IMAGE_FLAG_UNREADABLE;
+      err = b.len ? image_node_set_content (node, b.data, b.len)
+                  : image_node_set_empty (node);
+      if (r_present)
+        *r_present = true;
+      agency_progress (card, AGENCY_PHASE_READ, node, b.len);
+    }
+  else
+    image_node_set_unreadable (node, sw);
+ leave:
+  buf_free (&b);
+  return err;
+}
+
+/* Key nodes: YubiKey GET METADATA where it answers, else "unknown" for
+ * slots that hold a certificate. */
+static gpg_error_t
+piv_keys (agency_card_t *card, image_node_t *app, bool yubikey)
+{
+  gpg_error_t err = 0;
+  buf_t b = BUF_INIT;
+  unsigned sw = 0;
+  size_t i;
+  bool f7 = yubikey;
+
+  for (i = 0; !err && i < DIM (piv_slots); i++)
+    {
+      image_node_t *k;
+      image_keyinfo_t ki;
+      const char *alg = "unknown";
+      char usage[4];
+      bool present = false, known = false;
+      tlv_t t;
+      const image_node_t *cert;
+
+      if (f7)
+        {
+          err = piv_cmd (card, 0xF7, 0x00, piv_slots[i].ref, NULL, 0, false,
+                         &b, &sw);
+          if (err)
+            break;
+          if (sw == SW_OK)
+            {
+              known = present = true;
+              if (!tlv_find (b.data, b.len, 0x01, &t) && t.len == 1)
+                alg = piv_alg_name (t.value[0]);
+            }
+          else if (sw == SW_REF_NOT_FOUND || sw == SW_FILE_NOT_FOUND)
+            known = true;
+          else
+            f7 = false;               /* not supported: stop asking */
+        }
+      if (!known)
+        {
+          char comp[8];
+          snprintf (comp, sizeof comp, "%06X", piv_slots[i].cert);
+          cert = image_find_child (app, comp);
+          present = cert && cert->content_len;
+        }
+      if (!present)
+        continue;
+      err = piv_node (app, IMAGE_NODE_KEY, 0, piv_slots[i].name, &k);
+      if (err)
+        break;
+      k->flags |= IMAGE_FLAG_NOT_EXTRACTABLE;
+      snprintf (usage, sizeof usage, "%02X", piv_slots[i].ref);
+      memset (&ki, 0, sizeof ki);
+      ki.algorithm = (char *)alg;
+      ki.usage = usage;
+      if (known && !tlv_find (b.data, b.len, 0x04, &t))
+        {
+          ki.pubkey = (uint8_t *)t.value;
+          ki.pubkey_len = t.len;
+        }
+      err = image_node_set_keyinfo (k, &ki);
+      if (!err)
+        err = image_node_set_note
+          (k, known ? _("on-card key: it cannot be read, so the new token "
+                        "will not have it (regenerate it, or escrow a key "
+                        "with vsctool keygen)")
+                    : _("key presence unknown (this token cannot tell); "
+                        "an on-card key cannot be read"));
+    }
+  buf_free (&b);
+  return err;
+}
+
+static gpg_error_t
+piv_discover (agency_card_t *card, image_t *image)
+{
+  gpg_error_t err;
+  unsigned sw = 0;
+  image_node_t *app;
+  buf_t b = BUF_INIT;
+  size_t i;
+  bool yubikey = false;
+  char note[64];
+
+  err = piv_select (card, &sw);
+  if (err || (sw != SW_OK && !SW_IS_MORE_DATA (sw)))
+    return err;
+  app = image_find_child (&image->root, AGENT_NAME);
+  if (!app)
+    {
+      err = image_node_new (IMAGE_NODE_APPLET, &app);
+      if (!err)
+        err = image_node_set_name (app, AGENT_NAME);
+      if (!err)
+        err = image_add_child (&image->root, app);
+      if (err)
+        {
+          if (app && !app->parent)
+            image_node_free (app);
+          return err;
+        }
+    }
+  app->source = IMAGE_SRC_AID;
+  err = image_node_set_agent (app, AGENT_NAME);
+  if (!err)
+    err = image_node_set_aid (app, piv_aid, sizeof piv_aid);
+  if (!err)
+    err = image_add_aid (image, piv_aid, sizeof piv_aid);
+  agency_progress (card, AGENCY_PHASE_DISCOVER, app, 0);
+
+  /* YubiKey GET VERSION: key import (FE) and metadata (F7). */
+  if (!err)
+    err = piv_cmd (card, 0xFD, 0x00, 0x00, NULL, 0, false, &b, &sw);
+  if (!err && sw == SW_OK && b.len == 3)
+    {
+      yubikey = true;
+      snprintf (note, sizeof note, "%s %u.%u.%u", PIV_YK_NOTE, b.data[0],
+                b.data[1], b.data[2]);
+      err = image_node_set_note (app, note);
+    }
+  else if (!err)
+    err = image_node_set_note (app, NULL);
+
+  for (i = 0; !err && i < DIM (piv_defs); i++)
+    {
+      const piv_def_t *d = &piv_defs[i];
+      if ((d->flags & F_YK) && !yubikey)
+        continue;
+      if (d->flags & F_PIN)
+        {
+          char path[32];
+          snprintf (path, sizeof path, "%s/%06X", AGENT_NAME, d->tag);
+          err = piv_verify_pin (card, PIV_PIN_REF, path);
+          if (err && agency_fatal (err)
+              && gpg_err_code (err) != GPG_ERR_CANCELED
+              && gpg_err_code (err) != GPG_ERR_BAD_PIN
+              && gpg_err_code (err) != GPG_ERR_PIN_BLOCKED)
+            break;
+          if (err)
+            {
+              /* Does it exist at all? (an unauthorised read says 6982) */
+              image_node_t *node;
+              err = piv_get_data (card, d->tag, &b, &sw);
+              if (err || sw == SW_FILE_NOT_FOUND || sw == SW_OK)
+                {
+                  if (!err && sw == SW_OK)
+                    err = piv_fetch (card, app, d->tag, NULL);
+                  continue;
+                }
+              err = piv_node (app, IMAGE_NODE_DO, d->tag, NULL, &node);
+              if (!err)
+                {
+                  image_node_set_unreadable (node, sw);
+                  node->area = IMAGE_AREA_PRIVATE;
+                  node->access.read = IMAGE_AC_PIN;
+                  node->access.read_ref = PIV_PIN_REF;
+                  err = image_node_set_note (node, _("PIV PIN not given"));
+                }
+              continue;
+            }
+        }
+      err = piv_fetch (card, app, d->tag, NULL);
+      if (!err && d->tag == 0x5FC10C)
+        {
+          /* Retired key certificates: as many as the key history says
+           * are on the card (keysWithOnCardCerts, tag C1). */
+          const image_node_t *kh = image_find_child (app, "5FC10C");
+          tlv_t t;
+          unsigned k, n = 0;
+          if (kh && kh->content_len
+              && !tlv_find (kh->content, kh->content_len, 0xC1, &t)
+              && t.len == 1)
+            n = t.value[0] > 20 ? 20 : t.value[0];
+          for (k = 0; !err && k < n; k++)
+            err = piv_fetch (card, app, 0x5FC10D + k, NULL);
+        }
+    }
+  if (!err)
+    err = piv_keys (card, app, yubikey);
+  buf_free (&b);
+  return err;
+}
+
+static gpg_error_t
+piv_read (agency_card_t *card, image_t *image, image_node_t *node)
+{
+  gpg_error_t err;
+  unsigned sw = 0;
+  (void)image;
+
+  if (node->type != IMAGE_NODE_DO || !node->parent)
+    return 0;
+  err = piv_select (card, &sw);
+  if (err)
+    return err;
+  if (node->tag == 0x5FC109)
+    {
+      char *path = image_node_path (node);
+      err = piv_verify_pin (card, PIV_PIN_REF, path ? path : "");
+      xfree (path);
+      if (err)
+        {
+          if (gpg_err_code (err) == GPG_ERR_CARD_REMOVED
+              || gpg_err_code (err) == GPG_ERR_CARD_RESET)
+            return err;
+          image_node_set_unreadable (node, SW_SEC_NOT_SATISFIED);
+          return 0;
+        }
+    }
+  return piv_fetch (card, node->parent, node->tag, NULL);
+}
+
+/* ---- management key -------------------------------------------------- */
+
+static gpg_error_t
+piv_3des (const uint8_t key[24], const uint8_t in[8], uint8_t out[8],
+          bool enc)
+{
+  gcry_cipher_hd_t h;
+  gpg_error_t err;
+
+  err = gcry_cipher_open (&h, GCRY_CIPHER_3DES, GCRY_CIPHER_MODE_ECB,
+                          GCRY_CIPHER_SECURE);
+  if (err)
+    return err;
+  err = gcry_cipher_setkey (h, key, 24);
+  if (!err)
+    err = enc ? gcry_cipher_encrypt (h, out, 8, in, 8)
+              : gcry_cipher_decrypt (h, out, 8, in, 8);
+  gcry_cipher_close (h);
+  return err;
+}
+
+/* Mutual authentication with the management key (once per session; a
+ * refused key is never tried again). On refusal fills E. */
+static gpg_error_t
+piv_auth_mgmt (agency_card_t *card, const image_t *src, plan_entry_t *e,
+               bool *r_ok)
+{
+  static const uint8_t step1[] = { 0x7C, 0x02, 0x80, 0x00 };
+  const image_node_t *kn = src ? image_find_path (src, "piv/key-9B") : NULL;
+  const uint8_t *key = piv_default_mgmt;
+  uint8_t *wit = NULL, chal[8], exp[8], cmd[22];
+  buf_t resp = BUF_INIT;
+  gpg_error_t err = 0;
+  unsigned sw = 0;
+  tlv_t t7c, t;
+
+  *r_ok = false;
+  if (card->pin_state[PIV_MGMT_REF] == AGENCY_PIN_VERIFIED)
+    {
+      *r_ok = true;
+      return 0;
+    }
+  if (card->pin_state[PIV_MGMT_REF] == AGENCY_PIN_FAILED)
+    {
+      e->err = gpg_error (GPG_ERR_BAD_PIN);
+      return 0;
+    }
+  if (kn && kn->has_content && kn->content_len == 24)
+    key = kn->content;
+  wit = xtrymalloc_secure (8);
+  if (!wit)
+    return gpg_error_from_syserror ();
+  err = piv_cmd (card, 0x87, 0x03, PIV_MGMT_REF, step1, sizeof step1, false,
+                 &resp, &sw);
+  if (err)
+    goto leave;
+  if (sw != SW_OK || tlv_parse (resp.data, resp.len, &t7c, NULL)
+      || t7c.tag != 0x7C || tlv_find (t7c.value, t7c.len, 0x80, &t)
+      || t.len != 8)
+    goto refused;
+  err = piv_3des (key, t.value, wit, false);
+  if (!err)
+    gcry_randomize (chal, 8, GCRY_STRONG_RANDOM);
+  if (!err)
+    err = piv_3des (key, chal, exp, true);
+  if (err)
+    goto leave;
+  cmd[0] = 0x7C; cmd[1] = 20;
+  cmd[2] = 0x80; cmd[3] = 8;
+  memcpy (cmd + 4, wit, 8);
+  cmd[12] = 0x81; cmd[13] = 8;
+  memcpy (cmd + 14, chal, 8);
+  err = piv_cmd (card, 0x87, 0x03, PIV_MGMT_REF, cmd, sizeof cmd, true,
+                 &resp, &sw);
+  wipememory (cmd, sizeof cmd);
+  if (err)
+    goto leave;
+  if (sw != SW_OK || tlv_parse (resp.data, resp.len, &t7c, NULL)
+      || t7c.tag != 0x7C || tlv_find (t7c.value, t7c.len, 0x82, &t)
+      || t.len != 8 || memcmp (t.value, exp, 8))
+    goto refused;
+  card->pin_state[PIV_MGMT_REF] = AGENCY_PIN_VERIFIED;
+  *r_ok = true;
+  goto leave;
+
+ refused:
+  card->pin_state[PIV_MGMT_REF] = AGENCY_PIN_FAILED;
+  agency_set_errtext (card, _("the PIV management key was refused (%s); "
+                              "it is not tried again"),
+                      key == piv_default_mgmt ? _("the default key")
+                      : _("the key from the VSC"));
+  e->sw = sw != SW_OK ? sw : SW_SEC_NOT_SATISFIED;
+  e->err = gpg_error (GPG_ERR_BAD_PIN);
+ leave:
+  xfree_secure (wit);
+  buf_free (&resp);
+  return err;
+}
+
+/* ---- plan, write ----------------------------------------------------- */
+
+static bool
+piv_yubikey (const image_node_t *app)
+{
+  return app && app->note && !strncmp (app->note, PIV_YK_NOTE,
+                                       sizeof PIV_YK_NOTE - 1);
+}
+
+static gpg_error_t
+piv_plan_restore (agency_card_t *card, const image_t *src,
+                  const image_t *dst, plan_t *plan)
+{
+  const image_node_t *sapp = image_find_child (&src->root, AGENT_NAME);
+  const image_node_t *dapp = image_find_child (&dst->root, AGENT_NAME);
+  gpg_error_t err = 0;
+  size_t i;
+  (void)card;
+
+  for (i = 0; !err && i < plan->n; i++)
+    {
+      plan_entry_t *e = &plan->entries[i];
+      const image_node_t *s = e->src;
+      const piv_def_t *d;
+
+      if (!s || !piv_is_mine (s) || e->action == PLAN_NOT_RESTORABLE
+          || e->action == PLAN_EXTRA)
+        continue;
+      if (!dapp)
+        {
+          err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                                _("not restorable: this token has no PIV "
+                                  "application"));
+          continue;
+        }
+      if (s->type == IMAGE_NODE_APPLET)
+        {
+          err = plan_entry_set (plan, e, PLAN_SAME, NULL);
+          continue;
+        }
+      if (s->type == IMAGE_NODE_KEY)
+        {
+          if (s->name && !strcmp (s->name, "key-9B"))
+            err = plan_entry_set (plan, e, PLAN_SAME,
+                                  _("management key: used to authenticate "
+                                    "the writes"));
+          else if (!piv_yubikey (dapp))
+            err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                                  _("not restorable: this token cannot "
+                                    "import keys"));
+          else if (!piv_alg_id (s->key.algorithm))
+            err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                                  _("not restorable: unknown key "
+                                    "algorithm"));
+          else
+            err = plan_entry_set (plan, e, e->dst ? PLAN_UPDATE : PLAN_CREATE,
+                                  _("import from the secret-key area "
+                                    "(IMPORT KEY FE)"));
+          continue;
+        }
+      if (s->type != IMAGE_NODE_DO)
+        continue;
+      d = piv_def (s->tag);
+      if (d && (d->flags & F_CARD) && e->action != PLAN_SAME)
+        err = plan_entry_set (plan, e, PLAN_SAME,
+                              _("defined by the token: the new token keeps "
+                                "its own"));
+      else if (d && (d->flags & F_YK) && !piv_yubikey (dapp))
+        err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                              _("not restorable: YubiKey data on another "
+                                "token"));
+    }
+  if (!err)
+    agent_apps_refine_blank (plan, dst);
+  if (!err && sapp && !src->card.atr_len)
+    plan->same_model = true;
+  return err;
+}
+
+/* IMPORT KEY (FE) of an escrowed key; read back with GET METADATA. */
+static gpg_error_t
+piv_import (agency_card_t *card, plan_entry_t *e)
+{
+  const image_node_t *s = e->src;
+  unsigned alg = piv_alg_id (s->key.algorithm);
+  unsigned ref = 0, sw = 0;
+  buf_t cmd, part, resp = BUF_INIT, pub = BUF_INIT;
+  gpg_error_t err = 0;
+  size_t i;
+  tlv_t t, t86;
+
+  buf_init_secure (&cmd);
+  buf_init_secure (&part);
+  for (i = 0; i < DIM (piv_slots); i++)
+    if (s->name && !strcmp (s->name, piv_slots[i].name))
+      ref = piv_slots[i].ref;
+  if (!ref || !alg)
+    {
+      e->err = gpg_error (GPG_ERR_PUBKEY_ALGO);
+      return 0;
+    }
+  if (alg == 0x07)
+    {
+      /* P, Q, dP, dQ, qInv. libgcrypt keeps p < q and u = p^-1 mod q, so
+       * PIV's P is libgcrypt's q and PIV's qInv is u. */
+      gcry_mpi_t p = NULL, q = NULL, d = NULL, u = NULL, t1, r;
+      static const char *const nm[4] = { "q", "p", "d", "u" };
+      gcry_mpi_t *mp[4] = { &p, &q, &d, &u };
+      int k;
+
+      for (k = 0; !err && k < 4; k++)
+        {
+          err = agent_keys_param (s->content, s->content_len, nm[k], 0,
+                                  &part);
+          if (!err)
+            err = gcry_mpi_scan (mp[k], GCRYMPI_FMT_USG, part.data, part.len,
+                                 NULL);
+        }
+      t1 = gcry_mpi_snew (0);
+      r = gcry_mpi_snew (0);
+      for (k = 0; !err && k < 5; k++)
+        {
+          unsigned char *raw = NULL;
+          size_t len = 0;
+          if (k == 0)
+            gcry_mpi_set (r, p);
+          else if (k == 1)
+            gcry_mpi_set (r, q);
+          else if (k == 2 || k == 3)
+            {
+              gcry_mpi_sub_ui (t1, k == 2 ? p : q, 1);
+              gcry_mpi_mod (r, d, t1);
+            }
+          else
+            gcry_mpi_set (r, u);
+          err = gcry_mpi_aprint (GCRYMPI_FMT_USG, &raw, &len, r);
+          if (!err)
+            err = tlv_put (&cmd, 0x01 + (unsigned)k, raw, len);
+          if (raw)
+            {
+              wipememory (raw, len);
+              gcry_free (raw);
+            }
+        }
+      gcry_mpi_release (p);
+      gcry_mpi_release (q);
+      gcry_mpi_release (d);
+      gcry_mpi_release (u);
+      gcry_mpi_release (t1);
+      gcry_mpi_release (r);
+    }
+  else
+    {
+      err = agent_keys_param (s->content, s->content_len, "d",
+                              alg == 0x11 ? 32 : 48, &part);
+      if (!err)
+        err = tlv_put (&cmd, 0x06, part.data, part.len);
+    }
+  if (!err)
+    err = piv_cmd (card, 0xFE, (uint8_t)alg, (uint8_t)ref, cmd.data, cmd.len,
+                   true, &resp, &sw);
+  if (err)
+    goto leave;
+  if (sw != SW_OK)
+    {
+      e->sw = sw;
+      e->err = sw_to_error (sw);
+      goto leave;
+    }
+  e->written = true;
+  agency_progress (card, AGENCY_PHASE_READBACK, s, 0);
+  err = piv_cmd (card, 0xF7, 0x00, (uint8_t)ref, NULL, 0, false, &resp, &sw);
+  if (err)
+    goto leave;
+  err = agent_keys_param (s->content, s->content_len,
+                          alg == 0x07 ? "n" : "q", 0, &pub);
+  if (err)
+    goto leave;
+  if (sw == SW_OK && !tlv_find (resp.data, resp.len, 0x04, &t)
+      && !tlv_find (t.value, t.len, alg == 0x07 ? 0x81 : 0x86, &t86))
+    {
+      const uint8_t *v = t86.value;
+      size_t n = t86.len;
+      while (n > pub.len && !*v)
+        v++, n--;
+      e->verified = n == pub.len && !memcmp (v, pub.data, n);
+      if (!e->verified)
+        e->err = gpg_error (GPG_ERR_BAD_DATA);
+    }
+ leave:
+  buf_free (&cmd);
+  buf_free (&part);
+  buf_free (&resp);
+  buf_free (&pub);
+  return err;
+}
+
+static gpg_error_t
+piv_write (agency_card_t *card, const image_t *src, plan_t *plan,
+           plan_entry_t *e)
+{
+  const image_node_t *s = e->src;
+  gpg_error_t err;
+  unsigned sw = 0;
+  bool ok;
+  buf_t back = BUF_INIT;
+  (void)plan;
+
+  if (!s || s->type == IMAGE_NODE_APPLET)
+    {
+      e->written = e->verified = true;
+      return 0;
+    }
+  err = piv_select (card, &sw);
+  if (err)
+    return err;
+  if (sw != SW_OK && !SW_IS_MORE_DATA (sw))
+    {
+      e->sw = sw;
+      e->err = sw_to_error (sw);
+      return 0;
+    }
+  err = piv_auth_mgmt (card, src, e, &ok);
+  if (err || !ok)
+    return err;
+  if (s->type == IMAGE_NODE_KEY)
+    return piv_import (card, e);
+  if (s->type != IMAGE_NODE_DO)
+    return gpg_error (GPG_ERR_INV_OBJ);
+  agency_progress (card, AGENCY_PHASE_WRITE, s, s->content_len);
+  err = piv_put_data (card, s->tag, s->content, s->content_len, &sw);
+  if (err)
+    return err;
+  if (sw != SW_OK)
+    {
+      e->sw = sw;
+      e->err = sw_to_error (sw);
+      return 0;
+    }
+  e->written = true;
+  agency_progress (card, AGENCY_PHASE_READBACK, s, 0);
+  if (s->tag == 0x5FC109)
+    {
+      buf_init_secure (&back);
+      err = piv_verify_pin (card, PIV_PIN_REF, e->path);
+      if (err)
+        {
+          /* Written; it cannot be read back without the PIN. */
+          buf_free (&back);
+          if (gpg_err_code (err) == GPG_ERR_CARD_REMOVED
+              || gpg_err_code (err) == GPG_ERR_CARD_RESET)
+            return err;
+          return 0;
+        }
+    }
+  err = piv_get_data (card, s->tag, &back, &sw);
+  if (!err)
+    {
+      e->verified = sw == SW_OK && back.len == s->content_len
+        && (!back.len || !memcmp (back.data, s->content, back.len));
+      if (!e->verified)
+        e->err = gpg_error (GPG_ERR_BAD_DATA);
+    }
+  buf_free (&back);
+  return err;
+}
+
+/* ---- describe, blank ------------------------------------------------- */
+
+static const char *
+piv_describe (const image_node_t *node)
+{
+  const piv_def_t *d;
+  if (node->type == IMAGE_NODE_APPLET)
+    return _("PIV application (SP 800-73-4)");
+  if (node->type == IMAGE_NODE_KEY)
+    return node->name && !strcmp (node->name, "key-9B")
+      ? _("PIV management key") : _("PIV slot key");
+  if (node->type != IMAGE_NODE_DO)
+    return NULL;
+  if (node->tag >= 0x5FC10D && node->tag <= 0x5FC120)
+    return _("certificate of a retired key");
+  d = piv_def (node->tag);
+  return d ? _(d->desc) : NULL;
+}
 
 bool
 agent_piv_node_blank (const image_node_t *n)
 {
-  (void)n;
-  return true;
+  const piv_def_t *d;
+  if (n->type == IMAGE_NODE_APPLET)
+    return true;
+  if (n->type == IMAGE_NODE_KEY)
+    return false;
+  if (n->type != IMAGE_NODE_DO)
+    return true;
+  d = piv_def (n->tag);
+  if (d && (d->flags & (F_CARD | F_YK)))
+    return true;
+  /* A factory token may carry a CCC/CHUID of its own; anything else
+   * (certificates, printed information, key history) means "used". */
+  if (n->tag == 0x5FC107 || n->tag == 0x5FC102)
+    return true;
+  return !n->content_len;
 }
+
+const agent_t agent_piv = {
+  AGENT_NAME,
+  N_("PIV application (NIST SP 800-73-4)"),
+  piv_match,
+  piv_discover,
+  piv_read,
+  piv_plan_restore,
+  piv_write,
+  NULL,
+  piv_describe
+};
