@@ -12,7 +12,8 @@ tui_expect "start screen" "Readers (2) and cards (2)"
 
 # Card tree of the populated card.
 tui_keys Enter
-tui_expect "card tree shows the MF" "3F00"
+tui_expect "card tree shows the MF" "known-fid" 30
+tui_expect "MF in the tree" "3F00"
 tui_expect "PKCS#15 DF with source" "pkcs15"
 tui_expect "on-card key is marked" "not extractable"
 tui_keys / 4 3 0 1 Enter
