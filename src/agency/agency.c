@@ -152,6 +152,7 @@ agency_match (agency_card_t *card)
     {
       bool yes = false;
       const agent_t *a = agency_table[i];
+      unsigned long before = card->chan.apdus;
       if (!a->match)
         yes = true;
       else
@@ -160,6 +161,8 @@ agency_match (agency_card_t *card)
           if (err)
             return err;    /* transport trouble: scapi words it */
         }
+      if (!yes)   /* looking for an application that is not there */
+        card->scan_apdus += card->chan.apdus - before;
       if (yes && card->n_agents < AGENCY_MAX_AGENTS)
         card->agents[card->n_agents++] = a;
       log_debug ("agency: agent %s %s", a->name, yes ? "matches" : "no");

@@ -177,6 +177,8 @@ scapi_op_begin (scapi_op_t *op, scapi_card_t *card, const scapi_cb_t *cb)
       card->ac.pin_ctx = op;
       card->ac.chan.cancel = cb ? cb->cancel : NULL;
       card->ac.errtext[0] = 0;
+      card->ac.scan_apdus = 0;   /* per operation (matching included) */
+      card->ac.pin_apdus = 0;
     }
 }
 
@@ -479,8 +481,6 @@ scapi_discover_in (scapi_card_t *card, const scapi_discover_opts_t *opts,
   card->ac.resume = opts ? opts->resume : NULL;
   card->ac.ranges = NULL;
   card->ac.n_ranges = 0;
-  card->ac.scan_apdus = 0;
-  card->ac.pin_apdus = 0;
   card->ac.scan_pending = false;
   if (opts && opts->ranges && opts->n_ranges)
     {

@@ -207,7 +207,9 @@ typedef struct scapi_summary {
   size_t nodes;                /* nodes stored in the VSC */
   size_t bytes;                /* content bytes stored */
   unsigned long apdus;         /* APDUs of the whole operation */
-  unsigned long scan_apdus;    /* of which the FID scan */
+  unsigned long scan_apdus;    /* of which discovery probes that found
+                                  nothing (FID scan misses, absent
+                                  well-known files and applications) */
   unsigned long pin_apdus;     /* of which VERIFY / retry queries */
   double seconds;              /* wall time of the whole operation */
   double save_seconds;         /* of which saving the VSC (KDF incl.) */
