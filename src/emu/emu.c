@@ -398,7 +398,10 @@ emu_card_route (emu_card_t *card, const applet_cmd_t *cmd, applet_reply_t *r)
       err = a->ops->select (a->state, cmd, r);
       if (err)
         return err;
-      if (r->sw == SW_OK || SW_IS_MORE_DATA (r->sw))
+      /* 6285: the applet is terminated (OpenPGP TERMINATE DF) but stays
+       * selectable so that ACTIVATE FILE can reach it. */
+      if (r->sw == SW_OK || SW_IS_MORE_DATA (r->sw)
+          || r->sw == SW_TERMINATED)
         card->cur_applet = idx;
       return 0;
     }

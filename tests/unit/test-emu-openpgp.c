@@ -490,6 +490,10 @@ test_terminate_activate (void)
   CU_ASSERT_EQUAL (tx ("00 E6 00 00"), 0x9000);
   CU_ASSERT_EQUAL (tx ("00 CA 00 65 00"), 0x6285);
   CU_ASSERT_EQUAL (tx ("00 20 00 83 08 " PW3), 0x6285);
+  /* As gpg's factory-reset does it: reset, SELECT (6285), ACTIVATE. */
+  emu_card_power_off (card);
+  emu_card_power_on (card, NULL, NULL);
+  CU_ASSERT_EQUAL (tx ("00 A4 04 00 06 D2 76 00 01 24 01"), 0x6285);
   CU_ASSERT_EQUAL (tx ("00 44 00 00"), 0x9000);
   CU_ASSERT_EQUAL (tx ("00 A4 04 00 06 D2 76 00 01 24 01"), 0x9000);
   CU_ASSERT_EQUAL (tx ("00 CA 00 5B 00"), 0x9000);
