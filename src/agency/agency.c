@@ -99,6 +99,16 @@ agency_fatal (gpg_error_t err)
     }
 }
 
+gpg_error_t
+agency_add_aid (image_t *image, const uint8_t *aid, size_t n)
+{
+  size_t i;
+  for (i = 0; i < image->card.n_aids; i++)
+    if (image->card.aid_lens[i] == n && !memcmp (image->card.aids[i], aid, n))
+      return 0;
+  return image_add_aid (image, aid, n);
+}
+
 bool
 agency_is_emulator (const image_t *image)
 {

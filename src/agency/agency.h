@@ -191,6 +191,9 @@ void agency_progress (agency_card_t *card, int phase, const image_node_t *node,
                       size_t bytes);
 void agency_set_errtext (agency_card_t *card, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
+/* Record AID in the image's card identity unless it is there already. */
+gpg_error_t agency_add_aid (image_t *image, const uint8_t *aid, size_t n);
+
 /* Is the card of IMAGE our emulator (ATR historical bytes "vscemu")? It
  * honours any FCP it is given, so restores onto it keep attributes. */
 bool agency_is_emulator (const image_t *image);

@@ -504,7 +504,7 @@ iso_parse_efdir (agency_card_t *card, image_t *image, image_node_t *mf,
         {
           aid = t.value;
           aid_len = t.len;
-          err = image_add_aid (image, aid, aid_len);
+          err = agency_add_aid (image, aid, aid_len);
           if (err)
             break;
         }

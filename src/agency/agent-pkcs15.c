@@ -492,10 +492,9 @@ p15_discover (agency_card_t *card, image_t *image)
       log_info ("pkcs15: no application DF 5015");
       goto leave;
     }
-  if (!c.app->aid)
-    err = image_node_set_aid (c.app, pkcs15_aid, sizeof pkcs15_aid);
-  if (!err)
-    err = image_add_aid (image, c.app->aid, c.app->aid_len);
+  /* The DF's name as the card gives it (FCP 84, EF.DIR); not guessed. */
+  if (c.app->aid)
+    err = agency_add_aid (image, c.app->aid, c.app->aid_len);
   if (err)
     goto leave;
 

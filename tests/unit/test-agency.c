@@ -996,6 +996,96 @@ test_card_reset (void)
   scapi_free (s);
 }
 
+
+/* A card that knows neither SELECT by path nor P2=04 (FCP) and gives no
+ * size: the generic agent walks step by step, reads until a short read,
+ * and still finds EF.DIR's application and the PKCS#15 TokenInfo. */
+typedef struct oldcard {
+  int cur;            /* 0 MF, 1 DF 5015, 2 EF 5032, 3 EF 2F00 */
+  unsigned long n;
+} oldcard_t;
+
+static const uint8_t old_tokeninfo[300] = {
+  0x30, 0x0E, 0x02, 0x01, 0x00, 0x04, 0x02, 0x12, 0x34,
+  0x80, 0x05, 'o', 'l', 'd', 'i', 'e' };
+static const uint8_t old_efdir[] = {
+  0x61, 0x0A, 0x4F, 0x02, 0xA0, 0x01, 0x51, 0x04, 0x3F, 0x00, 0x50, 0x15 };
+
+static gpg_error_t
+oldcard_tx (void *ctx, const uint8_t *c, size_t clen, uint8_t *r,
+            size_t *rlen)
+{
+  oldcard_t *oc = ctx;
+  unsigned sw = 0x6D00;
+  size_t n = 0;
+
+  oc->n++;
+  if (clen >= 4 && c[1] == 0xA4)
+    {
+      unsigned fid = clen >= 7 ? get_be16 (c + 5) : 0;
+      if (c[2] != 0x00 || (c[3] != 0x0C && c[3] != 0x00))
+        sw = 0x6A86;          /* no P1 08, no FCP */
+      else if (fid == 0x3F00)
+        oc->cur = 0, sw = 0x9000;
+      else if (fid == 0x5015 && oc->cur == 0)
+        oc->cur = 1, sw = 0x9000;
+      else if (fid == 0x5032 && oc->cur == 1)
+        oc->cur = 2, sw = 0x9000;
+      else if (fid == 0x2F00 && oc->cur == 0)
+        oc->cur = 3, sw = 0x9000;
+      else
+        sw = 0x6A82;
+    }
+  else if (clen >= 5 && c[1] == 0xB0 && (oc->cur == 2 || oc->cur == 3))
+    {
+      const uint8_t *d = oc->cur == 2 ? old_tokeninfo : old_efdir;
+      size_t len = oc->cur == 2 ? sizeof old_tokeninfo : sizeof old_efdir;
+      size_t off = get_be16 (c + 2), le = c[4] ? c[4] : 256;
+      if (off > len)
+        sw = 0x6B00;
+      else
+        {
+          n = len - off < le ? len - off : le;
+          memcpy (r, d + off, n);
+          sw = 0x9000;
+        }
+    }
+  else if (clen >= 4 && c[1] == 0xB0)
+    sw = 0x6986;
+  r[n] = sw >> 8;
+  r[n + 1] = sw & 0xFF;
+  *rlen = n + 2;
+  return 0;
+}
+
+static void
+test_old_card_transcript (void)
+{
+  agency_card_t ac;
+  oldcard_t oc;
+  image_t *img = NULL;
+  const image_node_t *n;
+
+  memset (&oc, 0, sizeof oc);
+  agency_card_init_chan (&ac, oldcard_tx, &oc, NULL, 0);
+  ac.no_scan = true;
+  CU_ASSERT_EQUAL_FATAL (image_new (&img), 0);
+  CU_ASSERT_EQUAL (agency_match (&ac), 0);
+  CU_ASSERT_EQUAL (agency_discover (&ac, img), 0);
+  n = image_find_path (img, "3F00/5015/5032");
+  CU_ASSERT (n && n->has_content && n->content_len == sizeof old_tokeninfo
+             && !memcmp (n->content, old_tokeninfo, n->content_len));
+  CU_ASSERT (img->card.label && !strcmp (img->card.label, "oldie"));
+  CU_ASSERT (img->card.serial && !strcmp (img->card.serial, "1234"));
+  n = image_find_path (img, "3F00/2F00");
+  CU_ASSERT (n && n->source == IMAGE_SRC_KNOWN_FID
+             && n->content_len == sizeof old_efdir);
+  n = image_find_path (img, "3F00/5015");
+  CU_ASSERT (n && n->aid_len == 2 && n->aid[0] == 0xA0);
+  CU_ASSERT (oc.n < 80);
+  image_free (img);
+}
+
 static int
 suite_init (void)
 {
@@ -1020,6 +1110,7 @@ suite_cleanup (void)
 
 static const cutest_t tests[] = {
   CUTEST (test_fcp),
+  CUTEST (test_old_card_transcript),
   CUTEST (test_identify),
   CUTEST (test_backup_pkcs15),
   CUTEST (test_wrong_pin),
