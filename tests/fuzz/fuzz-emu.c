@@ -3,7 +3,8 @@
  *
  * Input: one byte choosing the card (0 tests/cards/pkcs15.card, 1
  * tests/cards/blank.card with extended length, 2 a T=0 card with LIST
- * FILES and a record EF), then frames of a 2-byte big-endian length and
+ * FILES and a record EF, 3 tests/cards/openpgp.card and 4
+ * tests/cards/piv.card for the applet routing), then frames of a 2-byte big-endian length and
  * that many bytes of C-APDU; a zero length is a power cycle.  A fresh
  * card is loaded for every input so a crash reproduces from its input.
  * Every answer must end in a status word and fit the response buffer. */
@@ -26,7 +27,8 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 #define FUZZ_CARDS "tests/cards"
 #endif
 
-static char profiles[3][4096];
+#define NCARDS 5
+static char profiles[NCARDS][4096];
 static uint8_t resp[65538 + 16];
 
 int
@@ -59,6 +61,8 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
     snprintf (cards, sizeof cards, "%s", FUZZ_CARDS);
   snprintf (profiles[0], sizeof profiles[0], "%s/pkcs15.card", cards);
   snprintf (profiles[1], sizeof profiles[1], "%s/blank.card", cards);
+  snprintf (profiles[3], sizeof profiles[3], "%s/openpgp.card", cards);
+  snprintf (profiles[4], sizeof profiles[4], "%s/piv.card", cards);
   snprintf (profiles[2], sizeof profiles[2], "%s/fuzz-emu-t0-XXXXXX",
             dir ? dir : "/tmp");
   fd = mkstemp (profiles[2]);
@@ -79,7 +83,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   if (!size)
     return 0;
-  if (emu_card_load (profiles[data[0] % 3], &card))
+  if (emu_card_load (profiles[data[0] % NCARDS], &card))
     abort ();   /* the profiles are ours: they must load */
   emu_card_power_on (card, atr, &al);
   while (off + 2 <= size)
