@@ -10,13 +10,15 @@ vscman_SOURCES += src/ui/ui.h src/ui/widget.h src/ui/screens.h \
 	src/ui/screen-progress.c src/ui/screen-password.c \
 	src/ui/screen-confirm.c src/ui/screen-view.c \
 	src/ui/screen-settings.c src/ui/screen-log.c src/ui/screen-help.c \
-	src/ui/screen-pick.c
+	src/ui/screen-pick.c src/ui/screen-server.c
 
 ## tmux-driven tests of the manager (tests/tui/tui-lib.sh has the helpers)
 TESTS += tests/tui/start.sh tests/tui/walk.sh tests/tui/kiosk.sh \
-	tests/tui/german.sh tests/tui/pcsc.sh tests/tui/ssh.sh
+	tests/tui/german.sh tests/tui/server.sh tests/tui/pcsc.sh \
+	tests/tui/ssh.sh
 EXTRA_DIST += tests/tui/tui-lib.sh tests/tui/start.sh tests/tui/walk.sh \
-	tests/tui/kiosk.sh tests/tui/german.sh tests/tui/pcsc.sh tests/tui/ssh.sh
+	tests/tui/kiosk.sh tests/tui/german.sh tests/tui/server.sh \
+	tests/tui/pcsc.sh tests/tui/ssh.sh
 
 ## make bench: first frame, insertion-to-screen, idle CPU/wakeups/RSS
 noinst_PROGRAMS += bench/vscman-ui

@@ -34,7 +34,7 @@ extern const ui_screen_ops_t screen_main_ops, screen_card_ops,
   screen_vsc_ops, screen_backup_ops, screen_restore_ops, screen_diff_ops,
   screen_progress_ops, screen_password_ops, screen_confirm_ops,
   screen_view_ops, screen_settings_ops, screen_log_ops, screen_help_ops,
-  screen_pick_ops;
+  screen_pick_ops, screen_server_ops;
 
 /* The screen table, indexed by enum ui_screen_id. */
 static const ui_screen_ops_t *const loop_screens[UI_SCREEN_MAX] = {
@@ -51,7 +51,8 @@ static const ui_screen_ops_t *const loop_screens[UI_SCREEN_MAX] = {
   [UI_SCREEN_SETTINGS] = &screen_settings_ops,
   [UI_SCREEN_LOG] = &screen_log_ops,
   [UI_SCREEN_HELP] = &screen_help_ops,
-  [UI_SCREEN_PICK] = &screen_pick_ops
+  [UI_SCREEN_PICK] = &screen_pick_ops,
+  [UI_SCREEN_SERVER] = &screen_server_ops
 };
 
 static int loop_sig_pipe[2] = { -1, -1 };

@@ -15,7 +15,7 @@
 #include "ui/screens.h"
 
 enum main_kind { ROW_READER, ROW_VSC, ROW_ACTION };
-enum main_action { ACT_OPEN, ACT_SETTINGS, ACT_LOG, ACT_HELP, ACT_QUIT };
+enum main_action { ACT_OPEN, ACT_SERVER, ACT_SETTINGS, ACT_LOG, ACT_HELP, ACT_QUIT };
 
 typedef struct {
   enum main_kind kind;
@@ -43,7 +43,10 @@ screen_main_rows (ui_t *ui, main_state_t *st)
     st->rows[n++] = (main_row_t) { ROW_VSC, i };
   st->first_action = n;
   if (!ui->kiosk)
-    st->rows[n++] = (main_row_t) { ROW_ACTION, ACT_OPEN };
+    {
+      st->rows[n++] = (main_row_t) { ROW_ACTION, ACT_OPEN };
+      st->rows[n++] = (main_row_t) { ROW_ACTION, ACT_SERVER };
+    }
   st->rows[n++] = (main_row_t) { ROW_ACTION, ACT_SETTINGS };
   st->rows[n++] = (main_row_t) { ROW_ACTION, ACT_LOG };
   st->rows[n++] = (main_row_t) { ROW_ACTION, ACT_HELP };
@@ -116,9 +119,10 @@ screen_main_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
   main_state_t *st = ctx;
   main_row_t *row = &st->rows[idx];
   int attr = sel ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL;
-  static const char *actions[5];
+  static const char *actions[6];
 
   actions[ACT_OPEN] = _("Open a VSC file...");
+  actions[ACT_SERVER] = _("VSC server...");
   actions[ACT_SETTINGS] = _("Settings");
   actions[ACT_LOG] = _("Log");
   actions[ACT_HELP] = _("Help and about");
@@ -351,6 +355,9 @@ screen_main_key (ui_t *ui, ui_screen_t *s, int ch)
             screen_ask_input (ui, _("Open a VSC"), _("File name of the VSC:"),
                               NULL, false, ui->settings.vsc_dir,
                               screen_main_open_done, st);
+            return UI_HANDLED | UI_PUSH;
+          case ACT_SERVER:
+            ui_push (ui, UI_SCREEN_SERVER, NULL);
             return UI_HANDLED | UI_PUSH;
           case ACT_SETTINGS:
             ui_push (ui, UI_SCREEN_SETTINGS, NULL);

@@ -105,6 +105,8 @@ settings_load (ui_t *ui)
         }
       else if (!strcmp (k, "verify-after-restore"))
         ui->settings.verify_after_restore = settings_bool (v);
+      else if (!strcmp (k, "server"))
+        snprintf (ui->settings.server, sizeof ui->settings.server, "%s", v);
       else if (!strcmp (k, "vsc-dir") && *v == '/' && !ui->cli_vsc_dir
                && !ui->kiosk)
         snprintf (ui->settings.vsc_dir, sizeof ui->settings.vsc_dir, "%s", v);
@@ -158,12 +160,12 @@ settings_save (ui_t *ui)
   snprintf (text, sizeof text,
             "# vscman settings\n"
             "ascii = %s\nmono = %s\nidle-timeout = %d\nlog-level = %d\n"
-            "verify-after-restore = %s\nvsc-dir = %s\n",
+            "verify-after-restore = %s\nvsc-dir = %s\nserver = %s\n",
             ui->settings.ascii ? "yes" : "no",
             ui->settings.mono ? "yes" : "no",
             ui->settings.idle_timeout, ui->settings.log_level,
             ui->settings.verify_after_restore ? "yes" : "no",
-            ui->settings.vsc_dir);
+            ui->settings.vsc_dir, ui->settings.server);
   return settings_write (ui, "settings", text);
 }
 

@@ -50,6 +50,7 @@ enum ui_screen_id {
   UI_SCREEN_LOG,
   UI_SCREEN_HELP,
   UI_SCREEN_PICK,
+  UI_SCREEN_SERVER,
   UI_SCREEN_MAX
 };
 
@@ -86,6 +87,7 @@ typedef struct ui_settings {
   int log_level;          /* LOG_LEVEL_* shown in the log view */
   bool verify_after_restore;
   char vsc_dir[512];      /* where VSCs are kept */
+  char server[256];       /* last vscd URL */
 } ui_settings_t;
 
 /* A recent VSC. */

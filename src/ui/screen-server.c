@@ -1,0 +1,372 @@
+/* screen-server.c - a vscd server (src/remote client): list the
+ * account's VSCs, download one into the VSC directory, upload a local
+ * VSC, let the server create a new VSC (its password is shown once),
+ * delete. The connection runs on the worker (calls block). */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <curses.h>
+
+#include "common/util.h"
+#include "common/i18n.h"
+#include "remote/client.h"
+#include "ui/ui.h"
+#include "ui/widget.h"
+#include "ui/backend.h"
+#include "ui/screens.h"
+
+enum srv_op { SRV_CONNECT, SRV_LIST, SRV_GET, SRV_PUT, SRV_CREATE, SRV_DELETE };
+
+typedef struct {
+  ui_t *ui;
+  enum srv_op op;
+  char url[512];
+  remote_t *r;
+  proto_entry_t *list;
+  size_t n;
+  char uuid[64];
+  uint64_t gen;
+  char path[1024];
+  char *password;          /* secure, from create */
+  char msg[256];
+} srv_job_t;
+
+typedef struct {
+  srv_job_t job;
+  widget_menu_t menu;
+  bool connected;
+  bool cancelled;
+  char upload[1024];
+} srv_state_t;
+
+static gpg_error_t
+screen_server_job (void *arg, const scapi_cb_t *cb)
+{
+  srv_job_t *j = arg;
+  gpg_error_t err = 0;
+  remote_opts_t opts = REMOTE_OPTS_INIT;
+  (void) cb;
+
+  j->msg[0] = 0;
+  if (!j->r)
+    {
+      opts.ssh_stderr_fd = -1;
+      err = remote_open (j->url, &opts, &j->r);
+      if (err)
+        {
+          snprintf (j->msg, sizeof j->msg, "%s", remote_last_message (NULL));
+          return err;
+        }
+    }
+  switch (j->op)
+    {
+    case SRV_GET:
+      err = remote_get_file (j->r, j->uuid, j->path, &j->gen);
+      break;
+    case SRV_PUT:
+      err = remote_put_file (j->r, j->uuid, j->gen, j->path, &j->gen);
+      break;
+    case SRV_CREATE:
+      err = remote_create_file (j->r, j->path, j->uuid, &j->gen, &j->password);
+      break;
+    case SRV_DELETE:
+      err = remote_delete (j->r, j->uuid, j->gen);
+      break;
+    default:
+      break;
+    }
+  if (err)
+    {
+      snprintf (j->msg, sizeof j->msg, "%s", remote_last_message (j->r));
+      return err;
+    }
+  /* Every operation ends with a fresh list. */
+  xfree (j->list);
+  j->list = NULL;
+  j->n = 0;
+  err = remote_list (j->r, &j->list, &j->n);
+  if (err)
+    snprintf (j->msg, sizeof j->msg, "%s", remote_last_message (j->r));
+  return err;
+}
+
+static void screen_server_run (ui_t *ui, ui_screen_t *s, enum srv_op op);
+
+static void
+screen_server_created_shown (ui_t *ui, void *ctx)
+{
+  (void) ctx;
+  ui_status (ui, false, "%s", _("The server created the VSC; a copy is in the VSC directory."));
+}
+
+static void
+screen_server_done (ui_t *ui, void *ctx, gpg_error_t err, const char *text)
+{
+  ui_screen_t *s = ctx;
+  srv_state_t *st = s->state;
+  srv_job_t *j = &st->job;
+  (void) text;
+
+  if (err)
+    {
+      if (j->op == SRV_CONNECT && !j->r)
+        st->cancelled = !st->connected;
+      screen_error (ui, err, j->msg, _("Server"));
+      return;
+    }
+  st->connected = true;
+  widget_menu_set_count (&st->menu, j->n);
+  switch (j->op)
+    {
+    case SRV_GET:
+      settings_add_recent (ui, j->path);
+      ui_status (ui, false, _("Downloaded to %s"), j->path);
+      break;
+    case SRV_PUT:
+      ui_status (ui, false, _("Uploaded %s (generation %llu)"), j->uuid,
+                 (unsigned long long) j->gen);
+      break;
+    case SRV_DELETE:
+      ui_status (ui, false, _("Deleted %s"), j->uuid);
+      break;
+    case SRV_CREATE:
+      settings_add_recent (ui, j->path);
+      if (j->password)
+        {
+          screen_show_password (ui, j->password,
+                                _("The server created a new VSC with this password."),
+                                screen_server_created_shown, s);
+          wipememory (j->password, strlen (j->password));
+          xfree_secure (j->password);
+          j->password = NULL;
+        }
+      break;
+    default:
+      break;
+    }
+}
+
+static void
+screen_server_run (ui_t *ui, ui_screen_t *s, enum srv_op op)
+{
+  srv_state_t *st = s->state;
+  st->job.op = op;
+  screen_run_task (ui, _("Talking to the server"), screen_server_job,
+                   &st->job, screen_server_done, s);
+}
+
+static void
+screen_server_url_done (ui_t *ui, void *ctx, char *url)
+{
+  ui_screen_t *s = ctx;
+  srv_state_t *st = s->state;
+  if (!url)
+    {
+      st->cancelled = true;
+      return;
+    }
+  snprintf (st->job.url, sizeof st->job.url, "%s", url);
+  snprintf (ui->settings.server, sizeof ui->settings.server, "%s", url);
+  settings_save (ui);
+  xfree (url);
+  screen_server_run (ui, s, SRV_CONNECT);
+}
+
+static gpg_error_t
+screen_server_enter (ui_t *ui, ui_screen_t *s)
+{
+  srv_state_t *st;
+  if (ui->kiosk)
+    {
+      ui_status (ui, true, "%s", _("The server screen is not available in kiosk mode."));
+      return gpg_error (GPG_ERR_CANCELED);
+    }
+  st = xtrycalloc (1, sizeof *st);
+  if (!st)
+    return gpg_error_from_syserror ();
+  s->state = st;
+  st->job.ui = ui;
+  widget_menu_init (&st->menu, 0);
+  screen_ask_input (ui, _("Server"),
+                    _("Server (ssh://[user@]host[:port][/vault] or unix:/path/to/socket):"),
+                    NULL, false,
+                    ui->settings.server[0] ? ui->settings.server : "ssh://",
+                    screen_server_url_done, s);
+  return 0;
+}
+
+static void
+screen_server_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
+                    bool sel)
+{
+  srv_state_t *st = ctx;
+  proto_entry_t *e = &st->job.list[idx];
+  char when[32] = "-";
+  time_t t = (time_t) e->mtime;
+  struct tm tm;
+  if (e->mtime && gmtime_r (&t, &tm))
+    strftime (when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+  draw_textf (ui, y, x, w, sel ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL,
+              " %-36s %6llu %10llu  %s", e->uuid, (unsigned long long) e->gen,
+              (unsigned long long) e->size, when);
+}
+
+static void
+screen_server_draw (ui_t *ui, ui_screen_t *s)
+{
+  static const char *keys[16];
+  srv_state_t *st = s->state;
+  int k = 0;
+
+  keys[k++] = "Enter"; keys[k++] = _("Download");
+  keys[k++] = "u"; keys[k++] = _("Upload");
+  keys[k++] = "c"; keys[k++] = _("Create");
+  keys[k++] = "x"; keys[k++] = _("Delete");
+  keys[k++] = "F3"; keys[k++] = _("Refresh");
+  keys[k++] = "Esc"; keys[k++] = _("Back");
+  keys[k] = NULL;
+  draw_screen (ui, _("Server"), keys);
+  draw_textf (ui, 1, 1, ui->cols - 2, A_NORMAL, _("Server: %s  %s"), st->job.url,
+              st->connected ? _("(connected)") : _("(not connected)"));
+  if (!st->connected)
+    return;
+  draw_textf (ui, 2, 1, ui->cols - 2, A_BOLD, _("%zu VSCs on the server (encrypted; the server never sees a password)"),
+              st->job.n);
+  draw_textf (ui, 3, 0, ui->cols, A_BOLD, " %-36s %6s %10s  %s", "UUID",
+              _("Gen."), _("Bytes"), _("Modified (UTC)"));
+  widget_menu_draw (ui, &st->menu, 4, 0, ui->rows - 6, ui->cols,
+                    screen_server_item, st);
+}
+
+static void
+screen_server_upload_picked (ui_t *ui, void *ctx, char *spec)
+{
+  ui_screen_t *s = ctx;
+  srv_state_t *st = s->state;
+  scapi_vsc_t *vsc = NULL;
+  gpg_error_t err;
+
+  if (!spec)
+    return;
+  err = scapi_vsc_open (spec, NULL, &vsc);
+  if (err)
+    {
+      screen_error (ui, err, scapi_last_error_text (), _("Upload"));
+      xfree (spec);
+      return;
+    }
+  snprintf (st->job.uuid, sizeof st->job.uuid, "%s", scapi_vsc_uuid (vsc));
+  scapi_vsc_close (vsc);
+  snprintf (st->job.path, sizeof st->job.path, "%s", spec);
+  xfree (spec);
+  st->job.gen = 0;
+  for (size_t i = 0; i < st->job.n; i++)
+    if (!strcmp (st->job.list[i].uuid, st->job.uuid))
+      st->job.gen = st->job.list[i].gen;
+  screen_server_run (ui, s, SRV_PUT);
+}
+
+static void
+screen_server_delete_confirmed (ui_t *ui, void *ctx, bool yes)
+{
+  ui_screen_t *s = ctx;
+  if (yes)
+    screen_server_run (ui, s, SRV_DELETE);
+}
+
+static unsigned
+screen_server_key (ui_t *ui, ui_screen_t *s, int ch)
+{
+  srv_state_t *st = s->state;
+  proto_entry_t *e;
+  unsigned r;
+
+  if (!st->connected)
+    return 0;
+  r = widget_menu_key (&st->menu, ch);
+  if (r)
+    return r;
+  e = st->job.n ? &st->job.list[st->menu.cur] : NULL;
+  if ((ui_key_is_enter (ch) || ch == 'g') && e)
+    {
+      snprintf (st->job.uuid, sizeof st->job.uuid, "%s", e->uuid);
+      backend_new_vsc_path (ui, "x");   /* creates the directory */
+      snprintf (st->job.path, sizeof st->job.path, "%.900s/%s.vsc",
+                ui->settings.vsc_dir, e->uuid);
+      screen_server_run (ui, s, SRV_GET);
+      return UI_HANDLED | UI_PUSH;
+    }
+  switch (ch)
+    {
+    case 'u':
+      screen_pick_source (ui, _("Upload a VSC"), false, true,
+                          screen_server_upload_picked, s);
+      return UI_HANDLED | UI_PUSH;
+    case 'c':
+      {
+        char *p = backend_new_vsc_path (ui, "server");
+        if (!p)
+          return UI_HANDLED;
+        snprintf (st->job.path, sizeof st->job.path, "%s", p);
+        xfree (p);
+        screen_server_run (ui, s, SRV_CREATE);
+        return UI_HANDLED | UI_PUSH;
+      }
+    case 'x':
+    case KEY_DC:
+      if (e)
+        {
+          char msg[200];
+          snprintf (st->job.uuid, sizeof st->job.uuid, "%s", e->uuid);
+          st->job.gen = e->gen;
+          snprintf (msg, sizeof msg, _("Delete %s from the server?"), e->uuid);
+          screen_ask_confirm (ui, _("Delete"), msg, NULL,
+                              screen_server_delete_confirmed, s);
+          return UI_HANDLED | UI_PUSH;
+        }
+      return UI_HANDLED;
+    case KEY_F (3):
+      screen_server_run (ui, s, SRV_LIST);
+      return UI_HANDLED | UI_PUSH;
+    default:
+      return 0;
+    }
+}
+
+static unsigned
+screen_server_event (ui_t *ui, ui_screen_t *s, int ev)
+{
+  srv_state_t *st = s->state;
+  (void) ui;
+  if (ev == UI_EV_RESUME && st && st->cancelled)
+    return UI_POP;
+  return ev == UI_EV_RESUME || ev == UI_EV_RESIZE ? UI_REDRAW : 0;
+}
+
+static void
+screen_server_leave (ui_t *ui, ui_screen_t *s)
+{
+  srv_state_t *st = s->state;
+  (void) ui;
+  if (st)
+    {
+      remote_close (st->job.r);
+      xfree (st->job.list);
+      xfree_secure (st->job.password);
+      xfree (st);
+    }
+  xfree (s->arg);
+}
+
+const ui_screen_ops_t screen_server_ops = {
+  "server", screen_server_enter, screen_server_draw, screen_server_key,
+  screen_server_event, screen_server_leave,
+  N_("A vscd server: the VSCs of your account there (encrypted; the server\n"
+     "never stores a password). Enter downloads the VSC under the cursor into\n"
+     "the VSC directory; u uploads a local VSC (a new generation if it is\n"
+     "there already); c lets the server create a new VSC (its password is\n"
+     "shown once); x deletes; F3 refreshes.")
+};
