@@ -154,7 +154,10 @@ backend_readers (ui_t *ui)
                 snprintf (r->type, sizeof r->type, "%s", ui->readers[j].type);
                 snprintf (r->label, sizeof r->label, "%s", ui->readers[j].label);
               }
-          if (!r->type[0])
+          /* Not while an operation runs on the worker: the reader
+           * context is not shared between threads; the list is read
+           * again when the operation ends. */
+          if (!r->type[0] && !ui->task)
             backend_identify (ui, r);
         }
     }

@@ -139,6 +139,7 @@ screen_progress_finish (ui_t *ui, ui_screen_t *s)
   ui->task = NULL;
   task_free (st->task);
   st->task = NULL;
+  loop_refresh_readers (ui);   /* identify cards seen meanwhile */
   if (a->done)
     a->done (ui, a->ctx, err, textcopy);
   return UI_HANDLED | UI_POP | UI_REDRAW;

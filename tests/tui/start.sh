@@ -46,6 +46,23 @@ tui_expect "help screen" "Everywhere: arrows or j/k move"
 tui_keys Escape
 tui_expect "back from help" "Readers (2)"
 
+# The log view (F9) shows what happened (the monitor's reader events at
+# level debug are not needed: identification is logged at info).
+tui_keys F9
+tui_expect "log view" "lines, level"
+tui_keys Escape
+tui_expect "back from the log" "Readers (2)"
+
+# Settings are saved under $XDG_CONFIG_HOME/vscman and survive a restart.
+tui_keys s
+tui_expect "settings screen" "ASCII line drawing"
+tui_keys Enter
+tui_expect "saved where XDG_CONFIG_HOME says" "Saved in $TUI_CFG/vscman/settings"
+t_check "settings file written" 'wait_grep "^ascii = yes" "$TUI_CFG/vscman/settings"'
+tui_keys Enter
+t_check "setting toggled back" 'wait_grep "^ascii = no" "$TUI_CFG/vscman/settings"'
+tui_keys Escape
+
 # Quit: exit status 0.
 tui_keys F10
 tui_expect "quit with F10 exits 0" "VSCMAN-EXIT=0"

@@ -93,6 +93,17 @@ tui_wait_gone () {
   return 1
 }
 
+# wait_grep PATTERN FILE [SECONDS]: bounded wait for a line in a file.
+wait_grep () {
+  local i=0
+  while [ "$i" -lt $((${3:-5} * 20)) ]; do
+    grep -q -- "$1" "$2" 2>/dev/null && return 0
+    sleep 0.05
+    i=$((i + 1))
+  done
+  return 1
+}
+
 tui_expect () {
   if tui_wait "$2" "${3:-10}"; then t_pass "$1"; else
     t_failed "$1 (no \"$2\" on the screen)"
