@@ -172,3 +172,22 @@ t_check "7F21 occurrence 2 (signature) is the profile's certificate" \
 emu_stop
 # The state file kept the generated key and the new 0103 content.
 t_check "state file written" '[ -s "$T_TMP/state.card" ]'
+
+# ---- gpg --card-edit factory-reset (VERIFY until blocked, TERMINATE DF,
+# reset, SELECT answering 6285, ACTIVATE FILE) on openpgp.card ----
+emu_wait_card absent
+emu_start "$top_srcdir/tests/cards/openpgp.card"
+gpg --homedir "$GH" --batch --card-status > "$T_TMP/fr0.out" 2>&1
+t_check "openpgp.card: serial 00000042, cardholder set, three keys" \
+  'grep -q "^Serial number \.*: 00000042" "$T_TMP/fr0.out" && grep -q "^Name of cardholder: Jane Doe" "$T_TMP/fr0.out" && [ "$(grep -c "^ *created" "$T_TMP/fr0.out")" = 3 ]'
+printf 'admin\nfactory-reset\ny\nyes\nquit\n' | \
+  gpg --homedir "$GH" --no-tty --command-fd 0 --pinentry-mode loopback \
+  --card-edit > "$T_TMP/fr.out" 2>&1
+gpg --homedir "$GH" --batch --card-status > "$T_TMP/fr1.out" 2>&1
+cat "$T_TMP/fr1.out"
+t_check "after factory-reset: no cardholder, no keys, counters 3 0 3" \
+  'grep -q "^Name of cardholder: \[not set\]" "$T_TMP/fr1.out" && grep -q "^Signature key \.*: \[none\]" "$T_TMP/fr1.out" && grep -q "^PIN retry counter : 3 0 3" "$T_TMP/fr1.out"'
+t_check "after factory-reset: same serial number" \
+  'grep -q "^Serial number \.*: 00000042" "$T_TMP/fr1.out"'
+gpgconf --homedir "$GH" --kill all
+emu_stop
