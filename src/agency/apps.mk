@@ -6,3 +6,17 @@ libvscman_a_SOURCES += \
 	src/scapi/scapi-keys.h src/scapi/scapi-keys.c
 
 vsctool_SOURCES += src/cli/cmd-keygen.c
+
+check_PROGRAMS += tests/unit/test-agent-apps
+tests_unit_test_agent_apps_SOURCES = tests/unit/test-agent-apps.c
+tests_unit_test_agent_apps_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_agent_apps_LDADD = $(CUTEST_LIBS)
+TESTS += tests/unit/test-agent-apps
+TESTS += tests/tokens/clone-yubikey.sh tests/tokens/escrow-openpgp.sh
+EXTRA_DIST += tests/tokens/clone-yubikey.sh tests/tokens/escrow-openpgp.sh \
+	tests/tokens/tokens-lib.sh
+
+noinst_PROGRAMS += bench/apps-apdus
+bench_apps_apdus_SOURCES = bench/apps-apdus.c
+bench_apps_apdus_LDADD = $(VSC_LIBS)
+BENCHES += bench/apps-apdus

@@ -1,0 +1,442 @@
+/* test-agent-apps.c - the OpenPGP and PIV agents and key escrow against
+ * the in-process emulator (tests/cards/yubikey.card, yubikey-blank.card,
+ * openpgp-blank.card and a PIV token without the YubiKey extensions) */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cutest.h"
+#include "common/util.h"
+#include "agency/agency.h"
+#include "agency/agent-apps.h"
+#include "scapi/scapi.h"
+#include "scapi/scapi-keys.h"
+#include "vsc/vsc.h"
+
+static char tmpdir[256];
+static char spec[4096];        /* emu:yubikey,yubikey-blank,openpgp-blank,piv-noyk */
+
+typedef struct pins {
+  const char *pw1, *pw3, *piv;  /* NULL = cancel */
+  unsigned calls[256];
+  int retries[256];
+} pins_t;
+
+static gpg_error_t
+pin_cb (void *ctx, const scapi_pin_request_t *req, char **r_pin)
+{
+  pins_t *p = ctx;
+  const char *v = req->ref == 0x82 || req->ref == 0x81 ? p->pw1
+                  : req->ref == 0x83 ? p->pw3 : req->ref == 0x80 ? p->piv
+                  : NULL;
+  p->calls[req->ref]++;
+  p->retries[req->ref] = req->retries;
+  if (!v)
+    return gpg_error (GPG_ERR_CANCELED);
+  *r_pin = xtrystrdup_secure (v);
+  return *r_pin ? 0 : gpg_error (GPG_ERR_ENOMEM);
+}
+
+static void
+pins_default (pins_t *p)
+{
+  memset (p, 0, sizeof *p);
+  p->pw1 = "123456";
+  p->pw3 = "12345678";
+  p->piv = "123456";
+}
+
+/* Discover reader INDEX with PINS. */
+static image_t *
+discover (scapi_t *s, unsigned index, pins_t *pins)
+{
+  scapi_card_t *card = NULL;
+  scapi_discover_opts_t o;
+  scapi_cb_t cb;
+  image_t *img = NULL;
+  char name[32];
+
+  snprintf (name, sizeof name, "vscemu %u", index);
+  memset (&o, 0, sizeof o);
+  o.read_content = true;
+  o.no_scan = true;
+  memset (&cb, 0, sizeof cb);
+  cb.pin = pins ? pin_cb : NULL;
+  cb.pin_ctx = pins;
+  CU_ASSERT_FATAL (!scapi_card_open (s, name, &card));
+  CU_ASSERT (!scapi_discover (card, &o, &cb, &img));
+  scapi_card_close (card);
+  return img;
+}
+
+static const image_node_t *
+node (const image_t *img, const char *path)
+{
+  const image_node_t *n = image_find_path (img, path);
+  if (!n)
+    fprintf (stderr, "missing node %s\n", path);
+  return n;
+}
+
+static bool
+content_is (const image_t *img, const char *path, const char *text)
+{
+  const image_node_t *n = node (img, path);
+  return n && n->has_content && n->content_len == strlen (text)
+         && !memcmp (n->content, text, n->content_len);
+}
+
+static bool
+same_content (const image_t *a, const image_t *b, const char *path)
+{
+  const image_node_t *x = node (a, path), *y = node (b, path);
+  bool same = x && y && x->has_content && y->has_content
+              && x->content_len == y->content_len
+              && (!x->content_len || !memcmp (x->content, y->content,
+                                              x->content_len));
+  if (!same)
+    fprintf (stderr, "differs: %s\n", path);
+  return same;
+}
+
+static scapi_t *
+open_emu (void)
+{
+  scapi_t *s = NULL;
+  CU_ASSERT_FATAL (!scapi_new (spec, &s));
+  return s;
+}
+
+/* ---- discovery --------------------------------------------------------- */
+
+static void
+test_openpgp_discover (void)
+{
+  scapi_t *s = open_emu ();
+  pins_t pins;
+  image_t *img;
+  const image_node_t *n;
+
+  pins_default (&pins);
+  img = discover (s, 0, &pins);
+  CU_ASSERT_FATAL (img != NULL);
+  CU_ASSERT (content_is (img, "openpgp/5B", "Doe<<Jane"));
+  CU_ASSERT (content_is (img, "openpgp/5F50", "https://example.org/jane.asc"));
+  CU_ASSERT (content_is (img, "openpgp/5E", "jane"));
+  CU_ASSERT (content_is (img, "openpgp/0101", "private data 1"));
+  n = node (img, "openpgp/7F21/B6");
+  CU_ASSERT (n && n->content_len > 500 && n->content[0] == 0x30);
+  n = node (img, "openpgp/7F21/A4");
+  CU_ASSERT (n && n->content_len > 100);
+  n = node (img, "openpgp/C1");
+  CU_ASSERT (n && n->content_len == 6 && n->content[0] == 0x01);
+  /* On-card keys: metadata only, never content. */
+  n = node (img, "openpgp/key-sig");
+  CU_ASSERT_FATAL (n != NULL);
+  CU_ASSERT (n->type == IMAGE_NODE_KEY);
+  CU_ASSERT (n->flags & IMAGE_FLAG_NOT_EXTRACTABLE);
+  CU_ASSERT (!n->has_content);
+  CU_ASSERT (n->key.algorithm && !strcmp (n->key.algorithm, "rsa2048"));
+  CU_ASSERT (n->key.fingerprint && strlen (n->key.fingerprint) == 40);
+  CU_ASSERT (n->key.created
+             && !strcmp (n->key.created, "2023-11-14T22:13:20Z"));
+  n = node (img, "openpgp/key-dec");
+  CU_ASSERT (n && n->key.algorithm && !strcmp (n->key.algorithm, "cv25519"));
+  n = node (img, "openpgp/key-aut");
+  CU_ASSERT (n && n->key.algorithm && !strcmp (n->key.algorithm, "ed25519"));
+  /* PIN-gated: read after the PIN, private area; counters shown. */
+  n = node (img, "openpgp/0103");
+  CU_ASSERT (n && n->area == IMAGE_AREA_PRIVATE && n->has_content
+             && !(n->flags & IMAGE_FLAG_UNREADABLE));
+  n = node (img, "openpgp/0104");
+  CU_ASSERT (n && n->area == IMAGE_AREA_PRIVATE && n->has_content);
+  CU_ASSERT (pins.calls[0x82] == 1 && pins.retries[0x82] == 3);
+  CU_ASSERT (pins.calls[0x83] == 1 && pins.retries[0x83] == 3);
+  CU_ASSERT (agency_describe (node (img, "openpgp/5B")) != NULL);
+  image_free (img);
+
+  /* Without PINs (a fresh token: no PIN state left from above): the
+   * gated objects are reported, not read. */
+  scapi_free (s);
+  s = open_emu ();
+  img = discover (s, 0, NULL);
+  n = img ? node (img, "openpgp/0103") : NULL;
+  CU_ASSERT (n && (n->flags & IMAGE_FLAG_UNREADABLE) && !n->has_content
+             && n->area == IMAGE_AREA_PRIVATE);
+  image_free (img);
+  scapi_free (s);
+}
+
+static void
+test_piv_discover (void)
+{
+  scapi_t *s = open_emu ();
+  pins_t pins;
+  image_t *img;
+  const image_node_t *n;
+
+  pins_default (&pins);
+  img = discover (s, 0, &pins);
+  CU_ASSERT_FATAL (img != NULL);
+  CU_ASSERT (node (img, "piv/5FC102") != NULL);
+  CU_ASSERT (node (img, "piv/5FC107") != NULL);
+  n = node (img, "piv/5FC105");
+  CU_ASSERT (n && n->content_len > 500);
+  n = node (img, "piv/5FC109");
+  CU_ASSERT (n && n->area == IMAGE_AREA_PRIVATE && n->has_content);
+  CU_ASSERT (content_is (img, "piv/5FC109", "vscemu printed info"));
+  CU_ASSERT (pins.calls[0x80] == 1 && pins.retries[0x80] == 3);
+  n = node (img, "piv/key-9A");
+  CU_ASSERT (n && (n->flags & IMAGE_FLAG_NOT_EXTRACTABLE) && n->key.algorithm
+             && !strcmp (n->key.algorithm, "rsa2048"));
+  n = node (img, "piv/key-9D");
+  CU_ASSERT (n && n->key.algorithm && !strcmp (n->key.algorithm, "eccp384"));
+  /* Both applications are in one image; the agents are recorded. */
+  CU_ASSERT (image_find_path (img, "openpgp") != NULL);
+  CU_ASSERT (img->card.n_agents >= 2 && !strcmp (img->card.agents[0],
+                                                 "openpgp")
+             && !strcmp (img->card.agents[1], "piv"));
+  image_free (img);
+  scapi_free (s);
+}
+
+/* ---- backup + restore onto a blank token ------------------------------ */
+
+static void
+test_clone (void)
+{
+  scapi_t *s = open_emu ();
+  scapi_card_t *card = NULL;
+  scapi_backup_opts_t bo;
+  scapi_summary_t sum;
+  scapi_restore_opts_t ro;
+  scapi_restore_report_t rep;
+  scapi_vsc_t *vsc = NULL;
+  scapi_cb_t cb;
+  plan_t *plan = NULL;
+  pins_t pins;
+  image_t *a, *b;
+  char path[512];
+  size_t i;
+  static const char *const paths[] = {
+    "openpgp/5B", "openpgp/5F2D", "openpgp/5F35", "openpgp/5F50",
+    "openpgp/5E", "openpgp/0101", "openpgp/0102", "openpgp/0103",
+    "openpgp/0104", "openpgp/C1", "openpgp/C2", "openpgp/C3",
+    "openpgp/7F21/B6", "openpgp/7F21/B8", "openpgp/7F21/A4",
+    "piv/5FC107", "piv/5FC102", "piv/5FC105", "piv/5FC10A", "piv/5FC10B",
+    "piv/5FC101", "piv/5FC109"
+  };
+
+  pins_default (&pins);
+  memset (&cb, 0, sizeof cb);
+  cb.pin = pin_cb;
+  cb.pin_ctx = &pins;
+  snprintf (path, sizeof path, "%s/clone.vsc", tmpdir);
+  unlink (path);
+  memset (&bo, 0, sizeof bo);
+  bo.out_path = path;
+  bo.password = "test password";
+  bo.kdf_m_kib = VSC_KDF_M_MIN;
+  bo.kdf_t = 1;
+  bo.kdf_p = 1;
+  bo.discover.no_scan = true;
+  CU_ASSERT_FATAL (!scapi_card_open (s, "vscemu 0", &card));
+  CU_ASSERT_FATAL (!scapi_backup (card, NULL, &bo, &cb, &sum));
+  CU_ASSERT (sum.n_missing == 7);     /* 3 OpenPGP + 4 PIV on-card keys */
+  scapi_summary_free (&sum);
+  scapi_card_close (card);
+
+  CU_ASSERT_FATAL (!scapi_vsc_open (path, "test password", &vsc));
+  CU_ASSERT_FATAL (!scapi_card_open (s, "vscemu 1", &card));
+  CU_ASSERT_FATAL (!scapi_restore_plan (card, scapi_vsc_image (vsc), &cb,
+                                        &plan));
+  CU_ASSERT (plan->target_blank);     /* factory applets only */
+  CU_ASSERT (plan->counts[PLAN_NOT_RESTORABLE] == 7);
+  CU_ASSERT (plan->counts[PLAN_CONFLICT] == 0);
+  memset (&ro, 0, sizeof ro);
+  CU_ASSERT (!scapi_restore (card, scapi_vsc_image (vsc), plan, &ro, &cb,
+                             &rep));
+  CU_ASSERT (rep.failed == 0 && rep.written > 15
+             && rep.verified == rep.written);
+  plan_free (plan);
+  scapi_card_close (card);
+
+  a = discover (s, 0, &pins);
+  b = discover (s, 1, &pins);
+  CU_ASSERT_FATAL (a && b);
+  for (i = 0; i < DIM (paths); i++)
+    CU_ASSERT (same_content (a, b, paths[i]));
+  /* Keys cannot be copied; the clone keeps its own serial. */
+  CU_ASSERT (image_find_path (b, "openpgp/key-sig") == NULL);
+  CU_ASSERT (image_find_path (b, "piv/key-9A") == NULL);
+  CU_ASSERT (!same_content (a, b, "openpgp/4F"));
+  image_free (a);
+  image_free (b);
+  scapi_vsc_close (vsc);
+  scapi_free (s);
+}
+
+/* ---- escrow ----------------------------------------------------------- */
+
+static void
+test_escrow (void)
+{
+  scapi_t *s = open_emu ();
+  scapi_card_t *card = NULL;
+  scapi_keygen_result_t sig, p9a;
+  scapi_restore_opts_t ro;
+  scapi_restore_report_t rep;
+  scapi_cb_t cb;
+  plan_t *plan = NULL;
+  pins_t pins;
+  image_t *src = NULL, *t;
+  const image_node_t *n;
+  const plan_entry_t *e;
+
+  CU_ASSERT_FATAL (!image_new (&src));
+  CU_ASSERT (!scapi_keygen (src, "openpgp", "sig", "ed25519", 1700000300,
+                            &sig));
+  CU_ASSERT (strlen (sig.fingerprint) == 40);
+  CU_ASSERT (!scapi_keygen (src, "piv", "9a", "eccp256", 0, &p9a));
+  CU_ASSERT (gpg_err_code (scapi_keygen (src, "openpgp", "dec", "ed25519", 0,
+                                         &p9a)) == GPG_ERR_PUBKEY_ALGO);
+  CU_ASSERT (scapi_keygen_error_text ()[0] != 0);
+  CU_ASSERT (gpg_err_code (scapi_keygen (src, "piv", "9f", "eccp256", 0,
+                                         &p9a)) == GPG_ERR_INV_ARG);
+  n = image_find_path (src, "openpgp/key-sig");
+  CU_ASSERT_FATAL (n != NULL);
+  CU_ASSERT (n->area == IMAGE_AREA_SECRET_KEY && n->has_content
+             && !(n->flags & IMAGE_FLAG_NOT_EXTRACTABLE));
+
+  pins_default (&pins);
+  memset (&cb, 0, sizeof cb);
+  cb.pin = pin_cb;
+  cb.pin_ctx = &pins;
+  memset (&ro, 0, sizeof ro);
+
+  /* A YubiKey-like token takes both. */
+  CU_ASSERT_FATAL (!scapi_card_open (s, "vscemu 1", &card));
+  CU_ASSERT_FATAL (!scapi_restore_plan (card, src, &cb, &plan));
+  e = plan_find (plan, "piv/key-9A");
+  CU_ASSERT (e && e->action == PLAN_CREATE);
+  CU_ASSERT (!scapi_restore (card, src, plan, &ro, &cb, &rep));
+  CU_ASSERT (rep.failed == 0 && rep.written == 2 && rep.verified == 2);
+  plan_free (plan);
+  plan = NULL;
+  scapi_card_close (card);
+  t = discover (s, 1, &pins);
+  n = t ? image_find_path (t, "openpgp/key-sig") : NULL;
+  CU_ASSERT (n && n->key.fingerprint
+             && !strcmp (n->key.fingerprint, sig.fingerprint));
+  CU_ASSERT (n && n->key.created
+             && !strcmp (n->key.created, "2023-11-14T22:18:20Z"));
+  n = t ? image_find_path (t, "piv/key-9A") : NULL;
+  CU_ASSERT (n && n->key.algorithm && !strcmp (n->key.algorithm, "eccp256"));
+  image_free (t);
+
+  /* A PIV token without key import: "not restorable". */
+  CU_ASSERT_FATAL (!scapi_card_open (s, "vscemu 3", &card));
+  CU_ASSERT_FATAL (!scapi_restore_plan (card, src, &cb, &plan));
+  e = plan_find (plan, "piv/key-9A");
+  CU_ASSERT (e && e->action == PLAN_NOT_RESTORABLE && e->reason
+             && strstr (e->reason, "cannot import keys"));
+  e = plan_find (plan, "openpgp/key-sig");
+  CU_ASSERT (e && e->action == PLAN_NOT_RESTORABLE);
+  plan_free (plan);
+  scapi_card_close (card);
+
+  /* Wrong PW3: asked once, the counter drops once, never retried. */
+  pins.pw3 = "87654321";
+  memset (pins.calls, 0, sizeof pins.calls);
+  CU_ASSERT_FATAL (!scapi_card_open (s, "vscemu 2", &card));
+  CU_ASSERT_FATAL (!scapi_restore_plan (card, src, &cb, &plan));
+  CU_ASSERT (scapi_restore (card, src, plan, &ro, &cb, &rep) != 0);
+  CU_ASSERT (rep.written == 0 && rep.failed == 1);
+  CU_ASSERT (pins.calls[0x83] == 1);
+  e = plan_find (plan, "openpgp/key-sig");
+  CU_ASSERT (e && e->sw == 0x63C2 && !e->written);
+  plan_free (plan);
+  scapi_card_close (card);
+  memset (pins.calls, 0, sizeof pins.calls);
+  t = discover (s, 2, &pins);
+  CU_ASSERT (pins.calls[0x83] == 1 && pins.retries[0x83] == 2);
+  CU_ASSERT (t && image_find_path (t, "openpgp/key-sig") == NULL);
+  image_free (t);
+  image_free (src);
+  scapi_free (s);
+}
+
+/* ---- fingerprints and helpers ---------------------------------------- */
+
+static void
+test_keys_helpers (void)
+{
+  const agent_keys_algo_t *al = agent_keys_algo ("ed25519");
+  uint8_t attr[16];
+  size_t n;
+  uint32_t t = 0;
+  char buf[32];
+
+  CU_ASSERT_FATAL (al != NULL);
+  CU_ASSERT (agent_keys_algo ("rsa1024") == NULL);
+  CU_ASSERT (!agent_keys_openpgp_attr (al, 0, attr, &n));
+  CU_ASSERT (n == 10 && attr[0] == 0x16);
+  CU_ASSERT (agent_keys_openpgp_attr (al, 1, attr, &n) != 0);
+  CU_ASSERT (!agent_keys_openpgp_attr (agent_keys_algo ("rsa3072"), 1, attr,
+                                       &n));
+  CU_ASSERT (n == 6 && attr[0] == 1 && attr[1] == 0x0C && attr[2] == 0x00);
+  agent_keys_time_text (1700000000, buf, sizeof buf);
+  CU_ASSERT (!strcmp (buf, "2023-11-14T22:13:20Z"));
+  CU_ASSERT (agent_keys_time_parse (buf, &t) && t == 1700000000);
+  CU_ASSERT (!agent_keys_time_parse ("2023-11-14", &t));
+}
+
+static int
+suite_init (void)
+{
+  const char *src = cutest_srcdir ();
+  char prof[512];
+  FILE *fp;
+
+  snprintf (tmpdir, sizeof tmpdir, "%s/test-agent-apps.XXXXXX",
+            getenv ("TMPDIR") ? getenv ("TMPDIR") : "/tmp");
+  if (!mkdtemp (tmpdir))
+    return 1;
+  snprintf (prof, sizeof prof, "%s/piv-noyk.card", tmpdir);
+  fp = fopen (prof, "w");
+  if (!fp)
+    return 1;
+  fprintf (fp, "atr 3B8C80018073C021C05669766563656D75ED\nprotocol t1\n"
+           "extended-length yes\napplet piv serial=1 yubikey=no\n");
+  fclose (fp);
+  snprintf (spec, sizeof spec, "emu:%s/tests/cards/yubikey.card,"
+            "%s/tests/cards/yubikey-blank.card,"
+            "%s/tests/cards/openpgp-blank.card,%s", src, src, src, prof);
+  return 0;
+}
+
+static int
+suite_cleanup (void)
+{
+  char cmd[600];
+  snprintf (cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+  return system (cmd) == 0 ? 0 : 1;
+}
+
+static const cutest_t tests[] = {
+  CUTEST (test_keys_helpers),
+  CUTEST (test_openpgp_discover),
+  CUTEST (test_piv_discover),
+  CUTEST (test_clone),
+  CUTEST (test_escrow),
+  CUTEST_END
+};
+
+int
+main (void)
+{
+  return cutest_main ("agent-apps", tests, suite_init, suite_cleanup);
+}
