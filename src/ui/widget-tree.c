@@ -318,15 +318,46 @@ widget_tree_describe (const image_node_t *node, char *buf, size_t n)
             image_source_name (node->source), flags);
 }
 
+/* The narrow form (under 110 columns): no source column and short flag
+ * words, so that "not extractable" still fits at 80 columns. */
+static void
+widget_tree_describe_short (const image_node_t *node, char *buf, size_t n)
+{
+  char acc[48];
+  const char *flags = "";
+
+  if (node->flags & IMAGE_FLAG_NOT_EXTRACTABLE)
+    flags = _("no-extract");
+  else if (node->flags & IMAGE_FLAG_UNREADABLE)
+    flags = _("unreadable");
+  else if (node->flags & IMAGE_FLAG_TRUNCATED)
+    flags = _("truncated");
+  else if (node->flags & IMAGE_FLAG_DEACTIVATED)
+    flags = _("deactiv.");
+  if (node->access.read == IMAGE_AC_PIN)
+    snprintf (acc, sizeof acc, "pin %02X", node->access.read_ref);
+  else
+    snprintf (acc, sizeof acc, "%s", image_ac_name (node->access.read));
+  snprintf (buf, n, "%-14s %7zu  %-9s %-10s %s", image_type_name (node->type),
+            node->size, acc,
+            image_area_name (image_node_effective_area (node)), flags);
+}
+
 void
 widget_tree_draw (ui_t *ui, widget_tree_t *t, int y, int x, int h, int w)
 {
-  int namew = w > 100 ? 40 : 28;
+  bool narrow = w < 110;
+  int namew = w >= 130 ? 40 : narrow ? 20 : 28;
   int body = t->searching ? h - 1 : h;
 
-  draw_textf (ui, y, x, w, A_BOLD, "%s%-*s %-14s %7s  %-9s %-10s %-9s %s",
-              t->selectable ? "    " : "", namew, _("Node"), _("Type"),
-              _("Size"), _("Read"), _("Area"), _("Source"), _("Flags"));
+  if (narrow)
+    draw_textf (ui, y, x, w, A_BOLD, "%s%-*s %-14s %7s  %-9s %-10s %s",
+                t->selectable ? "    " : "", namew, _("Node"), _("Type"),
+                _("Size"), _("Read"), _("Area"), _("Flags"));
+  else
+    draw_textf (ui, y, x, w, A_BOLD, "%s%-*s %-14s %7s  %-9s %-10s %-9s %s",
+                t->selectable ? "    " : "", namew, _("Node"), _("Type"),
+                _("Size"), _("Read"), _("Area"), _("Source"), _("Flags"));
   y++;
   body--;
   if (body < 1)
@@ -354,7 +385,10 @@ widget_tree_draw (ui_t *ui, widget_tree_t *t, int y, int x, int h, int w)
                 marker, comp,
                 r->node->name && strcmp (r->node->name, comp) ? " " : "",
                 r->node->name && strcmp (r->node->name, comp) ? r->node->name : "");
-      widget_tree_describe (r->node, desc, sizeof desc);
+      if (narrow)
+        widget_tree_describe_short (r->node, desc, sizeof desc);
+      else
+        widget_tree_describe (r->node, desc, sizeof desc);
       {
         /* Pad by display width: the markers are multi-byte in UTF-8. */
         int off = 0;

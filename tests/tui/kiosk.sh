@@ -24,7 +24,8 @@ t_check "still running after q, F10, Ctrl-C, Ctrl-Z" '! tui_screen | grep -q VSC
 
 # The backup file name is fixed (typing does not change it).
 tui_keys Enter
-tui_expect "card tree in kiosk mode" "known-fid" 30
+tui_expect "card tree in kiosk mode" "3F00" 30
+tui_expect "narrow (100 columns) tree keeps the key flag" "no-extract" 30
 tui_keys F5
 tui_expect "backup form" "New VSC file:"
 tui_keys x y z
