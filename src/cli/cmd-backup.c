@@ -237,7 +237,12 @@ cmd_backup_remote (const char *url, const remote_opts_t *ro, const char *out,
           rc = CLI_EXIT_USAGE;
         }
       else
-        rc = cmd_backup_remote_fail (NULL, err, url);
+        {
+          char what[512];
+          snprintf (what, sizeof what, _("cannot connect to the server %s"),
+                    url);
+          rc = cmd_backup_remote_fail (NULL, err, what);
+        }
       cli_msg (_("nothing was backed up"));
       goto leave;
     }

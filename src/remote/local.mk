@@ -21,6 +21,11 @@ EXTRA_DIST += tests/remote/lib-remote.sh tests/remote/frames.py \
 	tests/remote/frames.sh tests/remote/socket.sh tests/remote/authz.sh \
 	tests/remote/kill9.sh tests/remote/ssh.sh
 
+## vsctool backup --remote (src/cli/cmd-backup.c) against vscd --socket
+## and, as root, over ssh.
+TESTS += tests/remote/backup-remote.sh
+EXTRA_DIST += tests/remote/backup-remote.sh
+
 ## libFuzzer target for the frame/request parser and the server loop.
 EXTRA_DIST += tests/fuzz/fuzz-frame.c tests/fuzz/frame.sh tests/fuzz/corpus/frame
 tests_fuzz_fuzz_frame_SOURCES = tests/fuzz/fuzz-frame.c
