@@ -611,6 +611,10 @@ loop_run (ui_t *ui)
     {
       task_cancel (ui->task);
       task_wait (ui->task);
+      /* Close dialogs above the progress screen (a PIN question), so it
+       * finishes the operation and its owner sees the result. */
+      while (ui->top && ui->top->id != UI_SCREEN_PROGRESS && ui->top->below)
+        loop_pop (ui);
       loop_task_event (ui, UI_EV_TASK_DONE);
     }
   return 0;

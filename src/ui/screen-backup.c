@@ -7,6 +7,7 @@
 #endif
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <curses.h>
 
 #include "common/util.h"
@@ -81,6 +82,17 @@ screen_backup_done (ui_t *ui, void *ctx, gpg_error_t err, const char *text)
 {
   ui_screen_t *s = ctx;
   backup_state_t *st = s->state;
+  if (!err && ui->task_was_cancelled)
+    {
+      /* Cancelled (Esc, hangup) after the last APDU: the VSC was saved
+       * but its generated password was never shown, so nobody could
+       * open it. Remove it rather than leave a locked file behind. */
+      if (st->job.sum.password)
+        {
+          unlink (st->job.path);
+          err = gpg_error (GPG_ERR_CANCELED);
+        }
+    }
   if (err)
     {
       st->phase = BK_FAILED;

@@ -136,6 +136,7 @@ screen_progress_finish (ui_t *ui, ui_screen_t *s)
   task_wait (st->task);
   err = task_result (st->task, &text);
   snprintf (textcopy, sizeof textcopy, "%s", text ? text : "");
+  ui->task_was_cancelled = task_cancelled (st->task);
   ui->task = NULL;
   task_free (st->task);
   st->task = NULL;

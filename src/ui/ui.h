@@ -133,6 +133,7 @@ struct ui {
 
   /* task */
   ui_task_t *task;
+  bool task_was_cancelled;  /* the finished task had been cancelled */
 
   /* terminal */
   int rows, cols;

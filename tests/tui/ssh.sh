@@ -49,7 +49,7 @@ t_check "private sshd answers on 127.0.0.1:$PORT" '[ $i -lt 100 ]'
 MARK="$T_TMP/vsc-over-ssh"
 mkdir -p "$MARK"
 REMOTE="cd '$top_builddir' && XDG_CONFIG_HOME='$TUI_CFG' XDG_DATA_HOME='$TUI_DATA' TERM=xterm-256color ./vscman --emu '$CARDS/pkcs15.card' --emu '$CARDS/blank.card' --vsc-dir '$MARK'"
-tui_start_cmd 100 30 "ssh -t -p $PORT -i '$S/user_key' -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile='$S/known_hosts' -o IdentitiesOnly=yes root@127.0.0.1 \"$REMOTE\""
+tui_start_cmd 120 30 "ssh -t -p $PORT -i '$S/user_key' -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile='$S/known_hosts' -o IdentitiesOnly=yes root@127.0.0.1 \"$REMOTE\""
 tui_expect "start screen over ssh" "Readers (2) and cards (2)" 20
 tui_keys Enter
 tui_expect "card tree over ssh" "known-fid" 30
@@ -66,7 +66,20 @@ tui_keys Escape Escape
 tui_expect "back on the start screen" "Readers (2)"
 t_check "VSC written over ssh" 'ls "$MARK"/*.vsc >/dev/null 2>&1'
 
-# Drop the connection: kill the ssh client; sshd hangs up the session.
+# Start a second backup and drop the connection while it waits for the
+# PIN (the operation is running on the worker): vscman gets SIGHUP,
+# cancels the operation, restores the terminal and exits; no second VSC
+# and no temporary file is left.
+tui_keys g F8
+tui_expect "card removed (PIN state gone)" "(no card)"
+tui_keys F8
+tui_expect "card inserted again" "Readers (2) and cards (2)"
+tui_keys Enter
+tui_expect "card tree again" "known-fid" 30
+tui_keys F5
+tui_expect "second backup form" "New VSC file:"
+tui_keys Enter
+tui_expect "second backup waits for the PIN" "tries left" 20
 pgrep -f -- "--vsc-dir $MARK" >/dev/null
 t_check "vscman runs on the server side" '[ $? -eq 0 ]'
 CLIENT=$(pgrep -P "$(tmux_ display-message -p '#{pane_pid}')" -x ssh || true)
@@ -76,4 +89,5 @@ i=0
 while [ $i -lt 100 ] && pgrep -f -- "--vsc-dir $MARK" >/dev/null; do
   sleep 0.1; i=$((i + 1))
 done
-t_check "vscman exits on hangup (no process left)" '! pgrep -f -- "--vsc-dir $MARK" >/dev/null'
+t_check "vscman exits on hangup during an operation (no process left)" '! pgrep -f -- "--vsc-dir $MARK" >/dev/null'
+t_check "only the first VSC exists (the cancelled one was not written)" '[ "$(ls "$MARK" | wc -l)" -eq 1 ]'
