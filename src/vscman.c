@@ -156,6 +156,14 @@ main (int argc, char **argv)
       goto leave_quiet;
     }
   err = loop_init (&ui);
+  if (gpg_err_code (err) == GPG_ERR_ENOTTY)
+    {
+      loop_shutdown (&ui);
+      fprintf (stderr, "%s", _("vscman: needs a terminal (standard input and output);"
+                               " use vsctool in scripts\n"));
+      rc = 1;
+      goto leave_quiet;
+    }
   if (!err)
     err = loop_run (&ui);
   loop_shutdown (&ui);

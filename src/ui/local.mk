@@ -13,10 +13,10 @@ vscman_SOURCES += src/ui/ui.h src/ui/widget.h src/ui/screens.h \
 	src/ui/screen-pick.c src/ui/screen-server.c
 
 ## tmux-driven tests of the manager (tests/tui/tui-lib.sh has the helpers)
-TESTS += tests/tui/start.sh tests/tui/walk.sh tests/tui/kiosk.sh \
+TESTS += tests/tui/options.sh tests/tui/start.sh tests/tui/walk.sh tests/tui/kiosk.sh \
 	tests/tui/german.sh tests/tui/server.sh tests/tui/pcsc.sh \
 	tests/tui/ssh.sh
-EXTRA_DIST += tests/tui/tui-lib.sh tests/tui/start.sh tests/tui/walk.sh \
+EXTRA_DIST += tests/tui/tui-lib.sh tests/tui/options.sh tests/tui/start.sh tests/tui/walk.sh \
 	tests/tui/kiosk.sh tests/tui/german.sh tests/tui/server.sh \
 	tests/tui/pcsc.sh tests/tui/ssh.sh
 
