@@ -28,7 +28,13 @@ mkdir -m 700 "$GH"
 printf 'disable-ccid\npcsc-shared\nreader-port %s\n' "$VPCD_READER" \
   > "$GH/scdaemon.conf"
 t_on_exit "gpgconf --homedir '$GH' --kill all"
-gpg --homedir "$GH" --batch --card-status > "$T_TMP/gpg.out" 2>&1
+# (scdaemon may find the reader busy for a moment right after the card
+# appears, e.g. while pcscd is still polling it: try up to 3 times.)
+for i in 1 2 3; do
+  gpg --homedir "$GH" --batch --card-status > "$T_TMP/gpg.out" 2>&1 && break
+  gpgconf --homedir "$GH" --kill scdaemon
+  sleep 1
+done
 cat "$T_TMP/gpg.out"
 t_check "gpg: application type OpenPGP 3.4" \
   'grep -q "^Version \.*: 3.4" "$T_TMP/gpg.out"'
