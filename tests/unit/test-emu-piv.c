@@ -400,6 +400,44 @@ test_profile_keys_and_state (void)
 }
 
 static void
+test_ecdh (void)
+{
+  gcry_sexp_t eph = gen_key ("(genkey(ecc(curve \"NIST P-256\")))");
+  gcry_sexp_t sk = gcry_sexp_find_token (eph, "private-key", 0);
+  gcry_sexp_t enc = NULL, res = NULL;
+  uint8_t qe[65], qc[65], cmd[80], want[65];
+  const uint8_t *p;
+  size_t pl, n;
+
+  open_text ("applet piv key-9d=nistp256,gen");
+  key_part (eph, "q", qe, sizeof qe);
+  CU_ASSERT_EQUAL (tx ("00 F7 00 9D 00"), 0x9000);
+  p = find_tag (resp, dlen, 0x86, &pl);
+  CU_ASSERT_FATAL (p && pl == 65);
+  memcpy (qc, p, 65);
+  /* 7C { 82 00, 85 point } after the PIN. */
+  cmd[0] = 0x7C; cmd[1] = 0x45; cmd[2] = 0x82; cmd[3] = 0x00;
+  cmd[4] = 0x85; cmd[5] = 0x41;
+  memcpy (cmd + 6, qe, 65);
+  CU_ASSERT_EQUAL (txv (0, 0x87, 0x11, 0x9D, cmd, 71, 256), 0x6982);
+  CU_ASSERT_EQUAL (tx ("00 20 00 80 08 31 32 33 34 35 36 FF FF"), 0x9000);
+  CU_ASSERT_EQUAL (txv (0, 0x87, 0x11, 0x9D, cmd, 71, 256), 0x9000);
+  p = find_tag (resp, dlen, 0x82, &pl);
+  CU_ASSERT_FATAL (p && pl == 32);
+  CU_ASSERT_FATAL (!gcry_sexp_build (&enc, NULL, "(enc-val(ecdh(e%b)))", 65, qc));
+  CU_ASSERT_FATAL (!gcry_pk_decrypt (&res, enc, sk));
+  n = key_part (res, "value", want, sizeof want);
+  CU_ASSERT (n == 65 && !memcmp (want + 1, p, 32));
+  /* A point that is not on the curve. */
+  cmd[30] ^= 0x01;
+  CU_ASSERT_EQUAL (txv (0, 0x87, 0x11, 0x9D, cmd, 71, 256), 0x6A80);
+  gcry_sexp_release (enc);
+  gcry_sexp_release (res);
+  gcry_sexp_release (sk);
+  gcry_sexp_release (eph);
+}
+
+static void
 test_junk (void)
 {
   open_text ("applet piv");
@@ -422,6 +460,7 @@ static const cutest_t tests[] = {
   CUTEST (test_rsa_slot_and_import),
   CUTEST (test_yubikey_ext),
   CUTEST (test_profile_keys_and_state),
+  CUTEST (test_ecdh),
   CUTEST (test_junk),
   CUTEST_END
 };
