@@ -15,6 +15,7 @@
 #include "common/i18n.h"
 #include "common/hex.h"
 #include "agency/agent-apps.h"
+#include "scapi/scapi.h"
 #include "scapi/scapi-keys.h"
 
 static __thread char scapi_keys_errbuf[256];
@@ -170,5 +171,36 @@ scapi_keygen (image_t *image, const char *app, const char *slot,
  leave:
   buf_free (&key);
   buf_free (&pub);
+  return err;
+}
+
+gpg_error_t
+scapi_vsc_keygen (scapi_vsc_t *vsc, const char *app, const char *slot,
+                  const char *algo, uint32_t created,
+                  scapi_keygen_result_t *res)
+{
+  gpg_error_t err;
+  image_t *copy = NULL;
+
+  memset (res, 0, sizeof *res);
+  scapi_keys_errbuf[0] = 0;
+  if (!vsc || !scapi_vsc_unlocked (vsc))
+    {
+      snprintf (scapi_keys_errbuf, sizeof scapi_keys_errbuf,
+                _("the VSC must be opened with its password"));
+      return gpg_error (GPG_ERR_NO_SECKEY);
+    }
+  err = image_copy (scapi_vsc_image (vsc), &copy);
+  if (!err)
+    err = scapi_keygen (copy, app, slot, algo, created, res);
+  if (!err)
+    err = scapi_vsc_set_image (vsc, copy, NULL, 0);
+  if (!err)
+    err = scapi_vsc_save (vsc);
+  if (err && !scapi_keys_errbuf[0])
+    snprintf (scapi_keys_errbuf, sizeof scapi_keys_errbuf, "%s",
+              scapi_last_error_text ()[0] ? scapi_last_error_text ()
+              : gpg_strerror (err));
+  image_free (copy);
   return err;
 }

@@ -28,6 +28,14 @@ gpg_error_t scapi_keygen (image_t *image, const char *app, const char *slot,
                           const char *algo, uint32_t created,
                           scapi_keygen_result_t *res);
 
+/* The same on an open VSC (opened with its password), saved atomically
+ * (for the manager: escrow a key, then scapi_restore_plan/scapi_restore
+ * with scapi_vsc_image writes it to a token). */
+typedef struct scapi_vsc scapi_vsc_t;
+gpg_error_t scapi_vsc_keygen (scapi_vsc_t *vsc, const char *app,
+                              const char *slot, const char *algo,
+                              uint32_t created, scapi_keygen_result_t *res);
+
 /* Why the last scapi_keygen failed ("" if it did not). */
 const char *scapi_keygen_error_text (void);
 

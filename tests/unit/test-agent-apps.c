@@ -369,6 +369,38 @@ test_escrow (void)
   scapi_free (s);
 }
 
+static void
+test_vsc_keygen (void)
+{
+  scapi_vsc_t *vsc = NULL;
+  scapi_keygen_result_t res;
+  char path[512];
+  const image_node_t *n;
+
+  snprintf (path, sizeof path, "%s/keys.vsc", tmpdir);
+  unlink (path);
+  CU_ASSERT_FATAL (!scapi_vsc_create (path, "pw", NULL, &vsc, NULL));
+  CU_ASSERT_FATAL (!scapi_vsc_save (vsc));
+  CU_ASSERT (!scapi_vsc_keygen (vsc, "openpgp", "aut", "nistp256", 0, &res));
+  CU_ASSERT (!strcmp (res.path, "openpgp/key-aut"));
+  scapi_vsc_close (vsc);
+  vsc = NULL;
+  /* Saved: in the secret-key area, invisible without the password. */
+  CU_ASSERT_FATAL (!scapi_vsc_open (path, "pw", &vsc));
+  n = image_find_path (scapi_vsc_image (vsc), "openpgp/key-aut");
+  CU_ASSERT (n && n->has_content && n->area == IMAGE_AREA_SECRET_KEY
+             && n->key.fingerprint
+             && !strcmp (n->key.fingerprint, res.fingerprint));
+  scapi_vsc_close (vsc);
+  vsc = NULL;
+  CU_ASSERT_FATAL (!scapi_vsc_open (path, NULL, &vsc));
+  n = image_find_path (scapi_vsc_image (vsc), "openpgp/key-aut");
+  CU_ASSERT (!n || !n->has_content);
+  CU_ASSERT (scapi_vsc_keygen (vsc, "openpgp", "aut", "nistp256", 0, &res)
+             != 0);
+  scapi_vsc_close (vsc);
+}
+
 /* ---- fingerprints and helpers ---------------------------------------- */
 
 static void
@@ -432,6 +464,7 @@ static const cutest_t tests[] = {
   CUTEST (test_piv_discover),
   CUTEST (test_clone),
   CUTEST (test_escrow),
+  CUTEST (test_vsc_keygen),
   CUTEST_END
 };
 
