@@ -110,7 +110,7 @@ screen_vsc_draw (ui_t *ui, ui_screen_t *s)
   keys[k++] = "p"; keys[k++] = _("Password");
   keys[k++] = "v"; keys[k++] = _("Verify");
   keys[k++] = "e"; keys[k++] = _("Export");
-  keys[k++] = "+/x"; keys[k++] = _("Add/Remove");
+  keys[k++] = "a/x"; keys[k++] = _("Add/Remove");
   keys[k++] = "Esc"; keys[k++] = _("Back");
   keys[k] = NULL;
   draw_screen (ui, _("Virtual smart card"), keys);
@@ -395,7 +395,7 @@ screen_vsc_key (ui_t *ui, ui_screen_t *s, int ch)
         screen_ask_confirm (ui, _("Remove node"), msg, NULL, screen_vsc_rm_done, s);
         return UI_HANDLED | UI_PUSH;
       }
-    case '+':
+    case 'a':
     case KEY_IC:
       if (!scapi_vsc_unlocked (st->vsc))
         {
@@ -441,8 +441,8 @@ const ui_screen_ops_t screen_vsc_ops = {
   screen_vsc_leave,
   N_("A virtual smart card. With the password every area is shown and\n"
      "authenticated; without it only the public and identifier areas, marked\n"
-     "NOT VERIFIED. Enter views a node; + adds a node (path, then hex\n"
-     "content), x removes one; p changes the password (new key, file\n"
+     "NOT VERIFIED. Enter views a node; a (or Insert) adds a node (path,\n"
+     "then hex content), x removes one; p changes the password (new key, file\n"
      "re-encrypted); v verifies every byte; e exports the public part;\n"
      "F6/r restores onto a card; F7/d compares with a card or VSC.")
 };

@@ -106,6 +106,27 @@ tui_keys g j j Enter
 tui_expect "password asked once more" "Password for"
 tui_keys "$PW2" Enter
 tui_expect "new password opens it" "Unlocked and verified" 20
+
+# Add a node, remove it again, export the public part.
+tui_keys a
+tui_expect "node path asked" "Node path"
+tui_keys 3F00/5015/4410 Enter
+tui_expect "content asked" "Content in hex"
+tui_keys "48 65 6C 6C 6F" Enter
+tui_expect "node stored" "Stored 3F00/5015/4410" 20
+tui_expect "node in the tree" "4410"
+tui_keys / 4 4 1 0 Enter Enter
+tui_expect "added content viewable" "Hello"
+tui_keys Escape x
+tui_expect "remove asks" "Remove 3F00/5015/4410"
+tui_keys y
+tui_expect "node removed" "Removed 3F00/5015/4410" 20
+tui_expect_not "node gone from the tree" "4410 "
+tui_keys e
+tui_expect "export file asked" "Write to file:"
+tui_keys Enter
+tui_expect "public part exported" "Public part written to" 20
+t_check "public VSC file exists" 'ls "$TUI_VSCDIR"/*-public.vsc >/dev/null 2>&1'
 tui_keys Escape
 
 # Without a password: public part only, not verified.
