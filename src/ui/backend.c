@@ -299,6 +299,12 @@ backend_mkdirs (const char *dir)
   mkdir (buf, 0700);
 }
 
+void
+backend_make_vsc_dir (ui_t *ui)
+{
+  backend_mkdirs (ui->settings.vsc_dir);
+}
+
 char *
 backend_new_vsc_path (ui_t *ui, const char *label)
 {

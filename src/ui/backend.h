@@ -20,6 +20,8 @@ size_t backend_cards (ui_t *ui, size_t *idx, size_t max);
 /* *.vsc files in the VSC directory (sorted, allocated full paths). */
 gpg_error_t backend_vsc_list (ui_t *ui, char ***r_paths, size_t *r_n);
 void backend_free_list (char **list, size_t n);
+/* Create the VSC directory (and its parents) if missing. */
+void backend_make_vsc_dir (ui_t *ui);
 /* A new file name in the VSC directory for a backup of READER's card. */
 char *backend_new_vsc_path (ui_t *ui, const char *label);
 bool backend_has_secrets (ui_t *ui);

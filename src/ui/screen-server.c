@@ -293,7 +293,7 @@ screen_server_key (ui_t *ui, ui_screen_t *s, int ch)
   if ((ui_key_is_enter (ch) || ch == 'g') && e)
     {
       snprintf (st->job.uuid, sizeof st->job.uuid, "%s", e->uuid);
-      backend_new_vsc_path (ui, "x");   /* creates the directory */
+      backend_make_vsc_dir (ui);
       snprintf (st->job.path, sizeof st->job.path, "%.900s/%s.vsc",
                 ui->settings.vsc_dir, e->uuid);
       screen_server_run (ui, s, SRV_GET);
