@@ -524,6 +524,7 @@ emu_cmd_activate (emu_card_t *card, const applet_cmd_t *cmd,
   if ((sw = emu_fs_check (card, f, EMU_AC_ADMIN)))
     goto fail;
   f->deactivated = cmd->ins == 0x04;
+  f->initialising = false;
   emu_cmd_set_current (card, f);
   r->changed = true;
   r->sw = SW_OK;

@@ -247,7 +247,8 @@ emu_fs_fcp (emu_card_t *card, const emu_file_t *f, unsigned tag, buf_t *out)
   if (!err && f->type != EMU_DF && f->sfi)
     err = tlv_put_u8 (out, 0x88, (uint8_t)(f->sfi << 3));
   if (!err)
-    err = tlv_put_u8 (out, 0x8A, f->deactivated ? 0x04 : 0x05);
+    err = tlv_put_u8 (out, 0x8A, f->initialising ? 0x03
+                                 : f->deactivated ? 0x04 : 0x05);
   if (!err)
     err = emu_fs_put_sec (f, out);
   if (!err)
@@ -334,7 +335,7 @@ emu_fs_create (emu_card_t *card, emu_file_t *df, const uint8_t *p, size_t n,
   gpg_error_t err = 0;
   tlv_t outer, t;
   tlv_iter_t it;
-  bool have_fid = false, have_desc = false, deact = false;
+  bool have_fid = false, have_desc = false, deact = false, init = false;
   unsigned fid = 0, sfi = 0;
   uint64_t size = 0, v;
   bool have_size = false;
@@ -411,6 +412,7 @@ emu_fs_create (emu_card_t *card, emu_file_t *df, const uint8_t *p, size_t n,
           if (t.len != 1)
             goto leave;
           deact = t.value[0] == 0x04 || t.value[0] == 0x06;
+          init = t.value[0] == 0x01 || t.value[0] == 0x03;
           break;
         case 0x8C:
           sec = t.value;
@@ -470,6 +472,7 @@ emu_fs_create (emu_card_t *card, emu_file_t *df, const uint8_t *p, size_t n,
     }
   f->sfi = (uint8_t)sfi;
   f->deactivated = deact;
+  f->initialising = init;
   if (name)
     {
       memcpy (f->aid, name, name_len);
@@ -518,7 +521,9 @@ emu_fs_check (emu_card_t *card, const emu_file_t *f, enum emu_acop op)
   unsigned ac = f->ac[op];
   emu_pin_t *pin;
 
-  if (ac == EMU_AC_ALWAYS)
+  /* A file in creation or initialisation state is being personalised:
+   * its security attributes apply from ACTIVATE FILE on. */
+  if (ac == EMU_AC_ALWAYS || f->initialising)
     return 0;
   if (ac == EMU_AC_NEVER)
     return SW_SEC_NOT_SATISFIED;

@@ -51,6 +51,10 @@ typedef struct emu_file {
   size_t aid_len;
   uint8_t sfi;              /* short EF identifier 1..30, 0 = none */
   bool deactivated;         /* LCS 04 (ISO 7816-9 DEACTIVATE FILE) */
+  bool initialising;        /* LCS 01/03 (creation/initialisation state,
+                               ISO 7816-4 5.3.3.2): created by CREATE FILE
+                               with 8A 01/03; security attributes are not
+                               enforced until ACTIVATE FILE */
   unsigned ac[EMU_AC_N];
   buf_t data;               /* transparent EF: exactly `size' bytes */
   size_t rec_len;           /* record EFs: (max) record length */

@@ -401,6 +401,8 @@ emu_profile_file (emu_profile_ctx_t *c, char **tok, char **vals, size_t ntok)
     }
   if (emu_profile_get (tok, vals, ntok, "deactivated"))
     f->deactivated = true;
+  if (emu_profile_get (tok, vals, ntok, "initialising"))
+    f->initialising = true;
   if ((err = emu_profile_acs (c, f, tok, vals, ntok)))
     return err;
   c->last = f;
@@ -933,6 +935,8 @@ emu_profile_put_file (buf_t *out, const emu_file_t *f)
     err = emu_profile_putf (out, " sfi=%u", f->sfi);
   if (!err && f->deactivated)
     err = buf_append (out, " deactivated", 12);
+  if (!err && f->initialising)
+    err = buf_append (out, " initialising", 13);
   if (!err && f->type == EMU_EF_TRANSPARENT)
     {
       err = emu_profile_putf (out, " size=%zu", f->data.len);

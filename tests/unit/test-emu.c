@@ -288,6 +288,32 @@ test_records (void)
   CU_ASSERT_EQUAL (tx ("00 B2 01 04 00"), 0x6981);
 }
 
+/* ISO 7816-4 5.3.3.2 / 7816-9: a file created in initialisation state
+ * (8A 03) is personalised before its access conditions apply; ACTIVATE
+ * FILE moves it to the operational state. */
+static void
+test_initialisation_state (void)
+{
+  open_blank ();
+  /* EF 1005, 4 bytes, UPDATE BINARY never (8C 02 02 FF), LCS 03. */
+  CU_ASSERT_EQUAL (tx ("00 E0 00 00 14 62 12 80 02 00 04 82 01 01 83 02 10 05 "
+                       "8A 01 03 8C 02 02 FF"), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 D6 00 00 02 AA BB"), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 A4 00 04 02 10 05 00"), 0x9000);
+  CU_ASSERT (data_has ("8A 01 03"));
+  CU_ASSERT_EQUAL (tx ("00 44 00 00"), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 D6 00 00 02 CC DD"), 0x6982);
+  CU_ASSERT_EQUAL (tx ("00 B0 00 00 02"), 0x9000);
+  CU_ASSERT (dlen == 2 && data_has ("AA BB"));
+  CU_ASSERT_EQUAL (tx ("00 A4 00 04 02 10 05 00"), 0x9000);
+  CU_ASSERT (data_has ("8A 01 05"));
+  /* Created operational (8A 05): enforced at once. */
+  CU_ASSERT_EQUAL (tx ("00 A4 00 0C 02 3F 00"), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 E0 00 00 14 62 12 80 02 00 04 82 01 01 83 02 10 06 "
+                       "8A 01 05 8C 02 02 FF"), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 D6 00 00 02 AA BB"), 0x6982);
+}
+
 static void
 test_create_delete (void)
 {
@@ -580,6 +606,7 @@ static const cutest_t tests[] = {
   CUTEST (test_update_binary),
   CUTEST (test_records),
   CUTEST (test_create_delete),
+  CUTEST (test_initialisation_state),
   CUTEST (test_activate),
   CUTEST (test_challenge),
   CUTEST (test_malformed),
