@@ -95,6 +95,9 @@ agent_keys_generate (const agent_keys_algo_t *algo, buf_t *out)
     }
   if (!err)
     err = gcry_pk_genkey (&pair, parms);
+  /* Key generation uses very strong randomness: release the entropy
+   * collector libgcrypt set up for it (as vsc-crypto.c does). */
+  gcry_control (GCRYCTL_CLOSE_RANDOM_DEVICE, 0);
   if (err)
     goto leave;
   sk = gcry_sexp_find_token (pair, "private-key", 0);
