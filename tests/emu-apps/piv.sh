@@ -108,3 +108,17 @@ $Y -a status > st4.out 2>&1
 t_check "blank: no CHUID, no certificates, PIN tries 3" \
   'grep -q "^CHUID:.*No data available" st4.out && ! grep -q "^Slot 9" st4.out && grep -q "^PIN tries left:.*3" st4.out'
 t_ok "blank: verify-pin with the default 123456" $Y -a verify-pin -P 123456
+emu_stop
+emu_wait_card absent
+
+# ---- a blank YubiKey-like token: both applets, factory state ----
+emu_start "$top_srcdir/tests/cards/yubikey-blank.card"
+$Y -a status > st5.out 2>&1
+t_check "yubikey-blank: PIV serial 12345679, no CHUID" \
+  'grep -q "^Serial Number:.*12345679" st5.out && grep -q "^CHUID:.*No data available" st5.out'
+openpgp-tool -r "$VPCD_READER" -C -K > ot5.out 2>&1
+cat ot5.out
+t_check "yubikey-blank: openpgp-tool -C reads the OpenPGP applet of the same token" \
+  'grep -q "^AID: *d2:76:00:01:24:01:03:04:00:06:01:23:45:68:00:00" ot5.out && grep -q "^Manufacturer: *Yubico" ot5.out'
+t_check "yubikey-blank: openpgp-tool -K: RSA2048 attributes, no fingerprints" \
+  '[ "$(grep -c "Algorithm: *RSA2048" ot5.out)" = 3 ] && [ "$(grep -c "Fingerprint: *00:00:00" ot5.out)" = 3 ]'
