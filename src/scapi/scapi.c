@@ -843,6 +843,14 @@ scapi_backup (scapi_card_t *card, const image_t *given,
   sum->pin_apdus = card->ac.pin_apdus;
   sum->apdus = card->ac.chan.apdus - op.apdus0;
 
+  /* Cancelled while nothing was left to send (e.g. at the PIN prompt
+   * of the last protected file): still nothing is written. */
+  if (cb && cb->cancel && *cb->cancel)
+    {
+      err = gpg_error (GPG_ERR_CANCELED);
+      goto leave;
+    }
+
   /* Save: create the VSC (UUID, password) or update the given one. */
   scapi_op_phase (&op, SCAPI_PHASE_SAVE, opts->vsc ? NULL : opts->out_path);
   ts = scapi_now ();

@@ -896,6 +896,21 @@ test_cancel_progress (void *ctx, const scapi_progress_t *p)
     c->flag = 1;
 }
 
+static volatile int *cancel_flag_for_pin;
+
+/* A PIN prompt the user leaves by cancelling the whole operation. */
+static gpg_error_t
+test_cancel_pin (void *ctx, const scapi_pin_request_t *req, char **r_pin)
+{
+  pin_log_t *pl = ctx;
+  (void)req;
+  pl->calls++;
+  *r_pin = NULL;
+  if (cancel_flag_for_pin)
+    *cancel_flag_for_pin = 1;
+  return gpg_error (GPG_ERR_CANCELED);
+}
+
 /* Cancel from the progress callback: the backup stops before its next
  * APDU with GPG_ERR_CANCELED and writes nothing; progress is plain data
  * with a growing APDU count. */
@@ -929,6 +944,41 @@ test_cancel (void)
   CU_ASSERT (cc.last.apdus > 0 && cc.last.apdus < 40);
   CU_ASSERT (cc.last.elapsed >= 0);
   scapi_summary_free (&sum);
+  /* Cancelled at the PIN prompt of the last protected file, with no
+   * APDU left to notice it: still no file. */
+  {
+    const char *sel[] = { "3F00/5015/4F01" };
+    pin_log_t pl = { NULL, 0, 0, 0, "" };
+    scapi_discover_opts_t dopts;
+    image_t *img = NULL;
+
+    /* Everything read but the protected file (no PIN callback)... */
+    memset (&dopts, 0, sizeof dopts);
+    dopts.read_content = true;
+    dopts.ranges = test_ranges;
+    dopts.n_ranges = DIM (test_ranges);
+    CU_ASSERT_EQUAL_FATAL (scapi_discover (card, &dopts, NULL, &img), 0);
+    scapi_card_close (card);
+    CU_ASSERT_EQUAL_FATAL (scapi_card_open (s, NULL, &card), 0);
+    /* ... then a backup of it whose only card access is that file. */
+    memset (&cb, 0, sizeof cb);
+    cb.pin = test_cancel_pin;
+    cb.pin_ctx = &pl;
+    cb.cancel = &cc.flag;
+    cc.flag = 0;
+    test_opts (&o, path);
+    o.select = sel;
+    o.n_select = 1;
+    cancel_flag_for_pin = &cc.flag;
+    err = scapi_backup (card, img, &o, &cb, &sum);
+    image_free (img);
+    cancel_flag_for_pin = NULL;
+    CU_ASSERT_EQUAL (pl.calls, 1);
+    CU_ASSERT_EQUAL (gpg_err_code (err), GPG_ERR_CANCELED);
+    CU_ASSERT (stat (path, &st) != 0);
+    scapi_summary_free (&sum);
+    cc.flag = 0;
+  }
   /* The session is usable afterwards. */
   cb.cancel = NULL;
   cb.progress = NULL;
