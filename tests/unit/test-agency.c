@@ -978,6 +978,8 @@ test_cancel (void)
     CU_ASSERT (stat (path, &st) != 0);
     scapi_summary_free (&sum);
     cc.flag = 0;
+    o.select = NULL;      /* SEL goes out of scope */
+    o.n_select = 0;
   }
   /* The session is usable afterwards. */
   cb.cancel = NULL;
