@@ -7,7 +7,12 @@
 # (GENERATE ASYMMETRIC KEY PAIR 47 81), and the fingerprint that python3
 # computes from that public key and the card's date (CD) equals what
 # keygen printed, what both tokens hold in C5 and what gpg --card-status
-# shows. Then a wrong PW3: clear error, the counter drops once, no retry.
+# shows. The same VSC carries a PIV 9A key (eccp256): the tokens are
+# YubiKey-like, so it is imported too (IMPORT KEY FE), and an ECDSA
+# signature of token 1 (GENERAL AUTHENTICATE) verifies with the public
+# key token 2 reports (GET METADATA). Then a wrong PW3 on an OpenPGP-only
+# token: clear error, the counter drops once, no retry, and the PIV key is
+# "not restorable" there.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/emu/emu-lib.sh"
 . "$top_srcdir/tests/emu-apps/apps-lib.sh"
@@ -30,6 +35,10 @@ t_check "keygen ed25519 signing key" '[ $? = 0 ] && grep -q "\"path\":\"openpgp/
 vsctool keygen --password-file "$T_TMP/pw" --openpgp aut --algo rsa2048 \
   --created 1700000200 --json "$V" > "$T_TMP/kg-aut.json"
 t_check "keygen rsa2048 authentication key" 'grep -q "\"algorithm\":\"rsa2048\"" "$T_TMP/kg-aut.json"'
+vsctool keygen --password-file "$T_TMP/pw" --piv 9a --algo eccp256 \
+  --json "$V" > "$T_TMP/kg-piv.json"
+t_check "keygen eccp256 PIV 9A key" 'grep -q "\"path\":\"piv/key-9A\"" "$T_TMP/kg-piv.json"'
+PIV_PUB=$(sed -n 's/.*"public":"\([0-9A-F]*\)".*/\1/p' "$T_TMP/kg-piv.json")
 t_fail "keygen refuses ed25519 for the decryption key" \
   vsctool keygen --password-file "$T_TMP/pw" --openpgp dec --algo ed25519 "$V"
 t_fail "keygen refuses an unknown slot" \
@@ -39,7 +48,7 @@ FPR_AUT=$(sed -n 's/.*"fingerprint":"\([0-9A-F]*\)".*/\1/p' "$T_TMP/kg-aut.json"
 t_check "keygen printed two 40-digit fingerprints" '[ ${#FPR_SIG} = 40 ] && [ ${#FPR_AUT} = 40 ]'
 vsctool ls -l --password-file "$T_TMP/pw" "$V" > "$T_TMP/ls.out" 2>&1
 t_check "the keys are in the secret-key area" \
-  '[ "$(grep -c "secret-key.*openpgp/key-" "$T_TMP/ls.out")" = 2 ]'
+  '[ "$(grep -cE "secret-key.*(openpgp|piv)/key-" "$T_TMP/ls.out")" = 3 ]'
 
 # python3: OpenPGP v4 fingerprint from the public key as a card returns
 # it (7F49 hex) and the creation time.
@@ -77,7 +86,7 @@ MSG=$(printf 'escrowed key, token one' | xxd -p -c 256 | tr a-f A-F)
 MLEN=$(printf '%02X' $((${#MSG} / 2)))
 
 # ---- token 1: restore, sign ----
-emu_start --state "$T_TMP/t1.card" "$top_srcdir/tests/cards/openpgp-blank.card"
+emu_start --state "$T_TMP/t1.card" "$top_srcdir/tests/cards/yubikey-blank.card"
 vsctool restore --reader "$VPCD_READER" --pin-file "$T_TMP/pins" \
   --password-file "$T_TMP/pw" "$V" > "$T_TMP/r1.out" 2>&1
 t_check "token 1: restore succeeds, both keys imported and read back" \
@@ -91,15 +100,25 @@ SIG=$(resp_hex "$T_TMP/t1.out" 3)
 C5_1=$(resp_hex "$T_TMP/t1.out" 4)
 CD_1=$(resp_hex "$T_TMP/t1.out" 5)
 t_check "token 1: a 64-byte EdDSA signature" '[ ${#SIG} = 128 ]'
+t_check "token 1: the PIV key was imported too" \
+  'grep -q "create *piv/key-9A *\[written\]" "$T_TMP/r1.out"'
+H=$(printf 'escrowed PIV key' | openssl dgst -sha256 -binary | xxd -p -c 64 | tr a-f A-F)
+apdus "$T_TMP/p1.out" 00A4040005A000000308 0020008008313233343536FFFF \
+  "0087119A267C2482008120${H}00"
+t_check "token 1: PIV VERIFY and GENERAL AUTHENTICATE (ECDSA) 9000" \
+  '[ "$(resp_sw "$T_TMP/p1.out" 2)" = 9000 ] && [ "$(resp_sw "$T_TMP/p1.out" 3)" = 9000 ]'
+PSIG=$(tlv_value "$(resp_hex "$T_TMP/p1.out" 3)" 82)
 emu_stop
 
 # ---- token 2: restore, read the public keys, gpg ----
-emu_start --state "$T_TMP/t2.card" "$top_srcdir/tests/cards/openpgp-blank.card"
+emu_start --state "$T_TMP/t2.card" "$top_srcdir/tests/cards/yubikey-blank.card"
 vsctool restore --reader "$VPCD_READER" --pin-file "$T_TMP/pins" \
   --password-file "$T_TMP/pw" "$V" > "$T_TMP/r2.out" 2>&1
 t_check "token 2: restore succeeds" '[ $? = 0 ]'
 apdus "$T_TMP/t2.out" $AID 00478100000002B6000000 00478100000002A4000000 \
   00CA00C500 00CA00CD00
+apdus "$T_TMP/p2.out" 00A4040005A000000308 00F7009A00
+PMETA=$(resp_hex "$T_TMP/p2.out" 2)
 PUB_SIG=$(resp_hex "$T_TMP/t2.out" 2)
 PUB_AUT=$(resp_hex "$T_TMP/t2.out" 3)
 C5_2=$(resp_hex "$T_TMP/t2.out" 4)
@@ -128,6 +147,18 @@ printf 'another message' > "$T_TMP/msg2.bin"
 t_fail "... and not for another message" \
   openssl pkeyutl -verify -pubin -inkey "$T_TMP/ed.pem" -rawin \
     -in "$T_TMP/msg2.bin" -sigfile "$T_TMP/sig.bin"
+
+# The PIV signature of token 1 with the public key of token 2.
+PQ=$(tlv_value "$(tlv_value "$PMETA" 04)" 86)
+t_check "token 2: GET METADATA 9A gives the escrowed public key" \
+  '[ -n "$PQ" ] && [ "$PQ" = "$PIV_PUB" ]'
+hex2bin "3059301306072A8648CE3D020106082A8648CE3D030107034200$PQ" > "$T_TMP/p256.der"
+openssl pkey -pubin -inform DER -in "$T_TMP/p256.der" -out "$T_TMP/p256.pem" 2>/dev/null
+hex2bin "$H" > "$T_TMP/h.bin"
+hex2bin "$PSIG" > "$T_TMP/psig.der"
+t_ok "openssl verifies token 1's PIV signature with token 2's 9A key" \
+  openssl pkeyutl -verify -pubin -inkey "$T_TMP/p256.pem" -in "$T_TMP/h.bin" \
+    -sigfile "$T_TMP/psig.der"
 
 # Fingerprints: python3 from the public keys and CD dates.
 TS_SIG=$(printf '%d' 0x$(printf '%s' "$CD_2" | cut -c1-8))
@@ -158,6 +189,8 @@ t_check "wrong PW3: the message says so and that it is not retried" \
 apdus "$T_TMP/t3.out" $AID 0020008300 00CA00C500
 t_check "wrong PW3: the counter dropped exactly once (63C2)" \
   '[ "$(resp_sw "$T_TMP/t3.out" 2)" = 63C2 ]'
+t_check "the PIV key is not restorable on an OpenPGP-only token" \
+  'grep -q "not restorable *piv/key-9A .*no PIV application" "$T_TMP/r3.out"'
 t_check "wrong PW3: no key was imported" \
   '[ "$(resp_hex "$T_TMP/t3.out" 3)" = "$(printf "%0120d" 0)" ]'
 emu_stop
