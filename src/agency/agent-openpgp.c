@@ -815,6 +815,14 @@ opg_plan_restore (agency_card_t *card, const image_t *src,
         }
       if ((d->flags & F_OPT) && !e->dst && !(d->flags & (F_RPW1 | F_RPW3)))
         {
+          if ((d->flags & F_FIRST) && (!s->content_len || !s->content[0]))
+            {
+              /* A user interaction flag that was off: nothing is lost. */
+              err = plan_entry_set (plan, e, PLAN_SAME,
+                                    _("off on the source; this token does "
+                                      "not have it"));
+              continue;
+            }
           err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
                                 _("not restorable: this token does not "
                                   "have this object"));

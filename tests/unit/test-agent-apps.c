@@ -401,6 +401,52 @@ test_vsc_keygen (void)
   scapi_vsc_close (vsc);
 }
 
+/* A token with user interaction flags (all off) onto one without. */
+static void
+test_uif (void)
+{
+  scapi_t *s = NULL;
+  scapi_card_t *card = NULL;
+  scapi_cb_t cb;
+  pins_t pins;
+  plan_t *plan = NULL;
+  image_t *src;
+  const plan_entry_t *e;
+  char prof[512], sp[2048];
+  FILE *fp;
+
+  snprintf (prof, sizeof prof, "%s/uif.card", tmpdir);
+  fp = fopen (prof, "w");
+  CU_ASSERT_FATAL (fp != NULL);
+  fprintf (fp, "atr 3BDA18FF81B1FE751F030031F573C001600090001C\n"
+           "protocol t1\nextended-length yes\n"
+           "applet openpgp serial=00000099 uif=yes name=Uif<<Ann\n");
+  fclose (fp);
+  snprintf (sp, sizeof sp, "emu:%s,%s/tests/cards/openpgp-blank.card", prof,
+            cutest_srcdir ());
+  CU_ASSERT_FATAL (!scapi_new (sp, &s));
+  pins_default (&pins);
+  src = discover (s, 0, &pins);
+  CU_ASSERT_FATAL (src != NULL);
+  CU_ASSERT (node (src, "openpgp/D6") && node (src, "openpgp/D8"));
+  memset (&cb, 0, sizeof cb);
+  cb.pin = pin_cb;
+  cb.pin_ctx = &pins;
+  CU_ASSERT_FATAL (!scapi_card_open (s, "vscemu 1", &card));
+  CU_ASSERT_FATAL (!scapi_restore_plan (card, src, &cb, &plan));
+  e = plan_find (plan, "openpgp/D6");
+  CU_ASSERT (e && e->action == PLAN_SAME && e->reason);
+  e = plan_find (plan, "openpgp/5B");
+  CU_ASSERT (e && e->action == PLAN_UPDATE);
+  e = plan_find (plan, "openpgp/4F");
+  CU_ASSERT (e && e->action == PLAN_SAME && e->reason);
+  CU_ASSERT (plan->target_blank);
+  plan_free (plan);
+  scapi_card_close (card);
+  image_free (src);
+  scapi_free (s);
+}
+
 /* ---- fingerprints and helpers ---------------------------------------- */
 
 static void
@@ -465,6 +511,7 @@ static const cutest_t tests[] = {
   CUTEST (test_clone),
   CUTEST (test_escrow),
   CUTEST (test_vsc_keygen),
+  CUTEST (test_uif),
   CUTEST_END
 };
 
