@@ -26,7 +26,16 @@ emu_vpcd_read (int fd, uint8_t *p, size_t n, volatile sig_atomic_t *stop)
 {
   while (n)
     {
-      ssize_t r = read (fd, p, n);
+      ssize_t r;
+#ifdef TCP_QUICKACK
+      /* vpcd sends a frame's length and its payload in two writes without
+       * TCP_NODELAY: if we delayed our ACK of the first, Nagle would hold
+       * the second back for the delayed-ACK time (40 ms a frame). Quick
+       * ACK mode does not stick, so ask for it before every read. */
+      int one = 1;
+      setsockopt (fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+#endif
+      r = read (fd, p, n);
       if (r < 0 && errno == EINTR)
         {
           if (stop && *stop)
