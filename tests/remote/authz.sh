@@ -17,6 +17,15 @@ t_on_exit "userdel $UB"
 IA=$(id -u "$UA"); IB=$(id -u "$UB")
 
 chmod 711 "$T_TMP"
+# The build tree may sit in a directory the throw-away users cannot enter
+# (a mktemp -d clone is 0700): give them their own copies.
+mkdir "$T_TMP/bin"
+cp "$VSCTOOL" "$T_TMP/bin/vsctool"
+cp "$FRAMES_PY" "$T_TMP/bin/frames.py"
+chmod 755 "$T_TMP/bin" "$T_TMP/bin/vsctool"
+chmod 644 "$T_TMP/bin/frames.py"
+VSCTOOL="$T_TMP/bin/vsctool"
+FRAMES_PY="$T_TMP/bin/frames.py"
 remote_start_socket "$T_TMP/s" "$T_TMP/vaults" --no-check
 S="unix:$T_TMP/s"
 mkdir "$T_TMP/a" "$T_TMP/b"
