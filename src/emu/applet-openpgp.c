@@ -24,16 +24,7 @@
 #include "applet.h"
 #include "emu-crypto.h"
 #include "emu-appdata.h"
-
-#define OPG_SIG 0
-#define OPG_DEC 1
-#define OPG_AUT 2
-#define OPG_MAXPW 127
-#define OPG_MAXDO 255           /* private DOs, URL, login data */
-#define OPG_MAXCERT 2048
-#define OPG_MAXCMD 0x0C00       /* advertised in 7F66 */
-#define OPG_TRIES 3
-#define OPG_DEFAULT_TIME 1700000000u
+#include "applet-openpgp.h"
 
 static const uint8_t applet_openpgp_rid[6] = { 0xD2, 0x76, 0x00, 0x01,
                                                0x24, 0x01 };
@@ -63,16 +54,6 @@ static const struct {
   { 0xF9,   110,       ACC_ALWAYS, ACC_PW3 }
 };
 
-typedef struct opg_slot {
-  uint8_t attr[16];
-  size_t attr_len;
-  emu_key_t key;
-  uint8_t fpr[20], cafpr[20];
-  uint32_t time;
-  uint8_t status;               /* DE: 0 none, 1 generated, 2 imported */
-  uint8_t uif[2];
-} opg_slot_t;
-
 typedef struct opg_pw {
   uint8_t *v;                   /* secure memory */
   size_t len;
@@ -93,214 +74,6 @@ typedef struct opg {
   bool v81, v82, v83;
   int occ;                      /* 7F21 occurrence selected by A5 */
 } opg_t;
-
-/* ---- algorithm attributes ------------------------------------------ */
-
-static const struct {
-  const char *name;
-  emu_key_type_t type;
-  const uint8_t *oid;
-  size_t oidlen;
-} opg_curves[] = {
-  { "nistp256", EMU_KEY_NISTP256,
-    (const uint8_t *)"\x2A\x86\x48\xCE\x3D\x03\x01\x07", 8 },
-  { "nistp384", EMU_KEY_NISTP384, (const uint8_t *)"\x2B\x81\x04\x00\x22", 5 },
-  { "ed25519", EMU_KEY_ED25519,
-    (const uint8_t *)"\x2B\x06\x01\x04\x01\xDA\x47\x0F\x01", 9 },
-  { "cv25519", EMU_KEY_CV25519,
-    (const uint8_t *)"\x2B\x06\x01\x04\x01\x97\x55\x01\x05\x01", 10 }
-};
-
-/* Attributes for algorithm NAME in slot SLOT into A; false if unknown
- * or not usable in that slot. */
-static bool
-applet_openpgp_attr_by_name (const char *name, int slot, uint8_t *a,
-                             size_t *alen)
-{
-  size_t i;
-
-  if (!strncasecmp (name, "rsa", 3))
-    {
-      unsigned long bits;
-      if (!emu_appdata_uint (name + 3, 4096, &bits)
-          || (bits != 2048 && bits != 3072 && bits != 4096))
-        return false;
-      a[0] = 0x01;
-      put_be16 (a + 1, (unsigned)bits);
-      put_be16 (a + 3, 32);
-      a[5] = 0x00;
-      *alen = 6;
-      return true;
-    }
-  for (i = 0; i < DIM (opg_curves); i++)
-    if (!strcasecmp (name, opg_curves[i].name))
-      {
-        emu_key_type_t t = opg_curves[i].type;
-        if (t == EMU_KEY_CV25519 && slot != OPG_DEC)
-          return false;
-        if (t == EMU_KEY_ED25519 && slot == OPG_DEC)
-          return false;
-        a[0] = slot == OPG_DEC ? 0x12 : t == EMU_KEY_ED25519 ? 0x16 : 0x13;
-        memcpy (a + 1, opg_curves[i].oid, opg_curves[i].oidlen);
-        *alen = 1 + opg_curves[i].oidlen;
-        return true;
-      }
-  return false;
-}
-
-/* Decode attributes: key type and RSA bits.  False if unsupported. */
-static bool
-applet_openpgp_attr_parse (const uint8_t *a, size_t n, int slot,
-                           emu_key_type_t *type, unsigned *bits)
-{
-  size_t i;
-
-  if (n >= 6 && a[0] == 0x01)
-    {
-      unsigned nb = get_be16 (a + 1);
-      if (n != 6 || (nb != 2048 && nb != 3072 && nb != 4096)
-          || get_be16 (a + 3) < 17 || get_be16 (a + 3) > 32 || a[5] > 0x03)
-        return false;
-      *type = EMU_KEY_RSA;
-      *bits = nb;
-      return true;
-    }
-  if (n < 2)
-    return false;
-  /* ECC: algorithm id, OID, optional import format byte 00 / FF. */
-  for (i = 0; i < DIM (opg_curves); i++)
-    {
-      size_t ol = opg_curves[i].oidlen;
-      emu_key_type_t t = opg_curves[i].type;
-
-      if ((n != 1 + ol && !(n == 2 + ol && (a[n - 1] == 0 || a[n - 1] == 0xFF)))
-          || memcmp (a + 1, opg_curves[i].oid, ol))
-        continue;
-      if (slot == OPG_DEC && a[0] != 0x12)
-        return false;
-      if (slot != OPG_DEC && !((a[0] == 0x13 && t != EMU_KEY_ED25519
-                                && t != EMU_KEY_CV25519)
-                               || (a[0] == 0x16 && t == EMU_KEY_ED25519)))
-        return false;
-      if (slot == OPG_DEC && t == EMU_KEY_ED25519)
-        return false;
-      *type = t;
-      *bits = emu_crypto_ecc_size (t) * 8;
-      return true;
-    }
-  return false;
-}
-
-static const uint8_t *
-applet_openpgp_attr_oid (const opg_slot_t *s, size_t *n)
-{
-  size_t i;
-  for (i = 0; i < DIM (opg_curves); i++)
-    if (s->attr_len >= 1 + opg_curves[i].oidlen
-        && !memcmp (s->attr + 1, opg_curves[i].oid, opg_curves[i].oidlen))
-      {
-        *n = opg_curves[i].oidlen;
-        return opg_curves[i].oid;
-      }
-  *n = 0;
-  return NULL;
-}
-
-/* ---- OpenPGP v4 fingerprint of a slot's public key ------------------ */
-
-static gpg_error_t
-applet_openpgp_put_mpi (buf_t *b, const uint8_t *p, size_t n)
-{
-  unsigned bits;
-  gpg_error_t err;
-
-  while (n && !*p)
-    p++, n--;
-  bits = n ? (unsigned)(n - 1) * 8 : 0;
-  if (n)
-    {
-      uint8_t c = p[0];
-      while (c)
-        bits++, c >>= 1;
-    }
-  err = buf_append_be16 (b, bits);
-  if (!err)
-    err = buf_append (b, p, n);
-  return err;
-}
-
-static gpg_error_t
-applet_openpgp_fingerprint (opg_slot_t *s, int slot)
-{
-  buf_t body = BUF_INIT, a = BUF_INIT, e = BUF_INIT, pkt = BUF_INIT;
-  gpg_error_t err;
-  const uint8_t *oid;
-  size_t oidlen;
-
-  err = emu_crypto_public (&s->key, &a, &e);
-  if (err)
-    goto leave;
-  err = buf_append_byte (&body, 4);
-  if (!err)
-    err = buf_append_be32 (&body, s->time);
-  if (err)
-    goto leave;
-  if (s->key.type == EMU_KEY_RSA)
-    {
-      err = buf_append_byte (&body, 1);
-      if (!err)
-        err = applet_openpgp_put_mpi (&body, a.data, a.len);
-      if (!err)
-        err = applet_openpgp_put_mpi (&body, e.data, e.len);
-    }
-  else
-    {
-      oid = applet_openpgp_attr_oid (s, &oidlen);
-      if (!oid)
-        {
-          err = gpg_error (GPG_ERR_INTERNAL);
-          goto leave;
-        }
-      err = buf_append_byte (&body, slot == OPG_DEC ? 18
-                             : s->key.type == EMU_KEY_ED25519 ? 22 : 19);
-      if (!err)
-        err = buf_append_byte (&body, (uint8_t)oidlen);
-      if (!err)
-        err = buf_append (&body, oid, oidlen);
-      if (!err && (s->key.type == EMU_KEY_ED25519
-                   || s->key.type == EMU_KEY_CV25519))
-        {
-          /* Native 25519 points carry the 0x40 prefix in OpenPGP. */
-          uint8_t pt[33];
-          pt[0] = 0x40;
-          memcpy (pt + 1, a.data, 32);
-          err = applet_openpgp_put_mpi (&body, pt, 33);
-        }
-      else if (!err)
-        err = applet_openpgp_put_mpi (&body, a.data, a.len);
-      if (!err && slot == OPG_DEC)
-        {
-          /* KDF parameters: SHA-256/AES-128, SHA-384/AES-256. */
-          bool p384 = s->key.type == EMU_KEY_NISTP384;
-          uint8_t kdf[4] = { 3, 1, p384 ? 9 : 8, p384 ? 9 : 7 };
-          err = buf_append (&body, kdf, 4);
-        }
-    }
-  if (!err)
-    err = buf_append_byte (&pkt, 0x99);
-  if (!err)
-    err = buf_append_be16 (&pkt, (unsigned)body.len);
-  if (!err)
-    err = buf_append (&pkt, body.data, body.len);
-  if (!err)
-    gcry_md_hash_buffer (GCRY_MD_SHA1, s->fpr, pkt.data, pkt.len);
- leave:
-  buf_free (&body);
-  buf_free (&a);
-  buf_free (&e);
-  buf_free (&pkt);
-  return err;
-}
 
 /* ---- state ---------------------------------------------------------- */
 
@@ -465,7 +238,7 @@ applet_openpgp_opt_key (opg_t *o, int slot, const char *k, const char *v)
                           ? 1 : 2);
   if (!s->time)
     s->time = OPG_DEFAULT_TIME;
-  err = applet_openpgp_fingerprint (s, slot);
+  err = applet_openpgp_attr_fingerprint (s, slot);
  leave:
   for (i = 0; i < (n < 5 ? n : 5); i++)
     xfree_secure (pc[i]);
@@ -882,28 +655,6 @@ applet_openpgp_app_data (opg_t *o, buf_t *b)
   return err;
 }
 
-/* Algorithm information (FA): every attribute each key accepts. */
-static gpg_error_t
-applet_openpgp_algo_info (buf_t *b)
-{
-  static const char *const names[] = { "rsa2048", "rsa3072", "rsa4096",
-                                       "nistp256", "nistp384", "ed25519",
-                                       "cv25519" };
-  size_t mark, i, alen;
-  uint8_t a[16];
-  gpg_error_t err;
-  int slot;
-
-  err = tlv_begin (b, 0xFA, &mark);
-  for (slot = 0; !err && slot < 3; slot++)
-    for (i = 0; !err && i < DIM (names); i++)
-      if (applet_openpgp_attr_by_name (names[i], slot, a, &alen))
-        err = tlv_put (b, 0xC1 + (unsigned)slot, a, alen);
-  if (!err)
-    err = tlv_end (b, mark);
-  return err;
-}
-
 static int
 applet_openpgp_do_index (unsigned tag)
 {
@@ -997,7 +748,7 @@ applet_openpgp_get_data (opg_t *o, unsigned tag, applet_reply_t *r)
         }
       return buf_append (b, o->slot[tag - 0xD6].uif, 2);
     case 0xFA:
-      return applet_openpgp_algo_info (b);
+      return applet_openpgp_attr_info (b);
     default:
       r->sw = SW_REF_NOT_FOUND;
       return 0;

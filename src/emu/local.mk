@@ -12,7 +12,8 @@ libvscman_a_SOURCES += \
 libvscman_a_SOURCES += \
 	src/emu/emu-crypto.h src/emu/emu-crypto.c \
 	src/emu/emu-appdata.h src/emu/emu-appdata.c \
-	src/emu/applet-openpgp.c src/emu/applet-piv.c
+	src/emu/applet-openpgp.h src/emu/applet-openpgp.c \
+	src/emu/applet-openpgp-attr.c src/emu/applet-piv.c
 
 ## Unit tests: the card driven through emu_card_apdu.
 check_PROGRAMS += tests/unit/test-emu tests/unit/test-emu-state
