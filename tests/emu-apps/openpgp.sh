@@ -183,6 +183,13 @@ t_check "state file written" '[ -s "$T_TMP/state.card" ]'
 # reset, SELECT answering 6285, ACTIVATE FILE) on openpgp.card ----
 emu_wait_card absent
 emu_start "$top_srcdir/tests/cards/openpgp.card"
+# pkcs15-tool: OpenSC's OpenPGP emulation of this card
+pkcs15-tool -r "$VPCD_READER" -D > "$T_TMP/p15.out" 2>&1
+t_check "pkcs15-tool -D: OpenPGP card with serial ffff00000042" \
+  'grep -q "PKCS#15 Card \[OpenPGP card\]" "$T_TMP/p15.out" && grep -q "Serial number *: ffff00000042" "$T_TMP/p15.out"'
+t_check "pkcs15-tool -D: three PINs, three keys, three certificates" \
+  '[ "$(grep -c "^PIN \[" "$T_TMP/p15.out")" = 3 ] && grep -q "Private RSA Key \[Signature key\]" "$T_TMP/p15.out" && grep -q "Private EDDSA Key \[Authentication key\]" "$T_TMP/p15.out" && [ "$(grep -c "^X.509 Certificate" "$T_TMP/p15.out")" = 3 ]'
+
 gpg --homedir "$GH" --batch --card-status > "$T_TMP/fr0.out" 2>&1
 t_check "openpgp.card: serial 00000042, cardholder set, three keys" \
   'grep -q "^Serial number \.*: 00000042" "$T_TMP/fr0.out" && grep -q "^Name of cardholder: Jane Doe" "$T_TMP/fr0.out" && [ "$(grep -c "^ *created" "$T_TMP/fr0.out")" = 3 ]'
