@@ -34,6 +34,7 @@ struct scapi_card {
   agency_card_t ac;
   bool matched;
   bool reset_seen;      /* an operation stopped on GPG_ERR_CARD_RESET */
+  bool wrote;           /* a restore ran: keys or PINs may be verified */
   image_t *target;      /* the target image of the last plan */
 };
 
@@ -414,13 +415,30 @@ scapi_card_open (scapi_t *s, const char *reader, scapi_card_t **r_card)
   return 0;
 }
 
+/* Whether this session left a security state on the card (a verified
+ * PIN, an authenticated management key) that must not outlive it. */
+static bool
+scapi_card_authenticated (const scapi_card_t *card)
+{
+  size_t i;
+
+  if (card->wrote)
+    return true;
+  for (i = 0; i < sizeof card->ac.pin_state; i++)
+    if (card->ac.pin_state[i] == AGENCY_PIN_VERIFIED)
+      return true;
+  return false;
+}
+
 void
 scapi_card_close (scapi_card_t *card)
 {
   if (!card)
     return;
   image_free (card->target);
-  reader_disconnect (card->rc, false);
+  /* Reset the card when we verified a PIN or authenticated: otherwise the
+   * token stays unlocked for every other program until it is pulled. */
+  reader_disconnect (card->rc, scapi_card_authenticated (card));
   wipememory (card->ac.pin_state, sizeof card->ac.pin_state);
   xfree (card);
 }
@@ -1014,6 +1032,7 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
   if (err)
     goto leave;
   in_tx = true;
+  card->wrote = true;
   /* Two passes: files that can never be updated once operational go
    * last, so a card that enforces their attributes already while they
    * are being initialised refuses as late as possible. */

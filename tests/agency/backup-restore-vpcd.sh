@@ -91,8 +91,8 @@ cat "$T_TMP/restore.out"
 t_check "restore onto the blank card (exit 0)" "[ $rc -eq 0 ]"
 t_check "every written node was read back equal" "grep -q 'read back equal, 0 failed' '$T_TMP/restore.out'"
 t_check "the state file exists" "test -s '$T_TMP/blank.state'"
-"$B/vsctool" diff --password-file "$T_TMP/pw" $SCAN --pin-file "$T_TMP/pin" "$T_TMP/m.vsc" "card:$R" > "$T_TMP/diff.out" 2>&1
-cat "$T_TMP/diff.out"
+"$B/vsctool" diff --password-file "$T_TMP/pw" $SCAN --pin-file "$T_TMP/pin" "$T_TMP/m.vsc" "card:$R" > "$T_TMP/diff.out" 2> "$T_TMP/diff.err"
+cat "$T_TMP/diff.out" "$T_TMP/diff.err"
 # Only the MF's own attributes may differ (a restore never rewrites the
 # MF of the target card).
 t_check "vsctool diff: no difference but the MF attributes" \
