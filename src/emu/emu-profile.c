@@ -535,7 +535,8 @@ emu_profile_applet (emu_profile_ctx_t *c, const char *name, const char *opts)
       xfree (a->options);
       buf_free (&a->aid);
       memset (a, 0, sizeof *a);
-      return emu_profile_err (c, _("applet options refused"), opts);
+      /* Not the options themselves: they may hold private key material. */
+      return emu_profile_err (c, _("applet options refused"), name);
     }
   card->napplets++;
   return 0;
