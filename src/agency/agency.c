@@ -274,6 +274,53 @@ agency_pin_info (const agency_card_t *card, uint8_t ref)
   return NULL;
 }
 
+const char *
+agency_pin_label (const agency_card_t *card, uint8_t ref)
+{
+  const agency_pin_info_t *pi = agency_pin_info (card, ref);
+  return pi ? pi->label : "";
+}
+
+const char *
+agency_kept_pin (const agency_card_t *card, uint8_t ref)
+{
+  size_t i;
+  for (i = 0; i < card->n_kept; i++)
+    if (card->kept_ref[i] == ref)
+      return card->kept_pin[i];
+  return NULL;
+}
+
+void
+agency_card_forget_pins (agency_card_t *card)
+{
+  size_t i;
+  for (i = 0; i < card->n_kept; i++)
+    {
+      xfree_secure (card->kept_pin[i]);
+      card->kept_pin[i] = NULL;
+    }
+  card->n_kept = 0;
+}
+
+/* Copy of a verified PIN (only with keep_pins; a full table or no
+ * memory just means the PIN is not stored). */
+static void
+agency_keep_pin (agency_card_t *card, uint8_t ref, const char *pin)
+{
+  size_t n = strlen (pin);
+  char *copy;
+
+  if (agency_kept_pin (card, ref) || card->n_kept >= AGENCY_MAX_PINS)
+    return;
+  copy = xtrymalloc_secure (n + 1);
+  if (!copy)
+    return;
+  memcpy (copy, pin, n + 1);
+  card->kept_ref[card->n_kept] = ref;
+  card->kept_pin[card->n_kept++] = copy;
+}
+
 gpg_error_t
 agency_verify_pin (agency_card_t *card, uint8_t ref, const char *node)
 {
@@ -358,7 +405,11 @@ agency_verify_pin (agency_card_t *card, uint8_t ref, const char *node)
   if (err)
     goto leave;
   if (sw == SW_OK)
-    card->pin_state[ref] = AGENCY_PIN_VERIFIED;
+    {
+      card->pin_state[ref] = AGENCY_PIN_VERIFIED;
+      if (card->keep_pins && pin)
+        agency_keep_pin (card, ref, pin);
+    }
   else
     {
       /* Never retried: the counter already dropped by one. */

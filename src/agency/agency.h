@@ -111,6 +111,13 @@ struct agency_card {
   bool scan_pending;            /* scan stopped by its budget */
   /* Human text for the last failure ("" if none). */
   char errtext[256];
+  /* Keep a copy (secure memory) of every PIN verified by agency_verify_pin
+   * (backup --store-pins); off by default. Freed by
+   * agency_card_forget_pins. */
+  bool keep_pins;
+  size_t n_kept;
+  uint8_t kept_ref[AGENCY_MAX_PINS];
+  char *kept_pin[AGENCY_MAX_PINS];
 };
 
 /* ---- agents ---------------------------------------------------------- */
@@ -181,6 +188,12 @@ gpg_error_t agency_write (agency_card_t *card, const image_t *src,
  * errors (agency_fatal). */
 gpg_error_t agency_verify_pin (agency_card_t *card, uint8_t ref,
                                const char *node);
+/* The kept copy of REF's PIN (NUL-terminated, secure memory owned by the
+ * card), NULL if none; and wipe all kept copies. */
+const char *agency_kept_pin (const agency_card_t *card, uint8_t ref);
+void agency_card_forget_pins (agency_card_t *card);
+/* The label recorded for REF ("" if none). */
+const char *agency_pin_label (const agency_card_t *card, uint8_t ref);
 /* Record a PIN's label/lengths (from AODF etc.) for the PIN prompt. */
 void agency_set_pin_info (agency_card_t *card, uint8_t ref, const char *label,
                           size_t min_len, size_t max_len);

@@ -568,3 +568,26 @@ iso7816_verify (apdu_chan_t *c, uint8_t ref, const char *pin, unsigned *sw)
   return iso7816_cmd (c, 0x20, 0x00, ref, (const uint8_t *)pin, n, 0, true,
                       NULL, sw);
 }
+
+gpg_error_t
+iso7816_change_reference_data (apdu_chan_t *c, uint8_t ref,
+                               const char *old_pin, const uint8_t *new_pin,
+                               size_t new_len, unsigned *sw)
+{
+  gpg_error_t err;
+  size_t n = strlen (old_pin);
+  uint8_t *data;
+
+  if (!n || !new_len || n + new_len > 255)
+    return gpg_error (GPG_ERR_INV_LENGTH);
+  data = xtrymalloc_secure (n + new_len);
+  if (!data)
+    return gpg_error_from_syserror ();
+  memcpy (data, old_pin, n);
+  memcpy (data + n, new_pin, new_len);
+  err = iso7816_cmd (c, 0x24, 0x00, ref, data, n + new_len, 0, true, NULL,
+                     sw);
+  wipememory (data, n + new_len);
+  xfree_secure (data);
+  return err;
+}

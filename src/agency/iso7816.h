@@ -106,6 +106,13 @@ gpg_error_t iso7816_pin_retries (apdu_chan_t *c, uint8_t ref, int *retries,
 gpg_error_t iso7816_verify (apdu_chan_t *c, uint8_t ref, const char *pin,
                             unsigned *sw);
 
+/* CHANGE REFERENCE DATA (INS 24, P1 00, P2 REF, data OLD || NEW); the
+ * command is built in secure memory and redacted in the transcript. */
+gpg_error_t iso7816_change_reference_data (apdu_chan_t *c, uint8_t ref,
+                                           const char *old_pin,
+                                           const uint8_t *new_pin,
+                                           size_t new_len, unsigned *sw);
+
 /* Build a 62 FCP for CREATE FILE from a parsed FCP (80 size, 82, 83,
  * 84, 8A, security attributes as given). */
 gpg_error_t iso7816_fcp_build (const iso7816_fcp_t *f, buf_t *out);

@@ -30,3 +30,9 @@ bench/agency-vpcd: $(srcdir)/bench/agency-vpcd.sh
 CLEANFILES += bench/agency-vpcd
 EXTRA_DIST += bench/agency-vpcd.sh
 BENCHES += bench/agency-vpcd
+
+check_PROGRAMS += tests/unit/test-pins
+tests_unit_test_pins_SOURCES = tests/unit/test-pins.c
+tests_unit_test_pins_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_pins_LDADD = $(CUTEST_LIBS)
+TESTS += tests/unit/test-pins

@@ -22,7 +22,7 @@ const cli_cmd_t cli_cmd_backup = {
   "backup",
   "[--reader R|--emu PROFILE] [--select PATH]... [--pin-file F] "
   "[--password-file F] [--scan-range FIRST-LAST]... [--scan-budget N] "
-  "[--no-scan] [--kdf-memory KIB] "
+  "[--no-scan] [--store-pins] [--kdf-memory KIB] "
   "[--kdf-iterations N] [--kdf-parallelism N] [--json]\n"
   "       OUT.vsc | --remote URL [--ssh-command CMD] [--remote-vscd PATH] "
   "[OUT.vsc]",
@@ -31,7 +31,8 @@ const cli_cmd_t cli_cmd_backup = {
 };
 
 enum {
-  OPT_READER = 0x100, OPT_EMU, OPT_SELECT, OPT_PIN, OPT_PW, OPT_JSON, OPT_KDF_M, OPT_KDF_T, OPT_KDF_P, OPT_HELP, OPT_QUIET
+  OPT_READER = 0x100, OPT_EMU, OPT_SELECT, OPT_PIN, OPT_PW, OPT_JSON, OPT_KDF_M, OPT_KDF_T, OPT_KDF_P, OPT_HELP, OPT_QUIET,
+  OPT_STORE_PINS
 };
 enum { OPT_REMOTE = 0x180, OPT_SSH_CMD, OPT_REMOTE_VSCD };
 
@@ -406,6 +407,7 @@ cmd_backup_run (int argc, char **argv)
     { "kdf-parallelism", 1, NULL, OPT_KDF_P },
     { "json", 0, NULL, OPT_JSON },
     { "quiet", 0, NULL, OPT_QUIET },
+    { "store-pins", 0, NULL, OPT_STORE_PINS },
     { "help", 0, NULL, OPT_HELP },
     { "remote", 1, NULL, OPT_REMOTE },
     { "ssh-command", 1, NULL, OPT_SSH_CMD },
@@ -450,6 +452,7 @@ cmd_backup_run (int argc, char **argv)
       case OPT_PW: pwfile = optarg; break;
       case OPT_JSON: co.json = true; break;
       case OPT_QUIET: co.quiet = true; break;
+      case OPT_STORE_PINS: bo.store_pins = true; break;
       case OPT_REMOTE: remote_url = optarg; break;
       case OPT_SSH_CMD: ro.ssh_command = optarg; ro_set = true; break;
       case OPT_REMOTE_VSCD: ro.remote_vscd = optarg; ro_set = true; break;
@@ -495,6 +498,12 @@ cmd_backup_run (int argc, char **argv)
       goto leave;
     }
   path = optind < argc ? argv[optind] : NULL;
+  if (remote_url && bo.store_pins)
+    {
+      cli_msg (_("--store-pins is not available with --remote"));
+      rc = CLI_EXIT_USAGE;
+      goto leave;
+    }
   if (co.reader && co.emu)
     {
       cli_msg (_("--reader and --emu exclude each other"));

@@ -14,7 +14,7 @@ static int cmd_restore_run (int argc, char **argv);
 
 const cli_cmd_t cli_cmd_restore = {
   "restore",
-  "[--dry-run] [--force] [--reader R|--emu PROFILE] [--pin-file F] "
+  "[--dry-run] [--force] [--set-pins] [--reader R|--emu PROFILE] [--pin-file F] "
   "[--password-file F] [--json] IN.vsc",
   N_("plan and write a VSC onto a card, read back and compare"),
   cmd_restore_run
@@ -22,7 +22,7 @@ const cli_cmd_t cli_cmd_restore = {
 
 enum {
   OPT_READER = 0x100, OPT_EMU, OPT_PIN, OPT_PW, OPT_JSON, OPT_DRY,
-  OPT_FORCE, OPT_HELP, OPT_QUIET
+  OPT_FORCE, OPT_HELP, OPT_QUIET, OPT_SET_PINS
 };
 
 static const char *
@@ -117,6 +117,7 @@ cmd_restore_run (int argc, char **argv)
     { "json", 0, NULL, OPT_JSON },
     { "dry-run", 0, NULL, OPT_DRY },
     { "force", 0, NULL, OPT_FORCE },
+    { "set-pins", 0, NULL, OPT_SET_PINS },
     { "quiet", 0, NULL, OPT_QUIET },
     { "help", 0, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 }
@@ -151,6 +152,7 @@ cmd_restore_run (int argc, char **argv)
       case OPT_QUIET: co.quiet = true; break;
       case OPT_DRY: ro.dry_run = true; break;
       case OPT_FORCE: ro.force = true; break;
+      case OPT_SET_PINS: ro.set_pins = true; break;
       case OPT_HELP:
       case 'h':
         printf (_("usage: vsctool %s %s\n"), cli_cmd_restore.name,
@@ -216,6 +218,8 @@ cmd_restore_run (int argc, char **argv)
   for (i = 0; i < plan->n; i++)
     {
       const plan_entry_t *e = &plan->entries[i];
+      if (scapi_pin_path (e->path, NULL))
+        continue;      /* skipped on purpose without --set-pins */
       if (e->action == PLAN_CONFLICT
           || (e->action == PLAN_NOT_RESTORABLE && e->src
               && !(e->src->flags & (IMAGE_FLAG_NOT_EXTRACTABLE

@@ -15,11 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 #include <errno.h>
+#include <ctype.h>
+#include <stdlib.h>
 
 #include "common/util.h"
 #include "common/i18n.h"
 #include "common/log.h"
 #include "agency/agency.h"
+#include "agency/iso7816.h"
 #include "vsc/vsc.h"
 #include "scapi/scapi.h"
 
@@ -440,6 +443,7 @@ scapi_card_close (scapi_card_t *card)
    * token stays unlocked for every other program until it is pulled. */
   reader_disconnect (card->rc, scapi_card_authenticated (card));
   wipememory (card->ac.pin_state, sizeof card->ac.pin_state);
+  agency_card_forget_pins (&card->ac);
   xfree (card);
 }
 
@@ -780,6 +784,62 @@ scapi_area_visit (image_node_t *node, unsigned depth, void *ctx)
   return 0;
 }
 
+bool
+scapi_pin_path (const char *path, int *r_ref)
+{
+  char *end;
+  unsigned long v;
+
+  if (r_ref)
+    *r_ref = -1;
+  if (!path)
+    return false;
+  if (*path == '/')
+    path++;
+  if (strncasecmp (path, "pins", 4) || (path[4] && path[4] != '/'))
+    return false;
+  if (!path[4] || !path[5])
+    return true;
+  v = strtoul (path + 5, &end, 16);
+  if (*end || v > 0xff || !isxdigit ((unsigned char)path[5]))
+    return false;
+  if (r_ref)
+    *r_ref = (int)v;
+  return true;
+}
+
+/* backup --store-pins: every PIN the session verified becomes the
+ * private node "pins/RR" (content = the PIN, note = its label). */
+static gpg_error_t
+scapi_store_pins (scapi_card_t *card, image_t *image)
+{
+  gpg_error_t err = 0;
+  size_t i;
+  char path[16];
+  image_node_t *node;
+
+  for (i = 0; i < card->ac.n_kept; i++)
+    {
+      uint8_t ref = card->ac.kept_ref[i];
+      const char *label = agency_pin_label (&card->ac, ref);
+
+      snprintf (path, sizeof path, "pins/%02X", ref);
+      err = image_make_path (image, path, IMAGE_NODE_DO, IMAGE_SRC_USER,
+                             &node);
+      if (err)
+        break;
+      node->parent->area = IMAGE_AREA_PRIVATE;
+      node->area = IMAGE_AREA_PRIVATE;
+      err = image_node_set_content (node, card->ac.kept_pin[i],
+                                    strlen (card->ac.kept_pin[i]));
+      if (!err && *label)
+        err = image_node_set_note (node, label);
+      if (err)
+        break;
+    }
+  return err;
+}
+
 gpg_error_t
 scapi_backup (scapi_card_t *card, const image_t *given,
               const scapi_backup_opts_t *opts, const scapi_cb_t *cb,
@@ -811,6 +871,7 @@ scapi_backup (scapi_card_t *card, const image_t *given,
       goto leave;
     }
 
+  card->ac.keep_pins = opts->store_pins;
   dopts = opts->discover;
   dopts.read_content = true;
   if (opts->vsc && !dopts.resume)
@@ -851,6 +912,8 @@ scapi_backup (scapi_card_t *card, const image_t *given,
   err = scapi_prune (&image->root, opts);
   if (!err)
     err = image_walk (image, scapi_area_visit, NULL);
+  if (!err && opts->store_pins)
+    err = scapi_store_pins (card, image);
   if (!err)
     err = image_walk (image, scapi_missing_visit, sum);
   if (err)
@@ -920,6 +983,8 @@ scapi_backup (scapi_card_t *card, const image_t *given,
   sum->seconds = scapi_now () - op.t0;
   if (!sum->apdus)
     sum->apdus = card->ac.chan.apdus - op.apdus0;
+  card->ac.keep_pins = false;
+  agency_card_forget_pins (&card->ac);
   vsc_close (own);
   xfree_secure (genpw);
   image_free (image);
@@ -928,6 +993,156 @@ scapi_backup (scapi_card_t *card, const image_t *given,
 }
 
 /* ---- restore ------------------------------------------------------------- */
+
+/* Stored PINs are never written like data: they stay out of the plan
+ * until scapi_restore is asked to set them. */
+static gpg_error_t
+scapi_plan_pins (plan_t *plan)
+{
+  gpg_error_t err = 0;
+  size_t i;
+
+  for (i = 0; i < plan->n && !err; i++)
+    {
+      plan_entry_t *e = &plan->entries[i];
+      if (e->action != PLAN_EXTRA && scapi_pin_path (e->path, NULL))
+        err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                              _("skipped: PINs are set only with "
+                                "--set-pins"));
+    }
+  return err;
+}
+
+/* Set the PIN of entry E to the value stored in the VSC: retry counter
+ * first, the target's current PIN asked once, CHANGE REFERENCE DATA,
+ * then VERIFY with the new value. A refusal is recorded on E (never
+ * retried); the return value is for transport errors only. */
+static gpg_error_t
+scapi_restore_pin (scapi_card_t *card, plan_t *plan, plan_entry_t *e)
+{
+  gpg_error_t err = 0;
+  agency_card_t *ac = &card->ac;
+  const image_node_t *n = e->src;
+  agency_pin_query_t q;
+  unsigned sw = 0;
+  int retries = -1, ref;
+  char *cur = NULL, *newpin = NULL;
+  char reason[160];
+
+  if (!scapi_pin_path (e->path, &ref) || ref < 0 || !n
+      || !n->has_content || !n->content_len || n->content_len > 127)
+    {
+      err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                            _("no usable PIN value stored"));
+      goto leave;
+    }
+  err = iso7816_pin_retries (&ac->chan, ref, &retries, &sw);
+  if (err)
+    goto leave;
+  if (retries == -1 && (sw == 0x6A88 || sw == 0x6A86 || sw == 0x6A80
+                        || sw == 0x6B00))
+    {
+      snprintf (reason, sizeof reason,
+                _("the target card has no PIN reference %02X"), ref);
+      err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE, reason);
+      goto leave;
+    }
+  if (retries == 0)
+    {
+      e->err = gpg_error (GPG_ERR_PIN_BLOCKED);
+      e->sw = sw;
+      snprintf (reason, sizeof reason,
+                _("PIN %02X of the target card is blocked"), ref);
+      err = plan_entry_set (plan, e, e->action, reason);
+      goto leave;
+    }
+  if (!ac->pin_fn)
+    e->err = gpg_error (GPG_ERR_CANCELED);
+  else
+    {
+      memset (&q, 0, sizeof q);
+      q.ref = (uint8_t)ref;
+      q.label = agency_pin_label (ac, (uint8_t)ref);
+      if (!*q.label && n->note)
+        q.label = n->note;
+      q.retries = retries;
+      q.node = e->path;
+      agency_progress (ac, AGENCY_PHASE_VERIFY_PIN, NULL, 0);
+      e->err = ac->pin_fn (ac->pin_ctx, &q, &cur);
+      if (!e->err && (!cur || !*cur))
+        e->err = gpg_error (GPG_ERR_CANCELED);
+    }
+  if (e->err)
+    {
+      e->err = gpg_error (GPG_ERR_NO_PIN);
+      snprintf (reason, sizeof reason,
+                _("the current PIN %02X of the target card was not "
+                  "given; not changed"), ref);
+      err = plan_entry_set (plan, e, e->action, reason);
+      goto leave;
+    }
+  err = iso7816_change_reference_data (&ac->chan, (uint8_t)ref, cur,
+                                       n->content, n->content_len, &sw);
+  if (gpg_err_code (err) == GPG_ERR_INV_LENGTH)
+    {
+      e->err = err;
+      err = plan_entry_set (plan, e, e->action,
+                            _("PIN too long for CHANGE REFERENCE DATA; "
+                              "not sent"));
+      goto leave;
+    }
+  if (err)
+    goto leave;
+  if (sw == 0x6A86 || sw == 0x6A88 || sw == 0x6B00 || sw == 0x6D00)
+    {
+      /* Not a reference this card changes (OpenPGP PW1 82 is PW1 81). */
+      snprintf (reason, sizeof reason,
+                _("the target card does not change PIN reference %02X "
+                  "this way: %s"), ref, sw_describe (sw));
+      err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE, reason);
+      goto leave;
+    }
+  if (sw != SW_OK)
+    {
+      /* Never retried: a wrong current PIN already cost a try. */
+      ac->pin_state[ref] = AGENCY_PIN_FAILED;
+      e->err = gpg_error (GPG_ERR_BAD_PIN);
+      e->sw = sw;
+      snprintf (reason, sizeof reason,
+                _("the card refused changing PIN %02X: %s; not retried"),
+                ref, sw_describe (sw));
+      err = plan_entry_set (plan, e, e->action, reason);
+      goto leave;
+    }
+  e->written = true;
+  ac->pin_state[ref] = AGENCY_PIN_UNKNOWN;
+  newpin = xtrymalloc_secure (n->content_len + 1);
+  if (!newpin)
+    {
+      err = gpg_error_from_syserror ();
+      goto leave;
+    }
+  memcpy (newpin, n->content, n->content_len);
+  newpin[n->content_len] = 0;
+  err = iso7816_verify (&ac->chan, (uint8_t)ref, newpin, &sw);
+  if (err)
+    goto leave;
+  if (sw == SW_OK)
+    {
+      e->verified = true;
+      ac->pin_state[ref] = AGENCY_PIN_VERIFIED;
+    }
+  else
+    {
+      e->err = gpg_error (GPG_ERR_BAD_PIN);
+      e->sw = sw;
+    }
+
+ leave:
+  xfree_secure (cur);
+  xfree_secure (newpin);
+  return err;
+}
 
 gpg_error_t
 scapi_restore_plan (scapi_card_t *card, const image_t *src,
@@ -959,6 +1174,8 @@ scapi_restore_plan (scapi_card_t *card, const image_t *src,
   err = plan_new (&plan);
   if (!err)
     err = agency_plan (&card->ac, src, dst, plan);
+  if (!err)
+    err = scapi_plan_pins (plan);
   if (err)
     goto leave;
   image_free (card->target);
@@ -996,9 +1213,25 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
   size_t i;
   bool in_tx = false;
   bool force = opts && opts->force;
+  gpg_error_t pin_err = 0;
 
   memset (report, 0, sizeof *report);
   scapi_op_begin (&op, card, cb);
+  if (opts && opts->set_pins)
+    for (i = 0; i < plan->n; i++)
+      {
+        plan_entry_t *e = &plan->entries[i];
+        int ref;
+        if (e->action == PLAN_NOT_RESTORABLE && e->src
+            && scapi_pin_path (e->path, &ref) && ref >= 0)
+          {
+            err = plan_entry_set (plan, e, PLAN_UPDATE,
+                                  _("PIN: set with CHANGE REFERENCE DATA "
+                                    "after the data"));
+            if (err)
+              goto leave;
+          }
+      }
   for (i = 0; i < plan->n; i++)
     if (plan->entries[i].action == PLAN_CREATE
         || plan->entries[i].action == PLAN_UPDATE)
@@ -1043,6 +1276,8 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
         continue;
       if (scapi_restore_deferred (e) != (i >= plan->n))
         continue;
+      if (scapi_pin_path (e->path, NULL))
+        continue;             /* PINs: after all data, below */
       snprintf (report->stopped_at, sizeof report->stopped_at, "%s",
                 e->path);
       scapi_op_phase (&op, SCAPI_PHASE_WRITE, e->path);
@@ -1073,6 +1308,50 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
           break;
         }
       op.p.nodes_done++;
+    }
+  /* Stored PINs last, each on its own: a refusal is reported on its
+   * entry and the next PIN is still tried. */
+  for (i = 0; !err && opts && opts->set_pins && i < plan->n; i++)
+    {
+      plan_entry_t *e = &plan->entries[i];
+      if (e->action != PLAN_UPDATE || !scapi_pin_path (e->path, NULL))
+        continue;
+      snprintf (report->stopped_at, sizeof report->stopped_at, "%s",
+                e->path);
+      scapi_op_phase (&op, SCAPI_PHASE_WRITE, e->path);
+      err = scapi_restore_pin (card, plan, e);
+      if (err)
+        {
+          e->err = err;
+          report->failed++;
+          break;
+        }
+      if (e->action != PLAN_UPDATE)
+        {
+          report->skipped++;     /* reference absent on the target */
+          continue;
+        }
+      if (e->written)
+        report->written++;
+      if (e->verified)
+        report->verified++;
+      if (e->err)
+        {
+          report->failed++;
+          if (!pin_err)
+            {
+              pin_err = e->err;
+              scapi_set_error ("%s: %s", e->path, e->reason ? e->reason
+                               : gpg_strerror (e->err));
+            }
+        }
+      op.p.nodes_done++;
+    }
+  if (!err && pin_err)
+    {
+      err = pin_err;
+      report->stopped_at[0] = 0;
+      goto leave;
     }
   if (!err)
     report->stopped_at[0] = 0;

@@ -235,6 +235,10 @@ typedef struct scapi_backup_opts {
   scapi_discover_opts_t discover;
   /* Argon2id parameters for a new VSC (0 = the defaults). */
   unsigned long kdf_m_kib, kdf_t, kdf_p;
+  /* Store every PIN verified during the backup as a private-area node
+   * "pins/RR" (RR = reference in hex; content = the PIN, note = its
+   * label). Off: no PIN is kept beyond its VERIFY. */
+  bool store_pins;
 } scapi_backup_opts_t;
 
 /* Back up the card: discover (or use IMAGE if not NULL: a discovered
@@ -255,6 +259,11 @@ gpg_error_t scapi_restore_plan (scapi_card_t *card, const image_t *src,
 typedef struct scapi_restore_opts {
   bool force;                  /* write to a non-blank / other-model card */
   bool dry_run;                /* stop after the plan (no APDU writes) */
+  /* After the data, set each PIN stored in the VSC ("pins/RR") with
+   * CHANGE REFERENCE DATA, asking the target's current PIN for RR once
+   * through cb->pin; without it those entries stay "not restorable"
+   * ("PINs are set only with --set-pins"). */
+  bool set_pins;
 } scapi_restore_opts_t;
 
 typedef struct scapi_restore_report {
@@ -277,6 +286,10 @@ gpg_error_t scapi_restore (scapi_card_t *card, const image_t *src,
                            plan_t *plan, const scapi_restore_opts_t *opts,
                            const scapi_cb_t *cb,
                            scapi_restore_report_t *report);
+
+/* Is PATH a stored PIN node ("pins/RR") or their container ("pins")?
+ * *R_REF (may be NULL) gets RR, or -1 for the container. */
+bool scapi_pin_path (const char *path, int *r_ref);
 
 /* ---- images and diff ------------------------------------------------- */
 
