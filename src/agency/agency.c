@@ -299,6 +299,8 @@ agency_card_forget_pins (agency_card_t *card)
     {
       xfree_secure (card->kept_pin[i]);
       card->kept_pin[i] = NULL;
+      xfree (card->kept_node[i]);
+      card->kept_node[i] = NULL;
     }
   card->n_kept = 0;
 }
@@ -306,7 +308,8 @@ agency_card_forget_pins (agency_card_t *card)
 /* Copy of a verified PIN (only with keep_pins; a full table or no
  * memory just means the PIN is not stored). */
 static void
-agency_keep_pin (agency_card_t *card, uint8_t ref, const char *pin)
+agency_keep_pin (agency_card_t *card, uint8_t ref, const char *pin,
+                 const char *node)
 {
   size_t n = strlen (pin);
   char *copy;
@@ -318,6 +321,7 @@ agency_keep_pin (agency_card_t *card, uint8_t ref, const char *pin)
     return;
   memcpy (copy, pin, n + 1);
   card->kept_ref[card->n_kept] = ref;
+  card->kept_node[card->n_kept] = node && *node ? xtrystrdup (node) : NULL;
   card->kept_pin[card->n_kept++] = copy;
 }
 
@@ -408,7 +412,7 @@ agency_verify_pin (agency_card_t *card, uint8_t ref, const char *node)
     {
       card->pin_state[ref] = AGENCY_PIN_VERIFIED;
       if (card->keep_pins && pin)
-        agency_keep_pin (card, ref, pin);
+        agency_keep_pin (card, ref, pin, node);
     }
   else
     {

@@ -118,6 +118,7 @@ struct agency_card {
   size_t n_kept;
   uint8_t kept_ref[AGENCY_MAX_PINS];
   char *kept_pin[AGENCY_MAX_PINS];
+  char *kept_node[AGENCY_MAX_PINS];   /* node that needed it, may be NULL */
 };
 
 /* ---- agents ---------------------------------------------------------- */

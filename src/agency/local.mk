@@ -36,3 +36,5 @@ tests_unit_test_pins_SOURCES = tests/unit/test-pins.c
 tests_unit_test_pins_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_pins_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-pins
+TESTS += tests/agency/pins.sh tests/agency/pins-vpcd.sh
+EXTRA_DIST += tests/agency/pins.sh tests/agency/pins-vpcd.sh

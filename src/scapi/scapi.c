@@ -808,21 +808,50 @@ scapi_pin_path (const char *path, int *r_ref)
   return true;
 }
 
+/* The application or DF in which a PIN was verified for NODE_PATH: the
+ * top-level applet, else the DF holding the node ("3F00/5015"). */
+static char *
+scapi_pin_scope_of (const image_t *image, const char *node_path)
+{
+  image_node_t *n = node_path ? image_find_path (image, node_path) : NULL;
+  image_node_t *top;
+
+  if (!n)
+    return NULL;
+  for (top = n; top->parent && top->parent != &image->root; top = top->parent)
+    ;
+  if (top->type == IMAGE_NODE_APPLET)
+    return image_node_path (top);
+  if (n->type == IMAGE_NODE_RECORD && n->parent)
+    n = n->parent;
+  if (!image_node_is_container (n) && n->parent
+      && n->parent != &image->root)
+    n = n->parent;
+  return image_node_path (n);
+}
+
 /* backup --store-pins: every PIN the session verified becomes the
- * private node "pins/RR" (content = the PIN, note = its label). */
+ * private node "pins/RR" (content = the PIN; note = "scope=PATH" of the
+ * application/DF it belongs to, then " label=LABEL" if known). */
 static gpg_error_t
 scapi_store_pins (scapi_card_t *card, image_t *image)
 {
   gpg_error_t err = 0;
   size_t i;
   char path[16];
+  char note[SCAPI_PATH_MAX + 80];
   image_node_t *node;
 
   for (i = 0; i < card->ac.n_kept; i++)
     {
       uint8_t ref = card->ac.kept_ref[i];
       const char *label = agency_pin_label (&card->ac, ref);
+      char *scope = scapi_pin_scope_of (image, card->ac.kept_node[i]);
 
+      snprintf (note, sizeof note, "%s%s%s%s", scope ? "scope=" : "",
+                scope ? scope : "", *label ? (scope ? " label=" : "label=")
+                : "", label);
+      xfree (scope);
       snprintf (path, sizeof path, "pins/%02X", ref);
       err = image_make_path (image, path, IMAGE_NODE_DO, IMAGE_SRC_USER,
                              &node);
@@ -832,8 +861,8 @@ scapi_store_pins (scapi_card_t *card, image_t *image)
       node->area = IMAGE_AREA_PRIVATE;
       err = image_node_set_content (node, card->ac.kept_pin[i],
                                     strlen (card->ac.kept_pin[i]));
-      if (!err && *label)
-        err = image_node_set_note (node, label);
+      if (!err && *note)
+        err = image_node_set_note (node, note);
       if (err)
         break;
     }
@@ -1013,14 +1042,45 @@ scapi_plan_pins (plan_t *plan)
   return err;
 }
 
+/* The node of SRC in which the PIN of N lives: its note's "scope=PATH",
+ * else the only top-level applet with an AID, else the MF. NULL if it
+ * cannot be told (several applications). */
+static const image_node_t *
+scapi_pin_scope (const image_t *src, const image_node_t *n)
+{
+  const image_node_t *c, *found = NULL, *mf = NULL;
+  char buf[SCAPI_PATH_MAX];
+  size_t apps = 0;
+
+  if (n->note && !strncmp (n->note, "scope=", 6))
+    {
+      snprintf (buf, sizeof buf, "%s", n->note + 6);
+      buf[strcspn (buf, " ")] = 0;
+      return image_find_path (src, buf);
+    }
+  for (c = src->root.first_child; c; c = c->next)
+    if (c->type == IMAGE_NODE_APPLET && c->aid_len)
+      {
+        found = c;
+        apps++;
+      }
+    else if (c->type == IMAGE_NODE_MF)
+      mf = c;
+  if (apps == 1)
+    return found;
+  return apps ? NULL : mf;
+}
+
 /* Set the PIN of entry E to the value stored in the VSC: retry counter
  * first, the target's current PIN asked once, CHANGE REFERENCE DATA,
  * then VERIFY with the new value. A refusal is recorded on E (never
  * retried); the return value is for transport errors only. */
 static gpg_error_t
-scapi_restore_pin (scapi_card_t *card, plan_t *plan, plan_entry_t *e)
+scapi_restore_pin (scapi_card_t *card, const image_t *src, plan_t *plan,
+                   plan_entry_t *e)
 {
   gpg_error_t err = 0;
+  const image_node_t *scope;
   agency_card_t *ac = &card->ac;
   const image_node_t *n = e->src;
   agency_pin_query_t q;
@@ -1034,6 +1094,34 @@ scapi_restore_pin (scapi_card_t *card, plan_t *plan, plan_entry_t *e)
     {
       err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
                             _("no usable PIN value stored"));
+      goto leave;
+    }
+  scope = scapi_pin_scope (src, n);
+  if (!scope)
+    {
+      err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                            _("the stored PIN does not say which "
+                              "application it belongs to (note "
+                              "\"scope=PATH\")"));
+      goto leave;
+    }
+  if (scope->type == IMAGE_NODE_APPLET && scope->aid_len)
+    err = iso7816_select_aid (&ac->chan, scope->aid, scope->aid_len, NULL,
+                              &sw);
+  else
+    err = agent_iso7816_select_node (ac, scope, NULL, &sw);
+  if (gpg_err_code (err) == GPG_ERR_INV_NAME)
+    sw = 0x6A82, err = 0;
+  if (err)
+    goto leave;
+  if (sw != SW_OK && !SW_IS_MORE_DATA (sw))
+    {
+      char *sp = image_node_path (scope);
+      snprintf (reason, sizeof reason,
+                _("cannot select %s on the target card: %s"),
+                sp ? sp : "?", sw_describe (sw));
+      xfree (sp);
+      err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE, reason);
       goto leave;
     }
   err = iso7816_pin_retries (&ac->chan, ref, &retries, &sw);
@@ -1063,8 +1151,8 @@ scapi_restore_pin (scapi_card_t *card, plan_t *plan, plan_entry_t *e)
       memset (&q, 0, sizeof q);
       q.ref = (uint8_t)ref;
       q.label = agency_pin_label (ac, (uint8_t)ref);
-      if (!*q.label && n->note)
-        q.label = n->note;
+      if (!*q.label && n->note && strstr (n->note, "label="))
+        q.label = strstr (n->note, "label=") + 6;
       q.retries = retries;
       q.node = e->path;
       agency_progress (ac, AGENCY_PHASE_VERIFY_PIN, NULL, 0);
@@ -1319,7 +1407,7 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
       snprintf (report->stopped_at, sizeof report->stopped_at, "%s",
                 e->path);
       scapi_op_phase (&op, SCAPI_PHASE_WRITE, e->path);
-      err = scapi_restore_pin (card, plan, e);
+      err = scapi_restore_pin (card, src, plan, e);
       if (err)
         {
           e->err = err;

@@ -19,6 +19,10 @@ static char tmpdir[256];
 static char src_spec[1024];
 static char blank_spec[1024];
 
+static const scapi_scan_range_t test_ranges[] = {
+  { 0x4B00, 0x4B03 }, { 0x4F00, 0x4F03 }
+};
+
 static const uint8_t openpgp_aid[] = { 0xD2, 0x76, 0x00, 0x01, 0x24, 0x01 };
 
 /* PIN answers per reference; counts the questions. */
@@ -48,10 +52,11 @@ test_defaults (pin_answers_t *pa)
   pa->pin[0x81] = "123456";
   pa->pin[0x82] = "123456";
   pa->pin[0x83] = "12345678";
+  pa->pin[0x01] = "123456";       /* pkcs15.card CHV1 */
 }
 
 static gpg_error_t
-test_backup (const char *path, bool store_pins)
+test_backup_spec (const char *spec, const char *path, bool store_pins)
 {
   scapi_t *s = NULL;
   scapi_card_t *card = NULL;
@@ -71,16 +76,23 @@ test_backup (const char *path, bool store_pins)
   o.kdf_m_kib = VSC_KDF_M_MIN;
   o.kdf_t = 1;
   o.kdf_p = 1;
-  o.discover.no_scan = true;
+  o.discover.ranges = test_ranges;     /* 4F01 is found by the scan */
+  o.discover.n_ranges = DIM (test_ranges);
   o.store_pins = store_pins;
   unlink (path);
-  CU_ASSERT_EQUAL_FATAL (scapi_new (src_spec, &s), 0);
+  CU_ASSERT_EQUAL_FATAL (scapi_new (spec, &s), 0);
   CU_ASSERT_EQUAL_FATAL (scapi_card_open (s, NULL, &card), 0);
   err = scapi_backup (card, NULL, &o, &cb, &sum);
   scapi_summary_free (&sum);
   scapi_card_close (card);
   scapi_free (s);
   return err;
+}
+
+static gpg_error_t
+test_backup (const char *path, bool store_pins)
+{
+  return test_backup_spec (src_spec, path, store_pins);
 }
 
 static image_t *
@@ -186,6 +198,8 @@ test_store (void)
   CU_ASSERT (n->has_content && n->content_len == 8
              && !memcmp (n->content, "12345678", 8));
   CU_ASSERT_EQUAL (image_node_effective_area (n), IMAGE_AREA_PRIVATE);
+  /* It belongs to the OpenPGP application: restore selects it first. */
+  CU_ASSERT (n->note && !strncmp (n->note, "scope=openpgp", 13));
   n = image_find_path (img, "pins");
   CU_ASSERT (n && n->area == IMAGE_AREA_PRIVATE);
   image_free (img);
@@ -197,6 +211,22 @@ test_store (void)
     CU_ASSERT_PTR_NULL (image_find_path (vsc_image (v), "pins/83"));
     CU_ASSERT_PTR_NULL (image_find_path (vsc_image (v), "pins"));
     vsc_close (v);
+  }
+
+  /* An ISO/PKCS#15 card: CHV1 (01), scoped to the DF it was used in. */
+  {
+    char spec[1024];
+    snprintf (spec, sizeof spec, "emu:%s/tests/cards/pkcs15.card",
+              cutest_srcdir ());
+    snprintf (path, sizeof path, "%s/p15.vsc", tmpdir);
+    CU_ASSERT_EQUAL_FATAL (test_backup_spec (spec, path, true), 0);
+    img = test_open (path);
+    n = image_find_path (img, "pins/01");
+    CU_ASSERT_FATAL (n != NULL);
+    CU_ASSERT (n->content_len == 6 && !memcmp (n->content, "123456", 6));
+    CU_ASSERT (n->note && !strncmp (n->note, "scope=3F00/5015", 15));
+    CU_ASSERT (n->note && strstr (n->note, "label=User PIN"));
+    image_free (img);
   }
 }
 
