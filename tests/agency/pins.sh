@@ -64,7 +64,7 @@ t_check "the current PIN was asked with the retry counter" \
 # A wrong current PIN: refused with the status word, not retried.
 "$B/vsctool" restore --emu "$BLANK" --set-pins --pin-file "$T_TMP/badpins" --password-file "$T_TMP/pw" "$T_TMP/p.vsc" > "$T_TMP/r3" 2>&1
 rc=$?
-t_check "refused change: non-zero exit" "[ $rc -ne 0 ]"
+t_check "refused change: exit 5" "[ $rc -eq 5 ]"
 t_check "refused change reported per PIN with the status word" \
   "grep -q 'pins/81 .*\[failed\].*63C2.*not retried' '$T_TMP/r3' && grep -q 'pins/83 .*\[written\]' '$T_TMP/r3'"
 t_check "asked once for 81" "[ \$(grep -c 'reference 81 is needed' '$T_TMP/r3') -eq 1 ]"
