@@ -52,7 +52,7 @@ REMOTE="cd '$top_builddir' && XDG_CONFIG_HOME='$TUI_CFG' XDG_DATA_HOME='$TUI_DAT
 tui_start_cmd 120 30 "ssh -t -p $PORT -i '$S/user_key' -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile='$S/known_hosts' -o IdentitiesOnly=yes root@127.0.0.1 \"$REMOTE\""
 tui_expect "start screen over ssh" "Readers (2) and cards (2)" 20
 tui_keys Enter
-tui_expect "card tree over ssh" " selected" 30
+tui_expect "card tree over ssh" "ef-linear-variable" 30
 tui_expect "the scan found the unlisted DF" "7001"
 tui_keys F5
 tui_expect "backup form over ssh" "New VSC file:"
@@ -76,7 +76,7 @@ tui_expect "card removed (PIN state gone)" "(no card)"
 tui_keys F8
 tui_expect "card inserted again" "Readers (2) and cards (2)"
 tui_keys Enter
-tui_expect "card tree again" " selected" 30
+tui_expect "card tree again" "ef-linear-variable" 30
 tui_keys F5
 tui_expect "second backup form" "New VSC file:"
 tui_keys Enter
