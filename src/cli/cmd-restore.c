@@ -9,12 +9,13 @@
 #include "common/util.h"
 #include "common/i18n.h"
 #include "cli/cli-card.h"
+#include "scapi/scapi-keys.h"
 
 static int cmd_restore_run (int argc, char **argv);
 
 const cli_cmd_t cli_cmd_restore = {
   "restore",
-  "[--dry-run] [--force] [--set-pins] [--reader R|--emu PROFILE] [--pin-file F] "
+  "[--dry-run] [--force] [--set-pins] [--keys-only] [--reader R|--emu PROFILE] [--pin-file F] "
   "[--password-file F] [--json] IN.vsc",
   N_("plan and write a VSC onto a card, read back and compare"),
   cmd_restore_run
@@ -22,7 +23,7 @@ const cli_cmd_t cli_cmd_restore = {
 
 enum {
   OPT_READER = 0x100, OPT_EMU, OPT_PIN, OPT_PW, OPT_JSON, OPT_DRY,
-  OPT_FORCE, OPT_HELP, OPT_QUIET, OPT_SET_PINS
+  OPT_FORCE, OPT_HELP, OPT_QUIET, OPT_SET_PINS, OPT_KEYS_ONLY
 };
 
 static const char *
@@ -39,11 +40,28 @@ cmd_restore_state (const plan_entry_t *e)
   return "not-written";
 }
 
+/* Is entry E shown? With --keys-only only the keys (and the stored
+ * PINs with --set-pins): the applet roots and what is only on the card
+ * are left alone and not listed. */
+static bool
+cmd_restore_shown (const plan_entry_t *e, const scapi_restore_opts_t *ro,
+                   bool keys_only)
+{
+  return !keys_only || scapi_keys_only_node (e->src, ro->set_pins);
+}
+
 static void
 cmd_restore_print (const plan_t *plan, const scapi_restore_report_t *rep,
-                   bool json, bool dry_run, bool done)
+                   bool json, const scapi_restore_opts_t *ro, bool keys_only,
+                   bool done)
 {
-  size_t i;
+  size_t i, counts[PLAN_ACTION_MAX + 1];
+  bool dry_run = ro->dry_run, first = true;
+
+  memset (counts, 0, sizeof counts);
+  for (i = 0; i < plan->n; i++)
+    if (cmd_restore_shown (&plan->entries[i], ro, keys_only))
+      counts[plan->entries[i].action]++;
 
   if (json)
     {
@@ -54,7 +72,10 @@ cmd_restore_print (const plan_t *plan, const scapi_restore_report_t *rep,
       for (i = 0; i < plan->n; i++)
         {
           const plan_entry_t *e = &plan->entries[i];
-          printf ("%s{\"path\":", i ? "," : "");
+          if (!cmd_restore_shown (e, ro, keys_only))
+            continue;
+          printf ("%s{\"path\":", first ? "" : ",");
+          first = false;
           cli_json_str (stdout, e->path);
           printf (",\"action\":\"%s\",\"reason\":",
                   plan_action_name (e->action));
@@ -75,19 +96,21 @@ cmd_restore_print (const plan_t *plan, const scapi_restore_report_t *rep,
         cli_json_str (stdout, rep->stopped_at);
       else
         printf ("null");
-      printf ("}\n");
+      printf (",\"keys_only\":%s}\n", keys_only ? "true" : "false");
       return;
     }
 
   printf (_("Plan (%zu create, %zu update, %zu same, %zu conflict, "
             "%zu not restorable, %zu only on the card):\n"),
-          plan->counts[PLAN_CREATE], plan->counts[PLAN_UPDATE],
-          plan->counts[PLAN_SAME], plan->counts[PLAN_CONFLICT],
-          plan->counts[PLAN_NOT_RESTORABLE], plan->counts[PLAN_EXTRA]);
+          counts[PLAN_CREATE], counts[PLAN_UPDATE], counts[PLAN_SAME],
+          counts[PLAN_CONFLICT], counts[PLAN_NOT_RESTORABLE],
+          counts[PLAN_EXTRA]);
   for (i = 0; i < plan->n; i++)
     {
       const plan_entry_t *e = &plan->entries[i];
       const char *st = done ? cmd_restore_state (e) : "";
+      if (!cmd_restore_shown (e, ro, keys_only))
+        continue;
       printf ("  %-15s %-26s", plan_action_label (e->action), e->path);
       if (*st)
         printf (" [%s]", st);
@@ -118,6 +141,7 @@ cmd_restore_run (int argc, char **argv)
     { "dry-run", 0, NULL, OPT_DRY },
     { "force", 0, NULL, OPT_FORCE },
     { "set-pins", 0, NULL, OPT_SET_PINS },
+    { "keys-only", 0, NULL, OPT_KEYS_ONLY },
     { "quiet", 0, NULL, OPT_QUIET },
     { "help", 0, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 }
@@ -130,11 +154,13 @@ cmd_restore_run (int argc, char **argv)
   scapi_card_t *card = NULL;
   scapi_vsc_t *vsc = NULL;
   plan_t *plan = NULL;
+  image_t *keys = NULL;
+  const image_t *src;
   const char *pwfile = NULL, *path;
   char *pw = NULL;
   gpg_error_t err;
   int c, rc = CLI_EXIT_OK;
-  bool cb_set = false;
+  bool cb_set = false, keys_only = false;
   size_t i;
 
   memset (&co, 0, sizeof co);
@@ -153,6 +179,7 @@ cmd_restore_run (int argc, char **argv)
       case OPT_DRY: ro.dry_run = true; break;
       case OPT_FORCE: ro.force = true; break;
       case OPT_SET_PINS: ro.set_pins = true; break;
+      case OPT_KEYS_ONLY: keys_only = true; break;
       case OPT_HELP:
       case 'h':
         printf (_("usage: vsctool %s %s\n"), cli_cmd_restore.name,
@@ -181,22 +208,43 @@ cmd_restore_run (int argc, char **argv)
       goto leave;
     }
 
+  src = scapi_vsc_image (vsc);
+  if (keys_only)
+    {
+      /* Only the keys go onto the card, so a card that already holds
+       * data (or is another model) is no reason to refuse. */
+      err = scapi_keys_only_image (src, ro.set_pins, &keys);
+      if (gpg_err_code (err) == GPG_ERR_NOT_FOUND)
+        {
+          cli_msg (_("%s holds no keys in its secret-key area"), path);
+          rc = CLI_EXIT_FAIL;
+          goto leave;
+        }
+      if (err)
+        {
+          rc = cli_card_fail (err, path);
+          goto leave;
+        }
+      src = keys;
+      ro.force = true;
+    }
+
   rc = cli_card_open (&co, &s, &card);
   if (rc)
     goto leave;
   cli_card_cb (&co, &cb);
   cb_set = true;
-  err = scapi_restore_plan (card, scapi_vsc_image (vsc), &cb, &plan);
+  err = scapi_restore_plan (card, src, &cb, &plan);
   if (err)
     {
       rc = cli_card_fail (err, _("cannot read the target card"));
       cli_msg (_("nothing was written to the card"));
       goto leave;
     }
-  err = scapi_restore (card, scapi_vsc_image (vsc), plan, &ro, &cb, &rep);
+  err = scapi_restore (card, src, plan, &ro, &cb, &rep);
   cli_card_cb_done ();
   cb_set = false;
-  cmd_restore_print (plan, &rep, co.json, ro.dry_run, !ro.dry_run);
+  cmd_restore_print (plan, &rep, co.json, &ro, keys_only, !ro.dry_run);
   if (err)
     {
       rc = cli_card_fail (err, _("restore failed"));
@@ -220,6 +268,8 @@ cmd_restore_run (int argc, char **argv)
       const plan_entry_t *e = &plan->entries[i];
       if (scapi_pin_path (e->path, NULL))
         continue;      /* skipped on purpose without --set-pins */
+      if (!cmd_restore_shown (e, &ro, keys_only))
+        continue;      /* --keys-only: not written on purpose */
       if (e->action == PLAN_CONFLICT
           || (e->action == PLAN_NOT_RESTORABLE && e->src
               && !(e->src->flags & (IMAGE_FLAG_NOT_EXTRACTABLE
@@ -231,6 +281,7 @@ cmd_restore_run (int argc, char **argv)
   if (cb_set)
     cli_card_cb_done ();
   plan_free (plan);
+  image_free (keys);
   scapi_vsc_close (vsc);
   scapi_card_close (card);
   scapi_free (s);

@@ -204,3 +204,74 @@ scapi_vsc_keygen (scapi_vsc_t *vsc, const char *app, const char *slot,
   image_free (copy);
   return err;
 }
+
+bool
+scapi_keys_only_node (const image_node_t *src, bool keep_pins)
+{
+  char *path;
+  bool pin;
+
+  if (!src)
+    return false;
+  if (src->type == IMAGE_NODE_KEY
+      && image_node_effective_area (src) == IMAGE_AREA_SECRET_KEY)
+    return true;
+  if (!keep_pins)
+    return false;
+  path = image_node_path (src);
+  pin = path && scapi_pin_path (path, NULL) && strchr (path, '/');
+  xfree (path);
+  return pin;
+}
+
+/* Remove every child subtree of NODE without a node to keep; true if
+ * NODE itself or something below it is kept. */
+static bool
+scapi_keys_only_prune (image_node_t *node, bool keep_pins)
+{
+  image_node_t *c, *next;
+  bool keep = scapi_keys_only_node (node, keep_pins);
+
+  for (c = node->first_child; c; c = next)
+    {
+      next = c->next;
+      if (scapi_keys_only_prune (c, keep_pins))
+        keep = true;
+      else
+        image_node_remove (c);
+    }
+  return keep;
+}
+
+gpg_error_t
+scapi_keys_only_image (const image_t *src, bool keep_pins, image_t **r_copy)
+{
+  gpg_error_t err;
+  image_t *copy = NULL;
+  image_node_t *c, *next;
+  bool any = false;
+
+  *r_copy = NULL;
+  err = image_copy (src, &copy);
+  if (err)
+    goto leave;
+  for (c = copy->root.first_child; c; c = next)
+    {
+      next = c->next;
+      if (scapi_keys_only_prune (c, keep_pins))
+        any = true;
+      else
+        image_node_remove (c);
+    }
+  if (!any)
+    {
+      err = gpg_error (GPG_ERR_NOT_FOUND);
+      goto leave;
+    }
+  *r_copy = copy;
+  copy = NULL;
+
+ leave:
+  image_free (copy);
+  return err;
+}

@@ -6,6 +6,7 @@
 #define VSC_SCAPI_KEYS_H
 
 #include <stdint.h>
+#include <stdbool.h>
 #include "common/error.h"
 #include "image/image.h"
 
@@ -35,6 +36,18 @@ typedef struct scapi_vsc scapi_vsc_t;
 gpg_error_t scapi_vsc_keygen (scapi_vsc_t *vsc, const char *app,
                               const char *slot, const char *algo,
                               uint32_t created, scapi_keygen_result_t *res);
+
+/* A deep copy of SRC that keeps only the key nodes of the secret-key
+ * area (and, with KEEP_PINS, the stored PINs "pins/RR"), with their
+ * ancestors (applet roots) but without any other node: restoring it
+ * writes only the escrowed keys ("vsctool restore --keys-only"). *R_COPY
+ * gets NULL and GPG_ERR_NOT_FOUND if SRC holds no such key. */
+gpg_error_t scapi_keys_only_image (const image_t *src, bool keep_pins,
+                                   image_t **r_copy);
+
+/* Is plan entry source node SRC one a keys-only restore writes (a
+ * secret-key-area key, or a stored PIN when KEEP_PINS)? */
+bool scapi_keys_only_node (const image_node_t *src, bool keep_pins);
 
 /* Why the last scapi_keygen failed ("" if it did not). */
 const char *scapi_keygen_error_text (void);

@@ -50,6 +50,28 @@ vsctool ls -l --password-file "$T_TMP/pw" "$V" > "$T_TMP/ls.out" 2>&1
 t_check "the keys are in the secret-key area" \
   '[ "$(grep -cE "secret-key.*(openpgp|piv)/key-" "$T_TMP/ls.out")" = 3 ]'
 
+# restore --keys-only onto a token that already holds data (in-process
+# emulator): without --force, only the three keys are planned and
+# written; a full restore of the same VSC is refused (not blank).
+YK="$top_srcdir/tests/cards/yubikey.card"
+vsctool restore --keys-only --emu "$YK" --password-file "$T_TMP/pw" \
+  --pin-file "$T_TMP/pins" --json "$V" > "$T_TMP/ko.json" 2>"$T_TMP/ko.err"
+RC=$?
+t_check "restore --keys-only onto a non-blank token succeeds" '[ $RC = 0 ]'
+t_check "the keys-only plan lists exactly the three keys, all written" \
+  '[ "$(grep -o "\"path\":\"[^\"]*\"" "$T_TMP/ko.json" | tr "\n" " ")" = "\"path\":\"openpgp/key-sig\" \"path\":\"openpgp/key-aut\" \"path\":\"piv/key-9A\" " ] && [ "$(grep -o "\"result\":\"written\"" "$T_TMP/ko.json" | wc -l)" = 3 ] && grep -q "\"keys_only\":true" "$T_TMP/ko.json"'
+vsctool restore --emu "$YK" --password-file "$T_TMP/pw" \
+  --pin-file "$T_TMP/pins" "$V" > /dev/null 2>"$T_TMP/full.err"
+RC=$?
+t_check "a full restore onto the same token is refused (not blank)" \
+  '[ $RC = 6 ] && grep -q "not blank" "$T_TMP/full.err"'
+vsctool restore --keys-only --emu "$top_srcdir/tests/cards/openpgp.card" \
+  --password-file "$T_TMP/pw" --pin-file "$T_TMP/pins" "$V" \
+  > "$T_TMP/ko2.out" 2>/dev/null
+RC=$?
+t_check "keys-only onto an OpenPGP-only token: partial, the PIV key not restorable" \
+  '[ $RC = 7 ] && grep -q "not restorable *piv/key-9A" "$T_TMP/ko2.out" && [ "$(grep -c "\[written\]" "$T_TMP/ko2.out")" = 2 ]'
+
 # python3: OpenPGP v4 fingerprint from the public key as a card returns
 # it (7F49 hex) and the creation time.
 v4fpr () {

@@ -369,6 +369,87 @@ test_escrow (void)
   scapi_free (s);
 }
 
+/* restore --keys-only: only the escrowed key goes onto a token that
+ * already holds a cardholder name and keys; the name and the other keys
+ * stay as they are. */
+static void
+test_escrow_keys_only (void)
+{
+  scapi_t *s = open_emu ();
+  scapi_card_t *card = NULL;
+  scapi_keygen_result_t sig;
+  scapi_restore_opts_t ro;
+  scapi_restore_report_t rep;
+  scapi_cb_t cb;
+  plan_t *plan = NULL;
+  pins_t pins;
+  image_t *t0, *t1 = NULL, *src = NULL, *keys = NULL, *empty = NULL;
+  image_node_t *n;
+  const image_node_t *a, *b;
+  size_t i, writes = 0;
+
+  pins_default (&pins);
+  t0 = discover (s, 0, &pins);
+  CU_ASSERT_FATAL (t0 != NULL);
+  CU_ASSERT (content_is (t0, "openpgp/5B", "Doe<<Jane"));
+  CU_ASSERT_FATAL (!image_copy (t0, &src));
+  n = image_find_path (src, "openpgp/5B");
+  CU_ASSERT_FATAL (n != NULL);
+  CU_ASSERT (!image_node_set_content (n, "Other<<Name", 11));
+  CU_ASSERT_FATAL (!scapi_keygen (src, "openpgp", "sig", "ed25519",
+                                  1700000400, &sig));
+
+  CU_ASSERT_FATAL (!scapi_keys_only_image (src, false, &keys));
+  CU_ASSERT (image_find_path (keys, "openpgp/key-sig") != NULL);
+  CU_ASSERT (image_find_path (keys, "openpgp") != NULL);
+  CU_ASSERT (image_find_path (keys, "openpgp/5B") == NULL);
+  CU_ASSERT (image_find_path (keys, "openpgp/C5") == NULL);
+  CU_ASSERT_FATAL (!image_new (&empty));
+  CU_ASSERT (gpg_err_code (scapi_keys_only_image (empty, true, &t1))
+             == GPG_ERR_NOT_FOUND && t1 == NULL);
+
+  memset (&cb, 0, sizeof cb);
+  cb.pin = pin_cb;
+  cb.pin_ctx = &pins;
+  memset (&ro, 0, sizeof ro);
+  ro.force = true;
+  CU_ASSERT_FATAL (!scapi_card_open (s, "vscemu 0", &card));
+  CU_ASSERT_FATAL (!scapi_restore_plan (card, keys, &cb, &plan));
+  CU_ASSERT (!plan->target_blank);
+  for (i = 0; i < plan->n; i++)
+    if (plan->entries[i].action == PLAN_CREATE
+        || plan->entries[i].action == PLAN_UPDATE)
+      {
+        writes++;
+        CU_ASSERT (scapi_keys_only_node (plan->entries[i].src, false));
+      }
+  CU_ASSERT (writes == 1);
+  CU_ASSERT (!scapi_restore (card, keys, plan, &ro, &cb, &rep));
+  CU_ASSERT (rep.failed == 0 && rep.written == 1 && rep.verified == 1);
+  plan_free (plan);
+  scapi_card_close (card);
+
+  t1 = discover (s, 0, &pins);
+  CU_ASSERT_FATAL (t1 != NULL);
+  a = image_find_path (t0, "openpgp/key-sig");
+  b = image_find_path (t1, "openpgp/key-sig");
+  CU_ASSERT (a && b && a->key.fingerprint && b->key.fingerprint
+             && strcmp (a->key.fingerprint, b->key.fingerprint)
+             && !strcmp (b->key.fingerprint, sig.fingerprint));
+  CU_ASSERT (content_is (t1, "openpgp/5B", "Doe<<Jane"));
+  CU_ASSERT (same_content (t0, t1, "openpgp/5E"));
+  a = image_find_path (t0, "openpgp/key-aut");
+  b = image_find_path (t1, "openpgp/key-aut");
+  CU_ASSERT (a && b && a->key.fingerprint && b->key.fingerprint
+             && !strcmp (a->key.fingerprint, b->key.fingerprint));
+  image_free (t0);
+  image_free (t1);
+  image_free (src);
+  image_free (keys);
+  image_free (empty);
+  scapi_free (s);
+}
+
 static void
 test_vsc_keygen (void)
 {
@@ -510,6 +591,7 @@ static const cutest_t tests[] = {
   CUTEST (test_piv_discover),
   CUTEST (test_clone),
   CUTEST (test_escrow),
+  CUTEST (test_escrow_keys_only),
   CUTEST (test_vsc_keygen),
   CUTEST (test_uif),
   CUTEST_END
