@@ -24,6 +24,7 @@ typedef struct {
   const char *const *select;
   size_t n_select;
   char path[1024];
+  bool store_pins;         /* keep the PINs entered in the VSC */
   scapi_summary_t sum;
 } backup_job_t;
 
@@ -51,6 +52,7 @@ screen_backup_job (void *arg, const scapi_cb_t *cb)
   opts.n_select = j->n_select;
   opts.out_path = j->path;
   opts.discover.read_content = true;
+  opts.store_pins = j->store_pins;
   err = scapi_card_open (backend_sc (j->ui), j->reader, &card);
   if (!err)
     err = scapi_backup (card, j->image, &opts, cb, &j->sum);
@@ -138,6 +140,8 @@ screen_backup_draw (ui_t *ui, ui_screen_t *s)
   if (st->phase == BK_FORM)
     {
       keys[k++] = "Enter"; keys[k++] = _("Start");
+      keys[k++] = "F4"; keys[k++] = st->job.store_pins
+        ? _("Store PINs: on") : _("Store PINs: off");
     }
   else if (st->phase == BK_SUMMARY && sum->password)
     {
@@ -167,6 +171,10 @@ screen_backup_draw (ui_t *ui, ui_screen_t *s)
                  _("A strong password is generated for the VSC and shown once."));
       draw_text (ui, y++, 1, ui->cols - 2, A_NORMAL,
                  _("PINs are asked only for protected objects, with the retry counter."));
+      draw_textf (ui, y++, 1, ui->cols - 2,
+                  st->job.store_pins ? draw_attr (ui, DRAW_WARN) : (int) A_NORMAL,
+                  _("Store the PINs I enter in the VSC (private area): %s (F4 toggles)"),
+                  st->job.store_pins ? _("on") : _("off"));
       draw_text (ui, y + 1, 1, ui->cols - 2, draw_attr (ui, DRAW_KEY),
                  _("Press Enter to start the backup."));
       break;
@@ -236,6 +244,11 @@ screen_backup_key (ui_t *ui, ui_screen_t *s, int ch)
         }
       if (ch == UI_KEY_ESC || ch == KEY_F (10))
         return UI_HANDLED | UI_POP;
+      if (ch == KEY_F (4))
+        {
+          st->job.store_pins = !st->job.store_pins;
+          return UI_HANDLED | UI_REDRAW;
+        }
       if (ui->kiosk)
         return 0;     /* no typed file names in kiosk mode */
       if (ch == '?')
@@ -300,6 +313,8 @@ const ui_screen_ops_t screen_backup_ops = {
   N_("Back up the selected nodes into a new VSC file. Edit the file name\n"
      "and press Enter. PINs are asked when a protected object is selected;\n"
      "the number of tries left is shown and a wrong PIN is never retried.\n"
+     "F4 toggles storing the PINs you enter in the VSC (private area), so\n"
+     "that a restore can set them on the new card.\n"
      "Esc during the progress cancels cleanly (no VSC is written).\n"
      "At the end the generated VSC password is shown once: write it down.")
 };

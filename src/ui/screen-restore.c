@@ -1,7 +1,9 @@
 /* screen-restore.c - restore a VSC onto a card: read the target and show
  * the plan (create/update/same/conflict/not restorable/extra, like a
  * diff) -> confirm (a typed word when forcing a card that is not blank
- * or of another model) -> progress -> verification report */
+ * or of another model) -> progress -> verification report. In keys-only
+ * mode ("write keys to card") only the secret-key-area keys are planned
+ * and shown, and a card in use needs no typed confirmation. */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
@@ -15,6 +17,7 @@
 #include "ui/widget.h"
 #include "ui/backend.h"
 #include "ui/screens.h"
+#include "scapi/scapi-keys.h"
 
 enum rs_phase { RS_LOADING, RS_PLANNING, RS_PLAN, RS_WRITING, RS_REPORT,
                 RS_FAILED };
@@ -26,6 +29,7 @@ typedef struct {
   scapi_card_t *card;
   plan_t *plan;
   bool force;
+  bool set_pins;           /* set the PINs stored in the VSC */
   scapi_restore_report_t report;
   gpg_error_t restore_err;
 } restore_job_t;
@@ -33,6 +37,10 @@ typedef struct {
 typedef struct {
   enum rs_phase phase;
   image_t *owned_src;
+  image_t *keys_src;       /* keys-only copy of the source, owned */
+  bool keys_only;
+  size_t *rows;            /* plan entries shown */
+  size_t n_rows;
   restore_job_t job;
   widget_menu_t menu;
   char error[512];
@@ -58,7 +66,56 @@ screen_restore_write_job (void *arg, const scapi_cb_t *cb)
   scapi_restore_opts_t opts;
   memset (&opts, 0, sizeof opts);
   opts.force = j->force;
+  opts.set_pins = j->set_pins;
   return scapi_restore (j->card, j->src, j->plan, &opts, cb, &j->report);
+}
+
+/* Is plan entry E shown (and written)? Keys-only: the keys, and the
+ * stored PINs when they are to be set. */
+static bool
+screen_restore_shown (const restore_state_t *st, const plan_entry_t *e)
+{
+  return !st->keys_only || scapi_keys_only_node (e->src, st->job.set_pins);
+}
+
+/* Would E be written? Stored PINs turn into updates with set_pins. */
+static bool
+screen_restore_writes (const restore_state_t *st, const plan_entry_t *e)
+{
+  int ref;
+  if (!screen_restore_shown (st, e))
+    return false;
+  if (e->action == PLAN_CREATE || e->action == PLAN_UPDATE)
+    return true;
+  return st->job.set_pins && e->action == PLAN_NOT_RESTORABLE && e->src
+    && scapi_pin_path (e->path, &ref) && ref >= 0;
+}
+
+static size_t
+screen_restore_count_writes (const restore_state_t *st)
+{
+  size_t i, n = 0;
+  for (i = 0; i < st->job.plan->n; i++)
+    if (screen_restore_writes (st, &st->job.plan->entries[i]))
+      n++;
+  return n;
+}
+
+/* Rebuild the list of shown entries (after planning, after p). */
+static void
+screen_restore_rows (restore_state_t *st)
+{
+  plan_t *plan = st->job.plan;
+  size_t i;
+
+  st->n_rows = 0;
+  xfree (st->rows);
+  st->rows = plan->n ? xtrycalloc (plan->n, sizeof *st->rows) : NULL;
+  if (st->rows)
+    for (i = 0; i < plan->n; i++)
+      if (screen_restore_shown (st, &plan->entries[i]))
+        st->rows[st->n_rows++] = i;
+  widget_menu_init (&st->menu, st->n_rows);
 }
 
 static void
@@ -76,13 +133,29 @@ screen_restore_planned (ui_t *ui, void *ctx, gpg_error_t err,
       return;
     }
   st->phase = RS_PLAN;
-  widget_menu_init (&st->menu, st->job.plan->n);
+  screen_restore_rows (st);
 }
 
 static void
 screen_restore_plan_start (ui_t *ui, ui_screen_t *s)
 {
   restore_state_t *st = s->state;
+  if (st->keys_only && !st->keys_src)
+    {
+      /* The stored PINs stay in the copy so that p can add them. */
+      gpg_error_t err = scapi_keys_only_image (st->job.src, true,
+                                               &st->keys_src);
+      if (err)
+        {
+          st->phase = RS_FAILED;
+          snprintf (st->error, sizeof st->error, "%s",
+                    gpg_err_code (err) == GPG_ERR_NOT_FOUND
+                    ? _("The VSC holds no keys in its secret-key area.")
+                    : vsc_strerror (err));
+          return;
+        }
+      st->job.src = st->keys_src;
+    }
   st->phase = RS_PLANNING;
   screen_run_task (ui, _("Reading the target card"), screen_restore_plan_job,
                    &st->job, screen_restore_planned, s);
@@ -120,6 +193,7 @@ screen_restore_enter (ui_t *ui, ui_screen_t *s)
     return gpg_error_from_syserror ();
   s->state = st;
   st->job.ui = ui;
+  st->keys_only = a->keys_only;
   snprintf (st->job.reader, sizeof st->job.reader, "%s", a->reader);
   if (a->vsc)
     {
@@ -139,10 +213,13 @@ screen_restore_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
                      bool sel)
 {
   restore_state_t *st = ctx;
-  plan_entry_t *e = &st->job.plan->entries[idx];
+  plan_entry_t *e;
   int attr = sel ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL;
   char result[128] = "";
 
+  if (idx >= st->n_rows)
+    return;
+  e = &st->job.plan->entries[st->rows[idx]];
   if (st->phase == RS_REPORT)
     {
       if (e->err)
@@ -164,20 +241,25 @@ screen_restore_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
 static void
 screen_restore_draw (ui_t *ui, ui_screen_t *s)
 {
-  static const char *keys[10];
+  static const char *keys[12];
   screen_restore_arg_t *a = s->arg;
   restore_state_t *st = s->state;
   plan_t *plan = st->job.plan;
+  size_t i, counts[PLAN_ACTION_MAX + 1];
   int k = 0, y = 1;
 
   if (st->phase == RS_PLAN)
     {
-      keys[k++] = "F5"; keys[k++] = _("Write to card");
+      keys[k++] = "F5"; keys[k++] = st->keys_only ? _("Write keys")
+                                                   : _("Write to card");
+      keys[k++] = "p"; keys[k++] = st->job.set_pins ? _("Set PINs: on")
+                                                     : _("Set PINs: off");
     }
   keys[k++] = "F1"; keys[k++] = _("Help");
   keys[k++] = "Esc"; keys[k++] = _("Back");
   keys[k] = NULL;
-  draw_screen (ui, _("Restore"), keys);
+  draw_screen (ui, st->keys_only ? _("Write keys to card") : _("Restore"),
+               keys);
   draw_textf (ui, y++, 1, ui->cols - 2, A_NORMAL, _("From: %s"), a->vsc_path);
   draw_textf (ui, y++, 1, ui->cols - 2, A_NORMAL, _("Onto: card in %s"), a->reader);
   if (st->phase == RS_FAILED)
@@ -195,11 +277,20 @@ screen_restore_draw (ui_t *ui, ui_screen_t *s)
               _("Target: %s, %s"),
               plan->target_blank ? _("blank") : _("NOT blank"),
               plan->same_model ? _("same model") : _("another model"));
+  if (st->keys_only)
+    draw_text (ui, y++, 1, ui->cols - 2, A_NORMAL,
+               _("Keys only: the keys of the secret-key area; everything else on the card is left alone."));
+  draw_textf (ui, y++, 1, ui->cols - 2, A_NORMAL,
+              _("Set the PINs stored in the VSC: %s (p toggles)"),
+              st->job.set_pins ? _("on") : _("off"));
+  memset (counts, 0, sizeof counts);
+  for (i = 0; i < st->n_rows; i++)
+    counts[plan->entries[st->rows[i]].action]++;
   draw_textf (ui, y++, 1, ui->cols - 2, A_BOLD,
               _("Plan: %zu create, %zu update, %zu same, %zu conflict, %zu not restorable, %zu extra"),
-              plan->counts[PLAN_CREATE], plan->counts[PLAN_UPDATE],
-              plan->counts[PLAN_SAME], plan->counts[PLAN_CONFLICT],
-              plan->counts[PLAN_NOT_RESTORABLE], plan->counts[PLAN_EXTRA]);
+              counts[PLAN_CREATE], counts[PLAN_UPDATE], counts[PLAN_SAME],
+              counts[PLAN_CONFLICT], counts[PLAN_NOT_RESTORABLE],
+              counts[PLAN_EXTRA]);
   if (st->phase == RS_REPORT)
     {
       scapi_restore_report_t *r = &st->job.report;
@@ -218,7 +309,7 @@ screen_restore_draw (ui_t *ui, ui_screen_t *s)
     }
   else
     draw_text (ui, y++, 1, ui->cols - 2, A_NORMAL,
-               plan_count_writes (plan)
+               screen_restore_count_writes (st)
                ? _("Nothing has been written yet. F5 writes to the card.")
                : _("Nothing to write."));
   draw_textf (ui, y++, 1, ui->cols - 2, A_BOLD, " %-16s %-30s %s", _("Action"),
@@ -272,15 +363,36 @@ screen_restore_key (ui_t *ui, ui_screen_t *s, int ch)
   r = widget_menu_key (&st->menu, ch);
   if (r)
     return r;
+  if (st->phase == RS_PLAN && ch == 'p')
+    {
+      st->job.set_pins = !st->job.set_pins;
+      screen_restore_rows (st);
+      ui_status (ui, false, "%s", st->job.set_pins
+                 ? _("The PINs stored in the VSC will be set after the data.")
+                 : _("The PINs on the card will not be changed."));
+      return UI_HANDLED | UI_REDRAW;
+    }
   if (st->phase == RS_PLAN && (ch == KEY_F (5) || ch == 'w'))
     {
       char msg[600];
-      if (!plan_count_writes (plan))
+      size_t n = screen_restore_count_writes (st);
+      if (!n)
         {
           ui_status (ui, true, "%s", _("Nothing to write."));
           return UI_HANDLED | UI_REDRAW;
         }
-      if (!plan->target_blank || !plan->same_model)
+      if (st->keys_only)
+        {
+          /* Only keys are written: a card in use is the normal case. */
+          st->job.force = true;
+          snprintf (msg, sizeof msg,
+                    _("Write %zu keys to the card in %s?\n"
+                      "A key already on the card in the same slot is replaced; nothing else is changed."),
+                    n, st->job.reader);
+          screen_ask_confirm (ui, _("Write keys to card"), msg, NULL,
+                              screen_restore_confirmed, s);
+        }
+      else if (!plan->target_blank || !plan->same_model)
         {
           st->job.force = true;
           snprintf (msg, sizeof msg,
@@ -288,7 +400,7 @@ screen_restore_key (ui_t *ui, ui_screen_t *s, int ch)
                       "Writing may overwrite data on it (%zu objects)."),
                     plan->target_blank ? _("blank") : _("NOT blank"),
                     plan->same_model ? _("of the same model") : _("of another model"),
-                    plan_count_writes (plan));
+                    n);
           screen_ask_confirm (ui, _("Force the restore"), msg,
                               _("overwrite"), screen_restore_confirmed, s);
         }
@@ -296,7 +408,7 @@ screen_restore_key (ui_t *ui, ui_screen_t *s, int ch)
         {
           snprintf (msg, sizeof msg,
                     _("Write %zu objects to the blank card in %s?"),
-                    plan_count_writes (plan), st->job.reader);
+                    n, st->job.reader);
           screen_ask_confirm (ui, _("Restore"), msg, NULL,
                               screen_restore_confirmed, s);
         }
@@ -325,7 +437,9 @@ screen_restore_leave (ui_t *ui, ui_screen_t *s)
     {
       plan_free (st->job.plan);
       scapi_card_close (st->job.card);
+      image_free (st->keys_src);     /* wipes */
       image_free (st->owned_src);    /* wipes */
+      xfree (st->rows);
       xfree (st);
     }
   xfree (s->arg);
@@ -338,6 +452,8 @@ const ui_screen_ops_t screen_restore_ops = {
      "update, same, conflict, not restorable) and nodes only on the card\n"
      "(extra, left alone). Nothing is written until you press F5 and\n"
      "confirm; a card that is not blank or of another model needs a typed\n"
-     "confirmation. Afterwards every written node is read back and the\n"
-     "report shows the result per node.")
+     "confirmation. p toggles setting the PINs stored in the VSC (after the\n"
+     "data). Afterwards every written node is read back and the report\n"
+     "shows the result per node. \"Write keys to card\" (K in the VSC\n"
+     "screen) plans and writes only the keys of the secret-key area.")
 };

@@ -106,6 +106,7 @@ screen_vsc_draw (ui_t *ui, ui_screen_t *s)
 
   keys[k++] = "Enter"; keys[k++] = _("View");
   keys[k++] = "F6"; keys[k++] = _("Restore");
+  keys[k++] = "K"; keys[k++] = _("Write keys");
   keys[k++] = "F7"; keys[k++] = _("Diff");
   keys[k++] = "p"; keys[k++] = _("Password");
   keys[k++] = "v"; keys[k++] = _("Verify");
@@ -142,9 +143,9 @@ screen_vsc_draw (ui_t *ui, ui_screen_t *s)
 /* ---- actions ---------------------------------------------------------- */
 
 static void
-screen_vsc_restore_picked (ui_t *ui, void *ctx, char *spec)
+screen_vsc_restore_pick (ui_t *ui, ui_screen_t *s, char *spec,
+                         bool keys_only)
 {
-  ui_screen_t *s = ctx;
   screen_vsc_arg_t *va = s->arg;
   vsc_state_t *st = s->state;
   screen_restore_arg_t *a;
@@ -156,9 +157,24 @@ screen_vsc_restore_picked (ui_t *ui, void *ctx, char *spec)
       snprintf (a->reader, sizeof a->reader, "%s", spec + 5);
       snprintf (a->vsc_path, sizeof a->vsc_path, "%s", va->path);
       a->vsc = st->vsc;
+      a->keys_only = keys_only;
       ui_push (ui, UI_SCREEN_RESTORE, a);
     }
   xfree (spec);
+}
+
+static void
+screen_vsc_restore_picked (ui_t *ui, void *ctx, char *spec)
+{
+  screen_vsc_restore_pick (ui, ctx, spec, false);
+}
+
+/* "Write keys to card": the same pick, then the restore screen in
+ * keys-only mode. */
+static void
+screen_vsc_keys_picked (ui_t *ui, void *ctx, char *spec)
+{
+  screen_vsc_restore_pick (ui, ctx, spec, true);
 }
 
 static void
@@ -333,6 +349,15 @@ screen_vsc_key (ui_t *ui, ui_screen_t *s, int ch)
       screen_pick_source (ui, _("Restore onto"), true, false,
                           screen_vsc_restore_picked, s);
       return UI_HANDLED | UI_PUSH;
+    case 'K':
+      if (!scapi_vsc_unlocked (st->vsc))
+        {
+          ui_status (ui, true, "%s", _("Open the VSC with its password to write its keys."));
+          return UI_HANDLED | UI_REDRAW;
+        }
+      screen_pick_source (ui, _("Write keys to"), true, false,
+                          screen_vsc_keys_picked, s);
+      return UI_HANDLED | UI_PUSH;
     case KEY_F (7):
     case 'd':
       screen_pick_source (ui, _("Compare this VSC with"), true, true,
@@ -444,5 +469,6 @@ const ui_screen_ops_t screen_vsc_ops = {
      "NOT VERIFIED. Enter views a node; a (or Insert) adds a node (path,\n"
      "then hex content), x removes one; p changes the password (new key, file\n"
      "re-encrypted); v verifies every byte; e exports the public part;\n"
-     "F6/r restores onto a card; F7/d compares with a card or VSC.")
+     "F6/r restores onto a card; K writes only the keys of the secret-key\n"
+     "area to a card (also one in use); F7/d compares with a card or VSC.")
 };

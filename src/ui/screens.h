@@ -98,6 +98,7 @@ typedef struct screen_restore_arg {
   char reader[128];
   char vsc_path[1024];
   void *vsc;               /* scapi_vsc_t *, borrowed; NULL = open it */
+  bool keys_only;          /* write only the secret-key-area keys */
 } screen_restore_arg_t;
 
 /* screen-diff.c: compare two sources ("card:READER" or a VSC path);
