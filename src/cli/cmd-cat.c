@@ -62,7 +62,7 @@ cmd_cat_run (int argc, char **argv)
         return CLI_EXIT_USAGE;
       if (c == 'h' || c == CLI_VSC_OPT_HELP)
         {
-          printf ("usage: vsctool %s %s\n", cli_cmd_cat.name, cli_cmd_cat.args);
+          printf (_("usage: vsctool %s %s\n"), cli_cmd_cat.name, cli_cmd_cat.args);
           return CLI_EXIT_OK;
         }
       return cli_usage (&cli_cmd_cat);

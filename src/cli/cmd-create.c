@@ -47,7 +47,7 @@ cmd_create_run (int argc, char **argv)
         label = optarg;
       else if (c == 'h' || c == CLI_VSC_OPT_HELP)
         {
-          printf ("usage: vsctool %s %s\n", cli_cmd_create.name, cli_cmd_create.args);
+          printf (_("usage: vsctool %s %s\n"), cli_cmd_create.name, cli_cmd_create.args);
           return CLI_EXIT_OK;
         }
       else

@@ -157,7 +157,7 @@ cmd_export_public_run (int argc, char **argv)
         unverified = true;
       else if (c == 'h' || c == CLI_VSC_OPT_HELP)
         {
-          printf ("usage: vsctool %s %s\n", cli_cmd_export_public.name,
+          printf (_("usage: vsctool %s %s\n"), cli_cmd_export_public.name,
                   cli_cmd_export_public.args);
           return CLI_EXIT_OK;
         }

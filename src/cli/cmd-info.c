@@ -176,7 +176,7 @@ cmd_info_run (int argc, char **argv)
         return CLI_EXIT_USAGE;
       if (c == 'h' || c == CLI_VSC_OPT_HELP)
         {
-          printf ("usage: vsctool %s %s\n", cli_cmd_info.name, cli_cmd_info.args);
+          printf (_("usage: vsctool %s %s\n"), cli_cmd_info.name, cli_cmd_info.args);
           return CLI_EXIT_OK;
         }
       return cli_usage (&cli_cmd_info);

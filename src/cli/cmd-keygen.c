@@ -84,7 +84,7 @@ cmd_keygen_run (int argc, char **argv)
           break;
         case 'h':
         case CLI_VSC_OPT_HELP:
-          printf ("usage: vsctool %s %s\n", cli_cmd_keygen.name,
+          printf (_("usage: vsctool %s %s\n"), cli_cmd_keygen.name,
                   cli_cmd_keygen.args);
           return CLI_EXIT_OK;
         default:

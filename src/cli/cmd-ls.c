@@ -144,7 +144,7 @@ cmd_ls_run (int argc, char **argv)
         all = true;
       else if (c == 'h' || c == CLI_VSC_OPT_HELP)
         {
-          printf ("usage: vsctool %s %s\n", cli_cmd_ls.name, cli_cmd_ls.args);
+          printf (_("usage: vsctool %s %s\n"), cli_cmd_ls.name, cli_cmd_ls.args);
           return CLI_EXIT_OK;
         }
       else

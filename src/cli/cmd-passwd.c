@@ -63,7 +63,7 @@ cmd_passwd_run (int argc, char **argv)
         }
       else if (c == 'h' || c == CLI_VSC_OPT_HELP)
         {
-          printf ("usage: vsctool %s %s\n", cli_cmd_passwd.name, cli_cmd_passwd.args);
+          printf (_("usage: vsctool %s %s\n"), cli_cmd_passwd.name, cli_cmd_passwd.args);
           return CLI_EXIT_OK;
         }
       else

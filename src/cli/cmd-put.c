@@ -65,7 +65,7 @@ cmd_put_run (int argc, char **argv)
         }
       else if (c == 'h' || c == CLI_VSC_OPT_HELP)
         {
-          printf ("usage: vsctool %s %s\n", cli_cmd_put.name, cli_cmd_put.args);
+          printf (_("usage: vsctool %s %s\n"), cli_cmd_put.name, cli_cmd_put.args);
           return CLI_EXIT_OK;
         }
       else

@@ -42,7 +42,7 @@ cmd_rm_run (int argc, char **argv)
         return CLI_EXIT_USAGE;
       if (c == 'h' || c == CLI_VSC_OPT_HELP)
         {
-          printf ("usage: vsctool %s %s\n", cli_cmd_rm.name, cli_cmd_rm.args);
+          printf (_("usage: vsctool %s %s\n"), cli_cmd_rm.name, cli_cmd_rm.args);
           return CLI_EXIT_OK;
         }
       return cli_usage (&cli_cmd_rm);

@@ -46,7 +46,7 @@ cmd_verify_run (int argc, char **argv)
         structure_only = true;
       else if (c == 'h' || c == CLI_VSC_OPT_HELP)
         {
-          printf ("usage: vsctool %s %s\n", cli_cmd_verify.name, cli_cmd_verify.args);
+          printf (_("usage: vsctool %s %s\n"), cli_cmd_verify.name, cli_cmd_verify.args);
           return CLI_EXIT_OK;
         }
       else

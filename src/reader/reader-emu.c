@@ -35,6 +35,7 @@
 
 #include "common/util.h"
 #include "common/log.h"
+#include "common/i18n.h"
 #include "emu/emu.h"
 #include "reader/reader-int.h"
 
@@ -154,8 +155,8 @@ reader_emu_open (const char *opts, reader_ctx_t **r_ctx)
       emu_slot_t *s;
       if (strncmp (tok, "profile=", 8) || !tok[8])
         {
-          log_error ("emulated reader: bad option '%s' "
-                     "(expected profile=PATH)", tok);
+          log_error (_("emulated reader: bad option '%s' "
+                       "(expected profile=PATH)"), tok);
           err = gpg_error (GPG_ERR_INV_ARG);
           goto leave;
         }
@@ -168,7 +169,7 @@ reader_emu_open (const char *opts, reader_ctx_t **r_ctx)
       err = emu_card_load (tok + 8, &s->card);
       if (err)
         {
-          log_error ("emulated reader: cannot load card profile '%s': %s",
+          log_error (_("emulated reader: cannot load card profile '%s': %s"),
                      tok + 8, vsc_strerror (err));
           goto leave;
         }
