@@ -398,17 +398,6 @@ applet_openpgp_create (const char *options, void **r_state, buf_t *aid)
 /* ---- persistence: records tag(1) len(4) value ----------------------- */
 
 static gpg_error_t
-applet_openpgp_rec (buf_t *out, uint8_t tag, const void *p, size_t n)
-{
-  gpg_error_t err = buf_append_byte (out, tag);
-  if (!err)
-    err = buf_append_be32 (out, (uint32_t)n);
-  if (!err)
-    err = buf_append (out, p, n);
-  return err;
-}
-
-static gpg_error_t
 applet_openpgp_save (void *state, buf_t *out)
 {
   opg_t *o = state;
@@ -426,17 +415,17 @@ applet_openpgp_save (void *state, buf_t *out)
   misc[5] = o->uif;
   put_be32 (misc + 6, o->sigcount);
   misc[10] = misc[11] = 0;
-  err = applet_openpgp_rec (out, 0x01, o->aid, 16);
+  err = emu_appdata_rec_put (out, 0x01, o->aid, 16);
   if (!err)
-    err = applet_openpgp_rec (out, 0x02, misc, sizeof misc);
+    err = emu_appdata_rec_put (out, 0x02, misc, sizeof misc);
   if (!err)
-    err = applet_openpgp_rec (out, 0x03, o->pw1.v, o->pw1.len);
+    err = emu_appdata_rec_put (out, 0x03, o->pw1.v, o->pw1.len);
   if (!err)
-    err = applet_openpgp_rec (out, 0x04, o->pw3.v, o->pw3.len);
+    err = emu_appdata_rec_put (out, 0x04, o->pw3.v, o->pw3.len);
   if (!err)
-    err = applet_openpgp_rec (out, 0x05, o->rc.v, o->rc.len);
+    err = emu_appdata_rec_put (out, 0x05, o->rc.v, o->rc.len);
   for (i = 0; !err && i < DO_N; i++)
-    err = applet_openpgp_rec (out, (uint8_t)(0x10 + i), o->dos[i].data,
+    err = emu_appdata_rec_put (out, (uint8_t)(0x10 + i), o->dos[i].data,
                               o->dos[i].len);
   for (i = 0; !err && i < 3; i++)
     {
@@ -446,22 +435,22 @@ applet_openpgp_save (void *state, buf_t *out)
       put_be32 (meta, s->time);
       meta[4] = s->status;
       memcpy (meta + 5, s->uif, 2);
-      err = applet_openpgp_rec (out, (uint8_t)(0x30 + i), s->attr,
+      err = emu_appdata_rec_put (out, (uint8_t)(0x30 + i), s->attr,
                                 s->attr_len);
       if (!err)
-        err = applet_openpgp_rec (out, (uint8_t)(0x34 + i), s->fpr, 20);
+        err = emu_appdata_rec_put (out, (uint8_t)(0x34 + i), s->fpr, 20);
       if (!err)
-        err = applet_openpgp_rec (out, (uint8_t)(0x38 + i), s->cafpr, 20);
+        err = emu_appdata_rec_put (out, (uint8_t)(0x38 + i), s->cafpr, 20);
       if (!err)
-        err = applet_openpgp_rec (out, (uint8_t)(0x3C + i), meta,
+        err = emu_appdata_rec_put (out, (uint8_t)(0x3C + i), meta,
                                   sizeof meta);
       buf_clear (&k);
       if (!err)
         err = emu_crypto_save (&s->key, &k);
       if (!err)
-        err = applet_openpgp_rec (out, (uint8_t)(0x40 + i), k.data, k.len);
+        err = emu_appdata_rec_put (out, (uint8_t)(0x40 + i), k.data, k.len);
       if (!err)
-        err = applet_openpgp_rec (out, (uint8_t)(0x44 + i), o->cert[i].data,
+        err = emu_appdata_rec_put (out, (uint8_t)(0x44 + i), o->cert[i].data,
                                   o->cert[i].len);
     }
   buf_free (&k);
@@ -486,8 +475,7 @@ applet_openpgp_load (void *state, const uint8_t *p, size_t n)
       const uint8_t *v;
       int i;
 
-      if (bufr_u8 (&r, &tag) || bufr_be32 (&r, &len)
-          || bufr_bytes (&r, len, &v))
+      if (emu_appdata_rec_next (&r, &tag, &v, &len))
         return gpg_error (GPG_ERR_INV_VALUE);
       i = tag & 3;
       if (tag == 0x01 && len == 16)

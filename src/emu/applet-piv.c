@@ -539,17 +539,6 @@ applet_piv_create (const char *options, void **r_state, buf_t *aid)
 /* ---- persistence: records tag(1) len(4) value ----------------------- */
 
 static gpg_error_t
-applet_piv_rec (buf_t *out, uint8_t tag, const void *p, size_t n)
-{
-  gpg_error_t err = buf_append_byte (out, tag);
-  if (!err)
-    err = buf_append_be32 (out, (uint32_t)n);
-  if (!err)
-    err = buf_append (out, p, n);
-  return err;
-}
-
-static gpg_error_t
 applet_piv_save (void *state, buf_t *out)
 {
   piv_t *v = state;
@@ -566,22 +555,22 @@ applet_piv_save (void *state, buf_t *out)
   misc[9] = v->puk_tries;
   misc[10] = v->pin_default;
   misc[11] = v->puk_default;
-  err = applet_piv_rec (out, 0x01, misc, sizeof misc);
+  err = emu_appdata_rec_put (out, 0x01, misc, sizeof misc);
   if (!err)
-    err = applet_piv_rec (out, 0x02, v->pin, 8);
+    err = emu_appdata_rec_put (out, 0x02, v->pin, 8);
   if (!err)
-    err = applet_piv_rec (out, 0x03, v->puk, 8);
+    err = emu_appdata_rec_put (out, 0x03, v->puk, 8);
   if (!err)
-    err = applet_piv_rec (out, 0x04, v->mgmt, 24);
+    err = emu_appdata_rec_put (out, 0x04, v->mgmt, 24);
   for (i = 0; !err && i < v->nobj; i++)
     {
       uint8_t t[3];
       t[0] = (uint8_t)(v->obj[i].tag >> 16);
       t[1] = (uint8_t)(v->obj[i].tag >> 8);
       t[2] = (uint8_t)v->obj[i].tag;
-      err = applet_piv_rec (out, 0x10, t, 3);
+      err = emu_appdata_rec_put (out, 0x10, t, 3);
       if (!err)
-        err = applet_piv_rec (out, 0x11, v->obj[i].v.data, v->obj[i].v.len);
+        err = emu_appdata_rec_put (out, 0x11, v->obj[i].v.data, v->obj[i].v.len);
     }
   for (i = 0; !err && i < PIV_NKEYS; i++)
     {
@@ -593,9 +582,9 @@ applet_piv_save (void *state, buf_t *out)
       buf_clear (&k);
       err = emu_crypto_save (&pk->key, &k);
       if (!err)
-        err = applet_piv_rec (out, 0x20, meta, sizeof meta);
+        err = emu_appdata_rec_put (out, 0x20, meta, sizeof meta);
       if (!err)
-        err = applet_piv_rec (out, 0x21, k.data, k.len);
+        err = emu_appdata_rec_put (out, 0x21, k.data, k.len);
     }
   buf_free (&k);
   return err;
@@ -619,7 +608,7 @@ applet_piv_load (void *state, const uint8_t *p, size_t n)
       uint32_t len;
       const uint8_t *d;
 
-      if (bufr_u8 (&r, &t) || bufr_be32 (&r, &len) || bufr_bytes (&r, len, &d))
+      if (emu_appdata_rec_next (&r, &t, &d, &len))
         return gpg_error (GPG_ERR_INV_VALUE);
       if (t == 0x01 && len == 12)
         {

@@ -175,3 +175,23 @@ emu_appdata_bool (const char *s, bool *v)
     return false;
   return true;
 }
+
+gpg_error_t
+emu_appdata_rec_put (buf_t *out, uint8_t tag, const void *p, size_t n)
+{
+  gpg_error_t err = buf_append_byte (out, tag);
+  if (!err)
+    err = buf_append_be32 (out, (uint32_t)n);
+  if (!err)
+    err = buf_append (out, p, n);
+  return err;
+}
+
+gpg_error_t
+emu_appdata_rec_next (bufr_t *r, uint8_t *tag, const uint8_t **value,
+                      uint32_t *len)
+{
+  if (bufr_u8 (r, tag) || bufr_be32 (r, len) || bufr_bytes (r, *len, value))
+    return gpg_error (GPG_ERR_INV_VALUE);
+  return 0;
+}

@@ -39,4 +39,12 @@ bool emu_appdata_bool (const char *s, bool *v);
 gpg_error_t emu_appdata_bad (const char *applet, const char *key,
                              const char *why);
 
+/* Applet state (applet_ops_t save/load) is a sequence of records:
+ * tag (1 byte), length (4 bytes, big-endian), value. */
+gpg_error_t emu_appdata_rec_put (buf_t *out, uint8_t tag, const void *p,
+                                 size_t n);
+/* The next record of R; GPG_ERR_INV_VALUE if it runs past the end. */
+gpg_error_t emu_appdata_rec_next (bufr_t *r, uint8_t *tag,
+                                  const uint8_t **value, uint32_t *len);
+
 #endif /* VSC_EMU_APPDATA_H */
