@@ -207,6 +207,11 @@ void agency_set_errtext (agency_card_t *card, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
 /* Record AID in the image's card identity unless it is there already. */
 gpg_error_t agency_add_aid (image_t *image, const uint8_t *aid, size_t n);
+/* The applet node NAME below the image root (made if missing), marked as
+ * found by its AID and owned by the agent NAME. */
+gpg_error_t agency_applet_node (image_t *image, const char *name,
+                                const uint8_t *aid, size_t aid_len,
+                                image_node_t **r_app);
 
 /* Is the card of IMAGE our emulator (ATR historical bytes "vscemu")? It
  * honours any FCP it is given, so restores onto it keep attributes. */

@@ -494,27 +494,10 @@ piv_discover (agency_card_t *card, image_t *image)
   err = piv_select (card, &sw);
   if (err || (sw != SW_OK && !SW_IS_MORE_DATA (sw)))
     return err;
-  app = image_find_child (&image->root, AGENT_NAME);
-  if (!app)
-    {
-      err = image_node_new (IMAGE_NODE_APPLET, &app);
-      if (!err)
-        err = image_node_set_name (app, AGENT_NAME);
-      if (!err)
-        err = image_add_child (&image->root, app);
-      if (err)
-        {
-          if (app && !app->parent)
-            image_node_free (app);
-          return err;
-        }
-    }
-  app->source = IMAGE_SRC_AID;
-  err = image_node_set_agent (app, AGENT_NAME);
-  if (!err)
-    err = image_node_set_aid (app, piv_aid, sizeof piv_aid);
-  if (!err)
-    err = image_add_aid (image, piv_aid, sizeof piv_aid);
+  err = agency_applet_node (image, AGENT_NAME, piv_aid, sizeof piv_aid, &app);
+  if (err)
+    return err;
+  err = image_add_aid (image, piv_aid, sizeof piv_aid);
   agency_progress (card, AGENCY_PHASE_DISCOVER, app, 0);
 
   /* YubiKey GET VERSION: key import (FE) and metadata (F7). */
