@@ -52,7 +52,7 @@ static void
 usage (FILE *fp)
 {
   size_t i;
-  fprintf (fp, _("usage: vsctool [-v] [--version] COMMAND [ARGS...]\n\n"
+  fprintf (fp, _("usage: vsctool [-v|--verbose] [--debug-apdu] [--version] COMMAND [ARGS...]\n\n"
                  "Back up smart cards into encrypted virtual smart cards (VSC),\n"
                  "manage VSC files and restore them onto cards.\n\n"
                  "Commands:\n"));
@@ -87,6 +87,14 @@ main (int argc, char **argv)
       else if (!strcmp (a, "--version"))
         {
           printf ("vsctool (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+          return CLI_EXIT_OK;
+        }
+      else if (!strcmp (a, "--list-commands"))
+        {
+          /* For shell completion (vsctool(1), completion/vsctool): the
+           * names from the table, one per line, never translated. */
+          for (i = 0; commands[i]; i++)
+            printf ("%s\n", commands[i]->name);
           return CLI_EXIT_OK;
         }
       else if (!strcmp (a, "-v") || !strcmp (a, "--verbose"))
