@@ -17,8 +17,8 @@ B="$top_builddir"
 de () { LANG=de_DE.UTF-8 LC_ALL= LC_MESSAGES= LANGUAGE= "$@"; }
 t_check "make put the German catalogue into po/locale" \
   "[ -f '$B/po/locale/de/LC_MESSAGES/vscman.mo' ] && [ -f '$B/po/locale/vscman-build-tree' ]"
-t_check "... and it is the compiled po/de.po" \
-  "msgunfmt '$B/po/locale/de/LC_MESSAGES/vscman.mo' | grep -q 'Aufruf: vsctool'"
+t_check "... and it is the current po/de.po, compiled" \
+  "msgfmt -o '$T_TMP/de.mo' '$top_srcdir/po/de.po' && cmp -s '$T_TMP/de.mo' '$B/po/locale/de/LC_MESSAGES/vscman.mo'"
 t_check "vsctool --help in German" "de '$B/vsctool' --help | grep -q '^Aufruf: vsctool'"
 t_check "vscman --help in German" "de '$B/vscman' --help | grep -q '^Aufruf: vscman'"
 t_check "vscemu --help in German" "de '$B/vscemu' --help | grep -q '^Aufruf: vscemu'"
