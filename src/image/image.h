@@ -331,6 +331,13 @@ typedef struct image_diff {
 /* Compare two images node by node (matched by path). An added or removed
  * subtree is reported node by node. The result points into A and B: free
  * it before them. */
+/* Do two FCP/FCI templates (as kept in image_node_t.fcp) describe the
+ * same file attributes? Compares the items in any order, whatever the
+ * wrapper: FCP 62, FCI 6F, an FCP nested in an FCI; the FMD (64) is not
+ * an attribute. Unparsable templates compare byte by byte. */
+bool image_fcp_same (const uint8_t *a, size_t an, const uint8_t *b,
+                     size_t bn);
+
 gpg_error_t image_diff (const image_t *a, const image_t *b,
                         image_diff_t **r_diff);
 void image_diff_free (image_diff_t *diff);
