@@ -80,13 +80,47 @@ scapi_op_emit (scapi_op_t *op)
   p->elapsed = scapi_now () - op->t0;
   if (op->card)
     p->apdus = op->card->ac.chan.apdus - op->apdus0;
+  p->apdu_rate = p->elapsed > 0.01 && p->apdus
+    ? (double)p->apdus / p->elapsed : 0;
   p->eta = -1;
-  if (p->bytes_total && p->bytes_done && p->bytes_done <= p->bytes_total)
-    p->eta = p->elapsed * (double)(p->bytes_total - p->bytes_done)
-      / (double)p->bytes_done;
-  else if (p->nodes_total && p->nodes_done && p->nodes_done <= p->nodes_total)
-    p->eta = p->elapsed * (double)(p->nodes_total - p->nodes_done)
-      / (double)p->nodes_done;
+  p->percent = -1;
+  p->scan_percent = -1;
+  if (p->scan_budget)
+    {
+      unsigned long left = p->scan_done < p->scan_budget
+        ? p->scan_budget - p->scan_done : 0;
+      p->scan_percent = (int)(100.0 * (double)(p->scan_budget - left)
+                              / (double)p->scan_budget);
+    }
+  if (p->phase == SCAPI_PHASE_SCAN && p->scan_budget)
+    {
+      /* At most one SELECT per FID left in the budget: an upper bound
+       * at the rate the card has answered so far. */
+      p->percent = p->scan_percent;
+      if (p->apdu_rate > 0)
+        p->eta = (double)(p->scan_budget - p->scan_done) / p->apdu_rate;
+    }
+  else if (p->bytes_total && p->bytes_done <= p->bytes_total)
+    {
+      p->percent = (int)(100.0 * (double)p->bytes_done
+                         / (double)p->bytes_total);
+      if (p->bytes_done)
+        p->eta = p->elapsed * (double)(p->bytes_total - p->bytes_done)
+          / (double)p->bytes_done;
+    }
+  else if (p->nodes_total && p->nodes_done <= p->nodes_total)
+    {
+      p->percent = (int)(100.0 * (double)p->nodes_done
+                         / (double)p->nodes_total);
+      if (p->nodes_done)
+        p->eta = p->elapsed * (double)(p->nodes_total - p->nodes_done)
+          / (double)p->nodes_done;
+    }
+  if (p->phase == SCAPI_PHASE_DONE)
+    {
+      p->percent = 100;
+      p->eta = 0;
+    }
   op->cb->progress (op->cb->progress_ctx, p);
 }
 

@@ -86,7 +86,18 @@ typedef struct scapi_progress {
   size_t bytes_total;          /* 0 = not known yet */
   unsigned long apdus;         /* APDUs sent so far in this operation */
   double elapsed;              /* seconds since the operation started */
-  double eta;                  /* seconds left, < 0 = unknown */
+  double eta;                  /* seconds left, < 0 = unknown: from the
+                                  measured APDU rate and the work known
+                                  to be left (the scan: its budget) */
+  /* Where the work is (phase SCAN: the DF being scanned, "3F00/7000";
+   * other phases ""), how much of it is known to be done, and how fast
+   * the card answers. */
+  char scope[SCAPI_PATH_MAX];
+  int percent;                 /* of the known work, 0..100; -1 unknown */
+  unsigned long scan_done;     /* SELECTs the FID scan has sent */
+  unsigned long scan_budget;   /* its budget; 0 = no scan (yet) */
+  int scan_percent;            /* scan_done of scan_budget, -1 if none */
+  double apdu_rate;            /* APDUs per second so far, 0 unknown */
 } scapi_progress_t;
 
 typedef void (*scapi_progress_fn) (void *ctx, const scapi_progress_t *p);
