@@ -54,6 +54,9 @@ typedef gpg_error_t (*agency_pin_fn) (void *ctx, const agency_pin_query_t *q,
  * since the last call. */
 typedef void (*agency_progress_fn) (void *ctx, int phase, const char *node,
                                     size_t bytes);
+/* A node the FID scan added to the image (called on the thread running
+ * the operation, right after the node was added). */
+typedef void (*agency_node_fn) (void *ctx, const image_node_t *node);
 
 /* State of one PIN reference in a session. */
 enum agency_pin_state {
@@ -119,6 +122,9 @@ struct agency_card {
   uint8_t kept_ref[AGENCY_MAX_PINS];
   char *kept_pin[AGENCY_MAX_PINS];
   char *kept_node[AGENCY_MAX_PINS];   /* node that needed it, may be NULL */
+  /* The file-system agents' knowledge of this card (agent-iso7816.h),
+   * made on first use, freed by agency_card_done. */
+  struct iso_fs *fs;
 };
 
 /* ---- agents ---------------------------------------------------------- */
@@ -164,6 +170,23 @@ void agency_card_init (agency_card_t *card, reader_card_t *reader);
 /* Same on a bare channel (unit tests with a transcript). */
 void agency_card_init_chan (agency_card_t *card, apdu_transmit_fn fn,
                             void *ctx, const uint8_t *atr, size_t atr_len);
+
+/* Free what the session allocated (PIN copies, the file-system state). */
+void agency_card_done (agency_card_t *card);
+
+/* Scan reporting (agent-iso7816-scan.c): FN is called for every node the
+ * FID scan adds (NULL: none). */
+void agency_card_set_node_fn (agency_card_t *card, agency_node_fn fn,
+                              void *ctx);
+/* Where the scan is: SELECTs used of the budget, and the DF being
+ * scanned (SCOPE, "" if none). */
+void agency_scan_status (agency_card_t *card, unsigned long *used,
+                         unsigned long *budget, char *scope,
+                         size_t scope_size);
+/* What the last scan covered, one line per DF ("3F00: 0000-001F
+ * 2F00-2F0F ... (412 FIDs)") and where it stopped; NULL if no scan ran.
+ * Owned by the card. */
+const char *agency_scan_coverage (agency_card_t *card);
 
 /* The table (NULL-terminated, specific first). */
 const agent_t *const *agency_agents (void);

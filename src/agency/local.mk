@@ -3,7 +3,8 @@
 libvscman_a_SOURCES += \
 	src/agency/agency.h src/agency/agency.c \
 	src/agency/iso7816.h src/agency/iso7816.c \
-	src/agency/agent-iso7816.c src/agency/agent-pkcs15.c \
+	src/agency/agent-iso7816.h src/agency/agent-iso7816.c \
+	src/agency/agent-iso7816-restore.c src/agency/agent-pkcs15.c \
 	src/image/plan.h src/image/plan.c
 
 ## vsctool commands of this component
