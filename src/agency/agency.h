@@ -183,6 +183,13 @@ void agency_card_set_node_fn (agency_card_t *card, agency_node_fn fn,
 void agency_scan_status (agency_card_t *card, unsigned long *used,
                          unsigned long *budget, char *scope,
                          size_t scope_size);
+/* Scan IMAGE (discovered before with no_scan, or scanned before: its
+ * position in the MF's note is continued). Cancelling keeps what was
+ * found and records the position. */
+gpg_error_t agency_scan (agency_card_t *card, image_t *image);
+/* Where the scan of IMAGE would go on, for people: "3F00/5015 from FID
+ * 4C03 (phase 3 of 3)"; false and "" if it is complete. */
+bool agency_scan_position (const image_t *image, char *buf, size_t size);
 /* What the last scan covered, one line per DF ("3F00: 0000-001F
  * 2F00-2F0F ... (412 FIDs)") and where it stopped; NULL if no scan ran.
  * Owned by the card. */

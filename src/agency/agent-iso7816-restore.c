@@ -440,6 +440,7 @@ agent_iso7816_write (agency_card_t *card, const image_t *src, plan_t *plan,
 
   if (!s)
     return 0;
+  agent_iso7816_forget_fcps (card);
   if (s->type == IMAGE_NODE_RECORD)
     return iso_write_one_record (card, plan, e);
   if (e->action == PLAN_CREATE)

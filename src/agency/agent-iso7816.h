@@ -47,6 +47,15 @@ typedef struct iso_fs {
    * own SELECT, while chan.selects is still CUR_SELECTS. */
   int cur_app;
   unsigned long cur_selects;
+  /* FCPs of DFs selected in this session (a DF need not be selected
+   * again only to learn its FCP); emptied before writing. */
+  struct {
+    uint16_t fids[ISO7816_PATH_MAX];
+    size_t n;
+    uint8_t fcp[256];
+    size_t fcp_len;
+  } dfs[8];
+  size_t n_dfs, next_df;
   /* Node-added events of the scan (agency_card_set_node_fn). */
   agency_node_fn node_fn;
   void *node_ctx;
@@ -71,6 +80,15 @@ gpg_error_t agent_iso7816_app_by_aid (agency_card_t *card, image_t *image,
                                       const uint8_t *aid, size_t aid_len,
                                       uint16_t hint_fid, image_source_t src,
                                       image_node_t **r_node);
+/* SELECT the MF (once per session) and make its node with the FCP.
+ * *R_MF NULL (and no error) when the card has no selectable MF and no
+ * application made one. */
+gpg_error_t agent_iso7816_discover_mf (agency_card_t *card, image_t *image,
+                                       image_node_t **r_mf);
+/* Read EF.DIR (once) and add the applications it lists: by path, or
+ * by AID where the path does not lead there or is not given. */
+gpg_error_t agent_iso7816_efdir (agency_card_t *card, image_t *image,
+                                 image_node_t *mf);
 /* The MF node of IMAGE, made (without FCP) if missing. */
 gpg_error_t agent_iso7816_mf_node (agency_card_t *card, image_t *image,
                                    image_node_t **r_mf);
@@ -79,6 +97,8 @@ gpg_error_t agent_iso7816_mf_node (agency_card_t *card, image_t *image,
 gpg_error_t agent_iso7816_select_fids (agency_card_t *card,
                                        const uint16_t *fids, size_t n,
                                        buf_t *fcp, unsigned *sw);
+/* Forget the DF FCPs seen (before writing to the card). */
+void agent_iso7816_forget_fcps (agency_card_t *card);
 /* Child of PARENT with FID, or NULL; the MF node of IMAGE or NULL. */
 image_node_t *agent_iso7816_child (const image_node_t *parent, uint16_t fid);
 image_node_t *agent_iso7816_mf (const image_t *image);

@@ -394,6 +394,27 @@ iso7816_select_path (apdu_chan_t *c, const uint16_t *fids, size_t n,
 }
 
 gpg_error_t
+iso7816_select_rel_path (apdu_chan_t *c, const uint16_t *fids, size_t n,
+                         buf_t *fcp, unsigned *sw)
+{
+  uint8_t d[2 * ISO7816_PATH_MAX];
+  size_t i;
+
+  if (!n || n > ISO7816_PATH_MAX)
+    return gpg_error (GPG_ERR_INV_LENGTH);
+  for (i = 0; i < n; i++)
+    put_be16 (d + 2 * i, fids[i]);
+  return iso7816_select (c, 0x09, d, 2 * n, fcp, sw);
+}
+
+bool
+iso7816_sw_unsupported (unsigned sw)
+{
+  return iso7816_p2_refused (sw) || sw == SW_INS_NOT_SUPPORTED
+    || sw == SW_WRONG_P1P2;
+}
+
+gpg_error_t
 iso7816_select_aid (apdu_chan_t *c, const uint8_t *aid, size_t n,
                     buf_t *fcp, unsigned *sw)
 {

@@ -38,6 +38,7 @@ static bool cli_card_tick_paused;     /* a PIN prompt is on the terminal */
 static bool cli_card_tick_have;       /* LAST holds a progress report */
 static scapi_progress_t cli_card_tick_last;
 static struct timespec cli_card_tick_at;   /* when LAST arrived */
+static double cli_card_tick_drawn;          /* its elapsed when drawn */
 
 static void
 cli_card_on_signal (int sig)
@@ -319,14 +320,9 @@ cli_card_draw (const scapi_progress_t *p, double elapsed)
     CLI_CARD_PUT (_(" in %s"), p->scope);
   if (p->node[0] && p->phase != SCAPI_PHASE_SCAN)
     CLI_CARD_PUT (" %s", p->node);
+  /* What moves first (the line is cut at the terminal's width). */
   if (p->percent >= 0)
     CLI_CARD_PUT ("  %d%%", p->percent);
-  if (p->phase == SCAPI_PHASE_SCAN && p->scan_budget)
-    CLI_CARD_PUT (_(" (%lu of %lu SELECTs)"), p->scan_done, p->scan_budget);
-  CLI_CARD_PUT (_("  %zu nodes, %zu bytes, %lu APDUs"), p->nodes_done,
-                p->bytes_done, p->apdus);
-  if (p->apdu_rate > 0)
-    CLI_CARD_PUT (_(" (%.0f/s)"), p->apdu_rate);
   cli_card_time (elapsed, el, sizeof el);
   CLI_CARD_PUT (_("  %s elapsed"), el);
   if (p->eta >= 0 && p->phase != SCAPI_PHASE_DONE)
@@ -334,6 +330,12 @@ cli_card_draw (const scapi_progress_t *p, double elapsed)
       cli_card_time (p->eta, eta, sizeof eta);
       CLI_CARD_PUT (_(", %s left"), eta);
     }
+  if (p->phase == SCAPI_PHASE_SCAN && p->scan_budget)
+    CLI_CARD_PUT (_("  %lu of %lu SELECTs,"), p->scan_done, p->scan_budget);
+  CLI_CARD_PUT (_("  %zu nodes, %zu bytes, %lu APDUs"), p->nodes_done,
+                p->bytes_done, p->apdus);
+  if (p->apdu_rate > 0)
+    CLI_CARD_PUT (_(" (%.0f/s)"), p->apdu_rate);
 #undef CLI_CARD_PUT
   if (n >= sizeof line)
     n = sizeof line - 1;
@@ -355,15 +357,24 @@ cli_card_since (const struct timespec *t)
 static void
 cli_card_progress (void *ctx, const scapi_progress_t *p)
 {
+  bool draw;
   (void)ctx;
   if (!isatty (2))
     return;
   pthread_mutex_lock (&cli_card_tick_lock);
+  /* At most ten lines a second (a fast card reports thousands of SELECTs);
+   * a new phase is shown at once. */
+  draw = !cli_card_tick_have || p->phase != cli_card_tick_last.phase
+    || p->phase == SCAPI_PHASE_DONE
+    || p->elapsed - cli_card_tick_drawn >= 0.1;
   cli_card_tick_last = *p;
   cli_card_tick_have = true;
   clock_gettime (CLOCK_MONOTONIC, &cli_card_tick_at);
-  if (!cli_card_tick_paused)
-    cli_card_draw (p, p->elapsed);
+  if (!cli_card_tick_paused && draw)
+    {
+      cli_card_draw (p, p->elapsed);
+      cli_card_tick_drawn = p->elapsed;
+    }
   if (p->phase == SCAPI_PHASE_DONE && cli_card_progress_shown)
     {
       fputc ('\n', stderr);
@@ -413,6 +424,7 @@ cli_card_ticker_start (void)
   pthread_condattr_destroy (&ca);
   cli_card_tick_stop = false;
   cli_card_tick_have = false;
+  cli_card_tick_drawn = 0;
   cli_card_tick_paused = false;
   if (!pthread_create (&cli_card_tick_thread, NULL, cli_card_ticker, NULL))
     cli_card_tick_running = true;

@@ -36,6 +36,7 @@ typedef struct scapi_op {
   double t0;
   unsigned long apdus0;
   scapi_progress_t p;
+  size_t found;         /* nodes the scan added (node events) */
 } scapi_op_t;
 
 /* Errors: one sentence per thread (scapi_last_error_text). */

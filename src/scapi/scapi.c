@@ -142,7 +142,38 @@ scapi_agency_progress (void *ctx, int phase, const char *node, size_t bytes)
   if (node && *node)
     snprintf (op->p.node, sizeof op->p.node, "%s", node);
   op->p.bytes_done += bytes;
+  if (op->card)
+    {
+      /* The scan reports each SELECT: where it is and how far. */
+      agency_scan_status (&op->card->ac, &op->p.scan_done,
+                          &op->p.scan_budget, op->p.scope,
+                          sizeof op->p.scope);
+      if (phase != SCAPI_PHASE_SCAN)
+        op->p.scope[0] = 0;
+    }
   scapi_op_emit (op);
+}
+
+/* A node the scan added: to the caller as plain data. */
+static void
+scapi_agency_node (void *ctx, const image_node_t *node)
+{
+  scapi_op_t *op = ctx;
+  scapi_node_event_t ev;
+  char *path;
+
+  op->found++;
+  if (!op->cb || !op->cb->node_added)
+    return;
+  path = image_node_path (node);
+  memset (&ev, 0, sizeof ev);
+  snprintf (ev.path, sizeof ev.path, "%s", path ? path : "");
+  xfree (path);
+  ev.type = node->type;
+  ev.size = node->size;
+  ev.flags = node->flags;
+  ev.sw = node->sw;
+  op->cb->node_added (op->cb->node_ctx, &ev);
 }
 
 static gpg_error_t
@@ -181,6 +212,7 @@ scapi_op_begin (scapi_op_t *op, scapi_card_t *card, const scapi_cb_t *cb)
       card->ac.pin_fn = scapi_agency_pin;
       card->ac.pin_ctx = op;
       card->ac.chan.cancel = cb ? cb->cancel : NULL;
+      agency_card_set_node_fn (&card->ac, scapi_agency_node, op);
       card->ac.errtext[0] = 0;
       card->ac.scan_apdus = 0;   /* per operation (matching included) */
       card->ac.pin_apdus = 0;
@@ -195,6 +227,7 @@ scapi_op_end (scapi_op_t *op)
       op->card->ac.progress = NULL;
       op->card->ac.pin_fn = NULL;
       op->card->ac.chan.cancel = NULL;
+      agency_card_set_node_fn (&op->card->ac, NULL, NULL);
     }
 }
 
@@ -444,7 +477,7 @@ scapi_card_close (scapi_card_t *card)
    * token stays unlocked for every other program until it is pulled. */
   reader_disconnect (card->rc, scapi_card_authenticated (card));
   wipememory (card->ac.pin_state, sizeof card->ac.pin_state);
-  agency_card_forget_pins (&card->ac);
+  agency_card_done (&card->ac);
   xfree (card);
 }
 
@@ -469,6 +502,7 @@ scapi_card_begin (scapi_card_t *card)
         return err;
       card->reset_seen = false;
       memset (card->ac.pin_state, 0, sizeof card->ac.pin_state);
+      card->ac.chan.selects++;    /* the selected application is gone */
     }
   err = reader_begin (card->rc);
   if (gpg_err_code (err) == GPG_ERR_CARD_RESET)
@@ -556,6 +590,73 @@ scapi_image_scan_pending (const image_t *image, uint16_t *next_fid)
   return agent_iso7816_scan_pending (image, NULL, 256, next_fid);
 }
 
+bool
+scapi_image_scan_position (const image_t *image, char *buf, size_t size)
+{
+  return agency_scan_position (image, buf, size);
+}
+
+void
+scapi_scan_report_free (scapi_scan_report_t *rep)
+{
+  if (!rep)
+    return;
+  xfree (rep->coverage);
+  memset (rep, 0, sizeof *rep);
+}
+
+gpg_error_t
+scapi_scan (scapi_card_t *card, image_t *image,
+            const scapi_discover_opts_t *opts, const scapi_cb_t *cb,
+            scapi_scan_report_t *rep)
+{
+  gpg_error_t err;
+  scapi_op_t op;
+  agency_range_t ranges[32];
+  const char *cov;
+  size_t i;
+
+  memset (rep, 0, sizeof *rep);
+  scapi_op_begin (&op, card, cb);
+  scapi_op_phase (&op, SCAPI_PHASE_SCAN, NULL);
+  card->ac.read_content = opts ? opts->read_content : false;
+  card->ac.scan_budget = opts ? opts->scan_budget : 0;
+  card->ac.ranges = NULL;
+  card->ac.n_ranges = 0;
+  if (opts && opts->ranges && opts->n_ranges)
+    {
+      for (i = 0; i < opts->n_ranges && i < DIM (ranges); i++)
+        {
+          ranges[i].first = opts->ranges[i].first;
+          ranges[i].last = opts->ranges[i].last;
+        }
+      card->ac.ranges = ranges;
+      card->ac.n_ranges = i;
+    }
+  err = scapi_card_begin (card);
+  if (!err)
+    {
+      err = agency_scan (&card->ac, image);
+      reader_end (card->rc);
+    }
+  card->ac.ranges = NULL;
+  agency_scan_status (&card->ac, &rep->selects, &op.p.scan_budget, NULL, 0);
+  rep->found = op.found;
+  rep->pending = scapi_image_scan_position (image, rep->next,
+                                            sizeof rep->next);
+  cov = agency_scan_coverage (&card->ac);
+  if (cov && !(rep->coverage = xtrystrdup (cov)) && !err)
+    err = gpg_error_from_syserror ();
+  if (err)
+    err = scapi_op_fail (&op, err, _("scan"));
+  else
+    scapi_op_phase (&op, SCAPI_PHASE_DONE, NULL);
+  rep->apdus = card->ac.chan.apdus - op.apdus0;
+  rep->seconds = scapi_now () - op.t0;
+  scapi_op_end (&op);
+  return err;
+}
+
 gpg_error_t
 scapi_card_identify (scapi_card_t *card, scapi_card_info_t *info)
 {
@@ -625,6 +726,16 @@ scapi_image_from_card (scapi_t *s, const char *reader,
     memset (&o, 0, sizeof o);
   o.read_content = true;
   err = scapi_discover (card, &o, cb, r_image);
+  if (!err && !image_count_nodes (*r_image, NULL))
+    {
+      /* Comparing with nothing would say "no differences". */
+      scapi_set_error (_("nothing could be read from the card in %s: no "
+                         "file system and no known application answered"),
+                       reader_card_name (card->rc));
+      image_free (*r_image);
+      *r_image = NULL;
+      err = gpg_error (GPG_ERR_WRONG_CARD);
+    }
   scapi_card_close (card);
   return err;
 }

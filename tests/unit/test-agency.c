@@ -1132,6 +1132,7 @@ test_old_card_transcript (void)
   CU_ASSERT (n && n->aid_len == 2 && n->aid[0] == 0xA0);
   CU_ASSERT (oc.n < 80);
   image_free (img);
+  agency_card_done (&ac);
 }
 
 static int
