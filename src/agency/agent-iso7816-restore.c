@@ -31,7 +31,8 @@ iso_probe_visit (image_node_t *node, unsigned depth, void *ctx)
   iso_probe_ctx_t *pc = ctx;
   uint16_t fids[ISO7816_PATH_MAX];
   size_t n;
-  image_node_t *got;
+  image_node_t *got = NULL;
+  gpg_error_t err;
   (void)depth;
 
   if (node->type == IMAGE_NODE_RECORD || node->type == IMAGE_NODE_MF
@@ -39,21 +40,113 @@ iso_probe_visit (image_node_t *node, unsigned depth, void *ctx)
     return 0;
   if (agent_iso7816_node_fids (node, fids, &n) || !n)
     return 0;
-  return agent_iso7816_probe_path (pc->card, pc->dst, pc->mf, fids, n, node->source,
-                         &got);
+  err = agent_iso7816_probe_path (pc->card, pc->dst, pc->mf, fids, n,
+                                  node->source, &got);
+  /* An application the source reached by path (or by AID) may be
+   * reached only by its AID on this card. */
+  if (!err && !got && n == 1 && node->type == IMAGE_NODE_DF && node->aid_len)
+    err = agent_iso7816_app_by_aid (pc->card, pc->dst, node->aid,
+                                    node->aid_len, node->fid, IMAGE_SRC_AID,
+                                    &got);
+  return err;
+}
+
+/* The PIN references whose conditions SRC's files carry, in this
+ * card's numbering (what its agents registered). */
+static void
+iso_needed_refs (agency_card_t *card, const image_node_t *s, uint8_t *r,
+                 uint8_t *w)
+{
+  *r = *w = 0;
+  if (s->type == IMAGE_NODE_RECORD)
+    s = s->parent;
+  if (!s || (!image_node_is_ef (s) && s->type != IMAGE_NODE_DF))
+    return;
+  if (s->access.read == IMAGE_AC_PIN && s->access.read_ref)
+    *r = agent_iso7816_pin_ref (card, s->access.read_ref);
+  if (s->access.write == IMAGE_AC_PIN && s->access.write_ref)
+    *w = agent_iso7816_pin_ref (card, s->access.write_ref);
+}
+
+/* Ask the target (empty VERIFY) about PIN REF in the DF of NODE (or the
+ * nearest DF above it that exists there, the MF last). */
+static gpg_error_t
+iso_probe_pin (agency_card_t *card, iso_fs_t *fs, const image_node_t *node,
+               uint8_t ref)
+{
+  gpg_error_t err = 0;
+  const image_node_t *df;
+  unsigned sw = 0;
+  int retries = -1;
+
+  if (!ref || fs->target_pin[ref] != ISO_PIN_UNPROBED)
+    return 0;
+  for (df = node->parent; df && df->parent; df = df->parent)
+    {
+      if (df->type != IMAGE_NODE_DF && df->type != IMAGE_NODE_MF)
+        continue;
+      err = agent_iso7816_select_node (card, df, NULL, &sw);
+      if (gpg_err_code (err) == GPG_ERR_INV_NAME)
+        err = 0;
+      else if (err || sw == SW_OK || SW_IS_MORE_DATA (sw))
+        break;
+    }
+  if (err)
+    return err;
+  err = iso7816_pin_retries (&card->chan, ref, &retries, &sw);
+  if (err)
+    return err;
+  if (retries >= 0 || retries == -2 || sw == SW_AUTH_BLOCKED)
+    fs->target_pin[ref] = ISO_PIN_USABLE;
+  else if (sw == SW_REF_DATA_UNUSABLE)
+    fs->target_pin[ref] = ISO_PIN_UNSET;
+  else if (sw == SW_REF_NOT_FOUND || sw == SW_INCORRECT_P1P2
+           || sw == SW_WRONG_DATA || sw == SW_WRONG_P1P2
+           || sw == SW_INS_NOT_SUPPORTED)
+    fs->target_pin[ref] = ISO_PIN_ABSENT;
+  else
+    fs->target_pin[ref] = ISO_PIN_OTHER;
+  log_debug ("agent iso7816: target PIN %02X: %04X", ref, sw);
+  return 0;
+}
+
+static gpg_error_t
+iso_pins_visit (image_node_t *node, unsigned depth, void *ctx)
+{
+  iso_probe_ctx_t *pc = ctx;
+  iso_fs_t *fs = agent_iso7816_fs (pc->card);
+  uint8_t r, w;
+  gpg_error_t err;
+  (void)depth;
+
+  if (!fs || (!image_node_is_ef (node) && node->type != IMAGE_NODE_DF))
+    return 0;
+  iso_needed_refs (pc->card, node, &r, &w);
+  err = iso_probe_pin (pc->card, fs, node, r);
+  if (!err)
+    err = iso_probe_pin (pc->card, fs, node, w);
+  return err;
 }
 
 gpg_error_t
 agent_iso7816_probe_image (agency_card_t *card, image_t *dst,
                            const image_t *src)
 {
+  gpg_error_t err;
   iso_probe_ctx_t pc;
+  iso_fs_t *fs = agent_iso7816_fs (card);
+
   pc.card = card;
   pc.dst = dst;
   pc.mf = agent_iso7816_mf (dst);
   if (!pc.mf)
     return 0;
-  return image_walk (src, iso_probe_visit, &pc);
+  if (fs)
+    memset (fs->target_pin, 0, sizeof fs->target_pin);
+  err = image_walk (src, iso_probe_visit, &pc);
+  if (!err)
+    err = image_walk (src, iso_pins_visit, &pc);
+  return err;
 }
 
 
@@ -135,6 +228,68 @@ iso_create_fcp (const image_node_t *src, bool keep_sec, buf_t *out)
   if (!err)
     err = tlv_end (out, mark);
   return err;
+}
+
+static const plan_entry_t *iso_parent_entry (const plan_t *plan,
+                                             const image_node_t *rec);
+
+/* Never write protected data where the target cannot enforce the
+ * source's access condition: a file whose read or update condition
+ * names a PIN the target has not (or has not set yet) is held back. A
+ * PIN in its creation state can be set first (restore --set-pins with
+ * the PIN in the VSC): the entry remembers what it would have done. */
+static gpg_error_t
+iso_plan_pin_check (agency_card_t *card, plan_t *plan, plan_entry_t *e)
+{
+  iso_fs_t *fs = card->fs;
+  uint8_t refs[2];
+  char reason[300];
+  int i;
+  const plan_entry_t *pe;
+
+  if (!fs)
+    return 0;
+  /* A file to be created in a DF that is not created cannot be. */
+  pe = e->action == PLAN_CREATE && e->src->parent
+    ? iso_parent_entry (plan, e->src) : NULL;
+  if (pe && pe->action == PLAN_NOT_RESTORABLE && !pe->dst)
+    {
+      snprintf (reason, sizeof reason,
+                e->src->type == IMAGE_NODE_RECORD
+                ? _("not restorable: its file %s is not restored")
+                : _("not restorable: the DF %s it is in is not restored"),
+                pe->path);
+      e->needs_pin = pe->needs_pin;
+      e->held_action = e->action;
+      return plan_entry_set (plan, e, PLAN_NOT_RESTORABLE, reason);
+    }
+  iso_needed_refs (card, e->src, &refs[0], &refs[1]);
+  for (i = 0; i < 2; i++)
+    {
+      uint8_t ref = refs[i];
+      if (!ref)
+        continue;
+      if (fs->target_pin[ref] == ISO_PIN_ABSENT)
+        {
+          snprintf (reason, sizeof reason,
+                    _("not restorable: the target card has no PIN %02X to "
+                      "protect this file as the source card did"), ref);
+          return plan_entry_set (plan, e, PLAN_NOT_RESTORABLE, reason);
+        }
+      if (fs->target_pin[ref] == ISO_PIN_UNSET)
+        {
+          snprintf (reason, sizeof reason,
+                    _("held back: PIN %02X of the target card is not set "
+                      "(creation state), so the card would not protect "
+                      "this file; restore with --set-pins from a VSC that "
+                      "keeps the PIN (backup --store-pins) to set it "
+                      "first"), ref);
+          e->needs_pin = ref;
+          e->held_action = e->action;
+          return plan_entry_set (plan, e, PLAN_NOT_RESTORABLE, reason);
+        }
+    }
+  return 0;
 }
 
 gpg_error_t
@@ -228,6 +383,8 @@ agent_iso7816_plan_restore (agency_card_t *card, const image_t *src,
                                   _("not restorable: the stored FCP is "
                                     "malformed"));
         }
+      if (!err && (e->action == PLAN_CREATE || e->action == PLAN_UPDATE))
+        err = iso_plan_pin_check (card, plan, e);
       if (!err && !e->agent)
         {
           e->agent = xtrystrdup (s->agent ? s->agent : AGENT_NAME);

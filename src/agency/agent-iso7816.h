@@ -56,6 +56,9 @@ typedef struct iso_fs {
     size_t fcp_len;
   } dfs[8];
   size_t n_dfs, next_df;
+  /* PIN references of the target as an empty VERIFY answered
+   * (agent_iso7816_probe_image; enum iso_pin_probe). */
+  uint8_t target_pin[256];
   /* Node-added events of the scan (agency_card_set_node_fn). */
   agency_node_fn node_fn;
   void *node_ctx;
@@ -116,6 +119,15 @@ uint8_t agent_iso7816_pin_ref (agency_card_t *card, uint8_t ref);
  * status. */
 gpg_error_t agent_iso7816_read_selected (agency_card_t *card, image_t *image,
                                          image_node_t *node, unsigned *sw);
+
+/* What the target said about a PIN reference the source's files need. */
+enum iso_pin_probe {
+  ISO_PIN_UNPROBED = 0,
+  ISO_PIN_USABLE,           /* 63Cx, 9000, 6983: it exists and counts */
+  ISO_PIN_UNSET,            /* 6984: in its creation state, no value */
+  ISO_PIN_ABSENT,           /* 6A88, 6A86, 6A80, 6B00, 6D00: no such PIN */
+  ISO_PIN_OTHER             /* anything else: cannot tell */
+};
 
 /* ---- the scan (agent-iso7816-scan.c) -------------------------------- */
 

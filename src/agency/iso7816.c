@@ -612,3 +612,16 @@ iso7816_change_reference_data (apdu_chan_t *c, uint8_t ref,
   xfree_secure (data);
   return err;
 }
+
+gpg_error_t
+iso7816_set_reference_data (apdu_chan_t *c, uint8_t ref,
+                            const uint8_t *new_pin, size_t new_len,
+                            unsigned *sw)
+{
+  if (!new_len || new_len > 255)
+    return gpg_error (GPG_ERR_INV_LENGTH);
+  /* INS 24 is redacted in the transcript; NEW_PIN is the caller's
+   * (secure) memory, sent as is. */
+  return iso7816_cmd (c, 0x24, 0x01, ref, new_pin, new_len, 0, true, NULL,
+                      sw);
+}

@@ -120,6 +120,12 @@ gpg_error_t iso7816_change_reference_data (apdu_chan_t *c, uint8_t ref,
                                            const uint8_t *new_pin,
                                            size_t new_len, unsigned *sw);
 
+/* The first value of PIN REF, which is in its creation state (CHANGE
+ * REFERENCE DATA P1 01: new reference data only, no old value). */
+gpg_error_t iso7816_set_reference_data (apdu_chan_t *c, uint8_t ref,
+                                        const uint8_t *new_pin,
+                                        size_t new_len, unsigned *sw);
+
 /* Build a 62 FCP for CREATE FILE from a parsed FCP (80 size, 82, 83,
  * 84, 8A, security attributes as given). */
 gpg_error_t iso7816_fcp_build (const iso7816_fcp_t *f, buf_t *out);

@@ -274,6 +274,118 @@ scapi_restore_plan (scapi_card_t *card, const image_t *src,
 }
 
 
+/* --set-pins with PIN REF in the VSC (entry PE): the files held back
+ * because REF is unset on the target are written after all, once REF
+ * is set first (FIRST[REF]). */
+static gpg_error_t
+scapi_release_held (plan_t *plan, plan_entry_t *pe, uint8_t ref, bool *first)
+{
+  gpg_error_t err = 0;
+  char reason[160];
+  size_t i;
+
+  for (i = 0; !err && i < plan->n; i++)
+    {
+      plan_entry_t *e = &plan->entries[i];
+      if (e->needs_pin != ref || e->action != PLAN_NOT_RESTORABLE)
+        continue;
+      snprintf (reason, sizeof reason,
+                _("written after PIN %02X is set (it is in its creation "
+                  "state on the target card)"), ref);
+      err = plan_entry_set (plan, e, e->held_action, reason);
+      first[ref] = true;
+    }
+  if (!err && first[ref])
+    err = plan_entry_set (plan, pe, PLAN_UPDATE,
+                          _("PIN: set first (creation state on the target "
+                            "card), before the files it protects"));
+  return err;
+}
+
+/* PIN REF could not be set: hold its files back again. */
+static gpg_error_t
+scapi_hold_again (plan_t *plan, uint8_t ref, const plan_entry_t *pe)
+{
+  gpg_error_t err = 0;
+  char reason[200];
+  size_t i;
+
+  snprintf (reason, sizeof reason,
+            _("not written: PIN %02X could not be set on the target card, "
+              "which would not protect this file"), ref);
+  for (i = 0; !err && i < plan->n; i++)
+    {
+      plan_entry_t *e = &plan->entries[i];
+      if (e != pe && e->needs_pin == ref
+          && (e->action == PLAN_CREATE || e->action == PLAN_UPDATE))
+        err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE, reason);
+    }
+  return err;
+}
+
+/* Give PIN REF, in its creation state on the target, the value stored
+ * in the VSC (CHANGE REFERENCE DATA P1 01, no current value), then
+ * VERIFY it so that the protected files can be written. A refusal is
+ * recorded on E; the return value is for transport errors. */
+static gpg_error_t
+scapi_restore_first_pin (scapi_card_t *card, const image_t *src,
+                         plan_t *plan, plan_entry_t *e, uint8_t ref)
+{
+  gpg_error_t err = 0;
+  agency_card_t *ac = &card->ac;
+  const image_node_t *n = e->src, *scope;
+  char *pin = NULL;
+  unsigned sw = 0;
+
+  if (!n || !n->has_content || !n->content_len || n->content_len > 127)
+    {
+      e->err = gpg_error (GPG_ERR_NO_DATA);
+      return plan_entry_set (plan, e, e->action,
+                             _("no usable PIN value stored"));
+    }
+  scope = scapi_pin_scope (src, n);
+  if (scope && scope->type == IMAGE_NODE_APPLET && scope->aid_len)
+    err = iso7816_select_aid (&ac->chan, scope->aid, scope->aid_len, NULL,
+                              &sw);
+  else if (scope)
+    err = agent_iso7816_select_node (ac, scope, NULL, &sw);
+  if (gpg_err_code (err) == GPG_ERR_INV_NAME)
+    err = 0;
+  if (err)
+    return err;
+  err = iso7816_set_reference_data (&ac->chan, ref, n->content,
+                                    n->content_len, &sw);
+  if (err)
+    return err;
+  if (sw != SW_OK)
+    {
+      e->err = sw_to_error (sw);
+      e->sw = sw;
+      return 0;
+    }
+  e->written = true;
+  pin = xtrymalloc_secure (n->content_len + 1);
+  if (!pin)
+    return gpg_error_from_syserror ();
+  memcpy (pin, n->content, n->content_len);
+  pin[n->content_len] = 0;
+  err = iso7816_verify (&ac->chan, ref, pin, &sw);
+  xfree_secure (pin);
+  if (err)
+    return err;
+  if (sw == SW_OK)
+    {
+      e->verified = true;
+      ac->pin_state[ref] = AGENCY_PIN_VERIFIED;
+    }
+  else
+    {
+      e->err = gpg_error (GPG_ERR_BAD_PIN);
+      e->sw = sw;
+    }
+  return 0;
+}
+
 static bool
 scapi_restore_deferred (const plan_entry_t *e)
 {
@@ -294,7 +406,9 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
   bool in_tx = false;
   bool force = opts && opts->force;
   gpg_error_t pin_err = 0;
+  bool first[256];
 
+  memset (first, 0, sizeof first);
   memset (report, 0, sizeof *report);
   scapi_op_begin (&op, card, cb);
   if (opts && opts->set_pins)
@@ -308,6 +422,8 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
             err = plan_entry_set (plan, e, PLAN_UPDATE,
                                   _("PIN: set with CHANGE REFERENCE DATA "
                                     "after the data"));
+            if (!err)
+              err = scapi_release_held (plan, e, (uint8_t)ref, first);
             if (err)
               goto leave;
           }
@@ -346,6 +462,48 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
     goto leave;
   in_tx = true;
   card->wrote = true;
+  /* PINs that protected files wait for (their creation state on the
+   * target): set before those files are written. */
+  for (i = 0; i < plan->n; i++)
+    {
+      plan_entry_t *e = &plan->entries[i];
+      int ref;
+      if (e->action != PLAN_UPDATE || !scapi_pin_path (e->path, &ref)
+          || ref < 0 || !first[ref])
+        continue;
+      snprintf (report->stopped_at, sizeof report->stopped_at, "%s",
+                e->path);
+      scapi_op_phase (&op, SCAPI_PHASE_WRITE, e->path);
+      err = scapi_restore_first_pin (card, src, plan, e, (uint8_t)ref);
+      if (err)
+        {
+          e->err = err;
+          report->failed++;
+          goto leave;
+        }
+      if (e->written)
+        report->written++;
+      if (e->verified)
+        report->verified++;
+      if (!e->verified)
+        {
+          /* Not set: what it was to protect is not written. */
+          report->failed++;
+          err = scapi_hold_again (plan, (uint8_t)ref, e);
+          if (err)
+            goto leave;
+          if (!pin_err)
+            {
+              pin_err = e->err ? e->err : gpg_error (GPG_ERR_BAD_PIN);
+              scapi_set_error (_("PIN %02X could not be set on the target "
+                                 "card (%s); the files it protects were not "
+                                 "written"), ref,
+                               e->sw ? sw_describe (e->sw)
+                               : gpg_strerror (pin_err));
+            }
+        }
+      op.p.nodes_done++;
+    }
   /* Two passes: files that can never be updated once operational go
    * last, so a card that enforces their attributes already while they
    * are being initialised refuses as late as possible. */
@@ -394,7 +552,9 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
   for (i = 0; !err && opts && opts->set_pins && i < plan->n; i++)
     {
       plan_entry_t *e = &plan->entries[i];
-      if (e->action != PLAN_UPDATE || !scapi_pin_path (e->path, NULL))
+      int ref;
+      if (e->action != PLAN_UPDATE || !scapi_pin_path (e->path, &ref)
+          || (ref >= 0 && first[ref]))
         continue;
       snprintf (report->stopped_at, sizeof report->stopped_at, "%s",
                 e->path);

@@ -22,6 +22,8 @@
 #include "cutest.h"
 #include "common/util.h"
 #include "common/log.h"
+#include "common/hex.h"
+#include "image/plan.h"
 #include "scapi/scapi.h"
 #include "vsc/vsc.h"
 
@@ -546,6 +548,168 @@ test_nothing_read (void)
   scapi_free (s);
 }
 
+/* ---- restore onto a card that cannot protect yet ---------------------- */
+
+static unsigned pin_asked;
+
+static gpg_error_t
+pin_count (void *ctx, const scapi_pin_request_t *req, char **r_pin)
+{
+  pin_asked++;
+  return pin_123456 (ctx, req, r_pin);
+}
+
+/* Raw APDU on a second connection to the emulated card. */
+static unsigned
+raw (reader_card_t *rc, const char *hex, size_t *rlen)
+{
+  buf_t b = BUF_INIT;
+  uint8_t resp[512];
+  size_t n = sizeof resp;
+  unsigned sw = 0;
+
+  CU_ASSERT_EQUAL_FATAL (hex_decode (hex, &b), 0);
+  if (!reader_transmit (rc, b.data, b.len, resp, &n) && n >= 2)
+    sw = (resp[n - 2] << 8) | resp[n - 1];
+  if (rlen)
+    *rlen = n >= 2 ? n - 2 : 0;
+  buf_free (&b);
+  return sw;
+}
+
+/* Restore the PKCS#15 backup (with its PIN) onto TARGET; return the
+ * action of 4F01's plan entry, the reason of 5015's and the restore's
+ * result. */
+static gpg_error_t
+restore_onto (const char *target, const image_t *src, bool set_pins,
+              plan_action_t *r_4f01, char *why, size_t whysize,
+              scapi_t **r_s)
+{
+  char spec[1024];
+  scapi_t *s = NULL;
+  scapi_card_t *card = NULL;
+  plan_t *plan = NULL;
+  scapi_restore_opts_t ro;
+  scapi_restore_report_t rep;
+  scapi_cb_t cb;
+  plan_entry_t *e;
+  gpg_error_t err;
+
+  card_spec (spec, sizeof spec, target);
+  memset (&cb, 0, sizeof cb);
+  cb.pin = pin_count;
+  CU_ASSERT_EQUAL_FATAL (scapi_new (spec, &s), 0);
+  CU_ASSERT_EQUAL_FATAL (scapi_card_open (s, NULL, &card), 0);
+  CU_ASSERT_EQUAL_FATAL (scapi_restore_plan (card, src, &cb, &plan), 0);
+  memset (&ro, 0, sizeof ro);
+  ro.set_pins = set_pins;
+  err = scapi_restore (card, src, plan, &ro, &cb, &rep);
+  e = plan_find (plan, "3F00/5015/4F01");
+  CU_ASSERT_PTR_NOT_NULL_FATAL (e);
+  *r_4f01 = e->action;
+  /* Why: the DF's reason (its create condition names the PIN too); the
+   * files in it follow the DF. */
+  e = plan_find (plan, "3F00/5015");
+  CU_ASSERT_PTR_NOT_NULL_FATAL (e);
+  snprintf (why, whysize, "%s", e->reason ? e->reason : "");
+  plan_free (plan);
+  scapi_card_close (card);
+  *r_s = s;
+  return err;
+}
+
+static void
+test_restore_pin_protection (void)
+{
+  char spec[1024], path[512], why[400];
+  scapi_t *s = NULL;
+  scapi_card_t *card = NULL;
+  scapi_backup_opts_t bo;
+  scapi_summary_t sum;
+  scapi_cb_t cb;
+  vsc_t *vsc = NULL;
+  image_t *src = NULL;
+  plan_action_t act;
+  reader_card_t *rc = NULL;
+  size_t n;
+  gpg_error_t err;
+
+  /* The source: the PKCS#15 card, its PIN kept in the VSC. */
+  card_spec (spec, sizeof spec, "pkcs15.card");
+  memset (&cb, 0, sizeof cb);
+  cb.pin = pin_123456;
+  CU_ASSERT_EQUAL_FATAL (scapi_new (spec, &s), 0);
+  CU_ASSERT_EQUAL_FATAL (scapi_card_open (s, NULL, &card), 0);
+  tmp_path (path, sizeof path, "pins.vsc");
+  backup_opts (&bo, path);
+  bo.store_pins = true;
+  CU_ASSERT_EQUAL_FATAL (scapi_backup (card, NULL, &bo, &cb, &sum), 0);
+  scapi_summary_free (&sum);
+  scapi_card_close (card);
+  scapi_free (s);
+  CU_ASSERT_EQUAL_FATAL (vsc_open (path, "test password", &vsc), 0);
+  CU_ASSERT_EQUAL_FATAL (image_copy (vsc_image (vsc), &src), 0);
+  vsc_close (vsc);
+  CU_ASSERT_FATAL (has (src, "pins/01"));
+
+  /* Onto a card whose PIN has no value yet, without --set-pins: the
+   * protected files are held back and not written. */
+  pin_asked = 0;
+  err = restore_onto ("blank-unset.card", src, false, &act, why, sizeof why,
+                      &s);
+  CU_ASSERT_EQUAL (err, 0);
+  CU_ASSERT_EQUAL (act, PLAN_NOT_RESTORABLE);
+  CU_ASSERT (strstr (why, "PIN 01") && strstr (why, "not set"));
+  CU_ASSERT_EQUAL_FATAL (reader_connect (scapi_reader_ctx (s), NULL,
+                                         READER_SHARED, READER_PROTO_ANY,
+                                         &rc), 0);
+  CU_ASSERT_EQUAL (raw (rc, "00A4080C0450154F01", NULL), 0x6A82);
+  CU_ASSERT_EQUAL (raw (rc, "00A4080C02 2F00", NULL), 0x9000);
+  CU_ASSERT_EQUAL (raw (rc, "0020 0001", NULL), 0x6984);
+  reader_disconnect (rc, false);
+  scapi_free (s);
+
+  /* With --set-pins: the PIN first (no current PIN to ask for), then
+   * the files; afterwards the card protects them. */
+  pin_asked = 0;
+  err = restore_onto ("blank-unset.card", src, true, &act, why, sizeof why,
+                      &s);
+  CU_ASSERT_EQUAL (err, 0);
+  CU_ASSERT_EQUAL (act, PLAN_CREATE);
+  CU_ASSERT_EQUAL (pin_asked, 0);
+  CU_ASSERT_EQUAL_FATAL (reader_connect (scapi_reader_ctx (s), NULL,
+                                         READER_SHARED, READER_PROTO_ANY,
+                                         &rc), 0);
+  CU_ASSERT_EQUAL (raw (rc, "00A4080C0450154F01", NULL), 0x9000);
+  CU_ASSERT_EQUAL (raw (rc, "00B0000000", NULL), 0x6982);
+  CU_ASSERT_EQUAL (raw (rc, "0020000106313233343536", NULL), 0x9000);
+  CU_ASSERT_EQUAL (raw (rc, "00B0000000", &n), 0x9000);
+  CU_ASSERT (n > 10);
+  reader_disconnect (rc, false);
+  scapi_free (s);
+
+  /* A card without the PIN at all: not restorable, and nothing asked. */
+  pin_asked = 0;
+  err = restore_onto ("blank-nopin.card", src, true, &act, why, sizeof why,
+                      &s);
+  CU_ASSERT_EQUAL (act, PLAN_NOT_RESTORABLE);
+  CU_ASSERT (strstr (why, "no PIN 01") != NULL);
+  CU_ASSERT_EQUAL_FATAL (reader_connect (scapi_reader_ctx (s), NULL,
+                                         READER_SHARED, READER_PROTO_ANY,
+                                         &rc), 0);
+  CU_ASSERT_EQUAL (raw (rc, "00A4080C0450154F01", NULL), 0x6A82);
+  reader_disconnect (rc, false);
+  scapi_free (s);
+  (void)err;
+
+  /* The plain blank card has PIN 01 set: everything is written. */
+  err = restore_onto ("blank.card", src, false, &act, why, sizeof why, &s);
+  CU_ASSERT_EQUAL (err, 0);
+  CU_ASSERT_EQUAL (act, PLAN_CREATE);
+  scapi_free (s);
+  image_free (src);
+}
+
 static int
 suite_init (void)
 {
@@ -572,6 +736,7 @@ static const cutest_t tests[] = {
   CUTEST (test_no_second_select),
   CUTEST (test_ef_atr_extended),
   CUTEST (test_nothing_read),
+  CUTEST (test_restore_pin_protection),
   CUTEST_END
 };
 
