@@ -14,7 +14,7 @@
 #include "common/i18n.h"
 #include "common/log.h"
 #include "common/tlv.h"
-#include "agency/agency.h"
+#include "agency/agent.h"
 #include "agency/agent-iso7816.h"
 
 #define AGENT_NAME "iso7816"
@@ -421,7 +421,8 @@ iso_need_pin (agency_card_t *card, const image_node_t *s, unsigned sw,
   xfree (path);
   if (!agency_fatal (*err))
     *err = 0;
-  return card->pin_state[agent_iso7816_pin_ref (card, s->access.write_ref)]
+  return agency_pin_state (card, NULL,
+                           agent_iso7816_pin_ref (card, s->access.write_ref))
     == AGENCY_PIN_VERIFIED;
 }
 

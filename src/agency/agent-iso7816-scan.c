@@ -33,7 +33,7 @@
 #include "common/util.h"
 #include "common/i18n.h"
 #include "common/log.h"
-#include "agency/agency.h"
+#include "agency/agent.h"
 #include "agency/agent-iso7816.h"
 
 #define ISO_SCAN_RUN 32          /* misses in a row that end a range */

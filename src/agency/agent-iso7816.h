@@ -23,7 +23,7 @@
 #ifndef VSC_AGENT_ISO7816_H
 #define VSC_AGENT_ISO7816_H
 
-#include "agency/agency.h"
+#include "agency/agent.h"
 #include "agency/iso7816.h"
 
 #define ISO_MAX_APPS 8
