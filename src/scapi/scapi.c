@@ -79,14 +79,48 @@ scapi_op_emit (scapi_op_t *op)
     return;
   p->elapsed = scapi_now () - op->t0;
   if (op->card)
-    p->apdus = op->card->ac.chan.apdus - op->apdus0;
+    p->apdus = scapi_card_apdus (op->card) - op->apdus0;
+  p->apdu_rate = p->elapsed > 0.01 && p->apdus
+    ? (double)p->apdus / p->elapsed : 0;
   p->eta = -1;
-  if (p->bytes_total && p->bytes_done && p->bytes_done <= p->bytes_total)
-    p->eta = p->elapsed * (double)(p->bytes_total - p->bytes_done)
-      / (double)p->bytes_done;
-  else if (p->nodes_total && p->nodes_done && p->nodes_done <= p->nodes_total)
-    p->eta = p->elapsed * (double)(p->nodes_total - p->nodes_done)
-      / (double)p->nodes_done;
+  p->percent = -1;
+  p->scan_percent = -1;
+  if (p->scan_budget)
+    {
+      unsigned long left = p->scan_done < p->scan_budget
+        ? p->scan_budget - p->scan_done : 0;
+      p->scan_percent = (int)(100.0 * (double)(p->scan_budget - left)
+                              / (double)p->scan_budget);
+    }
+  if (p->phase == SCAPI_PHASE_SCAN && p->scan_budget)
+    {
+      /* At most one SELECT per FID left in the budget: an upper bound
+       * at the rate the card has answered so far. */
+      p->percent = p->scan_percent;
+      if (p->apdu_rate > 0)
+        p->eta = (double)(p->scan_budget - p->scan_done) / p->apdu_rate;
+    }
+  else if (p->bytes_total && p->bytes_done <= p->bytes_total)
+    {
+      p->percent = (int)(100.0 * (double)p->bytes_done
+                         / (double)p->bytes_total);
+      if (p->bytes_done)
+        p->eta = p->elapsed * (double)(p->bytes_total - p->bytes_done)
+          / (double)p->bytes_done;
+    }
+  else if (p->nodes_total && p->nodes_done <= p->nodes_total)
+    {
+      p->percent = (int)(100.0 * (double)p->nodes_done
+                         / (double)p->nodes_total);
+      if (p->nodes_done)
+        p->eta = p->elapsed * (double)(p->nodes_total - p->nodes_done)
+          / (double)p->nodes_done;
+    }
+  if (p->phase == SCAPI_PHASE_DONE)
+    {
+      p->percent = 100;
+      p->eta = 0;
+    }
   op->cb->progress (op->cb->progress_ctx, p);
 }
 
@@ -108,7 +142,38 @@ scapi_agency_progress (void *ctx, int phase, const char *node, size_t bytes)
   if (node && *node)
     snprintf (op->p.node, sizeof op->p.node, "%s", node);
   op->p.bytes_done += bytes;
+  if (op->card)
+    {
+      /* The scan reports each SELECT: where it is and how far. */
+      agency_scan_status (op->card->ac, &op->p.scan_done,
+                          &op->p.scan_budget, op->p.scope,
+                          sizeof op->p.scope);
+      if (phase != SCAPI_PHASE_SCAN)
+        op->p.scope[0] = 0;
+    }
   scapi_op_emit (op);
+}
+
+/* A node the scan added: to the caller as plain data. */
+static void
+scapi_agency_node (void *ctx, const image_node_t *node)
+{
+  scapi_op_t *op = ctx;
+  scapi_node_event_t ev;
+  char *path;
+
+  op->found++;
+  if (!op->cb || !op->cb->node_added)
+    return;
+  path = image_node_path (node);
+  memset (&ev, 0, sizeof ev);
+  snprintf (ev.path, sizeof ev.path, "%s", path ? path : "");
+  xfree (path);
+  ev.type = node->type;
+  ev.size = node->size;
+  ev.flags = node->flags;
+  ev.sw = node->sw;
+  op->cb->node_added (op->cb->node_ctx, &ev);
 }
 
 static gpg_error_t
@@ -141,15 +206,12 @@ scapi_op_begin (scapi_op_t *op, scapi_card_t *card, const scapi_cb_t *cb)
   scapi_clear_error ();
   if (card)
     {
-      op->apdus0 = card->ac.chan.apdus;
-      card->ac.progress = scapi_agency_progress;
-      card->ac.progress_ctx = op;
-      card->ac.pin_fn = scapi_agency_pin;
-      card->ac.pin_ctx = op;
-      card->ac.chan.cancel = cb ? cb->cancel : NULL;
-      card->ac.errtext[0] = 0;
-      card->ac.scan_apdus = 0;   /* per operation (matching included) */
-      card->ac.pin_apdus = 0;
+      op->apdus0 = scapi_card_apdus (card);
+      agency_card_set_callbacks (card->ac, scapi_agency_pin, op,
+                                 scapi_agency_progress, op,
+                                 cb ? cb->cancel : NULL);
+      agency_card_set_node_fn (card->ac, scapi_agency_node, op);
+      agency_op_begin (card->ac);
     }
 }
 
@@ -158,9 +220,10 @@ scapi_op_end (scapi_op_t *op)
 {
   if (op->card)
     {
-      op->card->ac.progress = NULL;
-      op->card->ac.pin_fn = NULL;
-      op->card->ac.chan.cancel = NULL;
+      /* Wipes the PINs held for re-presentation. */
+      agency_op_end (op->card->ac, op->keep_pins);
+      agency_card_set_callbacks (op->card->ac, NULL, NULL, NULL, NULL, NULL);
+      agency_card_set_node_fn (op->card->ac, NULL, NULL);
     }
 }
 
@@ -237,8 +300,8 @@ scapi_op_fail (scapi_op_t *op, gpg_error_t err, const char *what)
     default:
       if (scapi_last_error_text ()[0])
         break;              /* the operation already said it exactly */
-      if (op->card && op->card->ac.errtext[0])
-        scapi_set_error ("%s", op->card->ac.errtext);
+      if (op->card && agency_card_errtext (op->card->ac)[0])
+        scapi_set_error ("%s", agency_card_errtext (op->card->ac));
       else if (node)
         scapi_set_error (_("%s failed while %s %s: %s"), what,
                          scapi_phase_label (op->p.phase), node,
@@ -380,24 +443,15 @@ scapi_card_open (scapi_t *s, const char *reader, scapi_card_t **r_card)
       xfree (card);
       return err;
     }
-  agency_card_init (&card->ac, card->rc);
+  err = agency_card_new (card->rc, &card->ac);
+  if (err)
+    {
+      reader_disconnect (card->rc, false);
+      xfree (card);
+      return err;
+    }
   *r_card = card;
   return 0;
-}
-
-/* Whether this session left a security state on the card (a verified
- * PIN, an authenticated management key) that must not outlive it. */
-static bool
-scapi_card_authenticated (const scapi_card_t *card)
-{
-  size_t i;
-
-  if (card->wrote)
-    return true;
-  for (i = 0; i < sizeof card->ac.pin_state; i++)
-    if (card->ac.pin_state[i] == AGENCY_PIN_VERIFIED)
-      return true;
-  return false;
 }
 
 void
@@ -406,18 +460,20 @@ scapi_card_close (scapi_card_t *card)
   if (!card)
     return;
   image_free (card->target);
-  /* Reset the card when we verified a PIN or authenticated: otherwise the
-   * token stays unlocked for every other program until it is pulled. */
-  reader_disconnect (card->rc, scapi_card_authenticated (card));
-  wipememory (card->ac.pin_state, sizeof card->ac.pin_state);
-  agency_card_forget_pins (&card->ac);
+  /* Reset the card when we verified a PIN, authenticated or wrote:
+   * otherwise the token stays unlocked for every other program until it
+   * is pulled. */
+  reader_disconnect (card->rc, agency_card_authenticated (card->ac));
+  agency_card_free (card->ac);      /* wipes what it held */
   xfree (card);
 }
 
 unsigned long
 scapi_card_apdus (scapi_card_t *card)
 {
-  return card->ac.chan.apdus;
+  agency_stats_t st;
+  agency_card_stats (card->ac, &st);
+  return st.apdus;
 }
 
 /* Begin a transaction and match the agents once per session. */
@@ -434,7 +490,7 @@ scapi_card_begin (scapi_card_t *card)
       if (err)
         return err;
       card->reset_seen = false;
-      memset (card->ac.pin_state, 0, sizeof card->ac.pin_state);
+      agency_card_reset (card->ac);
     }
   err = reader_begin (card->rc);
   if (gpg_err_code (err) == GPG_ERR_CARD_RESET)
@@ -443,7 +499,7 @@ scapi_card_begin (scapi_card_t *card)
     return err;
   if (!card->matched)
     {
-      err = agency_match (&card->ac);
+      err = agency_match (card->ac);
       if (err)
         {
           reader_end (card->rc);
@@ -461,16 +517,15 @@ scapi_discover_in (scapi_card_t *card, const scapi_discover_opts_t *opts,
   gpg_error_t err;
   image_t *image = NULL;
   agency_range_t ranges[32];
+  agency_discover_opts_t o;
   size_t i;
 
   *r_image = NULL;
-  card->ac.read_content = opts ? opts->read_content : true;
-  card->ac.no_scan = opts ? opts->no_scan : false;
-  card->ac.scan_budget = opts ? opts->scan_budget : 0;
-  card->ac.resume = opts ? opts->resume : NULL;
-  card->ac.ranges = NULL;
-  card->ac.n_ranges = 0;
-  card->ac.scan_pending = false;
+  memset (&o, 0, sizeof o);
+  o.read_content = opts ? opts->read_content : true;
+  o.no_scan = opts ? opts->no_scan : false;
+  o.scan_budget = opts ? opts->scan_budget : 0;
+  o.resume = opts ? opts->resume : NULL;
   if (opts && opts->ranges && opts->n_ranges)
     {
       for (i = 0; i < opts->n_ranges && i < DIM (ranges); i++)
@@ -478,14 +533,17 @@ scapi_discover_in (scapi_card_t *card, const scapi_discover_opts_t *opts,
           ranges[i].first = opts->ranges[i].first;
           ranges[i].last = opts->ranges[i].last;
         }
-      card->ac.ranges = ranges;
-      card->ac.n_ranges = i;
+      o.ranges = ranges;
+      o.n_ranges = i;
     }
+  agency_card_set_discover (card->ac, &o);
   err = image_new (&image);
   if (!err)
-    err = agency_discover (&card->ac, image);
-  card->ac.ranges = NULL;
-  card->ac.resume = NULL;
+    err = agency_discover (card->ac, image);
+  o.ranges = NULL;
+  o.n_ranges = 0;
+  o.resume = NULL;
+  agency_card_set_discover (card->ac, &o);
   if (err)
     image_free (image);
   else
@@ -519,7 +577,78 @@ scapi_discover (scapi_card_t *card, const scapi_discover_opts_t *opts,
 bool
 scapi_image_scan_pending (const image_t *image, uint16_t *next_fid)
 {
-  return agent_iso7816_scan_pending (image, NULL, 256, next_fid);
+  return agency_image_scan_pending (image, next_fid);
+}
+
+bool
+scapi_image_scan_position (const image_t *image, char *buf, size_t size)
+{
+  return agency_scan_position (image, buf, size);
+}
+
+void
+scapi_scan_report_free (scapi_scan_report_t *rep)
+{
+  if (!rep)
+    return;
+  xfree (rep->coverage);
+  memset (rep, 0, sizeof *rep);
+}
+
+gpg_error_t
+scapi_scan (scapi_card_t *card, image_t *image,
+            const scapi_discover_opts_t *opts, const scapi_cb_t *cb,
+            scapi_scan_report_t *rep)
+{
+  gpg_error_t err;
+  scapi_op_t op;
+  agency_range_t ranges[32];
+  agency_discover_opts_t o;
+  unsigned long budget;
+  const char *cov;
+  size_t i;
+
+  memset (rep, 0, sizeof *rep);
+  scapi_op_begin (&op, card, cb);
+  scapi_op_phase (&op, SCAPI_PHASE_SCAN, NULL);
+  memset (&o, 0, sizeof o);
+  o.read_content = opts ? opts->read_content : false;
+  o.scan_budget = opts ? opts->scan_budget : 0;
+  if (opts && opts->ranges && opts->n_ranges)
+    {
+      for (i = 0; i < opts->n_ranges && i < DIM (ranges); i++)
+        {
+          ranges[i].first = opts->ranges[i].first;
+          ranges[i].last = opts->ranges[i].last;
+        }
+      o.ranges = ranges;
+      o.n_ranges = i;
+    }
+  agency_card_set_discover (card->ac, &o);
+  err = scapi_card_begin (card);
+  if (!err)
+    {
+      err = agency_scan (card->ac, image);
+      reader_end (card->rc);
+    }
+  memset (&o, 0, sizeof o);
+  o.read_content = true;
+  agency_card_set_discover (card->ac, &o);
+  agency_scan_status (card->ac, &rep->selects, &budget, NULL, 0);
+  rep->found = op.found;
+  rep->pending = scapi_image_scan_position (image, rep->next,
+                                            sizeof rep->next);
+  cov = agency_scan_coverage (card->ac);
+  if (cov && !(rep->coverage = xtrystrdup (cov)) && !err)
+    err = gpg_error_from_syserror ();
+  if (err)
+    err = scapi_op_fail (&op, err, _("scan"));
+  else
+    scapi_op_phase (&op, SCAPI_PHASE_DONE, NULL);
+  rep->apdus = scapi_card_apdus (card) - op.apdus0;
+  rep->seconds = scapi_now () - op.t0;
+  scapi_op_end (&op);
+  return err;
 }
 
 gpg_error_t
@@ -542,16 +671,20 @@ scapi_card_identify (scapi_card_t *card, scapi_card_info_t *info)
       memcpy (info->atr, atr, n);
       info->atr_len = n;
     }
-  info->ext_apdu = card->ac.chan.ext_ok;
+  {
+    agency_stats_t st;
+    agency_card_stats (card->ac, &st);
+    info->ext_apdu = st.ext_apdu;
+  }
   memset (&o, 0, sizeof o);
   o.no_scan = true;
   o.read_content = false;
   err = scapi_discover (card, &o, NULL, &image);
   if (err)
     return err;
-  for (i = 0; i < card->ac.n_agents && i < DIM (info->agents); i++)
+  for (i = 0; agency_card_agent (card->ac, i) && i < DIM (info->agents); i++)
     snprintf (info->agents[i], sizeof info->agents[i], "%s",
-              card->ac.agents[i]->name);
+              agency_card_agent (card->ac, i));
   info->n_agents = i;
   if (image->card.label)
     snprintf (info->label, sizeof info->label, "%s", image->card.label);
@@ -591,6 +724,16 @@ scapi_image_from_card (scapi_t *s, const char *reader,
     memset (&o, 0, sizeof o);
   o.read_content = true;
   err = scapi_discover (card, &o, cb, r_image);
+  if (!err && !image_count_nodes (*r_image, NULL))
+    {
+      /* Comparing with nothing would say "no differences". */
+      scapi_set_error (_("nothing could be read from the card in %s: no "
+                         "file system and no known application answered"),
+                       reader_card_name (card->rc));
+      image_free (*r_image);
+      *r_image = NULL;
+      err = gpg_error (GPG_ERR_WRONG_CARD);
+    }
   scapi_card_close (card);
   return err;
 }
