@@ -12,3 +12,11 @@ tests_unit_test_map_SOURCES = tests/unit/test-map.c
 tests_unit_test_map_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_map_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-map
+
+## OpenSC reads the PKCS#15 structure and uses its keys (vscemu --vsc of
+## a VSC holding it: the stand-in token).
+check_PROGRAMS += tests/map/p15-vsc
+tests_map_p15_vsc_SOURCES = tests/map/p15-vsc.c
+tests_map_p15_vsc_LDADD = $(VSC_LIBS)
+TESTS += tests/map/p15-opensc.sh
+EXTRA_DIST += tests/map/p15-opensc.sh

@@ -412,7 +412,8 @@ apply_p15_key_stays (image_t *out, const map_entry_t *e)
   if (!err)
     err = image_node_set_fcp (key, fcp.data, fcp.len);
   if (!err)
-    err = image_node_set_note (key, "pkcs15-key-file");
+    err = image_node_set_note (key, _("escrowed: imported into its key "
+                                      "file on the card"));
   if (!err && !key->key.algorithm && e->alg)
     {
       image_keyinfo_t ki;

@@ -14,6 +14,7 @@
 #include "common/util.h"
 #include "common/tlv.h"
 #include "common/hex.h"
+#include "common/i18n.h"
 #include "map/map-p15.h"
 
 #define P15_FDB_TRANSPARENT 0x01
@@ -622,7 +623,8 @@ p15_key_node (image_t *image, const map_p15_obj_t *o, uint16_t fid,
   if (!err)
     err = image_node_set_agent (node, "pkcs15");
   if (!err)
-    err = image_node_set_note (node, "pkcs15-key-file");
+    err = image_node_set_note (node, _("escrowed: imported into its key "
+                                        "file on the card"));
   if (!err)
     {
       node->has_fid = true;

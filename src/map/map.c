@@ -1115,7 +1115,7 @@ map_apply_choice (map_t *map, const map_choice_t *ch)
 
   if (i < 0)
     {
-      map_set_error (_("line %u: %s is not an object the mapping moves "
+      map_set_error (_("%u: %s is not an object the mapping moves "
                        "(a key, certificate, data object or cardholder "
                        "field of the VSC)"), ch->line, ch->src);
       return gpg_error (GPG_ERR_NOT_FOUND);
@@ -1135,13 +1135,13 @@ map_apply_choice (map_t *map, const map_choice_t *ch)
       err = map_slot_parse (name, e->kind, &slot);
       if (err)
         {
-          map_set_error (_("line %u: %s (a %s) cannot go to %s"), ch->line,
+          map_set_error (_("%u: %s (a %s) cannot go to %s"), ch->line,
                          ch->src, map_kind_name (e->kind), name);
           return gpg_error (GPG_ERR_INV_VALUE);
         }
       if (!map_fits (map, (size_t)i, &slot, true, reason, sizeof reason))
         {
-          map_set_error (_("line %u: %s cannot go to %s: %s"), ch->line,
+          map_set_error (_("%u: %s cannot go to %s: %s"), ch->line,
                          ch->src, name, reason);
           return gpg_error (GPG_ERR_INV_VALUE);
         }
