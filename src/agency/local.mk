@@ -38,3 +38,7 @@ tests_unit_test_pins_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-pins
 TESTS += tests/agency/pins.sh tests/agency/pins-vpcd.sh
 EXTRA_DIST += tests/agency/pins.sh tests/agency/pins-vpcd.sh
+
+## Cards that behave as independent ones (issue 12 item 7), in-process.
+TESTS += tests/agency/realcards.sh
+EXTRA_DIST += tests/agency/realcards.sh

@@ -57,6 +57,9 @@ typedef struct emu_file {
                                enforced until ACTIVATE FILE */
   bool internal;            /* internal EF (FDB 09): a private key as DER;
                                never read, used by MSE/PSO (emu-iso8.c) */
+  bool aid_only;            /* DF reached only by SELECT by DF name (P1 04):
+                               SELECT by FID or path from outside it
+                               answers 6A82 (profile select=aid) */
   unsigned ac[EMU_AC_N];
   buf_t data;               /* transparent EF: exactly `size' bytes */
   size_t rec_len;           /* record EFs: (max) record length */
@@ -75,6 +78,9 @@ typedef struct emu_pin {
   size_t min_len, max_len;
   int pad;                  /* pad byte, -1 none */
   uint8_t puk;              /* reference of the unblocking PIN, 0 none */
+  bool unset;               /* creation state: no value yet (VERIFY 6984);
+                               CHANGE REFERENCE DATA P1 01 sets it; the
+                               conditions naming it are not enforced */
   bool verified;            /* volatile */
 } emu_pin_t;
 
@@ -97,6 +103,8 @@ struct emu_card {
   bool ext;                 /* extended length accepted */
   bool list_files;          /* proprietary LIST FILES (80 16) */
   bool isoapplet;           /* answer SELECT of the IsoApplet AID */
+  bool select_fci;          /* SELECT P2 04 answers FCI 6F, not FCP 62 */
+  unsigned latency_ms;      /* every answer after this delay */
   emu_pin_t pins[EMU_MAX_PINS];
   size_t npins;
   emu_applet_t applets[EMU_MAX_APPLETS];
@@ -111,6 +119,8 @@ struct emu_card {
   bool powered;
   emu_file_t *cur_df;
   emu_file_t *cur_ef;       /* NULL if the current file is a DF */
+  bool no_df;               /* no current DF (after reset when the MF is
+                               select=aid): only SELECT by name works */
   size_t cur_rec;           /* 1-based, 0 = none */
   int cur_applet;           /* index into applets[], -1 = file system */
   buf_t pending;            /* data waiting for GET RESPONSE */

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <errno.h>
+#include <time.h>
 
 #include "common/util.h"
 #include "common/log.h"
@@ -57,7 +58,8 @@ emu_card_clear (emu_card_t *card)
   card->mf = NULL;
   card->nfiles = 0;
   card->atr_len = 0;
-  card->t0 = card->ext = card->list_files = false;
+  card->t0 = card->ext = card->list_files = card->select_fci = false;
+  card->latency_ms = 0;
   card->cur_df = NULL;
   card->cur_ef = NULL;
   buf_free (&card->pending);
@@ -78,6 +80,7 @@ emu_card_reset_volatile (emu_card_t *card)
       card->applets[i].ops->power_off (card->applets[i].state);
   card->cur_df = card->mf;
   card->cur_ef = NULL;
+  card->no_df = card->mf && card->mf->aid_only;
   card->cur_rec = 0;
   card->cur_applet = -1;
   buf_clear (&card->pending);
@@ -203,6 +206,27 @@ emu_card_get_atr (emu_card_t *card, uint8_t *atr, size_t *atr_len)
   memcpy (atr, card->atr, card->atr_len);
   *atr_len = card->atr_len;
   return 0;
+}
+
+void
+emu_card_set_latency (emu_card_t *card, unsigned ms)
+{
+  if (card)
+    card->latency_ms = ms > EMU_LATENCY_MAX ? EMU_LATENCY_MAX : ms;
+}
+
+/* A slow card: wait before answering (EINTR shortens the wait, which
+ * is what a signal to stop the emulator wants). */
+static void
+emu_card_delay (const emu_card_t *card)
+{
+  struct timespec ts;
+
+  if (!card->latency_ms)
+    return;
+  ts.tv_sec = card->latency_ms / 1000;
+  ts.tv_nsec = (long)(card->latency_ms % 1000) * 1000000L;
+  nanosleep (&ts, NULL);
 }
 
 void
@@ -446,6 +470,7 @@ emu_card_apdu (emu_card_t *card, const uint8_t *capdu, size_t clen,
     return gpg_error (GPG_ERR_INV_ARG);
   if (!card->powered)
     emu_card_power_on (card, NULL, NULL);
+  emu_card_delay (card);
 
   sw = emu_card_decode (card, capdu, clen, &cmd);
   if (!sw)
