@@ -2,7 +2,8 @@
 ## escrow (vsctool keygen) and their tests.
 libvscman_a_SOURCES += \
 	src/agency/agent-apps.h src/agency/agent-keys.c \
-	src/agency/agent-openpgp.c src/agency/agent-piv.c \
+	src/agency/agent-openpgp.h src/agency/agent-openpgp.c \
+	src/agency/agent-openpgp-write.c src/agency/agent-piv.c \
 	src/scapi/scapi-keys.h src/scapi/scapi-keys.c
 
 vsctool_SOURCES += src/cli/cmd-keygen.c
