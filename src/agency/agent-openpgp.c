@@ -994,7 +994,7 @@ opg_node_blank (const image_node_t *n)
 }
 
 /* PW1 (81 signing, 82 other commands) and PW3 83 (OpenPGP card 3.4,
- * 4.3): the spec's minimum lengths. */
+ * 4.3): the spec's minimum lengths; PW1 82 is changed as 81. */
 static void
 opg_pin_info (uint8_t ref, agency_pin_info_t *info)
 {
@@ -1002,6 +1002,9 @@ opg_pin_info (uint8_t ref, agency_pin_info_t *info)
             ref == 0x83 ? "PW3" : "PW1");
   info->min_len = ref == 0x83 ? 8 : 6;
   info->max_len = 127;
+  /* One PW1 for 81 and 82; CHANGE REFERENCE DATA names it 81 (7.2.2). */
+  if (ref == 0x82)
+    info->changed_as = 0x81;
 }
 
 /* Escrowed keys: sig, dec, aut with the algorithms the card takes. */

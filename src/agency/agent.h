@@ -62,6 +62,9 @@ typedef struct agency_pin_info {
   uint8_t ref;
   char label[64];
   size_t min_len, max_len;
+  uint8_t changed_as;           /* CHANGE REFERENCE DATA uses this
+                                   reference instead (OpenPGP: PW1 82 is
+                                   changed as 81); 0 = REF itself */
 } agency_pin_info_t;
 
 typedef struct agent agent_t;

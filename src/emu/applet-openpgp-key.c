@@ -94,9 +94,12 @@ applet_openpgp_import (opg_t *o, const applet_cmd_t *cmd, applet_reply_t *r)
     {
       if (!clen[1] || !clen[2] || !clen[3])
         goto bad;
-      /* CRT only (import format 02): e in exactly 4 bytes, and 1/q mod p,
-       * d mod (p-1), d mod (q-1) given. */
-      if (o->rsa_crt && (clen[1] != 4 || !clen[4] || !clen[5] || !clen[6]))
+      /* CRT only (import format 02): e in exactly 4 bytes, p and q in
+       * exactly half the modulus size, and 1/q mod p, d mod (p-1),
+       * d mod (q-1) given. */
+      if (o->rsa_crt && (clen[1] != 4 || clen[2] != bits / 16
+                         || clen[3] != bits / 16 || !clen[4] || !clen[5]
+                         || !clen[6]))
         goto bad;
       err = emu_crypto_import_rsa (&key, bits, comp[1], clen[1], comp[2],
                                    clen[2], comp[3], clen[3]);
