@@ -66,10 +66,12 @@ static const agent_openpgp_def_t opg_defs[] = {
   { 0x7A,   F_RO, N_("security support template (signature counter)") },
   { 0xF9,   F_KDF | F_OPT, N_("KDF-DO") },
   { 0xFA,   F_RO | F_OPT, N_("algorithm information") },
-  { 0xD6,   F_FIRST | F_OPT, N_("user interaction flag, signature key") },
-  { 0xD7,   F_FIRST | F_OPT, N_("user interaction flag, decryption key") },
-  { 0xD8,   F_FIRST | F_OPT, N_("user interaction flag, authentication "
-                                "key") },
+  { 0xD6,   F_6E | F_FIRST | F_OPT,
+    N_("user interaction flag, signature key") },
+  { 0xD7,   F_6E | F_FIRST | F_OPT,
+    N_("user interaction flag, decryption key") },
+  { 0xD8,   F_6E | F_FIRST | F_OPT,
+    N_("user interaction flag, authentication key") },
   { 0x0103, F_PW1 | F_RPW1 | F_OPT, N_("private use DO 3 (PW1)") },
   { 0x0104, F_RPW3 | F_OPT, N_("private use DO 4 (PW3)") }
 };
@@ -193,6 +195,9 @@ opg_parent_of (unsigned tag)
   return 0;
 }
 
+/* What the agent learnt about a card (agency_agent_flags). */
+#define OPG_LEARNT_COMPOSITE_ONLY 0x01ul   /* 5B, C1.. only inside 65/6E */
+
 /* TAG inside the constructed DO P[0..N) (into 73 too). */
 static bool
 opg_find_in (const uint8_t *p, size_t n, unsigned tag, tlv_t *r, int depth)
@@ -228,15 +233,26 @@ agent_openpgp_get_do (agency_card_t *card, unsigned tag, buf_t *out,
   buf_t whole = BUF_INIT;
   tlv_t t;
 
-  err = agent_openpgp_get_data (card, tag, out, sw);
-  if (err || !parent || (*sw != SW_REF_NOT_FOUND && *sw != SW_FILE_NOT_FOUND))
-    return err;
+  unsigned long *learnt = agency_agent_flags (card, &agent_openpgp);
+
+  /* Once the card served a child only inside its constructed DO, ask
+   * for the constructed DO right away. */
+  if (!parent || !(*learnt & OPG_LEARNT_COMPOSITE_ONLY))
+    {
+      err = agent_openpgp_get_data (card, tag, out, sw);
+      if (err || !parent
+          || (*sw != SW_REF_NOT_FOUND && *sw != SW_FILE_NOT_FOUND))
+        return err;
+    }
+  else
+    *sw = SW_REF_NOT_FOUND;
   err = agent_openpgp_get_data (card, parent, &whole, &psw);
   if (!err && psw == SW_OK && opg_find_in (whole.data, whole.len, tag, &t, 0))
     {
       buf_clear (out);
       err = buf_append (out, t.value, t.len);
       *sw = SW_OK;
+      *learnt |= OPG_LEARNT_COMPOSITE_ONLY;
     }
   buf_free (&whole);
   return err;
@@ -384,6 +400,8 @@ opg_fetch (agency_card_t *card, image_node_t *app, unsigned tag)
   unsigned sw = 0;
   const agent_openpgp_def_t *d = agent_openpgp_def (tag);
 
+  unsigned long before = card->chan.apdus;
+
   if (d && (d->flags & (F_RPW1 | F_RPW3)))
     buf_init_secure (&b);
   err = agent_openpgp_get_do (card, tag, &b, &sw);
@@ -396,8 +414,12 @@ opg_fetch (agency_card_t *card, image_node_t *app, unsigned tag)
                && (sw == SW_INS_NOT_SUPPORTED || sw == SW_WRONG_P1P2
                    || sw == SW_INCORRECT_P1P2
                    || sw == SW_FUNC_NOT_SUPPORTED)))
-    err = 0;    /* absent (never written, or not on this card): not
-                   in the image, not "not backed up" */
+    {
+      /* Absent (never written, or not on this card): not in the image,
+       * not "not backed up"; the probe found nothing. */
+      card->scan_apdus += card->chan.apdus - before;
+      err = 0;
+    }
   else
     err = opg_unreadable (app, tag, sw, NULL);
   if (!err)

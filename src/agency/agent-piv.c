@@ -354,7 +354,10 @@ piv_fetch (agency_card_t *card, image_node_t *app, unsigned tag,
   if (err)
     goto leave;
   if (sw == SW_FILE_NOT_FOUND || sw == SW_REF_NOT_FOUND)
-    goto leave;
+    {
+      card->scan_apdus++;     /* absent: the probe found nothing */
+      goto leave;
+    }
   err = piv_node (app, IMAGE_NODE_DO, tag, NULL, &node);
   if (err)
     goto leave;

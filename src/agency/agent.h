@@ -117,6 +117,12 @@ struct agency_card {
   const agent_t *selected;      /* application selected in this epoch by
                                    agency_app_select, NULL = unknown */
   bool wrote;                   /* a write was attempted */
+  /* What an agent learnt about this card (GnuPG's app_local): one word
+   * per agent, agency_agent_flags. */
+  struct {
+    const agent_t *agent;
+    unsigned long flags;
+  } agent_flags[AGENCY_MAX_AGENTS];
   agency_pin_info_t pins[AGENCY_MAX_PINS];
   size_t n_pins;
   /* Statistics. */
@@ -229,6 +235,9 @@ const agent_t *agency_find (const char *name);
 /* The agent owning NODE (nearest ancestor that names one), generic if
  * none. */
 const agent_t *agency_agent_of (const image_node_t *node);
+
+/* AGENT's word of what it learnt about this card (0 at first). */
+unsigned long *agency_agent_flags (agency_card_t *card, const agent_t *agent);
 
 /* Select AGENT's application unless it is selected already in this
  * epoch. *SW: the card's answer (9000 when nothing was sent). */

@@ -618,6 +618,9 @@ applet_openpgp_app_data (opg_t *o, buf_t *b)
     err = applet_openpgp_pw_status (o, b);
   for (i = 0; !err && i < DIM (parts2); i++)
     err = applet_openpgp_put_part (o, parts2[i], b);
+  /* UIF, where offered, is part of 73 too (OpenPGP card 3.4). */
+  for (i = 0; !err && o->uif && i < 3; i++)
+    err = tlv_put (b, 0xD6 + (unsigned)i, o->slot[i].uif, 2);
   if (!err)
     err = tlv_end (b, m73);
   if (!err)
