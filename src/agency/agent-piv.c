@@ -386,13 +386,14 @@ piv_fetch (agency_card_t *card, image_node_t *app, unsigned tag,
 /* Key nodes: YubiKey GET METADATA where it answers, else "unknown" for
  * slots that hold a certificate. */
 static gpg_error_t
-piv_keys (agency_card_t *card, image_node_t *app, bool yubikey)
+piv_keys (agency_card_t *card, image_node_t *app)
 {
   gpg_error_t err = 0;
   buf_t b = BUF_INIT;
   unsigned sw = 0;
   size_t i;
-  bool f7 = yubikey;
+  bool f7 = true;     /* GET METADATA where the token has it; also on
+                         tokens without GET VERSION */
 
   for (i = 0; !err && i < DIM (piv_slots); i++)
     {
@@ -412,8 +413,11 @@ piv_keys (agency_card_t *card, image_node_t *app, bool yubikey)
             break;
           if (sw == SW_OK)
             {
-              known = present = true;
-              if (!tlv_find (b.data, b.len, 0x01, &t) && t.len == 1)
+              /* An empty slot may answer with no algorithm (or FF). */
+              known = true;
+              present = !tlv_find (b.data, b.len, 0x01, &t) && t.len == 1
+                        && t.value[0] && t.value[0] != 0xFF;
+              if (present)
                 alg = piv_alg_name (t.value[0]);
             }
           else if (sw == SW_REF_NOT_FOUND || sw == SW_FILE_NOT_FOUND)
@@ -545,7 +549,7 @@ piv_discover (agency_card_t *card, image_t *image)
         }
     }
   if (!err)
-    err = piv_keys (card, app, yubikey);
+    err = piv_keys (card, app);
   buf_free (&b);
   return err;
 }
