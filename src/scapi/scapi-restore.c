@@ -275,6 +275,13 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
           report->failed++;
           break;
         }
+      if (e->action == PLAN_NOT_RESTORABLE)
+        {
+          /* The target turned out not to have the object (the agent
+           * says why in the entry): the others are still written. */
+          report->skipped++;
+          continue;
+        }
       if (e->written)
         report->written++;
       if (e->verified)
