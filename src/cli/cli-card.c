@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <ctype.h>
 
+#include "common/sanitize.h"
 #include "common/util.h"
 #include "common/i18n.h"
 #include "cli/cli-card.h"
@@ -219,7 +220,7 @@ cli_card_pin (void *ctx, const scapi_pin_request_t *req, char **r_pin)
   *r_pin = NULL;
   if (req->label[0])
     snprintf (what, sizeof what, _("PIN \"%s\" (reference %02X)"),
-              req->label, req->ref);
+              sanitize_str (req->label), req->ref);
   else
     snprintf (what, sizeof what, _("PIN reference %02X"), req->ref);
   if (cli_card_progress_shown)
@@ -230,10 +231,11 @@ cli_card_pin (void *ctx, const scapi_pin_request_t *req, char **r_pin)
   if (req->retries >= 0)
     fprintf (stderr, _("vsctool: %s is needed for %s; %d tries left "
                        "(a wrong PIN is not retried)\n"),
-             what, req->node[0] ? req->node : "-", req->retries);
+             what, req->node[0] ? sanitize_str (req->node) : "-",
+             req->retries);
   else
     fprintf (stderr, _("vsctool: %s is needed for %s\n"), what,
-             req->node[0] ? req->node : "-");
+             req->node[0] ? sanitize_str (req->node) : "-");
   if (req->pinpad)
     {
       fprintf (stderr, _("vsctool: enter the PIN on the reader's PIN "
@@ -257,7 +259,8 @@ cli_card_progress (void *ctx, const scapi_progress_t *p)
   if (!isatty (2))
     return;
   fprintf (stderr, "\r\033[K%s %.50s  %zu %s, %zu %s, %lu APDUs",
-           scapi_phase_label (p->phase), p->node, p->nodes_done,
+           scapi_phase_label (p->phase), sanitize_str (p->node),
+           p->nodes_done,
            _("nodes"), p->bytes_done, _("bytes"), p->apdus);
   if (p->eta >= 0)
     fprintf (stderr, _(", %.0f s left"), p->eta);

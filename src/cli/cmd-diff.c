@@ -10,6 +10,7 @@
 #include <string.h>
 #include <getopt.h>
 
+#include "common/sanitize.h"
 #include "common/util.h"
 #include "common/i18n.h"
 #include "cli/cli-card.h"
@@ -219,7 +220,8 @@ cmd_diff_run (int argc, char **argv)
         }
       else
         {
-          printf ("%-8s %s", image_change_kind_name (ch->kind), ch->path);
+          printf ("%-8s %s", image_change_kind_name (ch->kind),
+                  sanitize_str (ch->path));
           if (ch->kind == IMAGE_CHANGE_CHANGED)
             {
               printf (" (");

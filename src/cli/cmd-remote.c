@@ -32,7 +32,8 @@ static int cmd_remote_run (int argc, char **argv);
 
 const cli_cmd_t cli_cmd_remote = {
   "remote",
-  "[--ssh-command CMD] [--remote-vscd PATH] [--timeout SECS] [--json] URL\n"
+  "[--ssh-command CMD] [--remote-vscd PATH] [--timeout SECS] [--json]\n"
+  "       [--force] URL\n"
   "       create [-o FILE] [--password-out FILE] | ls | stat UUID |\n"
   "       get UUID FILE | put [UUID] FILE [-g GEN|--new] | rm UUID [-g GEN]",
   N_("VSCs on a vscd server (ssh://user@host[:port][/vault] or unix:PATH)"),
@@ -143,8 +144,22 @@ cmd_remote_print_entry (const proto_entry_t *e, bool json, bool first)
             e->size, when);
 }
 
+/* Refuse (exit 6) to write over FILE unless --force: it must not exist,
+ * or (UUID given) hold that VSC. */
 static int
-cmd_remote_create (remote_t *r, int argc, char **argv, bool json)
+cmd_remote_target (const char *file, const char *uuid, bool force)
+{
+  char text[512];
+
+  if (force || !remote_check_target (file, uuid, text, sizeof text))
+    return CLI_EXIT_OK;
+  cli_msg ("%s", text);
+  return CLI_EXIT_CONFLICT;
+}
+
+static int
+cmd_remote_create (remote_t *r, int argc, char **argv, bool json,
+                   bool force)
 {
   gpg_error_t err;
   const char *out = NULL, *pwout = NULL;
@@ -162,6 +177,10 @@ cmd_remote_create (remote_t *r, int argc, char **argv, bool json)
       else
         return cli_usage (&cli_cmd_remote);
     }
+  /* Before the server makes a VSC: nothing is replaced by surprise. */
+  if ((out && (rc = cmd_remote_target (out, NULL, force)))
+      || (pwout && (rc = cmd_remote_target (pwout, NULL, force))))
+    return rc;
   err = remote_create (r, uuid, &gen, &pw, &file);
   if (err)
     {
@@ -179,7 +198,7 @@ cmd_remote_create (remote_t *r, int argc, char **argv, bool json)
       if (!err)
         err = buf_append_byte (&line, '\n');
       if (!err)
-        err = remote_write_file (pwout, line.data, line.len);
+        err = remote_write_file_ex (pwout, line.data, line.len, force);
       buf_free (&line);
       if (err)
         {
@@ -209,7 +228,7 @@ cmd_remote_create (remote_t *r, int argc, char **argv, bool json)
   fflush (stdout);
   if (out)
     {
-      err = remote_write_file (out, file.data, file.len);
+      err = remote_write_file_ex (out, file.data, file.len, force);
       if (!err)
         err = cmd_remote_save_state (out, uuid, gen);
       if (err)
@@ -277,6 +296,11 @@ cmd_remote_get (remote_t *r, int argc, char **argv, bool json)
   if (argc != 3)
     return cli_usage (&cli_cmd_remote);
   err = remote_get_file (r, argv[1], argv[2], &gen);
+  if (gpg_err_code (err) == GPG_ERR_EEXIST)
+    {
+      cli_msg ("%s", remote_last_message (r));
+      return CLI_EXIT_CONFLICT;
+    }
   if (!err)
     err = cmd_remote_save_state (argv[2], argv[1], gen);
   if (err)
@@ -409,6 +433,8 @@ cmd_remote_run (int argc, char **argv)
         }
       else if (!strcmp (a, "--json"))
         json = true;
+      else if (!strcmp (a, "--force"))
+        o.replace = true;
       else if (!strcmp (a, "--ssh-command") && i + 1 < argc)
         o.ssh_command = argv[++i];
       else if (!strcmp (a, "--remote-vscd") && i + 1 < argc)
@@ -436,6 +462,18 @@ cmd_remote_run (int argc, char **argv)
       return cli_usage (&cli_cmd_remote);
     }
 
+  /* --force may also follow the operation ("create -o F --force"). */
+  {
+    int k, j;
+    for (k = j = i + 1; k < argc; k++)
+      if (!strcmp (argv[k], "--force")
+          && (!strcmp (op, "create") || !strcmp (op, "get")))
+        o.replace = true;
+      else
+        argv[j++] = argv[k];
+    argc = j;
+  }
+
   /* A vanished ssh must give an error, not kill us. */
   signal (SIGPIPE, SIG_IGN);
   err = remote_open (url, &o, &r);
@@ -453,7 +491,7 @@ cmd_remote_run (int argc, char **argv)
   argc -= i;
   argv += i;
   if (!strcmp (op, "create"))
-    rc = cmd_remote_create (r, argc, argv, json);
+    rc = cmd_remote_create (r, argc, argv, json, o.replace);
   else if (!strcmp (op, "ls"))
     rc = argc == 1 ? cmd_remote_ls (r, json) : cli_usage (&cli_cmd_remote);
   else if (!strcmp (op, "stat"))

@@ -23,8 +23,9 @@ vsctool_SOURCES += src/cli/cli-vsc.h src/cli/cli-vsc.c \
 	src/cli/cmd-passwd.c src/cli/cmd-verify.c src/cli/cmd-export-public.c
 
 ## shell tests of the VSC commands
-TESTS += tests/vsc/cli.sh tests/vsc/kill9.sh
-EXTRA_DIST += tests/vsc/cli.sh tests/vsc/kill9.sh
+TESTS += tests/vsc/cli.sh tests/vsc/kill9.sh tests/vsc/hardening.sh
+EXTRA_DIST += tests/vsc/cli.sh tests/vsc/kill9.sh tests/vsc/hardening.sh \
+	tests/vsc/mkvsc.py
 
 ## libFuzzer target of the VSC parser (configure --enable-fuzzing)
 EXTRA_DIST += tests/fuzz/fuzz-vsc.c tests/fuzz/vsc.sh tests/fuzz/corpus/vsc
