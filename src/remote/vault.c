@@ -29,6 +29,7 @@
 struct vault {
   int dfd;
   bool fsync;
+  unsigned max_vscs;          /* 0: no limit */
 };
 
 void
@@ -104,9 +105,7 @@ gpg_error_t
 vault_open (const char *dir, bool create, vault_t **r_vault)
 {
   gpg_error_t err = 0;
-  vault_t *v = NULL;
-  struct stat st;
-  int fd = -1;
+  int fd;
 
   *r_vault = NULL;
   if (!dir || !*dir)
@@ -115,17 +114,30 @@ vault_open (const char *dir, bool create, vault_t **r_vault)
     {
       err = vault_mkdirs (dir);
       if (err)
-        goto leave;
+        return err;
     }
   fd = open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
+    return gpg_error_from_syserror ();
+  return vault_open_fd (fd, r_vault);
+}
+
+gpg_error_t
+vault_open_fd (int fd, vault_t **r_vault)
+{
+  gpg_error_t err = 0;
+  vault_t *v = NULL;
+  struct stat st;
+
+  *r_vault = NULL;
+  if (fstat (fd, &st))
     {
       err = gpg_error_from_syserror ();
       goto leave;
     }
-  if (fstat (fd, &st))
+  if (!S_ISDIR (st.st_mode))
     {
-      err = gpg_error_from_syserror ();
+      err = gpg_error (GPG_ERR_ENOTDIR);
       goto leave;
     }
   if (st.st_uid != geteuid ())
@@ -169,6 +181,12 @@ void
 vault_set_fsync (vault_t *v, bool on)
 {
   v->fsync = on;
+}
+
+void
+vault_set_max_vscs (vault_t *v, unsigned max)
+{
+  v->max_vscs = max;
 }
 
 /* A directory stream over the vault (a fresh one each time). */
@@ -245,9 +263,11 @@ vault_cleanup (vault_t *v, const char *uuid, uint64_t keep)
 
 /* Take the UUID's lock. The lock file may be removed by a delete while
  * we wait, so after getting the lock check that the name still refers to
- * the file we locked. */
+ * the file we locked. CREATE false: only an existing lock file is used
+ * (GPG_ERR_ENOENT if there is none), so that requests about UUIDs that
+ * do not exist leave no files behind. */
 static gpg_error_t
-vault_lock (vault_t *v, const char *uuid, int *r_fd)
+vault_lock (vault_t *v, const char *uuid, bool create, int *r_fd)
 {
   char name[PROTO_UUID_LEN + 8];
   struct stat a, b;
@@ -257,7 +277,8 @@ vault_lock (vault_t *v, const char *uuid, int *r_fd)
   for (;;)
     {
       fd = openat (v->dfd, name,
-                   O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+                   O_RDWR | (create ? O_CREAT : 0) | O_NOFOLLOW | O_CLOEXEC,
+                   0600);
       if (fd < 0)
         return gpg_error_from_syserror ();
       while (flock (fd, LOCK_EX))
@@ -514,17 +535,50 @@ vault_write_temp (vault_t *v, const char *uuid, const void *data, size_t len,
 }
 
 gpg_error_t
+vault_count (vault_t *v, size_t *r_n)
+{
+  proto_entry_t *list = NULL;
+  gpg_error_t err = vault_list (v, &list, r_n);
+
+  xfree (list);
+  return err;
+}
+
+/* Remove the lock file of UUID (held by us) if no generation of it
+ * exists: a refused put of a new UUID leaves nothing behind. */
+static void
+vault_drop_lock (vault_t *v, const char *uuid)
+{
+  char name[PROTO_UUID_LEN + 8];
+  uint64_t cur;
+
+  if (vault_current (v, uuid, &cur) || cur)
+    return;
+  snprintf (name, sizeof name, ".%s.lock", uuid);
+  unlinkat (v->dfd, name, 0);
+}
+
+gpg_error_t
 vault_put (vault_t *v, const char *uuid, uint64_t expect, const void *data,
            size_t len, uint64_t *r_gen)
 {
   gpg_error_t err;
   char tmp[PROTO_UUID_LEN + 32], name[96];
   uint64_t cur;
-  int lockfd = -1;
+  int lockfd = -1, quotafd = -1;
 
   if (!proto_uuid_valid (uuid, strlen (uuid)))
     return gpg_error (GPG_ERR_INV_NAME);
-  err = vault_lock (v, uuid, &lockfd);
+  /* An update needs the UUID's lock file to exist already. */
+  err = vault_lock (v, uuid, !expect, &lockfd);
+  if (gpg_err_code (err) == GPG_ERR_ENOENT && expect)
+    {
+      err = vault_current (v, uuid, &cur);
+      if (!err && !cur)
+        err = gpg_error (GPG_ERR_NOT_FOUND);
+      if (!err)   /* a VSC from before lock files: make one */
+        err = vault_lock (v, uuid, true, &lockfd);
+    }
   if (err)
     goto leave;
   err = vault_current (v, uuid, &cur);
@@ -539,6 +593,34 @@ vault_put (vault_t *v, const char *uuid, uint64_t expect, const void *data,
     {
       err = gpg_error (GPG_ERR_CONFLICT);
       goto leave;
+    }
+  /* A new UUID: count and store under the vault's own lock, so that
+   * concurrent puts cannot all see room for one more. */
+  if (!cur && v->max_vscs)
+    {
+      size_t n;
+      /* A descriptor of our own: flock is per open file, and processes
+       * forked with this vault open share v->dfd. */
+      quotafd = openat (v->dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (quotafd < 0)
+        {
+          err = gpg_error_from_syserror ();
+          goto leave;
+        }
+      while (flock (quotafd, LOCK_EX))
+        if (errno != EINTR)
+          {
+            err = gpg_error_from_syserror ();
+            goto leave;
+          }
+      err = vault_count (v, &n);
+      if (err)
+        goto leave;
+      if (n >= v->max_vscs)
+        {
+          err = gpg_error (GPG_ERR_LIMIT_REACHED);
+          goto leave;
+        }
     }
   err = vault_write_temp (v, uuid, data, len, tmp, sizeof tmp);
   if (err)
@@ -558,8 +640,14 @@ vault_put (vault_t *v, const char *uuid, uint64_t expect, const void *data,
   err = vault_cleanup (v, uuid, cur + 1);
 
  leave:
+  if (quotafd >= 0)
+    close (quotafd);   /* releases the flock */
   if (lockfd >= 0)
-    close (lockfd);
+    {
+      if (err && !expect)
+        vault_drop_lock (v, uuid);
+      close (lockfd);
+    }
   return err;
 }
 
@@ -573,7 +661,16 @@ vault_delete (vault_t *v, const char *uuid, uint64_t expect)
 
   if (!proto_uuid_valid (uuid, strlen (uuid)))
     return gpg_error (GPG_ERR_INV_NAME);
-  err = vault_lock (v, uuid, &lockfd);
+  /* No lock file is made for a UUID that does not exist. */
+  err = vault_lock (v, uuid, false, &lockfd);
+  if (gpg_err_code (err) == GPG_ERR_ENOENT)
+    {
+      err = vault_current (v, uuid, &cur);
+      if (!err && !cur)
+        err = gpg_error (GPG_ERR_NOT_FOUND);
+      if (!err)   /* a VSC from before lock files: make one */
+        err = vault_lock (v, uuid, true, &lockfd);
+    }
   if (err)
     goto leave;
   err = vault_current (v, uuid, &cur);
@@ -581,6 +678,7 @@ vault_delete (vault_t *v, const char *uuid, uint64_t expect)
     goto leave;
   if (!cur)
     {
+      vault_drop_lock (v, uuid);   /* left by an older vscd */
       err = gpg_error (GPG_ERR_NOT_FOUND);
       goto leave;
     }

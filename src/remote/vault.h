@@ -12,7 +12,17 @@
  *
  * Every access goes through the directory fd with openat(2) and
  * O_NOFOLLOW, and only canonical UUID text (proto_uuid_valid) names a
- * VSC, so no request reaches outside the vault. */
+ * VSC, so no request reaches outside the vault.
+ *
+ * THE CONTRACT for any back end (this directory, or a database later):
+ * compare-and-swap per UUID (vault_put), the quota checked and applied
+ * atomically with the store of a new UUID (vault_set_max_vscs: N
+ * concurrent puts of new UUIDs into a vault with room for k store
+ * exactly k), and nothing left behind by a request that changed
+ * nothing (a delete or a refused put of a UUID that does not exist
+ * leaves no trace). Per-connection limits (connections per uid, the
+ * idle time before the first request, concurrent key derivations) are
+ * the server's (server.h), not the vault's. */
 #ifndef VSC_REMOTE_VAULT_H
 #define VSC_REMOTE_VAULT_H
 
@@ -28,7 +38,17 @@ typedef struct vault vault_t;
 /* Open DIR (created with mode 0700, parents too, if CREATE). DIR itself
  * must not be a symlink and must be a directory owned by the caller. */
 gpg_error_t vault_open(const char *dir, bool create, vault_t **r_vault);
+/* The same for a directory fd the caller opened and checked (it must
+ * be a directory owned by the caller; the vault takes the fd). */
+gpg_error_t vault_open_fd(int dfd, vault_t **r_vault);
 void vault_close(vault_t *v);
+
+/* At most MAX VSCs (0 = no limit): vault_put of a new UUID into a full
+ * vault fails with GPG_ERR_LIMIT_REACHED. The count and the store are
+ * one atomic step (in the directory: under an flock of the vault). */
+void vault_set_max_vscs(vault_t *v, unsigned max);
+/* Number of VSCs now (for a cheap early refusal; vault_put decides). */
+gpg_error_t vault_count(vault_t *v, size_t *r_n);
 
 /* fsync files and the directory (default on). Off only for tests. */
 void vault_set_fsync(vault_t *v, bool on);
@@ -48,7 +68,8 @@ gpg_error_t vault_get(vault_t *v, const char *uuid, size_t max, buf_t *data,
  * is EXPECT (EXPECT 0: the UUID must not exist yet, the new one gets
  * generation 1). GPG_ERR_CONFLICT if another generation is current (or
  * it exists when EXPECT is 0), GPG_ERR_NOT_FOUND if EXPECT > 0 and the
- * UUID is absent. *R_GEN receives the new generation. */
+ * UUID is absent, GPG_ERR_LIMIT_REACHED for a new UUID in a full vault.
+ * *R_GEN receives the new generation. */
 gpg_error_t vault_put(vault_t *v, const char *uuid, uint64_t expect,
                       const void *data, size_t len, uint64_t *r_gen);
 
