@@ -287,6 +287,25 @@ cmd_remote_stat (remote_t *r, int argc, char **argv, bool json)
   return CLI_EXIT_OK;
 }
 
+/* Whether FILE.remote says FILE was fetched as VSC UUID (then a get
+ * may refresh FILE whatever it holds now: it is that VSC's copy). */
+static bool
+cmd_remote_fetched_as (const char *file, const char *uuid)
+{
+  char line[128], u[64], *sc = cmd_remote_sidecar (file);
+  bool yes = false;
+  FILE *fp = sc ? fopen (sc, "r") : NULL;
+
+  if (fp)
+    {
+      yes = fgets (line, sizeof line, fp) && sscanf (line, "%63s", u) == 1
+            && !strcmp (u, uuid);
+      fclose (fp);
+    }
+  xfree (sc);
+  return yes;
+}
+
 static int
 cmd_remote_get (remote_t *r, int argc, char **argv, bool json)
 {
@@ -295,6 +314,8 @@ cmd_remote_get (remote_t *r, int argc, char **argv, bool json)
 
   if (argc != 3)
     return cli_usage (&cli_cmd_remote);
+  if (cmd_remote_fetched_as (argv[2], argv[1]))
+    remote_set_replace (r, true);
   err = remote_get_file (r, argv[1], argv[2], &gen);
   if (gpg_err_code (err) == GPG_ERR_EEXIST)
     {

@@ -399,6 +399,8 @@ image_add_aid (image_t *image, const uint8_t *aid, size_t n)
 
   if (!aid || !n || n > 16)
     return gpg_error (GPG_ERR_INV_ARG);
+  if (c->n_aids >= IMAGE_MAX_AIDS)
+    return gpg_error (GPG_ERR_LIMIT_REACHED);
   copy = xtrymalloc (n);
   if (!copy)
     return gpg_error_from_syserror ();

@@ -807,6 +807,12 @@ remote_write_file (const char *path, const void *p, size_t n)
   return remote_write_file_ex (path, p, n, true);
 }
 
+void
+remote_set_replace (remote_t *r, bool replace)
+{
+  r->replace = replace;
+}
+
 gpg_error_t
 remote_get_file (remote_t *r, const char *uuid, const char *path,
                  uint64_t *r_gen)

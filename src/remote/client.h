@@ -38,6 +38,8 @@ typedef struct remote_opts {
 /* Connect and negotiate the protocol version. */
 gpg_error_t remote_open(const char *url, const remote_opts_t *opts,
                         remote_t **r_remote);
+/* Change remote_opts_t.replace for the following calls. */
+void remote_set_replace(remote_t *r, bool replace);
 /* Say bye, close, reap ssh. NULL is fine. */
 void remote_close(remote_t *r);
 
