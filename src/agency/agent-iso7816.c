@@ -25,7 +25,7 @@
 #include "common/log.h"
 #include "common/tlv.h"
 #include "common/hex.h"
-#include "agency/agency.h"
+#include "agency/agent.h"
 #include "agency/iso7816.h"
 
 #define AGENT_NAME "iso7816"
@@ -291,7 +291,8 @@ iso_read_with_pin (agency_card_t *card, image_t *image, image_node_t *node,
         }
     }
   if (node->access.read == IMAGE_AC_PIN
-      && card->pin_state[iso_pin_ref (card, node->access.read_ref)]
+      && agency_pin_state (card, NULL,
+                           iso_pin_ref (card, node->access.read_ref))
          == AGENCY_PIN_UNKNOWN)
     sw = SW_SEC_NOT_SATISFIED;   /* verify first: no read to be refused */
   else
@@ -1115,7 +1116,8 @@ iso_need_pin (agency_card_t *card, const image_node_t *s, unsigned sw,
   xfree (path);
   if (!agency_fatal (*err))
     *err = 0;
-  return card->pin_state[iso_pin_ref (card, s->access.write_ref)]
+  return agency_pin_state (card, NULL,
+                           iso_pin_ref (card, s->access.write_ref))
     == AGENCY_PIN_VERIFIED;
 }
 
@@ -1437,13 +1439,13 @@ iso_describe (const image_node_t *node)
 }
 
 const agent_t agent_iso7816 = {
-  AGENT_NAME,
-  N_("ISO 7816-4 file system (generic)"),
-  iso_match,
-  iso_discover,
-  agent_iso7816_read,
-  agent_iso7816_plan_restore,
-  agent_iso7816_write,
-  agency_verify_pin,
-  iso_describe
+  .name = AGENT_NAME,
+  .summary = N_("ISO 7816-4 file system (generic)"),
+  .match = iso_match,
+  .discover = iso_discover,
+  .read = agent_iso7816_read,
+  .plan_restore = agent_iso7816_plan_restore,
+  .write = agent_iso7816_write,
+  .describe = iso_describe
+  /* verify_pin and the security operations: the agency's generic ones */
 };

@@ -21,7 +21,7 @@
 #include "common/log.h"
 #include "common/tlv.h"
 #include "common/hex.h"
-#include "agency/agency.h"
+#include "agency/agent.h"
 #include "agency/iso7816.h"
 
 #define AGENT_NAME "pkcs15"
@@ -556,13 +556,11 @@ p15_describe (const image_node_t *node)
 }
 
 const agent_t agent_pkcs15 = {
-  AGENT_NAME,
-  N_("PKCS#15 application (ISO/IEC 7816-15)"),
-  p15_match,
-  p15_discover,
-  NULL,           /* read: generic */
-  NULL,           /* plan_restore: the generic planner handles its files */
-  NULL,           /* write: generic */
-  NULL,           /* verify_pin: generic */
-  p15_describe
+  .name = AGENT_NAME,
+  .summary = N_("PKCS#15 application (ISO/IEC 7816-15)"),
+  .match = p15_match,
+  .discover = p15_discover,
+  .describe = p15_describe
+  /* read, plan_restore, write: generic (the generic planner handles its
+   * files); verify_pin and the security operations: the agency's */
 };

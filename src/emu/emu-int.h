@@ -102,6 +102,16 @@ struct emu_card {
   bool list_files;          /* proprietary LIST FILES (80 16) */
   bool select_fci;          /* SELECT P2 04 answers FCI 6F, not FCP 62 */
   unsigned latency_ms;      /* every answer after this delay */
+  /* What real tokens do with security state (DESIGN.md §9):
+   * select_resets: a SELECT of one of these applets clears its own
+   * security state (verified PINs, management-key authentication), even
+   * when it was selected already: NULL none, "*" all, else a comma
+   * separated list of applet names (profile select-resets-security);
+   * switch_powers_off: selecting an applet (or leaving the applets for
+   * the file system) powers every other applet off, so their security
+   * state is lost (profile applet-switch-powers-off). */
+  char *select_resets;
+  bool switch_powers_off;
   emu_pin_t pins[EMU_MAX_PINS];
   size_t npins;
   emu_applet_t applets[EMU_MAX_APPLETS];

@@ -762,6 +762,33 @@ emu_profile_line (emu_profile_ctx_t *c, char *line, bool *saw_ext, bool *ext)
       else
         card->latency_ms = (unsigned)v;
     }
+  else if (!strcmp (tok[0], "select-resets-security"))
+    {
+      /* yes | no | APPLET[,APPLET...] */
+      if (ntok != 2 || vals[1] || !*tok[1])
+        err = emu_profile_err (c, _("select-resets-security is yes, no or "
+                                    "a list of applet names"), NULL);
+      else
+        {
+          xfree (card->select_resets);
+          card->select_resets = NULL;
+          if (strcmp (tok[1], "no"))
+            {
+              card->select_resets = xtrystrdup (strcmp (tok[1], "yes")
+                                                ? tok[1] : "*");
+              if (!card->select_resets)
+                err = gpg_error_from_syserror ();
+            }
+        }
+    }
+  else if (!strcmp (tok[0], "applet-switch-powers-off"))
+    {
+      bool yes = ntok == 2 && !strcmp (tok[1], "yes");
+      if (ntok != 2 || vals[1] || (!yes && strcmp (tok[1], "no")))
+        err = emu_profile_err (c, _("expected yes or no"), tok[0]);
+      else
+        card->switch_powers_off = yes;
+    }
   else if (!strcmp (tok[0], "pin"))
     err = emu_profile_pin (c, tok, vals, ntok);
   else if (!strcmp (tok[0], "df") || !strcmp (tok[0], "ef"))
@@ -866,6 +893,28 @@ emu_profile_load (emu_card_t *card, const char *path)
         err = gpg_error (GPG_ERR_INV_VALUE);
         goto leave;
       }
+  if (card->select_resets && strcmp (card->select_resets, "*"))
+    {
+      /* Every name in the list is an applet of this card. */
+      const char *q = card->select_resets;
+      while (q && *q)
+        {
+          size_t n = strcspn (q, ","), k;
+          for (k = 0; k < card->napplets; k++)
+            if (strlen (card->applets[k].ops->name) == n
+                && !strncmp (card->applets[k].ops->name, q, n))
+              break;
+          if (k == card->napplets)
+            {
+              log_error (_("%s: select-resets-security names an applet "
+                           "the card does not have: %.*s\n"), path,
+                         (int)n, q);
+              err = gpg_error (GPG_ERR_INV_VALUE);
+              goto leave;
+            }
+          q = q[n] ? q + n + 1 : NULL;
+        }
+    }
   card->ext = emu_profile_ext_announced (card);
   if (saw_ext && ext && !card->ext)
     {
@@ -1091,6 +1140,13 @@ emu_profile_save (emu_card_t *card, const char *path)
     err = emu_profile_putf (&out, "select-template %s\nlatency %u\n",
                             card->select_fci ? "fci" : "fcp",
                             card->latency_ms);
+  if (!err)
+    err = emu_profile_putf (&out, "select-resets-security %s\n"
+                            "applet-switch-powers-off %s\n",
+                            !card->select_resets ? "no"
+                            : !strcmp (card->select_resets, "*") ? "yes"
+                            : card->select_resets,
+                            card->switch_powers_off ? "yes" : "no");
   for (i = 0; !err && i < card->npins; i++)
     {
       emu_pin_t *p = &card->pins[i];

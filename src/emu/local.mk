@@ -77,3 +77,11 @@ tests_unit_test_emu_piv_SOURCES = tests/unit/test-emu-piv.c \
 tests_unit_test_emu_piv_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_emu_piv_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-emu-piv
+## What real tokens do with security state (select-resets-security,
+## applet-switch-powers-off), through emu_card_apdu.
+check_PROGRAMS += tests/unit/test-emu-tokens
+tests_unit_test_emu_tokens_SOURCES = tests/unit/test-emu-tokens.c \
+	tests/unit/emu-helper.h tests/unit/emu-apps-helper.h
+tests_unit_test_emu_tokens_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_emu_tokens_LDADD = $(CUTEST_LIBS)
+TESTS += tests/unit/test-emu-tokens

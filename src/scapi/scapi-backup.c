@@ -239,9 +239,10 @@ scapi_pin_scope_of (const image_t *image, const char *node_path)
   return image_node_path (n);
 }
 
-/* backup --store-pins: every PIN the session verified becomes the
- * private node "pins/RR" (content = the PIN; note = "scope=PATH" of the
- * application/DF it belongs to, then " label=LABEL" if known). */
+/* backup --store-pins: every PIN the card accepted in this operation
+ * becomes the private node "pins/RR" (content = the PIN; note =
+ * "scope=PATH" of the application/DF it belongs to, then " label=LABEL"
+ * if known). */
 static gpg_error_t
 scapi_store_pins (scapi_card_t *card, image_t *image)
 {
@@ -250,26 +251,32 @@ scapi_store_pins (scapi_card_t *card, image_t *image)
   char path[16];
   char note[SCAPI_PATH_MAX + 80];
   image_node_t *node;
+  uint8_t ref;
+  const char *pin, *kept_node, *app;
 
-  for (i = 0; i < card->ac.n_kept; i++)
+  for (i = 0; agency_card_kept_pin (card->ac, i, &ref, &pin, &kept_node,
+                                    &app); i++)
     {
-      uint8_t ref = card->ac.kept_ref[i];
-      const char *label = agency_pin_label (&card->ac, ref);
-      char *scope = scapi_pin_scope_of (image, card->ac.kept_node[i]);
+      const char *label = *app ? "" : agency_pin_label (card->ac, ref);
+      char *scope = *app ? xtrystrdup (app)
+                         : scapi_pin_scope_of (image, kept_node);
 
       snprintf (note, sizeof note, "%s%s%s%s", scope ? "scope=" : "",
                 scope ? scope : "", *label ? (scope ? " label=" : "label=")
                 : "", label);
       xfree (scope);
       snprintf (path, sizeof path, "pins/%02X", ref);
+      if (image_find_path (image, path))
+        continue;       /* the same reference in two applications: the
+                           first is kept (PIV PUK and OpenPGP PW1 are both
+                           81; a backup verifies neither PUK) */
       err = image_make_path (image, path, IMAGE_NODE_DO, IMAGE_SRC_USER,
                              &node);
       if (err)
         break;
       node->parent->area = IMAGE_AREA_PRIVATE;
       node->area = IMAGE_AREA_PRIVATE;
-      err = image_node_set_content (node, card->ac.kept_pin[i],
-                                    strlen (card->ac.kept_pin[i]));
+      err = image_node_set_content (node, pin, strlen (pin));
       if (!err && *note)
         err = image_node_set_note (node, note);
       if (err)
@@ -309,7 +316,6 @@ scapi_backup (scapi_card_t *card, const image_t *given,
       goto leave;
     }
 
-  card->ac.keep_pins = opts->store_pins;
   dopts = opts->discover;
   dopts.read_content = true;
   if (opts->vsc && !dopts.resume)
@@ -329,7 +335,7 @@ scapi_backup (scapi_card_t *card, const image_t *given,
       if (!err)
         {
           memset (&sc, 0, sizeof sc);
-          sc.ac = &card->ac;
+          sc.ac = card->ac;
           sc.image = image;
           sc.o = opts;
           /* Totals first, so progress can give an ETA. */
@@ -357,10 +363,14 @@ scapi_backup (scapi_card_t *card, const image_t *given,
   if (err)
     goto leave;
   sum->nodes = image_count_nodes (image, &sum->bytes);
-  sum->scan_pending = card->ac.scan_pending;
-  sum->scan_apdus = card->ac.scan_apdus;
-  sum->pin_apdus = card->ac.pin_apdus;
-  sum->apdus = card->ac.chan.apdus - op.apdus0;
+  {
+    agency_stats_t st;
+    agency_card_stats (card->ac, &st);
+    sum->scan_pending = st.scan_pending;
+    sum->scan_apdus = st.scan_apdus;
+    sum->pin_apdus = st.pin_apdus;
+    sum->apdus = st.apdus - op.apdus0;
+  }
 
   /* Cancelled while nothing was left to send (e.g. at the PIN prompt
    * of the last protected file): still nothing is written. */
@@ -420,9 +430,7 @@ scapi_backup (scapi_card_t *card, const image_t *given,
     err = scapi_op_fail (&op, err, _("backup"));
   sum->seconds = scapi_now () - op.t0;
   if (!sum->apdus)
-    sum->apdus = card->ac.chan.apdus - op.apdus0;
-  card->ac.keep_pins = false;
-  agency_card_forget_pins (&card->ac);
+    sum->apdus = scapi_card_apdus (card) - op.apdus0;
   vsc_close (own);
   xfree_secure (genpw);
   image_free (image);

@@ -18,10 +18,9 @@ struct scapi {
 struct scapi_card {
   scapi_t *s;
   reader_card_t *rc;
-  agency_card_t ac;
+  agency_card_t *ac;    /* the agency's session (opaque) */
   bool matched;
   bool reset_seen;      /* an operation stopped on GPG_ERR_CARD_RESET */
-  bool wrote;           /* a restore ran: keys or PINs may be verified */
   image_t *target;      /* the target image of the last plan */
 };
 
@@ -35,6 +34,8 @@ typedef struct scapi_op {
   scapi_card_t *card;
   double t0;
   unsigned long apdus0;
+  bool keep_pins;       /* hand accepted PINs on to the next operation
+                           (a restore plan to its restore) */
   scapi_progress_t p;
 } scapi_op_t;
 

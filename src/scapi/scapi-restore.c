@@ -12,215 +12,31 @@
 
 #include "common/util.h"
 #include "common/i18n.h"
-#include "agency/iso7816.h"
 #include "scapi/scapi-int.h"
 
 /* Stored PINs are never written like data: they stay out of the plan
- * until scapi_restore is asked to set them. */
+ * until scapi_restore is asked to set them. Their container "pins" is
+ * no card object at all. */
 static gpg_error_t
 scapi_plan_pins (plan_t *plan)
 {
   gpg_error_t err = 0;
   size_t i;
+  int ref;
 
   for (i = 0; i < plan->n && !err; i++)
     {
       plan_entry_t *e = &plan->entries[i];
-      if (e->action != PLAN_EXTRA && scapi_pin_path (e->path, NULL))
+      if (e->action == PLAN_EXTRA || !scapi_pin_path (e->path, &ref))
+        continue;
+      if (ref < 0)
+        err = plan_entry_set (plan, e, PLAN_SAME,
+                              _("the PINs stored in the VSC"));
+      else
         err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
                               _("skipped: PINs are set only with "
                                 "--set-pins"));
     }
-  return err;
-}
-
-/* The node of SRC in which the PIN of N lives: its note's "scope=PATH",
- * else the only top-level applet with an AID, else the MF. NULL if it
- * cannot be told (several applications). */
-static const image_node_t *
-scapi_pin_scope (const image_t *src, const image_node_t *n)
-{
-  const image_node_t *c, *found = NULL, *mf = NULL;
-  char buf[SCAPI_PATH_MAX];
-  size_t apps = 0;
-
-  if (n->note && !strncmp (n->note, "scope=", 6))
-    {
-      snprintf (buf, sizeof buf, "%s", n->note + 6);
-      buf[strcspn (buf, " ")] = 0;
-      return image_find_path (src, buf);
-    }
-  for (c = src->root.first_child; c; c = c->next)
-    if (c->type == IMAGE_NODE_APPLET && c->aid_len)
-      {
-        found = c;
-        apps++;
-      }
-    else if (c->type == IMAGE_NODE_MF)
-      mf = c;
-  if (apps == 1)
-    return found;
-  return apps ? NULL : mf;
-}
-
-/* Set the PIN of entry E to the value stored in the VSC: retry counter
- * first, the target's current PIN asked once, CHANGE REFERENCE DATA,
- * then VERIFY with the new value. A refusal is recorded on E (never
- * retried); the return value is for transport errors only. */
-static gpg_error_t
-scapi_restore_pin (scapi_card_t *card, const image_t *src, plan_t *plan,
-                   plan_entry_t *e)
-{
-  gpg_error_t err = 0;
-  const image_node_t *scope;
-  agency_card_t *ac = &card->ac;
-  const image_node_t *n = e->src;
-  agency_pin_query_t q;
-  unsigned sw = 0;
-  int retries = -1, ref;
-  char *cur = NULL, *newpin = NULL;
-  char reason[160];
-
-  if (!scapi_pin_path (e->path, &ref) || ref < 0 || !n
-      || !n->has_content || !n->content_len || n->content_len > 127)
-    {
-      err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
-                            _("no usable PIN value stored"));
-      goto leave;
-    }
-  scope = scapi_pin_scope (src, n);
-  if (!scope)
-    {
-      err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
-                            _("the stored PIN does not say which "
-                              "application it belongs to (note "
-                              "\"scope=PATH\")"));
-      goto leave;
-    }
-  if (scope->type == IMAGE_NODE_APPLET && scope->aid_len)
-    err = iso7816_select_aid (&ac->chan, scope->aid, scope->aid_len, NULL,
-                              &sw);
-  else
-    err = agent_iso7816_select_node (ac, scope, NULL, &sw);
-  if (gpg_err_code (err) == GPG_ERR_INV_NAME)
-    sw = 0x6A82, err = 0;
-  if (err)
-    goto leave;
-  if (sw != SW_OK && !SW_IS_MORE_DATA (sw))
-    {
-      char *sp = image_node_path (scope);
-      snprintf (reason, sizeof reason,
-                _("cannot select %s on the target card: %s"),
-                sp ? sp : "?", sw_describe (sw));
-      xfree (sp);
-      err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE, reason);
-      goto leave;
-    }
-  err = iso7816_pin_retries (&ac->chan, ref, &retries, &sw);
-  if (err)
-    goto leave;
-  if (retries == -1 && (sw == 0x6A88 || sw == 0x6A86 || sw == 0x6A80
-                        || sw == 0x6B00))
-    {
-      snprintf (reason, sizeof reason,
-                _("the target card has no PIN reference %02X"), ref);
-      err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE, reason);
-      goto leave;
-    }
-  if (retries == 0)
-    {
-      e->err = gpg_error (GPG_ERR_PIN_BLOCKED);
-      e->sw = sw;
-      snprintf (reason, sizeof reason,
-                _("PIN %02X of the target card is blocked"), ref);
-      err = plan_entry_set (plan, e, e->action, reason);
-      goto leave;
-    }
-  if (!ac->pin_fn)
-    e->err = gpg_error (GPG_ERR_CANCELED);
-  else
-    {
-      memset (&q, 0, sizeof q);
-      q.ref = (uint8_t)ref;
-      q.label = agency_pin_label (ac, (uint8_t)ref);
-      if (!*q.label && n->note && strstr (n->note, "label="))
-        q.label = strstr (n->note, "label=") + 6;
-      q.retries = retries;
-      q.node = e->path;
-      agency_progress (ac, AGENCY_PHASE_VERIFY_PIN, NULL, 0);
-      e->err = ac->pin_fn (ac->pin_ctx, &q, &cur);
-      if (!e->err && (!cur || !*cur))
-        e->err = gpg_error (GPG_ERR_CANCELED);
-    }
-  if (e->err)
-    {
-      e->err = gpg_error (GPG_ERR_NO_PIN);
-      snprintf (reason, sizeof reason,
-                _("the current PIN %02X of the target card was not "
-                  "given; not changed"), ref);
-      err = plan_entry_set (plan, e, e->action, reason);
-      goto leave;
-    }
-  err = iso7816_change_reference_data (&ac->chan, (uint8_t)ref, cur,
-                                       n->content, n->content_len, &sw);
-  if (gpg_err_code (err) == GPG_ERR_INV_LENGTH)
-    {
-      e->err = err;
-      err = plan_entry_set (plan, e, e->action,
-                            _("PIN too long for CHANGE REFERENCE DATA; "
-                              "not sent"));
-      goto leave;
-    }
-  if (err)
-    goto leave;
-  if (sw == 0x6A86 || sw == 0x6A88 || sw == 0x6B00 || sw == 0x6D00)
-    {
-      /* Not a reference this card changes (OpenPGP PW1 82 is PW1 81). */
-      snprintf (reason, sizeof reason,
-                _("the target card does not change PIN reference %02X "
-                  "this way: %s"), ref, sw_describe (sw));
-      err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE, reason);
-      goto leave;
-    }
-  if (sw != SW_OK)
-    {
-      /* Never retried: a wrong current PIN already cost a try. */
-      ac->pin_state[ref] = AGENCY_PIN_FAILED;
-      e->err = gpg_error (GPG_ERR_BAD_PIN);
-      e->sw = sw;
-      snprintf (reason, sizeof reason,
-                _("the card refused changing PIN %02X: %s; not retried"),
-                ref, sw_describe (sw));
-      err = plan_entry_set (plan, e, e->action, reason);
-      goto leave;
-    }
-  e->written = true;
-  ac->pin_state[ref] = AGENCY_PIN_UNKNOWN;
-  newpin = xtrymalloc_secure (n->content_len + 1);
-  if (!newpin)
-    {
-      err = gpg_error_from_syserror ();
-      goto leave;
-    }
-  memcpy (newpin, n->content, n->content_len);
-  newpin[n->content_len] = 0;
-  err = iso7816_verify (&ac->chan, (uint8_t)ref, newpin, &sw);
-  if (err)
-    goto leave;
-  if (sw == SW_OK)
-    {
-      e->verified = true;
-      ac->pin_state[ref] = AGENCY_PIN_VERIFIED;
-    }
-  else
-    {
-      e->err = gpg_error (GPG_ERR_BAD_PIN);
-      e->sw = sw;
-    }
-
- leave:
-  xfree_secure (cur);
-  xfree_secure (newpin);
   return err;
 }
 
@@ -232,28 +48,21 @@ scapi_restore_plan (scapi_card_t *card, const image_t *src,
   scapi_op_t op;
   image_t *dst = NULL;
   plan_t *plan = NULL;
-  scapi_discover_opts_t o;
 
   *r_plan = NULL;
   scapi_op_begin (&op, card, cb);
   scapi_op_phase (&op, SCAPI_PHASE_DISCOVER, NULL);
-  memset (&o, 0, sizeof o);
-  o.read_content = true;
-  o.no_scan = true;    /* no wide scan on the target: the source's own
-                          paths are probed below instead */
   err = scapi_card_begin (card);
   if (err)
     goto leave;
-  err = scapi_discover_in (card, &o, &dst);
-  if (!err)
-    err = agent_iso7816_probe_image (&card->ac, dst, src);
+  err = agency_plan_target (card->ac, src, &dst);
   reader_end (card->rc);
   if (err)
     goto leave;
   scapi_op_phase (&op, SCAPI_PHASE_PLAN, NULL);
   err = plan_new (&plan);
   if (!err)
-    err = agency_plan (&card->ac, src, dst, plan);
+    err = agency_plan (card->ac, src, dst, plan);
   if (!err)
     err = scapi_plan_pins (plan);
   if (err)
@@ -269,6 +78,10 @@ scapi_restore_plan (scapi_card_t *card, const image_t *src,
     err = scapi_op_fail (&op, err, _("reading the target card"));
   plan_free (plan);
   image_free (dst);
+  /* The PINs the plan needed are presented again by the restore (a
+   * token may drop them in between); scapi_restore or closing the card
+   * wipes them. */
+  op.keep_pins = !err;
   scapi_op_end (&op);
   return err;
 }
@@ -345,7 +158,6 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
   if (err)
     goto leave;
   in_tx = true;
-  card->wrote = true;
   /* Two passes: files that can never be updated once operational go
    * last, so a card that enforces their attributes already while they
    * are being initialised refuses as late as possible. */
@@ -361,7 +173,7 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
       snprintf (report->stopped_at, sizeof report->stopped_at, "%s",
                 e->path);
       scapi_op_phase (&op, SCAPI_PHASE_WRITE, e->path);
-      err = agency_write (&card->ac, src, plan, e);
+      err = agency_write (card->ac, src, plan, e);
       if (err)
         {
           e->err = err;
@@ -399,7 +211,7 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
       snprintf (report->stopped_at, sizeof report->stopped_at, "%s",
                 e->path);
       scapi_op_phase (&op, SCAPI_PHASE_WRITE, e->path);
-      err = scapi_restore_pin (card, src, plan, e);
+      err = agency_restore_pin (card->ac, src, plan, e);
       if (err)
         {
           e->err = err;
@@ -441,7 +253,7 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
     reader_end (card->rc);
   if (err)
     err = scapi_op_fail (&op, err, _("restore"));
-  report->apdus = card->ac.chan.apdus - op.apdus0;
+  report->apdus = scapi_card_apdus (card) - op.apdus0;
   report->seconds = scapi_now () - op.t0;
   if (!err)
     scapi_op_phase (&op, SCAPI_PHASE_DONE, NULL);

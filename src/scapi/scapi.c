@@ -79,7 +79,7 @@ scapi_op_emit (scapi_op_t *op)
     return;
   p->elapsed = scapi_now () - op->t0;
   if (op->card)
-    p->apdus = op->card->ac.chan.apdus - op->apdus0;
+    p->apdus = scapi_card_apdus (op->card) - op->apdus0;
   p->eta = -1;
   if (p->bytes_total && p->bytes_done && p->bytes_done <= p->bytes_total)
     p->eta = p->elapsed * (double)(p->bytes_total - p->bytes_done)
@@ -141,15 +141,11 @@ scapi_op_begin (scapi_op_t *op, scapi_card_t *card, const scapi_cb_t *cb)
   scapi_clear_error ();
   if (card)
     {
-      op->apdus0 = card->ac.chan.apdus;
-      card->ac.progress = scapi_agency_progress;
-      card->ac.progress_ctx = op;
-      card->ac.pin_fn = scapi_agency_pin;
-      card->ac.pin_ctx = op;
-      card->ac.chan.cancel = cb ? cb->cancel : NULL;
-      card->ac.errtext[0] = 0;
-      card->ac.scan_apdus = 0;   /* per operation (matching included) */
-      card->ac.pin_apdus = 0;
+      op->apdus0 = scapi_card_apdus (card);
+      agency_card_set_callbacks (card->ac, scapi_agency_pin, op,
+                                 scapi_agency_progress, op,
+                                 cb ? cb->cancel : NULL);
+      agency_op_begin (card->ac);
     }
 }
 
@@ -158,9 +154,9 @@ scapi_op_end (scapi_op_t *op)
 {
   if (op->card)
     {
-      op->card->ac.progress = NULL;
-      op->card->ac.pin_fn = NULL;
-      op->card->ac.chan.cancel = NULL;
+      /* Wipes the PINs held for re-presentation. */
+      agency_op_end (op->card->ac, op->keep_pins);
+      agency_card_set_callbacks (op->card->ac, NULL, NULL, NULL, NULL, NULL);
     }
 }
 
@@ -237,8 +233,8 @@ scapi_op_fail (scapi_op_t *op, gpg_error_t err, const char *what)
     default:
       if (scapi_last_error_text ()[0])
         break;              /* the operation already said it exactly */
-      if (op->card && op->card->ac.errtext[0])
-        scapi_set_error ("%s", op->card->ac.errtext);
+      if (op->card && agency_card_errtext (op->card->ac)[0])
+        scapi_set_error ("%s", agency_card_errtext (op->card->ac));
       else if (node)
         scapi_set_error (_("%s failed while %s %s: %s"), what,
                          scapi_phase_label (op->p.phase), node,
@@ -380,24 +376,15 @@ scapi_card_open (scapi_t *s, const char *reader, scapi_card_t **r_card)
       xfree (card);
       return err;
     }
-  agency_card_init (&card->ac, card->rc);
+  err = agency_card_new (card->rc, &card->ac);
+  if (err)
+    {
+      reader_disconnect (card->rc, false);
+      xfree (card);
+      return err;
+    }
   *r_card = card;
   return 0;
-}
-
-/* Whether this session left a security state on the card (a verified
- * PIN, an authenticated management key) that must not outlive it. */
-static bool
-scapi_card_authenticated (const scapi_card_t *card)
-{
-  size_t i;
-
-  if (card->wrote)
-    return true;
-  for (i = 0; i < sizeof card->ac.pin_state; i++)
-    if (card->ac.pin_state[i] == AGENCY_PIN_VERIFIED)
-      return true;
-  return false;
 }
 
 void
@@ -406,18 +393,20 @@ scapi_card_close (scapi_card_t *card)
   if (!card)
     return;
   image_free (card->target);
-  /* Reset the card when we verified a PIN or authenticated: otherwise the
-   * token stays unlocked for every other program until it is pulled. */
-  reader_disconnect (card->rc, scapi_card_authenticated (card));
-  wipememory (card->ac.pin_state, sizeof card->ac.pin_state);
-  agency_card_forget_pins (&card->ac);
+  /* Reset the card when we verified a PIN, authenticated or wrote:
+   * otherwise the token stays unlocked for every other program until it
+   * is pulled. */
+  reader_disconnect (card->rc, agency_card_authenticated (card->ac));
+  agency_card_free (card->ac);      /* wipes what it held */
   xfree (card);
 }
 
 unsigned long
 scapi_card_apdus (scapi_card_t *card)
 {
-  return card->ac.chan.apdus;
+  agency_stats_t st;
+  agency_card_stats (card->ac, &st);
+  return st.apdus;
 }
 
 /* Begin a transaction and match the agents once per session. */
@@ -434,7 +423,7 @@ scapi_card_begin (scapi_card_t *card)
       if (err)
         return err;
       card->reset_seen = false;
-      memset (card->ac.pin_state, 0, sizeof card->ac.pin_state);
+      agency_card_reset (card->ac);
     }
   err = reader_begin (card->rc);
   if (gpg_err_code (err) == GPG_ERR_CARD_RESET)
@@ -443,7 +432,7 @@ scapi_card_begin (scapi_card_t *card)
     return err;
   if (!card->matched)
     {
-      err = agency_match (&card->ac);
+      err = agency_match (card->ac);
       if (err)
         {
           reader_end (card->rc);
@@ -461,16 +450,15 @@ scapi_discover_in (scapi_card_t *card, const scapi_discover_opts_t *opts,
   gpg_error_t err;
   image_t *image = NULL;
   agency_range_t ranges[32];
+  agency_discover_opts_t o;
   size_t i;
 
   *r_image = NULL;
-  card->ac.read_content = opts ? opts->read_content : true;
-  card->ac.no_scan = opts ? opts->no_scan : false;
-  card->ac.scan_budget = opts ? opts->scan_budget : 0;
-  card->ac.resume = opts ? opts->resume : NULL;
-  card->ac.ranges = NULL;
-  card->ac.n_ranges = 0;
-  card->ac.scan_pending = false;
+  memset (&o, 0, sizeof o);
+  o.read_content = opts ? opts->read_content : true;
+  o.no_scan = opts ? opts->no_scan : false;
+  o.scan_budget = opts ? opts->scan_budget : 0;
+  o.resume = opts ? opts->resume : NULL;
   if (opts && opts->ranges && opts->n_ranges)
     {
       for (i = 0; i < opts->n_ranges && i < DIM (ranges); i++)
@@ -478,14 +466,17 @@ scapi_discover_in (scapi_card_t *card, const scapi_discover_opts_t *opts,
           ranges[i].first = opts->ranges[i].first;
           ranges[i].last = opts->ranges[i].last;
         }
-      card->ac.ranges = ranges;
-      card->ac.n_ranges = i;
+      o.ranges = ranges;
+      o.n_ranges = i;
     }
+  agency_card_set_discover (card->ac, &o);
   err = image_new (&image);
   if (!err)
-    err = agency_discover (&card->ac, image);
-  card->ac.ranges = NULL;
-  card->ac.resume = NULL;
+    err = agency_discover (card->ac, image);
+  o.ranges = NULL;
+  o.n_ranges = 0;
+  o.resume = NULL;
+  agency_card_set_discover (card->ac, &o);
   if (err)
     image_free (image);
   else
@@ -519,7 +510,7 @@ scapi_discover (scapi_card_t *card, const scapi_discover_opts_t *opts,
 bool
 scapi_image_scan_pending (const image_t *image, uint16_t *next_fid)
 {
-  return agent_iso7816_scan_pending (image, NULL, 256, next_fid);
+  return agency_image_scan_pending (image, next_fid);
 }
 
 gpg_error_t
@@ -542,16 +533,20 @@ scapi_card_identify (scapi_card_t *card, scapi_card_info_t *info)
       memcpy (info->atr, atr, n);
       info->atr_len = n;
     }
-  info->ext_apdu = card->ac.chan.ext_ok;
+  {
+    agency_stats_t st;
+    agency_card_stats (card->ac, &st);
+    info->ext_apdu = st.ext_apdu;
+  }
   memset (&o, 0, sizeof o);
   o.no_scan = true;
   o.read_content = false;
   err = scapi_discover (card, &o, NULL, &image);
   if (err)
     return err;
-  for (i = 0; i < card->ac.n_agents && i < DIM (info->agents); i++)
+  for (i = 0; agency_card_agent (card->ac, i) && i < DIM (info->agents); i++)
     snprintf (info->agents[i], sizeof info->agents[i], "%s",
-              card->ac.agents[i]->name);
+              agency_card_agent (card->ac, i));
   info->n_agents = i;
   if (image->card.label)
     snprintf (info->label, sizeof info->label, "%s", image->card.label);
