@@ -20,6 +20,9 @@
 
 /* A message that may quote text from a VSC, a card or the server: the
  * whole line is shown with control characters escaped. */
+static void cli_vmsg (const char *fmt, va_list ap)
+  __attribute__ ((format (printf, 1, 0)));
+
 static void
 cli_vmsg (const char *fmt, va_list ap)
 {

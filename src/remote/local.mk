@@ -39,6 +39,18 @@ check_PROGRAMS += tests/fuzz/fuzz-frame
 TESTS += tests/fuzz/frame.sh
 endif
 
+## libFuzzer target for the request dispatcher (programs of well-framed
+## requests against a temporary vault, with vscd's create/check hooks).
+EXTRA_DIST += tests/fuzz/fuzz-vscd.c tests/fuzz/vscd.sh tests/fuzz/corpus/vscd
+tests_fuzz_fuzz_vscd_SOURCES = tests/fuzz/fuzz-vscd.c
+tests_fuzz_fuzz_vscd_CFLAGS = $(AM_CFLAGS)
+tests_fuzz_fuzz_vscd_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_vscd_LDADD = $(VSC_LIBS)
+if ENABLE_FUZZING
+check_PROGRAMS += tests/fuzz/fuzz-vscd
+TESTS += tests/fuzz/vscd.sh
+endif
+
 ## Documentation.
 dist_man_MANS += doc/vscd.8
 EXTRA_DIST += doc/vscd-protocol.md

@@ -33,6 +33,7 @@ ap.add_argument("--label")
 ap.add_argument("--note")
 ap.add_argument("--name")
 ap.add_argument("--magic-only", action="store_true")
+ap.add_argument("--nodes", type=int, default=0, help="N more public EFs under 3F00/5015")
 a = ap.parse_args()
 MAGIC = b"\x89VSC\r\n\x1a\n"
 if a.magic_only:
@@ -56,6 +57,11 @@ if a.name is not None:
     nodes += node(3, "3F00", tlv(0x86, a.name.encode()) + ef)
 else:
     nodes += node(3, "3F00", tlv(0x82, b"\x50\x31") + ef)
+if a.nodes:
+    nodes += node(2, "3F00", tlv(0x82, b"\x50\x15"))
+    for i in range(a.nodes):
+        nodes += node(3, "3F00/5015", tlv(0x86, ("n%d" % i).encode())
+                      + tlv(0x8D, bytes([i & 0xFF]) * (i % 7)))
 enc = lambda t: tlv(t, tlv(0x80, os.urandom(12)) + tlv(0x81, b"") + tlv(0x82, os.urandom(16)))
 macs = b"".join(tlv(0x80 + i, os.urandom(32)) for i in range(4))
 body = header + tlv(0xE3, ident) + tlv(0xE4, nodes) + enc(0xE5) + enc(0xE6) + tlv(0xE7, macs)
