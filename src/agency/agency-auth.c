@@ -119,6 +119,7 @@ agency_card_reset (agency_card_t *card)
   card->resets++;
   card->epoch++;
   card->selected = NULL;
+  card->chan.selects++;      /* no application or DF is selected now */
   /* A refusal stays a refusal; what was cancelled may be asked again. */
   for (i = 0; i < card->n_sec; i++)
     if (card->sec[i].state == AGENCY_PIN_CANCELED)
@@ -134,6 +135,7 @@ agency_op_begin (agency_card_t *card)
   card->scan_pending = false;
   /* Between transactions another program may have selected anything. */
   card->selected = NULL;
+  card->chan.selects++;
 }
 
 void
@@ -156,6 +158,7 @@ agency_card_free (agency_card_t *card)
       agency_sec_wipe_value (&card->sec[i]);
       xfree (card->sec[i].node);
     }
+  agent_iso7816_fs_free (card);
   wipememory (card, sizeof *card);
   xfree (card);
 }
@@ -890,5 +893,87 @@ agency_restore_pin (agency_card_t *card, const image_t *src, plan_t *plan,
  leave:
   xfree_secure (cur);
   xfree_secure (newpin);
+  return err;
+}
+
+gpg_error_t
+agency_restore_first_pin (agency_card_t *card, const image_t *src,
+                          plan_t *plan, plan_entry_t *e)
+{
+  gpg_error_t err = 0;
+  const image_node_t *scope, *n = e->src;
+  const agent_t *agent = NULL;
+  agency_sec_t *s;
+  unsigned sw = 0;
+  int ref;
+  char *pin = NULL;
+  buf_t data;
+
+  buf_init_secure (&data);
+  if (!agency_pin_node_ref (e->path, &ref) || !n || !n->has_content
+      || !n->content_len || n->content_len > 127
+      || memchr (n->content, 0, n->content_len))
+    {
+      e->err = gpg_error (GPG_ERR_NO_DATA);
+      err = plan_entry_set (plan, e, e->action,
+                            _("no usable PIN value stored"));
+      goto leave;
+    }
+  scope = agency_pin_scope_node (src, n);
+  if (scope)
+    {
+      err = agency_select_scope (card, scope, &agent, &sw);
+      if (err)
+        goto leave;
+    }
+  pin = xtrymalloc_secure (n->content_len + 1);
+  if (!pin)
+    {
+      err = gpg_error_from_syserror ();
+      goto leave;
+    }
+  memcpy (pin, n->content, n->content_len);
+  pin[n->content_len] = 0;
+  err = agency_pin_encode (card, agent, (uint8_t)ref, pin, &data);
+  if (gpg_err_code (err) == GPG_ERR_INV_LENGTH)
+    {
+      e->err = err;
+      err = 0;
+      goto leave;
+    }
+  if (!err)
+    {
+      card->wrote = true;
+      err = iso7816_set_reference_data (&card->chan, (uint8_t)ref, data.data,
+                                        data.len, &sw);
+    }
+  if (err)
+    goto leave;
+  if (sw != SW_OK)
+    {
+      e->err = sw_to_error (sw);
+      e->sw = sw;
+      goto leave;
+    }
+  e->written = true;
+  err = agency_verify_data (card, (uint8_t)ref, &data, &sw);
+  if (err)
+    goto leave;
+  s = agency_sec_get (card, agency_scope (agent), (uint8_t)ref, false);
+  if (sw == SW_OK)
+    {
+      e->verified = true;
+      if (s)
+        agency_sec_verified (card, s);
+    }
+  else
+    {
+      e->err = gpg_error (GPG_ERR_BAD_PIN);
+      e->sw = sw;
+    }
+
+ leave:
+  xfree_secure (pin);
+  buf_free (&data);
   return err;
 }

@@ -53,6 +53,9 @@ typedef gpg_error_t (*agency_pin_fn) (void *ctx, const agency_pin_query_t *q,
  * since the last call. */
 typedef void (*agency_progress_fn) (void *ctx, int phase, const char *node,
                                     size_t bytes);
+/* A node the FID scan added to the image (called on the thread running
+ * the operation, right after the node was added). */
+typedef void (*agency_node_fn) (void *ctx, const image_node_t *node);
 
 typedef struct agency_range {
   uint16_t first, last;
@@ -152,6 +155,14 @@ gpg_error_t agency_write (agency_card_t *card, const image_t *src,
  * recorded on E (never retried); errors are for the transport. */
 gpg_error_t agency_restore_pin (agency_card_t *card, const image_t *src,
                                 plan_t *plan, plan_entry_t *e);
+/* The same for a PIN the target holds in its creation state (the plan
+ * held files back for it, plan_entry_t.needs_pin): its first value with
+ * CHANGE REFERENCE DATA P1 01 (no current PIN to ask), then VERIFY, so
+ * that the files it protects can be written. A refusal is recorded on E
+ * (written/verified false, err, sw); errors are for the transport. */
+gpg_error_t agency_restore_first_pin (agency_card_t *card,
+                                      const image_t *src, plan_t *plan,
+                                      plan_entry_t *e);
 /* Is NODE of a target image what a factory-fresh token holds? Asked of
  * the node's agent (agent.h: node_blank); nodes of no agent are blank
  * when empty, all 00 or all FF. */
@@ -178,6 +189,29 @@ gpg_error_t agency_key_slot (const char *app, const char *slot,
 
 /* Where a resumable scan stopped (kept in the image). */
 bool agency_image_scan_pending (const image_t *image, uint16_t *next_fid);
+/* Where the scan of IMAGE would go on, for people: "3F00/5015 from FID
+ * 4C03 (phase 3 of 3)"; false and "" if it is complete. */
+bool agency_scan_position (const image_t *image, char *buf, size_t size);
+
+/* ---- the FID scan (agent-iso7816-scan.c) ---------------------------- */
+
+/* Scan IMAGE (discovered before with no_scan, or scanned before: its
+ * position in the MF's note is continued). Cancelling keeps what was
+ * found and records the position. The discovery options of the session
+ * give budget, ranges and read_content. */
+gpg_error_t agency_scan (agency_card_t *card, image_t *image);
+/* FN is called for every node the FID scan adds (NULL: none). */
+void agency_card_set_node_fn (agency_card_t *card, agency_node_fn fn,
+                              void *ctx);
+/* Where the scan is: SELECTs used of the budget, and the DF being
+ * scanned (SCOPE, "" if none; may be NULL). */
+void agency_scan_status (agency_card_t *card, unsigned long *used,
+                         unsigned long *budget, char *scope,
+                         size_t scope_size);
+/* What the last scan covered, one line per DF ("3F00: 0000-001F
+ * 2F00-2F0F ... (412 FIDs)") and how it ended; NULL if no scan ran.
+ * Owned by the card. */
+const char *agency_scan_coverage (agency_card_t *card);
 
 /* A short human description of NODE ("PKCS#15 token info"), or NULL. */
 const char *agency_describe (const image_node_t *node);

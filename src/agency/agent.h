@@ -122,6 +122,9 @@ struct agency_card {
   bool scan_pending;            /* scan stopped by its budget */
   /* Human text for the last failure ("" if none). */
   char errtext[256];
+  /* The file-system agents' knowledge of this card (agent-iso7816.h),
+   * made on first use, freed with the session. */
+  struct iso_fs *fs;
 };
 
 /* How a reader's PIN pad is to build a VERIFY (reader.h). */
@@ -320,6 +323,8 @@ gpg_error_t agent_iso7816_plan_restore (agency_card_t *card,
  * exists at the paths it would write), adding what is found to DST. */
 gpg_error_t agent_iso7816_probe_image (agency_card_t *card, image_t *dst,
                                        const image_t *src);
+/* Free the file-system state of a session (agency_card_free). */
+void agent_iso7816_fs_free (agency_card_t *card);
 /* The note/flags of the scan position kept in the image (MF note). */
 bool agent_iso7816_scan_pending (const image_t *image, char *df_path,
                                  size_t df_path_size, uint16_t *next_fid);

@@ -136,6 +136,13 @@ reader_card_atr (reader_card_t *card, size_t *len)
   return card ? card->atr : NULL;
 }
 
+void
+reader_card_ext_limits (reader_card_t *card, size_t *max_le, size_t *max_lc)
+{
+  *max_le = card && card->max_le ? card->max_le : APDU_MAX_EXT_LE;
+  *max_lc = card && card->max_lc ? card->max_lc : APDU_MAX_EXT_LC;
+}
+
 int
 reader_card_proto (reader_card_t *card)
 {

@@ -103,6 +103,11 @@ const char *reader_strerror(gpg_error_t err);
 const char *reader_card_name(reader_card_t *card);
 const uint8_t *reader_card_atr(reader_card_t *card, size_t *len);
 int reader_card_proto(reader_card_t *card);  /* READER_PROTO_T0/_T1 */
+/* The largest Ne and Lc an extended-length APDU may carry on this
+ * reader (65536/65535; vpcd frames: 65533/65526), whether or not the
+ * ATR announced extended length (a card may say so in EF.ATR). */
+void reader_card_ext_limits(reader_card_t *card, size_t *max_le,
+                            size_t *max_lc);
 
 /* PIN pad: true if the reader offers FEATURE_VERIFY_PIN_DIRECT. Then
  * reader_verify_pinpad sends a VERIFY for PIN reference REF that the

@@ -27,6 +27,7 @@ scapi_summary_free (scapi_summary_t *sum)
       xfree (sum->missing[i].reason);
     }
   xfree (sum->missing);
+  xfree (sum->scan_coverage);
   xfree_secure (sum->password);
   memset (sum, 0, sizeof *sum);
 }
@@ -366,11 +367,45 @@ scapi_backup (scapi_card_t *card, const image_t *given,
   {
     agency_stats_t st;
     agency_card_stats (card->ac, &st);
-    sum->scan_pending = st.scan_pending;
     sum->scan_apdus = st.scan_apdus;
     sum->pin_apdus = st.pin_apdus;
     sum->apdus = st.apdus - op.apdus0;
   }
+  /* What the scan did not get to: this run's, or that of the image the
+   * caller gives (a scan cancelled to back up what it had found). */
+  sum->scan_pending = scapi_image_scan_position (image, sum->scan_next,
+                                                 sizeof sum->scan_next);
+  if (!given && !dopts.no_scan)
+    {
+      unsigned long budget;
+      const char *cov = agency_scan_coverage (card->ac);
+      agency_scan_status (card->ac, &sum->scan_selects, &budget, NULL, 0);
+      if (cov && !(sum->scan_coverage = xtrystrdup (cov)))
+        {
+          err = gpg_error_from_syserror ();
+          goto leave;
+        }
+    }
+  if (!sum->nodes)
+    {
+      /* Nothing to keep: say why instead of saving an empty VSC. */
+      if (opts->select && opts->n_select)
+        {
+          err = gpg_error (GPG_ERR_NOT_FOUND);
+          scapi_set_error (_("nothing on the card matches the selection "
+                             "(%s%s); nothing was saved"), opts->select[0],
+                           opts->n_select > 1 ? ", ..." : "");
+        }
+      else
+        {
+          err = gpg_error (GPG_ERR_WRONG_CARD);
+          scapi_set_error (_("nothing could be read from the card in %s: "
+                             "no file system and no known application "
+                             "answered (%lu APDUs); nothing was saved"),
+                           reader_card_name (card->rc), sum->apdus);
+        }
+      goto leave;
+    }
 
   /* Cancelled while nothing was left to send (e.g. at the PIN prompt
    * of the last protected file): still nothing is written. */

@@ -37,6 +37,7 @@ typedef struct scapi_op {
   bool keep_pins;       /* hand accepted PINs on to the next operation
                            (a restore plan to its restore) */
   scapi_progress_t p;
+  size_t found;         /* nodes the scan added (node events) */
 } scapi_op_t;
 
 /* Errors: one sentence per thread (scapi_last_error_text). */

@@ -87,6 +87,55 @@ scapi_restore_plan (scapi_card_t *card, const image_t *src,
 }
 
 
+/* --set-pins with PIN REF in the VSC (entry PE): the files held back
+ * because REF is unset on the target are written after all, once REF
+ * is set first (FIRST[REF]). */
+static gpg_error_t
+scapi_release_held (plan_t *plan, plan_entry_t *pe, uint8_t ref, bool *first)
+{
+  gpg_error_t err = 0;
+  char reason[160];
+  size_t i;
+
+  for (i = 0; !err && i < plan->n; i++)
+    {
+      plan_entry_t *e = &plan->entries[i];
+      if (e->needs_pin != ref || e->action != PLAN_NOT_RESTORABLE)
+        continue;
+      snprintf (reason, sizeof reason,
+                _("written after PIN %02X is set (it is in its creation "
+                  "state on the target card)"), ref);
+      err = plan_entry_set (plan, e, e->held_action, reason);
+      first[ref] = true;
+    }
+  if (!err && first[ref])
+    err = plan_entry_set (plan, pe, PLAN_UPDATE,
+                          _("PIN: set first (creation state on the target "
+                            "card), before the files it protects"));
+  return err;
+}
+
+/* PIN REF could not be set: hold its files back again. */
+static gpg_error_t
+scapi_hold_again (plan_t *plan, uint8_t ref, const plan_entry_t *pe)
+{
+  gpg_error_t err = 0;
+  char reason[200];
+  size_t i;
+
+  snprintf (reason, sizeof reason,
+            _("not written: PIN %02X could not be set on the target card, "
+              "which would not protect this file"), ref);
+  for (i = 0; !err && i < plan->n; i++)
+    {
+      plan_entry_t *e = &plan->entries[i];
+      if (e != pe && e->needs_pin == ref
+          && (e->action == PLAN_CREATE || e->action == PLAN_UPDATE))
+        err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE, reason);
+    }
+  return err;
+}
+
 static bool
 scapi_restore_deferred (const plan_entry_t *e)
 {
@@ -107,7 +156,9 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
   bool in_tx = false;
   bool force = opts && opts->force;
   gpg_error_t pin_err = 0;
+  bool first[256];
 
+  memset (first, 0, sizeof first);
   memset (report, 0, sizeof *report);
   scapi_op_begin (&op, card, cb);
   if (opts && opts->set_pins)
@@ -121,6 +172,8 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
             err = plan_entry_set (plan, e, PLAN_UPDATE,
                                   _("PIN: set with CHANGE REFERENCE DATA "
                                     "after the data"));
+            if (!err)
+              err = scapi_release_held (plan, e, (uint8_t)ref, first);
             if (err)
               goto leave;
           }
@@ -158,6 +211,48 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
   if (err)
     goto leave;
   in_tx = true;
+  /* PINs that protected files wait for (their creation state on the
+   * target): set before those files are written. */
+  for (i = 0; i < plan->n; i++)
+    {
+      plan_entry_t *e = &plan->entries[i];
+      int ref;
+      if (e->action != PLAN_UPDATE || !scapi_pin_path (e->path, &ref)
+          || ref < 0 || !first[ref])
+        continue;
+      snprintf (report->stopped_at, sizeof report->stopped_at, "%s",
+                e->path);
+      scapi_op_phase (&op, SCAPI_PHASE_WRITE, e->path);
+      err = agency_restore_first_pin (card->ac, src, plan, e);
+      if (err)
+        {
+          e->err = err;
+          report->failed++;
+          goto leave;
+        }
+      if (e->written)
+        report->written++;
+      if (e->verified)
+        report->verified++;
+      if (!e->verified)
+        {
+          /* Not set: what it was to protect is not written. */
+          report->failed++;
+          err = scapi_hold_again (plan, (uint8_t)ref, e);
+          if (err)
+            goto leave;
+          if (!pin_err)
+            {
+              pin_err = e->err ? e->err : gpg_error (GPG_ERR_BAD_PIN);
+              scapi_set_error (_("PIN %02X could not be set on the target "
+                                 "card (%s); the files it protects were not "
+                                 "written"), ref,
+                               e->sw ? sw_describe (e->sw)
+                               : gpg_strerror (pin_err));
+            }
+        }
+      op.p.nodes_done++;
+    }
   /* Two passes: files that can never be updated once operational go
    * last, so a card that enforces their attributes already while they
    * are being initialised refuses as late as possible. */
@@ -206,7 +301,9 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
   for (i = 0; !err && opts && opts->set_pins && i < plan->n; i++)
     {
       plan_entry_t *e = &plan->entries[i];
-      if (e->action != PLAN_UPDATE || !scapi_pin_path (e->path, NULL))
+      int ref;
+      if (e->action != PLAN_UPDATE || !scapi_pin_path (e->path, &ref)
+          || (ref >= 0 && first[ref]))
         continue;
       snprintf (report->stopped_at, sizeof report->stopped_at, "%s",
                 e->path);

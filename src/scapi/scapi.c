@@ -80,13 +80,47 @@ scapi_op_emit (scapi_op_t *op)
   p->elapsed = scapi_now () - op->t0;
   if (op->card)
     p->apdus = scapi_card_apdus (op->card) - op->apdus0;
+  p->apdu_rate = p->elapsed > 0.01 && p->apdus
+    ? (double)p->apdus / p->elapsed : 0;
   p->eta = -1;
-  if (p->bytes_total && p->bytes_done && p->bytes_done <= p->bytes_total)
-    p->eta = p->elapsed * (double)(p->bytes_total - p->bytes_done)
-      / (double)p->bytes_done;
-  else if (p->nodes_total && p->nodes_done && p->nodes_done <= p->nodes_total)
-    p->eta = p->elapsed * (double)(p->nodes_total - p->nodes_done)
-      / (double)p->nodes_done;
+  p->percent = -1;
+  p->scan_percent = -1;
+  if (p->scan_budget)
+    {
+      unsigned long left = p->scan_done < p->scan_budget
+        ? p->scan_budget - p->scan_done : 0;
+      p->scan_percent = (int)(100.0 * (double)(p->scan_budget - left)
+                              / (double)p->scan_budget);
+    }
+  if (p->phase == SCAPI_PHASE_SCAN && p->scan_budget)
+    {
+      /* At most one SELECT per FID left in the budget: an upper bound
+       * at the rate the card has answered so far. */
+      p->percent = p->scan_percent;
+      if (p->apdu_rate > 0)
+        p->eta = (double)(p->scan_budget - p->scan_done) / p->apdu_rate;
+    }
+  else if (p->bytes_total && p->bytes_done <= p->bytes_total)
+    {
+      p->percent = (int)(100.0 * (double)p->bytes_done
+                         / (double)p->bytes_total);
+      if (p->bytes_done)
+        p->eta = p->elapsed * (double)(p->bytes_total - p->bytes_done)
+          / (double)p->bytes_done;
+    }
+  else if (p->nodes_total && p->nodes_done <= p->nodes_total)
+    {
+      p->percent = (int)(100.0 * (double)p->nodes_done
+                         / (double)p->nodes_total);
+      if (p->nodes_done)
+        p->eta = p->elapsed * (double)(p->nodes_total - p->nodes_done)
+          / (double)p->nodes_done;
+    }
+  if (p->phase == SCAPI_PHASE_DONE)
+    {
+      p->percent = 100;
+      p->eta = 0;
+    }
   op->cb->progress (op->cb->progress_ctx, p);
 }
 
@@ -108,7 +142,38 @@ scapi_agency_progress (void *ctx, int phase, const char *node, size_t bytes)
   if (node && *node)
     snprintf (op->p.node, sizeof op->p.node, "%s", node);
   op->p.bytes_done += bytes;
+  if (op->card)
+    {
+      /* The scan reports each SELECT: where it is and how far. */
+      agency_scan_status (op->card->ac, &op->p.scan_done,
+                          &op->p.scan_budget, op->p.scope,
+                          sizeof op->p.scope);
+      if (phase != SCAPI_PHASE_SCAN)
+        op->p.scope[0] = 0;
+    }
   scapi_op_emit (op);
+}
+
+/* A node the scan added: to the caller as plain data. */
+static void
+scapi_agency_node (void *ctx, const image_node_t *node)
+{
+  scapi_op_t *op = ctx;
+  scapi_node_event_t ev;
+  char *path;
+
+  op->found++;
+  if (!op->cb || !op->cb->node_added)
+    return;
+  path = image_node_path (node);
+  memset (&ev, 0, sizeof ev);
+  snprintf (ev.path, sizeof ev.path, "%s", path ? path : "");
+  xfree (path);
+  ev.type = node->type;
+  ev.size = node->size;
+  ev.flags = node->flags;
+  ev.sw = node->sw;
+  op->cb->node_added (op->cb->node_ctx, &ev);
 }
 
 static gpg_error_t
@@ -145,6 +210,7 @@ scapi_op_begin (scapi_op_t *op, scapi_card_t *card, const scapi_cb_t *cb)
       agency_card_set_callbacks (card->ac, scapi_agency_pin, op,
                                  scapi_agency_progress, op,
                                  cb ? cb->cancel : NULL);
+      agency_card_set_node_fn (card->ac, scapi_agency_node, op);
       agency_op_begin (card->ac);
     }
 }
@@ -157,6 +223,7 @@ scapi_op_end (scapi_op_t *op)
       /* Wipes the PINs held for re-presentation. */
       agency_op_end (op->card->ac, op->keep_pins);
       agency_card_set_callbacks (op->card->ac, NULL, NULL, NULL, NULL, NULL);
+      agency_card_set_node_fn (op->card->ac, NULL, NULL);
     }
 }
 
@@ -513,6 +580,77 @@ scapi_image_scan_pending (const image_t *image, uint16_t *next_fid)
   return agency_image_scan_pending (image, next_fid);
 }
 
+bool
+scapi_image_scan_position (const image_t *image, char *buf, size_t size)
+{
+  return agency_scan_position (image, buf, size);
+}
+
+void
+scapi_scan_report_free (scapi_scan_report_t *rep)
+{
+  if (!rep)
+    return;
+  xfree (rep->coverage);
+  memset (rep, 0, sizeof *rep);
+}
+
+gpg_error_t
+scapi_scan (scapi_card_t *card, image_t *image,
+            const scapi_discover_opts_t *opts, const scapi_cb_t *cb,
+            scapi_scan_report_t *rep)
+{
+  gpg_error_t err;
+  scapi_op_t op;
+  agency_range_t ranges[32];
+  agency_discover_opts_t o;
+  unsigned long budget;
+  const char *cov;
+  size_t i;
+
+  memset (rep, 0, sizeof *rep);
+  scapi_op_begin (&op, card, cb);
+  scapi_op_phase (&op, SCAPI_PHASE_SCAN, NULL);
+  memset (&o, 0, sizeof o);
+  o.read_content = opts ? opts->read_content : false;
+  o.scan_budget = opts ? opts->scan_budget : 0;
+  if (opts && opts->ranges && opts->n_ranges)
+    {
+      for (i = 0; i < opts->n_ranges && i < DIM (ranges); i++)
+        {
+          ranges[i].first = opts->ranges[i].first;
+          ranges[i].last = opts->ranges[i].last;
+        }
+      o.ranges = ranges;
+      o.n_ranges = i;
+    }
+  agency_card_set_discover (card->ac, &o);
+  err = scapi_card_begin (card);
+  if (!err)
+    {
+      err = agency_scan (card->ac, image);
+      reader_end (card->rc);
+    }
+  memset (&o, 0, sizeof o);
+  o.read_content = true;
+  agency_card_set_discover (card->ac, &o);
+  agency_scan_status (card->ac, &rep->selects, &budget, NULL, 0);
+  rep->found = op.found;
+  rep->pending = scapi_image_scan_position (image, rep->next,
+                                            sizeof rep->next);
+  cov = agency_scan_coverage (card->ac);
+  if (cov && !(rep->coverage = xtrystrdup (cov)) && !err)
+    err = gpg_error_from_syserror ();
+  if (err)
+    err = scapi_op_fail (&op, err, _("scan"));
+  else
+    scapi_op_phase (&op, SCAPI_PHASE_DONE, NULL);
+  rep->apdus = scapi_card_apdus (card) - op.apdus0;
+  rep->seconds = scapi_now () - op.t0;
+  scapi_op_end (&op);
+  return err;
+}
+
 gpg_error_t
 scapi_card_identify (scapi_card_t *card, scapi_card_info_t *info)
 {
@@ -586,6 +724,16 @@ scapi_image_from_card (scapi_t *s, const char *reader,
     memset (&o, 0, sizeof o);
   o.read_content = true;
   err = scapi_discover (card, &o, cb, r_image);
+  if (!err && !image_count_nodes (*r_image, NULL))
+    {
+      /* Comparing with nothing would say "no differences". */
+      scapi_set_error (_("nothing could be read from the card in %s: no "
+                         "file system and no known application answered"),
+                       reader_card_name (card->rc));
+      image_free (*r_image);
+      *r_image = NULL;
+      err = gpg_error (GPG_ERR_WRONG_CARD);
+    }
   scapi_card_close (card);
   return err;
 }
