@@ -271,9 +271,40 @@ image_index_build (image_node_t *parent, size_t want)
       return;
     }
   ix->cap = cap;
+  if (parent->index)
+    {
+      /* From the old table: the hashes are there, no node is touched. */
+      const struct image_index *old = parent->index;
+      size_t i;
+      for (i = 0; i < old->cap; i++)
+        if (old->s[i].n && old->s[i].n != &image_tombstone)
+          {
+            size_t m = cap - 1, k = old->s[i].h & m;
+            while (ix->s[k].n)
+              k = (k + 1) & m;
+            ix->s[k] = old->s[i];
+            ix->used++;
+          }
+      /* A child linked but not yet in the old table (image_index_add). */
+      for (c = parent->last_child; c && ix->used < parent->n_children;
+           c = c->prev)
+        {
+          bool in = false;
+          size_t m = cap - 1, k;
+          for (k = c->hval & m; ix->s[k].n; k = (k + 1) & m)
+            if (ix->s[k].n == c)
+              {
+                in = true;
+                break;
+              }
+          if (!in)
+            image_index_put (ix, c);
+        }
+    }
+  else
+    for (c = parent->first_child; c; c = c->next)
+      image_index_put (ix, c);
   image_index_free (parent);
-  for (c = parent->first_child; c; c = c->next)
-    image_index_put (ix, c);
   parent->index = ix;
 }
 
