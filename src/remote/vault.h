@@ -1,28 +1,23 @@
-/* vault.h - the server's directory of encrypted VSCs, with CAS
+/* vault.h - where vscd keeps the encrypted VSCs: the contract
  *
- * A vault is one directory (mode 0700) holding, per VSC,
- *   <uuid>.<generation>.vsc   the ciphertext VSC as the client sent it
- *   .<uuid>.lock              flock(2) target for compare-and-swap
- * and transient ".tmp-<uuid>-<random>" files while a write is under way.
- * The generation is part of the file name, so a new version appears
- * atomically with its generation by one rename(2); after a kill -9 the
- * vault holds the old or the new version (the highest generation wins;
- * leftovers are removed under the lock by the next writer). A file name,
- * once written, never changes content.
+ * A vault holds VSCs named by canonical UUID text, each with a
+ * generation that counts its stores; every change is a compare-and-swap
+ * on that generation. The contract is the same for every back end:
  *
- * Every access goes through the directory fd with openat(2) and
- * O_NOFOLLOW, and only canonical UUID text (proto_uuid_valid) names a
- * VSC, so no request reaches outside the vault.
+ *   directory   one directory of files (vault-dir.h: the layout)
  *
- * THE CONTRACT for any back end (this directory, or a database later):
- * compare-and-swap per UUID (vault_put), the quota checked and applied
- * atomically with the store of a new UUID (vault_set_max_vscs: N
- * concurrent puts of new UUIDs into a vault with room for k store
- * exactly k), and nothing left behind by a request that changed
- * nothing (a delete or a refused put of a UUID that does not exist
- * leaves no trace). Per-connection limits (connections per uid, the
- * idle time before the first request, concurrent key derivations) are
- * the server's (server.h), not the vault's. */
+ * vault.c checks the arguments (only canonical UUID text, see
+ * proto_uuid_valid, ever reaches a back end) and dispatches to the back
+ * end's table (vault-be.h).
+ *
+ * What every back end guarantees besides compare-and-swap per UUID: the
+ * quota checked and applied atomically with the store of a new UUID
+ * (vault_set_max_vscs: N concurrent puts of new UUIDs into a vault with
+ * room for k store exactly k), and nothing left behind by a request
+ * that changed nothing (a delete or a refused put of a UUID that does
+ * not exist leaves no trace, e.g. no lock file). Per-connection limits
+ * (connections per uid, the time before the first request, concurrent
+ * key derivations) are the server's (server.h), not the vault's. */
 #ifndef VSC_REMOTE_VAULT_H
 #define VSC_REMOTE_VAULT_H
 
@@ -35,11 +30,13 @@
 
 typedef struct vault vault_t;
 
-/* Open DIR (created with mode 0700, parents too, if CREATE). DIR itself
- * must not be a symlink and must be a directory owned by the caller. */
-gpg_error_t vault_open(const char *dir, bool create, vault_t **r_vault);
-/* The same for a directory fd the caller opened and checked (it must
- * be a directory owned by the caller; the vault takes the fd). */
+/* Open the vault SPEC: a directory (created with mode 0700, parents too,
+ * if CREATE; it must not be a symlink and must be owned by the caller). */
+gpg_error_t vault_open(const char *spec, bool create, vault_t **r_vault);
+/* A directory vault on a directory fd the caller opened and checked (it
+ * must be a directory owned by the caller; the vault takes the fd, also
+ * on error): vscd's socket server opens BASE/<uid> without following
+ * symlinks before it drops root. */
 gpg_error_t vault_open_fd(int dfd, vault_t **r_vault);
 void vault_close(vault_t *v);
 
@@ -50,7 +47,11 @@ void vault_set_max_vscs(vault_t *v, unsigned max);
 /* Number of VSCs now (for a cheap early refusal; vault_put decides). */
 gpg_error_t vault_count(vault_t *v, size_t *r_n);
 
-/* fsync files and the directory (default on). Off only for tests. */
+/* The back end's name ("directory"). */
+const char *vault_backend(vault_t *v);
+
+/* Make every change durable before it is acknowledged (default on). Off
+ * only for tests. */
 void vault_set_fsync(vault_t *v, bool on);
 
 /* All VSCs, sorted by UUID. Free *R_LIST with xfree. */
@@ -75,10 +76,5 @@ gpg_error_t vault_put(vault_t *v, const char *uuid, uint64_t expect,
 
 /* Remove a VSC; with EXPECT > 0 only if that generation is current. */
 gpg_error_t vault_delete(vault_t *v, const char *uuid, uint64_t expect);
-
-/* Build a file name "<uuid>.<gen>.vsc" (OUT >= 64 bytes) and parse one
- * back (false for anything else). Exposed for tests. */
-void vault_name(char *out, size_t outsz, const char *uuid, uint64_t gen);
-bool vault_name_parse(const char *name, char *uuid, uint64_t *gen);
 
 #endif /* VSC_REMOTE_VAULT_H */

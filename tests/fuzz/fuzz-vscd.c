@@ -34,6 +34,7 @@
 #include "vsc/vsc.h"
 #include "remote/proto.h"
 #include "remote/vault.h"
+#include "remote/vault-dir.h"
 #include "remote/server.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
@@ -218,7 +219,7 @@ fuzz_check_vault (unsigned max_vscs)
       uint64_t g;
       if (!strcmp (n, ".") || !strcmp (n, ".."))
         continue;
-      if (vault_name_parse (n, u, &g))
+      if (vault_dir_name_parse (n, u, &g))
         {
           for (i = 0; i < nv; i++)
             if (!strcmp (vscs[i], u))
