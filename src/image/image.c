@@ -187,7 +187,7 @@ struct image_index {
 
 static image_node_t image_tombstone;
 
-/* FNV-1a of the lower-cased component. */
+/* FNV-1a of the lower-cased component, mixed. */
 static uint32_t
 image_hash (const char *s)
 {
@@ -201,6 +201,15 @@ image_hash (const char *s)
       h ^= c;
       h *= 16777619u;
     }
+  /* FNV's low bits are poorly mixed (bit 0 is the parity of the
+   * characters' bit 0), and the table indexes by low bits: finish with
+   * the MurmurHash3 mixer, or names like n000001, n000002 ... cluster
+   * and the probes get long. */
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
   return h;
 }
 
@@ -317,13 +326,13 @@ image_index_add (image_node_t *parent, image_node_t *child)
   if (!ix)
     {
       if (parent->n_children >= IMAGE_INDEX_MIN)
-        image_index_build (parent, 2 * parent->n_children);
+        image_index_build (parent, parent->n_children);
       return;
     }
   /* At most half full, tombstones included. */
   if (2 * (ix->used + 1) > ix->cap)
     {
-      image_index_build (parent, 2 * parent->n_children);   /* CHILD too */
+      image_index_build (parent, parent->n_children);   /* CHILD too */
       if (parent->index == ix)
         image_index_free (parent);   /* no memory: search linearly */
       return;
