@@ -7,8 +7,6 @@ libvscman_a_SOURCES += \
 	src/remote/slots.h src/remote/slots.c \
 	src/remote/client.h src/remote/client.c
 
-vsctool_SOURCES += src/cli/cmd-remote.c
-
 ## CUnit: frame codec, name validation, vault CAS (incl. a fork race), URLs.
 check_PROGRAMS += tests/unit/test-remote
 tests_unit_test_remote_SOURCES = tests/unit/test-remote.c
