@@ -28,6 +28,7 @@
 #include <gcrypt.h>
 
 #include "server.h"
+#include "server-uid.h"
 #include "proto.h"
 #include "common/util.h"
 #include "common/log.h"
@@ -548,147 +549,22 @@ server_on_signal (int sig)
   server_stop = 1;
 }
 
-/* The vault directory of CR's uid below BASEFD, opened without ever
- * following a symlink: made if missing, given to the uid (as root: by
- * fchown on the fd we opened, never through a path), refused if it is
- * anyone else's. Then, as root, become that uid. *R_FD is the vault's
- * directory fd. */
-static gpg_error_t
-server_child_setup (int basefd, const struct ucred *cr, const char *vdir,
-                    int *r_fd)
-{
-  gpg_error_t err;
-  const char *name = strrchr (vdir, '/') + 1;
-  struct stat st;
-  int fd;
-  bool root = geteuid () == 0;
-
-  *r_fd = -1;
-  if (mkdirat (basefd, name, 0700) && errno != EEXIST)
-    return gpg_error_from_syserror ();
-  fd = openat (basefd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
-    {
-      err = gpg_error_from_syserror ();
-      log_error ("%s: %s", vdir, errno == ELOOP || errno == ENOTDIR
-                 ? "not a directory (a symlink?): refused"
-                 : strerror (errno));
-      return err;
-    }
-  if (fstat (fd, &st))
-    {
-      err = gpg_error_from_syserror ();
-      goto leave;
-    }
-  if (root && st.st_uid != cr->uid)
-    {
-      if (st.st_uid != 0)
-        {
-          log_error ("%s belongs to uid %u, not to uid %u: refused", vdir,
-                     (unsigned)st.st_uid, (unsigned)cr->uid);
-          err = gpg_error (GPG_ERR_EPERM);
-          goto leave;
-        }
-      if (fchown (fd, cr->uid, cr->gid))
-        {
-          err = gpg_error_from_syserror ();
-          goto leave;
-        }
-    }
-  if ((st.st_mode & 077) && fchmod (fd, 0700))
-    {
-      err = gpg_error_from_syserror ();
-      goto leave;
-    }
-  if (root && cr->uid != 0)
-    {
-      if (setgroups (0, NULL) || setgid (cr->gid) || setuid (cr->uid))
-        {
-          err = gpg_error_from_syserror ();
-          goto leave;
-        }
-      if (setuid (0) == 0)
-        {
-          err = gpg_error (GPG_ERR_EPERM);   /* could not drop root */
-          goto leave;
-        }
-    }
-  *r_fd = fd;
-  fd = -1;
-  err = 0;
-
- leave:
-  if (fd >= 0)
-    close (fd);
-  return err;
-}
-
-/* Send an error frame without waiting (from the parent: a client that
- * does not read must not block the server). */
-static void
-server_refuse (int fd, gpg_error_t err, const char *text)
-{
-  buf_t b = BUF_INIT;
-
-  if (!proto_build_error (&b, err, text))
-    (void)!send (fd, b.data, b.len, MSG_DONTWAIT | MSG_NOSIGNAL);
-  buf_free (&b);
-}
-
-static void
-server_child (const server_socket_opts_t *o, int basefd, slots_t *kdf,
-              int fd, const struct ucred *cr)
-{
-  gpg_error_t err;
-  char vdir[4096], peer[64];
-  vault_t *v = NULL;
-  server_opts_t so = o->serve;
-  int vfd = -1;
-
-  signal (SIGTERM, SIG_DFL);
-  signal (SIGINT, SIG_DFL);
-  snprintf (peer, sizeof peer, "uid %u pid %d", (unsigned)cr->uid,
-            (int)cr->pid);
-  snprintf (vdir, sizeof vdir, "%s/%u", o->vault_base, (unsigned)cr->uid);
-  so.peer = peer;
-  so.kdf_slots = kdf;
-  so.owner = cr->uid;
-  err = server_child_setup (basefd, cr, vdir, &vfd);
-  close (basefd);
-  if (!err)
-    err = vault_open_fd (vfd, &v);
-  if (err)
-    {
-      log_error ("%s: %s: %s", peer, _("cannot open the vault"),
-                 gpg_strerror (err));
-      server_refuse (fd, err, "the server cannot open your vault");
-      _exit (1);
-    }
-  vault_set_fsync (v, o->fsync);
-  vault_set_max_vscs (v, so.max_vscs);
-  so.vault_dir = vdir;
-  log_info ("%s: connected", peer);
-  err = server_serve (v, fd, fd, &so);
-  vault_close (v);
-  close (fd);
-  _exit (err ? 1 : 0);
-}
-
 /* Open the base of the per-uid vaults (made if missing). It must be a
  * real directory (not a symlink), ours, and writable by nobody else:
  * otherwise a user could plant BASE/<uid> as a link to any file and have
- * root hand it over. As root it is made 0711, so that users can reach
- * their own (0700) directory and nothing else. */
+ * a privileged vscd hand it over. When clients' processes run as their
+ * own uids (server_uid_can_switch) it is made 0711, so that users can
+ * reach their own (0700) directory and nothing else. */
 static gpg_error_t
 server_open_base (const char *base, int *r_fd)
 {
   gpg_error_t err;
   struct stat st;
   int fd;
-  bool root = geteuid () == 0;
+  bool sw = server_uid_can_switch ();
 
   *r_fd = -1;
-  if (mkdir (base, root ? 0711 : 0700) && errno != EEXIST)
+  if (mkdir (base, sw ? 0711 : 0700) && errno != EEXIST)
     return gpg_error_from_syserror ();
   fd = open (base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
@@ -720,7 +596,7 @@ server_open_base (const char *base, int *r_fd)
       close (fd);
       return gpg_error (GPG_ERR_EPERM);
     }
-  if (root && (st.st_mode & 0777) != 0711 && fchmod (fd, 0711))
+  if (sw && (st.st_mode & 0777) != 0711 && fchmod (fd, 0711))
     {
       err = gpg_error_from_syserror ();
       close (fd);
@@ -728,6 +604,194 @@ server_open_base (const char *base, int *r_fd)
     }
   *r_fd = fd;
   return 0;
+}
+
+gpg_error_t
+server_prepare_base (const server_socket_opts_t *o)
+{
+  int fd;
+  gpg_error_t err = server_open_base (o->vault_base, &fd);
+
+  if (!err)
+    close (fd);
+  return err;
+}
+
+/* The vault directory of CR's uid below BASEFD, never through a
+ * symlink: made if missing; where clients' processes become their uids
+ * a new one (ours) is given to the uid by fchown on the fd we opened
+ * (never through a path), one that is already the uid's is opened after
+ * becoming the uid (a service account may not read it before), and one
+ * that belongs to anybody else is refused. *R_FD is the vault's
+ * directory fd, opened with O_NOFOLLOW and checked with fstat. */
+static gpg_error_t
+server_child_setup (int basefd, const struct ucred *cr, const char *vdir,
+                    int *r_fd)
+{
+  gpg_error_t err;
+  const char *name = strrchr (vdir, '/') + 1;
+  struct stat st;
+  int fd = -1;
+  bool sw = server_uid_can_switch ();
+  bool stay = geteuid () == 0 && cr->uid == 0;
+
+  *r_fd = -1;
+  if (mkdirat (basefd, name, 0700) && errno != EEXIST)
+    return gpg_error_from_syserror ();
+  if (fstatat (basefd, name, &st, AT_SYMLINK_NOFOLLOW))
+    return gpg_error_from_syserror ();
+  if (!S_ISDIR (st.st_mode))
+    {
+      log_error ("%s: not a directory (a symlink?): refused", vdir);
+      return gpg_error (GPG_ERR_ENOTDIR);
+    }
+  if (sw && st.st_uid != cr->uid && st.st_uid != geteuid ())
+    {
+      log_error ("%s belongs to uid %u, not to uid %u: refused", vdir,
+                 (unsigned)st.st_uid, (unsigned)cr->uid);
+      return gpg_error (GPG_ERR_EPERM);
+    }
+  if (sw && st.st_uid != cr->uid)
+    {
+      /* Ours (just made): open it, then hand the open directory over. */
+      fd = openat (basefd, name,
+                   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0)
+        return gpg_error_from_syserror ();
+      if (fstat (fd, &st) || st.st_uid != geteuid ())
+        {
+          err = gpg_error (GPG_ERR_EPERM);   /* replaced meanwhile */
+          goto leave;
+        }
+      if (fchown (fd, cr->uid, cr->gid))
+        {
+          err = gpg_error_from_syserror ();
+          goto leave;
+        }
+    }
+  if (sw && !stay && (err = server_uid_become (cr->uid, cr->gid)))
+    goto leave;
+  if (fd < 0)
+    {
+      fd = openat (basefd, name,
+                   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0)
+        {
+          err = gpg_error_from_syserror ();
+          log_error ("%s: %s", vdir, strerror (errno));
+          goto leave;
+        }
+    }
+  if (fstat (fd, &st))
+    {
+      err = gpg_error_from_syserror ();
+      goto leave;
+    }
+  if ((st.st_mode & 077) && fchmod (fd, 0700))
+    {
+      err = gpg_error_from_syserror ();
+      goto leave;
+    }
+  *r_fd = fd;
+  fd = -1;
+  err = 0;
+
+ leave:
+  if (fd >= 0)
+    close (fd);
+  return err;
+}
+
+/* Send an error frame without waiting (a client that does not read must
+ * not block the server). */
+static void
+server_refuse (int fd, gpg_error_t err, const char *text)
+{
+  buf_t b = BUF_INIT;
+
+  if (!proto_build_error (&b, err, text))
+    (void)!send (fd, b.data, b.len, MSG_DONTWAIT | MSG_NOSIGNAL);
+  buf_free (&b);
+}
+
+/* Serve one accepted client; KDF (may be NULL) caps concurrent creates.
+ * The base is opened (and checked) again here: with --inetd every
+ * connection is a process of its own. */
+static gpg_error_t
+server_serve_client (const server_socket_opts_t *o, slots_t *kdf, int fd)
+{
+  gpg_error_t err;
+  struct ucred cr;
+  socklen_t crlen = sizeof cr;
+  char vdir[4096], peer[64];
+  vault_t *v = NULL;
+  server_opts_t so = o->serve;
+  int basefd = -1, vfd = -1;
+
+  if (getsockopt (fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen)
+      || crlen != sizeof cr)
+    {
+      err = gpg_error_from_syserror ();
+      log_error ("%s", _("cannot get the peer credentials"));
+      return err;
+    }
+  snprintf (peer, sizeof peer, "uid %u pid %d", (unsigned)cr.uid, (int)cr.pid);
+  snprintf (vdir, sizeof vdir, "%s/%u", o->vault_base, (unsigned)cr.uid);
+  so.peer = peer;
+  so.kdf_slots = kdf;
+  so.owner = cr.uid;
+  err = server_open_base (o->vault_base, &basefd);
+  if (!err)
+    err = server_child_setup (basefd, &cr, vdir, &vfd);
+  if (basefd >= 0)
+    close (basefd);
+  if (!err)
+    err = vault_open_fd (vfd, &v);
+  if (err)
+    {
+      log_error ("%s: %s: %s", peer, _("cannot open the vault"),
+                 gpg_strerror (err));
+      server_refuse (fd, err, "the server cannot open your vault");
+      return err;
+    }
+  vault_set_fsync (v, o->fsync);
+  so.vault_dir = vdir;
+  log_info ("%s: connected", peer);
+  err = server_serve (v, fd, fd, &so);
+  vault_close (v);
+  return err;
+}
+
+gpg_error_t
+server_serve_accepted (const server_socket_opts_t *o, int fd)
+{
+  gpg_error_t err;
+  slots_t *kdf = NULL;
+
+  /* One process per connection (--inetd): the cap on creates is the
+   * vault's lock file, as with --stdio. */
+  if (o->max_kdf)
+    {
+      char lp[4200];
+      snprintf (lp, sizeof lp, "%s/.kdf.lock", o->vault_base);
+      if (slots_open (lp, o->max_kdf, &kdf))
+        kdf = NULL;   /* then no cap */
+    }
+  err = server_serve_client (o, kdf, fd);
+  slots_free (kdf);
+  return err;
+}
+
+static void
+server_child (const server_socket_opts_t *o, slots_t *kdf, int fd)
+{
+  gpg_error_t err;
+
+  signal (SIGTERM, SIG_DFL);
+  signal (SIGINT, SIG_DFL);
+  err = server_serve_client (o, kdf, fd);
+  close (fd);
+  _exit (err ? 1 : 0);
 }
 
 /* Make the listening socket at PATH. An existing file there is removed
@@ -831,6 +895,8 @@ server_run_socket (const server_socket_opts_t *o)
   kids = xtrycalloc (o->max_clients ? o->max_clients : 1, sizeof *kids);
   if (!kids)
     return gpg_error_from_syserror ();
+  /* Checked once here (a bad base refuses to start) and again by each
+   * client process before it is used. */
   if ((err = server_open_base (o->vault_base, &basefd)))
     goto leave;
   if (o->max_kdf && (err = slots_new_anon (o->max_kdf, &kdf)))
@@ -899,8 +965,9 @@ server_run_socket (const server_socket_opts_t *o)
       if (pid == 0)
         {
           close (lfd);
+          close (basefd);
           xfree (kids);
-          server_child (o, basefd, kdf, cfd, &cr);
+          server_child (o, kdf, cfd);
         }
       if (pid < 0)
         log_error ("fork: %s", strerror (errno));
