@@ -40,6 +40,9 @@
 #define VSCD_MAX_CLIENTS_DEFAULT 128
 #define VSCD_SOCKET_TIMEOUT_DEFAULT 600   /* seconds idle per client */
 #define VSCD_MAX_VSCS_DEFAULT 10000
+#define VSCD_MAX_PER_UID_DEFAULT 8      /* socket clients per uid */
+#define VSCD_MAX_KDF_DEFAULT 2          /* concurrent creates */
+#define VSCD_HELLO_TIMEOUT_DEFAULT 10   /* seconds until the first request */
 
 static gpg_error_t
 vscd_create (void *ctx, const char *scratch, char *uuid, char **r_password,
@@ -154,7 +157,12 @@ vscd_usage (FILE *fp)
                  "                     per uid)\n"
                  "  --max-frame BYTES  largest request accepted (default 16 MiB)\n"
                  "  --max-clients N    concurrent socket clients (default %d)\n"
+                 "  --max-per-uid N    of them from one uid (default %d, 0 = no limit)\n"
+                 "  --max-kdf N        concurrent creates (key derivations,\n"
+                 "                     default %d, one per uid)\n"
                  "  --timeout SECS     idle limit per client (0 = none)\n"
+                 "  --hello-timeout SECS  limit until the first request\n"
+                 "                     (default %d)\n"
                  "  --max-vscs N       VSCs per vault (default %d, 0 = no limit)\n"
                  "  --no-check         store puts without checking they are VSCs\n"
                  "  --echo             benchmark reference: no CAS, puts discarded\n"
@@ -163,7 +171,8 @@ vscd_usage (FILE *fp)
                  "  --version, --help\n"
                  "See vscd(8).\n"),
            VSCD_SOCKET_VAULT_DEFAULT, VSCD_MAX_CLIENTS_DEFAULT,
-           VSCD_MAX_VSCS_DEFAULT);
+           VSCD_MAX_PER_UID_DEFAULT, VSCD_MAX_KDF_DEFAULT,
+           VSCD_HELLO_TIMEOUT_DEFAULT, VSCD_MAX_VSCS_DEFAULT);
 }
 
 static bool
@@ -187,7 +196,7 @@ vscd_parse_ulong (const char *s, unsigned long max, unsigned long *r)
  * the vault is picked as with --socket. Returns the exit code. */
 static int
 vscd_inetd (const char *vault_arg, const server_opts_t *so, bool timeout_set,
-            unsigned long timeout)
+            unsigned long timeout, unsigned long max_kdf)
 {
   gpg_error_t err;
   server_socket_opts_t sso;
@@ -205,6 +214,7 @@ vscd_inetd (const char *vault_arg, const server_opts_t *so, bool timeout_set,
   memset (&sso, 0, sizeof sso);
   sso.vault_base = vault_arg ? vault_arg : VSCD_SOCKET_VAULT_DEFAULT;
   sso.fsync = true;
+  sso.max_kdf = (unsigned)max_kdf;
   sso.serve = *so;
   sso.serve.timeout_ms = !timeout_set ? VSCD_SOCKET_TIMEOUT_DEFAULT * 1000
                          : timeout ? (int)(timeout * 1000) : -1;
@@ -230,10 +240,14 @@ main (int argc, char **argv)
   unsigned long max_clients = VSCD_MAX_CLIENTS_DEFAULT;
   unsigned long timeout = 0;
   unsigned long max_vscs = VSCD_MAX_VSCS_DEFAULT;
+  unsigned long max_per_uid = VSCD_MAX_PER_UID_DEFAULT;
+  unsigned long max_kdf = VSCD_MAX_KDF_DEFAULT;
+  unsigned long hello_timeout = VSCD_HELLO_TIMEOUT_DEFAULT;
   bool timeout_set = false;
   int i, rc = 1;
   server_opts_t so;
   vault_t *v = NULL;
+  slots_t *kdf = NULL;
 
   err = util_program_init ();
   if (err)
@@ -281,6 +295,31 @@ main (int argc, char **argv)
           if (!vscd_parse_ulong (argv[++i], 65536, &max_clients) || !max_clients)
             {
               fprintf (stderr, _("vscd: --max-clients must be 1 to 65536\n"));
+              return 2;
+            }
+        }
+      else if (!strcmp (a, "--max-per-uid") && val)
+        {
+          if (!vscd_parse_ulong (argv[++i], 65536, &max_per_uid))
+            {
+              fprintf (stderr, _("vscd: --max-per-uid must be 0 to 65536\n"));
+              return 2;
+            }
+        }
+      else if (!strcmp (a, "--max-kdf") && val)
+        {
+          if (!vscd_parse_ulong (argv[++i], 1024, &max_kdf))
+            {
+              fprintf (stderr, _("vscd: --max-kdf must be 0 to 1024\n"));
+              return 2;
+            }
+        }
+      else if (!strcmp (a, "--hello-timeout") && val)
+        {
+          if (!vscd_parse_ulong (argv[++i], 86400, &hello_timeout))
+            {
+              fprintf (stderr,
+                       _("vscd: --hello-timeout must be 0 to 86400 seconds\n"));
               return 2;
             }
         }
@@ -335,6 +374,7 @@ main (int argc, char **argv)
   so.check = check && !echo ? vscd_check : NULL;
   so.echo = echo;
   so.max_vscs = (unsigned)max_vscs;
+  so.hello_timeout_ms = (int)(hello_timeout * 1000);
 
   if (stdio)
     {
@@ -360,11 +400,27 @@ main (int argc, char **argv)
       so.vault_dir = vault_dir;
       so.timeout_ms = timeout_set && timeout ? (int)(timeout * 1000) : -1;
       so.peer = "stdio";
+      /* Every ssh session is a process of its own: the cap on concurrent
+       * creates of this account is a lock file in its vault. */
+      if (max_kdf)
+        {
+          char lp[PATH_MAX];
+          snprintf (lp, sizeof lp, "%s/.kdf.lock", vault_dir);
+          err = slots_open (lp, (unsigned)max_kdf, &kdf);
+          if (err)
+            {
+              fprintf (stderr, _("vscd: cannot open '%s': %s\n"), lp,
+                       gpg_strerror (err));
+              goto leave;
+            }
+          so.kdf_slots = kdf;
+          so.owner = getuid ();
+        }
       err = server_serve (v, 0, 1, &so);
       rc = err ? 1 : 0;
     }
   else if (inetd)
-    rc = vscd_inetd (vault_arg, &so, timeout_set, timeout);
+    rc = vscd_inetd (vault_arg, &so, timeout_set, timeout, max_kdf);
   else
     {
       server_socket_opts_t sso;
@@ -372,6 +428,8 @@ main (int argc, char **argv)
       sso.path = socket_path;
       sso.vault_base = vault_arg ? vault_arg : VSCD_SOCKET_VAULT_DEFAULT;
       sso.max_clients = (unsigned)max_clients;
+      sso.max_per_uid = (unsigned)max_per_uid;
+      sso.max_kdf = (unsigned)max_kdf;
       sso.fsync = true;
       so.timeout_ms = !timeout_set ? VSCD_SOCKET_TIMEOUT_DEFAULT * 1000
                       : timeout ? (int)(timeout * 1000) : -1;
@@ -384,6 +442,7 @@ main (int argc, char **argv)
     }
 
  leave:
+  slots_free (kdf);
   vault_close (v);
   xfree (vault_dir);
   return rc;

@@ -239,6 +239,10 @@ agency_add_aid (image_t *image, const uint8_t *aid, size_t n)
   for (i = 0; i < image->card.n_aids; i++)
     if (image->card.aid_lens[i] == n && !memcmp (image->card.aids[i], aid, n))
       return 0;
+  /* A card that lists more AIDs than a VSC can hold: the rest are not
+   * recorded as the card's identity (their nodes still are). */
+  if (image->card.n_aids >= IMAGE_MAX_AIDS)
+    return 0;
   return image_add_aid (image, aid, n);
 }
 

@@ -696,7 +696,7 @@ opg_discover (agency_card_t *card, image_t *image)
       const image_node_t *aid = opg_child (app, 0x4F);
       if (aid && aid->content_len == 16)
         {
-          err = image_add_aid (image, aid->content, aid->content_len);
+          err = agency_add_aid (image, aid->content, aid->content_len);
           if (!err && !image->card.serial)
             {
               char s[9];

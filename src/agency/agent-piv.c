@@ -477,7 +477,7 @@ piv_discover (agency_card_t *card, image_t *image)
   err = agency_applet_node (image, AGENT_NAME, piv_aid, sizeof piv_aid, &app);
   if (err)
     return err;
-  err = image_add_aid (image, piv_aid, sizeof piv_aid);
+  err = agency_add_aid (image, piv_aid, sizeof piv_aid);
   agency_progress (card, AGENCY_PHASE_DISCOVER, app, 0);
 
   /* YubiKey GET VERSION: key import (FE) and metadata (F7). */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/sanitize.h"
 #include "common/util.h"
 #include "common/i18n.h"
 #include "cli/cli-card.h"
@@ -105,11 +106,12 @@ cmd_restore_print (const plan_t *plan, const scapi_restore_report_t *rep,
       const char *st = done ? cmd_restore_state (e) : "";
       if (!cmd_restore_shown (e, ro, keys_only))
         continue;
-      printf ("  %-15s %-26s", plan_action_label (e->action), e->path);
+      printf ("  %-15s %-26s", plan_action_label (e->action),
+              sanitize_str (e->path));
       if (*st)
         printf (" [%s]", st);
       if (e->reason)
-        printf (" %s", e->reason);
+        printf (" %s", sanitize_str (e->reason));
       printf ("\n");
     }
   if (!done)
@@ -120,7 +122,7 @@ cmd_restore_print (const plan_t *plan, const scapi_restore_report_t *rep,
   if (rep->stopped_at[0])
     printf (_("Stopped at %s; the nodes marked [written] above are on "
               "the card, nothing after them was written.\n"),
-            rep->stopped_at);
+            sanitize_str (rep->stopped_at));
 }
 
 static int

@@ -5,6 +5,7 @@ libvscman_a_SOURCES += \
 	src/remote/vault-dir.h src/remote/vault-dir.c \
 	src/remote/server.h src/remote/server.c \
 	src/remote/server-uid.h src/remote/server-uid.c \
+	src/remote/slots.h src/remote/slots.c \
 	src/remote/client.h src/remote/client.c
 
 ## CUnit: frame codec, name validation, vault CAS (incl. a fork race), URLs.
@@ -17,10 +18,11 @@ TESTS += tests/unit/test-remote
 ## Shell tests (tests/remote/frames.py is the raw-frame client they use).
 TESTS += tests/remote/frames.sh tests/remote/socket.sh \
 	tests/remote/authz.sh tests/remote/kill9.sh tests/remote/ssh.sh \
-	tests/remote/inetd.sh
+	tests/remote/inetd.sh tests/remote/hardening.sh
 EXTRA_DIST += tests/remote/lib-remote.sh tests/remote/frames.py \
 	tests/remote/frames.sh tests/remote/socket.sh tests/remote/authz.sh \
-	tests/remote/kill9.sh tests/remote/ssh.sh tests/remote/inetd.sh
+	tests/remote/kill9.sh tests/remote/ssh.sh tests/remote/inetd.sh \
+	tests/remote/hardening.sh
 
 ## vsctool backup --remote (src/cli/cmd-backup.c) against vscd --socket
 ## and, as root, over ssh.
@@ -36,6 +38,18 @@ tests_fuzz_fuzz_frame_LDADD = $(VSC_LIBS)
 if ENABLE_FUZZING
 check_PROGRAMS += tests/fuzz/fuzz-frame
 TESTS += tests/fuzz/frame.sh
+endif
+
+## libFuzzer target for the request dispatcher (programs of well-framed
+## requests against a temporary vault, with vscd's create/check hooks).
+EXTRA_DIST += tests/fuzz/fuzz-vscd.c tests/fuzz/vscd.sh tests/fuzz/corpus/vscd
+tests_fuzz_fuzz_vscd_SOURCES = tests/fuzz/fuzz-vscd.c
+tests_fuzz_fuzz_vscd_CFLAGS = $(AM_CFLAGS)
+tests_fuzz_fuzz_vscd_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_vscd_LDADD = $(VSC_LIBS)
+if ENABLE_FUZZING
+check_PROGRAMS += tests/fuzz/fuzz-vscd
+TESTS += tests/fuzz/vscd.sh
 endif
 
 ## Documentation.

@@ -29,8 +29,12 @@ struct vault {
   const vault_ops_t *ops;
   void *be;                    /* the back end's state */
   bool fsync;                  /* make every change durable (default) */
+  unsigned max_vscs;           /* quota for new UUIDs, 0 = none: the back
+                                  end applies it atomically in put */
 };
 
 extern const vault_ops_t vault_dir_ops;
+/* vault_open_fd: the directory back end on an fd (taken, also on error). */
+gpg_error_t vault_dir_open_fd (vault_t *v, int fd);
 
 #endif /* VSC_REMOTE_VAULT_BE_H */

@@ -107,9 +107,7 @@ static gpg_error_t
 vault_dir_open (vault_t *v, const char *dir, bool create)
 {
   gpg_error_t err = 0;
-  vault_dir_t *d = NULL;
-  struct stat st;
-  int fd = -1;
+  int fd;
 
   if (!dir || !*dir)
     return gpg_error (GPG_ERR_INV_ARG);
@@ -117,17 +115,29 @@ vault_dir_open (vault_t *v, const char *dir, bool create)
     {
       err = vault_dir_mkdirs (dir);
       if (err)
-        goto leave;
+        return err;
     }
   fd = open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
+    return gpg_error_from_syserror ();
+  return vault_dir_open_fd (v, fd);
+}
+
+gpg_error_t
+vault_dir_open_fd (vault_t *v, int fd)
+{
+  gpg_error_t err = 0;
+  vault_dir_t *d = NULL;
+  struct stat st;
+
+  if (fstat (fd, &st))
     {
       err = gpg_error_from_syserror ();
       goto leave;
     }
-  if (fstat (fd, &st))
+  if (!S_ISDIR (st.st_mode))
     {
-      err = gpg_error_from_syserror ();
+      err = gpg_error (GPG_ERR_ENOTDIR);
       goto leave;
     }
   if (st.st_uid != geteuid ())
@@ -242,9 +252,11 @@ vault_dir_cleanup (vault_t *v, const char *uuid, uint64_t keep)
 
 /* Take the UUID's lock. The lock file may be removed by a delete while
  * we wait, so after getting the lock check that the name still refers to
- * the file we locked. */
+ * the file we locked. CREATE false: only an existing lock file is used
+ * (GPG_ERR_ENOENT if there is none), so that requests about UUIDs that
+ * do not exist leave no files behind. */
 static gpg_error_t
-vault_dir_lock (vault_t *v, const char *uuid, int *r_fd)
+vault_dir_lock (vault_t *v, const char *uuid, bool create, int *r_fd)
 {
   char name[PROTO_UUID_LEN + 8];
   struct stat a, b;
@@ -254,7 +266,8 @@ vault_dir_lock (vault_t *v, const char *uuid, int *r_fd)
   for (;;)
     {
       fd = openat (VAULT_DIR (v)->dfd, name,
-                   O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+                   O_RDWR | (create ? O_CREAT : 0) | O_NOFOLLOW | O_CLOEXEC,
+                   0600);
       if (fd < 0)
         return gpg_error_from_syserror ();
       while (flock (fd, LOCK_EX))
@@ -510,6 +523,31 @@ vault_dir_write_temp (vault_t *v, const char *uuid, const void *data, size_t len
   return err;
 }
 
+/* Remove the lock file of UUID (held by us) if no generation of it
+ * exists: a refused put of a new UUID leaves nothing behind. */
+static void
+vault_dir_drop_lock (vault_t *v, const char *uuid)
+{
+  char name[PROTO_UUID_LEN + 8];
+  uint64_t cur;
+
+  if (vault_dir_current (v, uuid, &cur) || cur)
+    return;
+  snprintf (name, sizeof name, ".%s.lock", uuid);
+  unlinkat (VAULT_DIR (v)->dfd, name, 0);
+}
+
+/* The number of VSCs (distinct UUIDs with a generation file). */
+static gpg_error_t
+vault_dir_count (vault_t *v, size_t *r_n)
+{
+  proto_entry_t *list = NULL;
+  gpg_error_t err = vault_dir_list (v, &list, r_n);
+
+  xfree (list);
+  return err;
+}
+
 static gpg_error_t
 vault_dir_put (vault_t *v, const char *uuid, uint64_t expect, const void *data,
            size_t len, uint64_t *r_gen)
@@ -517,11 +555,20 @@ vault_dir_put (vault_t *v, const char *uuid, uint64_t expect, const void *data,
   gpg_error_t err;
   char tmp[PROTO_UUID_LEN + 32], name[96];
   uint64_t cur;
-  int lockfd = -1;
+  int lockfd = -1, quotafd = -1;
 
   if (!proto_uuid_valid (uuid, strlen (uuid)))
     return gpg_error (GPG_ERR_INV_NAME);
-  err = vault_dir_lock (v, uuid, &lockfd);
+  /* An update needs the UUID's lock file to exist already. */
+  err = vault_dir_lock (v, uuid, !expect, &lockfd);
+  if (gpg_err_code (err) == GPG_ERR_ENOENT && expect)
+    {
+      err = vault_dir_current (v, uuid, &cur);
+      if (!err && !cur)
+        err = gpg_error (GPG_ERR_NOT_FOUND);
+      if (!err)   /* a VSC from before lock files: make one */
+        err = vault_dir_lock (v, uuid, true, &lockfd);
+    }
   if (err)
     goto leave;
   err = vault_dir_current (v, uuid, &cur);
@@ -536,6 +583,35 @@ vault_dir_put (vault_t *v, const char *uuid, uint64_t expect, const void *data,
     {
       err = gpg_error (GPG_ERR_CONFLICT);
       goto leave;
+    }
+  /* A new UUID: count and store under the vault's own lock, so that
+   * concurrent puts cannot all see room for one more. */
+  if (!cur && v->max_vscs)
+    {
+      size_t n;
+      /* A descriptor of our own: flock is per open file, and processes
+       * forked with this vault open share the vault's descriptor. */
+      quotafd = openat (VAULT_DIR (v)->dfd, ".",
+                        O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (quotafd < 0)
+        {
+          err = gpg_error_from_syserror ();
+          goto leave;
+        }
+      while (flock (quotafd, LOCK_EX))
+        if (errno != EINTR)
+          {
+            err = gpg_error_from_syserror ();
+            goto leave;
+          }
+      err = vault_dir_count (v, &n);
+      if (err)
+        goto leave;
+      if (n >= v->max_vscs)
+        {
+          err = gpg_error (GPG_ERR_LIMIT_REACHED);
+          goto leave;
+        }
     }
   err = vault_dir_write_temp (v, uuid, data, len, tmp, sizeof tmp);
   if (err)
@@ -555,8 +631,14 @@ vault_dir_put (vault_t *v, const char *uuid, uint64_t expect, const void *data,
   err = vault_dir_cleanup (v, uuid, cur + 1);
 
  leave:
+  if (quotafd >= 0)
+    close (quotafd);   /* releases the flock */
   if (lockfd >= 0)
-    close (lockfd);
+    {
+      if (err && !expect)
+        vault_dir_drop_lock (v, uuid);
+      close (lockfd);
+    }
   return err;
 }
 
@@ -570,7 +652,16 @@ vault_dir_delete (vault_t *v, const char *uuid, uint64_t expect)
 
   if (!proto_uuid_valid (uuid, strlen (uuid)))
     return gpg_error (GPG_ERR_INV_NAME);
-  err = vault_dir_lock (v, uuid, &lockfd);
+  /* No lock file is made for a UUID that does not exist. */
+  err = vault_dir_lock (v, uuid, false, &lockfd);
+  if (gpg_err_code (err) == GPG_ERR_ENOENT)
+    {
+      err = vault_dir_current (v, uuid, &cur);
+      if (!err && !cur)
+        err = gpg_error (GPG_ERR_NOT_FOUND);
+      if (!err)   /* a VSC from before lock files: make one */
+        err = vault_dir_lock (v, uuid, true, &lockfd);
+    }
   if (err)
     goto leave;
   err = vault_dir_current (v, uuid, &cur);
@@ -578,6 +669,7 @@ vault_dir_delete (vault_t *v, const char *uuid, uint64_t expect)
     goto leave;
   if (!cur)
     {
+      vault_dir_drop_lock (v, uuid);   /* left by an older vscd */
       err = gpg_error (GPG_ERR_NOT_FOUND);
       goto leave;
     }

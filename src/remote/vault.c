@@ -4,6 +4,7 @@
 #include <config.h>
 #endif
 #include <string.h>
+#include <unistd.h>
 
 #include "vault-be.h"
 #include "common/util.h"
@@ -36,6 +37,50 @@ vault_open (const char *spec, bool create, vault_t **r_vault)
     }
   *r_vault = v;
   return 0;
+}
+
+gpg_error_t
+vault_open_fd (int fd, vault_t **r_vault)
+{
+  gpg_error_t err;
+  vault_t *v;
+
+  *r_vault = NULL;
+  v = xtrycalloc (1, sizeof *v);
+  if (!v)
+    {
+      err = gpg_error_from_syserror ();
+      close (fd);
+      return err;
+    }
+  v->ops = &vault_dir_ops;
+  v->fsync = true;
+  err = vault_dir_open_fd (v, fd);
+  if (err)
+    {
+      vault_close (v);
+      return err;
+    }
+  *r_vault = v;
+  return 0;
+}
+
+void
+vault_set_max_vscs (vault_t *v, unsigned max)
+{
+  v->max_vscs = max;
+}
+
+gpg_error_t
+vault_count (vault_t *v, size_t *r_n)
+{
+  proto_entry_t *list = NULL;
+  gpg_error_t err;
+
+  *r_n = 0;
+  err = v->ops->list (v, &list, r_n);
+  xfree (list);
+  return err;
 }
 
 void

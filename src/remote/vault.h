@@ -8,7 +8,16 @@
  *
  * vault.c checks the arguments (only canonical UUID text, see
  * proto_uuid_valid, ever reaches a back end) and dispatches to the back
- * end's table (vault-be.h). */
+ * end's table (vault-be.h).
+ *
+ * What every back end guarantees besides compare-and-swap per UUID: the
+ * quota checked and applied atomically with the store of a new UUID
+ * (vault_set_max_vscs: N concurrent puts of new UUIDs into a vault with
+ * room for k store exactly k), and nothing left behind by a request
+ * that changed nothing (a delete or a refused put of a UUID that does
+ * not exist leaves no trace, e.g. no lock file). Per-connection limits
+ * (connections per uid, the time before the first request, concurrent
+ * key derivations) are the server's (server.h), not the vault's. */
 #ifndef VSC_REMOTE_VAULT_H
 #define VSC_REMOTE_VAULT_H
 
@@ -24,7 +33,19 @@ typedef struct vault vault_t;
 /* Open the vault SPEC: a directory (created with mode 0700, parents too,
  * if CREATE; it must not be a symlink and must be owned by the caller). */
 gpg_error_t vault_open(const char *spec, bool create, vault_t **r_vault);
+/* A directory vault on a directory fd the caller opened and checked (it
+ * must be a directory owned by the caller; the vault takes the fd, also
+ * on error): vscd's socket server opens BASE/<uid> without following
+ * symlinks before it drops root. */
+gpg_error_t vault_open_fd(int dfd, vault_t **r_vault);
 void vault_close(vault_t *v);
+
+/* At most MAX VSCs (0 = no limit): vault_put of a new UUID into a full
+ * vault fails with GPG_ERR_LIMIT_REACHED. The count and the store are
+ * one atomic step (in the directory: under an flock of the vault). */
+void vault_set_max_vscs(vault_t *v, unsigned max);
+/* Number of VSCs now (for a cheap early refusal; vault_put decides). */
+gpg_error_t vault_count(vault_t *v, size_t *r_n);
 
 /* The back end's name ("directory"). */
 const char *vault_backend(vault_t *v);
@@ -48,7 +69,8 @@ gpg_error_t vault_get(vault_t *v, const char *uuid, size_t max, buf_t *data,
  * is EXPECT (EXPECT 0: the UUID must not exist yet, the new one gets
  * generation 1). GPG_ERR_CONFLICT if another generation is current (or
  * it exists when EXPECT is 0), GPG_ERR_NOT_FOUND if EXPECT > 0 and the
- * UUID is absent. *R_GEN receives the new generation. */
+ * UUID is absent, GPG_ERR_LIMIT_REACHED for a new UUID in a full vault.
+ * *R_GEN receives the new generation. */
 gpg_error_t vault_put(vault_t *v, const char *uuid, uint64_t expect,
                       const void *data, size_t len, uint64_t *r_gen);
 

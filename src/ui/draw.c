@@ -21,6 +21,7 @@
 #include "common/util.h"
 #include "common/i18n.h"
 #include "ui/ui.h"
+#include "common/sanitize.h"
 
 void
 draw_init (ui_t *ui)
@@ -108,10 +109,14 @@ draw_text (ui_t *ui, int y, int x, int w, int attr, const char *s)
   size_t n;
   int used = 0, cw;
   cchar_t cc;
+  char safe[2048];
 
   (void) ui;
   if (w <= 0 || y < 0 || y >= LINES || x >= COLS)
     return;
+  /* Text from a VSC, a card or the server may hold escape sequences:
+   * shown escaped, as everywhere else (src/common/sanitize.h). */
+  s = sanitize_text (s, safe, sizeof safe);
   if (x + w > COLS)
     w = COLS - x;
   memset (&st, 0, sizeof st);
