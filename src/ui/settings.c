@@ -1,9 +1,7 @@
 /* settings.c - the manager's settings and recent VSCs, persisted in
  * $XDG_CONFIG_HOME/vscman/ (default ~/.config/vscman/) as "key = value"
  * lines; written atomically (temp file + rename). */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
