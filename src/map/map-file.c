@@ -307,7 +307,8 @@ map_format (const map_t *map, char **r_text)
                      t->openpgp_import ? _("yes") : _("no"), algs[0],
                      algs[1], algs[2], t->openpgp_private_max);
     }
-  if (!err && t->pkcs15)
+  if (!err && map_target_has (map, MAP_APP_PKCS15, MAP_APP_NONE)
+      && t->pkcs15)
     {
       map_fmt_algs (t->pkcs15_algs, algs[0], sizeof algs[0]);
       err = map_fmt (&b, _("# target: blank file system, new PKCS#15 "

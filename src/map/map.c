@@ -671,15 +671,33 @@ map_howto (map_t *map, map_entry_t *e)
                       ? (e->src_slot.id == 1 ? MAP_PURPOSE_SIGN
                          : e->src_slot.id == 2 ? MAP_PURPOSE_DECRYPT
                          : MAP_PURPOSE_AUTH) : e->purpose]);
-  else if (t->pkcs15)
+  else if (t->pkcs15 && e->src_app == MAP_APP_PKCS15)
     snprintf (buf, sizeof buf,
-              "vsctool keygen FILE.vsc --pkcs15 %s --algo %s\n"
-              "vsctool restore --keys-only --map auto --reader '%s' "
-              "FILE.vsc\n"
-              "vsctool export-public FILE.vsc  (the public key for the "
-              "certificate request)",
-              e->id[0] ? e->id : "ID", (e->alg & MAP_ALG_RSA) ? "rsa2048"
-              : "nistp256", r);
+              "openssl genpkey -algorithm %s -out new-key.pem\n"
+              "openssl req -new -key new-key.pem -out new.csr  (the "
+              "request for the certificate)\n"
+              "vsctool put FILE.vsc CERTIFICATE-PATH new-cert.der\n"
+              "vsctool keygen FILE.vsc --pkcs15 %s --import new-key.pem\n"
+              "vsctool restore --map auto --reader '%s' FILE.vsc",
+              (e->alg & MAP_ALG_RSA) ? "RSA"
+              : "EC -pkeyopt ec_paramgen_curve:P-256",
+              e->id[0] ? e->id : "ID", r);
+  else if (t->pkcs15)
+    {
+      char slot[MAP_SLOT_NAME_MAX], *colon;
+      map_slot_name (&e->src_slot, e->kind, slot, sizeof slot);
+      colon = strchr (slot, ':');
+      if (colon)
+        *colon = ' ';
+      snprintf (buf, sizeof buf,
+                "vsctool keygen FILE.vsc --%s --algo %s  (a new key in the "
+                "VSC, mapped like this one)\n"
+                "vsctool restore --map auto --reader '%s' FILE.vsc\n"
+                "vsctool export-public FILE.vsc  (the public key for the "
+                "certificate request)",
+                slot, (e->alg & MAP_ALG_RSA) ? "rsa2048"
+                : e->src_app == MAP_APP_PIV ? "eccp256" : "nistp256", r);
+    }
   else
     return 0;
   return map_set_text (&e->howto, buf);
