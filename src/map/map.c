@@ -903,6 +903,20 @@ map_plan_one (map_t *map, size_t i)
                       map_app_label (apps[a]));
         }
     }
+  /* Nothing fits, but the target has the object's own application: it
+   * stays there and that application's agent decides (a token may hold
+   * what its capabilities do not announce, like a DO 0102 that is no
+   * private-use DO). Only a slot the user or another object took keeps
+   * it out. */
+  if (e->src_slot.app != MAP_APP_NONE
+      && map_target_has (map, e->src_app, e->src_app)
+      && map_slot_taker (map, &e->src_slot, e->kind, i, false) < 0)
+    {
+      e->slot = e->src_slot;
+      e->stays = true;
+      return map_set_text (&e->reason, _("stays in its place (the token's "
+                                         "application decides)"));
+    }
   if (!napps)
     {
       if (e->kind == MAP_KIND_OTHER)

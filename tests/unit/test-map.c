@@ -763,6 +763,17 @@ test_openpgp_piv (void)
   CU_ASSERT (entry (m, "openpgp/5B")->stays);
   map_free (m);
 
+  /* A token whose capabilities announce no private-use DOs (CanoKey
+   * has a DO 0102 that is no private-use DO): the OpenPGP objects stay
+   * and its agent decides. */
+  pgp_target (&t, false);
+  CU_ASSERT_FATAL (!map_plan (src, &t, NULL, NULL, &m));
+  check_slot (m, "openpgp/0101", "openpgp:0101");
+  CU_ASSERT (entry (m, "openpgp/0101")->stays);
+  CU_ASSERT (reason_has (m, "openpgp/0101", "application decides"));
+  map_free (m);
+  pgp_target (&t, true);
+
   /* A token with both: by default they stay; "prefer piv" moves them. */
   t.piv = true;
   t.piv_import = true;
