@@ -5,11 +5,6 @@ libvscman_a_SOURCES += \
 	src/map/map.h src/map/map-int.h src/map/map.c src/map/map-source.c \
 	src/map/map-target.c src/map/map-x509.c src/map/map-file.c \
 	src/map/map-p15.h src/map/map-p15.c src/map/map-apply.c
-## ... and where it meets the agency (key files of a PKCS#15 card) and
-## the facade (restore --map, keygen --import)
-libvscman_a_SOURCES += \
-	src/agency/agent-pkcs15.h src/agency/agent-pkcs15-keys.c \
-	src/scapi/scapi-map.h src/scapi/scapi-map.c src/scapi/scapi-keyfile.c
 
 ## The planner's decisions, map files, the PKCS#15 encoder (no card).
 check_PROGRAMS += tests/unit/test-map

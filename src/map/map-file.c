@@ -156,6 +156,7 @@ map_file_line (map_choices_t *ch, char *text, unsigned line)
   err = map_file_add (ch, w[0], line, &c);
   if (err)
     return err;
+  snprintf (c->target, sizeof c->target, "%s", w[1]);
   if (!strcasecmp (w[1], "auto"))
     {
       c->automatic = true;
