@@ -4,6 +4,9 @@
  *                                     "ssh user@host vscd --stdio"
  *   vscd --socket PATH [--vault DIR]  local clients on a Unix socket,
  *                                     a vault per peer uid (DIR/<uid>/)
+ *   vscd --inetd [--vault DIR]        one client on a connected Unix
+ *                                     socket on stdin (systemd Accept=yes,
+ *                                     vscd@.service), vault per peer uid
  *
  * The protocol is in src/remote/proto.h and doc/vscd-protocol.md, the
  * vault in src/remote/vault.h, the conversation in src/remote/server.c.
@@ -23,6 +26,7 @@
 #include <signal.h>
 #include <pwd.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 
 #include "common/util.h"
 #include "common/i18n.h"
@@ -138,12 +142,16 @@ vscd_usage (FILE *fp)
 {
   fprintf (fp, _("usage: vscd --stdio [OPTIONS]\n"
                  "       vscd --socket PATH [OPTIONS]\n"
+                 "       vscd --inetd [OPTIONS]\n"
                  "The VSC server: creates VSCs and stores encrypted VSCs.\n\n"
                  "  --stdio            serve one client on stdin/stdout (ssh)\n"
                  "  --socket PATH      serve local clients on a Unix socket\n"
+                 "  --inetd            serve the one client connected to the\n"
+                 "                     Unix socket on stdin (systemd Accept=yes)\n"
                  "  --vault DIR        the vault (stdio default:\n"
-                 "                     ~/.local/share/vscman/vault; socket\n"
-                 "                     default: %s, one subdirectory per uid)\n"
+                 "                     ~/.local/share/vscman/vault; socket and\n"
+                 "                     inetd default: %s, one subdirectory\n"
+                 "                     per uid)\n"
                  "  --max-frame BYTES  largest request accepted (default 16 MiB)\n"
                  "  --max-clients N    concurrent socket clients (default %d)\n"
                  "  --timeout SECS     idle limit per client (0 = none)\n"
@@ -173,13 +181,51 @@ vscd_parse_ulong (const char *s, unsigned long max, unsigned long *r)
   return true;
 }
 
+/* --inetd: the client is already connected on standard input (systemd's
+ * vscd.socket with Accept=yes starts one vscd@.service per connection,
+ * StandardInput=socket). SO_PEERCRED of that socket is the client's, so
+ * the vault is picked as with --socket. Returns the exit code. */
+static int
+vscd_inetd (const char *vault_arg, const server_opts_t *so, bool timeout_set,
+            unsigned long timeout)
+{
+  gpg_error_t err;
+  server_socket_opts_t sso;
+  int domain = 0, type = 0;
+  socklen_t len = sizeof domain;
+
+  if (getsockopt (0, SOL_SOCKET, SO_DOMAIN, &domain, &len) || domain != AF_UNIX
+      || (len = sizeof type, getsockopt (0, SOL_SOCKET, SO_TYPE, &type, &len))
+      || type != SOCK_STREAM)
+    {
+      fprintf (stderr, _("vscd: --inetd needs a connected Unix stream socket "
+                         "on standard input (systemd Accept=yes)\n"));
+      return 2;
+    }
+  memset (&sso, 0, sizeof sso);
+  sso.vault_base = vault_arg ? vault_arg : VSCD_SOCKET_VAULT_DEFAULT;
+  sso.fsync = true;
+  sso.serve = *so;
+  sso.serve.timeout_ms = !timeout_set ? VSCD_SOCKET_TIMEOUT_DEFAULT * 1000
+                         : timeout ? (int)(timeout * 1000) : -1;
+  err = server_prepare_base (&sso);
+  if (err)
+    {
+      fprintf (stderr, _("vscd: cannot prepare the vault directory '%s': %s\n"),
+               sso.vault_base, gpg_strerror (err));
+      return 1;
+    }
+  err = server_serve_accepted (&sso, 0);
+  return err ? 1 : 0;
+}
+
 int
 main (int argc, char **argv)
 {
   gpg_error_t err;
   const char *socket_path = NULL, *vault_arg = NULL, *logfile = NULL;
   char *vault_dir = NULL;
-  bool stdio = false, check = true, echo = false;
+  bool stdio = false, inetd = false, check = true, echo = false;
   unsigned long max_frame = PROTO_MAX_FRAME_DEFAULT;
   unsigned long max_clients = VSCD_MAX_CLIENTS_DEFAULT;
   unsigned long timeout = 0;
@@ -212,6 +258,8 @@ main (int argc, char **argv)
         }
       else if (!strcmp (a, "--stdio"))
         stdio = true;
+      else if (!strcmp (a, "--inetd"))
+        inetd = true;
       else if (!strcmp (a, "--socket") && val)
         socket_path = argv[++i];
       else if (!strcmp (a, "--vault") && val)
@@ -266,9 +314,9 @@ main (int argc, char **argv)
           return 2;
         }
     }
-  if (stdio == !!socket_path)
+  if (stdio + inetd + !!socket_path != 1)
     {
-      fprintf (stderr, _("vscd: give exactly one of --stdio and --socket\n"));
+      fprintf (stderr, _("vscd: give exactly one of --stdio, --socket and --inetd\n"));
       vscd_usage (stderr);
       return 2;
     }
@@ -315,6 +363,8 @@ main (int argc, char **argv)
       err = server_serve (v, 0, 1, &so);
       rc = err ? 1 : 0;
     }
+  else if (inetd)
+    rc = vscd_inetd (vault_arg, &so, timeout_set, timeout);
   else
     {
       server_socket_opts_t sso;

@@ -4,6 +4,7 @@ libvscman_a_SOURCES += \
 	src/remote/vault.h src/remote/vault.c src/remote/vault-be.h \
 	src/remote/vault-dir.h src/remote/vault-dir.c \
 	src/remote/server.h src/remote/server.c \
+	src/remote/server-uid.h src/remote/server-uid.c \
 	src/remote/client.h src/remote/client.c
 
 ## CUnit: frame codec, name validation, vault CAS (incl. a fork race), URLs.
@@ -15,10 +16,11 @@ TESTS += tests/unit/test-remote
 
 ## Shell tests (tests/remote/frames.py is the raw-frame client they use).
 TESTS += tests/remote/frames.sh tests/remote/socket.sh \
-	tests/remote/authz.sh tests/remote/kill9.sh tests/remote/ssh.sh
+	tests/remote/authz.sh tests/remote/kill9.sh tests/remote/ssh.sh \
+	tests/remote/inetd.sh
 EXTRA_DIST += tests/remote/lib-remote.sh tests/remote/frames.py \
 	tests/remote/frames.sh tests/remote/socket.sh tests/remote/authz.sh \
-	tests/remote/kill9.sh tests/remote/ssh.sh
+	tests/remote/kill9.sh tests/remote/ssh.sh tests/remote/inetd.sh
 
 ## vsctool backup --remote (src/cli/cmd-backup.c) against vscd --socket
 ## and, as root, over ssh.

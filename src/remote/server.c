@@ -28,6 +28,7 @@
 #include <gcrypt.h>
 
 #include "server.h"
+#include "server-uid.h"
 #include "proto.h"
 #include "common/util.h"
 #include "common/log.h"
@@ -522,31 +523,27 @@ server_on_signal (int sig)
   server_stop = 1;
 }
 
-/* Become UID (as root); make its vault directory first. */
+/* Make the client's vault directory, then become the client (as root, or
+ * as a service account with CAP_SETUID/CAP_SETGID/CAP_CHOWN). */
 static gpg_error_t
 server_child_setup (const server_socket_opts_t *o, const struct ucred *cr,
                     char *vdir, size_t vdirsz)
 {
   snprintf (vdir, vdirsz, "%s/%u", o->vault_base, (unsigned)cr->uid);
-  if (geteuid () == 0)
+  if (server_uid_can_switch ())
     {
       if (mkdir (vdir, 0700) && errno != EEXIST)
         return gpg_error_from_syserror ();
       if (chown (vdir, cr->uid, cr->gid) && errno != EPERM)
         return gpg_error_from_syserror ();
-      if (cr->uid != 0)
-        {
-          if (setgroups (0, NULL) || setgid (cr->gid) || setuid (cr->uid))
-            return gpg_error_from_syserror ();
-          if (setuid (0) == 0)
-            return gpg_error (GPG_ERR_EPERM);   /* could not drop root */
-        }
+      if (!(geteuid () == 0 && cr->uid == 0))
+        return server_uid_become (cr->uid, cr->gid);
     }
   return 0;
 }
 
-static void
-server_child (const server_socket_opts_t *o, int fd)
+gpg_error_t
+server_serve_accepted (const server_socket_opts_t *o, int fd)
 {
   gpg_error_t err;
   struct ucred cr;
@@ -555,13 +552,12 @@ server_child (const server_socket_opts_t *o, int fd)
   vault_t *v = NULL;
   server_opts_t so = o->serve;
 
-  signal (SIGTERM, SIG_DFL);
-  signal (SIGINT, SIG_DFL);
   if (getsockopt (fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen)
       || crlen != sizeof cr)
     {
+      err = gpg_error_from_syserror ();
       log_error ("%s", _("cannot get the peer credentials"));
-      _exit (1);
+      return err;
     }
   snprintf (peer, sizeof peer, "uid %u pid %d", (unsigned)cr.uid, (int)cr.pid);
   so.peer = peer;
@@ -579,15 +575,38 @@ server_child (const server_socket_opts_t *o, int fd)
           proto_write_all (&io, b.data, b.len);
         }
       buf_free (&b);
-      _exit (1);
+      return err;
     }
   vault_set_fsync (v, o->fsync);
   so.vault_dir = vdir;
   log_info ("%s: connected", peer);
   err = server_serve (v, fd, fd, &so);
   vault_close (v);
+  return err;
+}
+
+static void
+server_child (const server_socket_opts_t *o, int fd)
+{
+  gpg_error_t err;
+
+  signal (SIGTERM, SIG_DFL);
+  signal (SIGINT, SIG_DFL);
+  err = server_serve_accepted (o, fd);
   close (fd);
   _exit (err ? 1 : 0);
+}
+
+gpg_error_t
+server_prepare_base (const server_socket_opts_t *o)
+{
+  /* Users must be able to pass the base directory to reach their own
+   * subdirectory (which is 0700 and theirs) when we switch to them. */
+  if (mkdir (o->vault_base, 0700) && errno != EEXIST)
+    return gpg_error_from_syserror ();
+  if (server_uid_can_switch () && chmod (o->vault_base, 0711))
+    return gpg_error_from_syserror ();
+  return 0;
 }
 
 gpg_error_t
@@ -602,12 +621,8 @@ server_run_socket (const server_socket_opts_t *o)
 
   if (strlen (o->path) >= sizeof sa.sun_path)
     return gpg_error (GPG_ERR_ENAMETOOLONG);
-  /* The base directory: users must be able to pass it to reach their own
-   * subdirectory (which is 0700 and theirs). */
-  if (mkdir (o->vault_base, 0700) && errno != EEXIST)
-    return gpg_error_from_syserror ();
-  if (geteuid () == 0 && chmod (o->vault_base, 0711))
-    return gpg_error_from_syserror ();
+  if ((err = server_prepare_base (o)))
+    return err;
 
   memset (&act, 0, sizeof act);
   act.sa_handler = server_on_signal;   /* no SA_RESTART: accept returns */
