@@ -23,6 +23,7 @@
 #endif
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <strings.h>
 #include <gcrypt.h>
 
@@ -770,6 +771,12 @@ piv_import (agency_card_t *card, plan_entry_t *e)
   for (i = 0; i < DIM (piv_slots); i++)
     if (s->name && !strcmp (s->name, piv_slots[i].name))
       ref = piv_slots[i].ref;
+  /* The retired key-management slots 82..95 take keys the same way (a
+   * restore that maps a further key there). */
+  if (!ref && s->name && !strncmp (s->name, "key-", 4)
+      && strtoul (s->name + 4, NULL, 16) >= 0x82
+      && strtoul (s->name + 4, NULL, 16) <= 0x95 && strlen (s->name) == 6)
+    ref = (unsigned)strtoul (s->name + 4, NULL, 16);
   if (!ref || !alg)
     {
       e->err = gpg_error (GPG_ERR_PUBKEY_ALGO);

@@ -5,7 +5,8 @@ libvscman_a_SOURCES += \
 	src/agency/iso7816.h src/agency/iso7816.c \
 	src/agency/agent-iso7816.h src/agency/agent-iso7816.c \
 	src/agency/agent-iso7816-scan.c src/agency/agent-iso7816-restore.c \
-	src/agency/agent-pkcs15.c
+	src/agency/agent-pkcs15.c \
+	src/agency/agent-pkcs15.h src/agency/agent-pkcs15-keys.c
 
 ## Tests: the agents and scapi against the in-process emulator.
 check_PROGRAMS += tests/unit/test-agency

@@ -17,7 +17,7 @@
 /* Stored PINs are never written like data: they stay out of the plan
  * until scapi_restore is asked to set them. Their container "pins" is
  * no card object at all. */
-static gpg_error_t
+gpg_error_t
 scapi_plan_pins (plan_t *plan)
 {
   gpg_error_t err = 0;
