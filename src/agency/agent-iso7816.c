@@ -236,10 +236,10 @@ agent_iso7816_select_fids (agency_card_t *card, const uint16_t *fids,
         }
       if (fs)
         fs->cur_app = -1;
-      if (!fcp)
+      if (!fcp && !(fs && fs->no_fcp))
         fcp = &own;
       err = iso7816_select_path (&card->chan, fids, n, fcp, sw);
-      if (!err && *sw == SW_OK)
+      if (!err && *sw == SW_OK && fcp)
         iso_remember_fcp (fs, fids, n, fcp);
       buf_free (&own);
       return err;
@@ -262,10 +262,10 @@ agent_iso7816_select_fids (agency_card_t *card, const uint16_t *fids,
       if (a->depth == n)
         return 0;
     }
-  if (!fcp)
+  if (!fcp && !fs->no_fcp)
     fcp = &own;
   err = iso_select_rel (card, fs, fids + a->depth, n - a->depth, fcp, sw);
-  if (!err && *sw == SW_OK)
+  if (!err && *sw == SW_OK && fcp)
     iso_remember_fcp (fs, fids, n, fcp);
   fs->cur_app = -1;
   if (!err && *sw == SW_FILE_NOT_FOUND && !fs->no_rel_path)
@@ -274,7 +274,7 @@ agent_iso7816_select_fids (agency_card_t *card, const uint16_t *fids,
       fs->cur_app = app;
       fs->cur_selects = card->chan.selects;
     }
-  else if (!err && *sw == SW_OK && n - a->depth == 1 && fcp->len)
+  else if (!err && *sw == SW_OK && n - a->depth == 1 && fcp && fcp->len)
     {
       /* An EF directly in the application's DF leaves the card in it. */
       iso7816_fcp_t f;
@@ -405,7 +405,24 @@ agent_iso7816_read_selected (agency_card_t *card, image_t *image, image_node_t *
             node->flags |= IMAGE_FLAG_TRUNCATED;
           agency_progress (card, AGENCY_PHASE_READ, node, data.len);
         }
+      else if (*sw == SW_NOT_ALLOWED && !node->fcp)
+        {
+          /* No current EF after selecting it: a DF. */
+          node->type = IMAGE_NODE_DF;
+          *sw = SW_OK;
+          goto leave;
+        }
+      else if (*sw == SW_INCOMPAT_FILE && !node->fcp)
+        {
+          /* The card gave no FCP, so the structure was a guess: not
+           * transparent, so a record file (read as linear variable,
+           * record by record until "no such record"). */
+          node->type = IMAGE_NODE_EF_LINEAR_VARIABLE;
+          buf_clear (&data);
+        }
     }
+  if (node->type == IMAGE_NODE_EF_TRANSPARENT)
+    ;
   else if (node->type == IMAGE_NODE_EF_LINEAR_FIXED
            || node->type == IMAGE_NODE_EF_LINEAR_VARIABLE
            || node->type == IMAGE_NODE_EF_CYCLIC)
@@ -589,7 +606,13 @@ agent_iso7816_probe (agency_card_t *card, image_t *image,
   if (iso_known_fcp (card->fs, fids, n, &fcp))
     sw = SW_OK;      /* a DF seen before in this session: no SELECT */
   else
-    err = agent_iso7816_select_fids (card, fids, n, &fcp, &sw);
+    {
+      err = agent_iso7816_select_fids (card, fids, n,
+                                       card->fs && card->fs->no_fcp
+                                       ? NULL : &fcp, &sw);
+      if (!err && sw == SW_OK && !fcp.len && card->fs)
+        card->fs->no_fcp = true;   /* do not ask for what never comes */
+    }
   if (err)
     goto leave;
   if (!iso7816_sw_exists (sw))
@@ -632,6 +655,9 @@ agent_iso7816_probe (agency_card_t *card, image_t *image,
     {
       if (!node->agent)
         err = image_node_set_agent (node, AGENT_NAME);
+      /* Without an FCP the parent's type was a guess: it has files. */
+      if (!parent->fcp && image_node_is_ef (parent))
+        parent->type = IMAGE_NODE_DF;
       if (!err)
         err = image_add_child (parent, node);
       if (err)

@@ -41,6 +41,8 @@ typedef struct iso_fs {
   bool mf_known;            /* SELECT of the MF was tried */
   bool mf_hidden;           /* ... and the card has no selectable MF */
   bool no_rel_path;         /* the card refuses SELECT P1 09 */
+  bool no_fcp;              /* SELECT gives no FCP (P2 04 answered 6F00
+                               or nothing): not asked for again */
   iso_app_t apps[ISO_MAX_APPS];
   size_t n_apps;
   /* The card is in application CUR_APP's DF (its root), as left by our

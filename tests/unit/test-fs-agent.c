@@ -235,6 +235,37 @@ test_reselect_after_reset (void)
   scapi_free (s);
 }
 
+/* A card that gives no FCP at all (SELECT P2 00/04 answer 6F00, only
+ * 0C works, as vsmartcard's vicc ISO card): the files are still read,
+ * DFs told by "no current EF", record files by "incompatible with the
+ * file structure". */
+static void
+test_no_fcp (void)
+{
+  char card[512];
+  image_t *img;
+  const image_node_t *n;
+
+  tmp_card (card, sizeof card, "nofcp.card",
+            "atr 3B 02 14 50\nselect-template none\n"
+            "ef 3F00/2F00 transparent content=61084F02A00151023F01\n"
+            "df 3F00/3F01\n"
+            "ef 3F00/3F01/0001 transparent content=68656C6C6F\n"
+            "ef 3F00/3F01/0002 linear-variable\nrecord 3132\n"
+            "record 333435\n");
+  img = discover (card, true, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (img);
+  n = image_find_path (img, "3F00/3F01");
+  CU_ASSERT (n && n->type == IMAGE_NODE_DF);
+  n = image_find_path (img, "3F00/3F01/0001");
+  CU_ASSERT (n && n->has_content && n->content_len == 5);
+  n = image_find_path (img, "3F00/3F01/0002");
+  CU_ASSERT (n && n->type == IMAGE_NODE_EF_LINEAR_VARIABLE);
+  n = image_find_path (img, "3F00/3F01/0002/#2");
+  CU_ASSERT (n && n->content_len == 3);
+  image_free (img);
+}
+
 /* ---- the scan -------------------------------------------------------- */
 
 /* Every unlisted file of the test cards within the default budget. */
@@ -731,6 +762,7 @@ static const cutest_t tests[] = {
   CUTEST (test_app_by_aid),
   CUTEST (test_app_no_mf),
   CUTEST (test_reselect_after_reset),
+  CUTEST (test_no_fcp),
   CUTEST (test_scan_finds_unlisted),
   CUTEST (test_tree_then_scan),
   CUTEST (test_no_second_select),
