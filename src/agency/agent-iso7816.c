@@ -121,6 +121,38 @@ agent_iso7816_add_app (agency_card_t *card, const uint16_t *fids, size_t n,
 }
 
 void
+agent_iso7816_set_current (agency_card_t *card, const uint16_t *fids,
+                           size_t n, bool is_ef)
+{
+  iso_fs_t *fs = agent_iso7816_fs (card);
+
+  if (!fs || n > ISO7816_PATH_MAX)
+    return;
+  memcpy (fs->cur_fids, fids, n * sizeof *fids);
+  fs->cur_n = n;
+  fs->cur_ef = is_ef;
+  fs->cur_sel = card->chan.selects;
+  fs->cur_known = true;
+}
+
+bool
+agent_iso7816_is_current (agency_card_t *card, const uint16_t *fids,
+                          size_t n, bool as_df)
+{
+  iso_fs_t *fs = card->fs;
+  size_t dn;
+
+  if (!fs || !fs->cur_known || fs->cur_sel != card->chan.selects)
+    return false;
+  if (!as_df)
+    return fs->cur_ef && fs->cur_n == n
+      && !memcmp (fs->cur_fids, fids, n * sizeof *fids);
+  dn = fs->cur_ef ? fs->cur_n - 1 : fs->cur_n;
+  return fs->cur_n && dn == n
+    && !memcmp (fs->cur_fids, fids, n * sizeof *fids);
+}
+
+void
 agent_iso7816_forget_fcps (agency_card_t *card)
 {
   if (card->fs)
@@ -213,9 +245,38 @@ iso_select_rel (agency_card_t *card, iso_fs_t *fs, const uint16_t *fids,
   return err;
 }
 
+static gpg_error_t iso_select_fids (agency_card_t *card,
+                                    const uint16_t *fids, size_t n,
+                                    buf_t *fcp, unsigned *sw);
+
 gpg_error_t
 agent_iso7816_select_fids (agency_card_t *card, const uint16_t *fids,
                            size_t n, buf_t *fcp, unsigned *sw)
+{
+  gpg_error_t err;
+  buf_t own = BUF_INIT;
+  iso7816_fcp_t f;
+  bool want = fcp != NULL || !(card->fs && card->fs->no_fcp);
+
+  if (card->fs)
+    card->fs->cur_known = false;
+  err = iso_select_fids (card, fids, n, want ? (fcp ? fcp : &own) : NULL,
+                         sw);
+  if (!err && *sw == SW_OK && want && (fcp ? fcp : &own)->len
+      && !iso7816_fcp_parse ((fcp ? fcp : &own)->data,
+                             (fcp ? fcp : &own)->len, &f) && f.type)
+    agent_iso7816_set_current (card, fids, n,
+                               f.type != IMAGE_NODE_DF
+                               && f.type != IMAGE_NODE_MF);
+  else if (!err && *sw == SW_OK && !n)
+    agent_iso7816_set_current (card, fids, 0, false);
+  buf_free (&own);
+  return err;
+}
+
+static gpg_error_t
+iso_select_fids (agency_card_t *card, const uint16_t *fids, size_t n,
+                 buf_t *fcp, unsigned *sw)
 {
   gpg_error_t err;
   iso_fs_t *fs = agent_iso7816_fs (card);

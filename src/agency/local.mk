@@ -52,3 +52,10 @@ tests_unit_test_fs_agent_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_fs_agent_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-fs-agent
 EXTRA_DIST += tests/cards/hidden.card tests/cards/opensc-init.card
+## make bench (issue 18): backup/restore of the sample card at 0, 5 and
+## 40 ms per APDU against the minimal sequence and opensc-explorer.
+bench/scan-vpcd: $(srcdir)/bench/scan-vpcd.sh
+	$(AM_V_GEN)cp $(srcdir)/bench/scan-vpcd.sh $@ && chmod +x $@
+CLEANFILES += bench/scan-vpcd
+EXTRA_DIST += bench/scan-vpcd.sh
+BENCHES += bench/scan-vpcd
