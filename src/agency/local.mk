@@ -59,3 +59,16 @@ bench/scan-vpcd: $(srcdir)/bench/scan-vpcd.sh
 CLEANFILES += bench/scan-vpcd
 EXTRA_DIST += bench/scan-vpcd.sh
 BENCHES += bench/scan-vpcd
+
+## libFuzzer target (issue 12 item 6): every agent's backup and restore
+## against a card answering from the fuzz input; seeds made from the
+## emulated sample cards (FUZZ_AGENTS_MAKE_SEEDS=DIR tests/fuzz/fuzz-agents).
+EXTRA_DIST += tests/fuzz/fuzz-agents.c tests/fuzz/agents.sh tests/fuzz/corpus/agents
+tests_fuzz_fuzz_agents_SOURCES = tests/fuzz/fuzz-agents.c
+tests_fuzz_fuzz_agents_CFLAGS = $(AM_CFLAGS)
+tests_fuzz_fuzz_agents_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_agents_LDADD = $(VSC_LIBS)
+if ENABLE_FUZZING
+check_PROGRAMS += tests/fuzz/fuzz-agents
+TESTS += tests/fuzz/agents.sh
+endif

@@ -1,0 +1,2 @@
+#!/bin/bash
+exec bash "$top_srcdir/tests/fuzz/run-corpus.sh" agents
