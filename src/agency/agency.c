@@ -340,6 +340,8 @@ agency_match (agency_card_t *card)
       if (yes && card->n_agents < AGENCY_MAX_AGENTS)
         card->agents[card->n_agents++] = a;
       log_debug ("agency: agent %s %s", a->name, yes ? "matches" : "no");
+      if (card->chan.apdus != before)  /* the APDU count moves on screen */
+        agency_progress (card, AGENCY_PHASE_DISCOVER, NULL, 0);
     }
   card->matched = true;
   return 0;

@@ -43,8 +43,8 @@ TESTS += tests/agency/pins.sh tests/agency/pins-vpcd.sh
 EXTRA_DIST += tests/agency/pins.sh tests/agency/pins-vpcd.sh
 
 ## Cards that behave as independent ones (issue 12 item 7), in-process.
-TESTS += tests/agency/realcards.sh
-EXTRA_DIST += tests/agency/realcards.sh
+TESTS += tests/agency/realcards.sh tests/agency/progress.sh
+EXTRA_DIST += tests/agency/realcards.sh tests/agency/progress.sh
 ## The file-system agents on independent-like cards and the scan.
 check_PROGRAMS += tests/unit/test-fs-agent
 tests_unit_test_fs_agent_SOURCES = tests/unit/test-fs-agent.c
