@@ -15,46 +15,9 @@
 # APDUs are counted in vscemu's own transcript. Latency 40 is slow: the
 # scan there gets a budget of 200 SELECTs, enough to show its rate.
 # Needs pcscd with the vpcd reader; prints "skipped" otherwise.
-: "${top_srcdir:=.}"
-: "${top_builddir:=.}"
-B="$top_builddir"
-CARDS="$top_srcdir/tests/cards"
-R="${VPCD_READER:-Virtual PCD 00 00}"
-T=$(mktemp -d "${TMPDIR:-/tmp}/bench-scan.XXXXXX")
-EMU_PID=
-cleanup () {
-  [ -n "$EMU_PID" ] && kill "$EMU_PID" 2>/dev/null && wait "$EMU_PID" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-
-if ! opensc-tool -l 2>/dev/null | grep -q "$R"; then
-  echo "bench scan-vpcd: skipped (no pcscd with the vpcd reader)"
-  exit 0
-fi
-exec 9>"${TMPDIR:-/tmp}/vscman-vpcd.lock"
-flock 9
-
-now () { date +%s.%N; }
+BENCH_NAME=scan-vpcd
+. "${top_srcdir:-.}/bench/vpcd-lib.sh"
 secs () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-ratio () { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-card_state () {
-  opensc-tool -l 2>/dev/null | awk -v r="$R" 'index($0, r) { print $2; exit }'
-}
-wait_card () {
-  i=0
-  while [ "$(card_state)" != "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-}
-emu_start () {
-  : > "$T/emu.log"
-  "$B/vscemu" -v -v --log "$T/emu.log" "$@" 2>/dev/null &
-  EMU_PID=$!
-  wait_card Yes
-}
-emu_stop () {
-  kill "$EMU_PID" 2>/dev/null; wait "$EMU_PID" 2>/dev/null; EMU_PID=
-  wait_card No
-}
 mark () { wc -l < "$T/emu.log"; }
 # APDUs (matching INS filter, default all) logged after line $1.
 apdus () {

@@ -57,7 +57,7 @@ EXTRA_DIST += tests/cards/hidden.card tests/cards/opensc-init.card
 bench/scan-vpcd: $(srcdir)/bench/scan-vpcd.sh
 	$(AM_V_GEN)cp $(srcdir)/bench/scan-vpcd.sh $@ && chmod +x $@
 CLEANFILES += bench/scan-vpcd
-EXTRA_DIST += bench/scan-vpcd.sh
+EXTRA_DIST += bench/scan-vpcd.sh bench/vpcd-lib.sh
 BENCHES += bench/scan-vpcd
 
 ## libFuzzer target (issue 12 item 6): every agent's backup and restore
