@@ -147,9 +147,10 @@ agent_iso7816_is_current (agency_card_t *card, const uint16_t *fids,
   if (!as_df)
     return fs->cur_ef && fs->cur_n == n
       && !memcmp (fs->cur_fids, fids, n * sizeof *fids);
+  if (fs->cur_ef && !fs->cur_n)
+    return false;
   dn = fs->cur_ef ? fs->cur_n - 1 : fs->cur_n;
-  return fs->cur_n && dn == n
-    && !memcmp (fs->cur_fids, fids, n * sizeof *fids);
+  return dn == n && (!n || !memcmp (fs->cur_fids, fids, n * sizeof *fids));
 }
 
 void
