@@ -1,18 +1,14 @@
-/* vault.h - the server's directory of encrypted VSCs, with CAS
+/* vault.h - where vscd keeps the encrypted VSCs: the contract
  *
- * A vault is one directory (mode 0700) holding, per VSC,
- *   <uuid>.<generation>.vsc   the ciphertext VSC as the client sent it
- *   .<uuid>.lock              flock(2) target for compare-and-swap
- * and transient ".tmp-<uuid>-<random>" files while a write is under way.
- * The generation is part of the file name, so a new version appears
- * atomically with its generation by one rename(2); after a kill -9 the
- * vault holds the old or the new version (the highest generation wins;
- * leftovers are removed under the lock by the next writer). A file name,
- * once written, never changes content.
+ * A vault holds VSCs named by canonical UUID text, each with a
+ * generation that counts its stores; every change is a compare-and-swap
+ * on that generation. The contract is the same for every back end:
  *
- * Every access goes through the directory fd with openat(2) and
- * O_NOFOLLOW, and only canonical UUID text (proto_uuid_valid) names a
- * VSC, so no request reaches outside the vault. */
+ *   directory   one directory of files (vault-dir.h: the layout)
+ *
+ * vault.c checks the arguments (only canonical UUID text, see
+ * proto_uuid_valid, ever reaches a back end) and dispatches to the back
+ * end's table (vault-be.h). */
 #ifndef VSC_REMOTE_VAULT_H
 #define VSC_REMOTE_VAULT_H
 
@@ -25,12 +21,16 @@
 
 typedef struct vault vault_t;
 
-/* Open DIR (created with mode 0700, parents too, if CREATE). DIR itself
- * must not be a symlink and must be a directory owned by the caller. */
-gpg_error_t vault_open(const char *dir, bool create, vault_t **r_vault);
+/* Open the vault SPEC: a directory (created with mode 0700, parents too,
+ * if CREATE; it must not be a symlink and must be owned by the caller). */
+gpg_error_t vault_open(const char *spec, bool create, vault_t **r_vault);
 void vault_close(vault_t *v);
 
-/* fsync files and the directory (default on). Off only for tests. */
+/* The back end's name ("directory"). */
+const char *vault_backend(vault_t *v);
+
+/* Make every change durable before it is acknowledged (default on). Off
+ * only for tests. */
 void vault_set_fsync(vault_t *v, bool on);
 
 /* All VSCs, sorted by UUID. Free *R_LIST with xfree. */
@@ -54,10 +54,5 @@ gpg_error_t vault_put(vault_t *v, const char *uuid, uint64_t expect,
 
 /* Remove a VSC; with EXPECT > 0 only if that generation is current. */
 gpg_error_t vault_delete(vault_t *v, const char *uuid, uint64_t expect);
-
-/* Build a file name "<uuid>.<gen>.vsc" (OUT >= 64 bytes) and parse one
- * back (false for anything else). Exposed for tests. */
-void vault_name(char *out, size_t outsz, const char *uuid, uint64_t gen);
-bool vault_name_parse(const char *name, char *uuid, uint64_t *gen);
 
 #endif /* VSC_REMOTE_VAULT_H */

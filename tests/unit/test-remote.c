@@ -15,6 +15,7 @@
 #include "common/util.h"
 #include "remote/proto.h"
 #include "remote/vault.h"
+#include "remote/vault-dir.h"
 #include "remote/client.h"
 
 #define U1 "0123abcd-4567-89ef-0123-456789abcdef"
@@ -57,20 +58,20 @@ test_vault_names (void)
 {
   char name[96], u[37];
   uint64_t g;
-  vault_name (name, sizeof name, U1, 42);
+  vault_dir_name (name, sizeof name, U1, 42);
   CU_ASSERT_STRING_EQUAL (name, U1 ".42.vsc");
-  CU_ASSERT_TRUE (vault_name_parse (name, u, &g));
+  CU_ASSERT_TRUE (vault_dir_name_parse (name, u, &g));
   CU_ASSERT_STRING_EQUAL (u, U1);
   CU_ASSERT_EQUAL (g, 42);
-  CU_ASSERT_TRUE (vault_name_parse (U1 ".18446744073709551615.vsc", u, &g));
+  CU_ASSERT_TRUE (vault_dir_name_parse (U1 ".18446744073709551615.vsc", u, &g));
   CU_ASSERT_EQUAL (g, UINT64_MAX);
-  CU_ASSERT_FALSE (vault_name_parse (U1 ".18446744073709551616.vsc", u, &g));
-  CU_ASSERT_FALSE (vault_name_parse (U1 ".0.vsc", u, &g));
-  CU_ASSERT_FALSE (vault_name_parse (U1 ".01.vsc", u, &g));
-  CU_ASSERT_FALSE (vault_name_parse (U1 "..vsc", u, &g));
-  CU_ASSERT_FALSE (vault_name_parse (U1 ".1.vsc.tmp", u, &g));
-  CU_ASSERT_FALSE (vault_name_parse ("." U1 ".lock", u, &g));
-  CU_ASSERT_FALSE (vault_name_parse ("x", u, &g));
+  CU_ASSERT_FALSE (vault_dir_name_parse (U1 ".18446744073709551616.vsc", u, &g));
+  CU_ASSERT_FALSE (vault_dir_name_parse (U1 ".0.vsc", u, &g));
+  CU_ASSERT_FALSE (vault_dir_name_parse (U1 ".01.vsc", u, &g));
+  CU_ASSERT_FALSE (vault_dir_name_parse (U1 "..vsc", u, &g));
+  CU_ASSERT_FALSE (vault_dir_name_parse (U1 ".1.vsc.tmp", u, &g));
+  CU_ASSERT_FALSE (vault_dir_name_parse ("." U1 ".lock", u, &g));
+  CU_ASSERT_FALSE (vault_dir_name_parse ("x", u, &g));
 }
 
 /* Build a frame, strip the length, parse it back. */
