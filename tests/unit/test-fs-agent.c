@@ -266,6 +266,45 @@ test_no_fcp (void)
   image_free (img);
 }
 
+/* A plan onto a card that reaches the application only by its AID: the
+ * target's files are found there (same), not planned as new. */
+static void
+test_plan_onto_aid_card (void)
+{
+  char spec[1024];
+  scapi_t *s = NULL;
+  scapi_card_t *card = NULL;
+  plan_t *plan = NULL;
+  image_t *src;
+  scapi_cb_t cb;
+  size_t i, creates = 0, same = 0;
+
+  src = discover ("pkcs15-nomf.card", true, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (src);
+  card_spec (spec, sizeof spec, "pkcs15-nomf.card");
+  memset (&cb, 0, sizeof cb);
+  cb.pin = pin_123456;
+  CU_ASSERT_EQUAL_FATAL (scapi_new (spec, &s), 0);
+  CU_ASSERT_EQUAL_FATAL (scapi_card_open (s, NULL, &card), 0);
+  CU_ASSERT_EQUAL_FATAL (scapi_restore_plan (card, src, &cb, &plan), 0);
+  for (i = 0; i < plan->n; i++)
+    if (plan->entries[i].action == PLAN_CREATE)
+      {
+        creates++;
+        fprintf (stderr, "create %s\n", plan->entries[i].path);
+      }
+    else if (plan->entries[i].action == PLAN_SAME)
+      same++;
+  CU_ASSERT_EQUAL (creates, 0);
+  CU_ASSERT (same >= 10);
+  CU_ASSERT_PTR_NOT_NULL (plan_find (plan, "3F00/5015/4301"));
+  CU_ASSERT_EQUAL (plan_find (plan, "3F00/5015/4301")->action, PLAN_SAME);
+  plan_free (plan);
+  scapi_card_close (card);
+  scapi_free (s);
+  image_free (src);
+}
+
 /* ---- the scan -------------------------------------------------------- */
 
 /* Every unlisted file of the test cards within the default budget. */
@@ -763,6 +802,7 @@ static const cutest_t tests[] = {
   CUTEST (test_app_no_mf),
   CUTEST (test_reselect_after_reset),
   CUTEST (test_no_fcp),
+  CUTEST (test_plan_onto_aid_card),
   CUTEST (test_scan_finds_unlisted),
   CUTEST (test_tree_then_scan),
   CUTEST (test_no_second_select),
