@@ -370,6 +370,8 @@ agency_match (agency_card_t *card)
         card->selected = a;   /* its match selected it; the next SELECT
                                  clears this (agency_transmit) */
       log_debug ("agency: agent %s %s", a->name, yes[i] ? "matches" : "no");
+      if (card->chan.apdus != before)  /* the APDU count moves on screen */
+        agency_progress (card, AGENCY_PHASE_DISCOVER, NULL, 0);
     }
   card->n_agents = 0;
   for (k = 0; k < n; k++)
