@@ -48,7 +48,8 @@ vscman_add_emu (ui_t *ui, const char *profile)
 
 /* VSCMAN_LOOP_STATS=FILE: what the event loop did, written at exit
  * (tests/tui/quit.sh, bench/vscman-ui): no poll after the quit key, no
- * timed poll outside kiosk mode, the milliseconds from the quit key to
+ * timed poll outside kiosk mode while no operation runs (tick_polls:
+ * those of a running operation's ticks), the milliseconds from the quit key to
  * here. */
 static void
 vscman_stats (ui_t *ui)
@@ -58,9 +59,11 @@ vscman_stats (ui_t *ui)
 
   if (!path || !*path || !(fp = fopen (path, "w")))
     return;
-  fprintf (fp, "polls %lu\ntimed_polls %lu\npolls_after_quit %lu\n"
+  fprintf (fp, "polls %lu\ntimed_polls %lu\ntick_polls %lu\nticks %lu\n"
+           "polls_after_quit %lu\n"
            "quit_key %d\nquit_to_exit_ms %lld\n", ui->stats.polls,
-           ui->stats.timed_polls, ui->stats.polls_after_quit,
+           ui->stats.timed_polls, ui->stats.tick_polls, ui->stats.ticks,
+           ui->stats.polls_after_quit,
            ui->stats.quit_key,
            ui->stats.quit_ms ? loop_now_ms () - ui->stats.quit_ms : -1);
   fclose (fp);

@@ -240,6 +240,11 @@ keys_footer_add (ui_t *ui, ui_screen_t *s, const ui_key_t *table,
         }
       if (!ui_key_active (ui, s, k) || !(label = keys_label (ui, s, k)))
         continue;
+      /* A global key the screen takes now (Esc stopping a scan) is not
+       * shown with its global label: it would not do that. */
+      if (table == ui_keys_global && s->ops->keys
+          && ui_keys_find (ui, s, s->ops->keys, k->key))
+        continue;
       ui_key_name (k->key, f->names[f->n], sizeof f->names[f->n]);
       f->labels[f->n++] = label;
     }

@@ -492,14 +492,28 @@ static void
 loop_task_event (ui_t *ui, int ev)
 {
   for (ui_screen_t *s = ui->top; s; s = s->below)
-    if (s->ops == &screen_progress_ops)
+    if (s == ui->task_owner
+        || (!ui->task_owner && s->ops == &screen_progress_ops))
       {
         unsigned r = s->ops->event (ui, s, ev);
         if (s != ui->top)
-          r &= ~UI_POP;    /* it pops itself when on top again */
+          {
+            r &= ~UI_POP;    /* it pops itself when on top again */
+            if (r & UI_REDRAW)
+              ui->need_redraw = true;   /* it may show through */
+          }
         loop_apply (ui, r);
         return;
       }
+}
+
+/* Milliseconds until the running task's elapsed time reaches its next
+ * whole second (at least 1). */
+static int
+loop_tick_ms (ui_t *ui)
+{
+  long long ms = task_elapsed_ms (ui->task);
+  return (int) (1000 - ms % 1000);
 }
 
 gpg_error_t
@@ -544,10 +558,18 @@ loop_step (ui_t *ui, int max_ms)
   pfd[n].fd = ui->task ? task_fd (ui->task) : -1;
   pfd[n++].events = POLLIN;
 
-  /* Only the kiosk idle timer gives poll() a timeout of our own (MAX_MS
-   * is a caller's bound, tests). */
+  /* While no operation runs, only the kiosk idle timer gives poll() a
+   * timeout of our own (MAX_MS is a caller's bound, tests); while one
+   * runs, its elapsed time is redrawn once a second. */
   ui->stats.polls++;
-  if (timeout >= 0)
+  if (ui->task && !ui->quitting)
+    {
+      int tick = loop_tick_ms (ui);
+      if (timeout < 0 || tick < timeout)
+        timeout = tick;
+      ui->stats.tick_polls++;
+    }
+  else if (timeout >= 0)
     ui->stats.timed_polls++;
   if (ui->quitting)
     ui->stats.polls_after_quit++;
@@ -585,6 +607,14 @@ loop_step (ui_t *ui, int max_ms)
       bool done = task_drain (ui->task);
       loop_task_event (ui, done ? UI_EV_TASK_DONE : UI_EV_TASK_PROGRESS);
     }
+  else if (pfd[4].fd >= 0 && ui->task && !ui->quitting
+           && loop_tick_ms (ui) > 900)
+    {
+      /* A second of the operation has passed: its elapsed time and
+       * ETA move on the screen even when the card is silent. */
+      ui->stats.ticks++;
+      loop_task_event (ui, UI_EV_TASK_TICK);
+    }
   return 0;
 }
 
@@ -611,7 +641,8 @@ loop_finish (ui_t *ui)
       task_wait (ui->task);
       /* Close dialogs above the progress screen (a PIN question), so it
        * finishes the operation and its owner sees the result. */
-      while (ui->top && ui->top->ops != &screen_progress_ops && ui->top->below)
+      while (ui->top && ui->top->below && ui->top != ui->task_owner
+             && ui->top->ops != &screen_progress_ops)
         loop_pop (ui);
       loop_task_event (ui, UI_EV_TASK_DONE);
     }

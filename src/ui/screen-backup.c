@@ -178,8 +178,10 @@ screen_backup_draw (ui_t *ui, ui_screen_t *s)
                   _("Nodes:  %zu, %zu bytes, %lu APDUs, %s (saving %s)"),
                   sum->nodes, sum->bytes, sum->apdus, t1, t2);
       if (sum->scan_pending)
-        draw_text (ui, y++, 3, ui->cols - 4, draw_attr (ui, DRAW_WARN),
-                   _("The FID scan stopped at its budget; back up again to continue."));
+        draw_textf (ui, y++, 3, ui->cols - 4, draw_attr (ui, DRAW_WARN),
+                    _("Not scanned: the FID scan stopped at %s; the VSC "
+                      "records where, so scanning can go on."),
+                    sum->scan_next[0] ? sum->scan_next : "?");
       draw_textf (ui, y++, 3, ui->cols - 4,
                   sum->n_missing ? draw_attr (ui, DRAW_WARN) : (int) A_NORMAL,
                   _("Not backed up: %zu"), sum->n_missing);

@@ -1,6 +1,17 @@
 /* screen-card.c - a card's discovered tree (DF/EF/DO/record/key with
  * size, access, area, source, "not extractable"), `/` search, select
- * for backup, view content as hex + ASCII or decoded TLV */
+ * for backup, view content as hex + ASCII or decoded TLV.
+ *
+ * The tree first, the scan after: the screen shows what the card lists
+ * (scapi_discover with no_scan) and then runs the FID scan on the worker
+ * in the background. The scan works on its own copy of the image; every
+ * node it finds arrives as a queued event (task_post_node) and is added
+ * to the screen's image, so the tree grows while the scan runs. When the
+ * scan ends (done, Esc, or stopped for a backup) its image, which has
+ * the content of what it found and the position where it stopped,
+ * replaces the screen's. Esc stops it before its next APDU; F5 stops it
+ * and backs up what is known; s scans on from the recorded position,
+ * and so does coming back from a backup that stopped it. */
 #include <config.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,20 +25,209 @@
 #include "ui/backend.h"
 #include "ui/screens.h"
 
+/* The card screen's own modes (ui_screen_t.mode bits 0..7). */
+enum { CARD_SCANNING = 0x1, CARD_SCAN_PENDING = 0x2 };
+
+typedef struct {
+  scapi_card_t *card;          /* the screen's session, borrowed */
+  image_t *image;              /* the scan's copy (the job mutates it) */
+  scapi_scan_report_t rep;
+} card_scan_job_t;
+
 typedef struct {
   screen_tree_t view;          /* first: the tree view's state */
-  screen_discover_job_t job;
+  screen_discover_job_t job;   /* job.card: the session, kept open */
   image_t *image;
   bool failed;
   char error[512];
   char diff_a[160];
+  /* the background scan */
+  ui_task_t *scan;
+  card_scan_job_t sjob;
+  scapi_progress_t rep;        /* its progress as reported */
+  long long rep_ms;
+  scapi_progress_t prog;       /* as shown (elapsed/ETA move on) */
+  size_t found;                /* nodes the scans found */
+  bool stopping;               /* Esc was pressed */
+  bool scan_on_return;         /* stopped for a backup: go on after */
+  bool scan_pending;           /* the image records where it stopped */
+  char scan_next[SCAPI_PATH_MAX];
+  char scan_line[512];         /* how the last scan ended */
+  int scan_line_attr;
 } card_state_t;
+
+static unsigned screen_card_scan_start (ui_t *ui, ui_screen_t *s);
+
+/* The scan on the worker: scapi_scan of the job's image copy, every
+ * node found queued for the screen. */
+static gpg_error_t
+screen_card_scan_job (void *arg, const scapi_cb_t *cb)
+{
+  card_scan_job_t *j = arg;
+  scapi_discover_opts_t opts;
+  scapi_cb_t mycb = *cb;
+
+  memset (&opts, 0, sizeof opts);
+  opts.read_content = true;
+  mycb.pin = NULL;                  /* the scan asks for no PIN */
+  mycb.node_added = task_post_node;
+  mycb.node_ctx = cb->progress_ctx;
+  scapi_scan_report_free (&j->rep);
+  return scapi_scan (j->card, j->image, &opts, &mycb, &j->rep);
+}
+
+/* A node the scan found: into the screen's image (the scan has it in
+ * its copy; the content comes with that copy when the scan ends). */
+static bool
+screen_card_add_node (card_state_t *st, const scapi_node_event_t *ev)
+{
+  image_node_t *node;
+
+  if (!ev->path[0] || image_find_path (st->image, ev->path))
+    return false;
+  if (image_make_path (st->image, ev->path, ev->type, IMAGE_SRC_FID_SCAN,
+                       &node))
+    return false;
+  node->size = ev->size;
+  node->flags |= ev->flags;
+  if (ev->flags & IMAGE_FLAG_UNREADABLE)
+    image_node_set_unreadable (node, ev->sw);
+  st->found++;
+  return true;
+}
+
+/* Take the queued nodes; true if the tree grew. */
+static bool
+screen_card_take_nodes (ui_t *ui, card_state_t *st)
+{
+  scapi_node_event_t ev;
+  bool grew = false;
+  gpg_error_t err;
+
+  while (st->scan && task_next_node (st->scan, &ev))
+    grew |= screen_card_add_node (st, &ev);
+  if (grew && (err = screen_tree_rebuild (&st->view, st->image)))
+    ui_status (ui, true, "%s", vsc_strerror (err));
+  return grew;
+}
+
+/* The scan has returned (task done, or cancelled and waited for): its
+ * image replaces the screen's, and the line says how it ended. */
+static void
+screen_card_scan_end (ui_t *ui, ui_screen_t *s)
+{
+  card_state_t *st = s->state;
+  const char *text;
+  char textcopy[512];
+  gpg_error_t err;
+  bool cancelled;
+
+  task_wait (st->scan);
+  screen_card_take_nodes (ui, st);
+  err = task_result (st->scan, &text);
+  snprintf (textcopy, sizeof textcopy, "%s", text ? text : "");
+  cancelled = task_cancelled (st->scan);
+  if (ui->task == st->scan)
+    {
+      ui->task = NULL;
+      ui->task_owner = NULL;
+    }
+  task_free (st->scan);
+  st->scan = NULL;
+  st->stopping = false;
+
+  if (st->sjob.image)
+    {
+      /* Done, stopped or failed: the copy has all that was found (with
+       * content) and where the scan stopped. */
+      gpg_error_t err2 = screen_tree_rebuild (&st->view, st->sjob.image);
+      if (!err2)
+        {
+          image_free (st->image);
+          st->image = st->sjob.image;
+        }
+      else
+        {
+          ui_status (ui, true, "%s", vsc_strerror (err2));
+          image_free (st->sjob.image);
+        }
+      st->sjob.image = NULL;
+    }
+  st->scan_pending = scapi_image_scan_position (st->image, st->scan_next,
+                                                sizeof st->scan_next);
+  st->scan_line_attr = draw_attr (ui, st->scan_pending ? DRAW_WARN : DRAW_OK);
+  if (err && (!cancelled || gpg_err_code (err) != GPG_ERR_CANCELED))
+    {
+      st->scan_line_attr = draw_attr (ui, DRAW_ERROR);
+      snprintf (st->scan_line, sizeof st->scan_line, _("Scan failed: %s"),
+                textcopy[0] ? textcopy : vsc_strerror (err));
+    }
+  else if (st->scan_pending)
+    snprintf (st->scan_line, sizeof st->scan_line,
+              _("Scan stopped: %zu found; not scanned: %s (s scans on)"),
+              st->found, st->scan_next);
+  else
+    snprintf (st->scan_line, sizeof st->scan_line,
+              _("Scan complete: %zu found"), st->found);
+  ui->need_redraw = true;
+}
+
+/* Stop a running scan now: cancel, wait for its APDU, take what it
+ * found (before a backup, a restore or a comparison). */
+static void
+screen_card_scan_stop (ui_t *ui, ui_screen_t *s)
+{
+  card_state_t *st = s->state;
+
+  if (!st->scan)
+    return;
+  task_cancel (st->scan);
+  task_wait (st->scan);
+  screen_card_scan_end (ui, s);
+}
+
+static unsigned
+screen_card_scan_start (ui_t *ui, ui_screen_t *s)
+{
+  card_state_t *st = s->state;
+  gpg_error_t err;
+
+  if (st->scan || !st->image || !st->job.card)
+    return 0;
+  if (ui->task)
+    {
+      ui_status (ui, true, "%s", _("Another operation is running."));
+      return UI_REDRAW;
+    }
+  st->sjob.card = st->job.card;
+  err = image_copy (st->image, &st->sjob.image);
+  if (!err)
+    err = task_start (screen_card_scan_job, &st->sjob, &st->scan);
+  if (err)
+    {
+      image_free (st->sjob.image);
+      st->sjob.image = NULL;
+      ui_status (ui, true, "%s: %s", _("Scanning"), vsc_strerror (err));
+      return UI_REDRAW;
+    }
+  ui->task = st->scan;
+  ui->task_owner = s;
+  memset (&st->rep, 0, sizeof st->rep);
+  st->rep.phase = SCAPI_PHASE_SCAN;
+  st->rep.eta = -1;
+  st->rep.percent = st->rep.scan_percent = -1;
+  st->rep_ms = 0;
+  st->prog = st->rep;
+  st->scan_line[0] = 0;
+  return UI_REDRAW;
+}
 
 static void
 screen_card_discovered (ui_t *ui, void *ctx, gpg_error_t err,
                         const char *text)
 {
-  card_state_t *st = ctx;
+  ui_screen_t *s = ctx;
+  card_state_t *st = s->state;
   if (err)
     {
       st->failed = true;
@@ -43,6 +243,8 @@ screen_card_discovered (ui_t *ui, void *ctx, gpg_error_t err,
   err = screen_tree_set (&st->view, st->image, true);
   if (err)
     ui_status (ui, true, "%s", vsc_strerror (err));
+  else
+    screen_card_scan_start (ui, s);   /* the tree shows; now the scan */
 }
 
 static gpg_error_t
@@ -52,9 +254,11 @@ screen_card_enter (ui_t *ui, ui_screen_t *s)
   card_state_t *st = s->state;
 
   st->job.ui = ui;
+  st->job.no_scan = true;
+  st->job.keep_card = true;
   snprintf (st->job.reader, sizeof st->job.reader, "%s", a->reader);
   screen_run_task (ui, _("Reading the card"), screen_discover_job, &st->job,
-                   screen_card_discovered, st);
+                   screen_card_discovered, s);
   return 0;
 }
 
@@ -92,8 +296,31 @@ screen_card_draw (ui_t *ui, ui_screen_t *s)
     draw_text (ui, 4, 1, ui->cols - 2, draw_attr (ui, DRAW_ERROR), st->error);
   else if (!st->view.have)
     draw_text (ui, 4, 1, ui->cols - 2, A_NORMAL, _("Reading the card..."));
+  else if (st->scan)
+    {
+      const scapi_progress_t *p = &st->prog;
+      char el[32], eta[32];
+
+      widget_progress_format_time (p->elapsed, el, sizeof el);
+      widget_progress_format_time (p->eta, eta, sizeof eta);
+      draw_text (ui, 3, 1, ui->cols - 2, draw_attr (ui, DRAW_WARN),
+                 st->stopping
+                 ? _("stopping the scan at the next APDU...")
+                 : _("scanning... (Esc stops, F5 backs up what is known)"));
+      draw_textf (ui, 4, 3, ui->cols - 4, A_NORMAL,
+                  _("%s  %d%% of the scan budget (%lu of %lu SELECTs), "
+                    "%zu found  elapsed %s, left %s"),
+                  p->scope[0] ? p->scope : "-",
+                  p->scan_percent >= 0 ? p->scan_percent : 0,
+                  p->scan_done, p->scan_budget, st->found, el, eta);
+      screen_tree_draw (ui, &st->view, 5);
+    }
   else
-    screen_tree_draw (ui, &st->view, 3);
+    {
+      if (st->scan_line[0])
+        draw_text (ui, 3, 1, ui->cols - 2, st->scan_line_attr, st->scan_line);
+      screen_tree_draw (ui, &st->view, st->scan_line[0] ? 4 : 3);
+    }
 }
 
 static void
@@ -132,6 +359,13 @@ screen_card_backup (ui_t *ui, ui_screen_t *s)
   bool all;
   gpg_error_t err;
 
+  /* During the scan: stop it, back up what is known (the summary says
+   * what was not scanned), and scan on when back. */
+  if (st->scan)
+    {
+      screen_card_scan_stop (ui, s);
+      st->scan_on_return = st->scan_pending;
+    }
   if (!widget_tree_count_selected (&st->view.tree))
     {
       ui_status (ui, true, "%s", _("Nothing selected (Space selects, a selects all)."));
@@ -160,6 +394,7 @@ screen_card_backup (ui_t *ui, ui_screen_t *s)
 static unsigned
 screen_card_restore (ui_t *ui, ui_screen_t *s)
 {
+  screen_card_scan_stop (ui, s);
   screen_pick_source (ui, _("Restore onto this card"), false, true,
                       screen_card_restore_picked, s);
   return UI_PUSH;
@@ -168,22 +403,56 @@ screen_card_restore (ui_t *ui, ui_screen_t *s)
 static unsigned
 screen_card_diff (ui_t *ui, ui_screen_t *s)
 {
+  screen_card_scan_stop (ui, s);
   screen_pick_source (ui, _("Compare this card with"), true, true,
                       screen_card_diff_picked, s);
   return UI_PUSH;
 }
 
+/* Esc while the scan runs: stop it before its next APDU; what it
+ * found stays (a second Esc goes back). */
+static unsigned
+screen_card_scan_cancel (ui_t *ui, ui_screen_t *s)
+{
+  card_state_t *st = s->state;
+  (void) ui;
+  if (st->scan)
+    {
+      task_cancel (st->scan);
+      st->stopping = true;
+    }
+  return UI_REDRAW;
+}
+
+static unsigned
+screen_card_scan_on (ui_t *ui, ui_screen_t *s)
+{
+  card_state_t *st = s->state;
+  st->scan_on_return = false;
+  return screen_card_scan_start (ui, s);
+}
+
 static unsigned
 screen_card_mode (ui_t *ui, ui_screen_t *s)
 {
+  card_state_t *st = s->state;
   (void) ui;
-  return screen_tree_mode (s);
+  return screen_tree_mode (s)
+         | (st->scan && !st->stopping ? CARD_SCANNING : 0)
+         | (!st->scan && st->scan_pending && st->job.card
+            ? CARD_SCAN_PENDING : 0);
 }
 
 static const ui_key_t screen_card_keys[] = {
   SCREEN_TREE_KEYS,             /* first: Enter View, Space, / */
+  UI_KEY (UI_KEY_ESC, 0, CARD_SCANNING, N_("Stop scan"),
+          N_("stop the FID scan before its next APDU; what it found stays"),
+          screen_card_scan_cancel),
+  UI_KEY ('s', 0, CARD_SCAN_PENDING, N_("Scan on"),
+          N_("scan on from where the FID scan stopped"), screen_card_scan_on),
   UI_KEY (KEY_F (5), 'b', UI_MODE_TREE, N_("Backup"),
-          N_("back up the selected nodes into a new VSC"), screen_card_backup),
+          N_("back up the selected nodes into a new VSC (during the scan: "
+             "stop it and back up what is known)"), screen_card_backup),
   UI_KEY (KEY_F (6), 'r', UI_MODE_TREE, N_("Restore"),
           N_("restore a VSC onto this card"), screen_card_restore),
   UI_KEY (KEY_F (7), 'd', UI_MODE_TREE, N_("Diff"),
@@ -195,6 +464,34 @@ static unsigned
 screen_card_event (ui_t *ui, ui_screen_t *s, int ev)
 {
   screen_card_arg_t *a = s->arg;
+  card_state_t *st = s->state;
+
+  if (st->scan)
+    switch (ev)
+      {
+      case UI_EV_TASK_PROGRESS:
+        screen_card_take_nodes (ui, st);
+        task_progress (st->scan, &st->rep);
+        st->rep_ms = task_elapsed_ms (st->scan);
+        widget_progress_at (&st->rep, st->rep_ms, st->rep_ms, &st->prog);
+        return UI_REDRAW;
+      case UI_EV_TASK_TICK:
+        widget_progress_at (&st->rep, st->rep_ms,
+                            task_elapsed_ms (st->scan), &st->prog);
+        return UI_REDRAW;
+      case UI_EV_TASK_DONE:
+        screen_card_scan_end (ui, s);
+        return UI_REDRAW;
+      default:
+        break;
+      }
+  if (ev == UI_EV_RESUME && st->scan_on_return && ui->top == s)
+    {
+      /* Back from the backup that stopped the scan: scan on. */
+      st->scan_on_return = false;
+      if (st->scan_pending)
+        return screen_card_scan_start (ui, s) | UI_REDRAW;
+    }
   if (ev == UI_EV_READERS)
     {
       for (size_t i = 0; i < ui->n_readers; i++)
@@ -209,10 +506,24 @@ static void
 screen_card_leave (ui_t *ui, ui_screen_t *s)
 {
   card_state_t *st = s->state;
-  (void) ui;
+
+  if (st->scan)
+    {
+      task_cancel (st->scan);
+      task_free (st->scan);     /* waits for its APDU */
+      if (ui->task == st->scan)
+        {
+          ui->task = NULL;
+          ui->task_owner = NULL;
+        }
+      st->scan = NULL;
+    }
+  scapi_scan_report_free (&st->sjob.rep);
+  image_free (st->sjob.image);
   screen_tree_free (&st->view);
   image_free (st->image);   /* wipes content */
   image_free (st->job.image);
+  scapi_card_close (st->job.card);
 }
 
 const ui_screen_ops_t screen_card_ops = {
@@ -223,5 +534,8 @@ const ui_screen_ops_t screen_card_ops = {
   .help = N_("The card's tree as the agents discovered it: type, size, read\n"
              "access, VSC area, where it was found and flags. Keys generated on\n"
              "the card are \"not extractable\": regenerate or re-import them after\n"
-             "a restore. Everything is selected for the backup at first.")
+             "a restore. Everything is selected for the backup at first.\n"
+             "The tree shows what the card lists at once; the FID scan then\n"
+             "runs in the background and adds what it finds. Esc stops it\n"
+             "(what it found stays), s scans on, F5 backs up what is known.")
 };

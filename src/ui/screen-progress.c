@@ -16,7 +16,9 @@ enum { PROG_RUNNING = 1 };   /* ui_screen_t.mode: the task runs */
 
 typedef struct {
   ui_task_t *task;
-  scapi_progress_t prog;
+  scapi_progress_t rep;    /* as reported */
+  long long rep_ms;        /* when (the task's clock) */
+  scapi_progress_t prog;   /* as shown: elapsed and ETA move on */
   bool asking;             /* a PIN/password dialog is open */
   bool done;               /* finished while a dialog was on top */
 } prog_state_t;
@@ -30,11 +32,13 @@ screen_progress_enter (ui_t *ui, ui_screen_t *s)
 
   if (ui->task)
     return gpg_error (GPG_ERR_EBUSY);
-  st->prog.eta = -1;
+  st->prog.eta = st->rep.eta = -1;
+  st->prog.percent = st->rep.percent = -1;
   err = task_start (a->fn, a->fn_arg, &st->task);
   if (err)
     return err;
   ui->task = st->task;
+  ui->task_owner = s;
   s->mode = PROG_RUNNING;
   return 0;
 }
@@ -132,6 +136,7 @@ screen_progress_finish (ui_t *ui, ui_screen_t *s)
   snprintf (textcopy, sizeof textcopy, "%s", text ? text : "");
   ui->task_was_cancelled = task_cancelled (st->task);
   ui->task = NULL;
+  ui->task_owner = NULL;
   task_free (st->task);
   st->task = NULL;
   s->mode = 0;
@@ -150,8 +155,14 @@ screen_progress_event (ui_t *ui, ui_screen_t *s, int ev)
   switch (ev)
     {
     case UI_EV_TASK_PROGRESS:
-      task_progress (st->task, &st->prog);
+      task_progress (st->task, &st->rep);
+      st->rep_ms = task_elapsed_ms (st->task);
+      widget_progress_at (&st->rep, st->rep_ms, st->rep_ms, &st->prog);
       return UI_REDRAW | screen_progress_request (ui, st);
+    case UI_EV_TASK_TICK:
+      widget_progress_at (&st->rep, st->rep_ms, task_elapsed_ms (st->task),
+                          &st->prog);
+      return UI_REDRAW;
     case UI_EV_TASK_DONE:
       task_progress (st->task, &st->prog);
       if (ui->top != s)
@@ -202,7 +213,10 @@ screen_progress_leave (ui_t *ui, ui_screen_t *s)
       task_cancel (st->task);
       task_free (st->task);
       if (ui->task == st->task)
-        ui->task = NULL;
+        {
+          ui->task = NULL;
+          ui->task_owner = NULL;
+        }
     }
 }
 

@@ -30,6 +30,14 @@ screen_tree_set (screen_tree_t *t, const image_t *image, bool selectable)
   return 0;
 }
 
+gpg_error_t
+screen_tree_rebuild (screen_tree_t *t, const image_t *image)
+{
+  if (!t->have)
+    return screen_tree_set (t, image, true);
+  return widget_tree_rebuild (&t->tree, image);
+}
+
 void
 screen_tree_free (screen_tree_t *t)
 {

@@ -216,11 +216,17 @@ screen_discover_job (void *arg, const scapi_cb_t *cb)
   cb = &mycb;
   memset (&opts, 0, sizeof opts);
   opts.read_content = true;
+  opts.no_scan = j->no_scan;
   err = scapi_card_open (backend_sc (j->ui), j->reader, &card);
   if (!err)
     err = scapi_card_identify (card, &j->info);
   if (!err)
     err = scapi_discover (card, &opts, cb, &j->image);
+  if (!err && j->keep_card)
+    {
+      j->card = card;
+      card = NULL;
+    }
   scapi_card_close (card);
   return err;
 }

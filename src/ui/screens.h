@@ -126,6 +126,9 @@ typedef struct screen_tree {
 } screen_tree_t;
 gpg_error_t screen_tree_set (screen_tree_t *t, const image_t *image,
                              bool selectable);
+/* The same for a grown or replaced image (the old one still alive),
+ * keeping open/closed, selection and cursor. */
+gpg_error_t screen_tree_rebuild (screen_tree_t *t, const image_t *image);
 void screen_tree_free (screen_tree_t *t);
 void screen_tree_draw (ui_t *ui, screen_tree_t *t, int y);
 image_node_t *screen_tree_current (screen_tree_t *t);
@@ -156,10 +159,16 @@ void screen_run_task (ui_t *ui, const char *title, task_fn fn, void *fn_arg,
 typedef void (*screen_source_done) (ui_t *ui, void *ctx, char *spec);
 void screen_pick_source (ui_t *ui, const char *title, bool cards, bool vscs,
                          screen_source_done done, void *ctx);
-/* Discover the card in READER with content (a task_fn). */
+/* Discover the card in READER with content (a task_fn). NO_SCAN: only
+ * what the card lists (the card screen scans after, in the
+ * background); KEEP_CARD: leave the session open in CARD (closed by
+ * the job on failure) for the scan and a backup. */
 typedef struct screen_discover_job {
   ui_t *ui;
   char reader[128];
+  bool no_scan;
+  bool keep_card;
+  scapi_card_t *card;      /* with keep_card: owned by the caller */
   image_t *image;          /* result, owned by whoever takes it */
   scapi_card_info_t info;
 } screen_discover_job_t;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <time.h>
 
 #include "common/util.h"
 #include "ui/task.h"
@@ -28,7 +29,18 @@ struct ui_task {
   bool done;
   gpg_error_t result;
   char errtext[512];
+  long long started_ms;
+  scapi_node_event_t *events;   /* ring of TASK_EVENT_MAX */
+  size_t ev_head, ev_count;
 };
+
+static long long
+task_now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void
 task_notify (ui_task_t *t)
@@ -107,6 +119,47 @@ task_on_password (void *ctx, const char *path, char **r_pw)
   return task_ask (t, TASK_REQ_PASSWORD, r_pw);
 }
 
+void
+task_post_node (void *ctx, const scapi_node_event_t *ev)
+{
+  ui_task_t *t = ctx;
+  pthread_mutex_lock (&t->lock);
+  while (t->ev_count == TASK_EVENT_MAX && !t->cancel)
+    pthread_cond_wait (&t->cond, &t->lock);
+  if (t->ev_count < TASK_EVENT_MAX)
+    {
+      t->events[(t->ev_head + t->ev_count++) % TASK_EVENT_MAX] = *ev;
+      pthread_mutex_unlock (&t->lock);
+      task_notify (t);
+      return;
+    }
+  pthread_mutex_unlock (&t->lock);   /* cancelled: the node is in the
+                                        job's image all the same */
+}
+
+bool
+task_next_node (ui_task_t *t, scapi_node_event_t *ev)
+{
+  bool got = false;
+  pthread_mutex_lock (&t->lock);
+  if (t->ev_count)
+    {
+      *ev = t->events[t->ev_head];
+      t->ev_head = (t->ev_head + 1) % TASK_EVENT_MAX;
+      t->ev_count--;
+      got = true;
+      pthread_cond_broadcast (&t->cond);
+    }
+  pthread_mutex_unlock (&t->lock);
+  return got;
+}
+
+long long
+task_elapsed_ms (ui_task_t *t)
+{
+  return task_now_ms () - t->started_ms;
+}
+
 static void *
 task_thread (void *arg)
 {
@@ -132,9 +185,11 @@ task_start (task_fn fn, void *arg, ui_task_t **r_task)
   t = xtrycalloc (1, sizeof *t);
   if (!t)
     return gpg_error_from_syserror ();
-  if (pipe (t->pipe))
+  t->events = xtrycalloc (TASK_EVENT_MAX, sizeof *t->events);
+  if (!t->events || pipe (t->pipe))
     {
       gpg_error_t err = gpg_error_from_syserror ();
+      xfree (t->events);
       xfree (t);
       return err;
     }
@@ -155,11 +210,13 @@ task_start (task_fn fn, void *arg, ui_task_t **r_task)
   t->cb.password = task_on_password;
   t->cb.password_ctx = t;
   t->cb.cancel = &t->cancel;
+  t->started_ms = task_now_ms ();
   rc = pthread_create (&t->thread, NULL, task_thread, t);
   if (rc)
     {
       close (t->pipe[0]);
       close (t->pipe[1]);
+      xfree (t->events);
       xfree (t);
       return gpg_error_from_errno (rc);
     }
@@ -228,7 +285,10 @@ task_answer (ui_task_t *t, char *secret)
 void
 task_cancel (ui_task_t *t)
 {
+  pthread_mutex_lock (&t->lock);
   t->cancel = 1;
+  pthread_cond_broadcast (&t->cond);   /* a job waiting to post a node */
+  pthread_mutex_unlock (&t->lock);
   task_answer (t, NULL);
 }
 
@@ -269,5 +329,6 @@ task_free (ui_task_t *t)
   close (t->pipe[1]);
   pthread_mutex_destroy (&t->lock);
   pthread_cond_destroy (&t->cond);
+  xfree (t->events);
   xfree (t);
 }

@@ -32,7 +32,8 @@ enum ui_event {
   UI_EV_TASK_DONE,       /* the running task finished */
   UI_EV_RESIZE,          /* terminal size changed */
   UI_EV_RESUME,          /* the screen is on top again (child popped) */
-  UI_EV_LOG              /* a log line arrived */
+  UI_EV_LOG,             /* a log line arrived */
+  UI_EV_TASK_TICK        /* a second of the running task has passed */
 };
 
 typedef struct ui ui_t;
@@ -155,8 +156,10 @@ struct ui {
   void *push_arg;
   bool push_pending;
 
-  /* task */
+  /* task: the running operation and the screen that gets its events
+   * (the progress dialog, or the card screen's background scan) */
   ui_task_t *task;
+  ui_screen_t *task_owner;
   bool task_was_cancelled;  /* the finished task had been cancelled */
 
   /* terminal */
@@ -185,11 +188,16 @@ struct ui {
   int in_fd;
 
   /* What the loop did, for tests and make bench: a quit ends the loop
-   * in the iteration that read it (no poll() after it), and only a
-   * kiosk idle timer ever gives poll() a timeout. */
+   * in the iteration that read it (no poll() after it); while no
+   * operation runs only a kiosk idle timer gives poll() a timeout;
+   * while one runs, the loop wakes once a second of its elapsed time
+   * to redraw it (UI_EV_TASK_TICK). */
   struct {
     unsigned long polls;        /* poll() calls */
-    unsigned long timed_polls;  /* of which with a timeout */
+    unsigned long timed_polls;  /* of which with a timeout while no
+                                   operation ran */
+    unsigned long tick_polls;   /* with a timeout: a task's ticks */
+    unsigned long ticks;        /* UI_EV_TASK_TICK sent */
     unsigned long polls_after_quit;
     int quit_key;               /* the key that quit, 0 = none */
     long long quit_ms;          /* loop_now_ms when the quit was asked */

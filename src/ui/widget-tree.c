@@ -98,6 +98,94 @@ widget_tree_free (widget_tree_t *t)
   t->n = t->n_vis = 0;
 }
 
+/* The row of PATH among OLD (N paths), looking at HINT first (both
+ * trees are in pre-order, so the next match is usually the next row). */
+static size_t
+widget_tree_find_old (char **old, size_t n, const char *path, size_t hint)
+{
+  if (!path)
+    return n;
+  if (hint < n && old[hint] && !strcmp (old[hint], path))
+    return hint;
+  for (size_t i = 0; i < n; i++)
+    if (old[i] && !strcmp (old[i], path))
+      return i;
+  return n;
+}
+
+gpg_error_t
+widget_tree_rebuild (widget_tree_t *t, const image_t *image)
+{
+  gpg_error_t err = 0;
+  widget_tree_t nt;
+  char **old = NULL, **cur = NULL;
+  size_t hint = 0, want = (size_t) -1, i, j, n_old = t->n;
+  image_node_t *cur_node = widget_tree_current (t);
+
+  err = widget_tree_init (&nt, image, t->selectable);
+  if (err)
+    return err;
+  old = xtrycalloc (n_old ? n_old : 1, sizeof *old);
+  cur = xtrycalloc (1, sizeof *cur);
+  if (!old || !cur)
+    {
+      err = gpg_error_from_syserror ();
+      goto leave;
+    }
+  for (i = 0; i < n_old; i++)
+    old[i] = image_node_path (t->rows[i].node);
+  if (cur_node)
+    *cur = image_node_path (cur_node);
+  for (i = 0; i < nt.n; i++)
+    {
+      widget_tree_row_t *r = &nt.rows[i];
+      char *path = image_node_path (r->node);
+      size_t k = widget_tree_find_old (old, n_old, path, hint);
+
+      if (k < n_old)
+        {
+          r->expanded = t->rows[k].expanded;
+          r->selected = t->rows[k].selected;
+          hint = k + 1;
+        }
+      else
+        /* New: selected when its parent is (the nearest row above
+         * that is less deep). */
+        for (j = i; j-- > 0;)
+          if (nt.rows[j].depth < r->depth)
+            {
+              r->selected = nt.rows[j].selected;
+              break;
+            }
+      if (*cur && path && !strcmp (*cur, path))
+        want = i;
+      xfree (path);
+    }
+  widget_tree_update (&nt);
+  for (i = 0; i < nt.n_vis; i++)
+    if (nt.vis[i] == want)
+      nt.menu.cur = i;
+  nt.menu.top = t->menu.top < nt.n_vis ? t->menu.top : 0;
+  nt.menu.height = t->menu.height;
+  memcpy (nt.search, t->search, sizeof nt.search);
+  nt.searching = t->searching;
+  nt.search_len = t->search_len;
+  widget_tree_free (t);
+  *t = nt;
+  memset (&nt, 0, sizeof nt);
+
+ leave:
+  if (old)
+    for (i = 0; i < n_old; i++)
+      xfree (old[i]);
+  xfree (old);
+  widget_tree_free (&nt);
+  if (cur)
+    xfree (*cur);
+  xfree (cur);
+  return err;
+}
+
 image_node_t *
 widget_tree_current (widget_tree_t *t)
 {

@@ -57,6 +57,10 @@ typedef struct widget_tree {
 gpg_error_t widget_tree_init (widget_tree_t *t, const image_t *image,
                               bool selectable);
 void widget_tree_free (widget_tree_t *t);
+/* The tree of IMAGE in place of T's, keeping what T had for the nodes
+ * that are in both (by path): open/closed, selected, the cursor. A new
+ * node is selected when its parent is. T's image must still be alive. */
+gpg_error_t widget_tree_rebuild (widget_tree_t *t, const image_t *image);
 /* The tree's operations; the keys are in the tree view's table
  * (screen-tree.c). */
 unsigned widget_tree_search_key (ui_t *ui, widget_tree_t *t, int ch);
@@ -114,5 +118,11 @@ void widget_progress_draw (ui_t *ui, const scapi_progress_t *p, int y,
                            int x, int w, bool cancelling);
 /* Format seconds as "1:05" / "12 s". */
 void widget_progress_format_time (double s, char *buf, size_t n);
+/* Progress REP (reported at REP_MS of the task's clock) as it stands at
+ * NOW_MS: the elapsed time from the clock, the ETA counted down. */
+void widget_progress_at (const scapi_progress_t *rep, long long rep_ms,
+                         long long now_ms, scapi_progress_t *out);
+/* Percentage of the known work (0..100). */
+int widget_progress_percent (const scapi_progress_t *p);
 
 #endif /* VSC_UI_WIDGET_H */

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <pty.h>
+#include <poll.h>
 #include <curses.h>
 #include "cutest.h"
 #include "common/util.h"
@@ -460,6 +461,74 @@ test_loop_start_and_help (void)
   CU_ASSERT_FALSE (tui.quitting);
 }
 
+/* A task that reports nothing and runs until released or cancelled. */
+static int tick_release[2] = { -1, -1 };
+static bool tick_done;
+
+static gpg_error_t
+test_tick_job (void *arg, const scapi_cb_t *cb)
+{
+  struct pollfd p = { tick_release[0], POLLIN, 0 };
+  (void) arg;
+  while (!*cb->cancel)
+    if (poll (&p, 1, 20) > 0)
+      return 0;
+  return gpg_error (GPG_ERR_CANCELED);
+}
+
+static void
+test_tick_finished (ui_t *ui, void *ctx, gpg_error_t err, const char *text)
+{
+  (void) ui; (void) ctx; (void) text;
+  tick_done = !err;
+}
+
+/* The elapsed time of a running operation moves once a second although
+ * the operation reports nothing (the loop's own tick, UI_EV_TASK_TICK),
+ * and those are the only timed polls: none while idle. */
+static void
+test_loop_task_ticks (void)
+{
+  char buf[8192], seen[8][16];
+  size_t n_seen = 0;
+  unsigned long ticks0 = tui.stats.ticks, timed0 = tui.stats.timed_polls;
+  long long end;
+
+  CU_ASSERT_FATAL (pipe (tick_release) == 0);
+  screen_run_task (&tui, "Tick test", test_tick_job, NULL,
+                   test_tick_finished, NULL);
+  loop_key (&tui, UI_CTRL ('l'));            /* applies the push */
+  CU_ASSERT_PTR_EQUAL_FATAL (tui.top->ops, &screen_progress_ops);
+  end = loop_now_ms () + 3500;
+  while (loop_now_ms () < end)
+    {
+      char *e;
+      loop_step (&tui, 5000);                /* returns at the tick */
+      test_screen (buf, sizeof buf);
+      e = strstr (buf, "elapsed: ");
+      if (e && n_seen < DIM (seen))
+        {
+          snprintf (seen[n_seen], sizeof seen[n_seen], "%.8s", e + 9);
+          if (!n_seen || strcmp (seen[n_seen], seen[n_seen - 1]))
+            n_seen++;
+        }
+    }
+  /* 3.5 s: the elapsed time showed at least three values, by ticks. */
+  CU_ASSERT (n_seen >= 3);
+  CU_ASSERT (tui.stats.ticks >= ticks0 + 3);
+  CU_ASSERT (tui.stats.tick_polls > 0);
+  CU_ASSERT_EQUAL (tui.stats.timed_polls, timed0);
+  CU_ASSERT_FATAL (write (tick_release[1], "x", 1) == 1);
+  end = loop_now_ms () + 5000;
+  while (!tick_done && loop_now_ms () < end)
+    loop_step (&tui, 200);
+  CU_ASSERT_TRUE (tick_done);
+  CU_ASSERT_PTR_NULL (tui.task);
+  CU_ASSERT_PTR_EQUAL (tui.top->ops, &screen_main_ops);
+  close (tick_release[0]);
+  close (tick_release[1]);
+}
+
 /* Open the card, look at its tree and its help, quit with F10 from the
  * tree: the loop stops in the same turn (no poll() after the key) and
  * never used a timed poll. */
@@ -471,6 +540,8 @@ test_loop_card_and_quit (void)
   loop_key (&tui, '\r');                     /* Enter on vscemu 0 */
   CU_ASSERT_TRUE (test_wait_for ("ef-transparent", 30));
   CU_ASSERT_PTR_EQUAL (tui.top->ops, &screen_card_ops);
+  /* the background FID scan ends (its nodes are in the count below) */
+  CU_ASSERT_TRUE (test_wait_for ("Scan complete", 60));
   CU_ASSERT_TRUE (test_shows ("Enter View"));
   CU_ASSERT_TRUE (test_shows ("F5 Backup"));
   CU_ASSERT_TRUE (test_shows ("27 selected"));
@@ -503,6 +574,7 @@ static const cutest_t tests[] = {
   CUTEST (test_screen_tables),
   CUTEST (test_tree_model),
   CUTEST (test_loop_start_and_help),
+  CUTEST (test_loop_task_ticks),
   CUTEST (test_loop_card_and_quit),
   CUTEST_END
 };
