@@ -356,16 +356,12 @@ screen_card_backup (ui_t *ui, ui_screen_t *s)
   card_state_t *st = s->state;
   screen_card_arg_t *ca = s->arg;
   screen_backup_arg_t *a;
-  bool all;
+  bool all, was_scanning = st->scan != NULL;
   gpg_error_t err;
 
   /* During the scan: stop it, back up what is known (the summary says
    * what was not scanned), and scan on when back. */
-  if (st->scan)
-    {
-      screen_card_scan_stop (ui, s);
-      st->scan_on_return = st->scan_pending;
-    }
+  screen_card_scan_stop (ui, s);
   if (!widget_tree_count_selected (&st->view.tree))
     {
       ui_status (ui, true, "%s", _("Nothing selected (Space selects, a selects all)."));
@@ -387,6 +383,7 @@ screen_card_backup (ui_t *ui, ui_screen_t *s)
             : st->job.info.serial[0] ? st->job.info.serial
             : st->job.info.n_agents ? st->job.info.agents[0] : "card");
   a->image = st->image;
+  st->scan_on_return = was_scanning && st->scan_pending;
   ui_push (ui, &screen_backup_ops, a);
   return UI_PUSH;
 }

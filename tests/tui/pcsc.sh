@@ -19,6 +19,8 @@ tui_expect "card appears live" "pkcs15+iso7816" 15
 tui_keys g Enter
 tui_expect "card tree through pcscd" "known-fid" 180
 tui_expect "tree has the PKCS#15 DF" "5015"
+# The FID scan runs in the background (Esc would stop it first).
+tui_expect "the background scan completes" "Scan complete" 180
 tui_keys Escape
 tui_expect "start screen" "Readers ("
 emu_stop
