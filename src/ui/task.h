@@ -44,11 +44,10 @@ void task_free (ui_task_t *t);   /* waits for the thread */
 
 /* Nodes a background scan finds: a job that wants them reported sets
  * its scapi_cb_t's node_added = task_post_node, node_ctx =
- * cb->progress_ctx. Each event is queued in order (never coalesced,
- * like worker_post); when TASK_EVENT_MAX wait, the job blocks until the
- * UI takes one or the task is cancelled. The UI takes them with
+ * cb->progress_ctx. Each event is queued in order with worker_post
+ * (never coalesced; when WORKER_QUEUE_MAX wait, the job blocks until
+ * the UI takes one or the task is cancelled). The UI takes them with
  * task_next_node (false when the queue is empty). */
-#define TASK_EVENT_MAX 256
 void task_post_node (void *ctx, const scapi_node_event_t *ev);
 bool task_next_node (ui_task_t *t, scapi_node_event_t *ev);
 /* Milliseconds since task_start (the UI's own clock, so the elapsed
