@@ -757,6 +757,82 @@ test_pinpad (void)
   scapi_free (s);
 }
 
+/* ---- key presence without GET METADATA ---------------------------------- */
+
+/* A PIV token without the YubiKey extensions cannot say which slots hold
+ * a key: a slot with a certificate gets a key node whose algorithm and
+ * presence are "unknown" (never called an on-card key), a slot without
+ * one gets none (9E: its key is there, its certificate moved to another
+ * object). The same card with GET METADATA names the algorithms. */
+static void
+test_key_presence_unknown (void)
+{
+  static const char *const slots[3] = { "piv/key-9A", "piv/key-9C",
+                                        "piv/key-9D" };
+  char in[512], prof[600], sp[700], *text = NULL, *at, *cert;
+  FILE *fp;
+  long len;
+  scapi_t *s = NULL;
+  image_t *img;
+  const image_node_t *n;
+  pins_t pins;
+  size_t i;
+
+  snprintf (in, sizeof in, "%s/tests/cards/piv.card", cutest_srcdir ());
+  fp = fopen (in, "r");
+  CU_ASSERT_FATAL (fp != NULL);
+  fseek (fp, 0, SEEK_END);
+  len = ftell (fp);
+  rewind (fp);
+  text = calloc (1, (size_t)len + 1);
+  CU_ASSERT_FATAL (text && fread (text, 1, (size_t)len, fp) == (size_t)len);
+  fclose (fp);
+  at = strstr (text, "applet piv ");
+  CU_ASSERT_FATAL (at != NULL);
+  snprintf (prof, sizeof prof, "%s/piv-nometa.card", tmpdir);
+  fp = fopen (prof, "w");
+  CU_ASSERT_FATAL (fp != NULL);
+  fwrite (text, 1, (size_t)(at - text), fp);
+  fputs ("applet piv yubikey=no ", fp);
+  at += strlen ("applet piv ");
+  cert = strstr (at, "cert-9e=");
+  CU_ASSERT_FATAL (cert != NULL);
+  fwrite (at, 1, (size_t)(cert - at), fp);
+  fputs ("object-5FC10D=", fp);
+  fputs (cert + strlen ("cert-9e="), fp);
+  fputs (dropping ? drop_lines : keep_lines, fp);
+  CU_ASSERT_FATAL (fclose (fp) == 0);
+  free (text);
+
+  snprintf (sp, sizeof sp, "emu:%s/tests/cards/piv.card,%s",
+            cutest_srcdir (), prof);
+  CU_ASSERT_FATAL (!scapi_new (sp, &s));
+  pins_default (&pins);
+  img = discover (s, 0, &pins);             /* with GET METADATA */
+  CU_ASSERT_FATAL (img != NULL);
+  n = node (img, "piv/key-9A");
+  CU_ASSERT (n && n->key.algorithm && !strcmp (n->key.algorithm, "rsa2048")
+             && n->note && strstr (n->note, "on-card key"));
+  image_free (img);
+
+  pins_default (&pins);
+  img = discover (s, 1, &pins);             /* without */
+  CU_ASSERT_FATAL (img != NULL);
+  for (i = 0; i < DIM (slots); i++)
+    {
+      n = node (img, slots[i]);
+      CU_ASSERT (n && (n->flags & IMAGE_FLAG_NOT_EXTRACTABLE)
+                 && n->key.algorithm && !strcmp (n->key.algorithm, "unknown")
+                 && n->note && strstr (n->note, "presence unknown")
+                 && !strstr (n->note, "on-card key:"));
+    }
+  /* 9E holds a key but no certificate: nothing to say, no node. */
+  CU_ASSERT (image_find_path (img, "piv/key-9E") == NULL);
+  CU_ASSERT (image_find_path (img, "piv/5FC101") == NULL);
+  image_free (img);
+  scapi_free (s);
+}
+
 /* ---- the security state machinery against a scripted token ------------ */
 
 /* A token that accepts every PIN but refuses every PUT DATA with 6982:
@@ -989,6 +1065,7 @@ BOTH (test_escrow)
 BOTH (test_escrow_keys_only)
 BOTH (test_uif)
 BOTH (test_pinpad)
+BOTH (test_key_presence_unknown)
 
 static const cutest_t tests[] = {
   CUTEST (test_keys_helpers),
@@ -1009,6 +1086,8 @@ static const cutest_t tests[] = {
   CUTEST (test_uif_dropping),
   CUTEST (test_pinpad_keeping),
   CUTEST (test_pinpad_dropping),
+  CUTEST (test_key_presence_unknown_keeping),
+  CUTEST (test_key_presence_unknown_dropping),
   CUTEST_END
 };
 
