@@ -173,8 +173,11 @@ void scapi_monitor_stop (scapi_t *s);
 /* For tests and the demo (emu backend only). */
 gpg_error_t scapi_emu_remove_after (scapi_t *s, unsigned index,
                                     unsigned long n_apdus);
+/* Insert (PRESENT) or pull the card of emulated reader INDEX. */
+gpg_error_t scapi_emu_set_present (scapi_t *s, unsigned index, bool present);
 
-/* The underlying reader context (for the worker and tests). */
+/* The underlying reader context (for tests only: the manager and vsctool
+ * stay above the facade, tests/integration/layers.sh checks). */
 reader_ctx_t *scapi_reader_ctx (scapi_t *s);
 
 /* ---- cards ----------------------------------------------------------- */
