@@ -1435,6 +1435,46 @@ test_apply_stays_fs (void)
   emu_card_free (card);
 }
 
+/* A backup cannot record a key file (an internal EF): the key keeps the
+ * FID its PrKDF names, not the first free one; a path into another DF
+ * names no FID of the key's DF. */
+static void
+test_key_file_fid (void)
+{
+  image_t *src = p15_source (false), *dst = NULL, *out = NULL;
+  map_target_t t;
+  map_t *m = NULL;
+  image_node_t *k;
+
+  /* The backup did not record key 01 either: with the first free FID,
+   * key 02 would take 3001, key 01's file. */
+  image_node_remove (image_find_path (src, "3F00/5015/key-01"));
+  image_node_remove (image_find_path (src, "3F00/5015/3401"));
+  CU_ASSERT_FATAL (!image_new (&dst));
+  mknode (dst, "3F00", IMAGE_NODE_MF, NULL, 0);
+  fs_target (&t);
+  CU_ASSERT_FATAL (!map_plan (src, &t, NULL, NULL, &m));
+  CU_ASSERT (entry (m, "3F00/5015/key-02")->file == NULL);
+  CU_ASSERT_EQUAL (entry (m, "3F00/5015/key-02")->file_fid, 0x3002);
+  CU_ASSERT_EQUAL (entry (m, "3F00/5015/key-05")->file_fid, 0x3005);
+  CU_ASSERT (entry (m, "3F00/5015/key-02")->stays);
+  /* The certificate of the key born on the card stays in its file. */
+  CU_ASSERT (entry (m, "3F00/5015/3404")->stays);
+  CU_ASSERT (reason_has (m, "3F00/5015/3404", "does not come along"));
+  CU_ASSERT_FATAL (!map_apply (m, src, dst, &out));
+  k = image_find_path (out, "3F00/5015/key-02");
+  CU_ASSERT_FATAL (k != NULL);
+  CU_ASSERT (k->has_fid && k->fid == 0x3002);
+  k = image_find_path (out, "3F00/5015/key-03");
+  CU_ASSERT_FATAL (k != NULL);
+  CU_ASSERT (k->has_fid && k->fid == 0x3003);
+  image_free (out);
+  map_free (m);
+  image_free (dst);
+  image_free (src);
+  free_certs ();
+}
+
 /* The remaining decisions: choices for data and cardholder fields, a
  * token that imports no keys on OpenPGP, an unknown algorithm, sizes of
  * file-system targets, a compressed PIV certificate, a CA certificate
@@ -1623,6 +1663,7 @@ static const cutest_t tests[] = {
   CUTEST (test_apply_moves),
   CUTEST (test_apply_pkcs15),
   CUTEST (test_apply_stays_fs),
+  CUTEST (test_key_file_fid),
   CUTEST (test_more_decisions),
   CUTEST_END
 };
