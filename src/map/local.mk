@@ -22,3 +22,6 @@ TESTS += tests/map/p15-opensc.sh
 EXTRA_DIST += tests/map/p15-opensc.sh
 TESTS += tests/map/restore-map.sh
 EXTRA_DIST += tests/map/restore-map.sh
+## The manager shows the mapping in the restore plan; a target changed.
+TESTS += tests/tui/map.sh
+EXTRA_DIST += tests/tui/map.sh
