@@ -5,7 +5,8 @@
 ## against tests/interop/vscemu-token, vscemu with the behaviours of real
 ## tokens turned on (tests/cards/canokey-blank.card).
 INTEROP_TESTS = tests/interop/clone.sh tests/interop/escrow.sh \
-	tests/interop/set-pins.sh tests/interop/interrupt.sh
+	tests/interop/set-pins.sh tests/interop/interrupt.sh \
+	tests/interop/wrong-pin.sh
 ## issue 17: an identity moved between card models (restore --map).
 INTEROP_TESTS += tests/interop/map-p15.sh tests/interop/map-piv-fs.sh \
 	tests/interop/map-cross.sh
