@@ -3,9 +3,10 @@
  *   vsctool remote [OPTIONS] URL create [-o FILE] [--password-out FILE]
  *   vsctool remote [OPTIONS] URL ls
  *   vsctool remote [OPTIONS] URL stat UUID
- *   vsctool remote [OPTIONS] URL get UUID FILE
+ *   vsctool remote [OPTIONS] URL get UUID FILE [-g GEN]
  *   vsctool remote [OPTIONS] URL put [UUID] FILE [-g GEN | --new]
  *   vsctool remote [OPTIONS] URL rm UUID [-g GEN]
+ *   vsctool remote [OPTIONS] URL history UUID
  *
  * get writes FILE atomically and records "UUID GENERATION" in FILE.remote;
  * put sends that generation (or -g), so a put based on an old copy is
@@ -34,7 +35,8 @@ const cli_cmd_t cli_cmd_remote = {
   "remote",
   "[--ssh-command CMD] [--remote-vscd PATH] [--timeout SECS] [--json] URL\n"
   "       create [-o FILE] [--password-out FILE] | ls | stat UUID |\n"
-  "       get UUID FILE | put [UUID] FILE [-g GEN|--new] | rm UUID [-g GEN]",
+  "       get UUID FILE [-g GEN] | put [UUID] FILE [-g GEN|--new] |\n"
+  "       rm UUID [-g GEN] | history UUID",
   N_("VSCs on a vscd server (ssh://user@host[:port][/vault] or unix:PATH)"),
   cmd_remote_run
 };
@@ -118,6 +120,14 @@ cmd_remote_load_state (const char *file, char *uuid, uint64_t *gen)
                       "UUID and -g GEN)"), sc);
   xfree (sc);
   return err;
+}
+
+/* Text from the server on the terminal: control characters as '?'. */
+static void
+cmd_remote_print_text (const char *s)
+{
+  for (; *s; s++)
+    putchar (((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
 }
 
 static void
@@ -272,29 +282,105 @@ static int
 cmd_remote_get (remote_t *r, int argc, char **argv, bool json)
 {
   gpg_error_t err;
-  uint64_t gen = 0;
+  uint64_t want = 0, gen = 0;
+  proto_entry_t cur;
+  const char *pos[2];
+  int i, npos = 0;
 
-  if (argc != 3)
+  for (i = 1; i < argc; i++)
+    {
+      if (!strcmp (argv[i], "-g") && i + 1 < argc)
+        {
+          if (!cmd_remote_gen (argv[++i], &want) || !want)
+            {
+              cli_msg (_("-g needs a generation number >= 1"));
+              return CLI_EXIT_USAGE;
+            }
+        }
+      else if (argv[i][0] == '-' || npos == 2)
+        return cli_usage (&cli_cmd_remote);
+      else
+        pos[npos++] = argv[i];
+    }
+  if (npos != 2)
     return cli_usage (&cli_cmd_remote);
-  err = remote_get_file (r, argv[1], argv[2], &gen);
+  err = remote_get_gen_file (r, pos[0], want, pos[1], &gen);
   if (!err)
-    err = cmd_remote_save_state (argv[2], argv[1], gen);
+    err = cmd_remote_save_state (pos[1], pos[0], gen);
   if (err)
     {
       cmd_remote_fail (r, err, _("get"));
       return cli_exit_code (err);
     }
   if (json)
-    printf ("{\"uuid\":\"%s\",\"generation\":%" PRIu64 ",\"file\":", argv[1], gen);
-  else
-    printf (_("VSC %s generation %" PRIu64 " written to "), argv[1], gen);
-  if (json)
     {
-      cli_json_str (stdout, argv[2]);
+      printf ("{\"uuid\":\"%s\",\"generation\":%" PRIu64 ",\"file\":",
+              pos[0], gen);
+      cli_json_str (stdout, pos[1]);
       printf ("}\n");
     }
   else
-    printf ("%s\n", argv[2]);
+    printf (_("VSC %s generation %" PRIu64 " written to %s\n"), pos[0], gen,
+            pos[1]);
+  /* An old generation: say how to make it the current one again. */
+  if (want && !json && !remote_stat (r, pos[0], &cur) && cur.gen != gen)
+    printf (_("The current generation is %" PRIu64 "; to make this one "
+              "current again: vsctool remote URL put %s -g %" PRIu64 "\n"),
+            cur.gen, pos[1], cur.gen);
+  return CLI_EXIT_OK;
+}
+
+static int
+cmd_remote_history (remote_t *r, int argc, char **argv, bool json)
+{
+  gpg_error_t err;
+  proto_version_t *list = NULL;
+  size_t n = 0, i;
+  char when[32];
+
+  if (argc != 2)
+    return cli_usage (&cli_cmd_remote);
+  err = remote_history (r, argv[1], &list, &n);
+  if (err)
+    {
+      cmd_remote_fail (r, err, _("history"));
+      return cli_exit_code (err);
+    }
+  if (json)
+    printf ("{\"uuid\":\"%s\",\"generations\":[", argv[1]);
+  else
+    printf ("%-10s  %10s  %-20s  %s\n", _("GEN"), _("BYTES"),
+            _("STORED (UTC)"), _("BY"));
+  for (i = 0; i < n; i++)
+    {
+      cmd_remote_time (when, sizeof when, list[i].mtime);
+      if (json)
+        {
+          printf ("%s{\"generation\":%" PRIu64 ",\"size\":%" PRIu64
+                  ",\"stored\":\"%s\",\"by\":", i ? "," : "", list[i].gen,
+                  list[i].size, when);
+          cli_json_str (stdout, list[i].by);
+          printf (",\"from\":");
+          cli_json_str (stdout, list[i].from);
+          putchar ('}');
+        }
+      else
+        {
+          printf ("%-10" PRIu64 "  %10" PRIu64 "  %-20s  ", list[i].gen,
+                  list[i].size, when);
+          cmd_remote_print_text ( list[i].by[0] ? list[i].by : "?");
+          if (list[i].from[0])
+            {
+              printf (" (");
+              cmd_remote_print_text ( list[i].from);
+              putchar (')');
+            }
+          putchar ('\n');
+        }
+    }
+  if (json)
+    printf ("]}\n");
+  xfree (list);
   return CLI_EXIT_OK;
 }
 
@@ -430,7 +516,8 @@ cmd_remote_run (int argc, char **argv)
   url = argv[i++];
   op = argv[i];
   if (strcmp (op, "create") && strcmp (op, "ls") && strcmp (op, "stat")
-      && strcmp (op, "get") && strcmp (op, "put") && strcmp (op, "rm"))
+      && strcmp (op, "get") && strcmp (op, "put") && strcmp (op, "rm")
+      && strcmp (op, "history"))
     {
       cli_msg (_("unknown remote operation '%s'"), op);
       return cli_usage (&cli_cmd_remote);
@@ -462,6 +549,8 @@ cmd_remote_run (int argc, char **argv)
     rc = cmd_remote_get (r, argc, argv, json);
   else if (!strcmp (op, "put"))
     rc = cmd_remote_put (r, argc, argv, json);
+  else if (!strcmp (op, "history"))
+    rc = cmd_remote_history (r, argc, argv, json);
   else
     rc = cmd_remote_rm (r, argc, argv);
   remote_close (r);

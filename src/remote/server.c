@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <signal.h>
 #include <grp.h>
+#include <pwd.h>
 #include <inttypes.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -43,6 +44,7 @@ typedef struct server_conn {
   proto_io_t io;
   buf_t out;
   bool hello;
+  unsigned version;         /* negotiated protocol version */
 } server_conn_t;
 
 static gpg_error_t
@@ -76,6 +78,20 @@ server_send_error (server_conn_t *c, gpg_error_t err, const char *fmt, ...)
   return e;
 }
 
+/* Record a request the server refused itself (the vault records the
+ * outcome of every get, put, create and delete it performs). */
+static void
+server_audit (server_conn_t *c, const char *op, const char *uuid,
+              uint64_t gen, gpg_error_t err, const char *why)
+{
+  if (c->o->echo || !c->v)
+    return;
+  if (vault_audit (c->v, op, uuid, gen, err, why))
+    log_error ("%s: cannot record the refused %s in the audit log: %s",
+               c->o->peer ? c->o->peer : "client", op,
+               vault_error_text (c->v));
+}
+
 static gpg_error_t
 server_send_msg (server_conn_t *c, const proto_msg_t *m)
 {
@@ -93,19 +109,27 @@ server_do_hello (server_conn_t *c, const proto_msg_t *req)
   proto_msg_t m;
   static const char name[] = "vscd " PACKAGE_VERSION;
 
-  if (req->vmin > req->vmax || req->vmin > PROTO_VERSION
-      || req->vmax < PROTO_VERSION)
+  /* The newest version both sides speak. */
+  uint64_t chosen = req->vmax < PROTO_VERSION ? req->vmax : PROTO_VERSION;
+
+  if (req->vmin > req->vmax || chosen < req->vmin
+      || chosen < PROTO_VERSION_MIN)
     {
       server_send_error (c, gpg_error (GPG_ERR_UNSUPPORTED_PROTOCOL),
                          "protocol versions %" PRIu64 "..%" PRIu64
-                         " not supported (this server speaks %d)",
-                         req->vmin, req->vmax, PROTO_VERSION);
+                         " not supported (this server speaks %d..%d)",
+                         req->vmin, req->vmax, PROTO_VERSION_MIN,
+                         PROTO_VERSION);
+      server_audit (c, "hello", NULL, 0,
+                    gpg_error (GPG_ERR_UNSUPPORTED_PROTOCOL),
+                    "protocol version not supported");
       return gpg_error (GPG_ERR_UNSUPPORTED_PROTOCOL);
     }
   memset (&m, 0, sizeof m);
   m.type = PROTO_HELLO | PROTO_REPLY;
   m.have = PROTO_F_VMAX | PROTO_F_MAXFRAME | PROTO_F_NAME;
-  m.vmax = PROTO_VERSION;
+  m.vmax = chosen;
+  c->version = (unsigned)chosen;
   m.maxframe = c->o->max_frame;
   m.name = name;
   m.namelen = strlen (name);
@@ -113,8 +137,10 @@ server_do_hello (server_conn_t *c, const proto_msg_t *req)
   return server_send_msg (c, &m);
 }
 
-/* Refuse a new VSC when the vault holds max_vscs already. Returns
- * nonzero when the request has been answered with an error. */
+/* Before the costly work of a create: refuse it when the vault holds
+ * max_vscs already. Returns nonzero when the request has been answered
+ * with an error. The vault enforces the limit itself, without races;
+ * this only spares the key derivation of a VSC that cannot be stored. */
 static gpg_error_t
 server_quota (server_conn_t *c, bool *r_refused)
 {
@@ -135,6 +161,8 @@ server_quota (server_conn_t *c, bool *r_refused)
   if (n >= c->o->max_vscs)
     {
       *r_refused = true;
+      server_audit (c, "create", NULL, 0, gpg_error (GPG_ERR_LIMIT_REACHED),
+                    "VSC limit");
       return server_send_error (c, gpg_error (GPG_ERR_LIMIT_REACHED),
                                 "this vault holds %zu VSCs, the limit is %u",
                                 n, c->o->max_vscs);
@@ -142,7 +170,13 @@ server_quota (server_conn_t *c, bool *r_refused)
   return 0;
 }
 
-/* Make a scratch directory next to the vault's files. */
+static gpg_error_t server_vault_error (server_conn_t *c, gpg_error_t err,
+                                       const char *what, const char *uuid,
+                                       uint64_t sent);
+
+/* The VSC is made in a scratch directory next to the vault's files (or
+ * in $TMPDIR for a database vault); nothing is written there unless the
+ * create function needs it. */
 static gpg_error_t
 server_do_create (server_conn_t *c)
 {
@@ -158,8 +192,10 @@ server_do_create (server_conn_t *c)
 
   buf_init_secure (&file);
   buf_init_secure (&reply);
-  if (!c->o->create || !c->o->vault_dir)
+  if (!c->o->create)
     {
+      server_audit (c, "create", NULL, 0, gpg_error (GPG_ERR_NOT_SUPPORTED),
+                    "create not supported");
       err = server_send_error (c, gpg_error (GPG_ERR_NOT_SUPPORTED),
                                "this server cannot create VSCs");
       goto leave;
@@ -168,9 +204,14 @@ server_do_create (server_conn_t *c)
   if (err || refused)
     goto leave;
   gcry_create_nonce (rnd, sizeof rnd);
-  snprintf (scratch, sizeof scratch,
-            "%s/.new-%02x%02x%02x%02x%02x%02x%02x%02x", c->o->vault_dir,
-            rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+  {
+    const char *base = c->o->vault_dir;
+    if (!base)
+      base = getenv ("TMPDIR") && *getenv ("TMPDIR") ? getenv ("TMPDIR") : "/tmp";
+    snprintf (scratch, sizeof scratch,
+              "%s/.new-%02x%02x%02x%02x%02x%02x%02x%02x", base,
+              rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+  }
   if (mkdir (scratch, 0700))
     {
       err = server_send_error (c, gpg_error_from_syserror (),
@@ -183,13 +224,14 @@ server_do_create (server_conn_t *c)
     err = gpg_error (GPG_ERR_BUG);
   if (err)
     {
+      server_audit (c, "create", NULL, 0, err, "cannot create a VSC");
       err = server_send_error (c, err, "cannot create a VSC");
       goto leave;
     }
-  err = vault_put (c->v, uuid, 0, file.data, file.len, &gen);
+  err = vault_create (c->v, uuid, file.data, file.len, &gen);
   if (err)
     {
-      err = server_send_error (c, err, "cannot store the new VSC");
+      err = server_vault_error (c, err, "create", uuid, 0);
       goto leave;
     }
   log_info ("%s: created VSC %s", c->o->peer ? c->o->peer : "client",
@@ -254,7 +296,8 @@ server_do_list (server_conn_t *c)
 }
 
 /* Error frame for a vault error on UUID, with the current generation on
- * a conflict so the person knows what to fetch. */
+ * a conflict so the person knows what to fetch. The details of a back
+ * end failure go to the log, not to the client. */
 static gpg_error_t
 server_vault_error (server_conn_t *c, gpg_error_t err, const char *what,
                     const char *uuid, uint64_t sent)
@@ -264,6 +307,10 @@ server_vault_error (server_conn_t *c, gpg_error_t err, const char *what,
     {
     case GPG_ERR_NOT_FOUND:
       return server_send_error (c, err, "no VSC %s in this vault", uuid);
+    case GPG_ERR_NO_DATA:
+      return server_send_error (c, err, "VSC %s does not keep generation %"
+                                PRIu64 " any more (see its history)",
+                                uuid, sent);
     case GPG_ERR_CONFLICT:
       if (!sent)
         return server_send_error (c, err, "VSC %s exists already", uuid);
@@ -277,7 +324,22 @@ server_vault_error (server_conn_t *c, gpg_error_t err, const char *what,
       return server_send_error (c, err, "generation conflict on %s", uuid);
     case GPG_ERR_TOO_LARGE:
       return server_send_error (c, err, "VSC %s is larger than a frame", uuid);
+    case GPG_ERR_LIMIT_REACHED:
+      return server_send_error (c, err, "%s %s refused: %s", what, uuid,
+                                vault_error_text (c->v));
+    case GPG_ERR_TRY_LATER:
+      log_error ("%s: %s %s: %s", c->o->peer ? c->o->peer : "client", what,
+                 uuid, vault_error_text (c->v));
+      return server_send_error (c, err, "%s %s failed: the vault database "
+                                "cannot be reached; try again later%s",
+                                what, uuid,
+                                !strcmp (what, "put") || !strcmp (what, "delete")
+                                || !strcmp (what, "create")
+                                ? " (the VSC is either unchanged or fully "
+                                  "stored: stat it then)" : "");
     default:
+      log_error ("%s: %s %s: %s", c->o->peer ? c->o->peer : "client", what,
+                 uuid, vault_error_text (c->v));
       return server_send_error (c, err, "%s %s failed", what, uuid);
     }
 }
@@ -291,7 +353,10 @@ server_do_stat (server_conn_t *c, const proto_msg_t *req)
 
   err = vault_stat (c->v, req->uuid, &e);
   if (err)
-    return server_vault_error (c, err, "stat", req->uuid, 0);
+    {
+      server_audit (c, "stat", req->uuid, 0, err, "");
+      return server_vault_error (c, err, "stat", req->uuid, 0);
+    }
   memset (&m, 0, sizeof m);
   m.type = PROTO_STAT | PROTO_REPLY;
   m.have = PROTO_F_UUID | PROTO_F_GEN | PROTO_F_SIZE | PROTO_F_MTIME;
@@ -312,10 +377,14 @@ server_do_get (server_conn_t *c, const proto_msg_t *req)
   size_t max = c->o->max_frame > SERVER_FRAME_OVERHEAD
                ? c->o->max_frame - SERVER_FRAME_OVERHEAD : 0;
 
-  err = vault_get (c->v, req->uuid, max, &data, &e);
+  /* The vault records the get in the audit log before it returns the
+   * bytes; a get it cannot record fails. */
+  err = vault_get_gen (c->v, req->uuid, (req->have & PROTO_F_GEN) ? req->gen : 0,
+                       max, &data, &e);
   if (err)
     {
-      err = server_vault_error (c, err, "get", req->uuid, 0);
+      err = server_vault_error (c, err, "get", req->uuid,
+                                (req->have & PROTO_F_GEN) ? req->gen : 0);
       goto leave;
     }
   memset (&m, 0, sizeof m);
@@ -341,14 +410,11 @@ server_do_put (server_conn_t *c, const proto_msg_t *req)
   uint64_t gen = req->gen;
 
   if (!req->datalen)
-    return server_send_error (c, gpg_error (GPG_ERR_NO_DATA),
-                              "refusing to store an empty VSC");
-  if (!req->gen)
     {
-      bool refused;
-      err = server_quota (c, &refused);
-      if (err || refused)
-        return err;
+      server_audit (c, "put", req->uuid, req->gen, gpg_error (GPG_ERR_NO_DATA),
+                    "empty");
+      return server_send_error (c, gpg_error (GPG_ERR_NO_DATA),
+                                "refusing to store an empty VSC");
     }
   if (c->o->check)
     {
@@ -356,8 +422,13 @@ server_do_put (server_conn_t *c, const proto_msg_t *req)
       err = c->o->check (c->o->check_ctx, req->uuid, req->data, req->datalen,
                          text, sizeof text);
       if (err)
-        return server_send_error (c, err, "refusing to store %s: %s",
-                                  req->uuid, text[0] ? text : gpg_strerror (err));
+        {
+          server_audit (c, "put", req->uuid, req->gen, err,
+                        text[0] ? text : gpg_strerror (err));
+          return server_send_error (c, err, "refusing to store %s: %s",
+                                    req->uuid,
+                                    text[0] ? text : gpg_strerror (err));
+        }
     }
   if (!c->o->echo)
     {
@@ -396,6 +467,61 @@ server_do_delete (server_conn_t *c, const proto_msg_t *req)
   return server_send_msg (c, &m);
 }
 
+static gpg_error_t
+server_do_history (server_conn_t *c, const proto_msg_t *req)
+{
+  gpg_error_t err;
+  proto_msg_t m;
+  proto_version_t *list = NULL;
+  size_t n = 0;
+
+  err = vault_history (c->v, req->uuid, &list, &n);
+  if (err)
+    {
+      server_audit (c, "history", req->uuid, 0, err, "");
+      return server_vault_error (c, err, "history", req->uuid, 0);
+    }
+  memset (&m, 0, sizeof m);
+  m.type = PROTO_HISTORY | PROTO_REPLY;
+  m.have = PROTO_F_UUID | (n ? PROTO_F_VERSION : 0);
+  memcpy (m.uuid, req->uuid, sizeof m.uuid);
+  m.version_array = list;
+  m.nversions = n;
+  err = server_send_msg (c, &m);
+  xfree (list);
+  return err;
+}
+
+/* Take one of the account's request slots (--max-inflight); false when
+ * the request was refused (and answered). */
+static bool
+server_request_begin (server_conn_t *c, const proto_msg_t *req,
+                      gpg_error_t *r_err)
+{
+  gpg_error_t err;
+
+  *r_err = 0;
+  if (c->o->echo || req->type == PROTO_HELLO || req->type == PROTO_BYE)
+    return true;
+  err = vault_request_begin (c->v);
+  if (!err)
+    return true;
+  if (gpg_err_code (err) == GPG_ERR_LIMIT_REACHED)
+    {
+      server_audit (c, proto_type_name (req->type),
+                    (req->have & PROTO_F_UUID) ? req->uuid : NULL,
+                    (req->have & PROTO_F_GEN) ? req->gen : 0, err,
+                    "requests in flight limit");
+      *r_err = server_send_error (c, err, "too many requests of this account "
+                                  "at once; try again in a moment");
+    }
+  else
+    *r_err = server_vault_error (c, err, proto_type_name (req->type),
+                                 (req->have & PROTO_F_UUID) ? req->uuid : "",
+                                 0);
+  return false;
+}
+
 gpg_error_t
 server_serve (vault_t *v, int in, int out, const server_opts_t *o)
 {
@@ -408,6 +534,18 @@ server_serve (vault_t *v, int in, int out, const server_opts_t *o)
   memset (&c, 0, sizeof c);
   c.v = v;
   c.o = o;
+  if (v)
+    {
+      vault_limits_t lim = o->limits;
+      if (!lim.max_vscs)
+        lim.max_vscs = o->max_vscs;
+      vault_set_who (v, o->user ? o->user : "", o->peer ? o->peer : "");
+      if (o->keep)
+        vault_set_keep (v, o->keep);
+      vault_set_limits (v, &lim);
+      if (o->db_timeout_ms)
+        vault_set_timeout (v, o->db_timeout_ms);
+    }
   c.io.in = in;
   c.io.out = out;
   c.io.cancel_fd = -1;
@@ -425,10 +563,12 @@ server_serve (vault_t *v, int in, int out, const server_opts_t *o)
           err = 0;   /* the client went away between requests */
           goto leave;
         case GPG_ERR_TOO_LARGE:
+          server_audit (&c, "request", NULL, 0, err, "frame too large");
           server_send_error (&c, err, "frame larger than %" PRIu32 " bytes",
                              o->max_frame);
           goto leave;
         case GPG_ERR_INV_LENGTH:
+          server_audit (&c, "request", NULL, 0, err, "empty frame");
           server_send_error (&c, err, "empty frame");
           goto leave;
         case GPG_ERR_TOO_SHORT:
@@ -445,8 +585,11 @@ server_serve (vault_t *v, int in, int out, const server_opts_t *o)
       perr = proto_msg_parse (frame.data, frame.len, &req);
       if (!perr && (req.type & PROTO_REPLY || req.type == PROTO_ERROR))
         perr = gpg_error (GPG_ERR_INV_OBJ);
+      if (!perr && c.hello)
+        perr = proto_msg_check_version (&req, c.version);
       if (perr)
         {
+          server_audit (&c, "request", NULL, 0, perr, "malformed request");
           err = server_send_error (&c, perr, "malformed request");
           if (err || !c.hello || ++bad >= SERVER_MAX_BAD)
             {
@@ -458,6 +601,9 @@ server_serve (vault_t *v, int in, int out, const server_opts_t *o)
         }
       if (!c.hello && req.type != PROTO_HELLO)
         {
+          server_audit (&c, proto_type_name (req.type), NULL, 0,
+                        gpg_error (GPG_ERR_PROTOCOL_VIOLATION),
+                        "hello expected");
           server_send_error (&c, gpg_error (GPG_ERR_PROTOCOL_VIOLATION),
                              "hello expected before %s",
                              proto_type_name (req.type));
@@ -466,6 +612,12 @@ server_serve (vault_t *v, int in, int out, const server_opts_t *o)
         }
       log_debug ("%s: %s", o->peer ? o->peer : "client",
                  proto_type_name (req.type));
+      if (!server_request_begin (&c, &req, &err))
+        {
+          if (err)
+            goto leave;
+          continue;
+        }
       switch (req.type)
         {
         case PROTO_HELLO:
@@ -481,6 +633,7 @@ server_serve (vault_t *v, int in, int out, const server_opts_t *o)
         case PROTO_GET: err = server_do_get (&c, &req); break;
         case PROTO_PUT: err = server_do_put (&c, &req); break;
         case PROTO_DELETE: err = server_do_delete (&c, &req); break;
+        case PROTO_HISTORY: err = server_do_history (&c, &req); break;
         case PROTO_BYE:
           {
             proto_msg_t m;
@@ -495,6 +648,7 @@ server_serve (vault_t *v, int in, int out, const server_opts_t *o)
                                    "unknown request");
           break;
         }
+      vault_request_end (v);
       if (err)
         goto leave;   /* could not even answer: the peer is gone */
       if (!c.hello)
@@ -505,6 +659,7 @@ server_serve (vault_t *v, int in, int out, const server_opts_t *o)
     }
 
  leave:
+  vault_request_end (v);
   buf_free (&frame);
   buf_free (&c.out);
   return err;
@@ -515,6 +670,11 @@ server_serve (vault_t *v, int in, int out, const server_opts_t *o)
 
 static volatile sig_atomic_t server_stop;
 
+/* Directory vaults: the audit file BASE/.audit, opened by the listener
+ * before any child becomes a user, so that users (who own their vault
+ * directories) cannot change the record of what they did. */
+static int server_audit_fd = -1;
+
 static void
 server_on_signal (int sig)
 {
@@ -522,11 +682,18 @@ server_on_signal (int sig)
   server_stop = 1;
 }
 
-/* Become UID (as root); make its vault directory first. */
+/* Become UID (as root); make its vault directory first. A database vault
+ * is one for every uid: the process keeps vscd's identity (and its
+ * ~/.pgpass), and the database shows each account only its rows. */
 static gpg_error_t
 server_child_setup (const server_socket_opts_t *o, const struct ucred *cr,
                     char *vdir, size_t vdirsz)
 {
+  if (vault_spec_is_database (o->vault_base))
+    {
+      snprintf (vdir, vdirsz, "%s", o->vault_base);
+      return 0;
+    }
   snprintf (vdir, vdirsz, "%s/%u", o->vault_base, (unsigned)cr->uid);
   if (geteuid () == 0)
     {
@@ -551,7 +718,8 @@ server_child (const server_socket_opts_t *o, int fd)
   gpg_error_t err;
   struct ucred cr;
   socklen_t crlen = sizeof cr;
-  char vdir[4096], peer[64];
+  char vdir[4096], peer[64], user[VAULT_NAME_MAX + 1];
+  struct passwd *pw;
   vault_t *v = NULL;
   server_opts_t so = o->serve;
 
@@ -563,31 +731,70 @@ server_child (const server_socket_opts_t *o, int fd)
       log_error ("%s", _("cannot get the peer credentials"));
       _exit (1);
     }
-  snprintf (peer, sizeof peer, "uid %u pid %d", (unsigned)cr.uid, (int)cr.pid);
+  snprintf (peer, sizeof peer, "local pid %d", (int)cr.pid);
+  /* The account is the peer's login name ("#UID" without one). */
+  pw = getpwuid (cr.uid);
+  if (pw && pw->pw_name && *pw->pw_name)
+    snprintf (user, sizeof user, "%s", pw->pw_name);
+  else
+    snprintf (user, sizeof user, "#%u", (unsigned)cr.uid);
   so.peer = peer;
+  so.user = user;
   err = server_child_setup (o, &cr, vdir, sizeof vdir);
   if (!err)
     err = vault_open (vdir, true, &v);
+  if (!err)
+    {
+      /* A database: wait for it up to --db-timeout, check its schema. */
+      if (so.db_timeout_ms)
+        vault_set_timeout (v, so.db_timeout_ms);
+      err = vault_check (v);
+    }
   if (err)
     {
       buf_t b = BUF_INIT;
       log_error ("%s: %s: %s", peer, _("cannot open the vault"),
-                 gpg_strerror (err));
-      if (!proto_build_error (&b, err, "the server cannot open your vault"))
+                 v && *vault_error_text (v) ? vault_error_text (v)
+                 : *vault_open_error () ? vault_open_error ()
+                 : gpg_strerror (err));
+      if (!proto_build_error (&b, err, gpg_err_code (err) == GPG_ERR_TRY_LATER
+                              ? "the vault database cannot be reached; try "
+                                "again later"
+                              : "the server cannot open your vault"))
         {
           proto_io_t io = { fd, fd, -1, 1000 };
           proto_write_all (&io, b.data, b.len);
         }
       buf_free (&b);
+      vault_close (v);
       _exit (1);
     }
   vault_set_fsync (v, o->fsync);
-  so.vault_dir = vdir;
+  if (server_audit_fd >= 0)
+    vault_set_audit_fd (v, server_audit_fd);
+  so.vault_dir = vault_spec_is_database (vdir) ? NULL : vdir;
   log_info ("%s: connected", peer);
   err = server_serve (v, fd, fd, &so);
   vault_close (v);
   close (fd);
   _exit (err ? 1 : 0);
+}
+
+/* BASE/.audit for appending (not a symlink, mode 0600). */
+static int
+server_open_audit_file (const char *base)
+{
+  int dfd, fd, e;
+
+  dfd = open (base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dfd < 0)
+    return -1;
+  fd = openat (dfd, ".audit", O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW
+               | O_CLOEXEC, 0600);
+  e = errno;
+  close (dfd);
+  errno = e;
+  return fd;
 }
 
 gpg_error_t
@@ -602,12 +809,46 @@ server_run_socket (const server_socket_opts_t *o)
 
   if (strlen (o->path) >= sizeof sa.sun_path)
     return gpg_error (GPG_ERR_ENAMETOOLONG);
-  /* The base directory: users must be able to pass it to reach their own
-   * subdirectory (which is 0700 and theirs). */
-  if (mkdir (o->vault_base, 0700) && errno != EEXIST)
-    return gpg_error_from_syserror ();
-  if (geteuid () == 0 && chmod (o->vault_base, 0711))
-    return gpg_error_from_syserror ();
+  if (vault_spec_is_database (o->vault_base))
+    {
+      /* Every client's process would hold the database credentials:
+       * never as root. */
+      if (geteuid () == 0)
+        {
+          log_error ("%s", _("vscd does not serve a database vault as root: "
+                             "run it as its own account (see vscd(8))"));
+          return gpg_error (GPG_ERR_EPERM);
+        }
+      /* Check the database and its schema once, now. */
+      vault_t *v;
+      err = vault_open (o->vault_base, false, &v);
+      if (!err)
+        {
+          if (o->serve.db_timeout_ms)
+            vault_set_timeout (v, o->serve.db_timeout_ms);
+          err = vault_check (v);
+          if (err)
+            log_error ("%s", vault_error_text (v));
+        }
+      vault_close (v);
+      if (err)
+        return err;
+    }
+  else
+    {
+      /* The base directory: users must be able to pass it to reach their
+       * own subdirectory (which is 0700 and theirs). */
+      if (mkdir (o->vault_base, 0700) && errno != EEXIST)
+        return gpg_error_from_syserror ();
+      if (geteuid () == 0 && chmod (o->vault_base, 0711))
+        return gpg_error_from_syserror ();
+      if (server_audit_fd < 0)
+        {
+          server_audit_fd = server_open_audit_file (o->vault_base);
+          if (server_audit_fd < 0)
+            return gpg_error_from_syserror ();
+        }
+    }
 
   memset (&act, 0, sizeof act);
   act.sa_handler = server_on_signal;   /* no SA_RESTART: accept returns */
@@ -645,7 +886,10 @@ server_run_socket (const server_socket_opts_t *o)
       err = gpg_error_from_syserror ();
       goto leave;
     }
-  log_info ("listening on %s (vaults under %s)", o->path, o->vault_base);
+  if (vault_spec_is_database (o->vault_base))
+    log_info ("listening on %s (vault: a database)", o->path);
+  else
+    log_info ("listening on %s (vaults under %s)", o->path, o->vault_base);
 
   while (!server_stop)
     {

@@ -31,20 +31,29 @@ typedef struct server_opts {
   void *create_ctx;
   server_check_fn check;       /* NULL: any bytes are stored */
   void *check_ctx;
-  const char *peer;            /* for log lines: "uid 1000", "stdio" */
+  const char *peer;            /* where the client is: log lines and the
+                                  audit log ("192.0.2.7:51234", "local") */
+  const char *user;            /* the account served (audit, history) */
   unsigned max_vscs;           /* VSCs per vault (0 = no limit) */
+  vault_limits_t limits;       /* per account, enforced by the vault
+                                  (max_vscs is copied in) */
+  unsigned keep;               /* generations kept (0: the default) */
+  int db_timeout_ms;           /* a request's wait for a database (0:
+                                  the default) */
   bool echo;                   /* bench reference: GET/PUT copy bytes
                                   without CAS, fsync or rename */
 } server_opts_t;
 
 /* Serve one client on IN/OUT until it says bye, closes, or breaks the
  * protocol in a way that cannot be recovered from. Bad requests get an
- * error frame. Returns 0 for an orderly end. */
+ * error frame. The vault gets O's account, peer, history length, limits
+ * and timeout first. Returns 0 for an orderly end. */
 gpg_error_t server_serve(vault_t *v, int in, int out, const server_opts_t *o);
 
 typedef struct server_socket_opts {
   const char *path;            /* socket path (created, mode 0666) */
-  const char *vault_base;      /* per-uid vaults: BASE/<uid>/ */
+  const char *vault_base;      /* per-uid vaults: BASE/<uid>/, or a
+                                  database for every uid */
   unsigned max_clients;        /* concurrent client processes */
   server_opts_t serve;         /* per connection */
   bool fsync;
