@@ -37,6 +37,9 @@
 #include "remote/vault.h"
 #include "remote/server.h"
 #include "vscd-admin.h"
+#ifdef HAVE_LIBPQ
+#include <libpq-fe.h>
+#endif
 
 #define VSCD_SOCKET_VAULT_DEFAULT "/var/lib/vscd"
 #define VSCD_MAX_CLIENTS_DEFAULT 128
@@ -289,6 +292,12 @@ main (int argc, char **argv)
       else if (!strcmp (a, "--version"))
         {
           printf ("vscd (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+#ifdef HAVE_LIBPQ
+          printf ("vaults: directory, postgresql (libpq %d, schema %d)\n",
+                  PQlibVersion (), vault_schema_version ());
+#else
+          printf ("vaults: directory\n");
+#endif
           return 0;
         }
       else if (!strcmp (a, "--stdio"))

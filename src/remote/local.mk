@@ -2,8 +2,9 @@
 if HAVE_LIBPQ
 libvscman_a_SOURCES += src/remote/vault-pg.h src/remote/vault-pg.c \
 	src/remote/vault-pg-schema.c
-libvscman_a_CFLAGS += $(LIBPQ_CFLAGS)
 endif
+libvscman_a_CFLAGS += $(LIBPQ_CFLAGS)
+vscd_CFLAGS = $(AM_CFLAGS) $(LIBPQ_CFLAGS)
 ## vscd and everything that runs vault code link libpq; vsctool and
 ## vscman do not (they never reach src/remote/vault*.c).
 VSCD_LIBS = $(VSC_LIBS) $(LIBPQ_LIBS)
@@ -79,3 +80,15 @@ noinst_PROGRAMS += bench/vscd-roundtrip
 bench_vscd_roundtrip_SOURCES = bench/vscd-roundtrip.c
 bench_vscd_roundtrip_LDADD = $(VSCD_LIBS)
 BENCHES += bench/vscd-roundtrip
+
+## make bench: get+put/s on the directory and the PostgreSQL vault in
+## the same run, vscd's memory per connection (bench/vscd-backends.sh
+## starts a throw-away cluster, bench/vscd-backends-run measures).
+noinst_PROGRAMS += bench/vscd-backends-run
+bench_vscd_backends_run_SOURCES = bench/vscd-backends-run.c
+bench_vscd_backends_run_LDADD = $(VSC_LIBS)
+bench/vscd-backends: $(srcdir)/bench/vscd-backends.sh
+	$(AM_V_GEN)cp $(srcdir)/bench/vscd-backends.sh $@ && chmod +x $@
+CLEANFILES += bench/vscd-backends
+EXTRA_DIST += bench/vscd-backends.sh
+BENCHES += bench/vscd-backends

@@ -9,6 +9,9 @@
 #include <unistd.h>
 
 #include "vault-be.h"
+#ifdef HAVE_LIBPQ
+#include "vault-pg.h"
+#endif
 #include "common/util.h"
 
 /* Why the last vault_open / vault_init_db of this thread failed. */
@@ -133,6 +136,16 @@ vault_init_db (const char *spec, int target, int *r_from, int *r_to)
   snprintf (vault_open_msg, sizeof vault_open_msg, "this vscd was built "
             "without PostgreSQL support (configure --without-libpq)");
   return gpg_error (GPG_ERR_NOT_SUPPORTED);
+#endif
+}
+
+int
+vault_schema_version (void)
+{
+#ifdef HAVE_LIBPQ
+  return VAULT_PG_SCHEMA_VERSION;
+#else
+  return 0;
 #endif
 }
 

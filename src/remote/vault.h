@@ -61,6 +61,10 @@ bool vault_spec_is_database(const char *spec);
 gpg_error_t vault_init_db(const char *spec, int target, int *r_from,
                           int *r_to);
 
+/* The database schema version this program serves (0 without
+ * PostgreSQL support). */
+int vault_schema_version(void);
+
 /* The back end's name ("directory", "postgresql"). */
 const char *vault_backend(vault_t *v);
 

@@ -21,6 +21,9 @@
 #   SVC_VSCD SVC_VSCTOOL  copies of vscd/vsctool the service account can run.
 #   SVC_RUN               a directory (0755) the service account may
 #                         write, for vscd's sockets.
+#   PG_DURABLE=1          (set before pg_start) fsync and full page writes
+#                         on, as in production (benchmarks); tests run
+#                         without them.
 #
 # The cluster is stopped at exit (t_on_exit), by PID.
 
@@ -32,6 +35,8 @@ pg_setup () {
       PG_BIN=$d; break
     fi
   done
+  "$VSCD" --version | grep -q postgresql \
+    || t_skip "this vscd was built without PostgreSQL support (--without-libpq)"
   [ -n "$PG_BIN" ] || t_skip "PostgreSQL (initdb) not found: apt-get install postgresql-15"
   command -v psql >/dev/null 2>&1 || t_skip "psql not found: apt-get install postgresql-client-15"
   PG_DIR="$T_TMP/pg"
@@ -96,9 +101,11 @@ pg_start () {
   # No TCP at all (listen_addresses ''); fsync off because a test
   # cluster is thrown away (a killed postgres loses nothing the kernel
   # has; commits still wait for the WAL write).
+  PG_SYNC=off
+  [ "${PG_DURABLE:-}" = 1 ] && PG_SYNC=on
   as_svc "$PG_BIN/postgres" -D "$PG_DATA" -c listen_addresses= \
     -c unix_socket_directories="$PG_SOCK" -c max_connections=300 \
-    -c fsync=off -c full_page_writes=off \
+    -c fsync=$PG_SYNC -c full_page_writes=$PG_SYNC \
     >>"$PG_DIR/server.log" 2>&1 &
   for i in $(seq 1 200); do
     if [ -S "$PG_SOCK/.s.PGSQL.5432" ] \
@@ -158,7 +165,7 @@ for i in \$(seq 1 300); do kill -0 \"\$pid\" 2>/dev/null || break; sleep 0.1; do
   fi
   start="$start '$PG_BIN/postgres' -D '$PG_DATA' -c listen_addresses= \\
   -c unix_socket_directories='$PG_SOCK' -c max_connections=300 \\
-  -c fsync=off -c full_page_writes=off </dev/null >>'$PG_DIR/server.log' 2>&1 &
+  -c fsync=$PG_SYNC -c full_page_writes=$PG_SYNC </dev/null >>'$PG_DIR/server.log' 2>&1 &
 for i in \$(seq 1 300); do
   psql 'host=$PG_SOCK dbname=vscd user=vscd' -Atc 'select 1' >/dev/null 2>&1 && exit 0
   sleep 0.1
