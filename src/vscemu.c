@@ -50,6 +50,10 @@ vscemu_usage (FILE *fp)
                  "(loaded instead\n"
                  "                       of PROFILE when it exists)\n"
                  "  --remove-after N     remove the card after N APDUs\n"
+                 "  --latency MS         answer every APDU after MS "
+                 "milliseconds\n"
+                 "                       (a slow card; overrides the "
+                 "profile)\n"
                  "  --vsc FILE           present the file system of a VSC "
                  "instead of PROFILE\n"
                  "  --rw                 with --vsc: write changes back into "
@@ -186,6 +190,7 @@ main (int argc, char **argv)
     { "vpcd", required_argument, NULL, 'p' },
     { "state", required_argument, NULL, 's' },
     { "remove-after", required_argument, NULL, 'r' },
+    { "latency", required_argument, NULL, 'L' },
     { "verbose", no_argument, NULL, 'v' },
     { "log", required_argument, NULL, 'l' },
     { "vsc", required_argument, NULL, 'c' },
@@ -207,6 +212,7 @@ main (int argc, char **argv)
   struct sigaction sa;
   gpg_error_t err;
   int c, verbose = 0, rc = 1;
+  long latency = -1;
 
   err = util_program_init ();
   if (err)
@@ -239,6 +245,17 @@ main (int argc, char **argv)
           {
             fprintf (stderr, _("vscemu: --remove-after needs a positive "
                                "number\n"));
+            return 2;
+          }
+        break;
+      case 'L':
+        errno = 0;
+        latency = (long)strtoul (optarg, &end, 10);
+        if (!*optarg || *end || errno || *optarg == '-'
+            || latency > EMU_LATENCY_MAX)
+          {
+            fprintf (stderr, _("vscemu: --latency needs milliseconds, "
+                               "0..%d\n"), EMU_LATENCY_MAX);
             return 2;
           }
         break;
@@ -342,6 +359,9 @@ main (int argc, char **argv)
                gpg_strerror (err));
       goto leave;
     }
+
+  if (latency >= 0)
+    emu_card_set_latency (card, (unsigned)latency);
 
   memset (&sa, 0, sizeof sa);
   sa.sa_handler = vscemu_on_signal;

@@ -1,9 +1,10 @@
-/* agency.c - the ordered agent table and the session helpers
+/* agency.c - the ordered agent table, the card session and the
+ * operations dispatched through the table
  *
  * Order matters: specific agents first, the generic ISO 7816 agent last.
  * Every matching agent contributes to the image (a token may carry
  * several applications), so the order only decides who gets to describe
- * and own a node first. */
+ * and own a node first. Security state: agency-auth.c. */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
@@ -14,11 +15,10 @@
 #include "common/util.h"
 #include "common/i18n.h"
 #include "common/log.h"
-#include "agency/agency.h"
+#include "agency/agent.h"
 #include "agency/iso7816.h"
 
-/* The agent table. Add new agents ABOVE agent_iso7816, one line each
- * (e.g. &agent_openpgp, &agent_piv). */
+/* The agent table. Add new agents ABOVE agent_iso7816, one line each. */
 static const agent_t *const agency_table[] = {
   &agent_openpgp,
   &agent_piv,
@@ -45,43 +45,176 @@ agency_find (const char *name)
   return NULL;
 }
 
-static void
-agency_card_defaults (agency_card_t *card)
+bool
+agency_has_agent (const char *name)
 {
-  card->scan_budget = 0;
-  card->read_content = true;
+  return agency_find (name) != NULL;
 }
 
-void
-agency_card_init (agency_card_t *card, reader_card_t *reader)
+const char *
+agency_agent_names (void)
 {
+  static char names[128];
+  size_t i, k = 0;
+
+  if (names[0])
+    return names;
+  for (i = 0; agency_table[i]; i++)
+    k += snprintf (names + k, k < sizeof names ? sizeof names - k : 0,
+                   "%s%s", i ? ", " : "", agency_table[i]->name);
+  return names;
+}
+
+/* ---- sessions ------------------------------------------------------------ */
+
+/* Every command goes through here on its way to the reader: a SELECT by
+ * AID ends the selection epoch (the card may have dropped the security
+ * state of the applications), any other SELECT leaves it open but makes
+ * the current application unknown, and a reset reported by the reader
+ * ends everything (agency-auth.c). */
+static gpg_error_t
+agency_transmit (void *ctx, const uint8_t *capdu, size_t clen, uint8_t *resp,
+                 size_t *resp_len)
+{
+  agency_card_t *card = ctx;
+  gpg_error_t err;
+
+  if (clen >= 4 && !(capdu[0] & 0x80) && capdu[1] == 0xA4)
+    {
+      card->selected = NULL;
+      if (capdu[2] == 0x04)
+        card->epoch++;
+    }
+  err = card->tx_fn (card->tx_ctx, capdu, clen, resp, resp_len);
+  if (gpg_err_code (err) == GPG_ERR_CARD_RESET)
+    {
+      card->resets++;
+      card->epoch++;
+      card->selected = NULL;
+    }
+  return err;
+}
+
+static gpg_error_t
+agency_card_alloc (agency_card_t **r_card)
+{
+  agency_card_t *card = xtrycalloc (1, sizeof *card);
+  *r_card = card;
+  if (!card)
+    return gpg_error_from_syserror ();
+  card->read_content = true;
+  card->epoch = 1;
+  return 0;
+}
+
+static void
+agency_card_observe (agency_card_t *card)
+{
+  card->tx_fn = card->chan.transmit;
+  card->tx_ctx = card->chan.ctx;
+  card->chan.transmit = agency_transmit;
+  card->chan.ctx = card;
+}
+
+gpg_error_t
+agency_card_new (reader_card_t *reader, agency_card_t **r_card)
+{
+  gpg_error_t err;
+  agency_card_t *card;
   const uint8_t *atr;
   size_t n = 0;
 
-  memset (card, 0, sizeof *card);
+  err = agency_card_alloc (&card);
+  if (err)
+    return err;
   card->reader = reader;
   reader_chan_init (reader, &card->chan);
+  agency_card_observe (card);
   atr = reader_card_atr (reader, &n);
   if (atr && n <= sizeof card->atr)
     {
       memcpy (card->atr, atr, n);
       card->atr_len = n;
     }
-  agency_card_defaults (card);
+  *r_card = card;
+  return 0;
 }
 
-void
-agency_card_init_chan (agency_card_t *card, apdu_transmit_fn fn, void *ctx,
-                       const uint8_t *atr, size_t atr_len)
+gpg_error_t
+agency_card_new_chan (apdu_transmit_fn fn, void *ctx, const uint8_t *atr,
+                      size_t atr_len, agency_card_t **r_card)
 {
-  memset (card, 0, sizeof *card);
+  gpg_error_t err;
+  agency_card_t *card;
+
+  err = agency_card_alloc (&card);
+  if (err)
+    return err;
   apdu_chan_init (&card->chan, fn, ctx, APDU_PROTO_T1);
+  agency_card_observe (card);
   if (atr && atr_len <= sizeof card->atr)
     {
       memcpy (card->atr, atr, atr_len);
       card->atr_len = atr_len;
     }
-  agency_card_defaults (card);
+  *r_card = card;
+  return 0;
+}
+
+void
+agency_card_set_callbacks (agency_card_t *card, agency_pin_fn pin_fn,
+                           void *pin_ctx, agency_progress_fn progress,
+                           void *progress_ctx, volatile int *cancel)
+{
+  card->pin_fn = pin_fn;
+  card->pin_ctx = pin_ctx;
+  card->progress = progress;
+  card->progress_ctx = progress_ctx;
+  card->chan.cancel = cancel;
+}
+
+void
+agency_card_set_discover (agency_card_t *card,
+                          const agency_discover_opts_t *o)
+{
+  size_t i;
+
+  card->read_content = o ? o->read_content : true;
+  card->no_scan = o ? o->no_scan : false;
+  card->scan_budget = o ? o->scan_budget : 0;
+  card->resume = o ? o->resume : NULL;
+  card->ranges = NULL;
+  card->n_ranges = 0;
+  if (o && o->ranges && o->n_ranges)
+    {
+      for (i = 0; i < o->n_ranges && i < DIM (card->range_buf); i++)
+        card->range_buf[i] = o->ranges[i];
+      card->ranges = card->range_buf;
+      card->n_ranges = i;
+    }
+}
+
+void
+agency_card_stats (const agency_card_t *card, agency_stats_t *st)
+{
+  memset (st, 0, sizeof *st);
+  st->apdus = card->chan.apdus;
+  st->scan_apdus = card->scan_apdus;
+  st->pin_apdus = card->pin_apdus;
+  st->scan_pending = card->scan_pending;
+  st->ext_apdu = card->chan.ext_ok;
+}
+
+const char *
+agency_card_errtext (const agency_card_t *card)
+{
+  return card->errtext;
+}
+
+const char *
+agency_card_agent (const agency_card_t *card, size_t i)
+{
+  return i < card->n_agents ? card->agents[i]->name : NULL;
 }
 
 bool
@@ -170,7 +303,7 @@ agency_progress (agency_card_t *card, int phase, const image_node_t *node,
   xfree (path);
 }
 
-static const agent_t *
+const agent_t *
 agency_agent_of (const image_node_t *node)
 {
   const agent_t *a = NULL;
@@ -179,6 +312,8 @@ agency_agent_of (const image_node_t *node)
       a = agency_find (node->agent);
   return a ? a : &agent_iso7816;
 }
+
+/* ---- operations ---------------------------------------------------------- */
 
 gpg_error_t
 agency_match (agency_card_t *card)
@@ -206,6 +341,7 @@ agency_match (agency_card_t *card)
         card->agents[card->n_agents++] = a;
       log_debug ("agency: agent %s %s", a->name, yes ? "matches" : "no");
     }
+  card->matched = true;
   return 0;
 }
 
@@ -240,6 +376,31 @@ agency_read (agency_card_t *card, image_t *image, image_node_t *node)
 }
 
 gpg_error_t
+agency_plan_target (agency_card_t *card, const image_t *src, image_t **r_dst)
+{
+  gpg_error_t err;
+  image_t *dst = NULL;
+  agency_discover_opts_t o;
+
+  *r_dst = NULL;
+  memset (&o, 0, sizeof o);
+  o.read_content = true;
+  o.no_scan = true;    /* no wide scan on the target: the source's own
+                          paths are probed below instead */
+  agency_card_set_discover (card, &o);
+  err = image_new (&dst);
+  if (!err)
+    err = agency_discover (card, dst);
+  if (!err)
+    err = agent_iso7816_probe_image (card, dst, src);
+  if (err)
+    image_free (dst);
+  else
+    *r_dst = dst;
+  return err;
+}
+
+gpg_error_t
 agency_plan (agency_card_t *card, const image_t *src, const image_t *dst,
              plan_t *plan)
 {
@@ -254,6 +415,8 @@ agency_plan (agency_card_t *card, const image_t *src, const image_t *dst,
       if (a->plan_restore)
         err = a->plan_restore (card, src, dst, plan);
     }
+  if (!err)
+    agency_refine_blank (plan, dst);
   return err;
 }
 
@@ -262,207 +425,36 @@ agency_write (agency_card_t *card, const image_t *src, plan_t *plan,
               plan_entry_t *e)
 {
   const agent_t *a = agency_agent_of (e->src);
+  card->wrote = true;
   if (a->write)
     return a->write (card, src, plan, e);
   return agent_iso7816_write (card, src, plan, e);
 }
 
-void
-agency_set_pin_info (agency_card_t *card, uint8_t ref, const char *label,
-                     size_t min_len, size_t max_len)
-{
-  size_t i;
-  agency_pin_info_t *pi = NULL;
-
-  for (i = 0; i < card->n_pins; i++)
-    if (card->pins[i].ref == ref)
-      pi = &card->pins[i];
-  if (!pi)
-    {
-      if (card->n_pins >= AGENCY_MAX_PINS)
-        return;
-      pi = &card->pins[card->n_pins++];
-      memset (pi, 0, sizeof *pi);
-      pi->ref = ref;
-    }
-  if (label)
-    snprintf (pi->label, sizeof pi->label, "%s", label);
-  if (min_len)
-    pi->min_len = min_len;
-  if (max_len)
-    pi->max_len = max_len;
-}
-
-static const agency_pin_info_t *
-agency_pin_info (const agency_card_t *card, uint8_t ref)
-{
-  size_t i;
-  for (i = 0; i < card->n_pins; i++)
-    if (card->pins[i].ref == ref)
-      return &card->pins[i];
-  return NULL;
-}
-
-const char *
-agency_pin_label (const agency_card_t *card, uint8_t ref)
-{
-  const agency_pin_info_t *pi = agency_pin_info (card, ref);
-  return pi ? pi->label : "";
-}
-
-const char *
-agency_kept_pin (const agency_card_t *card, uint8_t ref)
-{
-  size_t i;
-  for (i = 0; i < card->n_kept; i++)
-    if (card->kept_ref[i] == ref)
-      return card->kept_pin[i];
-  return NULL;
-}
-
-void
-agency_card_forget_pins (agency_card_t *card)
-{
-  size_t i;
-  for (i = 0; i < card->n_kept; i++)
-    {
-      xfree_secure (card->kept_pin[i]);
-      card->kept_pin[i] = NULL;
-      xfree (card->kept_node[i]);
-      card->kept_node[i] = NULL;
-    }
-  card->n_kept = 0;
-}
-
-/* Copy of a verified PIN (only with keep_pins; a full table or no
- * memory just means the PIN is not stored). */
-static void
-agency_keep_pin (agency_card_t *card, uint8_t ref, const char *pin,
-                 const char *node)
-{
-  size_t n = strlen (pin);
-  char *copy;
-
-  if (agency_kept_pin (card, ref) || card->n_kept >= AGENCY_MAX_PINS)
-    return;
-  copy = xtrymalloc_secure (n + 1);
-  if (!copy)
-    return;
-  memcpy (copy, pin, n + 1);
-  card->kept_ref[card->n_kept] = ref;
-  card->kept_node[card->n_kept] = node && *node ? xtrystrdup (node) : NULL;
-  card->kept_pin[card->n_kept++] = copy;
-}
-
 gpg_error_t
-agency_verify_pin (agency_card_t *card, uint8_t ref, const char *node)
+agency_key_slot (const char *app, const char *slot, const char *algo,
+                 agency_key_slot_t *ks, char *errbuf, size_t errsize)
 {
-  gpg_error_t err;
-  unsigned sw = 0;
-  int retries = -1;
-  char *pin = NULL;
-  agency_pin_query_t q;
-  const agency_pin_info_t *pi;
-  unsigned long before = card->chan.apdus;
-  bool pinpad;
+  const agent_t *a = agency_find (app);
+  size_t i, k = 0;
 
-  switch (card->pin_state[ref])
-    {
-    case AGENCY_PIN_VERIFIED: return 0;
-    case AGENCY_PIN_FAILED:   return gpg_error (GPG_ERR_BAD_PIN);
-    case AGENCY_PIN_CANCELED: return gpg_error (GPG_ERR_CANCELED);
-    case AGENCY_PIN_BLOCKED:  return gpg_error (GPG_ERR_PIN_BLOCKED);
-    default: break;
-    }
+  memset (ks, 0, sizeof *ks);
+  ks->openpgp_slot = -1;
+  if (a && a->key_slot)
+    return a->key_slot (slot, algo, ks, errbuf, errsize);
+  /* Name the applications that take keys. */
+  k = snprintf (errbuf, errsize, "%s", _("keys can be escrowed for"));
+  for (i = 0; agency_table[i] && k < errsize; i++)
+    if (agency_table[i]->key_slot)
+      k += snprintf (errbuf + k, errsize - k, " '%s'",
+                     agency_table[i]->name);
+  return gpg_error (GPG_ERR_INV_ARG);
+}
 
-  /* Retry counter first (VERIFY without data). */
-  err = iso7816_pin_retries (&card->chan, ref, &retries, &sw);
-  if (err)
-    goto leave;
-  if (retries == -2)
-    {
-      card->pin_state[ref] = AGENCY_PIN_VERIFIED;
-      goto leave;
-    }
-  if (retries == 0)
-    {
-      card->pin_state[ref] = AGENCY_PIN_BLOCKED;
-      err = gpg_error (GPG_ERR_PIN_BLOCKED);
-      goto leave;
-    }
-  if (!card->pin_fn)
-    {
-      card->pin_state[ref] = AGENCY_PIN_CANCELED;
-      err = gpg_error (GPG_ERR_CANCELED);
-      goto leave;
-    }
-
-  pi = agency_pin_info (card, ref);
-  pinpad = card->reader && reader_has_pinpad (card->reader);
-  memset (&q, 0, sizeof q);
-  q.ref = ref;
-  q.label = pi ? pi->label : "";
-  q.retries = retries;
-  q.pinpad = pinpad;
-  q.min_len = pi ? pi->min_len : 0;
-  q.max_len = pi ? pi->max_len : 0;
-  q.node = node ? node : "";
-  agency_progress (card, AGENCY_PHASE_VERIFY_PIN, NULL, 0);
-  err = card->pin_fn (card->pin_ctx, &q, &pin);
-  if (err)
-    {
-      card->pin_state[ref] = AGENCY_PIN_CANCELED;
-      if (gpg_err_code (err) != GPG_ERR_CANCELED)
-        err = gpg_error (GPG_ERR_CANCELED);
-      goto leave;
-    }
-  if (pinpad && !pin)
-    err = reader_verify_pinpad (card->reader, 0x00, ref, &sw);
-  else if (!pin)
-    {
-      card->pin_state[ref] = AGENCY_PIN_CANCELED;
-      err = gpg_error (GPG_ERR_CANCELED);
-      goto leave;
-    }
-  else if (!*pin || strlen (pin) > 255)
-    {
-      /* Not sent: the counter is untouched, but we do not ask again. */
-      card->pin_state[ref] = AGENCY_PIN_FAILED;
-      agency_set_errtext (card, _("empty or too long PIN for reference "
-                                  "%02X; not sent"), ref);
-      err = gpg_error (GPG_ERR_BAD_PIN);
-      goto leave;
-    }
-  else
-    err = iso7816_verify (&card->chan, ref, pin, &sw);
-  if (err)
-    goto leave;
-  if (sw == SW_OK)
-    {
-      card->pin_state[ref] = AGENCY_PIN_VERIFIED;
-      if (card->keep_pins && pin)
-        agency_keep_pin (card, ref, pin, node);
-    }
-  else
-    {
-      /* Never retried: the counter already dropped by one. */
-      card->pin_state[ref] = (sw == SW_AUTH_BLOCKED || sw == 0x63C0)
-        ? AGENCY_PIN_BLOCKED : AGENCY_PIN_FAILED;
-      err = gpg_error (card->pin_state[ref] == AGENCY_PIN_BLOCKED
-                       ? GPG_ERR_PIN_BLOCKED : GPG_ERR_BAD_PIN);
-      if (SW_IS_RETRIES (sw))
-        agency_set_errtext (card, _("wrong PIN for reference %02X "
-                                    "(%u tries left); not retried"),
-                            ref, SW_RETRIES (sw));
-      else
-        agency_set_errtext (card, _("PIN reference %02X refused: %s"),
-                            ref, sw_describe (sw));
-    }
-
- leave:
-  xfree_secure (pin);
-  card->pin_apdus += card->chan.apdus - before;
-  return err;
+bool
+agency_image_scan_pending (const image_t *image, uint16_t *next_fid)
+{
+  return agent_iso7816_scan_pending (image, NULL, 256, next_fid);
 }
 
 const char *
@@ -475,4 +467,75 @@ agency_describe (const image_node_t *node)
   if (!s && agent_iso7816.describe)
     s = agent_iso7816.describe (node);
   return s;
+}
+
+/* ---- blank targets ------------------------------------------------------- */
+
+/* Content that a fresh card holds: none, all 00 or all FF. */
+static bool
+agency_erased (const image_node_t *n)
+{
+  size_t i;
+  if (!n->content_len)
+    return true;
+  for (i = 1; i < n->content_len; i++)
+    if (n->content[i] != n->content[0])
+      return false;
+  return n->content[0] == 0x00 || n->content[0] == 0xFF;
+}
+
+bool
+agency_node_blank_generic (const image_node_t *n)
+{
+  switch (n->type)
+    {
+    case IMAGE_NODE_MF:
+      return true;
+    case IMAGE_NODE_DF:
+    case IMAGE_NODE_APPLET:
+    case IMAGE_NODE_KEY:
+      return false;
+    default:
+      return agency_erased (n);
+    }
+}
+
+bool
+agency_node_blank (const image_node_t *node)
+{
+  const image_node_t *n;
+
+  for (n = node; n; n = n->parent)
+    if (n->agent)
+      {
+        const agent_t *a = agency_find (n->agent);
+        if (a && a->node_blank)
+          return a->node_blank (node);
+        break;
+      }
+  return agency_node_blank_generic (node);
+}
+
+static gpg_error_t
+agency_blank_visit (image_node_t *n, unsigned depth, void *ctx)
+{
+  bool *blank = ctx;
+  (void)depth;
+  if (!agency_node_blank (n))
+    *blank = false;
+  return 0;
+}
+
+void
+agency_refine_blank (plan_t *plan, const image_t *dst)
+{
+  bool blank = true;
+  if (plan->target_blank || !dst)
+    return;
+  image_walk (dst, agency_blank_visit, &blank);
+  if (blank)
+    {
+      log_debug ("agency: target holds factory applications only: blank");
+      plan->target_blank = true;
+    }
 }

@@ -1,17 +1,17 @@
-/* agency.h - the agency (component 26) and its agents (component 28)
+/* agency.h - the agency (component 26): what the facade (src/scapi)
+ * calls
  *
- * The agency keeps an ordered table of agents, specific first and the
- * generic ISO 7816 file-system agent last (agency.c). On a card every
- * agent whose match() says yes contributes its subtree to the image: a
- * token can hold several applications. Each agent is a struct of function
- * pointers; a NULL member means "use the generic ISO 7816 behaviour"
- * (agent_iso7816), which is how an agent "copies the generic table and
- * overrides what differs".
+ * The agency keeps an ordered table of agents (component 28), specific
+ * first and the generic ISO 7816 file-system agent last (agency.c). On a
+ * card every agent whose match() says yes contributes its subtree to the
+ * image: a token can hold several applications. The agents themselves,
+ * the session structure and the helpers they share are in agent.h; this
+ * header is the facade's view: an opaque card session and the operations
+ * dispatched through the agent table.
  *
- * Adding an agent: write src/agency/agent-NAME.c defining
- * `const agent_t agent_NAME`, declare it below, add one line to the table
- * in agency.c (before agent_iso7816) and the file to src/agency/local.mk.
- * See doc/HACKING.md, "Adding an agent". */
+ * Security state (agency-auth.c): PIN verification and key
+ * authentication are tracked per application scope and reference, with a
+ * selection epoch; see agent.h and doc/HACKING.md ("Security state"). */
 #ifndef VSC_AGENCY_H
 #define VSC_AGENCY_H
 
@@ -19,14 +19,13 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "common/error.h"
-#include "common/apdu.h"
 #include "reader/reader.h"
 #include "image/image.h"
 #include "image/plan.h"
 
 typedef struct agency_card agency_card_t;
 
-/* Phases reported through agency_card_t.progress (same numbers as
+/* Phases reported through the progress callback (same numbers as
  * scapi_phase_t). */
 enum agency_phase {
   AGENCY_PHASE_DISCOVER = 2,
@@ -54,122 +53,85 @@ typedef gpg_error_t (*agency_pin_fn) (void *ctx, const agency_pin_query_t *q,
  * since the last call. */
 typedef void (*agency_progress_fn) (void *ctx, int phase, const char *node,
                                     size_t bytes);
-
-/* State of one PIN reference in a session. */
-enum agency_pin_state {
-  AGENCY_PIN_UNKNOWN = 0,
-  AGENCY_PIN_VERIFIED,
-  AGENCY_PIN_FAILED,        /* wrong PIN given: never retried */
-  AGENCY_PIN_CANCELED,      /* user cancelled / no PIN callback */
-  AGENCY_PIN_BLOCKED
-};
-
-#define AGENCY_MAX_AGENTS 8
-#define AGENCY_MAX_PINS 8
-
-typedef struct agency_pin_info {
-  uint8_t ref;
-  char label[64];
-  size_t min_len, max_len;
-} agency_pin_info_t;
+/* A node the FID scan added to the image (called on the thread running
+ * the operation, right after the node was added). */
+typedef void (*agency_node_fn) (void *ctx, const image_node_t *node);
 
 typedef struct agency_range {
   uint16_t first, last;
 } agency_range_t;
 
-typedef struct agent agent_t;
-
-/* One card session. Initialise with agency_card_init; members may be
- * set by the caller (callbacks, options) before agency_match. */
-struct agency_card {
-  reader_card_t *reader;        /* NULL when driving a bare channel */
-  apdu_chan_t chan;
-  uint8_t atr[READER_ATR_MAX];
-  size_t atr_len;
-  /* Callbacks (may be NULL). */
-  agency_pin_fn pin_fn;
-  void *pin_ctx;
-  agency_progress_fn progress;
-  void *progress_ctx;
-  /* Discovery options. */
+/* Discovery options of a session (agency_card_set_discover). */
+typedef struct agency_discover_opts {
   bool read_content;            /* read EF content while discovering */
-  bool no_scan;
-  unsigned long scan_budget;    /* SELECTs for the FID scan */
-  const agency_range_t *ranges; /* NULL = default */
+  bool no_scan;                 /* no bounded FID scan */
+  unsigned long scan_budget;    /* SELECTs for the FID scan; 0 default */
+  const agency_range_t *ranges; /* NULL = default (copied) */
   size_t n_ranges;
   const image_t *resume;        /* previous image: continue its scan */
-  /* Matched agents, in table order. */
-  const agent_t *agents[AGENCY_MAX_AGENTS];
-  size_t n_agents;
-  /* PIN bookkeeping (per reference). */
-  uint8_t pin_state[256];
-  agency_pin_info_t pins[AGENCY_MAX_PINS];
-  size_t n_pins;
-  /* Statistics. */
-  unsigned long scan_apdus;
-  unsigned long pin_apdus;
-  bool scan_pending;            /* scan stopped by its budget */
-  /* Human text for the last failure ("" if none). */
-  char errtext[256];
-  /* Keep a copy (secure memory) of every PIN verified by agency_verify_pin
-   * (backup --store-pins); off by default. Freed by
-   * agency_card_forget_pins. */
-  bool keep_pins;
-  size_t n_kept;
-  uint8_t kept_ref[AGENCY_MAX_PINS];
-  char *kept_pin[AGENCY_MAX_PINS];
-  char *kept_node[AGENCY_MAX_PINS];   /* node that needed it, may be NULL */
-};
+} agency_discover_opts_t;
 
-/* ---- agents ---------------------------------------------------------- */
+/* Statistics of the current operation (agency_op_begin resets them). */
+typedef struct agency_stats {
+  unsigned long apdus;          /* all APDUs of the session */
+  unsigned long scan_apdus;     /* discovery probes that found nothing */
+  unsigned long pin_apdus;      /* VERIFY, retry counters, key auth */
+  bool scan_pending;            /* the scan stopped at its budget */
+  bool ext_apdu;                /* extended length in use */
+} agency_stats_t;
 
-struct agent {
-  const char *name;             /* "pkcs15", "iso7816", ... */
-  const char *summary;          /* one line, untranslated (N_) */
-  /* Does the card hold this application? (a few APDUs at most) */
-  gpg_error_t (*match) (agency_card_t *card, bool *r_match);
-  /* Add this agent's nodes to IMAGE (nodes already present are kept
-   * and may be annotated). Reads content if card->read_content. */
-  gpg_error_t (*discover) (agency_card_t *card, image_t *image);
-  /* (Re)read the content of NODE (and records below it). Protected
-   * content is read after agency_verify_pin. An unreadable node gets
-   * IMAGE_FLAG_UNREADABLE + sw, not an error; errors are for the
-   * transport (removed, reset, cancelled). */
-  gpg_error_t (*read) (agency_card_t *card, image_t *image,
-                       image_node_t *node);
-  /* Refine the generic plan for the nodes this agent owns (src node's
-   * agent member equals name): map FCPs, mark not restorable. */
-  gpg_error_t (*plan_restore) (agency_card_t *card, const image_t *src,
-                               const image_t *dst, plan_t *plan);
-  /* Write one plan entry (CREATE or UPDATE) to the card. Sets
-   * e->written. Card refusal: return 0 with e->err/e->sw set. */
-  gpg_error_t (*write) (agency_card_t *card, const image_t *src,
-                        plan_t *plan, plan_entry_t *e);
-  /* Make PIN reference REF verified (asks through card->pin_fn once). */
-  gpg_error_t (*verify_pin) (agency_card_t *card, uint8_t ref,
-                             const char *node);
-  /* A short human description of NODE ("PKCS#15 token info"), or NULL. */
-  const char *(*describe) (const image_node_t *node);
-};
+/* ---- sessions -------------------------------------------------------- */
 
-extern const agent_t agent_openpgp;   /* agent-openpgp.c */
-extern const agent_t agent_piv;       /* agent-piv.c */
-extern const agent_t agent_pkcs15;
-extern const agent_t agent_iso7816;    /* generic, always last */
+/* A session on a connected card (channel, ATR, defaults). */
+gpg_error_t agency_card_new (reader_card_t *reader, agency_card_t **r_card);
+/* Close the session: wipes every PIN it held. The reader card is not
+ * disconnected. */
+void agency_card_free (agency_card_t *card);
 
-/* ---- agency ---------------------------------------------------------- */
+/* Callbacks (any may be NULL) and the cancel flag of the channel. */
+void agency_card_set_callbacks (agency_card_t *card, agency_pin_fn pin_fn,
+                                void *pin_ctx, agency_progress_fn progress,
+                                void *progress_ctx, volatile int *cancel);
+void agency_card_set_discover (agency_card_t *card,
+                               const agency_discover_opts_t *opts);
+/* An operation (backup, plan, restore...) begins / ends: statistics and
+ * the error text are reset; at the end every PIN value held for
+ * re-presentation is wiped (what the card verified stays recorded),
+ * unless KEEP_PINS: a restore plan hands them on to the restore that
+ * follows it (agency_card_free wipes them in any case). */
+void agency_op_begin (agency_card_t *card);
+void agency_op_end (agency_card_t *card, bool keep_pins);
 
-/* Set up a session on a connected card (channel, ATR, defaults). */
-void agency_card_init (agency_card_t *card, reader_card_t *reader);
-/* Same on a bare channel (unit tests with a transcript). */
-void agency_card_init_chan (agency_card_t *card, apdu_transmit_fn fn,
-                            void *ctx, const uint8_t *atr, size_t atr_len);
+/* The reader reported a reset (GPG_ERR_CARD_RESET) and the session was
+ * reconnected: every verification is gone. */
+void agency_card_reset (agency_card_t *card);
 
-/* The table (NULL-terminated, specific first). */
-const agent_t *const *agency_agents (void);
-const agent_t *agency_find (const char *name);
+void agency_card_stats (const agency_card_t *card, agency_stats_t *st);
+/* Human text for the last failure of an agent ("" if none). */
+const char *agency_card_errtext (const agency_card_t *card);
+/* Name of the Ith matched agent (table order), NULL past the end. */
+const char *agency_card_agent (const agency_card_t *card, size_t i);
+/* Did this session leave a security state on the card (a verified PIN,
+ * an authenticated key) or write to it? Then it should be reset on
+ * disconnect. */
+bool agency_card_authenticated (const agency_card_t *card);
 
-/* Fill card->agents with every agent that matches. */
+/* The Ith PIN the card accepted in this operation (held until
+ * agency_op_end; backup --store-pins stores them): reference, value
+ * (secure memory owned by the session), the node that needed it (may be
+ * NULL) and the scope it was verified in ("openpgp", "piv"; "" for the
+ * card's file system). False past the end. PINs typed on a PIN pad
+ * never reach the host and are not listed. */
+bool agency_card_kept_pin (const agency_card_t *card, size_t i,
+                           uint8_t *r_ref, const char **r_pin,
+                           const char **r_node, const char **r_scope);
+
+/* ---- operations through the agent table ----------------------------- */
+
+const char *agency_agent_names (void);  /* "openpgp, piv, ..." (static) */
+bool agency_has_agent (const char *name);
+
+/* Match every agent (once per session). */
 gpg_error_t agency_match (agency_card_t *card);
 /* Discover: every matched agent, in order; sets the image identity
  * (ATR, agents). */
@@ -177,41 +139,84 @@ gpg_error_t agency_discover (agency_card_t *card, image_t *image);
 /* Read NODE through its agent (generic if none). */
 gpg_error_t agency_read (agency_card_t *card, image_t *image,
                          image_node_t *node);
+/* The target of a restore: discover it (no FID scan), then probe the
+ * paths SRC would write (*R_DST: the target image). */
+gpg_error_t agency_plan_target (agency_card_t *card, const image_t *src,
+                                image_t **r_dst);
 /* Plan SRC onto the card whose current image is DST. */
 gpg_error_t agency_plan (agency_card_t *card, const image_t *src,
                          const image_t *dst, plan_t *plan);
 /* Write one entry through the source node's agent. */
 gpg_error_t agency_write (agency_card_t *card, const image_t *src,
                           plan_t *plan, plan_entry_t *e);
-/* Verify REF (asks once per session; never retries). 0 when verified;
- * GPG_ERR_BAD_PIN (refused, card->errtext has the status word),
- * GPG_ERR_CANCELED, GPG_ERR_PIN_BLOCKED; other errors are transport
- * errors (agency_fatal). */
-gpg_error_t agency_verify_pin (agency_card_t *card, uint8_t ref,
-                               const char *node);
-/* The kept copy of REF's PIN (NUL-terminated, secure memory owned by the
- * card), NULL if none; and wipe all kept copies. */
-const char *agency_kept_pin (const agency_card_t *card, uint8_t ref);
-void agency_card_forget_pins (agency_card_t *card);
-/* The label recorded for REF ("" if none). */
-const char *agency_pin_label (const agency_card_t *card, uint8_t ref);
-/* Record a PIN's label/lengths (from AODF etc.) for the PIN prompt. */
-void agency_set_pin_info (agency_card_t *card, uint8_t ref, const char *label,
-                          size_t min_len, size_t max_len);
-const char *agency_describe (const image_node_t *node);
+/* Set the PIN of the stored-PIN entry E ("pins/RR") to its value in SRC
+ * (restore --set-pins): through the agent of the application the PIN
+ * belongs to, asking the target's current PIN once. A refusal is
+ * recorded on E (never retried); errors are for the transport. */
+gpg_error_t agency_restore_pin (agency_card_t *card, const image_t *src,
+                                plan_t *plan, plan_entry_t *e);
+/* The same for a PIN the target holds in its creation state (the plan
+ * held files back for it, plan_entry_t.needs_pin): its first value with
+ * CHANGE REFERENCE DATA P1 01 (no current PIN to ask), then VERIFY, so
+ * that the files it protects can be written. A refusal is recorded on E
+ * (written/verified false, err, sw); errors are for the transport. */
+gpg_error_t agency_restore_first_pin (agency_card_t *card,
+                                      const image_t *src, plan_t *plan,
+                                      plan_entry_t *e);
+/* Is NODE of a target image what a factory-fresh token holds? Asked of
+ * the node's agent (agent.h: node_blank); nodes of no agent are blank
+ * when empty, all 00 or all FF. */
+bool agency_node_blank (const image_node_t *node);
+/* Recompute PLAN->target_blank over DST with agency_node_blank (an
+ * application holding only its factory objects does not make a token
+ * "used"). */
+void agency_refine_blank (plan_t *plan, const image_t *dst);
 
-/* Progress helper and error text helper for agents. */
-void agency_progress (agency_card_t *card, int phase, const image_node_t *node,
-                      size_t bytes);
-void agency_set_errtext (agency_card_t *card, const char *fmt, ...)
-  __attribute__((format(printf, 2, 3)));
-/* Record AID in the image's card identity unless it is there already. */
-gpg_error_t agency_add_aid (image_t *image, const uint8_t *aid, size_t n);
-/* The applet node NAME below the image root (made if missing), marked as
- * found by its AID and owned by the agent NAME. */
-gpg_error_t agency_applet_node (image_t *image, const char *name,
-                                const uint8_t *aid, size_t aid_len,
-                                image_node_t **r_app);
+/* Key escrow: where a key goes in an image. */
+typedef struct agency_key_slot {
+  char path[32];                /* "openpgp/key-sig", "piv/key-9A" */
+  char usage[8];                /* "sign", "9A" */
+  int openpgp_slot;             /* 0 sig, 1 dec, 2 aut; -1: no OpenPGP
+                                   fingerprint */
+} agency_key_slot_t;
+
+/* Where a key of ALGO for SLOT of application APP goes (the agent's
+ * key_slot): GPG_ERR_INV_ARG (no such application or slot) or
+ * GPG_ERR_PUBKEY_ALGO with a sentence in ERRBUF. */
+gpg_error_t agency_key_slot (const char *app, const char *slot,
+                             const char *algo, agency_key_slot_t *ks,
+                             char *errbuf, size_t errsize);
+
+/* Where a resumable scan stopped (kept in the image). */
+bool agency_image_scan_pending (const image_t *image, uint16_t *next_fid);
+/* Where the scan of IMAGE would go on, for people: "3F00/5015 from FID
+ * 4C03 (phase 3 of 3)"; false and "" if it is complete. */
+bool agency_scan_position (const image_t *image, char *buf, size_t size);
+
+/* ---- the FID scan (agent-iso7816-scan.c) ---------------------------- */
+
+/* Scan IMAGE (discovered before with no_scan, or scanned before: its
+ * position in the MF's note is continued). Cancelling keeps what was
+ * found and records the position. The discovery options of the session
+ * give budget, ranges and read_content. */
+gpg_error_t agency_scan (agency_card_t *card, image_t *image);
+/* FN is called for every node the FID scan adds (NULL: none). */
+void agency_card_set_node_fn (agency_card_t *card, agency_node_fn fn,
+                              void *ctx);
+/* Where the scan is: SELECTs used of the budget, and the DF being
+ * scanned (SCOPE, "" if none; may be NULL). */
+void agency_scan_status (agency_card_t *card, unsigned long *used,
+                         unsigned long *budget, char *scope,
+                         size_t scope_size);
+/* What the last scan covered, one line per DF ("3F00: 0000-001F
+ * 2F00-2F0F ... (412 FIDs)") and how it ended; NULL if no scan ran.
+ * Owned by the card. */
+const char *agency_scan_coverage (agency_card_t *card);
+
+/* A short human description of NODE ("PKCS#15 token info"), or NULL. */
+const char *agency_describe (const image_node_t *node);
+/* The label recorded for REF of the file system ("" if none). */
+const char *agency_pin_label (const agency_card_t *card, uint8_t ref);
 
 /* Is the card of IMAGE our emulator (ATR historical bytes "vscemu")? It
  * honours any FCP it is given, so restores onto it keep attributes. */
@@ -221,41 +226,5 @@ bool agency_is_emulator (const image_t *image);
  * (wrong, blocked, not given), after which only the nodes behind that
  * PIN are skipped. */
 bool agency_fatal (gpg_error_t err);
-
-/* ---- the generic ISO 7816 agent's building blocks (agent-iso7816.c),
- * shared with the specific agents ----------------------------------- */
-
-/* FIDs from the MF to NODE (MF excluded). GPG_ERR_INV_NAME if a step
- * has no FID or the path is too deep. */
-gpg_error_t agent_iso7816_node_fids (const image_node_t *node, uint16_t *fids,
-                                     size_t *n);
-/* SELECT the file of NODE by path; FCP optional. */
-gpg_error_t agent_iso7816_select_node (agency_card_t *card,
-                                       const image_node_t *node, buf_t *fcp,
-                                       unsigned *sw);
-/* Select FIDS under the MF and add/update the node at PARENT from its
- * FCP (source SRC). *R_NODE NULL if it does not exist. */
-gpg_error_t agent_iso7816_probe (agency_card_t *card, image_t *image,
-                                 image_node_t *parent, const uint16_t *fids,
-                                 size_t n, image_source_t src,
-                                 image_node_t **r_node);
-/* Apply a parsed FCP to a node (type, size, FCP, access). */
-gpg_error_t agent_iso7816_apply_fcp (image_node_t *node, const uint8_t *fcp,
-                                     size_t n);
-/* Generic implementations (usable by other agents directly). */
-gpg_error_t agent_iso7816_read (agency_card_t *card, image_t *image,
-                                image_node_t *node);
-gpg_error_t agent_iso7816_write (agency_card_t *card, const image_t *src,
-                                 plan_t *plan, plan_entry_t *e);
-gpg_error_t agent_iso7816_plan_restore (agency_card_t *card,
-                                        const image_t *src,
-                                        const image_t *dst, plan_t *plan);
-/* Probe on the card every file-system node of SRC (so a plan sees what
- * exists at the paths it would write), adding what is found to DST. */
-gpg_error_t agent_iso7816_probe_image (agency_card_t *card, image_t *dst,
-                                       const image_t *src);
-/* The note/flags of the scan position kept in the image (MF note). */
-bool agent_iso7816_scan_pending (const image_t *image, char *df_path,
-                                 size_t df_path_size, uint16_t *next_fid);
 
 #endif /* VSC_AGENCY_H */

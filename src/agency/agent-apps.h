@@ -4,8 +4,7 @@
  * (gcry_pk_genkey), stored in a VSC's secret-key area as a canonical
  * libgcrypt S-expression, turned into the components a card's key import
  * wants, and OpenPGP v4 fingerprints of their public keys
- * (agent-keys.c). Also the "factory-blank" test the applet agents use to
- * tell a fresh token from a used one. */
+ * (agent-keys.c). */
 #ifndef VSC_AGENT_APPS_H
 #define VSC_AGENT_APPS_H
 
@@ -62,15 +61,5 @@ gpg_error_t agent_keys_openpgp_attr (const agent_keys_algo_t *algo, int slot,
 /* ISO 8601 UTC text of T into BUF (at least 21 bytes) and back. */
 void agent_keys_time_text (uint32_t t, char *buf, size_t size);
 bool agent_keys_time_parse (const char *s, uint32_t *t);
-
-/* Is NODE (of a target image) what a factory-fresh token holds? Applet
- * agents answer for their own nodes; other nodes are blank when their
- * content is empty, all 00 or all FF. */
-bool agent_openpgp_node_blank (const image_node_t *node);
-bool agent_piv_node_blank (const image_node_t *node);
-/* Recompute PLAN->target_blank over DST with the rules above (called
- * by the applet agents' plan_restore: an applet with only its factory
- * objects does not make a token "used"). */
-void agent_apps_refine_blank (plan_t *plan, const image_t *dst);
 
 #endif /* VSC_AGENT_APPS_H */

@@ -22,6 +22,7 @@
 #endif
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "common/util.h"
@@ -29,7 +30,7 @@
 #include "common/log.h"
 #include "common/tlv.h"
 #include "common/hex.h"
-#include "agency/agency.h"
+#include "agency/agent.h"
 #include "agency/iso7816.h"
 #include "agency/agent-apps.h"
 
@@ -522,7 +523,7 @@ opg_discover (agency_card_t *card, image_t *image)
   size_t i;
   bool have6e = false, have65 = false;
 
-  err = opg_select (card, &sw);
+  err = agency_app_select (card, &agent_openpgp, &sw);
   if (err || (sw != SW_OK && !SW_IS_MORE_DATA (sw)))
     return err;
   err = agency_applet_node (image, AGENT_NAME, opg_rid, sizeof opg_rid, &app);
@@ -581,7 +582,8 @@ opg_discover (agency_card_t *card, image_t *image)
         continue;
       ref = (d->flags & F_RPW1) ? 0x82 : 0x83;
       path = opg_path (app, d->tag);
-      err = agency_verify_pin (card, ref, path ? path : "");
+      err = agency_ensure_pin (card, &agent_openpgp, ref, path ? path : "",
+                               NULL);
       xfree (path);
       if (!err)
         err = opg_fetch (card, app, d->tag);
@@ -636,7 +638,7 @@ opg_read (agency_card_t *card, image_t *image, image_node_t *node)
     app = app->parent;
   if (node->type != IMAGE_NODE_DO)
     return 0;                         /* applet, keys: nothing to read */
-  err = opg_select (card, &sw);
+  err = agency_app_select (card, &agent_openpgp, &sw);
   if (err)
     return err;
   if (node->tag == 0x7F21 || opg_slot_of (node) >= 0)
@@ -645,8 +647,9 @@ opg_read (agency_card_t *card, image_t *image, image_node_t *node)
   if (d && (d->flags & (F_RPW1 | F_RPW3)))
     {
       char *path = image_node_path (node);
-      err = agency_verify_pin (card, (d->flags & F_RPW1) ? 0x82 : 0x83,
-                               path ? path : "");
+      err = agency_ensure_pin (card, &agent_openpgp,
+                               (d->flags & F_RPW1) ? 0x82 : 0x83,
+                               path ? path : "", NULL);
       xfree (path);
       if (err)
         {
@@ -843,8 +846,6 @@ opg_plan_restore (agency_card_t *card, const image_t *src,
           continue;
         }
     }
-  if (!err)
-    agent_apps_refine_blank (plan, dst);
   /* A VSC made for key escrow (vsctool create + keygen) names no card:
    * there is no other model to refuse. */
   if (!err && sapp && !src->card.atr_len)
@@ -854,28 +855,14 @@ opg_plan_restore (agency_card_t *card, const image_t *src,
 
 /* ---- write ----------------------------------------------------------- */
 
-/* Was the entry before E (that touched the card) one of ours, so the
- * application is still selected? */
-static bool
-opg_still_selected (const plan_t *plan, const plan_entry_t *e)
-{
-  const plan_entry_t *p;
-  for (p = e; p > plan->entries;)
-    {
-      p--;
-      if (p->action != PLAN_CREATE && p->action != PLAN_UPDATE)
-        continue;
-      return p->written && p->src && opg_is_mine (p->src);
-    }
-  return false;
-}
-
-/* Verify REF for writing; on a refusal fill E. */
+/* Verify REF for writing in this selection (*FRESH: a VERIFY was sent
+ * now); on a refusal fill E. */
 static gpg_error_t
 opg_need_pin (agency_card_t *card, plan_entry_t *e, uint8_t ref,
-              bool *r_ok)
+              bool *r_ok, bool *fresh)
 {
-  gpg_error_t err = agency_verify_pin (card, ref, e->path);
+  gpg_error_t err = agency_ensure_pin (card, &agent_openpgp, ref, e->path,
+                                       fresh);
   *r_ok = !err;
   if (!err)
     return 0;
@@ -905,7 +892,8 @@ opg_need_pin (agency_card_t *card, plan_entry_t *e, uint8_t ref,
   return 0;
 }
 
-/* Import the escrowed key of SLOT (PUT DATA odd DB 3FFF, 4D). */
+/* Import the escrowed key of SLOT (PUT DATA odd DB 3FFF, 4D); PW3 is
+ * verified. */
 static gpg_error_t
 opg_import (agency_card_t *card, plan_entry_t *e, int slot)
 {
@@ -917,7 +905,6 @@ opg_import (agency_card_t *card, plan_entry_t *e, int slot)
   size_t alen, mark, mark2;
   uint32_t created;
   unsigned sw = 0;
-  bool ok;
 
   buf_init_secure (&keydata);
   buf_init_secure (&part);
@@ -929,9 +916,6 @@ opg_import (agency_card_t *card, plan_entry_t *e, int slot)
     }
   if (!agent_keys_time_parse (s->key.created, &created))
     created = (uint32_t)time (NULL);
-  err = opg_need_pin (card, e, 0x83, &ok);
-  if (err || !ok)
-    goto leave;
 
   /* Algorithm attributes first (changing them drops the old key). */
   err = opg_get_data (card, 0xC1 + (unsigned)slot, &cur, &sw);
@@ -1041,6 +1025,61 @@ opg_import (agency_card_t *card, plan_entry_t *e, int slot)
   return err;
 }
 
+/* One attempt at writing E (the application selected and the PIN
+ * verified in this selection, *FRESH: just now); a refusal is left in
+ * e->sw / e->err. The cut: *R_DONE when there is nothing to read back. */
+static gpg_error_t
+opg_write_once (agency_card_t *card, plan_entry_t *e, const opg_def_t *d,
+                int slot, bool *fresh, bool *r_done)
+{
+  const image_node_t *s = e->src;
+  gpg_error_t err;
+  unsigned sw = 0, tag;
+  size_t n;
+  bool ok;
+
+  e->sw = 0;
+  e->err = 0;
+  *fresh = false;
+  *r_done = true;
+  err = agency_app_select (card, &agent_openpgp, &sw);
+  if (err)
+    return err;
+  if (sw != SW_OK && !SW_IS_MORE_DATA (sw))
+    goto refused;
+  err = opg_need_pin (card, e, (d && (d->flags & F_PW1)) ? 0x82 : 0x83, &ok,
+                      fresh);
+  if (err || !ok)
+    return err;
+  if (s->type == IMAGE_NODE_KEY)
+    return opg_import (card, e, slot);
+  agency_progress (card, AGENCY_PHASE_WRITE, s, s->content_len);
+  n = (d && (d->flags & F_FIRST) && s->tag == 0xC4 && s->content_len)
+      ? 1 : s->content_len;
+  if (slot >= 0)
+    {
+      tag = 0x7F21;
+      err = opg_select_cert (card, opg_slots[slot].occ, &sw);
+      if (err || sw != SW_OK)
+        goto refused;
+    }
+  else
+    tag = s->tag;
+  err = opg_put_data (card, 0xDA, tag, s->content, n, &sw);
+  if (err || sw != SW_OK)
+    goto refused;
+  *r_done = false;
+  return 0;
+
+ refused:
+  if (!err)
+    {
+      e->sw = sw;
+      e->err = sw_to_error (sw);
+    }
+  return err;
+}
+
 static gpg_error_t
 opg_write (agency_card_t *card, const image_t *src, plan_t *plan,
            plan_entry_t *e)
@@ -1049,11 +1088,12 @@ opg_write (agency_card_t *card, const image_t *src, plan_t *plan,
   const opg_def_t *d;
   gpg_error_t err = 0;
   unsigned sw = 0, tag;
-  int slot;
-  bool ok;
+  int slot, attempt;
+  bool fresh, done;
   buf_t back = BUF_INIT;
   size_t n;
   (void)src;
+  (void)plan;
 
   if (!s || s->type == IMAGE_NODE_APPLET
       || (s->type == IMAGE_NODE_DO && s->tag == 0x7F21))
@@ -1061,54 +1101,33 @@ opg_write (agency_card_t *card, const image_t *src, plan_t *plan,
       e->written = e->verified = true;
       return 0;
     }
-  if (!opg_still_selected (plan, e))
-    {
-      err = opg_select (card, &sw);
-      if (err)
-        return err;
-      if (sw != SW_OK && !SW_IS_MORE_DATA (sw))
-        {
-          e->sw = sw;
-          e->err = sw_to_error (sw);
-          return 0;
-        }
-    }
   slot = opg_slot_of (s);
-  if (s->type == IMAGE_NODE_KEY)
-    return slot < 0 ? gpg_error (GPG_ERR_INV_OBJ) : opg_import (card, e, slot);
-  if (s->type != IMAGE_NODE_DO)
+  if (s->type == IMAGE_NODE_KEY && slot < 0)
     return gpg_error (GPG_ERR_INV_OBJ);
-
+  if (s->type != IMAGE_NODE_KEY && s->type != IMAGE_NODE_DO)
+    return gpg_error (GPG_ERR_INV_OBJ);
   d = slot >= 0 ? NULL : opg_def (s->tag);
-  if (slot < 0 && (!d || (d->flags & F_RO)))
+  if (s->type == IMAGE_NODE_DO && slot < 0 && (!d || (d->flags & F_RO)))
     {
       e->err = gpg_error (GPG_ERR_NOT_SUPPORTED);
       return 0;
     }
-  err = opg_need_pin (card, e, (d && (d->flags & F_PW1)) ? 0x82 : 0x83, &ok);
-  if (err || !ok)
-    return err;
-  agency_progress (card, AGENCY_PHASE_WRITE, s, s->content_len);
-  n = (d && (d->flags & F_FIRST) && s->tag == 0xC4 && s->content_len)
-      ? 1 : s->content_len;
-  if (slot >= 0)
+  /* A 6982 with a PIN only assumed to be verified (the token may have
+   * dropped it): once more, verified afresh. */
+  for (attempt = 0; ; attempt++)
     {
-      tag = 0x7F21;
-      err = opg_select_cert (card, opg_slots[slot].occ, &sw);
-      if (!err && sw != SW_OK)
-        goto refused;
+      err = opg_write_once (card, e, d, slot, &fresh, &done);
+      if (err || attempt || !agency_security_lost (card, e->sw, fresh))
+        break;
     }
-  else
-    tag = s->tag;
-  if (!err)
-    err = opg_put_data (card, 0xDA, tag, s->content, n, &sw);
-  if (err)
-    goto leave;
-  if (sw != SW_OK)
-    goto refused;
+  if (err || done)
+    return err;
   e->written = true;
 
   agency_progress (card, AGENCY_PHASE_READBACK, s, 0);
+  n = (d && (d->flags & F_FIRST) && s->tag == 0xC4 && s->content_len)
+      ? 1 : s->content_len;
+  tag = slot >= 0 ? 0x7F21 : s->tag;
   if (d && (d->flags & (F_RPW1 | F_RPW3)))
     buf_init_secure (&back);
   if (slot >= 0)
@@ -1130,11 +1149,6 @@ opg_write (agency_card_t *card, const image_t *src, plan_t *plan,
     }
   if (!e->verified)
     e->err = gpg_error (GPG_ERR_BAD_DATA);
-  goto leave;
-
- refused:
-  e->sw = sw;
-  e->err = sw_to_error (sw);
  leave:
   buf_free (&back);
   return err;
@@ -1166,8 +1180,8 @@ opg_describe (const image_node_t *node)
   return d ? _(d->desc) : NULL;
 }
 
-bool
-agent_openpgp_node_blank (const image_node_t *n)
+static bool
+opg_node_blank (const image_node_t *n)
 {
   const opg_def_t *d;
   size_t i;
@@ -1198,14 +1212,64 @@ agent_openpgp_node_blank (const image_node_t *n)
   return true;
 }
 
+/* PW1 (81 signing, 82 other commands) and PW3 83 (OpenPGP card 3.4,
+ * 4.3): the spec's minimum lengths. */
+static void
+opg_pin_info (uint8_t ref, agency_pin_info_t *info)
+{
+  snprintf (info->label, sizeof info->label, "%s",
+            ref == 0x83 ? "PW3" : "PW1");
+  info->min_len = ref == 0x83 ? 8 : 6;
+  info->max_len = 127;
+}
+
+/* Escrowed keys: sig, dec, aut with the algorithms the card takes. */
+static gpg_error_t
+opg_key_slot (const char *slot, const char *algo, agency_key_slot_t *ks,
+              char *errbuf, size_t errsize)
+{
+  const agent_keys_algo_t *al = agent_keys_algo (algo);
+  static const char *const names[3] = { "sig", "dec", "aut" };
+  int i, k = -1;
+
+  for (i = 0; i < 3; i++)
+    if (slot && !strcasecmp (slot, names[i]))
+      k = i;
+  if (k < 0)
+    {
+      snprintf (errbuf, errsize,
+                _("OpenPGP key slot must be sig, dec or aut"));
+      return gpg_error (GPG_ERR_INV_ARG);
+    }
+  if (!al || !strncmp (al->name, "ecc", 3)
+      || (al->kind == AGENT_KEYS_CV25519 && k != 1)
+      || (al->kind == AGENT_KEYS_ED25519 && k == 1))
+    {
+      snprintf (errbuf, errsize,
+                _("algorithm '%s' does not fit the OpenPGP %s key "
+                  "(sig/aut: rsa2048 rsa3072 rsa4096 nistp256 nistp384 "
+                  "ed25519; dec: rsa*, nistp*, cv25519)"),
+                algo ? algo : "", names[k]);
+      return gpg_error (GPG_ERR_PUBKEY_ALGO);
+    }
+  snprintf (ks->path, sizeof ks->path, "%s/%s", AGENT_NAME,
+            opg_slots[k].name);
+  snprintf (ks->usage, sizeof ks->usage, "%s", opg_slots[k].usage);
+  ks->openpgp_slot = k;
+  return 0;
+}
+
 const agent_t agent_openpgp = {
-  AGENT_NAME,
-  N_("OpenPGP card application 3.4"),
-  opg_match,
-  opg_discover,
-  opg_read,
-  opg_plan_restore,
-  opg_write,
-  NULL,
-  opg_describe
+  .name = AGENT_NAME,
+  .summary = N_("OpenPGP card application 3.4"),
+  .match = opg_match,
+  .discover = opg_discover,
+  .read = opg_read,
+  .plan_restore = opg_plan_restore,
+  .write = opg_write,
+  .describe = opg_describe,
+  .select = opg_select,
+  .pin_info = opg_pin_info,
+  .node_blank = opg_node_blank,
+  .key_slot = opg_key_slot
 };

@@ -23,6 +23,7 @@
 #endif
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <gcrypt.h>
 
 #include "common/util.h"
@@ -30,12 +31,13 @@
 #include "common/log.h"
 #include "common/tlv.h"
 #include "common/hex.h"
-#include "agency/agency.h"
+#include "agency/agent.h"
 #include "agency/iso7816.h"
 #include "agency/agent-apps.h"
 
 #define AGENT_NAME "piv"
 #define PIV_PIN_REF 0x80
+#define PIV_PUK_REF 0x81
 #define PIV_MGMT_REF 0x9B
 #define PIV_YK_NOTE "yubikey-compatible"
 
@@ -215,98 +217,69 @@ piv_put_data (agency_card_t *card, unsigned tag, const uint8_t *p, size_t n,
   return err;
 }
 
-/* PIN 80: retry counter first, asked once per session, padded with FF
- * to 8 bytes, never retried. */
-static gpg_error_t
-piv_verify_pin (agency_card_t *card, uint8_t ref, const char *node)
-{
-  gpg_error_t err;
-  unsigned sw = 0;
-  int retries = -1;
-  char *pin = NULL;
-  uint8_t padded[8];
-  size_t n;
-  agency_pin_query_t q;
-  buf_t resp = BUF_INIT;
-  unsigned long before = card->chan.apdus;
+/* ---- PINs: what differs from the generic path ------------------------ */
 
-  switch (card->pin_state[ref])
-    {
-    case AGENCY_PIN_VERIFIED: return 0;
-    case AGENCY_PIN_FAILED:   return gpg_error (GPG_ERR_BAD_PIN);
-    case AGENCY_PIN_CANCELED: return gpg_error (GPG_ERR_CANCELED);
-    case AGENCY_PIN_BLOCKED:  return gpg_error (GPG_ERR_PIN_BLOCKED);
-    default: break;
-    }
-  err = iso7816_pin_retries (&card->chan, ref, &retries, &sw);
-  if (err)
-    goto leave;
-  if (retries == -2)
-    {
-      card->pin_state[ref] = AGENCY_PIN_VERIFIED;
-      goto leave;
-    }
-  if (retries == 0 || sw == SW_AUTH_BLOCKED)
-    {
-      card->pin_state[ref] = AGENCY_PIN_BLOCKED;
-      err = gpg_error (GPG_ERR_PIN_BLOCKED);
-      goto leave;
-    }
-  if (!card->pin_fn)
-    {
-      card->pin_state[ref] = AGENCY_PIN_CANCELED;
-      err = gpg_error (GPG_ERR_CANCELED);
-      goto leave;
-    }
-  memset (&q, 0, sizeof q);
-  q.ref = ref;
-  q.label = "PIV PIN";
-  q.retries = retries;
-  q.min_len = 6;
-  q.max_len = 8;
-  q.node = node ? node : "";
-  agency_progress (card, AGENCY_PHASE_VERIFY_PIN, NULL, 0);
-  err = card->pin_fn (card->pin_ctx, &q, &pin);
-  if (err || !pin)
-    {
-      card->pin_state[ref] = AGENCY_PIN_CANCELED;
-      err = gpg_error (GPG_ERR_CANCELED);
-      goto leave;
-    }
-  n = strlen (pin);
+/* PIN 80 and PUK 81 are 6..8 characters, sent padded with FF to 8 bytes
+ * (SP 800-73-4 part 2, 3.2.1). */
+static void
+piv_pin_info (uint8_t ref, agency_pin_info_t *info)
+{
+  snprintf (info->label, sizeof info->label, "%s",
+            ref == PIV_PUK_REF ? "PIV PUK" : "PIV PIN");
+  info->min_len = 6;
+  info->max_len = 8;
+}
+
+static gpg_error_t
+piv_pin_encode (agency_card_t *card, uint8_t ref, const char *pin, buf_t *out)
+{
+  size_t n = strlen (pin);
+  gpg_error_t err;
+
   if (n > 8)
     {
-      card->pin_state[ref] = AGENCY_PIN_FAILED;
       agency_set_errtext (card, _("the PIV PIN has at most 8 characters"));
-      err = gpg_error (GPG_ERR_BAD_PIN);
-      goto leave;
+      return gpg_error (GPG_ERR_INV_LENGTH);
     }
-  memset (padded, 0xFF, 8);
-  memcpy (padded, pin, n);
-  err = piv_cmd (card, 0x20, 0x00, ref, padded, 8, true, &resp, &sw);
-  wipememory (padded, sizeof padded);
-  if (err)
-    goto leave;
-  if (sw == SW_OK)
-    card->pin_state[ref] = AGENCY_PIN_VERIFIED;
-  else
-    {
-      card->pin_state[ref] = (sw == SW_AUTH_BLOCKED || sw == 0x63C0)
-        ? AGENCY_PIN_BLOCKED : AGENCY_PIN_FAILED;
-      err = sw_to_error (sw);
-      if (SW_IS_RETRIES (sw))
-        agency_set_errtext (card, _("wrong PIN for reference %02X "
-                                    "(%u tries left); not retried"),
-                            ref, SW_RETRIES (sw));
-      else
-        agency_set_errtext (card, _("PIN reference %02X refused: %s"),
-                            ref, sw_describe (sw));
-    }
- leave:
-  xfree_secure (pin);
-  buf_free (&resp);
-  card->pin_apdus += card->chan.apdus - before;
+  err = agency_pin_encode_generic (card, ref, pin, out);
+  while (!err && out->len < 8)
+    err = buf_append_byte (out, 0xFF);
   return err;
+}
+
+/* The PUK cannot be VERIFYed (SP 800-73-4 lists 80 for VERIFY): its
+ * counter comes from YubiKey GET METADATA where the token has it (tag
+ * 06: total, remaining), else it is unknown. The PIN: the generic empty
+ * VERIFY. */
+static gpg_error_t
+piv_pin_retries (agency_card_t *card, uint8_t ref, int *retries,
+                 unsigned *sw)
+{
+  gpg_error_t err;
+  buf_t b = BUF_INIT;
+  tlv_t t;
+
+  if (ref != PIV_PUK_REF)
+    return iso7816_pin_retries (&card->chan, ref, retries, sw);
+  *retries = -1;
+  err = piv_cmd (card, 0xF7, 0x00, ref, NULL, 0, false, &b, sw);
+  if (!err && *sw == SW_OK && !tlv_find (b.data, b.len, 0x06, &t)
+      && t.len == 2)
+    *retries = t.value[1];
+  else if (!err)
+    *sw = SW_OK;          /* unknown, but every PIV token has a PUK */
+  buf_free (&b);
+  return err;
+}
+
+static void
+piv_pinpad_format (uint8_t ref, agency_pinpad_format_t *fmt)
+{
+  (void)ref;
+  fmt->min_len = 6;
+  fmt->max_len = 8;
+  fmt->block_len = 8;
+  fmt->pad = 0xFF;
 }
 
 /* ---- discovery ------------------------------------------------------- */
@@ -491,7 +464,7 @@ piv_discover (agency_card_t *card, image_t *image)
   bool yubikey = false;
   char note[64];
 
-  err = piv_select (card, &sw);
+  err = agency_app_select (card, &agent_piv, &sw);
   if (err || (sw != SW_OK && !SW_IS_MORE_DATA (sw)))
     return err;
   err = agency_applet_node (image, AGENT_NAME, piv_aid, sizeof piv_aid, &app);
@@ -522,7 +495,8 @@ piv_discover (agency_card_t *card, image_t *image)
         {
           char path[32];
           snprintf (path, sizeof path, "%s/%06X", AGENT_NAME, d->tag);
-          err = piv_verify_pin (card, PIV_PIN_REF, path);
+          err = agency_ensure_pin (card, &agent_piv, PIV_PIN_REF, path,
+                                   NULL);
           if (err && agency_fatal (err)
               && gpg_err_code (err) != GPG_ERR_CANCELED
               && gpg_err_code (err) != GPG_ERR_BAD_PIN
@@ -582,13 +556,14 @@ piv_read (agency_card_t *card, image_t *image, image_node_t *node)
 
   if (node->type != IMAGE_NODE_DO || !node->parent)
     return 0;
-  err = piv_select (card, &sw);
+  err = agency_app_select (card, &agent_piv, &sw);
   if (err)
     return err;
   if (node->tag == 0x5FC109)
     {
       char *path = image_node_path (node);
-      err = piv_verify_pin (card, PIV_PIN_REF, path ? path : "");
+      err = agency_ensure_pin (card, &agent_piv, PIV_PIN_REF,
+                               path ? path : "", NULL);
       xfree (path);
       if (err)
         {
@@ -623,11 +598,14 @@ piv_3des (const uint8_t key[24], const uint8_t in[8], uint8_t out[8],
   return err;
 }
 
-/* Mutual authentication with the management key (once per session; a
- * refused key is never tried again). On refusal fills E. */
+/* Mutual authentication with the management key 9B (3DES, GENERAL
+ * AUTHENTICATE 87: witness, then our challenge) with the key kept as
+ * piv/key-9B in SRC, else the factory default. The agency calls it
+ * through agency_ensure_key: again in every selection epoch, never again
+ * after a refusal. */
 static gpg_error_t
-piv_auth_mgmt (agency_card_t *card, const image_t *src, plan_entry_t *e,
-               bool *r_ok)
+piv_authenticate (agency_card_t *card, uint8_t ref, const image_t *src,
+                  bool *r_ok, unsigned *r_sw)
 {
   static const uint8_t step1[] = { 0x7C, 0x02, 0x80, 0x00 };
   const image_node_t *kn = src ? image_find_path (src, "piv/key-9B") : NULL;
@@ -639,16 +617,9 @@ piv_auth_mgmt (agency_card_t *card, const image_t *src, plan_entry_t *e,
   tlv_t t7c, t;
 
   *r_ok = false;
-  if (card->pin_state[PIV_MGMT_REF] == AGENCY_PIN_VERIFIED)
-    {
-      *r_ok = true;
-      return 0;
-    }
-  if (card->pin_state[PIV_MGMT_REF] == AGENCY_PIN_FAILED)
-    {
-      e->err = gpg_error (GPG_ERR_BAD_PIN);
-      return 0;
-    }
+  *r_sw = 0;
+  if (ref != PIV_MGMT_REF)
+    return gpg_error (GPG_ERR_NOT_SUPPORTED);
   if (kn && kn->has_content && kn->content_len == 24)
     key = kn->content;
   wit = xtrymalloc_secure (8);
@@ -683,18 +654,15 @@ piv_auth_mgmt (agency_card_t *card, const image_t *src, plan_entry_t *e,
       || t7c.tag != 0x7C || tlv_find (t7c.value, t7c.len, 0x82, &t)
       || t.len != 8 || memcmp (t.value, exp, 8))
     goto refused;
-  card->pin_state[PIV_MGMT_REF] = AGENCY_PIN_VERIFIED;
   *r_ok = true;
   goto leave;
 
  refused:
-  card->pin_state[PIV_MGMT_REF] = AGENCY_PIN_FAILED;
   agency_set_errtext (card, _("the PIV management key was refused (%s); "
                               "it is not tried again"),
                       key == piv_default_mgmt ? _("the default key")
                       : _("the key from the VSC"));
-  e->sw = sw != SW_OK ? sw : SW_SEC_NOT_SATISFIED;
-  e->err = gpg_error (GPG_ERR_BAD_PIN);
+  *r_sw = sw != SW_OK ? sw : SW_SEC_NOT_SATISFIED;
  leave:
   xfree_secure (wit);
   buf_free (&resp);
@@ -773,8 +741,6 @@ piv_plan_restore (agency_card_t *card, const image_t *src,
                               _("not restorable: YubiKey data on another "
                                 "token"));
     }
-  if (!err)
-    agent_apps_refine_blank (plan, dst);
   if (!err && sapp && !src->card.atr_len)
     plan->same_model = true;
   return err;
@@ -898,6 +864,48 @@ piv_import (agency_card_t *card, plan_entry_t *e)
   return err;
 }
 
+/* One attempt at writing E: management key in this selection, PUT DATA
+ * (or IMPORT KEY); *FRESH tells whether the key was authenticated just
+ * now. A refusal is left in e->sw / e->err. */
+static gpg_error_t
+piv_write_once (agency_card_t *card, const image_t *src, plan_entry_t *e,
+                bool *fresh)
+{
+  const image_node_t *s = e->src;
+  gpg_error_t err;
+  unsigned sw = 0;
+
+  e->sw = 0;
+  e->err = 0;
+  *fresh = false;
+  err = agency_app_select (card, &agent_piv, &sw);
+  if (err)
+    return err;
+  if (sw != SW_OK && !SW_IS_MORE_DATA (sw))
+    goto refused;
+  err = agency_ensure_key (card, &agent_piv, PIV_MGMT_REF, src, fresh, &sw);
+  if (gpg_err_code (err) == GPG_ERR_BAD_PIN)
+    {
+      e->sw = sw;
+      e->err = err;
+      return 0;
+    }
+  if (err)
+    return err;
+  if (s->type == IMAGE_NODE_KEY)
+    return piv_import (card, e);
+  if (s->type != IMAGE_NODE_DO)
+    return gpg_error (GPG_ERR_INV_OBJ);
+  agency_progress (card, AGENCY_PHASE_WRITE, s, s->content_len);
+  err = piv_put_data (card, s->tag, s->content, s->content_len, &sw);
+  if (err || sw == SW_OK)
+    return err;
+ refused:
+  e->sw = sw;
+  e->err = sw_to_error (sw);
+  return 0;
+}
+
 static gpg_error_t
 piv_write (agency_card_t *card, const image_t *src, plan_t *plan,
            plan_entry_t *e)
@@ -905,7 +913,8 @@ piv_write (agency_card_t *card, const image_t *src, plan_t *plan,
   const image_node_t *s = e->src;
   gpg_error_t err;
   unsigned sw = 0;
-  bool ok;
+  bool fresh;
+  int attempt;
   buf_t back = BUF_INIT;
   (void)plan;
 
@@ -914,38 +923,22 @@ piv_write (agency_card_t *card, const image_t *src, plan_t *plan,
       e->written = e->verified = true;
       return 0;
     }
-  err = piv_select (card, &sw);
-  if (err)
-    return err;
-  if (sw != SW_OK && !SW_IS_MORE_DATA (sw))
+  /* A 6982 with a key only assumed to be authenticated (the token may
+   * have dropped it): once more, authenticated afresh. */
+  for (attempt = 0; ; attempt++)
     {
-      e->sw = sw;
-      e->err = sw_to_error (sw);
-      return 0;
+      err = piv_write_once (card, src, e, &fresh);
+      if (err || attempt || !agency_security_lost (card, e->sw, fresh))
+        break;
     }
-  err = piv_auth_mgmt (card, src, e, &ok);
-  if (err || !ok)
+  if (err || e->err || s->type == IMAGE_NODE_KEY)
     return err;
-  if (s->type == IMAGE_NODE_KEY)
-    return piv_import (card, e);
-  if (s->type != IMAGE_NODE_DO)
-    return gpg_error (GPG_ERR_INV_OBJ);
-  agency_progress (card, AGENCY_PHASE_WRITE, s, s->content_len);
-  err = piv_put_data (card, s->tag, s->content, s->content_len, &sw);
-  if (err)
-    return err;
-  if (sw != SW_OK)
-    {
-      e->sw = sw;
-      e->err = sw_to_error (sw);
-      return 0;
-    }
   e->written = true;
   agency_progress (card, AGENCY_PHASE_READBACK, s, 0);
   if (s->tag == 0x5FC109)
     {
       buf_init_secure (&back);
-      err = piv_verify_pin (card, PIV_PIN_REF, e->path);
+      err = agency_ensure_pin (card, &agent_piv, PIV_PIN_REF, e->path, NULL);
       if (err)
         {
           /* Written; it cannot be read back without the PIN. */
@@ -987,8 +980,8 @@ piv_describe (const image_node_t *node)
   return d ? _(d->desc) : NULL;
 }
 
-bool
-agent_piv_node_blank (const image_node_t *n)
+static bool
+piv_node_blank (const image_node_t *n)
 {
   const piv_def_t *d;
   if (n->type == IMAGE_NODE_APPLET)
@@ -1000,21 +993,63 @@ agent_piv_node_blank (const image_node_t *n)
   d = piv_def (n->tag);
   if (d && (d->flags & (F_CARD | F_YK)))
     return true;
-  /* A factory token may carry a CCC/CHUID of its own; anything else
-   * (certificates, printed information, key history) means "used". */
+  /* A factory token carries a CCC and a CHUID of its own (random
+   * identifiers); anything else (certificates, printed information, key
+   * history) means "used". */
   if (n->tag == 0x5FC107 || n->tag == 0x5FC102)
     return true;
   return !n->content_len;
 }
 
+/* Escrowed keys: the four key slots, the algorithms of IMPORT KEY. */
+static gpg_error_t
+piv_key_slot (const char *slot, const char *algo, agency_key_slot_t *ks,
+              char *errbuf, size_t errsize)
+{
+  size_t i;
+
+  for (i = 0; i < DIM (piv_slots); i++)
+    {
+      char name[4];
+      snprintf (name, sizeof name, "%02x", piv_slots[i].ref);
+      if (slot && !strcasecmp (slot, name))
+        break;
+    }
+  if (i == DIM (piv_slots))
+    {
+      snprintf (errbuf, errsize, _("PIV key slot must be 9a, 9c, 9d or 9e"));
+      return gpg_error (GPG_ERR_INV_ARG);
+    }
+  if (!algo || (strcmp (algo, "rsa2048") && strcmp (algo, "eccp256")
+                && strcmp (algo, "eccp384")))
+    {
+      snprintf (errbuf, errsize,
+                _("algorithm '%s' is not a PIV key algorithm (rsa2048, "
+                  "eccp256, eccp384)"), algo ? algo : "");
+      return gpg_error (GPG_ERR_PUBKEY_ALGO);
+    }
+  snprintf (ks->path, sizeof ks->path, "%s/%s", AGENT_NAME,
+            piv_slots[i].name);
+  snprintf (ks->usage, sizeof ks->usage, "%02X", piv_slots[i].ref);
+  ks->openpgp_slot = -1;
+  return 0;
+}
+
 const agent_t agent_piv = {
-  AGENT_NAME,
-  N_("PIV application (NIST SP 800-73-4)"),
-  piv_match,
-  piv_discover,
-  piv_read,
-  piv_plan_restore,
-  piv_write,
-  NULL,
-  piv_describe
+  .name = AGENT_NAME,
+  .summary = N_("PIV application (NIST SP 800-73-4)"),
+  .match = piv_match,
+  .discover = piv_discover,
+  .read = piv_read,
+  .plan_restore = piv_plan_restore,
+  .write = piv_write,
+  .describe = piv_describe,
+  .select = piv_select,
+  .pin_info = piv_pin_info,
+  .pin_encode = piv_pin_encode,
+  .pin_retries = piv_pin_retries,
+  .pinpad_format = piv_pinpad_format,
+  .authenticate = piv_authenticate,
+  .node_blank = piv_node_blank,
+  .key_slot = piv_key_slot
 };

@@ -21,8 +21,9 @@
 #include "common/log.h"
 #include "common/tlv.h"
 #include "common/hex.h"
-#include "agency/agency.h"
+#include "agency/agent.h"
 #include "agency/iso7816.h"
+#include "agency/agent-iso7816.h"
 
 #define AGENT_NAME "pkcs15"
 
@@ -57,7 +58,7 @@ p15_match (agency_card_t *card, bool *r_match)
   uint16_t fid = 0x5015;
 
   *r_match = false;
-  err = iso7816_select_path (&card->chan, &fid, 1, NULL, &sw);
+  err = agent_iso7816_select_fids (card, &fid, 1, NULL, &sw);
   if (!err && !iso7816_sw_exists (sw))
     err = iso7816_select_aid (&card->chan, pkcs15_aid, sizeof pkcs15_aid,
                               NULL, &sw);
@@ -442,13 +443,31 @@ p15_parse_objects (p15_ctx_t *c, const image_node_t *df, bool keys)
   return err;
 }
 
+/* A DF below the MF whose name (AID) is PKCS#15's, as EF.DIR names it. */
+static image_node_t *
+p15_find_app (image_node_t *dir)
+{
+  image_node_t *c, *hit;
+
+  for (c = dir->first_child; c; c = c->next)
+    {
+      if (c->type != IMAGE_NODE_DF)
+        continue;
+      if (c->aid_len == sizeof pkcs15_aid
+          && !memcmp (c->aid, pkcs15_aid, sizeof pkcs15_aid))
+        return c;
+      if ((hit = p15_find_app (c)))
+        return hit;
+    }
+  return NULL;
+}
+
 static gpg_error_t
 p15_discover (agency_card_t *card, image_t *image)
 {
   gpg_error_t err = 0;
   p15_ctx_t c;
   buf_t fcp = BUF_INIT;
-  unsigned sw = 0;
   image_node_t *odf = NULL, *ti = NULL, *df;
   tlv_iter_t it;
   tlv_t e;
@@ -462,35 +481,55 @@ p15_discover (agency_card_t *card, image_t *image)
   c.card = card;
   c.image = image;
 
-  err = iso7816_select_mf (&card->chan, &fcp, &sw);
-  if (err || !iso7816_sw_exists (sw))
-    goto leave;
-  for (c.mf = image->root.first_child; c.mf; c.mf = c.mf->next)
-    if (c.mf->type == IMAGE_NODE_MF)
-      break;
-  if (!c.mf)
-    {
-      err = image_make_path (image, "3F00", IMAGE_NODE_MF,
-                             IMAGE_SRC_KNOWN_FID, &c.mf);
-      if (!err)
-        err = image_node_set_agent (c.mf, "iso7816");
-      if (!err && fcp.len)
-        err = agent_iso7816_apply_fcp (c.mf, fcp.data, fcp.len);
-      if (err)
-        goto leave;
-      c.mf->type = IMAGE_NODE_MF;
-    }
-
-  /* The application DF: 5015 under the MF. */
-  c.app_fids[0] = 0x5015;
-  c.app_depth = 1;
-  err = p15_probe (&c, c.app_fids, 1, false, &c.app);
+  /* The application DF: where EF.DIR says (a DF named by the PKCS#15
+   * AID), else 5015 under the MF, else whatever the card selects by the
+   * AID (an application not reached from the MF, or no MF at all). */
+  err = agent_iso7816_discover_mf (card, image, &c.mf);
   if (err)
     goto leave;
+  if (c.mf && !(card->fs && card->fs->mf_hidden))
+    {
+      err = agent_iso7816_efdir (card, image, c.mf);
+      if (err)
+        goto leave;
+      c.app = p15_find_app (c.mf);
+      if (c.app && !agent_iso7816_node_fids (c.app, c.app_fids, &c.app_depth)
+          && c.app_depth && c.app_depth < ISO7816_PATH_MAX)
+        ;
+      else
+        {
+          c.app = NULL;
+          c.app_fids[0] = 0x5015;
+          c.app_depth = 1;
+          err = p15_probe (&c, c.app_fids, 1, false, &c.app);
+          if (err)
+            goto leave;
+        }
+    }
   if (!c.app)
     {
-      log_info ("pkcs15: no application DF 5015");
+      err = agent_iso7816_app_by_aid (card, image, pkcs15_aid,
+                                      sizeof pkcs15_aid, 0x5015,
+                                      IMAGE_SRC_AID, &c.app);
+      if (err)
+        goto leave;
+      if (c.app)
+        {
+          c.mf = agent_iso7816_mf (image);
+          c.app_fids[0] = c.app->fid;
+          c.app_depth = 1;
+        }
+    }
+  if (!c.app || !c.mf)
+    {
+      log_info ("pkcs15: no application DF");
       goto leave;
+    }
+  if (!c.app->agent || strcmp (c.app->agent, AGENT_NAME))
+    {
+      err = image_node_set_agent (c.app, AGENT_NAME);
+      if (err)
+        goto leave;
     }
   /* The DF's name as the card gives it (FCP 84, EF.DIR); not guessed. */
   if (c.app->aid)
@@ -556,13 +595,11 @@ p15_describe (const image_node_t *node)
 }
 
 const agent_t agent_pkcs15 = {
-  AGENT_NAME,
-  N_("PKCS#15 application (ISO/IEC 7816-15)"),
-  p15_match,
-  p15_discover,
-  NULL,           /* read: generic */
-  NULL,           /* plan_restore: the generic planner handles its files */
-  NULL,           /* write: generic */
-  NULL,           /* verify_pin: generic */
-  p15_describe
+  .name = AGENT_NAME,
+  .summary = N_("PKCS#15 application (ISO/IEC 7816-15)"),
+  .match = p15_match,
+  .discover = p15_discover,
+  .describe = p15_describe
+  /* read, plan_restore, write: generic (the generic planner handles its
+   * files); verify_pin and the security operations: the agency's */
 };

@@ -12,9 +12,13 @@ tests_unit_test_agent_apps_SOURCES = tests/unit/test-agent-apps.c
 tests_unit_test_agent_apps_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_agent_apps_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-agent-apps
-TESTS += tests/tokens/clone-yubikey.sh tests/tokens/escrow-openpgp.sh
-EXTRA_DIST += tests/tokens/clone-yubikey.sh tests/tokens/escrow-openpgp.sh \
-	tests/tokens/tokens-lib.sh
+TOKEN_TESTS = tests/tokens/clone-yubikey.sh tests/tokens/escrow-openpgp.sh \
+	tests/tokens/clone-yubikey-keeping.sh \
+	tests/tokens/clone-yubikey-dropping.sh \
+	tests/tokens/escrow-openpgp-keeping.sh \
+	tests/tokens/escrow-openpgp-dropping.sh
+TESTS += $(TOKEN_TESTS)
+EXTRA_DIST += $(TOKEN_TESTS) tests/tokens/tokens-lib.sh
 
 noinst_PROGRAMS += bench/apps-apdus
 bench_apps_apdus_SOURCES = bench/apps-apdus.c

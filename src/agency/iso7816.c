@@ -394,6 +394,27 @@ iso7816_select_path (apdu_chan_t *c, const uint16_t *fids, size_t n,
 }
 
 gpg_error_t
+iso7816_select_rel_path (apdu_chan_t *c, const uint16_t *fids, size_t n,
+                         buf_t *fcp, unsigned *sw)
+{
+  uint8_t d[2 * ISO7816_PATH_MAX];
+  size_t i;
+
+  if (!n || n > ISO7816_PATH_MAX)
+    return gpg_error (GPG_ERR_INV_LENGTH);
+  for (i = 0; i < n; i++)
+    put_be16 (d + 2 * i, fids[i]);
+  return iso7816_select (c, 0x09, d, 2 * n, fcp, sw);
+}
+
+bool
+iso7816_sw_unsupported (unsigned sw)
+{
+  return iso7816_p2_refused (sw) || sw == SW_INS_NOT_SUPPORTED
+    || sw == SW_WRONG_P1P2;
+}
+
+gpg_error_t
 iso7816_select_aid (apdu_chan_t *c, const uint8_t *aid, size_t n,
                     buf_t *fcp, unsigned *sw)
 {
@@ -590,4 +611,17 @@ iso7816_change_reference_data (apdu_chan_t *c, uint8_t ref,
   wipememory (data, n + new_len);
   xfree_secure (data);
   return err;
+}
+
+gpg_error_t
+iso7816_set_reference_data (apdu_chan_t *c, uint8_t ref,
+                            const uint8_t *new_pin, size_t new_len,
+                            unsigned *sw)
+{
+  if (!new_len || new_len > 255)
+    return gpg_error (GPG_ERR_INV_LENGTH);
+  /* INS 24 is redacted in the transcript; NEW_PIN is the caller's
+   * (secure) memory, sent as is. */
+  return iso7816_cmd (c, 0x24, 0x01, ref, new_pin, new_len, 0, true, NULL,
+                      sw);
 }

@@ -68,6 +68,13 @@ gpg_error_t iso7816_select_path (apdu_chan_t *c, const uint16_t *fids,
                                  size_t n, buf_t *fcp, unsigned *sw);
 gpg_error_t iso7816_select_aid (apdu_chan_t *c, const uint8_t *aid,
                                 size_t n, buf_t *fcp, unsigned *sw);
+/* Path from the current DF (P1 09), no fallback: check *SW with
+ * iso7816_sw_unsupported. */
+gpg_error_t iso7816_select_rel_path (apdu_chan_t *c, const uint16_t *fids,
+                                     size_t n, buf_t *fcp, unsigned *sw);
+/* Does SW say "this kind of command or P1/P2 is not supported" (6A86,
+ * 6B00, 6A81, 6D00) rather than "no such file"? */
+bool iso7816_sw_unsupported (unsigned sw);
 
 /* Does SW from a SELECT mean "the file exists"? 9000/61xx, 6283
  * (deactivated), 6982, 6985 do; 6A82 does not. */
@@ -112,6 +119,12 @@ gpg_error_t iso7816_change_reference_data (apdu_chan_t *c, uint8_t ref,
                                            const char *old_pin,
                                            const uint8_t *new_pin,
                                            size_t new_len, unsigned *sw);
+
+/* The first value of PIN REF, which is in its creation state (CHANGE
+ * REFERENCE DATA P1 01: new reference data only, no old value). */
+gpg_error_t iso7816_set_reference_data (apdu_chan_t *c, uint8_t ref,
+                                        const uint8_t *new_pin,
+                                        size_t new_len, unsigned *sw);
 
 /* Build a 62 FCP for CREATE FILE from a parsed FCP (80 size, 82, 83,
  * 84, 8A, security attributes as given). */

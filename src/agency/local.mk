@@ -1,9 +1,12 @@
 ## src/agency: the agency (component 26) and its agents (component 28);
 ## also the restore planner src/image/plan.c (same owner).
 libvscman_a_SOURCES += \
-	src/agency/agency.h src/agency/agency.c \
+	src/agency/agency.h src/agency/agent.h src/agency/agency.c \
+	src/agency/agency-auth.c \
 	src/agency/iso7816.h src/agency/iso7816.c \
-	src/agency/agent-iso7816.c src/agency/agent-pkcs15.c \
+	src/agency/agent-iso7816.h src/agency/agent-iso7816.c \
+	src/agency/agent-iso7816-scan.c src/agency/agent-iso7816-restore.c \
+	src/agency/agent-pkcs15.c \
 	src/image/plan.h src/image/plan.c
 
 ## vsctool commands of this component
@@ -38,3 +41,14 @@ tests_unit_test_pins_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-pins
 TESTS += tests/agency/pins.sh tests/agency/pins-vpcd.sh
 EXTRA_DIST += tests/agency/pins.sh tests/agency/pins-vpcd.sh
+
+## Cards that behave as independent ones (issue 12 item 7), in-process.
+TESTS += tests/agency/realcards.sh
+EXTRA_DIST += tests/agency/realcards.sh
+## The file-system agents on independent-like cards and the scan.
+check_PROGRAMS += tests/unit/test-fs-agent
+tests_unit_test_fs_agent_SOURCES = tests/unit/test-fs-agent.c
+tests_unit_test_fs_agent_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_fs_agent_LDADD = $(CUTEST_LIBS)
+TESTS += tests/unit/test-fs-agent
+EXTRA_DIST += tests/cards/hidden.card tests/cards/opensc-init.card

@@ -11,6 +11,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <ctype.h>
+#include <time.h>
+#include <pthread.h>
+#include <sys/ioctl.h>
 
 #include "common/util.h"
 #include "common/i18n.h"
@@ -20,6 +23,22 @@ static volatile int cli_card_cancel;
 static const cli_card_opts_t *cli_card_o;
 static bool cli_card_progress_shown;
 static struct sigaction cli_card_old_int, cli_card_old_term;
+
+/* The progress line on a terminal. The operation runs on the calling
+ * thread and reports when it has something to say; a ticker thread,
+ * which exists only while an operation runs, redraws the line once a
+ * second so that the elapsed time moves during a slow APDU too. The
+ * line is not drawn while a PIN is asked for. */
+static pthread_mutex_t cli_card_tick_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cli_card_tick_cond;
+static pthread_t cli_card_tick_thread;
+static bool cli_card_tick_running;    /* the thread exists */
+static bool cli_card_tick_stop;
+static bool cli_card_tick_paused;     /* a PIN prompt is on the terminal */
+static bool cli_card_tick_have;       /* LAST holds a progress report */
+static scapi_progress_t cli_card_tick_last;
+static struct timespec cli_card_tick_at;   /* when LAST arrived */
+static double cli_card_tick_drawn;          /* its elapsed when drawn */
 
 static void
 cli_card_on_signal (int sig)
@@ -208,11 +227,14 @@ cli_card_pin_from_file (const char *file, uint8_t ref, char **r_pin)
   return err;
 }
 
+static gpg_error_t cli_card_pin_ask (const cli_card_opts_t *o,
+                                     const scapi_pin_request_t *req,
+                                     const char *what, char **r_pin);
+
 static gpg_error_t
 cli_card_pin (void *ctx, const scapi_pin_request_t *req, char **r_pin)
 {
   const cli_card_opts_t *o = ctx;
-  char prompt[256];
   char what[128];
   gpg_error_t err;
 
@@ -222,11 +244,29 @@ cli_card_pin (void *ctx, const scapi_pin_request_t *req, char **r_pin)
               req->label, req->ref);
   else
     snprintf (what, sizeof what, _("PIN reference %02X"), req->ref);
+  pthread_mutex_lock (&cli_card_tick_lock);
+  cli_card_tick_paused = true;
   if (cli_card_progress_shown)
     {
       fputc ('\n', stderr);
       cli_card_progress_shown = false;
     }
+  pthread_mutex_unlock (&cli_card_tick_lock);
+  err = cli_card_pin_ask (o, req, what, r_pin);
+  pthread_mutex_lock (&cli_card_tick_lock);
+  cli_card_tick_paused = false;
+  pthread_mutex_unlock (&cli_card_tick_lock);
+  return err;
+}
+
+/* The PIN question itself (progress line paused by the caller). */
+static gpg_error_t
+cli_card_pin_ask (const cli_card_opts_t *o, const scapi_pin_request_t *req,
+                  const char *what, char **r_pin)
+{
+  char prompt[256];
+  gpg_error_t err;
+
   if (req->retries >= 0)
     fprintf (stderr, _("vsctool: %s is needed for %s; %d tries left "
                        "(a wrong PIN is not retried)\n"),
@@ -250,23 +290,160 @@ cli_card_pin (void *ctx, const scapi_pin_request_t *req, char **r_pin)
   return err;
 }
 
+/* "12 s", "3:05". */
+static void
+cli_card_time (double s, char *buf, size_t n)
+{
+  unsigned long t = s < 0 ? 0 : (unsigned long)(s + 0.5);
+  if (t < 60)
+    snprintf (buf, n, _("%lu s"), t);
+  else
+    snprintf (buf, n, "%lu:%02lu", t / 60, t % 60);
+}
+
+/* Write the progress line P at ELAPSED seconds (caller holds the lock).
+ * Truncated to the terminal width, so it stays one line. */
+static void
+cli_card_draw (const scapi_progress_t *p, double elapsed)
+{
+  char line[640], el[32], eta[32];
+  size_t n = 0, width = 80;
+  struct winsize ws;
+
+#define CLI_CARD_PUT(...) \
+  do { if (n < sizeof line) \
+         n += snprintf (line + n, sizeof line - n, __VA_ARGS__); } while (0)
+  if (!ioctl (2, TIOCGWINSZ, &ws) && ws.ws_col > 20)
+    width = ws.ws_col - 1;
+  CLI_CARD_PUT ("%s", scapi_phase_label (p->phase));
+  if (p->phase == SCAPI_PHASE_SCAN && p->scope[0])
+    CLI_CARD_PUT (_(" in %s"), p->scope);
+  if (p->node[0] && p->phase != SCAPI_PHASE_SCAN)
+    CLI_CARD_PUT (" %s", p->node);
+  /* What moves first (the line is cut at the terminal's width). */
+  if (p->percent >= 0)
+    CLI_CARD_PUT ("  %d%%", p->percent);
+  cli_card_time (elapsed, el, sizeof el);
+  CLI_CARD_PUT (_("  %s elapsed"), el);
+  if (p->eta >= 0 && p->phase != SCAPI_PHASE_DONE)
+    {
+      cli_card_time (p->eta, eta, sizeof eta);
+      CLI_CARD_PUT (_(", %s left"), eta);
+    }
+  if (p->phase == SCAPI_PHASE_SCAN && p->scan_budget)
+    CLI_CARD_PUT (_("  %lu of %lu SELECTs,"), p->scan_done, p->scan_budget);
+  CLI_CARD_PUT (_("  %zu nodes, %zu bytes, %lu APDUs"), p->nodes_done,
+                p->bytes_done, p->apdus);
+  if (p->apdu_rate > 0)
+    CLI_CARD_PUT (_(" (%.0f/s)"), p->apdu_rate);
+#undef CLI_CARD_PUT
+  if (n >= sizeof line)
+    n = sizeof line - 1;
+  if (n > width)
+    n = width;
+  fprintf (stderr, "\r\033[K%.*s", (int)n, line);
+  fflush (stderr);
+  cli_card_progress_shown = true;
+}
+
+static double
+cli_card_since (const struct timespec *t)
+{
+  struct timespec now;
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  return (now.tv_sec - t->tv_sec) + (now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
 static void
 cli_card_progress (void *ctx, const scapi_progress_t *p)
 {
+  bool draw;
   (void)ctx;
   if (!isatty (2))
     return;
-  fprintf (stderr, "\r\033[K%s %.50s  %zu %s, %zu %s, %lu APDUs",
-           scapi_phase_label (p->phase), p->node, p->nodes_done,
-           _("nodes"), p->bytes_done, _("bytes"), p->apdus);
-  if (p->eta >= 0)
-    fprintf (stderr, _(", %.0f s left"), p->eta);
-  cli_card_progress_shown = true;
-  if (p->phase == SCAPI_PHASE_DONE)
+  pthread_mutex_lock (&cli_card_tick_lock);
+  /* At most ten lines a second (a fast card reports thousands of SELECTs);
+   * a new phase is shown at once. */
+  draw = !cli_card_tick_have || p->phase != cli_card_tick_last.phase
+    || p->phase == SCAPI_PHASE_DONE
+    || p->elapsed - cli_card_tick_drawn >= 0.1;
+  cli_card_tick_last = *p;
+  cli_card_tick_have = true;
+  clock_gettime (CLOCK_MONOTONIC, &cli_card_tick_at);
+  if (!cli_card_tick_paused && draw)
+    {
+      cli_card_draw (p, p->elapsed);
+      cli_card_tick_drawn = p->elapsed;
+    }
+  if (p->phase == SCAPI_PHASE_DONE && cli_card_progress_shown)
     {
       fputc ('\n', stderr);
       cli_card_progress_shown = false;
+      cli_card_tick_have = false;
     }
+  pthread_mutex_unlock (&cli_card_tick_lock);
+}
+
+/* The ticker: once a second, the last line with the elapsed time now. */
+static void *
+cli_card_ticker (void *arg)
+{
+  struct timespec until;
+  (void)arg;
+
+  pthread_mutex_lock (&cli_card_tick_lock);
+  while (!cli_card_tick_stop)
+    {
+      clock_gettime (CLOCK_MONOTONIC, &until);
+      until.tv_sec += 1;
+      while (!cli_card_tick_stop
+             && pthread_cond_timedwait (&cli_card_tick_cond,
+                                        &cli_card_tick_lock, &until) == 0)
+        ;
+      if (cli_card_tick_stop)
+        break;
+      if (cli_card_tick_have && !cli_card_tick_paused
+          && cli_card_tick_last.phase != SCAPI_PHASE_DONE)
+        cli_card_draw (&cli_card_tick_last, cli_card_tick_last.elapsed
+                       + cli_card_since (&cli_card_tick_at));
+    }
+  pthread_mutex_unlock (&cli_card_tick_lock);
+  return NULL;
+}
+
+static void
+cli_card_ticker_start (void)
+{
+  pthread_condattr_t ca;
+
+  if (cli_card_tick_running)
+    return;
+  pthread_condattr_init (&ca);
+  pthread_condattr_setclock (&ca, CLOCK_MONOTONIC);
+  pthread_cond_init (&cli_card_tick_cond, &ca);
+  pthread_condattr_destroy (&ca);
+  cli_card_tick_stop = false;
+  cli_card_tick_have = false;
+  cli_card_tick_drawn = 0;
+  cli_card_tick_paused = false;
+  if (!pthread_create (&cli_card_tick_thread, NULL, cli_card_ticker, NULL))
+    cli_card_tick_running = true;
+  else
+    pthread_cond_destroy (&cli_card_tick_cond);
+}
+
+static void
+cli_card_ticker_stop (void)
+{
+  if (!cli_card_tick_running)
+    return;
+  pthread_mutex_lock (&cli_card_tick_lock);
+  cli_card_tick_stop = true;
+  pthread_cond_signal (&cli_card_tick_cond);
+  pthread_mutex_unlock (&cli_card_tick_lock);
+  pthread_join (cli_card_tick_thread, NULL);
+  pthread_cond_destroy (&cli_card_tick_cond);
+  cli_card_tick_running = false;
 }
 
 void
@@ -279,7 +456,11 @@ cli_card_cb (const cli_card_opts_t *o, scapi_cb_t *cb)
   cb->pin = cli_card_pin;
   cb->pin_ctx = (void *)o;
   if (!o->quiet && !o->json)
-    cb->progress = cli_card_progress;
+    {
+      cb->progress = cli_card_progress;
+      if (isatty (2))
+        cli_card_ticker_start ();
+    }
   cb->cancel = &cli_card_cancel;
   memset (&sa, 0, sizeof sa);
   sa.sa_handler = cli_card_on_signal;
@@ -291,6 +472,7 @@ cli_card_cb (const cli_card_opts_t *o, scapi_cb_t *cb)
 void
 cli_card_cb_done (void)
 {
+  cli_card_ticker_stop ();
   if (cli_card_progress_shown)
     {
       fputc ('\n', stderr);

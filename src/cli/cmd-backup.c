@@ -53,6 +53,35 @@ cmd_backup_ulong (const char *s, unsigned long *v)
   return !*end;
 }
 
+/* TEXT's lines as a JSON array of strings (null if TEXT is NULL). */
+static void
+cmd_backup_json_lines (const char *text)
+{
+  const char *p = text, *nl;
+  char line[1024];
+  bool first = true;
+
+  if (!text)
+    {
+      printf ("null");
+      return;
+    }
+  printf ("[");
+  for (; *p; p = nl + 1)
+    {
+      size_t n;
+      nl = strchr (p, '\n');
+      n = nl ? (size_t)(nl - p) : strlen (p);
+      snprintf (line, sizeof line, "%.*s", (int)n, p);
+      printf ("%s", first ? "" : ",");
+      cli_json_str (stdout, line);
+      first = false;
+      if (!nl)
+        break;
+    }
+  printf ("]");
+}
+
 static void
 cmd_backup_print (const char *path, const scapi_summary_t *sum, bool json,
                   const cmd_backup_rem_t *rem)
@@ -89,7 +118,13 @@ cmd_backup_print (const char *path, const scapi_summary_t *sum, bool json,
           else
             printf ("null}");
         }
-      printf ("]");
+      printf ("],\"scan_selects\":%lu,\"scan_next\":", sum->scan_selects);
+      if (sum->scan_next[0])
+        cli_json_str (stdout, sum->scan_next);
+      else
+        printf ("null");
+      printf (",\"scan_coverage\":");
+      cmd_backup_json_lines (sum->scan_coverage);
       if (rem)
         {
           printf (",\"remote\":{\"url\":");
@@ -122,9 +157,23 @@ cmd_backup_print (const char *path, const scapi_summary_t *sum, bool json,
         printf ("  %-24s %s\n", sum->missing[i].path,
                 sum->missing[i].reason);
     }
+  if (sum->scan_coverage)
+    {
+      const char *p = sum->scan_coverage, *nl;
+      printf (_("Scanned (%lu SELECTs):\n"), sum->scan_selects);
+      for (; *p; p = nl + 1)
+        {
+          nl = strchr (p, '\n');
+          if (!nl)
+            nl = p + strlen (p) - 1;
+          printf ("  %.*s\n", (int)(nl - p), p);
+          if (!nl[1])
+            break;
+        }
+    }
   if (sum->scan_pending)
-    printf (_("The FID scan stopped at its budget; run the same backup "
-              "again to continue it.\n"));
+    printf (_("Not scanned: %s and what follows; back up into the same "
+              "VSC again to continue the scan.\n"), sum->scan_next);
 }
 
 /* --remote refuses what only makes sense for a VSC made here. */

@@ -347,6 +347,10 @@ apdu_chan_exchange (apdu_chan_t *c, const apdu_t *a, buf_t *resp,
   frag = *a;
   frag.data = a->lc ? a->data + off : NULL;
   frag.lc = a->lc - off;
+  /* A SELECT (whatever the card answers) may change the current file
+   * or application. */
+  if (a->ins == 0xA4 && !(a->cla & 0x80))
+    c->selects++;
   err = apdu_chan_single (&x, &frag, secret, resp, &s);
   if (err)
     goto leave;
@@ -354,7 +358,13 @@ apdu_chan_exchange (apdu_chan_t *c, const apdu_t *a, buf_t *resp,
 
  leave:
   if (err)
-    c->redact.in_secret_chain = false;
+    {
+      c->redact.in_secret_chain = false;
+      /* Reset, removed, lost: the card's selection is unknown now. */
+      if (gpg_err_code (err) != GPG_ERR_CANCELED
+          && gpg_err_code (err) != GPG_ERR_INV_ARG)
+        c->selects++;
+    }
   if (x.rbuf)
     {
       wipememory (x.rbuf, APDU_MAX_RAPDU);

@@ -62,6 +62,9 @@ typedef struct apdu_chan {
   size_t max_le;          /* largest Ne to ask for: 256 or up to 65536 */
   size_t max_lc;          /* largest Lc in one command: 255 or up to 65535 */
   unsigned long apdus;    /* APDUs sent on this channel (statistics) */
+  unsigned long selects;  /* SELECTs sent and transport failures: when it
+                             changes, the card's current file and
+                             application are no longer what they were */
   unsigned long bytes_in; /* response data bytes received */
   log_redact_t redact;    /* redaction state for the transcript */
   volatile int *cancel;   /* if set and non-zero: stop before next APDU */

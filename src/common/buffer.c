@@ -70,6 +70,29 @@ buf_reserve (buf_t *b, size_t extra)
 }
 
 gpg_error_t
+buf_reserve_exact (buf_t *b, size_t extra)
+{
+  size_t need;
+  uint8_t *p;
+
+  if (extra > BUF_MAX_CAP - b->len)
+    return gpg_error (GPG_ERR_ENOMEM);
+  need = b->len + extra;
+  if (need <= b->cap && b->data)
+    return 0;
+  p = b->secure ? xtrymalloc_secure (need ? need : 1)
+                : xtrymalloc (need ? need : 1);
+  if (!p)
+    return gpg_error_from_syserror ();
+  if (b->len)
+    memcpy (p, b->data, b->len);
+  buf_release (b->data, b->cap, b->secure);
+  b->data = p;
+  b->cap = need ? need : 1;
+  return 0;
+}
+
+gpg_error_t
 buf_append (buf_t *b, const void *p, size_t n)
 {
   gpg_error_t err;

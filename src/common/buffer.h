@@ -21,7 +21,10 @@ typedef struct buf {
 
 void buf_init(buf_t *b);
 void buf_init_secure(buf_t *b);
-gpg_error_t buf_reserve(buf_t *b, size_t extra);       /* room for len+extra */
+gpg_error_t buf_reserve(buf_t *b, size_t extra);
+/* Like buf_reserve, but grow to exactly len + EXTRA bytes (no rounding
+ * up): for a buffer whose final size is known, e.g. a file being built. */
+gpg_error_t buf_reserve_exact(buf_t *b, size_t extra);       /* room for len+extra */
 gpg_error_t buf_append(buf_t *b, const void *p, size_t n);
 gpg_error_t buf_append_byte(buf_t *b, uint8_t c);
 gpg_error_t buf_append_be16(buf_t *b, unsigned v);

@@ -15,7 +15,7 @@
 #define TLV_MAX_LEN_BYTES 4
 
 gpg_error_t
-tlv_parse (const uint8_t *p, size_t n, tlv_t *out, size_t *consumed)
+tlv_parse_header (const uint8_t *p, size_t n, tlv_t *out, size_t *r_hdrlen)
 {
   size_t off = 0, len, i, nlen;
   unsigned tag;
@@ -61,9 +61,6 @@ tlv_parse (const uint8_t *p, size_t n, tlv_t *out, size_t *consumed)
         len = (len << 8) | p[off++];
     }
 
-  if (len > n - off)
-    return gpg_error (GPG_ERR_TOO_SHORT);
-
   out->tag = tag;
   out->constructed = !!(first & 0x20);
   out->tag_class = first >> 6;
@@ -71,8 +68,25 @@ tlv_parse (const uint8_t *p, size_t n, tlv_t *out, size_t *consumed)
   out->len = len;
   out->raw = p;
   out->raw_len = off + len;
+  *r_hdrlen = off;
+  return 0;
+}
+
+gpg_error_t
+tlv_parse (const uint8_t *p, size_t n, tlv_t *out, size_t *consumed)
+{
+  gpg_error_t err;
+  size_t off;
+  tlv_t t;
+
+  err = tlv_parse_header (p, n, &t, &off);
+  if (err)
+    return err;
+  if (t.len > n - off)
+    return gpg_error (GPG_ERR_TOO_SHORT);
+  *out = t;
   if (consumed)
-    *consumed = off + len;
+    *consumed = off + t.len;
   return 0;
 }
 

@@ -28,6 +28,14 @@ typedef struct tlv {
  * bytes or length that does not fit size_t), GPG_ERR_EOF (N == 0). */
 gpg_error_t tlv_parse(const uint8_t *p, size_t n, tlv_t *out, size_t *consumed);
 
+/* Parse only the tag and length of the TLV at P[0..N): OUT is filled as
+ * by tlv_parse (OUT->value and OUT->raw_len as if the value followed) and
+ * *R_HDRLEN is the number of tag and length bytes, but the value need not
+ * be present in P[0..N) (for readers that get a stream piece by piece).
+ * The caller checks OUT->len against what it has. Errors as tlv_parse. */
+gpg_error_t tlv_parse_header(const uint8_t *p, size_t n, tlv_t *out,
+                             size_t *r_hdrlen);
+
 /* Iterate over consecutive TLVs in a range (e.g. the value of a
  * constructed object). With TLV_SKIP_PADDING, 00 and FF bytes between
  * objects are skipped (ISO 7816-4 5.2.2). */

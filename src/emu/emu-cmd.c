@@ -28,20 +28,58 @@ emu_cmd_set_current (emu_card_t *card, emu_file_t *f)
   card->cur_rec = 0;
 }
 
-/* Walk a path of FIDs (2 bytes each) from START. */
+/* Walk a path of FIDs (2 bytes each) from START. A path from the MF
+ * (FROM_MF) does not lead into a DF reached only by its name. */
 static emu_file_t *
-emu_cmd_walk (emu_file_t *start, const uint8_t *p, size_t n)
+emu_cmd_walk (emu_file_t *start, const uint8_t *p, size_t n, bool from_mf)
 {
   emu_file_t *f = start;
   size_t i;
 
+  if (from_mf && f->aid_only)
+    return NULL;
   for (i = 0; f && i + 1 < n; i += 2)
     {
       if (f->type != EMU_DF)
         return NULL;
       f = emu_fs_child_fid (f, get_be16 (p + i));
+      if (from_mf && f && f->aid_only)
+        return NULL;
     }
   return f;
+}
+
+/* Is F within D (D itself or below it)? */
+static bool
+emu_cmd_within (const emu_file_t *f, const emu_file_t *d)
+{
+  for (; f; f = f->parent)
+    if (f == d)
+      return true;
+  return false;
+}
+
+/* May a SELECT by FID (relative to the current DF) reach F? Not if F is
+ * in a DF reached only by its name (select=aid) that the current DF is
+ * not in, and not when there is no current DF at all. A DF reached only
+ * by name is not found by its FID from inside either, except itself
+ * while it is current. */
+static bool
+emu_cmd_reachable (const emu_card_t *card, const emu_file_t *f)
+{
+  const emu_file_t *h;
+
+  if (card->no_df)
+    return false;
+  for (h = f; h; h = h->parent)
+    if (h->aid_only)
+      {
+        if (h == card->mf && f == card->mf)
+          return false;
+        if (!emu_cmd_within (card->cur_df, h))
+          return false;
+      }
+  return true;
 }
 
 /* Search order for P1 00 (ISO 7816-4 7.1.1): the MF, children of the
@@ -166,7 +204,8 @@ emu_cmd_select (emu_card_t *card, const applet_cmd_t *cmd, applet_reply_t *r)
           r->sw = SW_LC_INCONSISTENT;
           goto leave;
         }
-      f = cmd->lc ? emu_cmd_by_name (card, cmd->data, cmd->lc, occ) : card->mf;
+      f = cmd->lc ? emu_cmd_by_name (card, cmd->data, cmd->lc, occ)
+                  : card->mf->aid_only ? NULL : card->mf;
       break;
     case 0x08:
     case 0x09:
@@ -184,26 +223,34 @@ emu_cmd_select (emu_card_t *card, const applet_cmd_t *cmd, applet_reply_t *r)
               p += 2;
               n -= 2;
             }
-          f = emu_cmd_walk (card->mf, p, n);
+          f = emu_cmd_walk (card->mf, p, n, true);
         }
       else
-        f = emu_cmd_walk (card->cur_df, cmd->data, cmd->lc);
+        {
+          f = emu_cmd_walk (card->cur_df, cmd->data, cmd->lc, false);
+          if (f && !emu_cmd_reachable (card, f))
+            f = NULL;
+        }
       break;
     default:
       r->sw = SW_INCORRECT_P1P2;
       goto leave;
     }
+  /* By FID, child or parent: not into a DF reached only by name. */
+  if (f && cmd->p1 <= 0x03 && !emu_cmd_reachable (card, f))
+    f = NULL;
   if (!f)
     {
       r->sw = SW_FILE_NOT_FOUND;
       goto leave;
     }
   emu_cmd_set_current (card, f);
+  card->no_df = false;
   r->sw = f->deactivated ? SW_FILE_DEACTIVATED : SW_OK;
   if (what == 0x00)
     err = emu_fs_fcp (card, f, 0x6F, &r->data);
   else if (what == 0x04)
-    err = emu_fs_fcp (card, f, 0x62, &r->data);
+    err = emu_fs_fcp (card, f, card->select_fci ? 0x6F : 0x62, &r->data);
   else if (what == 0x08)
     err = tlv_put (&r->data, 0x64, NULL, 0);
  leave:

@@ -530,5 +530,10 @@ emu_fs_check (emu_card_t *card, const emu_file_t *f, enum emu_acop op)
   pin = emu_pin_find (card, ac);
   if (pin && pin->verified)
     return 0;
+  /* A PIN still in its creation state (no value) protects nothing yet:
+   * the card models a token whose PIN objects were never personalised
+   * (profile `unset'). */
+  if (pin && pin->unset)
+    return 0;
   return SW_SEC_NOT_SATISFIED;
 }

@@ -55,6 +55,9 @@ typedef struct emu_file {
                                ISO 7816-4 5.3.3.2): created by CREATE FILE
                                with 8A 01/03; security attributes are not
                                enforced until ACTIVATE FILE */
+  bool aid_only;            /* DF reached only by SELECT by DF name (P1 04):
+                               SELECT by FID or path from outside it
+                               answers 6A82 (profile select=aid) */
   unsigned ac[EMU_AC_N];
   buf_t data;               /* transparent EF: exactly `size' bytes */
   size_t rec_len;           /* record EFs: (max) record length */
@@ -73,6 +76,9 @@ typedef struct emu_pin {
   size_t min_len, max_len;
   int pad;                  /* pad byte, -1 none */
   uint8_t puk;              /* reference of the unblocking PIN, 0 none */
+  bool unset;               /* creation state: no value yet (VERIFY 6984);
+                               CHANGE REFERENCE DATA P1 01 sets it; the
+                               conditions naming it are not enforced */
   bool verified;            /* volatile */
 } emu_pin_t;
 
@@ -94,6 +100,18 @@ struct emu_card {
   bool t0;                  /* protocol T=0: case 4 answers 61xx */
   bool ext;                 /* extended length accepted */
   bool list_files;          /* proprietary LIST FILES (80 16) */
+  bool select_fci;          /* SELECT P2 04 answers FCI 6F, not FCP 62 */
+  unsigned latency_ms;      /* every answer after this delay */
+  /* What real tokens do with security state (DESIGN.md §9):
+   * select_resets: a SELECT of one of these applets clears its own
+   * security state (verified PINs, management-key authentication), even
+   * when it was selected already: NULL none, "*" all, else a comma
+   * separated list of applet names (profile select-resets-security);
+   * switch_powers_off: selecting an applet (or leaving the applets for
+   * the file system) powers every other applet off, so their security
+   * state is lost (profile applet-switch-powers-off). */
+  char *select_resets;
+  bool switch_powers_off;
   emu_pin_t pins[EMU_MAX_PINS];
   size_t npins;
   emu_applet_t applets[EMU_MAX_APPLETS];
@@ -108,6 +126,8 @@ struct emu_card {
   bool powered;
   emu_file_t *cur_df;
   emu_file_t *cur_ef;       /* NULL if the current file is a DF */
+  bool no_df;               /* no current DF (after reset when the MF is
+                               select=aid): only SELECT by name works */
   size_t cur_rec;           /* 1-based, 0 = none */
   int cur_applet;           /* index into applets[], -1 = file system */
   buf_t pending;            /* data waiting for GET RESPONSE */

@@ -124,6 +124,8 @@ emu_pin_verify (emu_card_t *card, const applet_cmd_t *cmd, bool *changed)
       pin->verified = false;
       return SW_OK;
     }
+  if (pin->unset)
+    return SW_REF_DATA_UNUSABLE;
   if (!cmd->lc)
     {
       if (pin->verified)
@@ -147,6 +149,22 @@ emu_pin_change (emu_card_t *card, const applet_cmd_t *cmd, bool *changed)
     return SW_REF_NOT_FOUND;
   if (!cmd->lc)
     return SW_WRONG_LENGTH;
+  if (cmd->p1 == 0x01 && pin->unset)
+    {
+      /* The first value of a PIN in its creation state (ISO 7816-4:
+       * P1 01, new reference data only): no old value to present. */
+      if (!emu_pin_acceptable (pin, cmd->data, cmd->lc))
+        return SW_WRONG_DATA;
+      if (emu_pin_set (pin, cmd->data,
+                       emu_pin_unpad (pin, cmd->data, cmd->lc)))
+        return SW_NOT_ENOUGH_MEMORY;
+      pin->unset = false;
+      pin->retries_left = pin->retries_max;
+      *changed = true;
+      return SW_OK;
+    }
+  if (pin->unset)
+    return SW_REF_DATA_UNUSABLE;
   if (cmd->p1 == 0x01)
     {
       /* Only the new value: the PIN must be verified already. */
@@ -190,6 +208,8 @@ emu_pin_reset (emu_card_t *card, const applet_cmd_t *cmd, bool *changed)
   if (!pin || !cmd->p2)
     return SW_REF_NOT_FOUND;
   puk = pin->puk ? emu_pin_find (card, pin->puk) : NULL;
+  if (pin->unset || (puk && puk->unset))
+    return SW_REF_DATA_UNUSABLE;
   if (!puk)
     return SW_COND_NOT_SATISFIED;
   switch (cmd->p1)

@@ -226,7 +226,7 @@ emu_profile_pin (emu_profile_ctx_t *c, char **tok, char **vals, size_t ntok)
   emu_pin_t *pin;
   unsigned long v;
   const char *s;
-  gpg_error_t err;
+  gpg_error_t err = 0;
   buf_t val;
 
   buf_init_secure (&val);
@@ -249,13 +249,17 @@ emu_profile_pin (emu_profile_ctx_t *c, char **tok, char **vals, size_t ntok)
   tok[1] = NULL;
   if ((s = emu_profile_get (tok, vals, ntok, "name")))
     snprintf (pin->name, sizeof pin->name, "%s", s);
+  pin->unset = emu_profile_get (tok, vals, ntok, "unset") != NULL;
   if ((s = emu_profile_get (tok, vals, ntok, "value")))
     err = buf_set (&val, s, strlen (s));
   else if ((s = emu_profile_get (tok, vals, ntok, "hex")))
     err = hex_decode (s, &val) ? emu_profile_err (c, _("bad hex value"), s)
                                : 0;
-  else
-    err = emu_profile_err (c, _("pin needs value= or hex="), NULL);
+  else if (!pin->unset)
+    err = emu_profile_err (c, _("pin needs value= or hex= (or unset)"),
+                           NULL);
+  if (!err && pin->unset && val.len)
+    err = emu_profile_err (c, _("an unset PIN has no value"), NULL);
   if (err)
     goto leave;
   if ((s = emu_profile_get (tok, vals, ntok, "retries")))
@@ -315,14 +319,15 @@ emu_profile_pin (emu_profile_ctx_t *c, char **tok, char **vals, size_t ntok)
         }
       pin->puk = (uint8_t)v;
     }
-  if (val.len > pin->max_len || val.len < pin->min_len
+  if ((!pin->unset && (val.len > pin->max_len || val.len < pin->min_len))
       || pin->min_len > pin->max_len)
     {
       err = emu_profile_err (c, _("PIN value length outside min..max"),
                              NULL);
       goto leave;
     }
-  err = emu_pin_set (pin, val.data, val.len);
+  if (!pin->unset)
+    err = emu_pin_set (pin, val.data, val.len);
   if (!err)
     card->npins++;
  leave:
@@ -398,6 +403,13 @@ emu_profile_file (emu_profile_ctx_t *c, char **tok, char **vals, size_t ntok)
           || emu_fs_child_sfi (parent, (unsigned)v))
         return emu_profile_err (c, _("sfi is 1..30, unique in the DF"), s);
       f->sfi = (uint8_t)v;
+    }
+  if ((s = emu_profile_get (tok, vals, ntok, "select")))
+    {
+      if (!is_df || strcmp (s, "aid") || (f != card->mf && !f->aid_len))
+        return emu_profile_err (c, _("select=aid is for the MF or a DF "
+                                     "with an aid="), s);
+      f->aid_only = true;
     }
   if (emu_profile_get (tok, vals, ntok, "deactivated"))
     f->deactivated = true;
@@ -732,6 +744,51 @@ emu_profile_line (emu_profile_ctx_t *c, char *line, bool *saw_ext, bool *ext)
       else
         card->list_files = yes;
     }
+  else if (!strcmp (tok[0], "select-template"))
+    {
+      if (ntok != 2 || (strcmp (tok[1], "fci") && strcmp (tok[1], "fcp")))
+        err = emu_profile_err (c, _("select-template is fcp or fci"),
+                               ntok > 1 ? tok[1] : NULL);
+      else
+        card->select_fci = !strcmp (tok[1], "fci");
+    }
+  else if (!strcmp (tok[0], "latency"))
+    {
+      unsigned long v;
+      if (ntok != 2 || vals[1] || !emu_profile_num (tok[1], EMU_LATENCY_MAX,
+                                                    &v))
+        err = emu_profile_err (c, _("latency is 0..60000 milliseconds"),
+                               ntok > 1 ? tok[1] : NULL);
+      else
+        card->latency_ms = (unsigned)v;
+    }
+  else if (!strcmp (tok[0], "select-resets-security"))
+    {
+      /* yes | no | APPLET[,APPLET...] */
+      if (ntok != 2 || vals[1] || !*tok[1])
+        err = emu_profile_err (c, _("select-resets-security is yes, no or "
+                                    "a list of applet names"), NULL);
+      else
+        {
+          xfree (card->select_resets);
+          card->select_resets = NULL;
+          if (strcmp (tok[1], "no"))
+            {
+              card->select_resets = xtrystrdup (strcmp (tok[1], "yes")
+                                                ? tok[1] : "*");
+              if (!card->select_resets)
+                err = gpg_error_from_syserror ();
+            }
+        }
+    }
+  else if (!strcmp (tok[0], "applet-switch-powers-off"))
+    {
+      bool yes = ntok == 2 && !strcmp (tok[1], "yes");
+      if (ntok != 2 || vals[1] || (!yes && strcmp (tok[1], "no")))
+        err = emu_profile_err (c, _("expected yes or no"), tok[0]);
+      else
+        card->switch_powers_off = yes;
+    }
   else if (!strcmp (tok[0], "pin"))
     err = emu_profile_pin (c, tok, vals, ntok);
   else if (!strcmp (tok[0], "df") || !strcmp (tok[0], "ef"))
@@ -836,6 +893,28 @@ emu_profile_load (emu_card_t *card, const char *path)
         err = gpg_error (GPG_ERR_INV_VALUE);
         goto leave;
       }
+  if (card->select_resets && strcmp (card->select_resets, "*"))
+    {
+      /* Every name in the list is an applet of this card. */
+      const char *q = card->select_resets;
+      while (q && *q)
+        {
+          size_t n = strcspn (q, ","), k;
+          for (k = 0; k < card->napplets; k++)
+            if (strlen (card->applets[k].ops->name) == n
+                && !strncmp (card->applets[k].ops->name, q, n))
+              break;
+          if (k == card->napplets)
+            {
+              log_error (_("%s: select-resets-security names an applet "
+                           "the card does not have: %.*s\n"), path,
+                         (int)n, q);
+              err = gpg_error (GPG_ERR_INV_VALUE);
+              goto leave;
+            }
+          q = q[n] ? q + n + 1 : NULL;
+        }
+    }
   card->ext = emu_profile_ext_announced (card);
   if (saw_ext && ext && !card->ext)
     {
@@ -932,6 +1011,8 @@ emu_profile_put_file (buf_t *out, const emu_file_t *f)
       if (!err)
         err = hex_append (out, f->aid, f->aid_len, 0);
     }
+  if (!err && f->aid_only)
+    err = buf_append (out, " select=aid", 11);
   if (!err && f->sfi)
     err = emu_profile_putf (out, " sfi=%u", f->sfi);
   if (!err && f->deactivated)
@@ -1055,6 +1136,17 @@ emu_profile_save (emu_card_t *card, const char *path)
                             "list-files %s\n", card->t0 ? "t0" : "t1",
                             card->ext ? "yes" : "no",
                             card->list_files ? "yes" : "no");
+  if (!err)
+    err = emu_profile_putf (&out, "select-template %s\nlatency %u\n",
+                            card->select_fci ? "fci" : "fcp",
+                            card->latency_ms);
+  if (!err)
+    err = emu_profile_putf (&out, "select-resets-security %s\n"
+                            "applet-switch-powers-off %s\n",
+                            !card->select_resets ? "no"
+                            : !strcmp (card->select_resets, "*") ? "yes"
+                            : card->select_resets,
+                            card->switch_powers_off ? "yes" : "no");
   for (i = 0; !err && i < card->npins; i++)
     {
       emu_pin_t *p = &card->pins[i];
@@ -1066,10 +1158,14 @@ emu_profile_save (emu_card_t *card, const char *path)
         err = emu_profile_putf (&out, " pad=%02X", (unsigned)p->pad);
       if (!err && p->puk)
         err = emu_profile_putf (&out, " puk=0x%02X", p->puk);
-      if (!err)
-        err = buf_append (&out, " hex=", 5);
-      if (!err)
-        err = emu_profile_puthex (&out, p->value, p->len);
+      if (!err && p->unset)
+        err = buf_append (&out, " unset", 6);
+      else if (!err)
+        {
+          err = buf_append (&out, " hex=", 5);
+          if (!err)
+            err = emu_profile_puthex (&out, p->value, p->len);
+        }
       if (!err)
         err = buf_append_byte (&out, '\n');
     }

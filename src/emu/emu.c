@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <errno.h>
+#include <time.h>
 
 #include "common/util.h"
 #include "common/log.h"
@@ -57,7 +58,11 @@ emu_card_clear (emu_card_t *card)
   card->mf = NULL;
   card->nfiles = 0;
   card->atr_len = 0;
-  card->t0 = card->ext = card->list_files = false;
+  card->t0 = card->ext = card->list_files = card->select_fci = false;
+  card->latency_ms = 0;
+  xfree (card->select_resets);
+  card->select_resets = NULL;
+  card->switch_powers_off = false;
   card->cur_df = NULL;
   card->cur_ef = NULL;
   buf_free (&card->pending);
@@ -78,6 +83,7 @@ emu_card_reset_volatile (emu_card_t *card)
       card->applets[i].ops->power_off (card->applets[i].state);
   card->cur_df = card->mf;
   card->cur_ef = NULL;
+  card->no_df = card->mf && card->mf->aid_only;
   card->cur_rec = 0;
   card->cur_applet = -1;
   buf_clear (&card->pending);
@@ -202,6 +208,27 @@ emu_card_get_atr (emu_card_t *card, uint8_t *atr, size_t *atr_len)
   memcpy (atr, card->atr, card->atr_len);
   *atr_len = card->atr_len;
   return 0;
+}
+
+void
+emu_card_set_latency (emu_card_t *card, unsigned ms)
+{
+  if (card)
+    card->latency_ms = ms > EMU_LATENCY_MAX ? EMU_LATENCY_MAX : ms;
+}
+
+/* A slow card: wait before answering (EINTR shortens the wait, which
+ * is what a signal to stop the emulator wants). */
+static void
+emu_card_delay (const emu_card_t *card)
+{
+  struct timespec ts;
+
+  if (!card->latency_ms)
+    return;
+  ts.tv_sec = card->latency_ms / 1000;
+  ts.tv_nsec = (long)(card->latency_ms % 1000) * 1000000L;
+  nanosleep (&ts, NULL);
 }
 
 void
@@ -382,6 +409,44 @@ emu_card_get_response (emu_card_t *card, const applet_cmd_t *cmd,
     }
 }
 
+/* Does the profile say that a SELECT of applet IDX clears its security
+ * state? */
+static bool
+emu_card_select_resets (const emu_card_t *card, int idx)
+{
+  const char *list = card->select_resets, *name, *p;
+  size_t n;
+
+  if (!list)
+    return false;
+  if (!strcmp (list, "*"))
+    return true;
+  name = card->applets[idx].ops->name;
+  n = strlen (name);
+  for (p = list; p; p = strchr (p, ','), p = p ? p + 1 : NULL)
+    if (!strncmp (p, name, n) && (p[n] == ',' || !p[n]))
+      return true;
+  return false;
+}
+
+/* Applet IDX (-1: the file system) is being selected: what the profile
+ * says real tokens then drop (the other applets powered off; IDX's own
+ * security state). */
+static void
+emu_card_applet_switch (emu_card_t *card, int idx)
+{
+  size_t i;
+
+  for (i = 0; i < card->napplets; i++)
+    {
+      emu_applet_t *a = &card->applets[i];
+      bool off = (int)i == idx ? emu_card_select_resets (card, idx)
+                               : card->switch_powers_off;
+      if (off && a->ops->power_off)
+        a->ops->power_off (a->state);
+    }
+}
+
 /* Route one complete command. */
 static gpg_error_t
 emu_card_route (emu_card_t *card, const applet_cmd_t *cmd, applet_reply_t *r)
@@ -395,6 +460,7 @@ emu_card_route (emu_card_t *card, const applet_cmd_t *cmd, applet_reply_t *r)
       && (idx = emu_card_applet_by_aid (card, cmd->data, cmd->lc)) >= 0)
     {
       emu_applet_t *a = &card->applets[idx];
+      emu_card_applet_switch (card, idx);
       err = a->ops->select (a->state, cmd, r);
       if (err)
         return err;
@@ -417,6 +483,7 @@ emu_card_route (emu_card_t *card, const applet_cmd_t *cmd, applet_reply_t *r)
             return err;
           if (r->sw == SW_OK || r->sw == SW_FILE_DEACTIVATED)
             {
+              emu_card_applet_switch (card, -1);
               card->cur_applet = -1;
               return 0;
             }
@@ -445,6 +512,7 @@ emu_card_apdu (emu_card_t *card, const uint8_t *capdu, size_t clen,
     return gpg_error (GPG_ERR_INV_ARG);
   if (!card->powered)
     emu_card_power_on (card, NULL, NULL);
+  emu_card_delay (card);
 
   sw = emu_card_decode (card, capdu, clen, &cmd);
   if (!sw)

@@ -24,6 +24,10 @@ gpg_error_t emu_card_power_on(emu_card_t *card, uint8_t *atr, size_t *atr_len);
 void emu_card_power_off(emu_card_t *card);
 /* The ATR without a power cycle (vpcd asks for it while polling). */
 gpg_error_t emu_card_get_atr(emu_card_t *card, uint8_t *atr, size_t *atr_len);
+/* Answer every APDU after MS milliseconds (a slow card; overrides the
+ * profile's `latency'; at most EMU_LATENCY_MAX). */
+#define EMU_LATENCY_MAX 60000
+void emu_card_set_latency(emu_card_t *card, unsigned ms);
 /* Process one C-APDU; RESP must hold at least 65538 bytes. Always
  * produces a status word for malformed input (never fails on it); only
  * an internal error (out of memory) returns non-zero. */

@@ -24,6 +24,15 @@ tests_unit_test_emu_state_SOURCES = tests/unit/test-emu-state.c tests/unit/emu-h
 tests_unit_test_emu_state_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_emu_state_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-emu tests/unit/test-emu-state
+## Profile options modelling real cards (select=aid, select-template,
+## unset PINs, latency), each against both behaviours.
+check_PROGRAMS += tests/unit/test-emu-cards
+tests_unit_test_emu_cards_SOURCES = tests/unit/test-emu-cards.c tests/unit/emu-helper.h
+tests_unit_test_emu_cards_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_emu_cards_LDADD = $(CUTEST_LIBS)
+TESTS += tests/unit/test-emu-cards
+EXTRA_DIST += tests/cards/pkcs15-aid.card tests/cards/pkcs15-nomf.card \
+	tests/cards/pkcs15-fci.card
 EXTRA_DIST += tests/cards/pkcs15.card tests/cards/blank.card \
 	tests/cards/pkcs15/cert.der tests/cards/pkcs15/pubkey.der \
 	tests/cards/mkpkcs15.py
@@ -31,7 +40,8 @@ EXTRA_DIST += tests/cards/pkcs15.card tests/cards/blank.card \
 ## Integration: vscemu on pcscd/vpcd with independent clients (OpenSC,
 ## pcsc-tools); each test takes the vpcd lock (need_vpcd in tests/lib.sh).
 TESTS += tests/emu/clients.sh tests/emu/state.sh tests/emu/remove.sh \
-	tests/emu/vsc.sh tests/emu/vpcd-protocol.sh
+	tests/emu/vsc.sh tests/emu/vpcd-protocol.sh tests/emu/cards.sh
+EXTRA_DIST += tests/emu/cards.sh
 EXTRA_DIST += tests/emu/clients.sh tests/emu/state.sh tests/emu/remove.sh \
 	tests/emu/vsc.sh tests/emu/emu-lib.sh tests/emu/vpcd-protocol.sh \
 	tests/emu/fake-vpcd.py
@@ -67,3 +77,11 @@ tests_unit_test_emu_piv_SOURCES = tests/unit/test-emu-piv.c \
 tests_unit_test_emu_piv_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_emu_piv_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-emu-piv
+## What real tokens do with security state (select-resets-security,
+## applet-switch-powers-off), through emu_card_apdu.
+check_PROGRAMS += tests/unit/test-emu-tokens
+tests_unit_test_emu_tokens_SOURCES = tests/unit/test-emu-tokens.c \
+	tests/unit/emu-helper.h tests/unit/emu-apps-helper.h
+tests_unit_test_emu_tokens_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_emu_tokens_LDADD = $(CUTEST_LIBS)
+TESTS += tests/unit/test-emu-tokens

@@ -2,10 +2,12 @@
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
+#include <stdlib.h>
 #include <string.h>
 
 #include "image.h"
 #include "common/util.h"
+#include "common/tlv.h"
 
 typedef struct diff_ctx {
   image_diff_t *d;
@@ -30,6 +32,86 @@ diff_str_differ (const char *a, const char *b)
   return strcmp (a, b) != 0;
 }
 
+/* The file attributes of an FCP (62) or FCI (6F) template: its items,
+ * those of an FCP nested in an FCI, without the FMD (64). */
+#define DIFF_FCP_MAX_ITEMS 64
+typedef struct diff_fcp_item {
+  const uint8_t *raw;
+  size_t len;
+} diff_fcp_item_t;
+
+static bool
+diff_fcp_items (const uint8_t *p, size_t n, diff_fcp_item_t *items,
+                size_t *r_n)
+{
+  tlv_t outer, t, u;
+  tlv_iter_t it, in;
+  size_t k = 0;
+  gpg_error_t err;
+
+  if (tlv_parse (p, n, &outer, NULL) || outer.raw_len != n
+      || (outer.tag != 0x62 && outer.tag != 0x6F))
+    return false;
+  tlv_iter_init (&it, outer.value, outer.len, 0);
+  while (!(err = tlv_iter_next (&it, &t)))
+    {
+      if (t.tag == 0x64)
+        continue;                 /* file management data: not attributes */
+      if (t.tag == 0x62 && outer.tag == 0x6F)
+        {
+          tlv_iter_init (&in, t.value, t.len, 0);
+          while (!(err = tlv_iter_next (&in, &u)))
+            {
+              if (k == DIFF_FCP_MAX_ITEMS)
+                return false;
+              items[k].raw = u.raw;
+              items[k++].len = u.raw_len;
+            }
+          if (gpg_err_code (err) != GPG_ERR_EOF)
+            return false;
+          continue;
+        }
+      if (k == DIFF_FCP_MAX_ITEMS)
+        return false;
+      items[k].raw = t.raw;
+      items[k++].len = t.raw_len;
+    }
+  if (gpg_err_code (err) != GPG_ERR_EOF)
+    return false;
+  *r_n = k;
+  return true;
+}
+
+static int
+diff_fcp_cmp (const void *x, const void *y)
+{
+  const diff_fcp_item_t *a = x, *b = y;
+  size_t n = a->len < b->len ? a->len : b->len;
+  int c = memcmp (a->raw, b->raw, n);
+  if (c)
+    return c;
+  return a->len < b->len ? -1 : a->len > b->len;
+}
+
+bool
+image_fcp_same (const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+  diff_fcp_item_t ia[DIFF_FCP_MAX_ITEMS], ib[DIFF_FCP_MAX_ITEMS];
+  size_t na, nb, i;
+
+  if (!diff_bytes_differ (a, an, b, bn))
+    return true;
+  if (!an || !bn || !diff_fcp_items (a, an, ia, &na)
+      || !diff_fcp_items (b, bn, ib, &nb) || na != nb)
+    return false;
+  qsort (ia, na, sizeof *ia, diff_fcp_cmp);
+  qsort (ib, nb, sizeof *ib, diff_fcp_cmp);
+  for (i = 0; i < na; i++)
+    if (diff_fcp_cmp (&ia[i], &ib[i]))
+      return false;
+  return true;
+}
+
 /* What differs between two nodes with the same path. */
 static unsigned
 diff_node_what (const image_node_t *a, const image_node_t *b)
@@ -45,7 +127,9 @@ diff_node_what (const image_node_t *a, const image_node_t *b)
       || diff_bytes_differ (a->content, a->content_len,
                             b->content, b->content_len))
     w |= IMAGE_DIFF_CONTENT;
-  if (diff_bytes_differ (a->fcp, a->fcp_len, b->fcp, b->fcp_len))
+  /* The attributes, not the wrapper: one card answers SELECT with an
+   * FCP template (62), another with FCI (6F). */
+  if (!image_fcp_same (a->fcp, a->fcp_len, b->fcp, b->fcp_len))
     w |= IMAGE_DIFF_FCP;
   if (a->access.read != b->access.read || a->access.write != b->access.write
       || a->access.read_ref != b->access.read_ref

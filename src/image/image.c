@@ -165,6 +165,152 @@ image_type_parse (const char *s)
   return -1;
 }
 
+/* ---- child index ------------------------------------------------------ */
+
+/* A parent with at least this many children gets a hash index. */
+#define IMAGE_INDEX_MIN 16
+
+/* Open addressing (linear probing) over (hash, node) pairs, so that a
+ * lookup touches one contiguous run of slots and only the nodes whose
+ * hash matches. A removed entry leaves a tombstone until the next
+ * rebuild. Each node keeps its hash in hval. */
+typedef struct image_slot {
+  uint32_t h;
+  image_node_t *n;            /* NULL: empty */
+} image_slot_t;
+
+struct image_index {
+  size_t cap;                 /* slots, a power of two */
+  size_t used;                /* live entries + tombstones */
+  image_slot_t *s;
+};
+
+static image_node_t image_tombstone;
+
+/* FNV-1a of the lower-cased component. */
+static uint32_t
+image_hash (const char *s)
+{
+  uint32_t h = 2166136261u;
+
+  for (; *s; s++)
+    {
+      unsigned char c = (unsigned char)*s;
+      if (c >= 'A' && c <= 'Z')
+        c += 'a' - 'A';
+      h ^= c;
+      h *= 16777619u;
+    }
+  return h;
+}
+
+static void
+image_index_free (image_node_t *parent)
+{
+  if (!parent->index)
+    return;
+  xfree (parent->index->s);
+  xfree (parent->index);
+  parent->index = NULL;
+}
+
+static void
+image_index_put (struct image_index *ix, image_node_t *n)
+{
+  size_t m = ix->cap - 1, i = n->hval & m;
+
+  while (ix->s[i].n && ix->s[i].n != &image_tombstone)
+    i = (i + 1) & m;
+  if (!ix->s[i].n)
+    ix->used++;
+  ix->s[i].h = n->hval;
+  ix->s[i].n = n;
+}
+
+static void
+image_index_unlink (struct image_index *ix, image_node_t *n)
+{
+  size_t m = ix->cap - 1, i = n->hval & m;
+
+  for (; ix->s[i].n; i = (i + 1) & m)
+    if (ix->s[i].n == n)
+      {
+        ix->s[i].n = &image_tombstone;
+        return;
+      }
+}
+
+static uint32_t
+image_node_hash (const image_node_t *n)
+{
+  char comp[IMAGE_COMPONENT_MAX];
+
+  image_node_component (n, comp, sizeof comp);
+  return image_hash (comp);
+}
+
+/* (Re)build PARENT's index for its children with room for at least WANT.
+ * If memory is short the old index (or none: linear search) stays, which
+ * is slower but still correct. */
+static void
+image_index_build (image_node_t *parent, size_t want)
+{
+  struct image_index *ix;
+  image_node_t *c;
+  size_t cap = 64;
+
+  while (cap < 2 * want && cap < ((size_t)1 << 30))
+    cap <<= 1;
+  ix = xtrycalloc (1, sizeof *ix);
+  if (!ix)
+    return;
+  ix->s = xtrycalloc (cap, sizeof *ix->s);
+  if (!ix->s)
+    {
+      xfree (ix);
+      return;
+    }
+  ix->cap = cap;
+  image_index_free (parent);
+  for (c = parent->first_child; c; c = c->next)
+    image_index_put (ix, c);
+  parent->index = ix;
+}
+
+/* Add CHILD (hval set, already linked) to PARENT's index, growing it. */
+static void
+image_index_add (image_node_t *parent, image_node_t *child)
+{
+  struct image_index *ix = parent->index;
+
+  if (!ix)
+    {
+      if (parent->n_children >= IMAGE_INDEX_MIN)
+        image_index_build (parent, 2 * parent->n_children);
+      return;
+    }
+  /* At most half full, tombstones included. */
+  if (2 * (ix->used + 1) > ix->cap)
+    {
+      image_index_build (parent, 2 * parent->n_children);   /* CHILD too */
+      if (parent->index == ix)
+        image_index_free (parent);   /* no memory: search linearly */
+      return;
+    }
+  image_index_put (ix, child);
+}
+
+/* NODE's component may have changed: move it to its new slot. */
+static void
+image_node_reindex (image_node_t *node)
+{
+  if (!node->parent || !node->parent->index)
+    return;
+  image_index_unlink (node->parent->index, node);
+  node->hval = image_node_hash (node);
+  image_index_add (node->parent, node);
+}
+
 /* ---- image ------------------------------------------------------------ */
 
 gpg_error_t
@@ -193,6 +339,8 @@ image_node_release (image_node_t *node)
       xfree (c);
     }
   node->first_child = node->last_child = NULL;
+  node->n_children = 0;
+  image_index_free (node);
   image_freebytes (&node->aid, &node->aid_len);
   xfree (node->name);
   node->name = NULL;
@@ -375,26 +523,33 @@ image_node_set_fid (image_node_t *node, uint16_t fid)
 {
   node->has_fid = true;
   node->fid = fid;
+  image_node_reindex (node);
 }
 
 void
 image_node_set_tag (image_node_t *node, unsigned tag)
 {
   node->tag = tag;
+  image_node_reindex (node);
 }
 
 void
 image_node_set_recno (image_node_t *node, unsigned recno)
 {
   node->recno = recno;
+  image_node_reindex (node);
 }
 
 gpg_error_t
 image_node_set_aid (image_node_t *node, const uint8_t *aid, size_t n)
 {
+  gpg_error_t err;
+
   if (n > 16)
     return gpg_error (GPG_ERR_INV_ARG);
-  return image_setbytes (&node->aid, &node->aid_len, aid, n);
+  err = image_setbytes (&node->aid, &node->aid_len, aid, n);
+  image_node_reindex (node);
+  return err;
 }
 
 /* Whether NAME may be a path component. */
@@ -404,6 +559,10 @@ image_name_ok (const char *name)
   size_t i, n = strlen (name);
 
   if (!n || n > 64 || name[0] == '#')
+    return false;
+  /* "." and ".." are directory names wherever a path is used as a file
+   * name (export-public), never node names. */
+  if (!strcmp (name, ".") || !strcmp (name, ".."))
     return false;
   for (i = 0; i < n; i++)
     {
@@ -417,9 +576,13 @@ image_name_ok (const char *name)
 gpg_error_t
 image_node_set_name (image_node_t *node, const char *name)
 {
+  gpg_error_t err;
+
   if (name && !image_name_ok (name))
     return gpg_error (GPG_ERR_INV_NAME);
-  return image_setstr (&node->name, name);
+  err = image_setstr (&node->name, name);
+  image_node_reindex (node);
+  return err;
 }
 
 gpg_error_t
@@ -444,6 +607,19 @@ image_node_set_empty (image_node_t *node)
   image_freebytes (&node->content, &node->content_len);
   node->has_content = true;
   return 0;
+}
+
+void
+image_node_take_content (image_node_t *node, uint8_t *p, size_t n)
+{
+  image_freebytes (&node->content, &node->content_len);
+  node->content = n ? p : NULL;
+  node->content_len = n ? n : 0;
+  if (!n)
+    xfree (p);
+  node->has_content = true;
+  if (node->size < n)
+    node->size = n;
 }
 
 void
@@ -517,25 +693,46 @@ image_node_set_unreadable (image_node_t *node, unsigned sw)
   node->sw = sw;
 }
 
+/* Upper-case hex of V in DIGITS digits at BUF (room checked by caller). */
+static size_t
+image_hex (unsigned long v, unsigned digits, char *buf)
+{
+  static const char hx[] = "0123456789ABCDEF";
+  unsigned i;
+
+  for (i = 0; i < digits; i++)
+    buf[i] = hx[(v >> (4 * (digits - 1 - i))) & 0xF];
+  buf[digits] = 0;
+  return digits;
+}
+
 /* Upper-case hex of a tag with an even number of digits. */
 static void
 image_tag_hex (unsigned tag, char *buf, size_t bufsize)
 {
-  if (tag > 0xFFFFFF)
-    snprintf (buf, bufsize, "%08X", tag);
-  else if (tag > 0xFFFF)
-    snprintf (buf, bufsize, "%06X", tag);
-  else if (tag > 0xFF)
-    snprintf (buf, bufsize, "%04X", tag);
+  unsigned d = tag > 0xFFFFFF ? 8 : tag > 0xFFFF ? 6 : tag > 0xFF ? 4 : 2;
+
+  if (bufsize > d)
+    image_hex (tag, d, buf);
   else
-    snprintf (buf, bufsize, "%02X", tag);
+    buf[0] = 0;
+}
+
+static void
+image_copy_name (const char *name, char *buf, size_t bufsize)
+{
+  size_t n = strlen (name);
+
+  if (n >= bufsize)
+    n = bufsize - 1;
+  memcpy (buf, name, n);
+  buf[n] = 0;
 }
 
 void
 image_node_component (const image_node_t *node, char *buf, size_t bufsize)
 {
-  size_t i;
-  int off;
+  size_t i, off;
 
   if (!bufsize)
     return;
@@ -549,9 +746,12 @@ image_node_component (const image_node_t *node, char *buf, size_t bufsize)
     case IMAGE_NODE_EF_LINEAR_VARIABLE:
     case IMAGE_NODE_EF_CYCLIC:
       if (node->has_fid)
-        snprintf (buf, bufsize, "%04X", node->fid);
+        {
+          if (bufsize > 4)
+            image_hex (node->fid, 4, buf);
+        }
       else if (node->name)
-        snprintf (buf, bufsize, "%s", node->name);
+        image_copy_name (node->name, buf, bufsize);
       else
         goto aid;
       break;
@@ -564,7 +764,7 @@ image_node_component (const image_node_t *node, char *buf, size_t bufsize)
     case IMAGE_NODE_APPLET:
     case IMAGE_NODE_KEY:
       if (node->name)
-        snprintf (buf, bufsize, "%s", node->name);
+        image_copy_name (node->name, buf, bufsize);
       else
         goto aid;
       break;
@@ -575,10 +775,12 @@ image_node_component (const image_node_t *node, char *buf, size_t bufsize)
   return;
 
  aid:
-  off = snprintf (buf, bufsize, "aid-");
-  for (i = 0; i < node->aid_len && off >= 0 && (size_t)off + 3 <= bufsize;
-       i++)
-    off += snprintf (buf + off, bufsize - off, "%02X", node->aid[i]);
+  if (bufsize < 5)
+    return;
+  memcpy (buf, "aid-", 5);
+  off = 4;
+  for (i = 0; i < node->aid_len && off + 3 <= bufsize; i++)
+    off += image_hex (node->aid[i], 2, buf + off);
 }
 
 unsigned
@@ -662,12 +864,28 @@ image_node_is_container (const image_node_t *node)
     }
 }
 
-image_node_t *
-image_find_child (const image_node_t *parent, const char *component)
+/* The child of PARENT whose component is COMPONENT (hash H). */
+static image_node_t *
+image_find_child_h (const image_node_t *parent, const char *component,
+                    uint32_t h)
 {
   image_node_t *c;
   char comp[IMAGE_COMPONENT_MAX];
 
+  if (parent->index)
+    {
+      const struct image_index *ix = parent->index;
+      size_t m = ix->cap - 1, i;
+      for (i = h & m; ix->s[i].n; i = (i + 1) & m)
+        if (ix->s[i].h == h && ix->s[i].n != &image_tombstone)
+          {
+            c = ix->s[i].n;
+            image_node_component (c, comp, sizeof comp);
+            if (!strcasecmp (comp, component))
+              return c;
+          }
+      return NULL;
+    }
   for (c = parent->first_child; c; c = c->next)
     {
       image_node_component (c, comp, sizeof comp);
@@ -677,17 +895,44 @@ image_find_child (const image_node_t *parent, const char *component)
   return NULL;
 }
 
+image_node_t *
+image_find_child (const image_node_t *parent, const char *component)
+{
+  return image_find_child_h (parent, component,
+                             parent->index ? image_hash (component) : 0);
+}
+
+/* Levels below NODE (0 for a leaf). */
+static unsigned
+image_node_height (const image_node_t *node)
+{
+  const image_node_t *c;
+  unsigned h = 0, ch;
+
+  for (c = node->first_child; c; c = c->next)
+    if ((ch = 1 + image_node_height (c)) > h)
+      h = ch;
+  return h;
+}
+
 gpg_error_t
 image_add_child (image_node_t *parent, image_node_t *child)
 {
   char comp[IMAGE_COMPONENT_MAX];
+  uint32_t h;
 
   if (!parent || !child || child->parent || child == parent)
     return gpg_error (GPG_ERR_INV_STATE);
   image_node_component (child, comp, sizeof comp);
-  if (!*comp || strchr (comp, '/'))
+  if (!*comp || strchr (comp, '/') || !strcmp (comp, ".")
+      || !strcmp (comp, ".."))
     return gpg_error (GPG_ERR_INV_NAME);
-  if (image_find_child (parent, comp))
+  if (image_node_depth (parent) + 1
+      + (child->first_child ? image_node_height (child) : 0)
+      > IMAGE_MAX_DEPTH)
+    return gpg_error (GPG_ERR_LIMIT_REACHED);
+  h = image_hash (comp);
+  if (image_find_child_h (parent, comp, h))
     return gpg_error (GPG_ERR_EEXIST);
   child->parent = parent;
   child->next = NULL;
@@ -697,6 +942,9 @@ image_add_child (image_node_t *parent, image_node_t *child)
   else
     parent->first_child = child;
   parent->last_child = child;
+  parent->n_children++;
+  child->hval = h;
+  image_index_add (parent, child);
   return 0;
 }
 
@@ -707,6 +955,9 @@ image_node_detach (image_node_t *node)
 
   if (!p)
     return;
+  if (p->index)
+    image_index_unlink (p->index, node);
+  p->n_children--;
   if (node->prev)
     node->prev->next = node->next;
   else

@@ -24,7 +24,7 @@
  *
  * Examples: "3F00/5015/4401", "3F00/2F00/#1", "openpgp/5F50", "openpgp/7F21",
  * "piv/5FC102", "piv/key-9A". Names must be 1..64 bytes of printable ASCII
- * without '/', '#' at the start, or white space. Components are compared
+ * without '/', '#' at the start, or white space, and not "." or "..". Components are compared
  * case-insensitively by image_find_path. Sibling components are unique
  * (image_add_child refuses a duplicate with GPG_ERR_EEXIST).
  *
@@ -154,6 +154,13 @@ struct image_node {
   image_node_t *last_child;
   image_node_t *next;
   image_node_t *prev;
+  size_t n_children;
+  /* Private to image.c: the hash index of the children (built once a
+   * node has many, so that adding and finding a child costs O(1) and a
+   * tree of n nodes is built in O(n)) and this node's hash in its
+   * parent's index. */
+  struct image_index *index;
+  uint32_t hval;
 };
 
 /* The card identity (what the VSC's identifier area records). */
@@ -209,7 +216,8 @@ void image_node_set_tag (image_node_t *node, unsigned tag);
 void image_node_set_recno (image_node_t *node, unsigned recno);
 gpg_error_t image_node_set_aid (image_node_t *node, const uint8_t *aid,
                                 size_t n);
-/* GPG_ERR_INV_NAME if the name breaks the path syntax. */
+/* GPG_ERR_INV_NAME if the name breaks the path syntax (also "." and
+ * "..", which are never plain components). */
 gpg_error_t image_node_set_name (image_node_t *node, const char *name);
 
 /* Content, FCP, access, strings: copied; NULL/0 clears. set_content with
@@ -218,6 +226,10 @@ gpg_error_t image_node_set_name (image_node_t *node, const char *name);
 gpg_error_t image_node_set_content (image_node_t *node, const void *p,
                                     size_t n);
 gpg_error_t image_node_set_empty (image_node_t *node);
+/* Like set_content, but take P (from xtrymalloc, N bytes) instead of
+ * copying it: the node owns, wipes and frees it from now on. P NULL with
+ * N 0 means "read, and empty". */
+void image_node_take_content (image_node_t *node, uint8_t *p, size_t n);
 void image_node_clear_content (image_node_t *node);      /* wipes */
 gpg_error_t image_node_set_fcp (image_node_t *node, const uint8_t *fcp,
                                 size_t n);
@@ -243,9 +255,18 @@ image_area_t image_node_effective_area (const image_node_t *node);
 bool image_node_is_ef (const image_node_t *node);
 bool image_node_is_container (const image_node_t *node); /* may have kids */
 
+/* Nodes below the image root, at most (a top-level node has depth 1).
+ * Real cards nest a few levels; the limit keeps every recursion over a
+ * tree shallow and is shared with the VSC file format (vsc.h). */
+#define IMAGE_MAX_DEPTH 32
+
 /* Append CHILD to PARENT (use &image->root for top level). GPG_ERR_EEXIST
  * if a sibling has the same component, GPG_ERR_INV_STATE if CHILD already
- * has a parent. On success the tree owns CHILD. */
+ * has a parent, GPG_ERR_INV_NAME if its component is empty or not a
+ * plain name, GPG_ERR_LIMIT_REACHED if the tree would get deeper than
+ * IMAGE_MAX_DEPTH. On success the tree owns CHILD. Cost: O(1) (a hash
+ * index of the children; the identifier setters keep it up to date, so
+ * change fid/tag/recno/aid/name of a node in a tree only through them). */
 gpg_error_t image_add_child (image_node_t *parent, image_node_t *child);
 /* Detach NODE (and subtree) from its parent; caller owns it afterwards. */
 void image_node_detach (image_node_t *node);
@@ -331,6 +352,13 @@ typedef struct image_diff {
 /* Compare two images node by node (matched by path). An added or removed
  * subtree is reported node by node. The result points into A and B: free
  * it before them. */
+/* Do two FCP/FCI templates (as kept in image_node_t.fcp) describe the
+ * same file attributes? Compares the items in any order, whatever the
+ * wrapper: FCP 62, FCI 6F, an FCP nested in an FCI; the FMD (64) is not
+ * an attribute. Unparsable templates compare byte by byte. */
+bool image_fcp_same (const uint8_t *a, size_t an, const uint8_t *b,
+                     size_t bn);
+
 gpg_error_t image_diff (const image_t *a, const image_t *b,
                         image_diff_t **r_diff);
 void image_diff_free (image_diff_t *diff);

@@ -317,8 +317,7 @@ plan_src_visit (image_node_t *s, unsigned depth, void *ctx)
                 d->record_count, s->record_count);
       return plan_add (pc->plan, PLAN_CONFLICT, s, d, reason, NULL);
     }
-  if (s->fcp_len != d->fcp_len
-      || (s->fcp_len && memcmp (s->fcp, d->fcp, s->fcp_len)))
+  if (!image_fcp_same (s->fcp, s->fcp_len, d->fcp, d->fcp_len))
     return plan_add (pc->plan, PLAN_SAME, s, d,
                      _("exists; file attributes differ and are kept"), NULL);
   return plan_add (pc->plan, PLAN_SAME, s, d, NULL, NULL);

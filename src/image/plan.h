@@ -40,6 +40,13 @@ typedef struct plan_entry {
   /* FCP to use for CREATE FILE, mapped for the target; NULL = derive. */
   uint8_t *fcp;
   size_t fcp_len;
+  /* The target cannot enforce this node's PIN condition yet: its PIN
+   * NEEDS_PIN is still in its creation state (no value). With
+   * set_pins and that PIN stored in the VSC the restore sets the PIN
+   * first and then writes the node as HELD_ACTION; otherwise the entry
+   * stays not restorable. 0: none. */
+  uint8_t needs_pin;
+  plan_action_t held_action;
   /* Filled in by the restore. */
   bool written;           /* all bytes were written */
   bool verified;          /* read back and equal */

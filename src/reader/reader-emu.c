@@ -58,6 +58,8 @@ typedef struct emu_slot {
   unsigned nconn;
   bool exclusive;
   emu_conn_t *tx_owner;       /* connection inside a transaction */
+  char *pinpad;               /* digits "typed" on the emulated PIN pad
+                                 (secure memory); NULL: no PIN pad */
 } emu_slot_t;
 
 typedef struct emu_ctx {
@@ -207,6 +209,7 @@ reader_emu_close (reader_ctx_t *ctx)
       if (c->slot[i].powered)
         emu_card_power_off (c->slot[i].card);
       emu_card_free (c->slot[i].card);
+      xfree_secure (c->slot[i].pinpad);
     }
   pthread_cond_destroy (&c->tx_cond);
   pthread_mutex_destroy (&c->lock);
@@ -482,16 +485,91 @@ reader_emu_transmit (reader_card_t *card, const uint8_t *capdu, size_t clen,
 static bool
 reader_emu_has_pinpad (reader_card_t *card)
 {
-  (void)card;
-  return false;
+  emu_conn_t *conn = (emu_conn_t *)card;
+  emu_ctx_t *c = (emu_ctx_t *)card->ctx;
+  bool yes;
+
+  pthread_mutex_lock (&c->lock);
+  yes = c->slot[conn->index].pinpad != NULL;
+  pthread_mutex_unlock (&c->lock);
+  return yes;
 }
 
+/* The emulated PIN pad does what a PC/SC reader does with a
+ * PIN_VERIFY_STRUCTURE: takes the digits typed (the slot's), refuses a
+ * length outside FMT's range (6B80, as readers answer for bad
+ * parameters), puts them into the VERIFY data field (variable length, or
+ * a block pre-filled with the pad byte) and sends the command. */
 static gpg_error_t
 reader_emu_verify_pinpad (reader_card_t *card, uint8_t cla, uint8_t p2_ref,
-                          unsigned *sw)
+                          const reader_pin_format_t *fmt, unsigned *sw)
 {
-  (void)card; (void)cla; (void)p2_ref; (void)sw;
-  return gpg_error (GPG_ERR_NOT_SUPPORTED);
+  emu_conn_t *conn = (emu_conn_t *)card;
+  emu_ctx_t *c = (emu_ctx_t *)card->ctx;
+  uint8_t *apdu, resp[258];
+  size_t n, len, rlen = sizeof resp;
+  gpg_error_t err;
+
+  apdu = xtrymalloc_secure (5 + 256);
+  if (!apdu)
+    return gpg_error_from_syserror ();
+  pthread_mutex_lock (&c->lock);
+  n = c->slot[conn->index].pinpad ? strlen (c->slot[conn->index].pinpad) : 0;
+  if (n < fmt->min_len || n > fmt->max_len)
+    {
+      pthread_mutex_unlock (&c->lock);
+      xfree_secure (apdu);
+      *sw = 0x6B80;
+      return 0;
+    }
+  len = fmt->block_len ? fmt->block_len : n;
+  apdu[0] = cla;
+  apdu[1] = 0x20;
+  apdu[2] = 0x00;
+  apdu[3] = p2_ref;
+  apdu[4] = (uint8_t)len;
+  memset (apdu + 5, fmt->pad, len);
+  memcpy (apdu + 5, c->slot[conn->index].pinpad, n);
+  pthread_mutex_unlock (&c->lock);
+  err = reader_emu_transmit (card, apdu, 5 + len, resp, &rlen);
+  wipememory (apdu, 5 + 256);
+  xfree_secure (apdu);
+  if (!err && rlen >= 2)
+    *sw = get_be16 (resp + rlen - 2);
+  else if (!err)
+    err = gpg_error (GPG_ERR_TOO_SHORT);
+  return err;
+}
+
+gpg_error_t
+reader_emu_set_pinpad (reader_ctx_t *ctx, unsigned index, const char *digits)
+{
+  emu_ctx_t *c = (emu_ctx_t *)ctx;
+  gpg_error_t err = 0;
+  char *copy = NULL;
+
+  if (!ctx || ctx->backend != READER_BACKEND_EMU)
+    return gpg_error (GPG_ERR_NOT_SUPPORTED);
+  if (digits)
+    {
+      if (strlen (digits) > 255)
+        return gpg_error (GPG_ERR_INV_ARG);
+      copy = xtrystrdup_secure (digits);
+      if (!copy)
+        return gpg_error_from_syserror ();
+    }
+  pthread_mutex_lock (&c->lock);
+  if (index >= c->n)
+    err = gpg_error (GPG_ERR_ENODEV);
+  else
+    {
+      xfree_secure (c->slot[index].pinpad);
+      c->slot[index].pinpad = copy;
+      copy = NULL;
+    }
+  pthread_mutex_unlock (&c->lock);
+  xfree_secure (copy);
+  return err;
 }
 
 static gpg_error_t

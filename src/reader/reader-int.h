@@ -24,7 +24,9 @@ typedef struct reader_ops {
                            size_t clen, uint8_t *resp, size_t *resp_len);
   bool (*has_pinpad) (reader_card_t *card);
   gpg_error_t (*verify_pinpad) (reader_card_t *card, uint8_t cla,
-                                uint8_t p2_ref, unsigned *sw);
+                                uint8_t p2_ref,
+                                const reader_pin_format_t *fmt,
+                                unsigned *sw);
   /* Monitor hooks: attach starts delivering events into MON (and takes
    * the baseline so only later changes are reported); detach stops it. */
   gpg_error_t (*monitor_attach) (reader_ctx_t *ctx, reader_monitor_t *mon);

@@ -472,42 +472,46 @@ reader_pcsc_has_pinpad (reader_card_t *card)
 
 /* VERIFY with the PIN typed on the reader's keypad: a
  * PIN_VERIFY_STRUCTURE (PC/SC part 10, 2.5.2; multi-byte fields
- * little-endian) around CLA 20 00 REF Lc, Lc 00 as a placeholder the
- * reader replaces with the PIN's length. The PIN is ASCII,
- * left-justified, variable length 4..15 digits, confirmed with the OK
- * key. Readers also want the length of that APDU in the last byte of
- * bTeoPrologue. */
+ * little-endian) around CLA 20 00 REF Lc data. The PIN is ASCII,
+ * left-justified, confirmed with the OK key. Variable length (FMT's
+ * block_len 0): Lc 00 is a placeholder the reader replaces with the
+ * PIN's length. A fixed block (PIV: 8 bytes padded with FF): Lc is the
+ * block size and the data field, pre-filled with the pad byte, is what
+ * the reader writes the PIN into (bmPINBlockString). Readers also want
+ * the length of that APDU in the last byte of bTeoPrologue. */
 static gpg_error_t
 reader_pcsc_verify_pinpad (reader_card_t *card, uint8_t cla, uint8_t p2_ref,
-                           unsigned *sw)
+                           const reader_pin_format_t *fmt, unsigned *sw)
 {
   pcsc_card_t *pc = (pcsc_card_t *)card;
-  BYTE s[24], out[64];
+  BYTE s[19 + 5 + 15], out[64];
   DWORD outlen = 0;
   LONG rv;
+  size_t apdu_len = 5 + fmt->block_len;
 
   memset (s, 0, sizeof s);
   s[0] = 30;          /* bTimerOut: seconds */
   s[1] = 15;          /* bTimerOut2: seconds after the first key */
   s[2] = 0x82;        /* bmFormatString: byte units, pos 0, left, ASCII */
-  s[3] = 0x00;        /* bmPINBlockString: variable length */
+  s[3] = fmt->block_len; /* bmPINBlockString: 0 = variable length */
   s[4] = 0x00;        /* bmPINLengthFormat */
-  s[5] = 15;          /* wPINMaxExtraDigit: max (low byte) ... */
-  s[6] = 4;           /* ... min (high byte) */
+  s[5] = fmt->max_len;  /* wPINMaxExtraDigit: max (low byte) ... */
+  s[6] = fmt->min_len;  /* ... min (high byte) */
   s[7] = 0x02;        /* bEntryValidationCondition: OK key */
   s[8] = 0x01;        /* bNumberMessage */
   s[9] = 0x09;        /* wLangId 0x0409 */
   s[10] = 0x04;
   s[11] = 0x00;       /* bMsgIndex */
-  s[14] = 5;          /* bTeoPrologue[2]: APDU length */
-  s[15] = 5;          /* ulDataLength = 5 */
+  s[14] = (BYTE)apdu_len;   /* bTeoPrologue[2]: APDU length */
+  s[15] = (BYTE)apdu_len;   /* ulDataLength */
   s[19] = cla;
   s[20] = 0x20;
   s[21] = 0x00;
   s[22] = p2_ref;
-  s[23] = 0x00;       /* Lc placeholder */
-  rv = SCardControl (pc->h, pc->verify_ioctl, s, sizeof s, out, sizeof out,
-                     &outlen);
+  s[23] = fmt->block_len;   /* Lc (placeholder when variable) */
+  memset (s + 24, fmt->pad, fmt->block_len);
+  rv = SCardControl (pc->h, pc->verify_ioctl, s, 19 + apdu_len, out,
+                     sizeof out, &outlen);
   if (rv != SCARD_S_SUCCESS)
     return reader_pcsc_err (rv);
   if (outlen < 2)

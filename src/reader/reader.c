@@ -106,13 +106,20 @@ reader_has_pinpad (reader_card_t *card)
 
 gpg_error_t
 reader_verify_pinpad (reader_card_t *card, uint8_t cla, uint8_t p2_ref,
-                      unsigned *sw)
+                      const reader_pin_format_t *fmt, unsigned *sw)
 {
+  static const reader_pin_format_t ascii = { 4, 15, 0, 0 };
   if (!card || !sw)
     return gpg_error (GPG_ERR_INV_ARG);
   if (!card->ctx->ops->has_pinpad (card))
     return gpg_error (GPG_ERR_NOT_SUPPORTED);
-  return card->ctx->ops->verify_pinpad (card, cla, p2_ref, sw);
+  if (!fmt)
+    fmt = &ascii;
+  if (!fmt->max_len || fmt->min_len > fmt->max_len
+      || (fmt->block_len && fmt->block_len < fmt->max_len)
+      || fmt->block_len > 15)
+    return gpg_error (GPG_ERR_INV_ARG);
+  return card->ctx->ops->verify_pinpad (card, cla, p2_ref, fmt, sw);
 }
 
 const char *
@@ -127,6 +134,13 @@ reader_card_atr (reader_card_t *card, size_t *len)
   if (len)
     *len = card ? card->atr_len : 0;
   return card ? card->atr : NULL;
+}
+
+void
+reader_card_ext_limits (reader_card_t *card, size_t *max_le, size_t *max_lc)
+{
+  *max_le = card && card->max_le ? card->max_le : APDU_MAX_EXT_LE;
+  *max_lc = card && card->max_lc ? card->max_lc : APDU_MAX_EXT_LC;
 }
 
 int

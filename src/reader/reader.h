@@ -103,16 +103,31 @@ const char *reader_strerror(gpg_error_t err);
 const char *reader_card_name(reader_card_t *card);
 const uint8_t *reader_card_atr(reader_card_t *card, size_t *len);
 int reader_card_proto(reader_card_t *card);  /* READER_PROTO_T0/_T1 */
+/* The largest Ne and Lc an extended-length APDU may carry on this
+ * reader (65536/65535; vpcd frames: 65533/65526), whether or not the
+ * ATR announced extended length (a card may say so in EF.ATR). */
+void reader_card_ext_limits(reader_card_t *card, size_t *max_le,
+                            size_t *max_lc);
 
 /* PIN pad: true if the reader offers FEATURE_VERIFY_PIN_DIRECT. Then
  * reader_verify_pinpad sends a VERIFY for PIN reference REF that the
- * user types on the reader (ASCII, 4..15 digits, OK key, 30 s); *SW is
- * the card's answer, or the reader's own 6400 (timeout), 6401 (cancelled
- * on the keypad), 6B80 (parameters refused). GPG_ERR_NOT_SUPPORTED
- * without a PIN pad. */
+ * user types on the reader; FMT says how the reader builds its data
+ * field (NULL: ASCII, variable length 4..15 digits); OK key, 30 s. *SW
+ * is the card's answer, or the reader's own 6400 (timeout), 6401
+ * (cancelled on the keypad), 6B80 (parameters refused).
+ * GPG_ERR_NOT_SUPPORTED without a PIN pad. */
+typedef struct reader_pin_format {
+  uint8_t min_len, max_len;   /* digits the keypad accepts */
+  uint8_t block_len;          /* 0: Lc is the PIN length; else the PIN
+                                 fills a block of this many bytes */
+  uint8_t pad;                /* pad byte of that block (PIV: FF) */
+} reader_pin_format_t;
+
 bool reader_has_pinpad(reader_card_t *card);
 gpg_error_t reader_verify_pinpad(reader_card_t *card, uint8_t cla,
-                                 uint8_t p2_ref, unsigned *sw);
+                                 uint8_t p2_ref,
+                                 const reader_pin_format_t *fmt,
+                                 unsigned *sw);
 
 /* ---- insertion monitor (reader-monitor.c) ---------------------------- */
 
@@ -153,5 +168,11 @@ gpg_error_t reader_emu_set_present(reader_ctx_t *ctx, unsigned index,
 /* Drop the card after N more APDUs (fault tests); 0 = never. */
 gpg_error_t reader_emu_remove_after(reader_ctx_t *ctx, unsigned index,
                                     unsigned long n);
+/* Give reader INDEX a PIN pad on which the "user" types DIGITS (NULL:
+ * no PIN pad): reader_verify_pinpad builds the VERIFY as a PC/SC reader
+ * would from the format and sends it to the card (tests of the PIN-pad
+ * path). */
+gpg_error_t reader_emu_set_pinpad(reader_ctx_t *ctx, unsigned index,
+                                  const char *digits);
 
 #endif /* VSC_READER_H */

@@ -1,5 +1,7 @@
 ## src/scapi: the smart card API facade (component 12)
-libvscman_a_SOURCES += src/scapi/scapi.h src/scapi/scapi.c
+libvscman_a_SOURCES += src/scapi/scapi.h src/scapi/scapi-int.h \
+	src/scapi/scapi.c src/scapi/scapi-backup.c src/scapi/scapi-restore.c \
+	src/scapi/scapi-vsc.c
 
 ## worker.c: generic job thread with progress through a pipe (reader owner)
 libvscman_a_SOURCES += src/scapi/worker.h src/scapi/worker.c

@@ -14,6 +14,7 @@
 #include "common/util.h"
 #include "common/i18n.h"
 #include "common/hex.h"
+#include "agency/agency.h"
 #include "agency/agent-apps.h"
 #include "scapi/scapi.h"
 #include "scapi/scapi-keys.h"
@@ -26,10 +27,6 @@ scapi_keygen_error_text (void)
   return scapi_keys_errbuf;
 }
 
-static const char *const scapi_keys_pgp_slots[3] = { "sig", "dec", "aut" };
-static const char *const scapi_keys_pgp_usage[3] = { "sign", "decrypt",
-                                                     "auth" };
-
 gpg_error_t
 scapi_keygen (image_t *image, const char *app, const char *slot,
               const char *algo, uint32_t created,
@@ -37,72 +34,26 @@ scapi_keygen (image_t *image, const char *app, const char *slot,
 {
   gpg_error_t err;
   const agent_keys_algo_t *al = agent_keys_algo (algo);
+  agency_key_slot_t ks;
   image_node_t *node = NULL, *top;
   image_keyinfo_t ki;
   buf_t key, pub = BUF_INIT;
   uint8_t fpr[20];
-  int pslot = -1;
-  char usage[8];
 
   memset (res, 0, sizeof *res);
+  memset (&ks, 0, sizeof ks);
   scapi_keys_errbuf[0] = 0;
   buf_init_secure (&key);
   if (!created)
     created = (uint32_t)time (NULL);
-  if (app && !strcmp (app, "openpgp"))
-    {
-      int i;
-      for (i = 0; i < 3; i++)
-        if (slot && !strcasecmp (slot, scapi_keys_pgp_slots[i]))
-          pslot = i;
-      if (pslot < 0)
-        {
-          snprintf (scapi_keys_errbuf, sizeof scapi_keys_errbuf,
-                    _("OpenPGP key slot must be sig, dec or aut"));
-          return gpg_error (GPG_ERR_INV_ARG);
-        }
-      if (!al || !strncmp (al->name, "ecc", 3)
-          || (al->kind == AGENT_KEYS_CV25519 && pslot != 1)
-          || (al->kind == AGENT_KEYS_ED25519 && pslot == 1))
-        {
-          snprintf (scapi_keys_errbuf, sizeof scapi_keys_errbuf,
-                    _("algorithm '%s' does not fit the OpenPGP %s key "
-                      "(sig/aut: rsa2048 rsa3072 rsa4096 nistp256 nistp384 "
-                      "ed25519; dec: rsa*, nistp*, cv25519)"),
-                    algo ? algo : "", scapi_keys_pgp_slots[pslot]);
-          return gpg_error (GPG_ERR_PUBKEY_ALGO);
-        }
-      snprintf (res->path, sizeof res->path, "openpgp/key-%s",
-                scapi_keys_pgp_slots[pslot]);
-      snprintf (usage, sizeof usage, "%s", scapi_keys_pgp_usage[pslot]);
-    }
-  else if (app && !strcmp (app, "piv"))
-    {
-      if (!slot || (strcasecmp (slot, "9a") && strcasecmp (slot, "9c")
-                    && strcasecmp (slot, "9d") && strcasecmp (slot, "9e")))
-        {
-          snprintf (scapi_keys_errbuf, sizeof scapi_keys_errbuf,
-                    _("PIV key slot must be 9a, 9c, 9d or 9e"));
-          return gpg_error (GPG_ERR_INV_ARG);
-        }
-      if (!al || (strcmp (al->name, "rsa2048") && strcmp (al->name, "eccp256")
-                  && strcmp (al->name, "eccp384")))
-        {
-          snprintf (scapi_keys_errbuf, sizeof scapi_keys_errbuf,
-                    _("algorithm '%s' is not a PIV key algorithm (rsa2048, "
-                      "eccp256, eccp384)"), algo ? algo : "");
-          return gpg_error (GPG_ERR_PUBKEY_ALGO);
-        }
-      snprintf (res->path, sizeof res->path, "piv/key-9%c",
-                (char)(slot[1] & ~0x20));
-      snprintf (usage, sizeof usage, "9%c", (char)(slot[1] & ~0x20));
-    }
-  else
-    {
-      snprintf (scapi_keys_errbuf, sizeof scapi_keys_errbuf,
-                _("keys can be escrowed for 'openpgp' or 'piv'"));
-      return gpg_error (GPG_ERR_INV_ARG);
-    }
+  /* The application says where the key goes and which it takes. */
+  err = agency_key_slot (app, slot, al ? al->name : algo, &ks,
+                         scapi_keys_errbuf, sizeof scapi_keys_errbuf);
+  if (err)
+    return err;
+  if (!al)
+    return gpg_error (GPG_ERR_PUBKEY_ALGO);
+  snprintf (res->path, sizeof res->path, "%s", ks.path);
 
   err = agent_keys_generate (al, &key);
   if (err)
@@ -113,10 +64,10 @@ scapi_keygen (image_t *image, const char *app, const char *slot,
     }
   snprintf (res->algorithm, sizeof res->algorithm, "%s", al->name);
   agent_keys_time_text (created, res->created, sizeof res->created);
-  if (pslot >= 0)
+  if (ks.openpgp_slot >= 0)
     {
-      err = agent_keys_openpgp_fpr (al, key.data, key.len, pslot, created,
-                                    fpr);
+      err = agent_keys_openpgp_fpr (al, key.data, key.len, ks.openpgp_slot,
+                                    created, fpr);
       if (err)
         goto leave;
       hex_encode (fpr, 20, res->fingerprint);
@@ -162,7 +113,7 @@ scapi_keygen (image_t *image, const char *app, const char *slot,
   ki.algorithm = res->algorithm;
   ki.fingerprint = res->fingerprint[0] ? res->fingerprint : NULL;
   ki.created = res->created;
-  ki.usage = usage;
+  ki.usage = ks.usage;
   err = image_node_set_keyinfo (node, &ki);
   if (!err)
     err = image_node_set_note (node, _("escrowed: generated off-card, "

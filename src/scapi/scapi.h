@@ -86,7 +86,18 @@ typedef struct scapi_progress {
   size_t bytes_total;          /* 0 = not known yet */
   unsigned long apdus;         /* APDUs sent so far in this operation */
   double elapsed;              /* seconds since the operation started */
-  double eta;                  /* seconds left, < 0 = unknown */
+  double eta;                  /* seconds left, < 0 = unknown: from the
+                                  measured APDU rate and the work known
+                                  to be left (the scan: its budget) */
+  /* Where the work is (phase SCAN: the DF being scanned, "3F00/7000";
+   * other phases ""), how much of it is known to be done, and how fast
+   * the card answers. */
+  char scope[SCAPI_PATH_MAX];
+  int percent;                 /* of the known work, 0..100; -1 unknown */
+  unsigned long scan_done;     /* SELECTs the FID scan has sent */
+  unsigned long scan_budget;   /* its budget; 0 = no scan (yet) */
+  int scan_percent;            /* scan_done of scan_budget, -1 if none */
+  double apdu_rate;            /* APDUs per second so far, 0 unknown */
 } scapi_progress_t;
 
 typedef void (*scapi_progress_fn) (void *ctx, const scapi_progress_t *p);
@@ -111,6 +122,17 @@ typedef gpg_error_t (*scapi_pin_fn) (void *ctx,
 typedef gpg_error_t (*scapi_password_fn) (void *ctx, const char *vsc_path,
                                           char **r_pw);
 
+/* A node the FID scan found (plain data, like scapi_progress_t). */
+typedef struct scapi_node_event {
+  char path[SCAPI_PATH_MAX];   /* "3F00/7000/7001" */
+  image_type_t type;
+  size_t size;                 /* declared size (EFs), 0 if unknown */
+  unsigned flags;              /* IMAGE_FLAG_* (unreadable, ...) */
+  unsigned sw;                 /* for IMAGE_FLAG_UNREADABLE */
+} scapi_node_event_t;
+
+typedef void (*scapi_node_fn) (void *ctx, const scapi_node_event_t *ev);
+
 typedef struct scapi_cb {
   scapi_progress_fn progress;
   void *progress_ctx;
@@ -119,6 +141,11 @@ typedef struct scapi_cb {
   scapi_password_fn password;
   void *password_ctx;
   volatile int *cancel;
+  /* Every node the FID scan adds (scapi_discover, scapi_scan,
+   * scapi_backup), on the operation's thread right after it was added;
+   * NULL: not reported. Never coalesce these (worker_post). */
+  scapi_node_fn node_added;
+  void *node_ctx;
 } scapi_cb_t;
 
 /* ---- context, readers ------------------------------------------------ */
@@ -192,8 +219,43 @@ gpg_error_t scapi_discover (scapi_card_t *card,
                             const scapi_cb_t *cb, image_t **r_image);
 
 /* Where the scan stopped (for "continue scanning" in the UI): true if a
- * budget stopped it; *NEXT_FID the next FID it would try. */
+ * budget or a cancel stopped it; *NEXT_FID the next FID it would try. */
 bool scapi_image_scan_pending (const image_t *image, uint16_t *next_fid);
+/* The same as a sentence part for people: "3F00/5015 from FID 4C03
+ * (phase 3 of 3)"; false (BUF "") if the scan is complete. */
+bool scapi_image_scan_position (const image_t *image, char *buf,
+                                size_t size);
+
+/* ---- the tree first, the scan after ---------------------------------- */
+
+typedef struct scapi_scan_report {
+  unsigned long selects;       /* SELECTs the scan sent */
+  unsigned long apdus;         /* APDUs of the whole call */
+  size_t found;                /* nodes it added */
+  bool pending;                /* stopped by its budget or a cancel */
+  char next[SCAPI_PATH_MAX];   /* where it goes on (see
+                                  scapi_image_scan_position), "" */
+  char *coverage;              /* what it covered, one line per DF and a
+                                  last line on how it ended (owned;
+                                  scapi_scan_report_free) */
+  double seconds;
+} scapi_scan_report_t;
+
+void scapi_scan_report_free (scapi_scan_report_t *rep);
+
+/* The bounded FID scan of IMAGE's card, after a scapi_discover with
+ * no_scan (the tree of what the card lists, shown at once): the scan
+ * adds what it finds to IMAGE, reporting every node through
+ * cb->node_added and every SELECT through cb->progress (phase SCAN,
+ * scope = the DF). OPTS: budget and ranges (NULL = defaults; read_content
+ * reads what is found). A scan stopped by its budget or by cb->cancel
+ * (GPG_ERR_CANCELED) keeps what it found and records its position in
+ * IMAGE (the MF's note), so the next scapi_scan of IMAGE, or a
+ * scapi_backup given IMAGE, goes on from there / says what was not
+ * scanned. IMAGE must not be read by another thread while this runs. */
+gpg_error_t scapi_scan (scapi_card_t *card, image_t *image,
+                        const scapi_discover_opts_t *opts,
+                        const scapi_cb_t *cb, scapi_scan_report_t *rep);
 
 /* ---- backup ---------------------------------------------------------- */
 
@@ -218,7 +280,12 @@ typedef struct scapi_summary {
   char uuid[37];               /* the VSC's UUID */
   char *password;              /* generated password (secure memory),
                                   NULL if the caller gave one */
-  bool scan_pending;           /* scan budget exhausted; run again */
+  bool scan_pending;           /* scan budget exhausted or scan cancelled
+                                  (of a given image); run again */
+  char scan_next[SCAPI_PATH_MAX]; /* where the scan would go on, "" */
+  unsigned long scan_selects;  /* SELECTs of this run's FID scan */
+  char *scan_coverage;         /* what this run's scan covered (lines),
+                                  NULL if none ran */
 } scapi_summary_t;
 
 void scapi_summary_free (scapi_summary_t *sum);  /* wipes the password */

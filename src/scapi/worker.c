@@ -8,6 +8,7 @@
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
+#include <stdint.h>
 #include <string.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +44,16 @@ struct worker {
 
   bool done;
   gpg_error_t result;
+
+  /* Queued events (worker_post): a ring of N_EVENTS from HEAD. */
+  struct worker_event *events;
+  size_t cap_events, head_event, n_events;
+};
+
+struct worker_event {
+  int kind;
+  size_t len;
+  uint8_t data[WORKER_EVENT_MAX];
 };
 
 static long long
@@ -203,6 +214,81 @@ worker_ask (worker_t *w, int kind, void *request, void **r_answer)
   return err;
 }
 
+gpg_error_t
+worker_post (worker_t *w, int kind, const void *data, size_t len)
+{
+  gpg_error_t err = 0;
+  struct worker_event *ev;
+
+  if (kind <= 0 || len > WORKER_EVENT_MAX || (len && !data))
+    return gpg_error (GPG_ERR_INV_ARG);
+  pthread_mutex_lock (&w->lock);
+  while (!w->cancel && w->n_events >= WORKER_QUEUE_MAX)
+    pthread_cond_wait (&w->cond, &w->lock);
+  if (w->cancel)
+    {
+      err = gpg_error (GPG_ERR_CANCELED);
+      goto leave;
+    }
+  if (w->n_events == w->cap_events)
+    {
+      /* Grow the ring, oldest first in the new one. */
+      size_t ncap = w->cap_events ? 2 * w->cap_events : 16, i;
+      struct worker_event *v = xtrycalloc (ncap, sizeof *v);
+      if (!v)
+        {
+          err = gpg_error_from_syserror ();
+          goto leave;
+        }
+      for (i = 0; i < w->n_events; i++)
+        v[i] = w->events[(w->head_event + i) % w->cap_events];
+      xfree (w->events);
+      w->events = v;
+      w->cap_events = ncap;
+      w->head_event = 0;
+    }
+  ev = &w->events[(w->head_event + w->n_events) % w->cap_events];
+  ev->kind = kind;
+  ev->len = len;
+  if (len)
+    memcpy (ev->data, data, len);
+  w->n_events++;
+  worker_signal (w, WORKER_EV_EVENT);
+ leave:
+  pthread_mutex_unlock (&w->lock);
+  return err;
+}
+
+int
+worker_next_event (worker_t *w, void *buf, size_t size, size_t *r_len)
+{
+  int kind = 0;
+  struct worker_event *ev;
+
+  if (r_len)
+    *r_len = 0;
+  pthread_mutex_lock (&w->lock);
+  if (!w->n_events)
+    {
+      w->pending &= ~WORKER_EV_EVENT;
+      goto leave;
+    }
+  ev = &w->events[w->head_event];
+  kind = ev->kind;
+  if (buf && size)
+    memcpy (buf, ev->data, ev->len < size ? ev->len : size);
+  if (r_len)
+    *r_len = ev->len;
+  w->head_event = (w->head_event + 1) % w->cap_events;
+  w->n_events--;
+  if (!w->n_events)
+    w->pending &= ~WORKER_EV_EVENT;
+  pthread_cond_broadcast (&w->cond);   /* a blocked worker_post */
+ leave:
+  pthread_mutex_unlock (&w->lock);
+  return kind;
+}
+
 unsigned
 worker_drain (worker_t *w)
 {
@@ -290,12 +376,30 @@ gpg_error_t
 worker_wait (worker_t *w, worker_progress_cb on_progress,
              worker_request_cb on_request, void *ctx)
 {
+  return worker_wait_events (w, on_progress, on_request, NULL, ctx);
+}
+
+gpg_error_t
+worker_wait_events (worker_t *w, worker_progress_cb on_progress,
+                    worker_request_cb on_request, worker_event_cb on_event,
+                    void *ctx)
+{
   if (w->joined)
     return worker_result (w);
   for (;;)
     {
       struct pollfd pfd = { w->fd[0], POLLIN, 0 };
       unsigned bits = worker_drain (w);
+
+      if (bits & WORKER_EV_EVENT)
+        {
+          static __thread uint8_t buf[WORKER_EVENT_MAX];
+          size_t len;
+          int kind;
+          while ((kind = worker_next_event (w, buf, sizeof buf, &len)))
+            if (on_event)
+              on_event (ctx, kind, buf, len);
+        }
 
       if (bits & WORKER_EV_PROGRESS)
         {
@@ -347,5 +451,6 @@ worker_free (worker_t *w)
   close (w->fd[1]);
   pthread_cond_destroy (&w->cond);
   pthread_mutex_destroy (&w->lock);
+  xfree (w->events);
   xfree (w);
 }

@@ -56,11 +56,28 @@ bool worker_cancelled (worker_t *w);
  * cancelled while waiting. */
 gpg_error_t worker_ask (worker_t *w, int kind, void *request, void **r_answer);
 
+/* Post an event that must not be coalesced (a node found by a scan):
+ * KIND > 0 and LEN bytes of plain data (at most WORKER_EVENT_MAX) are
+ * copied into a queue that the owner empties with worker_next_event, in
+ * order. When WORKER_QUEUE_MAX events wait, the job blocks until the
+ * owner takes one; GPG_ERR_CANCELED if the worker is or gets cancelled
+ * meanwhile. */
+#define WORKER_EVENT_MAX 1024
+#define WORKER_QUEUE_MAX 4096
+gpg_error_t worker_post (worker_t *w, int kind, const void *data,
+                         size_t len);
+
 /* ---- owner side --------------------------------------------------------- */
 
 #define WORKER_EV_PROGRESS 1u  /* newer progress than the owner has seen */
 #define WORKER_EV_REQUEST  2u  /* a question is waiting for worker_answer */
 #define WORKER_EV_DONE     4u  /* the job has returned */
+#define WORKER_EV_EVENT    8u  /* worker_next_event has something */
+
+/* The oldest queued event: its KIND (0 if the queue is empty, which
+ * clears WORKER_EV_EVENT), copied into BUF (SIZE bytes; *R_LEN the
+ * event's length, which may exceed SIZE: then it is cut). */
+int worker_next_event (worker_t *w, void *buf, size_t size, size_t *r_len);
 
 /* Empty the pipe; returns the WORKER_EV_* bits that are pending now. */
 unsigned worker_drain (worker_t *w);
@@ -84,6 +101,12 @@ typedef void *(*worker_request_cb) (void *ctx, int kind, void *request,
                                     bool *cancel);
 gpg_error_t worker_wait (worker_t *w, worker_progress_cb on_progress,
                          worker_request_cb on_request, void *ctx);
+/* The same with queued events (ON_EVENT may be NULL: they are dropped). */
+typedef void (*worker_event_cb) (void *ctx, int kind, const void *data,
+                                 size_t len);
+gpg_error_t worker_wait_events (worker_t *w, worker_progress_cb on_progress,
+                                worker_request_cb on_request,
+                                worker_event_cb on_event, void *ctx);
 
 /* The job's return value (GPG_ERR_EAGAIN while it runs). */
 gpg_error_t worker_result (worker_t *w);

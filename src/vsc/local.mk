@@ -1,13 +1,19 @@
 ## src/vsc: VSC control (component 8): file format, crypto, atomic store
 libvscman_a_SOURCES += \
 	src/vsc/vsc.h src/vsc/vsc-internal.h \
-	src/vsc/vsc.c src/vsc/vsc-file.c src/vsc/vsc-crypto.c src/vsc/vsc-store.c
+	src/vsc/vsc.c src/vsc/vsc-file.c src/vsc/vsc-header.c src/vsc/vsc-node.c \
+	src/vsc/vsc-crypto.c src/vsc/vsc-store.c
 
 check_PROGRAMS += tests/unit/test-vsc
 tests_unit_test_vsc_SOURCES = tests/unit/test-vsc.c
 tests_unit_test_vsc_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_vsc_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-vsc
+check_PROGRAMS += tests/unit/test-vsc-node
+tests_unit_test_vsc_node_SOURCES = tests/unit/test-vsc-node.c
+tests_unit_test_vsc_node_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_vsc_node_LDADD = $(CUTEST_LIBS)
+TESTS += tests/unit/test-vsc-node
 EXTRA_DIST += tests/vectors/vsc-v1.vsc tests/vectors/README-vsc.md
 
 ## vsctool commands on VSC files

@@ -320,6 +320,72 @@ vsc_crypto_open (const uint8_t *key, const uint8_t *nonce,
   return err;
 }
 
+/* Streaming AES-256-GCM: the sealed file encrypts and decrypts an area
+ * piece by piece, straight between the nodes and the file buffer. */
+struct vsc_gcm {
+  gcry_cipher_hd_t hd;
+};
+
+gpg_error_t
+vsc_crypto_gcm_open (const uint8_t *key, const uint8_t *nonce,
+                     const uint8_t *ad, size_t adlen, vsc_gcm_t **r_gcm)
+{
+  gpg_error_t err;
+  vsc_gcm_t *g;
+
+  *r_gcm = NULL;
+  g = xtrycalloc (1, sizeof *g);
+  if (!g)
+    return gpg_error_from_syserror ();
+  err = vsc_crypto_gcm (&g->hd, key, nonce, ad, adlen);
+  if (err)
+    {
+      xfree (g);
+      return err;
+    }
+  *r_gcm = g;
+  return 0;
+}
+
+gpg_error_t
+vsc_crypto_gcm_encrypt (vsc_gcm_t *g, uint8_t *out, const uint8_t *in,
+                        size_t n)
+{
+  return n ? gcry_cipher_encrypt (g->hd, out, n, in, n) : 0;
+}
+
+gpg_error_t
+vsc_crypto_gcm_decrypt (vsc_gcm_t *g, uint8_t *out, const uint8_t *in,
+                        size_t n)
+{
+  return n ? gcry_cipher_decrypt (g->hd, out, n, in, n) : 0;
+}
+
+gpg_error_t
+vsc_crypto_gcm_tag (vsc_gcm_t *g, uint8_t *tag)
+{
+  return gcry_cipher_gettag (g->hd, tag, VSC_TAG_LEN);
+}
+
+gpg_error_t
+vsc_crypto_gcm_check (vsc_gcm_t *g, const uint8_t *tag)
+{
+  gpg_error_t err = gcry_cipher_checktag (g->hd, tag, VSC_TAG_LEN);
+
+  if (gpg_err_code (err) == GPG_ERR_CHECKSUM)
+    err = gpg_error (GPG_ERR_CHECKSUM);
+  return err;
+}
+
+void
+vsc_crypto_gcm_close (vsc_gcm_t *g)
+{
+  if (!g)
+    return;
+  gcry_cipher_close (g->hd);
+  xfree (g);
+}
+
 gpg_error_t
 vsc_password_generate (char **r_password)
 {

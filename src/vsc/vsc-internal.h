@@ -4,6 +4,7 @@
 
 #include "vsc.h"
 #include "common/buffer.h"
+#include "common/tlv.h"
 
 /* ---- format constants (doc/vsc-format.md) ----------------------------- */
 
@@ -15,7 +16,7 @@
 #define VSC_MAC_LEN        32
 #define VSC_UUID_LEN       16
 #define VSC_MAX_KEYSLOTS   2
-#define VSC_MAX_FILE       (256UL * 1024 * 1024)   /* refuse larger files */
+#define VSC_MAX_FILE       VSC_MAX_FILE_SIZE
 
 /* Top-level tags (private class, constructed). */
 #define VSC_TAG_FILE       0xE1
@@ -112,25 +113,128 @@ gpg_error_t vsc_crypto_open (const uint8_t *key, const uint8_t *nonce,
 gpg_error_t vsc_crypto_mac (const uint8_t *key, uint8_t label,
                             uint8_t *mac, ...);
 
-/* ---- vsc-file.c ------------------------------------------------------- */
+/* Streaming AES-256-GCM (one area, piece by piece). */
+typedef struct vsc_gcm vsc_gcm_t;
+gpg_error_t vsc_crypto_gcm_open (const uint8_t *key, const uint8_t *nonce,
+                                 const uint8_t *ad, size_t adlen,
+                                 vsc_gcm_t **r_gcm);
+gpg_error_t vsc_crypto_gcm_encrypt (vsc_gcm_t *g, uint8_t *out,
+                                    const uint8_t *in, size_t n);
+gpg_error_t vsc_crypto_gcm_decrypt (vsc_gcm_t *g, uint8_t *out,
+                                    const uint8_t *in, size_t n);
+gpg_error_t vsc_crypto_gcm_tag (vsc_gcm_t *g, uint8_t *tag);
+/* GPG_ERR_CHECKSUM if TAG (all VSC_TAG_LEN bytes) does not match. */
+gpg_error_t vsc_crypto_gcm_check (vsc_gcm_t *g, const uint8_t *tag);
+void vsc_crypto_gcm_close (vsc_gcm_t *g);
 
-/* Encode VSC with GENERATION into OUT. PUBLIC_ONLY leaves the private and
- * secret-key areas empty. Needs vsc->keys. */
-gpg_error_t vsc_file_encode (vsc_t *vsc, uint64_t generation,
-                             bool public_only, buf_t *out);
-/* Parse DATA into a fresh VSC. PASSWORD NULL: structure only. INPLACE:
- * NULL, or DATA itself when the caller owns it and lets the private area
- * be decrypted in place (the caller wipes DATA afterwards). */
-gpg_error_t vsc_file_parse (vsc_t *vsc, const uint8_t *data, size_t n,
-                            uint8_t *inplace, const char *password,
-                            const vsc_opts_t *opts);
+/* ---- vsc-node.c: node <-> TLV codec (no keys) ------------------------- */
+
+/* TLV field helpers shared with vsc-header.c. get_str refuses NUL and
+ * more than VSC_MAX_STRING bytes; get_uint takes 1..8 bytes up to MAX;
+ * unknown refuses a tag unless it is an ignorable extension; seen_once
+ * refuses a field number seen before. put_str/put_bytes write nothing
+ * for NULL (and put_bytes for empty). */
+gpg_error_t vsc_node_put_str (buf_t *b, unsigned tag, const char *s);
+gpg_error_t vsc_node_put_bytes (buf_t *b, unsigned tag, const uint8_t *p,
+                                size_t n);
+gpg_error_t vsc_node_get_str (const tlv_t *t, char **r);
+gpg_error_t vsc_node_get_uint (const tlv_t *t, uint64_t max, uint64_t *r);
+gpg_error_t vsc_node_get_fixed (const tlv_t *t, uint8_t *dst, size_t n);
+gpg_error_t vsc_node_unknown (const tlv_t *t);
+gpg_error_t vsc_node_seen_once (uint64_t *seen, unsigned bit);
+
+/* An area's plaintext described without copying large contents: META
+ * holds every byte except the contents of the segments; the plaintext is
+ * META and the segment contents interleaved. */
+typedef struct vsc_node_seg {
+  size_t meta_end;            /* META up to here comes first */
+  const uint8_t *content;     /* then this */
+  size_t content_len;
+} vsc_node_seg_t;
+
+typedef struct vsc_node_area {
+  buf_t meta;
+  vsc_node_seg_t *segs;
+  size_t nsegs, cap;
+  size_t total;               /* plaintext length */
+  size_t nodes;
+} vsc_node_area_t;
+
+void vsc_node_area_init (vsc_node_area_t *a, bool secure);
+void vsc_node_area_free (vsc_node_area_t *a);
+/* Sort the nodes of IMAGE into AREAS[3] (indexed by image_area_t),
+ * refusing (GPG_ERR_LIMIT_REACHED / GPG_ERR_INV_OBJ, vsc_error_text
+ * naming the node) any node the decoder would refuse. PUBLIC_ONLY: only
+ * the public nodes. */
+gpg_error_t vsc_node_encode (const image_t *image, bool public_only,
+                             vsc_node_area_t *areas);
+/* Write the plaintext of A (A->total bytes) to DST through FN, which
+ * copies or encrypts N bytes from SRC to DST. */
+typedef gpg_error_t (*vsc_node_write_fn) (void *ctx, uint8_t *dst,
+                                          const uint8_t *src, size_t n);
+gpg_error_t vsc_node_area_emit (const vsc_node_area_t *a, uint8_t *dst,
+                                vsc_node_write_fn fn, void *ctx);
+
+/* Count the node TLVs of a plaintext area (no nodes are built). */
+gpg_error_t vsc_node_count (const uint8_t *p, size_t n, size_t *r_count);
+/* Decode the node list P[0..N) into IMAGE; every node must belong to
+ * AREA. WHERE names the part of the file in messages. *COUNT is the
+ * number of nodes decoded so far (all areas), for VSC_MAX_NODES; the
+ * count is checked before any node is built. */
+gpg_error_t vsc_node_decode_mem (image_t *image, const uint8_t *p, size_t n,
+                                 image_area_t area, vsc_area_t where,
+                                 size_t *count);
+/* The same for N bytes that FN produces in order (FN fills DST with the
+ * next LEN bytes): a decryption, so each content is decrypted straight
+ * into its node. SECURE: the read-ahead buffer is in secure memory. */
+typedef gpg_error_t (*vsc_node_read_fn) (void *ctx, uint8_t *dst,
+                                         size_t len);
+gpg_error_t vsc_node_decode_stream (image_t *image, size_t n,
+                                    vsc_node_read_fn fn, void *ctx,
+                                    bool secure, image_area_t area,
+                                    vsc_area_t where, size_t *count);
+
+/* ---- vsc-header.c: header (E2) and identifier area (E3) --------------- */
+
+/* The raw KDF TLV of each keyslot as read (associated data of its wrap). */
+typedef struct vsc_header_raw {
+  const uint8_t *kdf_raw[VSC_MAX_KEYSLOTS];
+  size_t kdf_raw_len[VSC_MAX_KEYSLOTS];
+} vsc_header_raw_t;
+
+/* Parse the header TLV H into VSC (version, UUID, generation, slots). */
+gpg_error_t vsc_header_parse (const tlv_t *h, vsc_t *vsc,
+                              vsc_header_raw_t *raw);
+/* Append the header TLV (E2) of VSC with GENERATION. */
+gpg_error_t vsc_header_encode (const vsc_t *vsc, uint64_t generation,
+                               buf_t *b);
 /* Append the KDF TLV (A1) of slot S. */
-gpg_error_t vsc_file_put_kdf (buf_t *b, const vsc_keyslot_t *s);
+gpg_error_t vsc_header_put_kdf (buf_t *b, const vsc_keyslot_t *s);
 /* Associated data of a keyslot wrap: MAGIC || UUID || type || KDF TLV
  * (KDF_RAW as read, or encoded from S if KDF_RAW is NULL). */
-gpg_error_t vsc_file_slot_ad (const vsc_t *vsc, const vsc_keyslot_t *s,
-                              const uint8_t *kdf_raw, size_t kdf_raw_len,
-                              buf_t *ad);
+gpg_error_t vsc_header_slot_ad (const vsc_t *vsc, const vsc_keyslot_t *s,
+                                const uint8_t *kdf_raw, size_t kdf_raw_len,
+                                buf_t *ad);
+/* The identifier area (E3): parse into VSC and IMAGE's card identity;
+ * encode from them (refusing what the parser would refuse). */
+gpg_error_t vsc_header_ident_parse (const tlv_t *t, vsc_t *vsc,
+                                    image_t *image);
+gpg_error_t vsc_header_ident_encode (const vsc_t *vsc, buf_t *b);
+
+/* ---- vsc-file.c: the sealed file -------------------------------------- */
+
+/* Encode VSC with GENERATION into a new buffer of exactly the file's
+ * size (*R_DATA, xfree). PUBLIC_ONLY leaves the private and secret-key
+ * areas empty. Needs vsc->keys. Refuses (before anything is written)
+ * what vsc_file_parse would refuse, and files over VSC_MAX_FILE_SIZE. */
+gpg_error_t vsc_file_encode (vsc_t *vsc, uint64_t generation,
+                             bool public_only, uint8_t **r_data,
+                             size_t *r_len);
+/* Parse DATA into a fresh VSC. PASSWORD NULL: structure only. With the
+ * password every byte is authenticated before the image is returned;
+ * the encrypted areas are decrypted straight into their nodes. */
+gpg_error_t vsc_file_parse (vsc_t *vsc, const uint8_t *data, size_t n,
+                            const char *password, const vsc_opts_t *opts);
 /* Quick structure-only look at the header: UUID and generation. */
 gpg_error_t vsc_file_peek (const uint8_t *data, size_t n, uint8_t *uuid,
                            uint64_t *generation);

@@ -146,7 +146,7 @@ vsc_make_slot (vsc_t *vsc, const char *password, const vsc_opts_t *opts,
     return gpg_error_from_syserror ();
   err = kdf (kdf_ctx, password, &slot->kdf, slot->salt, kek);
   if (!err)
-    err = vsc_file_slot_ad (vsc, slot, NULL, 0, &ad);
+    err = vsc_header_slot_ad (vsc, slot, NULL, 0, &ad);
   if (!err)
     err = vsc_crypto_seal (kek, slot->nonce, ad.data, ad.len,
                            vsc->keys->dek, VSC_KEY_LEN, slot->wrapped,
@@ -214,8 +214,8 @@ vsc_create (const char *path, const char *password, const vsc_opts_t *opts,
 }
 
 static gpg_error_t
-vsc_open_data (const uint8_t *data, size_t n, uint8_t *inplace,
-               const char *password, const vsc_opts_t *opts, vsc_t **r_vsc)
+vsc_open_data (const uint8_t *data, size_t n, const char *password,
+               const vsc_opts_t *opts, vsc_t **r_vsc)
 {
   gpg_error_t err;
   vsc_t *vsc;
@@ -223,7 +223,7 @@ vsc_open_data (const uint8_t *data, size_t n, uint8_t *inplace,
   *r_vsc = NULL;
   if ((err = vsc_new (&vsc)))
     return err;
-  err = vsc_file_parse (vsc, data, n, inplace, password, opts);
+  err = vsc_file_parse (vsc, data, n, password, opts);
   if (err)
     {
       vsc_close (vsc);
@@ -238,7 +238,7 @@ vsc_open_mem (const void *data, size_t n, const char *password,
               const vsc_opts_t *opts, vsc_t **r_vsc)
 {
   vsc_clear_error ();
-  return vsc_open_data (data, n, NULL, password, opts, r_vsc);
+  return vsc_open_data (data, n, password, opts, r_vsc);
 }
 
 gpg_error_t
@@ -255,10 +255,8 @@ vsc_open_ex (const char *path, const char *password, const vsc_opts_t *opts,
   err = vsc_store_read (path, &data, &n);
   if (err)
     return err;
-  /* The buffer is ours: the private area is decrypted in place. */
-  err = vsc_open_data (data, n, data, password, opts, &vsc);
-  wipememory (data, n);
-  xfree (data);
+  err = vsc_open_data (data, n, password, opts, &vsc);
+  xfree (data);   /* ciphertext and public data only */
   if (err)
     return err;
   err = vsc_set_path (vsc, path);
@@ -381,27 +379,21 @@ vsc_set_path (vsc_t *vsc, const char *path)
 gpg_error_t
 vsc_encode (vsc_t *vsc, uint8_t **r_data, size_t *r_len)
 {
-  gpg_error_t err;
-  buf_t out = BUF_INIT;
-
   vsc_clear_error ();
   *r_data = NULL;
   *r_len = 0;
   if (!vsc->keys)
     return vsc_fail (gpg_error (GPG_ERR_NOT_SUPPORTED), VSC_AREA_HEADER,
                      _("opened without the password: read-only"));
-  err = vsc_file_encode (vsc, vsc->generation, false, &out);
-  if (err)
-    return err;
-  *r_data = buf_steal (&out, r_len);
-  return 0;
+  return vsc_file_encode (vsc, vsc->generation, false, r_data, r_len);
 }
 
 gpg_error_t
 vsc_save (vsc_t *vsc)
 {
   gpg_error_t err;
-  buf_t out = BUF_INIT;
+  uint8_t *data = NULL;
+  size_t len = 0;
   uint64_t old_modified = vsc->modified;
 
   vsc_clear_error ();
@@ -413,9 +405,9 @@ vsc_save (vsc_t *vsc)
   if (vsc->generation == UINT64_MAX)
     return gpg_error (GPG_ERR_TOO_LARGE);
   vsc->modified = (uint64_t)time (NULL);
-  err = vsc_file_encode (vsc, vsc->generation + 1, false, &out);
+  err = vsc_file_encode (vsc, vsc->generation + 1, false, &data, &len);
   if (!err)
-    err = vsc_store_write (vsc->path, out.data, out.len,
+    err = vsc_store_write (vsc->path, data, len,
                            vsc->on_disk ? vsc->uuid : NULL, vsc->generation);
   if (err)
     {
@@ -424,10 +416,10 @@ vsc_save (vsc_t *vsc)
     }
   vsc->generation++;
   vsc->on_disk = true;
-  vsc->file_size = out.len;
+  vsc->file_size = len;
 
  leave:
-  buf_free (&out);
+  xfree (data);   /* ciphertext and public data only */
   return err;
 }
 
@@ -493,15 +485,16 @@ gpg_error_t
 vsc_export_public (vsc_t *vsc, const char *out_path)
 {
   gpg_error_t err;
-  buf_t out = BUF_INIT;
+  uint8_t *data = NULL;
+  size_t len = 0;
 
   vsc_clear_error ();
   if (!vsc->keys)
     return vsc_fail (gpg_error (GPG_ERR_NOT_SUPPORTED), VSC_AREA_HEADER,
                      _("opened without the password: read-only"));
-  err = vsc_file_encode (vsc, vsc->generation, true, &out);
+  err = vsc_file_encode (vsc, vsc->generation, true, &data, &len);
   if (!err)
-    err = vsc_store_write (out_path, out.data, out.len, NULL, 0);
-  buf_free (&out);
+    err = vsc_store_write (out_path, data, len, NULL, 0);
+  xfree (data);
   return err;
 }

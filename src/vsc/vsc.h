@@ -21,6 +21,22 @@
 
 typedef struct vsc vsc_t;
 
+/* ---- limits --------------------------------------------------------------
+ * One set of limits for the writer and the reader. vsc_save, vsc_encode
+ * and vsc_export_public refuse an image over them before anything is
+ * written (GPG_ERR_LIMIT_REACHED, vsc_error_text names the node), and a
+ * file over them is refused when read (GPG_ERR_INV_OBJ / _TOO_LARGE), so
+ * a VSC that was written can always be read back. doc/vsc-format.md
+ * lists them; doc/security.md says why. */
+#define VSC_MAX_FILE_SIZE  (256UL * 1024 * 1024)  /* bytes of a file */
+#define VSC_MAX_NODES      262144UL      /* nodes, all areas together */
+#define VSC_MAX_DEPTH      IMAGE_MAX_DEPTH   /* levels of nesting */
+#define VSC_MAX_STRING     4096UL        /* label, serial, reader, agent,
+                                            notes, key texts, parent path */
+#define VSC_MAX_ATR        64UL          /* bytes */
+#define VSC_MAX_AIDS       256UL         /* AIDs in the identifier area */
+#define VSC_MAX_AGENTS     64UL          /* agent names in it */
+
 /* Argon2id parameters; m in KiB. Files asking for values outside the
  * bounds are refused (GPG_ERR_INV_PARAMETER) before any work is done. */
 typedef struct vsc_kdf_params {

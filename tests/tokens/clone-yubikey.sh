@@ -26,7 +26,7 @@ printf '82:123456\n83:12345678\n80:123456\n' > "$T_TMP/pins"
 V="$T_TMP/yk.vsc"
 
 # ---- source ----
-emu_start --state "$T_TMP/src.card" "$top_srcdir/tests/cards/yubikey.card"
+emu_start --state "$T_TMP/src.card" "$(token_card yubikey)"
 client_outputs "$T_TMP/src"
 vsctool backup --no-scan --reader "$VPCD_READER" --pin-file "$T_TMP/pins" \
   --password-file "$T_TMP/pw" $KDF "$V" > "$T_TMP/backup.out" 2>&1
@@ -41,7 +41,7 @@ t_check "certificates of all three OpenPGP keys and four PIV slots" \
   '[ "$(grep -cE "public .*(openpgp/7F21/(B6|B8|A4)|piv/5FC10[15AB])" "$T_TMP/ls.out")" = 7 ]'
 
 # ---- target ----
-emu_start --state "$T_TMP/dst.card" "$top_srcdir/tests/cards/yubikey-blank.card"
+emu_start --state "$T_TMP/dst.card" "$(token_card yubikey-blank)"
 vsctool restore --reader "$VPCD_READER" --pin-file "$T_TMP/pins" \
   --password-file "$T_TMP/pw" "$V" > "$T_TMP/restore.out" 2>&1
 t_check "restore onto the blank token succeeds without --force" '[ $? = 0 ]' \
@@ -53,7 +53,7 @@ t_check "everything written was read back equal" \
 # Re-insert the token (power off: the PINs vsctool verified are dropped)
 # before the clients look at it, as they looked at a fresh source.
 emu_stop
-emu_start --state "$T_TMP/dst.card" "$top_srcdir/tests/cards/yubikey-blank.card"
+emu_start --state "$T_TMP/dst.card" "$(token_card yubikey-blank)"
 client_outputs "$T_TMP/dst"
 emu_stop
 
@@ -78,7 +78,7 @@ t_check "on-card keys are not copied: the source has three, the clone none" \
 head -c 24 /dev/urandom > "$T_TMP/badkey"
 t_ok "a management key in the secret-key area" \
   vsctool put --password-file "$T_TMP/pw" --area secret-key --type key "$V" piv/key-9B "$T_TMP/badkey"
-emu_start --state "$T_TMP/dst2.card" "$top_srcdir/tests/cards/yubikey-blank.card"
+emu_start --state "$T_TMP/dst2.card" "$(token_card yubikey-blank)"
 vsctool restore --reader "$VPCD_READER" --pin-file "$T_TMP/pins" \
   --password-file "$T_TMP/pw" "$V" > "$T_TMP/restore2.out" 2>&1
 RC=$?

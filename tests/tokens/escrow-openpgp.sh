@@ -16,6 +16,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/emu/emu-lib.sh"
 . "$top_srcdir/tests/emu-apps/apps-lib.sh"
+. "$top_srcdir/tests/tokens/tokens-lib.sh"
 t_begin "escrowed OpenPGP keys restored onto two tokens"
 need_vpcd
 for tool in gpg gpgconf opensc-tool scriptor openssl xxd python3; do
@@ -53,7 +54,7 @@ t_check "the keys are in the secret-key area" \
 # restore --keys-only onto a token that already holds data (in-process
 # emulator): without --force, only the three keys are planned and
 # written; a full restore of the same VSC is refused (not blank).
-YK="$top_srcdir/tests/cards/yubikey.card"
+YK="$(token_card yubikey)"
 vsctool restore --keys-only --emu "$YK" --password-file "$T_TMP/pw" \
   --pin-file "$T_TMP/pins" --json "$V" > "$T_TMP/ko.json" 2>"$T_TMP/ko.err"
 RC=$?
@@ -65,7 +66,7 @@ vsctool restore --emu "$YK" --password-file "$T_TMP/pw" \
 RC=$?
 t_check "a full restore onto the same token is refused (not blank)" \
   '[ $RC = 6 ] && grep -q "not blank" "$T_TMP/full.err"'
-vsctool restore --keys-only --emu "$top_srcdir/tests/cards/openpgp.card" \
+vsctool restore --keys-only --emu "$(token_card openpgp)" \
   --password-file "$T_TMP/pw" --pin-file "$T_TMP/pins" "$V" \
   > "$T_TMP/ko2.out" 2>/dev/null
 RC=$?
@@ -108,7 +109,7 @@ MSG=$(printf 'escrowed key, token one' | xxd -p -c 256 | tr a-f A-F)
 MLEN=$(printf '%02X' $((${#MSG} / 2)))
 
 # ---- token 1: restore, sign ----
-emu_start --state "$T_TMP/t1.card" "$top_srcdir/tests/cards/yubikey-blank.card"
+emu_start --state "$T_TMP/t1.card" "$(token_card yubikey-blank)"
 vsctool restore --reader "$VPCD_READER" --pin-file "$T_TMP/pins" \
   --password-file "$T_TMP/pw" "$V" > "$T_TMP/r1.out" 2>&1
 t_check "token 1: restore succeeds, both keys imported and read back" \
@@ -133,7 +134,7 @@ PSIG=$(tlv_value "$(resp_hex "$T_TMP/p1.out" 3)" 82)
 emu_stop
 
 # ---- token 2: restore, read the public keys, gpg ----
-emu_start --state "$T_TMP/t2.card" "$top_srcdir/tests/cards/yubikey-blank.card"
+emu_start --state "$T_TMP/t2.card" "$(token_card yubikey-blank)"
 vsctool restore --reader "$VPCD_READER" --pin-file "$T_TMP/pins" \
   --password-file "$T_TMP/pw" "$V" > "$T_TMP/r2.out" 2>&1
 t_check "token 2: restore succeeds" '[ $? = 0 ]'
@@ -200,7 +201,7 @@ t_check "gpg --card-status shows both fingerprints" \
 
 # ---- wrong PW3: one failed VERIFY, clear message, nothing written ----
 printf '83:87654321\n' > "$T_TMP/badpins"
-emu_start --state "$T_TMP/t3.card" "$top_srcdir/tests/cards/openpgp-blank.card"
+emu_start --state "$T_TMP/t3.card" "$(token_card openpgp-blank)"
 vsctool restore --reader "$VPCD_READER" --pin-file "$T_TMP/badpins" \
   --password-file "$T_TMP/pw" "$V" > "$T_TMP/r3.out" 2>&1
 RC=$?

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include "cutest.h"
 #include "common/util.h"
-#include "agency/agency.h"
+#include "agency/agent.h"
 #include "agency/iso7816.h"
 #include "scapi/scapi.h"
 #include "vsc/vsc.h"
@@ -672,7 +672,7 @@ test_plan_not_restorable (void)
   image_t *src = NULL, *dst = NULL;
   image_node_t *n = NULL;
   plan_t *plan = NULL;
-  agency_card_t ac;
+  agency_card_t *ac = NULL;
   plan_entry_t *e;
   static const uint8_t big_fcp[] = { 0x62, 0x0D, 0x80, 0x04, 0x00, 0x01,
                                      0x11, 0x70, 0x82, 0x01, 0x01, 0x83,
@@ -706,9 +706,9 @@ test_plan_not_restorable (void)
                                     IMAGE_SRC_USER, &n), 0);
   CU_ASSERT_EQUAL (image_node_set_content (n, "ok", 2), 0);
 
-  memset (&ac, 0, sizeof ac);
+  CU_ASSERT_EQUAL_FATAL (agency_card_new_chan (NULL, NULL, NULL, 0, &ac), 0);
   CU_ASSERT_EQUAL_FATAL (plan_new (&plan), 0);
-  CU_ASSERT_EQUAL (agency_plan (&ac, src, dst, plan), 0);
+  CU_ASSERT_EQUAL (agency_plan (ac, src, dst, plan), 0);
   e = plan_find (plan, "3F00/1234");
   CU_ASSERT (e && e->action == PLAN_NOT_RESTORABLE && e->reason
              && strstr (e->reason, "larger"));
@@ -718,6 +718,7 @@ test_plan_not_restorable (void)
   e = plan_find (plan, "3F00/1100");
   CU_ASSERT (e && e->action == PLAN_CREATE && e->fcp && e->fcp_len > 4);
   CU_ASSERT (plan->counts[PLAN_NOT_RESTORABLE] >= 2);
+  agency_card_free (ac);
   plan_free (plan);
   image_free (src);
   image_free (dst);
@@ -1109,17 +1110,22 @@ oldcard_tx (void *ctx, const uint8_t *c, size_t clen, uint8_t *r,
 static void
 test_old_card_transcript (void)
 {
-  agency_card_t ac;
+  agency_card_t *ac = NULL;
+  agency_discover_opts_t o;
   oldcard_t oc;
   image_t *img = NULL;
   const image_node_t *n;
 
   memset (&oc, 0, sizeof oc);
-  agency_card_init_chan (&ac, oldcard_tx, &oc, NULL, 0);
-  ac.no_scan = true;
+  CU_ASSERT_EQUAL_FATAL (agency_card_new_chan (oldcard_tx, &oc, NULL, 0,
+                                               &ac), 0);
+  memset (&o, 0, sizeof o);
+  o.read_content = true;
+  o.no_scan = true;
+  agency_card_set_discover (ac, &o);
   CU_ASSERT_EQUAL_FATAL (image_new (&img), 0);
-  CU_ASSERT_EQUAL (agency_match (&ac), 0);
-  CU_ASSERT_EQUAL (agency_discover (&ac, img), 0);
+  CU_ASSERT_EQUAL (agency_match (ac), 0);
+  CU_ASSERT_EQUAL (agency_discover (ac, img), 0);
   n = image_find_path (img, "3F00/5015/5032");
   CU_ASSERT (n && n->has_content && n->content_len == sizeof old_tokeninfo
              && !memcmp (n->content, old_tokeninfo, n->content_len));
@@ -1132,6 +1138,7 @@ test_old_card_transcript (void)
   CU_ASSERT (n && n->aid_len == 2 && n->aid[0] == 0xA0);
   CU_ASSERT (oc.n < 80);
   image_free (img);
+  agency_card_free (ac);
 }
 
 static int

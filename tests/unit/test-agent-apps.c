@@ -1,6 +1,10 @@
 /* test-agent-apps.c - the OpenPGP and PIV agents and key escrow against
  * the in-process emulator (tests/cards/yubikey.card, yubikey-blank.card,
- * openpgp-blank.card and a PIV token without the YubiKey extensions) */
+ * openpgp-blank.card and a PIV token without the YubiKey extensions).
+ * Every test runs twice: against tokens that keep their security state
+ * across SELECTs, and against tokens that drop it as real ones do
+ * (select-resets-security yes, applet-switch-powers-off yes: stricter
+ * than a YubiKey), so that neither behaviour can break the other. */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
@@ -10,14 +14,22 @@
 #include <unistd.h>
 #include "cutest.h"
 #include "common/util.h"
-#include "agency/agency.h"
+#include "agency/agent.h"
 #include "agency/agent-apps.h"
 #include "scapi/scapi.h"
 #include "scapi/scapi-keys.h"
 #include "vsc/vsc.h"
 
 static char tmpdir[256];
-static char spec[4096];        /* emu:yubikey,yubikey-blank,openpgp-blank,piv-noyk */
+/* emu:yubikey,yubikey-blank,openpgp-blank,piv-noyk in both modes */
+static char spec_keep[4096], spec_drop[4096];
+static const char *spec = spec_keep;
+static bool dropping;
+/* Profile lines of the two modes. */
+static const char keep_lines[] = "\nselect-resets-security no\n"
+  "applet-switch-powers-off no\n";
+static const char drop_lines[] = "\nselect-resets-security yes\n"
+  "applet-switch-powers-off yes\n";
 
 typedef struct pins {
   const char *pw1, *pw3, *piv;  /* NULL = cancel */
@@ -261,6 +273,11 @@ test_clone (void)
                              &rep));
   CU_ASSERT (rep.failed == 0 && rep.written > 15
              && rep.verified == rep.written);
+  /* Each PIN asked once per token (the backup's, then the target's for
+   * the plan), never again during the restore however often the token
+   * dropped it: the accepted value is presented again. */
+  CU_ASSERT (pins.calls[0x82] == 2 && pins.calls[0x83] == 2
+             && pins.calls[0x80] == 2);
   plan_free (plan);
   scapi_card_close (card);
 
@@ -500,11 +517,12 @@ test_uif (void)
   fp = fopen (prof, "w");
   CU_ASSERT_FATAL (fp != NULL);
   fprintf (fp, "atr 3BDA18FF81B1FE751F030031F573C001600090001C\n"
-           "protocol t1\nextended-length yes\n"
-           "applet openpgp serial=00000099 uif=yes name=Uif<<Ann\n");
+           "protocol t1\nextended-length yes\n%s"
+           "applet openpgp serial=00000099 uif=yes name=Uif<<Ann\n",
+           dropping ? drop_lines : keep_lines);
   fclose (fp);
-  snprintf (sp, sizeof sp, "emu:%s,%s/tests/cards/openpgp-blank.card", prof,
-            cutest_srcdir ());
+  snprintf (sp, sizeof sp, "emu:%s,%s/openpgp-blank-%s.card", prof, tmpdir,
+            dropping ? "drop" : "keep");
   CU_ASSERT_FATAL (!scapi_new (sp, &s));
   pins_default (&pins);
   src = discover (s, 0, &pins);
@@ -526,6 +544,215 @@ test_uif (void)
   scapi_card_close (card);
   image_free (src);
   scapi_free (s);
+}
+
+/* ---- PIN pad ------------------------------------------------------------ */
+
+/* The user types on the reader: the callback only hears about it. */
+static gpg_error_t
+pinpad_cb (void *ctx, const scapi_pin_request_t *req, char **r_pin)
+{
+  pins_t *p = ctx;
+  *r_pin = NULL;
+  p->calls[req->ref]++;
+  if (!req->pinpad || req->ref == 0x83)
+    return gpg_error (GPG_ERR_CANCELED);
+  return 0;
+}
+
+/* PIV's PIN goes through the same path as every other (padded to 8
+ * bytes by the PIN pad), PIN-pad PINs are never stored, and a PIN pad
+ * that types the wrong PIN costs one try, once. */
+static void
+test_pinpad (void)
+{
+  scapi_t *s = open_emu ();
+  scapi_card_t *card = NULL;
+  scapi_discover_opts_t o;
+  scapi_backup_opts_t bo;
+  scapi_summary_t sum;
+  scapi_vsc_t *vsc = NULL;
+  scapi_cb_t cb;
+  pins_t pins;
+  image_t *img = NULL;
+  const image_node_t *n;
+  char path[512];
+
+  memset (&pins, 0, sizeof pins);
+  memset (&cb, 0, sizeof cb);
+  cb.pin = pinpad_cb;
+  cb.pin_ctx = &pins;
+  memset (&o, 0, sizeof o);
+  o.read_content = true;
+  o.no_scan = true;
+  CU_ASSERT_FATAL (!reader_emu_set_pinpad (scapi_reader_ctx (s), 0,
+                                           "123456"));
+  CU_ASSERT_FATAL (!scapi_card_open (s, "vscemu 0", &card));
+  CU_ASSERT (!scapi_discover (card, &o, &cb, &img));
+  CU_ASSERT (content_is (img, "piv/5FC109", "vscemu printed info"));
+  n = img ? node (img, "openpgp/0103") : NULL;
+  CU_ASSERT (n && n->has_content && !(n->flags & IMAGE_FLAG_UNREADABLE));
+  n = img ? node (img, "openpgp/0104") : NULL;
+  CU_ASSERT (n && (n->flags & IMAGE_FLAG_UNREADABLE));
+  CU_ASSERT (pins.calls[0x80] == 1 && pins.calls[0x82] == 1
+             && pins.calls[0x83] == 1);
+  image_free (img);
+  img = NULL;
+
+  /* --store-pins: nothing to store, the PIN never reached the host. */
+  snprintf (path, sizeof path, "%s/pinpad-%d.vsc", tmpdir, dropping);
+  unlink (path);
+  memset (&bo, 0, sizeof bo);
+  bo.out_path = path;
+  bo.password = "pw";
+  bo.kdf_m_kib = VSC_KDF_M_MIN;
+  bo.kdf_t = 1;
+  bo.kdf_p = 1;
+  bo.discover.no_scan = true;
+  bo.store_pins = true;
+  CU_ASSERT (!scapi_backup (card, NULL, &bo, &cb, &sum));
+  scapi_summary_free (&sum);
+  scapi_card_close (card);
+  CU_ASSERT_FATAL (!scapi_vsc_open (path, "pw", &vsc));
+  CU_ASSERT (image_find_path (scapi_vsc_image (vsc), "piv/5FC109") != NULL);
+  CU_ASSERT (image_find_path (scapi_vsc_image (vsc), "pins/80") == NULL);
+  scapi_vsc_close (vsc);
+
+  /* A PIN pad typing a wrong PIN: one try lost, not repeated. */
+  CU_ASSERT (!reader_emu_set_pinpad (scapi_reader_ctx (s), 0, "654321"));
+  memset (pins.calls, 0, sizeof pins.calls);
+  CU_ASSERT_FATAL (!scapi_card_open (s, "vscemu 0", &card));
+  CU_ASSERT (!scapi_discover (card, &o, &cb, &img));
+  n = img ? node (img, "piv/5FC109") : NULL;
+  CU_ASSERT (n && (n->flags & IMAGE_FLAG_UNREADABLE));
+  CU_ASSERT (pins.calls[0x80] == 1);
+  image_free (img);
+  img = NULL;
+  CU_ASSERT (!scapi_discover (card, &o, &cb, &img));
+  CU_ASSERT (pins.calls[0x80] == 1);
+  image_free (img);
+  scapi_card_close (card);
+  reader_emu_set_pinpad (scapi_reader_ctx (s), 0, NULL);
+  memset (pins.calls, 0, sizeof pins.calls);
+  pins_default (&pins);
+  img = discover (s, 0, &pins);
+  CU_ASSERT (pins.retries[0x80] == 2);
+  image_free (img);
+  scapi_free (s);
+}
+
+/* ---- the security state machinery against a scripted token ------------ */
+
+/* A token that accepts every PIN but refuses every PUT DATA with 6982:
+ * the agency must report the refusal after a fresh verification, and
+ * re-verify at most once when the state was only assumed. */
+typedef struct fake {
+  unsigned selects, verifies, puts, asks;
+} fake_t;
+
+static gpg_error_t
+fake_tx (void *ctx, const uint8_t *c, size_t n, uint8_t *r, size_t *rlen)
+{
+  fake_t *f = ctx;
+  unsigned sw = 0x9000;
+
+  if (n >= 4 && c[1] == 0xA4)
+    f->selects++;
+  else if (n >= 4 && c[1] == 0x20)
+    {
+      if (n == 4)
+        sw = 0x63C3;            /* empty VERIFY: not verified, 3 left */
+      else
+        f->verifies++;
+    }
+  else if (n >= 4 && c[1] == 0xDA)
+    {
+      f->puts++;
+      sw = 0x6982;
+    }
+  r[0] = (uint8_t)(sw >> 8);
+  r[1] = (uint8_t)sw;
+  *rlen = 2;
+  return 0;
+}
+
+static gpg_error_t
+fake_pin (void *ctx, const agency_pin_query_t *q, char **r_pin)
+{
+  fake_t *f = ctx;
+  (void)q;
+  f->asks++;
+  *r_pin = xtrystrdup_secure ("12345678");
+  return *r_pin ? 0 : gpg_error (GPG_ERR_ENOMEM);
+}
+
+static void
+test_refused_after_fresh (void)
+{
+  agency_card_t *ac = NULL;
+  image_t *src = NULL, *dst = NULL;
+  image_node_t *n;
+  plan_t *plan = NULL;
+  plan_entry_t *e;
+  fake_t f;
+
+  memset (&f, 0, sizeof f);
+  CU_ASSERT_FATAL (!agency_card_new_chan (fake_tx, &f, NULL, 0, &ac));
+  agency_card_set_callbacks (ac, fake_pin, &f, NULL, NULL, NULL);
+  CU_ASSERT_FATAL (!image_new (&src) && !image_new (&dst));
+  CU_ASSERT_FATAL (!image_make_path (src, "openpgp/5B", IMAGE_NODE_DO,
+                                     IMAGE_SRC_USER, &n));
+  image_node_set_tag (n, 0x5B);
+  CU_ASSERT (!image_node_set_agent (n->parent, "openpgp"));
+  CU_ASSERT (!image_node_set_content (n, "Doe<<Jane", 9));
+  CU_ASSERT (!image_make_path (src, "openpgp/5E", IMAGE_NODE_DO,
+                               IMAGE_SRC_USER, &n));
+  image_node_set_tag (n, 0x5E);
+  CU_ASSERT (!image_node_set_content (n, "jane", 4));
+  CU_ASSERT_FATAL (!plan_new (&plan));
+  CU_ASSERT_FATAL (!plan_compare (plan, src, dst));
+
+  /* First write: SELECT, VERIFY (asked), PUT DATA 6982 right after a
+   * fresh VERIFY: reported, not looped. */
+  e = plan_find (plan, "openpgp/5B");
+  CU_ASSERT_FATAL (e != NULL);
+  agency_op_begin (ac);
+  CU_ASSERT (!agency_write (ac, src, plan, e));
+  CU_ASSERT (e->sw == 0x6982 && !e->written);
+  CU_ASSERT (f.selects == 1 && f.verifies == 1 && f.puts == 1
+             && f.asks == 1);
+  /* Second write: the state is only assumed; 6982 makes the agency
+   * select and present the accepted PIN once more, then report. */
+  e = plan_find (plan, "openpgp/5E");
+  CU_ASSERT_FATAL (e != NULL);
+  CU_ASSERT (!agency_write (ac, src, plan, e));
+  CU_ASSERT (e->sw == 0x6982 && !e->written);
+  CU_ASSERT (f.selects == 2 && f.verifies == 2 && f.puts == 3
+             && f.asks == 1);
+  /* OpenPGP's PW3 says nothing about PIV's reference 83, nor about the
+   * file system's. */
+  CU_ASSERT (agency_pin_state (ac, &agent_openpgp, 0x83)
+             == AGENCY_PIN_VERIFIED);
+  CU_ASSERT (agency_pin_state (ac, &agent_piv, 0x83) == AGENCY_PIN_UNKNOWN);
+  CU_ASSERT (agency_pin_state (ac, NULL, 0x83) == AGENCY_PIN_UNKNOWN);
+  /* A SELECT of anything ends the epoch: no longer verified. */
+  {
+    unsigned sw;
+    CU_ASSERT (!agency_app_select (ac, &agent_piv, &sw) && sw == 0x9000);
+  }
+  CU_ASSERT (agency_pin_state (ac, &agent_openpgp, 0x83)
+             == AGENCY_PIN_UNKNOWN);
+  /* The end of the operation wipes the value: a later re-verification
+   * has to ask again (there is nothing to present). */
+  agency_op_end (ac, false);
+  CU_ASSERT (!agency_ensure_pin (ac, &agent_openpgp, 0x83, "openpgp/5E",
+                                 NULL));
+  CU_ASSERT (f.asks == 2 && f.verifies == 3);
+  CU_ASSERT (agency_card_authenticated (ac));
+  plan_free (plan);
+  image_free (src);
+  image_free (dst);
+  agency_card_free (ac);
 }
 
 /* ---- fingerprints and helpers ---------------------------------------- */
@@ -553,10 +780,58 @@ test_keys_helpers (void)
   CU_ASSERT (!agent_keys_time_parse ("2023-11-14", &t));
 }
 
+/* Copy the profile SRC to DIR/NAME-MODE.card with EXTRA appended. */
+static int
+copy_profile (const char *src, const char *name, const char *mode,
+              const char *extra, char *out, size_t outsize)
+{
+  FILE *in, *fp;
+  char buf[4096];
+  size_t n;
+
+  snprintf (out, outsize, "%s/%s-%s.card", tmpdir, name, mode);
+  in = fopen (src, "r");
+  fp = fopen (out, "w");
+  if (!in || !fp)
+    {
+      if (in)
+        fclose (in);
+      if (fp)
+        fclose (fp);
+      return 1;
+    }
+  while ((n = fread (buf, 1, sizeof buf, in)) > 0)
+    fwrite (buf, 1, n, fp);
+  fputs (extra, fp);
+  fclose (in);
+  return fclose (fp) ? 1 : 0;
+}
+
+static int
+make_spec (const char *mode, const char *extra, char *sp, size_t size)
+{
+  const char *src = cutest_srcdir ();
+  static const char *const names[3] = { "yubikey", "yubikey-blank",
+                                        "openpgp-blank" };
+  char in[512], out[4][512];
+  size_t i;
+
+  for (i = 0; i < 3; i++)
+    {
+      snprintf (in, sizeof in, "%s/tests/cards/%s.card", src, names[i]);
+      if (copy_profile (in, names[i], mode, extra, out[i], sizeof out[i]))
+        return 1;
+    }
+  snprintf (in, sizeof in, "%s/piv-noyk.card", tmpdir);
+  if (copy_profile (in, "piv-noyk", mode, extra, out[3], sizeof out[3]))
+    return 1;
+  snprintf (sp, size, "emu:%s,%s,%s,%s", out[0], out[1], out[2], out[3]);
+  return 0;
+}
+
 static int
 suite_init (void)
 {
-  const char *src = cutest_srcdir ();
   char prof[512];
   FILE *fp;
 
@@ -571,9 +846,9 @@ suite_init (void)
   fprintf (fp, "atr 3B8C80018073C021C05669766563656D75ED\nprotocol t1\n"
            "extended-length yes\napplet piv serial=1 yubikey=no\n");
   fclose (fp);
-  snprintf (spec, sizeof spec, "emu:%s/tests/cards/yubikey.card,"
-            "%s/tests/cards/yubikey-blank.card,"
-            "%s/tests/cards/openpgp-blank.card,%s", src, src, src, prof);
+  if (make_spec ("keep", keep_lines, spec_keep, sizeof spec_keep)
+      || make_spec ("drop", drop_lines, spec_drop, sizeof spec_drop))
+    return 1;
   return 0;
 }
 
@@ -585,15 +860,38 @@ suite_cleanup (void)
   return system (cmd) == 0 ? 0 : 1;
 }
 
+/* Each test against both kinds of token. */
+#define BOTH(f)                                                         \
+  static void f##_keeping (void)                                        \
+  { spec = spec_keep; dropping = false; f (); }                         \
+  static void f##_dropping (void)                                       \
+  { spec = spec_drop; dropping = true; f (); }
+BOTH (test_openpgp_discover)
+BOTH (test_piv_discover)
+BOTH (test_clone)
+BOTH (test_escrow)
+BOTH (test_escrow_keys_only)
+BOTH (test_uif)
+BOTH (test_pinpad)
+
 static const cutest_t tests[] = {
   CUTEST (test_keys_helpers),
-  CUTEST (test_openpgp_discover),
-  CUTEST (test_piv_discover),
-  CUTEST (test_clone),
-  CUTEST (test_escrow),
-  CUTEST (test_escrow_keys_only),
   CUTEST (test_vsc_keygen),
-  CUTEST (test_uif),
+  CUTEST (test_refused_after_fresh),
+  CUTEST (test_openpgp_discover_keeping),
+  CUTEST (test_openpgp_discover_dropping),
+  CUTEST (test_piv_discover_keeping),
+  CUTEST (test_piv_discover_dropping),
+  CUTEST (test_clone_keeping),
+  CUTEST (test_clone_dropping),
+  CUTEST (test_escrow_keeping),
+  CUTEST (test_escrow_dropping),
+  CUTEST (test_escrow_keys_only_keeping),
+  CUTEST (test_escrow_keys_only_dropping),
+  CUTEST (test_uif_keeping),
+  CUTEST (test_uif_dropping),
+  CUTEST (test_pinpad_keeping),
+  CUTEST (test_pinpad_dropping),
   CUTEST_END
 };
 

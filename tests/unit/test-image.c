@@ -295,7 +295,70 @@ test_deep_copy (void)
   image_free (b);
 }
 
+/* FCP and FCI compare by their items: wrapper, order and FMD aside. */
+static void
+test_fcp_same (void)
+{
+  static const uint8_t fcp[] = { 0x62, 0x0B, 0x80, 0x02, 0x00, 0x10,
+                                 0x82, 0x01, 0x01, 0x83, 0x02, 0x43, 0x01 };
+  static const uint8_t fci[] = { 0x6F, 0x0B, 0x80, 0x02, 0x00, 0x10,
+                                 0x82, 0x01, 0x01, 0x83, 0x02, 0x43, 0x01 };
+  static const uint8_t fci_order[] = { 0x6F, 0x0B, 0x83, 0x02, 0x43, 0x01,
+                                       0x80, 0x02, 0x00, 0x10,
+                                       0x82, 0x01, 0x01 };
+  static const uint8_t fci_nested[] = { 0x6F, 0x0F, 0x62, 0x0B,
+                                        0x80, 0x02, 0x00, 0x10,
+                                        0x82, 0x01, 0x01, 0x83, 0x02,
+                                        0x43, 0x01, 0x64, 0x00 };
+  static const uint8_t other_size[] = { 0x6F, 0x0B, 0x80, 0x02, 0x00, 0x11,
+                                        0x82, 0x01, 0x01, 0x83, 0x02, 0x43,
+                                        0x01 };
+  static const uint8_t fewer[] = { 0x62, 0x07, 0x80, 0x02, 0x00, 0x10,
+                                   0x82, 0x01, 0x01 };
+  static const uint8_t junk[] = { 0x62, 0x0A, 0x80 };
+  image_t *a = NULL, *b = NULL;
+  image_node_t *na, *nb;
+  image_diff_t *d = NULL;
+
+  CU_ASSERT_TRUE (image_fcp_same (fcp, sizeof fcp, fcp, sizeof fcp));
+  CU_ASSERT_TRUE (image_fcp_same (fcp, sizeof fcp, fci, sizeof fci));
+  CU_ASSERT_TRUE (image_fcp_same (fci_order, sizeof fci_order, fcp,
+                                  sizeof fcp));
+  CU_ASSERT_TRUE (image_fcp_same (fcp, sizeof fcp, fci_nested,
+                                  sizeof fci_nested));
+  CU_ASSERT_FALSE (image_fcp_same (fcp, sizeof fcp, other_size,
+                                   sizeof other_size));
+  CU_ASSERT_FALSE (image_fcp_same (fcp, sizeof fcp, fewer, sizeof fewer));
+  CU_ASSERT_FALSE (image_fcp_same (fcp, sizeof fcp, junk, sizeof junk));
+  CU_ASSERT_FALSE (image_fcp_same (fcp, sizeof fcp, NULL, 0));
+  CU_ASSERT_TRUE (image_fcp_same (NULL, 0, NULL, 0));
+
+  /* In a diff: FCI against FCP is no change, another size is. */
+  CU_ASSERT_EQUAL_FATAL (image_new (&a), 0);
+  CU_ASSERT_EQUAL_FATAL (image_new (&b), 0);
+  CU_ASSERT_EQUAL_FATAL (image_make_path (a, "3F00/4301",
+                                          IMAGE_NODE_EF_TRANSPARENT,
+                                          IMAGE_SRC_FID_SCAN, &na), 0);
+  CU_ASSERT_EQUAL_FATAL (image_make_path (b, "3F00/4301",
+                                          IMAGE_NODE_EF_TRANSPARENT,
+                                          IMAGE_SRC_FID_SCAN, &nb), 0);
+  CU_ASSERT_EQUAL (image_node_set_fcp (na, fcp, sizeof fcp), 0);
+  CU_ASSERT_EQUAL (image_node_set_fcp (nb, fci_order, sizeof fci_order), 0);
+  CU_ASSERT_EQUAL_FATAL (image_diff (a, b, &d), 0);
+  CU_ASSERT_EQUAL (d->n, 0);
+  image_diff_free (d);
+  CU_ASSERT_EQUAL (image_node_set_fcp (nb, other_size, sizeof other_size),
+                   0);
+  CU_ASSERT_EQUAL_FATAL (image_diff (a, b, &d), 0);
+  CU_ASSERT_EQUAL_FATAL (d->n, 1);
+  CU_ASSERT_EQUAL (d->changes[0].what, IMAGE_DIFF_FCP);
+  image_diff_free (d);
+  image_free (a);
+  image_free (b);
+}
+
 static const cutest_t tests[] = {
+  CUTEST (test_fcp_same),
   CUTEST (test_deep_copy),
   CUTEST (test_paths),
   CUTEST (test_add_remove),

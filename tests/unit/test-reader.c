@@ -260,7 +260,8 @@ test_emu_list_connect (void)
   CU_ASSERT_FALSE (reader_has_pinpad (card));
   {
     unsigned sw = 0;
-    CU_ASSERT_EQUAL (gpg_err_code (reader_verify_pinpad (card, 0, 0x81, &sw)),
+    CU_ASSERT_EQUAL (gpg_err_code (reader_verify_pinpad (card, 0, 0x81, NULL,
+                                                         &sw)),
                      GPG_ERR_NOT_SUPPORTED);
   }
   reader_disconnect (card, false);
@@ -337,6 +338,61 @@ test_emu_monitor_events (void)
                    GPG_ERR_ENODEV);
 
   reader_monitor_stop (mon);
+  reader_close (ctx);
+}
+
+/* The emulated PIN pad builds the VERIFY from the format as a PC/SC
+ * reader does: PIV wants the PIN padded with FF to 8 bytes (a variable
+ * length VERIFY is refused), and digits outside the format's range are
+ * refused by the "reader" (6B80) without reaching the card. */
+static void
+test_emu_pinpad (void)
+{
+  static const uint8_t select_piv[] = { 0x00, 0xA4, 0x04, 0x00, 0x05,
+                                        0xA0, 0x00, 0x00, 0x03, 0x08 };
+  static const uint8_t retries[] = { 0x00, 0x20, 0x00, 0x80 };
+  static const reader_pin_format_t piv = { 6, 8, 8, 0xFF };
+  static const reader_pin_format_t ascii = { 4, 15, 0, 0 };
+  static const reader_pin_format_t bad = { 9, 4, 0, 0 };
+  reader_ctx_t *ctx = NULL;
+  reader_card_t *card = NULL;
+  char opts[600];
+  unsigned sw = 0;
+  gpg_error_t err;
+
+  snprintf (opts, sizeof opts, "profile=%s/tests/cards/piv.card",
+            cutest_srcdir ());
+  CU_ASSERT_EQUAL_FATAL (reader_open (READER_BACKEND_EMU, opts, &ctx), 0);
+  CU_ASSERT_EQUAL_FATAL (reader_connect (ctx, "vscemu 0", READER_SHARED,
+                                         READER_PROTO_ANY, &card), 0);
+  CU_ASSERT_FALSE (reader_has_pinpad (card));
+  CU_ASSERT_EQUAL (reader_emu_set_pinpad (ctx, 0, "123456"), 0);
+  CU_ASSERT_EQUAL (gpg_err_code (reader_emu_set_pinpad (ctx, 5, "1")),
+                   GPG_ERR_ENODEV);
+  CU_ASSERT_TRUE (reader_has_pinpad (card));
+  CU_ASSERT_EQUAL (gpg_err_code (reader_verify_pinpad (card, 0, 0x80, &bad,
+                                                       &sw)),
+                   GPG_ERR_INV_ARG);
+  CU_ASSERT_EQUAL (send_apdu (card, select_piv, sizeof select_piv, &err),
+                   0x9000);
+  /* Variable length: PIV refuses a PIN that is not 8 bytes. */
+  CU_ASSERT_EQUAL (reader_verify_pinpad (card, 0, 0x80, &ascii, &sw), 0);
+  CU_ASSERT (sw != 0x9000 && (sw & 0xFFF0) != 0x63C0);
+  CU_ASSERT_EQUAL (send_apdu (card, retries, sizeof retries, &err), 0x63C3);
+  CU_ASSERT_EQUAL (reader_verify_pinpad (card, 0, 0x80, &piv, &sw), 0);
+  CU_ASSERT_EQUAL (sw, 0x9000);
+  CU_ASSERT_EQUAL (send_apdu (card, retries, sizeof retries, &err), 0x9000);
+  /* A wrong PIN counts; a too long one never reaches the card. */
+  CU_ASSERT_EQUAL (reader_emu_set_pinpad (ctx, 0, "654321"), 0);
+  CU_ASSERT_EQUAL (reader_verify_pinpad (card, 0, 0x80, &piv, &sw), 0);
+  CU_ASSERT_EQUAL (sw, 0x63C2);
+  CU_ASSERT_EQUAL (reader_emu_set_pinpad (ctx, 0, "123456789"), 0);
+  CU_ASSERT_EQUAL (reader_verify_pinpad (card, 0, 0x80, &piv, &sw), 0);
+  CU_ASSERT_EQUAL (sw, 0x6B80);
+  CU_ASSERT_EQUAL (send_apdu (card, retries, sizeof retries, &err), 0x63C2);
+  CU_ASSERT_EQUAL (reader_emu_set_pinpad (ctx, 0, NULL), 0);
+  CU_ASSERT_FALSE (reader_has_pinpad (card));
+  reader_disconnect (card, false);
   reader_close (ctx);
 }
 
@@ -466,6 +522,7 @@ static const cutest_t tests[] = {
   CUTEST (test_emu_list_connect),
   CUTEST (test_emu_monitor_events),
   CUTEST (test_emu_remove_after),
+  CUTEST (test_emu_pinpad),
   CUTEST (test_emu_reset_reported),
   CUTEST (test_emu_transaction),
   CUTEST_END

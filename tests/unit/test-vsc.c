@@ -801,7 +801,77 @@ make_vector_test (void)
   vector_rc = !!err;
 }
 
+/* Writer and reader share the limits: what vsc_save writes opens again,
+ * and what the reader would refuse is refused before anything is
+ * written (issue: a 5000-byte label and a 2049-level path were written
+ * and then refused, losing the whole VSC). */
+static void
+test_shared_limits (void)
+{
+  kdf_cache_t cache = { 0 };
+  vsc_opts_t o = { &min_kdf, cached_kdf, &cache };
+  char path[512], *label, deep[16384] = "3F00";
+  vsc_t *a, *b;
+  image_node_t *n;
+  struct stat st;
+  unsigned i;
+
+  label = xtrymalloc (5001);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (label);
+  memset (label, 'L', 5000);
+  label[5000] = 0;
+  make_path (path, sizeof path, "limits.vsc");
+  CU_ASSERT_EQUAL_FATAL (vsc_create (path, "pw", &o, &a, NULL), 0);
+  CU_ASSERT_EQUAL (image_set_label (vsc_image (a), label), 0);
+  CU_ASSERT_EQUAL (gpg_err_code (vsc_save (a)), GPG_ERR_LIMIT_REACHED);
+  CU_ASSERT_PTR_NOT_NULL (strstr (vsc_error_text (), "label"));
+  CU_ASSERT_NOT_EQUAL (stat (path, &st), 0);   /* nothing written */
+  label[VSC_MAX_STRING] = 0;                   /* the most allowed */
+  CU_ASSERT_EQUAL (image_set_label (vsc_image (a), label), 0);
+  /* 2049 levels are refused when the path is made; 32 are allowed. */
+  for (i = 1; i < 2049; i++)
+    snprintf (deep + strlen (deep), sizeof deep - strlen (deep), "/%04X",
+              i & 0xFFFF);
+  CU_ASSERT_EQUAL (gpg_err_code (image_make_path (vsc_image (a), deep,
+                                                  IMAGE_NODE_EF_TRANSPARENT,
+                                                  IMAGE_SRC_USER, &n)),
+                   GPG_ERR_LIMIT_REACHED);
+  deep[4 + 5 * (VSC_MAX_DEPTH - 1)] = 0;
+  CU_ASSERT_EQUAL (image_make_path (vsc_image (a), deep,
+                                    IMAGE_NODE_EF_TRANSPARENT,
+                                    IMAGE_SRC_USER, &n), 0);
+  n->area = IMAGE_AREA_PRIVATE;
+  CU_ASSERT_EQUAL (image_node_set_content (n, "deep", 4), 0);
+  CU_ASSERT_EQUAL (vsc_save (a), 0);
+  vsc_close (a);
+  CU_ASSERT_EQUAL_FATAL (vsc_open_ex (path, "pw", &o, &b), 0);
+  CU_ASSERT_EQUAL (strlen (vsc_image (b)->card.label), VSC_MAX_STRING);
+  n = image_find_path (vsc_image (b), deep);
+  CU_ASSERT_TRUE (n && n->content_len == 4);
+  vsc_close (b);
+  CU_ASSERT_EQUAL_FATAL (vsc_open_ex (path, NULL, &o, &b), 0);
+  vsc_close (b);
+  unlink (path);
+  xfree (label);
+}
+
+/* A file that is only the magic is malformed (exit code 4), not an I/O
+ * error. */
+static void
+test_magic_only (void)
+{
+  vsc_t *v = NULL;
+
+  CU_ASSERT_EQUAL (gpg_err_code (vsc_open_mem (VSC_MAGIC, VSC_MAGIC_LEN,
+                                               NULL, NULL, &v)),
+                   GPG_ERR_TOO_SHORT);
+  CU_ASSERT_PTR_NULL (v);
+  CU_ASSERT_PTR_NOT_NULL (strstr (vsc_error_text (), "truncated"));
+}
+
 static const cutest_t tests[] = {
+  CUTEST (test_shared_limits),
+  CUTEST (test_magic_only),
   CUTEST (test_roundtrip),
   CUTEST (test_wrong_password),
   CUTEST (test_kdf_bounds),

@@ -290,7 +290,86 @@ test_cancel_apdu_chan (void)
   worker_free (w);
 }
 
+/* Events are queued, not coalesced: every one arrives, in order, also
+ * beyond the queue's limit (the job waits for the owner). */
+#define N_EVENTS (WORKER_QUEUE_MAX + 500)
+static gpg_error_t
+job_events (worker_t *w, void *arg)
+{
+  gpg_error_t err = 0;
+  unsigned i;
+  char path[32];
+  (void)arg;
+
+  for (i = 0; !err && i < N_EVENTS; i++)
+    {
+      snprintf (path, sizeof path, "3F00/%04X", i & 0xFFFF);
+      err = worker_post (w, 1 + (i & 1), path, strlen (path) + 1);
+    }
+  return err;
+}
+
+struct ev_ctx {
+  unsigned n;
+  bool in_order;
+};
+
+static void
+ev_seen (void *ctx, int kind, const void *data, size_t len)
+{
+  struct ev_ctx *c = ctx;
+  char want[32];
+  snprintf (want, sizeof want, "3F00/%04X", c->n & 0xFFFF);
+  if (kind != (int)(1 + (c->n & 1)) || len != strlen (want) + 1
+      || strcmp (data, want))
+    c->in_order = false;
+  c->n++;
+}
+
+static void
+test_events (void)
+{
+  worker_t *w = NULL;
+  struct ev_ctx c = { 0, true };
+  char buf[8];
+  size_t len;
+
+  CU_ASSERT_EQUAL_FATAL (worker_start (job_events, NULL, &w), 0);
+  CU_ASSERT_EQUAL (worker_wait_events (w, NULL, NULL, ev_seen, &c), 0);
+  CU_ASSERT_EQUAL (c.n, N_EVENTS);
+  CU_ASSERT_TRUE (c.in_order);
+  CU_ASSERT_EQUAL (worker_next_event (w, buf, sizeof buf, &len), 0);
+  CU_ASSERT_EQUAL (len, 0);
+  worker_free (w);
+
+  /* Not drained: the job blocks at the limit; a cancel frees it. */
+  CU_ASSERT_EQUAL_FATAL (worker_start (job_events, NULL, &w), 0);
+  while (!(worker_drain (w) & WORKER_EV_EVENT))
+    CU_ASSERT_TRUE_FATAL (readable (worker_fd (w), 5000));
+  /* A cut copy still reports the full length. */
+  CU_ASSERT_EQUAL (worker_next_event (w, buf, 4, &len), 1);
+  CU_ASSERT_EQUAL (len, strlen ("3F00/0000") + 1);
+  CU_ASSERT_TRUE (!memcmp (buf, "3F00", 4));
+  worker_cancel (w);
+  CU_ASSERT_EQUAL (gpg_err_code (worker_wait (w, NULL, NULL, NULL)),
+                   GPG_ERR_CANCELED);
+  worker_free (w);
+
+  /* Bad arguments. */
+  CU_ASSERT_EQUAL_FATAL (worker_start (job_count, NULL, &w), 0);
+  CU_ASSERT_EQUAL (gpg_err_code (worker_post (w, 0, "x", 1)),
+                   GPG_ERR_INV_ARG);
+  CU_ASSERT_EQUAL (gpg_err_code (worker_post (w, 1, NULL, 3)),
+                   GPG_ERR_INV_ARG);
+  CU_ASSERT_EQUAL (gpg_err_code (worker_post (w, 1, buf,
+                                              WORKER_EVENT_MAX + 1)),
+                   GPG_ERR_INV_ARG);
+  CU_ASSERT_EQUAL (worker_wait (w, NULL, NULL, NULL), 0);
+  worker_free (w);
+}
+
 static const cutest_t tests[] = {
+  CUTEST (test_events),
   CUTEST (test_progress_poll),
   CUTEST (test_eta_and_result),
   CUTEST (test_cancel),

@@ -1,0 +1,66 @@
+/* scapi-int.h - what the facade's files share (not for callers)
+ *
+ * The facade is split by job: scapi.c (context, readers, cards, the
+ * running operation and its error sentence, images), scapi-backup.c,
+ * scapi-restore.c, scapi-vsc.c (VSC files), scapi-keys.c (escrow). */
+#ifndef VSC_SCAPI_INT_H
+#define VSC_SCAPI_INT_H
+
+#include "agency/agency.h"
+#include "vsc/vsc.h"
+#include "scapi/scapi.h"
+
+struct scapi {
+  reader_ctx_t *rctx;
+  reader_monitor_t *mon;
+};
+
+struct scapi_card {
+  scapi_t *s;
+  reader_card_t *rc;
+  agency_card_t *ac;    /* the agency's session (opaque) */
+  bool matched;
+  bool reset_seen;      /* an operation stopped on GPG_ERR_CARD_RESET */
+  image_t *target;      /* the target image of the last plan */
+};
+
+struct scapi_vsc {
+  vsc_t *vsc;
+};
+
+/* One running operation: turns agency callbacks into scapi ones. */
+typedef struct scapi_op {
+  const scapi_cb_t *cb;
+  scapi_card_t *card;
+  double t0;
+  unsigned long apdus0;
+  bool keep_pins;       /* hand accepted PINs on to the next operation
+                           (a restore plan to its restore) */
+  scapi_progress_t p;
+  size_t found;         /* nodes the scan added (node events) */
+} scapi_op_t;
+
+/* Errors: one sentence per thread (scapi_last_error_text). */
+void scapi_set_error (const char *fmt, ...)
+  __attribute__((format(printf, 1, 2)));
+void scapi_clear_error (void);
+double scapi_now (void);
+
+/* The running operation: progress, PIN callback, the error sentence. */
+void scapi_op_begin (scapi_op_t *op, scapi_card_t *card, const scapi_cb_t *cb);
+void scapi_op_end (scapi_op_t *op);
+void scapi_op_phase (scapi_op_t *op, scapi_phase_t phase, const char *node);
+gpg_error_t scapi_op_fail (scapi_op_t *op, gpg_error_t err, const char *what);
+
+/* Cards: begin a transaction (agents matched once per session), and
+ * discovery inside it. */
+gpg_error_t scapi_card_begin (scapi_card_t *card);
+gpg_error_t scapi_discover_in (scapi_card_t *card,
+                               const scapi_discover_opts_t *opts,
+                               image_t **r_image);
+
+/* Backup selection: keep the selected subtrees of PARENT (and what is
+ * above them). */
+gpg_error_t scapi_prune (image_node_t *parent, const scapi_backup_opts_t *o);
+
+#endif /* VSC_SCAPI_INT_H */

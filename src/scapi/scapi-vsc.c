@@ -1,0 +1,236 @@
+/* scapi-vsc.c - VSC files through the facade (thin wrappers over
+ * src/vsc that turn its errors into the facade's sentence). */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#include <stdio.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "common/i18n.h"
+#include "scapi/scapi-int.h"
+
+static gpg_error_t
+scapi_vsc_wrap (vsc_t *v, scapi_vsc_t **r_vsc)
+{
+  scapi_vsc_t *w = xtrycalloc (1, sizeof *w);
+  if (!w)
+    {
+      gpg_error_t err = gpg_error_from_syserror ();
+      vsc_close (v);
+      return err;
+    }
+  w->vsc = v;
+  *r_vsc = w;
+  return 0;
+}
+
+static gpg_error_t
+scapi_vsc_err (gpg_error_t err)
+{
+  if (err)
+    scapi_set_error ("%s", vsc_error_text ()[0] ? vsc_error_text ()
+                     : gpg_strerror (err));
+  return err;
+}
+
+gpg_error_t
+scapi_vsc_create (const char *path, const char *password,
+                  const image_card_t *identity, scapi_vsc_t **r_vsc,
+                  char **r_password)
+{
+  gpg_error_t err;
+  vsc_t *v = NULL;
+  image_t *img;
+  size_t i;
+
+  *r_vsc = NULL;
+  scapi_clear_error ();
+  err = vsc_create (path, password, NULL, &v, r_password);
+  if (err)
+    return scapi_vsc_err (err);
+  img = vsc_image (v);
+  if (identity)
+    {
+      err = image_set_atr (img, identity->atr, identity->atr_len);
+      if (!err)
+        err = image_set_serial (img, identity->serial);
+      if (!err)
+        err = image_set_label (img, identity->label);
+      if (!err)
+        err = image_set_reader (img, identity->reader);
+      for (i = 0; !err && i < identity->n_aids; i++)
+        err = image_add_aid (img, identity->aids[i], identity->aid_lens[i]);
+      for (i = 0; !err && i < identity->n_agents; i++)
+        err = image_add_agent (img, identity->agents[i]);
+      if (err)
+        {
+          vsc_close (v);
+          if (r_password && *r_password)
+            {
+              xfree_secure (*r_password);
+              *r_password = NULL;
+            }
+          return err;
+        }
+    }
+  return scapi_vsc_wrap (v, r_vsc);
+}
+
+gpg_error_t
+scapi_vsc_open (const char *path, const char *password, scapi_vsc_t **r_vsc)
+{
+  gpg_error_t err;
+  vsc_t *v = NULL;
+
+  *r_vsc = NULL;
+  scapi_clear_error ();
+  err = vsc_open (path, password, &v);
+  if (err)
+    {
+      scapi_set_error ("%s: %s", path, vsc_error_text ()[0]
+                       ? vsc_error_text () : gpg_strerror (err));
+      return err;
+    }
+  return scapi_vsc_wrap (v, r_vsc);
+}
+
+gpg_error_t
+scapi_vsc_save (scapi_vsc_t *vsc)
+{
+  scapi_clear_error ();
+  return scapi_vsc_err (vsc_save (vsc->vsc));
+}
+
+void
+scapi_vsc_close (scapi_vsc_t *vsc)
+{
+  if (!vsc)
+    return;
+  vsc_close (vsc->vsc);
+  xfree (vsc);
+}
+
+const image_t *
+scapi_vsc_image (scapi_vsc_t *vsc)
+{
+  return vsc_image (vsc->vsc);
+}
+
+gpg_error_t
+scapi_vsc_set_image (scapi_vsc_t *vsc, const image_t *image,
+                     const char *const *select, size_t n_select)
+{
+  gpg_error_t err;
+  image_t *copy = NULL;
+  scapi_backup_opts_t o;
+
+  if (!select || !n_select)
+    return vsc_set_image (vsc->vsc, image);
+  memset (&o, 0, sizeof o);
+  o.select = select;
+  o.n_select = n_select;
+  err = image_copy (image, &copy);
+  if (!err)
+    err = scapi_prune (&copy->root, &o);
+  if (!err)
+    err = vsc_set_image (vsc->vsc, copy);
+  image_free (copy);
+  return err;
+}
+
+const char *
+scapi_vsc_uuid (scapi_vsc_t *vsc)
+{
+  return vsc_uuid (vsc->vsc);
+}
+
+const char *
+scapi_vsc_path (scapi_vsc_t *vsc)
+{
+  return vsc_path (vsc->vsc);
+}
+
+bool
+scapi_vsc_unlocked (scapi_vsc_t *vsc)
+{
+  return vsc_unlocked (vsc->vsc);
+}
+
+gpg_error_t
+scapi_vsc_passwd (scapi_vsc_t *vsc, const char *new_password,
+                  char **r_password)
+{
+  scapi_clear_error ();
+  return scapi_vsc_err (vsc_passwd (vsc->vsc, new_password, NULL,
+                                    r_password));
+}
+
+gpg_error_t
+scapi_vsc_verify (const char *path, const char *password)
+{
+  scapi_clear_error ();
+  return scapi_vsc_err (vsc_verify (path, password, NULL, NULL));
+}
+
+gpg_error_t
+scapi_vsc_export_public (scapi_vsc_t *vsc, const char *out_path)
+{
+  scapi_clear_error ();
+  return scapi_vsc_err (vsc_export_public (vsc->vsc, out_path));
+}
+
+gpg_error_t
+scapi_vsc_put (scapi_vsc_t *vsc, const char *node_path, const void *data,
+               size_t n, int area)
+{
+  gpg_error_t err;
+  image_node_t *node;
+  image_t *img = vsc_image (vsc->vsc);
+
+  scapi_clear_error ();
+  if (!vsc_unlocked (vsc->vsc))
+    return gpg_error (GPG_ERR_NOT_SUPPORTED);
+  if (area > IMAGE_AREA_MAX)
+    return gpg_error (GPG_ERR_INV_ARG);
+  node = image_find_path (img, node_path);
+  if (!node)
+    {
+      err = image_make_path (img, node_path, IMAGE_NODE_EF_TRANSPARENT,
+                             IMAGE_SRC_USER, &node);
+      if (err)
+        {
+          scapi_set_error (_("cannot add %s: %s"), node_path,
+                           gpg_strerror (err));
+          return err;
+        }
+    }
+  if (node->type != IMAGE_NODE_KEY && !image_node_is_ef (node)
+      && node->type != IMAGE_NODE_DO && node->type != IMAGE_NODE_RECORD)
+    {
+      scapi_set_error (_("%s cannot hold content"), node_path);
+      return gpg_error (GPG_ERR_INV_OBJ);
+    }
+  err = n ? image_node_set_content (node, data, n)
+          : image_node_set_empty (node);
+  if (!err && area >= 0)
+    node->area = (image_area_t)area;
+  return err;
+}
+
+gpg_error_t
+scapi_vsc_rm (scapi_vsc_t *vsc, const char *node_path)
+{
+  image_node_t *node;
+  scapi_clear_error ();
+  if (!vsc_unlocked (vsc->vsc))
+    return gpg_error (GPG_ERR_NOT_SUPPORTED);
+  node = image_find_path (vsc_image (vsc->vsc), node_path);
+  if (!node)
+    {
+      scapi_set_error (_("%s: no such node"), node_path);
+      return gpg_error (GPG_ERR_ENOENT);
+    }
+  image_node_remove (node);
+  return 0;
+}

@@ -1,0 +1,6 @@
+#!/bin/sh
+# clone-yubikey-dropping.sh - clone-yubikey.sh against tokens that are dropping their security
+# state across SELECTs (TOKEN_MODE in tokens-lib.sh).
+TOKEN_MODE=dropping
+export TOKEN_MODE
+. "$(dirname "$0")/clone-yubikey.sh"

@@ -1,0 +1,6 @@
+#!/bin/sh
+# escrow-openpgp-keeping.sh - escrow-openpgp.sh against tokens that are keeping their security
+# state across SELECTs (TOKEN_MODE in tokens-lib.sh).
+TOKEN_MODE=keeping
+export TOKEN_MODE
+. "$(dirname "$0")/escrow-openpgp.sh"
