@@ -358,9 +358,10 @@ vault_pg_exec (vault_t *v, const vault_pg_q_t *q, int64_t deadline,
       err = vault_pg_run (v, q, deadline, r_res, &lost, &sent);
       if (!lost)
         return err;
+      if (delay == VAULT_PG_RETRY_MIN_MS)
+        log_info ("%s; trying again", v->errtext);   /* once per request */
       if (!vault_pg_backoff (deadline, &delay))
         return err;
-      log_info ("%s; trying again", v->errtext);
     }
 }
 
