@@ -1,10 +1,12 @@
-## The four programs. Components add their own front-end files with +=
-## in their local.mk (for example vsctool_SOURCES += src/cli/cmd-backup.c).
+## The four programs (their main() files live in src/). Every directory's
+## local.mk lists exactly its own files: vsctool's commands are in
+## src/cli/local.mk (libvsccli.a), the manager's screens in
+## src/ui/local.mk.
 bin_PROGRAMS += vscman vsctool vscemu
 sbin_PROGRAMS += vscd
 
-vsctool_SOURCES += src/vsctool.c src/cli/cli.h src/cli/cli.c
-vsctool_LDADD = $(VSC_LIBS)
+vsctool_SOURCES += src/vsctool.c
+vsctool_LDADD = libvsccli.a $(VSC_LIBS)
 
 vscman_SOURCES += src/vscman.c
 vscman_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS)

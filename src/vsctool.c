@@ -1,6 +1,8 @@
 /* vsctool.c - the scriptable command line of vscman
  *
- * Commands are entries of a table; each lives in src/cli/cmd-*.c. */
+ * Commands are entries of a table (tmux's cmd_table); each lives in
+ * src/cli/cmd-*.c as a cli_cmd_t, and src/cli/cli-parse.c parses the
+ * command line for all of them. */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
@@ -28,7 +30,7 @@ CLI_CMD_DECL (verify);
 CLI_CMD_DECL (export_public);
 CLI_CMD_DECL (keygen);
 
-/* One line per command; components add theirs here. */
+/* One line per command. */
 static const cli_cmd_t *const commands[] = {
   &cli_cmd_readers,
   &cli_cmd_remote,
@@ -89,6 +91,13 @@ main (int argc, char **argv)
           printf ("vsctool (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
           return CLI_EXIT_OK;
         }
+      else if (!strcmp (a, "--list-commands"))
+        {
+          /* For shell completion: the command names, one a line. */
+          for (i = 0; commands[i]; i++)
+            printf ("%s\n", commands[i]->name);
+          return CLI_EXIT_OK;
+        }
       else if (!strcmp (a, "-v") || !strcmp (a, "--verbose"))
         log_set_level (log_get_level () + 1);
       else if (!strcmp (a, "--debug-apdu"))
@@ -108,7 +117,7 @@ main (int argc, char **argv)
     }
   for (i = 0; commands[i]; i++)
     if (!strcmp (commands[i]->name, argv[argi]))
-      return commands[i]->run (argc - argi, argv + argi);
+      return cli_run (commands[i], argc - argi, argv + argi);
 
   cli_msg (_("unknown command '%s' (see 'vsctool --help')"), argv[argi]);
   return CLI_EXIT_USAGE;

@@ -1,11 +1,8 @@
-## src/agency/apps.mk: the application agents (OpenPGP card, PIV), key
-## escrow (vsctool keygen) and their tests.
+## src/agency/apps.mk: the application agents (OpenPGP card, PIV), the
+## escrowed keys agent (agent-keys.c) and their tests.
 libvscman_a_SOURCES += \
 	src/agency/agent-apps.h src/agency/agent-keys.c \
-	src/agency/agent-openpgp.c src/agency/agent-piv.c \
-	src/scapi/scapi-keys.h src/scapi/scapi-keys.c
-
-vsctool_SOURCES += src/cli/cmd-keygen.c
+	src/agency/agent-openpgp.c src/agency/agent-piv.c
 
 check_PROGRAMS += tests/unit/test-agent-apps
 tests_unit_test_agent_apps_SOURCES = tests/unit/test-agent-apps.c

@@ -1,17 +1,11 @@
-## src/agency: the agency (component 26) and its agents (component 28);
-## also the restore planner src/image/plan.c (same owner).
+## src/agency: the agency (component 26) and its agents (component 28)
 libvscman_a_SOURCES += \
 	src/agency/agency.h src/agency/agent.h src/agency/agency.c \
 	src/agency/agency-auth.c \
 	src/agency/iso7816.h src/agency/iso7816.c \
 	src/agency/agent-iso7816.h src/agency/agent-iso7816.c \
 	src/agency/agent-iso7816-scan.c src/agency/agent-iso7816-restore.c \
-	src/agency/agent-pkcs15.c \
-	src/image/plan.h src/image/plan.c
-
-## vsctool commands of this component
-vsctool_SOURCES += src/cli/cli-card.h src/cli/cli-card.c \
-	src/cli/cmd-backup.c src/cli/cmd-restore.c src/cli/cmd-diff.c
+	src/agency/agent-pkcs15.c
 
 ## Tests: the agents and scapi against the in-process emulator.
 check_PROGRAMS += tests/unit/test-agency

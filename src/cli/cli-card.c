@@ -1,7 +1,5 @@
 /* cli-card.c - helpers shared by vsctool's card commands */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <string.h>
 #include <signal.h>
@@ -20,9 +18,9 @@
 #include "cli/cli-card.h"
 
 static volatile int cli_card_cancel;
-static const cli_card_opts_t *cli_card_o;
 static bool cli_card_progress_shown;
 static struct sigaction cli_card_old_int, cli_card_old_term;
+static bool cli_card_cb_active;
 
 /* The progress line on a terminal. The operation runs on the calling
  * thread and reports when it has something to say; a ticker thread,
@@ -59,112 +57,51 @@ cli_card_fail (gpg_error_t err, const char *what)
 }
 
 int
-cli_card_open (const cli_card_opts_t *o, scapi_t **r_s, scapi_card_t **r_card)
+cli_card_open (const cli_ctx_t *c, cli_card_t *cs)
 {
   gpg_error_t err;
   char *spec = NULL;
 
-  *r_s = NULL;
-  *r_card = NULL;
-  if (o->emu)
+  memset (cs, 0, sizeof *cs);
+  if (c->emu)
     {
-      spec = xtrymalloc (strlen (o->emu) + 5);
+      if (access (c->emu, R_OK))
+        {
+          cli_msg (_("cannot read card profile %s: %s"), c->emu,
+                   strerror (errno));
+          return CLI_EXIT_USAGE;
+        }
+      spec = xtrymalloc (strlen (c->emu) + 5);
       if (!spec)
         return cli_card_fail (gpg_error_from_syserror (), "emu");
       strcpy (spec, "emu:");
-      strcat (spec, o->emu);
-      if (access (o->emu, R_OK))
-        {
-          cli_msg (_("cannot read card profile %s: %s"), o->emu,
-                   strerror (errno));
-          xfree (spec);
-          return CLI_EXIT_USAGE;
-        }
+      strcat (spec, c->emu);
     }
-  err = scapi_new (spec, r_s);
+  err = scapi_new (spec, &cs->s);
   xfree (spec);
   if (err)
     {
       cli_error (err, _("cannot open the reader service"));
       return cli_exit_code (err);
     }
-  err = scapi_card_open (*r_s, o->emu ? NULL : o->reader, r_card);
+  err = scapi_card_open (cs->s, c->emu ? NULL : c->reader, &cs->card);
   if (err)
     {
       int rc = cli_card_fail (err, _("cannot connect to the card"));
-      scapi_free (*r_s);
-      *r_s = NULL;
+      cli_card_close (cs);
       return rc;
     }
   return 0;
 }
 
-/* Read a line from /dev/tty without echo into secure memory. */
-static gpg_error_t
-cli_card_tty (const char *prompt, char **r_line)
+void
+cli_card_close (cli_card_t *cs)
 {
-  struct termios old, quiet;
-  gpg_error_t err = 0;
-  char *line;
-  size_t n = 0;
-  bool restore = false;
-  int fd = open ("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-
-  *r_line = NULL;
-  if (fd < 0)
-    return gpg_error (GPG_ERR_CANCELED);
-  line = xtrymalloc_secure (256);
-  if (!line)
-    {
-      err = gpg_error_from_syserror ();
-      goto leave;
-    }
-  if (write (fd, prompt, strlen (prompt)) < 0)
-    { /* nothing sensible to do */ }
-  if (tcgetattr (fd, &old) == 0)
-    {
-      quiet = old;
-      quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-      quiet.c_lflag |= ICANON;
-      tcsetattr (fd, TCSAFLUSH, &quiet);
-      restore = true;
-    }
-  for (;;)
-    {
-      char c;
-      ssize_t r = read (fd, &c, 1);
-      if (r < 0 && errno == EINTR)
-        {
-          if (cli_card_cancel)
-            {
-              err = gpg_error (GPG_ERR_CANCELED);
-              break;
-            }
-          continue;
-        }
-      if (r <= 0 || c == '\n')
-        break;
-      if (n + 1 >= 256)
-        {
-          err = gpg_error (GPG_ERR_TOO_LARGE);
-          break;
-        }
-      line[n++] = c;
-    }
-  line[n] = 0;
-  if (restore)
-    tcsetattr (fd, TCSAFLUSH, &old);
-  if (write (fd, "\n", 1) < 0)
-    { /* ignore */ }
- leave:
-  close (fd);
-  if (err || !n)
-    {
-      xfree_secure (line);
-      return err ? err : gpg_error (GPG_ERR_CANCELED);
-    }
-  *r_line = line;
-  return 0;
+  cli_card_cb_done ();
+  scapi_card_close (cs->card);
+  scapi_free (cs->s);
+  cs->card = NULL;
+  cs->s = NULL;
 }
 
 /* --pin-file F: one line with the PIN for every reference, or lines
@@ -227,14 +164,14 @@ cli_card_pin_from_file (const char *file, uint8_t ref, char **r_pin)
   return err;
 }
 
-static gpg_error_t cli_card_pin_ask (const cli_card_opts_t *o,
+static gpg_error_t cli_card_pin_ask (const cli_ctx_t *c,
                                      const scapi_pin_request_t *req,
                                      const char *what, char **r_pin);
 
 static gpg_error_t
 cli_card_pin (void *ctx, const scapi_pin_request_t *req, char **r_pin)
 {
-  const cli_card_opts_t *o = ctx;
+  const cli_ctx_t *c = ctx;
   char what[128];
   gpg_error_t err;
 
@@ -252,7 +189,7 @@ cli_card_pin (void *ctx, const scapi_pin_request_t *req, char **r_pin)
       cli_card_progress_shown = false;
     }
   pthread_mutex_unlock (&cli_card_tick_lock);
-  err = cli_card_pin_ask (o, req, what, r_pin);
+  err = cli_card_pin_ask (c, req, what, r_pin);
   pthread_mutex_lock (&cli_card_tick_lock);
   cli_card_tick_paused = false;
   pthread_mutex_unlock (&cli_card_tick_lock);
@@ -261,7 +198,7 @@ cli_card_pin (void *ctx, const scapi_pin_request_t *req, char **r_pin)
 
 /* The PIN question itself (progress line paused by the caller). */
 static gpg_error_t
-cli_card_pin_ask (const cli_card_opts_t *o, const scapi_pin_request_t *req,
+cli_card_pin_ask (const cli_ctx_t *c, const scapi_pin_request_t *req,
                   const char *what, char **r_pin)
 {
   char prompt[256];
@@ -280,10 +217,18 @@ cli_card_pin_ask (const cli_card_opts_t *o, const scapi_pin_request_t *req,
                          "pad\n"));
       return 0;
     }
-  if (o && o->pin_file)
-    return cli_card_pin_from_file (o->pin_file, req->ref, r_pin);
+  if (c && c->pin_file)
+    return cli_card_pin_from_file (c->pin_file, req->ref, r_pin);
   snprintf (prompt, sizeof prompt, _("%s: "), what);
-  err = cli_card_tty (prompt, r_pin);
+  err = cli_read_tty (prompt, &cli_card_cancel, r_pin);
+  if (!err && !**r_pin)
+    {
+      xfree_secure (*r_pin);
+      *r_pin = NULL;
+      err = gpg_error (GPG_ERR_CANCELED);     /* an empty answer */
+    }
+  else if (gpg_err_code (err) == GPG_ERR_NO_PASSPHRASE)
+    err = gpg_error (GPG_ERR_CANCELED);       /* no terminal */
   if (err)
     fprintf (stderr, _("vsctool: no PIN given; the protected nodes are "
                        "skipped\n"));
@@ -447,15 +392,14 @@ cli_card_ticker_stop (void)
 }
 
 void
-cli_card_cb (const cli_card_opts_t *o, scapi_cb_t *cb)
+cli_card_cb (const cli_ctx_t *c, scapi_cb_t *cb)
 {
   struct sigaction sa;
 
   memset (cb, 0, sizeof *cb);
-  cli_card_o = o;
   cb->pin = cli_card_pin;
-  cb->pin_ctx = (void *)o;
-  if (!o->quiet && !o->json)
+  cb->pin_ctx = (void *) c;
+  if ((c->cmd->flags & CLI_CMD_QUIET) && !c->quiet && !c->json)
     {
       cb->progress = cli_card_progress;
       if (isatty (2))
@@ -467,11 +411,15 @@ cli_card_cb (const cli_card_opts_t *o, scapi_cb_t *cb)
   sigemptyset (&sa.sa_mask);
   sigaction (SIGINT, &sa, &cli_card_old_int);
   sigaction (SIGTERM, &sa, &cli_card_old_term);
+  cli_card_cb_active = true;
 }
 
 void
 cli_card_cb_done (void)
 {
+  if (!cli_card_cb_active)
+    return;
+  cli_card_cb_active = false;
   cli_card_ticker_stop ();
   if (cli_card_progress_shown)
     {
@@ -480,67 +428,13 @@ cli_card_cb_done (void)
     }
   sigaction (SIGINT, &cli_card_old_int, NULL);
   sigaction (SIGTERM, &cli_card_old_term, NULL);
-  cli_card_o = NULL;
-}
-
-gpg_error_t
-cli_card_password (const char *pwfile, const char *prompt, char **r_pw)
-{
-  cli_pwsrc_t src = CLI_PWSRC_INIT;
-  src.file = pwfile;
-  return cli_read_password (&src, prompt, false, r_pw);
-}
-
-int
-cli_card_scan_option (cli_card_scan_t *sc, int c, const char *arg)
-{
-  char *end;
-  unsigned long a, b;
-
-  switch (c)
-    {
-    case CLI_CARD_OPT_NOSCAN:
-      sc->no_scan = true;
-      return 1;
-    case CLI_CARD_OPT_BUDGET:
-      a = strtoul (arg, &end, 10);
-      if (!*arg || *end || *arg == '-' || !a)
-        {
-          cli_msg (_("--scan-budget wants a positive number, not '%s'"), arg);
-          return -1;
-        }
-      sc->budget = a;
-      return 1;
-    case CLI_CARD_OPT_RANGE:
-      a = strtoul (arg, &end, 16);
-      if (end == arg || *end != '-' || a > 0xFFFF)
-        goto bad;
-      b = strtoul (end + 1, &end, 16);
-      if (*end || b > 0xFFFF || b < a)
-        goto bad;
-      if (sc->n_ranges >= CLI_CARD_MAX_RANGES)
-        {
-          cli_msg (_("at most %d --scan-range options"), CLI_CARD_MAX_RANGES);
-          return -1;
-        }
-      sc->ranges[sc->n_ranges].first = (uint16_t)a;
-      sc->ranges[sc->n_ranges].last = (uint16_t)b;
-      sc->n_ranges++;
-      return 1;
-    default:
-      return 0;
-    }
- bad:
-  cli_msg (_("--scan-range wants FIRST-LAST in hex (e.g. 4F00-4F0F), "
-             "not '%s'"), arg);
-  return -1;
 }
 
 void
-cli_card_scan_apply (const cli_card_scan_t *sc, scapi_discover_opts_t *o)
+cli_card_scan_apply (const cli_ctx_t *c, scapi_discover_opts_t *o)
 {
-  o->no_scan = sc->no_scan;
-  o->scan_budget = sc->budget;
-  o->ranges = sc->n_ranges ? sc->ranges : NULL;
-  o->n_ranges = sc->n_ranges;
+  o->no_scan = c->no_scan;
+  o->scan_budget = c->scan_budget;
+  o->ranges = c->n_ranges ? c->ranges : NULL;
+  o->n_ranges = c->n_ranges;
 }

@@ -1,7 +1,5 @@
 /* cli-vsc.c - helpers shared by vsctool's VSC file commands */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,78 +14,6 @@
 
 #define CLI_VSC_MAX_INPUT (16UL * 1024 * 1024)
 
-void
-cli_vsc_opts_init (cli_vsc_opts_t *o)
-{
-  memset (o, 0, sizeof *o);
-  o->pw.fd = -1;
-  o->kdf.m_kib = VSC_KDF_M_DEFAULT;
-  o->kdf.t = VSC_KDF_T_DEFAULT;
-  o->kdf.p = VSC_KDF_P_DEFAULT;
-}
-
-static int
-cli_vsc_number (const char *arg, const char *opt, unsigned long *r)
-{
-  char *end;
-  unsigned long v;
-
-  errno = 0;
-  v = strtoul (arg, &end, 10);
-  if (errno || end == arg || *end || *arg == '-')
-    {
-      cli_msg (_("bad value '%s' for %s"), arg, opt);
-      return -1;
-    }
-  *r = v;
-  return 1;
-}
-
-int
-cli_vsc_option (cli_vsc_opts_t *o, int c, const char *arg)
-{
-  unsigned long v;
-
-  switch (c)
-    {
-    case CLI_VSC_OPT_PWFILE:
-      o->pw.file = arg;
-      return 1;
-    case CLI_VSC_OPT_PWFD:
-      if (cli_vsc_number (arg, "--password-fd", &v) < 0 || v > 1000000)
-        return -1;
-      o->pw.fd = (int)v;
-      return 1;
-    case CLI_VSC_OPT_JSON:
-      o->json = true;
-      return 1;
-    case CLI_VSC_OPT_KDF_M:
-      if (cli_vsc_number (arg, "--kdf-memory", &o->kdf.m_kib) < 0)
-        return -1;
-      o->kdf_set = true;
-      return 1;
-    case CLI_VSC_OPT_KDF_T:
-      if (cli_vsc_number (arg, "--kdf-iterations", &o->kdf.t) < 0)
-        return -1;
-      o->kdf_set = true;
-      return 1;
-    case CLI_VSC_OPT_KDF_P:
-      if (cli_vsc_number (arg, "--kdf-parallelism", &o->kdf.p) < 0)
-        return -1;
-      o->kdf_set = true;
-      return 1;
-    default:
-      return 0;
-    }
-}
-
-bool
-cli_vsc_have_pwsrc (const cli_vsc_opts_t *o)
-{
-  const char *env = getenv ("VSC_PASSWORD_FILE");
-  return o->pw.file || o->pw.fd >= 0 || (env && *env);
-}
-
 int
 cli_vsc_fail (gpg_error_t err, const char *path)
 {
@@ -101,7 +27,7 @@ cli_vsc_fail (gpg_error_t err, const char *path)
 }
 
 int
-cli_vsc_open (const cli_vsc_opts_t *o, const char *path, bool want_password,
+cli_vsc_open (const cli_ctx_t *c, const char *path, bool want_password,
               vsc_t **r_vsc)
 {
   gpg_error_t err;
@@ -112,7 +38,7 @@ cli_vsc_open (const cli_vsc_opts_t *o, const char *path, bool want_password,
   if (want_password)
     {
       snprintf (prompt, sizeof prompt, _("Password for %s: "), path);
-      err = cli_read_password (&o->pw, prompt, false, &pw);
+      err = cli_read_password (&c->pw, prompt, false, &pw);
       if (err)
         {
           cli_error (err, _("cannot read the password"));
@@ -128,11 +54,60 @@ cli_vsc_open (const cli_vsc_opts_t *o, const char *path, bool want_password,
   return 0;
 }
 
+int
+cli_vsc_save (vsc_t *vsc, const char *file)
+{
+  gpg_error_t err = vsc_save (vsc);
+  return err ? cli_vsc_fail (err, file) : 0;
+}
+
+image_node_t *
+cli_vsc_node (vsc_t *vsc, const char *file, const char *path,
+              bool private_hint)
+{
+  image_node_t *node = image_find_path (vsc_image (vsc), path);
+
+  if (!node)
+    cli_msg (_("%s: no node '%s'%s"), file, path,
+             private_hint && !vsc_unlocked (vsc)
+             ? _(" (private nodes need -a and the password)") : "");
+  return node;
+}
+
 void
-cli_vsc_vopts (const cli_vsc_opts_t *o, vsc_opts_t *vo)
+cli_vsc_vopts (const cli_ctx_t *c, vsc_kdf_params_t *kdf, vsc_opts_t *vo)
 {
   memset (vo, 0, sizeof *vo);
-  vo->kdf = &o->kdf;
+  kdf->m_kib = c->kdf_m_kib ? c->kdf_m_kib : VSC_KDF_M_DEFAULT;
+  kdf->t = c->kdf_t ? c->kdf_t : VSC_KDF_T_DEFAULT;
+  kdf->p = c->kdf_p ? c->kdf_p : VSC_KDF_P_DEFAULT;
+  vo->kdf = kdf;
+}
+
+int
+cli_vsc_new_password (const char *file, int fd, bool is_new, char **r_pw)
+{
+  gpg_error_t err;
+
+  *r_pw = NULL;
+  if (!file && fd < 0)
+    return 0;
+  err = cli_read_secret_file (file, fd, r_pw);
+  if (err)
+    {
+      cli_error (err, "%s", is_new ? _("cannot read the new password")
+                 : _("cannot read the password"));
+      return CLI_EXIT_FAIL;
+    }
+  if (!**r_pw)
+    {
+      xfree_secure (*r_pw);
+      *r_pw = NULL;
+      cli_msg ("%s", is_new ? _("the new password is empty")
+               : _("the password is empty"));
+      return CLI_EXIT_USAGE;
+    }
+  return 0;
 }
 
 gpg_error_t

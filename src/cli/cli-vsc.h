@@ -7,54 +7,34 @@
 #include "cli/cli.h"
 #include "vsc/vsc.h"
 
-/* Options common to the file commands (parsed by cli_vsc_option). */
-typedef struct cli_vsc_opts {
-  cli_pwsrc_t pw;            /* --password-file / --password-fd */
-  bool json;                 /* --json */
-  vsc_kdf_params_t kdf;      /* --kdf-memory/--kdf-iterations/--kdf-parallelism */
-  bool kdf_set;
-} cli_vsc_opts_t;
-
-void cli_vsc_opts_init (cli_vsc_opts_t *o);
-
-/* Long option ids for getopt_long tables. */
-enum {
-  CLI_VSC_OPT_PWFILE = 0x1000,
-  CLI_VSC_OPT_PWFD,
-  CLI_VSC_OPT_JSON,
-  CLI_VSC_OPT_KDF_M,
-  CLI_VSC_OPT_KDF_T,
-  CLI_VSC_OPT_KDF_P,
-  CLI_VSC_OPT_HELP
-};
-#define CLI_VSC_LONGOPTS_PW \
-  { "password-file", 1, NULL, CLI_VSC_OPT_PWFILE }, \
-  { "password-fd", 1, NULL, CLI_VSC_OPT_PWFD }
-#define CLI_VSC_LONGOPTS_KDF \
-  { "kdf-memory", 1, NULL, CLI_VSC_OPT_KDF_M }, \
-  { "kdf-iterations", 1, NULL, CLI_VSC_OPT_KDF_T }, \
-  { "kdf-parallelism", 1, NULL, CLI_VSC_OPT_KDF_P }
-#define CLI_VSC_LONGOPTS_JSON { "json", 0, NULL, CLI_VSC_OPT_JSON }
-#define CLI_VSC_LONGOPTS_HELP { "help", 0, NULL, CLI_VSC_OPT_HELP }
-
-/* Handle one of the options above: 1 if handled, 0 if not ours, -1 on a
- * bad value (message printed). */
-int cli_vsc_option (cli_vsc_opts_t *o, int c, const char *arg);
-
-/* Whether a password source other than the terminal is configured. */
-bool cli_vsc_have_pwsrc (const cli_vsc_opts_t *o);
-
-/* Open PATH; with WANT_PASSWORD ask for it (cli_read_password). On error
- * prints a message and returns the exit code (> 0); 0 on success. */
-int cli_vsc_open (const cli_vsc_opts_t *o, const char *path,
-                  bool want_password, vsc_t **r_vsc);
+/* Open PATH; with WANT_PASSWORD ask for it (cli_read_password with the
+ * command's password source). On error prints a message and returns the
+ * exit code (> 0); 0 on success. */
+int cli_vsc_open (const cli_ctx_t *c, const char *path, bool want_password,
+                  vsc_t **r_vsc);
 
 /* Print "vsctool: PATH: <vsc_error_text or strerror>" and return the
  * exit code for ERR. */
 int cli_vsc_fail (gpg_error_t err, const char *path);
 
-/* Options for vsc_create/vsc_passwd from the --kdf-* options. */
-void cli_vsc_vopts (const cli_vsc_opts_t *o, vsc_opts_t *vo);
+/* Save VSC: 0, or the message printed and the exit code. */
+int cli_vsc_save (vsc_t *vsc, const char *file);
+
+/* The node PATH of VSC, or NULL after "FILE: no node 'PATH'" (with
+ * PRIVATE_HINT: that private nodes need the password). */
+image_node_t *cli_vsc_node (vsc_t *vsc, const char *file, const char *path,
+                            bool private_hint);
+
+/* Options for vsc_create/vsc_passwd from the --kdf-* options (the
+ * defaults for those not given); KDF is the storage VO points to. */
+void cli_vsc_vopts (const cli_ctx_t *c, vsc_kdf_params_t *kdf,
+                    vsc_opts_t *vo);
+
+/* A password for a new VSC (IS_NEW: a VSC's new password) from FILE or
+ * FD; none given: *R_PW NULL (one is then generated). An empty one is
+ * refused. 0 or the exit code (message printed). */
+int cli_vsc_new_password (const char *file, int fd, bool is_new,
+                          char **r_pw);
 
 /* Read a whole file ("-" = stdin), at most 16 MiB. */
 gpg_error_t cli_vsc_read_file (const char *path, unsigned char **r_data,

@@ -1,7 +1,6 @@
-/* cli.c - shared helpers of vsctool's commands */
-#ifdef HAVE_CONFIG_H
+/* cli.c - messages, exit codes, password input and JSON output shared
+ * by vsctool's commands (the parser is cli-parse.c) */
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +10,7 @@
 #include <unistd.h>
 #include <termios.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "common/util.h"
 #include "common/i18n.h"
 
@@ -87,15 +86,16 @@ cli_exit_code (gpg_error_t err)
 }
 
 int
-cli_usage (const cli_cmd_t *cmd)
+cli_exit_fail (gpg_error_t err)
 {
-  fprintf (stderr, _("usage: vsctool %s %s\n"), cmd->name, cmd->args);
-  return CLI_EXIT_USAGE;
+  int rc = cli_exit_code (err);
+  return rc == CLI_EXIT_OK || rc == CLI_EXIT_USAGE ? CLI_EXIT_FAIL : rc;
 }
 
-/* Read one line (up to PW_MAX-1 bytes) from FD into secure memory. */
+/* Read one line (up to PW_MAX-1 bytes) from FD into secure memory; a
+ * signal that sets *CANCEL ends it with GPG_ERR_CANCELED. */
 static gpg_error_t
-read_line_fd (int fd, char **r_line)
+cli_read_line_fd (int fd, volatile int *cancel, char **r_line)
 {
   char *line = xtrymalloc_secure (PW_MAX);
   size_t n = 0;
@@ -105,6 +105,11 @@ read_line_fd (int fd, char **r_line)
     {
       char c;
       ssize_t r = read (fd, &c, 1);
+      if (r < 0 && errno == EINTR && cancel && *cancel)
+        {
+          xfree_secure (line);
+          return gpg_error (GPG_ERR_CANCELED);
+        }
       if (r < 0 && errno == EINTR)
         continue;
       if (r < 0)
@@ -144,14 +149,14 @@ cli_read_secret_file (const char *file, int fd, char **r_secret)
     }
   if (fd < 0)
     return gpg_error (GPG_ERR_INV_ARG);
-  err = read_line_fd (fd, r_secret);
+  err = cli_read_line_fd (fd, NULL, r_secret);
   if (myfd >= 0)
     close (myfd);
   return err;
 }
 
-static gpg_error_t
-read_tty (const char *prompt, char **r_pw)
+gpg_error_t
+cli_read_tty (const char *prompt, volatile int *cancel, char **r_pw)
 {
   struct termios old, quiet;
   gpg_error_t err;
@@ -166,11 +171,11 @@ read_tty (const char *prompt, char **r_pw)
       quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
       quiet.c_lflag |= ICANON;
       tcsetattr (fd, TCSAFLUSH, &quiet);
-      err = read_line_fd (fd, r_pw);
+      err = cli_read_line_fd (fd, cancel, r_pw);
       tcsetattr (fd, TCSAFLUSH, &old);
     }
   else
-    err = read_line_fd (fd, r_pw);
+    err = cli_read_line_fd (fd, cancel, r_pw);
   if (write (fd, "\n", 1) < 0)
     { /* ignore */ }
   close (fd);
@@ -194,12 +199,12 @@ cli_read_password (const cli_pwsrc_t *src, const char *prompt, bool confirm,
   if (env && *env)
     return cli_read_secret_file (env, -1, r_pw);
 
-  err = read_tty (prompt, &pw);
+  err = cli_read_tty (prompt, NULL, &pw);
   if (err)
     return err;
   if (confirm)
     {
-      err = read_tty (_("Repeat: "), &pw2);
+      err = cli_read_tty (_("Repeat: "), NULL, &pw2);
       if (err)
         {
           xfree_secure (pw);
@@ -215,6 +220,26 @@ cli_read_password (const cli_pwsrc_t *src, const char *prompt, bool confirm,
     }
   *r_pw = pw;
   return 0;
+}
+
+bool
+cli_have_pwsrc (const cli_ctx_t *c)
+{
+  const char *env = getenv ("VSC_PASSWORD_FILE");
+  return c->pw.file || c->pw.fd >= 0 || (env && *env);
+}
+
+void
+cli_show_password (const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start (ap, fmt);
+  vprintf (fmt, ap);
+  va_end (ap);
+  fflush (stdout);
+  fprintf (stderr, _("vsctool: this password is shown only once; "
+                     "write it down or store it safely.\n"));
 }
 
 void
@@ -244,4 +269,19 @@ cli_json_hex (FILE *fp, const unsigned char *p, size_t n)
   for (i = 0; i < n; i++)
     fprintf (fp, "%02X", p[i]);
   fputc ('"', fp);
+}
+
+void
+cli_json_str_or_null (FILE *fp, const char *s)
+{
+  if (s)
+    cli_json_str (fp, s);
+  else
+    fputs ("null", fp);
+}
+
+void
+cli_json_key (FILE *fp, const char *key, bool first)
+{
+  fprintf (fp, "%s\"%s\":", first ? "" : ",", key);
 }

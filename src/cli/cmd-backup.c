@@ -1,11 +1,8 @@
 /* cmd-backup.c - vsctool backup: card -> VSC file (claim 5) */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <getopt.h>
 #include <unistd.h>
 #include <inttypes.h>
 #include <errno.h>
@@ -16,25 +13,21 @@
 #include "cli/cli-card.h"
 #include "remote/client.h"
 
-static int cmd_backup_run (int argc, char **argv);
-
-const cli_cmd_t cli_cmd_backup = {
-  "backup",
-  "[--reader R|--emu PROFILE] [--select PATH]... [--pin-file F] "
-  "[--password-file F] [--scan-range FIRST-LAST]... [--scan-budget N] "
-  "[--no-scan] [--store-pins] [--kdf-memory KIB] "
-  "[--kdf-iterations N] [--kdf-parallelism N] [--json]\n"
-  "       OUT.vsc | --remote URL [--ssh-command CMD] [--remote-vscd PATH] "
-  "[OUT.vsc]",
-  N_("back up a card into a new VSC (or continue one); prints a summary"),
-  cmd_backup_run
-};
-
-enum {
-  OPT_READER = 0x100, OPT_EMU, OPT_SELECT, OPT_PIN, OPT_PW, OPT_JSON, OPT_KDF_M, OPT_KDF_T, OPT_KDF_P, OPT_HELP, OPT_QUIET,
-  OPT_STORE_PINS
-};
-enum { OPT_REMOTE = 0x180, OPT_SSH_CMD, OPT_REMOTE_VSCD };
+CLI_COMMAND (backup, "backup", "OUT.vsc|--remote URL [OUT.vsc]",
+             N_("back up a card into a new VSC (or continue one); prints a "
+                "summary"),
+             CLI_CMD_PW | CLI_CMD_JSON | CLI_CMD_KDF | CLI_CMD_READER
+             | CLI_CMD_PINFILE | CLI_CMD_QUIET | CLI_CMD_SCAN, 0, 1,
+             { "select=PATH...", N_("back up only this subtree (repeatable; "
+                                    "default: everything)") },
+             { "store-pins", N_("keep the PINs entered in the VSC's private "
+                                "area") },
+             { "remote=URL", N_("the server creates the VSC and stores the "
+                                "backup") },
+             { "ssh-command=CMD", N_("with --remote: the ssh program and its "
+                                     "options") },
+             { "remote-vscd=PATH", N_("with --remote: vscd's path on the "
+                                      "server") });
 
 /* Where a --remote backup went (NULL for a local one). */
 typedef struct cmd_backup_rem {
@@ -42,16 +35,6 @@ typedef struct cmd_backup_rem {
   char uuid[PROTO_UUID_LEN + 1];
   uint64_t gen;                 /* generation stored by the put */
 } cmd_backup_rem_t;
-
-static bool
-cmd_backup_ulong (const char *s, unsigned long *v)
-{
-  char *end;
-  if (!s || !*s || *s == '-')
-    return false;
-  *v = strtoul (s, &end, 10);
-  return !*end;
-}
 
 /* TEXT's lines as a JSON array of strings (null if TEXT is NULL). */
 static void
@@ -96,10 +79,7 @@ cmd_backup_print (const char *path, const scapi_summary_t *sum, bool json,
       else
         printf ("null");
       printf (",\"uuid\":\"%s\",\"password\":", sum->uuid);
-      if (sum->password)
-        cli_json_str (stdout, sum->password);
-      else
-        printf ("null");
+      cli_json_str_or_null (stdout, sum->password);
       printf (",\"nodes\":%zu,\"bytes\":%zu,\"apdus\":%lu,"
               "\"scan_apdus\":%lu,\"pin_apdus\":%lu,\"seconds\":%.3f,"
               "\"save_seconds\":%.3f,\"scan_pending\":%s,\"not_read\":[",
@@ -145,11 +125,7 @@ cmd_backup_print (const char *path, const scapi_summary_t *sum, bool json,
     printf (_("Stored:   %s, generation %" PRIu64 "\n"), rem->url, rem->gen);
   printf (_("UUID:     %s\n"), sum->uuid);
   if (sum->password)
-    {
-      printf (_("Password: %s\n"), sum->password);
-      fprintf (stderr, _("vsctool: this password is shown only once; "
-                         "write it down or store it safely.\n"));
-    }
+    cli_show_password (_("Password: %s\n"), sum->password);
   if (sum->n_missing)
     {
       printf (_("Not backed up:\n"));
@@ -178,14 +154,14 @@ cmd_backup_print (const char *path, const scapi_summary_t *sum, bool json,
 
 /* --remote refuses what only makes sense for a VSC made here. */
 static int
-cmd_backup_remote_check (const char *url, const char *pwfile, bool kdf_set)
+cmd_backup_remote_check (const cli_ctx_t *c, const char *url)
 {
   if (!url)
     cli_msg (_("--ssh-command and --remote-vscd need --remote URL"));
-  else if (pwfile)
+  else if (c->pw.file || c->pw.fd >= 0)
     cli_msg (_("--password-file cannot be used with --remote: "
                "the server chooses the password"));
-  else if (kdf_set)
+  else if (c->kdf_set)
     cli_msg (_("--kdf-* cannot be used with --remote: "
                "the server chooses the KDF parameters"));
   else
@@ -248,15 +224,13 @@ cmd_backup_remote_put (remote_t **r, const char *url, const remote_opts_t *ro,
  * the put, the new VSC is deleted on the server and the local copy
  * removed; if only the put fails, the local copy is kept and named. */
 static int
-cmd_backup_remote (const char *url, const remote_opts_t *ro, const char *out,
-                   const cli_card_opts_t *co, scapi_backup_opts_t *bo,
-                   scapi_summary_t *sum)
+cmd_backup_remote (const cli_ctx_t *c, const char *url,
+                   const remote_opts_t *ro, const char *out,
+                   scapi_backup_opts_t *bo, scapi_summary_t *sum)
 {
   remote_t *r = NULL;
-  scapi_t *s = NULL;
-  scapi_card_t *card = NULL;
+  cli_card_t cs = CLI_CARD_INIT;
   scapi_vsc_t *vsc = NULL;
-  scapi_cb_t cb;
   cmd_backup_rem_t rem;
   char *dir = NULL, *file = NULL, *pw = NULL;
   const char *tmp;
@@ -296,7 +270,7 @@ cmd_backup_remote (const char *url, const remote_opts_t *ro, const char *out,
       cli_msg (_("nothing was backed up"));
       goto leave;
     }
-  rc = cli_card_open (co, &s, &card);
+  rc = cli_card_open (c, &cs);
   if (rc)
     goto leave;
 
@@ -370,8 +344,8 @@ cmd_backup_remote (const char *url, const remote_opts_t *ro, const char *out,
   bo->vsc = vsc;
   bo->out_path = NULL;
   bo->password = NULL;
-  cli_card_cb (co, &cb);
-  err = scapi_backup (card, NULL, bo, &cb, sum);
+  cli_card_cb (c, &cs.cb);
+  err = scapi_backup (cs.card, NULL, bo, &cs.cb, sum);
   cli_card_cb_done ();
   bo->vsc = NULL;
   scapi_vsc_close (vsc);
@@ -402,7 +376,7 @@ cmd_backup_remote (const char *url, const remote_opts_t *ro, const char *out,
   /* The password was the server's; show it like a generated one. */
   sum->password = pw;
   pw = NULL;
-  cmd_backup_print (out, sum, co->json, &rem);
+  cmd_backup_print (out, sum, c->json, &rem);
   for (i = 0; i < sum->n_missing; i++)
     if (sum->missing[i].sw)
       rc = CLI_EXIT_PARTIAL;
@@ -435,138 +409,48 @@ cmd_backup_remote (const char *url, const remote_opts_t *ro, const char *out,
   xfree (file);
   xfree (dir);
   xfree_secure (pw);
-  scapi_card_close (card);
-  scapi_free (s);
+  cli_card_close (&cs);
   remote_close (r);
   return rc;
 }
 
 static int
-cmd_backup_run (int argc, char **argv)
+cmd_backup_exec (cli_ctx_t *c)
 {
-  static const struct option longopts[] = {
-    { "reader", 1, NULL, OPT_READER },
-    { "emu", 1, NULL, OPT_EMU },
-    { "select", 1, NULL, OPT_SELECT },
-    { "pin-file", 1, NULL, OPT_PIN },
-    { "password-file", 1, NULL, OPT_PW },
-    CLI_CARD_LONGOPTS_SCAN,
-    { "kdf-memory", 1, NULL, OPT_KDF_M },
-    { "kdf-iterations", 1, NULL, OPT_KDF_T },
-    { "kdf-parallelism", 1, NULL, OPT_KDF_P },
-    { "json", 0, NULL, OPT_JSON },
-    { "quiet", 0, NULL, OPT_QUIET },
-    { "store-pins", 0, NULL, OPT_STORE_PINS },
-    { "help", 0, NULL, OPT_HELP },
-    { "remote", 1, NULL, OPT_REMOTE },
-    { "ssh-command", 1, NULL, OPT_SSH_CMD },
-    { "remote-vscd", 1, NULL, OPT_REMOTE_VSCD },
-    { NULL, 0, NULL, 0 }
-  };
-  cli_card_opts_t co;
-  cli_card_scan_t scan;
   scapi_backup_opts_t bo;
   scapi_summary_t sum;
-  scapi_cb_t cb;
-  scapi_t *s = NULL;
-  scapi_card_t *card = NULL;
+  cli_card_t cs = CLI_CARD_INIT;
   scapi_vsc_t *vsc = NULL;
-  const char **select = NULL;
-  size_t n_select = 0;
-  const char *pwfile = NULL, *path;
-  const char *remote_url = NULL;
+  const char *path = c->argc ? c->argv[0] : NULL;
+  const char *remote_url = cli_get (c, "remote");
   remote_opts_t ro = REMOTE_OPTS_INIT;
-  bool ro_set = false, kdf_set = false;
   char *pw = NULL;
   gpg_error_t err;
-  int c, rc = CLI_EXIT_OK;
-  unsigned long v;
-  bool cb_set = false;
+  int rc = CLI_EXIT_OK;
+  size_t i;
 
-  memset (&co, 0, sizeof co);
-  memset (&scan, 0, sizeof scan);
   memset (&bo, 0, sizeof bo);
   memset (&sum, 0, sizeof sum);
-  select = xtrycalloc (argc + 1, sizeof *select);
-  if (!select)
-    return CLI_EXIT_FAIL;
-  optind = 1;
-  while ((c = getopt_long (argc, argv, "h", longopts, NULL)) != -1)
-    switch (c)
-      {
-      case OPT_READER: co.reader = optarg; break;
-      case OPT_EMU: co.emu = optarg; break;
-      case OPT_SELECT: select[n_select++] = optarg; break;
-      case OPT_PIN: co.pin_file = optarg; break;
-      case OPT_PW: pwfile = optarg; break;
-      case OPT_JSON: co.json = true; break;
-      case OPT_QUIET: co.quiet = true; break;
-      case OPT_STORE_PINS: bo.store_pins = true; break;
-      case OPT_REMOTE: remote_url = optarg; break;
-      case OPT_SSH_CMD: ro.ssh_command = optarg; ro_set = true; break;
-      case OPT_REMOTE_VSCD: ro.remote_vscd = optarg; ro_set = true; break;
-      case OPT_KDF_M:
-      case OPT_KDF_T:
-      case OPT_KDF_P:
-        kdf_set = true;
-        if (!cmd_backup_ulong (optarg, &v))
-          {
-            cli_msg (_("not a number: '%s'"), optarg);
-            rc = CLI_EXIT_USAGE;
-            goto leave;
-          }
-        if (c == OPT_KDF_M)
-          bo.kdf_m_kib = v;
-        else if (c == OPT_KDF_T)
-          bo.kdf_t = v;
-        else
-          bo.kdf_p = v;
-        break;
-      case OPT_HELP:
-      case 'h':
-        printf (_("usage: vsctool %s %s\n"), cli_cmd_backup.name,
-                cli_cmd_backup.args);
-        goto leave;
-      default:
-        switch (cli_card_scan_option (&scan, c, optarg))
-          {
-          case 1:
-            break;
-          case -1:
-            rc = CLI_EXIT_USAGE;
-            goto leave;
-          default:
-            rc = cli_usage (&cli_cmd_backup);
-            goto leave;
-          }
-        break;
-      }
-  if (optind + 1 != argc && !(remote_url && optind == argc))
-    {
-      rc = cli_usage (&cli_cmd_backup);
-      goto leave;
-    }
-  path = optind < argc ? argv[optind] : NULL;
+  if (!path && !remote_url)
+    return cli_usage (c->cmd);
+  bo.select = cli_get_all (c, "select", &bo.n_select);
+  bo.store_pins = cli_has (c, "store-pins");
+  bo.kdf_m_kib = c->kdf_m_kib;
+  bo.kdf_t = c->kdf_t;
+  bo.kdf_p = c->kdf_p;
+  ro.ssh_command = cli_get (c, "ssh-command");
+  ro.remote_vscd = cli_get (c, "remote-vscd");
   if (remote_url && bo.store_pins)
     {
       cli_msg (_("--store-pins is not available with --remote"));
-      rc = CLI_EXIT_USAGE;
-      goto leave;
+      return CLI_EXIT_USAGE;
     }
-  if (co.reader && co.emu)
+  cli_card_scan_apply (c, &bo.discover);
+  if (remote_url || ro.ssh_command || ro.remote_vscd)
     {
-      cli_msg (_("--reader and --emu exclude each other"));
-      rc = CLI_EXIT_USAGE;
-      goto leave;
-    }
-  cli_card_scan_apply (&scan, &bo.discover);
-  bo.select = n_select ? select : NULL;
-  bo.n_select = n_select;
-  if (remote_url || ro_set)
-    {
-      rc = cmd_backup_remote_check (remote_url, pwfile, kdf_set);
+      rc = cmd_backup_remote_check (c, remote_url);
       if (!rc)
-        rc = cmd_backup_remote (remote_url, &ro, path, &co, &bo, &sum);
+        rc = cmd_backup_remote (c, remote_url, &ro, path, &bo, &sum);
       goto leave;
     }
 
@@ -575,8 +459,8 @@ cmd_backup_run (int argc, char **argv)
    * password. */
   if (access (path, F_OK) == 0)
     {
-      err = cli_card_password (pwfile, _("Password of the existing VSC: "),
-                               &pw);
+      err = cli_read_password (&c->pw, _("Password of the existing VSC: "),
+                               false, &pw);
       if (!err)
         err = scapi_vsc_open (path, pw, &vsc);
       if (err)
@@ -589,12 +473,13 @@ cmd_backup_run (int argc, char **argv)
   else
     {
       bo.out_path = path;
-      if (pwfile)
+      if (c->pw.file || c->pw.fd >= 0)
         {
-          err = cli_read_secret_file (pwfile, -1, &pw);
+          err = cli_read_secret_file (c->pw.file, c->pw.fd, &pw);
           if (err)
             {
-              cli_error (err, _("cannot read %s"), pwfile);
+              cli_error (err, _("cannot read %s"),
+                         c->pw.file ? c->pw.file : "--password-fd");
               rc = cli_exit_code (err);
               goto leave;
             }
@@ -602,14 +487,12 @@ cmd_backup_run (int argc, char **argv)
         }
     }
 
-  rc = cli_card_open (&co, &s, &card);
+  rc = cli_card_open (c, &cs);
   if (rc)
     goto leave;
-  cli_card_cb (&co, &cb);
-  cb_set = true;
-  err = scapi_backup (card, NULL, &bo, &cb, &sum);
+  cli_card_cb (c, &cs.cb);
+  err = scapi_backup (cs.card, NULL, &bo, &cs.cb, &sum);
   cli_card_cb_done ();
-  cb_set = false;
   if (err)
     {
       rc = cli_card_fail (err, _("backup failed"));
@@ -619,23 +502,17 @@ cmd_backup_run (int argc, char **argv)
         cli_msg (_("%s was left as it was"), path);
       goto leave;
     }
-  cmd_backup_print (path, &sum, co.json, NULL);
-  {
-    size_t i;
-    for (i = 0; i < sum.n_missing; i++)
-      if (sum.missing[i].sw)
-        rc = CLI_EXIT_PARTIAL;
-  }
+  cmd_backup_print (path, &sum, c->json, NULL);
+  for (i = 0; i < sum.n_missing; i++)
+    if (sum.missing[i].sw)
+      rc = CLI_EXIT_PARTIAL;
 
  leave:
-  if (cb_set)
-    cli_card_cb_done ();
+  cli_card_cb_done ();     /* (again: does nothing if done) */
   scapi_summary_free (&sum);
   scapi_vsc_close (vsc);
-  scapi_card_close (card);
-  scapi_free (s);
+  cli_card_close (&cs);
   xfree_secure (pw);
-  xfree (select);
   fflush (stdout);
   return rc;
 }

@@ -3,31 +3,23 @@
  * Each side is a VSC file, "card:" / "card:READER" (PC/SC) or
  * "emu:PROFILE" (in-process emulator). Exit status as diff(1): 0 no
  * difference, 1 differences, other codes for errors (vsctool(1)). */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <string.h>
-#include <getopt.h>
 
 #include "common/util.h"
 #include "common/i18n.h"
 #include "cli/cli-card.h"
 
-static int cmd_diff_run (int argc, char **argv);
-
-const cli_cmd_t cli_cmd_diff = {
-  "diff",
-  "[--json] [--ignore WHAT[,WHAT]] [--pin-file F] [--password-file F] "
-  "[--password-file2 F] [--scan-range FIRST-LAST]... [--scan-budget N] "
-  "[--no-scan] A B",
-  N_("compare two VSCs / cards (card:[READER], emu:PROFILE) per node"),
-  cmd_diff_run
-};
-
-enum {
-  OPT_PIN = 0x100, OPT_PW, OPT_PW2, OPT_JSON, OPT_IGNORE, OPT_HELP
-};
+CLI_COMMAND (diff, "diff", "A B",
+             N_("compare two VSCs / cards (card:[READER], emu:PROFILE) per "
+                "node"),
+             CLI_CMD_PWFILE | CLI_CMD_JSON | CLI_CMD_PINFILE | CLI_CMD_SCAN,
+             2, 2,
+             { "password-file2=F", N_("the password of B (default: the one of "
+                                      "A)") },
+             { "ignore=WHAT[,WHAT]", N_("type, size, content, fcp, access, "
+                                        "area, flags, key, aid") });
 
 typedef struct cmd_diff_pw {
   const char *file;
@@ -39,12 +31,14 @@ static gpg_error_t
 cmd_diff_password (void *ctx, const char *path, char **r_pw)
 {
   cmd_diff_pw_t *p = ctx;
+  cli_pwsrc_t src = CLI_PWSRC_INIT;
   char prompt[300];
   gpg_error_t err;
 
   *r_pw = NULL;
   snprintf (prompt, sizeof prompt, _("Password of %s: "), path);
-  err = cli_card_password (p->file, prompt, r_pw);
+  src.file = p->file;
+  err = cli_read_password (&src, prompt, false, r_pw);
   if (gpg_err_code (err) == GPG_ERR_NO_PASSPHRASE)
     {
       cli_msg (_("no password for %s: comparing its public area only"),
@@ -103,20 +97,8 @@ cmd_diff_whats (FILE *fp, unsigned what, bool json)
 }
 
 static int
-cmd_diff_run (int argc, char **argv)
+cmd_diff_exec (cli_ctx_t *c)
 {
-  static const struct option longopts[] = {
-    { "pin-file", 1, NULL, OPT_PIN },
-    { "password-file", 1, NULL, OPT_PW },
-    { "password-file2", 1, NULL, OPT_PW2 },
-    { "json", 0, NULL, OPT_JSON },
-    { "ignore", 1, NULL, OPT_IGNORE },
-    { "help", 0, NULL, OPT_HELP },
-    CLI_CARD_LONGOPTS_SCAN,
-    { NULL, 0, NULL, 0 }
-  };
-  cli_card_opts_t co;
-  cli_card_scan_t scan;
   scapi_discover_opts_t dopts;
   cmd_diff_pw_t pwa = { NULL }, pwb = { NULL };
   scapi_cb_t cb;
@@ -125,72 +107,41 @@ cmd_diff_run (int argc, char **argv)
   gpg_error_t err;
   unsigned ignore = 0;
   size_t i, shown = 0;
-  int c, rc = CLI_EXIT_OK;
-  bool cb_set = false;
+  int rc = CLI_EXIT_OK;
 
-  memset (&co, 0, sizeof co);
-  memset (&scan, 0, sizeof scan);
   memset (&dopts, 0, sizeof dopts);
-  co.quiet = true;
-  optind = 1;
-  while ((c = getopt_long (argc, argv, "h", longopts, NULL)) != -1)
-    switch (c)
-      {
-      case OPT_PIN: co.pin_file = optarg; break;
-      case OPT_PW: pwa.file = optarg; break;
-      case OPT_PW2: pwb.file = optarg; break;
-      case OPT_JSON: co.json = true; break;
-      case OPT_IGNORE:
-        ignore = cmd_diff_parse_ignore (optarg);
-        if (ignore == (unsigned)-1)
-          {
-            cli_msg (_("--ignore takes a list of: type, size, content, fcp, "
-                       "access, area, flags, key, aid"));
-            return CLI_EXIT_USAGE;
-          }
-        break;
-      case OPT_HELP:
-      case 'h':
-        printf (_("usage: vsctool %s %s\n"), cli_cmd_diff.name,
-                cli_cmd_diff.args);
-        return CLI_EXIT_OK;
-      default:
-        switch (cli_card_scan_option (&scan, c, optarg))
-          {
-          case 1:
-            break;
-          case -1:
-            return CLI_EXIT_USAGE;
-          default:
-            return cli_usage (&cli_cmd_diff);
-          }
-        break;
-      }
-  if (optind + 2 != argc)
-    return cli_usage (&cli_cmd_diff);
-  if (!pwb.file)
-    pwb.file = pwa.file;
-  cli_card_scan_apply (&scan, &dopts);
+  if (cli_has (c, "ignore"))
+    {
+      ignore = cmd_diff_parse_ignore (cli_get (c, "ignore"));
+      if (ignore == (unsigned)-1)
+        {
+          cli_msg (_("--ignore takes a list of: type, size, content, fcp, "
+                     "access, area, flags, key, aid"));
+          return CLI_EXIT_USAGE;
+        }
+    }
+  pwa.file = c->pw.file;
+  pwb.file = cli_has (c, "password-file2") ? cli_get (c, "password-file2")
+                                            : pwa.file;
+  cli_card_scan_apply (c, &dopts);
 
-  cli_card_cb (&co, &cb);
-  cb_set = true;
+  cli_card_cb (c, &cb);
   cb.password = cmd_diff_password;
   cb.password_ctx = &pwa;
-  err = scapi_image_load_ex (NULL, argv[optind], &dopts, &cb, &a);
+  err = scapi_image_load_ex (NULL, c->argv[0], &dopts, &cb, &a);
   if (err)
     {
-      rc = cli_card_fail (err, argv[optind]);
+      rc = cli_card_fail (err, c->argv[0]);
       goto leave;
     }
   cb.password_ctx = &pwb;
-  err = scapi_image_load_ex (NULL, argv[optind + 1], &dopts, &cb, &b);
+  err = scapi_image_load_ex (NULL, c->argv[1], &dopts, &cb, &b);
   if (err)
     {
-      rc = cli_card_fail (err, argv[optind + 1]);
+      rc = cli_card_fail (err, c->argv[1]);
       goto leave;
     }
   cli_card_cb_done ();
-  cb_set = false;
   err = scapi_diff (a, b, &d);
   if (err)
     {
@@ -198,7 +149,7 @@ cmd_diff_run (int argc, char **argv)
       goto leave;
     }
 
-  if (co.json)
+  if (c->json)
     printf ("{\"identity_changed\":%s,\"unverified\":%s,\"changes\":[",
             d->identity_changed ? "true" : "false",
             (a->unverified || b->unverified) ? "true" : "false");
@@ -208,7 +159,7 @@ cmd_diff_run (int argc, char **argv)
       unsigned what = ch->what & ~ignore;
       if (ch->kind == IMAGE_CHANGE_CHANGED && !what)
         continue;
-      if (co.json)
+      if (c->json)
         {
           printf ("%s{\"kind\":\"%s\",\"path\":", shown ? "," : "",
                   image_change_kind_name (ch->kind));
@@ -230,7 +181,7 @@ cmd_diff_run (int argc, char **argv)
         }
       shown++;
     }
-  if (co.json)
+  if (c->json)
     printf ("],\"differences\":%zu}\n", shown);
   else
     {
@@ -246,8 +197,7 @@ cmd_diff_run (int argc, char **argv)
   rc = shown ? 1 : 0;
 
  leave:
-  if (cb_set)
-    cli_card_cb_done ();
+  cli_card_cb_done ();     /* (again: does nothing if done) */
   image_diff_free (d);
   image_free (a);
   image_free (b);

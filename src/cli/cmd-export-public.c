@@ -1,7 +1,5 @@
 /* cmd-export-public.c - vsctool export-public: public nodes as files */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,20 +7,16 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <getopt.h>
 
 #include "common/util.h"
 #include "common/i18n.h"
 #include "cli/cli-vsc.h"
 
-static int cmd_export_public_run (int argc, char **argv);
-
-const cli_cmd_t cli_cmd_export_public = {
-  "export-public",
-  "[--unverified] [--password-file F|--password-fd N] FILE DIR",
-  N_("write the content of every public node as a file under DIR"),
-  cmd_export_public_run
-};
+CLI_COMMAND (export_public, "export-public", "FILE DIR",
+             N_("write the content of every public node as a file under DIR"),
+             CLI_CMD_PW, 2, 2,
+             { "unverified", N_("without the password (the export is marked "
+                                "not verified)") });
 
 typedef struct cmd_export_ctx {
   const char *dir;
@@ -129,47 +123,17 @@ cmd_export_visit (image_node_t *node, unsigned depth, void *opaque)
 }
 
 static int
-cmd_export_public_run (int argc, char **argv)
+cmd_export_public_exec (cli_ctx_t *c)
 {
-  static const struct option longopts[] = {
-    CLI_VSC_LONGOPTS_PW, CLI_VSC_LONGOPTS_HELP,
-    { "unverified", 0, NULL, 'U' }, { NULL, 0, NULL, 0 }
-  };
-  cli_vsc_opts_t o;
-  bool unverified = false;
+  const char *file = c->argv[0], *dir = c->argv[1];
   vsc_t *vsc = NULL;
-  const char *file, *dir;
   char *idx = NULL;
   cmd_export_ctx_t ctx;
   gpg_error_t err;
-  int c, rc;
+  int rc;
 
-  cli_vsc_opts_init (&o);
   memset (&ctx, 0, sizeof ctx);
-  while ((c = getopt_long (argc, argv, "h", longopts, NULL)) != -1)
-    {
-      int r = cli_vsc_option (&o, c, optarg);
-      if (r > 0)
-        continue;
-      if (r < 0)
-        return CLI_EXIT_USAGE;
-      if (c == 'U')
-        unverified = true;
-      else if (c == 'h' || c == CLI_VSC_OPT_HELP)
-        {
-          printf (_("usage: vsctool %s %s\n"), cli_cmd_export_public.name,
-                  cli_cmd_export_public.args);
-          return CLI_EXIT_OK;
-        }
-      else
-        return cli_usage (&cli_cmd_export_public);
-    }
-  if (optind + 2 != argc)
-    return cli_usage (&cli_cmd_export_public);
-  file = argv[optind];
-  dir = argv[optind + 1];
-
-  rc = cli_vsc_open (&o, file, !unverified, &vsc);
+  rc = cli_vsc_open (c, file, !cli_has (c, "unverified"), &vsc);
   if (rc)
     return rc;
   if (mkdir (dir, 0755) && errno != EEXIST)

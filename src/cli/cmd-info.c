@@ -1,23 +1,15 @@
 /* cmd-info.c - vsctool info: what a VSC file holds (no password needed) */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <string.h>
-#include <getopt.h>
 
 #include "common/util.h"
 #include "common/i18n.h"
 #include "cli/cli-vsc.h"
 
-static int cmd_info_run (int argc, char **argv);
-
-const cli_cmd_t cli_cmd_info = {
-  "info",
-  "[--json] [--password-file F|--password-fd N] FILE",
-  N_("show a VSC's UUID, card identity, areas, KDF and generation"),
-  cmd_info_run
-};
+CLI_COMMAND (info, "info", "FILE",
+             N_("show a VSC's UUID, card identity, areas, KDF and generation"),
+             CLI_CMD_PW | CLI_CMD_JSON, 1, 1);
 
 static void
 cmd_info_hex (FILE *fp, const unsigned char *p, size_t n)
@@ -54,11 +46,11 @@ cmd_info_json (const char *path, vsc_t *vsc, const vsc_info_t *in)
   else
     printf ("null");
   printf (",\"serial\":");
-  if (c->serial) cli_json_str (stdout, c->serial); else printf ("null");
+  cli_json_str_or_null (stdout, c->serial);
   printf (",\"label\":");
-  if (c->label) cli_json_str (stdout, c->label); else printf ("null");
+  cli_json_str_or_null (stdout, c->label);
   printf (",\"reader\":");
-  if (c->reader) cli_json_str (stdout, c->reader); else printf ("null");
+  cli_json_str_or_null (stdout, c->reader);
   printf (",\"aids\":[");
   for (i = 0; i < c->n_aids; i++)
     {
@@ -155,44 +147,22 @@ cmd_info_text (const char *path, vsc_t *vsc, const vsc_info_t *in)
 }
 
 static int
-cmd_info_run (int argc, char **argv)
+cmd_info_exec (cli_ctx_t *c)
 {
-  static const struct option longopts[] = {
-    CLI_VSC_LONGOPTS_PW, CLI_VSC_LONGOPTS_JSON, CLI_VSC_LONGOPTS_HELP,
-    { NULL, 0, NULL, 0 }
-  };
-  cli_vsc_opts_t o;
   vsc_t *vsc;
   vsc_info_t in;
-  int c, rc;
+  int rc;
 
-  cli_vsc_opts_init (&o);
-  while ((c = getopt_long (argc, argv, "h", longopts, NULL)) != -1)
-    {
-      int r = cli_vsc_option (&o, c, optarg);
-      if (r > 0)
-        continue;
-      if (r < 0)
-        return CLI_EXIT_USAGE;
-      if (c == 'h' || c == CLI_VSC_OPT_HELP)
-        {
-          printf (_("usage: vsctool %s %s\n"), cli_cmd_info.name, cli_cmd_info.args);
-          return CLI_EXIT_OK;
-        }
-      return cli_usage (&cli_cmd_info);
-    }
-  if (optind + 1 != argc)
-    return cli_usage (&cli_cmd_info);
   /* No password needed; with --password-file/--password-fd the file is
    * verified and the private areas are counted too. */
-  rc = cli_vsc_open (&o, argv[optind], o.pw.file || o.pw.fd >= 0, &vsc);
+  rc = cli_vsc_open (c, c->argv[0], c->pw.file || c->pw.fd >= 0, &vsc);
   if (rc)
     return rc;
   vsc_info (vsc, &in);
-  if (o.json)
-    cmd_info_json (argv[optind], vsc, &in);
+  if (c->json)
+    cmd_info_json (c->argv[0], vsc, &in);
   else
-    cmd_info_text (argv[optind], vsc, &in);
+    cmd_info_text (c->argv[0], vsc, &in);
   vsc_close (vsc);
   return CLI_EXIT_OK;
 }

@@ -4,98 +4,60 @@
  * secret-key area as the key node of its slot; vsctool restore imports
  * it into the token (OpenPGP card: PUT DATA odd DB with fingerprint and
  * date; PIV: YubiKey-compatible tokens only). */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <getopt.h>
 
 #include "common/util.h"
 #include "common/i18n.h"
 #include "cli/cli-vsc.h"
 #include "scapi/scapi-keys.h"
 
-static int cmd_keygen_run (int argc, char **argv);
-
-const cli_cmd_t cli_cmd_keygen = {
-  "keygen",
-  "(--openpgp sig|dec|aut | --piv 9a|9c|9d|9e) --algo ALGO "
-  "[--created UNIXTIME] [--password-file F|--password-fd N] [--json] FILE",
-  N_("generate a private key off-card into the VSC's secret-key area "
-     "(imported by restore)"),
-  cmd_keygen_run
-};
-
-enum { OPT_OPENPGP = 0x100, OPT_PIV, OPT_ALGO, OPT_CREATED };
+CLI_COMMAND (keygen, "keygen", "FILE",
+             N_("generate a private key off-card into the VSC's secret-key "
+                "area (imported by restore)"),
+             CLI_CMD_PW | CLI_CMD_JSON, 1, 1,
+             { "openpgp=sig|dec|aut", N_("a key for this OpenPGP card slot") },
+             { "piv=9a|9c|9d|9e", N_("a key for this PIV slot") },
+             { "algo=ALGO",
+               N_("OpenPGP: rsa2048|rsa3072|rsa4096|nistp256|nistp384|"
+                  "ed25519|cv25519; PIV: rsa2048|eccp256|eccp384") },
+             { "created=UNIXTIME", N_("creation time (OpenPGP fingerprint), "
+                                      "default now") });
 
 static int
-cmd_keygen_run (int argc, char **argv)
+cmd_keygen_exec (cli_ctx_t *c)
 {
-  static const struct option longopts[] = {
-    CLI_VSC_LONGOPTS_PW, CLI_VSC_LONGOPTS_JSON, CLI_VSC_LONGOPTS_HELP,
-    { "openpgp", 1, NULL, OPT_OPENPGP },
-    { "piv", 1, NULL, OPT_PIV },
-    { "algo", 1, NULL, OPT_ALGO },
-    { "created", 1, NULL, OPT_CREATED },
-    { NULL, 0, NULL, 0 }
-  };
-  cli_vsc_opts_t o;
   vsc_t *vsc = NULL;
-  const char *app = NULL, *slot = NULL, *algo = NULL, *file;
+  const char *app, *slot, *algo = cli_get (c, "algo"), *file = c->argv[0];
   unsigned long created = 0;
   scapi_keygen_result_t res;
   gpg_error_t err;
-  int c, rc = CLI_EXIT_OK;
+  const char *opt;
   char *end;
+  int rc;
 
-  cli_vsc_opts_init (&o);
-  while ((c = getopt_long (argc, argv, "h", longopts, NULL)) != -1)
+  if (cli_count (c, "openpgp") + cli_count (c, "piv") > 1)
     {
-      int r = cli_vsc_option (&o, c, optarg);
-      if (r > 0)
-        continue;
-      if (r < 0)
-        return CLI_EXIT_USAGE;
-      switch (c)
-        {
-        case OPT_OPENPGP:
-        case OPT_PIV:
-          if (app)
-            {
-              cli_msg (_("give one of --openpgp and --piv"));
-              return CLI_EXIT_USAGE;
-            }
-          app = c == OPT_OPENPGP ? "openpgp" : "piv";
-          slot = optarg;
-          break;
-        case OPT_ALGO:
-          algo = optarg;
-          break;
-        case OPT_CREATED:
-          created = strtoul (optarg, &end, 10);
-          if (!*optarg || *end || !created || created > 0xFFFFFFFFul)
-            {
-              cli_msg (_("--created wants seconds since 1970 (1 to "
-                         "4294967295)"));
-              return CLI_EXIT_USAGE;
-            }
-          break;
-        case 'h':
-        case CLI_VSC_OPT_HELP:
-          printf (_("usage: vsctool %s %s\n"), cli_cmd_keygen.name,
-                  cli_cmd_keygen.args);
-          return CLI_EXIT_OK;
-        default:
-          return cli_usage (&cli_cmd_keygen);
-        }
+      cli_msg (_("give one of --openpgp and --piv"));
+      return CLI_EXIT_USAGE;
     }
-  if (optind + 1 != argc || !app || !algo)
-    return cli_usage (&cli_cmd_keygen);
-  file = argv[optind];
+  app = cli_has (c, "openpgp") ? "openpgp" : "piv";
+  slot = cli_has (c, "openpgp") ? cli_get (c, "openpgp")
+                                  : cli_get (c, "piv");
+  if (!slot || !algo)
+    return cli_usage (c->cmd);
+  if ((opt = cli_get (c, "created"))
+      && (created = strtoul (opt, &end, 10),
+          !*opt || *end || !created || created > 0xFFFFFFFFul))
+    {
+      cli_msg (_("--created wants seconds since 1970 (1 to "
+                 "4294967295)"));
+      return CLI_EXIT_USAGE;
+    }
 
-  rc = cli_vsc_open (&o, file, true, &vsc);
+  rc = cli_vsc_open (c, file, true, &vsc);
   if (rc)
     goto leave;
   err = scapi_keygen (vsc_image (vsc), app, slot, algo, (uint32_t)created,
@@ -113,13 +75,10 @@ cmd_keygen_run (int argc, char **argv)
            ? CLI_EXIT_CONFLICT : CLI_EXIT_FAIL;
       goto leave;
     }
-  err = vsc_save (vsc);
-  if (err)
-    {
-      rc = cli_vsc_fail (err, file);
-      goto leave;
-    }
-  if (o.json)
+  rc = cli_vsc_save (vsc, file);
+  if (rc)
+    goto leave;
+  if (c->json)
     {
       printf ("{\"path\":");
       cli_json_str (stdout, res.path);

@@ -1,23 +1,20 @@
 /* cmd-ls.c - vsctool ls: list the nodes of a VSC */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <string.h>
-#include <getopt.h>
 
 #include "common/util.h"
 #include "common/i18n.h"
 #include "cli/cli-vsc.h"
 
-static int cmd_ls_run (int argc, char **argv);
-
-const cli_cmd_t cli_cmd_ls = {
-  "ls",
-  "[-l] [-a] [--json] [--password-file F|--password-fd N] FILE [PATH]",
-  N_("list the nodes of a VSC (-a: private ones too, asks the password)"),
-  cmd_ls_run
-};
+CLI_COMMAND (ls, "ls", "FILE [PATH]",
+             N_("list the nodes of a VSC (-a: private ones too, asks the "
+                "password)"),
+             CLI_CMD_PW | CLI_CMD_JSON, 1, 2,
+             { "l,long", N_("type, area, flags, size and note of every "
+                            "node") },
+             { "a,all", N_("private nodes too (asks the password, verifies "
+                           "the file)") });
 
 typedef struct cmd_ls_ctx {
   bool json, longfmt;
@@ -114,63 +111,27 @@ cmd_ls_visit (image_node_t *node, unsigned depth, void *opaque)
 }
 
 static int
-cmd_ls_run (int argc, char **argv)
+cmd_ls_exec (cli_ctx_t *c)
 {
-  static const struct option longopts[] = {
-    CLI_VSC_LONGOPTS_PW, CLI_VSC_LONGOPTS_JSON, CLI_VSC_LONGOPTS_HELP,
-    { "all", 0, NULL, 'a' }, { "long", 0, NULL, 'l' }, { NULL, 0, NULL, 0 }
-  };
-  cli_vsc_opts_t o;
   cmd_ls_ctx_t ctx;
-  bool all = false;
   vsc_t *vsc;
-  const char *file, *path = NULL;
+  const char *file = c->argv[0], *path = c->argc > 1 ? c->argv[1] : NULL;
   image_node_t *start = NULL;
   gpg_error_t err;
-  int c, rc;
+  int rc;
 
-  cli_vsc_opts_init (&o);
   memset (&ctx, 0, sizeof ctx);
-  while ((c = getopt_long (argc, argv, "hla", longopts, NULL)) != -1)
-    {
-      int r = cli_vsc_option (&o, c, optarg);
-      if (r > 0)
-        continue;
-      if (r < 0)
-        return CLI_EXIT_USAGE;
-      if (c == 'l')
-        ctx.longfmt = true;
-      else if (c == 'a')
-        all = true;
-      else if (c == 'h' || c == CLI_VSC_OPT_HELP)
-        {
-          printf (_("usage: vsctool %s %s\n"), cli_cmd_ls.name, cli_cmd_ls.args);
-          return CLI_EXIT_OK;
-        }
-      else
-        return cli_usage (&cli_cmd_ls);
-    }
-  if (optind + 1 != argc && optind + 2 != argc)
-    return cli_usage (&cli_cmd_ls);
-  file = argv[optind];
-  if (optind + 2 == argc)
-    path = argv[optind + 1];
-  ctx.json = o.json;
+  ctx.longfmt = cli_has (c, "long");
+  ctx.json = c->json;
 
-  rc = cli_vsc_open (&o, file, all || o.pw.file || o.pw.fd >= 0, &vsc);
+  rc = cli_vsc_open (c, file,
+                     cli_has (c, "all") || c->pw.file || c->pw.fd >= 0, &vsc);
   if (rc)
     return rc;
-  if (path)
+  if (path && !(start = cli_vsc_node (vsc, file, path, true)))
     {
-      start = image_find_path (vsc_image (vsc), path);
-      if (!start)
-        {
-          cli_msg (_("%s: no node '%s'%s"), file, path,
-                   vsc_unlocked (vsc) ? ""
-                   : _(" (private nodes need -a and the password)"));
-          vsc_close (vsc);
-          return CLI_EXIT_FAIL;
-        }
+      vsc_close (vsc);
+      return CLI_EXIT_FAIL;
     }
   if (ctx.json)
     {

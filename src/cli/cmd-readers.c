@@ -1,7 +1,5 @@
 /* cmd-readers.c - vsctool readers: list readers and cards, watch changes */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <string.h>
 #include <errno.h>
@@ -16,14 +14,13 @@
 #include "reader/reader.h"
 #include "cli/cli.h"
 
-static int cmd_readers_run (int argc, char **argv);
-
-const cli_cmd_t cli_cmd_readers = {
-  "readers",
-  "[--watch] [--json] [--emu PROFILE]...",
-  N_("list smart card readers and cards; --watch prints changes"),
-  cmd_readers_run
-};
+CLI_COMMAND (readers, "readers", "",
+             N_("list smart card readers and cards; --watch prints changes"),
+             CLI_CMD_JSON, 0, 0,
+             { "w,watch", N_("then print insertions and removals with "
+                             "timestamps until interrupted") },
+             { "emu=PROFILE...", N_("an in-process emulated card instead of "
+                                    "PC/SC (one reader per profile)") });
 
 static int cmd_readers_sigfd = -1;
 
@@ -250,66 +247,38 @@ cmd_readers_watch (reader_ctx_t *ctx, bool json)
 }
 
 static int
-cmd_readers_run (int argc, char **argv)
+cmd_readers_exec (cli_ctx_t *c)
 {
   gpg_error_t err;
-  bool watch = false, json = false;
+  bool watch = cli_has (c, "watch"), json = c->json;
   char *opts = NULL;
-  size_t optlen = 0;
+  size_t optlen = 0, n = 0, i, n_emu;
+  const char *const *emu = cli_get_all (c, "emu", &n_emu);
   reader_ctx_t *ctx = NULL;
   reader_info_t *list = NULL;
-  size_t n = 0;
-  int i, rc = CLI_EXIT_OK;
+  int rc = CLI_EXIT_OK;
 
-  for (i = 1; i < argc; i++)
+  for (i = 0; i < n_emu; i++)
     {
-      if (!strcmp (argv[i], "--watch") || !strcmp (argv[i], "-w"))
-        watch = true;
-      else if (!strcmp (argv[i], "--json"))
-        json = true;
-      else if (!strcmp (argv[i], "--emu") && i + 1 < argc)
+      size_t add = strlen (emu[i]) + 9;
+      char *nopts;
+      if (strchr (emu[i], ','))
         {
-          const char *p = argv[++i];
-          size_t add = strlen (p) + 9;
-          char *nopts;
-          if (strchr (p, ','))
-            {
-              cli_msg (_("a profile path must not contain ','"));
-              rc = CLI_EXIT_USAGE;
-              goto leave;
-            }
-          nopts = xtryrealloc (opts, optlen + add + 1);
-          if (!nopts)
-            {
-              cli_error (gpg_error_from_syserror (), _("out of memory"));
-              rc = CLI_EXIT_FAIL;
-              goto leave;
-            }
-          opts = nopts;
-          snprintf (opts + optlen, add + 1, "%sprofile=%s",
-                    optlen ? "," : "", p);
-          optlen = strlen (opts);
-        }
-      else if (!strcmp (argv[i], "--help") || !strcmp (argv[i], "-h"))
-        {
-          printf (_("usage: vsctool readers %s\n"), cli_cmd_readers.args);
-          printf (_("List smart card readers, whether a card is present and "
-                    "its ATR.\n"
-                    "  --watch        then print insertions and removals "
-                    "with timestamps\n"
-                    "                 until interrupted (SIGINT/SIGTERM)\n"
-                    "  --json         machine-readable output (with --watch:"
-                    " one object per line)\n"
-                    "  --emu PROFILE  use an in-process emulated card instead"
-                    " of PC/SC\n"
-                    "                 (repeatable: one reader per profile)\n"));
+          cli_msg (_("a profile path must not contain ','"));
+          rc = CLI_EXIT_USAGE;
           goto leave;
         }
-      else
+      nopts = xtryrealloc (opts, optlen + add + 1);
+      if (!nopts)
         {
-          rc = cli_usage (&cli_cmd_readers);
+          cli_error (gpg_error_from_syserror (), _("out of memory"));
+          rc = CLI_EXIT_FAIL;
           goto leave;
         }
+      opts = nopts;
+      snprintf (opts + optlen, add + 1, "%sprofile=%s",
+                optlen ? "," : "", emu[i]);
+      optlen = strlen (opts);
     }
 
   err = reader_open (opts ? READER_BACKEND_EMU : READER_BACKEND_PCSC, opts,

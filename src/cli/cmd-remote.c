@@ -11,9 +11,7 @@
  * get writes FILE atomically and records "UUID GENERATION" in FILE.remote;
  * put sends that generation (or -g), so a put based on an old copy is
  * refused with a conflict (exit 6) instead of losing someone's update. */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,19 +27,44 @@
 #include "remote/client.h"
 #include "cli/cli.h"
 
-static int cmd_remote_run (int argc, char **argv);
+CLI_COMMAND (remote, "remote", "URL create|ls|stat|get|put|rm|history [ARGS...]",
+             N_("VSCs on a vscd server (ssh://user@host[:port][/vault] or "
+                "unix:PATH)"),
+             CLI_CMD_JSON | CLI_CMD_IN_ORDER, 2, -1,
+             { "ssh-command=CMD", N_("the ssh program and its options "
+                                     "(default: ssh)") },
+             { "remote-vscd=PATH", N_("vscd's path on the server (default: "
+                                      "vscd)") },
+             { "timeout=SECS", N_("give up after SECS seconds without an "
+                                  "answer") });
 
-const cli_cmd_t cli_cmd_remote = {
-  "remote",
-  "[--ssh-command CMD] [--remote-vscd PATH] [--timeout SECS] [--json] URL\n"
-  "       create [-o FILE] [--password-out FILE] | ls | stat UUID |\n"
-  "       get UUID FILE [-g GEN] | put [UUID] FILE [-g GEN|--new] |\n"
-  "       rm UUID [-g GEN] | history UUID",
-  N_("VSCs on a vscd server (ssh://user@host[:port][/vault] or unix:PATH)"),
-  cmd_remote_run
+/* The operations after the URL: commands of their own, parsed by
+ * cli_parse; cli_ctx_t.data is the connection. */
+static const cli_opt_t cmd_remote_create_opts[] = {
+  { "o,output=FILE", N_("also write the new VSC to FILE (with FILE.remote)") },
+  { "password-out=FILE",
+    N_("write the password to FILE instead of showing it") },
+  CLI_OPT_END
+};
+static const cli_opt_t cmd_remote_get_opts[] = {
+  { "g,generation=GEN",
+    N_("an older generation the server keeps (see history)") },
+  CLI_OPT_END
+};
+static const cli_opt_t cmd_remote_put_opts[] = {
+  { "g,generation=GEN",
+    N_("the generation the file was fetched as (default: from FILE.remote)") },
+  { "new", N_("store FILE as a new VSC") },
+  CLI_OPT_END
+};
+static const cli_opt_t cmd_remote_rm_opts[] = {
+  { "g,generation=GEN",
+    N_("delete only if the server still has generation GEN") },
+  CLI_OPT_END
 };
 
-static void
+/* Say what failed (with the server's message); the exit code. */
+static int
 cmd_remote_fail (remote_t *r, gpg_error_t err, const char *what)
 {
   const char *m = remote_last_message (r);
@@ -49,6 +72,7 @@ cmd_remote_fail (remote_t *r, gpg_error_t err, const char *what)
     cli_msg ("%s: %s (%s)", what, m, vsc_strerror (err));
   else
     cli_error (err, "%s", what);
+  return cli_exit_code (err);
 }
 
 static bool
@@ -122,14 +146,6 @@ cmd_remote_load_state (const char *file, char *uuid, uint64_t *gen)
   return err;
 }
 
-/* Text from the server on the terminal: control characters as '?'. */
-static void
-cmd_remote_print_text (const char *s)
-{
-  for (; *s; s++)
-    putchar (((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
-}
-
 static void
 cmd_remote_time (char *buf, size_t n, uint64_t t)
 {
@@ -154,29 +170,21 @@ cmd_remote_print_entry (const proto_entry_t *e, bool json, bool first)
 }
 
 static int
-cmd_remote_create (remote_t *r, int argc, char **argv, bool json)
+cmd_remote_create (cli_ctx_t *c)
 {
+  remote_t *r = c->data;
   gpg_error_t err;
-  const char *out = NULL, *pwout = NULL;
+  const char *out = cli_get (c, "output");
+  const char *pwout = cli_get (c, "password-out");
   char uuid[PROTO_UUID_LEN + 1], *pw = NULL;
   uint64_t gen = 0;
   buf_t file = BUF_INIT;
-  int i, rc = CLI_EXIT_OK;
+  int rc = CLI_EXIT_OK;
 
-  for (i = 1; i < argc; i++)
-    {
-      if (!strcmp (argv[i], "-o") && i + 1 < argc)
-        out = argv[++i];
-      else if (!strcmp (argv[i], "--password-out") && i + 1 < argc)
-        pwout = argv[++i];
-      else
-        return cli_usage (&cli_cmd_remote);
-    }
   err = remote_create (r, uuid, &gen, &pw, &file);
   if (err)
     {
-      cmd_remote_fail (r, err, _("create"));
-      rc = cli_exit_code (err);
+      rc = cmd_remote_fail (r, err, _("create"));
       goto leave;
     }
   /* The password exists only here now: hand it over before anything
@@ -198,7 +206,7 @@ cmd_remote_create (remote_t *r, int argc, char **argv, bool json)
           rc = CLI_EXIT_FAIL;
         }
     }
-  if (json)
+  if (c->json)
     {
       printf ("{\"uuid\":\"%s\",\"generation\":%" PRIu64 ",\"password\":",
               uuid, gen);
@@ -236,125 +244,109 @@ cmd_remote_create (remote_t *r, int argc, char **argv, bool json)
 }
 
 static int
-cmd_remote_ls (remote_t *r, bool json)
+cmd_remote_ls (cli_ctx_t *c)
 {
+  remote_t *r = c->data;
   gpg_error_t err;
   proto_entry_t *list = NULL;
   size_t n = 0, i;
 
   err = remote_list (r, &list, &n);
   if (err)
-    {
-      cmd_remote_fail (r, err, _("ls"));
-      return cli_exit_code (err);
-    }
-  if (json)
+    return cmd_remote_fail (r, err, _("ls"));
+  if (c->json)
     printf ("{\"vscs\":[");
   for (i = 0; i < n; i++)
-    cmd_remote_print_entry (&list[i], json, !i);
-  if (json)
+    cmd_remote_print_entry (&list[i], c->json, !i);
+  if (c->json)
     printf ("]}\n");
   xfree (list);
   return CLI_EXIT_OK;
 }
 
 static int
-cmd_remote_stat (remote_t *r, int argc, char **argv, bool json)
+cmd_remote_stat (cli_ctx_t *c)
 {
+  remote_t *r = c->data;
   gpg_error_t err;
   proto_entry_t e;
 
-  if (argc != 2)
-    return cli_usage (&cli_cmd_remote);
-  err = remote_stat (r, argv[1], &e);
+  err = remote_stat (r, c->argv[0], &e);
   if (err)
-    {
-      cmd_remote_fail (r, err, _("stat"));
-      return cli_exit_code (err);
-    }
-  cmd_remote_print_entry (&e, json, true);
-  if (json)
+    return cmd_remote_fail (r, err, _("stat"));
+  cmd_remote_print_entry (&e, c->json, true);
+  if (c->json)
     putchar ('\n');
   return CLI_EXIT_OK;
 }
 
 static int
-cmd_remote_get (remote_t *r, int argc, char **argv, bool json)
+cmd_remote_get (cli_ctx_t *c)
 {
+  remote_t *r = c->data;
+  const char *uuid = c->argv[0], *file = c->argv[1];
   gpg_error_t err;
   uint64_t want = 0, gen = 0;
   proto_entry_t cur;
-  const char *pos[2];
-  int i, npos = 0;
 
-  for (i = 1; i < argc; i++)
+  if (cli_has (c, "generation")
+      && (!cmd_remote_gen (cli_get (c, "generation"), &want) || !want))
     {
-      if (!strcmp (argv[i], "-g") && i + 1 < argc)
-        {
-          if (!cmd_remote_gen (argv[++i], &want) || !want)
-            {
-              cli_msg (_("-g needs a generation number >= 1"));
-              return CLI_EXIT_USAGE;
-            }
-        }
-      else if (argv[i][0] == '-' || npos == 2)
-        return cli_usage (&cli_cmd_remote);
-      else
-        pos[npos++] = argv[i];
+      cli_msg (_("-g needs a generation number >= 1"));
+      return CLI_EXIT_USAGE;
     }
-  if (npos != 2)
-    return cli_usage (&cli_cmd_remote);
-  err = remote_get_gen_file (r, pos[0], want, pos[1], &gen);
+  err = remote_get_gen_file (r, uuid, want, file, &gen);
   if (!err)
-    err = cmd_remote_save_state (pos[1], pos[0], gen);
+    err = cmd_remote_save_state (file, uuid, gen);
   if (err)
-    {
-      cmd_remote_fail (r, err, _("get"));
-      return cli_exit_code (err);
-    }
-  if (json)
+    return cmd_remote_fail (r, err, _("get"));
+  if (c->json)
     {
       printf ("{\"uuid\":\"%s\",\"generation\":%" PRIu64 ",\"file\":",
-              pos[0], gen);
-      cli_json_str (stdout, pos[1]);
+              uuid, gen);
+      cli_json_str (stdout, file);
       printf ("}\n");
     }
   else
-    printf (_("VSC %s generation %" PRIu64 " written to %s\n"), pos[0], gen,
-            pos[1]);
+    printf (_("VSC %s generation %" PRIu64 " written to %s\n"), uuid, gen,
+            file);
   /* An old generation: say how to make it the current one again. */
-  if (want && !json && !remote_stat (r, pos[0], &cur) && cur.gen != gen)
+  if (want && !c->json && !remote_stat (r, uuid, &cur) && cur.gen != gen)
     printf (_("The current generation is %" PRIu64 "; to make this one "
               "current again: vsctool remote URL put %s -g %" PRIu64 "\n"),
-            cur.gen, pos[1], cur.gen);
+            cur.gen, file, cur.gen);
   return CLI_EXIT_OK;
 }
 
-static int
-cmd_remote_history (remote_t *r, int argc, char **argv, bool json)
+/* Text from the server on the terminal: control characters as '?'. */
+static void
+cmd_remote_print_text (const char *s)
 {
+  for (; *s; s++)
+    putchar (((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
+}
+
+static int
+cmd_remote_history (cli_ctx_t *c)
+{
+  remote_t *r = c->data;
   gpg_error_t err;
   proto_version_t *list = NULL;
   size_t n = 0, i;
   char when[32];
 
-  if (argc != 2)
-    return cli_usage (&cli_cmd_remote);
-  err = remote_history (r, argv[1], &list, &n);
+  err = remote_history (r, c->argv[0], &list, &n);
   if (err)
-    {
-      cmd_remote_fail (r, err, _("history"));
-      return cli_exit_code (err);
-    }
-  if (json)
-    printf ("{\"uuid\":\"%s\",\"generations\":[", argv[1]);
+    return cmd_remote_fail (r, err, _("history"));
+  if (c->json)
+    printf ("{\"uuid\":\"%s\",\"generations\":[", c->argv[0]);
   else
     printf ("%-10s  %10s  %-20s  %s\n", _("GEN"), _("BYTES"),
             _("STORED (UTC)"), _("BY"));
   for (i = 0; i < n; i++)
     {
       cmd_remote_time (when, sizeof when, list[i].mtime);
-      if (json)
+      if (c->json)
         {
           printf ("%s{\"generation\":%" PRIu64 ",\"size\":%" PRIu64
                   ",\"stored\":\"%s\",\"by\":", i ? "," : "", list[i].gen,
@@ -368,52 +360,42 @@ cmd_remote_history (remote_t *r, int argc, char **argv, bool json)
         {
           printf ("%-10" PRIu64 "  %10" PRIu64 "  %-20s  ", list[i].gen,
                   list[i].size, when);
-          cmd_remote_print_text ( list[i].by[0] ? list[i].by : "?");
+          cmd_remote_print_text (list[i].by[0] ? list[i].by : "?");
           if (list[i].from[0])
             {
               printf (" (");
-              cmd_remote_print_text ( list[i].from);
+              cmd_remote_print_text (list[i].from);
               putchar (')');
             }
           putchar ('\n');
         }
     }
-  if (json)
+  if (c->json)
     printf ("]}\n");
   xfree (list);
   return CLI_EXIT_OK;
 }
 
 static int
-cmd_remote_put (remote_t *r, int argc, char **argv, bool json)
+cmd_remote_put (cli_ctx_t *c)
 {
+  remote_t *r = c->data;
   gpg_error_t err;
-  const char *pos[2], *file;
+  char *const *pos = c->argv;
+  const char *file;
   char uuid[PROTO_UUID_LEN + 1];
   uint64_t gen = 0, newgen = 0;
-  bool have_gen = false, isnew = false;
-  int i, npos = 0;
+  bool have_gen = cli_has (c, "generation"), isnew = cli_has (c, "new");
+  int npos = c->argc;
 
-  for (i = 1; i < argc; i++)
+  if (have_gen
+      && (!cmd_remote_gen (cli_get (c, "generation"), &gen) || !gen))
     {
-      if (!strcmp (argv[i], "-g") && i + 1 < argc)
-        {
-          if (!cmd_remote_gen (argv[++i], &gen) || !gen)
-            {
-              cli_msg (_("-g needs a generation number >= 1"));
-              return CLI_EXIT_USAGE;
-            }
-          have_gen = true;
-        }
-      else if (!strcmp (argv[i], "--new"))
-        isnew = true;
-      else if (argv[i][0] == '-' || npos == 2)
-        return cli_usage (&cli_cmd_remote);
-      else
-        pos[npos++] = argv[i];
+      cli_msg (_("-g needs a generation number >= 1"));
+      return CLI_EXIT_USAGE;
     }
-  if (!npos || (isnew && have_gen) || ((isnew || have_gen) && npos != 2))
-    return cli_usage (&cli_cmd_remote);
+  if ((isnew && have_gen) || ((isnew || have_gen) && npos != 2))
+    return cli_usage (c->cmd);
   file = pos[npos - 1];
   if (npos == 2)
     {
@@ -438,14 +420,11 @@ cmd_remote_put (remote_t *r, int argc, char **argv, bool json)
     }
   err = remote_put_file (r, uuid, isnew ? 0 : gen, file, &newgen);
   if (err)
-    {
-      cmd_remote_fail (r, err, _("put"));
-      return cli_exit_code (err);
-    }
+    return cmd_remote_fail (r, err, _("put"));
   err = cmd_remote_save_state (file, uuid, newgen);
   if (err)
     cli_error (err, _("stored, but cannot record the new generation"));
-  if (json)
+  if (c->json)
     printf ("{\"uuid\":\"%s\",\"generation\":%" PRIu64 "}\n", uuid, newgen);
   else
     printf (_("VSC %s stored as generation %" PRIu64 ".\n"), uuid, newgen);
@@ -453,75 +432,68 @@ cmd_remote_put (remote_t *r, int argc, char **argv, bool json)
 }
 
 static int
-cmd_remote_rm (remote_t *r, int argc, char **argv)
+cmd_remote_rm (cli_ctx_t *c)
 {
+  remote_t *r = c->data;
   gpg_error_t err;
   uint64_t gen = 0;
 
-  if (argc == 4 && !strcmp (argv[2], "-g"))
-    {
-      if (!cmd_remote_gen (argv[3], &gen) || !gen)
-        return cli_usage (&cli_cmd_remote);
-    }
-  else if (argc != 2)
-    return cli_usage (&cli_cmd_remote);
-  err = remote_delete (r, argv[1], gen);
+  if (cli_has (c, "generation")
+      && (!cmd_remote_gen (cli_get (c, "generation"), &gen) || !gen))
+    return cli_usage (c->cmd);
+  err = remote_delete (r, c->argv[0], gen);
   if (err)
-    {
-      cmd_remote_fail (r, err, _("rm"));
-      return cli_exit_code (err);
-    }
+    return cmd_remote_fail (r, err, _("rm"));
   return CLI_EXIT_OK;
 }
 
+#define CMD_REMOTE_OP(n, args_, flags_, opts_, min_, max_)              \
+  { .name = #n, .args = args_, .flags = flags_, .opts = opts_,          \
+    .min_args = min_, .max_args = max_, .exec = cmd_remote_##n,         \
+    .parent = "remote URL" }
+
+static const cli_cmd_t cmd_remote_ops[] = {
+  CMD_REMOTE_OP (create, "", CLI_CMD_JSON, cmd_remote_create_opts, 0, 0),
+  CMD_REMOTE_OP (ls, "", CLI_CMD_JSON, NULL, 0, 0),
+  CMD_REMOTE_OP (stat, "UUID", CLI_CMD_JSON, NULL, 1, 1),
+  CMD_REMOTE_OP (get, "UUID FILE", CLI_CMD_JSON, cmd_remote_get_opts, 2, 2),
+  CMD_REMOTE_OP (put, "[UUID] FILE", CLI_CMD_JSON, cmd_remote_put_opts, 1, 2),
+  CMD_REMOTE_OP (rm, "UUID", 0, cmd_remote_rm_opts, 1, 1),
+  CMD_REMOTE_OP (history, "UUID", CLI_CMD_JSON, NULL, 1, 1)
+};
+
 static int
-cmd_remote_run (int argc, char **argv)
+cmd_remote_exec (cli_ctx_t *c)
 {
   gpg_error_t err;
   remote_opts_t o = REMOTE_OPTS_INIT;
   remote_t *r = NULL;
-  const char *url, *op;
-  bool json = false;
-  unsigned long t;
-  int i = 1, rc;
+  const cli_cmd_t *op = NULL;
+  const char *url = c->argv[0];
+  unsigned long t = 0;
+  cli_ctx_t sc;
+  bool done;
+  size_t i;
+  int rc;
 
-  for (; i < argc && argv[i][0] == '-'; i++)
+  o.ssh_command = cli_get (c, "ssh-command");
+  o.remote_vscd = cli_get (c, "remote-vscd");
+  if (cli_get_ulong (c, "timeout", 1, 86400, &t) > 1)
+    return cli_usage (c->cmd);
+  if (t)
+    o.timeout_ms = (int)(t * 1000);
+  for (i = 0; i < DIM (cmd_remote_ops); i++)
+    if (!strcmp (cmd_remote_ops[i].name, c->argv[1]))
+      op = &cmd_remote_ops[i];
+  if (!op)
     {
-      const char *a = argv[i];
-      if (!strcmp (a, "--help") || !strcmp (a, "-h"))
-        {
-          printf (_("usage: vsctool remote %s\n"), cli_cmd_remote.args);
-          return CLI_EXIT_OK;
-        }
-      else if (!strcmp (a, "--json"))
-        json = true;
-      else if (!strcmp (a, "--ssh-command") && i + 1 < argc)
-        o.ssh_command = argv[++i];
-      else if (!strcmp (a, "--remote-vscd") && i + 1 < argc)
-        o.remote_vscd = argv[++i];
-      else if (!strcmp (a, "--timeout") && i + 1 < argc)
-        {
-          char *end;
-          errno = 0;
-          t = strtoul (argv[++i], &end, 10);
-          if (errno || *end || !t || t > 86400)
-            return cli_usage (&cli_cmd_remote);
-          o.timeout_ms = (int)(t * 1000);
-        }
-      else
-        return cli_usage (&cli_cmd_remote);
+      cli_msg (_("unknown remote operation '%s'"), c->argv[1]);
+      return cli_usage (c->cmd);
     }
-  if (argc - i < 2)
-    return cli_usage (&cli_cmd_remote);
-  url = argv[i++];
-  op = argv[i];
-  if (strcmp (op, "create") && strcmp (op, "ls") && strcmp (op, "stat")
-      && strcmp (op, "get") && strcmp (op, "put") && strcmp (op, "rm")
-      && strcmp (op, "history"))
-    {
-      cli_msg (_("unknown remote operation '%s'"), op);
-      return cli_usage (&cli_cmd_remote);
-    }
+  rc = cli_parse (op, c->argc - 1, c->argv + 1, &sc, &done);
+  if (rc || done)
+    goto leave;
+  sc.json |= c->json;
 
   /* A vanished ssh must give an error, not kill us. */
   signal (SIGPIPE, SIG_IGN);
@@ -532,27 +504,18 @@ cmd_remote_run (int argc, char **argv)
         {
           cli_msg (_("'%s' is not a server URL (ssh://[user@]host[:port][/vault]"
                      " or unix:/path/to/socket)"), url);
-          return CLI_EXIT_USAGE;
+          rc = CLI_EXIT_USAGE;
+          goto leave;
         }
-      cmd_remote_fail (NULL, err, url);
-      return cli_exit_code (err) == CLI_EXIT_OK ? CLI_EXIT_FAIL : cli_exit_code (err);
+      rc = cmd_remote_fail (NULL, err, url);
+      rc = rc == CLI_EXIT_OK || rc == CLI_EXIT_USAGE ? CLI_EXIT_FAIL : rc;
+      goto leave;
     }
-  argc -= i;
-  argv += i;
-  if (!strcmp (op, "create"))
-    rc = cmd_remote_create (r, argc, argv, json);
-  else if (!strcmp (op, "ls"))
-    rc = argc == 1 ? cmd_remote_ls (r, json) : cli_usage (&cli_cmd_remote);
-  else if (!strcmp (op, "stat"))
-    rc = cmd_remote_stat (r, argc, argv, json);
-  else if (!strcmp (op, "get"))
-    rc = cmd_remote_get (r, argc, argv, json);
-  else if (!strcmp (op, "put"))
-    rc = cmd_remote_put (r, argc, argv, json);
-  else if (!strcmp (op, "history"))
-    rc = cmd_remote_history (r, argc, argv, json);
-  else
-    rc = cmd_remote_rm (r, argc, argv);
+  sc.data = r;
+  rc = op->exec (&sc);
   remote_close (r);
+
+ leave:
+  cli_ctx_release (&sc);
   return rc;
 }

@@ -1,30 +1,24 @@
 /* cmd-restore.c - vsctool restore: VSC file -> card (claim 2) */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <string.h>
-#include <getopt.h>
 
 #include "common/util.h"
 #include "common/i18n.h"
 #include "cli/cli-card.h"
 #include "scapi/scapi-keys.h"
 
-static int cmd_restore_run (int argc, char **argv);
-
-const cli_cmd_t cli_cmd_restore = {
-  "restore",
-  "[--dry-run] [--force] [--set-pins] [--keys-only] [--reader R|--emu PROFILE] [--pin-file F] "
-  "[--password-file F] [--json] IN.vsc",
-  N_("plan and write a VSC onto a card, read back and compare"),
-  cmd_restore_run
-};
-
-enum {
-  OPT_READER = 0x100, OPT_EMU, OPT_PIN, OPT_PW, OPT_JSON, OPT_DRY,
-  OPT_FORCE, OPT_HELP, OPT_QUIET, OPT_SET_PINS, OPT_KEYS_ONLY
-};
+CLI_COMMAND (restore, "restore", "IN.vsc",
+             N_("plan and write a VSC onto a card, read back and compare"),
+             CLI_CMD_PW | CLI_CMD_JSON | CLI_CMD_READER | CLI_CMD_PINFILE
+             | CLI_CMD_QUIET, 1, 1,
+             { "dry-run", N_("show the plan only; write nothing") },
+             { "force", N_("also onto a card that is not blank or another "
+                           "model") },
+             { "set-pins", N_("set the PINs stored in the VSC (asks the "
+                              "card's current PIN)") },
+             { "keys-only", N_("write only the keys of the VSC's secret-key "
+                               "area") });
 
 static const char *
 cmd_restore_state (const plan_entry_t *e)
@@ -130,74 +124,29 @@ cmd_restore_print (const plan_t *plan, const scapi_restore_report_t *rep,
 }
 
 static int
-cmd_restore_run (int argc, char **argv)
+cmd_restore_exec (cli_ctx_t *c)
 {
-  static const struct option longopts[] = {
-    { "reader", 1, NULL, OPT_READER },
-    { "emu", 1, NULL, OPT_EMU },
-    { "pin-file", 1, NULL, OPT_PIN },
-    { "password-file", 1, NULL, OPT_PW },
-    { "json", 0, NULL, OPT_JSON },
-    { "dry-run", 0, NULL, OPT_DRY },
-    { "force", 0, NULL, OPT_FORCE },
-    { "set-pins", 0, NULL, OPT_SET_PINS },
-    { "keys-only", 0, NULL, OPT_KEYS_ONLY },
-    { "quiet", 0, NULL, OPT_QUIET },
-    { "help", 0, NULL, OPT_HELP },
-    { NULL, 0, NULL, 0 }
-  };
-  cli_card_opts_t co;
   scapi_restore_opts_t ro;
   scapi_restore_report_t rep;
-  scapi_cb_t cb;
-  scapi_t *s = NULL;
-  scapi_card_t *card = NULL;
+  cli_card_t cs = CLI_CARD_INIT;
   scapi_vsc_t *vsc = NULL;
   plan_t *plan = NULL;
   image_t *keys = NULL;
   const image_t *src;
-  const char *pwfile = NULL, *path;
+  const char *path = c->argv[0];
   char *pw = NULL;
   gpg_error_t err;
-  int c, rc = CLI_EXIT_OK;
-  bool cb_set = false, keys_only = false;
+  int rc = CLI_EXIT_OK;
+  bool keys_only = cli_has (c, "keys-only");
   size_t i;
 
-  memset (&co, 0, sizeof co);
   memset (&ro, 0, sizeof ro);
   memset (&rep, 0, sizeof rep);
-  optind = 1;
-  while ((c = getopt_long (argc, argv, "h", longopts, NULL)) != -1)
-    switch (c)
-      {
-      case OPT_READER: co.reader = optarg; break;
-      case OPT_EMU: co.emu = optarg; break;
-      case OPT_PIN: co.pin_file = optarg; break;
-      case OPT_PW: pwfile = optarg; break;
-      case OPT_JSON: co.json = true; break;
-      case OPT_QUIET: co.quiet = true; break;
-      case OPT_DRY: ro.dry_run = true; break;
-      case OPT_FORCE: ro.force = true; break;
-      case OPT_SET_PINS: ro.set_pins = true; break;
-      case OPT_KEYS_ONLY: keys_only = true; break;
-      case OPT_HELP:
-      case 'h':
-        printf (_("usage: vsctool %s %s\n"), cli_cmd_restore.name,
-                cli_cmd_restore.args);
-        return CLI_EXIT_OK;
-      default:
-        return cli_usage (&cli_cmd_restore);
-      }
-  if (optind + 1 != argc)
-    return cli_usage (&cli_cmd_restore);
-  path = argv[optind];
-  if (co.reader && co.emu)
-    {
-      cli_msg (_("--reader and --emu exclude each other"));
-      return CLI_EXIT_USAGE;
-    }
+  ro.dry_run = cli_has (c, "dry-run");
+  ro.force = cli_has (c, "force");
+  ro.set_pins = cli_has (c, "set-pins");
 
-  err = cli_card_password (pwfile, _("Password of the VSC: "), &pw);
+  err = cli_read_password (&c->pw, _("Password of the VSC: "), false, &pw);
   if (!err)
     err = scapi_vsc_open (path, pw, &vsc);
   xfree_secure (pw);
@@ -229,22 +178,20 @@ cmd_restore_run (int argc, char **argv)
       ro.force = true;
     }
 
-  rc = cli_card_open (&co, &s, &card);
+  rc = cli_card_open (c, &cs);
   if (rc)
     goto leave;
-  cli_card_cb (&co, &cb);
-  cb_set = true;
-  err = scapi_restore_plan (card, src, &cb, &plan);
+  cli_card_cb (c, &cs.cb);
+  err = scapi_restore_plan (cs.card, src, &cs.cb, &plan);
   if (err)
     {
       rc = cli_card_fail (err, _("cannot read the target card"));
       cli_msg (_("nothing was written to the card"));
       goto leave;
     }
-  err = scapi_restore (card, src, plan, &ro, &cb, &rep);
+  err = scapi_restore (cs.card, src, plan, &ro, &cs.cb, &rep);
   cli_card_cb_done ();
-  cb_set = false;
-  cmd_restore_print (plan, &rep, co.json, &ro, keys_only, !ro.dry_run);
+  cmd_restore_print (plan, &rep, c->json, &ro, keys_only, !ro.dry_run);
   if (err)
     {
       rc = cli_card_fail (err, _("restore failed"));
@@ -256,7 +203,7 @@ cmd_restore_run (int argc, char **argv)
     }
   if (ro.dry_run)
     {
-      if (!co.json)
+      if (!c->json)
         printf (_("Dry run: nothing was written.\n"));
       goto leave;
     }
@@ -278,13 +225,11 @@ cmd_restore_run (int argc, char **argv)
     }
 
  leave:
-  if (cb_set)
-    cli_card_cb_done ();
+  cli_card_cb_done ();     /* (again: does nothing if done) */
   plan_free (plan);
   image_free (keys);
   scapi_vsc_close (vsc);
-  scapi_card_close (card);
-  scapi_free (s);
+  cli_card_close (&cs);
   fflush (stdout);
   return rc;
 }

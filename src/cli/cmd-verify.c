@@ -1,66 +1,57 @@
 /* cmd-verify.c - vsctool verify: authenticate every byte of a VSC */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <string.h>
-#include <getopt.h>
 
 #include "common/util.h"
 #include "common/i18n.h"
 #include "cli/cli-vsc.h"
 
-static int cmd_verify_run (int argc, char **argv);
+CLI_COMMAND (verify, "verify", "FILE",
+             N_("check every tag and MAC of a VSC; names the damaged area"),
+             CLI_CMD_PW | CLI_CMD_JSON, 1, 1,
+             { "structure-only", N_("check the structure only (no password; "
+                                    "nothing is verified)") });
 
-const cli_cmd_t cli_cmd_verify = {
-  "verify",
-  "[--json] [--structure-only] [--password-file F|--password-fd N] FILE",
-  N_("check every tag and MAC of a VSC; names the damaged area"),
-  cmd_verify_run
-};
+static void
+cmd_verify_json (const char *file, gpg_error_t err, bool structure_only,
+                 const vsc_info_t *info)
+{
+  printf ("{\"file\":");
+  cli_json_str (stdout, file);
+  printf (",\"ok\":%s,\"verified\":%s", err ? "false" : "true",
+          !err && !structure_only ? "true" : "false");
+  if (err)
+    {
+      const char *t = vsc_error_text ();
+      int a = vsc_error_area ();
+      printf (",\"area\":");
+      cli_json_str_or_null (stdout, a >= 0 ? vsc_area_name ((vsc_area_t) a)
+                                           : NULL);
+      printf (",\"error\":");
+      cli_json_str (stdout, *t ? t : vsc_strerror (err));
+    }
+  else
+    printf (",\"uuid\":\"%s\",\"generation\":%llu", info->uuid,
+            (unsigned long long) info->generation);
+  printf ("}\n");
+}
 
 static int
-cmd_verify_run (int argc, char **argv)
+cmd_verify_exec (cli_ctx_t *c)
 {
-  static const struct option longopts[] = {
-    CLI_VSC_LONGOPTS_PW, CLI_VSC_LONGOPTS_JSON, CLI_VSC_LONGOPTS_HELP,
-    { "structure-only", 0, NULL, 'S' }, { NULL, 0, NULL, 0 }
-  };
-  cli_vsc_opts_t o;
-  bool structure_only = false;
-  const char *file;
+  bool structure_only = cli_has (c, "structure-only");
+  const char *file = c->argv[0];
   char *pw = NULL;
   vsc_info_t info;
   gpg_error_t err;
-  int c, rc = CLI_EXIT_OK;
-
-  cli_vsc_opts_init (&o);
-  while ((c = getopt_long (argc, argv, "h", longopts, NULL)) != -1)
-    {
-      int r = cli_vsc_option (&o, c, optarg);
-      if (r > 0)
-        continue;
-      if (r < 0)
-        return CLI_EXIT_USAGE;
-      if (c == 'S')
-        structure_only = true;
-      else if (c == 'h' || c == CLI_VSC_OPT_HELP)
-        {
-          printf (_("usage: vsctool %s %s\n"), cli_cmd_verify.name, cli_cmd_verify.args);
-          return CLI_EXIT_OK;
-        }
-      else
-        return cli_usage (&cli_cmd_verify);
-    }
-  if (optind + 1 != argc)
-    return cli_usage (&cli_cmd_verify);
-  file = argv[optind];
+  int rc = CLI_EXIT_OK;
 
   if (!structure_only)
     {
       char prompt[512];
       snprintf (prompt, sizeof prompt, _("Password for %s: "), file);
-      err = cli_read_password (&o.pw, prompt, false, &pw);
+      err = cli_read_password (&c->pw, prompt, false, &pw);
       if (err)
         {
           cli_error (err, _("cannot read the password (use --structure-only "
@@ -70,28 +61,9 @@ cmd_verify_run (int argc, char **argv)
     }
   err = vsc_verify (file, pw, NULL, &info);
   xfree_secure (pw);
-  if (o.json)
+  if (c->json)
     {
-      const char *t = vsc_error_text ();
-      printf ("{\"file\":");
-      cli_json_str (stdout, file);
-      printf (",\"ok\":%s,\"verified\":%s", err ? "false" : "true",
-              !err && !structure_only ? "true" : "false");
-      if (err)
-        {
-          int a = vsc_error_area ();
-          printf (",\"area\":");
-          if (a >= 0)
-            printf ("\"%s\"", vsc_area_name ((vsc_area_t)a));
-          else
-            printf ("null");
-          printf (",\"error\":");
-          cli_json_str (stdout, *t ? t : vsc_strerror (err));
-        }
-      else
-        printf (",\"uuid\":\"%s\",\"generation\":%llu", info.uuid,
-                (unsigned long long)info.generation);
-      printf ("}\n");
+      cmd_verify_json (file, err, structure_only, &info);
       if (err)
         rc = cli_exit_code (err);
     }

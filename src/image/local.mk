@@ -1,7 +1,9 @@
-## src/image: the in-memory card image (component 10) and image diff
+## src/image: the in-memory card image (component 10), image diff
+## and the restore planner (plan.c)
 libvscman_a_SOURCES += \
 	src/image/image.h src/image/image.c \
-	src/image/diff.c
+	src/image/diff.c \
+	src/image/plan.h src/image/plan.c
 
 check_PROGRAMS += tests/unit/test-image
 tests_unit_test_image_SOURCES = tests/unit/test-image.c

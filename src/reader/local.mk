@@ -1,11 +1,9 @@
 ## src/reader: the reader handler (component 14): PC/SC and in-process
-## backends, insertion monitor, vsctool readers.
+## backends, insertion monitor.
 libvscman_a_SOURCES += \
 	src/reader/reader.h src/reader/reader-int.h src/reader/reader.c \
 	src/reader/reader-pcsc.c src/reader/reader-emu.c \
 	src/reader/reader-monitor.c
-
-vsctool_SOURCES += src/cli/cmd-readers.c
 
 check_PROGRAMS += tests/unit/test-reader
 tests_unit_test_reader_SOURCES = tests/unit/test-reader.c

@@ -17,7 +17,6 @@ libvscman_a_SOURCES += \
 	src/remote/server.h src/remote/server.c \
 	src/remote/client.h src/remote/client.c
 
-vsctool_SOURCES += src/cli/cmd-remote.c
 vscd_SOURCES += src/vscd-admin.h src/vscd-admin.c
 
 ## CUnit: frame codec, name validation, vault CAS (incl. a fork race), URLs.
