@@ -402,9 +402,15 @@ run_sequence (const char *url, const char *uuid, unsigned n, fault_t *faults,
   check (!bad, "no put landed anywhere but on the generation it was based on");
   printf ("    %u puts, %u retries, %u found stored after an error\n", n,
           retried, resolved);
-  /* Every put once, in order, complete. */
-  if (!r && connect_url (url, &r))
-    r = NULL;
+  /* Every put once, in order, complete; on a new connection (a fault
+   * may have ended the old one after the last put). */
+  remote_close (r);
+  r = NULL;
+  for (i = 0; i < 600 && connect_url (url, &r); i++)
+    {
+      r = NULL;
+      usleep (100000);
+    }
   err = r ? remote_history (r, uuid, &hist, &nh) : gpg_error (GPG_ERR_EPIPE);
   check (!err && nh && hist[0].gen == first + n,
          "the VSC is at generation %" PRIu64 " = %" PRIu64 " + %u puts",
