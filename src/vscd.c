@@ -5,6 +5,9 @@
  *   vscd --socket PATH [--vault VAULT] local clients on a Unix socket,
  *                                     a vault per peer uid (DIR/<uid>/)
  *                                     or one database for all
+ *   vscd --inetd [--vault VAULT]      one client on a connected Unix
+ *                                     socket on stdin (systemd Accept=yes,
+ *                                     vscd@.service), vault per peer uid
  *   vscd --init-db --vault DB         create / migrate the schema
  *   vscd --audit [--vault VAULT] ...  print the audit log
  *
@@ -28,6 +31,7 @@
 #include <pwd.h>
 #include <sys/stat.h>
 #include <inttypes.h>
+#include <sys/socket.h>
 
 #include "common/util.h"
 #include "common/i18n.h"
@@ -147,15 +151,18 @@ vscd_usage (FILE *fp)
 {
   fprintf (fp, _("usage: vscd --stdio [OPTIONS]\n"
                  "       vscd --socket PATH [OPTIONS]\n"
+                 "       vscd --inetd [OPTIONS]\n"
                  "       vscd --init-db --vault DATABASE [--schema N]\n"
                  "       vscd --audit [--vault VAULT] [--since T] [--user NAME] [--json]\n"
                  "The VSC server: creates VSCs and stores encrypted VSCs.\n\n"
                  "  --stdio            serve one client on stdin/stdout (ssh)\n"
                  "  --socket PATH      serve local clients on a Unix socket\n"
+                 "  --inetd            serve the one client connected to the\n"
+                 "                     Unix socket on stdin (systemd Accept=yes)\n"
                  "  --vault VAULT      a directory (stdio default:\n"
-                 "                     ~/.local/share/vscman/vault; socket\n"
-                 "                     default: %s, one subdirectory per uid)\n"
-                 "                     or a PostgreSQL database\n"
+                 "                     ~/.local/share/vscman/vault; socket and\n"
+                 "                     inetd default: %s, one subdirectory\n"
+                 "                     per uid) or a PostgreSQL database\n"
                  "                     (postgresql://host/db or 'host=... dbname=...';\n"
                  "                     the password comes from ~/.pgpass)\n"
                  "  --user NAME        the account served (stdio; default: the login)\n"
@@ -250,6 +257,44 @@ vscd_opt_ulong (const char *opt, const char *val, unsigned long min,
   return false;
 }
 
+/* --inetd: the client is already connected on standard input (systemd's
+ * vscd.socket with Accept=yes starts one vscd@.service per connection,
+ * StandardInput=socket). SO_PEERCRED of that socket is the client's, so
+ * the vault is picked as with --socket. Returns the exit code. */
+static int
+vscd_inetd (const char *vault_arg, const server_opts_t *so, bool timeout_set,
+            unsigned long timeout)
+{
+  gpg_error_t err;
+  server_socket_opts_t sso;
+  int domain = 0, type = 0;
+  socklen_t len = sizeof domain;
+
+  if (getsockopt (0, SOL_SOCKET, SO_DOMAIN, &domain, &len) || domain != AF_UNIX
+      || (len = sizeof type, getsockopt (0, SOL_SOCKET, SO_TYPE, &type, &len))
+      || type != SOCK_STREAM)
+    {
+      fprintf (stderr, _("vscd: --inetd needs a connected Unix stream socket "
+                         "on standard input (systemd Accept=yes)\n"));
+      return 2;
+    }
+  memset (&sso, 0, sizeof sso);
+  sso.vault_base = vault_arg ? vault_arg : VSCD_SOCKET_VAULT_DEFAULT;
+  sso.fsync = true;
+  sso.serve = *so;
+  sso.serve.timeout_ms = !timeout_set ? VSCD_SOCKET_TIMEOUT_DEFAULT * 1000
+                         : timeout ? (int)(timeout * 1000) : -1;
+  err = server_prepare_base (&sso);
+  if (err)
+    {
+      fprintf (stderr, _("vscd: cannot prepare the vault directory '%s': %s\n"),
+               sso.vault_base, gpg_strerror (err));
+      return 1;
+    }
+  err = server_serve_accepted (&sso, 0);
+  return err ? 1 : 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -257,8 +302,8 @@ main (int argc, char **argv)
   const char *socket_path = NULL, *vault_arg = NULL, *logfile = NULL;
   const char *user_arg = NULL, *since_arg = NULL;
   char *vault_dir = NULL;
-  bool stdio = false, check = true, echo = false, init_db = false;
-  bool audit = false, json = false;
+  bool stdio = false, inetd = false, check = true, echo = false;
+  bool init_db = false, audit = false, json = false;
   unsigned long max_frame = PROTO_MAX_FRAME_DEFAULT;
   unsigned long max_clients = VSCD_MAX_CLIENTS_DEFAULT;
   unsigned long timeout = 0;
@@ -302,6 +347,8 @@ main (int argc, char **argv)
         }
       else if (!strcmp (a, "--stdio"))
         stdio = true;
+      else if (!strcmp (a, "--inetd"))
+        inetd = true;
       else if (!strcmp (a, "--init-db"))
         init_db = true;
       else if (!strcmp (a, "--audit"))
@@ -410,10 +457,11 @@ main (int argc, char **argv)
           return 2;
         }
     }
-  if ((int)stdio + (int)!!socket_path + (int)init_db + (int)audit != 1)
+  if ((int)stdio + (int)inetd + (int)!!socket_path + (int)init_db + (int)audit
+      != 1)
     {
       fprintf (stderr, _("vscd: give exactly one of --stdio, --socket, "
-                         "--init-db and --audit\n"));
+                         "--inetd, --init-db and --audit\n"));
       vscd_usage (stderr);
       return 2;
     }
@@ -504,15 +552,17 @@ main (int argc, char **argv)
       err = server_serve (v, 0, 1, &so);
       rc = err ? 1 : 0;
     }
+  else if (user_arg)
+    {
+      fprintf (stderr, _("vscd: --user is for --stdio (on the socket, the "
+                         "peer's uid names the account)\n"));
+      rc = 2;
+    }
+  else if (inetd)
+    rc = vscd_inetd (vault_arg, &so, timeout_set, timeout);
   else
     {
       server_socket_opts_t sso;
-      if (user_arg)
-        {
-          fprintf (stderr, _("vscd: --user is for --stdio (on the socket, the "
-                             "peer's uid names the account)\n"));
-          return 2;
-        }
       memset (&sso, 0, sizeof sso);
       sso.path = socket_path;
       sso.vault_base = vault_arg ? vault_arg : VSCD_SOCKET_VAULT_DEFAULT;

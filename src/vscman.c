@@ -72,15 +72,6 @@ main (int argc, char **argv)
       fprintf (stderr, "vscman: %s\n", gpg_strerror (err));
       return 1;
     }
-#if ENABLE_NLS
-  {
-    /* For running from the build tree (tests): a locale directory with
-     * de/LC_MESSAGES/vscman.mo. */
-    const char *ld = getenv ("VSCMAN_LOCALEDIR");
-    if (ld && *ld)
-      bindtextdomain (PACKAGE, ld);
-  }
-#endif
   ui.monitor_fd = -1;
   while ((c = getopt_long (argc, argv, "e:kd:r:al:hV", opts, NULL)) != -1)
     switch (c)

@@ -54,7 +54,7 @@ static void
 usage (FILE *fp)
 {
   size_t i;
-  fprintf (fp, _("usage: vsctool [-v] [--version] COMMAND [ARGS...]\n\n"
+  fprintf (fp, _("usage: vsctool [-v|--verbose] [--debug-apdu] [--version] COMMAND [ARGS...]\n\n"
                  "Back up smart cards into encrypted virtual smart cards (VSC),\n"
                  "manage VSC files and restore them onto cards.\n\n"
                  "Commands:\n"));
@@ -93,7 +93,8 @@ main (int argc, char **argv)
         }
       else if (!strcmp (a, "--list-commands"))
         {
-          /* For shell completion: the command names, one a line. */
+          /* For shell completion (vsctool(1), completion/vsctool): the
+           * names from the table, one per line, never translated. */
           for (i = 0; commands[i]; i++)
             printf ("%s\n", commands[i]->name);
           return CLI_EXIT_OK;

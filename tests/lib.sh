@@ -21,7 +21,12 @@ export PATH
 
 T_PASSED=0
 T_FAILED=0
-T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/vsctest.XXXXXX")
+# A test must never run with an empty T_TMP: its files would land in /.
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/vsctest.XXXXXX") && [ -d "$T_TMP" ] || {
+  echo "cannot make a temporary directory in ${TMPDIR:-/tmp}"
+  echo "TOTALS: passed 0 failed 1"
+  exit 99
+}
 T_CLEANUP=""
 
 t_begin () { echo "# $*"; }

@@ -17,5 +17,7 @@ tests_unit_test_util_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_util_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-util
 
-TESTS += tests/integration/programs.sh
-EXTRA_DIST += tests/integration/programs.sh
+TESTS += tests/integration/programs.sh tests/integration/locale.sh \
+	tests/integration/completion.sh
+EXTRA_DIST += tests/integration/programs.sh tests/integration/locale.sh \
+	tests/integration/completion.sh

@@ -17,4 +17,11 @@
 /* Bind the text domain; every program calls this first in main(). */
 void i18n_init(void);
 
+/* Where the catalogues are read from: LOCALEDIR, or the build tree's
+ * po/locale when the program runs uninstalled (see i18n.c). */
+const char *i18n_localedir(void);
+
+/* The file make puts into the build tree's po/locale (Makefile.am). */
+#define I18N_BUILD_MARKER "vscman-build-tree"
+
 #endif /* VSC_I18N_H */

@@ -204,6 +204,8 @@ emu_cmd_select (emu_card_t *card, const applet_cmd_t *cmd, applet_reply_t *r)
           r->sw = SW_LC_INCONSISTENT;
           goto leave;
         }
+      if (emu_iso8_select (card, cmd, r, &err))
+        goto leave;
       f = cmd->lc ? emu_cmd_by_name (card, cmd->data, cmd->lc, occ)
                   : card->mf->aid_only ? NULL : card->mf;
       break;
@@ -361,6 +363,11 @@ emu_cmd_read_binary (emu_card_t *card, const applet_cmd_t *cmd,
     }
   if ((sw = emu_cmd_binary_ef (card, cmd, &off, &f)))
     goto fail;
+  if (f->internal)
+    {
+      sw = SW_INCOMPAT_FILE;      /* a key: never read */
+      goto fail;
+    }
   if ((sw = emu_fs_check (card, f, EMU_AC_READ)))
     goto fail;
   if (!cmd->ne)
@@ -679,6 +686,12 @@ emu_cmd_dispatch (emu_card_t *card, const applet_cmd_t *cmd,
     case 0x2C:
       r->sw = emu_pin_reset (card, cmd, &changed);
       break;
+    case 0x22:
+      return emu_iso8_mse (card, cmd, r);
+    case 0x2A:
+      return emu_iso8_pso (card, cmd, r);
+    case 0x88:
+      return emu_iso8_internal_auth (card, cmd, r);
     default:
       r->sw = SW_INS_NOT_SUPPORTED;
       break;

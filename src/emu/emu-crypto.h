@@ -81,6 +81,19 @@ gpg_error_t emu_crypto_ecdh (const emu_key_t *key, const uint8_t *pt,
 gpg_error_t emu_crypto_save (const emu_key_t *key, buf_t *out);
 gpg_error_t emu_crypto_load (emu_key_t *key, const uint8_t *p, size_t n);
 
+/* emu-crypto-der.c: key files of the file-system card. Load a key from
+ * DER (PKCS #1 RSAPrivateKey, SEC 1 ECPrivateKey for P-256/P-384, or
+ * either in PKCS #8 PrivateKeyInfo); GPG_ERR_INV_VALUE if it is none of
+ * them or does not hold together. Save writes PKCS #1 / SEC 1. */
+gpg_error_t emu_crypto_der_load (emu_key_t *key, const uint8_t *p, size_t n);
+gpg_error_t emu_crypto_der_save (const emu_key_t *key, buf_t *out);
+/* A key from a libgcrypt private-key S-expression (canonical or
+ * advanced), as a VSC keeps escrowed keys. */
+gpg_error_t emu_crypto_der_from_sexp (emu_key_t *key, const uint8_t *p,
+                                      size_t n);
+/* SHA-1 of P[0..N). */
+gpg_error_t emu_crypto_der_sha1 (const uint8_t *p, size_t n, uint8_t out[20]);
+
 /* Triple-DES ECB on one block with a 24-byte key (PIV management key). */
 gpg_error_t emu_crypto_3des (const uint8_t *key24, const uint8_t *in8,
                              uint8_t *out8, bool encrypt);

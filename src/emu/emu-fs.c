@@ -226,7 +226,7 @@ emu_fs_fcp (emu_card_t *card, const emu_file_t *f, unsigned tag, buf_t *out)
       err = tlv_put (out, 0x82, d, 1);
       break;
     case EMU_EF_TRANSPARENT:
-      d[0] = 0x01;
+      d[0] = f->internal ? 0x09 : 0x01;     /* internal EF: a key */
       err = tlv_put (out, 0x82, d, 1);
       break;
     default:
@@ -336,6 +336,7 @@ emu_fs_create (emu_card_t *card, emu_file_t *df, const uint8_t *p, size_t n,
   tlv_t outer, t;
   tlv_iter_t it;
   bool have_fid = false, have_desc = false, deact = false, init = false;
+  bool internal = false;
   unsigned fid = 0, sfi = 0;
   uint64_t size = 0, v;
   bool have_size = false;
@@ -367,6 +368,7 @@ emu_fs_create (emu_card_t *card, emu_file_t *df, const uint8_t *p, size_t n,
           if (t.len < 1 || t.len > 6)
             goto leave;
           have_desc = true;
+          internal = (t.value[0] & 0x38) == 0x08;
           if ((t.value[0] & 0x38) == 0x38)
             type = EMU_DF;
           else if ((t.value[0] & 0x30) || (t.value[0] & 0x80))
@@ -471,6 +473,7 @@ emu_fs_create (emu_card_t *card, emu_file_t *df, const uint8_t *p, size_t n,
       goto leave;
     }
   f->sfi = (uint8_t)sfi;
+  f->internal = internal && type == EMU_EF_TRANSPARENT;
   f->deactivated = deact;
   f->initialising = init;
   if (name)

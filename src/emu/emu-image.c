@@ -12,6 +12,7 @@
 #include "common/i18n.h"
 #include "emu-int.h"
 #include "emu-image.h"
+#include "emu-crypto.h"
 
 /* The ATR used when the image has none (T=1, no extended length). */
 static const uint8_t emu_image_default_atr[] = {
@@ -23,6 +24,7 @@ typedef struct emu_image_ctx {
   emu_card_t *card;
   const char *pin;
   unsigned skipped;
+  unsigned keys;            /* key files made from escrowed keys */
 } emu_image_ctx_t;
 
 static gpg_error_t
@@ -70,6 +72,55 @@ emu_image_ac (emu_image_ctx_t *c, image_ac_t ac, uint8_t ref, unsigned *out)
     }
 }
 
+/* A private key kept in the VSC (escrowed) with the FID of its key file:
+ * an internal EF holding the key as DER, used after the PIN that guards
+ * writing it (or PIN 1). */
+static gpg_error_t
+emu_image_key (emu_image_ctx_t *c, const image_node_t *n, emu_file_t *df)
+{
+  gpg_error_t err;
+  emu_key_t key;
+  emu_file_t *f;
+  unsigned ac;
+
+  memset (&key, 0, sizeof key);
+  if (emu_crypto_der_from_sexp (&key, n->content, n->content_len))
+    {
+      c->skipped++;
+      return 0;
+    }
+  f = emu_fs_new (c->card, df, EMU_EF_TRANSPARENT, n->fid);
+  if (!f)
+    {
+      emu_crypto_key_free (&key);
+      return gpg_error (GPG_ERR_TOO_LARGE);
+    }
+  f->internal = true;
+  err = emu_crypto_der_save (&key, &f->data);
+  emu_crypto_key_free (&key);
+  if (err)
+    return err;
+  err = emu_image_ac (c, IMAGE_AC_PIN, n->access.write == IMAGE_AC_PIN
+                      && n->access.write_ref ? n->access.write_ref : 1, &ac);
+  if (err)
+    return err;
+  f->ac[EMU_AC_READ] = f->ac[EMU_AC_UPDATE] = ac;
+  c->keys++;
+  return 0;
+}
+
+/* Is there an escrowed key for FID among the children of PARENT? */
+static bool
+emu_image_key_for (const image_node_t *parent, unsigned fid)
+{
+  const image_node_t *ch;
+  for (ch = parent->first_child; ch; ch = ch->next)
+    if (ch->type == IMAGE_NODE_KEY && ch->has_fid && ch->fid == fid
+        && ch->has_content && ch->content_len)
+      return true;
+  return false;
+}
+
 static gpg_error_t
 emu_image_file (emu_image_ctx_t *c, const image_node_t *n, emu_file_t *df)
 {
@@ -79,6 +130,12 @@ emu_image_file (emu_image_ctx_t *c, const image_node_t *n, emu_file_t *df)
   enum emu_ftype type;
   tlv_t t;
 
+  if (n->type == IMAGE_NODE_KEY && n->has_fid && n->has_content
+      && n->content_len && !emu_fs_child_fid (df, n->fid))
+    return emu_image_key (c, n, df);
+  if (n->has_fid && n->type != IMAGE_NODE_KEY && n->type != IMAGE_NODE_DF
+      && n->parent && emu_image_key_for (n->parent, n->fid))
+    return 0;                   /* the key's placeholder file */
   switch (n->type)
     {
     case IMAGE_NODE_DF: type = EMU_DF; break;
@@ -251,10 +308,12 @@ emu_image_card (const image_t *image, const char *pin, emu_card_t **r_card,
         goto leave;
     }
   card->ext = emu_profile_ext_announced (card);
+  /* Keys to use: let OpenSC bind the driver that uses them. */
+  card->isoapplet = c.keys > 0;
   emu_card_power_off (card);
   if (c.skipped)
-    log_info (_("%u nodes of the image are not presented (applets, keys, "
-                "files without FID)\n"), c.skipped);
+    log_info (_("%u nodes of the image are not presented (applets, keys "
+                "without a key file, files without FID)\n"), c.skipped);
   if (r_skipped)
     *r_skipped = c.skipped;
   *r_card = card;
@@ -288,6 +347,11 @@ emu_image_sync_file (const emu_file_t *f, image_node_t *parent)
   const emu_file_t *c;
   size_t i;
 
+  /* Key files stay out of the image: their key is in the VSC's
+   * secret-key area already, and a key written to the card is never
+   * copied into a public node. */
+  if (f->internal)
+    return 0;
   snprintf (comp, sizeof comp, "%04X", f->fid);
   n = image_find_child (parent, comp);
   if (n && n->type != emu_image_type (f))

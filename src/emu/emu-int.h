@@ -55,6 +55,8 @@ typedef struct emu_file {
                                ISO 7816-4 5.3.3.2): created by CREATE FILE
                                with 8A 01/03; security attributes are not
                                enforced until ACTIVATE FILE */
+  bool internal;            /* internal EF (FDB 09): a private key as DER;
+                               never read, used by MSE/PSO (emu-iso8.c) */
   bool aid_only;            /* DF reached only by SELECT by DF name (P1 04):
                                SELECT by FID or path from outside it
                                answers 6A82 (profile select=aid) */
@@ -100,6 +102,7 @@ struct emu_card {
   bool t0;                  /* protocol T=0: case 4 answers 61xx */
   bool ext;                 /* extended length accepted */
   bool list_files;          /* proprietary LIST FILES (80 16) */
+  bool isoapplet;           /* answer SELECT of the IsoApplet AID */
   bool select_fci;          /* SELECT P2 04 answers FCI 6F, not FCP 62 */
   unsigned latency_ms;      /* every answer after this delay */
   /* What real tokens do with security state (DESIGN.md §9):
@@ -135,6 +138,10 @@ struct emu_card {
   bool chaining;
   uint8_t chain_hdr[4];     /* CLA (without 0x10), INS, P1, P2 */
   buf_t chain;
+  /* The current security environment (MSE SET, emu-iso8.c). */
+  uint8_t se_crt;           /* B6, B8, A4; 0 = none */
+  int se_alg;               /* algorithm reference, -1 = none given */
+  emu_file_t *se_key;       /* the key's internal EF */
 };
 
 /* emu-fs.c: the file tree. */
@@ -180,6 +187,19 @@ gpg_error_t emu_record_read (emu_card_t *card, const applet_cmd_t *cmd,
                              applet_reply_t *r);
 gpg_error_t emu_record_write (emu_card_t *card, const applet_cmd_t *cmd,
                               applet_reply_t *r);
+
+/* emu-iso8.c: key operations of the file-system card. */
+void emu_iso8_reset (emu_card_t *card);
+/* SELECT of the IsoApplet AID (if the profile asks): true if answered. */
+bool emu_iso8_select (emu_card_t *card, const applet_cmd_t *cmd,
+                      applet_reply_t *r, gpg_error_t *r_err);
+gpg_error_t emu_iso8_mse (emu_card_t *card, const applet_cmd_t *cmd,
+                          applet_reply_t *r);
+gpg_error_t emu_iso8_pso (emu_card_t *card, const applet_cmd_t *cmd,
+                          applet_reply_t *r);
+gpg_error_t emu_iso8_internal_auth (emu_card_t *card,
+                                    const applet_cmd_t *cmd,
+                                    applet_reply_t *r);
 
 /* emu-profile.c: profile / state files. */
 gpg_error_t emu_profile_load (emu_card_t *card, const char *path);

@@ -347,6 +347,7 @@ emu_profile_file (emu_profile_ctx_t *c, char **tok, char **vals, size_t ntok)
   const char *s;
   gpg_error_t err;
   size_t first = 2;
+  bool internal;
 
   if (ntok < 2 || vals[1])
     return emu_profile_err (c, _("missing path"), NULL);
@@ -356,7 +357,7 @@ emu_profile_file (emu_profile_ctx_t *c, char **tok, char **vals, size_t ntok)
     {
       if (ntok < 3 || vals[2])
         return emu_profile_err (c, _("ef needs a type"), NULL);
-      if (!strcmp (tok[2], "transparent"))
+      if (!strcmp (tok[2], "transparent") || !strcmp (tok[2], "internal"))
         type = EMU_EF_TRANSPARENT;
       else if (!strcmp (tok[2], "linear-fixed"))
         type = EMU_EF_LINEAR_FIXED;
@@ -368,6 +369,7 @@ emu_profile_file (emu_profile_ctx_t *c, char **tok, char **vals, size_t ntok)
         return emu_profile_err (c, _("unknown EF type"), tok[2]);
       first = 3;
     }
+  internal = first == 3 && !strcmp (tok[2], "internal");
   tok[0] = tok[1] = NULL;
   if (first == 3)
     tok[2] = NULL;
@@ -404,6 +406,7 @@ emu_profile_file (emu_profile_ctx_t *c, char **tok, char **vals, size_t ntok)
         return emu_profile_err (c, _("sfi is 1..30, unique in the DF"), s);
       f->sfi = (uint8_t)v;
     }
+  f->internal = internal;
   if ((s = emu_profile_get (tok, vals, ntok, "select")))
     {
       if (!is_df || strcmp (s, "aid") || (f != card->mf && !f->aid_len))
@@ -731,7 +734,8 @@ emu_profile_line (emu_profile_ctx_t *c, char *line, bool *saw_ext, bool *ext)
         err = emu_profile_err (c, _("protocol is t0 or t1"), tok[1]);
     }
   else if (!strcmp (tok[0], "extended-length")
-           || !strcmp (tok[0], "list-files"))
+           || !strcmp (tok[0], "list-files")
+           || !strcmp (tok[0], "isoapplet"))
     {
       bool yes = ntok == 2 && !strcmp (tok[1], "yes");
       if (ntok != 2 || (!yes && strcmp (tok[1], "no")))
@@ -741,6 +745,8 @@ emu_profile_line (emu_profile_ctx_t *c, char *line, bool *saw_ext, bool *ext)
           *saw_ext = true;
           *ext = yes;
         }
+      else if (tok[0][0] == 'i')
+        card->isoapplet = yes;
       else
         card->list_files = yes;
     }
@@ -1001,7 +1007,8 @@ emu_profile_put_file (buf_t *out, const emu_file_t *f)
   if (!err)
     err = emu_profile_put_path (out, f);
   if (!err && f->type != EMU_DF)
-    err = emu_profile_putf (out, " %s", types[f->type]);
+    err = emu_profile_putf (out, " %s", f->internal ? "internal"
+                           : types[f->type]);
   for (k = 0; !err && k < EMU_AC_N; k++)
     err = emu_profile_putf (out, " %s=%s", emu_profile_acnames[k],
                             emu_profile_acname (f->ac[k], tmp));
@@ -1133,9 +1140,11 @@ emu_profile_save (emu_card_t *card, const char *path)
     err = hex_append (&out, card->atr, card->atr_len, 0);
   if (!err)
     err = emu_profile_putf (&out, "\nprotocol %s\nextended-length %s\n"
-                            "list-files %s\n", card->t0 ? "t0" : "t1",
+                            "list-files %s\nisoapplet %s\n",
+                            card->t0 ? "t0" : "t1",
                             card->ext ? "yes" : "no",
-                            card->list_files ? "yes" : "no");
+                            card->list_files ? "yes" : "no",
+                            card->isoapplet ? "yes" : "no");
   if (!err)
     err = emu_profile_putf (&out, "select-template %s\nlatency %u\n",
                             card->select_fci ? "fci" : "fcp",

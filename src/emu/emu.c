@@ -90,6 +90,7 @@ emu_card_reset_volatile (emu_card_t *card)
   card->pending_off = 0;
   buf_clear (&card->chain);
   card->chaining = false;
+  emu_iso8_reset (card);
 }
 
 static gpg_error_t

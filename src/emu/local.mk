@@ -10,7 +10,8 @@ libvscman_a_SOURCES += \
 ## OpenPGP card 3.4 and PIV applets (applet-*.c), their key operations
 ## (emu-crypto.c, libgcrypt) and profile options (emu-appdata.c)
 libvscman_a_SOURCES += \
-	src/emu/emu-crypto.h src/emu/emu-crypto.c \
+	src/emu/emu-crypto.h src/emu/emu-crypto.c src/emu/emu-crypto-der.c \
+	src/emu/emu-iso8.c \
 	src/emu/emu-appdata.h src/emu/emu-appdata.c \
 	src/emu/applet-openpgp.h src/emu/applet-openpgp.c \
 	src/emu/applet-openpgp-attr.c src/emu/applet-piv.c
@@ -77,6 +78,14 @@ tests_unit_test_emu_piv_SOURCES = tests/unit/test-emu-piv.c \
 tests_unit_test_emu_piv_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_emu_piv_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-emu-piv
+## The file-system card's key operations (ISO 7816-8): key files, MSE,
+## PSO, INTERNAL AUTHENTICATE, IsoApplet answer, vscemu --vsc keys.
+check_PROGRAMS += tests/unit/test-emu-iso8
+tests_unit_test_emu_iso8_SOURCES = tests/unit/test-emu-iso8.c \
+	tests/unit/emu-helper.h
+tests_unit_test_emu_iso8_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_emu_iso8_LDADD = $(CUTEST_LIBS)
+TESTS += tests/unit/test-emu-iso8
 ## What real tokens do with security state (select-resets-security,
 ## applet-switch-powers-off), through emu_card_apdu.
 check_PROGRAMS += tests/unit/test-emu-tokens

@@ -15,6 +15,7 @@ libvscman_a_SOURCES += \
 	src/remote/vault-dir.h src/remote/vault-dir.c \
 	src/remote/vault-dir-audit.c \
 	src/remote/server.h src/remote/server.c \
+	src/remote/server-uid.h src/remote/server-uid.c \
 	src/remote/client.h src/remote/client.c
 
 vscd_SOURCES += src/vscd-admin.h src/vscd-admin.c
@@ -41,10 +42,11 @@ tests_remote_vault_clients_LDADD = $(VSC_LIBS)
 
 ## Shell tests (tests/remote/frames.py is the raw-frame client they use).
 TESTS += tests/remote/frames.sh tests/remote/socket.sh \
-	tests/remote/authz.sh tests/remote/kill9.sh tests/remote/ssh.sh
+	tests/remote/authz.sh tests/remote/kill9.sh tests/remote/ssh.sh \
+	tests/remote/inetd.sh
 EXTRA_DIST += tests/remote/lib-remote.sh tests/remote/frames.py \
 	tests/remote/frames.sh tests/remote/socket.sh tests/remote/authz.sh \
-	tests/remote/kill9.sh tests/remote/ssh.sh
+	tests/remote/kill9.sh tests/remote/ssh.sh tests/remote/inetd.sh
 
 ## The vault tests, on both back ends (lib-vault.sh has the shared part;
 ## lib-pg.sh starts a throw-away PostgreSQL cluster).

@@ -29,6 +29,7 @@
 #include <gcrypt.h>
 
 #include "server.h"
+#include "server-uid.h"
 #include "proto.h"
 #include "common/util.h"
 #include "common/log.h"
@@ -682,8 +683,9 @@ server_on_signal (int sig)
   server_stop = 1;
 }
 
-/* Become UID (as root); make its vault directory first. A database vault
- * is one for every uid: the process keeps vscd's identity (and its
+/* Make the client's vault directory, then become the client (as root, or
+ * as a service account with CAP_SETUID/CAP_SETGID/CAP_CHOWN). A database
+ * vault is one for every uid: the process keeps vscd's identity (and its
  * ~/.pgpass), and the database shows each account only its rows. */
 static gpg_error_t
 server_child_setup (const server_socket_opts_t *o, const struct ucred *cr,
@@ -692,28 +694,27 @@ server_child_setup (const server_socket_opts_t *o, const struct ucred *cr,
   if (vault_spec_is_database (o->vault_base))
     {
       snprintf (vdir, vdirsz, "%s", o->vault_base);
+      /* Never root here (server_prepare_base); a service account with
+       * capabilities drops them before it serves anyone. */
+      if (server_uid_can_switch ())
+        return server_uid_become (geteuid (), getegid ());
       return 0;
     }
   snprintf (vdir, vdirsz, "%s/%u", o->vault_base, (unsigned)cr->uid);
-  if (geteuid () == 0)
+  if (server_uid_can_switch ())
     {
       if (mkdir (vdir, 0700) && errno != EEXIST)
         return gpg_error_from_syserror ();
       if (chown (vdir, cr->uid, cr->gid) && errno != EPERM)
         return gpg_error_from_syserror ();
-      if (cr->uid != 0)
-        {
-          if (setgroups (0, NULL) || setgid (cr->gid) || setuid (cr->uid))
-            return gpg_error_from_syserror ();
-          if (setuid (0) == 0)
-            return gpg_error (GPG_ERR_EPERM);   /* could not drop root */
-        }
+      if (!(geteuid () == 0 && cr->uid == 0))
+        return server_uid_become (cr->uid, cr->gid);
     }
   return 0;
 }
 
-static void
-server_child (const server_socket_opts_t *o, int fd)
+gpg_error_t
+server_serve_accepted (const server_socket_opts_t *o, int fd)
 {
   gpg_error_t err;
   struct ucred cr;
@@ -723,13 +724,12 @@ server_child (const server_socket_opts_t *o, int fd)
   vault_t *v = NULL;
   server_opts_t so = o->serve;
 
-  signal (SIGTERM, SIG_DFL);
-  signal (SIGINT, SIG_DFL);
   if (getsockopt (fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen)
       || crlen != sizeof cr)
     {
+      err = gpg_error_from_syserror ();
       log_error ("%s", _("cannot get the peer credentials"));
-      _exit (1);
+      return err;
     }
   snprintf (peer, sizeof peer, "local pid %d", (int)cr.pid);
   /* The account is the peer's login name ("#UID" without one). */
@@ -767,7 +767,7 @@ server_child (const server_socket_opts_t *o, int fd)
         }
       buf_free (&b);
       vault_close (v);
-      _exit (1);
+      return err;
     }
   vault_set_fsync (v, o->fsync);
   if (server_audit_fd >= 0)
@@ -776,6 +776,17 @@ server_child (const server_socket_opts_t *o, int fd)
   log_info ("%s: connected", peer);
   err = server_serve (v, fd, fd, &so);
   vault_close (v);
+  return err;
+}
+
+static void
+server_child (const server_socket_opts_t *o, int fd)
+{
+  gpg_error_t err;
+
+  signal (SIGTERM, SIG_DFL);
+  signal (SIGINT, SIG_DFL);
+  err = server_serve_accepted (o, fd);
   close (fd);
   _exit (err ? 1 : 0);
 }
@@ -798,6 +809,51 @@ server_open_audit_file (const char *base)
 }
 
 gpg_error_t
+server_prepare_base (const server_socket_opts_t *o)
+{
+  gpg_error_t err;
+
+  if (vault_spec_is_database (o->vault_base))
+    {
+      vault_t *v;
+      /* Every client's process would hold the database credentials:
+       * never as root. */
+      if (geteuid () == 0)
+        {
+          log_error ("%s", _("vscd does not serve a database vault as root: "
+                             "run it as its own account (see vscd(8))"));
+          return gpg_error (GPG_ERR_EPERM);
+        }
+      /* Check the database and its schema once, now. */
+      err = vault_open (o->vault_base, false, &v);
+      if (!err)
+        {
+          if (o->serve.db_timeout_ms)
+            vault_set_timeout (v, o->serve.db_timeout_ms);
+          err = vault_check (v);
+          if (err)
+            log_error ("%s", vault_error_text (v));
+        }
+      vault_close (v);
+      return err;
+    }
+  /* Users must be able to pass the base directory to reach their own
+   * subdirectory (which is 0700 and theirs) when we switch to them. */
+  if (mkdir (o->vault_base, 0700) && errno != EEXIST)
+    return gpg_error_from_syserror ();
+  if (server_uid_can_switch () && chmod (o->vault_base, 0711))
+    return gpg_error_from_syserror ();
+  /* The audit file, opened before anyone becomes a client. */
+  if (server_audit_fd < 0)
+    {
+      server_audit_fd = server_open_audit_file (o->vault_base);
+      if (server_audit_fd < 0)
+        return gpg_error_from_syserror ();
+    }
+  return 0;
+}
+
+gpg_error_t
 server_run_socket (const server_socket_opts_t *o)
 {
   gpg_error_t err = 0;
@@ -809,46 +865,8 @@ server_run_socket (const server_socket_opts_t *o)
 
   if (strlen (o->path) >= sizeof sa.sun_path)
     return gpg_error (GPG_ERR_ENAMETOOLONG);
-  if (vault_spec_is_database (o->vault_base))
-    {
-      /* Every client's process would hold the database credentials:
-       * never as root. */
-      if (geteuid () == 0)
-        {
-          log_error ("%s", _("vscd does not serve a database vault as root: "
-                             "run it as its own account (see vscd(8))"));
-          return gpg_error (GPG_ERR_EPERM);
-        }
-      /* Check the database and its schema once, now. */
-      vault_t *v;
-      err = vault_open (o->vault_base, false, &v);
-      if (!err)
-        {
-          if (o->serve.db_timeout_ms)
-            vault_set_timeout (v, o->serve.db_timeout_ms);
-          err = vault_check (v);
-          if (err)
-            log_error ("%s", vault_error_text (v));
-        }
-      vault_close (v);
-      if (err)
-        return err;
-    }
-  else
-    {
-      /* The base directory: users must be able to pass it to reach their
-       * own subdirectory (which is 0700 and theirs). */
-      if (mkdir (o->vault_base, 0700) && errno != EEXIST)
-        return gpg_error_from_syserror ();
-      if (geteuid () == 0 && chmod (o->vault_base, 0711))
-        return gpg_error_from_syserror ();
-      if (server_audit_fd < 0)
-        {
-          server_audit_fd = server_open_audit_file (o->vault_base);
-          if (server_audit_fd < 0)
-            return gpg_error_from_syserror ();
-        }
-    }
+  if ((err = server_prepare_base (o)))
+    return err;
 
   memset (&act, 0, sizeof act);
   act.sa_handler = server_on_signal;   /* no SA_RESTART: accept returns */

@@ -64,4 +64,16 @@ typedef struct server_socket_opts {
  * user). Returns on SIGTERM/SIGINT (the socket is removed). */
 gpg_error_t server_run_socket(const server_socket_opts_t *o);
 
+/* Create O->vault_base if missing; mode 0711 when clients' processes
+ * will run as their own uids (server_uid_can_switch). */
+gpg_error_t server_prepare_base(const server_socket_opts_t *o);
+
+/* Serve one client on FD, a connected Unix stream socket (from accept, or
+ * passed by systemd with Accept=yes / inetd): the peer's uid
+ * (SO_PEERCRED) picks the vault O->vault_base/<uid>/, and the process
+ * becomes that uid first where it can (root, or CAP_SETUID/CAP_SETGID).
+ * Returns when the conversation ends; the caller exits afterwards (the
+ * process may no longer be what it was). */
+gpg_error_t server_serve_accepted(const server_socket_opts_t *o, int fd);
+
 #endif /* VSC_REMOTE_SERVER_H */

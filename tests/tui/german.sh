@@ -5,15 +5,15 @@
 . "$top_srcdir/tests/tui/tui-lib.sh"
 t_begin "vscman in German"
 
-command -v msgfmt >/dev/null 2>&1 || t_skip "msgfmt (gettext) is not installed"
 locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$' \
   || t_skip "locale de_DE.UTF-8 is not generated (scripts/setup does it)"
-mkdir -p "$T_TMP/locale/de/LC_MESSAGES"
-t_ok "German catalogue compiles" \
-  msgfmt -c -o "$T_TMP/locale/de/LC_MESSAGES/vscman.mo" "$top_srcdir/po/de.po"
+# The uninstalled vscman reads the build tree's catalogue (make fills
+# po/locale; tests/integration/locale.sh checks how).
+t_check "the build tree has the German catalogue" \
+  "[ -f '$top_builddir/po/locale/de/LC_MESSAGES/vscman.mo' ]"
 
 tui_start 130 30 LANG=de_DE.UTF-8 LC_ALL= LANGUAGE= \
-  VSCMAN_LOCALEDIR="$T_TMP/locale" -- $TUI_EMU --vsc-dir "$TUI_VSCDIR"
+  -- $TUI_EMU --vsc-dir "$TUI_VSCDIR"
 tui_expect "German title" "Chipkarten-Verwaltung"
 tui_expect "German reader heading" "Leser (2) und Karten (2)"
 tui_expect "German footer" "F5 Sichern"
@@ -31,4 +31,4 @@ tui_expect "quit" "VSCMAN-EXIT=0"
 
 # --help in German too.
 t_check "German --help" \
-  'LANG=de_DE.UTF-8 LC_ALL= LANGUAGE= VSCMAN_LOCALEDIR="$T_TMP/locale" "$VSCMAN" --help | grep -q "Aufruf: vscman"'
+  'LANG=de_DE.UTF-8 LC_ALL= LANGUAGE= "$VSCMAN" --help | grep -q "Aufruf: vscman"'
