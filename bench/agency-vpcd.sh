@@ -7,46 +7,9 @@
 # 2. A 64 KiB card (extended length): backup + restore time, and the
 #    share of it spent in the password KDF (Argon2id, default parameters).
 # Needs pcscd with the vpcd reader; prints "skipped" otherwise.
-: "${top_srcdir:=.}"
-: "${top_builddir:=.}"
-B="$top_builddir"
-CARDS="$top_srcdir/tests/cards"
-R="${VPCD_READER:-Virtual PCD 00 00}"
-T=$(mktemp -d "${TMPDIR:-/tmp}/bench-agency.XXXXXX")
-EMU_PID=
-cleanup () {
-  [ -n "$EMU_PID" ] && kill "$EMU_PID" 2>/dev/null && wait "$EMU_PID" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-
-if ! opensc-tool -l 2>/dev/null | grep -q "$R"; then
-  echo "bench agency-vpcd: skipped (no pcscd with the vpcd reader)"
-  exit 0
-fi
-exec 9>"${TMPDIR:-/tmp}/vscman-vpcd.lock"
-flock 9
-
-now () { date +%s.%N; }
-card_state () {
-  opensc-tool -l 2>/dev/null | awk -v r="$R" 'index($0, r) { print $2; exit }'
-}
-wait_card () {
-  i=0
-  while [ "$(card_state)" != "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-}
-emu_start () {
-  : > "$T/emu.log"
-  "$B/vscemu" -v -v --log "$T/emu.log" "$@" 2>/dev/null &
-  EMU_PID=$!
-  wait_card Yes
-}
-emu_stop () {
-  kill "$EMU_PID" 2>/dev/null; wait "$EMU_PID" 2>/dev/null; EMU_PID=
-  wait_card No
-}
+BENCH_NAME=agency-vpcd
+. "${top_srcdir:-.}/bench/vpcd-lib.sh"
 apdus () { grep -c 'apdu: > ' "$T/emu.log"; }
-ratio () { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 printf 'app default {\n enable_default_driver = true;\n}\n' > "$T/opensc.conf"
 export OPENSC_CONF="$T/opensc.conf"

@@ -10,10 +10,12 @@
  *    hand fresh pages back to the kernel between repetitions, as the raw
  *    reference reuses its buffers (a page fault costs tens of
  *    microseconds in some VMs and would otherwise dominate both);
- *  - decoding speed in nodes per second for 2,000, 20,000 and 200,000
- *    nodes under one DF (what `vsctool ls` and vscd's check of a put
- *    do: structure-only open), against the 2,000-node rate of the same
- *    run (goal: ratio >= 0.5, i.e. near-linear; decoding was quadratic);
+ *  - decoding and encoding speed in nodes per second for 2,000, 20,000
+ *    and 200,000 nodes under one DF (decoding is what `vsctool ls` and
+ *    vscd's check of a put do: structure-only open), each against the
+ *    rate at a tenth of the nodes in the same run (goal for 200k against
+ *    20k: ratio >= 0.5, i.e. linear; decoding was quadratic, a factor
+ *    of ten per step);
  *  - a full vsc_save (encode, temp file, fsync, rename, fsync dir);
  *  - Argon2id with the default parameters;
  *  - `vsctool create` wall time (default KDF) against the KDF alone;
@@ -136,10 +138,18 @@ nodes_open (size_t n, double *enc_t)
           || image_add_child (df, ef))
         return -1;
     }
-  t = now ();
-  if (vsc_encode (vsc, &enc, &enclen))
-    return -1;
-  *enc_t = now () - t;
+  *enc_t = 1e9;
+  for (r = 0; r < 3; r++)
+    {
+      t = now ();
+      if (vsc_encode (vsc, &enc, &enclen))
+        return -1;
+      t = now () - t;
+      if (t < *enc_t)
+        *enc_t = t;
+      if (r < 2)
+        free (enc);
+    }
   for (r = 0; r < 3; r++)
     {
       t = now ();
@@ -282,22 +292,31 @@ main (void)
         rate[i] = (counts[i] + 2) / s;
         erate[i] = (counts[i] + 2) / et;
       }
+    /* Each size against the one ten times smaller: a linear decoder
+     * keeps its rate (ratio about 1), a quadratic one loses a factor of
+     * ten per step. From 2k to 20k nodes the working set leaves the CPU
+     * caches, which costs a constant factor of its own; from 20k to 200k
+     * it is memory either way, so that step shows the algorithm. */
     for (i = 0; i < 3; i++)
       {
-        char name[64];
+        char name[64], ref[64];
         snprintf (name, sizeof name, "vsc-open-%zuk-nodes", counts[i] / 1000);
-        line (name, rate[i] / 1e3, "knodes/s", rate[0] / 1e3,
-              "knodes/s at 2k nodes", rate[i] / rate[0],
-              ">= 0.5 (near-linear)");
+        snprintf (ref, sizeof ref, "knodes/s at %zuk nodes",
+                  counts[i ? i - 1 : 0] / 1000);
+        line (name, rate[i] / 1e3, "knodes/s", rate[i ? i - 1 : 0] / 1e3,
+              ref, rate[i] / rate[i ? i - 1 : 0],
+              i == 2 ? ">= 0.5 (linear)" : "informational (caches)");
       }
     for (i = 0; i < 3; i++)
       {
-        char name[64];
+        char name[64], ref[64];
         snprintf (name, sizeof name, "vsc-encode-%zuk-nodes",
                   counts[i] / 1000);
-        line (name, erate[i] / 1e3, "knodes/s", erate[0] / 1e3,
-              "knodes/s at 2k nodes", erate[i] / erate[0],
-              ">= 0.5 (near-linear)");
+        snprintf (ref, sizeof ref, "knodes/s at %zuk nodes",
+                  counts[i ? i - 1 : 0] / 1000);
+        line (name, erate[i] / 1e3, "knodes/s", erate[i ? i - 1 : 0] / 1e3,
+              ref, erate[i] / erate[i ? i - 1 : 0],
+              i == 2 ? ">= 0.5 (linear)" : "informational (caches)");
       }
   }
 

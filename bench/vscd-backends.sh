@@ -19,17 +19,17 @@ as_svc "$SVC_VSCD" --init-db --vault "$PG_VAULT" >/dev/null || exit 1
 
 mkdir -p "$T_TMP/run"
 "$VSCD" --socket "$T_TMP/run/dir" --vault "$T_TMP/vaults" --no-check \
-  --max-clients 256 --max-vscs 0 2>>"$T_TMP/vscd.log" &
+  --max-clients 256 --max-per-uid 0 --max-vscs 0 2>>"$T_TMP/vscd.log" &
 DIRPID=$!
 t_on_exit "kill $DIRPID 2>/dev/null"
 if [ "$(id -u)" = 0 ]; then
   setpriv --reuid="$PG_UID" --regid="$PG_UID" --clear-groups \
     env HOME="$PG_DIR" PGPASSFILE="$PGPASSFILE" "$SVC_VSCD" --socket "$SVC_RUN/pg" \
-    --vault "$PG_VAULT" --no-check --max-clients 256 --max-vscs 0 \
+    --vault "$PG_VAULT" --no-check --max-clients 256 --max-per-uid 0 --max-vscs 0 \
     2>>"$T_TMP/vscd.log" &
 else
   "$SVC_VSCD" --socket "$SVC_RUN/pg" --vault "$PG_VAULT" --no-check \
-    --max-clients 256 --max-vscs 0 2>>"$T_TMP/vscd.log" &
+    --max-clients 256 --max-per-uid 0 --max-vscs 0 2>>"$T_TMP/vscd.log" &
 fi
 PGVPID=$!
 t_on_exit "kill $PGVPID 2>/dev/null"

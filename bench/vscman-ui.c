@@ -127,6 +127,73 @@ term_stop (term_t *t)
   close (t->fd);
 }
 
+/* Quit from a screen: start, send the KEYS of STEPS (each then waits
+ * for its text), write F10 and time until the process has exited.
+ * Returns the seconds, or -1. */
+typedef struct quit_step {
+  const char *keys;
+  const char *wait_for;
+} quit_step_t;
+
+static double
+quit_time (char **argv, const quit_step_t *steps)
+{
+  static term_t q;
+  double t0, t1;
+  int st;
+
+  if (term_start (&q, argv))
+    return -1;
+  if (term_wait (&q, 0, "Insert/Remove", 10) < 0)
+    {
+      term_stop (&q);
+      return -1;
+    }
+  for (; steps && steps->keys; steps++)
+    {
+      size_t from = q.len;
+      if (write (q.fd, steps->keys, strlen (steps->keys)) < 0
+          || term_wait (&q, from, steps->wait_for, 30) < 0)
+        {
+          term_stop (&q);
+          return -1;
+        }
+      term_drain (&q, 0.2);
+    }
+  term_drain (&q, 0.2);
+  t0 = now ();
+  if (write (q.fd, "\033[21~", 5) != 5)     /* F10 */
+    {
+      term_stop (&q);
+      return -1;
+    }
+  for (;;)
+    {
+      pid_t r = waitpid (q.pid, &st, WNOHANG);
+      if (r == q.pid)
+        break;
+      term_drain (&q, 0.001);
+      if (now () - t0 > 10)
+        {
+          term_stop (&q);
+          return -1;
+        }
+    }
+  t1 = now ();
+  close (q.fd);
+  return t1 - t0;
+}
+
+static double
+quit_best (char **argv, const quit_step_t *steps)
+{
+  double best = 1e9, t;
+  for (int i = 0; i < 5; i++)
+    if ((t = quit_time (argv, steps)) >= 0 && t < best)
+      best = t;
+  return best < 1e9 ? best : -1;
+}
+
 /* utime+stime of PID in seconds from /proc. */
 static double
 proc_cpu (pid_t pid)
@@ -298,6 +365,45 @@ main (void)
           rem * 1e3, key * 1e3, rem / key);
   printf ("bench vscman-card-inserted-to-screen: %.2f ms incl. identifying the card (reference %.2f ms, ratio %.1f)\n",
           ins * 1e3, key * 1e3, ins / key);
+
+  /* Quitting (F10) from each screen against quitting from the start
+   * screen, same binary, same run (issue 14 item 8). */
+  {
+    static const quit_step_t help[] = { { "?", "Everywhere" }, { NULL, NULL } };
+    static const quit_step_t help_back[] = { { "?", "Everywhere" },
+                                             { "q", "Readers (" },
+                                             { NULL, NULL } };
+    static const quit_step_t log[] = { { "\033[20~", "lines, level" },
+                                       { NULL, NULL } };
+    static const quit_step_t settings[] = { { "s", "ASCII line" },
+                                            { NULL, NULL } };
+    static const quit_step_t card[] = { { "\r", "ef-transparent" },
+                                        { NULL, NULL } };
+    static const quit_step_t view[] = { { "\r", "ef-transparent" },
+                                        { "j\r", "bytes" },
+                                        { NULL, NULL } };
+    static const quit_step_t backup[] = { { "\r", "ef-transparent" },
+                                          { "\033[15~", "New VSC file" },
+                                          { NULL, NULL } };
+    static const struct { const char *name; const quit_step_t *steps; }
+      screens[] = {
+        { "help", help }, { "help-then-start", help_back }, { "log", log },
+        { "settings", settings }, { "card", card }, { "view", view },
+        { "backup", backup }
+      };
+    double ref = quit_best (argv, NULL), tq;
+
+    for (size_t i = 0; i < sizeof screens / sizeof *screens; i++)
+      {
+        tq = quit_best (argv, screens[i].steps);
+        if (tq < 0 || ref <= 0)
+          printf ("bench vscman-quit-from-%s: not measured\n", screens[i].name);
+        else
+          printf ("bench vscman-quit-from-%s: %.1f ms (reference quit from "
+                  "the start screen %.1f ms, ratio %.2f, goal < 200 ms)\n",
+                  screens[i].name, tq * 1e3, ref * 1e3, tq / ref);
+      }
+  }
 
   /* Idle CPU and RSS on the start screen. */
   term_drain (&t, 0.5);

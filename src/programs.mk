@@ -10,7 +10,7 @@ vsctool_LDADD = libvsccli.a $(VSC_LIBS)
 
 vscman_SOURCES += src/vscman.c
 vscman_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS)
-vscman_LDADD = $(VSC_LIBS) $(NCURSES_LIBS)
+vscman_LDADD = libvscui.a $(VSC_LIBS) $(NCURSES_LIBS)
 
 vscd_SOURCES += src/vscd.c
 vscd_LDADD = $(VSCD_LIBS)

@@ -49,6 +49,9 @@
 #define VSCD_MAX_CLIENTS_DEFAULT 128
 #define VSCD_SOCKET_TIMEOUT_DEFAULT 600   /* seconds idle per client */
 #define VSCD_MAX_VSCS_DEFAULT 10000
+#define VSCD_MAX_PER_UID_DEFAULT 8      /* socket clients per uid */
+#define VSCD_MAX_KDF_DEFAULT 2          /* concurrent creates */
+#define VSCD_HELLO_TIMEOUT_DEFAULT 10   /* seconds until the first request */
 
 static gpg_error_t
 vscd_create (void *ctx, const char *scratch, char *uuid, char **r_password,
@@ -146,6 +149,32 @@ vscd_default_vault (void)
   return xtrystrdup (buf);
 }
 
+/* The lock file of the cap on concurrent creates (--max-kdf) where every
+ * connection is a process of its own (--stdio, --inetd): VAULT/.kdf.lock
+ * for a directory; for a database (shared by every host, while the cap
+ * is about this host's memory) $XDG_RUNTIME_DIR/vscd-kdf.lock, else
+ * ~/.vscd-kdf.lock of the account vscd runs as. */
+static void
+vscd_kdf_lock_path (const char *vault, char *out, size_t outsz)
+{
+  const char *rt = getenv ("XDG_RUNTIME_DIR");
+  const char *home = getenv ("HOME");
+
+  if (!vault_spec_is_database (vault))
+    snprintf (out, outsz, "%s/.kdf.lock", vault);
+  else if (rt && *rt == '/')
+    snprintf (out, outsz, "%s/vscd-kdf.lock", rt);
+  else
+    {
+      if (!home || *home != '/')
+        {
+          struct passwd *pw = getpwuid (getuid ());
+          home = pw && pw->pw_dir ? pw->pw_dir : "/";
+        }
+      snprintf (out, outsz, "%s/.vscd-kdf.lock", home);
+    }
+}
+
 static void
 vscd_usage (FILE *fp)
 {
@@ -169,7 +198,12 @@ vscd_usage (FILE *fp)
                  "  --keep N           generations kept per VSC (default %d)\n"
                  "  --max-frame BYTES  largest request accepted (default 16 MiB)\n"
                  "  --max-clients N    concurrent socket clients (default %d)\n"
+                 "  --max-per-uid N    of them from one uid (default %d, 0 = no limit)\n"
+                 "  --max-kdf N        concurrent creates (key derivations,\n"
+                 "                     default %d, one per uid)\n"
                  "  --timeout SECS     idle limit per client (0 = none)\n"
+                 "  --hello-timeout SECS  limit until the first request\n"
+                 "                     (default %d)\n"
                  "  --max-vscs N       VSCs per account (default %d, 0 = no limit)\n"
                  "  --max-bytes BYTES  bytes of VSCs per account (0 = no limit)\n"
                  "  --max-inflight N   requests at once per account (0 = no limit)\n"
@@ -182,8 +216,9 @@ vscd_usage (FILE *fp)
                  "  --version, --help\n"
                  "See vscd(8).\n"),
            VSCD_SOCKET_VAULT_DEFAULT, VAULT_KEEP_DEFAULT,
-           VSCD_MAX_CLIENTS_DEFAULT, VSCD_MAX_VSCS_DEFAULT,
-           VAULT_TIMEOUT_DEFAULT / 1000);
+           VSCD_MAX_CLIENTS_DEFAULT, VSCD_MAX_PER_UID_DEFAULT,
+           VSCD_MAX_KDF_DEFAULT, VSCD_HELLO_TIMEOUT_DEFAULT,
+           VSCD_MAX_VSCS_DEFAULT, VAULT_TIMEOUT_DEFAULT / 1000);
 }
 
 /* An account name for --user: what a login name may be. */
@@ -263,10 +298,11 @@ vscd_opt_ulong (const char *opt, const char *val, unsigned long min,
  * the vault is picked as with --socket. Returns the exit code. */
 static int
 vscd_inetd (const char *vault_arg, const server_opts_t *so, bool timeout_set,
-            unsigned long timeout)
+            unsigned long timeout, unsigned long max_kdf)
 {
   gpg_error_t err;
   server_socket_opts_t sso;
+  char kdf_lock[PATH_MAX];
   int domain = 0, type = 0;
   socklen_t len = sizeof domain;
 
@@ -281,6 +317,12 @@ vscd_inetd (const char *vault_arg, const server_opts_t *so, bool timeout_set,
   memset (&sso, 0, sizeof sso);
   sso.vault_base = vault_arg ? vault_arg : VSCD_SOCKET_VAULT_DEFAULT;
   sso.fsync = true;
+  sso.max_kdf = (unsigned)max_kdf;
+  if (vault_spec_is_database (sso.vault_base))
+    {
+      vscd_kdf_lock_path (sso.vault_base, kdf_lock, sizeof kdf_lock);
+      sso.kdf_lock = kdf_lock;
+    }
   sso.serve = *so;
   sso.serve.timeout_ms = !timeout_set ? VSCD_SOCKET_TIMEOUT_DEFAULT * 1000
                          : timeout ? (int)(timeout * 1000) : -1;
@@ -311,12 +353,16 @@ main (int argc, char **argv)
   unsigned long max_bytes = 0, max_inflight = 0, schema = 0;
   unsigned long keep = VAULT_KEEP_DEFAULT;
   unsigned long db_timeout = VAULT_TIMEOUT_DEFAULT / 1000;
+  unsigned long max_per_uid = VSCD_MAX_PER_UID_DEFAULT;
+  unsigned long max_kdf = VSCD_MAX_KDF_DEFAULT;
+  unsigned long hello_timeout = VSCD_HELLO_TIMEOUT_DEFAULT;
   bool timeout_set = false;
   int i, rc = 1;
   int64_t since_us = 0;
   server_opts_t so;
   vault_t *v = NULL;
   char user[VAULT_NAME_MAX + 1], peer[VAULT_NAME_MAX + 1];
+  slots_t *kdf = NULL;
 
   err = util_program_init ();
   if (err)
@@ -399,6 +445,31 @@ main (int argc, char **argv)
           if (!vscd_parse_ulong (argv[++i], 65536, &max_clients) || !max_clients)
             {
               fprintf (stderr, _("vscd: --max-clients must be 1 to 65536\n"));
+              return 2;
+            }
+        }
+      else if (!strcmp (a, "--max-per-uid") && val)
+        {
+          if (!vscd_parse_ulong (argv[++i], 65536, &max_per_uid))
+            {
+              fprintf (stderr, _("vscd: --max-per-uid must be 0 to 65536\n"));
+              return 2;
+            }
+        }
+      else if (!strcmp (a, "--max-kdf") && val)
+        {
+          if (!vscd_parse_ulong (argv[++i], 1024, &max_kdf))
+            {
+              fprintf (stderr, _("vscd: --max-kdf must be 0 to 1024\n"));
+              return 2;
+            }
+        }
+      else if (!strcmp (a, "--hello-timeout") && val)
+        {
+          if (!vscd_parse_ulong (argv[++i], 86400, &hello_timeout))
+            {
+              fprintf (stderr,
+                       _("vscd: --hello-timeout must be 0 to 86400 seconds\n"));
               return 2;
             }
         }
@@ -508,6 +579,7 @@ main (int argc, char **argv)
   so.limits.max_inflight = (unsigned)max_inflight;
   so.keep = (unsigned)keep;
   so.db_timeout_ms = (int)(db_timeout * 1000);
+  so.hello_timeout_ms = (int)(hello_timeout * 1000);
 
   if (stdio)
     {
@@ -549,6 +621,23 @@ main (int argc, char **argv)
       so.timeout_ms = timeout_set && timeout ? (int)(timeout * 1000) : -1;
       so.peer = peer;
       so.user = user;
+      /* Every ssh session is a process of its own: the cap on concurrent
+       * creates of this account is a lock file in its vault (or, for a
+       * database, in the account's home). */
+      if (max_kdf)
+        {
+          char lp[PATH_MAX];
+          vscd_kdf_lock_path (vault_dir, lp, sizeof lp);
+          err = slots_open (lp, (unsigned)max_kdf, &kdf);
+          if (err)
+            {
+              fprintf (stderr, _("vscd: cannot open '%s': %s\n"), lp,
+                       gpg_strerror (err));
+              goto leave;
+            }
+          so.kdf_slots = kdf;
+          so.owner = getuid ();
+        }
       err = server_serve (v, 0, 1, &so);
       rc = err ? 1 : 0;
     }
@@ -559,7 +648,7 @@ main (int argc, char **argv)
       rc = 2;
     }
   else if (inetd)
-    rc = vscd_inetd (vault_arg, &so, timeout_set, timeout);
+    rc = vscd_inetd (vault_arg, &so, timeout_set, timeout, max_kdf);
   else
     {
       server_socket_opts_t sso;
@@ -567,6 +656,8 @@ main (int argc, char **argv)
       sso.path = socket_path;
       sso.vault_base = vault_arg ? vault_arg : VSCD_SOCKET_VAULT_DEFAULT;
       sso.max_clients = (unsigned)max_clients;
+      sso.max_per_uid = (unsigned)max_per_uid;
+      sso.max_kdf = (unsigned)max_kdf;
       sso.fsync = true;
       so.timeout_ms = !timeout_set ? VSCD_SOCKET_TIMEOUT_DEFAULT * 1000
                       : timeout ? (int)(timeout * 1000) : -1;
@@ -580,6 +671,7 @@ main (int argc, char **argv)
     }
 
  leave:
+  slots_free (kdf);
   vault_close (v);
   xfree (vault_dir);
   return rc;

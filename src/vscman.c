@@ -46,6 +46,26 @@ vscman_add_emu (ui_t *ui, const char *profile)
   return 0;
 }
 
+/* VSCMAN_LOOP_STATS=FILE: what the event loop did, written at exit
+ * (tests/tui/quit.sh, bench/vscman-ui): no poll after the quit key, no
+ * timed poll outside kiosk mode, the milliseconds from the quit key to
+ * here. */
+static void
+vscman_stats (ui_t *ui)
+{
+  const char *path = getenv ("VSCMAN_LOOP_STATS");
+  FILE *fp;
+
+  if (!path || !*path || !(fp = fopen (path, "w")))
+    return;
+  fprintf (fp, "polls %lu\ntimed_polls %lu\npolls_after_quit %lu\n"
+           "quit_key %d\nquit_to_exit_ms %lld\n", ui->stats.polls,
+           ui->stats.timed_polls, ui->stats.polls_after_quit,
+           ui->stats.quit_key,
+           ui->stats.quit_ms ? loop_now_ms () - ui->stats.quit_ms : -1);
+  fclose (fp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -167,6 +187,7 @@ main (int argc, char **argv)
     }
  leave_quiet:
   backend_close (&ui);
+  vscman_stats (&ui);
   for (size_t i = 0; i < ui.n_recent; i++)
     xfree (ui.recent[i]);
   xfree (ui.emu_opts);

@@ -723,6 +723,7 @@ agency_restore_pin (agency_card_t *card, const image_t *src, plan_t *plan,
   agency_sec_t *s;
   unsigned sw = 0;
   int retries = -1, ref;
+  uint8_t cref;
   char *cur = NULL, *newpin = NULL;
   char reason[160];
 
@@ -756,6 +757,22 @@ agency_restore_pin (agency_card_t *card, const image_t *src, plan_t *plan,
       err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE, reason);
       goto leave;
     }
+  agency_pin_info_of (card, agent, (uint8_t)ref, &pi);
+  cref = pi.changed_as ? pi.changed_as : (uint8_t)ref;
+  if (cref != ref)
+    {
+      /* The same PIN under another reference: if the VSC holds that one
+       * too, it is set there (asking for it twice would fail). */
+      char other[16];
+      snprintf (other, sizeof other, "pins/%02X", cref);
+      if (image_find_path (src, other))
+        {
+          snprintf (reason, sizeof reason,
+                    _("the same PIN as %s, which sets it"), other);
+          err = plan_entry_set (plan, e, PLAN_SAME, reason);
+          goto leave;
+        }
+    }
   err = agency_pin_retries (card, agent, (uint8_t)ref, &retries, &sw);
   if (err)
     goto leave;
@@ -780,7 +797,6 @@ agency_restore_pin (agency_card_t *card, const image_t *src, plan_t *plan,
     e->err = gpg_error (GPG_ERR_CANCELED);
   else
     {
-      agency_pin_info_of (card, agent, (uint8_t)ref, &pi);
       memset (&q, 0, sizeof q);
       q.ref = (uint8_t)ref;
       q.label = pi.label;
@@ -814,8 +830,8 @@ agency_restore_pin (agency_card_t *card, const image_t *src, plan_t *plan,
   newpin[n->content_len] = 0;
   card->wrote = true;
   err = agent && agent->change_pin
-    ? agent->change_pin (card, (uint8_t)ref, cur, newpin, &sw)
-    : agency_change_pin_generic (card, (uint8_t)ref, cur, newpin, &sw);
+    ? agent->change_pin (card, cref, cur, newpin, &sw)
+    : agency_change_pin_generic (card, cref, cur, newpin, &sw);
   if (gpg_err_code (err) == GPG_ERR_INV_LENGTH)
     {
       e->err = err;

@@ -239,6 +239,10 @@ agency_add_aid (image_t *image, const uint8_t *aid, size_t n)
   for (i = 0; i < image->card.n_aids; i++)
     if (image->card.aid_lens[i] == n && !memcmp (image->card.aids[i], aid, n))
       return 0;
+  /* A card that lists more AIDs than a VSC can hold: the rest are not
+   * recorded as the card's identity (their nodes still are). */
+  if (image->card.n_aids >= IMAGE_MAX_AIDS)
+    return 0;
   return image_add_aid (image, aid, n);
 }
 
@@ -303,6 +307,25 @@ agency_progress (agency_card_t *card, int phase, const image_node_t *node,
   xfree (path);
 }
 
+unsigned long *
+agency_agent_flags (agency_card_t *card, const agent_t *agent)
+{
+  static unsigned long spare;
+  size_t i;
+
+  for (i = 0; i < AGENCY_MAX_AGENTS; i++)
+    if (card->agent_flags[i].agent == agent)
+      return &card->agent_flags[i].flags;
+  for (i = 0; i < AGENCY_MAX_AGENTS; i++)
+    if (!card->agent_flags[i].agent)
+      {
+        card->agent_flags[i].agent = agent;
+        return &card->agent_flags[i].flags;
+      }
+  spare = 0;          /* more agents than slots: learn nothing */
+  return &spare;
+}
+
 const agent_t *
 agency_agent_of (const image_node_t *node)
 {
@@ -315,32 +338,45 @@ agency_agent_of (const image_node_t *node)
 
 /* ---- operations ---------------------------------------------------------- */
 
+/* Every agent is asked, the generic one first and the first in the table
+ * last: the application of the first agent to discover is then still
+ * selected when its discovery starts (one SELECT less). The matched
+ * agents are kept in table order. */
 gpg_error_t
 agency_match (agency_card_t *card)
 {
   gpg_error_t err = 0;
-  size_t i;
+  size_t i, n, k;
+  bool yes[32];
 
-  card->n_agents = 0;
-  for (i = 0; agency_table[i]; i++)
+  for (n = 0; agency_table[n] && n < DIM (yes); n++)
+    ;
+  for (i = n; i-- > 0;)
     {
-      bool yes = false;
       const agent_t *a = agency_table[i];
       unsigned long before = card->chan.apdus;
+      yes[i] = false;
       if (!a->match)
-        yes = true;
+        yes[i] = true;
       else
         {
-          err = a->match (card, &yes);
+          err = a->match (card, &yes[i]);
           if (err)
             return err;    /* transport trouble: scapi words it */
         }
-      if (!yes)   /* looking for an application that is not there */
+      if (!yes[i])   /* looking for an application that is not there */
         card->scan_apdus += card->chan.apdus - before;
-      if (yes && card->n_agents < AGENCY_MAX_AGENTS)
-        card->agents[card->n_agents++] = a;
-      log_debug ("agency: agent %s %s", a->name, yes ? "matches" : "no");
+      else if (a->select && a->match)
+        card->selected = a;   /* its match selected it; the next SELECT
+                                 clears this (agency_transmit) */
+      log_debug ("agency: agent %s %s", a->name, yes[i] ? "matches" : "no");
+      if (card->chan.apdus != before)  /* the APDU count moves on screen */
+        agency_progress (card, AGENCY_PHASE_DISCOVER, NULL, 0);
     }
+  card->n_agents = 0;
+  for (k = 0; k < n; k++)
+    if (yes[k] && card->n_agents < AGENCY_MAX_AGENTS)
+      card->agents[card->n_agents++] = agency_table[k];
   card->matched = true;
   return 0;
 }

@@ -232,6 +232,9 @@ iso_create_fcp (const image_node_t *src, bool keep_sec, buf_t *out)
 
 static const plan_entry_t *iso_parent_entry (const plan_t *plan,
                                              const image_node_t *rec);
+static bool iso_select_unless_current (agency_card_t *card,
+                                       const image_node_t *s, unsigned *sw,
+                                       gpg_error_t *err);
 
 /* Never write protected data where the target cannot enforce the
  * source's access condition: a file whose read or update condition
@@ -491,11 +494,18 @@ iso_readback (agency_card_t *card, const image_node_t *s, plan_entry_t *e)
     goto leave;
   tmp->size = s->size;
   tmp->area = s->area;
-  err = agent_iso7816_select_node (card, s, NULL, &sw);
-  if (err)
+  tmp->record_count = s->record_count;   /* no READ RECORD past the end */
+  /* Written just now, it is still the current file on most cards. */
+  if (!iso_select_unless_current (card, s, &sw, &err) && err)
     goto leave;
   if (sw == SW_OK)
     err = agent_iso7816_read_selected (card, scratch, tmp, &sw);
+  if (!err && sw == SW_NOT_ALLOWED)
+    {
+      err = agent_iso7816_select_node (card, s, NULL, &sw);
+      if (!err && sw == SW_OK)
+        err = agent_iso7816_read_selected (card, scratch, tmp, &sw);
+    }
   if (err)
     goto leave;
   agency_progress (card, AGENCY_PHASE_READBACK, s, 0);
@@ -586,6 +596,24 @@ iso_write_one_record (agency_card_t *card, plan_t *plan, plan_entry_t *e)
   return err;
 }
 
+/* SELECT the EF of S unless it is the current file already. False with
+ * *SW (or *ERR for the transport) when it could not be selected. */
+static bool
+iso_select_unless_current (agency_card_t *card, const image_node_t *s,
+                           unsigned *sw, gpg_error_t *err)
+{
+  uint16_t f[ISO7816_PATH_MAX];
+  size_t n;
+
+  *err = 0;
+  *sw = SW_OK;
+  if (!agent_iso7816_node_fids (s, f, &n)
+      && agent_iso7816_is_current (card, f, n, false))
+    return true;
+  *err = agent_iso7816_select_node (card, s, NULL, sw);
+  return !*err && *sw == SW_OK;
+}
+
 gpg_error_t
 agent_iso7816_write (agency_card_t *card, const image_t *src, plan_t *plan,
                      plan_entry_t *e)
@@ -594,6 +622,8 @@ agent_iso7816_write (agency_card_t *card, const image_t *src, plan_t *plan,
   const image_node_t *s = e->src;
   unsigned sw = 0;
   bool created = false;
+  uint16_t pf[ISO7816_PATH_MAX], sf[ISO7816_PATH_MAX];
+  size_t pn, sn;
   (void)src;
 
   if (!s)
@@ -608,7 +638,13 @@ agent_iso7816_write (agency_card_t *card, const image_t *src, plan_t *plan,
           e->err = gpg_error (GPG_ERR_NO_DATA);
           return 0;
         }
-      err = agent_iso7816_select_node (card, s->parent, NULL, &sw);
+      /* The DF to create it in: selected unless it is current (the
+       * previous file was created there, or is that DF). */
+      if (!agent_iso7816_node_fids (s->parent, pf, &pn)
+          && agent_iso7816_is_current (card, pf, pn, true))
+        sw = SW_OK;
+      else
+        err = agent_iso7816_select_node (card, s->parent, NULL, &sw);
       if (!err && sw == SW_OK)
         {
           err = iso7816_create_file (&card->chan, e->fcp, e->fcp_len, &sw);
@@ -632,6 +668,9 @@ agent_iso7816_write (agency_card_t *card, const image_t *src, plan_t *plan,
           return 0;
         }
       created = true;
+      /* ISO 7816-9: the created file is the current one now. */
+      if (!agent_iso7816_node_fids (s, sf, &sn))
+        agent_iso7816_set_current (card, sf, sn, image_node_is_ef (s));
       agency_progress (card, AGENCY_PHASE_WRITE, s, 0);
       if (!image_node_is_ef (s))
         {
@@ -661,11 +700,10 @@ agent_iso7816_write (agency_card_t *card, const image_t *src, plan_t *plan,
       return 0;
     }
 
-  err = agent_iso7816_select_node (card, s, NULL, &sw);
-  if (err)
-    return err;
-  if (sw != SW_OK)
+  if (!iso_select_unless_current (card, s, &sw, &err))
     {
+      if (err)
+        return err;
       e->sw = sw;
       e->err = sw_to_error (sw);
       return 0;
@@ -674,6 +712,14 @@ agent_iso7816_write (agency_card_t *card, const image_t *src, plan_t *plan,
     {
       err = iso7816_update_binary_all (&card->chan, s->content,
                                        s->content_len, &sw);
+      if (!err && sw == SW_NOT_ALLOWED && created)
+        {
+          /* A card that does not make the created file current. */
+          err = agent_iso7816_select_node (card, s, NULL, &sw);
+          if (!err && sw == SW_OK)
+            err = iso7816_update_binary_all (&card->chan, s->content,
+                                             s->content_len, &sw);
+        }
       if (!err)
         {
           gpg_error_t perr;

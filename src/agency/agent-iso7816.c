@@ -121,6 +121,39 @@ agent_iso7816_add_app (agency_card_t *card, const uint16_t *fids, size_t n,
 }
 
 void
+agent_iso7816_set_current (agency_card_t *card, const uint16_t *fids,
+                           size_t n, bool is_ef)
+{
+  iso_fs_t *fs = agent_iso7816_fs (card);
+
+  if (!fs || n > ISO7816_PATH_MAX)
+    return;
+  memcpy (fs->cur_fids, fids, n * sizeof *fids);
+  fs->cur_n = n;
+  fs->cur_ef = is_ef;
+  fs->cur_sel = card->chan.selects;
+  fs->cur_known = true;
+}
+
+bool
+agent_iso7816_is_current (agency_card_t *card, const uint16_t *fids,
+                          size_t n, bool as_df)
+{
+  iso_fs_t *fs = card->fs;
+  size_t dn;
+
+  if (!fs || !fs->cur_known || fs->cur_sel != card->chan.selects)
+    return false;
+  if (!as_df)
+    return fs->cur_ef && fs->cur_n == n
+      && !memcmp (fs->cur_fids, fids, n * sizeof *fids);
+  if (fs->cur_ef && !fs->cur_n)
+    return false;
+  dn = fs->cur_ef ? fs->cur_n - 1 : fs->cur_n;
+  return dn == n && (!n || !memcmp (fs->cur_fids, fids, n * sizeof *fids));
+}
+
+void
 agent_iso7816_forget_fcps (agency_card_t *card)
 {
   if (card->fs)
@@ -213,9 +246,38 @@ iso_select_rel (agency_card_t *card, iso_fs_t *fs, const uint16_t *fids,
   return err;
 }
 
+static gpg_error_t iso_select_fids (agency_card_t *card,
+                                    const uint16_t *fids, size_t n,
+                                    buf_t *fcp, unsigned *sw);
+
 gpg_error_t
 agent_iso7816_select_fids (agency_card_t *card, const uint16_t *fids,
                            size_t n, buf_t *fcp, unsigned *sw)
+{
+  gpg_error_t err;
+  buf_t own = BUF_INIT;
+  iso7816_fcp_t f;
+  bool want = fcp != NULL || !(card->fs && card->fs->no_fcp);
+
+  if (card->fs)
+    card->fs->cur_known = false;
+  err = iso_select_fids (card, fids, n, want ? (fcp ? fcp : &own) : NULL,
+                         sw);
+  if (!err && *sw == SW_OK && want && (fcp ? fcp : &own)->len
+      && !iso7816_fcp_parse ((fcp ? fcp : &own)->data,
+                             (fcp ? fcp : &own)->len, &f) && f.type)
+    agent_iso7816_set_current (card, fids, n,
+                               f.type != IMAGE_NODE_DF
+                               && f.type != IMAGE_NODE_MF);
+  else if (!err && *sw == SW_OK && !n)
+    agent_iso7816_set_current (card, fids, 0, false);
+  buf_free (&own);
+  return err;
+}
+
+static gpg_error_t
+iso_select_fids (agency_card_t *card, const uint16_t *fids, size_t n,
+                 buf_t *fcp, unsigned *sw)
 {
   gpg_error_t err;
   iso_fs_t *fs = agent_iso7816_fs (card);
@@ -236,10 +298,10 @@ agent_iso7816_select_fids (agency_card_t *card, const uint16_t *fids,
         }
       if (fs)
         fs->cur_app = -1;
-      if (!fcp)
+      if (!fcp && !(fs && fs->no_fcp))
         fcp = &own;
       err = iso7816_select_path (&card->chan, fids, n, fcp, sw);
-      if (!err && *sw == SW_OK)
+      if (!err && *sw == SW_OK && fcp)
         iso_remember_fcp (fs, fids, n, fcp);
       buf_free (&own);
       return err;
@@ -262,10 +324,10 @@ agent_iso7816_select_fids (agency_card_t *card, const uint16_t *fids,
       if (a->depth == n)
         return 0;
     }
-  if (!fcp)
+  if (!fcp && !fs->no_fcp)
     fcp = &own;
   err = iso_select_rel (card, fs, fids + a->depth, n - a->depth, fcp, sw);
-  if (!err && *sw == SW_OK)
+  if (!err && *sw == SW_OK && fcp)
     iso_remember_fcp (fs, fids, n, fcp);
   fs->cur_app = -1;
   if (!err && *sw == SW_FILE_NOT_FOUND && !fs->no_rel_path)
@@ -274,7 +336,7 @@ agent_iso7816_select_fids (agency_card_t *card, const uint16_t *fids,
       fs->cur_app = app;
       fs->cur_selects = card->chan.selects;
     }
-  else if (!err && *sw == SW_OK && n - a->depth == 1 && fcp->len)
+  else if (!err && *sw == SW_OK && n - a->depth == 1 && fcp && fcp->len)
     {
       /* An EF directly in the application's DF leaves the card in it. */
       iso7816_fcp_t f;
@@ -405,7 +467,24 @@ agent_iso7816_read_selected (agency_card_t *card, image_t *image, image_node_t *
             node->flags |= IMAGE_FLAG_TRUNCATED;
           agency_progress (card, AGENCY_PHASE_READ, node, data.len);
         }
+      else if (*sw == SW_NOT_ALLOWED && !node->fcp)
+        {
+          /* No current EF after selecting it: a DF. */
+          node->type = IMAGE_NODE_DF;
+          *sw = SW_OK;
+          goto leave;
+        }
+      else if (*sw == SW_INCOMPAT_FILE && !node->fcp)
+        {
+          /* The card gave no FCP, so the structure was a guess: not
+           * transparent, so a record file (read as linear variable,
+           * record by record until "no such record"). */
+          node->type = IMAGE_NODE_EF_LINEAR_VARIABLE;
+          buf_clear (&data);
+        }
     }
+  if (node->type == IMAGE_NODE_EF_TRANSPARENT)
+    ;
   else if (node->type == IMAGE_NODE_EF_LINEAR_FIXED
            || node->type == IMAGE_NODE_EF_LINEAR_VARIABLE
            || node->type == IMAGE_NODE_EF_CYCLIC)
@@ -589,7 +668,13 @@ agent_iso7816_probe (agency_card_t *card, image_t *image,
   if (iso_known_fcp (card->fs, fids, n, &fcp))
     sw = SW_OK;      /* a DF seen before in this session: no SELECT */
   else
-    err = agent_iso7816_select_fids (card, fids, n, &fcp, &sw);
+    {
+      err = agent_iso7816_select_fids (card, fids, n,
+                                       card->fs && card->fs->no_fcp
+                                       ? NULL : &fcp, &sw);
+      if (!err && sw == SW_OK && !fcp.len && card->fs)
+        card->fs->no_fcp = true;   /* do not ask for what never comes */
+    }
   if (err)
     goto leave;
   if (!iso7816_sw_exists (sw))
@@ -632,6 +717,9 @@ agent_iso7816_probe (agency_card_t *card, image_t *image,
     {
       if (!node->agent)
         err = image_node_set_agent (node, AGENT_NAME);
+      /* Without an FCP the parent's type was a guess: it has files. */
+      if (!parent->fcp && image_node_is_ef (parent))
+        parent->type = IMAGE_NODE_DF;
       if (!err)
         err = image_add_child (parent, node);
       if (err)

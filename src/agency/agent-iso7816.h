@@ -41,12 +41,22 @@ typedef struct iso_fs {
   bool mf_known;            /* SELECT of the MF was tried */
   bool mf_hidden;           /* ... and the card has no selectable MF */
   bool no_rel_path;         /* the card refuses SELECT P1 09 */
+  bool no_fcp;              /* SELECT gives no FCP (P2 04 answered 6F00
+                               or nothing): not asked for again */
   iso_app_t apps[ISO_MAX_APPS];
   size_t n_apps;
   /* The card is in application CUR_APP's DF (its root), as left by our
    * own SELECT, while chan.selects is still CUR_SELECTS. */
   int cur_app;
   unsigned long cur_selects;
+  /* What the card has selected, as far as our own commands tell: the
+   * file at cur_fids (an EF if cur_ef, else a DF), while chan.selects is
+   * still cur_sel (any other SELECT or a reset makes it unknown). */
+  bool cur_known;
+  uint16_t cur_fids[ISO7816_PATH_MAX];
+  size_t cur_n;
+  bool cur_ef;
+  unsigned long cur_sel;
   /* FCPs of DFs selected in this session (a DF need not be selected
    * again only to learn its FCP); emptied before writing. */
   struct {
@@ -100,6 +110,14 @@ gpg_error_t agent_iso7816_mf_node (agency_card_t *card, image_t *image,
 gpg_error_t agent_iso7816_select_fids (agency_card_t *card,
                                        const uint16_t *fids, size_t n,
                                        buf_t *fcp, unsigned *sw);
+/* The card's current file is now FIDS[0..N) (IS_EF: an EF, its DF the
+ * parent), e.g. after CREATE FILE, which makes the new file current. */
+void agent_iso7816_set_current (agency_card_t *card, const uint16_t *fids,
+                                size_t n, bool is_ef);
+/* Is FIDS[0..N) the current file (AS_DF: the current DF, which an EF
+ * in it being current also makes it) with no SELECT since? */
+bool agent_iso7816_is_current (agency_card_t *card, const uint16_t *fids,
+                               size_t n, bool as_df);
 /* Forget the DF FCPs seen (before writing to the card). */
 void agent_iso7816_forget_fcps (agency_card_t *card);
 /* Child of PARENT with FID, or NULL; the MF node of IMAGE or NULL. */

@@ -130,7 +130,7 @@ agent_keys_param (const uint8_t *p, size_t n, const char *name, size_t pad,
                   buf_t *out)
 {
   gpg_error_t err;
-  gcry_sexp_t sk = NULL, tok = NULL;
+  gcry_sexp_t sk = NULL, tok = NULL, curve = NULL;
   gcry_mpi_t m = NULL;
   unsigned char *raw = NULL;
   size_t len = 0;
@@ -145,9 +145,11 @@ agent_keys_param (const uint8_t *p, size_t n, const char *name, size_t pad,
       err = gpg_error (GPG_ERR_NO_OBJ);
       goto leave;
     }
-  if (!strcmp (name, "q"))
+  curve = gcry_sexp_find_token (sk, "curve", 0);
+  if (!strcmp (name, "q") && curve)
     {
-      /* Points are taken verbatim (04||X||Y, 40||X). */
+      /* ECC points are taken verbatim (04||X||Y, 40||X); RSA's q is a
+       * number like the others (its token may carry a sign byte). */
       const char *d = gcry_sexp_nth_data (tok, 1, &len);
       if (!d || !len)
         err = gpg_error (GPG_ERR_INV_SEXP);
@@ -185,6 +187,7 @@ agent_keys_param (const uint8_t *p, size_t n, const char *name, size_t pad,
       gcry_free (raw);
     }
   gcry_mpi_release (m);
+  gcry_sexp_release (curve);
   gcry_sexp_release (tok);
   gcry_sexp_release (sk);
   return err;

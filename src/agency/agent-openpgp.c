@@ -24,6 +24,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <gcrypt.h>
 
 #include "common/util.h"
 #include "common/i18n.h"
@@ -33,31 +34,15 @@
 #include "agency/agent.h"
 #include "agency/iso7816.h"
 #include "agency/agent-apps.h"
+#include "agency/agent-openpgp.h"
 
-#define AGENT_NAME "openpgp"
+#define AGENT_NAME AGENT_OPENPGP_NAME
 
 static const uint8_t opg_rid[6] = { 0xD2, 0x76, 0x00, 0x01, 0x24, 0x01 };
 
-/* Flags of a data object. */
-#define F_6E    0x0001u   /* part of 6E (application related data) */
-#define F_65    0x0002u   /* part of 65 (cardholder related data) */
-#define F_RO    0x0004u   /* defined by the card: never written */
-#define F_PW1   0x0008u   /* written after PW1 82 (else PW3) */
-#define F_RPW1  0x0010u   /* read after PW1 82: private area */
-#define F_RPW3  0x0020u   /* read after PW3 */
-#define F_OPT   0x0040u   /* absent on cards without it (6A88, 6D00) */
-#define F_FIRST 0x0080u   /* only the first byte is written (C4, UIF) */
-#define F_KDF   0x0100u
-
-typedef struct opg_def {
-  unsigned tag;
-  unsigned flags;
-  const char *desc;
-} opg_def_t;
-
 /* In image order (the restore writes in this order: algorithm
  * attributes before the keys they describe). */
-static const opg_def_t opg_defs[] = {
+static const agent_openpgp_def_t opg_defs[] = {
   { 0x4F,   F_6E | F_RO, N_("application identifier (AID)") },
   { 0x5F52, F_6E | F_RO | F_OPT, N_("historical bytes") },
   { 0x7F66, F_6E | F_RO | F_OPT, N_("extended length information") },
@@ -68,7 +53,7 @@ static const opg_def_t opg_defs[] = {
   { 0xC3,   F_6E, N_("algorithm attributes, authentication key") },
   { 0xC4,   F_6E | F_FIRST, N_("PW status bytes (PW1 validity written)") },
   { 0xC5,   F_6E | F_RO, N_("key fingerprints") },
-  { 0xC6,   F_6E | F_RO, N_("CA fingerprints") },
+  { 0xC6,   F_6E | F_CAFPR, N_("CA fingerprints") },
   { 0xCD,   F_6E | F_RO, N_("key generation dates") },
   { 0xDE,   F_6E | F_RO | F_OPT, N_("key information") },
   { 0x5B,   F_65, N_("cardholder name") },
@@ -81,28 +66,25 @@ static const opg_def_t opg_defs[] = {
   { 0x7A,   F_RO, N_("security support template (signature counter)") },
   { 0xF9,   F_KDF | F_OPT, N_("KDF-DO") },
   { 0xFA,   F_RO | F_OPT, N_("algorithm information") },
-  { 0xD6,   F_FIRST | F_OPT, N_("user interaction flag, signature key") },
-  { 0xD7,   F_FIRST | F_OPT, N_("user interaction flag, decryption key") },
-  { 0xD8,   F_FIRST | F_OPT, N_("user interaction flag, authentication "
-                                "key") },
+  { 0xD6,   F_6E | F_FIRST | F_OPT,
+    N_("user interaction flag, signature key") },
+  { 0xD7,   F_6E | F_FIRST | F_OPT,
+    N_("user interaction flag, decryption key") },
+  { 0xD8,   F_6E | F_FIRST | F_OPT,
+    N_("user interaction flag, authentication key") },
   { 0x0103, F_PW1 | F_RPW1 | F_OPT, N_("private use DO 3 (PW1)") },
   { 0x0104, F_RPW3 | F_OPT, N_("private use DO 4 (PW3)") }
 };
 
 /* Key slots: name, CRT tag, 7F21 occurrence, usage. */
-static const struct {
-  const char *name;
-  uint8_t crt;
-  uint8_t occ;
-  const char *usage;
-} opg_slots[3] = {
+const agent_openpgp_slot_t agent_openpgp_slots[3] = {
   { "key-sig", 0xB6, 2, "sign" },
   { "key-dec", 0xB8, 1, "decrypt" },
   { "key-aut", 0xA4, 0, "auth" }
 };
 
-static const opg_def_t *
-opg_def (unsigned tag)
+const agent_openpgp_def_t *
+agent_openpgp_def (unsigned tag)
 {
   size_t i;
   for (i = 0; i < DIM (opg_defs); i++)
@@ -111,8 +93,8 @@ opg_def (unsigned tag)
   return NULL;
 }
 
-static bool
-opg_is_mine (const image_node_t *n)
+bool
+agent_openpgp_is_mine (const image_node_t *n)
 {
   for (; n; n = n->parent)
     if (n->agent)
@@ -121,14 +103,14 @@ opg_is_mine (const image_node_t *n)
 }
 
 /* Slot of a key node or a certificate child (CRT tag), -1 if none. */
-static int
-opg_slot_of (const image_node_t *n)
+int
+agent_openpgp_slot_of (const image_node_t *n)
 {
   int i;
   for (i = 0; i < 3; i++)
     if ((n->type == IMAGE_NODE_KEY && n->name
-         && !strcmp (n->name, opg_slots[i].name))
-        || (n->type == IMAGE_NODE_DO && n->tag == opg_slots[i].crt
+         && !strcmp (n->name, agent_openpgp_slots[i].name))
+        || (n->type == IMAGE_NODE_DO && n->tag == agent_openpgp_slots[i].crt
             && n->parent && n->parent->type == IMAGE_NODE_DO
             && n->parent->tag == 0x7F21))
       return i;
@@ -143,8 +125,9 @@ opg_select (agency_card_t *card, unsigned *sw)
   return iso7816_select_aid (&card->chan, opg_rid, sizeof opg_rid, NULL, sw);
 }
 
-static gpg_error_t
-opg_get_data (agency_card_t *card, unsigned tag, buf_t *out, unsigned *sw)
+gpg_error_t
+agent_openpgp_get_data (agency_card_t *card, unsigned tag, buf_t *out,
+                        unsigned *sw)
 {
   apdu_t a;
   memset (&a, 0, sizeof a);
@@ -157,8 +140,8 @@ opg_get_data (agency_card_t *card, unsigned tag, buf_t *out, unsigned *sw)
   return apdu_chan_exchange (&card->chan, &a, out, sw);
 }
 
-static gpg_error_t
-opg_put_data (agency_card_t *card, unsigned ins, unsigned tag,
+gpg_error_t
+agent_openpgp_put_data (agency_card_t *card, unsigned ins, unsigned tag,
               const uint8_t *p, size_t n, unsigned *sw)
 {
   apdu_t a;
@@ -178,8 +161,8 @@ opg_put_data (agency_card_t *card, unsigned ins, unsigned tag,
 }
 
 /* SELECT DATA (A5) of occurrence OCC of 7F21. */
-static gpg_error_t
-opg_select_cert (agency_card_t *card, unsigned occ, unsigned *sw)
+gpg_error_t
+agent_openpgp_select_cert (agency_card_t *card, unsigned occ, unsigned *sw)
 {
   static const uint8_t d[] = { 0x60, 0x04, 0x5C, 0x02, 0x7F, 0x21 };
   apdu_t a;
@@ -195,6 +178,101 @@ opg_select_cert (agency_card_t *card, unsigned occ, unsigned *sw)
   err = apdu_chan_exchange (&card->chan, &a, &resp, sw);
   buf_free (&resp);
   return err;
+}
+
+/* The constructed DO that holds TAG (0 if none): some cards serve 5B,
+ * C0-C6, CD, D6-D8 or 93 only inside 65, 6E or 7A. */
+static unsigned
+opg_parent_of (unsigned tag)
+{
+  const agent_openpgp_def_t *d = agent_openpgp_def (tag);
+  if (tag == 0x93)
+    return 0x7A;
+  if (d && (d->flags & F_6E))
+    return 0x6E;
+  if (d && (d->flags & F_65))
+    return 0x65;
+  return 0;
+}
+
+/* What the agent learnt about a card (agency_agent_flags). */
+#define OPG_LEARNT_COMPOSITE_ONLY 0x01ul   /* 5B, C1.. only inside 65/6E */
+
+/* TAG inside the constructed DO P[0..N) (into 73 too). */
+static bool
+opg_find_in (const uint8_t *p, size_t n, unsigned tag, tlv_t *r, int depth)
+{
+  tlv_iter_t it;
+  tlv_t t;
+
+  if (depth > 3)
+    return false;
+  tlv_iter_init (&it, p, n, 0);
+  while (!tlv_iter_next (&it, &t))
+    {
+      if (t.tag == tag)
+        {
+          *r = t;
+          return true;
+        }
+      if ((t.tag == 0x73 || t.tag == 0x6E || t.tag == 0x65 || t.tag == 0x7A)
+          && opg_find_in (t.value, t.len, tag, r, depth + 1))
+        return true;
+    }
+  return false;
+}
+
+/* GET DATA of TAG, taken from its constructed DO when the card does not
+ * serve it on its own (6A88 / 6A82). */
+gpg_error_t
+agent_openpgp_get_do (agency_card_t *card, unsigned tag, buf_t *out,
+                      unsigned *sw)
+{
+  gpg_error_t err;
+  unsigned parent = opg_parent_of (tag), psw = 0;
+  buf_t whole = BUF_INIT;
+  tlv_t t;
+
+  unsigned long *learnt = agency_agent_flags (card, &agent_openpgp);
+
+  /* Once the card served a child only inside its constructed DO, ask
+   * for the constructed DO right away. */
+  if (!parent || !(*learnt & OPG_LEARNT_COMPOSITE_ONLY))
+    {
+      err = agent_openpgp_get_data (card, tag, out, sw);
+      if (err || !parent
+          || (*sw != SW_REF_NOT_FOUND && *sw != SW_FILE_NOT_FOUND))
+        return err;
+    }
+  else
+    *sw = SW_REF_NOT_FOUND;
+  err = agent_openpgp_get_data (card, parent, &whole, &psw);
+  if (!err && psw == SW_OK && opg_find_in (whole.data, whole.len, tag, &t, 0))
+    {
+      buf_clear (out);
+      err = buf_append (out, t.value, t.len);
+      *sw = SW_OK;
+      *learnt |= OPG_LEARNT_COMPOSITE_ONLY;
+    }
+  buf_free (&whole);
+  return err;
+}
+
+/* Algorithm attributes A and B describe the same key format: RSA by
+ * modulus and exponent size (the import format byte is the card's
+ * choice: standard or CRT), ECC by algorithm and OID (a trailing 00 or
+ * FF import format byte aside). */
+bool
+agent_openpgp_attr_same (const uint8_t *a, size_t an, const uint8_t *b,
+                         size_t bn)
+{
+  if (an >= 5 && bn >= 5 && a[0] == 0x01 && b[0] == 0x01)
+    return !memcmp (a, b, 5);
+  if (an && (a[an - 1] == 0xFF || a[an - 1] == 0x00) && an == bn + 1)
+    an--;
+  if (bn && (b[bn - 1] == 0xFF || b[bn - 1] == 0x00) && bn == an + 1)
+    bn--;
+  return an == bn && !memcmp (a, b, an);
 }
 
 /* ---- discovery ------------------------------------------------------- */
@@ -248,7 +326,7 @@ opg_store (image_node_t *app, unsigned tag, const uint8_t *p, size_t n)
 {
   gpg_error_t err;
   image_node_t *node;
-  const opg_def_t *d = opg_def (tag);
+  const agent_openpgp_def_t *d = agent_openpgp_def (tag);
   unsigned flags = d ? d->flags : F_RO;
 
   err = opg_node (app, tag, &node);
@@ -304,7 +382,7 @@ opg_split (image_node_t *app, const uint8_t *p, size_t n, unsigned want,
   tlv_iter_init (&it, p, n, 0);
   while (!err && !tlv_iter_next (&it, &t))
     {
-      const opg_def_t *d = opg_def (t.tag);
+      const agent_openpgp_def_t *d = agent_openpgp_def (t.tag);
       if (t.tag == 0x73)
         err = opg_split (app, t.value, t.len, want, depth + 1);
       else if (d && (d->flags & want))
@@ -320,20 +398,28 @@ opg_fetch (agency_card_t *card, image_node_t *app, unsigned tag)
   gpg_error_t err;
   buf_t b = BUF_INIT;
   unsigned sw = 0;
-  const opg_def_t *d = opg_def (tag);
+  const agent_openpgp_def_t *d = agent_openpgp_def (tag);
+
+  unsigned long before = card->chan.apdus;
 
   if (d && (d->flags & (F_RPW1 | F_RPW3)))
     buf_init_secure (&b);
-  err = opg_get_data (card, tag, &b, &sw);
+  err = agent_openpgp_get_do (card, tag, &b, &sw);
   if (err)
     goto leave;
   if (sw == SW_OK)
     err = opg_store (app, tag, b.data, b.len);
-  else if (d && (d->flags & F_OPT)
-           && (sw == SW_REF_NOT_FOUND || sw == SW_FILE_NOT_FOUND
-               || sw == SW_INS_NOT_SUPPORTED || sw == SW_WRONG_P1P2
-               || sw == SW_INCORRECT_P1P2 || sw == SW_FUNC_NOT_SUPPORTED))
-    err = 0;
+  else if (sw == SW_REF_NOT_FOUND || sw == SW_FILE_NOT_FOUND
+           || (d && (d->flags & F_OPT)
+               && (sw == SW_INS_NOT_SUPPORTED || sw == SW_WRONG_P1P2
+                   || sw == SW_INCORRECT_P1P2
+                   || sw == SW_FUNC_NOT_SUPPORTED)))
+    {
+      /* Absent (never written, or not on this card): not in the image,
+       * not "not backed up"; the probe found nothing. */
+      card->scan_apdus += card->chan.apdus - before;
+      err = 0;
+    }
   else
     err = opg_unreadable (app, tag, sw, NULL);
   if (!err)
@@ -362,12 +448,12 @@ opg_fetch_certs (agency_card_t *card, image_node_t *app)
   cont->access.write = IMAGE_AC_NEVER;
   for (i = 0; !err && i < 3; i++)
     {
-      err = opg_select_cert (card, opg_slots[i].occ, &sw);
+      err = agent_openpgp_select_cert (card, agent_openpgp_slots[i].occ, &sw);
       if (!err && sw == SW_OK)
-        err = opg_get_data (card, 0x7F21, &b, &sw);
+        err = agent_openpgp_get_data (card, 0x7F21, &b, &sw);
       if (err)
         break;
-      err = opg_node (cont, opg_slots[i].crt, &child);
+      err = opg_node (cont, agent_openpgp_slots[i].crt, &child);
       if (err)
         break;
       child->access.read = IMAGE_AC_ALWAYS;
@@ -453,12 +539,12 @@ opg_keys (image_node_t *app)
           present = true;
       if (!present)
         continue;
-      k = image_find_child (app, opg_slots[i].name);
+      k = image_find_child (app, agent_openpgp_slots[i].name);
       if (!k)
         {
           err = image_node_new (IMAGE_NODE_KEY, &k);
           if (!err)
-            err = image_node_set_name (k, opg_slots[i].name);
+            err = image_node_set_name (k, agent_openpgp_slots[i].name);
           if (!err)
             err = image_add_child (app, k);
           if (err)
@@ -483,7 +569,7 @@ opg_keys (image_node_t *app)
       ki.algorithm = alg;
       ki.fingerprint = hexfp;
       ki.created = when[0] ? when : NULL;
-      ki.usage = (char *)opg_slots[i].usage;
+      ki.usage = (char *)agent_openpgp_slots[i].usage;
       err = image_node_set_keyinfo (k, &ki);
       if (!err)
         err = image_node_set_agent (k, AGENT_NAME);
@@ -533,7 +619,7 @@ opg_discover (agency_card_t *card, image_t *image)
 
   /* 6E and 65 in one command each. */
   if (!err)
-    err = opg_get_data (card, 0x6E, &b, &sw);
+    err = agent_openpgp_get_data (card, 0x6E, &b, &sw);
   if (!err && sw == SW_OK)
     {
       tlv_t t;
@@ -544,7 +630,7 @@ opg_discover (agency_card_t *card, image_t *image)
         }
     }
   if (!err)
-    err = opg_get_data (card, 0x65, &b, &sw);
+    err = agent_openpgp_get_data (card, 0x65, &b, &sw);
   if (!err && sw == SW_OK)
     {
       tlv_t t;
@@ -556,7 +642,7 @@ opg_discover (agency_card_t *card, image_t *image)
     }
   for (i = 0; !err && i < DIM (opg_defs); i++)
     {
-      const opg_def_t *d = &opg_defs[i];
+      const agent_openpgp_def_t *d = &opg_defs[i];
       if (d->flags & (F_RPW1 | F_RPW3))
         continue;
       if (((d->flags & F_6E) && have6e) || ((d->flags & F_65) && have65))
@@ -575,7 +661,7 @@ opg_discover (agency_card_t *card, image_t *image)
   /* PIN-gated objects: only with the user's PIN, never retried. */
   for (i = 0; !err && i < DIM (opg_defs); i++)
     {
-      const opg_def_t *d = &opg_defs[i];
+      const agent_openpgp_def_t *d = &opg_defs[i];
       uint8_t ref;
       char *path;
       if (!(d->flags & (F_RPW1 | F_RPW3)))
@@ -610,7 +696,7 @@ opg_discover (agency_card_t *card, image_t *image)
       const image_node_t *aid = opg_child (app, 0x4F);
       if (aid && aid->content_len == 16)
         {
-          err = image_add_aid (image, aid->content, aid->content_len);
+          err = agency_add_aid (image, aid->content, aid->content_len);
           if (!err && !image->card.serial)
             {
               char s[9];
@@ -631,7 +717,7 @@ opg_read (agency_card_t *card, image_t *image, image_node_t *node)
   gpg_error_t err;
   unsigned sw = 0;
   image_node_t *app = node;
-  const opg_def_t *d;
+  const agent_openpgp_def_t *d;
   (void)image;
 
   while (app->parent && app->parent->parent)
@@ -641,9 +727,9 @@ opg_read (agency_card_t *card, image_t *image, image_node_t *node)
   err = agency_app_select (card, &agent_openpgp, &sw);
   if (err)
     return err;
-  if (node->tag == 0x7F21 || opg_slot_of (node) >= 0)
+  if (node->tag == 0x7F21 || agent_openpgp_slot_of (node) >= 0)
     return opg_fetch_certs (card, app);
-  d = opg_def (node->tag);
+  d = agent_openpgp_def (node->tag);
   if (d && (d->flags & (F_RPW1 | F_RPW3)))
     {
       char *path = image_node_path (node);
@@ -684,9 +770,8 @@ opg_target_supports (const image_node_t *dapp, int slot, const uint8_t *attr,
   else
     tlv_iter_init (&it, fa->content, fa->content_len, 0);
   while (!tlv_iter_next (&it, &t))
-    if (t.tag == 0xC1 + (unsigned)slot && t.len >= alen
-        && !memcmp (t.value, attr, alen)
-        && (t.len == alen || (t.len == alen + 1 && t.value[alen] == 0xFF)))
+    if (t.tag == 0xC1 + (unsigned)slot
+        && agent_openpgp_attr_same (t.value, t.len, attr, alen))
       return true;
   return false;
 }
@@ -695,7 +780,8 @@ opg_target_supports (const image_node_t *dapp, int slot, const uint8_t *attr,
 static const image_node_t *
 opg_escrowed (const image_node_t *sapp, int slot)
 {
-  const image_node_t *k = image_find_child (sapp, opg_slots[slot].name);
+  const image_node_t *k = image_find_child (sapp,
+                                            agent_openpgp_slots[slot].name);
   if (k && k->type == IMAGE_NODE_KEY && k->has_content && k->content_len
       && !(k->flags & IMAGE_FLAG_NOT_EXTRACTABLE))
     return k;
@@ -759,10 +845,10 @@ opg_plan_restore (agency_card_t *card, const image_t *src,
     {
       plan_entry_t *e = &plan->entries[i];
       const image_node_t *s = e->src;
-      const opg_def_t *d;
+      const agent_openpgp_def_t *d;
       int slot;
 
-      if (!s || !opg_is_mine (s) || e->action == PLAN_NOT_RESTORABLE
+      if (!s || !agent_openpgp_is_mine (s) || e->action == PLAN_NOT_RESTORABLE
           || e->action == PLAN_EXTRA)
         continue;
       if (!dapp)
@@ -777,7 +863,7 @@ opg_plan_restore (agency_card_t *card, const image_t *src,
           err = plan_entry_set (plan, e, PLAN_SAME, NULL);
           continue;
         }
-      slot = opg_slot_of (s);
+      slot = agent_openpgp_slot_of (s);
       if (s->type == IMAGE_NODE_KEY)
         {
           if (slot < 0)
@@ -791,7 +877,7 @@ opg_plan_restore (agency_card_t *card, const image_t *src,
         continue;
       if (slot >= 0)
         continue;                       /* certificates: as compared */
-      d = opg_def (s->tag);
+      d = agent_openpgp_def (s->tag);
       if (!d || (d->flags & F_RO))
         {
           if (e->action != PLAN_SAME)
@@ -822,6 +908,14 @@ opg_plan_restore (agency_card_t *card, const image_t *src,
             err = plan_entry_set (plan, e, PLAN_SAME, NULL);
           continue;
         }
+      if ((d->flags & F_CAFPR) && e->action != PLAN_SAME
+          && s->content_len != 60)
+        {
+          err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                                _("not restorable: CA fingerprints are "
+                                  "three times 20 bytes"));
+          continue;
+        }
       if (d->flags & F_KDF)
         {
           if (e->action != PLAN_SAME)
@@ -837,6 +931,16 @@ opg_plan_restore (agency_card_t *card, const image_t *src,
           if (opg_escrowed (sapp, ks))
             err = plan_entry_set (plan, e, PLAN_SAME,
                                   _("set with the escrowed key"));
+          else if (e->dst && e->dst->has_content
+                   && agent_openpgp_attr_same (e->dst->content,
+                                               e->dst->content_len,
+                                               s->content, s->content_len))
+            {
+              if (e->action != PLAN_SAME)
+                err = plan_entry_set (plan, e, PLAN_SAME,
+                                      _("the same algorithm (the import "
+                                        "format is the token's)"));
+            }
           else if (e->action != PLAN_SAME
                    && !opg_target_supports (dapp, ks, s->content,
                                             s->content_len))
@@ -853,318 +957,17 @@ opg_plan_restore (agency_card_t *card, const image_t *src,
   return err;
 }
 
-/* ---- write ----------------------------------------------------------- */
-
-/* Verify REF for writing in this selection (*FRESH: a VERIFY was sent
- * now); on a refusal fill E. */
-static gpg_error_t
-opg_need_pin (agency_card_t *card, plan_entry_t *e, uint8_t ref,
-              bool *r_ok, bool *fresh)
-{
-  gpg_error_t err = agency_ensure_pin (card, &agent_openpgp, ref, e->path,
-                                       fresh);
-  *r_ok = !err;
-  if (!err)
-    return 0;
-  if (gpg_err_code (err) == GPG_ERR_CARD_REMOVED
-      || gpg_err_code (err) == GPG_ERR_CARD_RESET
-      || (agency_fatal (err) && gpg_err_code (err) != GPG_ERR_CANCELED
-          && gpg_err_code (err) != GPG_ERR_BAD_PIN
-          && gpg_err_code (err) != GPG_ERR_PIN_BLOCKED
-          && gpg_err_code (err) != GPG_ERR_NO_PIN
-          && gpg_err_code (err) != GPG_ERR_CARD))
-    return err;
-  e->err = err;
-  if (gpg_err_code (err) == GPG_ERR_BAD_PIN)
-    {
-      /* Name the counter (an empty VERIFY does not count as a try). */
-      int retries = -1;
-      unsigned sw = 0;
-      err = iso7816_pin_retries (&card->chan, ref, &retries, &sw);
-      if (err)
-        return err;
-      if (retries >= 0)
-        e->sw = 0x63C0 | (unsigned)(retries & 0x0F);
-    }
-  if (!card->errtext[0])
-    agency_set_errtext (card, ref == 0x83 ? _("PW3 (admin PIN) not verified")
-                        : _("PW1 not verified"));
-  return 0;
-}
-
-/* Import the escrowed key of SLOT (PUT DATA odd DB 3FFF, 4D); PW3 is
- * verified. */
-static gpg_error_t
-opg_import (agency_card_t *card, plan_entry_t *e, int slot)
-{
-  const image_node_t *s = e->src;
-  const agent_keys_algo_t *al = agent_keys_algo (s->key.algorithm);
-  gpg_error_t err;
-  buf_t hdr = BUF_INIT, keydata, part, cmd, cur = BUF_INIT;
-  uint8_t attr[16], fpr[20], ts[4];
-  size_t alen, mark, mark2;
-  uint32_t created;
-  unsigned sw = 0;
-
-  buf_init_secure (&keydata);
-  buf_init_secure (&part);
-  buf_init_secure (&cmd);
-  if (!al || agent_keys_openpgp_attr (al, slot, attr, &alen))
-    {
-      e->err = gpg_error (GPG_ERR_PUBKEY_ALGO);
-      return 0;
-    }
-  if (!agent_keys_time_parse (s->key.created, &created))
-    created = (uint32_t)time (NULL);
-
-  /* Algorithm attributes first (changing them drops the old key). */
-  err = opg_get_data (card, 0xC1 + (unsigned)slot, &cur, &sw);
-  if (err)
-    goto leave;
-  if (sw != SW_OK || cur.len != alen || memcmp (cur.data, attr, alen))
-    {
-      err = opg_put_data (card, 0xDA, 0xC1 + (unsigned)slot, attr, alen, &sw);
-      if (err)
-        goto leave;
-      if (sw != SW_OK)
-        goto refused;
-    }
-
-  /* 4D { CRT, 7F48 header list, 5F48 concatenated values } */
-  if (al->kind == AGENT_KEYS_RSA)
-    {
-      static const char *const names[3] = { "e", "p", "q" };
-      int i;
-      for (i = 0; !err && i < 3; i++)
-        {
-          err = agent_keys_param (s->content, s->content_len, names[i], 0,
-                                  &part);
-          if (!err)
-            err = tlv_put_header (&hdr, 0x91 + (unsigned)i, part.len);
-          if (!err)
-            err = buf_append (&keydata, part.data, part.len);
-        }
-    }
-  else
-    {
-      size_t size = (al->bits + 7) / 8;
-      err = agent_keys_param (s->content, s->content_len, "d", size, &part);
-      if (!err)
-        err = tlv_put_header (&hdr, 0x92, part.len);
-      if (!err)
-        err = buf_append (&keydata, part.data, part.len);
-      if (!err)
-        err = agent_keys_param (s->content, s->content_len, "q", 0, &part);
-      if (!err)
-        err = tlv_put_header (&hdr, 0x99, part.len);
-      if (!err)
-        err = buf_append (&keydata, part.data, part.len);
-    }
-  if (!err)
-    err = tlv_begin (&cmd, 0x4D, &mark);
-  if (!err)
-    err = tlv_put (&cmd, opg_slots[slot].crt, NULL, 0);
-  if (!err)
-    err = tlv_put (&cmd, 0x7F48, hdr.data, hdr.len);
-  if (!err)
-    err = tlv_begin (&cmd, 0x5F48, &mark2);
-  if (!err)
-    err = buf_append (&cmd, keydata.data, keydata.len);
-  if (!err)
-    err = tlv_end (&cmd, mark2);
-  if (!err)
-    err = tlv_end (&cmd, mark);
-  if (!err)
-    err = opg_put_data (card, 0xDB, 0x3FFF, cmd.data, cmd.len, &sw);
-  if (err)
-    goto leave;
-  if (sw != SW_OK)
-    goto refused;
-
-  /* Fingerprint and date: only for the key just imported. */
-  err = agent_keys_openpgp_fpr (al, s->content, s->content_len, slot,
-                                created, fpr);
-  if (err)
-    goto leave;
-  err = opg_put_data (card, 0xDA, 0xC7 + (unsigned)slot, fpr, 20, &sw);
-  if (!err && sw == SW_OK)
-    {
-      put_be32 (ts, created);
-      err = opg_put_data (card, 0xDA, 0xCE + (unsigned)slot, ts, 4, &sw);
-    }
-  if (err)
-    goto leave;
-  if (sw != SW_OK)
-    goto refused;
-  e->written = true;
-
-  /* Read back: the card's C5 names the key we imported. */
-  agency_progress (card, AGENCY_PHASE_READBACK, s, 0);
-  err = opg_get_data (card, 0xC5, &cur, &sw);
-  if (err)
-    goto leave;
-  if (sw == SW_OK && cur.len >= 60 && !memcmp (cur.data + 20 * slot, fpr, 20))
-    {
-      char hex[41];
-      hex_encode (fpr, 20, hex);
-      e->verified = !s->key.fingerprint || !strcmp (s->key.fingerprint, hex);
-    }
-  if (!e->verified)
-    e->err = gpg_error (GPG_ERR_BAD_DATA);
-  goto leave;
-
- refused:
-  e->sw = sw;
-  e->err = sw_to_error (sw);
- leave:
-  buf_free (&hdr);
-  buf_free (&keydata);
-  buf_free (&part);
-  buf_free (&cmd);
-  buf_free (&cur);
-  return err;
-}
-
-/* One attempt at writing E (the application selected and the PIN
- * verified in this selection, *FRESH: just now); a refusal is left in
- * e->sw / e->err. The cut: *R_DONE when there is nothing to read back. */
-static gpg_error_t
-opg_write_once (agency_card_t *card, plan_entry_t *e, const opg_def_t *d,
-                int slot, bool *fresh, bool *r_done)
-{
-  const image_node_t *s = e->src;
-  gpg_error_t err;
-  unsigned sw = 0, tag;
-  size_t n;
-  bool ok;
-
-  e->sw = 0;
-  e->err = 0;
-  *fresh = false;
-  *r_done = true;
-  err = agency_app_select (card, &agent_openpgp, &sw);
-  if (err)
-    return err;
-  if (sw != SW_OK && !SW_IS_MORE_DATA (sw))
-    goto refused;
-  err = opg_need_pin (card, e, (d && (d->flags & F_PW1)) ? 0x82 : 0x83, &ok,
-                      fresh);
-  if (err || !ok)
-    return err;
-  if (s->type == IMAGE_NODE_KEY)
-    return opg_import (card, e, slot);
-  agency_progress (card, AGENCY_PHASE_WRITE, s, s->content_len);
-  n = (d && (d->flags & F_FIRST) && s->tag == 0xC4 && s->content_len)
-      ? 1 : s->content_len;
-  if (slot >= 0)
-    {
-      tag = 0x7F21;
-      err = opg_select_cert (card, opg_slots[slot].occ, &sw);
-      if (err || sw != SW_OK)
-        goto refused;
-    }
-  else
-    tag = s->tag;
-  err = opg_put_data (card, 0xDA, tag, s->content, n, &sw);
-  if (err || sw != SW_OK)
-    goto refused;
-  *r_done = false;
-  return 0;
-
- refused:
-  if (!err)
-    {
-      e->sw = sw;
-      e->err = sw_to_error (sw);
-    }
-  return err;
-}
-
-static gpg_error_t
-opg_write (agency_card_t *card, const image_t *src, plan_t *plan,
-           plan_entry_t *e)
-{
-  const image_node_t *s = e->src;
-  const opg_def_t *d;
-  gpg_error_t err = 0;
-  unsigned sw = 0, tag;
-  int slot, attempt;
-  bool fresh, done;
-  buf_t back = BUF_INIT;
-  size_t n;
-  (void)src;
-  (void)plan;
-
-  if (!s || s->type == IMAGE_NODE_APPLET
-      || (s->type == IMAGE_NODE_DO && s->tag == 0x7F21))
-    {
-      e->written = e->verified = true;
-      return 0;
-    }
-  slot = opg_slot_of (s);
-  if (s->type == IMAGE_NODE_KEY && slot < 0)
-    return gpg_error (GPG_ERR_INV_OBJ);
-  if (s->type != IMAGE_NODE_KEY && s->type != IMAGE_NODE_DO)
-    return gpg_error (GPG_ERR_INV_OBJ);
-  d = slot >= 0 ? NULL : opg_def (s->tag);
-  if (s->type == IMAGE_NODE_DO && slot < 0 && (!d || (d->flags & F_RO)))
-    {
-      e->err = gpg_error (GPG_ERR_NOT_SUPPORTED);
-      return 0;
-    }
-  /* A 6982 with a PIN only assumed to be verified (the token may have
-   * dropped it): once more, verified afresh. */
-  for (attempt = 0; ; attempt++)
-    {
-      err = opg_write_once (card, e, d, slot, &fresh, &done);
-      if (err || attempt || !agency_security_lost (card, e->sw, fresh))
-        break;
-    }
-  if (err || done)
-    return err;
-  e->written = true;
-
-  agency_progress (card, AGENCY_PHASE_READBACK, s, 0);
-  n = (d && (d->flags & F_FIRST) && s->tag == 0xC4 && s->content_len)
-      ? 1 : s->content_len;
-  tag = slot >= 0 ? 0x7F21 : s->tag;
-  if (d && (d->flags & (F_RPW1 | F_RPW3)))
-    buf_init_secure (&back);
-  if (slot >= 0)
-    {
-      err = opg_select_cert (card, opg_slots[slot].occ, &sw);
-      if (err)
-        goto leave;
-    }
-  err = opg_get_data (card, tag, &back, &sw);
-  if (err)
-    goto leave;
-  if (sw == SW_OK)
-    {
-      if (d && (d->flags & F_FIRST))
-        e->verified = back.len && n && back.data[0] == s->content[0];
-      else
-        e->verified = back.len == n && (!n || !memcmp (back.data, s->content,
-                                                         n));
-    }
-  if (!e->verified)
-    e->err = gpg_error (GPG_ERR_BAD_DATA);
- leave:
-  buf_free (&back);
-  return err;
-}
-
 /* ---- describe, blank ------------------------------------------------- */
 
 static const char *
 opg_describe (const image_node_t *node)
 {
-  const opg_def_t *d;
+  const agent_openpgp_def_t *d;
   int slot;
 
   if (node->type == IMAGE_NODE_APPLET)
     return _("OpenPGP card application");
-  slot = opg_slot_of (node);
+  slot = agent_openpgp_slot_of (node);
   if (node->type == IMAGE_NODE_KEY)
     return slot == 0 ? _("signature key") : slot == 1
       ? _("decryption key") : slot == 2 ? _("authentication key") : NULL;
@@ -1176,14 +979,14 @@ opg_describe (const image_node_t *node)
       : _("certificate of the authentication key");
   if (node->tag == 0x7F21)
     return _("certificates (one per key)");
-  d = opg_def (node->tag);
+  d = agent_openpgp_def (node->tag);
   return d ? _(d->desc) : NULL;
 }
 
 static bool
 opg_node_blank (const image_node_t *n)
 {
-  const opg_def_t *d;
+  const agent_openpgp_def_t *d;
   size_t i;
 
   switch (n->type)
@@ -1197,9 +1000,9 @@ opg_node_blank (const image_node_t *n)
     default:
       return true;
     }
-  if (opg_slot_of (n) >= 0 || n->tag == 0x7F21)
+  if (agent_openpgp_slot_of (n) >= 0 || n->tag == 0x7F21)
     return !n->content_len;
-  d = opg_def (n->tag);
+  d = agent_openpgp_def (n->tag);
   if (!d || (d->flags & (F_RO | F_FIRST | F_KDF))
       || (n->tag >= 0xC1 && n->tag <= 0xC3))
     return true;                      /* card-defined or settings */
@@ -1213,7 +1016,7 @@ opg_node_blank (const image_node_t *n)
 }
 
 /* PW1 (81 signing, 82 other commands) and PW3 83 (OpenPGP card 3.4,
- * 4.3): the spec's minimum lengths. */
+ * 4.3): the spec's minimum lengths; PW1 82 is changed as 81. */
 static void
 opg_pin_info (uint8_t ref, agency_pin_info_t *info)
 {
@@ -1221,6 +1024,9 @@ opg_pin_info (uint8_t ref, agency_pin_info_t *info)
             ref == 0x83 ? "PW3" : "PW1");
   info->min_len = ref == 0x83 ? 8 : 6;
   info->max_len = 127;
+  /* One PW1 for 81 and 82; CHANGE REFERENCE DATA names it 81 (7.2.2). */
+  if (ref == 0x82)
+    info->changed_as = 0x81;
 }
 
 /* Escrowed keys: sig, dec, aut with the algorithms the card takes. */
@@ -1253,8 +1059,8 @@ opg_key_slot (const char *slot, const char *algo, agency_key_slot_t *ks,
       return gpg_error (GPG_ERR_PUBKEY_ALGO);
     }
   snprintf (ks->path, sizeof ks->path, "%s/%s", AGENT_NAME,
-            opg_slots[k].name);
-  snprintf (ks->usage, sizeof ks->usage, "%s", opg_slots[k].usage);
+            agent_openpgp_slots[k].name);
+  snprintf (ks->usage, sizeof ks->usage, "%s", agent_openpgp_slots[k].usage);
   ks->openpgp_slot = k;
   return 0;
 }
@@ -1266,7 +1072,7 @@ const agent_t agent_openpgp = {
   .discover = opg_discover,
   .read = opg_read,
   .plan_restore = opg_plan_restore,
-  .write = opg_write,
+  .write = agent_openpgp_write_entry,
   .describe = opg_describe,
   .select = opg_select,
   .pin_info = opg_pin_info,

@@ -23,6 +23,7 @@
 #endif
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <strings.h>
 #include <gcrypt.h>
 
@@ -354,7 +355,10 @@ piv_fetch (agency_card_t *card, image_node_t *app, unsigned tag,
   if (err)
     goto leave;
   if (sw == SW_FILE_NOT_FOUND || sw == SW_REF_NOT_FOUND)
-    goto leave;
+    {
+      card->scan_apdus++;     /* absent: the probe found nothing */
+      goto leave;
+    }
   err = piv_node (app, IMAGE_NODE_DO, tag, NULL, &node);
   if (err)
     goto leave;
@@ -383,13 +387,14 @@ piv_fetch (agency_card_t *card, image_node_t *app, unsigned tag,
 /* Key nodes: YubiKey GET METADATA where it answers, else "unknown" for
  * slots that hold a certificate. */
 static gpg_error_t
-piv_keys (agency_card_t *card, image_node_t *app, bool yubikey)
+piv_keys (agency_card_t *card, image_node_t *app)
 {
   gpg_error_t err = 0;
   buf_t b = BUF_INIT;
   unsigned sw = 0;
   size_t i;
-  bool f7 = yubikey;
+  bool f7 = true;     /* GET METADATA where the token has it; also on
+                         tokens without GET VERSION */
 
   for (i = 0; !err && i < DIM (piv_slots); i++)
     {
@@ -409,8 +414,11 @@ piv_keys (agency_card_t *card, image_node_t *app, bool yubikey)
             break;
           if (sw == SW_OK)
             {
-              known = present = true;
-              if (!tlv_find (b.data, b.len, 0x01, &t) && t.len == 1)
+              /* An empty slot may answer with no algorithm (or FF). */
+              known = true;
+              present = !tlv_find (b.data, b.len, 0x01, &t) && t.len == 1
+                        && t.value[0] && t.value[0] != 0xFF;
+              if (present)
                 alg = piv_alg_name (t.value[0]);
             }
           else if (sw == SW_REF_NOT_FOUND || sw == SW_FILE_NOT_FOUND)
@@ -470,7 +478,7 @@ piv_discover (agency_card_t *card, image_t *image)
   err = agency_applet_node (image, AGENT_NAME, piv_aid, sizeof piv_aid, &app);
   if (err)
     return err;
-  err = image_add_aid (image, piv_aid, sizeof piv_aid);
+  err = agency_add_aid (image, piv_aid, sizeof piv_aid);
   agency_progress (card, AGENCY_PHASE_DISCOVER, app, 0);
 
   /* YubiKey GET VERSION: key import (FE) and metadata (F7). */
@@ -542,7 +550,7 @@ piv_discover (agency_card_t *card, image_t *image)
         }
     }
   if (!err)
-    err = piv_keys (card, app, yubikey);
+    err = piv_keys (card, app);
   buf_free (&b);
   return err;
 }
@@ -763,6 +771,12 @@ piv_import (agency_card_t *card, plan_entry_t *e)
   for (i = 0; i < DIM (piv_slots); i++)
     if (s->name && !strcmp (s->name, piv_slots[i].name))
       ref = piv_slots[i].ref;
+  /* The retired key-management slots 82..95 take keys the same way (a
+   * restore that maps a further key there). */
+  if (!ref && s->name && !strncmp (s->name, "key-", 4)
+      && strtoul (s->name + 4, NULL, 16) >= 0x82
+      && strtoul (s->name + 4, NULL, 16) <= 0x95 && strlen (s->name) == 6)
+    ref = (unsigned)strtoul (s->name + 4, NULL, 16);
   if (!ref || !alg)
     {
       e->err = gpg_error (GPG_ERR_PUBKEY_ALGO);
@@ -906,6 +920,38 @@ piv_write_once (agency_card_t *card, const image_t *src, plan_entry_t *e,
   return 0;
 }
 
+/* E was refused. An object this token does not have (6A82, 6A88, 6A86,
+ * 6D00) or that is larger than it takes (6700, 6A84) is not restorable
+ * here and the restore goes on; anything else stays a failure. */
+static gpg_error_t
+piv_write_refused (plan_t *plan, plan_entry_t *e)
+{
+  char reason[160];
+  unsigned sw = e->sw;
+
+  if (!e->err || e->src->type != IMAGE_NODE_DO)
+    return 0;
+  switch (sw)
+    {
+    case SW_FILE_NOT_FOUND: case SW_REF_NOT_FOUND: case SW_WRONG_P1P2:
+    case SW_INCORRECT_P1P2: case SW_INS_NOT_SUPPORTED:
+      snprintf (reason, sizeof reason, _("not restorable: this token does "
+                                         "not have this object (%s)"),
+                sw_describe (sw));
+      break;
+    case SW_WRONG_LENGTH: case SW_NOT_ENOUGH_MEMORY:
+      snprintf (reason, sizeof reason, _("not restorable: larger than this "
+                                         "token takes (%s)"),
+                sw_describe (sw));
+      break;
+    default:
+      return 0;
+    }
+  e->err = 0;
+  e->sw = 0;
+  return plan_entry_set (plan, e, PLAN_NOT_RESTORABLE, reason);
+}
+
 static gpg_error_t
 piv_write (agency_card_t *card, const image_t *src, plan_t *plan,
            plan_entry_t *e)
@@ -916,7 +962,6 @@ piv_write (agency_card_t *card, const image_t *src, plan_t *plan,
   bool fresh;
   int attempt;
   buf_t back = BUF_INIT;
-  (void)plan;
 
   if (!s || s->type == IMAGE_NODE_APPLET)
     {
@@ -931,8 +976,10 @@ piv_write (agency_card_t *card, const image_t *src, plan_t *plan,
       if (err || attempt || !agency_security_lost (card, e->sw, fresh))
         break;
     }
-  if (err || e->err || s->type == IMAGE_NODE_KEY)
+  if (err || s->type == IMAGE_NODE_KEY)
     return err;
+  if (e->err)
+    return piv_write_refused (plan, e);
   e->written = true;
   agency_progress (card, AGENCY_PHASE_READBACK, s, 0);
   if (s->tag == 0x5FC109)

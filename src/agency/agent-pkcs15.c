@@ -23,6 +23,7 @@
 #include "common/hex.h"
 #include "agency/agent.h"
 #include "agency/iso7816.h"
+#include "agency/agent-pkcs15.h"
 #include "agency/agent-iso7816.h"
 
 #define AGENT_NAME "pkcs15"
@@ -594,12 +595,25 @@ p15_describe (const image_node_t *node)
   return NULL;
 }
 
+/* Files: the generic code. Key files (key nodes with a FID, from the
+ * escrow or a mapped restore): agent-pkcs15-keys.c. */
+static gpg_error_t
+p15_write (agency_card_t *card, const image_t *src, plan_t *plan,
+           plan_entry_t *e)
+{
+  if (e->src && e->src->type == IMAGE_NODE_KEY && e->src->has_fid)
+    return agent_pkcs15_keys_write (card, src, plan, e);
+  return agent_iso7816_write (card, src, plan, e);
+}
+
 const agent_t agent_pkcs15 = {
   .name = AGENT_NAME,
   .summary = N_("PKCS#15 application (ISO/IEC 7816-15)"),
   .match = p15_match,
   .discover = p15_discover,
-  .describe = p15_describe
-  /* read, plan_restore, write: generic (the generic planner handles its
-   * files); verify_pin and the security operations: the agency's */
+  .describe = p15_describe,
+  .plan_restore = agent_pkcs15_keys_plan,
+  .write = p15_write
+  /* read: generic; the generic planner handles its files; verify_pin and
+   * the security operations: the agency's */
 };

@@ -62,6 +62,9 @@ typedef struct agency_pin_info {
   uint8_t ref;
   char label[64];
   size_t min_len, max_len;
+  uint8_t changed_as;           /* CHANGE REFERENCE DATA uses this
+                                   reference instead (OpenPGP: PW1 82 is
+                                   changed as 81); 0 = REF itself */
 } agency_pin_info_t;
 
 typedef struct agent agent_t;
@@ -114,6 +117,12 @@ struct agency_card {
   const agent_t *selected;      /* application selected in this epoch by
                                    agency_app_select, NULL = unknown */
   bool wrote;                   /* a write was attempted */
+  /* What an agent learnt about this card (GnuPG's app_local): one word
+   * per agent, agency_agent_flags. */
+  struct {
+    const agent_t *agent;
+    unsigned long flags;
+  } agent_flags[AGENCY_MAX_AGENTS];
   agency_pin_info_t pins[AGENCY_MAX_PINS];
   size_t n_pins;
   /* Statistics. */
@@ -226,6 +235,9 @@ const agent_t *agency_find (const char *name);
 /* The agent owning NODE (nearest ancestor that names one), generic if
  * none. */
 const agent_t *agency_agent_of (const image_node_t *node);
+
+/* AGENT's word of what it learnt about this card (0 at first). */
+unsigned long *agency_agent_flags (agency_card_t *card, const agent_t *agent);
 
 /* Select AGENT's application unless it is selected already in this
  * epoch. *SW: the card's answer (9000 when nothing was sent). */

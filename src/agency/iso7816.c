@@ -342,14 +342,25 @@ iso7816_p2_refused (unsigned sw)
     || sw == SW_FUNC_NOT_SUPPORTED;
 }
 
+/* SELECT with P2 04 (FCP wanted) or 0C (FCP NULL: no answer data).
+ * A card that refuses the one gets the other; 6F00 to a request for
+ * the FCP is taken as "cannot encode it" (vsmartcard's vicc ISO card),
+ * not as an answer about the file. */
 static gpg_error_t
 iso7816_select (apdu_chan_t *c, uint8_t p1, const uint8_t *data, size_t n,
                 buf_t *fcp, unsigned *sw)
 {
   gpg_error_t err;
 
+  if (!fcp)
+    {
+      err = iso7816_cmd (c, 0xA4, p1, 0x0C, data, n, 0, false, NULL, sw);
+      if (!err && iso7816_p2_refused (*sw))
+        err = iso7816_cmd (c, 0xA4, p1, 0x04, data, n, 256, false, NULL, sw);
+      return err;
+    }
   err = iso7816_cmd (c, 0xA4, p1, 0x04, data, n, 256, false, fcp, sw);
-  if (!err && iso7816_p2_refused (*sw))
+  if (!err && (iso7816_p2_refused (*sw) || *sw == SW_UNKNOWN))
     err = iso7816_cmd (c, 0xA4, p1, 0x0C, data, n, 0, false, fcp, sw);
   return err;
 }
@@ -422,7 +433,7 @@ iso7816_select_aid (apdu_chan_t *c, const uint8_t *aid, size_t n,
   if (!n || n > 16)
     return gpg_error (GPG_ERR_INV_LENGTH);
   err = iso7816_cmd (c, 0xA4, 0x04, 0x00, aid, n, 256, false, fcp, sw);
-  if (!err && iso7816_p2_refused (*sw))
+  if (!err && (iso7816_p2_refused (*sw) || *sw == SW_UNKNOWN))
     err = iso7816_cmd (c, 0xA4, 0x04, 0x0C, aid, n, 0, false, fcp, sw);
   return err;
 }

@@ -5,7 +5,8 @@ libvscman_a_SOURCES += \
 	src/agency/iso7816.h src/agency/iso7816.c \
 	src/agency/agent-iso7816.h src/agency/agent-iso7816.c \
 	src/agency/agent-iso7816-scan.c src/agency/agent-iso7816-restore.c \
-	src/agency/agent-pkcs15.c
+	src/agency/agent-pkcs15.c \
+	src/agency/agent-pkcs15.h src/agency/agent-pkcs15-keys.c
 
 ## Tests: the agents and scapi against the in-process emulator.
 check_PROGRAMS += tests/unit/test-agency
@@ -37,12 +38,33 @@ TESTS += tests/agency/pins.sh tests/agency/pins-vpcd.sh
 EXTRA_DIST += tests/agency/pins.sh tests/agency/pins-vpcd.sh
 
 ## Cards that behave as independent ones (issue 12 item 7), in-process.
-TESTS += tests/agency/realcards.sh
-EXTRA_DIST += tests/agency/realcards.sh
+TESTS += tests/agency/realcards.sh tests/agency/progress.sh
+EXTRA_DIST += tests/agency/realcards.sh tests/agency/progress.sh
 ## The file-system agents on independent-like cards and the scan.
 check_PROGRAMS += tests/unit/test-fs-agent
 tests_unit_test_fs_agent_SOURCES = tests/unit/test-fs-agent.c
 tests_unit_test_fs_agent_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_fs_agent_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-fs-agent
-EXTRA_DIST += tests/cards/hidden.card tests/cards/opensc-init.card
+EXTRA_DIST += tests/cards/hidden.card tests/cards/opensc-init.card \
+	tests/cards/blank-unset.card tests/cards/blank-nopin.card
+## make bench (issue 18): backup/restore of the sample card at 0, 5 and
+## 40 ms per APDU against the minimal sequence and opensc-explorer.
+bench/scan-vpcd: $(srcdir)/bench/scan-vpcd.sh
+	$(AM_V_GEN)cp $(srcdir)/bench/scan-vpcd.sh $@ && chmod +x $@
+CLEANFILES += bench/scan-vpcd
+EXTRA_DIST += bench/scan-vpcd.sh bench/vpcd-lib.sh
+BENCHES += bench/scan-vpcd
+
+## libFuzzer target (issue 12 item 6): every agent's backup and restore
+## against a card answering from the fuzz input; seeds made from the
+## emulated sample cards (FUZZ_AGENTS_MAKE_SEEDS=DIR tests/fuzz/fuzz-agents).
+EXTRA_DIST += tests/fuzz/fuzz-agents.c tests/fuzz/agents.sh tests/fuzz/corpus/agents
+tests_fuzz_fuzz_agents_SOURCES = tests/fuzz/fuzz-agents.c
+tests_fuzz_fuzz_agents_CFLAGS = $(AM_CFLAGS)
+tests_fuzz_fuzz_agents_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_agents_LDADD = $(VSC_LIBS)
+if ENABLE_FUZZING
+check_PROGRAMS += tests/fuzz/fuzz-agents
+TESTS += tests/fuzz/agents.sh
+endif

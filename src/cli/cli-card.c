@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <sys/ioctl.h>
 
+#include "common/sanitize.h"
 #include "common/util.h"
 #include "common/i18n.h"
 #include "cli/cli-card.h"
@@ -178,7 +179,7 @@ cli_card_pin (void *ctx, const scapi_pin_request_t *req, char **r_pin)
   *r_pin = NULL;
   if (req->label[0])
     snprintf (what, sizeof what, _("PIN \"%s\" (reference %02X)"),
-              req->label, req->ref);
+              sanitize_str (req->label), req->ref);
   else
     snprintf (what, sizeof what, _("PIN reference %02X"), req->ref);
   pthread_mutex_lock (&cli_card_tick_lock);
@@ -207,10 +208,11 @@ cli_card_pin_ask (const cli_ctx_t *c, const scapi_pin_request_t *req,
   if (req->retries >= 0)
     fprintf (stderr, _("vsctool: %s is needed for %s; %d tries left "
                        "(a wrong PIN is not retried)\n"),
-             what, req->node[0] ? req->node : "-", req->retries);
+             what, req->node[0] ? sanitize_str (req->node) : "-",
+             req->retries);
   else
     fprintf (stderr, _("vsctool: %s is needed for %s\n"), what,
-             req->node[0] ? req->node : "-");
+             req->node[0] ? sanitize_str (req->node) : "-");
   if (req->pinpad)
     {
       fprintf (stderr, _("vsctool: enter the PIN on the reader's PIN "
@@ -262,9 +264,9 @@ cli_card_draw (const scapi_progress_t *p, double elapsed)
     width = ws.ws_col - 1;
   CLI_CARD_PUT ("%s", scapi_phase_label (p->phase));
   if (p->phase == SCAPI_PHASE_SCAN && p->scope[0])
-    CLI_CARD_PUT (_(" in %s"), p->scope);
+    CLI_CARD_PUT (_(" in %s"), sanitize_str (p->scope));
   if (p->node[0] && p->phase != SCAPI_PHASE_SCAN)
-    CLI_CARD_PUT (" %s", p->node);
+    CLI_CARD_PUT (" %s", sanitize_str (p->node));
   /* What moves first (the line is cut at the terminal's width). */
   if (p->percent >= 0)
     CLI_CARD_PUT ("  %d%%", p->percent);

@@ -10,11 +10,36 @@
 #include <unistd.h>
 #include <termios.h>
 
+#include "common/sanitize.h"
 #include "cli/cli.h"
 #include "common/util.h"
 #include "common/i18n.h"
 
 #define PW_MAX 1024
+
+/* A message that may quote text from a VSC, a card or the server: the
+ * whole line is shown with control characters escaped. */
+static void cli_vmsg (const char *fmt, va_list ap)
+  __attribute__ ((format (printf, 1, 0)));
+
+static void
+cli_vmsg (const char *fmt, va_list ap)
+{
+  char small[1024], *line = small;
+  va_list aq;
+  int n;
+
+  va_copy (aq, ap);
+  n = vsnprintf (small, sizeof small, fmt, aq);
+  va_end (aq);
+  if (n >= (int)sizeof small && (line = xtrymalloc ((size_t)n + 1)))
+    vsnprintf (line, (size_t)n + 1, fmt, ap);
+  if (!line)
+    line = small;
+  sanitize_fputs (line, stderr);
+  if (line != small)
+    xfree (line);
+}
 
 void
 cli_msg (const char *fmt, ...)
@@ -22,7 +47,7 @@ cli_msg (const char *fmt, ...)
   va_list ap;
   fputs ("vsctool: ", stderr);
   va_start (ap, fmt);
-  vfprintf (stderr, fmt, ap);
+  cli_vmsg (fmt, ap);
   va_end (ap);
   fputc ('\n', stderr);
 }
@@ -33,7 +58,7 @@ cli_error (gpg_error_t err, const char *fmt, ...)
   va_list ap;
   fputs ("vsctool: ", stderr);
   va_start (ap, fmt);
-  vfprintf (stderr, fmt, ap);
+  cli_vmsg (fmt, ap);
   va_end (ap);
   if (err)
     fprintf (stderr, ": %s", vsc_strerror (err));

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <signal.h>
 
+#include "common/sanitize.h"
 #include "common/util.h"
 #include "common/i18n.h"
 #include "cli/cli-card.h"
@@ -120,7 +121,7 @@ cmd_backup_print (const char *path, const scapi_summary_t *sum, bool json,
           sum->nodes, sum->bytes, sum->seconds, sum->apdus, sum->scan_apdus,
           sum->save_seconds);
   if (path)
-    printf (_("VSC:      %s\n"), path);
+    printf (_("VSC:      %s\n"), sanitize_str (path));
   if (rem)
     printf (_("Stored:   %s, generation %" PRIu64 "\n"), rem->url, rem->gen);
   printf (_("UUID:     %s\n"), sum->uuid);
@@ -130,8 +131,8 @@ cmd_backup_print (const char *path, const scapi_summary_t *sum, bool json,
     {
       printf (_("Not backed up:\n"));
       for (i = 0; i < sum->n_missing; i++)
-        printf ("  %-24s %s\n", sum->missing[i].path,
-                sum->missing[i].reason);
+        printf ("  %-24s %s\n", sanitize_str (sum->missing[i].path),
+                sanitize_str (sum->missing[i].reason));
     }
   if (sum->scan_coverage)
     {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/sanitize.h"
 #include "common/util.h"
 #include "common/i18n.h"
 #include "cli/cli-card.h"
@@ -170,7 +171,8 @@ cmd_diff_exec (cli_ctx_t *c)
         }
       else
         {
-          printf ("%-8s %s", image_change_kind_name (ch->kind), ch->path);
+          printf ("%-8s %s", image_change_kind_name (ch->kind),
+                  sanitize_str (ch->path));
           if (ch->kind == IMAGE_CHANGE_CHANGED)
             {
               printf (" (");

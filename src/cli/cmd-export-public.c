@@ -20,37 +20,77 @@ CLI_COMMAND (export_public, "export-public", "FILE DIR",
 
 typedef struct cmd_export_ctx {
   const char *dir;
+  int dfd;                    /* DIR, opened once: everything is below it */
   FILE *index;
   unsigned count;
   gpg_error_t err;
   char *failed;
 } cmd_export_ctx_t;
 
-/* mkdir -p for the directories of FULL (not the last component). */
-static gpg_error_t
-cmd_export_mkdirs (char *full, size_t skip)
+/* Whether C (a path component taken from the VSC) may be a file name in
+ * the output directory: never empty, ".", ".." or anything with a '/'.
+ * The VSC reader refuses such names already; this is the second wall. */
+static bool
+cmd_export_component_ok (const char *c, size_t n)
 {
-  char *p;
+  if (!n || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+    return false;
+  return !memchr (c, '/', n) && !memchr (c, 0, n);
+}
 
-  for (p = full + skip + 1; (p = strchr (p, '/')); p++)
+/* Create (if missing) and open the directories of REL below DFD, one
+ * component at a time with O_NOFOLLOW, so that nothing (a "..", a
+ * symlink planted in the output directory) leads outside DFD. Returns
+ * the fd of the last directory (the caller closes it) in *R_FD and the
+ * file name part in *R_NAME (pointing into REL). */
+static gpg_error_t
+cmd_export_open_parent (int dfd, char *rel, int *r_fd, const char **r_name)
+{
+  gpg_error_t err = 0;
+  char *p = rel, *slash;
+  int fd = dup (dfd), nfd = -1;
+
+  if (fd < 0)
+    return gpg_error_from_syserror ();
+  while ((slash = strchr (p, '/')))
     {
-      *p = 0;
-      if (mkdir (full, 0700) && errno != EEXIST)
+      *slash = 0;
+      if (!cmd_export_component_ok (p, strlen (p)))
+        err = gpg_error (GPG_ERR_INV_NAME);
+      else if (mkdirat (fd, p, 0700) && errno != EEXIST)
+        err = gpg_error_from_syserror ();
+      else if ((nfd = openat (fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW
+                              | O_CLOEXEC)) < 0)
+        err = gpg_error_from_syserror ();
+      *slash = '/';
+      if (err)
         {
-          gpg_error_t err = gpg_error_from_syserror ();
-          *p = '/';
+          close (fd);
           return err;
         }
-      *p = '/';
+      close (fd);
+      fd = nfd;
+      p = slash + 1;
     }
+  if (!cmd_export_component_ok (p, strlen (p)))
+    {
+      close (fd);
+      return gpg_error (GPG_ERR_INV_NAME);
+    }
+  *r_fd = fd;
+  *r_name = p;
   return 0;
 }
 
+/* Write a new file NAME in directory DFD (never through a symlink, never
+ * over an existing file). */
 static gpg_error_t
-cmd_export_write (const char *full, const unsigned char *p, size_t n)
+cmd_export_write (int dfd, const char *name, const unsigned char *p,
+                  size_t n)
 {
   gpg_error_t err = 0;
-  int fd = open (full, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  int fd = openat (dfd, name,
+                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 
   if (fd < 0)
     return gpg_error_from_syserror ();
@@ -70,7 +110,7 @@ cmd_export_write (const char *full, const unsigned char *p, size_t n)
   if (close (fd) && !err)
     err = gpg_error_from_syserror ();
   if (err)
-    unlink (full);
+    unlinkat (dfd, name, 0);
   return err;
 }
 
@@ -79,8 +119,9 @@ cmd_export_visit (image_node_t *node, unsigned depth, void *opaque)
 {
   cmd_export_ctx_t *ctx = opaque;
   gpg_error_t err;
-  char *path, *full;
-  size_t dl = strlen (ctx->dir);
+  char *path, *rel;
+  const char *name = NULL;
+  int pfd = -1;
 
   (void)depth;
   if (!node->has_content || image_node_effective_area (node) != IMAGE_AREA_PUBLIC)
@@ -88,8 +129,8 @@ cmd_export_visit (image_node_t *node, unsigned depth, void *opaque)
   path = image_node_path (node);
   if (!path)
     return gpg_error_from_syserror ();
-  full = xtrymalloc (dl + strlen (path) + 12);
-  if (!full)
+  rel = xtrymalloc (strlen (path) + 12);
+  if (!rel)
     {
       err = gpg_error_from_syserror ();
       xfree (path);
@@ -97,27 +138,29 @@ cmd_export_visit (image_node_t *node, unsigned depth, void *opaque)
     }
   /* A node with children is a directory; its own content goes to
    * ".content" inside it. */
-  sprintf (full, "%s/%s%s", ctx->dir, path,
-           node->first_child ? "/.content" : "");
-  err = cmd_export_mkdirs (full, dl);
+  sprintf (rel, "%s%s", path, node->first_child ? "/.content" : "");
+  err = cmd_export_open_parent (ctx->dfd, rel, &pfd, &name);
   if (!err)
-    err = cmd_export_write (full, node->content, node->content_len);
+    err = cmd_export_write (pfd, name, node->content, node->content_len);
+  if (pfd >= 0)
+    close (pfd);
   if (err)
     {
-      ctx->failed = full;
-      full = NULL;
+      ctx->failed = xtrymalloc (strlen (ctx->dir) + strlen (rel) + 2);
+      if (ctx->failed)
+        sprintf (ctx->failed, "%s/%s", ctx->dir, rel);
     }
   else
     {
       fprintf (ctx->index, "%s{\"path\":", ctx->count ? ",\n " : "");
       cli_json_str (ctx->index, path);
       fprintf (ctx->index, ",\"file\":");
-      cli_json_str (ctx->index, full + dl + 1);
+      cli_json_str (ctx->index, rel);
       fprintf (ctx->index, ",\"type\":\"%s\",\"size\":%zu}",
                image_type_name (node->type), node->content_len);
       ctx->count++;
     }
-  xfree (full);
+  xfree (rel);
   xfree (path);
   return err;
 }
@@ -133,10 +176,12 @@ cmd_export_public_exec (cli_ctx_t *c)
   int rc;
 
   memset (&ctx, 0, sizeof ctx);
+  ctx.dfd = -1;
   rc = cli_vsc_open (c, file, !cli_has (c, "unverified"), &vsc);
   if (rc)
     return rc;
-  if (mkdir (dir, 0755) && errno != EEXIST)
+  if ((mkdir (dir, 0755) && errno != EEXIST)
+      || (ctx.dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
     {
       cli_error (gpg_error_from_syserror (), _("cannot create '%s'"), dir);
       rc = CLI_EXIT_FAIL;
@@ -150,7 +195,9 @@ cmd_export_public_exec (cli_ctx_t *c)
     }
   sprintf (idx, "%s/index.json", dir);
   {
-    int fd = open (idx, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int fd = openat (ctx.dfd, "index.json",
+                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                     0644);
     ctx.index = fd >= 0 ? fdopen (fd, "w") : NULL;
     if (!ctx.index)
       {
@@ -180,6 +227,8 @@ cmd_export_public_exec (cli_ctx_t *c)
            dir, vsc_unlocked (vsc) ? "" : _(" (not verified)"));
 
  leave:
+  if (ctx.dfd >= 0)
+    close (ctx.dfd);
   xfree (ctx.failed);
   xfree (idx);
   vsc_close (vsc);

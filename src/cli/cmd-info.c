@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/sanitize.h"
 #include "common/util.h"
 #include "common/i18n.h"
 #include "cli/cli-vsc.h"
@@ -93,7 +94,7 @@ cmd_info_text (const char *path, vsc_t *vsc, const vsc_info_t *in)
   size_t i;
   int a;
 
-  printf (_("File:         %s\n"), path);
+  printf (_("File:         %s\n"), sanitize_str (path));
   printf (_("UUID:         %s\n"), in->uuid);
   printf (_("Format:       version %u\n"), in->version);
   printf (_("Generation:   %llu\n"), (unsigned long long)in->generation);
@@ -107,9 +108,9 @@ cmd_info_text (const char *path, vsc_t *vsc, const vsc_info_t *in)
             "parallelism %lu; %u keyslot(s)\n"),
           in->kdf.m_kib, in->kdf.t, in->kdf.p, in->n_keyslots);
   if (c->label)
-    printf (_("Label:        %s\n"), c->label);
+    printf (_("Label:        %s\n"), sanitize_str (c->label));
   if (c->serial)
-    printf (_("Card serial:  %s\n"), c->serial);
+    printf (_("Card serial:  %s\n"), sanitize_str (c->serial));
   if (c->atr)
     {
       printf (_("Card ATR:     "));
@@ -117,7 +118,7 @@ cmd_info_text (const char *path, vsc_t *vsc, const vsc_info_t *in)
       putchar ('\n');
     }
   if (c->reader)
-    printf (_("Reader:       %s\n"), c->reader);
+    printf (_("Reader:       %s\n"), sanitize_str (c->reader));
   for (i = 0; i < c->n_aids; i++)
     {
       printf (_("AID:          "));
@@ -125,7 +126,7 @@ cmd_info_text (const char *path, vsc_t *vsc, const vsc_info_t *in)
       putchar ('\n');
     }
   for (i = 0; i < c->n_agents; i++)
-    printf (_("Agent:        %s\n"), c->agents[i]);
+    printf (_("Agent:        %s\n"), sanitize_str (c->agents[i]));
   printf (_("Areas:\n"));
   for (a = 0; a < VSC_AREA_COUNT; a++)
     {

@@ -1,13 +1,15 @@
 /* cmd-keygen.c - vsctool keygen: escrow a private key in a VSC
  *
- * The key is generated off-card with libgcrypt and stored in the VSC's
- * secret-key area as the key node of its slot; vsctool restore imports
- * it into the token (OpenPGP card: PUT DATA odd DB with fingerprint and
- * date; PIV: YubiKey-compatible tokens only). */
+ * The key is generated off-card with libgcrypt, or read from a key file
+ * (--import), and stored in the VSC's secret-key area as the key node of
+ * its slot; vsctool restore imports it into the token (OpenPGP card: PUT
+ * DATA odd DB with fingerprint and date; PIV: YubiKey-compatible tokens;
+ * the key files of a PKCS#15 card on the emulator). */
 #include <config.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 
 #include "common/util.h"
 #include "common/i18n.h"
@@ -20,17 +22,55 @@ CLI_COMMAND (keygen, "keygen", "FILE",
              CLI_CMD_PW | CLI_CMD_JSON, 1, 1,
              { "openpgp=sig|dec|aut", N_("a key for this OpenPGP card slot") },
              { "piv=9a|9c|9d|9e", N_("a key for this PIV slot") },
+             { "pkcs15=ID", N_("the private key with this iD (hex) of the "
+                               "VSC's PKCS#15 structure (with --import)") },
+             { "import=FILE", N_("escrow this private key (PEM or DER: "
+                                 "PKCS #8, PKCS #1, SEC 1) instead of "
+                                 "generating one") },
              { "algo=ALGO",
                N_("OpenPGP: rsa2048|rsa3072|rsa4096|nistp256|nistp384|"
                   "ed25519|cv25519; PIV: rsa2048|eccp256|eccp384") },
              { "created=UNIXTIME", N_("creation time (OpenPGP fingerprint), "
                                       "default now") });
 
+/* The key file (at most 64 KiB) into secure memory. */
+static int
+cmd_keygen_read (const char *path, buf_t *out)
+{
+  FILE *fp = fopen (path, "rb");
+  uint8_t tmp[4096];
+  size_t n;
+  int rc = CLI_EXIT_OK;
+
+  if (!fp)
+    {
+      cli_msg (_("cannot open %s: %s"), path, strerror (errno));
+      return CLI_EXIT_FAIL;
+    }
+  while ((n = fread (tmp, 1, sizeof tmp, fp)) > 0)
+    if (out->len + n > 65536 || buf_append (out, tmp, n))
+      {
+        cli_msg (_("%s: not a key file (larger than 64 KiB)"), path);
+        rc = CLI_EXIT_USAGE;
+        break;
+      }
+  wipememory (tmp, sizeof tmp);
+  if (!rc && ferror (fp))
+    {
+      cli_msg (_("cannot read %s: %s"), path, strerror (errno));
+      rc = CLI_EXIT_FAIL;
+    }
+  fclose (fp);
+  return rc;
+}
+
 static int
 cmd_keygen_exec (cli_ctx_t *c)
 {
   vsc_t *vsc = NULL;
   const char *app, *slot, *algo = cli_get (c, "algo"), *file = c->argv[0];
+  const char *keyfile = cli_get (c, "import");
+  buf_t kb;
   unsigned long created = 0;
   scapi_keygen_result_t res;
   gpg_error_t err;
@@ -38,16 +78,30 @@ cmd_keygen_exec (cli_ctx_t *c)
   char *end;
   int rc;
 
-  if (cli_count (c, "openpgp") + cli_count (c, "piv") > 1)
+  if (cli_count (c, "openpgp") + cli_count (c, "piv")
+      + cli_count (c, "pkcs15") > 1)
     {
-      cli_msg (_("give one of --openpgp and --piv"));
+      cli_msg (_("give one of --openpgp, --piv and --pkcs15"));
       return CLI_EXIT_USAGE;
     }
-  app = cli_has (c, "openpgp") ? "openpgp" : "piv";
-  slot = cli_has (c, "openpgp") ? cli_get (c, "openpgp")
-                                  : cli_get (c, "piv");
-  if (!slot || !algo)
+  app = cli_has (c, "openpgp") ? "openpgp" : cli_has (c, "pkcs15")
+    ? "pkcs15" : "piv";
+  slot = cli_get (c, app);
+  if (!slot || (!algo && !keyfile))
     return cli_usage (c->cmd);
+  if (keyfile && algo)
+    {
+      cli_msg (_("--algo and --import exclude each other (the key file "
+                 "says the algorithm)"));
+      return CLI_EXIT_USAGE;
+    }
+  if (!keyfile && !strcmp (app, "pkcs15"))
+    {
+      cli_msg (_("--pkcs15 takes the card's key from a key file "
+                 "(--import): a new key would not belong to the "
+                 "certificate the card holds for it"));
+      return CLI_EXIT_USAGE;
+    }
   if ((opt = cli_get (c, "created"))
       && (created = strtoul (opt, &end, 10),
           !*opt || *end || !created || created > 0xFFFFFFFFul))
@@ -57,11 +111,22 @@ cmd_keygen_exec (cli_ctx_t *c)
       return CLI_EXIT_USAGE;
     }
 
+  buf_init_secure (&kb);
+  if (keyfile)
+    {
+      rc = cmd_keygen_read (keyfile, &kb);
+      if (rc)
+        return rc;
+    }
   rc = cli_vsc_open (c, file, true, &vsc);
   if (rc)
     goto leave;
-  err = scapi_keygen (vsc_image (vsc), app, slot, algo, (uint32_t)created,
-                      &res);
+  if (keyfile)
+    err = scapi_keyimport (vsc_image (vsc), app, slot, kb.data, kb.len,
+                           (uint32_t)created, &res);
+  else
+    err = scapi_keygen (vsc_image (vsc), app, slot, algo, (uint32_t)created,
+                        &res);
   if (err)
     {
       const char *t = scapi_keygen_error_text ();
@@ -70,7 +135,14 @@ cmd_keygen_exec (cli_ctx_t *c)
       else
         cli_error (err, _("key generation failed"));
       rc = (gpg_err_code (err) == GPG_ERR_INV_ARG
-            || gpg_err_code (err) == GPG_ERR_PUBKEY_ALGO)
+            || gpg_err_code (err) == GPG_ERR_PUBKEY_ALGO
+            || gpg_err_code (err) == GPG_ERR_INV_DATA
+            || gpg_err_code (err) == GPG_ERR_NOT_FOUND
+            || gpg_err_code (err) == GPG_ERR_WRONG_SECKEY
+            || gpg_err_code (err) == GPG_ERR_WRONG_PUBKEY_ALGO
+            || gpg_err_code (err) == GPG_ERR_UNKNOWN_CURVE
+            || gpg_err_code (err) == GPG_ERR_BAD_PASSPHRASE
+            || gpg_err_code (err) == GPG_ERR_BAD_SECKEY)
            ? CLI_EXIT_USAGE : gpg_err_code (err) == GPG_ERR_CONFLICT
            ? CLI_EXIT_CONFLICT : CLI_EXIT_FAIL;
       goto leave;
@@ -107,6 +179,7 @@ cmd_keygen_exec (cli_ctx_t *c)
     }
 
  leave:
+  buf_free (&kb);
   vsc_close (vsc);
   return rc;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/sanitize.h"
 #include "common/util.h"
 #include "common/i18n.h"
 #include "cli/cli-vsc.h"
@@ -98,13 +99,14 @@ cmd_ls_visit (image_node_t *node, unsigned depth, void *opaque)
       cmd_ls_flags (flags, sizeof flags, node);
       printf ("%-18s %-10s %4s %8zu  %s", image_type_name (node->type),
               image_area_name (image_node_effective_area (node)), flags,
-              node->has_content ? node->content_len : node->size, path);
+              node->has_content ? node->content_len : node->size,
+              sanitize_str (path));
       if (node->note)
-        printf ("  (%s)", node->note);
+        printf ("  (%s)", sanitize_str (node->note));
       putchar ('\n');
     }
   else
-    printf ("%s\n", path);
+    printf ("%s\n", sanitize_str (path));
   ctx->count++;
   xfree (path);
   return 0;

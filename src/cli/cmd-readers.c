@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 
+#include "common/sanitize.h"
 #include "common/util.h"
 #include "common/i18n.h"
 #include "reader/reader.h"
@@ -96,7 +97,7 @@ cmd_readers_print (const reader_info_t *list, size_t n, bool json)
     }
   for (i = 0; i < n; i++)
     {
-      printf ("%s: ", list[i].name);
+      printf ("%s: ", sanitize_str (list[i].name));
       if (!list[i].present)
         printf (_("no card"));
       else
@@ -163,7 +164,7 @@ cmd_readers_event (const reader_event_t *ev, bool json)
     {
       printf ("%s %s", ts, cmd_readers_evname (ev->type, false));
       if (ev->reader[0])
-        printf (": %s", ev->reader);
+        printf (": %s", sanitize_str (ev->reader));
       if (ev->type == READER_EV_CARD_INSERTED && ev->atr_len)
         {
           printf (", ATR ");

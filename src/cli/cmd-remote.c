@@ -24,6 +24,7 @@
 
 #include "common/util.h"
 #include "common/i18n.h"
+#include "common/sanitize.h"
 #include "remote/client.h"
 #include "cli/cli.h"
 
@@ -36,7 +37,9 @@ CLI_COMMAND (remote, "remote", "URL create|ls|stat|get|put|rm|history [ARGS...]"
              { "remote-vscd=PATH", N_("vscd's path on the server (default: "
                                       "vscd)") },
              { "timeout=SECS", N_("give up after SECS seconds without an "
-                                  "answer") });
+                                  "answer") },
+             { "force", N_("create -o and get may replace a FILE that is "
+                           "not that VSC") });
 
 /* The operations after the URL: commands of their own, parsed by
  * cli_parse; cli_ctx_t.data is the connection. */
@@ -44,9 +47,11 @@ static const cli_opt_t cmd_remote_create_opts[] = {
   { "o,output=FILE", N_("also write the new VSC to FILE (with FILE.remote)") },
   { "password-out=FILE",
     N_("write the password to FILE instead of showing it") },
+  { "force", N_("replace FILE (and the password file) if they exist") },
   CLI_OPT_END
 };
 static const cli_opt_t cmd_remote_get_opts[] = {
+  { "force", N_("replace FILE even if it is not this VSC") },
   { "g,generation=GEN",
     N_("an older generation the server keeps (see history)") },
   CLI_OPT_END
@@ -169,6 +174,42 @@ cmd_remote_print_entry (const proto_entry_t *e, bool json, bool first)
             e->size, when);
 }
 
+/* --force given before the URL (the operation's own --force is in its
+ * context). */
+static bool cmd_remote_forced;
+
+/* Refuse (exit 6) to write over FILE unless FORCE: it must not exist,
+ * or (UUID given) hold that VSC. */
+static int
+cmd_remote_target (const char *file, const char *uuid, bool force)
+{
+  char text[512];
+
+  if (force || !remote_check_target (file, uuid, text, sizeof text))
+    return CLI_EXIT_OK;
+  cli_msg ("%s", text);
+  return CLI_EXIT_CONFLICT;
+}
+
+/* Whether FILE.remote says FILE was fetched as VSC UUID (then a get
+ * may refresh FILE whatever it holds now: it is that VSC's copy). */
+static bool
+cmd_remote_fetched_as (const char *file, const char *uuid)
+{
+  char line[128], u[64], *sc = cmd_remote_sidecar (file);
+  bool yes = false;
+  FILE *fp = sc ? fopen (sc, "r") : NULL;
+
+  if (fp)
+    {
+      yes = fgets (line, sizeof line, fp) && sscanf (line, "%63s", u) == 1
+            && !strcmp (u, uuid);
+      fclose (fp);
+    }
+  xfree (sc);
+  return yes;
+}
+
 static int
 cmd_remote_create (cli_ctx_t *c)
 {
@@ -176,11 +217,16 @@ cmd_remote_create (cli_ctx_t *c)
   gpg_error_t err;
   const char *out = cli_get (c, "output");
   const char *pwout = cli_get (c, "password-out");
+  bool force = cli_has (c, "force") || cmd_remote_forced;
   char uuid[PROTO_UUID_LEN + 1], *pw = NULL;
   uint64_t gen = 0;
   buf_t file = BUF_INIT;
   int rc = CLI_EXIT_OK;
 
+  /* Before the server makes a VSC: nothing is replaced by surprise. */
+  if ((out && (rc = cmd_remote_target (out, NULL, force)))
+      || (pwout && (rc = cmd_remote_target (pwout, NULL, force))))
+    return rc;
   err = remote_create (r, uuid, &gen, &pw, &file);
   if (err)
     {
@@ -197,7 +243,7 @@ cmd_remote_create (cli_ctx_t *c)
       if (!err)
         err = buf_append_byte (&line, '\n');
       if (!err)
-        err = remote_write_file (pwout, line.data, line.len);
+        err = remote_write_file_ex (pwout, line.data, line.len, force);
       buf_free (&line);
       if (err)
         {
@@ -227,7 +273,7 @@ cmd_remote_create (cli_ctx_t *c)
   fflush (stdout);
   if (out)
     {
-      err = remote_write_file (out, file.data, file.len);
+      err = remote_write_file_ex (out, file.data, file.len, force);
       if (!err)
         err = cmd_remote_save_state (out, uuid, gen);
       if (err)
@@ -295,7 +341,17 @@ cmd_remote_get (cli_ctx_t *c)
       cli_msg (_("-g needs a generation number >= 1"));
       return CLI_EXIT_USAGE;
     }
+  /* An existing FILE is replaced only if it is this VSC (or was fetched
+   * as it, says FILE.remote), or with --force. */
+  if (cli_has (c, "force") || cmd_remote_forced
+      || cmd_remote_fetched_as (file, uuid))
+    remote_set_replace (r, true);
   err = remote_get_gen_file (r, uuid, want, file, &gen);
+  if (gpg_err_code (err) == GPG_ERR_EEXIST)
+    {
+      cli_msg ("%s", remote_last_message (r));
+      return CLI_EXIT_CONFLICT;
+    }
   if (!err)
     err = cmd_remote_save_state (file, uuid, gen);
   if (err)
@@ -318,12 +374,11 @@ cmd_remote_get (cli_ctx_t *c)
   return CLI_EXIT_OK;
 }
 
-/* Text from the server on the terminal: control characters as '?'. */
+/* Text from the server on the terminal, escaped (sanitize.h). */
 static void
 cmd_remote_print_text (const char *s)
 {
-  for (; *s; s++)
-    putchar (((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
+  sanitize_fputs (s, stdout);
 }
 
 static int
@@ -512,6 +567,7 @@ cmd_remote_exec (cli_ctx_t *c)
       goto leave;
     }
   sc.data = r;
+  cmd_remote_forced = cli_has (c, "force");   /* given before the URL */
   rc = op->exec (&sc);
   remote_close (r);
 

@@ -3,10 +3,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/sanitize.h"
 #include "common/util.h"
 #include "common/i18n.h"
 #include "cli/cli-card.h"
 #include "scapi/scapi-keys.h"
+#include "cli/cli-map.h"
 
 CLI_COMMAND (restore, "restore", "IN.vsc",
              N_("plan and write a VSC onto a card, read back and compare"),
@@ -18,7 +20,13 @@ CLI_COMMAND (restore, "restore", "IN.vsc",
              { "set-pins", N_("set the PINs stored in the VSC (asks the "
                               "card's current PIN)") },
              { "keys-only", N_("write only the keys of the VSC's secret-key "
-                               "area") });
+                               "area") },
+             { "map=auto|pkcs15|openpgp|piv|FILE",
+               N_("onto another card model: every key, certificate and "
+                  "data object to its place there (auto), all to one "
+                  "application, or as a map file says") },
+             { "holder", N_("with --map: cardholder name and login for "
+                            "OpenPGP from the certificate") });
 
 static const char *
 cmd_restore_state (const plan_entry_t *e)
@@ -47,7 +55,7 @@ cmd_restore_shown (const plan_entry_t *e, const scapi_restore_opts_t *ro,
 static void
 cmd_restore_print (const plan_t *plan, const scapi_restore_report_t *rep,
                    bool json, const scapi_restore_opts_t *ro, bool keys_only,
-                   bool done)
+                   bool done, const map_t *map)
 {
   size_t i, counts[PLAN_ACTION_MAX + 1];
   bool dry_run = ro->dry_run, first = true;
@@ -59,10 +67,17 @@ cmd_restore_print (const plan_t *plan, const scapi_restore_report_t *rep,
 
   if (json)
     {
-      printf ("{\"dry_run\":%s,\"target_blank\":%s,\"same_model\":%s,"
-              "\"entries\":[", dry_run ? "true" : "false",
+      printf ("{\"dry_run\":%s,\"target_blank\":%s,\"same_model\":%s,",
+              dry_run ? "true" : "false",
               plan->target_blank ? "true" : "false",
               plan->same_model ? "true" : "false");
+      if (map)
+        {
+          printf ("\"mapping\":");
+          cli_map_print (map, true, stdout);
+          printf (",");
+        }
+      printf ("\"entries\":[");
       for (i = 0; i < plan->n; i++)
         {
           const plan_entry_t *e = &plan->entries[i];
@@ -94,6 +109,11 @@ cmd_restore_print (const plan_t *plan, const scapi_restore_report_t *rep,
       return;
     }
 
+  if (map && !done)
+    {
+      cli_map_print (map, false, stdout);
+      printf ("\n");
+    }
   printf (_("Plan (%zu create, %zu update, %zu same, %zu conflict, "
             "%zu not restorable, %zu only on the card):\n"),
           counts[PLAN_CREATE], counts[PLAN_UPDATE], counts[PLAN_SAME],
@@ -105,11 +125,12 @@ cmd_restore_print (const plan_t *plan, const scapi_restore_report_t *rep,
       const char *st = done ? cmd_restore_state (e) : "";
       if (!cmd_restore_shown (e, ro, keys_only))
         continue;
-      printf ("  %-15s %-26s", plan_action_label (e->action), e->path);
+      printf ("  %-15s %-26s", plan_action_label (e->action),
+              sanitize_str (e->path));
       if (*st)
         printf (" [%s]", st);
       if (e->reason)
-        printf (" %s", e->reason);
+        printf (" %s", sanitize_str (e->reason));
       printf ("\n");
     }
   if (!done)
@@ -120,7 +141,7 @@ cmd_restore_print (const plan_t *plan, const scapi_restore_report_t *rep,
   if (rep->stopped_at[0])
     printf (_("Stopped at %s; the nodes marked [written] above are on "
               "the card, nothing after them was written.\n"),
-            rep->stopped_at);
+            sanitize_str (rep->stopped_at));
 }
 
 static int
@@ -131,7 +152,10 @@ cmd_restore_exec (cli_ctx_t *c)
   cli_card_t cs = CLI_CARD_INIT;
   scapi_vsc_t *vsc = NULL;
   plan_t *plan = NULL;
-  image_t *keys = NULL;
+  image_t *keys = NULL, *mapped = NULL;
+  map_t *map = NULL;
+  map_choices_t *choices = NULL;
+  scapi_map_opts_t mo;
   const image_t *src;
   const char *path = c->argv[0];
   char *pw = NULL;
@@ -142,9 +166,23 @@ cmd_restore_exec (cli_ctx_t *c)
 
   memset (&ro, 0, sizeof ro);
   memset (&rep, 0, sizeof rep);
+  memset (&mo, 0, sizeof mo);
   ro.dry_run = cli_has (c, "dry-run");
   ro.force = cli_has (c, "force");
   ro.set_pins = cli_has (c, "set-pins");
+  if (cli_has (c, "map"))
+    {
+      rc = cli_map_option (cli_get (c, "map"), &mo, &choices);
+      if (rc)
+        return rc;
+      if (cli_has (c, "holder"))
+        mo.opts.holder = true;
+    }
+  else if (cli_has (c, "holder"))
+    {
+      cli_msg (_("--holder goes with --map"));
+      return CLI_EXIT_USAGE;
+    }
 
   err = cli_read_password (&c->pw, _("Password of the VSC: "), false, &pw);
   if (!err)
@@ -182,16 +220,37 @@ cmd_restore_exec (cli_ctx_t *c)
   if (rc)
     goto leave;
   cli_card_cb (c, &cs.cb);
-  err = scapi_restore_plan (cs.card, src, &cs.cb, &plan);
+  if (cli_has (c, "map"))
+    {
+      err = scapi_map_plan (cs.card, src, &mo, &cs.cb, &map, &mapped, &plan);
+      if (!err)
+        src = mapped;
+      else if (gpg_err_code (err) == GPG_ERR_NOT_FOUND
+               || gpg_err_code (err) == GPG_ERR_INV_VALUE)
+        {
+          cli_msg ("%s:%s", cli_get (c, "map"), scapi_last_error_text ());
+          cli_msg (_("nothing was written to the card"));
+          rc = CLI_EXIT_USAGE;
+          goto leave;
+        }
+    }
+  else
+    err = scapi_restore_plan (cs.card, src, &cs.cb, &plan);
   if (err)
     {
       rc = cli_card_fail (err, _("cannot read the target card"));
       cli_msg (_("nothing was written to the card"));
       goto leave;
     }
+  if (map && !ro.dry_run && !c->json)
+    {
+      /* What goes where, before anything is written. */
+      cli_map_print (map, false, stdout);
+      printf ("\n");
+    }
   err = scapi_restore (cs.card, src, plan, &ro, &cs.cb, &rep);
   cli_card_cb_done ();
-  cmd_restore_print (plan, &rep, c->json, &ro, keys_only, !ro.dry_run);
+  cmd_restore_print (plan, &rep, c->json, &ro, keys_only, !ro.dry_run, map);
   if (err)
     {
       rc = cli_card_fail (err, _("restore failed"));
@@ -223,11 +282,28 @@ cmd_restore_exec (cli_ctx_t *c)
                                     | IMAGE_FLAG_UNREADABLE))))
         rc = CLI_EXIT_PARTIAL;
     }
+  /* ... or the mapping left an object of the VSC behind that could
+   * have moved (not a key born on the old card, not the user's "none"). */
+  for (i = 0; map && i < map->n; i++)
+    {
+      const map_entry_t *e = &map->e[i];
+      bool cert_of_born = e->kind == MAP_KIND_CERT && e->key >= 0
+        && (map->e[e->key].born_on_card || !map->e[e->key].escrowed
+            || (map->e[e->key].fixed
+                && map->e[e->key].slot.app == MAP_APP_NONE));
+      if (e->slot.app == MAP_APP_NONE && !e->fixed && !e->stays
+          && !e->born_on_card && !cert_of_born
+          && !(e->kind == MAP_KIND_KEY && !e->escrowed))
+        rc = CLI_EXIT_PARTIAL;
+    }
 
  leave:
   cli_card_cb_done ();     /* (again: does nothing if done) */
   plan_free (plan);
   image_free (keys);
+  image_free (mapped);
+  map_free (map);
+  map_choices_free (choices);
   scapi_vsc_close (vsc);
   cli_card_close (&cs);
   fflush (stdout);

@@ -8,7 +8,7 @@ libvsccli_a_SOURCES = \
 	src/cli/cli-card.h src/cli/cli-card.c \
 	src/cli/cmd-readers.c src/cli/cmd-remote.c \
 	src/cli/cmd-backup.c src/cli/cmd-restore.c src/cli/cmd-diff.c \
-	src/cli/cmd-keygen.c \
+	src/cli/cmd-keygen.c src/cli/cli-map.h src/cli/cli-map.c \
 	src/cli/cmd-create.c src/cli/cmd-info.c src/cli/cmd-ls.c \
 	src/cli/cmd-cat.c src/cli/cmd-put.c src/cli/cmd-rm.c \
 	src/cli/cmd-passwd.c src/cli/cmd-verify.c src/cli/cmd-export-public.c

@@ -7,15 +7,19 @@ libvscman_a_SOURCES += \
 	src/common/tlv.h src/common/tlv.c \
 	src/common/apdu.h src/common/apdu.c \
 	src/common/hex.h src/common/hex.c \
-	src/common/log.h src/common/log.c
+	src/common/log.h src/common/log.c \
+	src/common/sanitize.h src/common/sanitize.c
 
 ## Unit tests of the common library.
 check_PROGRAMS += tests/unit/test-error tests/unit/test-buffer \
 	tests/unit/test-tlv tests/unit/test-apdu tests/unit/test-hex \
-	tests/unit/test-log
+	tests/unit/test-log tests/unit/test-sanitize
 TESTS += tests/unit/test-error tests/unit/test-buffer \
 	tests/unit/test-tlv tests/unit/test-apdu tests/unit/test-hex \
-	tests/unit/test-log
+	tests/unit/test-log tests/unit/test-sanitize
+tests_unit_test_sanitize_SOURCES = tests/unit/test-sanitize.c
+tests_unit_test_sanitize_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_sanitize_LDADD = $(CUTEST_LIBS)
 tests_unit_test_error_SOURCES = tests/unit/test-error.c
 tests_unit_test_error_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_error_LDADD = $(CUTEST_LIBS)

@@ -29,14 +29,6 @@
 static const uint8_t applet_openpgp_rid[6] = { 0xD2, 0x76, 0x00, 0x01,
                                                0x24, 0x01 };
 
-/* Simple data objects stored as bytes. */
-enum opg_do {
-  DO_NAME, DO_LANG, DO_SEX, DO_LOGIN, DO_URL,
-  DO_PRIV1, DO_PRIV2, DO_PRIV3, DO_PRIV4, DO_KDF,
-  DO_N
-};
-enum opg_acc { ACC_ALWAYS, ACC_PW1, ACC_PW3, ACC_NEVER };
-
 static const struct {
   unsigned tag;
   size_t max;
@@ -53,27 +45,6 @@ static const struct {
   { 0x0104, OPG_MAXDO, ACC_PW3,    ACC_PW3 },
   { 0xF9,   110,       ACC_ALWAYS, ACC_PW3 }
 };
-
-typedef struct opg_pw {
-  uint8_t *v;                   /* secure memory */
-  size_t len;
-  uint8_t tries;
-} opg_pw_t;
-
-typedef struct opg {
-  uint8_t aid[16];
-  bool uif;                     /* user interaction flags offered */
-  bool pw1_multi;               /* C4 byte 1 */
-  opg_pw_t pw1, pw3, rc;
-  buf_t dos[DO_N];
-  uint32_t sigcount;
-  opg_slot_t slot[3];
-  buf_t cert[3];                /* by occurrence: 0 AUT, 1 DEC, 2 SIG */
-  bool terminated;
-  /* Volatile. */
-  bool v81, v82, v83;
-  int occ;                      /* 7F21 occurrence selected by A5 */
-} opg_t;
 
 /* ---- state ---------------------------------------------------------- */
 
@@ -136,6 +107,8 @@ applet_openpgp_factory (opg_t *o)
       opg_slot_t *s = &o->slot[i];
       memset (s, 0, sizeof *s);
       applet_openpgp_attr_by_name ("rsa2048", i, s->attr, &s->attr_len);
+      if (o->rsa_crt)
+        s->attr[5] = 0x02;        /* import format: CRT */
       if (o->uif)
         s->uif[1] = 0x20;         /* button available, UIF disabled */
       buf_init (&o->cert[i]);
@@ -153,19 +126,6 @@ applet_openpgp_factory (opg_t *o)
   if (!err)
     err = buf_set (&o->dos[DO_KDF], "\x81\x01\x00", 3);
   return err;
-}
-
-/* Put KEY (already made) into SLOT; STATUS as in DE. */
-static gpg_error_t
-applet_openpgp_install (opg_t *o, int slot, emu_key_t *key, uint8_t status)
-{
-  opg_slot_t *s = &o->slot[slot];
-
-  emu_crypto_key_free (&s->key);
-  s->key = *key;
-  memset (key, 0, sizeof *key);
-  s->status = status;
-  return 0;
 }
 
 /* ---- profile options ------------------------------------------------ */
@@ -303,6 +263,28 @@ applet_openpgp_option (void *ctx, const char *k, const char *v)
     {
       if (!emu_appdata_bool (v, &o->pw1_multi))
         err = emu_appdata_bad ("openpgp", k, _("yes or no"));
+    }
+  else if (!strcmp (k, "composite-only") || !strcmp (k, "put-needs-pw3"))
+    {
+      if (!emu_appdata_bool (v, k[0] == 'c' ? &o->composite_only
+                                             : &o->put_pw3))
+        err = emu_appdata_bad ("openpgp", k, _("yes or no"));
+    }
+  else if (!strcmp (k, "private-dos"))
+    {
+      bool yes;
+      if (!emu_appdata_bool (v, &yes))
+        err = emu_appdata_bad ("openpgp", k, _("yes or no"));
+      o->no_private_dos = !yes;
+    }
+  else if (!strcmp (k, "rsa-import"))
+    {
+      if (strcmp (v, "crt") && strcmp (v, "standard"))
+        err = emu_appdata_bad ("openpgp", k, _("standard or crt"));
+      o->rsa_crt = !strcmp (v, "crt");
+      for (i = 0; i < 3; i++)
+        if (o->slot[i].attr_len == 6 && o->slot[i].attr[0] == 0x01)
+          o->slot[i].attr[5] = o->rsa_crt ? 0x02 : 0x00;
     }
   else if (!strcmp (k, "uif"))
     {
@@ -636,6 +618,9 @@ applet_openpgp_app_data (opg_t *o, buf_t *b)
     err = applet_openpgp_pw_status (o, b);
   for (i = 0; !err && i < DIM (parts2); i++)
     err = applet_openpgp_put_part (o, parts2[i], b);
+  /* UIF, where offered, is part of 73 too (OpenPGP card 3.4). */
+  for (i = 0; !err && o->uif && i < 3; i++)
+    err = tlv_put (b, 0xD6 + (unsigned)i, o->slot[i].uif, 2);
   if (!err)
     err = tlv_end (b, m73);
   if (!err)
@@ -665,6 +650,26 @@ applet_openpgp_allowed (opg_t *o, enum opg_acc acc)
     }
 }
 
+/* Objects this card does not serve on their own (composite-only: only
+ * inside 65, 6E, 7A) or at all (no private-use DOs). */
+static bool
+applet_openpgp_hidden (const opg_t *o, unsigned tag)
+{
+  if (o->no_private_dos && tag >= 0x0101 && tag <= 0x0104)
+    return true;
+  if (!o->composite_only)
+    return false;
+  switch (tag)
+    {
+    case 0x5B: case 0x5F2D: case 0x5F35:
+    case 0xC0: case 0xC1: case 0xC2: case 0xC3: case 0xC5: case 0xC6:
+    case 0xCD: case 0xD6: case 0xD7: case 0xD8: case 0x93:
+      return true;
+    default:
+      return false;
+    }
+}
+
 static gpg_error_t
 applet_openpgp_get_data (opg_t *o, unsigned tag, applet_reply_t *r)
 {
@@ -674,6 +679,11 @@ applet_openpgp_get_data (opg_t *o, unsigned tag, applet_reply_t *r)
   gpg_error_t err = 0;
   int i = applet_openpgp_do_index (tag);
 
+  if (applet_openpgp_hidden (o, tag))
+    {
+      r->sw = SW_REF_NOT_FOUND;
+      return 0;
+    }
   if (i >= 0)
     {
       if (!applet_openpgp_allowed (o, opg_dos[i].read))
@@ -762,10 +772,19 @@ applet_openpgp_put_attr (opg_t *o, int slot, const uint8_t *p, size_t n)
   opg_slot_t *s = &o->slot[slot];
   emu_key_type_t type;
   unsigned bits;
+  uint8_t a[16];
 
   if (n > sizeof s->attr || !applet_openpgp_attr_parse (p, n, slot, &type,
                                                         &bits))
     return SW_WRONG_DATA;
+  if (n <= sizeof a && o->rsa_crt && n == 6 && p[0] == 0x01)
+    {
+      /* This card imports RSA keys in CRT form only: it keeps its own
+       * import format whatever the terminal sends. */
+      memcpy (a, p, n);
+      a[5] = 0x02;
+      p = a;
+    }
   if (n != s->attr_len || memcmp (s->attr, p, n))
     {
       /* A new algorithm makes the old key unusable: drop it. */
@@ -797,9 +816,16 @@ applet_openpgp_put_data (opg_t *o, unsigned tag, const applet_cmd_t *cmd,
       r->sw = SW_REF_NOT_FOUND;
       return 0;
     }
+  if (o->put_pw3)
+    need = ACC_PW3;           /* checked before the tag, as some cards do */
   if (!applet_openpgp_allowed (o, need))
     {
       r->sw = SW_SEC_NOT_SATISFIED;
+      return 0;
+    }
+  if (o->no_private_dos && tag >= 0x0101 && tag <= 0x0104)
+    {
+      r->sw = SW_INCORRECT_P1P2;
       return 0;
     }
   r->changed = true;
@@ -864,197 +890,6 @@ applet_openpgp_put_data (opg_t *o, unsigned tag, const applet_cmd_t *cmd,
       r->changed = false;
     }
   return err;
-}
-
-/* ---- key import (PUT DATA odd DB, 3FFF, extended header list 4D) ---- */
-
-/* Slot named by a control reference template (B6, B8, A4). */
-static int
-applet_openpgp_crt_slot (unsigned tag)
-{
-  return tag == 0xB6 ? OPG_SIG : tag == 0xB8 ? OPG_DEC
-         : tag == 0xA4 ? OPG_AUT : -1;
-}
-
-static gpg_error_t
-applet_openpgp_import (opg_t *o, const applet_cmd_t *cmd, applet_reply_t *r)
-{
-  tlv_t t4d, crt, hdr, keydata;
-  tlv_iter_t it;
-  const uint8_t *comp[10] = { 0 };
-  size_t clen[10] = { 0 };
-  size_t off = 0, hl;
-  emu_key_t key = { 0, 0, NULL };
-  emu_key_type_t type;
-  unsigned bits;
-  int slot;
-  gpg_error_t err = 0;
-
-  if (!o->v83)
-    {
-      r->sw = SW_SEC_NOT_SATISFIED;
-      return 0;
-    }
-  if (tlv_parse (cmd->data, cmd->lc, &t4d, NULL) || t4d.tag != 0x4D)
-    goto bad;
-  tlv_iter_init (&it, t4d.value, t4d.len, 0);
-  if (tlv_iter_next (&it, &crt) || (slot = applet_openpgp_crt_slot (crt.tag)) < 0
-      || tlv_iter_next (&it, &hdr) || hdr.tag != 0x7F48
-      || tlv_iter_next (&it, &keydata) || keydata.tag != 0x5F48)
-    goto bad;
-  /* The header list: tag + length pairs, no values. */
-  for (hl = 0; hl < hdr.len;)
-    {
-      unsigned tag = hdr.value[hl++];
-      size_t len;
-
-      if (hl >= hdr.len || tag < 0x91 || tag > 0x99)
-        goto bad;
-      len = hdr.value[hl++];
-      if (len == 0x81 && hl + 1 <= hdr.len)
-        len = hdr.value[hl++];
-      else if (len == 0x82 && hl + 2 <= hdr.len)
-        {
-          len = get_be16 (hdr.value + hl);
-          hl += 2;
-        }
-      else if (len >= 0x80)
-        goto bad;
-      if (len > keydata.len - off)
-        goto bad;
-      comp[tag - 0x90] = keydata.value + off;
-      clen[tag - 0x90] = len;
-      off += len;
-    }
-  if (off != keydata.len)
-    goto bad;
-  if (!applet_openpgp_attr_parse (o->slot[slot].attr, o->slot[slot].attr_len,
-                                  slot, &type, &bits))
-    goto bad;
-  if (type == EMU_KEY_RSA)
-    {
-      if (!clen[1] || !clen[2] || !clen[3])
-        goto bad;
-      err = emu_crypto_import_rsa (&key, bits, comp[1], clen[1], comp[2],
-                                   clen[2], comp[3], clen[3]);
-    }
-  else
-    {
-      if (!clen[2])
-        goto bad;
-      err = emu_crypto_import_ecc (&key, type, comp[2], clen[2]);
-      if (!err && clen[9])
-        {
-          /* A public key was given too: it must match. */
-          buf_t a = BUF_INIT;
-          const uint8_t *q = comp[9];
-          size_t ql = clen[9];
-          if (ql == 33 && q[0] == 0x40)
-            q++, ql--;
-          err = emu_crypto_public (&key, &a, NULL);
-          if (!err && (a.len != ql || memcmp (a.data, q, ql)))
-            err = gpg_error (GPG_ERR_INV_VALUE);
-          buf_free (&a);
-        }
-    }
-  if (gpg_err_code (err) == GPG_ERR_INV_VALUE)
-    goto bad;
-  if (err)
-    goto leave;
-  applet_openpgp_install (o, slot, &key, 2);
-  if (slot == OPG_SIG)
-    o->sigcount = 0;
-  memset (o->slot[slot].fpr, 0, 20);
-  o->slot[slot].time = 0;
-  r->changed = true;
-  goto leave;
- bad:
-  r->sw = SW_WRONG_DATA;
-  err = 0;
- leave:
-  emu_crypto_key_free (&key);
-  return err;
-}
-
-/* ---- GENERATE ASYMMETRIC KEY PAIR ----------------------------------- */
-
-static gpg_error_t
-applet_openpgp_public (opg_slot_t *s, applet_reply_t *r)
-{
-  buf_t a = BUF_INIT, e = BUF_INIT;
-  size_t mark;
-  gpg_error_t err;
-
-  err = emu_crypto_public (&s->key, &a, &e);
-  if (!err)
-    err = tlv_begin (&r->data, 0x7F49, &mark);
-  if (!err && s->key.type == EMU_KEY_RSA)
-    {
-      err = tlv_put (&r->data, 0x81, a.data, a.len);
-      if (!err)
-        err = tlv_put (&r->data, 0x82, e.data, e.len);
-    }
-  else if (!err)
-    err = tlv_put (&r->data, 0x86, a.data, a.len);
-  if (!err)
-    err = tlv_end (&r->data, mark);
-  buf_free (&a);
-  buf_free (&e);
-  return err;
-}
-
-static gpg_error_t
-applet_openpgp_generate (opg_t *o, const applet_cmd_t *cmd,
-                         applet_reply_t *r)
-{
-  opg_slot_t *s;
-  emu_key_t key = { 0, 0, NULL };
-  emu_key_type_t type;
-  unsigned bits;
-  int slot;
-  gpg_error_t err;
-
-  if ((cmd->p1 != 0x80 && cmd->p1 != 0x81) || cmd->p2)
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return 0;
-    }
-  if (cmd->lc < 2 || (slot = applet_openpgp_crt_slot (cmd->data[0])) < 0)
-    {
-      r->sw = SW_WRONG_DATA;
-      return 0;
-    }
-  s = &o->slot[slot];
-  if (cmd->p1 == 0x81)
-    {
-      if (!s->key.sexp)
-        {
-          r->sw = SW_REF_NOT_FOUND;
-          return 0;
-        }
-      return applet_openpgp_public (s, r);
-    }
-  if (!o->v83)
-    {
-      r->sw = SW_SEC_NOT_SATISFIED;
-      return 0;
-    }
-  if (!applet_openpgp_attr_parse (s->attr, s->attr_len, slot, &type, &bits))
-    {
-      r->sw = SW_COND_NOT_SATISFIED;
-      return 0;
-    }
-  err = emu_crypto_generate (&key, type, bits);
-  if (err)
-    return err;
-  applet_openpgp_install (o, slot, &key, 1);
-  if (slot == OPG_SIG)
-    o->sigcount = 0;
-  /* The terminal writes fingerprint and date after generation. */
-  memset (s->fpr, 0, 20);
-  s->time = 0;
-  r->changed = true;
-  return applet_openpgp_public (s, r);
 }
 
 /* ---- passwords ------------------------------------------------------ */

@@ -61,6 +61,8 @@ typedef struct piv_key {
 
 typedef struct piv {
   bool yubikey;
+  bool basic_objects;           /* only the objects of SP 800-73-4's
+                                   basic set (profile objects=basic) */
   uint8_t version[3];
   uint32_t serial;
   uint8_t pin[8], puk[8];       /* padded with FF */
@@ -116,6 +118,29 @@ applet_piv_tag_ok (unsigned tag)
   return tag == 0x7E || tag == 0x7F61
          || (tag >= 0x5FC101 && tag <= 0x5FC123)
          || (tag >= 0x5FFF00 && tag <= 0x5FFF15);
+}
+
+/* Does this card have object TAG? With objects=basic only what some
+ * tokens keep (certificates 9A 9C 9D 9E 82 83, CHUID, CCC, printed
+ * information, fingerprints, facial image; discovery fixed): others
+ * answer 6A82 on GET and PUT DATA. */
+static bool
+applet_piv_tag_served (const piv_t *v, unsigned tag, bool put)
+{
+  static const unsigned basic[] = { 0x5FC101, 0x5FC102, 0x5FC103,
+                                    0x5FC105, 0x5FC107, 0x5FC108,
+                                    0x5FC109, 0x5FC10A, 0x5FC10B,
+                                    0x5FC10D, 0x5FC10E };
+  size_t i;
+
+  if (!v->basic_objects)
+    return true;
+  if (tag == 0x7E)
+    return !put;
+  for (i = 0; i < DIM (basic); i++)
+    if (basic[i] == tag)
+      return true;
+  return false;
 }
 
 /* Objects that only a verified PIN may read. */
@@ -411,6 +436,12 @@ applet_piv_option (void *ctx, const char *k, const char *val)
     {
       if (!emu_appdata_bool (val, &v->yubikey))
         err = emu_appdata_bad ("piv", k, _("yes or no"));
+    }
+  else if (!strcmp (k, "objects"))
+    {
+      if (strcmp (val, "basic") && strcmp (val, "all"))
+        err = emu_appdata_bad ("piv", k, _("basic or all"));
+      v->basic_objects = !strcmp (val, "basic");
     }
   else if (!strcmp (k, "serial"))
     {
@@ -724,7 +755,7 @@ applet_piv_get_data (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
       r->sw = SW_WRONG_DATA;
       return 0;
     }
-  if (!applet_piv_tag_ok (tag))
+  if (!applet_piv_tag_ok (tag) || !applet_piv_tag_served (v, tag, false))
     {
       r->sw = SW_FILE_NOT_FOUND;
       return 0;
@@ -769,6 +800,11 @@ applet_piv_put_data (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
       || t53.raw_len != cmd->lc - used)
     {
       r->sw = SW_WRONG_DATA;
+      return 0;
+    }
+  if (!applet_piv_tag_served (v, tag, true))
+    {
+      r->sw = SW_FILE_NOT_FOUND;
       return 0;
     }
   if (!applet_piv_tag_ok (tag)

@@ -166,6 +166,15 @@ emu_cmd_select (emu_card_t *card, const applet_cmd_t *cmd, applet_reply_t *r)
       r->sw = SW_INCORRECT_P1P2;
       goto leave;
     }
+  if (card->select_template == EMU_TEMPLATE_NONE
+      && (what == 0x00 || what == 0x04))
+    {
+      /* A card that cannot encode its file control information (as
+       * vsmartcard's vicc ISO card under Python 3): an error, nothing
+       * selected. */
+      r->sw = SW_UNKNOWN;
+      goto leave;
+    }
   switch (cmd->p1)
     {
     case 0x00:
@@ -252,7 +261,8 @@ emu_cmd_select (emu_card_t *card, const applet_cmd_t *cmd, applet_reply_t *r)
   if (what == 0x00)
     err = emu_fs_fcp (card, f, 0x6F, &r->data);
   else if (what == 0x04)
-    err = emu_fs_fcp (card, f, card->select_fci ? 0x6F : 0x62, &r->data);
+    err = emu_fs_fcp (card, f, card->select_template == EMU_TEMPLATE_FCI
+                      ? 0x6F : 0x62, &r->data);
   else if (what == 0x08)
     err = tlv_put (&r->data, 0x64, NULL, 0);
  leave:

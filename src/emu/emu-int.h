@@ -41,6 +41,14 @@ enum emu_acop {
 #define EMU_MAX_RECORDS 254
 #define EMU_MAX_RECLEN  65535
 
+/* What SELECT with P2 04 ("return FCP") answers (profile
+ * select-template). */
+enum emu_template {
+  EMU_TEMPLATE_FCP = 0,     /* FCP 62 (P2 00: FCI 6F) */
+  EMU_TEMPLATE_FCI,         /* FCI 6F for P2 04 too */
+  EMU_TEMPLATE_NONE         /* P2 00 and 04 answer 6F00; only 0C works */
+};
+
 typedef struct emu_file {
   struct emu_file *parent;
   struct emu_file *child;   /* first child (DF only) */
@@ -103,7 +111,7 @@ struct emu_card {
   bool ext;                 /* extended length accepted */
   bool list_files;          /* proprietary LIST FILES (80 16) */
   bool isoapplet;           /* answer SELECT of the IsoApplet AID */
-  bool select_fci;          /* SELECT P2 04 answers FCI 6F, not FCP 62 */
+  int select_template;      /* EMU_TEMPLATE_*: what SELECT P2 04 answers */
   unsigned latency_ms;      /* every answer after this delay */
   /* What real tokens do with security state (DESIGN.md §9):
    * select_resets: a SELECT of one of these applets clears its own

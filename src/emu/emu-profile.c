@@ -752,11 +752,13 @@ emu_profile_line (emu_profile_ctx_t *c, char *line, bool *saw_ext, bool *ext)
     }
   else if (!strcmp (tok[0], "select-template"))
     {
-      if (ntok != 2 || (strcmp (tok[1], "fci") && strcmp (tok[1], "fcp")))
-        err = emu_profile_err (c, _("select-template is fcp or fci"),
+      if (ntok != 2 || (strcmp (tok[1], "fci") && strcmp (tok[1], "fcp")
+                        && strcmp (tok[1], "none")))
+        err = emu_profile_err (c, _("select-template is fcp, fci or none"),
                                ntok > 1 ? tok[1] : NULL);
       else
-        card->select_fci = !strcmp (tok[1], "fci");
+        card->select_template = !strcmp (tok[1], "fci") ? EMU_TEMPLATE_FCI
+          : !strcmp (tok[1], "none") ? EMU_TEMPLATE_NONE : EMU_TEMPLATE_FCP;
     }
   else if (!strcmp (tok[0], "latency"))
     {
@@ -1147,7 +1149,9 @@ emu_profile_save (emu_card_t *card, const char *path)
                             card->isoapplet ? "yes" : "no");
   if (!err)
     err = emu_profile_putf (&out, "select-template %s\nlatency %u\n",
-                            card->select_fci ? "fci" : "fcp",
+                            card->select_template == EMU_TEMPLATE_FCI
+                            ? "fci" : card->select_template
+                            == EMU_TEMPLATE_NONE ? "none" : "fcp",
                             card->latency_ms);
   if (!err)
     err = emu_profile_putf (&out, "select-resets-security %s\n"

@@ -58,7 +58,8 @@ emu_card_clear (emu_card_t *card)
   card->mf = NULL;
   card->nfiles = 0;
   card->atr_len = 0;
-  card->t0 = card->ext = card->list_files = card->select_fci = false;
+  card->t0 = card->ext = card->list_files = false;
+  card->select_template = EMU_TEMPLATE_FCP;
   card->latency_ms = 0;
   xfree (card->select_resets);
   card->select_resets = NULL;

@@ -14,7 +14,8 @@ libvscman_a_SOURCES += \
 	src/emu/emu-iso8.c \
 	src/emu/emu-appdata.h src/emu/emu-appdata.c \
 	src/emu/applet-openpgp.h src/emu/applet-openpgp.c \
-	src/emu/applet-openpgp-attr.c src/emu/applet-piv.c
+	src/emu/applet-openpgp-attr.c src/emu/applet-openpgp-key.c \
+	src/emu/applet-piv.c
 
 ## Unit tests: the card driven through emu_card_apdu.
 check_PROGRAMS += tests/unit/test-emu tests/unit/test-emu-state
@@ -64,6 +65,7 @@ EXTRA_DIST += tests/emu-apps/openpgp.sh tests/emu-apps/piv.sh tests/emu-apps/app
 	tests/cards/mkapplets.py tests/cards/yubikey.card \
 	tests/cards/openpgp.card tests/cards/piv.card \
 	tests/cards/yubikey-blank.card tests/cards/openpgp-blank.card \
+	tests/cards/canokey-blank.card \
 	tests/cards/piv-blank.card
 ## Applet unit tests: OpenPGP and PIV driven through emu_card_apdu.
 check_PROGRAMS += tests/unit/test-emu-openpgp

@@ -187,7 +187,7 @@ struct image_index {
 
 static image_node_t image_tombstone;
 
-/* FNV-1a of the lower-cased component. */
+/* FNV-1a of the lower-cased component, mixed. */
 static uint32_t
 image_hash (const char *s)
 {
@@ -201,6 +201,15 @@ image_hash (const char *s)
       h ^= c;
       h *= 16777619u;
     }
+  /* FNV's low bits are poorly mixed (bit 0 is the parity of the
+   * characters' bit 0), and the table indexes by low bits: finish with
+   * the MurmurHash3 mixer, or names like n000001, n000002 ... cluster
+   * and the probes get long. */
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
   return h;
 }
 
@@ -271,9 +280,40 @@ image_index_build (image_node_t *parent, size_t want)
       return;
     }
   ix->cap = cap;
+  if (parent->index)
+    {
+      /* From the old table: the hashes are there, no node is touched. */
+      const struct image_index *old = parent->index;
+      size_t i;
+      for (i = 0; i < old->cap; i++)
+        if (old->s[i].n && old->s[i].n != &image_tombstone)
+          {
+            size_t m = cap - 1, k = old->s[i].h & m;
+            while (ix->s[k].n)
+              k = (k + 1) & m;
+            ix->s[k] = old->s[i];
+            ix->used++;
+          }
+      /* A child linked but not yet in the old table (image_index_add). */
+      for (c = parent->last_child; c && ix->used < parent->n_children;
+           c = c->prev)
+        {
+          bool in = false;
+          size_t m = cap - 1, k;
+          for (k = c->hval & m; ix->s[k].n; k = (k + 1) & m)
+            if (ix->s[k].n == c)
+              {
+                in = true;
+                break;
+              }
+          if (!in)
+            image_index_put (ix, c);
+        }
+    }
+  else
+    for (c = parent->first_child; c; c = c->next)
+      image_index_put (ix, c);
   image_index_free (parent);
-  for (c = parent->first_child; c; c = c->next)
-    image_index_put (ix, c);
   parent->index = ix;
 }
 
@@ -286,13 +326,13 @@ image_index_add (image_node_t *parent, image_node_t *child)
   if (!ix)
     {
       if (parent->n_children >= IMAGE_INDEX_MIN)
-        image_index_build (parent, 2 * parent->n_children);
+        image_index_build (parent, parent->n_children);
       return;
     }
   /* At most half full, tombstones included. */
   if (2 * (ix->used + 1) > ix->cap)
     {
-      image_index_build (parent, 2 * parent->n_children);   /* CHILD too */
+      image_index_build (parent, parent->n_children);   /* CHILD too */
       if (parent->index == ix)
         image_index_free (parent);   /* no memory: search linearly */
       return;
@@ -399,6 +439,8 @@ image_add_aid (image_t *image, const uint8_t *aid, size_t n)
 
   if (!aid || !n || n > 16)
     return gpg_error (GPG_ERR_INV_ARG);
+  if (c->n_aids >= IMAGE_MAX_AIDS)
+    return gpg_error (GPG_ERR_LIMIT_REACHED);
   copy = xtrymalloc (n);
   if (!copy)
     return gpg_error_from_syserror ();

@@ -194,6 +194,10 @@ gpg_error_t image_set_atr (image_t *image, const uint8_t *atr, size_t n);
 gpg_error_t image_set_serial (image_t *image, const char *serial);
 gpg_error_t image_set_label (image_t *image, const char *label);
 gpg_error_t image_set_reader (image_t *image, const char *reader);
+/* At most IMAGE_MAX_AIDS AIDs (GPG_ERR_LIMIT_REACHED beyond): the VSC
+ * format's limit (vsc.h), so that a card listing more cannot make a
+ * backup that cannot be saved. */
+#define IMAGE_MAX_AIDS 256
 gpg_error_t image_add_aid (image_t *image, const uint8_t *aid, size_t n);
 gpg_error_t image_add_agent (image_t *image, const char *agent);
 

@@ -20,3 +20,5 @@ tests_map_p15_vsc_SOURCES = tests/map/p15-vsc.c
 tests_map_p15_vsc_LDADD = $(VSC_LIBS)
 TESTS += tests/map/p15-opensc.sh
 EXTRA_DIST += tests/map/p15-opensc.sh
+TESTS += tests/map/restore-map.sh
+EXTRA_DIST += tests/map/restore-map.sh

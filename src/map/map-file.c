@@ -156,6 +156,7 @@ map_file_line (map_choices_t *ch, char *text, unsigned line)
   err = map_file_add (ch, w[0], line, &c);
   if (err)
     return err;
+  snprintf (c->target, sizeof c->target, "%s", w[1]);
   if (!strcasecmp (w[1], "auto"))
     {
       c->automatic = true;
@@ -307,7 +308,8 @@ map_format (const map_t *map, char **r_text)
                      t->openpgp_import ? _("yes") : _("no"), algs[0],
                      algs[1], algs[2], t->openpgp_private_max);
     }
-  if (!err && t->pkcs15)
+  if (!err && map_target_has (map, MAP_APP_PKCS15, MAP_APP_NONE)
+      && t->pkcs15)
     {
       map_fmt_algs (t->pkcs15_algs, algs[0], sizeof algs[0]);
       err = map_fmt (&b, _("# target: blank file system, new PKCS#15 "

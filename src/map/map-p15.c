@@ -664,6 +664,13 @@ map_p15_build (const map_p15_layout_t *l, image_t *image)
     err = image_node_set_agent (app, "pkcs15");
   if (!err)
     {
+      /* Files are created in it after the PIN (its write condition). */
+      app->access.read = IMAGE_AC_ALWAYS;
+      app->access.write = IMAGE_AC_PIN;
+      app->access.write_ref = pin;
+    }
+  if (!err)
+    {
       /* DF FCP: DF name; creating and deleting after the PIN. */
       uint8_t sc[8], fdb = 0x38, fid[2];
       size_t m;

@@ -103,6 +103,20 @@ map_kind_name (map_kind_t k)
   return "?";
 }
 
+/* "a key", "a data object", ... (translated). */
+static const char *
+map_kind_phrase (map_kind_t k)
+{
+  switch (k)
+    {
+    case MAP_KIND_KEY: return _("a key");
+    case MAP_KIND_CERT: return _("a certificate");
+    case MAP_KIND_DATA: return _("a data object");
+    case MAP_KIND_HOLDER: return _("a cardholder field");
+    default: return _("an object of its application");
+    }
+}
+
 const char *
 map_purpose_name (map_purpose_t p)
 {
@@ -382,6 +396,17 @@ map_is_piv_key_slot (unsigned id)
 {
   return id == 0x9A || id == 0x9C || id == 0x9D || id == 0x9E
     || (id >= 0x82 && id <= 0x95);
+}
+
+/* May E stay in its own place? Its application is on the target (and a
+ * file-system object only where the file system is copied as it is: a
+ * blank card of another model gets a new PKCS#15 structure). */
+static bool
+map_can_stay (const map_t *map, const map_entry_t *e)
+{
+  return e->src_slot.app != MAP_APP_NONE
+    && map_target_has (map, e->src_app, e->src_app)
+    && (e->src_app != MAP_APP_PKCS15 || map->target.same_fs);
 }
 
 /* Can the target's application APP take objects at all? A token with
@@ -671,15 +696,33 @@ map_howto (map_t *map, map_entry_t *e)
                       ? (e->src_slot.id == 1 ? MAP_PURPOSE_SIGN
                          : e->src_slot.id == 2 ? MAP_PURPOSE_DECRYPT
                          : MAP_PURPOSE_AUTH) : e->purpose]);
-  else if (t->pkcs15)
+  else if (t->pkcs15 && e->src_app == MAP_APP_PKCS15)
     snprintf (buf, sizeof buf,
-              "vsctool keygen FILE.vsc --pkcs15 %s --algo %s\n"
-              "vsctool restore --keys-only --map auto --reader '%s' "
-              "FILE.vsc\n"
-              "vsctool export-public FILE.vsc  (the public key for the "
-              "certificate request)",
-              e->id[0] ? e->id : "ID", (e->alg & MAP_ALG_RSA) ? "rsa2048"
-              : "nistp256", r);
+              "openssl genpkey -algorithm %s -out new-key.pem\n"
+              "openssl req -new -key new-key.pem -out new.csr  (the "
+              "request for the certificate)\n"
+              "vsctool put FILE.vsc CERTIFICATE-PATH new-cert.der\n"
+              "vsctool keygen FILE.vsc --pkcs15 %s --import new-key.pem\n"
+              "vsctool restore --map auto --reader '%s' FILE.vsc",
+              (e->alg & MAP_ALG_RSA) ? "RSA"
+              : "EC -pkeyopt ec_paramgen_curve:P-256",
+              e->id[0] ? e->id : "ID", r);
+  else if (t->pkcs15)
+    {
+      char slot[MAP_SLOT_NAME_MAX], *colon;
+      map_slot_name (&e->src_slot, e->kind, slot, sizeof slot);
+      colon = strchr (slot, ':');
+      if (colon)
+        *colon = ' ';
+      snprintf (buf, sizeof buf,
+                "vsctool keygen FILE.vsc --%s --algo %s  (a new key in the "
+                "VSC, mapped like this one)\n"
+                "vsctool restore --map auto --reader '%s' FILE.vsc\n"
+                "vsctool export-public FILE.vsc  (the public key for the "
+                "certificate request)",
+                slot, (e->alg & MAP_ALG_RSA) ? "rsa2048"
+                : e->src_app == MAP_APP_PIV ? "eccp256" : "nistp256", r);
+    }
   else
     return 0;
   return map_set_text (&e->howto, buf);
@@ -864,7 +907,7 @@ map_plan_one (map_t *map, size_t i)
               e->slot = slots[s];
               e->stays = apps[a] == e->src_app
                 && slots[s].app == e->src_slot.app
-                && slots[s].id == e->src_slot.id;
+                && slots[s].id == e->src_slot.id && map_can_stay (map, e);
               return map_set_text (&e->reason, e->stays
                                    ? _("stays in its place") : NULL);
             }
@@ -884,6 +927,19 @@ map_plan_one (map_t *map, size_t i)
             snprintf (first, sizeof first, _("the %s has no place for it"),
                       map_app_label (apps[a]));
         }
+    }
+  /* Nothing fits, but the target has the object's own application: it
+   * stays there and that application's agent decides (a token may hold
+   * what its capabilities do not announce, like a DO 0102 that is no
+   * private-use DO). Only a slot the user or another object took keeps
+   * it out. */
+  if (map_can_stay (map, e)
+      && map_slot_taker (map, &e->src_slot, e->kind, i, false) < 0)
+    {
+      e->slot = e->src_slot;
+      e->stays = true;
+      return map_set_text (&e->reason, _("stays in its place (the token's "
+                                         "application decides)"));
     }
   if (!napps)
     {
@@ -1129,14 +1185,13 @@ map_apply_choice (map_t *map, const map_choice_t *ch)
   slot = ch->slot;
   if (slot.app != MAP_APP_NONE)
     {
-      /* Re-check the slot name against the object's kind. */
-      char name[MAP_SLOT_NAME_MAX];
-      map_slot_name (&slot, e->kind, name, sizeof name);
+      /* The target as written, for the object's kind. */
+      const char *name = ch->target[0] ? ch->target : "?";
       err = map_slot_parse (name, e->kind, &slot);
       if (err)
         {
-          map_set_error (_("%u: %s (a %s) cannot go to %s"), ch->line,
-                         ch->src, map_kind_name (e->kind), name);
+          map_set_error (_("%u: %s is %s and cannot go to %s"), ch->line,
+                         ch->src, map_kind_phrase (e->kind), name);
           return gpg_error (GPG_ERR_INV_VALUE);
         }
       if (!map_fits (map, (size_t)i, &slot, true, reason, sizeof reason))

@@ -193,6 +193,7 @@ typedef struct map_opts {
 /* A user's choice for one source path (from a map file or the manager). */
 typedef struct map_choice {
   char *src;
+  char target[MAP_SLOT_NAME_MAX]; /* as written in the file */
   map_slot_t slot;          /* app NONE = do not write it */
   bool automatic;           /* "auto": let the planner decide */
   unsigned line;            /* in the map file, for messages */

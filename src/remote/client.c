@@ -20,8 +20,11 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include "common/sanitize.h"
 #include "client.h"
 #include "common/util.h"
+#include "common/i18n.h"
+#include "scapi/scapi.h"
 
 #define REMOTE_ARGV_MAX 16
 
@@ -32,6 +35,7 @@ struct remote {
   uint32_t max_frame;     /* the server's limit for our requests */
   unsigned version;       /* the protocol version the server chose */
   char msg[PROTO_TEXT_MAX + 1];
+  bool replace;           /* remote_opts_t.replace */
 };
 
 /* Why the last remote_open of this thread failed, as the server said. */
@@ -43,15 +47,13 @@ remote_last_message (remote_t *r)
   return r ? r->msg : remote_open_msg;
 }
 
+/* The server's text, with control characters escaped (it is shown). */
 static void
 remote_set_msg (remote_t *r, const char *p, size_t n)
 {
-  size_t i;
   if (n > PROTO_TEXT_MAX)
     n = PROTO_TEXT_MAX;
-  for (i = 0; i < n; i++)
-    r->msg[i] = ((unsigned char)p[i] < 0x20 || p[i] == 0x7f) ? '?' : p[i];
-  r->msg[n] = 0;
+  sanitize_mem (p, n, r->msg, sizeof r->msg);
 }
 
 static bool
@@ -344,6 +346,25 @@ remote_call (remote_t *r, const proto_msg_t *req, buf_t *frame,
       goto leave;
     }
   err = proto_write_all (&r->io, out.data, out.len);
+  if (gpg_err_code (err) == GPG_ERR_EPIPE
+      || gpg_err_code (err) == GPG_ERR_ECONNRESET)
+    {
+      /* The server may have refused us before reading anything (too
+       * many connections): its error frame is still there to read. */
+      gpg_error_t werr = err;
+      max = PROTO_TEXT_MAX + 256;
+      err = proto_read_frame (&r->io, max, frame);
+      if (!err && !proto_msg_parse (frame->data, frame->len, rep)
+          && rep->type == PROTO_ERROR)
+        {
+          if (rep->have & PROTO_F_ERRTEXT)
+            remote_set_msg (r, rep->errtext, rep->errtextlen);
+          err = proto_msg_error (rep);
+        }
+      else
+        err = werr;
+      goto leave;
+    }
   if (err)
     goto leave;
   /* Replies carry at most one VSC, which the server bounds by its own
@@ -414,6 +435,7 @@ remote_open (const char *url, const remote_opts_t *opts, remote_t **r_remote)
   r->io.in = r->io.out = r->fd;
   r->io.cancel_fd = opts->cancel_fd;
   r->io.timeout_ms = opts->timeout_ms;
+  r->replace = opts->replace;
 
   memset (&req, 0, sizeof req);
   req.type = PROTO_HELLO;
@@ -526,9 +548,12 @@ remote_create_file (remote_t *r, const char *path, char *uuid,
   gpg_error_t err;
   buf_t file = BUF_INIT;
 
+  if (!r->replace
+      && (err = remote_check_target (path, NULL, r->msg, sizeof r->msg)))
+    return err;
   err = remote_create (r, uuid, r_gen, r_password, &file);
   if (!err)
-    err = remote_write_file (path, file.data, file.len);
+    err = remote_write_file_ex (path, file.data, file.len, r->replace);
   /* On a local write error the VSC exists on the server all the same:
    * *R_PASSWORD stays set so the caller can still show it. */
   buf_free (&file);
@@ -741,14 +766,51 @@ remote_history (remote_t *r, const char *uuid, proto_version_t **r_list,
 }
 
 gpg_error_t
-remote_write_file (const char *path, const void *p, size_t n)
+remote_check_target (const char *path, const char *uuid, char *text,
+                     size_t textsz)
+{
+  struct stat st;
+  scapi_vsc_t *v = NULL;
+  gpg_error_t err;
+
+  if (lstat (path, &st))
+    return 0;   /* nothing there (or nothing we could replace anyway) */
+  err = scapi_vsc_open (path, NULL, &v);
+  if (!err && uuid && !strcasecmp (scapi_vsc_uuid (v), uuid))
+    {
+      scapi_vsc_close (v);
+      return 0;   /* an older copy of the same VSC */
+    }
+  if (!err)
+    snprintf (text, textsz, _("%s exists and holds another VSC (%s); "
+                              "give another file name or --force"),
+              path, scapi_vsc_uuid (v));
+  else
+    snprintf (text, textsz, _("%s exists and is not a VSC; give another "
+                              "file name or --force"), path);
+  scapi_vsc_close (v);
+  return gpg_error (GPG_ERR_EEXIST);
+}
+
+gpg_error_t
+remote_write_file_ex (const char *path, const void *p, size_t n,
+                      bool replace)
 {
   gpg_error_t err = 0;
-  char *tmp = NULL, *dir = NULL, *slash;
+  char *tmp = NULL, *dir = NULL, *slash, *real = NULL;
   const uint8_t *q = p;
   int fd = -1, dfd;
   ssize_t w;
+  struct stat st;
 
+  /* Replace a symlinked file where it is (renaming over the link would
+   * turn the link into a file and leave the target as it was). */
+  if (replace && !lstat (path, &st) && S_ISLNK (st.st_mode))
+    {
+      real = realpath (path, NULL);
+      if (real)
+        path = real;
+    }
   tmp = xtrymalloc (strlen (path) + 16);
   dir = xtrystrdup (path);
   if (!tmp || !dir)
@@ -783,13 +845,13 @@ remote_write_file (const char *path, const void *p, size_t n)
   if (close (fd) && !err)
     err = gpg_error_from_syserror ();
   fd = -1;
-  if (!err && rename (tmp, path))
+  /* link(2) refuses a file that appeared meanwhile. */
+  if (!err && (replace ? rename (tmp, path) : link (tmp, path)))
     err = gpg_error_from_syserror ();
+  if (!replace || err)
+    unlink (tmp);
   if (err)
-    {
-      unlink (tmp);
-      goto leave;
-    }
+    goto leave;
   slash = strrchr (dir, '/');
   if (slash == dir)
     slash[1] = 0;
@@ -812,7 +874,20 @@ remote_write_file (const char *path, const void *p, size_t n)
     }
   xfree (tmp);
   xfree (dir);
+  free (real);
   return err;
+}
+
+gpg_error_t
+remote_write_file (const char *path, const void *p, size_t n)
+{
+  return remote_write_file_ex (path, p, n, true);
+}
+
+void
+remote_set_replace (remote_t *r, bool replace)
+{
+  r->replace = replace;
 }
 
 gpg_error_t
@@ -829,9 +904,21 @@ remote_get_gen_file (remote_t *r, const char *uuid, uint64_t gen,
   gpg_error_t err;
   buf_t data = BUF_INIT;
 
+  r->msg[0] = 0;
+  /* Before fetching, and again after: the file may appear meanwhile. */
+  if (!r->replace
+      && (err = remote_check_target (path, uuid, r->msg, sizeof r->msg)))
+    return err;
   err = remote_get_gen (r, uuid, gen, &data, r_gen);
+  if (!err && !r->replace)
+    err = remote_check_target (path, uuid, r->msg, sizeof r->msg);
   if (!err)
-    err = remote_write_file (path, data.data, data.len);
+    {
+      struct stat st;
+      bool exists = !lstat (path, &st);
+      err = remote_write_file_ex (path, data.data, data.len,
+                                  r->replace || exists);
+    }
   buf_free (&data);
   return err;
 }
@@ -846,7 +933,8 @@ remote_put_file (remote_t *r, const char *uuid, uint64_t gen,
   int fd;
   ssize_t n;
 
-  fd = open (path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: a FIFO or a device must not make us hang in open(2). */
+  fd = open (path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (fd < 0)
     return gpg_error_from_syserror ();
   if (fstat (fd, &st))
@@ -856,7 +944,13 @@ remote_put_file (remote_t *r, const char *uuid, uint64_t gen,
     }
   if (!S_ISREG (st.st_mode))
     {
+      snprintf (r->msg, sizeof r->msg, _("%s is not a regular file"), path);
       err = gpg_error (GPG_ERR_INV_OBJ);
+      goto leave;
+    }
+  if (fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) & ~O_NONBLOCK))
+    {
+      err = gpg_error_from_syserror ();
       goto leave;
     }
   if ((uint64_t)st.st_size > (r->max_frame ? r->max_frame : PROTO_MAX_FRAME_DEFAULT))

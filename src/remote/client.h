@@ -29,13 +29,17 @@ typedef struct remote_opts {
   int cancel_fd;             /* -1 or an fd that becomes readable to cancel */
   int timeout_ms;            /* -1 or a bound for each wait */
   int ssh_stderr_fd;         /* -1: inherit; else ssh's stderr goes here */
+  bool replace;              /* get/create may replace a local file that
+                                is not that VSC (vsctool --force) */
 } remote_opts_t;
 
-#define REMOTE_OPTS_INIT { NULL, NULL, -1, -1, -1 }
+#define REMOTE_OPTS_INIT { NULL, NULL, -1, -1, -1, false }
 
 /* Connect and negotiate the protocol version. */
 gpg_error_t remote_open(const char *url, const remote_opts_t *opts,
                         remote_t **r_remote);
+/* Change remote_opts_t.replace for the following calls. */
+void remote_set_replace(remote_t *r, bool replace);
 /* Say bye, close, reap ssh. NULL is fine. */
 void remote_close(remote_t *r);
 
@@ -48,7 +52,9 @@ const char *remote_last_message(remote_t *r);
  * once: release with xfree_secure), FILE (may be NULL) its bytes. */
 gpg_error_t remote_create(remote_t *r, char *uuid, uint64_t *r_gen,
                           char **r_password, buf_t *file);
-/* As remote_create, and write the VSC to PATH (atomically, 0600). */
+/* As remote_create, and write the VSC to PATH (atomically, 0600). PATH
+ * must not exist (GPG_ERR_EEXIST, checked before the VSC is created),
+ * unless the connection was opened with remote_opts_t.replace. */
 gpg_error_t remote_create_file(remote_t *r, const char *path, char *uuid,
                                uint64_t *r_gen, char **r_password);
 
@@ -66,7 +72,11 @@ gpg_error_t remote_get(remote_t *r, const char *uuid, buf_t *data,
  * version 2, else GPG_ERR_NOT_SUPPORTED). */
 gpg_error_t remote_get_gen(remote_t *r, const char *uuid, uint64_t gen,
                            buf_t *data, uint64_t *r_gen);
-/* Fetch into PATH, written atomically (temp + fsync + rename), 0600. */
+/* Fetch into PATH, written atomically (temp + fsync + rename), 0600.
+ * An existing PATH is replaced only if it holds the same VSC (an older
+ * copy) or with remote_opts_t.replace; otherwise GPG_ERR_EEXIST, with the
+ * reason in remote_last_message. A symlinked PATH is replaced at its
+ * target, in the target's directory. */
 gpg_error_t remote_get_file(remote_t *r, const char *uuid, const char *path,
                             uint64_t *r_gen);
 gpg_error_t remote_get_gen_file(remote_t *r, const char *uuid, uint64_t gen,
@@ -92,7 +102,18 @@ gpg_error_t remote_delete(remote_t *r, const char *uuid, uint64_t gen);
 gpg_error_t remote_parse_url(const char *url, char *kind, char **user,
                              char **host, unsigned *port, char **path);
 
-/* Write P[0..N) to PATH atomically with mode 0600. */
+/* Write P[0..N) to PATH atomically with mode 0600 (a symlink is
+ * followed: its target is replaced, in its own directory). REPLACE
+ * false: PATH must not exist (GPG_ERR_EEXIST, also when it appears while
+ * writing). */
 gpg_error_t remote_write_file(const char *path, const void *p, size_t n);
+gpg_error_t remote_write_file_ex(const char *path, const void *p, size_t n,
+                                 bool replace);
+
+/* Whether PATH may receive VSC UUID (NULL: a VSC that is new here): 0 if
+ * PATH does not exist or (UUID given) holds that VSC, GPG_ERR_EEXIST
+ * otherwise, with a sentence for the person in TEXT (TEXTSZ bytes). */
+gpg_error_t remote_check_target(const char *path, const char *uuid,
+                                char *text, size_t textsz);
 
 #endif /* VSC_REMOTE_CLIENT_H */

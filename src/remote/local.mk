@@ -16,6 +16,7 @@ libvscman_a_SOURCES += \
 	src/remote/vault-dir-audit.c \
 	src/remote/server.h src/remote/server.c \
 	src/remote/server-uid.h src/remote/server-uid.c \
+	src/remote/slots.h src/remote/slots.c \
 	src/remote/client.h src/remote/client.c
 
 vscd_SOURCES += src/vscd-admin.h src/vscd-admin.c
@@ -43,10 +44,11 @@ tests_remote_vault_clients_LDADD = $(VSC_LIBS)
 ## Shell tests (tests/remote/frames.py is the raw-frame client they use).
 TESTS += tests/remote/frames.sh tests/remote/socket.sh \
 	tests/remote/authz.sh tests/remote/kill9.sh tests/remote/ssh.sh \
-	tests/remote/inetd.sh
+	tests/remote/inetd.sh tests/remote/hardening.sh
 EXTRA_DIST += tests/remote/lib-remote.sh tests/remote/frames.py \
 	tests/remote/frames.sh tests/remote/socket.sh tests/remote/authz.sh \
-	tests/remote/kill9.sh tests/remote/ssh.sh tests/remote/inetd.sh
+	tests/remote/kill9.sh tests/remote/ssh.sh tests/remote/inetd.sh \
+	tests/remote/hardening.sh
 
 ## The vault tests, on both back ends (lib-vault.sh has the shared part;
 ## lib-pg.sh starts a throw-away PostgreSQL cluster).
@@ -70,6 +72,18 @@ tests_fuzz_fuzz_frame_LDADD = $(VSCD_LIBS)
 if ENABLE_FUZZING
 check_PROGRAMS += tests/fuzz/fuzz-frame
 TESTS += tests/fuzz/frame.sh
+endif
+
+## libFuzzer target for the request dispatcher (programs of well-framed
+## requests against a temporary vault, with vscd's create/check hooks).
+EXTRA_DIST += tests/fuzz/fuzz-vscd.c tests/fuzz/vscd.sh tests/fuzz/corpus/vscd
+tests_fuzz_fuzz_vscd_SOURCES = tests/fuzz/fuzz-vscd.c
+tests_fuzz_fuzz_vscd_CFLAGS = $(AM_CFLAGS)
+tests_fuzz_fuzz_vscd_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_vscd_LDADD = $(VSC_LIBS)
+if ENABLE_FUZZING
+check_PROGRAMS += tests/fuzz/fuzz-vscd
+TESTS += tests/fuzz/vscd.sh
 endif
 
 ## Documentation.

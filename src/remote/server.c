@@ -138,6 +138,10 @@ server_do_hello (server_conn_t *c, const proto_msg_t *req)
   return server_send_msg (c, &m);
 }
 
+static gpg_error_t server_vault_error (server_conn_t *c, gpg_error_t err,
+                                       const char *what, const char *uuid,
+                                       uint64_t sent);
+
 /* Before the costly work of a create: refuse it when the vault holds
  * max_vscs already. Returns nonzero when the request has been answered
  * with an error. The vault enforces the limit itself, without races;
@@ -146,34 +150,32 @@ static gpg_error_t
 server_quota (server_conn_t *c, bool *r_refused)
 {
   gpg_error_t err;
-  proto_entry_t *list = NULL;
   size_t n = 0;
+  uint64_t max = c->o->limits.max_vscs ? c->o->limits.max_vscs
+                 : c->o->max_vscs;
 
+  /* An early refusal only (no key derivation for a create that cannot
+   * be stored); the vault's put decides, atomically (vault_set_limits). */
   *r_refused = false;
-  if (!c->o->max_vscs)
+  if (!max)
     return 0;
-  err = vault_list (c->v, &list, &n);
-  xfree (list);
+  err = vault_count (c->v, &n);
   if (err)
     {
       *r_refused = true;
-      return server_send_error (c, err, "cannot list the vault");
+      return server_vault_error (c, err, "create", "", 0);
     }
-  if (n >= c->o->max_vscs)
+  if (n >= max)
     {
       *r_refused = true;
       server_audit (c, "create", NULL, 0, gpg_error (GPG_ERR_LIMIT_REACHED),
                     "VSC limit");
       return server_send_error (c, gpg_error (GPG_ERR_LIMIT_REACHED),
-                                "this vault holds %zu VSCs, the limit is %u",
-                                n, c->o->max_vscs);
+                                "this vault holds %zu VSCs, the limit is %"
+                                PRIu64, n, max);
     }
   return 0;
 }
-
-static gpg_error_t server_vault_error (server_conn_t *c, gpg_error_t err,
-                                       const char *what, const char *uuid,
-                                       uint64_t sent);
 
 /* The VSC is made in a scratch directory next to the vault's files (or
  * in $TMPDIR for a database vault); nothing is written there unless the
@@ -190,6 +192,7 @@ server_do_create (server_conn_t *c)
   buf_t file, reply;
   uint64_t gen = 0;
   bool made = false, refused;
+  int slot = -1;
 
   buf_init_secure (&file);
   buf_init_secure (&reply);
@@ -220,7 +223,17 @@ server_do_create (server_conn_t *c)
       goto leave;
     }
   made = true;
+  /* Key derivation costs memory and time: a bounded number at once,
+   * one per client uid. */
+  if (c->o->kdf_slots
+      && (err = slots_acquire (c->o->kdf_slots, c->o->owner, &slot)))
+    {
+      err = server_send_error (c, err, "cannot reserve a key derivation");
+      goto leave;
+    }
   err = c->o->create (c->o->create_ctx, scratch, uuid, &password, &file);
+  if (c->o->kdf_slots)
+    slots_release (c->o->kdf_slots, c->o->owner, slot);
   if (!err && (!password || !proto_uuid_valid (uuid, strlen (uuid))))
     err = gpg_error (GPG_ERR_BUG);
   if (err)
@@ -555,6 +568,10 @@ server_serve (vault_t *v, int in, int out, const server_opts_t *o)
 
   for (;;)
     {
+      /* Until HELLO a short limit: a connection that says nothing must
+       * not hold a server process for the whole idle time. */
+      c.io.timeout_ms = !c.hello && o->hello_timeout_ms ? o->hello_timeout_ms
+                        : o->timeout_ms;
       err = proto_read_frame (&c.io, o->max_frame, &frame);
       switch (gpg_err_code (err))
         {
@@ -683,38 +700,234 @@ server_on_signal (int sig)
   server_stop = 1;
 }
 
-/* Make the client's vault directory, then become the client (as root, or
- * as a service account with CAP_SETUID/CAP_SETGID/CAP_CHOWN). A database
- * vault is one for every uid: the process keeps vscd's identity (and its
- * ~/.pgpass), and the database shows each account only its rows. */
+/* Open the base of the per-uid vaults (made if missing). It must be a
+ * real directory (not a symlink), ours, and writable by nobody else:
+ * otherwise a user could plant BASE/<uid> as a link to any file and have
+ * a privileged vscd hand it over. When clients' processes run as their
+ * own uids (server_uid_can_switch) it is made 0711, so that users can
+ * reach their own (0700) directory and nothing else. */
 static gpg_error_t
-server_child_setup (const server_socket_opts_t *o, const struct ucred *cr,
-                    char *vdir, size_t vdirsz)
+server_open_base (const char *base, int *r_fd)
 {
-  if (vault_spec_is_database (o->vault_base))
+  gpg_error_t err;
+  struct stat st;
+  int fd;
+  bool sw = server_uid_can_switch ();
+
+  *r_fd = -1;
+  if (mkdir (base, sw ? 0711 : 0700) && errno != EEXIST)
+    return gpg_error_from_syserror ();
+  fd = open (base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
     {
-      snprintf (vdir, vdirsz, "%s", o->vault_base);
-      /* Never root here (server_prepare_base); a service account with
-       * capabilities drops them before it serves anyone. */
-      if (server_uid_can_switch ())
-        return server_uid_become (geteuid (), getegid ());
-      return 0;
+      err = gpg_error_from_syserror ();
+      if (errno == ELOOP || errno == ENOTDIR)
+        log_error (_("vault base %s is not a directory (a symbolic link is "
+                     "refused)"), base);
+      return err;
     }
-  snprintf (vdir, vdirsz, "%s/%u", o->vault_base, (unsigned)cr->uid);
-  if (server_uid_can_switch ())
+  if (fstat (fd, &st))
     {
-      if (mkdir (vdir, 0700) && errno != EEXIST)
-        return gpg_error_from_syserror ();
-      if (chown (vdir, cr->uid, cr->gid) && errno != EPERM)
-        return gpg_error_from_syserror ();
-      if (!(geteuid () == 0 && cr->uid == 0))
-        return server_uid_become (cr->uid, cr->gid);
+      err = gpg_error_from_syserror ();
+      close (fd);
+      return err;
     }
+  if (st.st_uid != geteuid ())
+    {
+      log_error (_("vault base %s belongs to uid %u, not to uid %u: "
+                   "refused"), base, (unsigned)st.st_uid,
+                 (unsigned)geteuid ());
+      close (fd);
+      return gpg_error (GPG_ERR_EPERM);
+    }
+  if (st.st_mode & 022)
+    {
+      log_error (_("vault base %s is writable by others (mode %03o): "
+                   "refused"), base, (unsigned)(st.st_mode & 0777));
+      close (fd);
+      return gpg_error (GPG_ERR_EPERM);
+    }
+  if (sw && (st.st_mode & 0777) != 0711 && fchmod (fd, 0711))
+    {
+      err = gpg_error_from_syserror ();
+      close (fd);
+      return err;
+    }
+  *r_fd = fd;
   return 0;
 }
 
+/* BASEFD/.audit for appending (not a symlink, mode 0600); -1 on error. */
+static int
+server_open_audit_file (int basefd)
+{
+  return openat (basefd, ".audit", O_WRONLY | O_APPEND | O_CREAT
+                 | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
+/* A database vault: never served as root; the database and its schema
+ * are checked once, now. */
+static gpg_error_t
+server_check_database (const server_socket_opts_t *o)
+{
+  gpg_error_t err;
+  vault_t *v;
+
+  /* Every client's process would hold the database credentials. */
+  if (geteuid () == 0)
+    {
+      log_error ("%s", _("vscd does not serve a database vault as root: "
+                         "run it as its own account (see vscd(8))"));
+      return gpg_error (GPG_ERR_EPERM);
+    }
+  err = vault_open (o->vault_base, false, &v);
+  if (!err)
+    {
+      if (o->serve.db_timeout_ms)
+        vault_set_timeout (v, o->serve.db_timeout_ms);
+      err = vault_check (v);
+      if (err)
+        log_error ("%s", vault_error_text (v));
+    }
+  vault_close (v);
+  return err;
+}
+
+/* Before serving anyone: a database is checked (*R_BASEFD -1); a base
+ * directory is opened and checked (server_open_base) and its audit file
+ * opened, while we are still ourselves. */
+static gpg_error_t
+server_prepare (const server_socket_opts_t *o, int *r_basefd)
+{
+  gpg_error_t err;
+
+  *r_basefd = -1;
+  if (vault_spec_is_database (o->vault_base))
+    return server_check_database (o);
+  err = server_open_base (o->vault_base, r_basefd);
+  if (!err && server_audit_fd < 0
+      && (server_audit_fd = server_open_audit_file (*r_basefd)) < 0)
+    {
+      err = gpg_error_from_syserror ();
+      close (*r_basefd);
+      *r_basefd = -1;
+    }
+  return err;
+}
+
 gpg_error_t
-server_serve_accepted (const server_socket_opts_t *o, int fd)
+server_prepare_base (const server_socket_opts_t *o)
+{
+  int fd;
+  gpg_error_t err = server_prepare (o, &fd);
+
+  if (fd >= 0)
+    close (fd);
+  return err;
+}
+
+/* The vault directory of CR's uid below BASEFD, never through a
+ * symlink: made if missing; where clients' processes become their uids
+ * a new one (ours) is given to the uid by fchown on the fd we opened
+ * (never through a path), one that is already the uid's is opened after
+ * becoming the uid (a service account may not read it before), and one
+ * that belongs to anybody else is refused. *R_FD is the vault's
+ * directory fd, opened with O_NOFOLLOW and checked with fstat. */
+static gpg_error_t
+server_child_setup (int basefd, const struct ucred *cr, const char *vdir,
+                    int *r_fd)
+{
+  gpg_error_t err;
+  const char *name = strrchr (vdir, '/') + 1;
+  struct stat st;
+  int fd = -1;
+  bool sw = server_uid_can_switch ();
+  bool stay = geteuid () == 0 && cr->uid == 0;
+
+  *r_fd = -1;
+  if (mkdirat (basefd, name, 0700) && errno != EEXIST)
+    return gpg_error_from_syserror ();
+  if (fstatat (basefd, name, &st, AT_SYMLINK_NOFOLLOW))
+    return gpg_error_from_syserror ();
+  if (!S_ISDIR (st.st_mode))
+    {
+      log_error ("%s: not a directory (a symlink?): refused", vdir);
+      return gpg_error (GPG_ERR_ENOTDIR);
+    }
+  if (sw && st.st_uid != cr->uid && st.st_uid != geteuid ())
+    {
+      log_error ("%s belongs to uid %u, not to uid %u: refused", vdir,
+                 (unsigned)st.st_uid, (unsigned)cr->uid);
+      return gpg_error (GPG_ERR_EPERM);
+    }
+  if (sw && st.st_uid != cr->uid)
+    {
+      /* Ours (just made): open it, then hand the open directory over. */
+      fd = openat (basefd, name,
+                   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0)
+        return gpg_error_from_syserror ();
+      if (fstat (fd, &st) || st.st_uid != geteuid ())
+        {
+          err = gpg_error (GPG_ERR_EPERM);   /* replaced meanwhile */
+          goto leave;
+        }
+      if (fchown (fd, cr->uid, cr->gid))
+        {
+          err = gpg_error_from_syserror ();
+          goto leave;
+        }
+    }
+  if (sw && !stay && (err = server_uid_become (cr->uid, cr->gid)))
+    goto leave;
+  if (fd < 0)
+    {
+      fd = openat (basefd, name,
+                   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0)
+        {
+          err = gpg_error_from_syserror ();
+          log_error ("%s: %s", vdir, strerror (errno));
+          goto leave;
+        }
+    }
+  if (fstat (fd, &st))
+    {
+      err = gpg_error_from_syserror ();
+      goto leave;
+    }
+  if ((st.st_mode & 077) && fchmod (fd, 0700))
+    {
+      err = gpg_error_from_syserror ();
+      goto leave;
+    }
+  *r_fd = fd;
+  fd = -1;
+  err = 0;
+
+ leave:
+  if (fd >= 0)
+    close (fd);
+  return err;
+}
+
+/* Send an error frame without waiting (a client that does not read must
+ * not block the server). */
+static void
+server_refuse (int fd, gpg_error_t err, const char *text)
+{
+  buf_t b = BUF_INIT;
+
+  if (!proto_build_error (&b, err, text))
+    (void)!send (fd, b.data, b.len, MSG_DONTWAIT | MSG_NOSIGNAL);
+  buf_free (&b);
+}
+
+/* Serve one accepted client; KDF (may be NULL) caps concurrent creates.
+ * The base is opened (and checked) again here: with --inetd every
+ * connection is a process of its own. */
+static gpg_error_t
+server_serve_client (const server_socket_opts_t *o, slots_t *kdf, int fd)
 {
   gpg_error_t err;
   struct ucred cr;
@@ -723,6 +936,7 @@ server_serve_accepted (const server_socket_opts_t *o, int fd)
   struct passwd *pw;
   vault_t *v = NULL;
   server_opts_t so = o->serve;
+  int basefd = -1, vfd = -1;
 
   if (getsockopt (fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen)
       || crlen != sizeof cr)
@@ -740,9 +954,39 @@ server_serve_accepted (const server_socket_opts_t *o, int fd)
     snprintf (user, sizeof user, "#%u", (unsigned)cr.uid);
   so.peer = peer;
   so.user = user;
-  err = server_child_setup (o, &cr, vdir, sizeof vdir);
-  if (!err)
-    err = vault_open (vdir, true, &v);
+  so.kdf_slots = kdf;
+  so.owner = cr.uid;
+  if (vault_spec_is_database (o->vault_base))
+    {
+      /* One database for every uid: the process keeps vscd's identity
+       * (and its ~/.pgpass), and the database shows each account only
+       * its rows. Never root (server_prepare_base); a service account
+       * with capabilities drops them before it serves anyone. */
+      snprintf (vdir, sizeof vdir, "%s", o->vault_base);
+      err = 0;
+      if (geteuid () == 0)
+        err = gpg_error (GPG_ERR_EPERM);
+      else if (server_uid_can_switch ())
+        err = server_uid_become (geteuid (), getegid ());
+      if (!err)
+        err = vault_open (vdir, false, &v);
+    }
+  else
+    {
+      snprintf (vdir, sizeof vdir, "%s/%u", o->vault_base, (unsigned)cr.uid);
+      err = server_open_base (o->vault_base, &basefd);
+      /* The audit file BASE/.audit, opened before the process becomes
+       * the client (--inetd: here; the socket server: before it forks). */
+      if (!err && server_audit_fd < 0
+          && (server_audit_fd = server_open_audit_file (basefd)) < 0)
+        err = gpg_error_from_syserror ();
+      if (!err)
+        err = server_child_setup (basefd, &cr, vdir, &vfd);
+      if (basefd >= 0)
+        close (basefd);
+      if (!err)
+        err = vault_open_fd (vfd, &v);
+    }
   if (!err)
     {
       /* A database: wait for it up to --db-timeout, check its schema. */
@@ -752,20 +996,13 @@ server_serve_accepted (const server_socket_opts_t *o, int fd)
     }
   if (err)
     {
-      buf_t b = BUF_INIT;
       log_error ("%s: %s: %s", peer, _("cannot open the vault"),
                  v && *vault_error_text (v) ? vault_error_text (v)
                  : *vault_open_error () ? vault_open_error ()
                  : gpg_strerror (err));
-      if (!proto_build_error (&b, err, gpg_err_code (err) == GPG_ERR_TRY_LATER
-                              ? "the vault database cannot be reached; try "
-                                "again later"
-                              : "the server cannot open your vault"))
-        {
-          proto_io_t io = { fd, fd, -1, 1000 };
-          proto_write_all (&io, b.data, b.len);
-        }
-      buf_free (&b);
+      server_refuse (fd, err, gpg_err_code (err) == GPG_ERR_TRY_LATER
+                     ? "the vault database cannot be reached; try again later"
+                     : "the server cannot open your vault");
       vault_close (v);
       return err;
     }
@@ -779,131 +1016,156 @@ server_serve_accepted (const server_socket_opts_t *o, int fd)
   return err;
 }
 
+gpg_error_t
+server_serve_accepted (const server_socket_opts_t *o, int fd)
+{
+  gpg_error_t err;
+  slots_t *kdf = NULL;
+
+  /* One process per connection (--inetd): the cap on creates is the
+   * vault's lock file, as with --stdio. */
+  if (o->max_kdf)
+    {
+      char lp[4200];
+      if (o->kdf_lock)
+        snprintf (lp, sizeof lp, "%s", o->kdf_lock);
+      else
+        snprintf (lp, sizeof lp, "%s/.kdf.lock", o->vault_base);
+      if (slots_open (lp, o->max_kdf, &kdf))
+        kdf = NULL;   /* then no cap */
+    }
+  err = server_serve_client (o, kdf, fd);
+  slots_free (kdf);
+  return err;
+}
+
 static void
-server_child (const server_socket_opts_t *o, int fd)
+server_child (const server_socket_opts_t *o, slots_t *kdf, int fd)
 {
   gpg_error_t err;
 
   signal (SIGTERM, SIG_DFL);
   signal (SIGINT, SIG_DFL);
-  err = server_serve_accepted (o, fd);
+  err = server_serve_client (o, kdf, fd);
   close (fd);
   _exit (err ? 1 : 0);
 }
 
-/* BASE/.audit for appending (not a symlink, mode 0600). */
-static int
-server_open_audit_file (const char *base)
-{
-  int dfd, fd, e;
-
-  dfd = open (base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (dfd < 0)
-    return -1;
-  fd = openat (dfd, ".audit", O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW
-               | O_CLOEXEC, 0600);
-  e = errno;
-  close (dfd);
-  errno = e;
-  return fd;
-}
-
-gpg_error_t
-server_prepare_base (const server_socket_opts_t *o)
+/* Make the listening socket at PATH. An existing file there is removed
+ * only if it is a socket nobody answers on (left by an earlier run); a
+ * live socket or any other file is an error. The socket is created with
+ * mode 0666 by the umask around bind(2), never by a chmod of the path. */
+static gpg_error_t
+server_listen (const char *path, int *r_fd, struct stat *r_st)
 {
   gpg_error_t err;
+  struct sockaddr_un sa;
+  struct stat st;
+  mode_t old;
+  int fd;
 
-  if (vault_spec_is_database (o->vault_base))
+  *r_fd = -1;
+  memset (&sa, 0, sizeof sa);
+  sa.sun_family = AF_UNIX;
+  strcpy (sa.sun_path, path);
+  if (!lstat (path, &st))
     {
-      vault_t *v;
-      /* Every client's process would hold the database credentials:
-       * never as root. */
-      if (geteuid () == 0)
+      if (!S_ISSOCK (st.st_mode))
         {
-          log_error ("%s", _("vscd does not serve a database vault as root: "
-                             "run it as its own account (see vscd(8))"));
-          return gpg_error (GPG_ERR_EPERM);
+          log_error (_("%s exists and is not a socket: not removed"), path);
+          return gpg_error (GPG_ERR_EEXIST);
         }
-      /* Check the database and its schema once, now. */
-      err = vault_open (o->vault_base, false, &v);
-      if (!err)
+      fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (fd < 0)
+        return gpg_error_from_syserror ();
+      if (!connect (fd, (struct sockaddr *)&sa, sizeof sa))
         {
-          if (o->serve.db_timeout_ms)
-            vault_set_timeout (v, o->serve.db_timeout_ms);
-          err = vault_check (v);
-          if (err)
-            log_error ("%s", vault_error_text (v));
+          close (fd);
+          return gpg_error (GPG_ERR_EADDRINUSE);   /* a running server */
         }
-      vault_close (v);
-      return err;
-    }
-  /* Users must be able to pass the base directory to reach their own
-   * subdirectory (which is 0700 and theirs) when we switch to them. */
-  if (mkdir (o->vault_base, 0700) && errno != EEXIST)
-    return gpg_error_from_syserror ();
-  if (server_uid_can_switch () && chmod (o->vault_base, 0711))
-    return gpg_error_from_syserror ();
-  /* The audit file, opened before anyone becomes a client. */
-  if (server_audit_fd < 0)
-    {
-      server_audit_fd = server_open_audit_file (o->vault_base);
-      if (server_audit_fd < 0)
+      err = gpg_error_from_syserror ();
+      close (fd);
+      if (gpg_err_code (err) != GPG_ERR_ECONNREFUSED)
+        return err;
+      if (unlink (path) && errno != ENOENT)
         return gpg_error_from_syserror ();
     }
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return gpg_error_from_syserror ();
+  /* Anyone may connect; SO_PEERCRED decides whose vault they get. */
+  old = umask (0111);
+  if (bind (fd, (struct sockaddr *)&sa, sizeof sa))
+    {
+      err = gpg_error_from_syserror ();
+      umask (old);
+      close (fd);
+      return err;
+    }
+  umask (old);
+  if (lstat (path, r_st) || listen (fd, 128))
+    {
+      err = gpg_error_from_syserror ();
+      unlink (path);
+      close (fd);
+      return err;
+    }
+  *r_fd = fd;
   return 0;
+}
+
+/* The uid of each running client process. */
+typedef struct server_kid {
+  pid_t pid;
+  uid_t uid;
+} server_kid_t;
+
+static void
+server_reap (server_kid_t *kids, unsigned *n, bool block)
+{
+  pid_t pid;
+  unsigned i;
+
+  while (*n && (pid = waitpid (-1, NULL, block ? 0 : WNOHANG)) > 0)
+    {
+      for (i = 0; i < *n && kids[i].pid != pid; i++)
+        ;
+      if (i < *n)
+        kids[i] = kids[--*n];
+      block = false;
+    }
 }
 
 gpg_error_t
 server_run_socket (const server_socket_opts_t *o)
 {
   gpg_error_t err = 0;
-  struct sockaddr_un sa;
   struct sigaction act;
-  unsigned nchild = 0;
-  int lfd = -1;
-  bool bound = false;
+  struct stat sst, now;
+  server_kid_t *kids = NULL;
+  unsigned nkids = 0, i, same;
+  slots_t *kdf = NULL;
+  int lfd = -1, basefd = -1;
 
-  if (strlen (o->path) >= sizeof sa.sun_path)
+  if (strlen (o->path) >= sizeof ((struct sockaddr_un *)0)->sun_path)
     return gpg_error (GPG_ERR_ENAMETOOLONG);
-  if ((err = server_prepare_base (o)))
-    return err;
+  kids = xtrycalloc (o->max_clients ? o->max_clients : 1, sizeof *kids);
+  if (!kids)
+    return gpg_error_from_syserror ();
+  /* Checked once here (a bad base refuses to start) and again by each
+   * client process before it is used. */
+  if ((err = server_prepare (o, &basefd)))
+    goto leave;
+  if (o->max_kdf && (err = slots_new_anon (o->max_kdf, &kdf)))
+    goto leave;
 
   memset (&act, 0, sizeof act);
   act.sa_handler = server_on_signal;   /* no SA_RESTART: accept returns */
   sigaction (SIGTERM, &act, NULL);
   sigaction (SIGINT, &act, NULL);
 
-  lfd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (lfd < 0)
-    return gpg_error_from_syserror ();
-  memset (&sa, 0, sizeof sa);
-  sa.sun_family = AF_UNIX;
-  strcpy (sa.sun_path, o->path);
-  /* A socket file nobody answers on is left over from an earlier run;
-   * one that answers belongs to a running server: never steal it. */
-  if (connect (lfd, (struct sockaddr *)&sa, sizeof sa) == 0)
-    {
-      close (lfd);
-      return gpg_error (GPG_ERR_EADDRINUSE);
-    }
-  close (lfd);
-  lfd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (lfd < 0)
-    return gpg_error_from_syserror ();
-  unlink (o->path);
-  if (bind (lfd, (struct sockaddr *)&sa, sizeof sa))
-    {
-      err = gpg_error_from_syserror ();
-      goto leave;
-    }
-  bound = true;
-  /* Anyone may connect; SO_PEERCRED decides whose vault they get. */
-  chmod (o->path, 0666);
-  if (listen (lfd, 128))
-    {
-      err = gpg_error_from_syserror ();
-      goto leave;
-    }
+  if ((err = server_listen (o->path, &lfd, &sst)))
+    goto leave;
   if (vault_spec_is_database (o->vault_base))
     log_info ("listening on %s (vault: a database)", o->path);
   else
@@ -913,14 +1175,14 @@ server_run_socket (const server_socket_opts_t *o)
     {
       pid_t pid;
       int cfd;
+      struct ucred cr;
+      socklen_t crlen = sizeof cr;
 
-      while (nchild > 0 && waitpid (-1, NULL, WNOHANG) > 0)
-        nchild--;
-      if (nchild >= o->max_clients)
+      server_reap (kids, &nkids, false);
+      if (nkids >= o->max_clients)
         {
           /* Bounded: wait for a client to finish; new ones queue. */
-          if (waitpid (-1, NULL, 0) > 0)
-            nchild--;
+          server_reap (kids, &nkids, true);
           continue;
         }
       cfd = accept4 (lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -936,25 +1198,60 @@ server_run_socket (const server_socket_opts_t *o)
           err = gpg_error_from_syserror ();
           break;
         }
+      if (getsockopt (cfd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen)
+          || crlen != sizeof cr)
+        {
+          log_error ("%s", _("cannot get the peer credentials"));
+          close (cfd);
+          continue;
+        }
+      /* One uid may not take all the client processes (count after
+       * reaping the ones that ended while we waited in accept). */
+      server_reap (kids, &nkids, false);
+      for (i = same = 0; i < nkids; i++)
+        if (kids[i].uid == cr.uid)
+          same++;
+      if (o->max_per_uid && same >= o->max_per_uid)
+        {
+          char text[128];
+          snprintf (text, sizeof text, "too many connections from uid %u "
+                    "(the limit is %u)", (unsigned)cr.uid, o->max_per_uid);
+          log_info ("%s", text);
+          server_refuse (cfd, gpg_error (GPG_ERR_LIMIT_REACHED), text);
+          close (cfd);
+          continue;
+        }
       pid = fork ();
       if (pid == 0)
         {
           close (lfd);
-          server_child (o, cfd);
+          close (basefd);
+          xfree (kids);
+          server_child (o, kdf, cfd);
         }
       if (pid < 0)
         log_error ("fork: %s", strerror (errno));
       else
-        nchild++;
+        {
+          kids[nkids].pid = pid;
+          kids[nkids].uid = cr.uid;
+          nkids++;
+        }
       close (cfd);
     }
 
  leave:
-  if (bound)
+  /* Remove the socket only if it is still the one we made. */
+  if (lfd >= 0 && !lstat (o->path, &now) && now.st_dev == sst.st_dev
+      && now.st_ino == sst.st_ino)
     unlink (o->path);
-  close (lfd);
+  if (lfd >= 0)
+    close (lfd);
+  if (basefd >= 0)
+    close (basefd);
+  slots_free (kdf);
   /* Clients still connected finish on their own (idle timeout). */
-  while (nchild > 0 && waitpid (-1, NULL, WNOHANG) > 0)
-    nchild--;
+  server_reap (kids, &nkids, false);
+  xfree (kids);
   return err;
 }

@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "common/buffer.h"
 #include "remote/vault.h"
+#include "remote/slots.h"
 
 /* Build a new encrypted VSC in the private scratch directory SCRATCH:
  * fill UUID (canonical lower-case text), a generated password in secure
@@ -26,6 +27,11 @@ typedef gpg_error_t (*server_check_fn) (void *ctx, const char *uuid,
 typedef struct server_opts {
   uint32_t max_frame;          /* largest request body accepted */
   int timeout_ms;              /* idle limit per request, -1 = none */
+  int hello_timeout_ms;        /* limit for the first request (HELLO);
+                                  0 = timeout_ms */
+  slots_t *kdf_slots;          /* NULL, or the cap on concurrent creates
+                                  (key derivations), one per OWNER */
+  unsigned long owner;         /* the client's uid, for kdf_slots */
   const char *vault_dir;       /* path of the vault (scratch for create) */
   server_create_fn create;     /* NULL: create answers "not supported" */
   void *create_ctx;
@@ -51,10 +57,19 @@ typedef struct server_opts {
 gpg_error_t server_serve(vault_t *v, int in, int out, const server_opts_t *o);
 
 typedef struct server_socket_opts {
-  const char *path;            /* socket path (created, mode 0666) */
-  const char *vault_base;      /* per-uid vaults: BASE/<uid>/, or a
+  const char *path;            /* socket path (created, mode 0666); an
+                                  existing file is replaced only if it is
+                                  a stale socket */
+  const char *vault_base;      /* per-uid vaults: BASE/<uid>/ (BASE must
+                                  be ours (root's or the service
+                                  account's) and writable by nobody
+                                  else, and is never a symlink), or a
                                   database for every uid */
   unsigned max_clients;        /* concurrent client processes */
+  unsigned max_per_uid;        /* of them, from one uid (0 = no limit) */
+  unsigned max_kdf;            /* concurrent creates (0 = no limit) */
+  const char *kdf_lock;        /* --inetd: the lock file of that cap
+                                  (NULL: BASE/.kdf.lock) */
   server_opts_t serve;         /* per connection */
   bool fsync;
 } server_socket_opts_t;

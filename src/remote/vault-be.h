@@ -48,7 +48,8 @@ struct vault {
   void *be;                    /* the back end's state */
   bool fsync;                  /* make every change durable (default) */
   unsigned keep;               /* generations kept per VSC, >= 1 */
-  vault_limits_t limits;
+  vault_limits_t limits;       /* the back end applies max_vscs and
+                                  max_bytes atomically with the store */
   int timeout_ms;              /* a request's wait for a database */
   char user[VAULT_NAME_MAX + 1];    /* who is asking */
   char peer[VAULT_NAME_MAX + 1];    /* from where */
@@ -60,6 +61,8 @@ struct vault {
 };
 
 extern const vault_ops_t vault_dir_ops;
+/* vault_open_fd: the directory back end on an fd (taken, also on error). */
+gpg_error_t vault_dir_open_fd (vault_t *v, int fd);
 #ifdef HAVE_LIBPQ
 extern const vault_ops_t vault_pg_ops;
 /* vault-pg.c: --init-db. */

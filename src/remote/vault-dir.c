@@ -128,13 +128,13 @@ vault_dir_mkdirs (const char *path)
   return err;
 }
 
+static gpg_error_t vault_dir_adopt (vault_t *v, int fd, bool create);
+
 static gpg_error_t
 vault_dir_open (vault_t *v, const char *dir, bool create)
 {
   gpg_error_t err = 0;
-  vault_dir_t *d = NULL;
-  struct stat st;
-  int fd = -1;
+  int fd;
 
   if (!dir || !*dir)
     return gpg_error (GPG_ERR_INV_ARG);
@@ -142,17 +142,38 @@ vault_dir_open (vault_t *v, const char *dir, bool create)
     {
       err = vault_dir_mkdirs (dir);
       if (err)
-        goto leave;
+        return err;
     }
   fd = open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
+    return gpg_error_from_syserror ();
+  return vault_dir_adopt (v, fd, create);
+}
+
+/* vault_open_fd: a directory the server opened for serving. */
+gpg_error_t
+vault_dir_open_fd (vault_t *v, int fd)
+{
+  return vault_dir_adopt (v, fd, true);
+}
+
+/* Make the directory FD (taken, also on error) V's vault; CREATE: opened
+ * for serving, so tighten its mode. */
+static gpg_error_t
+vault_dir_adopt (vault_t *v, int fd, bool create)
+{
+  gpg_error_t err = 0;
+  vault_dir_t *d = NULL;
+  struct stat st;
+
+  if (fstat (fd, &st))
     {
       err = gpg_error_from_syserror ();
       goto leave;
     }
-  if (fstat (fd, &st))
+  if (!S_ISDIR (st.st_mode))
     {
-      err = gpg_error_from_syserror ();
+      err = gpg_error (GPG_ERR_ENOTDIR);
       goto leave;
     }
   if (st.st_uid != geteuid ())
@@ -278,9 +299,11 @@ vault_dir_cleanup (vault_t *v, const char *uuid, uint64_t lo, uint64_t hi)
 
 /* Take the UUID's lock. The lock file may be removed by a delete while
  * we wait, so after getting the lock check that the name still refers to
- * the file we locked. */
+ * the file we locked. CREATE false: only an existing lock file is used
+ * (GPG_ERR_ENOENT if there is none), so that requests about UUIDs that
+ * do not exist leave no files behind. */
 static gpg_error_t
-vault_dir_lock (vault_t *v, const char *uuid, int *r_fd)
+vault_dir_lock (vault_t *v, const char *uuid, bool create, int *r_fd)
 {
   char name[PROTO_UUID_LEN + 8];
   struct stat a, b;
@@ -290,7 +313,8 @@ vault_dir_lock (vault_t *v, const char *uuid, int *r_fd)
   for (;;)
     {
       fd = openat (VAULT_DIR (v)->dfd, name,
-                   O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+                   O_RDWR | (create ? O_CREAT : 0) | O_NOFOLLOW | O_CLOEXEC,
+                   0600);
       if (fd < 0)
         return gpg_error_from_syserror ();
       while (flock (fd, LOCK_EX))
@@ -612,6 +636,20 @@ vault_dir_write_who (vault_t *v, const char *uuid, uint64_t gen)
 static gpg_error_t vault_dir_list (vault_t *v, proto_entry_t **r_list,
                                    size_t *r_n);
 
+/* Remove the lock file of UUID (held by us) if no generation of it
+ * exists: a refused put of a new UUID leaves nothing behind. */
+static void
+vault_dir_drop_lock (vault_t *v, const char *uuid)
+{
+  char name[PROTO_UUID_LEN + 8];
+  uint64_t cur;
+
+  if (vault_dir_current (v, uuid, &cur) || cur)
+    return;
+  snprintf (name, sizeof name, ".%s.lock", uuid);
+  unlinkat (VAULT_DIR (v)->dfd, name, 0);
+}
+
 /* Would storing LEN bytes as UUID's next generation (CUR: its current
  * one, 0 if new) exceed the limits? Called with the vault's limits lock
  * held, so nobody else changes the totals meanwhile. */
@@ -651,12 +689,15 @@ vault_dir_check_limits (vault_t *v, const char *uuid, uint64_t cur,
 }
 
 /* The vault-wide lock for changes that move the totals the limits count
- * (taken before any UUID's lock). */
+ * (taken before any UUID's lock): an flock of the vault directory itself,
+ * on a descriptor of our own (flock is per open file, and processes
+ * forked with this vault open share the vault's descriptor), so that no
+ * file is needed for it. */
 static gpg_error_t
 vault_dir_lock_limits (vault_t *v, int *r_fd)
 {
-  int fd = openat (VAULT_DIR (v)->dfd, ".limits.lock",
-                   O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  int fd = openat (VAULT_DIR (v)->dfd, ".",
+                   O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return gpg_error_from_syserror ();
   while (flock (fd, LOCK_EX))
@@ -687,7 +728,17 @@ vault_dir_store (vault_t *v, const char *op, const char *uuid,
       if (err)
         goto leave;
     }
-  err = vault_dir_lock (v, uuid, &lockfd);
+  /* An update needs the UUID's lock file to exist already, so that
+   * requests about UUIDs that do not exist leave no files behind. */
+  err = vault_dir_lock (v, uuid, !expect, &lockfd);
+  if (gpg_err_code (err) == GPG_ERR_ENOENT && expect)
+    {
+      err = vault_dir_current (v, uuid, &cur);
+      if (!err && !cur)
+        err = gpg_error (GPG_ERR_NOT_FOUND);
+      if (!err)   /* a VSC from before lock files: make one */
+        err = vault_dir_lock (v, uuid, true, &lockfd);
+    }
   if (err)
     goto leave;
   err = vault_dir_current (v, uuid, &cur);
@@ -732,7 +783,11 @@ vault_dir_store (vault_t *v, const char *op, const char *uuid,
  leave:
   aerr = vault_dir_audit_op (v, op, uuid, stored ? cur + 1 : expect, err);
   if (lockfd >= 0)
-    close (lockfd);
+    {
+      if (err && !stored && !expect)
+        vault_dir_drop_lock (v, uuid);
+      close (lockfd);
+    }
   if (limfd >= 0)
     close (limfd);
   return err ? err : aerr;
@@ -760,7 +815,16 @@ vault_dir_delete (vault_t *v, const char *uuid, uint64_t expect)
   uint64_t cur = 0;
   int lockfd = -1;
 
-  err = vault_dir_lock (v, uuid, &lockfd);
+  /* No lock file is made for a UUID that does not exist. */
+  err = vault_dir_lock (v, uuid, false, &lockfd);
+  if (gpg_err_code (err) == GPG_ERR_ENOENT)
+    {
+      err = vault_dir_current (v, uuid, &cur);
+      if (!err && !cur)
+        err = gpg_error (GPG_ERR_NOT_FOUND);
+      if (!err)   /* a VSC from before lock files: make one */
+        err = vault_dir_lock (v, uuid, true, &lockfd);
+    }
   if (err)
     goto leave;
   err = vault_dir_current (v, uuid, &cur);
@@ -768,6 +832,7 @@ vault_dir_delete (vault_t *v, const char *uuid, uint64_t expect)
     goto leave;
   if (!cur)
     {
+      vault_dir_drop_lock (v, uuid);   /* left by an older vscd */
       err = gpg_error (GPG_ERR_NOT_FOUND);
       goto leave;
     }

@@ -51,12 +51,32 @@ vault_open_error (void)
   return vault_open_msg;
 }
 
+/* A new vault_t with the defaults, using OPS. */
+static vault_t *
+vault_new (const vault_ops_t *ops)
+{
+  vault_t *v = xtrycalloc (1, sizeof *v);
+  char host[VAULT_NAME_MAX + 1];
+
+  if (!v)
+    return NULL;
+  v->ops = ops;
+  v->fsync = true;
+  v->keep = VAULT_KEEP_DEFAULT;
+  v->timeout_ms = VAULT_TIMEOUT_DEFAULT;
+  v->audit_fd = -1;
+  if (gethostname (host, sizeof host - 1))
+    strcpy (host, "localhost");
+  host[sizeof host - 1] = 0;
+  vault_copy_name (v->server, sizeof v->server, host);
+  return v;
+}
+
 gpg_error_t
 vault_open (const char *spec, bool create, vault_t **r_vault)
 {
   gpg_error_t err;
   vault_t *v;
-  char host[VAULT_NAME_MAX + 1];
 
   *r_vault = NULL;
   vault_open_msg[0] = 0;
@@ -69,23 +89,13 @@ vault_open (const char *spec, bool create, vault_t **r_vault)
                 "without PostgreSQL support (configure --without-libpq)");
       return gpg_error (GPG_ERR_NOT_SUPPORTED);
     }
+  v = vault_new (&vault_dir_ops);
+#else
+  v = vault_new (vault_spec_is_database (spec) ? &vault_pg_ops
+                 : &vault_dir_ops);
 #endif
-  v = xtrycalloc (1, sizeof *v);
   if (!v)
     return gpg_error_from_syserror ();
-#ifdef HAVE_LIBPQ
-  v->ops = vault_spec_is_database (spec) ? &vault_pg_ops : &vault_dir_ops;
-#else
-  v->ops = &vault_dir_ops;
-#endif
-  v->fsync = true;
-  v->keep = VAULT_KEEP_DEFAULT;
-  v->timeout_ms = VAULT_TIMEOUT_DEFAULT;
-  v->audit_fd = -1;
-  if (gethostname (host, sizeof host - 1))
-    strcpy (host, "localhost");
-  host[sizeof host - 1] = 0;
-  vault_copy_name (v->server, sizeof v->server, host);
   err = v->ops->open (v, spec, create);
   if (err)
     {
@@ -95,6 +105,50 @@ vault_open (const char *spec, bool create, vault_t **r_vault)
     }
   *r_vault = v;
   return 0;
+}
+
+gpg_error_t
+vault_open_fd (int fd, vault_t **r_vault)
+{
+  gpg_error_t err;
+  vault_t *v;
+
+  *r_vault = NULL;
+  vault_open_msg[0] = 0;
+  v = vault_new (&vault_dir_ops);
+  if (!v)
+    {
+      err = gpg_error_from_syserror ();
+      close (fd);
+      return err;
+    }
+  err = vault_dir_open_fd (v, fd);
+  if (err)
+    {
+      snprintf (vault_open_msg, sizeof vault_open_msg, "%s", v->errtext);
+      vault_close (v);
+      return err;
+    }
+  *r_vault = v;
+  return 0;
+}
+
+void
+vault_set_max_vscs (vault_t *v, unsigned max)
+{
+  v->limits.max_vscs = max;
+}
+
+gpg_error_t
+vault_count (vault_t *v, size_t *r_n)
+{
+  proto_entry_t *list = NULL;
+  gpg_error_t err;
+
+  *r_n = 0;
+  err = v->ops->list (v, &list, r_n);
+  xfree (list);
+  return err;
 }
 
 void

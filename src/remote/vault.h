@@ -15,7 +15,16 @@
  *
  * vault.c checks the arguments (only canonical UUID text, see
  * proto_uuid_valid, ever reaches a back end) and dispatches to the back
- * end's table (vault-be.h). */
+ * end's table (vault-be.h).
+ *
+ * What every back end guarantees besides compare-and-swap per UUID: the
+ * quota checked and applied atomically with the store of a new UUID
+ * (vault_set_max_vscs: N concurrent puts of new UUIDs into a vault with
+ * room for k store exactly k), and nothing left behind by a request
+ * that changed nothing (a delete or a refused put of a UUID that does
+ * not exist leaves no trace, e.g. no lock file). Per-connection limits
+ * (connections per uid, the time before the first request, concurrent
+ * key derivations) are the server's (server.h), not the vault's. */
 #ifndef VSC_REMOTE_VAULT_H
 #define VSC_REMOTE_VAULT_H
 
@@ -40,6 +49,11 @@ typedef struct vault vault_t;
  * first request). After a failure, *R_VAULT is NULL and
  * vault_open_error() has the reason in a sentence. */
 gpg_error_t vault_open(const char *spec, bool create, vault_t **r_vault);
+/* A directory vault on a directory fd the caller opened and checked (it
+ * must be a directory owned by the caller; the vault takes the fd, also
+ * on error): vscd's socket server opens BASE/<uid> without following
+ * symlinks before it drops root. */
+gpg_error_t vault_open_fd(int dfd, vault_t **r_vault);
 void vault_close(vault_t *v);
 
 /* Is the vault ready to serve? A database must answer (within the
@@ -64,6 +78,15 @@ gpg_error_t vault_init_db(const char *spec, int target, int *r_from,
 /* The database schema version this program serves (0 without
  * PostgreSQL support). */
 int vault_schema_version(void);
+
+/* At most MAX VSCs (0 = no limit): the same as limits.max_vscs of
+ * vault_set_limits. vault_put of a new UUID into a full vault fails with
+ * GPG_ERR_LIMIT_REACHED. The count and the store are one atomic step (in
+ * the directory: under an flock of the vault; in PostgreSQL: in the
+ * put's transaction, serialised per account). */
+void vault_set_max_vscs(vault_t *v, unsigned max);
+/* Number of VSCs now (for a cheap early refusal; vault_put decides). */
+gpg_error_t vault_count(vault_t *v, size_t *r_n);
 
 /* The back end's name ("directory", "postgresql"). */
 const char *vault_backend(vault_t *v);
@@ -126,7 +149,8 @@ gpg_error_t vault_get_gen(vault_t *v, const char *uuid, uint64_t gen,
  * is EXPECT (EXPECT 0: the UUID must not exist yet, the new one gets
  * generation 1). GPG_ERR_CONFLICT if another generation is current (or
  * it exists when EXPECT is 0), GPG_ERR_NOT_FOUND if EXPECT > 0 and the
- * UUID is absent. *R_GEN receives the new generation. */
+ * UUID is absent, GPG_ERR_LIMIT_REACHED for a new UUID in a full vault.
+ * *R_GEN receives the new generation. */
 gpg_error_t vault_put(vault_t *v, const char *uuid, uint64_t expect,
                       const void *data, size_t len, uint64_t *r_gen);
 

@@ -179,6 +179,52 @@ scapi_missing_visit (image_node_t *node, unsigned depth, void *ctx)
   return err;
 }
 
+/* Does a node of the subtree NODE carry AID (or a name it starts)? */
+static bool
+scapi_aid_covered (const image_node_t *node, const uint8_t *aid, size_t n)
+{
+  const image_node_t *c;
+  size_t k;
+
+  if (node->aid && node->aid_len)
+    {
+      k = node->aid_len < n ? node->aid_len : n;
+      if (!memcmp (node->aid, aid, k))
+        return true;
+    }
+  for (c = node->first_child; c; c = c->next)
+    if (scapi_aid_covered (c, aid, n))
+      return true;
+  return false;
+}
+
+/* Applications the card named (EF.DIR) or that answered SELECT of their
+ * AID but that no node represents: nothing of them is in the VSC, so
+ * they go into the report. */
+static gpg_error_t
+scapi_missing_aids (const image_t *image, scapi_summary_t *sum)
+{
+  gpg_error_t err = 0;
+  char path[64], hex[40];
+  size_t i, k;
+
+  for (i = 0; !err && i < image->card.n_aids; i++)
+    {
+      const uint8_t *aid = image->card.aids[i];
+      size_t n = image->card.aid_lens[i];
+      if (!n || n > 16 || scapi_aid_covered (&image->root, aid, n))
+        continue;
+      for (k = 0; k < n; k++)
+        snprintf (hex + 2 * k, 3, "%02X", aid[k]);
+      snprintf (path, sizeof path, "aid-%s", hex);
+      err = scapi_missing_add (sum, path,
+                               _("an application named on the card (EF.DIR) "
+                                 "or answering SELECT of its AID, but not "
+                                 "backed up: no agent reads it"), 0);
+    }
+  return err;
+}
+
 /* Nodes whose content is private get the private area (the agents set
  * it when a PIN was needed; keep their choice, never lower it). */
 static gpg_error_t
@@ -361,6 +407,8 @@ scapi_backup (scapi_card_t *card, const image_t *given,
     err = scapi_store_pins (card, image);
   if (!err)
     err = image_walk (image, scapi_missing_visit, sum);
+  if (!err && (!opts->select || !opts->n_select))
+    err = scapi_missing_aids (image, sum);
   if (err)
     goto leave;
   sum->nodes = image_count_nodes (image, &sum->bytes);

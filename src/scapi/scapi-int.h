@@ -59,6 +59,10 @@ gpg_error_t scapi_discover_in (scapi_card_t *card,
                                const scapi_discover_opts_t *opts,
                                image_t **r_image);
 
+/* Stored PINs stay out of a restore plan unless asked (scapi-restore.c;
+ * also for mapped restores, scapi-map.c). */
+gpg_error_t scapi_plan_pins (plan_t *plan);
+
 /* Backup selection: keep the selected subtrees of PARENT (and what is
  * above them). */
 gpg_error_t scapi_prune (image_node_t *parent, const scapi_backup_opts_t *o);

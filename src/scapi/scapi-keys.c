@@ -27,52 +27,44 @@ scapi_keygen_error_text (void)
   return scapi_keys_errbuf;
 }
 
+/* Store KEY (a libgcrypt private-key S-expression of ALGO) as the
+ * escrowed key of APP/SLOT in IMAGE, with its creation time, OpenPGP
+ * fingerprint and public part in RES. */
 gpg_error_t
-scapi_keygen (image_t *image, const char *app, const char *slot,
-              const char *algo, uint32_t created,
-              scapi_keygen_result_t *res)
+scapi_keys_put (image_t *image, const char *app, const char *slot,
+                const agent_keys_algo_t *al, const buf_t *key,
+                uint32_t created, const char *note,
+                scapi_keygen_result_t *res)
 {
   gpg_error_t err;
-  const agent_keys_algo_t *al = agent_keys_algo (algo);
   agency_key_slot_t ks;
   image_node_t *node = NULL, *top;
   image_keyinfo_t ki;
-  buf_t key, pub = BUF_INIT;
+  buf_t pub = BUF_INIT;
   uint8_t fpr[20];
 
   memset (res, 0, sizeof *res);
   memset (&ks, 0, sizeof ks);
   scapi_keys_errbuf[0] = 0;
-  buf_init_secure (&key);
   if (!created)
     created = (uint32_t)time (NULL);
   /* The application says where the key goes and which it takes. */
-  err = agency_key_slot (app, slot, al ? al->name : algo, &ks,
-                         scapi_keys_errbuf, sizeof scapi_keys_errbuf);
+  err = agency_key_slot (app, slot, al->name, &ks, scapi_keys_errbuf,
+                         sizeof scapi_keys_errbuf);
   if (err)
     return err;
-  if (!al)
-    return gpg_error (GPG_ERR_PUBKEY_ALGO);
   snprintf (res->path, sizeof res->path, "%s", ks.path);
-
-  err = agent_keys_generate (al, &key);
-  if (err)
-    {
-      snprintf (scapi_keys_errbuf, sizeof scapi_keys_errbuf,
-                _("key generation failed: %s"), gpg_strerror (err));
-      goto leave;
-    }
   snprintf (res->algorithm, sizeof res->algorithm, "%s", al->name);
   agent_keys_time_text (created, res->created, sizeof res->created);
   if (ks.openpgp_slot >= 0)
     {
-      err = agent_keys_openpgp_fpr (al, key.data, key.len, ks.openpgp_slot,
+      err = agent_keys_openpgp_fpr (al, key->data, key->len, ks.openpgp_slot,
                                     created, fpr);
       if (err)
         goto leave;
       hex_encode (fpr, 20, res->fingerprint);
     }
-  err = agent_keys_param (key.data, key.len,
+  err = agent_keys_param (key->data, key->len,
                           al->kind == AGENT_KEYS_RSA ? "n" : "q", 0, &pub);
   if (!err && pub.len * 2 < sizeof res->public_hex)
     hex_encode (pub.data, pub.len, res->public_hex);
@@ -101,10 +93,10 @@ scapi_keygen (image_t *image, const char *app, const char *slot,
   if (!err)
     err = image_node_set_agent (node, app);
   if (!err)
-    err = image_node_set_content (node, key.data, key.len);
+    err = image_node_set_content (node, key->data, key->len);
   if (err)
     goto leave;
-  node->size = key.len;
+  node->size = key->len;
   node->area = IMAGE_AREA_SECRET_KEY;
   node->flags &= ~(IMAGE_FLAG_NOT_EXTRACTABLE | IMAGE_FLAG_UNREADABLE
                    | IMAGE_FLAG_TRUNCATED);
@@ -116,12 +108,98 @@ scapi_keygen (image_t *image, const char *app, const char *slot,
   ki.usage = ks.usage;
   err = image_node_set_keyinfo (node, &ki);
   if (!err)
-    err = image_node_set_note (node, _("escrowed: generated off-card, "
-                                       "imported by restore"));
+    err = image_node_set_note (node, note);
 
  leave:
-  buf_free (&key);
   buf_free (&pub);
+  return err;
+}
+
+gpg_error_t
+scapi_keygen (image_t *image, const char *app, const char *slot,
+              const char *algo, uint32_t created,
+              scapi_keygen_result_t *res)
+{
+  gpg_error_t err;
+  const agent_keys_algo_t *al = agent_keys_algo (algo);
+  agency_key_slot_t ks;
+  buf_t key;
+
+  memset (res, 0, sizeof *res);
+  scapi_keys_errbuf[0] = 0;
+  /* Slot and algorithm first: no key is made for a wrong one. */
+  err = agency_key_slot (app, slot, al ? al->name : algo, &ks,
+                         scapi_keys_errbuf, sizeof scapi_keys_errbuf);
+  if (err)
+    return err;
+  if (!al)
+    return gpg_error (GPG_ERR_PUBKEY_ALGO);
+  buf_init_secure (&key);
+  err = agent_keys_generate (al, &key);
+  if (err)
+    snprintf (scapi_keys_errbuf, sizeof scapi_keys_errbuf,
+              _("key generation failed: %s"), gpg_strerror (err));
+  else
+    err = scapi_keys_put (image, app, slot, al, &key, created,
+                          _("escrowed: generated off-card, imported by "
+                            "restore"), res);
+  buf_free (&key);
+  return err;
+}
+
+gpg_error_t
+scapi_keyimport (image_t *image, const char *app, const char *slot,
+                 const uint8_t *file, size_t n, uint32_t created,
+                 scapi_keygen_result_t *res)
+{
+  gpg_error_t err;
+  buf_t key;
+  const char *algo = NULL, *why = NULL;
+  const agent_keys_algo_t *al;
+
+  memset (res, 0, sizeof *res);
+  scapi_keys_errbuf[0] = 0;
+  buf_init_secure (&key);
+  err = scapi_keyfile_read (file, n, &key, &algo, &why);
+  if (err)
+    {
+      snprintf (scapi_keys_errbuf, sizeof scapi_keys_errbuf, "%s", why);
+      goto leave;
+    }
+  if (app && !strcmp (app, "pkcs15"))
+    {
+      /* The key of a PKCS#15 card: its place is the PrKDF's. */
+      err = scapi_keyfile_pkcs15 (image, slot, key.data, key.len, algo,
+                                  res->path, sizeof res->path,
+                                  scapi_keys_errbuf,
+                                  sizeof scapi_keys_errbuf);
+      if (!err)
+        {
+          buf_t pub = BUF_INIT;
+          al = agent_keys_algo (algo);
+          snprintf (res->algorithm, sizeof res->algorithm, "%s", algo);
+          if (al && !agent_keys_param (key.data, key.len,
+                                       al->kind == AGENT_KEYS_RSA ? "n"
+                                       : "q", 0, &pub)
+              && pub.len * 2 < sizeof res->public_hex)
+            hex_encode (pub.data, pub.len, res->public_hex);
+          buf_free (&pub);
+        }
+      goto leave;
+    }
+  /* PIV names the NIST curves eccp256/eccp384. */
+  if (app && !strcmp (app, "piv") && !strncmp (algo, "nistp", 5))
+    algo = !strcmp (algo, "nistp256") ? "eccp256" : "eccp384";
+  al = agent_keys_algo (algo);
+  if (!al)
+    {
+      err = gpg_error (GPG_ERR_PUBKEY_ALGO);
+      goto leave;
+    }
+  err = scapi_keys_put (image, app, slot, al, &key, created,
+                        _("escrowed: imported from a key file"), res);
+ leave:
+  buf_free (&key);
   return err;
 }
 

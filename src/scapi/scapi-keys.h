@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include "common/error.h"
 #include "image/image.h"
+#include "common/buffer.h"
+#include "agency/agent-apps.h"
 
 typedef struct scapi_keygen_result {
   char path[32];             /* "openpgp/key-sig", "piv/key-9A" */
@@ -28,6 +30,33 @@ typedef struct scapi_keygen_result {
 gpg_error_t scapi_keygen (image_t *image, const char *app, const char *slot,
                           const char *algo, uint32_t created,
                           scapi_keygen_result_t *res);
+
+/* Escrow a key you have: FILE[0..N) is a private key in PEM or DER
+ * (PKCS #8, PKCS #1 RSA, SEC 1 EC; not encrypted; RSA 2048/3072/4096,
+ * NIST P-256/P-384, Ed25519), stored like scapi_keygen's for APP
+ * "openpgp" / "piv" and SLOT, or for APP "pkcs15" as the key with iD
+ * SLOT of the VSC's PKCS#15 structure (it must be there, and belong to
+ * the certificate with that iD if there is one; the key node then names
+ * its key file). Errors with scapi_keygen_error_text(). */
+gpg_error_t scapi_keyimport (image_t *image, const char *app,
+                             const char *slot, const uint8_t *file,
+                             size_t n, uint32_t created,
+                             scapi_keygen_result_t *res);
+
+/* Internal (scapi-keys.c, scapi-keyfile.c). */
+gpg_error_t scapi_keys_put (image_t *image, const char *app,
+                            const char *slot,
+                            const agent_keys_algo_t *al,
+                            const buf_t *key, uint32_t created,
+                            const char *note, scapi_keygen_result_t *res);
+gpg_error_t scapi_keyfile_read (const uint8_t *p, size_t n, buf_t *out,
+                                const char **r_algo,
+                                const char **r_errtext);
+gpg_error_t scapi_keyfile_pkcs15 (image_t *image, const char *id,
+                                  const uint8_t *key, size_t keylen,
+                                  const char *algo, char *path,
+                                  size_t pathsize, char *errbuf,
+                                  size_t errsize);
 
 /* The same on an open VSC (opened with its password), saved atomically
  * (for the manager: escrow a key, then scapi_restore_plan/scapi_restore

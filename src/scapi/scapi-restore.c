@@ -17,7 +17,7 @@
 /* Stored PINs are never written like data: they stay out of the plan
  * until scapi_restore is asked to set them. Their container "pins" is
  * no card object at all. */
-static gpg_error_t
+gpg_error_t
 scapi_plan_pins (plan_t *plan)
 {
   gpg_error_t err = 0;
@@ -274,6 +274,13 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
           e->err = err;
           report->failed++;
           break;
+        }
+      if (e->action == PLAN_NOT_RESTORABLE)
+        {
+          /* The target turned out not to have the object (the agent
+           * says why in the entry): the others are still written. */
+          report->skipped++;
+          continue;
         }
       if (e->written)
         report->written++;

@@ -510,6 +510,31 @@ scapi_card_begin (scapi_card_t *card)
   return 0;
 }
 
+/* The agency's discovery options from the facade's (OPTS may be NULL:
+ * the defaults; RANGES holds 32 converted ranges). */
+static void
+scapi_agency_opts (const scapi_discover_opts_t *opts, bool read_default,
+                   agency_range_t *ranges, agency_discover_opts_t *o)
+{
+  size_t i;
+
+  memset (o, 0, sizeof *o);
+  o->read_content = opts ? opts->read_content : read_default;
+  o->no_scan = opts ? opts->no_scan : false;
+  o->scan_budget = opts ? opts->scan_budget : 0;
+  o->resume = opts ? opts->resume : NULL;
+  if (opts && opts->ranges && opts->n_ranges)
+    {
+      for (i = 0; i < opts->n_ranges && i < 32; i++)
+        {
+          ranges[i].first = opts->ranges[i].first;
+          ranges[i].last = opts->ranges[i].last;
+        }
+      o->ranges = ranges;
+      o->n_ranges = i;
+    }
+}
+
 gpg_error_t
 scapi_discover_in (scapi_card_t *card, const scapi_discover_opts_t *opts,
                    image_t **r_image)
@@ -518,24 +543,9 @@ scapi_discover_in (scapi_card_t *card, const scapi_discover_opts_t *opts,
   image_t *image = NULL;
   agency_range_t ranges[32];
   agency_discover_opts_t o;
-  size_t i;
 
   *r_image = NULL;
-  memset (&o, 0, sizeof o);
-  o.read_content = opts ? opts->read_content : true;
-  o.no_scan = opts ? opts->no_scan : false;
-  o.scan_budget = opts ? opts->scan_budget : 0;
-  o.resume = opts ? opts->resume : NULL;
-  if (opts && opts->ranges && opts->n_ranges)
-    {
-      for (i = 0; i < opts->n_ranges && i < DIM (ranges); i++)
-        {
-          ranges[i].first = opts->ranges[i].first;
-          ranges[i].last = opts->ranges[i].last;
-        }
-      o.ranges = ranges;
-      o.n_ranges = i;
-    }
+  scapi_agency_opts (opts, true, ranges, &o);
   agency_card_set_discover (card->ac, &o);
   err = image_new (&image);
   if (!err)
@@ -606,24 +616,13 @@ scapi_scan (scapi_card_t *card, image_t *image,
   agency_discover_opts_t o;
   unsigned long budget;
   const char *cov;
-  size_t i;
 
   memset (rep, 0, sizeof *rep);
   scapi_op_begin (&op, card, cb);
   scapi_op_phase (&op, SCAPI_PHASE_SCAN, NULL);
-  memset (&o, 0, sizeof o);
-  o.read_content = opts ? opts->read_content : false;
-  o.scan_budget = opts ? opts->scan_budget : 0;
-  if (opts && opts->ranges && opts->n_ranges)
-    {
-      for (i = 0; i < opts->n_ranges && i < DIM (ranges); i++)
-        {
-          ranges[i].first = opts->ranges[i].first;
-          ranges[i].last = opts->ranges[i].last;
-        }
-      o.ranges = ranges;
-      o.n_ranges = i;
-    }
+  scapi_agency_opts (opts, false, ranges, &o);
+  o.no_scan = false;
+  o.resume = NULL;            /* the image itself is continued */
   agency_card_set_discover (card->ac, &o);
   err = scapi_card_begin (card);
   if (!err)

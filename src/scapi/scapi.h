@@ -23,7 +23,13 @@
  *    (xtrymalloc_secure; scapi wipes and frees it) or GPG_ERR_CANCELED.
  *    A PIN is asked at most once per reference per card session and is
  *    never retried automatically: a wrong PIN (63Cx) ends the use of
- *    that reference, the protected nodes are reported as not read.
+ *    that reference, the protected nodes are reported as not read. A
+ *    PIN the card accepted is held in secure memory until the operation
+ *    ends (a restore plan hands it on to its restore) and presented
+ *    again when the token dropped the verification (real tokens do on
+ *    every switch between their applications); it is wiped then. (Only
+ *    when a later operation finds the verification gone is it asked
+ *    again.)
  *    On a PIN-pad reader the callback is called with pinpad = true only
  *    to tell the user to type on the reader; it returns 0 with *R_PIN
  *    NULL (or GPG_ERR_CANCELED).

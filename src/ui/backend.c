@@ -1,8 +1,6 @@
 /* backend.c - the manager's link to scapi (reader list, card types,
  * monitor events, emulator insert/remove, the VSC directory) */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

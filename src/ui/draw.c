@@ -6,9 +6,7 @@
  * only when the terminal has them and NO_COLOR is not set; otherwise
  * bold/reverse/underline carry the meaning.
  */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +19,7 @@
 #include "common/util.h"
 #include "common/i18n.h"
 #include "ui/ui.h"
+#include "common/sanitize.h"
 
 void
 draw_init (ui_t *ui)
@@ -108,10 +107,14 @@ draw_text (ui_t *ui, int y, int x, int w, int attr, const char *s)
   size_t n;
   int used = 0, cw;
   cchar_t cc;
+  char safe[2048];
 
   (void) ui;
   if (w <= 0 || y < 0 || y >= LINES || x >= COLS)
     return;
+  /* Text from a VSC, a card or the server may hold escape sequences:
+   * shown escaped, as everywhere else (src/common/sanitize.h). */
+  s = sanitize_text (s, safe, sizeof safe);
   if (x + w > COLS)
     w = COLS - x;
   memset (&st, 0, sizeof st);
@@ -253,10 +256,12 @@ draw_bar (ui_t *ui, int y, int x, int w, double fraction)
 }
 
 void
-draw_screen (ui_t *ui, const char *title, const char *const *keys)
+draw_screen (ui_t *ui, ui_screen_t *s, const char *title)
 {
   int x = 0;
-  char buf[256];
+  char buf[256], names[24][16];
+  const char *labels[24];
+  size_t n, i;
 
   snprintf (buf, sizeof buf, " vscman %s %s%s", ui->settings.ascii ? "-" : "\xe2\x80\x94",
             title, ui->kiosk ? _("  [kiosk]") : "");
@@ -265,20 +270,20 @@ draw_screen (ui_t *ui, const char *title, const char *const *keys)
               ui->kiosk ? _("  [kiosk]") : "");
   draw_text (ui, 0, 0, ui->cols, draw_attr (ui, DRAW_TITLE), buf);
 
-  /* Footer: F-keys like htop/mc. */
+  /* Footer: the keys of the screen's table that work now, then the
+   * global ones (keys.c), like htop/mc. */
+  n = ui_keys_footer (ui, s, names, labels, DIM (labels));
   move (ui->rows - 1, 0);
-  for (int i = 0; keys && keys[i] && keys[i + 1]; i += 2)
+  for (i = 0; i < n; i++)
     {
-      int kw = draw_width (keys[i]), lw = draw_width (keys[i + 1]);
+      int kw = draw_width (names[i]), lw = draw_width (labels[i]);
+      char lab[128];
       if (x + kw + lw + 2 > ui->cols)
         break;
-      draw_text (ui, ui->rows - 1, x, kw, draw_attr (ui, DRAW_KEY), keys[i]);
+      draw_text (ui, ui->rows - 1, x, kw, draw_attr (ui, DRAW_KEY), names[i]);
       x += kw;
-      {
-        char lab[128];
-        snprintf (lab, sizeof lab, " %s ", keys[i + 1]);
-        draw_text (ui, ui->rows - 1, x, lw + 2, draw_attr (ui, DRAW_FOOTER), lab);
-      }
+      snprintf (lab, sizeof lab, " %s ", labels[i]);
+      draw_text (ui, ui->rows - 1, x, lw + 2, draw_attr (ui, DRAW_FOOTER), lab);
       x += lw + 2;
     }
   if (x < ui->cols)

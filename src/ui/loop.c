@@ -6,9 +6,7 @@
  * is -1 unless a kiosk idle timer is armed. The terminal is restored on
  * every exit path (atexit, SIGTERM, SIGHUP, fatal errors).
  */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,30 +27,14 @@
 #include "ui/ui.h"
 #include "ui/task.h"
 #include "ui/backend.h"
+#include "ui/screens.h"
 
-extern const ui_screen_ops_t screen_main_ops, screen_card_ops,
-  screen_vsc_ops, screen_backup_ops, screen_restore_ops, screen_diff_ops,
-  screen_progress_ops, screen_password_ops, screen_confirm_ops,
-  screen_view_ops, screen_settings_ops, screen_log_ops, screen_help_ops,
-  screen_pick_ops, screen_server_ops;
-
-/* The screen table, indexed by enum ui_screen_id. */
-static const ui_screen_ops_t *const loop_screens[UI_SCREEN_MAX] = {
-  [UI_SCREEN_MAIN] = &screen_main_ops,
-  [UI_SCREEN_CARD] = &screen_card_ops,
-  [UI_SCREEN_VSC] = &screen_vsc_ops,
-  [UI_SCREEN_BACKUP] = &screen_backup_ops,
-  [UI_SCREEN_RESTORE] = &screen_restore_ops,
-  [UI_SCREEN_DIFF] = &screen_diff_ops,
-  [UI_SCREEN_PROGRESS] = &screen_progress_ops,
-  [UI_SCREEN_PASSWORD] = &screen_password_ops,
-  [UI_SCREEN_CONFIRM] = &screen_confirm_ops,
-  [UI_SCREEN_VIEW] = &screen_view_ops,
-  [UI_SCREEN_SETTINGS] = &screen_settings_ops,
-  [UI_SCREEN_LOG] = &screen_log_ops,
-  [UI_SCREEN_HELP] = &screen_help_ops,
-  [UI_SCREEN_PICK] = &screen_pick_ops,
-  [UI_SCREEN_SERVER] = &screen_server_ops
+/* The screen table (screen-list.h: one line per screen). */
+const ui_screen_ops_t *const ui_screen_table[] = {
+#define UI_SCREEN(n) &screen_##n##_ops,
+#include "ui/screen-list.h"
+#undef UI_SCREEN
+  NULL
 };
 
 static int loop_sig_pipe[2] = { -1, -1 };
@@ -175,37 +157,22 @@ ui_status (ui_t *ui, bool error, const char *fmt, ...)
 }
 
 void
-ui_push (ui_t *ui, enum ui_screen_id id, void *arg)
+ui_push (ui_t *ui, const ui_screen_ops_t *ops, void *arg)
 {
   if (ui->push_pending)
     xfree (ui->push_arg);
-  ui->push_id = id;
+  ui->push_ops = ops;
   ui->push_arg = arg;
   ui->push_pending = true;
 }
 
-bool
-ui_key_is_back (int ch)
+/* Leave the loop at the end of this iteration (no further poll). */
+static void
+loop_quit (ui_t *ui)
 {
-  return ch == UI_KEY_ESC || ch == 'q' || ch == KEY_F (10) || ch == KEY_EXIT;
-}
-
-bool
-ui_key_is_up (int ch)
-{
-  return ch == KEY_UP || ch == 'k';
-}
-
-bool
-ui_key_is_down (int ch)
-{
-  return ch == KEY_DOWN || ch == 'j';
-}
-
-bool
-ui_key_is_enter (int ch)
-{
-  return ch == '\n' || ch == '\r' || ch == KEY_ENTER;
+  if (!ui->quitting)
+    ui->stats.quit_ms = loop_now_ms ();
+  ui->quitting = true;
 }
 
 static void
@@ -213,6 +180,8 @@ loop_screen_free (ui_t *ui, ui_screen_t *s)
 {
   if (s->ops->leave)
     s->ops->leave (ui, s);
+  xfree (s->state);
+  xfree (s->arg);
   xfree (s);
 }
 
@@ -231,7 +200,7 @@ loop_pop (ui_t *ui)
       ui->need_redraw = true;
       r = ui->top->ops->event ? ui->top->ops->event (ui, ui->top, UI_EV_RESUME) : 0;
       if (r & UI_QUIT)
-        ui->quitting = true;
+        loop_quit (ui);
       if (!(r & UI_POP) || ui->push_pending)
         break;
       s = ui->top;
@@ -254,13 +223,16 @@ loop_do_push (ui_t *ui)
           ui_status (ui, true, "%s", _("out of memory"));
           return;
         }
-      s->id = ui->push_id;
-      s->ops = loop_screens[ui->push_id];
+      s->ops = ui->push_ops;
       s->arg = ui->push_arg;
       ui->push_arg = NULL;
       s->below = ui->top;
       ui->top = s;
-      err = s->ops->enter ? s->ops->enter (ui, s) : 0;
+      err = 0;
+      if (s->ops->state_size && !(s->state = xtrycalloc (1, s->ops->state_size)))
+        err = gpg_error_from_syserror ();
+      if (!err && s->ops->enter)
+        err = s->ops->enter (ui, s);
       if (err)
         {
           ui->top = s->below;
@@ -282,7 +254,7 @@ loop_apply (ui_t *ui, unsigned r)
   if ((r & UI_PUSH) || ui->push_pending)
     loop_do_push (ui);
   if (r & UI_QUIT)
-    ui->quitting = true;
+    loop_quit (ui);
   return r;
 }
 
@@ -344,29 +316,43 @@ loop_draw (ui_t *ui)
   ui->need_redraw = false;
 }
 
+void
+loop_redraw (ui_t *ui)
+{
+  loop_draw (ui);
+}
+
 gpg_error_t
 loop_init (ui_t *ui)
+{
+  ui->log_pipe[0] = ui->log_pipe[1] = -1;
+  if (!isatty (STDIN_FILENO) || !isatty (STDOUT_FILENO))
+    return gpg_error (GPG_ERR_ENOTTY);
+  return loop_init_term (ui, stdin, stdout);
+}
+
+gpg_error_t
+loop_init_term (ui_t *ui, FILE *in, FILE *out)
 {
   gpg_error_t err;
   struct sigaction sa;
   const char *term;
 
   ui->log_pipe[0] = ui->log_pipe[1] = -1;
+  ui->in_fd = fileno (in);
   err = loop_make_pipe (loop_sig_pipe);
   if (!err)
     err = loop_make_pipe (ui->log_pipe);
   if (err)
     return err;
 
-  if (!isatty (STDIN_FILENO) || !isatty (STDOUT_FILENO))
-    return gpg_error (GPG_ERR_ENOTTY);
   term = getenv ("TERM");
   if (!term || !*term)
     setenv ("TERM", "vt100", 1);
   if (!getenv ("ESCDELAY"))
     set_escdelay (50);
 
-  if (!newterm (NULL, stdout, stdin))
+  if (!newterm (NULL, out, in))
     return gpg_error (GPG_ERR_ENOTTY);
   loop_curses_active = 1;
   atexit (loop_restore_terminal);
@@ -411,7 +397,7 @@ loop_init (ui_t *ui)
   log_set_sink (loop_log_sink, ui);
   ui->last_input_ms = loop_now_ms ();
 
-  ui_push (ui, UI_SCREEN_MAIN, NULL);
+  ui_push (ui, &screen_main_ops, NULL);
   loop_do_push (ui);
   if (!ui->top)
     return gpg_error (GPG_ERR_GENERAL);
@@ -436,22 +422,39 @@ loop_signals (ui_t *ui)
           /* The SSH session or terminal is gone: cancel what runs,
            * wait for it to stop at an APDU boundary, then quit. */
           ui->hangup = true;
-          ui->quitting = true;
+          loop_quit (ui);
           break;
         case SIGINT:
         case SIGTERM:
-          ui->quitting = true;
+          loop_quit (ui);
           break;
         default:
           break;
         }
 }
 
+unsigned
+loop_key (ui_t *ui, int ch)
+{
+  ui_screen_t *s = ui->top;
+  unsigned r = 0;
+
+  if (ui->status[0])
+    {
+      ui->status[0] = 0;
+      ui->need_redraw = true;
+    }
+  if (s->ops->key)
+    r = s->ops->key (ui, s, ch);
+  if (!(r & UI_HANDLED))
+    r |= ui_keys_dispatch (ui, s, ch);
+  return loop_apply (ui, r);
+}
+
 static void
 loop_keys (ui_t *ui)
 {
   int ch;
-  unsigned r;
 
   while ((ch = getch ()) != ERR)
     {
@@ -467,37 +470,12 @@ loop_keys (ui_t *ui)
           ui_status (ui, false, "%s", _("Kiosk mode: this key is disabled."));
           continue;
         }
-      if (ch == UI_CTRL ('l'))
-        {
-          clearok (curscr, TRUE);
-          ui->need_redraw = true;
-          continue;
-        }
-      if (ui->status[0])
-        {
-          ui->status[0] = 0;
-          ui->need_redraw = true;
-        }
-      r = ui->top->ops->key (ui, ui->top, ch);
-      if (!(r & UI_HANDLED))
-        {
-          /* Global keys. */
-          if ((ch == '?' || ch == KEY_F (1)) && ui->top->id != UI_SCREEN_HELP)
-            {
-              ui_push (ui, UI_SCREEN_HELP, NULL);
-              r |= UI_PUSH;
-            }
-          else if (ch == KEY_F (9) && ui->top->id != UI_SCREEN_LOG)
-            {
-              ui_push (ui, UI_SCREEN_LOG, NULL);
-              r |= UI_PUSH;
-            }
-          else if (ui_key_is_back (ch) && ui->top->below)
-            r |= UI_POP;
-        }
-      loop_apply (ui, r);
+      loop_key (ui, ch);
       if (ui->quitting)
-        break;
+        {
+          ui->stats.quit_key = ch;
+          break;
+        }
     }
 }
 
@@ -514,7 +492,7 @@ static void
 loop_task_event (ui_t *ui, int ev)
 {
   for (ui_screen_t *s = ui->top; s; s = s->below)
-    if (s->id == UI_SCREEN_PROGRESS)
+    if (s->ops == &screen_progress_ops)
       {
         unsigned r = s->ops->event (ui, s, ev);
         if (s != ui->top)
@@ -525,86 +503,106 @@ loop_task_event (ui_t *ui, int ev)
 }
 
 gpg_error_t
-loop_run (ui_t *ui)
+loop_step (ui_t *ui, int max_ms)
 {
   struct pollfd pfd[5];
-  int n, timeout;
+  int n, timeout, wait;
   char buf[256];
 
-  while (!ui->quitting)
+  if (ui->need_redraw)
+    loop_draw (ui);
+
+  timeout = -1;
+  if (ui->kiosk && ui->settings.idle_timeout > 0
+      && (ui->top->below || backend_has_secrets (ui)))
     {
-      if (ui->need_redraw)
-        loop_draw (ui);
-
-      timeout = -1;
-      if (ui->kiosk && ui->settings.idle_timeout > 0
-          && (ui->top->below || backend_has_secrets (ui)))
+      long long due = ui->last_input_ms
+        + (long long) ui->settings.idle_timeout * 1000;
+      long long now = loop_now_ms ();
+      if (due <= now)
         {
-          long long due = ui->last_input_ms
-            + (long long) ui->settings.idle_timeout * 1000;
-          long long now = loop_now_ms ();
-          if (due <= now)
+          if (!ui->task)
             {
-              if (!ui->task)
-                {
-                  loop_pop_to_main (ui);
-                  loop_wipe_secrets (ui);
-                  ui_status (ui, false, "%s",
-                             _("Idle timeout: returned to the start screen."));
-                  ui->last_input_ms = now;
-                  continue;
-                }
-              timeout = 1000;
+              loop_pop_to_main (ui);
+              loop_wipe_secrets (ui);
+              ui_status (ui, false, "%s",
+                         _("Idle timeout: returned to the start screen."));
+              ui->last_input_ms = now;
+              return 0;
             }
-          else
-            timeout = (int) (due - now);
+          timeout = 1000;
         }
-
-      n = 0;
-      pfd[n].fd = STDIN_FILENO; pfd[n++].events = POLLIN;
-      pfd[n].fd = loop_sig_pipe[0]; pfd[n++].events = POLLIN;
-      pfd[n].fd = ui->log_pipe[0]; pfd[n++].events = POLLIN;
-      pfd[n].fd = ui->monitor_fd; pfd[n++].events = POLLIN;
-      pfd[n].fd = ui->task ? task_fd (ui->task) : -1;
-      pfd[n++].events = POLLIN;
-
-      if (poll (pfd, n, timeout) < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          return gpg_error_from_syserror ();
-        }
-      if (pfd[1].revents)
-        loop_signals (ui);
-      if (ui->quitting)
-        break;
-      if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
-        {
-          /* The terminal is gone (like SIGHUP). */
-          ui->hangup = true;
-          ui->quitting = true;
-          break;
-        }
-      if (pfd[0].revents & POLLIN)
-        loop_keys (ui);
-      if (pfd[2].revents)
-        {
-          while (read (ui->log_pipe[0], buf, sizeof buf) > 0)
-            ;
-          loop_event (ui, UI_EV_LOG);
-        }
-      if (pfd[3].fd >= 0 && pfd[3].revents)
-        {
-          if (backend_monitor_drain (ui))
-            loop_event (ui, UI_EV_READERS);
-        }
-      if (pfd[4].fd >= 0 && pfd[4].revents && ui->task)
-        {
-          bool done = task_drain (ui->task);
-          loop_task_event (ui, done ? UI_EV_TASK_DONE : UI_EV_TASK_PROGRESS);
-        }
+      else
+        timeout = (int) (due - now);
     }
 
+  n = 0;
+  pfd[n].fd = ui->in_fd; pfd[n++].events = POLLIN;
+  pfd[n].fd = loop_sig_pipe[0]; pfd[n++].events = POLLIN;
+  pfd[n].fd = ui->log_pipe[0]; pfd[n++].events = POLLIN;
+  pfd[n].fd = ui->monitor_fd; pfd[n++].events = POLLIN;
+  pfd[n].fd = ui->task ? task_fd (ui->task) : -1;
+  pfd[n++].events = POLLIN;
+
+  /* Only the kiosk idle timer gives poll() a timeout of our own (MAX_MS
+   * is a caller's bound, tests). */
+  ui->stats.polls++;
+  if (timeout >= 0)
+    ui->stats.timed_polls++;
+  if (ui->quitting)
+    ui->stats.polls_after_quit++;
+  wait = timeout;
+  if (max_ms >= 0 && (wait < 0 || wait > max_ms))
+    wait = max_ms;
+  if (poll (pfd, n, wait) < 0)
+    return errno == EINTR ? 0 : gpg_error_from_syserror ();
+  if (pfd[1].revents)
+    loop_signals (ui);
+  if (ui->quitting)
+    return 0;
+  if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+    {
+      /* The terminal is gone (like SIGHUP). */
+      ui->hangup = true;
+      loop_quit (ui);
+      return 0;
+    }
+  if (pfd[0].revents & POLLIN)
+    loop_keys (ui);
+  if (pfd[2].revents)
+    {
+      while (read (ui->log_pipe[0], buf, sizeof buf) > 0)
+        ;
+      loop_event (ui, UI_EV_LOG);
+    }
+  if (pfd[3].fd >= 0 && pfd[3].revents)
+    {
+      if (backend_monitor_drain (ui))
+        loop_event (ui, UI_EV_READERS);
+    }
+  if (pfd[4].fd >= 0 && pfd[4].revents && ui->task)
+    {
+      bool done = task_drain (ui->task);
+      loop_task_event (ui, done ? UI_EV_TASK_DONE : UI_EV_TASK_PROGRESS);
+    }
+  return 0;
+}
+
+gpg_error_t
+loop_run (ui_t *ui)
+{
+  gpg_error_t err;
+
+  while (!ui->quitting)
+    if ((err = loop_step (ui, -1)))
+      return err;
+  loop_finish (ui);
+  return 0;
+}
+
+void
+loop_finish (ui_t *ui)
+{
   /* Leaving: a running operation is cancelled and waited for, so the
    * card is left consistent (it stops at an APDU boundary). */
   if (ui->task)
@@ -613,11 +611,10 @@ loop_run (ui_t *ui)
       task_wait (ui->task);
       /* Close dialogs above the progress screen (a PIN question), so it
        * finishes the operation and its owner sees the result. */
-      while (ui->top && ui->top->id != UI_SCREEN_PROGRESS && ui->top->below)
+      while (ui->top && ui->top->ops != &screen_progress_ops && ui->top->below)
         loop_pop (ui);
       loop_task_event (ui, UI_EV_TASK_DONE);
     }
-  return 0;
 }
 
 void

@@ -2,9 +2,7 @@
  * file name (fixed directory in kiosk mode) -> PIN dialogs as needed
  * (retry counter shown) -> progress -> summary -> the generated password
  * shown once with an "I have written it down" confirmation */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -64,13 +62,10 @@ static gpg_error_t
 screen_backup_enter (ui_t *ui, ui_screen_t *s)
 {
   screen_backup_arg_t *a = s->arg;
-  backup_state_t *st = xtrycalloc (1, sizeof *st);
+  backup_state_t *st = s->state;
   char *path;
   gpg_error_t err;
 
-  if (!st)
-    return gpg_error_from_syserror ();
-  s->state = st;
   path = backend_new_vsc_path (ui, a->label);
   if (!path)
     return gpg_error_from_syserror ();
@@ -130,27 +125,13 @@ screen_backup_start (ui_t *ui, ui_screen_t *s)
 static void
 screen_backup_draw (ui_t *ui, ui_screen_t *s)
 {
-  static const char *keys[10];
   screen_backup_arg_t *a = s->arg;
   backup_state_t *st = s->state;
   scapi_summary_t *sum = &st->job.sum;
-  int y = 2, k = 0;
+  int y = 2;
   char t1[32], t2[32];
 
-  if (st->phase == BK_FORM)
-    {
-      keys[k++] = "Enter"; keys[k++] = _("Start");
-      keys[k++] = "F4"; keys[k++] = st->job.store_pins
-        ? _("Store PINs: on") : _("Store PINs: off");
-    }
-  else if (st->phase == BK_SUMMARY && sum->password)
-    {
-      keys[k++] = "w"; keys[k++] = _("Show password");
-    }
-  keys[k++] = "F1"; keys[k++] = _("Help");
-  keys[k++] = "Esc"; keys[k++] = _("Back");
-  keys[k] = NULL;
-  draw_screen (ui, _("Back up"), keys);
+  draw_screen (ui, s, _("Back up"));
   draw_textf (ui, y++, 1, ui->cols - 2, A_NORMAL, _("Card in %s"), a->reader);
   if (a->n_select)
     draw_textf (ui, y++, 1, ui->cols - 2, A_NORMAL,
@@ -227,60 +208,128 @@ screen_backup_pw_shown (ui_t *ui, void *ctx)
     }
 }
 
+/* ---- keys ------------------------------------------------------------ */
+
+/* The file name field takes what it can (not in kiosk mode, where the
+ * name is fixed); the summary scrolls the list of what was not read. */
 static unsigned
 screen_backup_key (ui_t *ui, ui_screen_t *s, int ch)
 {
   backup_state_t *st = s->state;
 
-  switch (st->phase)
-    {
-    case BK_FORM:
-      if (ui_key_is_enter (ch) || ch == KEY_F (5))
-        {
-          if (!st->file.len)
-            return UI_HANDLED;
-          screen_backup_start (ui, s);
-          return UI_HANDLED | UI_PUSH | UI_REDRAW;
-        }
-      if (ch == UI_KEY_ESC || ch == KEY_F (10))
-        return UI_HANDLED | UI_POP;
-      if (ch == KEY_F (4))
-        {
-          st->job.store_pins = !st->job.store_pins;
-          return UI_HANDLED | UI_REDRAW;
-        }
-      if (ui->kiosk)
-        return 0;     /* no typed file names in kiosk mode */
-      if (ch == '?')
-        return 0;
-      return widget_field_key (&st->file, ch);
-    case BK_SUMMARY:
-      if (st->job.sum.password && (ch == 'w' || ui_key_is_enter (ch)))
-        {
-          screen_show_password (ui, st->job.sum.password,
-                                _("The backup VSC is protected by this password."),
-                                screen_backup_pw_shown, s);
-          return UI_HANDLED | UI_PUSH;
-        }
-      if (ui_key_is_back (ch) || ui_key_is_enter (ch))
-        {
-          if (st->job.sum.password && !st->password_confirmed)
-            {
-              ui_status (ui, true, "%s",
-                         _("First write down the VSC password: press w."));
-              return UI_HANDLED | UI_REDRAW;
-            }
-          return UI_HANDLED | UI_POP;
-        }
-      if (ui_key_is_down (ch))
-        st->missing_top++;
-      else if (ui_key_is_up (ch) && st->missing_top)
-        st->missing_top--;
-      return UI_HANDLED | UI_REDRAW;
-    default:
-      return 0;
-    }
+  if (st->phase == BK_FORM && !ui->kiosk && ch != '?')
+    return widget_field_key (&st->file, ch);
+  if (st->phase != BK_SUMMARY)
+    return 0;
+  if (ui_key_is_down (ch))
+    st->missing_top++;
+  else if (ui_key_is_up (ch) && st->missing_top)
+    st->missing_top--;
+  else
+    return 0;
+  return UI_HANDLED | UI_REDRAW;
 }
+
+/* The keys' modes are the phases. */
+static unsigned
+screen_backup_mode (ui_t *ui, ui_screen_t *s)
+{
+  backup_state_t *st = s->state;
+  (void) ui;
+  return 1u << st->phase;
+}
+
+static bool
+screen_backup_has_password (ui_t *ui, ui_screen_t *s)
+{
+  backup_state_t *st = s->state;
+  (void) ui;
+  return st->job.sum.password != NULL;
+}
+
+static unsigned
+screen_backup_go (ui_t *ui, ui_screen_t *s)
+{
+  backup_state_t *st = s->state;
+
+  if (!st->file.len)
+    return UI_HANDLED;
+  screen_backup_start (ui, s);
+  return UI_PUSH | UI_REDRAW;
+}
+
+static unsigned
+screen_backup_store_pins (ui_t *ui, ui_screen_t *s)
+{
+  backup_state_t *st = s->state;
+  (void) ui;
+  st->job.store_pins = !st->job.store_pins;
+  return UI_REDRAW;
+}
+
+static const char *
+screen_backup_store_label (ui_t *ui, ui_screen_t *s)
+{
+  backup_state_t *st = s->state;
+  (void) ui;
+  return st->job.store_pins ? _("Store PINs: on") : _("Store PINs: off");
+}
+
+static unsigned
+screen_backup_show_pw (ui_t *ui, ui_screen_t *s)
+{
+  backup_state_t *st = s->state;
+
+  screen_show_password (ui, st->job.sum.password,
+                        _("The backup VSC is protected by this password."),
+                        screen_backup_pw_shown, s);
+  return UI_PUSH;
+}
+
+/* Leaving the summary: not before the password was shown. */
+static unsigned
+screen_backup_close (ui_t *ui, ui_screen_t *s)
+{
+  backup_state_t *st = s->state;
+
+  if (st->job.sum.password && !st->password_confirmed)
+    {
+      ui_status (ui, true, "%s",
+                 _("First write down the VSC password: press w."));
+      return UI_REDRAW;
+    }
+  return UI_POP;
+}
+
+/* Quitting before the generated password was shown would leave a VSC
+ * nobody can open: F10 says so instead (while the summary shows it). */
+static bool
+screen_backup_unshown (ui_t *ui, ui_screen_t *s)
+{
+  backup_state_t *st = s->state;
+  (void) ui;
+  return st->job.sum.password && !st->password_confirmed;
+}
+
+#define BK_IN(p) (1u << (p))
+static const ui_key_t screen_backup_keys[] = {
+  UI_KEY ('\n', KEY_F (5), BK_IN (BK_FORM), N_("Start"),
+          N_("start the backup"), screen_backup_go),
+  { .key = KEY_F (4), .modes = BK_IN (BK_FORM),
+    .label_fn = screen_backup_store_label, .action = screen_backup_store_pins,
+    .help = N_("store the PINs you enter in the VSC (private area), so that "
+               "a restore can set them") },
+  { .key = 'w', .key2 = '\n', .modes = BK_IN (BK_SUMMARY),
+    .label = N_("Show password"), .when = screen_backup_has_password,
+    .help = N_("show the generated VSC password (once)"),
+    .action = screen_backup_show_pw },
+  UI_KEY (UI_KEY_ESC, 'q', BK_IN (BK_SUMMARY), NULL, N_("close the summary"),
+          screen_backup_close),
+  UI_KEY ('\n', 0, BK_IN (BK_SUMMARY), NULL, NULL, screen_backup_close),
+  { .key = KEY_F (10), .modes = BK_IN (BK_SUMMARY),
+    .when = screen_backup_unshown, .action = screen_backup_close },
+  UI_KEYS_END
+};
 
 static unsigned
 screen_backup_event (ui_t *ui, ui_screen_t *s, int ev)
@@ -296,25 +345,18 @@ screen_backup_leave (ui_t *ui, ui_screen_t *s)
   screen_backup_arg_t *a = s->arg;
   backup_state_t *st = s->state;
   (void) ui;
-  if (st)
-    {
-      widget_field_free (&st->file);
-      scapi_summary_free (&st->job.sum);   /* wipes the password */
-      xfree (st);
-    }
+  widget_field_free (&st->file);
+  scapi_summary_free (&st->job.sum);   /* wipes the password */
   if (a)
     widget_tree_free_paths (a->select, a->n_select);
-  xfree (a);
 }
 
 const ui_screen_ops_t screen_backup_ops = {
-  "backup", screen_backup_enter, screen_backup_draw, screen_backup_key,
-  screen_backup_event, screen_backup_leave,
-  N_("Back up the selected nodes into a new VSC file. Edit the file name\n"
-     "and press Enter. PINs are asked when a protected object is selected;\n"
-     "the number of tries left is shown and a wrong PIN is never retried.\n"
-     "F4 toggles storing the PINs you enter in the VSC (private area), so\n"
-     "that a restore can set them on the new card.\n"
-     "Esc during the progress cancels cleanly (no VSC is written).\n"
-     "At the end the generated VSC password is shown once: write it down.")
+  .name = "backup", .enter = screen_backup_enter, .draw = screen_backup_draw,
+  .key = screen_backup_key, .event = screen_backup_event,
+  .leave = screen_backup_leave, .keys = screen_backup_keys,
+  .mode = screen_backup_mode, .state_size = sizeof (backup_state_t),
+  .help = N_("Back up the selected nodes into a new VSC file. PINs are asked for\n"
+             "protected objects, with the tries left; a wrong PIN is never\n"
+             "retried. At the end the generated password is shown once.")
 };

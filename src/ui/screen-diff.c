@@ -1,8 +1,6 @@
 /* screen-diff.c - two images side by side (VSC vs card, VSC vs VSC,
  * card vs card), node by node */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <string.h>
 #include <curses.h>
@@ -73,14 +71,10 @@ static gpg_error_t
 screen_diff_enter (ui_t *ui, ui_screen_t *s)
 {
   screen_diff_arg_t *a = s->arg;
-  diff_state_t *st = xtrycalloc (1, sizeof *st);
-  if (!st)
-    return gpg_error_from_syserror ();
-  s->state = st;
+  diff_state_t *st = s->state;
+
   if (!strcmp (a->a, a->b))
     {
-      xfree (st);
-      s->state = NULL;
       ui_status (ui, true, "%s", _("Choose two different sources to compare."));
       return gpg_error (GPG_ERR_CANCELED);
     }
@@ -133,15 +127,11 @@ screen_diff_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
 static void
 screen_diff_draw (ui_t *ui, ui_screen_t *s)
 {
-  static const char *keys[6];
   screen_diff_arg_t *a = s->arg;
   diff_state_t *st = s->state;
   int pw = ui->cols - 2 - 2 * 22 - 12;
 
-  keys[0] = "F1"; keys[1] = _("Help");
-  keys[2] = "Esc"; keys[3] = _("Back");
-  keys[4] = NULL;
-  draw_screen (ui, _("Compare"), keys);
+  draw_screen (ui, s, _("Compare"));
   draw_textf (ui, 1, 1, ui->cols - 2, A_NORMAL, _("A: %s%s"), a->a,
               st->a && st->a->unverified ? _(" (not verified)") : "");
   draw_textf (ui, 2, 1, ui->cols - 2, A_NORMAL, _("B: %s%s"), a->b,
@@ -193,20 +183,16 @@ screen_diff_leave (ui_t *ui, ui_screen_t *s)
 {
   diff_state_t *st = s->state;
   (void) ui;
-  if (st)
-    {
-      image_diff_free (st->diff);
-      image_free (st->a_owned);
-      image_free (st->b);
-      xfree (st);
-    }
-  xfree (s->arg);
+  image_diff_free (st->diff);
+  image_free (st->a_owned);
+  image_free (st->b);
 }
 
 const ui_screen_ops_t screen_diff_ops = {
-  "diff", screen_diff_enter, screen_diff_draw, screen_diff_key,
-  screen_diff_event, screen_diff_leave,
-  N_("The differences of two cards or VSCs, node by node: added (only in\n"
-     "B), removed (only in A) or changed (type, size, content, FCP, access,\n"
-     "area, flags, key, AID). Sizes with ? were not read.")
+  .name = "diff", .enter = screen_diff_enter, .draw = screen_diff_draw,
+  .key = screen_diff_key, .event = screen_diff_event,
+  .leave = screen_diff_leave, .state_size = sizeof (diff_state_t),
+  .help = N_("The differences of two cards or VSCs, node by node: added (only in\n"
+             "B), removed (only in A) or changed (type, size, content, FCP, access,\n"
+             "area, flags, key, AID). Sizes with ? were not read.")
 };

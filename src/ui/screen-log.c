@@ -1,8 +1,6 @@
 /* screen-log.c - the log view: messages and the redacted APDU trace
  * (secrets are removed by the logger before they reach us) */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <string.h>
 #include <curses.h>
@@ -21,30 +19,22 @@ typedef struct {
 static gpg_error_t
 screen_log_enter (ui_t *ui, ui_screen_t *s)
 {
-  log_state_t *st = xtrycalloc (1, sizeof *st);
+  log_state_t *st = s->state;
   (void) ui;
-  if (!st)
-    return gpg_error_from_syserror ();
   st->follow = true;
-  s->state = st;
   return 0;
 }
 
 static void
 screen_log_draw (ui_t *ui, ui_screen_t *s)
 {
-  static const char *keys[10];
   log_state_t *st = s->state;
   size_t n = loop_log_count (ui);
   int h = ui->rows - 3;
   static const char *const levels[] = { "error", "warn", "info", "debug", "apdu" };
   int lvl = log_get_level ();
 
-  keys[0] = "+/-"; keys[1] = _("Level");
-  keys[2] = "F1"; keys[3] = _("Help");
-  keys[4] = "Esc"; keys[5] = _("Back");
-  keys[6] = NULL;
-  draw_screen (ui, _("Log"), keys);
+  draw_screen (ui, s, _("Log"));
   draw_textf (ui, 1, 1, ui->cols - 2, A_BOLD, _("%zu lines, level %s (APDU bodies of secrets are redacted)"),
               n, lvl >= 0 && lvl <= 4 ? levels[lvl] : "?");
   if (st->follow)
@@ -76,22 +66,50 @@ screen_log_key (ui_t *ui, ui_screen_t *s, int ch)
       if (st->top + (size_t) (ui->rows - 3) >= n)
         st->follow = true;
     }
-  else if (ch == '+' && log_get_level () < LOG_LEVEL_APDU)
-    {
-      ui->settings.log_level = log_get_level () + 1;
-      log_set_level (ui->settings.log_level);
-    }
-  else if (ch == '-' && log_get_level () > LOG_LEVEL_ERROR)
-    {
-      ui->settings.log_level = log_get_level () - 1;
-      log_set_level (ui->settings.log_level);
-    }
-  else if (ch == KEY_F (9))
-    return UI_HANDLED | UI_POP;
   else
     return 0;
   return UI_HANDLED | UI_REDRAW;
 }
+
+static unsigned
+screen_log_more (ui_t *ui, ui_screen_t *s)
+{
+  (void) s;
+  if (log_get_level () < LOG_LEVEL_APDU)
+    {
+      ui->settings.log_level = log_get_level () + 1;
+      log_set_level (ui->settings.log_level);
+    }
+  return UI_REDRAW;
+}
+
+static unsigned
+screen_log_less (ui_t *ui, ui_screen_t *s)
+{
+  (void) s;
+  if (log_get_level () > LOG_LEVEL_ERROR)
+    {
+      ui->settings.log_level = log_get_level () - 1;
+      log_set_level (ui->settings.log_level);
+    }
+  return UI_REDRAW;
+}
+
+static unsigned
+screen_log_close (ui_t *ui, ui_screen_t *s)
+{
+  (void) ui;
+  (void) s;
+  return UI_POP;
+}
+
+static const ui_key_t screen_log_keys[] = {
+  UI_KEY ('+', 0, 0, N_("Level"), N_("more detail (up to the APDU "
+                                     "transcript)"), screen_log_more),
+  UI_KEY ('-', 0, 0, NULL, N_("less detail"), screen_log_less),
+  UI_KEY (KEY_F (9), 0, 0, NULL, N_("close the log"), screen_log_close),
+  UI_KEYS_END
+};
 
 static unsigned
 screen_log_event (ui_t *ui, ui_screen_t *s, int ev)
@@ -101,18 +119,10 @@ screen_log_event (ui_t *ui, ui_screen_t *s, int ev)
   return ev == UI_EV_LOG ? UI_REDRAW : 0;
 }
 
-static void
-screen_log_leave (ui_t *ui, ui_screen_t *s)
-{
-  (void) ui;
-  xfree (s->state);
-  xfree (s->arg);
-}
-
 const ui_screen_ops_t screen_log_ops = {
-  "log", screen_log_enter, screen_log_draw, screen_log_key, screen_log_event,
-  screen_log_leave,
-  N_("The log: messages and, at level apdu, the APDU transcript with the\n"
-     "bodies of PIN, password and key commands redacted.\n"
-     "+/- change the level, arrows scroll.")
+  .name = "log", .enter = screen_log_enter, .draw = screen_log_draw,
+  .key = screen_log_key, .event = screen_log_event, .keys = screen_log_keys,
+  .state_size = sizeof (log_state_t),
+  .help = N_("The log: messages and, at level apdu, the APDU transcript with the\n"
+             "bodies of PIN, password and key commands redacted.")
 };

@@ -1,8 +1,6 @@
 /* screen-main.c - the start screen: readers and cards (updated live on
  * insert/remove), VSCs in the VSC directory and recent ones, actions */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <string.h>
 #include <curses.h>
@@ -95,10 +93,8 @@ screen_main_load_vscs (ui_t *ui, main_state_t *st)
 static gpg_error_t
 screen_main_enter (ui_t *ui, ui_screen_t *s)
 {
-  main_state_t *st = xtrycalloc (1, sizeof *st);
-  if (!st)
-    return gpg_error_from_syserror ();
-  s->state = st;
+  main_state_t *st = s->state;
+
   widget_menu_init (&st->menu, 0);
   screen_main_load_vscs (ui, st);
   screen_main_rows (ui, st);
@@ -160,28 +156,11 @@ screen_main_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
 static void
 screen_main_draw (ui_t *ui, ui_screen_t *s)
 {
-  static const char *keys[20];
   main_state_t *st = s->state;
-  int k = 0, y = 1, h;
+  int y = 1, h;
   size_t n_cards = 0;
-  widget_menu_t part;
 
-  keys[k++] = "Enter"; keys[k++] = _("Open");
-  keys[k++] = "F5"; keys[k++] = _("Backup");
-  keys[k++] = "F6"; keys[k++] = _("Restore");
-  keys[k++] = "F7"; keys[k++] = _("Diff");
-  if (ui->emu)
-    {
-      keys[k++] = "F8"; keys[k++] = _("Insert/Remove");
-    }
-  keys[k++] = "F2"; keys[k++] = _("Settings");
-  keys[k++] = "F1"; keys[k++] = _("Help");
-  if (!ui->kiosk)
-    {
-      keys[k++] = "F10"; keys[k++] = _("Quit");
-    }
-  keys[k] = NULL;
-  draw_screen (ui, _("Smart card manager"), keys);
+  draw_screen (ui, s, _("Smart card manager"));
   screen_main_rows (ui, st);
   for (size_t i = 0; i < ui->n_readers; i++)
     if (ui->readers[i].present)
@@ -195,7 +174,6 @@ screen_main_draw (ui_t *ui, ui_screen_t *s)
   if (h == 0)
     draw_text (ui, y, 2, ui->cols - 4, draw_attr (ui, DRAW_WARN),
                _("No reader found. Connect a reader (pcscd must run)."));
-  part = st->menu;
   for (size_t i = 0; i < st->first_vsc && y < ui->rows - 10; i++)
     screen_main_item (ui, st, i, y++, 1, ui->cols - 2, st->menu.cur == i);
   if (h == 0)
@@ -224,7 +202,6 @@ screen_main_draw (ui_t *ui, ui_screen_t *s)
   draw_text (ui, y++, 1, ui->cols - 2, A_BOLD, _("Actions"));
   for (size_t i = st->first_action; i < st->n_rows && y < ui->rows - 2; i++)
     screen_main_item (ui, st, i, y++, 1, ui->cols - 2, st->menu.cur == i);
-  (void) part;
 }
 
 static int
@@ -254,7 +231,7 @@ screen_main_open_done (ui_t *ui, void *ctx, char *value)
   if (a)
     {
       snprintf (a->path, sizeof a->path, "%s", value);
-      ui_push (ui, UI_SCREEN_VSC, a);
+      ui_push (ui, &screen_vsc_ops, a);
     }
   xfree (value);
 }
@@ -264,16 +241,8 @@ static void
 screen_main_restore_vsc_picked (ui_t *ui, void *ctx, char *spec)
 {
   main_state_t *st = ctx;
-  screen_restore_arg_t *a;
-  if (!spec)
-    return;
-  a = xtrycalloc (1, sizeof *a);
-  if (a)
-    {
-      snprintf (a->reader, sizeof a->reader, "%.127s", st->pending_a);
-      snprintf (a->vsc_path, sizeof a->vsc_path, "%s", spec);
-      ui_push (ui, UI_SCREEN_RESTORE, a);
-    }
+  if (spec)
+    screen_push_restore (ui, st->pending_a, spec, NULL, false);
   xfree (spec);
 }
 
@@ -281,16 +250,9 @@ static void
 screen_main_restore_card_picked (ui_t *ui, void *ctx, char *spec)
 {
   main_state_t *st = ctx;
-  screen_restore_arg_t *a;
-  if (!spec)
-    return;
-  a = xtrycalloc (1, sizeof *a);
-  if (a)
-    {
-      snprintf (a->reader, sizeof a->reader, "%s", spec + 5); /* "card:" */
-      snprintf (a->vsc_path, sizeof a->vsc_path, "%s", st->pending_a);
-      ui_push (ui, UI_SCREEN_RESTORE, a);
-    }
+  if (spec)
+    screen_push_restore (ui, spec + 5 /* "card:" */, st->pending_a, NULL,
+                         false);
   xfree (spec);
 }
 
@@ -298,175 +260,225 @@ static void
 screen_main_diff_picked (ui_t *ui, void *ctx, char *spec)
 {
   main_state_t *st = ctx;
-  screen_diff_arg_t *a;
-  if (!spec)
-    return;
-  a = xtrycalloc (1, sizeof *a);
-  if (a)
-    {
-      snprintf (a->a, sizeof a->a, "%s", st->pending_a);
-      snprintf (a->b, sizeof a->b, "%s", spec);
-      ui_push (ui, UI_SCREEN_DIFF, a);
-    }
+  if (spec)
+    screen_push_diff (ui, st->pending_a, spec, NULL);
   xfree (spec);
 }
 
+/* ---- keys ------------------------------------------------------------ */
+
 static unsigned
-screen_main_key (ui_t *ui, ui_screen_t *s, int ch)
+screen_main_menu (ui_t *ui, ui_screen_t *s, int ch)
 {
   main_state_t *st = s->state;
-  unsigned r = widget_menu_key (&st->menu, ch);
+  (void) ui;
+  return widget_menu_key (&st->menu, ch);
+}
+
+static unsigned
+screen_main_push_card (ui_t *ui, const char *reader)
+{
+  screen_card_arg_t *a = xtrycalloc (1, sizeof *a);
+  if (!a)
+    return UI_HANDLED;
+  snprintf (a->reader, sizeof a->reader, "%s", reader);
+  ui_push (ui, &screen_card_ops, a);
+  return UI_PUSH;
+}
+
+static unsigned
+screen_main_open (ui_t *ui, ui_screen_t *s)
+{
+  main_state_t *st = s->state;
   int ri = screen_main_reader_at (st);
   const char *vsc = screen_main_vsc_at (st);
 
-  if (r)
-    return r;
-
-  if (ui_key_is_enter (ch) || ch == KEY_RIGHT)
+  if (ri >= 0)
     {
-      if (ri >= 0)
+      if (!ui->readers[ri].present)
         {
-          screen_card_arg_t *a;
-          if (!ui->readers[ri].present)
-            {
-              ui_status (ui, true, "%s", _("No card in this reader."));
-              return UI_HANDLED | UI_REDRAW;
-            }
-          a = xtrycalloc (1, sizeof *a);
-          if (!a)
-            return UI_HANDLED;
-          snprintf (a->reader, sizeof a->reader, "%s", ui->readers[ri].name);
-          ui_push (ui, UI_SCREEN_CARD, a);
-          return UI_HANDLED | UI_PUSH;
+          ui_status (ui, true, "%s", _("No card in this reader."));
+          return UI_REDRAW;
         }
-      if (vsc)
-        {
-          screen_vsc_arg_t *a = xtrycalloc (1, sizeof *a);
-          if (!a)
-            return UI_HANDLED;
-          snprintf (a->path, sizeof a->path, "%s", vsc);
-          ui_push (ui, UI_SCREEN_VSC, a);
-          return UI_HANDLED | UI_PUSH;
-        }
-      if (st->menu.cur < st->n_rows)
-        switch (st->rows[st->menu.cur].idx)
-          {
-          case ACT_OPEN:
-            screen_ask_input (ui, _("Open a VSC"), _("File name of the VSC:"),
-                              NULL, false, ui->settings.vsc_dir,
-                              screen_main_open_done, st);
-            return UI_HANDLED | UI_PUSH;
-          case ACT_SERVER:
-            ui_push (ui, UI_SCREEN_SERVER, NULL);
-            return UI_HANDLED | UI_PUSH;
-          case ACT_SETTINGS:
-            ui_push (ui, UI_SCREEN_SETTINGS, NULL);
-            return UI_HANDLED | UI_PUSH;
-          case ACT_LOG:
-            ui_push (ui, UI_SCREEN_LOG, NULL);
-            return UI_HANDLED | UI_PUSH;
-          case ACT_HELP:
-            ui_push (ui, UI_SCREEN_HELP, NULL);
-            return UI_HANDLED | UI_PUSH;
-          case ACT_QUIT:
-            return UI_HANDLED | UI_QUIT;
-          }
-      return UI_HANDLED;
+      return screen_main_push_card (ui, ui->readers[ri].name);
     }
-
-  switch (ch)
+  if (vsc)
     {
-    case KEY_F (5):
-    case 'b':
-      if (ri >= 0 && ui->readers[ri].present)
-        {
-          screen_card_arg_t *a = xtrycalloc (1, sizeof *a);
-          if (!a)
-            return UI_HANDLED;
-          snprintf (a->reader, sizeof a->reader, "%s", ui->readers[ri].name);
-          ui_push (ui, UI_SCREEN_CARD, a);
-          ui_status (ui, false, "%s",
-                     _("Select what to back up (Space), then press F5."));
-          return UI_HANDLED | UI_PUSH;
-        }
-      ui_status (ui, true, "%s", _("Choose a reader with a card to back up."));
-      return UI_HANDLED | UI_REDRAW;
-    case KEY_F (6):
-    case 'r':
-      if (ri >= 0 && ui->readers[ri].present)
-        {
-          snprintf (st->pending_a, sizeof st->pending_a, "%s",
-                    ui->readers[ri].name);
-          screen_pick_source (ui, _("Restore onto this card"), false, true,
-                              screen_main_restore_vsc_picked, st);
-          return UI_HANDLED | UI_PUSH;
-        }
-      if (vsc)
-        {
-          snprintf (st->pending_a, sizeof st->pending_a, "%s", vsc);
-          screen_pick_source (ui, _("Restore this VSC"), true, false,
-                              screen_main_restore_card_picked, st);
-          return UI_HANDLED | UI_PUSH;
-        }
-      ui_status (ui, true, "%s", _("Choose a card or a VSC to restore."));
-      return UI_HANDLED | UI_REDRAW;
-    case KEY_F (7):
-    case 'd':
-      if (ri >= 0 && ui->readers[ri].present)
-        snprintf (st->pending_a, sizeof st->pending_a, "card:%s",
-                  ui->readers[ri].name);
-      else if (vsc)
-        snprintf (st->pending_a, sizeof st->pending_a, "%s", vsc);
-      else
-        {
-          ui_status (ui, true, "%s", _("Choose a card or a VSC to compare."));
-          return UI_HANDLED | UI_REDRAW;
-        }
-      screen_pick_source (ui, _("Compare with"), true, true,
-                          screen_main_diff_picked, st);
-      return UI_HANDLED | UI_PUSH;
-    case KEY_F (8):
-    case 'i':
-      if (!ui->emu)
-        {
-          ui_status (ui, true, "%s",
-                     _("Insert/remove works only with the emulator (--emu)."));
-          return UI_HANDLED | UI_REDRAW;
-        }
-      if (ri < 0)
-        {
-          ui_status (ui, true, "%s", _("Choose a reader first."));
-          return UI_HANDLED | UI_REDRAW;
-        }
-      {
-        gpg_error_t err = backend_emu_toggle (ui, (size_t) ri);
-        if (err)
-          ui_status (ui, true, "%s", vsc_strerror (err));
-        /* The monitor reports the change; the list updates from it. */
-      }
-      return UI_HANDLED | UI_REDRAW;
-    case KEY_F (2):
-    case 's':
-      ui_push (ui, UI_SCREEN_SETTINGS, NULL);
-      return UI_HANDLED | UI_PUSH;
-    case UI_KEY_ESC:
-      return UI_HANDLED;
-    case 'q':
-    case KEY_F (10):
-      if (ui->kiosk)
-        {
-          ui_status (ui, true, "%s", _("Kiosk mode: vscman cannot be left."));
-          return UI_HANDLED | UI_REDRAW;
-        }
-      return UI_HANDLED | UI_QUIT;
-    case KEY_F (3):
-      loop_refresh_readers (ui);
-      screen_main_load_vscs (ui, st);
-      return UI_HANDLED | UI_REDRAW;
-    default:
-      return 0;
+      screen_vsc_arg_t *a = xtrycalloc (1, sizeof *a);
+      if (!a)
+        return UI_HANDLED;
+      snprintf (a->path, sizeof a->path, "%s", vsc);
+      ui_push (ui, &screen_vsc_ops, a);
+      return UI_PUSH;
     }
+  if (st->menu.cur >= st->n_rows)
+    return 0;
+  switch (st->rows[st->menu.cur].idx)
+    {
+    case ACT_OPEN:
+      screen_ask_input (ui, _("Open a VSC"), _("File name of the VSC:"),
+                        NULL, false, ui->settings.vsc_dir,
+                        screen_main_open_done, st);
+      return UI_PUSH;
+    case ACT_SERVER:
+      ui_push (ui, &screen_server_ops, NULL);
+      return UI_PUSH;
+    case ACT_SETTINGS:
+      ui_push (ui, &screen_settings_ops, NULL);
+      return UI_PUSH;
+    case ACT_LOG:
+      ui_push (ui, &screen_log_ops, NULL);
+      return UI_PUSH;
+    case ACT_HELP:
+      ui_push (ui, &screen_help_ops, NULL);
+      return UI_PUSH;
+    case ACT_QUIT:
+      return ui_keys_quit (ui, s);
+    }
+  return 0;
 }
+
+static unsigned
+screen_main_backup (ui_t *ui, ui_screen_t *s)
+{
+  main_state_t *st = s->state;
+  int ri = screen_main_reader_at (st);
+
+  if (ri >= 0 && ui->readers[ri].present)
+    {
+      ui_status (ui, false, "%s",
+                 _("Select what to back up (Space), then press F5."));
+      return screen_main_push_card (ui, ui->readers[ri].name);
+    }
+  ui_status (ui, true, "%s", _("Choose a reader with a card to back up."));
+  return UI_REDRAW;
+}
+
+static unsigned
+screen_main_restore (ui_t *ui, ui_screen_t *s)
+{
+  main_state_t *st = s->state;
+  int ri = screen_main_reader_at (st);
+  const char *vsc = screen_main_vsc_at (st);
+
+  if (ri >= 0 && ui->readers[ri].present)
+    {
+      snprintf (st->pending_a, sizeof st->pending_a, "%s",
+                ui->readers[ri].name);
+      screen_pick_source (ui, _("Restore onto this card"), false, true,
+                          screen_main_restore_vsc_picked, st);
+      return UI_PUSH;
+    }
+  if (vsc)
+    {
+      snprintf (st->pending_a, sizeof st->pending_a, "%s", vsc);
+      screen_pick_source (ui, _("Restore this VSC"), true, false,
+                          screen_main_restore_card_picked, st);
+      return UI_PUSH;
+    }
+  ui_status (ui, true, "%s", _("Choose a card or a VSC to restore."));
+  return UI_REDRAW;
+}
+
+static unsigned
+screen_main_diff (ui_t *ui, ui_screen_t *s)
+{
+  main_state_t *st = s->state;
+  int ri = screen_main_reader_at (st);
+  const char *vsc = screen_main_vsc_at (st);
+
+  if (ri >= 0 && ui->readers[ri].present)
+    snprintf (st->pending_a, sizeof st->pending_a, "card:%s",
+              ui->readers[ri].name);
+  else if (vsc)
+    snprintf (st->pending_a, sizeof st->pending_a, "%s", vsc);
+  else
+    {
+      ui_status (ui, true, "%s", _("Choose a card or a VSC to compare."));
+      return UI_REDRAW;
+    }
+  screen_pick_source (ui, _("Compare with"), true, true,
+                      screen_main_diff_picked, st);
+  return UI_PUSH;
+}
+
+static unsigned
+screen_main_insert (ui_t *ui, ui_screen_t *s)
+{
+  int ri = screen_main_reader_at (s->state);
+  gpg_error_t err;
+
+  if (!ui->emu)
+    {
+      ui_status (ui, true, "%s",
+                 _("Insert/remove works only with the emulator (--emu)."));
+      return UI_REDRAW;
+    }
+  if (ri < 0)
+    {
+      ui_status (ui, true, "%s", _("Choose a reader first."));
+      return UI_REDRAW;
+    }
+  /* The monitor reports the change; the list updates from it. */
+  err = backend_emu_toggle (ui, (size_t) ri);
+  if (err)
+    ui_status (ui, true, "%s", vsc_strerror (err));
+  return UI_REDRAW;
+}
+
+static const char *
+screen_main_insert_label (ui_t *ui, ui_screen_t *s)
+{
+  (void) s;
+  return ui->emu ? _("Insert/Remove") : NULL;
+}
+
+static unsigned
+screen_main_settings (ui_t *ui, ui_screen_t *s)
+{
+  (void) s;
+  ui_push (ui, &screen_settings_ops, NULL);
+  return UI_PUSH;
+}
+
+static unsigned
+screen_main_refresh (ui_t *ui, ui_screen_t *s)
+{
+  loop_refresh_readers (ui);
+  screen_main_load_vscs (ui, s->state);
+  return UI_REDRAW;
+}
+
+static unsigned
+screen_main_nothing (ui_t *ui, ui_screen_t *s)
+{
+  (void) ui;
+  (void) s;
+  return UI_HANDLED;        /* Esc on the start screen: nothing to leave */
+}
+
+static const ui_key_t screen_main_keys[] = {
+  UI_KEY ('\n', KEY_RIGHT, 0, N_("Open"),
+          N_("open the card (its tree) or the VSC"), screen_main_open),
+  UI_KEY (KEY_F (5), 'b', 0, N_("Backup"),
+          N_("back up the card under the cursor"), screen_main_backup),
+  UI_KEY (KEY_F (6), 'r', 0, N_("Restore"),
+          N_("restore: a VSC onto this card, or this VSC onto a card"),
+          screen_main_restore),
+  UI_KEY (KEY_F (7), 'd', 0, N_("Diff"), N_("compare two cards or VSCs"),
+          screen_main_diff),
+  { .key = KEY_F (8), .key2 = 'i', .label_fn = screen_main_insert_label,
+    .help = N_("insert or remove the emulated card of this reader (--emu)"),
+    .action = screen_main_insert },
+  UI_KEY (KEY_F (2), 's', 0, N_("Settings"), N_("settings"),
+          screen_main_settings),
+  UI_KEY (KEY_F (3), 0, 0, NULL,
+          N_("read the readers and the VSC directory again"),
+          screen_main_refresh),
+  UI_KEY ('q', 0, 0, NULL, N_("leave vscman"), ui_keys_quit),
+  UI_KEY (UI_KEY_ESC, 0, 0, NULL, NULL, screen_main_nothing),
+  UI_KEYS_END
+};
 
 static unsigned
 screen_main_event (ui_t *ui, ui_screen_t *s, int ev)
@@ -487,19 +499,14 @@ screen_main_leave (ui_t *ui, ui_screen_t *s)
 {
   main_state_t *st = s->state;
   (void) ui;
-  if (st)
-    backend_free_list (st->vscs, st->n_vscs);
-  xfree (st);
-  xfree (s->arg);
+  backend_free_list (st->vscs, st->n_vscs);
 }
 
 const ui_screen_ops_t screen_main_ops = {
-  "main", screen_main_enter, screen_main_draw, screen_main_key,
-  screen_main_event, screen_main_leave,
-  N_("Start screen. Readers and cards update when a card is inserted or\n"
-     "removed. Enter opens the card (its tree) or the VSC under the cursor.\n"
-     "F5/b back up the card, F6/r restore (a VSC onto a card), F7/d compare\n"
-     "two cards or VSCs, F2/s settings, F3 re-read readers, F10/q quit.\n"
-     "With --emu, F8/i inserts or removes the emulated card of the reader\n"
-     "under the cursor.")
+  .name = "main", .enter = screen_main_enter, .draw = screen_main_draw,
+  .key = screen_main_menu, .event = screen_main_event,
+  .leave = screen_main_leave, .keys = screen_main_keys,
+  .state_size = sizeof (main_state_t),
+  .help = N_("Start screen: readers and cards (live), the VSCs of the VSC\n"
+             "directory and the recent ones, then the actions.")
 };

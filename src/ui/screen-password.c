@@ -1,8 +1,6 @@
 /* screen-password.c - password / PIN entry (no echo, secure memory) and
  * plain one-line text input as a dialog over the screen below */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <string.h>
 #include <curses.h>
@@ -21,21 +19,10 @@ static gpg_error_t
 screen_password_enter (ui_t *ui, ui_screen_t *s)
 {
   screen_input_arg_t *a = s->arg;
-  pw_state_t *st;
-  gpg_error_t err;
+  pw_state_t *st = s->state;
   (void) ui;
-  st = xtrycalloc (1, sizeof *st);
-  if (!st)
-    return gpg_error_from_syserror ();
-  err = widget_field_init (&st->field, a->noecho ? 256 : 1000, a->noecho,
-                           a->initial[0] ? a->initial : NULL);
-  if (err)
-    {
-      xfree (st);
-      return err;
-    }
-  s->state = st;
-  return 0;
+  return widget_field_init (&st->field, a->noecho ? 256 : 1000, a->noecho,
+                            a->initial[0] ? a->initial : NULL);
 }
 
 static void
@@ -58,59 +45,74 @@ screen_password_draw (ui_t *ui, ui_screen_t *s)
   widget_field_draw (ui, &st->field, row, x + 2, w - 4);
 }
 
+/* A dialog: every key that is not in the table belongs to the field
+ * (no global '?', 'q' ...). */
 static unsigned
 screen_password_key (ui_t *ui, ui_screen_t *s, int ch)
+{
+  pw_state_t *st = s->state;
+
+  if (ui_keys_find (ui, s, s->ops->keys, ch))
+    return 0;
+  return widget_field_key (&st->field, ch) | UI_HANDLED;
+}
+
+static unsigned
+screen_password_cancel (ui_t *ui, ui_screen_t *s)
 {
   screen_input_arg_t *a = s->arg;
   pw_state_t *st = s->state;
 
-  if (ch == UI_KEY_ESC || ch == KEY_F (10))
-    {
-      widget_field_clear (&st->field);
-      if (a->done)
-        a->done (ui, a->ctx, NULL);
-      return UI_HANDLED | UI_POP;
-    }
-  if (ui_key_is_enter (ch))
-    {
-      char *v;
-      if (!st->field.len && !a->allow_empty)
-        return UI_HANDLED;
-      v = widget_field_take (&st->field);
-      if (!v)
-        {
-          ui_status (ui, true, "%s", _("out of memory"));
-          return UI_HANDLED | UI_POP;
-        }
-      if (a->done)
-        a->done (ui, a->ctx, v);
-      else if (a->noecho)
-        xfree_secure (v);
-      else
-        xfree (v);
-      return UI_HANDLED | UI_POP;
-    }
-  /* Every other key belongs to the field (no global '?', 'q' ...). */
-  return widget_field_key (&st->field, ch) | UI_HANDLED;
+  widget_field_clear (&st->field);
+  if (a->done)
+    a->done (ui, a->ctx, NULL);
+  return UI_POP;
 }
+
+static unsigned
+screen_password_ok (ui_t *ui, ui_screen_t *s)
+{
+  screen_input_arg_t *a = s->arg;
+  pw_state_t *st = s->state;
+  char *v;
+
+  if (!st->field.len && !a->allow_empty)
+    return UI_HANDLED;
+  v = widget_field_take (&st->field);
+  if (!v)
+    {
+      ui_status (ui, true, "%s", _("out of memory"));
+      return UI_POP;
+    }
+  if (a->done)
+    a->done (ui, a->ctx, v);
+  else if (a->noecho)
+    xfree_secure (v);
+  else
+    xfree (v);
+  return UI_POP;
+}
+
+static const ui_key_t screen_password_keys[] = {
+  UI_KEY ('\n', 0, 0, N_("OK"), N_("take the text"), screen_password_ok),
+  UI_KEY (UI_KEY_ESC, KEY_F (10), 0, N_("Cancel"), N_("cancel"),
+          screen_password_cancel),
+  UI_KEYS_END
+};
 
 static void
 screen_password_leave (ui_t *ui, ui_screen_t *s)
 {
   pw_state_t *st = s->state;
   (void) ui;
-  if (st)
-    {
-      widget_field_free (&st->field);
-      xfree (st);
-    }
-  xfree (s->arg);
+  widget_field_free (&st->field);
 }
 
 const ui_screen_ops_t screen_password_ops = {
-  "password", screen_password_enter, screen_password_draw,
-  screen_password_key, NULL, screen_password_leave,
-  N_("Type the text and press Enter. Passwords and PINs are not shown and\n"
-     "are kept in protected memory that is wiped after use.\n"
-     "Esc cancels.")
+  .name = "password", .enter = screen_password_enter,
+  .draw = screen_password_draw, .key = screen_password_key,
+  .leave = screen_password_leave, .keys = screen_password_keys,
+  .state_size = sizeof (pw_state_t),
+  .help = N_("Type the text and press Enter. Passwords and PINs are not shown and\n"
+             "are kept in protected memory that is wiped after use.")
 };

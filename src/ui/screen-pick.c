@@ -1,7 +1,5 @@
 /* screen-pick.c - choose one item of a list (a card, a VSC, ...) */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <string.h>
 #include <curses.h>
@@ -20,12 +18,9 @@ static gpg_error_t
 screen_pick_enter (ui_t *ui, ui_screen_t *s)
 {
   screen_pick_arg_t *a = s->arg;
-  pick_state_t *st = xtrycalloc (1, sizeof *st);
+  pick_state_t *st = s->state;
   (void) ui;
-  if (!st)
-    return gpg_error_from_syserror ();
   widget_menu_init (&st->menu, a->n);
-  s->state = st;
   return 0;
 }
 
@@ -59,28 +54,51 @@ screen_pick_draw (ui_t *ui, ui_screen_t *s)
              _("Enter: choose   Esc: cancel"));
 }
 
+/* A dialog: the list moves, the table chooses or cancels, other keys
+ * do nothing. */
 static unsigned
 screen_pick_key (ui_t *ui, ui_screen_t *s, int ch)
 {
-  screen_pick_arg_t *a = s->arg;
   pick_state_t *st = s->state;
   unsigned r = widget_menu_key (&st->menu, ch);
-  if (r)
+
+  if (r || ui_keys_find (ui, s, s->ops->keys, ch))
     return r;
-  if (ui_key_is_enter (ch) && a->n)
-    {
-      if (a->done)
-        a->done (ui, a->ctx, st->menu.cur);
-      return UI_HANDLED | UI_POP;
-    }
-  if (ui_key_is_back (ch))
-    {
-      if (a->done)
-        a->done (ui, a->ctx, (size_t) -1);
-      return UI_HANDLED | UI_POP;
-    }
   return UI_HANDLED;
 }
+
+static unsigned
+screen_pick_answer (ui_t *ui, ui_screen_t *s, size_t idx)
+{
+  screen_pick_arg_t *a = s->arg;
+  if (a->done)
+    a->done (ui, a->ctx, idx);
+  return UI_POP;
+}
+
+static unsigned
+screen_pick_choose (ui_t *ui, ui_screen_t *s)
+{
+  screen_pick_arg_t *a = s->arg;
+  pick_state_t *st = s->state;
+
+  if (!a->n)
+    return UI_HANDLED;
+  return screen_pick_answer (ui, s, st->menu.cur);
+}
+
+static unsigned
+screen_pick_cancel (ui_t *ui, ui_screen_t *s)
+{
+  return screen_pick_answer (ui, s, (size_t) -1);
+}
+
+static const ui_key_t screen_pick_keys[] = {
+  UI_KEY ('\n', 0, 0, N_("Choose"), N_("choose"), screen_pick_choose),
+  UI_KEY (UI_KEY_ESC, 'q', 0, N_("Cancel"), N_("cancel"), screen_pick_cancel),
+  UI_KEY (KEY_F (10), 0, 0, NULL, NULL, screen_pick_cancel),
+  UI_KEYS_END
+};
 
 static void
 screen_pick_leave (ui_t *ui, ui_screen_t *s)
@@ -88,13 +106,16 @@ screen_pick_leave (ui_t *ui, ui_screen_t *s)
   screen_pick_arg_t *a = s->arg;
   (void) ui;
   if (a)
-    { for (size_t i = 0; i < a->n; i++) xfree (a->items[i]); xfree (a->items); }
-  xfree (s->state);
-  xfree (a);
+    {
+      for (size_t i = 0; i < a->n; i++)
+        xfree (a->items[i]);
+      xfree (a->items);
+    }
 }
 
 const ui_screen_ops_t screen_pick_ops = {
-  "pick", screen_pick_enter, screen_pick_draw, screen_pick_key, NULL,
-  screen_pick_leave,
-  N_("Choose with the arrow keys or j/k and press Enter; Esc cancels.")
+  .name = "pick", .enter = screen_pick_enter, .draw = screen_pick_draw,
+  .key = screen_pick_key, .leave = screen_pick_leave,
+  .keys = screen_pick_keys, .state_size = sizeof (pick_state_t),
+  .help = N_("Choose with the arrow keys or j/k and press Enter; Esc cancels.")
 };

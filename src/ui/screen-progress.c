@@ -1,9 +1,7 @@
 /* screen-progress.c - a long operation on the worker: progress bar with
  * node, bytes, APDUs and ETA; PIN / password requests; Esc cancels at
  * the next APDU boundary (the card is left consistent). */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <string.h>
 #include <curses.h>
@@ -13,6 +11,8 @@
 #include "ui/ui.h"
 #include "ui/widget.h"
 #include "ui/screens.h"
+
+enum { PROG_RUNNING = 1 };   /* ui_screen_t.mode: the task runs */
 
 typedef struct {
   ui_task_t *task;
@@ -25,23 +25,17 @@ static gpg_error_t
 screen_progress_enter (ui_t *ui, ui_screen_t *s)
 {
   screen_progress_arg_t *a = s->arg;
-  prog_state_t *st;
+  prog_state_t *st = s->state;
   gpg_error_t err;
 
   if (ui->task)
     return gpg_error (GPG_ERR_EBUSY);
-  st = xtrycalloc (1, sizeof *st);
-  if (!st)
-    return gpg_error_from_syserror ();
   st->prog.eta = -1;
   err = task_start (a->fn, a->fn_arg, &st->task);
   if (err)
-    {
-      xfree (st);
-      return err;
-    }
+    return err;
   ui->task = st->task;
-  s->state = st;
+  s->mode = PROG_RUNNING;
   return 0;
 }
 
@@ -120,7 +114,7 @@ screen_progress_request (ui_t *ui, prog_state_t *st)
       snprintf (in->prompt, sizeof in->prompt, _("Password for %s:"), path);
     }
   st->asking = true;
-  ui_push (ui, UI_SCREEN_PASSWORD, in);
+  ui_push (ui, &screen_password_ops, in);
   return UI_PUSH | UI_REDRAW;
 }
 
@@ -140,6 +134,7 @@ screen_progress_finish (ui_t *ui, ui_screen_t *s)
   ui->task = NULL;
   task_free (st->task);
   st->task = NULL;
+  s->mode = 0;
   loop_refresh_readers (ui);   /* identify cards seen meanwhile */
   if (a->done)
     a->done (ui, a->ctx, err, textcopy);
@@ -174,38 +169,48 @@ screen_progress_event (ui_t *ui, ui_screen_t *s, int ev)
     }
 }
 
+/* Nothing but the table while the operation runs. */
 static unsigned
 screen_progress_key (ui_t *ui, ui_screen_t *s, int ch)
 {
-  prog_state_t *st = s->state;
-  (void) ui;
-  if ((ch == UI_KEY_ESC || ch == KEY_F (10)) && st->task)
-    {
-      task_cancel (st->task);
-      ui_status (ui, false, "%s", _("Cancelling..."));
-      return UI_HANDLED | UI_REDRAW;
-    }
-  return UI_HANDLED;    /* nothing else while the operation runs */
+  return ui_keys_find (ui, s, s->ops->keys, ch) ? 0 : UI_HANDLED;
 }
+
+static unsigned
+screen_progress_cancel (ui_t *ui, ui_screen_t *s)
+{
+  prog_state_t *st = s->state;
+
+  task_cancel (st->task);
+  ui_status (ui, false, "%s", _("Cancelling..."));
+  return UI_REDRAW;
+}
+
+static const ui_key_t screen_progress_keys[] = {
+  UI_KEY (UI_KEY_ESC, KEY_F (10), PROG_RUNNING, N_("Cancel"),
+          N_("cancel the operation before its next APDU"),
+          screen_progress_cancel),
+  UI_KEYS_END
+};
 
 static void
 screen_progress_leave (ui_t *ui, ui_screen_t *s)
 {
   prog_state_t *st = s->state;
-  if (st && st->task)
+  if (st->task)
     {
       task_cancel (st->task);
       task_free (st->task);
       if (ui->task == st->task)
         ui->task = NULL;
     }
-  xfree (st);
-  xfree (s->arg);
 }
 
 const ui_screen_ops_t screen_progress_ops = {
-  "progress", screen_progress_enter, screen_progress_draw,
-  screen_progress_key, screen_progress_event, screen_progress_leave,
-  N_("An operation is running. Esc cancels it before the next APDU; the\n"
-     "card is left consistent and the report says what was done.")
+  .name = "progress", .enter = screen_progress_enter,
+  .draw = screen_progress_draw, .key = screen_progress_key,
+  .event = screen_progress_event, .leave = screen_progress_leave,
+  .keys = screen_progress_keys, .state_size = sizeof (prog_state_t),
+  .help = N_("An operation is running. Esc cancels it before the next APDU; the\n"
+             "card is left consistent and the report says what was done.")
 };

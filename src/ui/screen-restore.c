@@ -4,9 +4,7 @@
  * or of another model) -> progress -> verification report. In keys-only
  * mode ("write keys to card") only the secret-key-area keys are planned
  * and shown, and a card in use needs no typed confirmation. */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <string.h>
 #include <curses.h>
@@ -188,10 +186,8 @@ static gpg_error_t
 screen_restore_enter (ui_t *ui, ui_screen_t *s)
 {
   screen_restore_arg_t *a = s->arg;
-  restore_state_t *st = xtrycalloc (1, sizeof *st);
-  if (!st)
-    return gpg_error_from_syserror ();
-  s->state = st;
+  restore_state_t *st = s->state;
+
   st->job.ui = ui;
   st->keys_only = a->keys_only;
   snprintf (st->job.reader, sizeof st->job.reader, "%s", a->reader);
@@ -241,25 +237,13 @@ screen_restore_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
 static void
 screen_restore_draw (ui_t *ui, ui_screen_t *s)
 {
-  static const char *keys[12];
   screen_restore_arg_t *a = s->arg;
   restore_state_t *st = s->state;
   plan_t *plan = st->job.plan;
   size_t i, counts[PLAN_ACTION_MAX + 1];
-  int k = 0, y = 1;
+  int y = 1;
 
-  if (st->phase == RS_PLAN)
-    {
-      keys[k++] = "F5"; keys[k++] = st->keys_only ? _("Write keys")
-                                                   : _("Write to card");
-      keys[k++] = "p"; keys[k++] = st->job.set_pins ? _("Set PINs: on")
-                                                     : _("Set PINs: off");
-    }
-  keys[k++] = "F1"; keys[k++] = _("Help");
-  keys[k++] = "Esc"; keys[k++] = _("Back");
-  keys[k] = NULL;
-  draw_screen (ui, st->keys_only ? _("Write keys to card") : _("Restore"),
-               keys);
+  draw_screen (ui, s, st->keys_only ? _("Write keys to card") : _("Restore"));
   draw_textf (ui, y++, 1, ui->cols - 2, A_NORMAL, _("From: %s"), a->vsc_path);
   draw_textf (ui, y++, 1, ui->cols - 2, A_NORMAL, _("Onto: card in %s"), a->reader);
   if (st->phase == RS_FAILED)
@@ -351,71 +335,113 @@ screen_restore_confirmed (ui_t *ui, void *ctx, bool yes)
                    &st->job, screen_restore_written, s);
 }
 
+/* ---- keys ------------------------------------------------------------ */
+
 static unsigned
 screen_restore_key (ui_t *ui, ui_screen_t *s, int ch)
 {
   restore_state_t *st = s->state;
-  plan_t *plan = st->job.plan;
-  unsigned r;
-
-  if (!plan || (st->phase != RS_PLAN && st->phase != RS_REPORT))
+  (void) ui;
+  if (!st->job.plan || (st->phase != RS_PLAN && st->phase != RS_REPORT))
     return 0;
-  r = widget_menu_key (&st->menu, ch);
-  if (r)
-    return r;
-  if (st->phase == RS_PLAN && ch == 'p')
-    {
-      st->job.set_pins = !st->job.set_pins;
-      screen_restore_rows (st);
-      ui_status (ui, false, "%s", st->job.set_pins
-                 ? _("The PINs stored in the VSC will be set after the data.")
-                 : _("The PINs on the card will not be changed."));
-      return UI_HANDLED | UI_REDRAW;
-    }
-  if (st->phase == RS_PLAN && (ch == KEY_F (5) || ch == 'w'))
-    {
-      char msg[600];
-      size_t n = screen_restore_count_writes (st);
-      if (!n)
-        {
-          ui_status (ui, true, "%s", _("Nothing to write."));
-          return UI_HANDLED | UI_REDRAW;
-        }
-      if (st->keys_only)
-        {
-          /* Only keys are written: a card in use is the normal case. */
-          st->job.force = true;
-          snprintf (msg, sizeof msg,
-                    _("Write %zu keys to the card in %s?\n"
-                      "A key already on the card in the same slot is replaced; nothing else is changed."),
-                    n, st->job.reader);
-          screen_ask_confirm (ui, _("Write keys to card"), msg, NULL,
-                              screen_restore_confirmed, s);
-        }
-      else if (!plan->target_blank || !plan->same_model)
-        {
-          st->job.force = true;
-          snprintf (msg, sizeof msg,
-                    _("The target card is %s and %s.\n"
-                      "Writing may overwrite data on it (%zu objects)."),
-                    plan->target_blank ? _("blank") : _("NOT blank"),
-                    plan->same_model ? _("of the same model") : _("of another model"),
-                    n);
-          screen_ask_confirm (ui, _("Force the restore"), msg,
-                              _("overwrite"), screen_restore_confirmed, s);
-        }
-      else
-        {
-          snprintf (msg, sizeof msg,
-                    _("Write %zu objects to the blank card in %s?"),
-                    n, st->job.reader);
-          screen_ask_confirm (ui, _("Restore"), msg, NULL,
-                              screen_restore_confirmed, s);
-        }
-      return UI_HANDLED | UI_PUSH;
-    }
-  return 0;
+  return widget_menu_key (&st->menu, ch);
 }
+
+/* The keys' modes are the phases. */
+static unsigned
+screen_restore_mode (ui_t *ui, ui_screen_t *s)
+{
+  restore_state_t *st = s->state;
+  (void) ui;
+  return st->job.plan ? 1u << st->phase : 0;
+}
+
+static unsigned
+screen_restore_pins (ui_t *ui, ui_screen_t *s)
+{
+  restore_state_t *st = s->state;
+
+  st->job.set_pins = !st->job.set_pins;
+  screen_restore_rows (st);
+  ui_status (ui, false, "%s", st->job.set_pins
+             ? _("The PINs stored in the VSC will be set after the data.")
+             : _("The PINs on the card will not be changed."));
+  return UI_REDRAW;
+}
+
+static const char *
+screen_restore_pins_label (ui_t *ui, ui_screen_t *s)
+{
+  restore_state_t *st = s->state;
+  (void) ui;
+  return st->job.set_pins ? _("Set PINs: on") : _("Set PINs: off");
+}
+
+static const char *
+screen_restore_write_label (ui_t *ui, ui_screen_t *s)
+{
+  restore_state_t *st = s->state;
+  (void) ui;
+  return st->keys_only ? _("Write keys") : _("Write to card");
+}
+
+static unsigned
+screen_restore_write (ui_t *ui, ui_screen_t *s)
+{
+  restore_state_t *st = s->state;
+  plan_t *plan = st->job.plan;
+  char msg[600];
+  size_t n = screen_restore_count_writes (st);
+
+  if (!n)
+    {
+      ui_status (ui, true, "%s", _("Nothing to write."));
+      return UI_REDRAW;
+    }
+  if (st->keys_only)
+    {
+      /* Only keys are written: a card in use is the normal case. */
+      st->job.force = true;
+      snprintf (msg, sizeof msg,
+                _("Write %zu keys to the card in %s?\n"
+                  "A key already on the card in the same slot is replaced; nothing else is changed."),
+                n, st->job.reader);
+      screen_ask_confirm (ui, _("Write keys to card"), msg, NULL,
+                          screen_restore_confirmed, s);
+    }
+  else if (!plan->target_blank || !plan->same_model)
+    {
+      st->job.force = true;
+      snprintf (msg, sizeof msg,
+                _("The target card is %s and %s.\n"
+                  "Writing may overwrite data on it (%zu objects)."),
+                plan->target_blank ? _("blank") : _("NOT blank"),
+                plan->same_model ? _("of the same model") : _("of another model"),
+                n);
+      screen_ask_confirm (ui, _("Force the restore"), msg,
+                          _("overwrite"), screen_restore_confirmed, s);
+    }
+  else
+    {
+      snprintf (msg, sizeof msg,
+                _("Write %zu objects to the blank card in %s?"),
+                n, st->job.reader);
+      screen_ask_confirm (ui, _("Restore"), msg, NULL,
+                          screen_restore_confirmed, s);
+    }
+  return UI_PUSH;
+}
+
+static const ui_key_t screen_restore_keys[] = {
+  { .key = KEY_F (5), .key2 = 'w', .modes = 1u << RS_PLAN,
+    .label_fn = screen_restore_write_label, .action = screen_restore_write,
+    .help = N_("write the plan to the card (after a confirmation), then read "
+               "back") },
+  { .key = 'p', .modes = 1u << RS_PLAN, .label_fn = screen_restore_pins_label,
+    .help = N_("set the PINs stored in the VSC after the data, or not"),
+    .action = screen_restore_pins },
+  UI_KEYS_END
+};
 
 static unsigned
 screen_restore_event (ui_t *ui, ui_screen_t *s, int ev)
@@ -433,27 +459,20 @@ screen_restore_leave (ui_t *ui, ui_screen_t *s)
 {
   restore_state_t *st = s->state;
   (void) ui;
-  if (st)
-    {
-      plan_free (st->job.plan);
-      scapi_card_close (st->job.card);
-      image_free (st->keys_src);     /* wipes */
-      image_free (st->owned_src);    /* wipes */
-      xfree (st->rows);
-      xfree (st);
-    }
-  xfree (s->arg);
+  plan_free (st->job.plan);
+  scapi_card_close (st->job.card);
+  image_free (st->keys_src);     /* wipes */
+  image_free (st->owned_src);    /* wipes */
+  xfree (st->rows);
 }
 
 const ui_screen_ops_t screen_restore_ops = {
-  "restore", screen_restore_enter, screen_restore_draw, screen_restore_key,
-  screen_restore_event, screen_restore_leave,
-  N_("The restore plan: for every node what writing would do (create,\n"
-     "update, same, conflict, not restorable) and nodes only on the card\n"
-     "(extra, left alone). Nothing is written until you press F5 and\n"
-     "confirm; a card that is not blank or of another model needs a typed\n"
-     "confirmation. p toggles setting the PINs stored in the VSC (after the\n"
-     "data). Afterwards every written node is read back and the report\n"
-     "shows the result per node. \"Write keys to card\" (K in the VSC\n"
-     "screen) plans and writes only the keys of the secret-key area.")
+  .name = "restore", .enter = screen_restore_enter,
+  .draw = screen_restore_draw, .key = screen_restore_key,
+  .event = screen_restore_event, .leave = screen_restore_leave,
+  .keys = screen_restore_keys, .mode = screen_restore_mode,
+  .state_size = sizeof (restore_state_t),
+  .help = N_("The restore plan: what writing would do per node, and nodes only on\n"
+             "the card (left alone). Nothing is written before you confirm; every\n"
+             "written node is read back and the report shows the result.")
 };

@@ -2,9 +2,7 @@
  * account's VSCs, download one into the VSC directory, upload a local
  * VSC, let the server create a new VSC (its password is shown once),
  * delete. The connection runs on the worker (calls block). */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -178,16 +176,13 @@ screen_server_url_done (ui_t *ui, void *ctx, char *url)
 static gpg_error_t
 screen_server_enter (ui_t *ui, ui_screen_t *s)
 {
-  srv_state_t *st;
+  srv_state_t *st = s->state;
+
   if (ui->kiosk)
     {
       ui_status (ui, true, "%s", _("The server screen is not available in kiosk mode."));
       return gpg_error (GPG_ERR_CANCELED);
     }
-  st = xtrycalloc (1, sizeof *st);
-  if (!st)
-    return gpg_error_from_syserror ();
-  s->state = st;
   st->job.ui = ui;
   widget_menu_init (&st->menu, 0);
   screen_ask_input (ui, _("Server"),
@@ -217,18 +212,9 @@ screen_server_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
 static void
 screen_server_draw (ui_t *ui, ui_screen_t *s)
 {
-  static const char *keys[16];
   srv_state_t *st = s->state;
-  int k = 0;
 
-  keys[k++] = "Enter"; keys[k++] = _("Download");
-  keys[k++] = "u"; keys[k++] = _("Upload");
-  keys[k++] = "c"; keys[k++] = _("Create");
-  keys[k++] = "x"; keys[k++] = _("Delete");
-  keys[k++] = "F3"; keys[k++] = _("Refresh");
-  keys[k++] = "Esc"; keys[k++] = _("Back");
-  keys[k] = NULL;
-  draw_screen (ui, _("Server"), keys);
+  draw_screen (ui, s, _("Server"));
   draw_textf (ui, 1, 1, ui->cols - 2, A_NORMAL, _("Server: %s  %s"), st->job.url,
               st->connected ? _("(connected)") : _("(not connected)"));
   if (!st->connected)
@@ -277,64 +263,110 @@ screen_server_delete_confirmed (ui_t *ui, void *ctx, bool yes)
     screen_server_run (ui, s, SRV_DELETE);
 }
 
+/* ---- keys ------------------------------------------------------------ */
+
 static unsigned
 screen_server_key (ui_t *ui, ui_screen_t *s, int ch)
 {
   srv_state_t *st = s->state;
-  proto_entry_t *e;
-  unsigned r;
-
-  if (!st->connected)
-    return 0;
-  r = widget_menu_key (&st->menu, ch);
-  if (r)
-    return r;
-  e = st->job.n ? &st->job.list[st->menu.cur] : NULL;
-  if ((ui_key_is_enter (ch) || ch == 'g') && e)
-    {
-      snprintf (st->job.uuid, sizeof st->job.uuid, "%s", e->uuid);
-      backend_make_vsc_dir (ui);
-      snprintf (st->job.path, sizeof st->job.path, "%.900s/%s.vsc",
-                ui->settings.vsc_dir, e->uuid);
-      screen_server_run (ui, s, SRV_GET);
-      return UI_HANDLED | UI_PUSH;
-    }
-  switch (ch)
-    {
-    case 'u':
-      screen_pick_source (ui, _("Upload a VSC"), false, true,
-                          screen_server_upload_picked, s);
-      return UI_HANDLED | UI_PUSH;
-    case 'c':
-      {
-        char *p = backend_new_vsc_path (ui, "server");
-        if (!p)
-          return UI_HANDLED;
-        snprintf (st->job.path, sizeof st->job.path, "%s", p);
-        xfree (p);
-        screen_server_run (ui, s, SRV_CREATE);
-        return UI_HANDLED | UI_PUSH;
-      }
-    case 'x':
-    case KEY_DC:
-      if (e)
-        {
-          char msg[200];
-          snprintf (st->job.uuid, sizeof st->job.uuid, "%s", e->uuid);
-          st->job.gen = e->gen;
-          snprintf (msg, sizeof msg, _("Delete %s from the server?"), e->uuid);
-          screen_ask_confirm (ui, _("Delete"), msg, NULL,
-                              screen_server_delete_confirmed, s);
-          return UI_HANDLED | UI_PUSH;
-        }
-      return UI_HANDLED;
-    case KEY_F (3):
-      screen_server_run (ui, s, SRV_LIST);
-      return UI_HANDLED | UI_PUSH;
-    default:
-      return 0;
-    }
+  (void) ui;
+  return st->connected ? widget_menu_key (&st->menu, ch) : 0;
 }
+
+enum { SRV_CONNECTED = 1 };    /* the keys' mode */
+
+static unsigned
+screen_server_mode (ui_t *ui, ui_screen_t *s)
+{
+  srv_state_t *st = s->state;
+  (void) ui;
+  return st->connected ? SRV_CONNECTED : 0;
+}
+
+static proto_entry_t *
+screen_server_current (srv_state_t *st)
+{
+  return st->job.n ? &st->job.list[st->menu.cur] : NULL;
+}
+
+static unsigned
+screen_server_get (ui_t *ui, ui_screen_t *s)
+{
+  srv_state_t *st = s->state;
+  proto_entry_t *e = screen_server_current (st);
+
+  if (!e)
+    return 0;
+  snprintf (st->job.uuid, sizeof st->job.uuid, "%s", e->uuid);
+  backend_make_vsc_dir (ui);
+  snprintf (st->job.path, sizeof st->job.path, "%.900s/%s.vsc",
+            ui->settings.vsc_dir, e->uuid);
+  screen_server_run (ui, s, SRV_GET);
+  return UI_PUSH;
+}
+
+static unsigned
+screen_server_put (ui_t *ui, ui_screen_t *s)
+{
+  screen_pick_source (ui, _("Upload a VSC"), false, true,
+                      screen_server_upload_picked, s);
+  return UI_PUSH;
+}
+
+static unsigned
+screen_server_create (ui_t *ui, ui_screen_t *s)
+{
+  srv_state_t *st = s->state;
+  char *p = backend_new_vsc_path (ui, "server");
+
+  if (!p)
+    return UI_HANDLED;
+  snprintf (st->job.path, sizeof st->job.path, "%s", p);
+  xfree (p);
+  screen_server_run (ui, s, SRV_CREATE);
+  return UI_PUSH;
+}
+
+static unsigned
+screen_server_delete (ui_t *ui, ui_screen_t *s)
+{
+  srv_state_t *st = s->state;
+  proto_entry_t *e = screen_server_current (st);
+  char msg[200];
+
+  if (!e)
+    return UI_HANDLED;
+  snprintf (st->job.uuid, sizeof st->job.uuid, "%s", e->uuid);
+  st->job.gen = e->gen;
+  snprintf (msg, sizeof msg, _("Delete %s from the server?"), e->uuid);
+  screen_ask_confirm (ui, _("Delete"), msg, NULL,
+                      screen_server_delete_confirmed, s);
+  return UI_PUSH;
+}
+
+static unsigned
+screen_server_refresh (ui_t *ui, ui_screen_t *s)
+{
+  screen_server_run (ui, s, SRV_LIST);
+  return UI_PUSH;
+}
+
+static const ui_key_t screen_server_keys[] = {
+  UI_KEY ('\n', 'g', SRV_CONNECTED, N_("Download"),
+          N_("download the VSC under the cursor into the VSC directory"),
+          screen_server_get),
+  UI_KEY ('u', 0, SRV_CONNECTED, N_("Upload"),
+          N_("upload a local VSC (a new generation if it is there already)"),
+          screen_server_put),
+  UI_KEY ('c', 0, SRV_CONNECTED, N_("Create"),
+          N_("let the server create a new VSC (its password is shown once)"),
+          screen_server_create),
+  UI_KEY ('x', KEY_DC, SRV_CONNECTED, N_("Delete"),
+          N_("delete the VSC under the cursor"), screen_server_delete),
+  UI_KEY (KEY_F (3), 0, SRV_CONNECTED, N_("Refresh"), N_("list the VSCs again"),
+          screen_server_refresh),
+  UI_KEYS_END
+};
 
 static unsigned
 screen_server_event (ui_t *ui, ui_screen_t *s, int ev)
@@ -351,22 +383,17 @@ screen_server_leave (ui_t *ui, ui_screen_t *s)
 {
   srv_state_t *st = s->state;
   (void) ui;
-  if (st)
-    {
-      remote_close (st->job.r);
-      xfree (st->job.list);
-      xfree_secure (st->job.password);
-      xfree (st);
-    }
-  xfree (s->arg);
+  remote_close (st->job.r);
+  xfree (st->job.list);
+  xfree_secure (st->job.password);
 }
 
 const ui_screen_ops_t screen_server_ops = {
-  "server", screen_server_enter, screen_server_draw, screen_server_key,
-  screen_server_event, screen_server_leave,
-  N_("A vscd server: the VSCs of your account there (encrypted; the server\n"
-     "never stores a password). Enter downloads the VSC under the cursor into\n"
-     "the VSC directory; u uploads a local VSC (a new generation if it is\n"
-     "there already); c lets the server create a new VSC (its password is\n"
-     "shown once); x deletes; F3 refreshes.")
+  .name = "server", .enter = screen_server_enter,
+  .draw = screen_server_draw, .key = screen_server_key,
+  .event = screen_server_event, .leave = screen_server_leave,
+  .keys = screen_server_keys, .mode = screen_server_mode,
+  .state_size = sizeof (srv_state_t),
+  .help = N_("A vscd server: the VSCs of your account there (encrypted; the server\n"
+             "never stores a password).")
 };

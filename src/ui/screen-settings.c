@@ -1,7 +1,5 @@
 /* screen-settings.c - settings, saved in $XDG_CONFIG_HOME/vscman/settings */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <string.h>
 #include <curses.h>
@@ -22,12 +20,9 @@ typedef struct {
 static gpg_error_t
 screen_settings_enter (ui_t *ui, ui_screen_t *s)
 {
-  settings_state_t *st = xtrycalloc (1, sizeof *st);
+  settings_state_t *st = s->state;
   (void) ui;
-  if (!st)
-    return gpg_error_from_syserror ();
   widget_menu_init (&st->menu, SET_MAX);
-  s->state = st;
   return 0;
 }
 
@@ -75,13 +70,9 @@ screen_settings_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
 static void
 screen_settings_draw (ui_t *ui, ui_screen_t *s)
 {
-  static const char *keys[8];
   settings_state_t *st = s->state;
-  keys[0] = "Enter"; keys[1] = _("Change");
-  keys[2] = "F1"; keys[3] = _("Help");
-  keys[4] = "Esc"; keys[5] = _("Back");
-  keys[6] = NULL;
-  draw_screen (ui, _("Settings"), keys);
+
+  draw_screen (ui, s, _("Settings"));
   draw_textf (ui, 1, 1, ui->cols - 2, A_NORMAL, _("Saved in %s/settings"),
               ui->config_dir);
   widget_menu_draw (ui, &st->menu, 3, 1, SET_MAX, ui->cols - 2,
@@ -106,13 +97,16 @@ static unsigned
 screen_settings_key (ui_t *ui, ui_screen_t *s, int ch)
 {
   settings_state_t *st = s->state;
-  unsigned r = widget_menu_key (&st->menu, ch);
+  (void) ui;
+  return widget_menu_key (&st->menu, ch);
+}
+
+static unsigned
+screen_settings_change (ui_t *ui, ui_screen_t *s)
+{
+  settings_state_t *st = s->state;
   gpg_error_t err;
 
-  if (r)
-    return r;
-  if (!ui_key_is_enter (ch) && ch != ' ')
-    return 0;
   switch (st->menu.cur)
     {
     case SET_ASCII:
@@ -128,7 +122,7 @@ screen_settings_key (ui_t *ui, ui_screen_t *s, int ch)
       if (ui->kiosk)
         {
           ui_status (ui, true, "%s", _("Not in kiosk mode."));
-          return UI_HANDLED | UI_REDRAW;
+          return UI_REDRAW;
         }
       ui->settings.idle_timeout = ui->settings.idle_timeout >= 600 ? 0
         : ui->settings.idle_timeout + 60;
@@ -144,30 +138,30 @@ screen_settings_key (ui_t *ui, ui_screen_t *s, int ch)
       if (ui->kiosk || ui->cli_vsc_dir)
         {
           ui_status (ui, true, "%s", _("The VSC directory is fixed."));
-          return UI_HANDLED | UI_REDRAW;
+          return UI_REDRAW;
         }
       screen_ask_input (ui, _("VSC directory"), _("Directory for VSC files:"),
                         "", false, ui->settings.vsc_dir,
                         screen_settings_dir_done, NULL);
-      return UI_HANDLED | UI_PUSH;
+      return UI_PUSH;
     }
   err = settings_save (ui);
   if (err)
     ui_status (ui, true, _("Cannot save the settings: %s"), vsc_strerror (err));
-  return UI_HANDLED | UI_REDRAW;
+  return UI_REDRAW;
 }
 
-static void
-screen_settings_leave (ui_t *ui, ui_screen_t *s)
-{
-  (void) ui;
-  xfree (s->state);
-  xfree (s->arg);
-}
+static const ui_key_t screen_settings_keys[] = {
+  UI_KEY ('\n', ' ', 0, N_("Change"), N_("change the setting (saved at "
+                                          "once)"), screen_settings_change),
+  UI_KEYS_END
+};
 
 const ui_screen_ops_t screen_settings_ops = {
-  "settings", screen_settings_enter, screen_settings_draw,
-  screen_settings_key, NULL, screen_settings_leave,
-  N_("Enter or Space changes the setting under the cursor; changes are\n"
-     "saved at once.")
+  .name = "settings", .enter = screen_settings_enter,
+  .draw = screen_settings_draw, .key = screen_settings_key,
+  .keys = screen_settings_keys, .state_size = sizeof (settings_state_t),
+  .help = N_("Settings, saved in the configuration directory: line drawing,\n"
+             "colours, the kiosk idle timeout, the log level, reading back after\n"
+             "a restore, and where VSCs are kept.")
 };

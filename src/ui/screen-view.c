@@ -1,8 +1,6 @@
 /* screen-view.c - a node's content as hex + ASCII or as decoded BER-TLV
  * (Tab switches); the copy is kept in secure memory and wiped. */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <string.h>
 #include <curses.h>
@@ -143,11 +141,8 @@ view_build (view_state_t *st, screen_view_arg_t *a)
 static gpg_error_t
 screen_view_enter (ui_t *ui, ui_screen_t *s)
 {
-  view_state_t *st = xtrycalloc (1, sizeof *st);
+  view_state_t *st = s->state;
   (void) ui;
-  if (!st)
-    return gpg_error_from_syserror ();
-  s->state = st;
   st->tlv_ok = true;
   return view_build (st, s->arg);
 }
@@ -155,17 +150,12 @@ screen_view_enter (ui_t *ui, ui_screen_t *s)
 static void
 screen_view_draw (ui_t *ui, ui_screen_t *s)
 {
-  static const char *keys[8];
   screen_view_arg_t *a = s->arg;
   view_state_t *st = s->state;
   int y = 1, h;
   const char *p, *q;
 
-  keys[0] = "Tab"; keys[1] = st->tlv ? _("Hex") : _("TLV");
-  keys[2] = "F1"; keys[3] = _("Help");
-  keys[4] = "Esc"; keys[5] = _("Back");
-  keys[6] = NULL;
-  draw_screen (ui, a->title, keys);
+  draw_screen (ui, s, a->title);
   for (p = a->info; *p && y < 5; p = q + 1)
     {
       char line[256];
@@ -192,20 +182,39 @@ screen_view_draw (ui_t *ui, ui_screen_t *s)
 }
 
 static unsigned
+screen_view_toggle (ui_t *ui, ui_screen_t *s)
+{
+  view_state_t *st = s->state;
+  gpg_error_t err;
+
+  st->tlv = !st->tlv;
+  err = view_build (st, s->arg);
+  if (err)
+    ui_status (ui, true, "%s", vsc_strerror (err));
+  return UI_REDRAW;
+}
+
+static const char *
+screen_view_toggle_label (ui_t *ui, ui_screen_t *s)
+{
+  view_state_t *st = s->state;
+  (void) ui;
+  return st->tlv ? _("Hex") : _("TLV");
+}
+
+static const ui_key_t screen_view_keys[] = {
+  { .key = '\t', .key2 = 't', .label_fn = screen_view_toggle_label,
+    .help = N_("hex and ASCII, or decoded TLV"), .action = screen_view_toggle },
+  UI_KEYS_END
+};
+
+/* Scrolling (the arrows, j/k, PgUp/PgDn, Space, g/G, Home/End). */
+static unsigned
 screen_view_key (ui_t *ui, ui_screen_t *s, int ch)
 {
   view_state_t *st = s->state;
   size_t page = (size_t) (ui->rows > 12 ? ui->rows - 10 : 1);
-  gpg_error_t err;
 
-  if (ch == '\t' || ch == 't')
-    {
-      st->tlv = !st->tlv;
-      err = view_build (st, s->arg);
-      if (err)
-        ui_status (ui, true, "%s", vsc_strerror (err));
-      return UI_HANDLED | UI_REDRAW;
-    }
   if (ui_key_is_up (ch))
     st->top = st->top ? st->top - 1 : 0;
   else if (ui_key_is_down (ch))
@@ -229,17 +238,10 @@ screen_view_leave (ui_t *ui, ui_screen_t *s)
   screen_view_arg_t *a = s->arg;
   view_state_t *st = s->state;
   (void) ui;
-  if (st)
-    {
-      view_clear (st);
-      xfree (st->lines);
-      xfree (st);
-    }
+  view_clear (st);
+  xfree (st->lines);
   if (a)
-    {
-      xfree_secure (a->data);
-      xfree (a);
-    }
+    xfree_secure (a->data);
 }
 
 gpg_error_t
@@ -276,13 +278,14 @@ screen_view_push (ui_t *ui, const image_node_t *node)
             node->note ? node->note : "", node->agent ? "  agent: " : "",
             node->agent ? node->agent : "");
   xfree (path);
-  ui_push (ui, UI_SCREEN_VIEW, a);
+  ui_push (ui, &screen_view_ops, a);
   return 0;
 }
 
 const ui_screen_ops_t screen_view_ops = {
-  "view", screen_view_enter, screen_view_draw, screen_view_key, NULL,
-  screen_view_leave,
-  N_("Tab switches between hex + ASCII and decoded BER-TLV.\n"
-     "Arrows/j/k scroll, PgUp/PgDn page, g/G first/last line.")
+  .name = "view", .enter = screen_view_enter, .draw = screen_view_draw,
+  .key = screen_view_key, .leave = screen_view_leave,
+  .keys = screen_view_keys, .state_size = sizeof (view_state_t),
+  .help = N_("The content of one node, as hex and ASCII or as decoded BER-TLV\n"
+             "(tags, lengths, nesting). Secret content is wiped when you leave.")
 };

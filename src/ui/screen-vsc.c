@@ -2,9 +2,7 @@
  * remove nodes, change the password, verify, export the public part,
  * restore onto a card, compare. Without the password only the public
  * and identifier areas are shown, marked "not verified". */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <string.h>
 #include <curses.h>
@@ -19,10 +17,9 @@
 #include "ui/screens.h"
 
 typedef struct {
+  screen_tree_t view;      /* first: the tree view's state */
   scapi_vsc_t *vsc;
   char *password;          /* secure; NULL when opened without */
-  widget_tree_t tree;
-  bool have_tree;
   bool cancelled;
   char add_path[256];
 } vsc_state_t;
@@ -30,15 +27,8 @@ typedef struct {
 static gpg_error_t
 screen_vsc_rebuild (vsc_state_t *st)
 {
-  if (st->have_tree)
-    widget_tree_free (&st->tree);
-  st->have_tree = false;
-  if (!st->vsc)
-    return 0;
-  if (widget_tree_init (&st->tree, scapi_vsc_image (st->vsc), false))
-    return gpg_error_from_syserror ();
-  st->have_tree = true;
-  return 0;
+  return screen_tree_set (&st->view, st->vsc ? scapi_vsc_image (st->vsc)
+                                             : NULL, false);
 }
 
 static void
@@ -79,16 +69,13 @@ static gpg_error_t
 screen_vsc_enter (ui_t *ui, ui_screen_t *s)
 {
   screen_vsc_arg_t *a = s->arg;
-  vsc_state_t *st = xtrycalloc (1, sizeof *st);
   char prompt[1200];
-  if (!st)
-    return gpg_error_from_syserror ();
-  s->state = st;
+
   snprintf (prompt, sizeof prompt, _("Password for %s:"), a->path);
   screen_ask_input (ui, _("VSC password"), prompt,
                     _("Empty: open the public area only (not verified)."),
                     true, NULL, screen_vsc_pw_done, s);
-  if (ui->push_pending && ui->push_id == UI_SCREEN_PASSWORD)
+  if (ui->push_pending && ui->push_ops == &screen_password_ops)
     ((screen_input_arg_t *) ui->push_arg)->allow_empty = true;
   return 0;
 }
@@ -96,25 +83,13 @@ screen_vsc_enter (ui_t *ui, ui_screen_t *s)
 static void
 screen_vsc_draw (ui_t *ui, ui_screen_t *s)
 {
-  static const char *keys[20];
   screen_vsc_arg_t *a = s->arg;
   vsc_state_t *st = s->state;
   const image_t *img;
   char atr[80] = "";
   size_t bytes = 0, nodes;
-  int k = 0;
 
-  keys[k++] = "Enter"; keys[k++] = _("View");
-  keys[k++] = "F6"; keys[k++] = _("Restore");
-  keys[k++] = "K"; keys[k++] = _("Write keys");
-  keys[k++] = "F7"; keys[k++] = _("Diff");
-  keys[k++] = "p"; keys[k++] = _("Password");
-  keys[k++] = "v"; keys[k++] = _("Verify");
-  keys[k++] = "e"; keys[k++] = _("Export");
-  keys[k++] = "a/x"; keys[k++] = _("Add/Remove");
-  keys[k++] = "Esc"; keys[k++] = _("Back");
-  keys[k] = NULL;
-  draw_screen (ui, _("Virtual smart card"), keys);
+  draw_screen (ui, s, _("Virtual smart card"));
   draw_textf (ui, 1, 1, ui->cols - 2, A_NORMAL, _("File: %s"), a->path);
   if (!st->vsc)
     {
@@ -136,8 +111,7 @@ screen_vsc_draw (ui_t *ui, ui_screen_t *s)
     draw_textf (ui, 3, 1, ui->cols - 2, draw_attr (ui, DRAW_WARN),
                 _("NOT VERIFIED: public and identifier areas only (%zu nodes). Private areas need the password."),
                 nodes);
-  if (st->have_tree)
-    widget_tree_draw (ui, &st->tree, 4, 0, ui->rows - 6, ui->cols);
+  screen_tree_draw (ui, &st->view, 4);
 }
 
 /* ---- actions ---------------------------------------------------------- */
@@ -148,18 +122,10 @@ screen_vsc_restore_pick (ui_t *ui, ui_screen_t *s, char *spec,
 {
   screen_vsc_arg_t *va = s->arg;
   vsc_state_t *st = s->state;
-  screen_restore_arg_t *a;
-  if (!spec)
-    return;
-  a = xtrycalloc (1, sizeof *a);
-  if (a)
-    {
-      snprintf (a->reader, sizeof a->reader, "%s", spec + 5);
-      snprintf (a->vsc_path, sizeof a->vsc_path, "%s", va->path);
-      a->vsc = st->vsc;
-      a->keys_only = keys_only;
-      ui_push (ui, UI_SCREEN_RESTORE, a);
-    }
+
+  if (spec)
+    screen_push_restore (ui, spec + 5 /* "card:" */, va->path, st->vsc,
+                         keys_only);
   xfree (spec);
 }
 
@@ -183,17 +149,9 @@ screen_vsc_diff_picked (ui_t *ui, void *ctx, char *spec)
   ui_screen_t *s = ctx;
   screen_vsc_arg_t *va = s->arg;
   vsc_state_t *st = s->state;
-  screen_diff_arg_t *a;
-  if (!spec)
-    return;
-  a = xtrycalloc (1, sizeof *a);
-  if (a)
-    {
-      snprintf (a->a, sizeof a->a, "%s", va->path);
-      snprintf (a->b, sizeof a->b, "%s", spec);
-      a->image_a = scapi_vsc_image (st->vsc);
-      ui_push (ui, UI_SCREEN_DIFF, a);
-    }
+
+  if (spec)
+    screen_push_diff (ui, va->path, spec, scapi_vsc_image (st->vsc));
   xfree (spec);
 }
 
@@ -260,7 +218,7 @@ screen_vsc_rm_done (ui_t *ui, void *ctx, bool yes)
 {
   ui_screen_t *s = ctx;
   vsc_state_t *st = s->state;
-  image_node_t *node = widget_tree_current (&st->tree);
+  image_node_t *node = screen_tree_current (&st->view);
   char *path;
   gpg_error_t err;
 
@@ -317,123 +275,155 @@ screen_vsc_add_path (ui_t *ui, void *ctx, char *path)
                     NULL, false, NULL, screen_vsc_add_data, s);
 }
 
+/* ---- keys ------------------------------------------------------------ */
+
 static unsigned
-screen_vsc_key (ui_t *ui, ui_screen_t *s, int ch)
+screen_vsc_mode (ui_t *ui, ui_screen_t *s)
+{
+  vsc_state_t *st = s->state;
+  (void) ui;
+  return st->vsc ? screen_tree_mode (s) : 0;
+}
+
+/* Most changes need the password: say so instead of doing nothing. */
+static bool
+screen_vsc_need_unlocked (ui_t *ui, vsc_state_t *st, const char *msg)
+{
+  if (scapi_vsc_unlocked (st->vsc))
+    return true;
+  ui_status (ui, true, "%s", msg);
+  return false;
+}
+
+static unsigned
+screen_vsc_restore (ui_t *ui, ui_screen_t *s)
+{
+  if (!screen_vsc_need_unlocked (ui, s->state, _("Open the VSC with its password to restore it.")))
+    return UI_REDRAW;
+  screen_pick_source (ui, _("Restore onto"), true, false,
+                      screen_vsc_restore_picked, s);
+  return UI_PUSH;
+}
+
+static unsigned
+screen_vsc_keys (ui_t *ui, ui_screen_t *s)
+{
+  if (!screen_vsc_need_unlocked (ui, s->state, _("Open the VSC with its password to write its keys.")))
+    return UI_REDRAW;
+  screen_pick_source (ui, _("Write keys to"), true, false,
+                      screen_vsc_keys_picked, s);
+  return UI_PUSH;
+}
+
+static unsigned
+screen_vsc_diff (ui_t *ui, ui_screen_t *s)
+{
+  screen_pick_source (ui, _("Compare this VSC with"), true, true,
+                      screen_vsc_diff_picked, s);
+  return UI_PUSH;
+}
+
+static unsigned
+screen_vsc_passwd (ui_t *ui, ui_screen_t *s)
+{
+  if (!screen_vsc_need_unlocked (ui, s->state, _("Open the VSC with its password first.")))
+    return UI_REDRAW;
+  screen_ask_input (ui, _("Change password"), _("New password:"),
+                    _("Empty: generate a strong password (recommended)."),
+                    true, NULL, screen_vsc_passwd_done, s);
+  if (ui->push_pending)
+    ((screen_input_arg_t *) ui->push_arg)->allow_empty = true;
+  return UI_PUSH;
+}
+
+static unsigned
+screen_vsc_verify (ui_t *ui, ui_screen_t *s)
 {
   screen_vsc_arg_t *a = s->arg;
   vsc_state_t *st = s->state;
-  unsigned r;
-  gpg_error_t err;
+  gpg_error_t err = scapi_vsc_verify (a->path, st->password);
 
-  if (!st->vsc || !st->have_tree)
-    return 0;
-  r = widget_tree_key (ui, &st->tree, ch);
-  if (r)
-    return r;
-  if (ui_key_is_enter (ch))
-    {
-      image_node_t *node = widget_tree_current (&st->tree);
-      if (node && !screen_view_push (ui, node))
-        return UI_HANDLED | UI_PUSH;
-      return UI_HANDLED | UI_REDRAW;
-    }
-  switch (ch)
-    {
-    case KEY_F (6):
-    case 'r':
-      if (!scapi_vsc_unlocked (st->vsc))
-        {
-          ui_status (ui, true, "%s", _("Open the VSC with its password to restore it."));
-          return UI_HANDLED | UI_REDRAW;
-        }
-      screen_pick_source (ui, _("Restore onto"), true, false,
-                          screen_vsc_restore_picked, s);
-      return UI_HANDLED | UI_PUSH;
-    case 'K':
-      if (!scapi_vsc_unlocked (st->vsc))
-        {
-          ui_status (ui, true, "%s", _("Open the VSC with its password to write its keys."));
-          return UI_HANDLED | UI_REDRAW;
-        }
-      screen_pick_source (ui, _("Write keys to"), true, false,
-                          screen_vsc_keys_picked, s);
-      return UI_HANDLED | UI_PUSH;
-    case KEY_F (7):
-    case 'd':
-      screen_pick_source (ui, _("Compare this VSC with"), true, true,
-                          screen_vsc_diff_picked, s);
-      return UI_HANDLED | UI_PUSH;
-    case 'p':
-      if (!scapi_vsc_unlocked (st->vsc))
-        {
-          ui_status (ui, true, "%s", _("Open the VSC with its password first."));
-          return UI_HANDLED | UI_REDRAW;
-        }
-      screen_ask_input (ui, _("Change password"), _("New password:"),
-                        _("Empty: generate a strong password (recommended)."),
-                        true, NULL, screen_vsc_passwd_done, s);
-      if (ui->push_pending)
-        ((screen_input_arg_t *) ui->push_arg)->allow_empty = true;
-      return UI_HANDLED | UI_PUSH;
-    case 'v':
-      err = scapi_vsc_verify (a->path, st->password);
-      if (err)
-        screen_error (ui, err, scapi_last_error_text (), _("Verify"));
-      else if (st->password)
-        ui_status (ui, false, "%s", _("Verified: every byte is authentic."));
-      else
-        ui_status (ui, false, "%s", _("Structure is valid (no password: content not verified)."));
-      return UI_HANDLED | UI_REDRAW;
-    case 'e':
-      {
-        char out[1100];
-        size_t l = strlen (a->path);
-        if (l > 4 && !strcmp (a->path + l - 4, ".vsc"))
-          snprintf (out, sizeof out, "%.*s-public.vsc", (int) (l - 4), a->path);
-        else
-          snprintf (out, sizeof out, "%s-public.vsc", a->path);
-        if (ui->kiosk)
-          {
-            char *p = xtrystrdup (out);
-            if (p)
-              screen_vsc_export_done (ui, s, p);
-            return UI_HANDLED | UI_REDRAW;
-          }
-        screen_ask_input (ui, _("Export public part"), _("Write to file:"),
-                          NULL, false, out, screen_vsc_export_done, s);
-        return UI_HANDLED | UI_PUSH;
-      }
-    case 'x':
-    case KEY_DC:
-      {
-        image_node_t *node = widget_tree_current (&st->tree);
-        char msg[400], *path;
-        if (!node || !scapi_vsc_unlocked (st->vsc))
-          {
-            ui_status (ui, true, "%s", _("Open the VSC with its password first."));
-            return UI_HANDLED | UI_REDRAW;
-          }
-        path = image_node_path (node);
-        snprintf (msg, sizeof msg, _("Remove %s and everything below it from the VSC?"),
-                  path ? path : "?");
-        xfree (path);
-        screen_ask_confirm (ui, _("Remove node"), msg, NULL, screen_vsc_rm_done, s);
-        return UI_HANDLED | UI_PUSH;
-      }
-    case 'a':
-    case KEY_IC:
-      if (!scapi_vsc_unlocked (st->vsc))
-        {
-          ui_status (ui, true, "%s", _("Open the VSC with its password first."));
-          return UI_HANDLED | UI_REDRAW;
-        }
-      screen_ask_input (ui, _("Add a node"), _("Node path (e.g. openpgp/5F50, 3F00/5015/4401):"),
-                        NULL, false, NULL, screen_vsc_add_path, s);
-      return UI_HANDLED | UI_PUSH;
-    default:
-      return 0;
-    }
+  if (err)
+    screen_error (ui, err, scapi_last_error_text (), _("Verify"));
+  else if (st->password)
+    ui_status (ui, false, "%s", _("Verified: every byte is authentic."));
+  else
+    ui_status (ui, false, "%s", _("Structure is valid (no password: content not verified)."));
+  return UI_REDRAW;
 }
+
+static unsigned
+screen_vsc_export (ui_t *ui, ui_screen_t *s)
+{
+  screen_vsc_arg_t *a = s->arg;
+  char out[1100];
+  size_t l = strlen (a->path);
+
+  if (l > 4 && !strcmp (a->path + l - 4, ".vsc"))
+    snprintf (out, sizeof out, "%.*s-public.vsc", (int) (l - 4), a->path);
+  else
+    snprintf (out, sizeof out, "%s-public.vsc", a->path);
+  if (ui->kiosk)
+    {
+      char *p = xtrystrdup (out);
+      if (p)
+        screen_vsc_export_done (ui, s, p);
+      return UI_REDRAW;
+    }
+  screen_ask_input (ui, _("Export public part"), _("Write to file:"),
+                    NULL, false, out, screen_vsc_export_done, s);
+  return UI_PUSH;
+}
+
+static unsigned
+screen_vsc_rm (ui_t *ui, ui_screen_t *s)
+{
+  vsc_state_t *st = s->state;
+  image_node_t *node = screen_tree_current (&st->view);
+  char msg[400], *path;
+
+  if (!node || !screen_vsc_need_unlocked (ui, st, _("Open the VSC with its password first.")))
+    return UI_REDRAW;
+  path = image_node_path (node);
+  snprintf (msg, sizeof msg, _("Remove %s and everything below it from the VSC?"),
+            path ? path : "?");
+  xfree (path);
+  screen_ask_confirm (ui, _("Remove node"), msg, NULL, screen_vsc_rm_done, s);
+  return UI_PUSH;
+}
+
+static unsigned
+screen_vsc_add (ui_t *ui, ui_screen_t *s)
+{
+  if (!screen_vsc_need_unlocked (ui, s->state, _("Open the VSC with its password first.")))
+    return UI_REDRAW;
+  screen_ask_input (ui, _("Add a node"), _("Node path (e.g. openpgp/5F50, 3F00/5015/4401):"),
+                    NULL, false, NULL, screen_vsc_add_path, s);
+  return UI_PUSH;
+}
+
+static const ui_key_t screen_vsc_keys_table[] = {
+  SCREEN_TREE_KEYS,             /* first: Enter View, / */
+  UI_KEY (KEY_F (6), 'r', UI_MODE_TREE, N_("Restore"),
+          N_("restore the VSC onto a card"), screen_vsc_restore),
+  UI_KEY ('K', 0, UI_MODE_TREE, N_("Write keys"),
+          N_("write only the keys of the secret-key area to a card (also one "
+             "in use)"), screen_vsc_keys),
+  UI_KEY (KEY_F (7), 'd', UI_MODE_TREE, N_("Diff"),
+          N_("compare with a card or another VSC"), screen_vsc_diff),
+  UI_KEY ('p', 0, UI_MODE_TREE, N_("Password"),
+          N_("change the password (new key, the file is re-encrypted)"),
+          screen_vsc_passwd),
+  UI_KEY ('v', 0, UI_MODE_TREE, N_("Verify"),
+          N_("verify every byte of the file"), screen_vsc_verify),
+  UI_KEY ('e', 0, UI_MODE_TREE, N_("Export"),
+          N_("export the public part as a VSC"), screen_vsc_export),
+  UI_KEY ('a', KEY_IC, UI_MODE_TREE, N_("Add"),
+          N_("add a node (path, then hex content)"), screen_vsc_add),
+  UI_KEY ('x', KEY_DC, UI_MODE_TREE, N_("Remove"),
+          N_("remove the node and what is below it"), screen_vsc_rm),
+  UI_KEYS_END
+};
 
 static unsigned
 screen_vsc_event (ui_t *ui, ui_screen_t *s, int ev)
@@ -450,25 +440,17 @@ screen_vsc_leave (ui_t *ui, ui_screen_t *s)
 {
   vsc_state_t *st = s->state;
   (void) ui;
-  if (st)
-    {
-      if (st->have_tree)
-        widget_tree_free (&st->tree);
-      scapi_vsc_close (st->vsc);   /* wipes */
-      xfree_secure (st->password);
-      xfree (st);
-    }
-  xfree (s->arg);
+  screen_tree_free (&st->view);
+  scapi_vsc_close (st->vsc);   /* wipes */
+  xfree_secure (st->password);
 }
 
 const ui_screen_ops_t screen_vsc_ops = {
-  "vsc", screen_vsc_enter, screen_vsc_draw, screen_vsc_key, screen_vsc_event,
-  screen_vsc_leave,
-  N_("A virtual smart card. With the password every area is shown and\n"
-     "authenticated; without it only the public and identifier areas, marked\n"
-     "NOT VERIFIED. Enter views a node; a (or Insert) adds a node (path,\n"
-     "then hex content), x removes one; p changes the password (new key, file\n"
-     "re-encrypted); v verifies every byte; e exports the public part;\n"
-     "F6/r restores onto a card; K writes only the keys of the secret-key\n"
-     "area to a card (also one in use); F7/d compares with a card or VSC.")
+  .name = "vsc", .enter = screen_vsc_enter, .draw = screen_vsc_draw,
+  .key = screen_tree_key, .event = screen_vsc_event,
+  .leave = screen_vsc_leave, .keys = screen_vsc_keys_table,
+  .mode = screen_vsc_mode, .state_size = sizeof (vsc_state_t),
+  .help = N_("A virtual smart card. With the password every area is shown and\n"
+             "authenticated; without it only the public and identifier areas,\n"
+             "marked NOT VERIFIED.")
 };

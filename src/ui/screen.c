@@ -1,8 +1,6 @@
 /* screen.c - helpers the screens share: ask for input or confirmation,
  * run an operation with a progress dialog, pick a card or VSC */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <string.h>
 
@@ -32,7 +30,7 @@ screen_ask_input (ui_t *ui, const char *title, const char *prompt,
   a->noecho = noecho;
   a->done = done;
   a->ctx = ctx;
-  ui_push (ui, UI_SCREEN_PASSWORD, a);
+  ui_push (ui, &screen_password_ops, a);
 }
 
 void
@@ -52,7 +50,7 @@ screen_ask_confirm (ui_t *ui, const char *title, const char *message,
   snprintf (a->typed, sizeof a->typed, "%s", typed ? typed : "");
   a->done = done;
   a->ctx = ctx;
-  ui_push (ui, UI_SCREEN_CONFIRM, a);
+  ui_push (ui, &screen_confirm_ops, a);
 }
 
 void
@@ -71,7 +69,7 @@ screen_run_task (ui_t *ui, const char *title, task_fn fn, void *fn_arg,
   a->fn_arg = fn_arg;
   a->done = done;
   a->ctx = ctx;
-  ui_push (ui, UI_SCREEN_PROGRESS, a);
+  ui_push (ui, &screen_progress_ops, a);
 }
 
 typedef struct {
@@ -171,7 +169,7 @@ screen_pick_source (ui_t *ui, const char *title, bool cards, bool vscs,
             : cards ? _("Choose a card:") : _("Choose a VSC:"));
   a->done = screen_source_picked;
   a->ctx = p;
-  ui_push (ui, UI_SCREEN_PICK, a);
+  ui_push (ui, &screen_pick_ops, a);
   return;
 
  oom:
@@ -307,7 +305,7 @@ screen_load_image (ui_t *ui, const char *spec, screen_image_done done,
                     _("Empty: open the public area only (not verified)."),
                     true, NULL, screen_load_pw_done, l);
   /* An empty answer is allowed. */
-  if (ui->push_pending && ui->push_id == UI_SCREEN_PASSWORD)
+  if (ui->push_pending && ui->push_ops == &screen_password_ops)
     ((screen_input_arg_t *) ui->push_arg)->allow_empty = true;
 }
 
@@ -360,7 +358,7 @@ screen_show_password_push (ui_t *ui, shown_t *sh)
   a->wipe = true;
   a->done = screen_show_password_answer;
   a->ctx = sh;
-  ui_push (ui, UI_SCREEN_CONFIRM, a);
+  ui_push (ui, &screen_confirm_ops, a);
 }
 
 void

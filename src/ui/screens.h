@@ -12,6 +12,13 @@
 #include "ui/ui.h"
 #include "ui/task.h"
 
+/* The screens (screen-list.h has one line per screen). */
+#define UI_SCREEN(n) extern const ui_screen_ops_t screen_##n##_ops;
+#include "ui/screen-list.h"
+#undef UI_SCREEN
+/* All of them, in the order of screen-list.h, NULL-terminated. */
+extern const ui_screen_ops_t *const ui_screen_table[];
+
 /* screen-password.c: a text or secret input. SECRET (secure memory when
  * noecho, else plain) is owned by the callee; NULL = cancelled. */
 typedef void (*screen_input_done) (ui_t *ui, void *ctx, char *value);
@@ -108,7 +115,34 @@ typedef struct screen_diff_arg {
   const image_t *image_a;  /* borrowed, may be NULL */
 } screen_diff_arg_t;
 
-/* Helpers shared by the screens (screen-main.c). */
+/* screen-tree.c: the tree view of the card and VSC screens. Put a
+ * screen_tree_t first in the screen's state, use screen_tree_key as the
+ * key hook and end the key table with
+ * { UI_KEY_INCLUDE, .sub = screen_tree_keys }. */
+#include "ui/widget.h"
+typedef struct screen_tree {
+  widget_tree_t tree;
+  bool have;
+} screen_tree_t;
+gpg_error_t screen_tree_set (screen_tree_t *t, const image_t *image,
+                             bool selectable);
+void screen_tree_free (screen_tree_t *t);
+void screen_tree_draw (ui_t *ui, screen_tree_t *t, int y);
+image_node_t *screen_tree_current (screen_tree_t *t);
+/* UI_MODE_TREE (and UI_MODE_SELECT) when the tree of S shows. */
+unsigned screen_tree_mode (ui_screen_t *s);
+unsigned screen_tree_key (ui_t *ui, ui_screen_t *s, int ch);
+extern const ui_key_t screen_tree_keys[];
+#define SCREEN_TREE_KEYS UI_KEYS_INCLUDE (screen_tree_keys)
+
+/* Push the restore screen (READER, VSC_PATH; VSC an open scapi_vsc_t to
+ * borrow, or NULL) and the compare screen (IMAGE_A lent, may be NULL). */
+void screen_push_restore (ui_t *ui, const char *reader,
+                          const char *vsc_path, void *vsc, bool keys_only);
+void screen_push_diff (ui_t *ui, const char *spec_a, const char *spec_b,
+                       const image_t *image_a);
+
+/* Helpers shared by the screens (screen.c). */
 void screen_ask_input (ui_t *ui, const char *title, const char *prompt,
                        const char *info, bool noecho, const char *initial,
                        screen_input_done done, void *ctx);

@@ -1,9 +1,7 @@
 /* settings.c - the manager's settings and recent VSCs, persisted in
  * $XDG_CONFIG_HOME/vscman/ (default ~/.config/vscman/) as "key = value"
  * lines; written atomically (temp file + rename). */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,7 +163,8 @@ settings_save (ui_t *ui)
             ui->settings.mono ? "yes" : "no",
             ui->settings.idle_timeout, ui->settings.log_level,
             ui->settings.verify_after_restore ? "yes" : "no",
-            ui->settings.vsc_dir, ui->settings.server);
+            strchr (ui->settings.vsc_dir, '\n') ? "" : ui->settings.vsc_dir,
+            strchr (ui->settings.server, '\n') ? "" : ui->settings.server);
   return settings_write (ui, "settings", text);
 }
 
@@ -202,6 +201,10 @@ settings_add_recent (ui_t *ui, const char *path)
   char *copy, text[UI_RECENT_MAX * 600];
   size_t i, len = 0;
 
+  /* Only what settings_load_recent reads back the same: one absolute
+   * path per line, shorter than the lines it reads. */
+  if (path[0] != '/' || strchr (path, '\n') || strlen (path) > 590)
+    return 0;
   copy = xtrystrdup (path);
   if (!copy)
     return gpg_error_from_syserror ();

@@ -1,8 +1,6 @@
 /* task.c - one scapi operation on a worker thread, talking to the UI's
  * poll() loop through a pipe */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <string.h>
 #include <unistd.h>
 #include <fcntl.h>

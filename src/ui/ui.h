@@ -11,13 +11,14 @@
 #ifndef VSC_UI_H
 #define VSC_UI_H
 
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include "common/error.h"
 #include "image/image.h"
 
-/* Result flags of key and event handlers. */
+/* Result flags of key actions and event handlers. */
 #define UI_HANDLED 0x01u  /* the key/event was used */
 #define UI_REDRAW  0x02u  /* state changed: draw again */
 #define UI_QUIT    0x04u  /* leave the program */
@@ -34,28 +35,39 @@ enum ui_event {
   UI_EV_LOG              /* a log line arrived */
 };
 
-/* Screen identifiers (index into the table in loop.c). */
-enum ui_screen_id {
-  UI_SCREEN_MAIN = 0,
-  UI_SCREEN_CARD,
-  UI_SCREEN_VSC,
-  UI_SCREEN_BACKUP,
-  UI_SCREEN_RESTORE,
-  UI_SCREEN_DIFF,
-  UI_SCREEN_PROGRESS,
-  UI_SCREEN_PASSWORD,
-  UI_SCREEN_CONFIRM,
-  UI_SCREEN_VIEW,
-  UI_SCREEN_SETTINGS,
-  UI_SCREEN_LOG,
-  UI_SCREEN_HELP,
-  UI_SCREEN_PICK,
-  UI_SCREEN_SERVER,
-  UI_SCREEN_MAX
-};
-
 typedef struct ui ui_t;
 typedef struct ui_screen ui_screen_t;
+
+/* Keys as data (keys.c): each screen has one table of its keys. The
+ * footer shows the entries with a label, the dispatcher runs the action
+ * of the entry whose KEY or KEY2 was pressed, the help screen lists
+ * every entry with its help line; none of the three is written by hand,
+ * so they cannot disagree. An entry works only in the MODES of the
+ * screen it names (ui_screen_t.mode; 0 = in every mode) and when WHEN
+ * (may be NULL) says so; LABEL_FN gives a label that changes ("Set
+ * PINs: on"). An entry with KEY == UI_KEY_INCLUDE stands for the
+ * entries of SUB (the tree view's keys in the card and VSC screens).
+ * Write entries with UI_KEY (...), the rest with designators. */
+typedef struct ui_key {
+  int key;                     /* curses key code or character */
+  int key2;                    /* a second key for the same action, or 0 */
+  unsigned modes;              /* ui_screen_t.mode bits, 0 = always */
+  const char *label;           /* N_(): footer label, NULL = not shown */
+  const char *help;            /* N_(): help line, NULL = the label */
+  unsigned (*action) (ui_t *ui, ui_screen_t *s);
+  const char *(*label_fn) (ui_t *ui, ui_screen_t *s);
+  bool (*when) (ui_t *ui, ui_screen_t *s);
+  const struct ui_key *sub;    /* with UI_KEY_INCLUDE */
+} ui_key_t;
+#define UI_KEY(k, k2, m, lbl, hlp, fn)                                     \
+  { .key = (k), .key2 = (k2), .modes = (m), .label = (lbl), .help = (hlp), \
+    .action = (fn) }
+#define UI_KEY_INCLUDE (-2)
+#define UI_KEYS_INCLUDE(table) { .key = UI_KEY_INCLUDE, .sub = (table) }
+#define UI_KEYS_END { .key = 0 }
+/* Modes every screen may use (a screen's own start at bit 0). */
+#define UI_MODE_TREE   0x100u  /* the tree view shows an image */
+#define UI_MODE_SELECT 0x200u  /* ... whose nodes can be selected */
 
 typedef struct ui_screen_ops {
   const char *name;
@@ -64,18 +76,30 @@ typedef struct ui_screen_ops {
    * again and shows the message. */
   gpg_error_t (*enter) (ui_t *ui, ui_screen_t *s);
   void (*draw) (ui_t *ui, ui_screen_t *s);
+  /* Keys before the table: a text field or list that takes what it
+   * can (may be NULL); unhandled keys go to KEYS, then to the global
+   * keys (keys.c). */
   unsigned (*key) (ui_t *ui, ui_screen_t *s, int ch);
   unsigned (*event) (ui_t *ui, ui_screen_t *s, int ev);   /* may be NULL */
   void (*leave) (ui_t *ui, ui_screen_t *s);               /* may be NULL */
-  /* Help text key for this screen (untranslated, passed through _()). */
+  /* What the screen is, for the help screen (untranslated, passed
+   * through _()); the keys are listed from KEYS. */
   const char *help;
+  const ui_key_t *keys;
+  /* The screen's mode for its keys (ui_key_t.modes) from its state;
+   * NULL: ui_screen_t.mode as the screen sets it. */
+  unsigned (*mode) (ui_t *ui, ui_screen_t *s);
+  /* The loop allocates a zeroed state of this size before ENTER and
+   * frees state and argument after LEAVE (LEAVE frees what they point
+   * to, wiping secrets). */
+  size_t state_size;
 } ui_screen_ops_t;
 
 struct ui_screen {
   const ui_screen_ops_t *ops;
-  enum ui_screen_id id;
   void *arg;
   void *state;
+  unsigned mode;             /* which keys work now (ui_key_t.modes) */
   ui_screen_t *below;
 };
 
@@ -127,7 +151,7 @@ struct ui {
 
   /* screens */
   ui_screen_t *top;
-  enum ui_screen_id push_id;
+  const ui_screen_ops_t *push_ops;
   void *push_arg;
   bool push_pending;
 
@@ -156,19 +180,47 @@ struct ui {
   long long last_input_ms;
   bool quitting;
   bool hangup;
+
+  /* terminal input (stdin, or the tests' pty) */
+  int in_fd;
+
+  /* What the loop did, for tests and make bench: a quit ends the loop
+   * in the iteration that read it (no poll() after it), and only a
+   * kiosk idle timer ever gives poll() a timeout. */
+  struct {
+    unsigned long polls;        /* poll() calls */
+    unsigned long timed_polls;  /* of which with a timeout */
+    unsigned long polls_after_quit;
+    int quit_key;               /* the key that quit, 0 = none */
+    long long quit_ms;          /* loop_now_ms when the quit was asked */
+    long long exit_ms;          /* when loop_shutdown had finished */
+  } stats;
 };
 
 /* ---- loop.c ------------------------------------------------------------ */
 
 gpg_error_t loop_init (ui_t *ui);
+/* The same on the terminal IN/OUT (the unit tests use a pty). */
+gpg_error_t loop_init_term (ui_t *ui, FILE *in, FILE *out);
+/* Handle one key as the loop does (the screen's hook, its key table,
+ * the global keys); returns the UI_* flags. */
+unsigned loop_key (ui_t *ui, int ch);
 /* Run until a screen returns UI_QUIT or a signal ends it. Returns 0 or
  * an error that ended the loop. */
 gpg_error_t loop_run (ui_t *ui);
+/* One turn of the loop: draw if needed, poll (at most MAX_MS when >= 0),
+ * handle what arrived. loop_run is loop_step until ui->quitting, then
+ * loop_finish (a running operation is cancelled and waited for). */
+gpg_error_t loop_step (ui_t *ui, int max_ms);
+void loop_finish (ui_t *ui);
+/* Draw the screen now. */
+void loop_redraw (ui_t *ui);
 void loop_shutdown (ui_t *ui);
-/* Ask the loop to push screen ID with ARG after the current handler
- * returns (the handler returns UI_PUSH). ARG is owned by the new screen
- * (xfree'd by its leave); on failure to enter it is freed there too. */
-void ui_push (ui_t *ui, enum ui_screen_id id, void *arg);
+/* Ask the loop to push the screen OPS (&screen_NAME_ops, screens.h)
+ * with ARG after the current handler returns (the handler returns
+ * UI_PUSH). ARG is owned by the new screen (xfree'd by its leave); on
+ * failure to enter it is freed there too. */
+void ui_push (ui_t *ui, const ui_screen_ops_t *ops, void *arg);
 /* Set the status line (printf-like); ERROR shows it highlighted. */
 void ui_status (ui_t *ui, bool error, const char *fmt, ...)
   __attribute__ ((format (printf, 3, 4)));
@@ -192,9 +244,9 @@ enum draw_color {
 };
 void draw_init (ui_t *ui);
 int draw_attr (ui_t *ui, enum draw_color c);
-/* Clear and draw the title bar with TITLE and the footer with F-key
- * hints "F1 Help", ... given as pairs KEY, LABEL, NULL-terminated. */
-void draw_screen (ui_t *ui, const char *title, const char *const *keys);
+/* Clear and draw the title bar with TITLE and the footer: the labelled
+ * keys of screen S that work now, then the global ones (keys.c). */
+void draw_screen (ui_t *ui, ui_screen_t *s, const char *title);
 /* Draw a box (ASCII or line drawing). */
 void draw_box (ui_t *ui, int y, int x, int h, int w, const char *title);
 void draw_hline (ui_t *ui, int y, int x, int w);
@@ -221,12 +273,34 @@ gpg_error_t settings_add_recent (ui_t *ui, const char *path);
  * ~/.config/vscman; allocated. */
 char *settings_config_dir (void);
 
-/* ---- keys ------------------------------------------------------------- */
+/* ---- keys.c ------------------------------------------------------------ */
 #define UI_KEY_ESC 27
 #define UI_CTRL(c) ((c) & 0x1f)
-bool ui_key_is_back (int ch);    /* Esc, q, F10 */
+bool ui_key_is_back (int ch);    /* Esc, q */
 bool ui_key_is_up (int ch);
 bool ui_key_is_down (int ch);
 bool ui_key_is_enter (int ch);
+
+/* The keys every screen has: help, log, back, quit, redraw. */
+extern const ui_key_t ui_keys_global[];
+/* Does entry K work now on screen S? */
+bool ui_key_active (ui_t *ui, ui_screen_t *s, const ui_key_t *k);
+/* The entry of TABLE (with its includes) for key CH that works now. */
+const ui_key_t *ui_keys_find (ui_t *ui, ui_screen_t *s,
+                              const ui_key_t *table, int ch);
+/* Run the action for CH: the screen's table, then the global keys;
+ * 0 if no entry took it. */
+unsigned ui_keys_dispatch (ui_t *ui, ui_screen_t *s, int ch);
+/* "F5", "Enter", "Space", "Esc", "q"... */
+void ui_key_name (int key, char *buf, size_t n);
+/* The footer of S: up to MAX pairs (key name, translated label) into
+ * NAMES/LABELS (NAMES point into BUF). Returns the number. */
+size_t ui_keys_footer (ui_t *ui, ui_screen_t *s, char names[][16],
+                       const char **labels, size_t max);
+/* The help text for screen S: what it is, its keys, the global keys
+ * (allocated, caller frees). */
+char *ui_keys_help_text (ui_t *ui, ui_screen_t *s);
+/* The global quit: UI_QUIT, or a refusal in kiosk mode. */
+unsigned ui_keys_quit (ui_t *ui, ui_screen_t *s);
 
 #endif /* VSC_UI_H */

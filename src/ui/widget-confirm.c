@@ -1,7 +1,5 @@
 /* widget-confirm.c - a yes/no or typed confirmation dialog */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <string.h>
 #include <curses.h>

@@ -1,8 +1,6 @@
 /* widget-field.c - a one-line text field; no-echo fields for passwords
  * and PINs keep their bytes in libgcrypt secure memory and wipe them. */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <string.h>
 #include <curses.h>
 

@@ -1,7 +1,5 @@
 /* widget-menu.c - a list with a cursor that scrolls */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <curses.h>
 
 #include "ui/ui.h"

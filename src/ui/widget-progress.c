@@ -1,8 +1,6 @@
 /* widget-progress.c - the progress block of a running operation:
  * phase, node, bar, bytes, APDUs, elapsed time and ETA; Esc cancels. */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <curses.h>
 

@@ -1,9 +1,7 @@
 /* widget-tree.c - the card / VSC image as an expandable, selectable,
  * searchable tree (DF/EF/DO/record/key rows with size, access, area,
  * discovery source and flags such as "not extractable"). */
-#ifdef HAVE_CONFIG_H
 #include <config.h>
-#endif
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -180,116 +178,131 @@ widget_tree_find (widget_tree_t *t, bool from_next)
   return false;
 }
 
+/* While the search field has focus it takes every key: text, Enter
+ * (find), Esc (leave it). Otherwise 0. */
 unsigned
-widget_tree_key (ui_t *ui, widget_tree_t *t, int ch)
+widget_tree_search_key (ui_t *ui, widget_tree_t *t, int ch)
 {
-  unsigned r;
-  widget_tree_row_t *row;
-
-  if (t->searching)
-    {
-      if (ui_key_is_enter (ch))
-        {
-          t->searching = false;
-          if (!widget_tree_find (t, false))
-            ui_status (ui, true, _("Not found: %s"), t->search);
-          return UI_HANDLED | UI_REDRAW;
-        }
-      if (ch == UI_KEY_ESC)
-        {
-          t->searching = false;
-          return UI_HANDLED | UI_REDRAW;
-        }
-      if (ch == KEY_BACKSPACE || ch == 127 || ch == 8)
-        {
-          if (t->search_len)
-            t->search[--t->search_len] = 0;
-          return UI_HANDLED | UI_REDRAW;
-        }
-      if (ch >= 0x20 && ch < 0x7f && t->search_len < sizeof t->search - 1)
-        {
-          t->search[t->search_len++] = (char) ch;
-          t->search[t->search_len] = 0;
-          return UI_HANDLED | UI_REDRAW;
-        }
-      return UI_HANDLED;
-    }
-
-  r = widget_menu_key (&t->menu, ch);
-  if (r)
-    return r;
-  if (!t->n_vis)
+  if (!t->searching)
     return 0;
-  row = &t->rows[t->vis[t->menu.cur]];
-  switch (ch)
+  if (ui_key_is_enter (ch))
     {
-    case '/':
-      t->searching = true;
-      t->search[0] = 0;
-      t->search_len = 0;
-      return UI_HANDLED | UI_REDRAW;
-    case 'n':
-      if (!widget_tree_find (t, true))
+      t->searching = false;
+      if (!widget_tree_find (t, false))
         ui_status (ui, true, _("Not found: %s"), t->search);
       return UI_HANDLED | UI_REDRAW;
-    case KEY_RIGHT:
-    case 'l':
-    case '+':
-      if (row->node->first_child && !row->expanded)
-        {
-          row->expanded = true;
-          widget_tree_update (t);
-        }
-      return UI_HANDLED | UI_REDRAW;
-    case KEY_LEFT:
-    case 'h':
-    case '-':
-      if (row->node->first_child && row->expanded)
-        {
-          row->expanded = false;
-          widget_tree_update (t);
-        }
-      else
-        {
-          /* Go to the parent. */
-          size_t i = t->vis[t->menu.cur];
-          for (size_t j = i; j-- > 0;)
-            if (t->rows[j].depth < row->depth)
-              {
-                for (size_t v = 0; v < t->n_vis; v++)
-                  if (t->vis[v] == j)
-                    t->menu.cur = v;
-                break;
-              }
-        }
-      return UI_HANDLED | UI_REDRAW;
-    case '*':
-      for (size_t i = 0; i < t->n; i++)
-        t->rows[i].expanded = true;
-      widget_tree_update (t);
-      return UI_HANDLED | UI_REDRAW;
-    case ' ':
-      if (!t->selectable)
-        return 0;
-      widget_tree_select (t, t->vis[t->menu.cur], !row->selected);
-      if (t->menu.cur + 1 < t->n_vis)
-        t->menu.cur++;
-      return UI_HANDLED | UI_REDRAW;
-    case 'a':
-      if (!t->selectable)
-        return 0;
-      {
-        bool all = true;
-        for (size_t i = 0; i < t->n; i++)
-          if (!t->rows[i].selected)
-            all = false;
-        for (size_t i = 0; i < t->n; i++)
-          t->rows[i].selected = !all;
-      }
-      return UI_HANDLED | UI_REDRAW;
-    default:
-      return 0;
     }
+  if (ch == UI_KEY_ESC)
+    {
+      t->searching = false;
+      return UI_HANDLED | UI_REDRAW;
+    }
+  if (ch == KEY_BACKSPACE || ch == 127 || ch == 8)
+    {
+      if (t->search_len)
+        t->search[--t->search_len] = 0;
+      return UI_HANDLED | UI_REDRAW;
+    }
+  if (ch >= 0x20 && ch < 0x7f && t->search_len < sizeof t->search - 1)
+    {
+      t->search[t->search_len++] = (char) ch;
+      t->search[t->search_len] = 0;
+      return UI_HANDLED | UI_REDRAW;
+    }
+  return UI_HANDLED;
+}
+
+void
+widget_tree_search_start (widget_tree_t *t)
+{
+  t->searching = true;
+  t->search[0] = 0;
+  t->search_len = 0;
+}
+
+bool
+widget_tree_search_next (widget_tree_t *t)
+{
+  return widget_tree_find (t, true);
+}
+
+/* The row under the cursor, or NULL. */
+static widget_tree_row_t *
+widget_tree_row (widget_tree_t *t)
+{
+  return t->n_vis ? &t->rows[t->vis[t->menu.cur]] : NULL;
+}
+
+void
+widget_tree_open (widget_tree_t *t)
+{
+  widget_tree_row_t *row = widget_tree_row (t);
+
+  if (row && row->node->first_child && !row->expanded)
+    {
+      row->expanded = true;
+      widget_tree_update (t);
+    }
+}
+
+void
+widget_tree_close (widget_tree_t *t)
+{
+  widget_tree_row_t *row = widget_tree_row (t);
+  size_t i, j, v;
+
+  if (!row)
+    return;
+  if (row->node->first_child && row->expanded)
+    {
+      row->expanded = false;
+      widget_tree_update (t);
+      return;
+    }
+  /* Already closed (or a leaf): go to the parent. */
+  i = t->vis[t->menu.cur];
+  for (j = i; j-- > 0;)
+    if (t->rows[j].depth < row->depth)
+      {
+        for (v = 0; v < t->n_vis; v++)
+          if (t->vis[v] == j)
+            t->menu.cur = v;
+        break;
+      }
+}
+
+void
+widget_tree_open_all (widget_tree_t *t)
+{
+  for (size_t i = 0; i < t->n; i++)
+    t->rows[i].expanded = true;
+  widget_tree_update (t);
+}
+
+void
+widget_tree_toggle (widget_tree_t *t)
+{
+  widget_tree_row_t *row = widget_tree_row (t);
+
+  if (!row || !t->selectable)
+    return;
+  widget_tree_select (t, t->vis[t->menu.cur], !row->selected);
+  if (t->menu.cur + 1 < t->n_vis)
+    t->menu.cur++;
+}
+
+void
+widget_tree_toggle_all (widget_tree_t *t)
+{
+  bool all = true;
+
+  if (!t->selectable)
+    return;
+  for (size_t i = 0; i < t->n; i++)
+    if (!t->rows[i].selected)
+      all = false;
+  for (size_t i = 0; i < t->n; i++)
+    t->rows[i].selected = !all;
 }
 
 void

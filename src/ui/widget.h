@@ -57,7 +57,16 @@ typedef struct widget_tree {
 gpg_error_t widget_tree_init (widget_tree_t *t, const image_t *image,
                               bool selectable);
 void widget_tree_free (widget_tree_t *t);
-unsigned widget_tree_key (ui_t *ui, widget_tree_t *t, int ch);
+/* The tree's operations; the keys are in the tree view's table
+ * (screen-tree.c). */
+unsigned widget_tree_search_key (ui_t *ui, widget_tree_t *t, int ch);
+void widget_tree_search_start (widget_tree_t *t);
+bool widget_tree_search_next (widget_tree_t *t);
+void widget_tree_open (widget_tree_t *t);      /* expand the current node */
+void widget_tree_close (widget_tree_t *t);     /* collapse, or go up */
+void widget_tree_open_all (widget_tree_t *t);
+void widget_tree_toggle (widget_tree_t *t);    /* select/deselect, move on */
+void widget_tree_toggle_all (widget_tree_t *t);
 void widget_tree_draw (ui_t *ui, widget_tree_t *t, int y, int x, int h,
                        int w);
 image_node_t *widget_tree_current (widget_tree_t *t);

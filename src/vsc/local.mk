@@ -17,8 +17,9 @@ TESTS += tests/unit/test-vsc-node
 EXTRA_DIST += tests/vectors/vsc-v1.vsc tests/vectors/README-vsc.md
 
 ## shell tests of the VSC commands
-TESTS += tests/vsc/cli.sh tests/vsc/kill9.sh
-EXTRA_DIST += tests/vsc/cli.sh tests/vsc/kill9.sh
+TESTS += tests/vsc/cli.sh tests/vsc/kill9.sh tests/vsc/hardening.sh
+EXTRA_DIST += tests/vsc/cli.sh tests/vsc/kill9.sh tests/vsc/hardening.sh \
+	tests/vsc/mkvsc.py
 
 ## libFuzzer target of the VSC parser (configure --enable-fuzzing)
 EXTRA_DIST += tests/fuzz/fuzz-vsc.c tests/fuzz/vsc.sh tests/fuzz/corpus/vsc

@@ -79,6 +79,8 @@ struct vsc {
 
 /* Set the thread's error text: "AREA: MESSAGE". Returns ERR. */
 gpg_error_t vsc_fail (gpg_error_t err, vsc_area_t area, const char *msg);
+/* The same for a failure that is about the file, not a part of it. */
+gpg_error_t vsc_fail_plain (gpg_error_t err, const char *msg);
 void vsc_clear_error (void);
 /* A password keyslot wrapping vsc->keys->dek (fresh salt and nonce;
  * KDF parameters from OPTS or the defaults). */

@@ -857,8 +857,11 @@ vsc_node_decode_one (vsc_node_dec_t *d, vsc_node_rd_t *r, size_t vlen)
     }
   if (idx < 2)
     goto bad;
-  /* Mandatory: area (8F). The declared size wins over the content's. */
-  if (!(seen & (1u << 15)))
+  /* Mandatory: area (8F), and a record's number (85), which the writer
+   * always writes (a record "#0" would not be written back). The
+   * declared size wins over the content's. */
+  if (!(seen & (1u << 15))
+      || (node->type == IMAGE_NODE_RECORD && !(seen & (1u << 5))))
     goto bad;
   if (seen & (1u << 8))
     node->size = declared_size;

@@ -25,6 +25,45 @@
 #include "common/util.h"
 #include "common/i18n.h"
 
+/* Open PATH for reading. O_NONBLOCK, so that a FIFO without a writer
+ * or a device cannot make us hang in open(2); then anything that is not
+ * a regular file is refused, and the fd is made blocking again. */
+static gpg_error_t
+vsc_store_open_regular (const char *path, int *r_fd, struct stat *st)
+{
+  gpg_error_t err;
+  int fd, fl;
+
+  *r_fd = -1;
+  fd = open (path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0)
+    return gpg_error_from_syserror ();
+  if (fstat (fd, st))
+    {
+      err = gpg_error_from_syserror ();
+      close (fd);
+      return err;
+    }
+  if (!S_ISREG (st->st_mode))
+    {
+      close (fd);
+      return vsc_fail_plain (gpg_error (GPG_ERR_INV_OBJ),
+                             S_ISDIR (st->st_mode)
+                             ? _("a directory, not a VSC file")
+                             : _("not a regular file (a FIFO, socket or "
+                                 "device is never a VSC)"));
+    }
+  fl = fcntl (fd, F_GETFL);
+  if (fl < 0 || fcntl (fd, F_SETFL, fl & ~O_NONBLOCK))
+    {
+      err = gpg_error_from_syserror ();
+      close (fd);
+      return err;
+    }
+  *r_fd = fd;
+  return 0;
+}
+
 gpg_error_t
 vsc_store_read (const char *path, uint8_t **r_data, size_t *r_len)
 {
@@ -36,19 +75,9 @@ vsc_store_read (const char *path, uint8_t **r_data, size_t *r_len)
 
   *r_data = NULL;
   *r_len = 0;
-  fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return gpg_error_from_syserror ();
-  if (fstat (fd, &st))
-    {
-      err = gpg_error_from_syserror ();
-      goto leave;
-    }
-  if (!S_ISREG (st.st_mode))
-    {
-      err = gpg_error (GPG_ERR_INV_OBJ);
-      goto leave;
-    }
+  err = vsc_store_open_regular (path, &fd, &st);
+  if (err)
+    return err;
   if ((uint64_t)st.st_size > VSC_MAX_FILE)
     {
       err = gpg_error (GPG_ERR_TOO_LARGE);
@@ -177,17 +206,18 @@ remove_stale (const char *dir, const char *base, const char *mine)
 static gpg_error_t
 lock_existing (const char *path, int *r_fd)
 {
+  gpg_error_t err;
   int fd, tries;
   struct stat a, b;
 
   for (tries = 0; tries < 100; tries++)
     {
-      fd = open (path, O_RDONLY | O_CLOEXEC);
-      if (fd < 0)
-        return gpg_error_from_syserror ();
+      err = vsc_store_open_regular (path, &fd, &a);
+      if (err)
+        return err;
       if (flock (fd, LOCK_EX))
         {
-          gpg_error_t err = gpg_error_from_syserror ();
+          err = gpg_error_from_syserror ();
           close (fd);
           return err;
         }
@@ -207,14 +237,37 @@ vsc_store_write (const char *path, const uint8_t *data, size_t n,
                  const uint8_t *expect_uuid, uint64_t expect_gen)
 {
   gpg_error_t err;
-  char *dir = NULL, *tmp = NULL;
+  char *dir = NULL, *tmp = NULL, *real = NULL;
   const char *base;
   int fd = -1, lockfd = -1;
   bool tmp_exists = false;
+  struct stat lst;
 
+  /* A VSC reached through a symbolic link is replaced where it is: the
+   * new file is written in the target's directory and renamed over the
+   * target, so the link stays and keeps pointing at the current VSC
+   * (renaming over PATH would replace the link with a file and leave
+   * the target as it was, old password and all). */
+  if (expect_uuid && !lstat (path, &lst) && S_ISLNK (lst.st_mode))
+    {
+      real = realpath (path, NULL);
+      if (!real)
+        {
+          err = gpg_error_from_syserror ();
+          if (gpg_err_code (err) == GPG_ERR_ENOENT)
+            err = vsc_fail_plain (gpg_error (GPG_ERR_CONFLICT),
+                                  _("the symbolic link no longer points "
+                                    "to the VSC that was opened"));
+          return err;
+        }
+      path = real;
+    }
   err = split_path (path, &dir, &base);
   if (err)
-    return err;
+    {
+      free (real);
+      return err;
+    }
 
   if (expect_uuid)
     {
@@ -242,7 +295,7 @@ vsc_store_write (const char *path, const uint8_t *data, size_t n,
           goto leave;
         }
     }
-  else if (!access (path, F_OK))
+  else if (!lstat (path, &lst))   /* also a dangling symlink */
     {
       err = vsc_fail (gpg_error (GPG_ERR_EEXIST), VSC_AREA_HEADER,
                       _("file exists"));
@@ -315,5 +368,6 @@ vsc_store_write (const char *path, const uint8_t *data, size_t n,
     close (lockfd);
   xfree (tmp);
   xfree (dir);
+  free (real);
   return err;
 }

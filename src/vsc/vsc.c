@@ -62,6 +62,17 @@ vsc_fail (gpg_error_t err, vsc_area_t area, const char *msg)
   return err;
 }
 
+gpg_error_t
+vsc_fail_plain (gpg_error_t err, const char *msg)
+{
+  if (!*vsc_errtext)
+    {
+      vsc_errarea = -1;
+      snprintf (vsc_errtext, sizeof vsc_errtext, "%s", msg);
+    }
+  return err;
+}
+
 void
 vsc_clear_error (void)
 {

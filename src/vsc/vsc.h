@@ -34,7 +34,7 @@ typedef struct vsc vsc_t;
 #define VSC_MAX_STRING     4096UL        /* label, serial, reader, agent,
                                             notes, key texts, parent path */
 #define VSC_MAX_ATR        64UL          /* bytes */
-#define VSC_MAX_AIDS       256UL         /* AIDs in the identifier area */
+#define VSC_MAX_AIDS       IMAGE_MAX_AIDS  /* AIDs in the identifier area */
 #define VSC_MAX_AGENTS     64UL          /* agent names in it */
 
 /* Argon2id parameters; m in KiB. Files asking for values outside the

@@ -72,8 +72,15 @@ rc=$?
 t_check "restore --set-pins succeeds" "[ $rc -eq 0 ]"
 t_check "81 and 83 set and verified with the new value" \
   "grep -q 'pins/81 .*\[written\]' '$T_TMP/r2' && grep -q 'pins/83 .*\[written\]' '$T_TMP/r2'"
-t_check "82 (PW1 again on OpenPGP) reported as not changeable this way" \
-  "grep -q 'pins/82 .*does not change PIN reference 82.*6A86' '$T_TMP/r2'"
+t_check "82 (PW1 again on OpenPGP) is left to pins/81" \
+  "grep -q 'pins/82 .*the same PIN as pins/81, which sets it' '$T_TMP/r2'"
+# PW1 stored only as 82 (as backup --store-pins does): changed as 81.
+cp "$T_TMP/p.vsc" "$T_TMP/p82.vsc"
+"$B/vsctool" rm --password-file "$T_TMP/pw" "$T_TMP/p82.vsc" pins/81 > /dev/null 2>&1
+"$B/vsctool" put --area private --password-file "$T_TMP/pw" "$T_TMP/p82.vsc" pins/82 "$T_TMP/new81" > /dev/null 2>&1
+"$B/vsctool" -v -v -v restore --emu "$BLANK" --set-pins --pin-file "$T_TMP/pins" --password-file "$T_TMP/pw" "$T_TMP/p82.vsc" > "$T_TMP/r82" 2>&1
+t_check "PW1 stored as 82 is set with CHANGE REFERENCE DATA for 81, checked as 82" \
+  "grep -q 'pins/82 .*\[written\]' '$T_TMP/r82' && grep -q '> 00 24 00 81 <redacted 12 bytes>' '$T_TMP/r82' && ! grep -q '> 00 24 00 82' '$T_TMP/r82'"
 t_check "CHANGE REFERENCE DATA sent and redacted" \
   "grep -q '> 00 24 00 81 <redacted 12 bytes>' '$T_TMP/r2' && grep -q '> 00 24 00 83 <redacted 16 bytes>' '$T_TMP/r2'"
 t_check "the current PIN was asked with the retry counter" \

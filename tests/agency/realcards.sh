@@ -76,3 +76,19 @@ t_check "--set-pins: the PIN is set first and everything written (exit 0)" \
   --password-file "$T_TMP/pw" "$T_TMP/pins.vsc" > "$T_TMP/nopin.out" 2>&1
 t_check "no PIN on the target: not restorable, nothing asked" \
   "grep -q 'no PIN 01 to protect' '$T_TMP/nopin.out' && ! grep -q 'is needed for' '$T_TMP/nopin.out'"
+
+# ---- every application seen is in the VSC or in the report --------------
+cat > "$T_TMP/applist.card" <<'EOC'
+atr 3B8C8001807300008056767363656D7533
+df 3F00
+ef 3F00/2F00 transparent content=61084F06D2760001FF0961084F06E828BD080F01
+df 3F00/1234 aid=E828BD080F01
+ef 3F00/1234/0001 transparent content=41
+EOC
+"$B/vsctool" backup --emu "$T_TMP/applist.card" --password-file "$T_TMP/pw" \
+  $KDF --json "$T_TMP/applist.vsc" > "$T_TMP/applist.json" 2>/dev/null
+"$B/vsctool" ls --password-file "$T_TMP/pw" "$T_TMP/applist.vsc" > "$T_TMP/applist.ls" 2>&1
+t_check "an application EF.DIR names by AID only is backed up" \
+  "grep -qx '3F00/1234/0001' '$T_TMP/applist.ls'"
+t_check "one EF.DIR names that is not there is in the report" \
+  "grep -q '\"path\":\"aid-D2760001FF09\"' '$T_TMP/applist.json'"

@@ -45,9 +45,11 @@ t_check "vscemu exit status 0 after --remove-after" '[ "$rc" = 0 ]'
 t_check "log says it waited and reconnected" 'grep -q "waiting for vpcd" "$T_TMP/emu.log" && grep -q "closed the connection" "$T_TMP/emu.log"'
 
 # SIGTERM while waiting for vpcd, and while connected.
-vscemu --vpcd "127.0.0.1:$PORT" "$CARD" 2>/dev/null &
+vscemu --vpcd "127.0.0.1:$PORT" --log "$T_TMP/wait.log" "$CARD" 2>/dev/null &
 EMU=$!
-sleep 0.3
+# Until it says it waits (a sanitizer build starts slowly: a signal
+# before its handler is in place would kill it).
+i=0; while [ $i -lt 100 ] && ! grep -q "waiting for vpcd" "$T_TMP/wait.log" 2>/dev/null; do sleep 0.1; i=$((i+1)); done
 kill -TERM $EMU; wait $EMU; rc=$?
 t_check "SIGTERM while waiting: exit 0" '[ "$rc" = 0 ]'
 printf 'atr\n00A4000C023F00\n' > "$T_TMP/script2"

@@ -7,7 +7,14 @@
  * KDF is a cache: the real Argon2id for the first few distinct inputs
  * with the minimum parameters (the seeds), a cheap hash for anything
  * else (which, like Argon2id, gives a different key for different
- * input). A successful open with the password must be verified. */
+ * input). A successful open with the password must be verified.
+ *
+ * Writer and reader share one set of limits: every image the reader
+ * accepts without the password is given to a writer VSC (made once),
+ * which must encode it, and what it writes must open again (with the
+ * password) to the same tree. Large inputs matter here (a quadratic
+ * decoder hid behind libFuzzer's default 4096-byte inputs): vsc.sh runs
+ * with -max_len=1048576 and the corpus has a file with 3000 nodes. */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
@@ -92,17 +99,44 @@ check_node (image_node_t *node, unsigned depth, void *ctx)
   return 0;
 }
 
+/* What the reader accepted (IMG) must be written by the writer and read
+ * back as the same tree. */
+static void
+check_writer (vsc_t *writer, const image_t *img, const vsc_opts_t *o)
+{
+  vsc_t *back = NULL;
+  image_diff_t *d = NULL;
+  uint8_t *out;
+  size_t n;
+
+  if (vsc_set_image (writer, img))
+    abort ();
+  if (vsc_encode (writer, &out, &n))
+    abort ();   /* the writer refuses what the reader accepted */
+  if (vsc_open_mem (out, n, FUZZ_PW, o, &back))
+    abort ();   /* the reader refuses what the writer wrote */
+  if (image_diff (img, vsc_image (back), &d) || d->n)
+    abort ();   /* ... or reads something else */
+  image_diff_free (d);
+  vsc_close (back);
+  xfree (out);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   static int initialised;
+  static vsc_t *writer;
+  static const vsc_kdf_params_t min = { VSC_KDF_M_MIN, 1, 1 };
   vsc_opts_t o = { NULL, fuzz_kdf, NULL };
+  vsc_opts_t wo = { &min, fuzz_kdf, NULL };
   vsc_t *vsc = NULL;
   gpg_error_t err;
 
   if (!initialised)
     {
-      if (util_init_gcrypt ())
+      if (util_init_gcrypt ()
+          || vsc_create (NULL, FUZZ_PW, &wo, &writer, NULL))
         abort ();
       initialised = 1;
     }
@@ -116,6 +150,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         abort ();
       vsc_info (vsc, &info);
       image_walk (img, check_node, img);
+      check_writer (writer, img, &o);
       vsc_close (vsc);
     }
   else if (vsc || !*vsc_error_text ())

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/fuzz/run-corpus.sh NAME [RUNS] - regression run of a libFuzzer target
+# tests/fuzz/run-corpus.sh NAME [RUNS [OPTIONS]] - regression run of a libFuzzer target
 #
 # Runs tests/fuzz/fuzz-NAME (from the build tree) once over every seed in
 # tests/fuzz/corpus/NAME (from the source tree), then RUNS (default 20000)
@@ -9,8 +9,10 @@
 #   exec bash "$top_srcdir/tests/fuzz/run-corpus.sh" NAME
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 
-name=${1:?usage: run-corpus.sh NAME [RUNS]}
+name=${1:?usage: run-corpus.sh NAME [RUNS [LIBFUZZER-OPTIONS...]]}
 runs=${2:-${FUZZ_RUNS:-20000}}
+shift 2 2>/dev/null || shift $#
+extra="$*"
 bin="$top_builddir/tests/fuzz/fuzz-$name"
 seeds="$top_srcdir/tests/fuzz/corpus/$name"
 artifacts="$top_builddir/tests/fuzz/crash-$name-"
@@ -26,7 +28,7 @@ mkdir -p "$T_TMP/corpus"
 cp "$seeds"/* "$T_TMP/corpus/" 2>/dev/null
 nseeds=$(ls -A "$T_TMP/corpus" | wc -l)
 
-fuzz_opts="-rss_limit_mb=2048 -timeout=30 -artifact_prefix=$artifacts"
+fuzz_opts="-rss_limit_mb=2048 -timeout=30 -artifact_prefix=$artifacts $extra"
 t_ok "all $nseeds seeds run cleanly" \
   "$bin" $fuzz_opts -runs=0 "$T_TMP/corpus"
 # libFuzzer reports how many seeds it read and executed.

@@ -2,8 +2,11 @@
  * with keys and their certificates, as a blank file-system card would
  * get it from a mapped restore; vscemu --vsc presents it.
  *
- *   p15-vsc OUT.vsc PASSWORD-FILE KEY.der:CERT.der:PURPOSE:LABEL ...
+ *   p15-vsc [--backup] OUT.vsc PASSWORD-FILE KEY.der:CERT.der:PURPOSE:LABEL ...
  *
+ * With --backup the keys are recorded as a backup of the card records
+ * them: key nodes without content, "not extractable" (the pkcs15 agent's
+ * view); without it they are escrowed with the FID of their key file.
  * KEY.der is a private key as openssl writes it (PKCS #1, SEC 1 or
  * PKCS #8 DER), CERT.der its certificate, PURPOSE auth|sign|decrypt|
  * cardauth. The VSC uses the smallest KDF parameters (tests only). */
@@ -48,9 +51,16 @@ main (int argc, char **argv)
   char *labels[8];
   map_p15_layout_t l;
   vsc_t *vsc = NULL;
-  int i, n = argc - 3;
+  int i, n;
   gpg_error_t err;
+  bool backup = argc > 1 && !strcmp (argv[1], "--backup");
 
+  if (backup)
+    {
+      argv++;
+      argc--;
+    }
+  n = argc - 3;
   if (argc < 4 || n > 8)
     {
       fprintf (stderr, "usage: p15-vsc OUT.vsc PWFILE "
@@ -129,6 +139,21 @@ main (int argc, char **argv)
       image_node_t *mf = image_find_path (vsc_image (vsc), "3F00");
       mf->access.write = IMAGE_AC_PIN;
       mf->access.write_ref = 1;
+      for (i = 0; backup && i < n; i++)
+        {
+          char kp[32];
+          image_node_t *k;
+          snprintf (kp, sizeof kp, "3F00/5015/key-%02X", 0x45 + i);
+          k = image_find_path (vsc_image (vsc), kp);
+          if (k)
+            {
+              image_node_clear_content (k);
+              image_node_set_note (k, "not extractable");
+              k->size = 0;
+              k->has_fid = false;
+              k->flags |= IMAGE_FLAG_NOT_EXTRACTABLE;
+            }
+        }
       err = vsc_save (vsc);
     }
   if (err)

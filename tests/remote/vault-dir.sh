@@ -22,7 +22,7 @@ SVC_BIN_VSCTOOL="$T_TMP/bin/vsctool"
 vault_as_svc
 
 RACE_UUID=ace00000-1111-4222-8333-$(printf '%012d' $$)
-t_ok "three vscd on one vault directory" vault_servers 3 --no-check --keep 300 --max-clients 200
+t_ok "three vscd on one vault directory" vault_servers 3 --no-check --keep 300 --max-clients 200 --max-per-uid 64
 vault_race 64 120
 vault_kill_servers
 

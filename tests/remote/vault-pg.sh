@@ -75,7 +75,7 @@ grep -E '^ +[0-9]+\. ' "$T_TMP/out" | sed 's/^/    /'
 
 # ---- the tests both back ends run -------------------------------------------
 RACE_UUID=ace00000-1111-4222-8333-$(printf '%012d' $$)
-t_ok "three vscd on one database" vault_servers 3 --no-check --keep 300 --max-clients 200
+t_ok "three vscd on one database" vault_servers 3 --no-check --keep 300 --max-clients 200 --max-per-uid 64
 vault_race 64 120
 vault_kill_servers
 

@@ -26,3 +26,23 @@ tui_expect "card disappears live" "(no card)" 15
 t_check "no card in the first reader" '! tui_screen | grep -F "$R" | grep -q pkcs15'
 tui_keys F10
 tui_expect "quit" "VSCMAN-EXIT=0"
+
+# Issue 14 item 8: with pcscd, after the help screen was open, F10
+# quits without a wait on the way out (the reader monitor's cancel
+# included); and from the card tree.
+if command -v strace >/dev/null 2>&1; then
+  emu_start "$top_srcdir/tests/cards/pkcs15.card"
+  tui_start_traced pcsc-help 120 30 --reader "Virtual PCD" --vsc-dir "$TUI_VSCDIR"
+  tui_expect "pcsc-help: card listed" "pkcs15+iso7816" 15
+  tui_keys '?'
+  tui_expect "pcsc-help: help" "Everywhere (arrows"
+  tui_keys q
+  tui_expect "pcsc-help: back" "Readers ("
+  tui_quit_checked pcsc-help
+  tui_start_traced pcsc-card 120 30 --reader "Virtual PCD" --vsc-dir "$TUI_VSCDIR"
+  tui_expect "pcsc-card: card listed" "pkcs15+iso7816" 15
+  tui_keys g Enter
+  tui_expect "pcsc-card: tree" "known-fid" 180
+  tui_quit_checked pcsc-card
+  emu_stop
+fi

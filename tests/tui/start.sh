@@ -42,7 +42,7 @@ tmux_ resize-window -x 100 -y 30
 
 # Help and back.
 tui_keys '?'
-tui_expect "help screen" "Everywhere: arrows or j/k move"
+tui_expect "help screen" "Everywhere (arrows or j/k move"
 tui_keys Escape
 tui_expect "back from help" "Readers (2)"
 

@@ -121,3 +121,44 @@ tui_expect_not () {
 
 # The two emulated cards every walk uses.
 TUI_EMU="--emu $CARDS/pkcs15.card --emu $CARDS/blank.card"
+
+# tui_start_traced NAME COLS ROWS ARGS...: vscman under strace (the
+# waits and reads of every thread into $TUI_TRACE) with its loop
+# statistics in $TUI_STATS (VSCMAN_LOOP_STATS); for tui_quit_checked.
+tui_start_traced () {
+  local name="$1" cols="$2" rows="$3" cmd a
+  shift 3
+  TUI_TRACE="$T_TMP/trace.$name"
+  TUI_STATS="$T_TMP/stats.$name"
+  rm -f "$TUI_TRACE" "$TUI_STATS"
+  cmd="env XDG_CONFIG_HOME='$TUI_CFG' XDG_DATA_HOME='$TUI_DATA' TERM=xterm-256color VSCMAN_LOOP_STATS='$TUI_STATS' strace -f -tt -q -e trace=read,poll,ppoll,select,pselect6,epoll_wait,futex,nanosleep,clock_nanosleep -o '$TUI_TRACE' '$VSCMAN'"
+  for a in "$@"; do cmd="$cmd '$a'"; done
+  tui_start_cmd "$cols" "$rows" "$cmd"
+}
+
+# tui_quit_checked NAME: F10 quits (exit 0), and the way out waits for
+# nothing: the loop does not poll() after the key and never polled with
+# a timeout; after the last read of the terminal no wait runs into its
+# timeout (poll/select "Timeout", futex ETIMEDOUT) and nothing sleeps.
+# The milliseconds from the key to the exit are printed, not judged
+# (make bench has them as a ratio).
+tui_quit_checked () {
+  local last
+  tui_keys F10
+  tui_expect "$1: F10 quits (exit 0)" "VSCMAN-EXIT=0" 20
+  wait_grep "quit_key" "$TUI_STATS" 5
+  t_check "$1: the loop did not poll after the quit key" \
+    "grep -qx 'polls_after_quit 0' '$TUI_STATS'"
+  t_check "$1: no timed poll in the loop" \
+    "grep -qx 'timed_polls 0' '$TUI_STATS'"
+  last=$(grep -n 'read(0, ' "$TUI_TRACE" | tail -n 1 | cut -d: -f1)
+  t_check "$1: the quit key was read" '[ -n "$last" ]'
+  tail -n +"${last:-1}" "$TUI_TRACE" > "$TUI_TRACE.exit"
+  t_check "$1: no wait timed out on the way out" \
+    "! grep -Eq '= 0 \(Timeout\)|ETIMEDOUT' '$TUI_TRACE.exit'"
+  t_check "$1: no sleep on the way out" \
+    "! grep -Eq '(^| )(nanosleep|clock_nanosleep)\(' '$TUI_TRACE.exit'"
+  t_check "$1: the process exited" \
+    "grep -q 'exited with 0' '$TUI_TRACE.exit'"
+  echo "# $1: quit key to exit: $(sed -n 's/^quit_to_exit_ms //p' "$TUI_STATS") ms in the program (for information)"
+}

@@ -546,6 +546,122 @@ test_uif (void)
   scapi_free (s);
 }
 
+/* ---- a token that is not like the specs -------------------------------- */
+
+/* Restore a YubiKey-like backup (with CA fingerprints and escrowed keys)
+ * onto a CanoKey-like token (tests/cards/canokey-blank.card): objects it
+ * serves only inside 65/6E are read back from there, the private-use
+ * DOs it does not have are "not restorable" while the rest is written,
+ * every PUT DATA gets PW3, RSA keys go in CRT form, PIV objects it does
+ * not keep are skipped; then its backup has nothing "not backed up" but
+ * its on-card keys. */
+static void
+test_unlike_specs (void)
+{
+  scapi_t *s = NULL;
+  scapi_card_t *card = NULL;
+  scapi_keygen_result_t sig, dec, p9a;
+  scapi_restore_opts_t ro;
+  scapi_restore_report_t rep;
+  scapi_backup_opts_t bo;
+  scapi_summary_t sum;
+  scapi_cb_t cb;
+  plan_t *plan = NULL;
+  pins_t pins;
+  image_t *src, *t;
+  image_node_t *n;
+  const image_node_t *m;
+  const plan_entry_t *e;
+  char sp[1200], path[512];
+  uint8_t cafpr[60];
+  size_t i;
+
+  snprintf (sp, sizeof sp, "emu:%s/tests/cards/yubikey.card,"
+            "%s/tests/cards/canokey-blank.card", cutest_srcdir (),
+            cutest_srcdir ());
+  CU_ASSERT_FATAL (!scapi_new (sp, &s));
+  pins_default (&pins);
+  src = discover (s, 0, &pins);
+  CU_ASSERT_FATAL (src != NULL);
+  for (i = 0; i < sizeof cafpr; i++)
+    cafpr[i] = (uint8_t)(i + 1);
+  n = image_find_path (src, "openpgp/C6");
+  CU_ASSERT_FATAL (n != NULL);
+  CU_ASSERT (!image_node_set_content (n, cafpr, sizeof cafpr));
+  CU_ASSERT (!scapi_keygen (src, "openpgp", "sig", "rsa2048", 1700000500,
+                            &sig));
+  CU_ASSERT (!scapi_keygen (src, "openpgp", "dec", "cv25519", 1700000501,
+                            &dec));
+  CU_ASSERT (!scapi_keygen (src, "piv", "9a", "eccp256", 0, &p9a));
+
+  memset (&cb, 0, sizeof cb);
+  cb.pin = pin_cb;
+  cb.pin_ctx = &pins;
+  memset (&ro, 0, sizeof ro);
+  memset (pins.calls, 0, sizeof pins.calls);
+  CU_ASSERT_FATAL (!scapi_card_open (s, "vscemu 1", &card));
+  CU_ASSERT_FATAL (!scapi_restore_plan (card, src, &cb, &plan));
+  CU_ASSERT (plan->target_blank);   /* its own CHUID and CCC */
+  CU_ASSERT (!scapi_restore (card, src, plan, &ro, &cb, &rep));
+  CU_ASSERT (rep.failed == 0 && rep.written > 15
+             && rep.verified == rep.written);
+  for (i = 0; i < 4; i++)
+    {
+      char pp[16];
+      snprintf (pp, sizeof pp, "openpgp/%04X", 0x0101 + (unsigned)i);
+      e = plan_find (plan, pp);
+      CU_ASSERT (e && e->action == PLAN_NOT_RESTORABLE && !e->written
+                 && e->reason && strstr (e->reason, "does not have"));
+    }
+  e = plan_find (plan, "openpgp/5B");
+  CU_ASSERT (e && e->written && e->verified);
+  e = plan_find (plan, "openpgp/C6");
+  CU_ASSERT (e && e->written && e->verified);
+  e = plan_find (plan, "openpgp/key-sig");
+  CU_ASSERT (e && e->written && e->verified);
+  e = plan_find (plan, "piv/key-9A");
+  CU_ASSERT (e && e->written && e->verified);
+  CU_ASSERT (pins.calls[0x83] == 1);
+  plan_free (plan);
+  scapi_card_close (card);
+
+  pins_default (&pins);
+  t = discover (s, 1, &pins);
+  CU_ASSERT_FATAL (t != NULL);
+  CU_ASSERT (same_content (src, t, "openpgp/5B"));
+  CU_ASSERT (same_content (src, t, "openpgp/5F2D"));
+  CU_ASSERT (same_content (src, t, "openpgp/C6"));
+  CU_ASSERT (same_content (src, t, "piv/5FC102"));
+  CU_ASSERT (image_find_path (t, "openpgp/0101") == NULL);
+  m = image_find_path (t, "openpgp/key-sig");
+  CU_ASSERT (m && m->key.fingerprint
+             && !strcmp (m->key.fingerprint, sig.fingerprint));
+  m = image_find_path (t, "openpgp/key-dec");
+  CU_ASSERT (m && m->key.fingerprint
+             && !strcmp (m->key.fingerprint, dec.fingerprint));
+  image_free (t);
+
+  /* Its backup: absent objects are absent, not "not backed up". */
+  snprintf (path, sizeof path, "%s/unlike.vsc", tmpdir);
+  unlink (path);
+  memset (&bo, 0, sizeof bo);
+  bo.out_path = path;
+  bo.password = "pw";
+  bo.kdf_m_kib = VSC_KDF_M_MIN;
+  bo.kdf_t = 1;
+  bo.kdf_p = 1;
+  bo.discover.no_scan = true;
+  CU_ASSERT_FATAL (!scapi_card_open (s, "vscemu 1", &card));
+  CU_ASSERT (!scapi_backup (card, NULL, &bo, &cb, &sum));
+  for (i = 0; i < sum.n_missing; i++)
+    CU_ASSERT (strstr (sum.missing[i].path, "/key-") != NULL);
+  CU_ASSERT (sum.n_missing == 3);   /* sig, dec, 9A: now on-card keys */
+  scapi_summary_free (&sum);
+  scapi_card_close (card);
+  image_free (src);
+  scapi_free (s);
+}
+
 /* ---- PIN pad ------------------------------------------------------------ */
 
 /* The user types on the reader: the callback only hears about it. */
@@ -878,6 +994,7 @@ static const cutest_t tests[] = {
   CUTEST (test_keys_helpers),
   CUTEST (test_vsc_keygen),
   CUTEST (test_refused_after_fresh),
+  CUTEST (test_unlike_specs),
   CUTEST (test_openpgp_discover_keeping),
   CUTEST (test_openpgp_discover_dropping),
   CUTEST (test_piv_discover_keeping),

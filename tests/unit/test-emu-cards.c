@@ -125,6 +125,24 @@ test_select_template (void)
   CU_ASSERT_EQUAL (resp[0], 0x6F);
 }
 
+static emu_card_t *text_card (const char *text);
+
+/* select-template none: a card that cannot give its FCP/FCI (6F00 to
+ * P2 00 and 04, nothing selected), while P2 0C works. */
+static void
+test_select_template_none (void)
+{
+  text_card ("atr 3B 02 14 50\nselect-template none\n"
+             "ef 3F00/0001 transparent content=414243\n");
+  CU_ASSERT_EQUAL (tx ("00 A4 00 04 02 00 01 00"), 0x6F00);
+  CU_ASSERT_EQUAL (tx ("00 A4 00 00 02 00 01 00"), 0x6F00);
+  CU_ASSERT_EQUAL (tx ("00 B0 00 00 00"), 0x6986);   /* not selected */
+  CU_ASSERT_EQUAL (tx ("00 A4 00 0C 02 00 01"), 0x9000);
+  CU_ASSERT_EQUAL (dlen, 0);
+  CU_ASSERT_EQUAL (tx ("00 B0 00 00 00"), 0x9000);
+  CU_ASSERT (data_is ("ABC"));
+}
+
 static emu_card_t *
 text_card (const char *text)
 {
@@ -278,6 +296,7 @@ static const cutest_t tests[] = {
   CUTEST (test_app_aid_only),
   CUTEST (test_no_mf),
   CUTEST (test_select_template),
+  CUTEST (test_select_template_none),
   CUTEST (test_pin_unset),
   CUTEST (test_pin_unset_state),
   CUTEST (test_latency),

@@ -173,6 +173,54 @@ test_select_resets_self (void)
   CU_ASSERT_EQUAL (tx (PW1_ASK), 0x9000);
 }
 
+/* The applet options of tokens that are not like the specs. */
+static void
+test_unlike_specs (void)
+{
+  char text[1024];
+  emu_card_t *c = NULL;
+
+  snprintf (text, sizeof text, APPS_ATR "applet openpgp serial=00000003 "
+            "name=Doe<<Jane composite-only=yes private-dos=no "
+            "put-needs-pw3=yes rsa-import=crt\n"
+            "applet piv serial=3 objects=basic chuid=auto\n");
+  emu_card_free (card);
+  card = NULL;
+  CU_ASSERT_EQUAL_FATAL (load_text (text, &c), 0);
+  card = c;
+  emu_card_power_on (card, NULL, NULL);
+  CU_ASSERT_EQUAL (tx (SEL_OPG), 0x9000);
+  /* 5B only inside 65, C1 and C5 only inside 6E */
+  CU_ASSERT_EQUAL (tx ("00 CA 00 5B 00"), 0x6A88);
+  CU_ASSERT_EQUAL (tx ("00 CA 00 65 00"), 0x9000);
+  CU_ASSERT (data_has ("5B 09 44 6F 65 3C 3C 4A 61 6E 65"));
+  CU_ASSERT_EQUAL (tx ("00 CA 00 C1 00"), 0x6A88);
+  CU_ASSERT_EQUAL (tx ("00 CA 00 C5 00"), 0x6A88);
+  CU_ASSERT_EQUAL (tx ("00 CA 00 6E 00"), 0x9000);
+  /* RSA attributes in CRT import format */
+  CU_ASSERT (data_has ("C1 06 01 08 00 00 20 02"));
+  CU_ASSERT_EQUAL (tx ("00 CA 00 5E 00"), 0x9000);   /* served singly */
+  /* no private-use DOs; every PUT DATA after PW3 */
+  CU_ASSERT_EQUAL (tx ("00 CA 01 01 00"), 0x6A88);
+  CU_ASSERT_EQUAL (tx (PW1_82), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 DA 01 01 02 41 42"), 0x6982);
+  CU_ASSERT_EQUAL (tx ("00 20 00 83 08 31 32 33 34 35 36 37 38"), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 DA 01 01 02 41 42"), 0x6A86);
+  CU_ASSERT_EQUAL (tx ("00 DA 00 5E 02 41 42"), 0x9000);
+  /* the same RSA size with another import format is the same algorithm */
+  CU_ASSERT_EQUAL (tx ("00 DA 00 C1 06 01 08 00 00 20 00"), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 CA 00 6E 00"), 0x9000);
+  CU_ASSERT (data_has ("C1 06 01 08 00 00 20 02"));
+  /* PIV: basic objects only */
+  CU_ASSERT_EQUAL (tx (SEL_PIV), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 CB 3F FF 05 5C 03 5F C1 02 00"), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 CB 3F FF 05 5C 03 5F C1 0C 00"), 0x6A82);
+  CU_ASSERT_EQUAL (auth_mgmt (), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 DB 3F FF 0A 5C 03 5F C1 0C 53 03 30 01 00"),
+                   0x6A82);
+  CU_ASSERT_EQUAL (tx (PUT_CHUID), 0x9000);
+}
+
 /* Profile errors, and the options survive in a state file. */
 static void
 test_profile (void)
@@ -224,6 +272,7 @@ static const cutest_t tests[] = {
   CUTEST (test_keeps_state),
   CUTEST (test_switch_powers_off),
   CUTEST (test_select_resets_self),
+  CUTEST (test_unlike_specs),
   CUTEST (test_profile),
   CUTEST_END
 };

@@ -235,6 +235,76 @@ test_reselect_after_reset (void)
   scapi_free (s);
 }
 
+/* A card that gives no FCP at all (SELECT P2 00/04 answer 6F00, only
+ * 0C works, as vsmartcard's vicc ISO card): the files are still read,
+ * DFs told by "no current EF", record files by "incompatible with the
+ * file structure". */
+static void
+test_no_fcp (void)
+{
+  char card[512];
+  image_t *img;
+  const image_node_t *n;
+
+  tmp_card (card, sizeof card, "nofcp.card",
+            "atr 3B 02 14 50\nselect-template none\n"
+            "ef 3F00/2F00 transparent content=61084F02A00151023F01\n"
+            "df 3F00/3F01\n"
+            "ef 3F00/3F01/0001 transparent content=68656C6C6F\n"
+            "ef 3F00/3F01/0002 linear-variable\nrecord 3132\n"
+            "record 333435\n");
+  img = discover (card, true, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (img);
+  n = image_find_path (img, "3F00/3F01");
+  CU_ASSERT (n && n->type == IMAGE_NODE_DF);
+  n = image_find_path (img, "3F00/3F01/0001");
+  CU_ASSERT (n && n->has_content && n->content_len == 5);
+  n = image_find_path (img, "3F00/3F01/0002");
+  CU_ASSERT (n && n->type == IMAGE_NODE_EF_LINEAR_VARIABLE);
+  n = image_find_path (img, "3F00/3F01/0002/#2");
+  CU_ASSERT (n && n->content_len == 3);
+  image_free (img);
+}
+
+/* A plan onto a card that reaches the application only by its AID: the
+ * target's files are found there (same), not planned as new. */
+static void
+test_plan_onto_aid_card (void)
+{
+  char spec[1024];
+  scapi_t *s = NULL;
+  scapi_card_t *card = NULL;
+  plan_t *plan = NULL;
+  image_t *src;
+  scapi_cb_t cb;
+  size_t i, creates = 0, same = 0;
+
+  src = discover ("pkcs15-nomf.card", true, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (src);
+  card_spec (spec, sizeof spec, "pkcs15-nomf.card");
+  memset (&cb, 0, sizeof cb);
+  cb.pin = pin_123456;
+  CU_ASSERT_EQUAL_FATAL (scapi_new (spec, &s), 0);
+  CU_ASSERT_EQUAL_FATAL (scapi_card_open (s, NULL, &card), 0);
+  CU_ASSERT_EQUAL_FATAL (scapi_restore_plan (card, src, &cb, &plan), 0);
+  for (i = 0; i < plan->n; i++)
+    if (plan->entries[i].action == PLAN_CREATE)
+      {
+        creates++;
+        fprintf (stderr, "create %s\n", plan->entries[i].path);
+      }
+    else if (plan->entries[i].action == PLAN_SAME)
+      same++;
+  CU_ASSERT_EQUAL (creates, 0);
+  CU_ASSERT (same >= 10);
+  CU_ASSERT_PTR_NOT_NULL (plan_find (plan, "3F00/5015/4301"));
+  CU_ASSERT_EQUAL (plan_find (plan, "3F00/5015/4301")->action, PLAN_SAME);
+  plan_free (plan);
+  scapi_card_close (card);
+  scapi_free (s);
+  image_free (src);
+}
+
 /* ---- the scan -------------------------------------------------------- */
 
 /* Every unlisted file of the test cards within the default budget. */
@@ -731,6 +801,8 @@ static const cutest_t tests[] = {
   CUTEST (test_app_by_aid),
   CUTEST (test_app_no_mf),
   CUTEST (test_reselect_after_reset),
+  CUTEST (test_no_fcp),
+  CUTEST (test_plan_onto_aid_card),
   CUTEST (test_scan_finds_unlisted),
   CUTEST (test_tree_then_scan),
   CUTEST (test_no_second_select),

@@ -763,6 +763,17 @@ test_openpgp_piv (void)
   CU_ASSERT (entry (m, "openpgp/5B")->stays);
   map_free (m);
 
+  /* A token whose capabilities announce no private-use DOs (CanoKey
+   * has a DO 0102 that is no private-use DO): the OpenPGP objects stay
+   * and its agent decides. */
+  pgp_target (&t, false);
+  CU_ASSERT_FATAL (!map_plan (src, &t, NULL, NULL, &m));
+  check_slot (m, "openpgp/0101", "openpgp:0101");
+  CU_ASSERT (entry (m, "openpgp/0101")->stays);
+  CU_ASSERT (reason_has (m, "openpgp/0101", "application decides"));
+  map_free (m);
+  pgp_target (&t, true);
+
   /* A token with both: by default they stay; "prefer piv" moves them. */
   t.piv = true;
   t.piv_import = true;
@@ -1424,6 +1435,177 @@ test_apply_stays_fs (void)
   emu_card_free (card);
 }
 
+/* The remaining decisions: choices for data and cardholder fields, a
+ * token that imports no keys on OpenPGP, an unknown algorithm, sizes of
+ * file-system targets, a compressed PIV certificate, a CA certificate
+ * onto a file system, the URL from a certificate. */
+static void
+test_more_decisions (void)
+{
+  image_t *src = pgp_source ();
+  map_target_t t;
+  map_t *m = NULL;
+  map_choices_t *ch = NULL;
+  static const char choices[] =
+    "openpgp/0101 openpgp:0104\n"
+    "openpgp/5B none\n";
+
+  /* Data and cardholder choices. */
+  pgp_target (&t, true);
+  CU_ASSERT_FATAL (!map_choices_parse (choices, sizeof choices - 1, &ch));
+  CU_ASSERT_FATAL (!map_plan (src, &t, NULL, ch, &m));
+  check_slot (m, "openpgp/0101", "openpgp:0104");
+  CU_ASSERT (!entry (m, "openpgp/0101")->stays);
+  check_slot (m, "openpgp/5B", "none");
+  /* 0103 is planned around the choice (0104 is taken). */
+  check_slot (m, "openpgp/0103", "openpgp:0103");
+  map_free (m);
+  map_choices_free (ch);
+  {
+    static const char bad[] = "openpgp/0101 openpgp:sig\n";
+    CU_ASSERT_FATAL (!map_choices_parse (bad, sizeof bad - 1, &ch));
+    CU_ASSERT (map_plan (src, &t, NULL, ch, &m));
+    CU_ASSERT (strstr (map_error_text (), "1: openpgp/0101 is a data "
+                       "object and cannot go to openpgp:sig") != NULL);
+    map_choices_free (ch);
+  }
+
+  /* An OpenPGP application that imports no keys: a PIV target would
+   * take the key; with none, it stays (its agent reports it). */
+  t.openpgp_import = false;
+  CU_ASSERT_FATAL (!map_plan (src, &t, NULL, NULL, &m));
+  check_slot (m, "openpgp/key-sig", "openpgp:sig");
+  CU_ASSERT (reason_has (m, "openpgp/key-sig", "application decides"));
+  map_free (m);
+  piv_target (&t);
+  t.piv_import = false;
+  CU_ASSERT_FATAL (!map_plan (src, &t, NULL, NULL, &m));
+  check_slot (m, "openpgp/key-sig", "none");
+  CU_ASSERT (reason_has (m, "openpgp/key-sig", "cannot import keys"));
+  map_free (m);
+
+  /* An algorithm nobody knows. */
+  {
+    image_node_t *k = image_find_path (src, "openpgp/key-dec");
+    image_keyinfo_t ki;
+    memset (&ki, 0, sizeof ki);
+    ki.algorithm = (char *)"elgamal";
+    image_node_set_keyinfo (k, &ki);
+  }
+  piv_target (&t);
+  CU_ASSERT_FATAL (!map_plan (src, &t, NULL, NULL, &m));
+  check_slot (m, "openpgp/key-dec", "none");
+  CU_ASSERT (reason_has (m, "openpgp/key-dec", "algorithm is not known"));
+  map_free (m);
+  image_free (src);
+
+  /* File-system sizes; a CA certificate onto a file system. */
+  src = p15_source (true);
+  fs_target (&t);
+  t.same_fs = false;
+  t.pkcs15_file_max = 11;
+  CU_ASSERT_FATAL (!map_plan (src, &t, NULL, NULL, &m));
+  check_slot (m, "3F00/5015/3201", "pkcs15:data");         /* 11 bytes */
+  check_slot (m, "3F00/5015/3501", "none");                /* 12 */
+  CU_ASSERT (reason_has (m, "3F00/5015/3501", "12 bytes; this card's "
+                         "files hold 11"));
+  check_slot (m, "3F00/5015/3406", "none");
+  CU_ASSERT (reason_has (m, "3F00/5015/3406", "certificates hold 11"));
+  map_free (m);
+  t.pkcs15_file_max = 65535;
+  CU_ASSERT_FATAL (!map_plan (src, &t, NULL, NULL, &m));
+  check_slot (m, "3F00/5015/3406", "pkcs15:auth");
+  map_free (m);
+  image_free (src);
+  free_certs ();
+
+  /* A compressed PIV certificate cannot be read, so it does not move. */
+  src = piv_source ();
+  {
+    image_node_t *c = image_find_path (src, "piv/5FC105");
+    uint8_t z[] = { 0x70, 0x03, 0x1F, 0x8B, 0x08, 0x71, 0x01, 0x01 };
+    image_node_set_content (c, z, sizeof z);
+  }
+  pgp_target (&t, true);
+  CU_ASSERT_FATAL (!map_plan (src, &t, NULL, NULL, &m));
+  check_slot (m, "piv/key-9A", "openpgp:aut");
+  check_slot (m, "piv/5FC105", "none");
+  CU_ASSERT (reason_has (m, "piv/5FC105", "stored compressed"));
+  map_free (m);
+  image_free (src);
+
+  /* The URL from a certificate's subject alternative name. */
+  {
+    image_t *im = NULL;
+    buf_t c = BUF_INIT;
+    map_opts_t o;
+    size_t i;
+    const map_entry_t *u = NULL;
+    static const uint8_t san[] = {
+      /* 30 { 06 55 1D 11, 04 { 30 { 86 "https://ex.org/j" } } } */
+      0x30, 0x1D, 0x06, 0x03, 0x55, 0x1D, 0x11, 0x04, 0x16, 0x30, 0x14,
+      0x86, 0x12, 'h', 't', 't', 'p', 's', ':', '/', '/', 'e', 'x', '.',
+      'o', 'r', 'g', '/', 'j', 'a', 'n'
+    };
+    mkcert (&c, "Jane Doe", NULL, KU_DS, false, true);
+    /* Put the extension into the certificate: rebuild with A3. */
+    {
+      tlv_t cert, tbs;
+      buf_t nb = BUF_INIT, nt = BUF_INIT;
+      size_t m1, m2, m3;
+      CU_ASSERT_FATAL (!tlv_parse (c.data, c.len, &cert, NULL));
+      CU_ASSERT_FATAL (!tlv_parse (cert.value, cert.len, &tbs, NULL));
+      /* tbs without its A3, then A3 { 30 { KU ext, SAN ext } } */
+      {
+        tlv_iter_t it;
+        tlv_t x, a3 = { 0 }, exts;
+        tlv_begin (&nt, 0x30, &m1);
+        tlv_iter_init (&it, tbs.value, tbs.len, 0);
+        while (!tlv_iter_next (&it, &x))
+          if (x.tag == 0xA3)
+            a3 = x;
+          else
+            buf_append (&nt, x.raw, x.raw_len);
+        tlv_begin (&nt, 0xA3, &m2);
+        tlv_begin (&nt, 0x30, &m3);
+        if (a3.len && !tlv_parse (a3.value, a3.len, &exts, NULL))
+          buf_append (&nt, exts.value, exts.len);
+        buf_append (&nt, san, sizeof san);
+        tlv_end (&nt, m3);
+        tlv_end (&nt, m2);
+        tlv_end (&nt, m1);
+      }
+      tlv_begin (&nb, 0x30, &m1);
+      buf_append (&nb, nt.data, nt.len);
+      buf_append (&nb, tbs.raw + tbs.raw_len,
+                  cert.len - (size_t)(tbs.raw + tbs.raw_len - cert.value));
+      tlv_end (&nb, m1);
+      buf_set (&c, nb.data, nb.len);
+      buf_free (&nb);
+      buf_free (&nt);
+    }
+    CU_ASSERT_FATAL (!image_new (&im));
+    mkapp (im, "piv");
+    mkkey (im, "piv/key-9C", "eccp256", &key_p256);
+    mkpivcert (im, "piv/5FC10A", &c);
+    pgp_target (&t, true);
+    memset (&o, 0, sizeof o);
+    o.holder = true;
+    CU_ASSERT_FATAL (!map_plan (im, &t, &o, NULL, &m));
+    for (i = 0; i < m->n; i++)
+      if (m->e[i].kind == MAP_KIND_HOLDER
+          && m->e[i].src_slot.id == MAP_HOLDER_URL)
+        u = &m->e[i];
+    CU_ASSERT_FATAL (u != NULL);
+    CU_ASSERT_STRING_EQUAL ((const char *)u->value, "https://ex.org/jan");
+    CU_ASSERT (u->slot.app == MAP_APP_OPENPGP
+               && u->slot.id == MAP_HOLDER_URL);
+    map_free (m);
+    image_free (im);
+    buf_free (&c);
+  }
+}
+
 static const cutest_t tests[] = {
   CUTEST (test_names),
   CUTEST (test_x509),
@@ -1441,6 +1623,7 @@ static const cutest_t tests[] = {
   CUTEST (test_apply_moves),
   CUTEST (test_apply_pkcs15),
   CUTEST (test_apply_stays_fs),
+  CUTEST (test_more_decisions),
   CUTEST_END
 };
 

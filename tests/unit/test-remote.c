@@ -17,6 +17,9 @@
 #include "remote/vault.h"
 #include "remote/vault-dir.h"
 #include "remote/client.h"
+#include "remote/slots.h"
+#include <sys/mman.h>
+#include <signal.h>
 
 #define U1 "0123abcd-4567-89ef-0123-456789abcdef"
 #define U2 "ffffffff-0000-1111-2222-333333333333"
@@ -434,6 +437,172 @@ test_vault_race (void)
   vault_close (v);
 }
 
+static int
+count_locks (const char *sub)
+{
+  char path[400];
+  DIR *d;
+  struct dirent *de;
+  int n = 0;
+  snprintf (path, sizeof path, "%s/%s/deeper", tmpdir, sub);
+  d = opendir (path);
+  if (!d)
+    return -1;
+  while ((de = readdir (d)))
+    if (strstr (de->d_name, ".lock"))
+      n++;
+  closedir (d);
+  return n;
+}
+
+/* The quota is counted and applied in one step: many processes putting
+ * new UUIDs into a vault with room for 3 store exactly 3 (issue 13.5:
+ * 100 concurrent puts into a vault of 5 stored 8). */
+static void
+test_vault_quota_race (void)
+{
+  vault_t *v = open_vault ("quota");
+  enum { NPROC = 16 };
+  pid_t pids[NPROC];
+  int i, status, stored = 0, full = 0;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL (v);
+  vault_set_fsync (v, false);
+  vault_set_max_vscs (v, 3);
+  for (i = 0; i < NPROC; i++)
+    {
+      pids[i] = fork ();
+      if (!pids[i])
+        {
+          char u[40];
+          uint64_t g;
+          gpg_error_t err;
+          snprintf (u, sizeof u, "00000000-0000-0000-0000-%012d", i);
+          err = vault_put (v, u, 0, "data", 4, &g);
+          _exit (!err ? 0 : gpg_err_code (err) == GPG_ERR_LIMIT_REACHED
+                 ? 1 : 2);
+        }
+    }
+  for (i = 0; i < NPROC; i++)
+    {
+      CU_ASSERT_EQUAL (waitpid (pids[i], &status, 0), pids[i]);
+      if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
+        stored++;
+      else if (WIFEXITED (status) && WEXITSTATUS (status) == 1)
+        full++;
+    }
+  CU_ASSERT_EQUAL (stored, 3);
+  CU_ASSERT_EQUAL (full, NPROC - 3);
+  CU_ASSERT_EQUAL (count_files ("quota"), 3);
+  CU_ASSERT_EQUAL (count_locks ("quota"), 3);   /* the refused left none */
+  vault_close (v);
+}
+
+/* Requests about UUIDs that do not exist leave no lock files (3000
+ * deletes of random UUIDs left 3000). */
+static void
+test_vault_no_stray_locks (void)
+{
+  vault_t *v = open_vault ("locks");
+  uint64_t g;
+  int i;
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL (v);
+  for (i = 0; i < 50; i++)
+    {
+      char u[40];
+      snprintf (u, sizeof u, "00000000-0000-0000-0000-%012d", i);
+      CU_ASSERT_EQUAL (gpg_err_code (vault_delete (v, u, 0)),
+                       GPG_ERR_NOT_FOUND);
+      CU_ASSERT_EQUAL (gpg_err_code (vault_put (v, u, 7, "x", 1, &g)),
+                       GPG_ERR_NOT_FOUND);
+    }
+  CU_ASSERT_EQUAL (count_locks ("locks"), 0);
+  vault_set_max_vscs (v, 1);
+  CU_ASSERT_EQUAL (vault_put (v, U1, 0, "x", 1, &g), 0);
+  CU_ASSERT_EQUAL (gpg_err_code (vault_put (v, U2, 0, "x", 1, &g)),
+                   GPG_ERR_LIMIT_REACHED);
+  CU_ASSERT_EQUAL (count_locks ("locks"), 1);   /* U1's only */
+  CU_ASSERT_EQUAL (vault_delete (v, U1, 0), 0);
+  CU_ASSERT_EQUAL (count_locks ("locks"), 0);
+  vault_close (v);
+}
+
+/* The cap on concurrent key derivations: at most N holders, one per
+ * owner, and a holder killed with SIGKILL frees its slot. */
+static void
+slots_run (slots_t *s, int nproc, bool same_owner, int *shared)
+{
+  pid_t pids[16];
+  int i, status;
+
+  for (i = 0; i < nproc; i++)
+    {
+      pids[i] = fork ();
+      if (!pids[i])
+        {
+          int slot, now;
+          if (slots_acquire (s, same_owner ? 1000 : 1000 + i, &slot))
+            _exit (2);
+          now = __atomic_add_fetch (&shared[0], 1, __ATOMIC_SEQ_CST);
+          if (now > __atomic_load_n (&shared[1], __ATOMIC_SEQ_CST))
+            __atomic_store_n (&shared[1], now, __ATOMIC_SEQ_CST);
+          usleep (30000);
+          __atomic_sub_fetch (&shared[0], 1, __ATOMIC_SEQ_CST);
+          slots_release (s, same_owner ? 1000 : 1000 + i, slot);
+          _exit (0);
+        }
+    }
+  for (i = 0; i < nproc; i++)
+    {
+      CU_ASSERT_EQUAL (waitpid (pids[i], &status, 0), pids[i]);
+      CU_ASSERT_TRUE (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+    }
+}
+
+static void
+test_slots (void)
+{
+  slots_t *s = NULL;
+  int *shared, slot, status, p[2];
+  pid_t holder;
+  char c;
+
+  shared = mmap (NULL, 4096, PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  CU_ASSERT_FATAL (shared != MAP_FAILED);
+  CU_ASSERT_EQUAL_FATAL (slots_new_anon (2, &s), 0);
+  shared[0] = shared[1] = 0;
+  slots_run (s, 8, false, shared);
+  CU_ASSERT_EQUAL (shared[1], 2);       /* never more than 2 at once */
+  shared[0] = shared[1] = 0;
+  slots_run (s, 4, true, shared);
+  CU_ASSERT_EQUAL (shared[1], 1);       /* one per owner */
+
+  /* A holder killed with SIGKILL: its slot comes back. */
+  CU_ASSERT_EQUAL_FATAL (pipe (p), 0);
+  holder = fork ();
+  if (!holder)
+    {
+      if (slots_acquire (s, 7, &slot))
+        _exit (2);
+      (void)!write (p[1], "x", 1);
+      pause ();
+      _exit (0);
+    }
+  CU_ASSERT_EQUAL (read (p[0], &c, 1), 1);
+  kill (holder, SIGKILL);
+  waitpid (holder, &status, 0);
+  shared[0] = shared[1] = 0;
+  slots_run (s, 2, true, shared);       /* owner 1000 gets through */
+  CU_ASSERT_EQUAL (slots_acquire (s, 7, &slot), 0);   /* owner 7 too */
+  slots_release (s, 7, slot);
+  close (p[0]);
+  close (p[1]);
+  slots_free (s);
+  munmap (shared, 4096);
+}
+
 static void
 test_vault_symlink_refused (void)
 {
@@ -500,6 +669,9 @@ static const cutest_t tests[] = {
   CUTEST (test_vault_leftovers),
   CUTEST (test_vault_race),
   CUTEST (test_vault_symlink_refused),
+  CUTEST (test_vault_quota_race),
+  CUTEST (test_vault_no_stray_locks),
+  CUTEST (test_slots),
   CUTEST (test_url_parse),
   CUTEST_END
 };

@@ -1,0 +1,514 @@
+/* test-ui.c - the manager's screens without tmux: the key tables (every
+ * key documented, none dead, F10 quits from every screen that is not a
+ * dialog), dispatch/footer/help from one table, the tree model, and the
+ * real loop on a pseudo terminal (newterm on a pty, the emulator
+ * backend): start screen, help, card tree, quitting. */
+#include <config.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <pty.h>
+#include <curses.h>
+#include "cutest.h"
+#include "common/util.h"
+#include "ui/ui.h"
+#include "ui/screens.h"
+#include "ui/backend.h"
+#include "ui/widget.h"
+#include <sys/stat.h>
+
+/* ---- key tables, without a terminal --------------------------------- */
+
+static int fake_calls, fake_other_calls;
+static bool fake_on;
+
+static unsigned
+fake_action (ui_t *ui, ui_screen_t *s)
+{
+  (void) ui;
+  (void) s;
+  fake_calls++;
+  return UI_REDRAW;
+}
+
+static unsigned
+fake_other (ui_t *ui, ui_screen_t *s)
+{
+  (void) ui;
+  (void) s;
+  fake_other_calls++;
+  return UI_REDRAW;
+}
+
+static bool
+fake_when (ui_t *ui, ui_screen_t *s)
+{
+  (void) ui;
+  (void) s;
+  return fake_on;
+}
+
+static const char *
+fake_label (ui_t *ui, ui_screen_t *s)
+{
+  (void) ui;
+  (void) s;
+  return fake_on ? "On" : "Off";
+}
+
+static const ui_key_t fake_sub[] = {
+  UI_KEY ('z', 0, 0, "Zed", "the included key", fake_other),
+  UI_KEY ('m', 0, 4, "Mode", "only in mode 4", fake_other),
+  UI_KEYS_END
+};
+
+static const ui_key_t fake_keys[] = {
+  UI_KEY (KEY_F (5), 'b', 0, "Five", "the fifth key", fake_action),
+  { .key = '\n', .label = "Go", .help = "go", .action = fake_action,
+    .when = fake_when },
+  { .key = 'p', .help = "toggles", .action = fake_action,
+    .label_fn = fake_label },
+  UI_KEYS_INCLUDE (fake_sub),
+  UI_KEYS_END
+};
+
+static const ui_screen_ops_t fake_ops = {
+  .name = "fake", .keys = fake_keys, .help = "A fake screen."
+};
+
+static void
+test_keys_dispatch (void)
+{
+  ui_t ui;
+  ui_screen_t below, s;
+  char names[16][16];
+  const char *labels[16];
+  size_t n, i;
+  char *help;
+
+  memset (&ui, 0, sizeof ui);
+  memset (&below, 0, sizeof below);
+  memset (&s, 0, sizeof s);
+  below.ops = &screen_main_ops;
+  s.ops = &fake_ops;
+  s.below = &below;
+  fake_calls = fake_other_calls = 0;
+  fake_on = false;
+
+  CU_ASSERT_EQUAL (ui_keys_dispatch (&ui, &s, KEY_F (5)),
+                   UI_HANDLED | UI_REDRAW);
+  CU_ASSERT_EQUAL (ui_keys_dispatch (&ui, &s, 'b'), UI_HANDLED | UI_REDRAW);
+  CU_ASSERT_EQUAL (fake_calls, 2);
+  /* WHEN says no: not run, and Enter is not taken at all */
+  CU_ASSERT_EQUAL (ui_keys_dispatch (&ui, &s, '\r'), 0);
+  CU_ASSERT_EQUAL (fake_calls, 2);
+  fake_on = true;
+  /* Enter in any of its forms */
+  CU_ASSERT_NOT_EQUAL (ui_keys_dispatch (&ui, &s, '\r'), 0);
+  CU_ASSERT_NOT_EQUAL (ui_keys_dispatch (&ui, &s, KEY_ENTER), 0);
+  CU_ASSERT_EQUAL (fake_calls, 4);
+  /* an included table; a key of another mode is not taken */
+  CU_ASSERT_NOT_EQUAL (ui_keys_dispatch (&ui, &s, 'z'), 0);
+  CU_ASSERT_EQUAL (fake_other_calls, 1);
+  CU_ASSERT_EQUAL (ui_keys_dispatch (&ui, &s, 'm'), 0);
+  s.mode = 4 | 1;
+  CU_ASSERT_NOT_EQUAL (ui_keys_dispatch (&ui, &s, 'm'), 0);
+  CU_ASSERT_EQUAL (fake_other_calls, 2);
+  s.mode = 0;
+  /* global keys: F10 quits, Esc goes back (there is a screen below) */
+  CU_ASSERT_EQUAL (ui_keys_dispatch (&ui, &s, KEY_F (10)),
+                   UI_HANDLED | UI_QUIT);
+  CU_ASSERT_EQUAL (ui_keys_dispatch (&ui, &s, UI_KEY_ESC),
+                   UI_HANDLED | UI_POP);
+  CU_ASSERT_EQUAL (ui_keys_dispatch (&ui, &s, 'x'), 0);
+  /* kiosk: F10 refused with a message, and not in the footer */
+  ui.kiosk = true;
+  CU_ASSERT_EQUAL (ui_keys_dispatch (&ui, &s, KEY_F (10)) & UI_QUIT, 0);
+  CU_ASSERT_STRING_EQUAL (ui.status, "Kiosk mode: vscman cannot be left.");
+
+  /* the footer: labelled keys that work now, then the global ones */
+  n = ui_keys_footer (&ui, &s, names, labels, 16);
+  CU_ASSERT (n >= 5);
+  CU_ASSERT_STRING_EQUAL (names[0], "F5");
+  CU_ASSERT_STRING_EQUAL (labels[0], "Five");
+  CU_ASSERT_STRING_EQUAL (names[1], "Enter");
+  CU_ASSERT_STRING_EQUAL (names[2], "p");
+  CU_ASSERT_STRING_EQUAL (labels[2], "On");
+  CU_ASSERT_STRING_EQUAL (names[3], "z");
+  CU_ASSERT_STRING_NOT_EQUAL (names[4], "m");       /* not its mode */
+  for (i = 0; i < n; i++)
+    CU_ASSERT_STRING_NOT_EQUAL (names[i], "F10");   /* kiosk */
+  ui.kiosk = false;
+  fake_on = false;
+  n = ui_keys_footer (&ui, &s, names, labels, 16);
+  CU_ASSERT_STRING_EQUAL (names[1], "p");           /* Enter is off */
+  CU_ASSERT_STRING_EQUAL (labels[1], "Off");
+  CU_ASSERT_STRING_EQUAL (names[n - 1], "F10");
+  CU_ASSERT_STRING_EQUAL (labels[n - 1], "Quit");
+
+  /* the help: what the screen is, its keys, the global ones */
+  help = ui_keys_help_text (&ui, &s);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (help);
+  CU_ASSERT_PTR_NOT_NULL (strstr (help, "A fake screen."));
+  CU_ASSERT_PTR_NOT_NULL (strstr (help, "F5, b"));
+  CU_ASSERT_PTR_NOT_NULL (strstr (help, "the fifth key"));
+  CU_ASSERT_PTR_NOT_NULL (strstr (help, "the included key"));
+  CU_ASSERT_PTR_NULL (strstr (help, "go\n"));       /* Enter is off */
+  CU_ASSERT_PTR_NULL (strstr (help, "only in mode 4"));
+  CU_ASSERT_PTR_NOT_NULL (strstr (help, "F10"));
+  CU_ASSERT_PTR_NOT_NULL (strstr (help, "Esc, q"));
+  xfree (help);
+}
+
+/* Every entry of TABLE (with its includes) into LIST. */
+static size_t
+test_flatten (const ui_key_t *table, const ui_key_t **list, size_t n,
+              size_t max)
+{
+  for (const ui_key_t *k = table; k && (k->key || k->sub); k++)
+    if (k->key == UI_KEY_INCLUDE)
+      n = test_flatten (k->sub, list, n, max);
+    else if (n < max)
+      list[n++] = k;
+  return n;
+}
+
+static bool
+test_is_dialog (const ui_screen_ops_t *ops)
+{
+  return ops == &screen_password_ops || ops == &screen_confirm_ops
+         || ops == &screen_pick_ops || ops == &screen_progress_ops;
+}
+
+/* The tables of all screens: every action is documented (an entry
+ * without a help line or label must be an alias of one that has one),
+ * no entry is dead (an unconditional key later in the table again),
+ * and F10 quits from every screen that is not a dialog (no
+ * unconditional binding of its own). */
+static void
+test_screen_tables (void)
+{
+  const ui_key_t *list[128];
+  size_t n, i, j, screens = 0;
+
+  for (const ui_screen_ops_t *const *t = ui_screen_table; *t; t++, screens++)
+    {
+      const ui_screen_ops_t *ops = *t;
+      CU_ASSERT_PTR_NOT_NULL (ops->name);
+      CU_ASSERT_PTR_NOT_NULL (ops->draw);
+      CU_ASSERT_PTR_NOT_NULL (ops->help);
+      n = test_flatten (ops->keys, list, 0, DIM (list));
+      for (i = 0; i < n; i++)
+        {
+          bool documented = list[i]->help || list[i]->label
+                            || list[i]->label_fn;
+          CU_ASSERT_PTR_NOT_NULL (list[i]->action);
+          for (j = 0; j < i && !documented; j++)
+            if (list[j]->action == list[i]->action
+                && (list[j]->help || list[j]->label))
+              documented = true;
+          if (!documented && list[i]->key != UI_KEY_ESC)
+            {
+              fprintf (stderr, "screen %s: key %d undocumented\n", ops->name,
+                       list[i]->key);
+              CU_FAIL ("an undocumented key");
+            }
+          for (j = i + 1; j < n; j++)
+            if (!list[i]->when && !list[i]->modes
+                && (list[j]->key == list[i]->key
+                                   || (list[i]->key2
+                                       && list[j]->key == list[i]->key2)))
+              {
+                fprintf (stderr, "screen %s: key %d is dead\n", ops->name,
+                         list[j]->key);
+                CU_FAIL ("a dead key entry");
+              }
+          if (!test_is_dialog (ops) && !list[i]->when && !list[i]->modes)
+            CU_ASSERT (list[i]->key != KEY_F (10)
+                       && list[i]->key2 != KEY_F (10));
+        }
+    }
+  CU_ASSERT (screens >= 15);
+}
+
+/* ---- the tree model -------------------------------------------------- */
+
+static void
+test_tree_model (void)
+{
+  image_t *img = NULL;
+  image_node_t *node;
+  widget_tree_t t;
+  char **paths = NULL;
+  size_t n = 0, i;
+  bool all;
+  ui_t ui;
+
+  memset (&ui, 0, sizeof ui);
+  CU_ASSERT_EQUAL_FATAL (image_new (&img), 0);
+  CU_ASSERT_EQUAL (image_make_path (img, "3F00/5015/4401",
+                                    IMAGE_NODE_EF_TRANSPARENT, IMAGE_SRC_USER,
+                                    &node), 0);
+  CU_ASSERT_EQUAL (image_make_path (img, "3F00/5015/4402",
+                                    IMAGE_NODE_EF_TRANSPARENT, IMAGE_SRC_USER,
+                                    &node), 0);
+  CU_ASSERT_EQUAL (image_make_path (img, "3F00/2F00",
+                                    IMAGE_NODE_EF_TRANSPARENT, IMAGE_SRC_USER,
+                                    &node), 0);
+  CU_ASSERT_EQUAL_FATAL (widget_tree_init (&t, img, true), 0);
+  CU_ASSERT_EQUAL (t.n, 5);
+  CU_ASSERT_EQUAL (t.n_vis, 5);                  /* top levels open */
+  CU_ASSERT_EQUAL (widget_tree_count_selected (&t), 5);
+  CU_ASSERT_EQUAL (widget_tree_selection (&t, &paths, &n, &all), 0);
+  CU_ASSERT_TRUE (all);
+  CU_ASSERT_EQUAL (n, 0);
+
+  /* close 3F00: only it is visible; open everything again */
+  widget_tree_close (&t);
+  CU_ASSERT_EQUAL (t.n_vis, 1);
+  widget_tree_open_all (&t);
+  CU_ASSERT_EQUAL (t.n_vis, 5);
+
+  /* deselect 5015 and what is below it: 3F00 is then not wholly
+   * selected either, 2F00 stays */
+  for (i = 0; i < t.n_vis; i++)
+    {
+      char comp[IMAGE_COMPONENT_MAX];
+      t.menu.cur = i;
+      image_node_component (widget_tree_current (&t), comp, sizeof comp);
+      if (!strcmp (comp, "5015"))
+        break;
+    }
+  CU_ASSERT_FATAL (i < t.n_vis);
+  widget_tree_toggle (&t);
+  CU_ASSERT_EQUAL (widget_tree_count_selected (&t), 1);
+  CU_ASSERT_EQUAL (widget_tree_selection (&t, &paths, &n, &all), 0);
+  CU_ASSERT_FALSE (all);
+  CU_ASSERT_EQUAL_FATAL (n, 1);
+  CU_ASSERT_STRING_EQUAL (paths[0], "3F00/2F00");
+  widget_tree_free_paths (paths, n);
+  widget_tree_toggle_all (&t);                    /* all on */
+  CU_ASSERT_EQUAL (widget_tree_count_selected (&t), 5);
+  widget_tree_toggle_all (&t);                    /* all off */
+  CU_ASSERT_EQUAL (widget_tree_count_selected (&t), 0);
+
+  /* search: typed into the field, Enter finds and opens the way */
+  t.menu.cur = 0;
+  widget_tree_close (&t);
+  CU_ASSERT_EQUAL (t.n_vis, 1);
+  widget_tree_search_start (&t);
+  CU_ASSERT_TRUE (t.searching);
+  widget_tree_search_key (&ui, &t, '4');
+  widget_tree_search_key (&ui, &t, '4');
+  widget_tree_search_key (&ui, &t, '0');
+  widget_tree_search_key (&ui, &t, '2');
+  CU_ASSERT_STRING_EQUAL (t.search, "4402");
+  CU_ASSERT_NOT_EQUAL (widget_tree_search_key (&ui, &t, '\r'), 0);
+  CU_ASSERT_FALSE (t.searching);
+  node = widget_tree_current (&t);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (node);
+  {
+    char comp[IMAGE_COMPONENT_MAX];
+    image_node_component (node, comp, sizeof comp);
+    CU_ASSERT_STRING_EQUAL (comp, "4402");
+  }
+  CU_ASSERT (t.n_vis >= 4);
+  widget_tree_free (&t);
+  image_free (img);
+}
+
+/* ---- the real loop on a pty -------------------------------------------- */
+
+static ui_t tui;
+static int tmaster = -1;
+static pthread_t tdrain;
+static char tdir[64];
+
+/* Nobody looks at the terminal: keep its output flowing. */
+static void *
+test_drain (void *arg)
+{
+  char buf[4096];
+  (void) arg;
+  while (read (tmaster, buf, sizeof buf) > 0)
+    ;
+  return NULL;
+}
+
+static int
+test_loop_init (void)
+{
+  struct winsize ws = { 30, 100, 0, 0 };
+  char opts[2048], vscdir[128];
+  int slave;
+  FILE *in, *out;
+  const char *sd = cutest_srcdir ();
+
+  snprintf (tdir, sizeof tdir, "/tmp/test-ui.XXXXXX");
+  if (!mkdtemp (tdir))
+    return -1;
+  setenv ("XDG_CONFIG_HOME", tdir, 1);
+  setenv ("XDG_DATA_HOME", tdir, 1);
+  setenv ("TERM", "xterm-256color", 1);
+  unsetenv ("NO_COLOR");
+  if (openpty (&tmaster, &slave, NULL, NULL, &ws))
+    return -1;
+  in = fdopen (slave, "r");
+  out = fdopen (dup (slave), "w");
+  if (!in || !out || pthread_create (&tdrain, NULL, test_drain, NULL))
+    return -1;
+
+  settings_defaults (&tui.settings);
+  snprintf (vscdir, sizeof vscdir, "%s/vsc", tdir);
+  mkdir (vscdir, 0700);
+  snprintf (tui.settings.vsc_dir, sizeof tui.settings.vsc_dir, "%s", vscdir);
+  tui.config_dir = settings_config_dir ();
+  tui.monitor_fd = -1;
+  tui.emu = true;
+  snprintf (opts, sizeof opts,
+            "profile=%s/tests/cards/pkcs15.card,profile=%s/tests/cards/blank.card",
+            sd, sd);
+  tui.emu_opts = opts;
+  if (backend_open (&tui))
+    return -1;
+  if (loop_init_term (&tui, in, out))
+    return -1;
+  return 0;
+}
+
+static int
+test_loop_cleanup (void)
+{
+  char cmd[128];
+  loop_shutdown (&tui);
+  backend_close (&tui);
+  xfree (tui.config_dir);
+  snprintf (cmd, sizeof cmd, "rm -rf '%s'", tdir);
+  return system (cmd) ? 0 : 0;
+}
+
+/* The drawn screen as text, rows joined by newlines. */
+static void
+test_screen (char *buf, size_t n)
+{
+  size_t len = 0;
+  int y;
+
+  loop_redraw (&tui);
+  buf[0] = 0;
+  for (y = 0; y < LINES && len + (size_t) COLS + 2 < n; y++)
+    {
+      mvinnstr (y, 0, buf + len, COLS);
+      len += strlen (buf + len);
+      buf[len++] = '\n';
+      buf[len] = 0;
+    }
+}
+
+static bool
+test_shows (const char *text)
+{
+  static char buf[8192];
+  test_screen (buf, sizeof buf);
+  return strstr (buf, text) != NULL;
+}
+
+/* Turn the loop until TEXT shows (at most SECS). */
+static bool
+test_wait_for (const char *text, int secs)
+{
+  static char buf[8192];
+  long long end = loop_now_ms () + secs * 1000LL;
+  while (loop_now_ms () < end)
+    {
+      if (test_shows (text))
+        return true;
+      loop_step (&tui, 100);
+    }
+  if (test_shows (text))
+    return true;
+  test_screen (buf, sizeof buf);
+  fprintf (stderr, "no \"%s\" on the screen:\n%s", text, buf);
+  return false;
+}
+
+static void
+test_loop_start_and_help (void)
+{
+  CU_ASSERT_PTR_NOT_NULL_FATAL (tui.top);
+  CU_ASSERT_PTR_EQUAL (tui.top->ops, &screen_main_ops);
+  CU_ASSERT_TRUE (test_shows ("Readers (2) and cards (2)"));
+  CU_ASSERT_TRUE (test_shows ("F5 Backup"));
+  CU_ASSERT_TRUE (test_shows ("F8 Insert/Remove"));
+  CU_ASSERT_TRUE (test_shows ("F10 Quit"));
+
+  loop_key (&tui, '?');
+  CU_ASSERT_PTR_EQUAL (tui.top->ops, &screen_help_ops);
+  /* the help lists the start screen's keys from its table */
+  CU_ASSERT_TRUE (test_shows ("back up the card under the cursor"));
+  CU_ASSERT_TRUE (test_shows ("F7, d"));
+  CU_ASSERT_TRUE (test_shows ("leave vscman (from any screen)"));
+  loop_key (&tui, 'q');
+  CU_ASSERT_PTR_EQUAL (tui.top->ops, &screen_main_ops);
+  loop_key (&tui, KEY_F (9));
+  CU_ASSERT_PTR_EQUAL (tui.top->ops, &screen_log_ops);
+  loop_key (&tui, UI_KEY_ESC);
+  CU_ASSERT_PTR_EQUAL (tui.top->ops, &screen_main_ops);
+  CU_ASSERT_FALSE (tui.quitting);
+}
+
+/* Open the card, look at its tree and its help, quit with F10 from the
+ * tree: the loop stops in the same turn (no poll() after the key) and
+ * never used a timed poll. */
+static void
+test_loop_card_and_quit (void)
+{
+  unsigned long polls;
+
+  loop_key (&tui, '\r');                     /* Enter on vscemu 0 */
+  CU_ASSERT_TRUE (test_wait_for ("ef-transparent", 30));
+  CU_ASSERT_PTR_EQUAL (tui.top->ops, &screen_card_ops);
+  CU_ASSERT_TRUE (test_shows ("Enter View"));
+  CU_ASSERT_TRUE (test_shows ("F5 Backup"));
+  CU_ASSERT_TRUE (test_shows ("27 selected"));
+  loop_key (&tui, ' ');                      /* 3F00 and all below off */
+  CU_ASSERT_TRUE (test_shows ("0 selected"));
+  loop_key (&tui, 'a');                      /* everything again */
+  CU_ASSERT_TRUE (test_shows ("27 selected"));
+  loop_key (&tui, KEY_F (1));
+  CU_ASSERT_PTR_EQUAL (tui.top->ops, &screen_help_ops);
+  CU_ASSERT_TRUE (test_shows ("select everything, or nothing"));
+  CU_ASSERT_TRUE (test_shows ("back up the selected nodes"));
+  loop_key (&tui, KEY_F (1));                /* F1 closes it again */
+  CU_ASSERT_PTR_EQUAL (tui.top->ops, &screen_card_ops);
+
+  /* F10 from the tree: quit, through the loop's own terminal input */
+  polls = tui.stats.polls;
+  CU_ASSERT_FATAL (write (tmaster, "\033[21~", 5) == 5);   /* F10 */
+  while (!tui.quitting && tui.stats.polls < polls + 50)
+    loop_step (&tui, 200);
+  CU_ASSERT_TRUE (tui.quitting);
+  CU_ASSERT_EQUAL (tui.stats.quit_key, KEY_F (10));
+  polls = tui.stats.polls;
+  CU_ASSERT_EQUAL (loop_run (&tui), 0);      /* returns at once ... */
+  CU_ASSERT_EQUAL (tui.stats.polls, polls);  /* ... without a poll */
+  CU_ASSERT_EQUAL (tui.stats.timed_polls, 0);
+}
+
+static const cutest_t tests[] = {
+  CUTEST (test_keys_dispatch),
+  CUTEST (test_screen_tables),
+  CUTEST (test_tree_model),
+  CUTEST (test_loop_start_and_help),
+  CUTEST (test_loop_card_and_quit),
+  CUTEST_END
+};
+
+int
+main (void)
+{
+  return cutest_main ("ui", tests, test_loop_init, test_loop_cleanup);
+}
