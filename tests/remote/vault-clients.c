@@ -14,7 +14,7 @@
  *       connection when it fails, the uncertain ones resolved by looking
  *       at the generation it may have made. CMD runs (sh -c, in the
  *       background) just before put K is sent: a database restart, a
- *       vscd kill. Afterwards: every put is in the history with its
+ *       vscd kill; put K + 10 waits until it is over. Afterwards: every put is in the history with its
  *       bytes, in order, none lost, none twice, none half.
  *
  *   vault-clients persist URL UUID STOPCMD STARTCMD
@@ -283,6 +283,8 @@ typedef struct {
   pid_t pid;
 } fault_t;
 
+#define FAULT_WINDOW 10   /* puts that may run during a fault */
+
 static pid_t
 start_cmd (const char *cmd)
 {
@@ -329,8 +331,22 @@ run_sequence (const char *url, const char *uuid, unsigned n, fault_t *faults,
   for (i = 1; i <= n; i++)
     {
       for (f = 0; f < nfaults; f++)
-        if (faults[f].at == i)
-          faults[f].pid = start_cmd (faults[f].cmd);
+        {
+          if (faults[f].at == i)
+            faults[f].pid = start_cmd (faults[f].cmd);
+          /* The fault runs while puts go on, but put AT + FAULT_WINDOW
+           * (or the last one) waits until it is over: on a busy machine
+           * the puts could otherwise all be done before the database
+           * even restarts, and the fault would test nothing. */
+          else if (faults[f].pid > 0
+                   && (i == faults[f].at + FAULT_WINDOW || i == n))
+            {
+              check (wait_cmd (faults[f].pid) == 0,
+                     "fault before put %u ran (over before put %u): %s",
+                     faults[f].at, i, faults[f].cmd);
+              faults[f].pid = -1;
+            }
+        }
       payload (p, 0, i);
       deadline = time (NULL) + 120;
       for (attempts = 0; ; attempts++)
