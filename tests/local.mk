@@ -18,6 +18,8 @@ tests_unit_test_util_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-util
 
 TESTS += tests/integration/programs.sh tests/integration/locale.sh \
+	tests/integration/layers.sh \
 	tests/integration/completion.sh
 EXTRA_DIST += tests/integration/programs.sh tests/integration/locale.sh \
+	tests/integration/layers.sh \
 	tests/integration/completion.sh

@@ -4,7 +4,6 @@
 
 #include <stdio.h>
 #include <stdbool.h>
-#include "map/map.h"
 #include "scapi/scapi-map.h"
 
 /* Fill MO from the value of --map: "auto", an application name (move

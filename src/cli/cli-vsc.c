@@ -17,7 +17,7 @@
 int
 cli_vsc_fail (gpg_error_t err, const char *path)
 {
-  const char *t = vsc_error_text ();
+  const char *t = scapi_last_error_text ();
 
   if (t && *t)
     cli_msg ("%s: %s", path, t);
@@ -28,7 +28,7 @@ cli_vsc_fail (gpg_error_t err, const char *path)
 
 int
 cli_vsc_open (const cli_ctx_t *c, const char *path, bool want_password,
-              vsc_t **r_vsc)
+              scapi_vsc_t **r_vsc)
 {
   gpg_error_t err;
   char *pw = NULL;
@@ -47,41 +47,43 @@ cli_vsc_open (const cli_ctx_t *c, const char *path, bool want_password,
                  : cli_exit_code (err);
         }
     }
-  err = vsc_open (path, pw, r_vsc);
+  err = scapi_vsc_open (path, pw, r_vsc);
   xfree_secure (pw);
   if (err)
-    return cli_vsc_fail (err, path);
+    {
+      /* The facade's sentence names the file already. */
+      cli_msg ("%s", scapi_last_error_text ());
+      return cli_exit_code (err);
+    }
   return 0;
 }
 
 int
-cli_vsc_save (vsc_t *vsc, const char *file)
+cli_vsc_save (scapi_vsc_t *vsc, const char *file)
 {
-  gpg_error_t err = vsc_save (vsc);
+  gpg_error_t err = scapi_vsc_save (vsc);
   return err ? cli_vsc_fail (err, file) : 0;
 }
 
-image_node_t *
-cli_vsc_node (vsc_t *vsc, const char *file, const char *path,
+const image_node_t *
+cli_vsc_node (scapi_vsc_t *vsc, const char *file, const char *path,
               bool private_hint)
 {
-  image_node_t *node = image_find_path (vsc_image (vsc), path);
+  const image_node_t *node = image_find_path (scapi_vsc_image (vsc), path);
 
   if (!node)
     cli_msg (_("%s: no node '%s'%s"), file, path,
-             private_hint && !vsc_unlocked (vsc)
+             private_hint && !scapi_vsc_unlocked (vsc)
              ? _(" (private nodes need -a and the password)") : "");
   return node;
 }
 
 void
-cli_vsc_vopts (const cli_ctx_t *c, vsc_kdf_params_t *kdf, vsc_opts_t *vo)
+cli_vsc_kdf (const cli_ctx_t *c, vsc_kdf_params_t *kdf)
 {
-  memset (vo, 0, sizeof *vo);
   kdf->m_kib = c->kdf_m_kib ? c->kdf_m_kib : VSC_KDF_M_DEFAULT;
   kdf->t = c->kdf_t ? c->kdf_t : VSC_KDF_T_DEFAULT;
   kdf->p = c->kdf_p ? c->kdf_p : VSC_KDF_P_DEFAULT;
-  vo->kdf = kdf;
 }
 
 int

@@ -1,34 +1,35 @@
-/* cli-vsc.h - helpers shared by vsctool's VSC file commands */
+/* cli-vsc.h - helpers shared by vsctool's VSC file commands (the files
+ * are opened and changed through the facade, scapi_vsc_*, as in the
+ * manager) */
 #ifndef VSC_CLI_VSC_H
 #define VSC_CLI_VSC_H
 
 #include <stdio.h>
 #include <stdbool.h>
 #include "cli/cli.h"
-#include "vsc/vsc.h"
+#include "scapi/scapi.h"
 
 /* Open PATH; with WANT_PASSWORD ask for it (cli_read_password with the
  * command's password source). On error prints a message and returns the
  * exit code (> 0); 0 on success. */
 int cli_vsc_open (const cli_ctx_t *c, const char *path, bool want_password,
-                  vsc_t **r_vsc);
+                  scapi_vsc_t **r_vsc);
 
-/* Print "vsctool: PATH: <vsc_error_text or strerror>" and return the
- * exit code for ERR. */
+/* Print "vsctool: PATH: <scapi_last_error_text or strerror>" and return
+ * the exit code for ERR. */
 int cli_vsc_fail (gpg_error_t err, const char *path);
 
 /* Save VSC: 0, or the message printed and the exit code. */
-int cli_vsc_save (vsc_t *vsc, const char *file);
+int cli_vsc_save (scapi_vsc_t *vsc, const char *file);
 
 /* The node PATH of VSC, or NULL after "FILE: no node 'PATH'" (with
  * PRIVATE_HINT: that private nodes need the password). */
-image_node_t *cli_vsc_node (vsc_t *vsc, const char *file, const char *path,
-                            bool private_hint);
+const image_node_t *cli_vsc_node (scapi_vsc_t *vsc, const char *file,
+                                  const char *path, bool private_hint);
 
-/* Options for vsc_create/vsc_passwd from the --kdf-* options (the
- * defaults for those not given); KDF is the storage VO points to. */
-void cli_vsc_vopts (const cli_ctx_t *c, vsc_kdf_params_t *kdf,
-                    vsc_opts_t *vo);
+/* The Argon2id parameters for scapi_vsc_create/_passwd from the --kdf-*
+ * options (the defaults for those not given). */
+void cli_vsc_kdf (const cli_ctx_t *c, vsc_kdf_params_t *kdf);
 
 /* A password for a new VSC (IS_NEW: a VSC's new password) from FILE or
  * FD; none given: *R_PW NULL (one is then generated). An empty one is

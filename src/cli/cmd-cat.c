@@ -36,8 +36,8 @@ static int
 cmd_cat_exec (cli_ctx_t *c)
 {
   const char *file = c->argv[0], *path = c->argv[1];
-  vsc_t *vsc = NULL;
-  image_node_t *node;
+  scapi_vsc_t *vsc = NULL;
+  const image_node_t *node;
   int rc;
 
   /* Public nodes need no password (unless one is configured, then the
@@ -45,10 +45,10 @@ cmd_cat_exec (cli_ctx_t *c)
   rc = cli_vsc_open (c, file, cli_have_pwsrc (c), &vsc);
   if (rc)
     return rc;
-  node = image_find_path (vsc_image (vsc), path);
-  if (!node && !vsc_unlocked (vsc))
+  node = image_find_path (scapi_vsc_image (vsc), path);
+  if (!node && !scapi_vsc_unlocked (vsc))
     {
-      vsc_close (vsc);
+      scapi_vsc_close (vsc);
       rc = cli_vsc_open (c, file, true, &vsc);
       if (rc)
         return rc;
@@ -68,12 +68,12 @@ cmd_cat_exec (cli_ctx_t *c)
       rc = CLI_EXIT_FAIL;
       goto leave;
     }
-  if (!vsc_unlocked (vsc))
+  if (!scapi_vsc_unlocked (vsc))
     fprintf (stderr, _("vsctool: %s: public content, not verified (give the "
                        "password to verify)\n"), file);
   rc = cmd_cat_write (node->content, node->content_len);
 
  leave:
-  vsc_close (vsc);
+  scapi_vsc_close (vsc);
   return rc;
 }

@@ -19,8 +19,7 @@ cmd_create_exec (cli_ctx_t *c)
   const char *label = cli_get (c, "label"), *path = c->argv[0];
   char *pw = NULL, *genpw = NULL;
   vsc_kdf_params_t kdf;
-  vsc_opts_t vo;
-  vsc_t *vsc = NULL;
+  scapi_vsc_t *vsc = NULL;
   gpg_error_t err;
   int rc;
 
@@ -29,10 +28,10 @@ cmd_create_exec (cli_ctx_t *c)
   rc = cli_vsc_new_password (c->pw.file, c->pw.fd, false, &pw);
   if (rc)
     return rc;
-  cli_vsc_vopts (c, &kdf, &vo);
-  err = vsc_create (path, pw, &vo, &vsc, pw ? NULL : &genpw);
+  cli_vsc_kdf (c, &kdf);
+  err = scapi_vsc_create (path, pw, NULL, &kdf, &vsc, pw ? NULL : &genpw);
   if (!err && label)
-    err = image_set_label (vsc_image (vsc), label);
+    err = image_set_label (scapi_vsc_edit (vsc), label);
   rc = err ? cli_vsc_fail (err, path) : cli_vsc_save (vsc, path);
   if (rc)
     goto leave;
@@ -40,14 +39,14 @@ cmd_create_exec (cli_ctx_t *c)
     {
       printf ("{\"file\":");
       cli_json_str (stdout, path);
-      printf (",\"uuid\":\"%s\",\"password\":", vsc_uuid (vsc));
+      printf (",\"uuid\":\"%s\",\"password\":", scapi_vsc_uuid (vsc));
       cli_json_str_or_null (stdout, genpw);
       printf ("}\n");
     }
   else
     {
       printf (_("Created %s\n"), path);
-      printf (_("UUID:     %s\n"), vsc_uuid (vsc));
+      printf (_("UUID:     %s\n"), scapi_vsc_uuid (vsc));
       if (genpw)
         cli_show_password (_("Password: %s\n"), genpw);
     }
@@ -56,6 +55,6 @@ cmd_create_exec (cli_ctx_t *c)
  leave:
   xfree_secure (pw);
   xfree_secure (genpw);
-  vsc_close (vsc);
+  scapi_vsc_close (vsc);
   return rc;
 }

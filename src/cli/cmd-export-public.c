@@ -169,7 +169,7 @@ static int
 cmd_export_public_exec (cli_ctx_t *c)
 {
   const char *file = c->argv[0], *dir = c->argv[1];
-  vsc_t *vsc = NULL;
+  scapi_vsc_t *vsc = NULL;
   char *idx = NULL;
   cmd_export_ctx_t ctx;
   gpg_error_t err;
@@ -212,8 +212,8 @@ cmd_export_public_exec (cli_ctx_t *c)
   fprintf (ctx.index, "{\"file\":");
   cli_json_str (ctx.index, file);
   fprintf (ctx.index, ",\"uuid\":\"%s\",\"verified\":%s,\"nodes\":[",
-           vsc_uuid (vsc), vsc_unlocked (vsc) ? "true" : "false");
-  err = image_walk (vsc_image (vsc), cmd_export_visit, &ctx);
+           scapi_vsc_uuid (vsc), scapi_vsc_unlocked (vsc) ? "true" : "false");
+  err = image_walk (scapi_vsc_image (vsc), cmd_export_visit, &ctx);
   fprintf (ctx.index, "]}\n");
   if (fclose (ctx.index) && !err)
     err = gpg_error_from_syserror ();
@@ -224,13 +224,13 @@ cmd_export_public_exec (cli_ctx_t *c)
       goto leave;
     }
   fprintf (stderr, _("vsctool: %u public node(s) written to %s%s\n"), ctx.count,
-           dir, vsc_unlocked (vsc) ? "" : _(" (not verified)"));
+           dir, scapi_vsc_unlocked (vsc) ? "" : _(" (not verified)"));
 
  leave:
   if (ctx.dfd >= 0)
     close (ctx.dfd);
   xfree (ctx.failed);
   xfree (idx);
-  vsc_close (vsc);
+  scapi_vsc_close (vsc);
   return rc;
 }

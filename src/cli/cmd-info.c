@@ -21,9 +21,9 @@ cmd_info_hex (FILE *fp, const unsigned char *p, size_t n)
 }
 
 static void
-cmd_info_json (const char *path, vsc_t *vsc, const vsc_info_t *in)
+cmd_info_json (const char *path, scapi_vsc_t *vsc, const vsc_info_t *in)
 {
-  const image_card_t *c = &vsc_image (vsc)->card;
+  const image_card_t *c = &scapi_vsc_image (vsc)->card;
   size_t i;
   int a;
 
@@ -70,7 +70,7 @@ cmd_info_json (const char *path, vsc_t *vsc, const vsc_info_t *in)
   for (a = 0; a < VSC_AREA_COUNT; a++)
     {
       printf ("%s{\"name\":\"%s\",\"size\":%zu", a ? "," : "",
-              vsc_area_name ((vsc_area_t)a), in->area_size[a]);
+              scapi_vsc_area_name ((vsc_area_t)a), in->area_size[a]);
       if (a == VSC_AREA_PUBLIC)
         printf (",\"nodes\":%zu,\"content_bytes\":%zu",
                 in->nodes[IMAGE_AREA_PUBLIC], in->content_bytes[IMAGE_AREA_PUBLIC]);
@@ -88,9 +88,9 @@ cmd_info_json (const char *path, vsc_t *vsc, const vsc_info_t *in)
 }
 
 static void
-cmd_info_text (const char *path, vsc_t *vsc, const vsc_info_t *in)
+cmd_info_text (const char *path, scapi_vsc_t *vsc, const vsc_info_t *in)
 {
-  const image_card_t *c = &vsc_image (vsc)->card;
+  const image_card_t *c = &scapi_vsc_image (vsc)->card;
   size_t i;
   int a;
 
@@ -130,7 +130,7 @@ cmd_info_text (const char *path, vsc_t *vsc, const vsc_info_t *in)
   printf (_("Areas:\n"));
   for (a = 0; a < VSC_AREA_COUNT; a++)
     {
-      printf ("  %-11s %8zu %s", vsc_area_name ((vsc_area_t)a), in->area_size[a],
+      printf ("  %-11s %8zu %s", scapi_vsc_area_name ((vsc_area_t)a), in->area_size[a],
               _("bytes"));
       if (a == VSC_AREA_PUBLIC)
         printf (_(", %zu node(s), %zu content bytes"),
@@ -150,7 +150,7 @@ cmd_info_text (const char *path, vsc_t *vsc, const vsc_info_t *in)
 static int
 cmd_info_exec (cli_ctx_t *c)
 {
-  vsc_t *vsc;
+  scapi_vsc_t *vsc;
   vsc_info_t in;
   int rc;
 
@@ -159,11 +159,11 @@ cmd_info_exec (cli_ctx_t *c)
   rc = cli_vsc_open (c, c->argv[0], c->pw.file || c->pw.fd >= 0, &vsc);
   if (rc)
     return rc;
-  vsc_info (vsc, &in);
+  scapi_vsc_info (vsc, &in);
   if (c->json)
     cmd_info_json (c->argv[0], vsc, &in);
   else
     cmd_info_text (c->argv[0], vsc, &in);
-  vsc_close (vsc);
+  scapi_vsc_close (vsc);
   return CLI_EXIT_OK;
 }

@@ -67,7 +67,7 @@ cmd_keygen_read (const char *path, buf_t *out)
 static int
 cmd_keygen_exec (cli_ctx_t *c)
 {
-  vsc_t *vsc = NULL;
+  scapi_vsc_t *vsc = NULL;
   const char *app, *slot, *algo = cli_get (c, "algo"), *file = c->argv[0];
   const char *keyfile = cli_get (c, "import");
   buf_t kb;
@@ -122,10 +122,10 @@ cmd_keygen_exec (cli_ctx_t *c)
   if (rc)
     goto leave;
   if (keyfile)
-    err = scapi_keyimport (vsc_image (vsc), app, slot, kb.data, kb.len,
+    err = scapi_keyimport (scapi_vsc_edit (vsc), app, slot, kb.data, kb.len,
                            (uint32_t)created, &res);
   else
-    err = scapi_keygen (vsc_image (vsc), app, slot, algo, (uint32_t)created,
+    err = scapi_keygen (scapi_vsc_edit (vsc), app, slot, algo, (uint32_t)created,
                         &res);
   if (err)
     {
@@ -180,6 +180,6 @@ cmd_keygen_exec (cli_ctx_t *c)
 
  leave:
   buf_free (&kb);
-  vsc_close (vsc);
+  scapi_vsc_close (vsc);
   return rc;
 }

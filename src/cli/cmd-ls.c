@@ -116,9 +116,9 @@ static int
 cmd_ls_exec (cli_ctx_t *c)
 {
   cmd_ls_ctx_t ctx;
-  vsc_t *vsc;
+  scapi_vsc_t *vsc;
   const char *file = c->argv[0], *path = c->argc > 1 ? c->argv[1] : NULL;
-  image_node_t *start = NULL;
+  const image_node_t *start = NULL;
   gpg_error_t err;
   int rc;
 
@@ -132,24 +132,24 @@ cmd_ls_exec (cli_ctx_t *c)
     return rc;
   if (path && !(start = cli_vsc_node (vsc, file, path, true)))
     {
-      vsc_close (vsc);
+      scapi_vsc_close (vsc);
       return CLI_EXIT_FAIL;
     }
   if (ctx.json)
     {
       printf ("{\"file\":");
       cli_json_str (stdout, file);
-      printf (",\"uuid\":\"%s\",\"verified\":%s,\"nodes\":[", vsc_uuid (vsc),
-              vsc_unlocked (vsc) ? "true" : "false");
+      printf (",\"uuid\":\"%s\",\"verified\":%s,\"nodes\":[", scapi_vsc_uuid (vsc),
+              scapi_vsc_unlocked (vsc) ? "true" : "false");
     }
-  else if (!vsc_unlocked (vsc))
+  else if (!scapi_vsc_unlocked (vsc))
     fprintf (stderr, _("vsctool: %s: public nodes only, not verified "
                        "(use -a to verify and list private nodes)\n"), file);
   err = start ? image_walk_node (start, cmd_ls_visit, &ctx)
-              : image_walk (vsc_image (vsc), cmd_ls_visit, &ctx);
+              : image_walk (scapi_vsc_image (vsc), cmd_ls_visit, &ctx);
   if (ctx.json)
     printf ("]}\n");
-  vsc_close (vsc);
+  scapi_vsc_close (vsc);
   if (err)
     {
       cli_error (err, "%s", file);

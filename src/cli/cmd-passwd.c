@@ -33,8 +33,7 @@ cmd_passwd_exec (cli_ctx_t *c)
   const char *file = c->argv[0];
   unsigned long newfd = (unsigned long) -1;
   vsc_kdf_params_t kdf;
-  vsc_opts_t vo;
-  vsc_t *vsc = NULL;
+  scapi_vsc_t *vsc = NULL;
   char *newpw = NULL, *genpw = NULL;
   gpg_error_t err;
   int rc;
@@ -51,15 +50,15 @@ cmd_passwd_exec (cli_ctx_t *c)
   rc = cli_vsc_open (c, file, true, &vsc);
   if (rc)
     goto leave;
-  cli_vsc_vopts (c, &kdf, &vo);
-  err = vsc_passwd (vsc, newpw, &vo, newpw ? NULL : &genpw);
+  cli_vsc_kdf (c, &kdf);
+  err = scapi_vsc_passwd (vsc, newpw, &kdf, newpw ? NULL : &genpw);
   if (err)
     {
       rc = cli_vsc_fail (err, file);
       goto leave;
     }
   if (c->json)
-    cmd_passwd_json (file, vsc_uuid (vsc), genpw);
+    cmd_passwd_json (file, scapi_vsc_uuid (vsc), genpw);
   else
     {
       printf (_("Password of %s changed.\n"), file);
@@ -71,6 +70,6 @@ cmd_passwd_exec (cli_ctx_t *c)
  leave:
   xfree_secure (newpw);
   xfree_secure (genpw);
-  vsc_close (vsc);
+  scapi_vsc_close (vsc);
   return rc;
 }

@@ -21,8 +21,8 @@ cmd_put_exec (cli_ctx_t *c)
 {
   const char *file = c->argv[0], *path = c->argv[1], *src = c->argv[2];
   const char *opt;
-  vsc_t *vsc = NULL;
-  image_node_t *node;
+  scapi_vsc_t *vsc = NULL;
+  const image_node_t *node;
   unsigned char *data = NULL;
   size_t len = 0;
   int area = -1, type = -1;
@@ -57,45 +57,29 @@ cmd_put_exec (cli_ctx_t *c)
   rc = cli_vsc_open (c, file, true, &vsc);
   if (rc)
     goto leave;
-  node = image_find_path (vsc_image (vsc), path);
-  if (!node)
+  /* The facade makes the node (type from the path or --type), sets the
+   * content and area and clears what the card had said of the node,
+   * exactly as the manager's "add node" does. */
+  err = scapi_vsc_put (vsc, path, data, len, area, type);
+  if (err)
     {
-      image_type_t t = type > 0 ? (image_type_t)type
-                       : !strncmp (strrchr (path, '/') ? strrchr (path, '/') + 1
-                                   : path, "key-", 4)
-                       ? IMAGE_NODE_KEY : IMAGE_NODE_EF_TRANSPARENT;
-      err = image_make_path (vsc_image (vsc), path, t, IMAGE_SRC_USER, &node);
-      if (err)
-        {
-          cli_error (err, _("%s: cannot create node '%s'"), file, path);
-          rc = CLI_EXIT_USAGE;
-          goto leave;
-        }
-    }
-  else if (type > 0 && node->type != (image_type_t)type)
-    {
-      cli_msg (_("%s: node '%s' exists with type %s"), file, path,
-               image_type_name (node->type));
-      rc = CLI_EXIT_CONFLICT;
+      rc = cli_vsc_fail (err, file);
+      if (gpg_err_code (err) != GPG_ERR_CONFLICT
+          && gpg_err_code (err) != GPG_ERR_ENOMEM)
+        rc = CLI_EXIT_USAGE;      /* a path or type that cannot be */
       goto leave;
     }
-  if (area >= 0)
-    node->area = (image_area_t)area;
-  if (image_node_effective_area (node) != node->area && area >= 0)
+  node = image_find_path (scapi_vsc_image (vsc), path);
+  if (area >= 0 && node && image_node_effective_area (node) != node->area)
     fprintf (stderr, _("vsctool: note: '%s' is stored in the %s area "
                        "(inherited from a parent node)\n"), path,
              image_area_name (image_node_effective_area (node)));
-  node->size = 0;
-  err = len ? image_node_set_content (node, data, len)
-            : image_node_set_empty (node);
-  node->flags &= ~(IMAGE_FLAG_TRUNCATED | IMAGE_FLAG_UNREADABLE);
-  node->sw = 0;
-  rc = err ? cli_vsc_fail (err, file) : cli_vsc_save (vsc, file);
+  rc = cli_vsc_save (vsc, file);
 
  leave:
   if (data)
     wipememory (data, len);
   xfree (data);
-  vsc_close (vsc);
+  scapi_vsc_close (vsc);
   return rc;
 }

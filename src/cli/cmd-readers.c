@@ -12,7 +12,7 @@
 #include "common/sanitize.h"
 #include "common/util.h"
 #include "common/i18n.h"
-#include "reader/reader.h"
+#include "scapi/scapi.h"
 #include "cli/cli.h"
 
 CLI_COMMAND (readers, "readers", "",
@@ -177,10 +177,9 @@ cmd_readers_event (const reader_event_t *ev, bool json)
 
 /* Print events until SIGINT/SIGTERM. */
 static gpg_error_t
-cmd_readers_watch (reader_ctx_t *ctx, bool json)
+cmd_readers_watch (scapi_t *sc, bool json)
 {
   gpg_error_t err = 0;
-  reader_monitor_t *mon = NULL;
   reader_info_t *list = NULL;
   size_t n = 0;
   int mfd = -1, sp[2] = { -1, -1 };
@@ -197,13 +196,13 @@ cmd_readers_watch (reader_ctx_t *ctx, bool json)
   sigaction (SIGTERM, &sa, NULL);
 
   /* Monitor first, then the list: nothing between the two is missed. */
-  err = reader_monitor_start (ctx, &mon, &mfd);
+  err = scapi_monitor_start (sc, &mfd);
   if (err)
     {
       cli_msg (_("cannot watch readers: %s"), reader_strerror (err));
       goto leave;
     }
-  err = reader_list (ctx, &list, &n);
+  err = scapi_readers (sc, &list, &n);
   if (!err)
     cmd_readers_print (list, n, json);
   else if (gpg_err_code (err) == GPG_ERR_ENXIO)
@@ -232,12 +231,12 @@ cmd_readers_watch (reader_ctx_t *ctx, bool json)
         }
       if (pfd[1].revents)
         break;
-      while (!reader_monitor_next (mon, &ev))
+      while (!scapi_monitor_next (sc, &ev))
         cmd_readers_event (&ev, json);
     }
 
  leave:
-  reader_monitor_stop (mon);
+  scapi_monitor_stop (sc);
   signal (SIGINT, SIG_DFL);
   signal (SIGTERM, SIG_DFL);
   cmd_readers_sigfd = -1;
@@ -255,13 +254,13 @@ cmd_readers_exec (cli_ctx_t *c)
   char *opts = NULL;
   size_t optlen = 0, n = 0, i, n_emu;
   const char *const *emu = cli_get_all (c, "emu", &n_emu);
-  reader_ctx_t *ctx = NULL;
+  scapi_t *sc = NULL;
   reader_info_t *list = NULL;
   int rc = CLI_EXIT_OK;
 
   for (i = 0; i < n_emu; i++)
     {
-      size_t add = strlen (emu[i]) + 9;
+      size_t add = strlen (emu[i]) + 4;
       char *nopts;
       if (strchr (emu[i], ','))
         {
@@ -277,13 +276,12 @@ cmd_readers_exec (cli_ctx_t *c)
           goto leave;
         }
       opts = nopts;
-      snprintf (opts + optlen, add + 1, "%sprofile=%s",
-                optlen ? "," : "", emu[i]);
+      snprintf (opts + optlen, add + 1, "%s%s",
+                optlen ? "," : "emu:", emu[i]);
       optlen = strlen (opts);
     }
 
-  err = reader_open (opts ? READER_BACKEND_EMU : READER_BACKEND_PCSC, opts,
-                     &ctx);
+  err = scapi_new (opts, &sc);
   if (err)
     {
       cli_msg (_("cannot open the readers: %s"), reader_strerror (err));
@@ -292,11 +290,11 @@ cmd_readers_exec (cli_ctx_t *c)
     }
   if (watch)
     {
-      err = cmd_readers_watch (ctx, json);
+      err = cmd_readers_watch (sc, json);
       rc = cli_exit_code (err);
       goto leave;
     }
-  err = reader_list (ctx, &list, &n);
+  err = scapi_readers (sc, &list, &n);
   if (err)
     {
       cli_msg (_("cannot list readers: %s"), reader_strerror (err));
@@ -307,7 +305,7 @@ cmd_readers_exec (cli_ctx_t *c)
 
  leave:
   xfree (list);
-  reader_close (ctx);
+  scapi_free (sc);
   xfree (opts);
   return rc;
 }

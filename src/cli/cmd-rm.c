@@ -15,20 +15,19 @@ static int
 cmd_rm_exec (cli_ctx_t *c)
 {
   const char *file = c->argv[0], *path = c->argv[1];
-  vsc_t *vsc = NULL;
-  image_node_t *node;
+  scapi_vsc_t *vsc = NULL;
   int rc;
 
   rc = cli_vsc_open (c, file, true, &vsc);
   if (rc)
     return rc;
-  if (!(node = cli_vsc_node (vsc, file, path, false)))
+  if (!cli_vsc_node (vsc, file, path, false))
     rc = CLI_EXIT_FAIL;
   else
     {
-      image_node_remove (node);
-      rc = cli_vsc_save (vsc, file);
+      gpg_error_t err = scapi_vsc_rm (vsc, path);
+      rc = err ? cli_vsc_fail (err, file) : cli_vsc_save (vsc, file);
     }
-  vsc_close (vsc);
+  scapi_vsc_close (vsc);
   return rc;
 }

@@ -1222,9 +1222,11 @@ image_walk_rec (image_node_t *node, unsigned depth, image_visit_fn fn,
 }
 
 gpg_error_t
-image_walk_node (image_node_t *node, image_visit_fn fn, void *ctx)
+image_walk_node (const image_node_t *node, image_visit_fn fn, void *ctx)
 {
-  return image_walk_rec (node, image_node_depth (node), fn, ctx);
+  /* As image_walk: the visitor gets the nodes of the caller's tree. */
+  return image_walk_rec ((image_node_t *)node, image_node_depth (node), fn,
+                         ctx);
 }
 
 gpg_error_t

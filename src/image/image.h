@@ -300,7 +300,7 @@ gpg_error_t image_make_path (image_t *image, const char *path,
 typedef gpg_error_t (*image_visit_fn) (image_node_t *node, unsigned depth,
                                        void *ctx);
 gpg_error_t image_walk (const image_t *image, image_visit_fn fn, void *ctx);
-gpg_error_t image_walk_node (image_node_t *node, image_visit_fn fn,
+gpg_error_t image_walk_node (const image_node_t *node, image_visit_fn fn,
                              void *ctx);   /* NODE and its subtree */
 
 /* Deep copy of one node and its subtree (detached). */

@@ -3,7 +3,7 @@
 ## for blank file systems. Pure: uses image and common only.
 libvscman_a_SOURCES += \
 	src/map/map.h src/map/map-int.h src/map/map.c src/map/map-source.c \
-	src/map/map-target.c src/map/map-x509.c src/map/map-file.c \
+	src/map/map-target.c src/map/map-x509.h src/map/map-x509.c src/map/map-file.c \
 	src/map/map-p15.h src/map/map-p15.c src/map/map-apply.c
 
 ## The planner's decisions, map files, the PKCS#15 encoder (no card).

@@ -19,7 +19,7 @@
 #include "common/i18n.h"
 #include "common/tlv.h"
 #include "agency/agent-apps.h"
-#include "map/map-int.h"
+#include "map/map-x509.h"
 #include "scapi/scapi.h"
 #include "scapi/scapi-keys.h"
 

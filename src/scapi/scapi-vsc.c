@@ -36,17 +36,18 @@ scapi_vsc_err (gpg_error_t err)
 
 gpg_error_t
 scapi_vsc_create (const char *path, const char *password,
-                  const image_card_t *identity, scapi_vsc_t **r_vsc,
-                  char **r_password)
+                  const image_card_t *identity, const vsc_kdf_params_t *kdf,
+                  scapi_vsc_t **r_vsc, char **r_password)
 {
   gpg_error_t err;
   vsc_t *v = NULL;
+  vsc_opts_t vo = { .kdf = kdf };
   image_t *img;
   size_t i;
 
   *r_vsc = NULL;
   scapi_clear_error ();
-  err = vsc_create (path, password, NULL, &v, r_password);
+  err = vsc_create (path, password, &vo, &v, r_password);
   if (err)
     return scapi_vsc_err (err);
   img = vsc_image (v);
@@ -117,6 +118,24 @@ scapi_vsc_image (scapi_vsc_t *vsc)
   return vsc_image (vsc->vsc);
 }
 
+image_t *
+scapi_vsc_edit (scapi_vsc_t *vsc)
+{
+  return vsc_image (vsc->vsc);
+}
+
+void
+scapi_vsc_info (scapi_vsc_t *vsc, vsc_info_t *info)
+{
+  vsc_info (vsc->vsc, info);
+}
+
+const char *
+scapi_vsc_area_name (vsc_area_t area)
+{
+  return vsc_area_name (area);
+}
+
 gpg_error_t
 scapi_vsc_set_image (scapi_vsc_t *vsc, const image_t *image,
                      const char *const *select, size_t n_select)
@@ -159,18 +178,26 @@ scapi_vsc_unlocked (scapi_vsc_t *vsc)
 
 gpg_error_t
 scapi_vsc_passwd (scapi_vsc_t *vsc, const char *new_password,
-                  char **r_password)
+                  const vsc_kdf_params_t *kdf, char **r_password)
 {
+  vsc_opts_t vo = { .kdf = kdf };
+
   scapi_clear_error ();
-  return scapi_vsc_err (vsc_passwd (vsc->vsc, new_password, NULL,
+  return scapi_vsc_err (vsc_passwd (vsc->vsc, new_password, &vo,
                                     r_password));
 }
 
 gpg_error_t
-scapi_vsc_verify (const char *path, const char *password)
+scapi_vsc_verify (const char *path, const char *password,
+                  vsc_info_t *r_info, int *r_area)
 {
+  gpg_error_t err;
+
   scapi_clear_error ();
-  return scapi_vsc_err (vsc_verify (path, password, NULL, NULL));
+  err = vsc_verify (path, password, NULL, r_info);
+  if (r_area)
+    *r_area = err ? vsc_error_area () : -1;
+  return scapi_vsc_err (err);
 }
 
 gpg_error_t
@@ -180,9 +207,21 @@ scapi_vsc_export_public (scapi_vsc_t *vsc, const char *out_path)
   return scapi_vsc_err (vsc_export_public (vsc->vsc, out_path));
 }
 
+/* The type a new node at PATH gets: a key for key-*, else a transparent
+ * EF. */
+static image_type_t
+scapi_vsc_path_type (const char *path)
+{
+  const char *last = strrchr (path, '/');
+
+  last = last ? last + 1 : path;
+  return !strncmp (last, "key-", 4) ? IMAGE_NODE_KEY
+         : IMAGE_NODE_EF_TRANSPARENT;
+}
+
 gpg_error_t
 scapi_vsc_put (scapi_vsc_t *vsc, const char *node_path, const void *data,
-               size_t n, int area)
+               size_t n, int area, int type)
 {
   gpg_error_t err;
   image_node_t *node;
@@ -196,7 +235,9 @@ scapi_vsc_put (scapi_vsc_t *vsc, const char *node_path, const void *data,
   node = image_find_path (img, node_path);
   if (!node)
     {
-      err = image_make_path (img, node_path, IMAGE_NODE_EF_TRANSPARENT,
+      err = image_make_path (img, node_path,
+                             type > 0 ? (image_type_t)type
+                             : scapi_vsc_path_type (node_path),
                              IMAGE_SRC_USER, &node);
       if (err)
         {
@@ -205,17 +246,28 @@ scapi_vsc_put (scapi_vsc_t *vsc, const char *node_path, const void *data,
           return err;
         }
     }
+  else if (type > 0 && node->type != (image_type_t)type)
+    {
+      scapi_set_error (_("node '%s' exists with type %s"), node_path,
+                       image_type_name (node->type));
+      return gpg_error (GPG_ERR_CONFLICT);
+    }
   if (node->type != IMAGE_NODE_KEY && !image_node_is_ef (node)
       && node->type != IMAGE_NODE_DO && node->type != IMAGE_NODE_RECORD)
     {
       scapi_set_error (_("%s cannot hold content"), node_path);
       return gpg_error (GPG_ERR_INV_OBJ);
     }
+  node->size = 0;
   err = n ? image_node_set_content (node, data, n)
           : image_node_set_empty (node);
-  if (!err && area >= 0)
+  if (err)
+    return err;
+  if (area >= 0)
     node->area = (image_area_t)area;
-  return err;
+  node->flags &= ~(IMAGE_FLAG_TRUNCATED | IMAGE_FLAG_UNREADABLE);
+  node->sw = 0;
+  return 0;
 }
 
 gpg_error_t

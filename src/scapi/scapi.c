@@ -411,6 +411,12 @@ scapi_emu_remove_after (scapi_t *s, unsigned index, unsigned long n_apdus)
   return reader_emu_remove_after (s->rctx, index, n_apdus);
 }
 
+gpg_error_t
+scapi_emu_set_present (scapi_t *s, unsigned index, bool present)
+{
+  return reader_emu_set_present (s->rctx, index, present);
+}
+
 reader_ctx_t *
 scapi_reader_ctx (scapi_t *s)
 {

@@ -58,6 +58,7 @@
 #include <stdbool.h>
 #include "common/error.h"
 #include "reader/reader.h"
+#include "vsc/vsc.h"
 #include "image/image.h"
 #include "image/plan.h"
 
@@ -173,8 +174,11 @@ void scapi_monitor_stop (scapi_t *s);
 /* For tests and the demo (emu backend only). */
 gpg_error_t scapi_emu_remove_after (scapi_t *s, unsigned index,
                                     unsigned long n_apdus);
+/* Insert (PRESENT) or pull the card of emulated reader INDEX. */
+gpg_error_t scapi_emu_set_present (scapi_t *s, unsigned index, bool present);
 
-/* The underlying reader context (for the worker and tests). */
+/* The underlying reader context (for tests only: the manager and vsctool
+ * stay above the facade, tests/integration/layers.sh checks). */
 reader_ctx_t *scapi_reader_ctx (scapi_t *s);
 
 /* ---- cards ----------------------------------------------------------- */
@@ -383,14 +387,19 @@ gpg_error_t scapi_image_load_ex (scapi_t *s, const char *spec,
 gpg_error_t scapi_diff (const image_t *a, const image_t *b,
                         image_diff_t **r_diff);
 
-/* ---- VSC files (thin wrappers over src/vsc) -------------------------- */
+/* ---- VSC files (thin wrappers over src/vsc) --------------------------
+ * The manager and vsctool open, change and check VSC files only through
+ * these (the types vsc_info_t, vsc_kdf_params_t, vsc_area_t come from
+ * vsc.h). After a failure scapi_last_error_text has the sentence. */
 
 /* Create a new VSC at PATH (refuses an existing file) for the card
  * IDENTITY (may be NULL). PASSWORD NULL: a strong one is generated and
  * returned once in *R_PASSWORD (secure memory; else *R_PASSWORD NULL).
- * The file is written (empty) only at scapi_vsc_save. */
+ * KDF NULL: the default Argon2id parameters. The file is written (empty)
+ * only at scapi_vsc_save. */
 gpg_error_t scapi_vsc_create (const char *path, const char *password,
                               const image_card_t *identity,
+                              const vsc_kdf_params_t *kdf,
                               scapi_vsc_t **r_vsc, char **r_password);
 /* Open. PASSWORD NULL: public and identifier areas only, unverified. */
 gpg_error_t scapi_vsc_open (const char *path, const char *password,
@@ -402,6 +411,13 @@ void scapi_vsc_close (scapi_vsc_t *vsc);        /* wipes */
 
 /* The VSC's image (owned by the VSC; valid until close or a change). */
 const image_t *scapi_vsc_image (scapi_vsc_t *vsc);
+/* The same image to change in place (label, escrowed keys), then
+ * scapi_vsc_save. */
+image_t *scapi_vsc_edit (scapi_vsc_t *vsc);
+/* UUID, generation, times, KDF, area sizes, node counts. */
+void scapi_vsc_info (scapi_vsc_t *vsc, vsc_info_t *info);
+/* Name of a file area ("header", "public", ...; not translated). */
+const char *scapi_vsc_area_name (vsc_area_t area);
 /* Replace the VSC's content by a copy of IMAGE (nodes keep their area;
  * SELECT = NULL: all nodes, else only these subtrees). */
 gpg_error_t scapi_vsc_set_image (scapi_vsc_t *vsc, const image_t *image,
@@ -410,16 +426,25 @@ const char *scapi_vsc_uuid (scapi_vsc_t *vsc);   /* "xxxxxxxx-..." */
 const char *scapi_vsc_path (scapi_vsc_t *vsc);
 bool scapi_vsc_unlocked (scapi_vsc_t *vsc);     /* opened with password */
 
-/* New password (NULL: generate, returned once in *R_PASSWORD); saves. */
+/* New password (NULL: generate, returned once in *R_PASSWORD) and fresh
+ * data key, KDF NULL: the defaults; saves. */
 gpg_error_t scapi_vsc_passwd (scapi_vsc_t *vsc, const char *new_password,
+                              const vsc_kdf_params_t *kdf,
                               char **r_password);
-/* Check every byte of PATH with PASSWORD (NULL: structure only). */
-gpg_error_t scapi_vsc_verify (const char *path, const char *password);
+/* Check every byte of PATH with PASSWORD (NULL: structure only).
+ * R_INFO (may be NULL) gets UUID and generation; on failure *R_AREA (may
+ * be NULL) is the vsc_area_t that failed, or -1. */
+gpg_error_t scapi_vsc_verify (const char *path, const char *password,
+                              vsc_info_t *r_info, int *r_area);
 /* Write a copy with only the identifier and public areas. */
 gpg_error_t scapi_vsc_export_public (scapi_vsc_t *vsc, const char *out_path);
-/* Add or replace a node's content (AREA -1: keep / public). */
+/* Add or replace a node's content (AREA -1: keep / public). A new node
+ * gets TYPE, or with TYPE <= 0 the type its path implies (key-* a key,
+ * else a transparent EF); an existing one of another TYPE is refused
+ * (GPG_ERR_CONFLICT). The content is then the node's whole content: it
+ * is no longer truncated or unreadable. */
 gpg_error_t scapi_vsc_put (scapi_vsc_t *vsc, const char *node_path,
-                           const void *data, size_t n, int area);
+                           const void *data, size_t n, int area, int type);
 /* Remove a node and its subtree. */
 gpg_error_t scapi_vsc_rm (scapi_vsc_t *vsc, const char *node_path);
 

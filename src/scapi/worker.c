@@ -147,6 +147,8 @@ worker_progress (worker_t *w, const worker_progress_t *p)
   worker_progress_t q = *p;
 
   q.node[WORKER_NODE_MAX - 1] = 0;
+  if (q.data_len > sizeof q.data)
+    q.data_len = sizeof q.data;
   q.elapsed = (worker_now_ns () - w->start_ns) / 1e9;
   if (q.eta <= 0)
     {

@@ -21,6 +21,7 @@
 typedef struct worker worker_t;
 
 #define WORKER_NODE_MAX 256
+#define WORKER_PROGRESS_DATA 1024
 
 /* Plain data. The job fills what it knows; the worker stamps ELAPSED and,
  * when the job leaves ETA <= 0, estimates it from bytes (or items)
@@ -34,6 +35,11 @@ typedef struct worker_progress {
   double elapsed;                /* seconds since worker_start */
   double eta;                    /* seconds left; < 0 unknown */
   unsigned long seq;             /* number of updates so far */
+  /* Job-defined plain data that travels with the progress, coalesced
+   * like the rest (the manager's task sends the facade's whole
+   * scapi_progress_t here); DATA_LEN bytes of DATA are meaningful. */
+  size_t data_len;
+  unsigned char data[WORKER_PROGRESS_DATA];
 } worker_progress_t;
 
 /* The job. Its return value is the worker's result. */

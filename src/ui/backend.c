@@ -196,9 +196,8 @@ backend_emu_toggle (ui_t *ui, size_t index)
     return gpg_error (GPG_ERR_NOT_SUPPORTED);
   if (index >= ui->n_readers)
     return gpg_error (GPG_ERR_ENODEV);
-  return reader_emu_set_present (scapi_reader_ctx (ui->sc),
-                                 ui->readers[index].index,
-                                 !ui->readers[index].present);
+  return scapi_emu_set_present (ui->sc, ui->readers[index].index,
+                                !ui->readers[index].present);
 }
 
 size_t

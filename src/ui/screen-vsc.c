@@ -172,7 +172,7 @@ screen_vsc_passwd_done (ui_t *ui, void *ctx, char *pw)
 
   if (!pw)
     return;
-  err = scapi_vsc_passwd (st->vsc, *pw ? pw : NULL, &generated);
+  err = scapi_vsc_passwd (st->vsc, *pw ? pw : NULL, NULL, &generated);
   if (err)
     {
       xfree_secure (pw);
@@ -251,7 +251,7 @@ screen_vsc_add_data (ui_t *ui, void *ctx, char *hexdata)
   err = hex_decode (hexdata, &b);
   xfree (hexdata);
   if (!err)
-    err = scapi_vsc_put (st->vsc, st->add_path, b.data, b.len, -1);
+    err = scapi_vsc_put (st->vsc, st->add_path, b.data, b.len, -1, 0);
   if (!err)
     err = scapi_vsc_save (st->vsc);
   buf_free (&b);
@@ -341,7 +341,7 @@ screen_vsc_verify (ui_t *ui, ui_screen_t *s)
 {
   screen_vsc_arg_t *a = s->arg;
   vsc_state_t *st = s->state;
-  gpg_error_t err = scapi_vsc_verify (a->path, st->password);
+  gpg_error_t err = scapi_vsc_verify (a->path, st->password, NULL, NULL);
 
   if (err)
     screen_error (ui, err, scapi_last_error_text (), _("Verify"));

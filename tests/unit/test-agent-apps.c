@@ -477,7 +477,7 @@ test_vsc_keygen (void)
 
   snprintf (path, sizeof path, "%s/keys.vsc", tmpdir);
   unlink (path);
-  CU_ASSERT_FATAL (!scapi_vsc_create (path, "pw", NULL, &vsc, NULL));
+  CU_ASSERT_FATAL (!scapi_vsc_create (path, "pw", NULL, NULL, &vsc, NULL));
   CU_ASSERT_FATAL (!scapi_vsc_save (vsc));
   CU_ASSERT (!scapi_vsc_keygen (vsc, "openpgp", "aut", "nistp256", 0, &res));
   CU_ASSERT (!strcmp (res.path, "openpgp/key-aut"));
@@ -496,6 +496,41 @@ test_vsc_keygen (void)
   CU_ASSERT (!n || !n->has_content);
   CU_ASSERT (scapi_vsc_keygen (vsc, "openpgp", "aut", "nistp256", 0, &res)
              != 0);
+  scapi_vsc_close (vsc);
+}
+
+/* scapi_vsc_put is what vsctool put and the manager's "add node" do: the
+ * type from the path or the caller, the card's verdict on the node
+ * cleared, another type refused. */
+static void
+test_vsc_put (void)
+{
+  scapi_vsc_t *vsc = NULL;
+  char path[512];
+  const image_node_t *n;
+  image_node_t *e;
+
+  snprintf (path, sizeof path, "%s/put.vsc", tmpdir);
+  unlink (path);
+  CU_ASSERT_FATAL (!scapi_vsc_create (path, "pw", NULL, NULL, &vsc, NULL));
+  CU_ASSERT (!scapi_vsc_put (vsc, "piv/key-9A", "k", 1, IMAGE_AREA_SECRET_KEY,
+                             0));
+  n = image_find_path (scapi_vsc_image (vsc), "piv/key-9A");
+  CU_ASSERT (n && n->type == IMAGE_NODE_KEY
+             && n->area == IMAGE_AREA_SECRET_KEY);
+  CU_ASSERT (!scapi_vsc_put (vsc, "3F00/2F00", "ab", 2, -1, 0));
+  e = image_find_path (scapi_vsc_edit (vsc), "3F00/2F00");
+  CU_ASSERT_FATAL (e && e->type == IMAGE_NODE_EF_TRANSPARENT);
+  e->flags |= IMAGE_FLAG_TRUNCATED | IMAGE_FLAG_UNREADABLE;
+  e->sw = 0x6982;
+  CU_ASSERT (!scapi_vsc_put (vsc, "3F00/2F00", "abc", 3, -1, 0));
+  CU_ASSERT (!(e->flags & (IMAGE_FLAG_TRUNCATED | IMAGE_FLAG_UNREADABLE))
+             && !e->sw && e->content_len == 3);
+  CU_ASSERT_EQUAL (gpg_err_code (scapi_vsc_put (vsc, "piv/key-9A", "k", 1,
+                                                -1, IMAGE_NODE_DO)),
+                   GPG_ERR_CONFLICT);
+  CU_ASSERT (strstr (scapi_last_error_text (), "piv/key-9A") != NULL);
+  CU_ASSERT (!scapi_vsc_save (vsc));
   scapi_vsc_close (vsc);
 }
 
@@ -993,6 +1028,7 @@ BOTH (test_pinpad)
 static const cutest_t tests[] = {
   CUTEST (test_keys_helpers),
   CUTEST (test_vsc_keygen),
+  CUTEST (test_vsc_put),
   CUTEST (test_refused_after_fresh),
   CUTEST (test_unlike_specs),
   CUTEST (test_openpgp_discover_keeping),

@@ -32,6 +32,8 @@ job_count (worker_t *w, void *arg)
       p.bytes_done = (uint64_t)i * 10;
       p.apdus = (unsigned long)i;
       snprintf (p.node, sizeof p.node, "3F00/%04X", i);
+      p.data_len = (size_t)snprintf ((char *)p.data, sizeof p.data,
+                                     "step %d", i) + 1;
       worker_progress (w, &p);
     }
   return 0;
@@ -60,6 +62,9 @@ test_progress_poll (void)
   CU_ASSERT_EQUAL (p.apdus, 100);
   CU_ASSERT_EQUAL (p.seq, 100);
   CU_ASSERT_STRING_EQUAL (p.node, "3F00/0064");
+  /* The job's own data travels with it. */
+  CU_ASSERT_EQUAL (p.data_len, 9);
+  CU_ASSERT_STRING_EQUAL ((const char *)p.data, "step 100");
   CU_ASSERT_TRUE (p.elapsed >= 0);
   CU_ASSERT_TRUE (p.eta >= 0 && p.eta < 1e-9);   /* all done */
   CU_ASSERT_FALSE (worker_drain (w) & WORKER_EV_PROGRESS);

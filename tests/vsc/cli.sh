@@ -59,6 +59,8 @@ $V put --password-file pw1 --area nowhere a.vsc 3F00/0001 pub.bin >/dev/null 2>&
 t_check "put with an unknown area is a usage error (exit 2)" "[ $rc -eq 2 ]"
 $V put --password-file pw1 a.vsc 3F00/2F00/0001 pub.bin >/dev/null 2>&1; rc=$?
 t_check "put below an EF is refused" "[ $rc -ne 0 ]"
+$V put --password-file pw1 --type do a.vsc openpgp/key-sig key.bin >/dev/null 2>err; rc=$?
+t_check "put of another type onto an existing node is a conflict (exit 6)" "[ $rc -eq 6 ] && grep -q 'exists with type key' err"
 
 t_ok "info" sh -c "$V info a.vsc > info.out"
 t_check "info shows the UUID" "grep -q '$UUID' info.out"
