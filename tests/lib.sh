@@ -34,22 +34,26 @@ t_begin () { echo "# $*"; }
 t_pass () { T_PASSED=$((T_PASSED + 1)); echo "PASS: $*"; }
 t_failed () { T_FAILED=$((T_FAILED + 1)); echo "FAIL: $*"; }
 
+# t_ok, t_fail and t_check return non-zero when the check failed, so
+# that `t_check ... || cat "$T_TMP/out"` shows why.
 t_ok () {
   local d="$1"; shift
   if "$@" >"$T_TMP/out" 2>&1; then t_pass "$d"; else
-    t_failed "$d (exit $?: $*)"; sed 's/^/    /' "$T_TMP/out" | tail -n 20; fi
+    t_failed "$d (exit $?: $*)"; sed 's/^/    /' "$T_TMP/out" | tail -n 20
+    return 1; fi
 }
 
 t_fail () {
   local d="$1"; shift
   if "$@" >"$T_TMP/out" 2>&1; then
     t_failed "$d (unexpected success: $*)"; sed 's/^/    /' "$T_TMP/out" | tail -n 20
+    return 1
   else t_pass "$d"; fi
 }
 
 t_check () {
   local d="$1"; shift
-  if eval "$*"; then t_pass "$d"; else t_failed "$d ($*)"; fi
+  if eval "$*"; then t_pass "$d"; else t_failed "$d ($*)"; return 1; fi
 }
 
 # Register a cleanup command (run in reverse order at exit).

@@ -286,6 +286,12 @@ applet_openpgp_option (void *ctx, const char *k, const char *v)
         if (o->slot[i].attr_len == 6 && o->slot[i].attr[0] == 0x01)
           o->slot[i].attr[5] = o->rsa_crt ? 0x02 : 0x00;
     }
+  else if (!strcmp (k, "wrong-pin"))
+    {
+      if (strcmp (v, "6982") && strcmp (v, "63cx") && strcmp (v, "63CX"))
+        err = emu_appdata_bad ("openpgp", k, _("63CX or 6982"));
+      o->wrong_pin_6982 = !strcmp (v, "6982");
+    }
   else if (!strcmp (k, "uif"))
     {
       if (!emu_appdata_bool (v, &o->uif))
@@ -952,6 +958,10 @@ applet_openpgp_verify (opg_t *o, const applet_cmd_t *cmd, applet_reply_t *r)
   r->sw = applet_openpgp_pw_check (pw, cmd->data, cmd->lc, &r->changed);
   if (r->sw == SW_OK)
     *flag = true;
+  else if (o->wrong_pin_6982 && (r->sw & 0xFFF0) == 0x63C0)
+    /* Some tokens say "security status not satisfied" to a wrong PIN
+     * (the counter still drops; an empty VERIFY shows it). */
+    r->sw = pw->tries ? SW_SEC_NOT_SATISFIED : SW_AUTH_BLOCKED;
 }
 
 static gpg_error_t
@@ -988,6 +998,8 @@ applet_openpgp_change (opg_t *o, const applet_cmd_t *cmd, applet_reply_t *r)
         o->v83 = false;
       else
         o->v81 = o->v82 = false;
+      if (o->wrong_pin_6982 && (r->sw & 0xFFF0) == 0x63C0)
+        r->sw = pw->tries ? SW_SEC_NOT_SATISFIED : SW_AUTH_BLOCKED;
       return 0;
     }
   err = applet_openpgp_pw_set (pw, cmd->data + oldlen, cmd->lc - oldlen);

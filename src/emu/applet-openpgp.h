@@ -64,6 +64,8 @@ typedef struct opg {
   bool put_pw3;                 /* every PUT DATA needs PW3 */
   bool rsa_crt;                 /* RSA keys imported in CRT form only
                                    (format 02: 91 of 4 bytes, 92-96) */
+  bool wrong_pin_6982;          /* VERIFY with a wrong PIN answers 6982
+                                   (6983 on the try that blocks it) */
   /* Volatile. */
   bool v81, v82, v83;
   int occ;                      /* 7F21 occurrence selected by A5 */

@@ -374,7 +374,11 @@ scapi_backup (scapi_card_t *card, const image_t *given,
     goto leave;
   in_tx = true;
   if (!given)
-    err = scapi_discover_in (card, &dopts, &image);
+    {
+      err = scapi_discover_in (card, &dopts, &image);
+      while (scapi_op_recover_reset (&op, err))
+        err = scapi_discover_in (card, &dopts, &image);   /* from the start */
+    }
   else
     {
       scapi_sel_ctx_t sc;

@@ -38,6 +38,7 @@ typedef struct scapi_op {
                            (a restore plan to its restore) */
   scapi_progress_t p;
   size_t found;         /* nodes the scan added (node events) */
+  unsigned resets;      /* resets by another program recovered from */
 } scapi_op_t;
 
 /* Errors: one sentence per thread (scapi_last_error_text). */
@@ -55,6 +56,14 @@ gpg_error_t scapi_op_fail (scapi_op_t *op, gpg_error_t err, const char *what);
 /* Cards: begin a transaction (agents matched once per session), and
  * discovery inside it. */
 gpg_error_t scapi_card_begin (scapi_card_t *card);
+/* Another program reset the card during operation OP (a command failed
+ * with GPG_ERR_CARD_RESET and was not sent): acknowledge it inside the
+ * transaction, so that the caller repeats its last whole step - the
+ * PINs accepted in this operation are presented again, a refused one
+ * stays refused. At most SCAPI_MAX_RESETS per operation, then (and on
+ * any failure) ERR is returned unchanged. */
+#define SCAPI_MAX_RESETS 3
+bool scapi_op_recover_reset (scapi_op_t *op, gpg_error_t err);
 gpg_error_t scapi_discover_in (scapi_card_t *card,
                                const scapi_discover_opts_t *opts,
                                image_t **r_image);

@@ -269,6 +269,16 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
                 e->path);
       scapi_op_phase (&op, SCAPI_PHASE_WRITE, e->path);
       err = agency_write (card->ac, src, plan, e);
+      while (scapi_op_recover_reset (&op, err))
+        {
+          /* The card was reset under us (the command was not sent):
+           * write the node again, whole, after selecting and
+           * authenticating again. */
+          e->err = 0;
+          e->sw = 0;
+          e->written = e->verified = false;
+          err = agency_write (card->ac, src, plan, e);
+        }
       if (err)
         {
           e->err = err;

@@ -541,6 +541,32 @@ scapi_agency_opts (const scapi_discover_opts_t *opts, bool read_default,
     }
 }
 
+bool
+scapi_op_recover_reset (scapi_op_t *op, gpg_error_t err)
+{
+  scapi_card_t *card = op->card;
+
+  if (gpg_err_code (err) != GPG_ERR_CARD_RESET || !card
+      || op->resets >= SCAPI_MAX_RESETS)
+    return false;
+  op->resets++;
+  reader_end (card->rc);
+  if (reader_reconnect (card->rc, false))
+    {
+      card->reset_seen = true;  /* the next operation tries again */
+      return false;
+    }
+  card->reset_seen = false;
+  /* Every verification is over; the values accepted in this operation
+   * stay held, so they are presented again without asking. */
+  agency_card_reset (card->ac);
+  if (reader_begin (card->rc))
+    return false;
+  log_info (_("the card was reset by another program; going on (the "
+              "PINs accepted so far are presented again)\n"));
+  return true;
+}
+
 gpg_error_t
 scapi_discover_in (scapi_card_t *card, const scapi_discover_opts_t *opts,
                    image_t **r_image)

@@ -5,7 +5,8 @@
 ## against tests/interop/vscemu-token, vscemu with the behaviours of real
 ## tokens turned on (tests/cards/canokey-blank.card).
 INTEROP_TESTS = tests/interop/clone.sh tests/interop/escrow.sh \
-	tests/interop/set-pins.sh tests/interop/interrupt.sh
+	tests/interop/set-pins.sh tests/interop/interrupt.sh \
+	tests/interop/wrong-pin.sh
 TESTS += $(INTEROP_TESTS)
 EXTRA_DIST += $(INTEROP_TESTS) tests/interop/interop-lib.sh \
 	tests/interop/vscemu-token tests/interop/pinentry

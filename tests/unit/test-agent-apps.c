@@ -792,6 +792,217 @@ test_pinpad (void)
   scapi_free (s);
 }
 
+/* ---- a reset by another program in the middle of an operation ---------- */
+
+/* Another connection resets the token: during a restore when the fourth
+ * node is about to be written, during a backup when the PIV PIN is asked
+ * (after PW1 and PW3 were accepted). Both operations go on: the node is
+ * written again after selecting and authenticating again, the discovery
+ * starts again; the PINs the token accepted are presented again without
+ * asking, and everything is on the target. */
+typedef struct resetter {
+  scapi_t *s;
+  const char *reader;
+  size_t at;                    /* restore: before node AT is written */
+  unsigned resets;
+  pins_t *pins;
+} resetter_t;
+
+static void
+resetter_reset (resetter_t *r)
+{
+  reader_card_t *other = NULL;
+  CU_ASSERT_FATAL (!reader_connect (scapi_reader_ctx (r->s), r->reader,
+                                    READER_SHARED, READER_PROTO_ANY,
+                                    &other));
+  CU_ASSERT (!reader_reconnect (other, true));
+  reader_disconnect (other, false);
+  r->resets++;
+}
+
+static void
+reset_progress (void *ctx, const scapi_progress_t *p)
+{
+  resetter_t *r = ctx;
+  if (!r->resets && p->phase == SCAPI_PHASE_WRITE && p->nodes_done == r->at)
+    resetter_reset (r);
+}
+
+static gpg_error_t
+reset_pin (void *ctx, const scapi_pin_request_t *req, char **r_pin)
+{
+  resetter_t *r = ctx;
+  if (req->ref == 0x80 && !r->resets)
+    resetter_reset (r);
+  return pin_cb (r->pins, req, r_pin);
+}
+
+static void
+test_reset_midway (void)
+{
+  scapi_t *s = open_emu ();
+  scapi_card_t *card = NULL;
+  scapi_backup_opts_t bo;
+  scapi_summary_t sum;
+  scapi_restore_opts_t ro;
+  scapi_restore_report_t rep;
+  scapi_vsc_t *vsc = NULL;
+  scapi_cb_t cb;
+  plan_t *plan = NULL;
+  pins_t pins;
+  resetter_t r;
+  image_t *a, *b;
+  char path[512];
+  size_t i;
+  static const char *const paths[] = {
+    "openpgp/5B", "openpgp/5F50", "openpgp/0103", "openpgp/0104",
+    "openpgp/7F21/A4", "piv/5FC102", "piv/5FC105", "piv/5FC10A",
+    "piv/5FC109"
+  };
+
+  /* Backup, reset when the PIV PIN is asked. */
+  pins_default (&pins);
+  memset (&r, 0, sizeof r);
+  r.s = s;
+  r.reader = "vscemu 0";
+  r.pins = &pins;
+  memset (&cb, 0, sizeof cb);
+  cb.pin = reset_pin;
+  cb.pin_ctx = &r;
+  snprintf (path, sizeof path, "%s/reset-%d.vsc", tmpdir, dropping);
+  unlink (path);
+  memset (&bo, 0, sizeof bo);
+  bo.out_path = path;
+  bo.password = "pw";
+  bo.kdf_m_kib = VSC_KDF_M_MIN;
+  bo.kdf_t = 1;
+  bo.kdf_p = 1;
+  bo.discover.no_scan = true;
+  CU_ASSERT_FATAL (!scapi_card_open (s, "vscemu 0", &card));
+  CU_ASSERT (!scapi_backup (card, NULL, &bo, &cb, &sum));
+  scapi_summary_free (&sum);
+  scapi_card_close (card);
+  CU_ASSERT (r.resets == 1);
+  /* PW1 and PW3 were accepted before the reset: presented again, not
+   * asked; the PIV PIN never reached the token the first time. */
+  CU_ASSERT (pins.calls[0x82] == 1 && pins.calls[0x83] == 1);
+  CU_ASSERT (pins.calls[0x80] == 2);
+
+  /* Restore, reset before the fourth node. */
+  CU_ASSERT_FATAL (!scapi_vsc_open (path, "pw", &vsc));
+  pins_default (&pins);
+  memset (&cb, 0, sizeof cb);
+  cb.pin = pin_cb;
+  cb.pin_ctx = &pins;
+  memset (&r, 0, sizeof r);
+  r.s = s;
+  r.reader = "vscemu 1";
+  r.at = 3;
+  cb.progress = reset_progress;
+  cb.progress_ctx = &r;
+  CU_ASSERT_FATAL (!scapi_card_open (s, "vscemu 1", &card));
+  CU_ASSERT_FATAL (!scapi_restore_plan (card, scapi_vsc_image (vsc), &cb,
+                                        &plan));
+  memset (pins.calls, 0, sizeof pins.calls);
+  memset (&ro, 0, sizeof ro);
+  CU_ASSERT (!scapi_restore (card, scapi_vsc_image (vsc), plan, &ro, &cb,
+                             &rep));
+  CU_ASSERT (r.resets == 1);
+  CU_ASSERT (rep.failed == 0 && rep.written > 15
+             && rep.verified == rep.written);
+  CU_ASSERT (pins.calls[0x82] == 0 && pins.calls[0x83] == 0
+             && pins.calls[0x80] == 0);
+  plan_free (plan);
+  scapi_card_close (card);
+  scapi_vsc_close (vsc);
+
+  pins_default (&pins);
+  a = discover (s, 0, &pins);
+  b = discover (s, 1, &pins);
+  CU_ASSERT_FATAL (a && b);
+  for (i = 0; i < DIM (paths); i++)
+    CU_ASSERT (same_content (a, b, paths[i]));
+  image_free (a);
+  image_free (b);
+  scapi_free (s);
+}
+
+/* ---- key presence without GET METADATA ---------------------------------- */
+
+/* A PIV token without the YubiKey extensions cannot say which slots hold
+ * a key: a slot with a certificate gets a key node whose algorithm and
+ * presence are "unknown" (never called an on-card key), a slot without
+ * one gets none (9E: its key is there, its certificate moved to another
+ * object). The same card with GET METADATA names the algorithms. */
+static void
+test_key_presence_unknown (void)
+{
+  static const char *const slots[3] = { "piv/key-9A", "piv/key-9C",
+                                        "piv/key-9D" };
+  char in[512], prof[600], sp[700], *text = NULL, *at, *cert;
+  FILE *fp;
+  long len;
+  scapi_t *s = NULL;
+  image_t *img;
+  const image_node_t *n;
+  pins_t pins;
+  size_t i;
+
+  snprintf (in, sizeof in, "%s/tests/cards/piv.card", cutest_srcdir ());
+  fp = fopen (in, "r");
+  CU_ASSERT_FATAL (fp != NULL);
+  fseek (fp, 0, SEEK_END);
+  len = ftell (fp);
+  rewind (fp);
+  text = calloc (1, (size_t)len + 1);
+  CU_ASSERT_FATAL (text && fread (text, 1, (size_t)len, fp) == (size_t)len);
+  fclose (fp);
+  at = strstr (text, "applet piv ");
+  CU_ASSERT_FATAL (at != NULL);
+  snprintf (prof, sizeof prof, "%s/piv-nometa.card", tmpdir);
+  fp = fopen (prof, "w");
+  CU_ASSERT_FATAL (fp != NULL);
+  fwrite (text, 1, (size_t)(at - text), fp);
+  fputs ("applet piv yubikey=no ", fp);
+  at += strlen ("applet piv ");
+  cert = strstr (at, "cert-9e=");
+  CU_ASSERT_FATAL (cert != NULL);
+  fwrite (at, 1, (size_t)(cert - at), fp);
+  fputs ("object-5FC10D=", fp);
+  fputs (cert + strlen ("cert-9e="), fp);
+  fputs (dropping ? drop_lines : keep_lines, fp);
+  CU_ASSERT_FATAL (fclose (fp) == 0);
+  free (text);
+
+  snprintf (sp, sizeof sp, "emu:%s/tests/cards/piv.card,%s",
+            cutest_srcdir (), prof);
+  CU_ASSERT_FATAL (!scapi_new (sp, &s));
+  pins_default (&pins);
+  img = discover (s, 0, &pins);             /* with GET METADATA */
+  CU_ASSERT_FATAL (img != NULL);
+  n = node (img, "piv/key-9A");
+  CU_ASSERT (n && n->key.algorithm && !strcmp (n->key.algorithm, "rsa2048")
+             && n->note && strstr (n->note, "on-card key"));
+  image_free (img);
+
+  pins_default (&pins);
+  img = discover (s, 1, &pins);             /* without */
+  CU_ASSERT_FATAL (img != NULL);
+  for (i = 0; i < DIM (slots); i++)
+    {
+      n = node (img, slots[i]);
+      CU_ASSERT (n && (n->flags & IMAGE_FLAG_NOT_EXTRACTABLE)
+                 && n->key.algorithm && !strcmp (n->key.algorithm, "unknown")
+                 && n->note && strstr (n->note, "presence unknown")
+                 && !strstr (n->note, "on-card key:"));
+    }
+  /* 9E holds a key but no certificate: nothing to say, no node. */
+  CU_ASSERT (image_find_path (img, "piv/key-9E") == NULL);
+  CU_ASSERT (image_find_path (img, "piv/5FC101") == NULL);
+  image_free (img);
+  scapi_free (s);
+}
+
 /* ---- the security state machinery against a scripted token ------------ */
 
 /* A token that accepts every PIN but refuses every PUT DATA with 6982:
@@ -1024,6 +1235,8 @@ BOTH (test_escrow)
 BOTH (test_escrow_keys_only)
 BOTH (test_uif)
 BOTH (test_pinpad)
+BOTH (test_key_presence_unknown)
+BOTH (test_reset_midway)
 
 static const cutest_t tests[] = {
   CUTEST (test_keys_helpers),
@@ -1045,6 +1258,10 @@ static const cutest_t tests[] = {
   CUTEST (test_uif_dropping),
   CUTEST (test_pinpad_keeping),
   CUTEST (test_pinpad_dropping),
+  CUTEST (test_key_presence_unknown_keeping),
+  CUTEST (test_key_presence_unknown_dropping),
+  CUTEST (test_reset_midway_keeping),
+  CUTEST (test_reset_midway_dropping),
   CUTEST_END
 };
 

@@ -221,6 +221,43 @@ test_unlike_specs (void)
   CU_ASSERT_EQUAL (tx (PUT_CHUID), 0x9000);
 }
 
+/* wrong-pin=6982: a wrong password answers 6982 (the counter drops all
+ * the same, an empty VERIFY shows it), 6983 on the try that blocks it;
+ * the default answers 63Cx. */
+static void
+test_wrong_pin_6982 (void)
+{
+  char text[512];
+  emu_card_t *c = NULL;
+
+  open_card ("");
+  CU_ASSERT_EQUAL (tx (SEL_OPG), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 20 00 82 06 39 39 39 39 39 39"), 0x63C2);
+  snprintf (text, sizeof text, APPS_ATR "applet openpgp serial=00000004 "
+            "wrong-pin=maybe\n");
+  CU_ASSERT_NOT_EQUAL (load_text (text, &c), 0);
+  CU_ASSERT_PTR_NULL (c);
+  snprintf (text, sizeof text, APPS_ATR "applet openpgp serial=00000004 "
+            "wrong-pin=6982\n");
+  emu_card_free (card);
+  card = NULL;
+  CU_ASSERT_EQUAL_FATAL (load_text (text, &c), 0);
+  card = c;
+  emu_card_power_on (card, NULL, NULL);
+  CU_ASSERT_EQUAL (tx (SEL_OPG), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 20 00 82 06 39 39 39 39 39 39"), 0x6982);
+  CU_ASSERT_EQUAL (tx (PW1_ASK), 0x63C2);
+  /* CHANGE REFERENCE DATA with a wrong old PW1 too */
+  CU_ASSERT_EQUAL (tx ("00 24 00 81 0C 39 39 39 39 39 39 "
+                       "31 31 31 31 31 31"), 0x6982);
+  CU_ASSERT_EQUAL (tx (PW1_ASK), 0x63C1);
+  CU_ASSERT_EQUAL (tx ("00 20 00 82 06 39 39 39 39 39 39"), 0x6983);
+  CU_ASSERT_EQUAL (tx (PW1_ASK), 0x6983);
+  CU_ASSERT_EQUAL (tx (PW1_82), 0x6983);
+  /* PW3 unaffected; the right one still answers 9000 */
+  CU_ASSERT_EQUAL (tx ("00 20 00 83 08 31 32 33 34 35 36 37 38"), 0x9000);
+}
+
 /* Profile errors, and the options survive in a state file. */
 static void
 test_profile (void)
@@ -273,6 +310,7 @@ static const cutest_t tests[] = {
   CUTEST (test_switch_powers_off),
   CUTEST (test_select_resets_self),
   CUTEST (test_unlike_specs),
+  CUTEST (test_wrong_pin_6982),
   CUTEST (test_profile),
   CUTEST_END
 };
