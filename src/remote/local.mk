@@ -80,7 +80,7 @@ EXTRA_DIST += tests/fuzz/fuzz-vscd.c tests/fuzz/vscd.sh tests/fuzz/corpus/vscd
 tests_fuzz_fuzz_vscd_SOURCES = tests/fuzz/fuzz-vscd.c
 tests_fuzz_fuzz_vscd_CFLAGS = $(AM_CFLAGS)
 tests_fuzz_fuzz_vscd_LDFLAGS = $(FUZZ_LDFLAGS)
-tests_fuzz_fuzz_vscd_LDADD = $(VSC_LIBS)
+tests_fuzz_fuzz_vscd_LDADD = $(VSCD_LIBS)
 if ENABLE_FUZZING
 check_PROGRAMS += tests/fuzz/fuzz-vscd
 TESTS += tests/fuzz/vscd.sh
