@@ -7,11 +7,18 @@ libvscman_a_SOURCES += \
 	src/map/map-p15.h src/map/map-p15.c src/map/map-apply.c
 
 ## The planner's decisions, map files, the PKCS#15 encoder (no card).
-check_PROGRAMS += tests/unit/test-map
-tests_unit_test_map_SOURCES = tests/unit/test-map.c
+check_PROGRAMS += tests/unit/test-map tests/unit/test-map-apply
+tests_unit_test_map_SOURCES = tests/unit/test-map.c \
+	tests/unit/map-fixtures.c tests/unit/map-fixtures.h
 tests_unit_test_map_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_map_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-map
+## What a mapped restore writes, the target read from its image.
+tests_unit_test_map_apply_SOURCES = tests/unit/test-map-apply.c \
+	tests/unit/map-fixtures.c tests/unit/map-fixtures.h
+tests_unit_test_map_apply_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_map_apply_LDADD = $(CUTEST_LIBS)
+TESTS += tests/unit/test-map-apply
 
 ## OpenSC reads the PKCS#15 structure and uses its keys (vscemu --vsc of
 ## a VSC holding it: the stand-in token).
@@ -22,3 +29,6 @@ TESTS += tests/map/p15-opensc.sh
 EXTRA_DIST += tests/map/p15-opensc.sh
 TESTS += tests/map/restore-map.sh
 EXTRA_DIST += tests/map/restore-map.sh
+## The manager shows the mapping in the restore plan; a target changed.
+TESTS += tests/tui/map.sh
+EXTRA_DIST += tests/tui/map.sh

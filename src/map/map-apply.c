@@ -368,6 +368,17 @@ apply_pkcs15 (const map_t *map, const image_t *src, image_t *out)
   return err;
 }
 
+/* Does another node than KEY in KEY's DF have FID? */
+static bool
+apply_fid_taken (const image_node_t *key, unsigned fid)
+{
+  const image_node_t *ch;
+  for (ch = key->parent->first_child; ch; ch = ch->next)
+    if (ch != key && ch->has_fid && ch->fid == fid)
+      return true;
+  return false;
+}
+
 /* A PKCS#15 key that stays: into the file its PrKDF names. */
 static gpg_error_t
 apply_p15_key_stays (image_t *out, const map_entry_t *e)
@@ -392,6 +403,8 @@ apply_p15_key_stays (image_t *out, const map_entry_t *e)
       fid = file->fid;
       image_node_remove (file);
     }
+  else if (!e->file && e->file_fid && !apply_fid_taken (key, e->file_fid))
+    fid = (uint16_t)e->file_fid;  /* the PrKDF's file, not in the backup */
   else
     {
       /* No key file named (or elsewhere): a free FID from 3001. */
@@ -399,7 +412,8 @@ apply_p15_key_stays (image_t *out, const map_entry_t *e)
         {
           char comp[8];
           snprintf (comp, sizeof comp, "%04X", fid);
-          if (!image_find_child (key->parent, comp))
+          if (!image_find_child (key->parent, comp)
+              && !apply_fid_taken (key, fid))
             break;
         }
     }

@@ -68,6 +68,34 @@ map_src_child_fid (const image_node_t *parent, unsigned fid)
   return NULL;
 }
 
+/* The FID of the file a PKCS#15 path names when the file would be a
+ * child of DF (the file itself need not be in the image: a key file is
+ * an internal EF that a backup cannot record); 0 otherwise. */
+static unsigned
+map_src_path_fid (const map_src_t *c, const uint8_t *p, size_t n,
+                  const image_node_t *df)
+{
+  const image_node_t *node;
+  size_t i = 0;
+
+  if (n < 2 || (n & 1) || !df)
+    return 0;
+  if (get_be16 (p) == 0x3F00)
+    {
+      if (n == 2)
+        return 0;
+      node = c->mf;
+      i = 2;
+    }
+  else
+    node = c->app;
+  for (; node && i + 2 < n; i += 2)
+    node = map_src_child_fid (node, get_be16 (p + i));
+  if (node != df)
+    return 0;
+  return get_be16 (p + n - 2);
+}
+
 /* The node a PKCS#15 path names (absolute from 3F00, or relative to the
  * application DF). */
 static const image_node_t *
@@ -133,7 +161,7 @@ map_src_common (const tlv_t *obj, char *label, size_t size, bool *priv,
 static void
 map_src_value (const map_src_t *c, const tlv_t *obj, bool attrs_seq,
                const image_node_t **r_node, const uint8_t **r_direct,
-               size_t *r_direct_len, unsigned *r_int)
+               size_t *r_direct_len, unsigned *r_int, tlv_t *r_path)
 {
   tlv_t ta, attrs, v, t;
   tlv_iter_t it;
@@ -144,6 +172,8 @@ map_src_value (const map_src_t *c, const tlv_t *obj, bool attrs_seq,
   *r_direct_len = 0;
   if (r_int)
     *r_int = 0;
+  if (r_path)
+    memset (r_path, 0, sizeof *r_path);
   if (tlv_find (obj->value, obj->len, 0xA1, &ta))
     return;
   if (attrs_seq)
@@ -160,7 +190,11 @@ map_src_value (const map_src_t *c, const tlv_t *obj, bool attrs_seq,
         {
           first = false;
           if (v.tag == 0x30 && !tlv_find (v.value, v.len, 0x04, &t))
-            *r_node = map_src_path (c, t.value, t.len);
+            {
+              *r_node = map_src_path (c, t.value, t.len);
+              if (r_path)
+                *r_path = t;
+            }
           else if (v.tag == 0xA0)
             {
               *r_direct = v.value;
@@ -200,7 +234,7 @@ static gpg_error_t
 map_src_p15_key (map_src_t *c, const tlv_t *obj)
 {
   gpg_error_t err;
-  tlv_t ckey, id, usage, ref;
+  tlv_t ckey, id, usage, ref, path;
   char label[64], name[IMAGE_COMPONENT_MAX];
   bool priv, has_auth;
   const image_node_t *file, *key;
@@ -217,7 +251,7 @@ map_src_p15_key (map_src_t *c, const tlv_t *obj)
   memcpy (name, "key-", 4);
   hex_encode (id.value, id.len > 28 ? 28 : id.len, name + 4);
   key = image_find_child (c->app, name);
-  map_src_value (c, obj, true, &file, &direct, &direct_len, &bits);
+  map_src_value (c, obj, true, &file, &direct, &direct_len, &bits, &path);
   if (file)
     map_src_use (c, file);
   if (!key)
@@ -228,6 +262,7 @@ map_src_p15_key (map_src_t *c, const tlv_t *obj)
   e->src_app = MAP_APP_PKCS15;
   e->src_slot.app = MAP_APP_PKCS15;
   e->file = file;
+  e->file_fid = map_src_path_fid (c, path.value, path.len, key->parent);
   hex_encode (id.value, id.len > 20 ? 20 : id.len, e->id);
   if (tlv_find (ckey.value, ckey.len, 0x03, &usage))
     memset (&usage, 0, sizeof usage);
@@ -265,7 +300,7 @@ map_src_p15_cert (map_src_t *c, const image_node_t *cdf, const tlv_t *obj)
     return 0;
   if (!tlv_find (ccert.value, ccert.len, 0x01, &t) && t.len == 1)
     authority = t.value[0] != 0;
-  map_src_value (c, obj, true, &file, &direct, &direct_len, NULL);
+  map_src_value (c, obj, true, &file, &direct, &direct_len, NULL, NULL);
   if (!file && !direct)
     return 0;
   err = map_add_entry (c->map, MAP_KIND_CERT, file ? file : cdf, &e);
@@ -309,7 +344,7 @@ map_src_p15_data (map_src_t *c, const tlv_t *obj)
   if (obj->tag != 0x30)
     return 0;                   /* opaque data objects only */
   map_src_common (obj, label, sizeof label, &priv, &has_auth);
-  map_src_value (c, obj, false, &file, &direct, &direct_len, NULL);
+  map_src_value (c, obj, false, &file, &direct, &direct_len, NULL, NULL);
   if (!file)
     return 0;
   map_src_use (c, file);
@@ -356,7 +391,8 @@ map_src_p15_df (map_src_t *c, unsigned kind, const image_node_t *df)
           const image_node_t *file;
           const uint8_t *direct;
           size_t direct_len;
-          map_src_value (c, &obj, true, &file, &direct, &direct_len, NULL);
+          map_src_value (c, &obj, true, &file, &direct, &direct_len, NULL,
+                         NULL);
           map_src_use (c, file);
         }
     }

@@ -875,7 +875,16 @@ map_plan_one (map_t *map, size_t i)
                              : _("not moved: its key has no place on "
                                  "this token"));
       /* Same application, key not movable: copied as it is (a clone
-       * keeps the certificate). */
+       * keeps the certificate). On the same file system that is the
+       * file where it is: a new PKCS#15 place would need a structure
+       * of its own. */
+      if (e->src_app == MAP_APP_PKCS15 && map_can_stay (map, e))
+        {
+          e->slot = k->src_slot;
+          e->stays = true;
+          return map_set_text (&e->reason, _("stays in its place (its key "
+                                             "does not come along)"));
+        }
     }
   if (e->kind == MAP_KIND_HOLDER && e->src_app != MAP_APP_OPENPGP
       && !map->opts.holder)

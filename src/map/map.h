@@ -176,6 +176,10 @@ typedef struct map_entry {
   const image_node_t *node; /* the source node (in the source image) */
   const image_node_t *file; /* PKCS#15 keys: the key file the PrKDF
                                names (in the source image), or NULL */
+  unsigned file_fid;        /* PKCS#15 keys: FID of that key file when
+                               the PrKDF names one in the key's own DF,
+                               even if the backup could not record the
+                               file (an internal EF); 0 none */
   const uint8_t *data;      /* certificate (DER) / data bytes, pointing
                                into the source image; NULL otherwise */
   size_t data_len;

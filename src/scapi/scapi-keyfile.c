@@ -409,6 +409,13 @@ scapi_keyfile_pkcs15 (image_t *image, const char *id, const uint8_t *key,
       node->has_fid = true;
       node->fid = ke->file->fid;
     }
+  else if (ke->file_fid && !ke->file)
+    {
+      /* The PrKDF names the file, the backup could not record it (an
+       * internal EF): the key takes its FID. */
+      node->has_fid = true;
+      node->fid = ke->file_fid;
+    }
   memset (&ki, 0, sizeof ki);
   ki.algorithm = (char *)algo;
   ki.usage = (char *)map_purpose_name (ke->purpose);

@@ -3,7 +3,14 @@
  * diff) -> confirm (a typed word when forcing a card that is not blank
  * or of another model) -> progress -> verification report. In keys-only
  * mode ("write keys to card") only the secret-key-area keys are planned
- * and shown, and a card in use needs no typed confirmation. */
+ * and shown, and a card in use needs no typed confirmation.
+ *
+ * Onto another card model, m plans through the mapping (src/map, issue
+ * 17): every object of the VSC gets a place on the card's applications
+ * or a reason; the list then shows the mapping (v: the nodes), and t or
+ * Enter picks another target slot for the object under the cursor
+ * before anything is written (map_choose, then the plan again without
+ * card I/O). */
 #include <config.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +23,7 @@
 #include "ui/backend.h"
 #include "ui/screens.h"
 #include "scapi/scapi-keys.h"
+#include "scapi/scapi-map.h"
 
 enum rs_phase { RS_LOADING, RS_PLANNING, RS_PLAN, RS_WRITING, RS_REPORT,
                 RS_FAILED };
@@ -28,6 +36,9 @@ typedef struct {
   plan_t *plan;
   bool force;
   bool set_pins;           /* set the PINs stored in the VSC */
+  bool map;                /* plan through the mapping */
+  map_t *mapping;          /* the mapping (with map) */
+  image_t *mapped;         /* the VSC in the card's shape: what is written */
   scapi_restore_report_t report;
   gpg_error_t restore_err;
 } restore_job_t;
@@ -41,6 +52,9 @@ typedef struct {
   size_t n_rows;
   restore_job_t job;
   widget_menu_t menu;
+  bool show_map;           /* the list shows the mapping, not the nodes */
+  size_t pick_for;         /* mapping entry of the open slot choice */
+  map_slot_t *picks;       /* its candidate slots */
   char error[512];
   bool cancelled;
 } restore_state_t;
@@ -52,7 +66,14 @@ screen_restore_plan_job (void *arg, const scapi_cb_t *cb)
   gpg_error_t err = 0;
   if (!j->card)
     err = scapi_card_open (backend_sc (j->ui), j->reader, &j->card);
-  if (!err)
+  if (!err && j->map)
+    {
+      scapi_map_opts_t mo;
+      memset (&mo, 0, sizeof mo);
+      err = scapi_map_plan (j->card, j->src, &mo, cb, &j->mapping,
+                            &j->mapped, &j->plan);
+    }
+  else if (!err)
     err = scapi_restore_plan (j->card, j->src, cb, &j->plan);
   return err;
 }
@@ -65,7 +86,8 @@ screen_restore_write_job (void *arg, const scapi_cb_t *cb)
   memset (&opts, 0, sizeof opts);
   opts.force = j->force;
   opts.set_pins = j->set_pins;
-  return scapi_restore (j->card, j->src, j->plan, &opts, cb, &j->report);
+  return scapi_restore (j->card, j->mapped ? j->mapped : j->src, j->plan,
+                        &opts, cb, &j->report);
 }
 
 /* Is plan entry E shown (and written)? Keys-only: the keys, and the
@@ -113,7 +135,10 @@ screen_restore_rows (restore_state_t *st)
     for (i = 0; i < plan->n; i++)
       if (screen_restore_shown (st, &plan->entries[i]))
         st->rows[st->n_rows++] = i;
-  widget_menu_init (&st->menu, st->n_rows);
+  if (st->show_map && st->job.mapping)
+    widget_menu_set_count (&st->menu, st->job.mapping->n);
+  else
+    widget_menu_init (&st->menu, st->n_rows);
 }
 
 static void
@@ -131,6 +156,8 @@ screen_restore_planned (ui_t *ui, void *ctx, gpg_error_t err,
       return;
     }
   st->phase = RS_PLAN;
+  st->show_map = st->job.mapping != NULL;
+  widget_menu_init (&st->menu, 0);
   screen_restore_rows (st);
 }
 
@@ -154,6 +181,13 @@ screen_restore_plan_start (ui_t *ui, ui_screen_t *s)
         }
       st->job.src = st->keys_src;
     }
+  /* (Again, after m:) the old plan and mapping go. */
+  plan_free (st->job.plan);
+  st->job.plan = NULL;
+  map_free (st->job.mapping);
+  st->job.mapping = NULL;
+  image_free (st->job.mapped);
+  st->job.mapped = NULL;
   st->phase = RS_PLANNING;
   screen_run_task (ui, _("Reading the target card"), screen_restore_plan_job,
                    &st->job, screen_restore_planned, s);
@@ -234,6 +268,27 @@ screen_restore_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
     mvchgat (y, x, 17, draw_attr (ui, DRAW_WARN), 0, NULL);
 }
 
+/* A row of the mapping: object, where it goes, why. */
+static void
+screen_restore_map_item (ui_t *ui, void *ctx, size_t idx, int y, int x,
+                         int w, bool sel)
+{
+  restore_state_t *st = ctx;
+  const map_t *map = st->job.mapping;
+  const map_entry_t *e;
+  char slot[MAP_SLOT_NAME_MAX];
+  int attr = sel ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL;
+
+  if (!map || idx >= map->n)
+    return;
+  e = &map->e[idx];
+  map_slot_name (&e->slot, e->kind, slot, sizeof slot);
+  draw_textf (ui, y, x, w, attr, " %-30.30s %c%-14.14s %s", e->src,
+              e->fixed ? '*' : ' ', slot, e->reason ? e->reason : "");
+  if (!sel && e->slot.app == MAP_APP_NONE)
+    mvchgat (y, x + 32, 15, draw_attr (ui, DRAW_WARN), 0, NULL);
+}
+
 static void
 screen_restore_draw (ui_t *ui, ui_screen_t *s)
 {
@@ -264,6 +319,13 @@ screen_restore_draw (ui_t *ui, ui_screen_t *s)
   if (st->keys_only)
     draw_text (ui, y++, 1, ui->cols - 2, A_NORMAL,
                _("Keys only: the keys of the secret-key area; everything else on the card is left alone."));
+  else if (st->job.mapping)
+    draw_textf (ui, y++, 1, ui->cols - 2, A_NORMAL,
+                _("Mapping: %zu of %zu objects get a place on this card (m: node by node)"),
+                map_count_mapped (st->job.mapping), st->job.mapping->n);
+  else if (!plan->same_model)
+    draw_text (ui, y++, 1, ui->cols - 2, A_NORMAL,
+               _("Another model: m maps the objects onto this card's applications."));
   draw_textf (ui, y++, 1, ui->cols - 2, A_NORMAL,
               _("Set the PINs stored in the VSC: %s (p toggles)"),
               st->job.set_pins ? _("on") : _("off"));
@@ -296,6 +358,14 @@ screen_restore_draw (ui_t *ui, ui_screen_t *s)
                screen_restore_count_writes (st)
                ? _("Nothing has been written yet. F5 writes to the card.")
                : _("Nothing to write."));
+  if (st->show_map && st->job.mapping)
+    {
+      draw_textf (ui, y++, 1, ui->cols - 2, A_BOLD, " %-30s  %-14s %s",
+                  _("Object"), _("Target"), _("Reason"));
+      widget_menu_draw (ui, &st->menu, y, 0, ui->rows - 2 - y, ui->cols,
+                        screen_restore_map_item, st);
+      return;
+    }
   draw_textf (ui, y++, 1, ui->cols - 2, A_BOLD, " %-16s %-30s %s", _("Action"),
               _("Node"), _("Reason / result"));
   widget_menu_draw (ui, &st->menu, y, 0, ui->rows - 2 - y, ui->cols,
@@ -432,6 +502,163 @@ screen_restore_write (ui_t *ui, ui_screen_t *s)
   return UI_PUSH;
 }
 
+/* ---- the mapping ------------------------------------------------------ */
+
+static bool
+screen_restore_can_map (ui_t *ui, ui_screen_t *s)
+{
+  restore_state_t *st = s->state;
+  (void) ui;
+  return !st->keys_only && st->job.plan
+    && (st->job.mapping || !st->job.plan->same_model);
+}
+
+static bool
+screen_restore_is_mapped (ui_t *ui, ui_screen_t *s)
+{
+  restore_state_t *st = s->state;
+  (void) ui;
+  return st->job.mapping != NULL;
+}
+
+static bool
+screen_restore_map_shown (ui_t *ui, ui_screen_t *s)
+{
+  restore_state_t *st = s->state;
+  (void) ui;
+  return st->job.mapping && st->show_map && st->job.mapping->n;
+}
+
+static unsigned
+screen_restore_map_toggle (ui_t *ui, ui_screen_t *s)
+{
+  restore_state_t *st = s->state;
+  st->job.map = !st->job.map;
+  ui_status (ui, false, "%s", st->job.map
+             ? _("Planning through the mapping.")
+             : _("Planning node by node."));
+  screen_restore_plan_start (ui, s);
+  return UI_PUSH;
+}
+
+static const char *
+screen_restore_map_label (ui_t *ui, ui_screen_t *s)
+{
+  restore_state_t *st = s->state;
+  (void) ui;
+  return st->job.mapping ? _("Map: on") : _("Map: off");
+}
+
+static unsigned
+screen_restore_view (ui_t *ui, ui_screen_t *s)
+{
+  restore_state_t *st = s->state;
+  (void) ui;
+  st->show_map = !st->show_map;
+  widget_menu_init (&st->menu, 0);
+  screen_restore_rows (st);
+  return UI_REDRAW;
+}
+
+static const char *
+screen_restore_view_label (ui_t *ui, ui_screen_t *s)
+{
+  restore_state_t *st = s->state;
+  (void) ui;
+  return st->show_map ? _("Nodes") : _("Mapping");
+}
+
+/* The user picked a target slot (or cancelled). */
+static void
+screen_restore_picked (ui_t *ui, void *ctx, size_t idx)
+{
+  ui_screen_t *s = ctx;
+  restore_state_t *st = s->state;
+  restore_job_t *j = &st->job;
+  map_slot_t slot;
+  char name[MAP_SLOT_NAME_MAX];
+  gpg_error_t err;
+
+  if (idx == (size_t) -1 || !st->picks || !j->mapping
+      || st->pick_for >= j->mapping->n)
+    goto leave;
+  slot = st->picks[idx];
+  err = map_choose (j->mapping, j->src, st->pick_for, &slot);
+  if (err)
+    {
+      ui_status (ui, true, "%s", map_error_text ()[0] ? map_error_text ()
+                 : vsc_strerror (err));
+      goto leave;
+    }
+  err = scapi_map_replan (j->card, j->src, j->mapping, &j->mapped,
+                          &j->plan);
+  if (err)
+    {
+      st->phase = RS_FAILED;
+      snprintf (st->error, sizeof st->error, "%s", vsc_strerror (err));
+      goto leave;
+    }
+  screen_restore_rows (st);
+  map_slot_name (&slot, j->mapping->e[st->pick_for].kind, name, sizeof name);
+  ui_status (ui, false, _("%s goes to %s; the plan is updated."),
+             j->mapping->e[st->pick_for].src, name);
+ leave:
+  xfree (st->picks);
+  st->picks = NULL;
+}
+
+static unsigned
+screen_restore_target (ui_t *ui, ui_screen_t *s)
+{
+  restore_state_t *st = s->state;
+  const map_t *map = st->job.mapping;
+  const map_entry_t *e;
+  screen_pick_arg_t *a;
+  map_slot_t slots[48];
+  size_t n = 0, i;
+
+  if (!map || st->menu.cur >= map->n)
+    return 0;
+  e = &map->e[st->menu.cur];
+  map_candidates (map, st->menu.cur, slots, DIM (slots), &n);
+  a = xtrycalloc (1, sizeof *a);
+  st->picks = n ? xtrycalloc (n, sizeof *st->picks) : NULL;
+  if (a && n)
+    a->items = xtrycalloc (n, sizeof *a->items);
+  if (!a || !st->picks || !a->items)
+    goto oom;
+  for (i = 0; i < n; i++)
+    {
+      char name[MAP_SLOT_NAME_MAX];
+      map_slot_name (&slots[i], e->kind, name, sizeof name);
+      a->items[i] = xtrystrdup (name);
+      if (!a->items[i])
+        goto oom;
+      a->n++;
+      st->picks[i] = slots[i];
+    }
+  st->pick_for = st->menu.cur;
+  snprintf (a->title, sizeof a->title, "%s", _("Target slot"));
+  snprintf (a->prompt, sizeof a->prompt, _("Where %s goes (none: not written):"),
+            e->src);
+  a->done = screen_restore_picked;
+  a->ctx = s;
+  ui_push (ui, &screen_pick_ops, a);
+  return UI_PUSH;
+ oom:
+  if (a)
+    {
+      for (i = 0; i < a->n; i++)
+        xfree (a->items[i]);
+      xfree (a->items);
+      xfree (a);
+    }
+  xfree (st->picks);
+  st->picks = NULL;
+  ui_status (ui, true, "%s", vsc_strerror (gpg_error (GPG_ERR_ENOMEM)));
+  return UI_REDRAW;
+}
+
 static const ui_key_t screen_restore_keys[] = {
   { .key = KEY_F (5), .key2 = 'w', .modes = 1u << RS_PLAN,
     .label_fn = screen_restore_write_label, .action = screen_restore_write,
@@ -440,6 +667,19 @@ static const ui_key_t screen_restore_keys[] = {
   { .key = 'p', .modes = 1u << RS_PLAN, .label_fn = screen_restore_pins_label,
     .help = N_("set the PINs stored in the VSC after the data, or not"),
     .action = screen_restore_pins },
+  { .key = 'm', .modes = 1u << RS_PLAN, .label_fn = screen_restore_map_label,
+    .when = screen_restore_can_map, .action = screen_restore_map_toggle,
+    .help = N_("another card model: map the VSC's objects onto the card's "
+               "applications (keys and certificates by purpose), or restore "
+               "node by node") },
+  { .key = 'v', .modes = (1u << RS_PLAN) | (1u << RS_REPORT),
+    .label_fn = screen_restore_view_label, .when = screen_restore_is_mapped,
+    .action = screen_restore_view,
+    .help = N_("with the mapping: show the mapping or the nodes it writes") },
+  { .key = 't', .key2 = '\n', .modes = 1u << RS_PLAN, .label = N_("Target"),
+    .when = screen_restore_map_shown, .action = screen_restore_target,
+    .help = N_("with the mapping shown: choose where the object under the "
+               "cursor goes (another slot, or none) before writing") },
   UI_KEYS_END
 };
 
@@ -460,6 +700,9 @@ screen_restore_leave (ui_t *ui, ui_screen_t *s)
   restore_state_t *st = s->state;
   (void) ui;
   plan_free (st->job.plan);
+  map_free (st->job.mapping);
+  image_free (st->job.mapped);   /* wipes */
+  xfree (st->picks);
   scapi_card_close (st->job.card);
   image_free (st->keys_src);     /* wipes */
   image_free (st->owned_src);    /* wipes */
@@ -474,5 +717,7 @@ const ui_screen_ops_t screen_restore_ops = {
   .state_size = sizeof (restore_state_t),
   .help = N_("The restore plan: what writing would do per node, and nodes only on\n"
              "the card (left alone). Nothing is written before you confirm; every\n"
-             "written node is read back and the report shows the result.")
+             "written node is read back and the report shows the result.\n"
+             "Onto another model, m maps the objects onto the card's applications;\n"
+             "t changes where the object under the cursor goes.")
 };

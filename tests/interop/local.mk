@@ -7,6 +7,9 @@
 INTEROP_TESTS = tests/interop/clone.sh tests/interop/escrow.sh \
 	tests/interop/set-pins.sh tests/interop/interrupt.sh \
 	tests/interop/wrong-pin.sh
+## issue 17: an identity moved between card models (restore --map).
+INTEROP_TESTS += tests/interop/map-p15.sh tests/interop/map-piv-fs.sh \
+	tests/interop/map-cross.sh
 TESTS += $(INTEROP_TESTS)
 EXTRA_DIST += $(INTEROP_TESTS) tests/interop/interop-lib.sh \
 	tests/interop/vscemu-token tests/interop/pinentry

@@ -73,6 +73,39 @@ t_ok "escrow the signature key from its key file" \
   vsctool keygen --password-file "$W/pw" --pkcs15 46 --import "$W/k2.pem" \
   "$W/backup.vsc"
 
+# ---- the backup as a stand-in token (vscemu --vsc) ----------------------
+# While the replacement is on its way, vscemu presents the backup with
+# its escrowed keys: OpenSC finds the same structure and signs with both.
+cp "$W/backup.vsc" "$W/standin.vsc"
+vscemu --vpcd "$PORT_A" --vsc "$W/standin.vsc" --password-file "$W/pw" \
+  >> "$W/standin.log" 2>&1 &
+SI_PID=$!
+t_on_exit "kill $SI_PID 2>/dev/null"
+interop_wait_card "$RA" Yes
+pkcs15-tool -r "$RA" -D > "$W/si-d.out" 2>&1
+t_check "stand-in: pkcs15-tool -D lists both keys and both certificates" \
+  'grep -q "Private RSA Key \[Jane auth\]" "$W/si-d.out" && grep -q "Private EC Key \[Jane sign\]" "$W/si-d.out" && [ "$(grep -c "X.509 Certificate" "$W/si-d.out")" = 2 ]' \
+  || cat "$W/si-d.out" "$W/standin.log"
+I=$(slot_of "$RA")
+pkcs11-tool --slot-index "$I" --login --pin 123456 --sign --id 45 \
+  -m SHA256-RSA-PKCS -i "$W/msg" -o "$W/sig-si1" > "$W/si-p11.out" 2>&1
+t_ok "stand-in: the escrowed RSA key signs, verified with the certificate" \
+  openssl dgst -sha256 -verify "$W/c1.pub" -signature "$W/sig-si1" "$W/msg"
+openssl x509 -inform DER -in "$W/c2.der" -pubkey -noout > "$W/c2.pub"
+# OpenSC's IsoApplet driver offers ECDSA only as ECDSA-SHA1 (the card
+# hashes, as the IsoApplet does).
+pkcs11-tool --slot-index "$I" --login --pin 123456 --sign --id 46 \
+  -m ECDSA-SHA1 --signature-format openssl -i "$W/msg" -o "$W/sig-si2" \
+  >> "$W/si-p11.out" 2>&1
+t_ok "stand-in: the escrowed P-256 key signs, verified with the certificate" \
+  openssl dgst -sha1 -verify "$W/c2.pub" -signature "$W/sig-si2" "$W/msg"
+[ -s "$W/sig-si1" ] && [ -s "$W/sig-si2" ] || cat "$W/si-p11.out" "$W/standin.log"
+kill "$SI_PID"
+wait "$SI_PID" 2>/dev/null
+interop_wait_card "$RA" No
+t_check "stand-in: without --rw the backup is unchanged" \
+  'cmp -s "$W/standin.vsc" "$W/backup.vsc"'
+
 # ---- token B: PIV by purpose -------------------------------------------
 tok_start B "$PORT_B"
 vsctool restore --map auto --reader "$RB" --pin-file "$W/pins" \
