@@ -68,11 +68,12 @@ cli_map_option (const char *arg, scapi_map_opts_t *mo,
       return CLI_EXIT_FAIL;
     }
   fclose (fp);
-  err = map_choices_parse ((const char *)text.data, text.len, r_choices);
+  err = scapi_map_choices_parse ((const char *)text.data, text.len,
+                                 r_choices);
   buf_free (&text);
   if (err)
     {
-      cli_msg ("%s:%s", arg, map_error_text ());
+      cli_msg ("%s:%s", arg, scapi_last_error_text ());
       return CLI_EXIT_USAGE;
     }
   mo->choices = *r_choices;

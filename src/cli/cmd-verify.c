@@ -15,7 +15,7 @@ CLI_COMMAND (verify, "verify", "FILE",
 
 static void
 cmd_verify_json (const char *file, gpg_error_t err, bool structure_only,
-                 const vsc_info_t *info, int a)
+                 const vsc_info_t *info)
 {
   printf ("{\"file\":");
   cli_json_str (stdout, file);
@@ -23,7 +23,8 @@ cmd_verify_json (const char *file, gpg_error_t err, bool structure_only,
           !err && !structure_only ? "true" : "false");
   if (err)
     {
-      const char *t = scapi_last_error_text ();
+      const char *t = scapi_last_error ()->text;
+      int a = scapi_last_error ()->area;
       printf (",\"area\":");
       cli_json_str_or_null (stdout, a >= 0
                                     ? scapi_vsc_area_name ((vsc_area_t) a)
@@ -44,7 +45,6 @@ cmd_verify_exec (cli_ctx_t *c)
   const char *file = c->argv[0];
   char *pw = NULL;
   vsc_info_t info;
-  int area = -1;
   gpg_error_t err;
   int rc = CLI_EXIT_OK;
 
@@ -60,11 +60,11 @@ cmd_verify_exec (cli_ctx_t *c)
           return CLI_EXIT_AUTH;
         }
     }
-  err = scapi_vsc_verify (file, pw, &info, &area);
+  err = scapi_vsc_verify (file, pw, &info);
   xfree_secure (pw);
   if (c->json)
     {
-      cmd_verify_json (file, err, structure_only, &info, area);
+      cmd_verify_json (file, err, structure_only, &info);
       if (err)
         rc = cli_exit_code (err);
     }

@@ -41,10 +41,15 @@ typedef struct scapi_op {
   unsigned resets;      /* resets by another program recovered from */
 } scapi_op_t;
 
-/* Errors: one sentence per thread (scapi_last_error_text). */
+/* Errors: one context per thread (scapi_last_error). scapi_set_error
+ * replaces the sentence (its arguments may point into it);
+ * scapi_error_note fills the code, node and status word where they are
+ * still empty (the innermost failure knows them best). */
 void scapi_set_error (const char *fmt, ...)
   __attribute__((format(printf, 1, 2)));
+void scapi_error_note (gpg_error_t code, const char *node, unsigned sw);
 void scapi_clear_error (void);
+scapi_error_t *scapi_error_ctx (void);
 double scapi_now (void);
 
 /* The running operation: progress, PIN callback, the error sentence. */

@@ -18,13 +18,15 @@
 #include "agency/agent-apps.h"
 #include "scapi/scapi.h"
 #include "scapi/scapi-keys.h"
+#include "scapi/scapi-int.h"
 
-static __thread char scapi_keys_errbuf[256];
+/* The sentence goes into the facade's one error context. */
+#define scapi_keys_errbuf (scapi_error_ctx ()->text)
 
 const char *
 scapi_keygen_error_text (void)
 {
-  return scapi_keys_errbuf;
+  return scapi_last_error_text ();
 }
 
 /* Store KEY (a libgcrypt private-key S-expression of ALGO) as the
@@ -45,7 +47,7 @@ scapi_keys_put (image_t *image, const char *app, const char *slot,
 
   memset (res, 0, sizeof *res);
   memset (&ks, 0, sizeof ks);
-  scapi_keys_errbuf[0] = 0;
+  scapi_clear_error ();
   if (!created)
     created = (uint32_t)time (NULL);
   /* The application says where the key goes and which it takes. */
@@ -126,14 +128,17 @@ scapi_keygen (image_t *image, const char *app, const char *slot,
   buf_t key;
 
   memset (res, 0, sizeof *res);
-  scapi_keys_errbuf[0] = 0;
+  scapi_clear_error ();
   /* Slot and algorithm first: no key is made for a wrong one. */
   err = agency_key_slot (app, slot, al ? al->name : algo, &ks,
                          scapi_keys_errbuf, sizeof scapi_keys_errbuf);
+  if (!err && !al)
+    err = gpg_error (GPG_ERR_PUBKEY_ALGO);
   if (err)
-    return err;
-  if (!al)
-    return gpg_error (GPG_ERR_PUBKEY_ALGO);
+    {
+      scapi_error_note (err, NULL, 0);
+      return err;
+    }
   buf_init_secure (&key);
   err = agent_keys_generate (al, &key);
   if (err)
@@ -144,6 +149,8 @@ scapi_keygen (image_t *image, const char *app, const char *slot,
                           _("escrowed: generated off-card, imported by "
                             "restore"), res);
   buf_free (&key);
+  if (err)
+    scapi_error_note (err, res->path[0] ? res->path : NULL, 0);
   return err;
 }
 
@@ -158,7 +165,7 @@ scapi_keyimport (image_t *image, const char *app, const char *slot,
   const agent_keys_algo_t *al;
 
   memset (res, 0, sizeof *res);
-  scapi_keys_errbuf[0] = 0;
+  scapi_clear_error ();
   buf_init_secure (&key);
   err = scapi_keyfile_read (file, n, &key, &algo, &why);
   if (err)
@@ -200,6 +207,8 @@ scapi_keyimport (image_t *image, const char *app, const char *slot,
                         _("escrowed: imported from a key file"), res);
  leave:
   buf_free (&key);
+  if (err)
+    scapi_error_note (err, res->path[0] ? res->path : NULL, 0);
   return err;
 }
 
@@ -212,11 +221,11 @@ scapi_vsc_keygen (scapi_vsc_t *vsc, const char *app, const char *slot,
   image_t *copy = NULL;
 
   memset (res, 0, sizeof *res);
-  scapi_keys_errbuf[0] = 0;
+  scapi_clear_error ();
   if (!vsc || !scapi_vsc_unlocked (vsc))
     {
-      snprintf (scapi_keys_errbuf, sizeof scapi_keys_errbuf,
-                _("the VSC must be opened with its password"));
+      scapi_set_error ("%s", _("the VSC must be opened with its password"));
+      scapi_error_note (gpg_error (GPG_ERR_NO_SECKEY), NULL, 0);
       return gpg_error (GPG_ERR_NO_SECKEY);
     }
   err = image_copy (scapi_vsc_image (vsc), &copy);
@@ -226,10 +235,10 @@ scapi_vsc_keygen (scapi_vsc_t *vsc, const char *app, const char *slot,
     err = scapi_vsc_set_image (vsc, copy, NULL, 0);
   if (!err)
     err = scapi_vsc_save (vsc);
-  if (err && !scapi_keys_errbuf[0])
-    snprintf (scapi_keys_errbuf, sizeof scapi_keys_errbuf, "%s",
-              scapi_last_error_text ()[0] ? scapi_last_error_text ()
-              : gpg_strerror (err));
+  if (err && !scapi_last_error_text ()[0])
+    scapi_set_error ("%s", gpg_strerror (err));
+  if (err)
+    scapi_error_note (err, res->path[0] ? res->path : NULL, 0);
   image_free (copy);
   return err;
 }

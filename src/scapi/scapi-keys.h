@@ -78,7 +78,8 @@ gpg_error_t scapi_keys_only_image (const image_t *src, bool keep_pins,
  * secret-key-area key, or a stored PIN when KEEP_PINS)? */
 bool scapi_keys_only_node (const image_node_t *src, bool keep_pins);
 
-/* Why the last scapi_keygen failed ("" if it did not). */
+/* Why the last scapi_keygen failed ("" if it did not): the sentence of
+ * the facade's error context, scapi_last_error_text. */
 const char *scapi_keygen_error_text (void);
 
 #endif /* VSC_SCAPI_KEYS_H */

@@ -150,3 +150,20 @@ scapi_map_replan (scapi_card_t *card, const image_t *src, map_t *map,
   *r_mapped = mapped;
   return 0;
 }
+
+gpg_error_t
+scapi_map_choices_parse (const char *text, size_t len,
+                         map_choices_t **r_choices)
+{
+  gpg_error_t err;
+
+  scapi_clear_error ();
+  err = map_choices_parse (text, len, r_choices);
+  if (err)
+    {
+      scapi_set_error ("%s", map_error_text ()[0] ? map_error_text ()
+                       : gpg_strerror (err));
+      scapi_error_note (err, NULL, 0);
+    }
+  return err;
+}

@@ -32,4 +32,9 @@ gpg_error_t scapi_map_replan (scapi_card_t *card, const image_t *src,
                               map_t *map, image_t **r_mapped,
                               plan_t **r_plan);
 
+/* Parse a map file (map_choices_parse); a syntax error leaves its
+ * sentence ("LINE: what is wrong") in scapi_last_error. */
+gpg_error_t scapi_map_choices_parse (const char *text, size_t len,
+                                     map_choices_t **r_choices);
+
 #endif /* VSC_SCAPI_MAP_H */

@@ -309,6 +309,7 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
           else
             scapi_set_error (_("writing %s failed: %s"), e->path,
                              gpg_strerror (e->err));
+          scapi_error_note (e->err, e->path, e->sw);
           break;
         }
       op.p.nodes_done++;
@@ -349,6 +350,7 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
               pin_err = e->err;
               scapi_set_error ("%s: %s", e->path, e->reason ? e->reason
                                : gpg_strerror (e->err));
+              scapi_error_note (e->err, e->path, e->sw);
             }
         }
       op.p.nodes_done++;

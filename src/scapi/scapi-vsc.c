@@ -29,8 +29,12 @@ static gpg_error_t
 scapi_vsc_err (gpg_error_t err)
 {
   if (err)
-    scapi_set_error ("%s", vsc_error_text ()[0] ? vsc_error_text ()
-                     : gpg_strerror (err));
+    {
+      scapi_set_error ("%s", vsc_error_text ()[0] ? vsc_error_text ()
+                       : gpg_strerror (err));
+      scapi_error_note (err, NULL, 0);
+      scapi_error_ctx ()->area = vsc_error_area ();
+    }
   return err;
 }
 
@@ -91,6 +95,8 @@ scapi_vsc_open (const char *path, const char *password, scapi_vsc_t **r_vsc)
     {
       scapi_set_error ("%s: %s", path, vsc_error_text ()[0]
                        ? vsc_error_text () : gpg_strerror (err));
+      scapi_error_note (err, NULL, 0);
+      scapi_error_ctx ()->area = vsc_error_area ();
       return err;
     }
   return scapi_vsc_wrap (v, r_vsc);
@@ -189,15 +195,10 @@ scapi_vsc_passwd (scapi_vsc_t *vsc, const char *new_password,
 
 gpg_error_t
 scapi_vsc_verify (const char *path, const char *password,
-                  vsc_info_t *r_info, int *r_area)
+                  vsc_info_t *r_info)
 {
-  gpg_error_t err;
-
   scapi_clear_error ();
-  err = vsc_verify (path, password, NULL, r_info);
-  if (r_area)
-    *r_area = err ? vsc_error_area () : -1;
-  return scapi_vsc_err (err);
+  return scapi_vsc_err (vsc_verify (path, password, NULL, r_info));
 }
 
 gpg_error_t
@@ -243,6 +244,7 @@ scapi_vsc_put (scapi_vsc_t *vsc, const char *node_path, const void *data,
         {
           scapi_set_error (_("cannot add %s: %s"), node_path,
                            gpg_strerror (err));
+          scapi_error_note (err, node_path, 0);
           return err;
         }
     }
@@ -250,12 +252,14 @@ scapi_vsc_put (scapi_vsc_t *vsc, const char *node_path, const void *data,
     {
       scapi_set_error (_("node '%s' exists with type %s"), node_path,
                        image_type_name (node->type));
+      scapi_error_note (gpg_error (GPG_ERR_CONFLICT), node_path, 0);
       return gpg_error (GPG_ERR_CONFLICT);
     }
   if (node->type != IMAGE_NODE_KEY && !image_node_is_ef (node)
       && node->type != IMAGE_NODE_DO && node->type != IMAGE_NODE_RECORD)
     {
       scapi_set_error (_("%s cannot hold content"), node_path);
+      scapi_error_note (gpg_error (GPG_ERR_INV_OBJ), node_path, 0);
       return gpg_error (GPG_ERR_INV_OBJ);
     }
   node->size = 0;
@@ -281,6 +285,7 @@ scapi_vsc_rm (scapi_vsc_t *vsc, const char *node_path)
   if (!node)
     {
       scapi_set_error (_("%s: no such node"), node_path);
+      scapi_error_note (gpg_error (GPG_ERR_ENOENT), node_path, 0);
       return gpg_error (GPG_ERR_ENOENT);
     }
   image_node_remove (node);

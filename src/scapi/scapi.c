@@ -19,27 +19,54 @@
 #include "common/i18n.h"
 #include "scapi/scapi-int.h"
 
-static __thread char scapi_errbuf[512];
+static __thread scapi_error_t scapi_err = { .area = -1 };
+
+scapi_error_t *
+scapi_error_ctx (void)
+{
+  return &scapi_err;
+}
+
+const scapi_error_t *
+scapi_last_error (void)
+{
+  return &scapi_err;
+}
 
 const char *
 scapi_last_error_text (void)
 {
-  return scapi_errbuf;
+  return scapi_err.text;
 }
 
 void
 scapi_clear_error (void)
 {
-  scapi_errbuf[0] = 0;
+  memset (&scapi_err, 0, sizeof scapi_err);
+  scapi_err.area = -1;
 }
 
 void
 scapi_set_error (const char *fmt, ...)
 {
+  char text[sizeof scapi_err.text];
   va_list ap;
+
   va_start (ap, fmt);
-  vsnprintf (scapi_errbuf, sizeof scapi_errbuf, fmt, ap);
+  vsnprintf (text, sizeof text, fmt, ap);
   va_end (ap);
+  memcpy (scapi_err.text, text, sizeof text);
+}
+
+void
+scapi_error_note (gpg_error_t code, const char *node, unsigned sw)
+{
+  if (!scapi_err.code)
+    scapi_err.code = code;
+  if (!scapi_err.node[0] && node)
+    snprintf (scapi_err.node, sizeof scapi_err.node, "%s", node);
+  if (!scapi_err.sw)
+    scapi_err.sw = sw;
 }
 
 double
@@ -310,6 +337,7 @@ scapi_op_fail (scapi_op_t *op, gpg_error_t err, const char *what)
         scapi_set_error (_("%s failed: %s"), what, gpg_strerror (err));
       break;
     }
+  scapi_error_note (err, node, 0);
   return err;
 }
 

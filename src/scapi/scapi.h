@@ -432,10 +432,10 @@ gpg_error_t scapi_vsc_passwd (scapi_vsc_t *vsc, const char *new_password,
                               const vsc_kdf_params_t *kdf,
                               char **r_password);
 /* Check every byte of PATH with PASSWORD (NULL: structure only).
- * R_INFO (may be NULL) gets UUID and generation; on failure *R_AREA (may
- * be NULL) is the vsc_area_t that failed, or -1. */
+ * R_INFO (may be NULL) gets UUID and generation; on failure
+ * scapi_last_error ()->area names the area that failed (or -1). */
 gpg_error_t scapi_vsc_verify (const char *path, const char *password,
-                              vsc_info_t *r_info, int *r_area);
+                              vsc_info_t *r_info);
 /* Write a copy with only the identifier and public areas. */
 gpg_error_t scapi_vsc_export_public (scapi_vsc_t *vsc, const char *out_path);
 /* Add or replace a node's content (AREA -1: keep / public). A new node
@@ -448,11 +448,25 @@ gpg_error_t scapi_vsc_put (scapi_vsc_t *vsc, const char *node_path,
 /* Remove a node and its subtree. */
 gpg_error_t scapi_vsc_rm (scapi_vsc_t *vsc, const char *node_path);
 
-/* ---- messages -------------------------------------------------------- */
+/* ---- messages --------------------------------------------------------
+ * One error context per thread: every facade call that fails leaves
+ * here what a person and a program need to know about it (the key
+ * functions of scapi-keys.h too). A call that starts clears it. */
 
-/* A sentence describing the last failure of an operation on this thread
- * (names the node and the card's status word where there is one), or
- * "" if none. */
+typedef struct scapi_error {
+  gpg_error_t code;            /* 0 if none */
+  char text[512];              /* the sentence for people, "" if none */
+  char node[SCAPI_PATH_MAX];   /* the node it is about, "" if none */
+  unsigned sw;                 /* the card's status word, 0 if none */
+  int area;                    /* the VSC file area (vsc_area_t) that
+                                  failed, -1 if none */
+} scapi_error_t;
+
+/* The last failure on this thread (valid until the next facade call). */
+const scapi_error_t *scapi_last_error (void);
+
+/* Its sentence (names the node and the card's status word where there is
+ * one), or "" if none: scapi_last_error ()->text. */
 const char *scapi_last_error_text (void);
 
 /* Translated name of a phase ("reading", ...). */

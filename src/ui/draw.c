@@ -73,6 +73,22 @@ draw_attr (ui_t *ui, enum draw_color c)
     }
 }
 
+bool
+draw_next_line (const char **p, char *line, size_t size)
+{
+  const char *q;
+  size_t n;
+
+  if (!*p || !**p)
+    return false;
+  q = strchr (*p, '\n');
+  n = q ? (size_t) (q - *p) : strlen (*p);
+  memcpy (line, *p, n < size ? n : size - 1);
+  line[n < size ? n : size - 1] = 0;
+  *p += q ? n + 1 : n;
+  return true;
+}
+
 int
 draw_width (const char *s)
 {

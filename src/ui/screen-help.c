@@ -29,7 +29,8 @@ screen_help_draw (ui_t *ui, ui_screen_t *s)
 {
   help_state_t *st = s->state;
   char about[512];
-  const char *parts[2], *p, *q;
+  const char *parts[2], *p;
+  char buf[256];
   int y = 2;
   size_t line = 0;
 
@@ -42,21 +43,9 @@ screen_help_draw (ui_t *ui, ui_screen_t *s)
   parts[0] = st->text ? st->text : "";
   parts[1] = about;
   for (int i = 0; i < 2; i++)
-    for (p = parts[i]; *p; p = q + 1)
-      {
-        char buf[256];
-        size_t n;
-        q = strchr (p, '\n');
-        n = q ? (size_t) (q - p) : strlen (p);
-        if (n >= sizeof buf)
-          n = sizeof buf - 1;
-        memcpy (buf, p, n);
-        buf[n] = 0;
-        if (line++ >= st->top && y < ui->rows - 2)
-          draw_text (ui, y++, 2, ui->cols - 4, A_NORMAL, buf);
-        if (!q)
-          break;
-      }
+    for (p = parts[i]; draw_next_line (&p, buf, sizeof buf); )
+      if (line++ >= st->top && y < ui->rows - 2)
+        draw_text (ui, y++, 2, ui->cols - 4, A_NORMAL, buf);
 }
 
 static unsigned

@@ -153,23 +153,12 @@ screen_view_draw (ui_t *ui, ui_screen_t *s)
   screen_view_arg_t *a = s->arg;
   view_state_t *st = s->state;
   int y = 1, h;
-  const char *p, *q;
+  const char *p = a->info;
+  char line[256];
 
   draw_screen (ui, s, a->title);
-  for (p = a->info; *p && y < 5; p = q + 1)
-    {
-      char line[256];
-      size_t n;
-      q = strchr (p, '\n');
-      n = q ? (size_t) (q - p) : strlen (p);
-      if (n >= sizeof line)
-        n = sizeof line - 1;
-      memcpy (line, p, n);
-      line[n] = 0;
-      draw_text (ui, y++, 1, ui->cols - 2, A_NORMAL, line);
-      if (!q)
-        break;
-    }
+  while (y < 5 && draw_next_line (&p, line, sizeof line))
+    draw_text (ui, y++, 1, ui->cols - 2, A_NORMAL, line);
   draw_hline (ui, y++, 0, ui->cols);
   draw_textf (ui, y++, 1, ui->cols - 2, A_BOLD, "%s, %zu %s",
               st->tlv ? _("Decoded TLV") : _("Hex and ASCII"), a->len,

@@ -341,7 +341,7 @@ screen_vsc_verify (ui_t *ui, ui_screen_t *s)
 {
   screen_vsc_arg_t *a = s->arg;
   vsc_state_t *st = s->state;
-  gpg_error_t err = scapi_vsc_verify (a->path, st->password, NULL, NULL);
+  gpg_error_t err = scapi_vsc_verify (a->path, st->password, NULL);
 
   if (err)
     screen_error (ui, err, scapi_last_error_text (), _("Verify"));

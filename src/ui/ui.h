@@ -256,6 +256,10 @@ void draw_textf (ui_t *ui, int y, int x, int w, int attr, const char *fmt, ...)
   __attribute__ ((format (printf, 6, 7)));
 /* Display width of UTF-8 text. */
 int draw_width (const char *s);
+/* The next line of the multi-line text at *P into LINE (SIZE bytes, cut
+ * if longer); *P moves past it. False once the text is used up (a final
+ * newline ends the last line, it does not start an empty one). */
+bool draw_next_line (const char **p, char *line, size_t size);
 /* A centred dialog box of H x W; returns its origin. */
 void draw_dialog (ui_t *ui, int h, int w, const char *title, int *r_y, int *r_x);
 /* Progress bar of width W, FRACTION 0..1. */

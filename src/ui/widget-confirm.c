@@ -14,42 +14,18 @@ widget_confirm_draw (ui_t *ui, const char *title, const char *message,
                      const char *typed, widget_field_t *field)
 {
   int lines = 1, w = 40, y, x, row;
-  const char *p, *q;
+  const char *p;
+  char line[512];
 
-  for (p = message; *p; p = q + 1)
-    {
-      char line[512];
-      size_t n;
-      q = strchr (p, '\n');
-      n = q ? (size_t) (q - p) : strlen (p);
-      if (n >= sizeof line)
-        n = sizeof line - 1;
-      memcpy (line, p, n);
-      line[n] = 0;
-      if (draw_width (line) + 4 > w)
-        w = draw_width (line) + 4;
-      lines++;
-      if (!q)
-        break;
-    }
+  for (p = message; draw_next_line (&p, line, sizeof line); lines++)
+    if (draw_width (line) + 4 > w)
+      w = draw_width (line) + 4;
   if (w > ui->cols - 2)
     w = ui->cols - 2;
   draw_dialog (ui, lines + (typed ? 5 : 4), w, title, &y, &x);
   row = y + 1;
-  for (p = message; *p; p = q + 1)
-    {
-      char line[512];
-      size_t n;
-      q = strchr (p, '\n');
-      n = q ? (size_t) (q - p) : strlen (p);
-      if (n >= sizeof line)
-        n = sizeof line - 1;
-      memcpy (line, p, n);
-      line[n] = 0;
-      draw_text (ui, row++, x + 2, w - 4, A_NORMAL, line);
-      if (!q)
-        break;
-    }
+  for (p = message; draw_next_line (&p, line, sizeof line); )
+    draw_text (ui, row++, x + 2, w - 4, A_NORMAL, line);
   row++;
   if (typed)
     {

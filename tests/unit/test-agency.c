@@ -376,6 +376,8 @@ test_remove_during_backup (void)
           removed++;
           CU_ASSERT_EQUAL (gpg_err_code (err), GPG_ERR_CARD_REMOVED);
           CU_ASSERT (strstr (scapi_last_error_text (), "removed") != NULL);
+          CU_ASSERT_EQUAL (gpg_err_code (scapi_last_error ()->code),
+                           GPG_ERR_CARD_REMOVED);
           CU_ASSERT (stat (path, &st) != 0);   /* no file at all */
         }
       else
@@ -1033,6 +1035,8 @@ test_card_reset (void)
   scapi_summary_free (&sum);
   CU_ASSERT_EQUAL (gpg_err_code (err), GPG_ERR_CARD_RESET);
   CU_ASSERT (strstr (scapi_last_error_text (), "reset") != NULL);
+  CU_ASSERT_EQUAL (gpg_err_code (scapi_last_error ()->code),
+                   GPG_ERR_CARD_RESET);
   CU_ASSERT (stat (path, &st) != 0);
   CU_ASSERT_EQUAL (pl.calls, 1);
 

@@ -530,8 +530,29 @@ test_vsc_put (void)
                                                 -1, IMAGE_NODE_DO)),
                    GPG_ERR_CONFLICT);
   CU_ASSERT (strstr (scapi_last_error_text (), "piv/key-9A") != NULL);
+  /* One error context: code and node with the sentence. */
+  CU_ASSERT_EQUAL (gpg_err_code (scapi_last_error ()->code),
+                   GPG_ERR_CONFLICT);
+  CU_ASSERT_STRING_EQUAL (scapi_last_error ()->node, "piv/key-9A");
+  CU_ASSERT_EQUAL (scapi_last_error ()->area, -1);
   CU_ASSERT (!scapi_vsc_save (vsc));
   scapi_vsc_close (vsc);
+  CU_ASSERT (!scapi_vsc_verify (path, "pw", NULL));
+  CU_ASSERT (!scapi_last_error ()->code && !scapi_last_error ()->text[0]);
+  /* A damaged last byte: the context names the area that failed. */
+  {
+    FILE *fp = fopen (path, "r+b");
+    int c;
+    CU_ASSERT_FATAL (fp != NULL);
+    fseek (fp, -1, SEEK_END);
+    c = fgetc (fp);
+    fseek (fp, -1, SEEK_END);
+    fputc (c ^ 0x01, fp);
+    fclose (fp);
+  }
+  CU_ASSERT (scapi_vsc_verify (path, "pw", NULL) != 0);
+  CU_ASSERT (scapi_last_error ()->code != 0 && scapi_last_error ()->text[0]);
+  CU_ASSERT (scapi_last_error ()->area >= 0);
 }
 
 /* A token with user interaction flags (all off) onto one without. */

@@ -498,7 +498,30 @@ test_loop_card_and_quit (void)
   CU_ASSERT_EQUAL (tui.stats.timed_polls, 0);
 }
 
+/* Multi-line texts of dialogs, help and the node view, line by line. */
+static void
+test_next_line (void)
+{
+  const char *p = "one\n\nthree is long\n";
+  char line[8];
+
+  CU_ASSERT_TRUE (draw_next_line (&p, line, sizeof line));
+  CU_ASSERT_STRING_EQUAL (line, "one");
+  CU_ASSERT_TRUE (draw_next_line (&p, line, sizeof line));
+  CU_ASSERT_STRING_EQUAL (line, "");
+  CU_ASSERT_TRUE (draw_next_line (&p, line, sizeof line));
+  CU_ASSERT_STRING_EQUAL (line, "three i");       /* cut to the buffer */
+  CU_ASSERT_FALSE (draw_next_line (&p, line, sizeof line));   /* no "" */
+  p = "last";
+  CU_ASSERT_TRUE (draw_next_line (&p, line, sizeof line));
+  CU_ASSERT_STRING_EQUAL (line, "last");
+  CU_ASSERT_FALSE (draw_next_line (&p, line, sizeof line));
+  p = "";
+  CU_ASSERT_FALSE (draw_next_line (&p, line, sizeof line));
+}
+
 static const cutest_t tests[] = {
+  CUTEST (test_next_line),
   CUTEST (test_keys_dispatch),
   CUTEST (test_screen_tables),
   CUTEST (test_tree_model),
