@@ -132,9 +132,14 @@ static const char vault_pg_schema_functions[] =
   "  result) VALUES (p_user, p_peer, p_server, p_op, p_uuid,"
   "  NULLIF (p_gen, 0), p_code, p_result) $f$;"
 
-  /* Compare-and-swap. Locks: the VSC's row first, then (only when the
-   * counters move) the account's row; every function takes them in
-   * this order, so they cannot deadlock. */
+  /* Compare-and-swap. Locks: an existing VSC's row first, then (only
+   * when the counters move) the account's row. A new VSC takes the
+   * account's row first and only then inserts its own: the insert's
+   * foreign key check takes a KEY SHARE lock on the account's row, and
+   * two creates that both held it while each waited for the other's
+   * FOR UPDATE deadlocked (16 concurrent creates into one account ran
+   * into --db-timeout). Holding the account's row, a create waits for
+   * no VSC row, so the orders cannot form a cycle. */
   "CREATE OR REPLACE FUNCTION vscd.put (p_user text, p_peer text,"
   "  p_server text, p_op text, p_uuid uuid, p_expect bigint, p_data bytea,"
   "  p_put_id bytea, p_keep integer, p_max_vscs bigint, p_max_bytes bigint,"
@@ -153,14 +158,14 @@ static const char vault_pg_schema_functions[] =
   "   IF p_expect <> 0 THEN"
   "    o_code := 27;"
   "   ELSE"
+  "    SELECT a.vscs, a.bytes INTO v_vscs, v_bytes FROM vscd.account a"
+  "     WHERE a.id = v_account FOR UPDATE;"
   "    INSERT INTO vscd.vsc (account, uuid, gen, size, mtime)"
   "     VALUES (v_account, p_uuid, 1, v_n, now())"
   "     ON CONFLICT (account, uuid) DO NOTHING RETURNING id INTO v_vsc;"
   "    IF v_vsc IS NULL THEN"
   "     o_code := 70; o_detail := 'exists';"
   "    ELSE"
-  "     SELECT a.vscs, a.bytes INTO v_vscs, v_bytes FROM vscd.account a"
-  "      WHERE a.id = v_account FOR UPDATE;"
   "     IF p_max_vscs > 0 AND v_vscs >= p_max_vscs THEN"
   "      o_code := 183;"
   "      o_detail := format ('this vault holds %s VSCs, the limit is %s',"

@@ -440,6 +440,63 @@ test_race (void)
   vault_close (v);
 }
 
+/* Issue 13.5 for every back end: sixteen processes (each with a vault
+ * of its own, as sixteen vscd connections) create new VSCs in an
+ * account with room for three: exactly three are stored, the others
+ * get GPG_ERR_LIMIT_REACHED, and the count is three. */
+static void
+test_quota_race (void)
+{
+  enum { NPROC = 16 };
+  vault_t *v;
+  pid_t pids[NPROC];
+  int i, st, stored = 0, full = 0;
+  size_t n = 0;
+  proto_entry_t *list = NULL;
+
+  for (i = 0; i < NPROC; i++)
+    {
+      pids[i] = fork ();
+      if (!pids[i])
+        {
+          vault_t *w = open_as ("quota");
+          char u[37];
+          uint64_t g;
+          gpg_error_t err;
+          snprintf (u, sizeof u, "00000000-0000-4000-8000-%012d", i);
+          if (w)
+            vault_set_max_vscs (w, 3);
+          err = w ? vault_create (w, u, "data", 4, &g)
+                  : gpg_error (GPG_ERR_GENERAL);
+          if (err && gpg_err_code (err) != GPG_ERR_LIMIT_REACHED)
+            fprintf (stderr, "quota race: %s: %s\n", gpg_strerror (err),
+                     w ? vault_error_text (w) : "no vault");
+          vault_close (w);
+          _exit (!err ? 0 : gpg_err_code (err) == GPG_ERR_LIMIT_REACHED
+                 ? 5 : 1);
+        }
+    }
+  for (i = 0; i < NPROC; i++)
+    {
+      CU_ASSERT_EQUAL (waitpid (pids[i], &st, 0), pids[i]);
+      if (WIFEXITED (st) && !WEXITSTATUS (st))
+        stored++;
+      else if (WIFEXITED (st) && WEXITSTATUS (st) == 5)
+        full++;
+    }
+  CU_ASSERT_EQUAL (stored, 3);
+  CU_ASSERT_EQUAL (full, NPROC - 3);
+  v = open_as ("quota");
+  CU_ASSERT_PTR_NOT_NULL_FATAL (v);
+  CU_ASSERT_EQUAL (vault_count (v, &n), 0);
+  CU_ASSERT_EQUAL (n, 3);
+  CU_ASSERT_EQUAL (vault_list (v, &list, &n), 0);
+  for (i = 0; i < (int)n; i++)
+    CU_ASSERT_EQUAL (vault_delete (v, list[i].uuid, 0), 0);
+  xfree (list);
+  vault_close (v);
+}
+
 static const cutest_t tests[] = {
   CUTEST (test_cas),
   CUTEST (test_history),
@@ -448,6 +505,7 @@ static const cutest_t tests[] = {
   CUTEST (test_inflight),
   CUTEST (test_accounts_apart),
   CUTEST (test_race),
+  CUTEST (test_quota_race),
   CUTEST_END
 };
 
