@@ -13,7 +13,7 @@ vscman_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS)
 vscman_LDADD = libvscui.a $(VSC_LIBS) $(NCURSES_LIBS)
 
 vscd_SOURCES += src/vscd.c
-vscd_LDADD = $(VSC_LIBS)
+vscd_LDADD = $(VSCD_LIBS)
 
 vscemu_SOURCES += src/vscemu.c
 vscemu_LDADD = $(VSC_LIBS)

@@ -1,13 +1,17 @@
 /* vscd.c - the VSC server (claim 11)
  *
- *   vscd --stdio [--vault DIR]        one client on stdin/stdout, run by
+ *   vscd --stdio [--vault VAULT]      one client on stdin/stdout, run by
  *                                     "ssh user@host vscd --stdio"
- *   vscd --socket PATH [--vault DIR]  local clients on a Unix socket,
+ *   vscd --socket PATH [--vault VAULT] local clients on a Unix socket,
  *                                     a vault per peer uid (DIR/<uid>/)
- *   vscd --inetd [--vault DIR]        one client on a connected Unix
+ *                                     or one database for all
+ *   vscd --inetd [--vault VAULT]      one client on a connected Unix
  *                                     socket on stdin (systemd Accept=yes,
  *                                     vscd@.service), vault per peer uid
+ *   vscd --init-db --vault DB         create / migrate the schema
+ *   vscd --audit [--vault VAULT] ...  print the audit log
  *
+ * VAULT is a directory or a PostgreSQL database (remote/vault.h).
  * The protocol is in src/remote/proto.h and doc/vscd-protocol.md, the
  * vault in src/remote/vault.h, the conversation in src/remote/server.c.
  * This file parses options and provides the two VSC-aware hooks: making a
@@ -26,6 +30,7 @@
 #include <signal.h>
 #include <pwd.h>
 #include <sys/stat.h>
+#include <inttypes.h>
 #include <sys/socket.h>
 
 #include "common/util.h"
@@ -35,6 +40,10 @@
 #include "remote/proto.h"
 #include "remote/vault.h"
 #include "remote/server.h"
+#include "vscd-admin.h"
+#ifdef HAVE_LIBPQ
+#include <libpq-fe.h>
+#endif
 
 #define VSCD_SOCKET_VAULT_DEFAULT "/var/lib/vscd"
 #define VSCD_MAX_CLIENTS_DEFAULT 128
@@ -140,21 +149,53 @@ vscd_default_vault (void)
   return xtrystrdup (buf);
 }
 
+/* The lock file of the cap on concurrent creates (--max-kdf) where every
+ * connection is a process of its own (--stdio, --inetd): VAULT/.kdf.lock
+ * for a directory; for a database (shared by every host, while the cap
+ * is about this host's memory) $XDG_RUNTIME_DIR/vscd-kdf.lock, else
+ * ~/.vscd-kdf.lock of the account vscd runs as. */
+static void
+vscd_kdf_lock_path (const char *vault, char *out, size_t outsz)
+{
+  const char *rt = getenv ("XDG_RUNTIME_DIR");
+  const char *home = getenv ("HOME");
+
+  if (!vault_spec_is_database (vault))
+    snprintf (out, outsz, "%s/.kdf.lock", vault);
+  else if (rt && *rt == '/')
+    snprintf (out, outsz, "%s/vscd-kdf.lock", rt);
+  else
+    {
+      if (!home || *home != '/')
+        {
+          struct passwd *pw = getpwuid (getuid ());
+          home = pw && pw->pw_dir ? pw->pw_dir : "/";
+        }
+      snprintf (out, outsz, "%s/.vscd-kdf.lock", home);
+    }
+}
+
 static void
 vscd_usage (FILE *fp)
 {
   fprintf (fp, _("usage: vscd --stdio [OPTIONS]\n"
                  "       vscd --socket PATH [OPTIONS]\n"
                  "       vscd --inetd [OPTIONS]\n"
+                 "       vscd --init-db --vault DATABASE [--schema N]\n"
+                 "       vscd --audit [--vault VAULT] [--since T] [--user NAME] [--json]\n"
                  "The VSC server: creates VSCs and stores encrypted VSCs.\n\n"
                  "  --stdio            serve one client on stdin/stdout (ssh)\n"
                  "  --socket PATH      serve local clients on a Unix socket\n"
                  "  --inetd            serve the one client connected to the\n"
                  "                     Unix socket on stdin (systemd Accept=yes)\n"
-                 "  --vault DIR        the vault (stdio default:\n"
+                 "  --vault VAULT      a directory (stdio default:\n"
                  "                     ~/.local/share/vscman/vault; socket and\n"
                  "                     inetd default: %s, one subdirectory\n"
-                 "                     per uid)\n"
+                 "                     per uid) or a PostgreSQL database\n"
+                 "                     (postgresql://host/db or 'host=... dbname=...';\n"
+                 "                     the password comes from ~/.pgpass)\n"
+                 "  --user NAME        the account served (stdio; default: the login)\n"
+                 "  --keep N           generations kept per VSC (default %d)\n"
                  "  --max-frame BYTES  largest request accepted (default 16 MiB)\n"
                  "  --max-clients N    concurrent socket clients (default %d)\n"
                  "  --max-per-uid N    of them from one uid (default %d, 0 = no limit)\n"
@@ -163,16 +204,66 @@ vscd_usage (FILE *fp)
                  "  --timeout SECS     idle limit per client (0 = none)\n"
                  "  --hello-timeout SECS  limit until the first request\n"
                  "                     (default %d)\n"
-                 "  --max-vscs N       VSCs per vault (default %d, 0 = no limit)\n"
+                 "  --max-vscs N       VSCs per account (default %d, 0 = no limit)\n"
+                 "  --max-bytes BYTES  bytes of VSCs per account (0 = no limit)\n"
+                 "  --max-inflight N   requests at once per account (0 = no limit)\n"
+                 "  --db-timeout SECS  how long a request waits for the database\n"
+                 "                     (default %d)\n"
                  "  --no-check         store puts without checking they are VSCs\n"
                  "  --echo             benchmark reference: no CAS, puts discarded\n"
                  "  --log-file FILE    log there instead of stderr\n"
                  "  -v, --verbose      more log output (repeat for debug)\n"
                  "  --version, --help\n"
                  "See vscd(8).\n"),
-           VSCD_SOCKET_VAULT_DEFAULT, VSCD_MAX_CLIENTS_DEFAULT,
-           VSCD_MAX_PER_UID_DEFAULT, VSCD_MAX_KDF_DEFAULT,
-           VSCD_HELLO_TIMEOUT_DEFAULT, VSCD_MAX_VSCS_DEFAULT);
+           VSCD_SOCKET_VAULT_DEFAULT, VAULT_KEEP_DEFAULT,
+           VSCD_MAX_CLIENTS_DEFAULT, VSCD_MAX_PER_UID_DEFAULT,
+           VSCD_MAX_KDF_DEFAULT, VSCD_HELLO_TIMEOUT_DEFAULT,
+           VSCD_MAX_VSCS_DEFAULT, VAULT_TIMEOUT_DEFAULT / 1000);
+}
+
+/* An account name for --user: what a login name may be. */
+static bool
+vscd_user_valid (const char *s)
+{
+  size_t i, n = strlen (s);
+  if (!n || n > VAULT_NAME_MAX || s[0] == '-')
+    return false;
+  for (i = 0; i < n; i++)
+    if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')
+          || (s[i] >= '0' && s[i] <= '9') || strchr ("._@-", s[i])))
+      return false;
+  return true;
+}
+
+/* The login name of the account we run as ("#UID" without one). */
+static void
+vscd_login_name (char *out, size_t outsz)
+{
+  struct passwd *pw = getpwuid (getuid ());
+  if (pw && pw->pw_name && *pw->pw_name)
+    snprintf (out, outsz, "%s", pw->pw_name);
+  else
+    snprintf (out, outsz, "#%u", (unsigned)getuid ());
+}
+
+/* Where an ssh client comes from: "ADDR:PORT" ("[ADDR]:PORT" for IPv6)
+ * from $SSH_CONNECTION, else "local". */
+static void
+vscd_ssh_peer (char *out, size_t outsz)
+{
+  const char *sc = getenv ("SSH_CONNECTION");
+  char addr[64] = "";
+  unsigned port = 0;
+
+  if (sc && sscanf (sc, "%63s %u", addr, &port) == 2 && port && port < 65536)
+    {
+      if (strchr (addr, ':'))
+        snprintf (out, outsz, "[%s]:%u", addr, port);
+      else
+        snprintf (out, outsz, "%s:%u", addr, port);
+    }
+  else
+    snprintf (out, outsz, "local");
 }
 
 static bool
@@ -190,6 +281,17 @@ vscd_parse_ulong (const char *s, unsigned long max, unsigned long *r)
   return true;
 }
 
+/* "--opt N" with N in 0..MAX, or exit 2 with a message. */
+static bool
+vscd_opt_ulong (const char *opt, const char *val, unsigned long min,
+                unsigned long max, unsigned long *r)
+{
+  if (vscd_parse_ulong (val, max, r) && *r >= min)
+    return true;
+  fprintf (stderr, _("vscd: %s must be %lu to %lu\n"), opt, min, max);
+  return false;
+}
+
 /* --inetd: the client is already connected on standard input (systemd's
  * vscd.socket with Accept=yes starts one vscd@.service per connection,
  * StandardInput=socket). SO_PEERCRED of that socket is the client's, so
@@ -200,6 +302,7 @@ vscd_inetd (const char *vault_arg, const server_opts_t *so, bool timeout_set,
 {
   gpg_error_t err;
   server_socket_opts_t sso;
+  char kdf_lock[PATH_MAX];
   int domain = 0, type = 0;
   socklen_t len = sizeof domain;
 
@@ -215,6 +318,11 @@ vscd_inetd (const char *vault_arg, const server_opts_t *so, bool timeout_set,
   sso.vault_base = vault_arg ? vault_arg : VSCD_SOCKET_VAULT_DEFAULT;
   sso.fsync = true;
   sso.max_kdf = (unsigned)max_kdf;
+  if (vault_spec_is_database (sso.vault_base))
+    {
+      vscd_kdf_lock_path (sso.vault_base, kdf_lock, sizeof kdf_lock);
+      sso.kdf_lock = kdf_lock;
+    }
   sso.serve = *so;
   sso.serve.timeout_ms = !timeout_set ? VSCD_SOCKET_TIMEOUT_DEFAULT * 1000
                          : timeout ? (int)(timeout * 1000) : -1;
@@ -234,19 +342,26 @@ main (int argc, char **argv)
 {
   gpg_error_t err;
   const char *socket_path = NULL, *vault_arg = NULL, *logfile = NULL;
+  const char *user_arg = NULL, *since_arg = NULL;
   char *vault_dir = NULL;
   bool stdio = false, inetd = false, check = true, echo = false;
+  bool init_db = false, audit = false, json = false;
   unsigned long max_frame = PROTO_MAX_FRAME_DEFAULT;
   unsigned long max_clients = VSCD_MAX_CLIENTS_DEFAULT;
   unsigned long timeout = 0;
   unsigned long max_vscs = VSCD_MAX_VSCS_DEFAULT;
+  unsigned long max_bytes = 0, max_inflight = 0, schema = 0;
+  unsigned long keep = VAULT_KEEP_DEFAULT;
+  unsigned long db_timeout = VAULT_TIMEOUT_DEFAULT / 1000;
   unsigned long max_per_uid = VSCD_MAX_PER_UID_DEFAULT;
   unsigned long max_kdf = VSCD_MAX_KDF_DEFAULT;
   unsigned long hello_timeout = VSCD_HELLO_TIMEOUT_DEFAULT;
   bool timeout_set = false;
   int i, rc = 1;
+  int64_t since_us = 0;
   server_opts_t so;
   vault_t *v = NULL;
+  char user[VAULT_NAME_MAX + 1], peer[VAULT_NAME_MAX + 1];
   slots_t *kdf = NULL;
 
   err = util_program_init ();
@@ -268,18 +383,53 @@ main (int argc, char **argv)
       else if (!strcmp (a, "--version"))
         {
           printf ("vscd (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+#ifdef HAVE_LIBPQ
+          printf ("vaults: directory, postgresql (libpq %d, schema %d)\n",
+                  PQlibVersion (), vault_schema_version ());
+#else
+          printf ("vaults: directory\n");
+#endif
           return 0;
         }
       else if (!strcmp (a, "--stdio"))
         stdio = true;
       else if (!strcmp (a, "--inetd"))
         inetd = true;
+      else if (!strcmp (a, "--init-db"))
+        init_db = true;
+      else if (!strcmp (a, "--audit"))
+        audit = true;
+      else if (!strcmp (a, "--json"))
+        json = true;
       else if (!strcmp (a, "--socket") && val)
         socket_path = argv[++i];
       else if (!strcmp (a, "--vault") && val)
         vault_arg = argv[++i];
       else if (!strcmp (a, "--log-file") && val)
         logfile = argv[++i];
+      else if (!strcmp (a, "--user") && val)
+        {
+          user_arg = argv[++i];
+          if (!vscd_user_valid (user_arg))
+            {
+              fprintf (stderr, _("vscd: --user needs an account name (letters, "
+                                 "digits, . _ @ -, at most %d)\n"),
+                       VAULT_NAME_MAX);
+              return 2;
+            }
+        }
+      else if (!strcmp (a, "--since") && val)
+        {
+          since_arg = argv[++i];
+          if (!vscd_admin_parse_time (since_arg, &since_us))
+            {
+              fprintf (stderr, _("vscd: --since '%s': give a UTC time "
+                                 "(2026-12-05 or 2026-12-05T10:00:00), a "
+                                 "duration back from now (90s 30m 24h 7d) "
+                                 "or @EPOCH\n"), since_arg);
+              return 2;
+            }
+        }
       else if (!strcmp (a, "--max-frame") && val)
         {
           if (!vscd_parse_ulong (argv[++i], PROTO_MAX_FRAME_LIMIT, &max_frame)
@@ -340,6 +490,31 @@ main (int argc, char **argv)
               return 2;
             }
         }
+      else if (!strcmp (a, "--max-bytes") && val)
+        {
+          if (!vscd_opt_ulong (a, argv[++i], 0, ULONG_MAX / 2, &max_bytes))
+            return 2;
+        }
+      else if (!strcmp (a, "--max-inflight") && val)
+        {
+          if (!vscd_opt_ulong (a, argv[++i], 0, 65535, &max_inflight))
+            return 2;
+        }
+      else if (!strcmp (a, "--keep") && val)
+        {
+          if (!vscd_opt_ulong (a, argv[++i], 1, 100000, &keep))
+            return 2;
+        }
+      else if (!strcmp (a, "--db-timeout") && val)
+        {
+          if (!vscd_opt_ulong (a, argv[++i], 1, 3600, &db_timeout))
+            return 2;
+        }
+      else if (!strcmp (a, "--schema") && val)
+        {
+          if (!vscd_opt_ulong (a, argv[++i], 1, 1000, &schema))
+            return 2;
+        }
       else if (!strcmp (a, "--no-check"))
         check = false;
       else if (!strcmp (a, "--echo"))
@@ -353,9 +528,11 @@ main (int argc, char **argv)
           return 2;
         }
     }
-  if (stdio + inetd + !!socket_path != 1)
+  if ((int)stdio + (int)inetd + (int)!!socket_path + (int)init_db + (int)audit
+      != 1)
     {
-      fprintf (stderr, _("vscd: give exactly one of --stdio, --socket and --inetd\n"));
+      fprintf (stderr, _("vscd: give exactly one of --stdio, --socket, "
+                         "--inetd, --init-db and --audit\n"));
       vscd_usage (stderr);
       return 2;
     }
@@ -368,12 +545,40 @@ main (int argc, char **argv)
   signal (SIGPIPE, SIG_IGN);
   umask (077);
 
+  if (init_db)
+    {
+      if (!vault_arg)
+        {
+          fprintf (stderr, _("vscd: --init-db needs --vault\n"));
+          return 2;
+        }
+      return vscd_admin_init_db (vault_arg, (int)schema) ? 1 : 0;
+    }
+  if (audit)
+    {
+      vault_dir = vault_arg ? xtrystrdup (vault_arg) : vscd_default_vault ();
+      if (!vault_dir)
+        {
+          fprintf (stderr, _("vscd: no vault (set HOME or use --vault)\n"));
+          return 1;
+        }
+      rc = vscd_admin_audit (vault_dir, since_us, user_arg, json,
+                             (int)(db_timeout * 1000)) ? 1 : 0;
+      xfree (vault_dir);
+      return rc;
+    }
+
   memset (&so, 0, sizeof so);
   so.max_frame = (uint32_t)max_frame;
   so.create = vscd_create;
   so.check = check && !echo ? vscd_check : NULL;
   so.echo = echo;
   so.max_vscs = (unsigned)max_vscs;
+  so.limits.max_vscs = max_vscs;
+  so.limits.max_bytes = max_bytes;
+  so.limits.max_inflight = (unsigned)max_inflight;
+  so.keep = (unsigned)keep;
+  so.db_timeout_ms = (int)(db_timeout * 1000);
   so.hello_timeout_ms = (int)(hello_timeout * 1000);
 
   if (stdio)
@@ -384,28 +589,45 @@ main (int argc, char **argv)
           fprintf (stderr, _("vscd: no vault directory (set HOME or use --vault)\n"));
           goto leave;
         }
+      if (user_arg)
+        snprintf (user, sizeof user, "%s", user_arg);
+      else
+        vscd_login_name (user, sizeof user);
+      vscd_ssh_peer (peer, sizeof peer);
       err = vault_open (vault_dir, true, &v);
+      if (!err)
+        {
+          vault_set_timeout (v, so.db_timeout_ms);
+          err = vault_check (v);
+        }
       if (err)
         {
           buf_t b = BUF_INIT;
           proto_io_t io = { 0, 1, -1, 1000 };
           fprintf (stderr, _("vscd: cannot open vault '%s': %s\n"), vault_dir,
-                   gpg_strerror (err));
+                   v && *vault_error_text (v) ? vault_error_text (v)
+                   : *vault_open_error () ? vault_open_error ()
+                   : gpg_strerror (err));
           /* Tell the client too, in its own language. */
-          if (!proto_build_error (&b, err, "the server cannot open the vault"))
+          if (!proto_build_error (&b, err, gpg_err_code (err) == GPG_ERR_TRY_LATER
+                                  ? "the vault database cannot be reached; "
+                                    "try again later"
+                                  : "the server cannot open the vault"))
             proto_write_all (&io, b.data, b.len);
           buf_free (&b);
           goto leave;
         }
-      so.vault_dir = vault_dir;
+      so.vault_dir = vault_spec_is_database (vault_dir) ? NULL : vault_dir;
       so.timeout_ms = timeout_set && timeout ? (int)(timeout * 1000) : -1;
-      so.peer = "stdio";
+      so.peer = peer;
+      so.user = user;
       /* Every ssh session is a process of its own: the cap on concurrent
-       * creates of this account is a lock file in its vault. */
+       * creates of this account is a lock file in its vault (or, for a
+       * database, in the account's home). */
       if (max_kdf)
         {
           char lp[PATH_MAX];
-          snprintf (lp, sizeof lp, "%s/.kdf.lock", vault_dir);
+          vscd_kdf_lock_path (vault_dir, lp, sizeof lp);
           err = slots_open (lp, (unsigned)max_kdf, &kdf);
           if (err)
             {
@@ -418,6 +640,12 @@ main (int argc, char **argv)
         }
       err = server_serve (v, 0, 1, &so);
       rc = err ? 1 : 0;
+    }
+  else if (user_arg)
+    {
+      fprintf (stderr, _("vscd: --user is for --stdio (on the socket, the "
+                         "peer's uid names the account)\n"));
+      rc = 2;
     }
   else if (inetd)
     rc = vscd_inetd (vault_arg, &so, timeout_set, timeout, max_kdf);
@@ -437,7 +665,8 @@ main (int argc, char **argv)
       err = server_run_socket (&sso);
       if (err)
         fprintf (stderr, _("vscd: socket '%s': %s\n"), socket_path,
-                 gpg_strerror (err));
+                 *vault_open_error () ? vault_open_error ()
+                 : gpg_strerror (err));
       rc = err ? 1 : 0;
     }
 

@@ -3,9 +3,10 @@
  *   vsctool remote [OPTIONS] URL create [-o FILE] [--password-out FILE]
  *   vsctool remote [OPTIONS] URL ls
  *   vsctool remote [OPTIONS] URL stat UUID
- *   vsctool remote [OPTIONS] URL get UUID FILE
+ *   vsctool remote [OPTIONS] URL get UUID FILE [-g GEN]
  *   vsctool remote [OPTIONS] URL put [UUID] FILE [-g GEN | --new]
  *   vsctool remote [OPTIONS] URL rm UUID [-g GEN]
+ *   vsctool remote [OPTIONS] URL history UUID
  *
  * get writes FILE atomically and records "UUID GENERATION" in FILE.remote;
  * put sends that generation (or -g), so a put based on an old copy is
@@ -23,10 +24,11 @@
 
 #include "common/util.h"
 #include "common/i18n.h"
+#include "common/sanitize.h"
 #include "remote/client.h"
 #include "cli/cli.h"
 
-CLI_COMMAND (remote, "remote", "URL create|ls|stat|get|put|rm [ARGS...]",
+CLI_COMMAND (remote, "remote", "URL create|ls|stat|get|put|rm|history [ARGS...]",
              N_("VSCs on a vscd server (ssh://user@host[:port][/vault] or "
                 "unix:PATH)"),
              CLI_CMD_JSON | CLI_CMD_IN_ORDER, 2, -1,
@@ -50,6 +52,8 @@ static const cli_opt_t cmd_remote_create_opts[] = {
 };
 static const cli_opt_t cmd_remote_get_opts[] = {
   { "force", N_("replace FILE even if it is not this VSC") },
+  { "g,generation=GEN",
+    N_("an older generation the server keeps (see history)") },
   CLI_OPT_END
 };
 static const cli_opt_t cmd_remote_put_opts[] = {
@@ -328,14 +332,21 @@ cmd_remote_get (cli_ctx_t *c)
   remote_t *r = c->data;
   const char *uuid = c->argv[0], *file = c->argv[1];
   gpg_error_t err;
-  uint64_t gen = 0;
+  uint64_t want = 0, gen = 0;
+  proto_entry_t cur;
 
+  if (cli_has (c, "generation")
+      && (!cmd_remote_gen (cli_get (c, "generation"), &want) || !want))
+    {
+      cli_msg (_("-g needs a generation number >= 1"));
+      return CLI_EXIT_USAGE;
+    }
   /* An existing FILE is replaced only if it is this VSC (or was fetched
    * as it, says FILE.remote), or with --force. */
   if (cli_has (c, "force") || cmd_remote_forced
       || cmd_remote_fetched_as (file, uuid))
     remote_set_replace (r, true);
-  err = remote_get_file (r, uuid, file, &gen);
+  err = remote_get_gen_file (r, uuid, want, file, &gen);
   if (gpg_err_code (err) == GPG_ERR_EEXIST)
     {
       cli_msg ("%s", remote_last_message (r));
@@ -346,16 +357,77 @@ cmd_remote_get (cli_ctx_t *c)
   if (err)
     return cmd_remote_fail (r, err, _("get"));
   if (c->json)
-    printf ("{\"uuid\":\"%s\",\"generation\":%" PRIu64 ",\"file\":", uuid, gen);
-  else
-    printf (_("VSC %s generation %" PRIu64 " written to "), uuid, gen);
-  if (c->json)
     {
+      printf ("{\"uuid\":\"%s\",\"generation\":%" PRIu64 ",\"file\":",
+              uuid, gen);
       cli_json_str (stdout, file);
       printf ("}\n");
     }
   else
-    printf ("%s\n", file);
+    printf (_("VSC %s generation %" PRIu64 " written to %s\n"), uuid, gen,
+            file);
+  /* An old generation: say how to make it the current one again. */
+  if (want && !c->json && !remote_stat (r, uuid, &cur) && cur.gen != gen)
+    printf (_("The current generation is %" PRIu64 "; to make this one "
+              "current again: vsctool remote URL put %s -g %" PRIu64 "\n"),
+            cur.gen, file, cur.gen);
+  return CLI_EXIT_OK;
+}
+
+/* Text from the server on the terminal, escaped (sanitize.h). */
+static void
+cmd_remote_print_text (const char *s)
+{
+  sanitize_fputs (s, stdout);
+}
+
+static int
+cmd_remote_history (cli_ctx_t *c)
+{
+  remote_t *r = c->data;
+  gpg_error_t err;
+  proto_version_t *list = NULL;
+  size_t n = 0, i;
+  char when[32];
+
+  err = remote_history (r, c->argv[0], &list, &n);
+  if (err)
+    return cmd_remote_fail (r, err, _("history"));
+  if (c->json)
+    printf ("{\"uuid\":\"%s\",\"generations\":[", c->argv[0]);
+  else
+    printf ("%-10s  %10s  %-20s  %s\n", _("GEN"), _("BYTES"),
+            _("STORED (UTC)"), _("BY"));
+  for (i = 0; i < n; i++)
+    {
+      cmd_remote_time (when, sizeof when, list[i].mtime);
+      if (c->json)
+        {
+          printf ("%s{\"generation\":%" PRIu64 ",\"size\":%" PRIu64
+                  ",\"stored\":\"%s\",\"by\":", i ? "," : "", list[i].gen,
+                  list[i].size, when);
+          cli_json_str (stdout, list[i].by);
+          printf (",\"from\":");
+          cli_json_str (stdout, list[i].from);
+          putchar ('}');
+        }
+      else
+        {
+          printf ("%-10" PRIu64 "  %10" PRIu64 "  %-20s  ", list[i].gen,
+                  list[i].size, when);
+          cmd_remote_print_text (list[i].by[0] ? list[i].by : "?");
+          if (list[i].from[0])
+            {
+              printf (" (");
+              cmd_remote_print_text (list[i].from);
+              putchar (')');
+            }
+          putchar ('\n');
+        }
+    }
+  if (c->json)
+    printf ("]}\n");
+  xfree (list);
   return CLI_EXIT_OK;
 }
 
@@ -441,7 +513,8 @@ static const cli_cmd_t cmd_remote_ops[] = {
   CMD_REMOTE_OP (stat, "UUID", CLI_CMD_JSON, NULL, 1, 1),
   CMD_REMOTE_OP (get, "UUID FILE", CLI_CMD_JSON, cmd_remote_get_opts, 2, 2),
   CMD_REMOTE_OP (put, "[UUID] FILE", CLI_CMD_JSON, cmd_remote_put_opts, 1, 2),
-  CMD_REMOTE_OP (rm, "UUID", 0, cmd_remote_rm_opts, 1, 1)
+  CMD_REMOTE_OP (rm, "UUID", 0, cmd_remote_rm_opts, 1, 1),
+  CMD_REMOTE_OP (history, "UUID", CLI_CMD_JSON, NULL, 1, 1)
 };
 
 static int

@@ -33,6 +33,7 @@ struct remote {
   int fd;                 /* socket (unix) or our end of the socketpair */
   pid_t ssh_pid;          /* 0 for unix sockets */
   uint32_t max_frame;     /* the server's limit for our requests */
+  unsigned version;       /* the protocol version the server chose */
   char msg[PROTO_TEXT_MAX + 1];
   bool replace;           /* remote_opts_t.replace */
 };
@@ -439,13 +440,15 @@ remote_open (const char *url, const remote_opts_t *opts, remote_t **r_remote)
   memset (&req, 0, sizeof req);
   req.type = PROTO_HELLO;
   req.have = PROTO_F_VMIN | PROTO_F_VMAX | PROTO_F_NAME;
-  req.vmin = req.vmax = PROTO_VERSION;
+  req.vmin = PROTO_VERSION_MIN;
+  req.vmax = PROTO_VERSION;
   req.name = "vscman " PACKAGE_VERSION;
   req.namelen = strlen (req.name);
   err = remote_call (r, &req, &frame, &rep);
   if (err)
     goto leave;
-  if (rep.vmax != PROTO_VERSION || rep.maxframe < PROTO_MAX_FRAME_MIN
+  if (rep.vmax < PROTO_VERSION_MIN || rep.vmax > PROTO_VERSION
+      || rep.maxframe < PROTO_MAX_FRAME_MIN
       || rep.maxframe > PROTO_MAX_FRAME_LIMIT)
     {
       snprintf (r->msg, sizeof r->msg, "the server offers an unusable protocol");
@@ -453,6 +456,7 @@ remote_open (const char *url, const remote_opts_t *opts, remote_t **r_remote)
       goto leave;
     }
   r->max_frame = (uint32_t)rep.maxframe;
+  r->version = (unsigned)rep.vmax;
   *r_remote = r;
   r = NULL;
 
@@ -626,16 +630,48 @@ remote_stat (remote_t *r, const char *uuid, proto_entry_t *e)
   return err;
 }
 
+unsigned
+remote_version (remote_t *r)
+{
+  return r->version;
+}
+
+/* Refuse what a version 1 server cannot do, with a sentence. */
+static gpg_error_t
+remote_need_v2 (remote_t *r, const char *what)
+{
+  if (r->version >= 2)
+    return 0;
+  snprintf (r->msg, sizeof r->msg, "the server speaks protocol version %u, "
+            "which has no %s (it needs a newer vscd)", r->version, what);
+  return gpg_error (GPG_ERR_NOT_SUPPORTED);
+}
+
 gpg_error_t
 remote_get (remote_t *r, const char *uuid, buf_t *data, uint64_t *r_gen)
+{
+  return remote_get_gen (r, uuid, 0, data, r_gen);
+}
+
+gpg_error_t
+remote_get_gen (remote_t *r, const char *uuid, uint64_t gen, buf_t *data,
+                uint64_t *r_gen)
 {
   gpg_error_t err;
   proto_msg_t req, rep;
   buf_t frame = BUF_INIT;
 
   err = remote_uuid_req (&req, PROTO_GET, uuid);
+  if (!err && gen)
+    {
+      err = remote_need_v2 (r, "older generations");
+      req.have |= PROTO_F_GEN;
+      req.gen = gen;
+    }
   if (!err)
     err = remote_call (r, &req, &frame, &rep);
+  if (!err && gen && rep.gen != gen)
+    err = gpg_error (GPG_ERR_PROTOCOL_VIOLATION);
   if (!err && strcmp (rep.uuid, uuid))
     err = gpg_error (GPG_ERR_PROTOCOL_VIOLATION);
   if (!err)
@@ -684,6 +720,47 @@ remote_delete (remote_t *r, const char *uuid, uint64_t gen)
       req.gen = gen;
     }
   err = remote_call (r, &req, &frame, &rep);
+  buf_free (&frame);
+  return err;
+}
+
+gpg_error_t
+remote_history (remote_t *r, const char *uuid, proto_version_t **r_list,
+                size_t *r_n)
+{
+  gpg_error_t err;
+  proto_msg_t req, rep;
+  buf_t frame = BUF_INIT;
+  proto_version_t *list = NULL;
+  size_t off = 0, i = 0;
+
+  *r_list = NULL;
+  *r_n = 0;
+  err = remote_uuid_req (&req, PROTO_HISTORY, uuid);
+  if (!err)
+    err = remote_need_v2 (r, "history");
+  if (!err)
+    err = remote_call (r, &req, &frame, &rep);
+  if (!err && strcmp (rep.uuid, uuid))
+    err = gpg_error (GPG_ERR_PROTOCOL_VIOLATION);
+  if (err)
+    goto leave;
+  list = xtrycalloc (rep.nversions ? rep.nversions : 1, sizeof *list);
+  if (!list)
+    {
+      err = gpg_error_from_syserror ();
+      goto leave;
+    }
+  while (i < rep.nversions && !(err = proto_version_next (&rep, &off, &list[i])))
+    i++;
+  if (err)
+    goto leave;
+  *r_list = list;
+  *r_n = i;
+  list = NULL;
+
+ leave:
+  xfree (list);
   buf_free (&frame);
   return err;
 }
@@ -817,6 +894,13 @@ gpg_error_t
 remote_get_file (remote_t *r, const char *uuid, const char *path,
                  uint64_t *r_gen)
 {
+  return remote_get_gen_file (r, uuid, 0, path, r_gen);
+}
+
+gpg_error_t
+remote_get_gen_file (remote_t *r, const char *uuid, uint64_t gen,
+                     const char *path, uint64_t *r_gen)
+{
   gpg_error_t err;
   buf_t data = BUF_INIT;
 
@@ -825,7 +909,7 @@ remote_get_file (remote_t *r, const char *uuid, const char *path,
   if (!r->replace
       && (err = remote_check_target (path, uuid, r->msg, sizeof r->msg)))
     return err;
-  err = remote_get (r, uuid, &data, r_gen);
+  err = remote_get_gen (r, uuid, gen, &data, r_gen);
   if (!err && !r->replace)
     err = remote_check_target (path, uuid, r->msg, sizeof r->msg);
   if (!err)

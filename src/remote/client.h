@@ -62,9 +62,16 @@ gpg_error_t remote_create_file(remote_t *r, const char *path, char *uuid,
 gpg_error_t remote_list(remote_t *r, proto_entry_t **r_list, size_t *r_n);
 gpg_error_t remote_stat(remote_t *r, const char *uuid, proto_entry_t *e);
 
+/* The protocol version the server chose (1 or 2). */
+unsigned remote_version(remote_t *r);
+
 /* Fetch a VSC; *R_GEN gets its generation. */
 gpg_error_t remote_get(remote_t *r, const char *uuid, buf_t *data,
                        uint64_t *r_gen);
+/* Fetch generation GEN (0: the current one; an older one needs protocol
+ * version 2, else GPG_ERR_NOT_SUPPORTED). */
+gpg_error_t remote_get_gen(remote_t *r, const char *uuid, uint64_t gen,
+                           buf_t *data, uint64_t *r_gen);
 /* Fetch into PATH, written atomically (temp + fsync + rename), 0600.
  * An existing PATH is replaced only if it holds the same VSC (an older
  * copy) or with remote_opts_t.replace; otherwise GPG_ERR_EEXIST, with the
@@ -72,6 +79,13 @@ gpg_error_t remote_get(remote_t *r, const char *uuid, buf_t *data,
  * target, in the target's directory. */
 gpg_error_t remote_get_file(remote_t *r, const char *uuid, const char *path,
                             uint64_t *r_gen);
+gpg_error_t remote_get_gen_file(remote_t *r, const char *uuid, uint64_t gen,
+                                const char *path, uint64_t *r_gen);
+
+/* The kept generations of a VSC, newest first (xfree *R_LIST); needs
+ * protocol version 2. */
+gpg_error_t remote_history(remote_t *r, const char *uuid,
+                           proto_version_t **r_list, size_t *r_n);
 
 /* Store DATA as the next generation if the server's is still GEN (0:
  * the UUID must be new). GPG_ERR_CONFLICT if it moved on. */

@@ -1,19 +1,45 @@
 ## src/remote: vscd protocol, vault, server and client (claim 11)
+if HAVE_LIBPQ
+libvscman_a_SOURCES += src/remote/vault-pg.h src/remote/vault-pg.c \
+	src/remote/vault-pg-schema.c
+endif
+libvscman_a_CFLAGS += $(LIBPQ_CFLAGS)
+vscd_CFLAGS = $(AM_CFLAGS) $(LIBPQ_CFLAGS)
+## vscd and everything that runs vault code link libpq; vsctool and
+## vscman do not (they never reach src/remote/vault*.c).
+VSCD_LIBS = $(VSC_LIBS) $(LIBPQ_LIBS)
+
 libvscman_a_SOURCES += \
 	src/remote/proto.h src/remote/proto.c \
 	src/remote/vault.h src/remote/vault.c src/remote/vault-be.h \
 	src/remote/vault-dir.h src/remote/vault-dir.c \
+	src/remote/vault-dir-audit.c \
 	src/remote/server.h src/remote/server.c \
 	src/remote/server-uid.h src/remote/server-uid.c \
 	src/remote/slots.h src/remote/slots.c \
 	src/remote/client.h src/remote/client.c
 
+vscd_SOURCES += src/vscd-admin.h src/vscd-admin.c
+
 ## CUnit: frame codec, name validation, vault CAS (incl. a fork race), URLs.
 check_PROGRAMS += tests/unit/test-remote
 tests_unit_test_remote_SOURCES = tests/unit/test-remote.c
 tests_unit_test_remote_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_remote_LDADD = $(CUTEST_LIBS)
+tests_unit_test_remote_LDADD = $(CUTEST_LIBS) $(LIBPQ_LIBS)
 TESTS += tests/unit/test-remote
+
+## CUnit: the vault contract, the same tests for every back end
+## (tests/remote/vault-pg.sh runs it against PostgreSQL).
+check_PROGRAMS += tests/unit/test-vault
+tests_unit_test_vault_SOURCES = tests/unit/test-vault.c
+tests_unit_test_vault_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_vault_LDADD = $(CUTEST_LIBS) $(LIBPQ_LIBS)
+TESTS += tests/unit/test-vault
+
+## The many-clients and fault client of tests/remote/vault-*.sh.
+check_PROGRAMS += tests/remote/vault-clients
+tests_remote_vault_clients_SOURCES = tests/remote/vault-clients.c
+tests_remote_vault_clients_LDADD = $(VSC_LIBS)
 
 ## Shell tests (tests/remote/frames.py is the raw-frame client they use).
 TESTS += tests/remote/frames.sh tests/remote/socket.sh \
@@ -23,6 +49,14 @@ EXTRA_DIST += tests/remote/lib-remote.sh tests/remote/frames.py \
 	tests/remote/frames.sh tests/remote/socket.sh tests/remote/authz.sh \
 	tests/remote/kill9.sh tests/remote/ssh.sh tests/remote/inetd.sh \
 	tests/remote/hardening.sh
+
+## The vault tests, on both back ends (lib-vault.sh has the shared part;
+## lib-pg.sh starts a throw-away PostgreSQL cluster).
+TESTS += tests/remote/vault-dir.sh tests/remote/vault-pg.sh \
+	tests/remote/vault-pg-fault.sh
+EXTRA_DIST += tests/remote/lib-vault.sh tests/remote/lib-pg.sh \
+	tests/remote/vault-dir.sh tests/remote/vault-pg.sh \
+	tests/remote/vault-pg-fault.sh
 
 ## vsctool backup --remote (src/cli/cmd-backup.c) against vscd --socket
 ## and, as root, over ssh.
@@ -34,7 +68,7 @@ EXTRA_DIST += tests/fuzz/fuzz-frame.c tests/fuzz/frame.sh tests/fuzz/corpus/fram
 tests_fuzz_fuzz_frame_SOURCES = tests/fuzz/fuzz-frame.c
 tests_fuzz_fuzz_frame_CFLAGS = $(AM_CFLAGS)
 tests_fuzz_fuzz_frame_LDFLAGS = $(FUZZ_LDFLAGS)
-tests_fuzz_fuzz_frame_LDADD = $(VSC_LIBS)
+tests_fuzz_fuzz_frame_LDADD = $(VSCD_LIBS)
 if ENABLE_FUZZING
 check_PROGRAMS += tests/fuzz/fuzz-frame
 TESTS += tests/fuzz/frame.sh
@@ -46,7 +80,7 @@ EXTRA_DIST += tests/fuzz/fuzz-vscd.c tests/fuzz/vscd.sh tests/fuzz/corpus/vscd
 tests_fuzz_fuzz_vscd_SOURCES = tests/fuzz/fuzz-vscd.c
 tests_fuzz_fuzz_vscd_CFLAGS = $(AM_CFLAGS)
 tests_fuzz_fuzz_vscd_LDFLAGS = $(FUZZ_LDFLAGS)
-tests_fuzz_fuzz_vscd_LDADD = $(VSC_LIBS)
+tests_fuzz_fuzz_vscd_LDADD = $(VSCD_LIBS)
 if ENABLE_FUZZING
 check_PROGRAMS += tests/fuzz/fuzz-vscd
 TESTS += tests/fuzz/vscd.sh
@@ -59,5 +93,17 @@ EXTRA_DIST += doc/vscd-protocol.md
 ## make bench: get+put round trips through vscd --socket vs. a plain cat.
 noinst_PROGRAMS += bench/vscd-roundtrip
 bench_vscd_roundtrip_SOURCES = bench/vscd-roundtrip.c
-bench_vscd_roundtrip_LDADD = $(VSC_LIBS)
+bench_vscd_roundtrip_LDADD = $(VSCD_LIBS)
 BENCHES += bench/vscd-roundtrip
+
+## make bench: get+put/s on the directory and the PostgreSQL vault in
+## the same run, vscd's memory per connection (bench/vscd-backends.sh
+## starts a throw-away cluster, bench/vscd-backends-run measures).
+noinst_PROGRAMS += bench/vscd-backends-run
+bench_vscd_backends_run_SOURCES = bench/vscd-backends-run.c
+bench_vscd_backends_run_LDADD = $(VSC_LIBS)
+bench/vscd-backends: $(srcdir)/bench/vscd-backends.sh
+	$(AM_V_GEN)cp $(srcdir)/bench/vscd-backends.sh $@ && chmod +x $@
+CLEANFILES += bench/vscd-backends
+EXTRA_DIST += bench/vscd-backends.sh
+BENCHES += bench/vscd-backends

@@ -33,11 +33,12 @@ static const struct proto_rule proto_rules[] = {
   { PROTO_CREATE, 0, 0 },
   { PROTO_LIST, 0, 0 },
   { PROTO_STAT, PROTO_F_UUID, PROTO_F_UUID },
-  { PROTO_GET, PROTO_F_UUID, PROTO_F_UUID },
+  { PROTO_GET, PROTO_F_UUID, PROTO_F_UUID | PROTO_F_GEN },
   { PROTO_PUT, PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA,
     PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA },
   { PROTO_DELETE, PROTO_F_UUID, PROTO_F_UUID | PROTO_F_GEN },
   { PROTO_BYE, 0, 0 },
+  { PROTO_HISTORY, PROTO_F_UUID, PROTO_F_UUID },
   { PROTO_ERROR, PROTO_F_ERRCODE, PROTO_F_ERRCODE | PROTO_F_ERRTEXT },
   { PROTO_HELLO | PROTO_REPLY, PROTO_F_VMAX | PROTO_F_MAXFRAME,
     PROTO_F_VMAX | PROTO_F_MAXFRAME | PROTO_F_NAME },
@@ -53,7 +54,8 @@ static const struct proto_rule proto_rules[] = {
   { PROTO_PUT | PROTO_REPLY, PROTO_F_UUID | PROTO_F_GEN,
     PROTO_F_UUID | PROTO_F_GEN },
   { PROTO_DELETE | PROTO_REPLY, PROTO_F_UUID, PROTO_F_UUID },
-  { PROTO_BYE | PROTO_REPLY, 0, 0 }
+  { PROTO_BYE | PROTO_REPLY, 0, 0 },
+  { PROTO_HISTORY | PROTO_REPLY, PROTO_F_UUID, PROTO_F_UUID | PROTO_F_VERSION }
 };
 
 static const struct proto_rule *
@@ -79,6 +81,7 @@ proto_type_name (unsigned type)
     case PROTO_PUT: return "put";
     case PROTO_DELETE: return "delete";
     case PROTO_BYE: return "bye";
+    case PROTO_HISTORY: return "history";
     case PROTO_ERROR: return "error";
     default: return "?";
     }
@@ -195,6 +198,61 @@ proto_entry_parse (const uint8_t *p, size_t n, proto_entry_t *e)
   return 0;
 }
 
+/* Parse the value of one A1 generation. */
+static gpg_error_t
+proto_version_parse (const uint8_t *p, size_t n, proto_version_t *e)
+{
+  gpg_error_t err;
+  tlv_iter_t it;
+  tlv_t t;
+  unsigned have = 0, bit;
+
+  memset (e, 0, sizeof *e);
+  tlv_iter_init (&it, p, n, 0);
+  while (!(err = tlv_iter_next (&it, &t)))
+    {
+      switch (t.tag)
+        {
+        case PROTO_TAG_GEN:
+          bit = 1;
+          err = proto_get_uint (&t, &e->gen);
+          break;
+        case PROTO_TAG_SIZE:
+          bit = 2;
+          err = proto_get_uint (&t, &e->size);
+          break;
+        case PROTO_TAG_MTIME:
+          bit = 4;
+          err = proto_get_uint (&t, &e->mtime);
+          break;
+        case PROTO_TAG_BY:
+          bit = 8;   /* local bits: GEN SIZE MTIME BY FROM */
+          err = proto_check_text (&t, PROTO_WHO_MAX);
+          if (!err)
+            memcpy (e->by, t.value, t.len);
+          break;
+        case PROTO_TAG_FROM:
+          bit = 16;
+          err = proto_check_text (&t, PROTO_WHO_MAX);
+          if (!err)
+            memcpy (e->from, t.value, t.len);
+          break;
+        default:
+          return gpg_error (GPG_ERR_INV_TAG);
+        }
+      if (err)
+        return err;
+      if (have & bit)
+        return gpg_error (GPG_ERR_INV_TAG);
+      have |= bit;
+    }
+  if (gpg_err_code (err) != GPG_ERR_EOF)
+    return err;
+  if ((have & 7) != 7)   /* GEN SIZE MTIME are required */
+    return gpg_error (GPG_ERR_MISSING_VALUE);
+  return 0;
+}
+
 gpg_error_t
 proto_msg_check (const proto_msg_t *m)
 {
@@ -209,6 +267,18 @@ proto_msg_check (const proto_msg_t *m)
 }
 
 gpg_error_t
+proto_msg_check_version (const proto_msg_t *m, unsigned version)
+{
+  if (version >= 2)
+    return 0;
+  if ((m->type & ~(unsigned)PROTO_REPLY) == PROTO_HISTORY)
+    return gpg_error (GPG_ERR_INV_OBJ);
+  if (m->type == PROTO_GET && (m->have & PROTO_F_GEN))
+    return gpg_error (GPG_ERR_INV_TAG);
+  return 0;
+}
+
+gpg_error_t
 proto_msg_parse (const uint8_t *body, size_t n, proto_msg_t *m)
 {
   gpg_error_t err;
@@ -216,6 +286,7 @@ proto_msg_parse (const uint8_t *body, size_t n, proto_msg_t *m)
   tlv_t t;
   unsigned bit;
   const uint8_t *entries_start = NULL, *entries_end = NULL;
+  const uint8_t *versions_start = NULL, *versions_end = NULL;
 
   memset (m, 0, sizeof *m);
   if (!body || n < 1)
@@ -305,6 +376,21 @@ proto_msg_parse (const uint8_t *body, size_t n, proto_msg_t *m)
             m->have |= PROTO_F_ENTRY;
             continue;
           }
+        case PROTO_TAG_VERSION:
+          {
+            proto_version_t e;
+            if ((m->have & PROTO_F_VERSION) && versions_end != t.raw)
+              return gpg_error (GPG_ERR_INV_TAG);
+            err = proto_version_parse (t.value, t.len, &e);
+            if (err)
+              return err;
+            if (!versions_start)
+              versions_start = t.raw;
+            versions_end = t.raw + t.raw_len;
+            m->nversions++;
+            m->have |= PROTO_F_VERSION;
+            continue;
+          }
         default:
           return gpg_error (GPG_ERR_INV_TAG);
         }
@@ -320,6 +406,11 @@ proto_msg_parse (const uint8_t *body, size_t n, proto_msg_t *m)
     {
       m->entries = entries_start;
       m->entrieslen = (size_t)(entries_end - entries_start);
+    }
+  if (versions_start)
+    {
+      m->versions = versions_start;
+      m->versionslen = (size_t)(versions_end - versions_start);
     }
   return proto_msg_check (m);
 }
@@ -343,6 +434,62 @@ proto_entry_next (const proto_msg_t *m, size_t *off, proto_entry_t *e)
     return err;
   *off += used;
   return 0;
+}
+
+gpg_error_t
+proto_version_next (const proto_msg_t *m, size_t *off, proto_version_t *e)
+{
+  gpg_error_t err;
+  tlv_t t;
+  size_t used;
+
+  if (!m->versions || *off >= m->versionslen)
+    return gpg_error (GPG_ERR_EOF);
+  err = tlv_parse (m->versions + *off, m->versionslen - *off, &t, &used);
+  if (err)
+    return err;
+  if (t.tag != PROTO_TAG_VERSION)
+    return gpg_error (GPG_ERR_INV_TAG);
+  err = proto_version_parse (t.value, t.len, e);
+  if (err)
+    return err;
+  *off += used;
+  return 0;
+}
+
+/* Text for 8C/8D: at most PROTO_WHO_MAX bytes, control characters
+ * replaced, so what we send always parses. */
+static gpg_error_t
+proto_put_who (buf_t *b, unsigned tag, const char *s)
+{
+  char tmp[PROTO_WHO_MAX];
+  size_t i, n = strnlen (s, PROTO_WHO_MAX);
+
+  for (i = 0; i < n; i++)
+    tmp[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
+  return tlv_put (b, tag, tmp, n);
+}
+
+static gpg_error_t
+proto_put_version (buf_t *b, const proto_version_t *e)
+{
+  gpg_error_t err;
+  size_t mark;
+
+  err = tlv_begin (b, PROTO_TAG_VERSION, &mark);
+  if (!err)
+    err = tlv_put_uint (b, PROTO_TAG_GEN, e->gen);
+  if (!err)
+    err = tlv_put_uint (b, PROTO_TAG_SIZE, e->size);
+  if (!err)
+    err = tlv_put_uint (b, PROTO_TAG_MTIME, e->mtime);
+  if (!err && e->by[0])
+    err = proto_put_who (b, PROTO_TAG_BY, e->by);
+  if (!err && e->from[0])
+    err = proto_put_who (b, PROTO_TAG_FROM, e->from);
+  if (!err)
+    err = tlv_end (b, mark);
+  return err;
 }
 
 static gpg_error_t
@@ -406,6 +553,8 @@ proto_msg_build (buf_t *out, const proto_msg_t *m)
     err = tlv_put (out, PROTO_TAG_ERRTEXT, m->errtext, m->errtextlen);
   for (i = 0; !err && (h & PROTO_F_ENTRY) && i < m->nentries; i++)
     err = proto_put_entry (out, &m->entry_array[i]);
+  for (i = 0; !err && (h & PROTO_F_VERSION) && i < m->nversions; i++)
+    err = proto_put_version (out, &m->version_array[i]);
   if (err)
     {
       buf_truncate (out, start);

@@ -17,7 +17,8 @@
 #include "common/error.h"
 #include "common/buffer.h"
 
-#define PROTO_VERSION            1
+#define PROTO_VERSION            2                     /* the newest we speak */
+#define PROTO_VERSION_MIN        1                     /* the oldest we speak */
 #define PROTO_MAX_FRAME_DEFAULT  (16u * 1024 * 1024)   /* 16 MiB */
 #define PROTO_MAX_FRAME_MIN      4096u
 #define PROTO_MAX_FRAME_LIMIT    (1024u * 1024 * 1024) /* 1 GiB */
@@ -35,6 +36,7 @@ enum proto_type {
   PROTO_PUT    = 0x06,   /* compare-and-swap on the generation */
   PROTO_DELETE = 0x07,
   PROTO_BYE    = 0x08,   /* orderly end; server replies and closes */
+  PROTO_HISTORY = 0x09,  /* version 2: the kept generations of a VSC */
   PROTO_ERROR  = 0x7F,   /* server -> client only */
   PROTO_REPLY  = 0x80
 };
@@ -53,7 +55,10 @@ enum proto_tag {
   PROTO_TAG_MAXFRAME = 0x89, /* uint: largest frame body accepted */
   PROTO_TAG_ERRCODE  = 0x8A, /* uint: libgpg-error code */
   PROTO_TAG_ERRTEXT  = 0x8B, /* UTF-8: message for a person */
-  PROTO_TAG_ENTRY    = 0xA0  /* constructed: one list entry (83 84 87 88) */
+  PROTO_TAG_BY       = 0x8C, /* UTF-8: the account that stored a generation */
+  PROTO_TAG_FROM     = 0x8D, /* UTF-8: where it was stored from */
+  PROTO_TAG_ENTRY    = 0xA0, /* constructed: one list entry (83 84 87 88) */
+  PROTO_TAG_VERSION  = 0xA1  /* constructed: one generation (84 87 88 8C 8D) */
 };
 
 /* Field presence bits (proto_msg_t.have). */
@@ -70,6 +75,7 @@ enum proto_tag {
 #define PROTO_F_ERRCODE  (1u << 10)
 #define PROTO_F_ERRTEXT  (1u << 11)
 #define PROTO_F_ENTRY    (1u << 12)
+#define PROTO_F_VERSION  (1u << 13)
 
 /* One VSC in a vault, as listed. */
 typedef struct proto_entry {
@@ -78,6 +84,17 @@ typedef struct proto_entry {
   uint64_t size;
   uint64_t mtime;
 } proto_entry_t;
+
+#define PROTO_WHO_MAX 64   /* bytes of an account or peer name (8C, 8D) */
+
+/* One kept generation of a VSC, as listed by HISTORY. */
+typedef struct proto_version {
+  uint64_t gen;
+  uint64_t size;
+  uint64_t mtime;                 /* when it was stored */
+  char by[PROTO_WHO_MAX + 1];     /* account that stored it ("" unknown) */
+  char from[PROTO_WHO_MAX + 1];   /* peer it came from ("" unknown) */
+} proto_version_t;
 
 /* A decoded (or to-be-encoded) message. */
 typedef struct proto_msg {
@@ -94,6 +111,9 @@ typedef struct proto_msg {
    * Encoding: an array. */
   const uint8_t *entries; size_t entrieslen;
   const proto_entry_t *entry_array; size_t nentries;
+  /* The same for A1 generations (proto_version_next). */
+  const uint8_t *versions; size_t versionslen;
+  const proto_version_t *version_array; size_t nversions;
 } proto_msg_t;
 
 /* True if S[0..N) is a canonical lower-case UUID text
@@ -109,10 +129,16 @@ gpg_error_t proto_msg_parse(const uint8_t *body, size_t n, proto_msg_t *m);
 /* The fields TYPE requires are present, no field it forbids. */
 gpg_error_t proto_msg_check(const proto_msg_t *m);
 
+/* M is allowed in a conversation of protocol VERSION (HISTORY and the
+ * generation in GET came with version 2). */
+gpg_error_t proto_msg_check_version(const proto_msg_t *m, unsigned version);
+
 /* Iterate over decoded list entries: *OFF starts at 0; GPG_ERR_EOF at
  * the end. */
 gpg_error_t proto_entry_next(const proto_msg_t *m, size_t *off,
                              proto_entry_t *e);
+gpg_error_t proto_version_next(const proto_msg_t *m, size_t *off,
+                               proto_version_t *e);
 
 /* Append one frame (length prefix + body) for M to OUT. Fields are
  * written for the bits in M->have. */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <signal.h>
 #include <grp.h>
+#include <pwd.h>
 #include <inttypes.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -44,6 +45,7 @@ typedef struct server_conn {
   proto_io_t io;
   buf_t out;
   bool hello;
+  unsigned version;         /* negotiated protocol version */
 } server_conn_t;
 
 static gpg_error_t
@@ -77,6 +79,20 @@ server_send_error (server_conn_t *c, gpg_error_t err, const char *fmt, ...)
   return e;
 }
 
+/* Record a request the server refused itself (the vault records the
+ * outcome of every get, put, create and delete it performs). */
+static void
+server_audit (server_conn_t *c, const char *op, const char *uuid,
+              uint64_t gen, gpg_error_t err, const char *why)
+{
+  if (c->o->echo || !c->v)
+    return;
+  if (vault_audit (c->v, op, uuid, gen, err, why))
+    log_error ("%s: cannot record the refused %s in the audit log: %s",
+               c->o->peer ? c->o->peer : "client", op,
+               vault_error_text (c->v));
+}
+
 static gpg_error_t
 server_send_msg (server_conn_t *c, const proto_msg_t *m)
 {
@@ -94,19 +110,27 @@ server_do_hello (server_conn_t *c, const proto_msg_t *req)
   proto_msg_t m;
   static const char name[] = "vscd " PACKAGE_VERSION;
 
-  if (req->vmin > req->vmax || req->vmin > PROTO_VERSION
-      || req->vmax < PROTO_VERSION)
+  /* The newest version both sides speak. */
+  uint64_t chosen = req->vmax < PROTO_VERSION ? req->vmax : PROTO_VERSION;
+
+  if (req->vmin > req->vmax || chosen < req->vmin
+      || chosen < PROTO_VERSION_MIN)
     {
       server_send_error (c, gpg_error (GPG_ERR_UNSUPPORTED_PROTOCOL),
                          "protocol versions %" PRIu64 "..%" PRIu64
-                         " not supported (this server speaks %d)",
-                         req->vmin, req->vmax, PROTO_VERSION);
+                         " not supported (this server speaks %d..%d)",
+                         req->vmin, req->vmax, PROTO_VERSION_MIN,
+                         PROTO_VERSION);
+      server_audit (c, "hello", NULL, 0,
+                    gpg_error (GPG_ERR_UNSUPPORTED_PROTOCOL),
+                    "protocol version not supported");
       return gpg_error (GPG_ERR_UNSUPPORTED_PROTOCOL);
     }
   memset (&m, 0, sizeof m);
   m.type = PROTO_HELLO | PROTO_REPLY;
   m.have = PROTO_F_VMAX | PROTO_F_MAXFRAME | PROTO_F_NAME;
-  m.vmax = PROTO_VERSION;
+  m.vmax = chosen;
+  c->version = (unsigned)chosen;
   m.maxframe = c->o->max_frame;
   m.name = name;
   m.namelen = strlen (name);
@@ -114,36 +138,48 @@ server_do_hello (server_conn_t *c, const proto_msg_t *req)
   return server_send_msg (c, &m);
 }
 
-/* Refuse a new VSC when the vault holds max_vscs already. Returns
- * nonzero when the request has been answered with an error. */
+static gpg_error_t server_vault_error (server_conn_t *c, gpg_error_t err,
+                                       const char *what, const char *uuid,
+                                       uint64_t sent);
+
+/* Before the costly work of a create: refuse it when the vault holds
+ * max_vscs already. Returns nonzero when the request has been answered
+ * with an error. The vault enforces the limit itself, without races;
+ * this only spares the key derivation of a VSC that cannot be stored. */
 static gpg_error_t
 server_quota (server_conn_t *c, bool *r_refused)
 {
   gpg_error_t err;
   size_t n = 0;
+  uint64_t max = c->o->limits.max_vscs ? c->o->limits.max_vscs
+                 : c->o->max_vscs;
 
   /* An early refusal only (no key derivation for a create that cannot
-   * be stored); vault_put decides, atomically (vault_set_max_vscs). */
+   * be stored); the vault's put decides, atomically (vault_set_limits). */
   *r_refused = false;
-  if (!c->o->max_vscs)
+  if (!max)
     return 0;
   err = vault_count (c->v, &n);
   if (err)
     {
       *r_refused = true;
-      return server_send_error (c, err, "cannot list the vault");
+      return server_vault_error (c, err, "create", "", 0);
     }
-  if (n >= c->o->max_vscs)
+  if (n >= max)
     {
       *r_refused = true;
+      server_audit (c, "create", NULL, 0, gpg_error (GPG_ERR_LIMIT_REACHED),
+                    "VSC limit");
       return server_send_error (c, gpg_error (GPG_ERR_LIMIT_REACHED),
-                                "this vault holds %zu VSCs, the limit is %u",
-                                n, c->o->max_vscs);
+                                "this vault holds %zu VSCs, the limit is %"
+                                PRIu64, n, max);
     }
   return 0;
 }
 
-/* Make a scratch directory next to the vault's files. */
+/* The VSC is made in a scratch directory next to the vault's files (or
+ * in $TMPDIR for a database vault); nothing is written there unless the
+ * create function needs it. */
 static gpg_error_t
 server_do_create (server_conn_t *c)
 {
@@ -160,8 +196,10 @@ server_do_create (server_conn_t *c)
 
   buf_init_secure (&file);
   buf_init_secure (&reply);
-  if (!c->o->create || !c->o->vault_dir)
+  if (!c->o->create)
     {
+      server_audit (c, "create", NULL, 0, gpg_error (GPG_ERR_NOT_SUPPORTED),
+                    "create not supported");
       err = server_send_error (c, gpg_error (GPG_ERR_NOT_SUPPORTED),
                                "this server cannot create VSCs");
       goto leave;
@@ -170,9 +208,14 @@ server_do_create (server_conn_t *c)
   if (err || refused)
     goto leave;
   gcry_create_nonce (rnd, sizeof rnd);
-  snprintf (scratch, sizeof scratch,
-            "%s/.new-%02x%02x%02x%02x%02x%02x%02x%02x", c->o->vault_dir,
-            rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+  {
+    const char *base = c->o->vault_dir;
+    if (!base)
+      base = getenv ("TMPDIR") && *getenv ("TMPDIR") ? getenv ("TMPDIR") : "/tmp";
+    snprintf (scratch, sizeof scratch,
+              "%s/.new-%02x%02x%02x%02x%02x%02x%02x%02x", base,
+              rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+  }
   if (mkdir (scratch, 0700))
     {
       err = server_send_error (c, gpg_error_from_syserror (),
@@ -195,19 +238,14 @@ server_do_create (server_conn_t *c)
     err = gpg_error (GPG_ERR_BUG);
   if (err)
     {
+      server_audit (c, "create", NULL, 0, err, "cannot create a VSC");
       err = server_send_error (c, err, "cannot create a VSC");
       goto leave;
     }
-  err = vault_put (c->v, uuid, 0, file.data, file.len, &gen);
-  if (gpg_err_code (err) == GPG_ERR_LIMIT_REACHED)
-    {
-      err = server_send_error (c, err, "this vault is full (the limit is "
-                               "%u VSCs)", c->o->max_vscs);
-      goto leave;
-    }
+  err = vault_create (c->v, uuid, file.data, file.len, &gen);
   if (err)
     {
-      err = server_send_error (c, err, "cannot store the new VSC");
+      err = server_vault_error (c, err, "create", uuid, 0);
       goto leave;
     }
   log_info ("%s: created VSC %s", c->o->peer ? c->o->peer : "client",
@@ -272,7 +310,8 @@ server_do_list (server_conn_t *c)
 }
 
 /* Error frame for a vault error on UUID, with the current generation on
- * a conflict so the person knows what to fetch. */
+ * a conflict so the person knows what to fetch. The details of a back
+ * end failure go to the log, not to the client. */
 static gpg_error_t
 server_vault_error (server_conn_t *c, gpg_error_t err, const char *what,
                     const char *uuid, uint64_t sent)
@@ -282,6 +321,10 @@ server_vault_error (server_conn_t *c, gpg_error_t err, const char *what,
     {
     case GPG_ERR_NOT_FOUND:
       return server_send_error (c, err, "no VSC %s in this vault", uuid);
+    case GPG_ERR_NO_DATA:
+      return server_send_error (c, err, "VSC %s does not keep generation %"
+                                PRIu64 " any more (see its history)",
+                                uuid, sent);
     case GPG_ERR_CONFLICT:
       if (!sent)
         return server_send_error (c, err, "VSC %s exists already", uuid);
@@ -296,9 +339,21 @@ server_vault_error (server_conn_t *c, gpg_error_t err, const char *what,
     case GPG_ERR_TOO_LARGE:
       return server_send_error (c, err, "VSC %s is larger than a frame", uuid);
     case GPG_ERR_LIMIT_REACHED:
-      return server_send_error (c, err, "this vault is full (the limit is "
-                                "%u VSCs)", c->o->max_vscs);
+      return server_send_error (c, err, "%s %s refused: %s", what, uuid,
+                                vault_error_text (c->v));
+    case GPG_ERR_TRY_LATER:
+      log_error ("%s: %s %s: %s", c->o->peer ? c->o->peer : "client", what,
+                 uuid, vault_error_text (c->v));
+      return server_send_error (c, err, "%s %s failed: the vault database "
+                                "cannot be reached; try again later%s",
+                                what, uuid,
+                                !strcmp (what, "put") || !strcmp (what, "delete")
+                                || !strcmp (what, "create")
+                                ? " (the VSC is either unchanged or fully "
+                                  "stored: stat it then)" : "");
     default:
+      log_error ("%s: %s %s: %s", c->o->peer ? c->o->peer : "client", what,
+                 uuid, vault_error_text (c->v));
       return server_send_error (c, err, "%s %s failed", what, uuid);
     }
 }
@@ -312,7 +367,10 @@ server_do_stat (server_conn_t *c, const proto_msg_t *req)
 
   err = vault_stat (c->v, req->uuid, &e);
   if (err)
-    return server_vault_error (c, err, "stat", req->uuid, 0);
+    {
+      server_audit (c, "stat", req->uuid, 0, err, "");
+      return server_vault_error (c, err, "stat", req->uuid, 0);
+    }
   memset (&m, 0, sizeof m);
   m.type = PROTO_STAT | PROTO_REPLY;
   m.have = PROTO_F_UUID | PROTO_F_GEN | PROTO_F_SIZE | PROTO_F_MTIME;
@@ -333,10 +391,14 @@ server_do_get (server_conn_t *c, const proto_msg_t *req)
   size_t max = c->o->max_frame > SERVER_FRAME_OVERHEAD
                ? c->o->max_frame - SERVER_FRAME_OVERHEAD : 0;
 
-  err = vault_get (c->v, req->uuid, max, &data, &e);
+  /* The vault records the get in the audit log before it returns the
+   * bytes; a get it cannot record fails. */
+  err = vault_get_gen (c->v, req->uuid, (req->have & PROTO_F_GEN) ? req->gen : 0,
+                       max, &data, &e);
   if (err)
     {
-      err = server_vault_error (c, err, "get", req->uuid, 0);
+      err = server_vault_error (c, err, "get", req->uuid,
+                                (req->have & PROTO_F_GEN) ? req->gen : 0);
       goto leave;
     }
   memset (&m, 0, sizeof m);
@@ -362,14 +424,11 @@ server_do_put (server_conn_t *c, const proto_msg_t *req)
   uint64_t gen = req->gen;
 
   if (!req->datalen)
-    return server_send_error (c, gpg_error (GPG_ERR_NO_DATA),
-                              "refusing to store an empty VSC");
-  if (!req->gen)
     {
-      bool refused;
-      err = server_quota (c, &refused);
-      if (err || refused)
-        return err;
+      server_audit (c, "put", req->uuid, req->gen, gpg_error (GPG_ERR_NO_DATA),
+                    "empty");
+      return server_send_error (c, gpg_error (GPG_ERR_NO_DATA),
+                                "refusing to store an empty VSC");
     }
   if (c->o->check)
     {
@@ -377,8 +436,13 @@ server_do_put (server_conn_t *c, const proto_msg_t *req)
       err = c->o->check (c->o->check_ctx, req->uuid, req->data, req->datalen,
                          text, sizeof text);
       if (err)
-        return server_send_error (c, err, "refusing to store %s: %s",
-                                  req->uuid, text[0] ? text : gpg_strerror (err));
+        {
+          server_audit (c, "put", req->uuid, req->gen, err,
+                        text[0] ? text : gpg_strerror (err));
+          return server_send_error (c, err, "refusing to store %s: %s",
+                                    req->uuid,
+                                    text[0] ? text : gpg_strerror (err));
+        }
     }
   if (!c->o->echo)
     {
@@ -417,6 +481,61 @@ server_do_delete (server_conn_t *c, const proto_msg_t *req)
   return server_send_msg (c, &m);
 }
 
+static gpg_error_t
+server_do_history (server_conn_t *c, const proto_msg_t *req)
+{
+  gpg_error_t err;
+  proto_msg_t m;
+  proto_version_t *list = NULL;
+  size_t n = 0;
+
+  err = vault_history (c->v, req->uuid, &list, &n);
+  if (err)
+    {
+      server_audit (c, "history", req->uuid, 0, err, "");
+      return server_vault_error (c, err, "history", req->uuid, 0);
+    }
+  memset (&m, 0, sizeof m);
+  m.type = PROTO_HISTORY | PROTO_REPLY;
+  m.have = PROTO_F_UUID | (n ? PROTO_F_VERSION : 0);
+  memcpy (m.uuid, req->uuid, sizeof m.uuid);
+  m.version_array = list;
+  m.nversions = n;
+  err = server_send_msg (c, &m);
+  xfree (list);
+  return err;
+}
+
+/* Take one of the account's request slots (--max-inflight); false when
+ * the request was refused (and answered). */
+static bool
+server_request_begin (server_conn_t *c, const proto_msg_t *req,
+                      gpg_error_t *r_err)
+{
+  gpg_error_t err;
+
+  *r_err = 0;
+  if (c->o->echo || req->type == PROTO_HELLO || req->type == PROTO_BYE)
+    return true;
+  err = vault_request_begin (c->v);
+  if (!err)
+    return true;
+  if (gpg_err_code (err) == GPG_ERR_LIMIT_REACHED)
+    {
+      server_audit (c, proto_type_name (req->type),
+                    (req->have & PROTO_F_UUID) ? req->uuid : NULL,
+                    (req->have & PROTO_F_GEN) ? req->gen : 0, err,
+                    "requests in flight limit");
+      *r_err = server_send_error (c, err, "too many requests of this account "
+                                  "at once; try again in a moment");
+    }
+  else
+    *r_err = server_vault_error (c, err, proto_type_name (req->type),
+                                 (req->have & PROTO_F_UUID) ? req->uuid : "",
+                                 0);
+  return false;
+}
+
 gpg_error_t
 server_serve (vault_t *v, int in, int out, const server_opts_t *o)
 {
@@ -429,12 +548,22 @@ server_serve (vault_t *v, int in, int out, const server_opts_t *o)
   memset (&c, 0, sizeof c);
   c.v = v;
   c.o = o;
+  if (v)
+    {
+      vault_limits_t lim = o->limits;
+      if (!lim.max_vscs)
+        lim.max_vscs = o->max_vscs;
+      vault_set_who (v, o->user ? o->user : "", o->peer ? o->peer : "");
+      if (o->keep)
+        vault_set_keep (v, o->keep);
+      vault_set_limits (v, &lim);
+      if (o->db_timeout_ms)
+        vault_set_timeout (v, o->db_timeout_ms);
+    }
   c.io.in = in;
   c.io.out = out;
   c.io.cancel_fd = -1;
   c.io.timeout_ms = o->timeout_ms;
-  if (!o->echo)
-    vault_set_max_vscs (v, o->max_vscs);
   buf_init (&c.out);
 
   for (;;)
@@ -452,10 +581,12 @@ server_serve (vault_t *v, int in, int out, const server_opts_t *o)
           err = 0;   /* the client went away between requests */
           goto leave;
         case GPG_ERR_TOO_LARGE:
+          server_audit (&c, "request", NULL, 0, err, "frame too large");
           server_send_error (&c, err, "frame larger than %" PRIu32 " bytes",
                              o->max_frame);
           goto leave;
         case GPG_ERR_INV_LENGTH:
+          server_audit (&c, "request", NULL, 0, err, "empty frame");
           server_send_error (&c, err, "empty frame");
           goto leave;
         case GPG_ERR_TOO_SHORT:
@@ -472,8 +603,11 @@ server_serve (vault_t *v, int in, int out, const server_opts_t *o)
       perr = proto_msg_parse (frame.data, frame.len, &req);
       if (!perr && (req.type & PROTO_REPLY || req.type == PROTO_ERROR))
         perr = gpg_error (GPG_ERR_INV_OBJ);
+      if (!perr && c.hello)
+        perr = proto_msg_check_version (&req, c.version);
       if (perr)
         {
+          server_audit (&c, "request", NULL, 0, perr, "malformed request");
           err = server_send_error (&c, perr, "malformed request");
           if (err || !c.hello || ++bad >= SERVER_MAX_BAD)
             {
@@ -485,6 +619,9 @@ server_serve (vault_t *v, int in, int out, const server_opts_t *o)
         }
       if (!c.hello && req.type != PROTO_HELLO)
         {
+          server_audit (&c, proto_type_name (req.type), NULL, 0,
+                        gpg_error (GPG_ERR_PROTOCOL_VIOLATION),
+                        "hello expected");
           server_send_error (&c, gpg_error (GPG_ERR_PROTOCOL_VIOLATION),
                              "hello expected before %s",
                              proto_type_name (req.type));
@@ -493,6 +630,12 @@ server_serve (vault_t *v, int in, int out, const server_opts_t *o)
         }
       log_debug ("%s: %s", o->peer ? o->peer : "client",
                  proto_type_name (req.type));
+      if (!server_request_begin (&c, &req, &err))
+        {
+          if (err)
+            goto leave;
+          continue;
+        }
       switch (req.type)
         {
         case PROTO_HELLO:
@@ -508,6 +651,7 @@ server_serve (vault_t *v, int in, int out, const server_opts_t *o)
         case PROTO_GET: err = server_do_get (&c, &req); break;
         case PROTO_PUT: err = server_do_put (&c, &req); break;
         case PROTO_DELETE: err = server_do_delete (&c, &req); break;
+        case PROTO_HISTORY: err = server_do_history (&c, &req); break;
         case PROTO_BYE:
           {
             proto_msg_t m;
@@ -522,6 +666,7 @@ server_serve (vault_t *v, int in, int out, const server_opts_t *o)
                                    "unknown request");
           break;
         }
+      vault_request_end (v);
       if (err)
         goto leave;   /* could not even answer: the peer is gone */
       if (!c.hello)
@@ -532,6 +677,7 @@ server_serve (vault_t *v, int in, int out, const server_opts_t *o)
     }
 
  leave:
+  vault_request_end (v);
   buf_free (&frame);
   buf_free (&c.out);
   return err;
@@ -541,6 +687,11 @@ server_serve (vault_t *v, int in, int out, const server_opts_t *o)
 /* ---- Unix socket: one process per client ------------------------------ */
 
 static volatile sig_atomic_t server_stop;
+
+/* Directory vaults: the audit file BASE/.audit, opened by the listener
+ * before any child becomes a user, so that users (who own their vault
+ * directories) cannot change the record of what they did. */
+static int server_audit_fd = -1;
 
 static void
 server_on_signal (int sig)
@@ -606,13 +757,71 @@ server_open_base (const char *base, int *r_fd)
   return 0;
 }
 
+/* BASEFD/.audit for appending (not a symlink, mode 0600); -1 on error. */
+static int
+server_open_audit_file (int basefd)
+{
+  return openat (basefd, ".audit", O_WRONLY | O_APPEND | O_CREAT
+                 | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
+/* A database vault: never served as root; the database and its schema
+ * are checked once, now. */
+static gpg_error_t
+server_check_database (const server_socket_opts_t *o)
+{
+  gpg_error_t err;
+  vault_t *v;
+
+  /* Every client's process would hold the database credentials. */
+  if (geteuid () == 0)
+    {
+      log_error ("%s", _("vscd does not serve a database vault as root: "
+                         "run it as its own account (see vscd(8))"));
+      return gpg_error (GPG_ERR_EPERM);
+    }
+  err = vault_open (o->vault_base, false, &v);
+  if (!err)
+    {
+      if (o->serve.db_timeout_ms)
+        vault_set_timeout (v, o->serve.db_timeout_ms);
+      err = vault_check (v);
+      if (err)
+        log_error ("%s", vault_error_text (v));
+    }
+  vault_close (v);
+  return err;
+}
+
+/* Before serving anyone: a database is checked (*R_BASEFD -1); a base
+ * directory is opened and checked (server_open_base) and its audit file
+ * opened, while we are still ourselves. */
+static gpg_error_t
+server_prepare (const server_socket_opts_t *o, int *r_basefd)
+{
+  gpg_error_t err;
+
+  *r_basefd = -1;
+  if (vault_spec_is_database (o->vault_base))
+    return server_check_database (o);
+  err = server_open_base (o->vault_base, r_basefd);
+  if (!err && server_audit_fd < 0
+      && (server_audit_fd = server_open_audit_file (*r_basefd)) < 0)
+    {
+      err = gpg_error_from_syserror ();
+      close (*r_basefd);
+      *r_basefd = -1;
+    }
+  return err;
+}
+
 gpg_error_t
 server_prepare_base (const server_socket_opts_t *o)
 {
   int fd;
-  gpg_error_t err = server_open_base (o->vault_base, &fd);
+  gpg_error_t err = server_prepare (o, &fd);
 
-  if (!err)
+  if (fd >= 0)
     close (fd);
   return err;
 }
@@ -723,7 +932,8 @@ server_serve_client (const server_socket_opts_t *o, slots_t *kdf, int fd)
   gpg_error_t err;
   struct ucred cr;
   socklen_t crlen = sizeof cr;
-  char vdir[4096], peer[64];
+  char vdir[4096], peer[64], user[VAULT_NAME_MAX + 1];
+  struct passwd *pw;
   vault_t *v = NULL;
   server_opts_t so = o->serve;
   int basefd = -1, vfd = -1;
@@ -735,27 +945,71 @@ server_serve_client (const server_socket_opts_t *o, slots_t *kdf, int fd)
       log_error ("%s", _("cannot get the peer credentials"));
       return err;
     }
-  snprintf (peer, sizeof peer, "uid %u pid %d", (unsigned)cr.uid, (int)cr.pid);
-  snprintf (vdir, sizeof vdir, "%s/%u", o->vault_base, (unsigned)cr.uid);
+  snprintf (peer, sizeof peer, "local pid %d", (int)cr.pid);
+  /* The account is the peer's login name ("#UID" without one). */
+  pw = getpwuid (cr.uid);
+  if (pw && pw->pw_name && *pw->pw_name)
+    snprintf (user, sizeof user, "%s", pw->pw_name);
+  else
+    snprintf (user, sizeof user, "#%u", (unsigned)cr.uid);
   so.peer = peer;
+  so.user = user;
   so.kdf_slots = kdf;
   so.owner = cr.uid;
-  err = server_open_base (o->vault_base, &basefd);
+  if (vault_spec_is_database (o->vault_base))
+    {
+      /* One database for every uid: the process keeps vscd's identity
+       * (and its ~/.pgpass), and the database shows each account only
+       * its rows. Never root (server_prepare_base); a service account
+       * with capabilities drops them before it serves anyone. */
+      snprintf (vdir, sizeof vdir, "%s", o->vault_base);
+      err = 0;
+      if (geteuid () == 0)
+        err = gpg_error (GPG_ERR_EPERM);
+      else if (server_uid_can_switch ())
+        err = server_uid_become (geteuid (), getegid ());
+      if (!err)
+        err = vault_open (vdir, false, &v);
+    }
+  else
+    {
+      snprintf (vdir, sizeof vdir, "%s/%u", o->vault_base, (unsigned)cr.uid);
+      err = server_open_base (o->vault_base, &basefd);
+      /* The audit file BASE/.audit, opened before the process becomes
+       * the client (--inetd: here; the socket server: before it forks). */
+      if (!err && server_audit_fd < 0
+          && (server_audit_fd = server_open_audit_file (basefd)) < 0)
+        err = gpg_error_from_syserror ();
+      if (!err)
+        err = server_child_setup (basefd, &cr, vdir, &vfd);
+      if (basefd >= 0)
+        close (basefd);
+      if (!err)
+        err = vault_open_fd (vfd, &v);
+    }
   if (!err)
-    err = server_child_setup (basefd, &cr, vdir, &vfd);
-  if (basefd >= 0)
-    close (basefd);
-  if (!err)
-    err = vault_open_fd (vfd, &v);
+    {
+      /* A database: wait for it up to --db-timeout, check its schema. */
+      if (so.db_timeout_ms)
+        vault_set_timeout (v, so.db_timeout_ms);
+      err = vault_check (v);
+    }
   if (err)
     {
       log_error ("%s: %s: %s", peer, _("cannot open the vault"),
-                 gpg_strerror (err));
-      server_refuse (fd, err, "the server cannot open your vault");
+                 v && *vault_error_text (v) ? vault_error_text (v)
+                 : *vault_open_error () ? vault_open_error ()
+                 : gpg_strerror (err));
+      server_refuse (fd, err, gpg_err_code (err) == GPG_ERR_TRY_LATER
+                     ? "the vault database cannot be reached; try again later"
+                     : "the server cannot open your vault");
+      vault_close (v);
       return err;
     }
   vault_set_fsync (v, o->fsync);
-  so.vault_dir = vdir;
+  if (server_audit_fd >= 0)
+    vault_set_audit_fd (v, server_audit_fd);
+  so.vault_dir = vault_spec_is_database (vdir) ? NULL : vdir;
   log_info ("%s: connected", peer);
   err = server_serve (v, fd, fd, &so);
   vault_close (v);
@@ -773,7 +1027,10 @@ server_serve_accepted (const server_socket_opts_t *o, int fd)
   if (o->max_kdf)
     {
       char lp[4200];
-      snprintf (lp, sizeof lp, "%s/.kdf.lock", o->vault_base);
+      if (o->kdf_lock)
+        snprintf (lp, sizeof lp, "%s", o->kdf_lock);
+      else
+        snprintf (lp, sizeof lp, "%s/.kdf.lock", o->vault_base);
       if (slots_open (lp, o->max_kdf, &kdf))
         kdf = NULL;   /* then no cap */
     }
@@ -897,7 +1154,7 @@ server_run_socket (const server_socket_opts_t *o)
     return gpg_error_from_syserror ();
   /* Checked once here (a bad base refuses to start) and again by each
    * client process before it is used. */
-  if ((err = server_open_base (o->vault_base, &basefd)))
+  if ((err = server_prepare (o, &basefd)))
     goto leave;
   if (o->max_kdf && (err = slots_new_anon (o->max_kdf, &kdf)))
     goto leave;
@@ -909,7 +1166,10 @@ server_run_socket (const server_socket_opts_t *o)
 
   if ((err = server_listen (o->path, &lfd, &sst)))
     goto leave;
-  log_info ("listening on %s (vaults under %s)", o->path, o->vault_base);
+  if (vault_spec_is_database (o->vault_base))
+    log_info ("listening on %s (vault: a database)", o->path);
+  else
+    log_info ("listening on %s (vaults under %s)", o->path, o->vault_base);
 
   while (!server_stop)
     {

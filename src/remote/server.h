@@ -37,28 +37,39 @@ typedef struct server_opts {
   void *create_ctx;
   server_check_fn check;       /* NULL: any bytes are stored */
   void *check_ctx;
-  const char *peer;            /* for log lines: "uid 1000", "stdio" */
+  const char *peer;            /* where the client is: log lines and the
+                                  audit log ("192.0.2.7:51234", "local") */
+  const char *user;            /* the account served (audit, history) */
   unsigned max_vscs;           /* VSCs per vault (0 = no limit) */
+  vault_limits_t limits;       /* per account, enforced by the vault
+                                  (max_vscs is copied in) */
+  unsigned keep;               /* generations kept (0: the default) */
+  int db_timeout_ms;           /* a request's wait for a database (0:
+                                  the default) */
   bool echo;                   /* bench reference: GET/PUT copy bytes
                                   without CAS, fsync or rename */
 } server_opts_t;
 
 /* Serve one client on IN/OUT until it says bye, closes, or breaks the
  * protocol in a way that cannot be recovered from. Bad requests get an
- * error frame. Returns 0 for an orderly end. */
+ * error frame. The vault gets O's account, peer, history length, limits
+ * and timeout first. Returns 0 for an orderly end. */
 gpg_error_t server_serve(vault_t *v, int in, int out, const server_opts_t *o);
 
 typedef struct server_socket_opts {
   const char *path;            /* socket path (created, mode 0666); an
                                   existing file is replaced only if it is
                                   a stale socket */
-  const char *vault_base;      /* per-uid vaults: BASE/<uid>/; BASE must
+  const char *vault_base;      /* per-uid vaults: BASE/<uid>/ (BASE must
                                   be ours (root's or the service
                                   account's) and writable by nobody
-                                  else, and is never a symlink */
+                                  else, and is never a symlink), or a
+                                  database for every uid */
   unsigned max_clients;        /* concurrent client processes */
   unsigned max_per_uid;        /* of them, from one uid (0 = no limit) */
   unsigned max_kdf;            /* concurrent creates (0 = no limit) */
+  const char *kdf_lock;        /* --inetd: the lock file of that cap
+                                  (NULL: BASE/.kdf.lock) */
   server_opts_t serve;         /* per connection */
   bool fsync;
 } server_socket_opts_t;

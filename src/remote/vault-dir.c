@@ -25,11 +25,15 @@
 #include "vault-be.h"
 #include "vault-dir.h"
 #include "common/util.h"
+#include "common/log.h"
 
 #define VAULT_OPEN_RETRIES 16
+#define VAULT_DIR_AUDIT_NAME ".audit"
 
 typedef struct vault_dir {
   int dfd;
+  int audit_fd;        /* .audit, opened on first use (-1) */
+  int slot_fd;         /* the request slot held (-1) */
 } vault_dir_t;
 
 #define VAULT_DIR(v) ((vault_dir_t *)(v)->be)
@@ -73,6 +77,27 @@ vault_dir_name_parse (const char *name, char *uuid, uint64_t *gen)
   return true;
 }
 
+/* ".<uuid>.<gen>.who": who stored generation GEN ("user\tpeer\n"). */
+static void
+vault_dir_who_name (char *out, size_t outsz, const char *uuid, uint64_t gen)
+{
+  snprintf (out, outsz, ".%s.%" PRIu64 ".who", uuid, gen);
+}
+
+static bool
+vault_dir_who_name_parse (const char *name, char *uuid, uint64_t *gen)
+{
+  char tmp[96];
+  size_t n = strlen (name);
+
+  if (name[0] != '.' || n < 5 || n >= sizeof tmp
+      || strcmp (name + n - 4, ".who"))
+    return false;
+  memcpy (tmp, name + 1, n - 5);
+  strcpy (tmp + n - 5, ".vsc");
+  return vault_dir_name_parse (tmp, uuid, gen);
+}
+
 /* mkdir -p with mode 0700 for the missing components of PATH. */
 static gpg_error_t
 vault_dir_mkdirs (const char *path)
@@ -103,6 +128,8 @@ vault_dir_mkdirs (const char *path)
   return err;
 }
 
+static gpg_error_t vault_dir_adopt (vault_t *v, int fd, bool create);
+
 static gpg_error_t
 vault_dir_open (vault_t *v, const char *dir, bool create)
 {
@@ -120,11 +147,20 @@ vault_dir_open (vault_t *v, const char *dir, bool create)
   fd = open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return gpg_error_from_syserror ();
-  return vault_dir_open_fd (v, fd);
+  return vault_dir_adopt (v, fd, create);
 }
 
+/* vault_open_fd: a directory the server opened for serving. */
 gpg_error_t
 vault_dir_open_fd (vault_t *v, int fd)
+{
+  return vault_dir_adopt (v, fd, true);
+}
+
+/* Make the directory FD (taken, also on error) V's vault; CREATE: opened
+ * for serving, so tighten its mode. */
+static gpg_error_t
+vault_dir_adopt (vault_t *v, int fd, bool create)
 {
   gpg_error_t err = 0;
   vault_dir_t *d = NULL;
@@ -145,8 +181,10 @@ vault_dir_open_fd (vault_t *v, int fd)
       err = gpg_error (GPG_ERR_EPERM);
       goto leave;
     }
-  /* Ciphertext only, but still nobody else's business. */
-  if ((st.st_mode & 077) && fchmod (fd, 0700))
+  /* Ciphertext only, but still nobody else's business. Only a vault
+   * opened for serving is tightened: vscd --audit only reads (and may be
+   * given the 0711 base of the per-user vaults). */
+  if (create && (st.st_mode & 077) && fchmod (fd, 0700))
     {
       err = gpg_error_from_syserror ();
       goto leave;
@@ -158,6 +196,8 @@ vault_dir_open_fd (vault_t *v, int fd)
       goto leave;
     }
   d->dfd = fd;
+  d->audit_fd = -1;
+  d->slot_fd = -1;
   fd = -1;
   v->be = d;
 
@@ -174,6 +214,10 @@ vault_dir_close (vault_t *v)
   if (!d)
     return;
   close (d->dfd);
+  if (d->audit_fd >= 0)
+    close (d->audit_fd);
+  if (d->slot_fd >= 0)
+    close (d->slot_fd);
   xfree (d);
   v->be = NULL;
 }
@@ -217,10 +261,11 @@ vault_dir_current (vault_t *v, const char *uuid, uint64_t *r_gen)
   return 0;
 }
 
-/* Remove older generations (all but KEEP; KEEP 0 = all) and stale
- * temporary files of UUID. Called with the UUID's lock held. */
+/* Remove the generations of UUID below LO, the "who" files of
+ * generations outside LO..HI (left by a crash before a rename), and stale
+ * temporary files. Called with the UUID's lock held. */
 static gpg_error_t
-vault_dir_cleanup (vault_t *v, const char *uuid, uint64_t keep)
+vault_dir_cleanup (vault_t *v, const char *uuid, uint64_t lo, uint64_t hi)
 {
   gpg_error_t err;
   DIR *d;
@@ -237,7 +282,9 @@ vault_dir_cleanup (vault_t *v, const char *uuid, uint64_t keep)
     {
       bool drop = false;
       if (vault_dir_name_parse (de->d_name, u, &g))
-        drop = !strcmp (u, uuid) && g != keep;
+        drop = !strcmp (u, uuid) && g < lo;
+      else if (vault_dir_who_name_parse (de->d_name, u, &g))
+        drop = !strcmp (u, uuid) && (g < lo || g > hi);
       else if (!strncmp (de->d_name, tmpprefix, strlen (tmpprefix)))
         drop = true;
       if (drop && unlinkat (VAULT_DIR (v)->dfd, de->d_name, 0) && errno != ENOENT)
@@ -425,51 +472,95 @@ vault_dir_stat (vault_t *v, const char *uuid, proto_entry_t *r)
   return err;
 }
 
+/* Open generation GEN (> 0) of UUID: GPG_ERR_NO_DATA if the VSC exists
+ * but does not keep that generation. */
 static gpg_error_t
-vault_dir_get (vault_t *v, const char *uuid, size_t max, buf_t *data,
-           proto_entry_t *r)
+vault_dir_open_gen (vault_t *v, const char *uuid, uint64_t gen, int *r_fd,
+                    proto_entry_t *r)
+{
+  char name[96];
+  struct stat st;
+  uint64_t cur;
+  int fd;
+
+  vault_dir_name (name, sizeof name, uuid, gen);
+  fd = openat (VAULT_DIR (v)->dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT)
+    {
+      gpg_error_t err = vault_dir_current (v, uuid, &cur);
+      if (err)
+        return err;
+      return gpg_error (cur ? GPG_ERR_NO_DATA : GPG_ERR_NOT_FOUND);
+    }
+  if (fd < 0)
+    return gpg_error_from_syserror ();
+  if (fstat (fd, &st) || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      return gpg_error (GPG_ERR_INV_OBJ);
+    }
+  memset (r, 0, sizeof *r);
+  memcpy (r->uuid, uuid, PROTO_UUID_LEN);
+  r->gen = gen;
+  r->size = (uint64_t)st.st_size;
+  r->mtime = st.st_mtime > 0 ? (uint64_t)st.st_mtime : 0;
+  *r_fd = fd;
+  return 0;
+}
+
+static gpg_error_t
+vault_dir_read_all (int fd, size_t size, buf_t *data)
 {
   gpg_error_t err;
-  int fd = -1;
   size_t got = 0;
   ssize_t n;
 
-  buf_clear (data);
-  err = vault_dir_open_current (v, uuid, &fd, r);
+  err = buf_reserve (data, size);
   if (err)
-    goto leave;
-  if (r->size > max)
+    return err;
+  while (got < size)
     {
-      err = gpg_error (GPG_ERR_TOO_LARGE);
-      goto leave;
-    }
-  err = buf_reserve (data, (size_t)r->size);
-  if (err)
-    goto leave;
-  while (got < r->size)
-    {
-      n = read (fd, data->data + got, (size_t)r->size - got);
+      n = read (fd, data->data + got, size - got);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
-        {
-          err = gpg_error_from_syserror ();
-          goto leave;
-        }
+        return gpg_error_from_syserror ();
       if (!n)
         break;   /* names are write-once: cannot shrink, but be safe */
       got += (size_t)n;
     }
-  if (got != r->size)
-    {
-      err = gpg_error (GPG_ERR_TOO_SHORT);
-      goto leave;
-    }
+  if (got != size)
+    return gpg_error (GPG_ERR_TOO_SHORT);
   data->len = got;
+  return 0;
+}
 
- leave:
+static gpg_error_t vault_dir_audit_op (vault_t *v, const char *op,
+                                       const char *uuid, uint64_t gen,
+                                       gpg_error_t err);
+
+static gpg_error_t
+vault_dir_get (vault_t *v, const char *uuid, uint64_t gen, size_t max,
+               buf_t *data, proto_entry_t *r)
+{
+  gpg_error_t err, aerr;
+  int fd = -1;
+
+  buf_clear (data);
+  if (gen)
+    err = vault_dir_open_gen (v, uuid, gen, &fd, r);
+  else
+    err = vault_dir_open_current (v, uuid, &fd, r);
+  if (!err && r->size > max)
+    err = gpg_error (GPG_ERR_TOO_LARGE);
+  if (!err)
+    err = vault_dir_read_all (fd, (size_t)r->size, data);
   if (fd >= 0)
     close (fd);
+  /* Audited before the bytes leave: no record, no bytes. */
+  aerr = vault_dir_audit_op (v, "get", uuid, err ? gen : r->gen, err);
+  if (!err)
+    err = aerr;
   if (err)
     buf_clear (data);
   return err;
@@ -523,6 +614,28 @@ vault_dir_write_temp (vault_t *v, const char *uuid, const void *data, size_t len
   return err;
 }
 
+/* Write who stores generation GEN of UUID (informative: no fsync; a
+ * missing file shows as an unknown author in the history). */
+static void
+vault_dir_write_who (vault_t *v, const char *uuid, uint64_t gen)
+{
+  char name[96], line[2 * VAULT_NAME_MAX + 4];
+  int fd, n;
+
+  vault_dir_who_name (name, sizeof name, uuid, gen);
+  n = snprintf (line, sizeof line, "%s\t%s\n", v->user, v->peer);
+  fd = openat (VAULT_DIR (v)->dfd, name,
+               O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return;
+  if (write (fd, line, (size_t)n) != n)
+    log_info ("cannot record who stored %s generation %" PRIu64, uuid, gen);
+  close (fd);
+}
+
+static gpg_error_t vault_dir_list (vault_t *v, proto_entry_t **r_list,
+                                   size_t *r_n);
+
 /* Remove the lock file of UUID (held by us) if no generation of it
  * exists: a refused put of a new UUID leaves nothing behind. */
 static void
@@ -537,29 +650,86 @@ vault_dir_drop_lock (vault_t *v, const char *uuid)
   unlinkat (VAULT_DIR (v)->dfd, name, 0);
 }
 
-/* The number of VSCs (distinct UUIDs with a generation file). */
+/* Would storing LEN bytes as UUID's next generation (CUR: its current
+ * one, 0 if new) exceed the limits? Called with the vault's limits lock
+ * held, so nobody else changes the totals meanwhile. */
 static gpg_error_t
-vault_dir_count (vault_t *v, size_t *r_n)
+vault_dir_check_limits (vault_t *v, const char *uuid, uint64_t cur,
+                        size_t len)
 {
+  gpg_error_t err;
   proto_entry_t *list = NULL;
-  gpg_error_t err = vault_dir_list (v, &list, r_n);
+  size_t n = 0, i;
+  uint64_t bytes = 0, old = 0;
 
+  err = vault_dir_list (v, &list, &n);
+  if (err)
+    return err;
+  for (i = 0; i < n; i++)
+    {
+      bytes += list[i].size;
+      if (!strcmp (list[i].uuid, uuid))
+        old = list[i].size;
+    }
   xfree (list);
-  return err;
+  if (!cur && v->limits.max_vscs && n >= v->limits.max_vscs)
+    {
+      snprintf (v->errtext, sizeof v->errtext, "this vault holds %zu VSCs, "
+                "the limit is %" PRIu64, n, v->limits.max_vscs);
+      return gpg_error (GPG_ERR_LIMIT_REACHED);
+    }
+  if (v->limits.max_bytes && len > old
+      && bytes - old + len > v->limits.max_bytes)
+    {
+      snprintf (v->errtext, sizeof v->errtext, "this vault holds %" PRIu64
+                " bytes, the limit is %" PRIu64, bytes, v->limits.max_bytes);
+      return gpg_error (GPG_ERR_LIMIT_REACHED);
+    }
+  return 0;
+}
+
+/* The vault-wide lock for changes that move the totals the limits count
+ * (taken before any UUID's lock): an flock of the vault directory itself,
+ * on a descriptor of our own (flock is per open file, and processes
+ * forked with this vault open share the vault's descriptor), so that no
+ * file is needed for it. */
+static gpg_error_t
+vault_dir_lock_limits (vault_t *v, int *r_fd)
+{
+  int fd = openat (VAULT_DIR (v)->dfd, ".",
+                   O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return gpg_error_from_syserror ();
+  while (flock (fd, LOCK_EX))
+    if (errno != EINTR)
+      {
+        gpg_error_t err = gpg_error_from_syserror ();
+        close (fd);
+        return err;
+      }
+  *r_fd = fd;
+  return 0;
 }
 
 static gpg_error_t
-vault_dir_put (vault_t *v, const char *uuid, uint64_t expect, const void *data,
-           size_t len, uint64_t *r_gen)
+vault_dir_store (vault_t *v, const char *op, const char *uuid,
+                 uint64_t expect, const void *data, size_t len,
+                 uint64_t *r_gen)
 {
-  gpg_error_t err;
+  gpg_error_t err, aerr;
   char tmp[PROTO_UUID_LEN + 32], name[96];
-  uint64_t cur;
-  int lockfd = -1, quotafd = -1;
+  uint64_t cur = 0;
+  int lockfd = -1, limfd = -1;
+  bool stored = false;
 
-  if (!proto_uuid_valid (uuid, strlen (uuid)))
-    return gpg_error (GPG_ERR_INV_NAME);
-  /* An update needs the UUID's lock file to exist already. */
+  if ((v->limits.max_vscs && !expect) || v->limits.max_bytes)
+    {
+      err = vault_dir_lock_limits (v, &limfd);
+      if (err)
+        goto leave;
+    }
+  /* An update needs the UUID's lock file to exist already, so that
+   * requests about UUIDs that do not exist leave no files behind. */
   err = vault_dir_lock (v, uuid, !expect, &lockfd);
   if (gpg_err_code (err) == GPG_ERR_ENOENT && expect)
     {
@@ -584,38 +754,16 @@ vault_dir_put (vault_t *v, const char *uuid, uint64_t expect, const void *data,
       err = gpg_error (GPG_ERR_CONFLICT);
       goto leave;
     }
-  /* A new UUID: count and store under the vault's own lock, so that
-   * concurrent puts cannot all see room for one more. */
-  if (!cur && v->max_vscs)
+  if (limfd >= 0)
     {
-      size_t n;
-      /* A descriptor of our own: flock is per open file, and processes
-       * forked with this vault open share the vault's descriptor. */
-      quotafd = openat (VAULT_DIR (v)->dfd, ".",
-                        O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (quotafd < 0)
-        {
-          err = gpg_error_from_syserror ();
-          goto leave;
-        }
-      while (flock (quotafd, LOCK_EX))
-        if (errno != EINTR)
-          {
-            err = gpg_error_from_syserror ();
-            goto leave;
-          }
-      err = vault_dir_count (v, &n);
+      err = vault_dir_check_limits (v, uuid, cur, len);
       if (err)
         goto leave;
-      if (n >= v->max_vscs)
-        {
-          err = gpg_error (GPG_ERR_LIMIT_REACHED);
-          goto leave;
-        }
     }
   err = vault_dir_write_temp (v, uuid, data, len, tmp, sizeof tmp);
   if (err)
     goto leave;
+  vault_dir_write_who (v, uuid, cur + 1);
   vault_dir_name (name, sizeof name, uuid, cur + 1);
   if (renameat (VAULT_DIR (v)->dfd, tmp, VAULT_DIR (v)->dfd, name))
     {
@@ -623,35 +771,50 @@ vault_dir_put (vault_t *v, const char *uuid, uint64_t expect, const void *data,
       unlinkat (VAULT_DIR (v)->dfd, tmp, 0);
       goto leave;
     }
+  stored = true;
   err = vault_dir_sync_dir (v);
   if (err)
     goto leave;
   *r_gen = cur + 1;
-  /* The new generation is in place; old ones are garbage now. */
-  err = vault_dir_cleanup (v, uuid, cur + 1);
+  /* The new generation is in place; the oldest kept ones drop out. */
+  err = vault_dir_cleanup (v, uuid, cur + 1 >= v->keep ? cur + 2 - v->keep : 1,
+                           cur + 1);
 
  leave:
-  if (quotafd >= 0)
-    close (quotafd);   /* releases the flock */
+  aerr = vault_dir_audit_op (v, op, uuid, stored ? cur + 1 : expect, err);
   if (lockfd >= 0)
     {
-      if (err && !expect)
+      if (err && !stored && !expect)
         vault_dir_drop_lock (v, uuid);
       close (lockfd);
     }
-  return err;
+  if (limfd >= 0)
+    close (limfd);
+  return err ? err : aerr;
+}
+
+static gpg_error_t
+vault_dir_put (vault_t *v, const char *uuid, uint64_t expect, const void *data,
+               size_t len, uint64_t *r_gen)
+{
+  return vault_dir_store (v, "put", uuid, expect, data, len, r_gen);
+}
+
+static gpg_error_t
+vault_dir_create (vault_t *v, const char *uuid, const void *data, size_t len,
+                  uint64_t *r_gen)
+{
+  return vault_dir_store (v, "create", uuid, 0, data, len, r_gen);
 }
 
 static gpg_error_t
 vault_dir_delete (vault_t *v, const char *uuid, uint64_t expect)
 {
-  gpg_error_t err;
+  gpg_error_t err, aerr;
   char name[96];
-  uint64_t cur;
+  uint64_t cur = 0;
   int lockfd = -1;
 
-  if (!proto_uuid_valid (uuid, strlen (uuid)))
-    return gpg_error (GPG_ERR_INV_NAME);
   /* No lock file is made for a UUID that does not exist. */
   err = vault_dir_lock (v, uuid, false, &lockfd);
   if (gpg_err_code (err) == GPG_ERR_ENOENT)
@@ -680,7 +843,7 @@ vault_dir_delete (vault_t *v, const char *uuid, uint64_t expect)
     }
   /* Older generations first, the current one last: a crash in between
    * leaves the current one, never resurrects an old one. */
-  err = vault_dir_cleanup (v, uuid, cur);
+  err = vault_dir_cleanup (v, uuid, cur, cur);
   if (err)
     goto leave;
   vault_dir_name (name, sizeof name, uuid, cur);
@@ -689,23 +852,254 @@ vault_dir_delete (vault_t *v, const char *uuid, uint64_t expect)
       err = gpg_error_from_syserror ();
       goto leave;
     }
+  vault_dir_who_name (name, sizeof name, uuid, cur);
+  unlinkat (VAULT_DIR (v)->dfd, name, 0);
   snprintf (name, sizeof name, ".%s.lock", uuid);
   unlinkat (VAULT_DIR (v)->dfd, name, 0);
   err = vault_dir_sync_dir (v);
 
  leave:
+  aerr = vault_dir_audit_op (v, "delete", uuid, expect ? expect : cur, err);
   if (lockfd >= 0)
     close (lockfd);
+  return err ? err : aerr;
+}
+
+/* Read who stored generation GEN into E (empty if unknown). */
+static void
+vault_dir_read_who (vault_t *v, const char *uuid, uint64_t gen,
+                    proto_version_t *e)
+{
+  char name[96], line[2 * VAULT_NAME_MAX + 4], *tab, *nl;
+  ssize_t n;
+  int fd;
+
+  vault_dir_who_name (name, sizeof name, uuid, gen);
+  fd = openat (VAULT_DIR (v)->dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  n = read (fd, line, sizeof line - 1);
+  close (fd);
+  if (n <= 0)
+    return;
+  line[n] = 0;
+  tab = strchr (line, '\t');
+  nl = strchr (line, '\n');
+  if (!tab || !nl || nl < tab)
+    return;
+  *tab = *nl = 0;
+  memcpy (e->by, line, strnlen (line, sizeof e->by - 1));
+  memcpy (e->from, tab + 1, strnlen (tab + 1, sizeof e->from - 1));
+}
+
+static gpg_error_t
+vault_dir_history (vault_t *v, const char *uuid, proto_version_t **r_list,
+                   size_t *r_n)
+{
+  gpg_error_t err;
+  DIR *d = NULL;
+  struct dirent *de;
+  proto_version_t *list = NULL, t;
+  size_t n = 0, cap = 0, i, j;
+  char u[PROTO_UUID_LEN + 1], name[96];
+  struct stat st;
+  uint64_t g;
+
+  err = vault_dir_opendir (v, &d);
+  if (err)
+    goto leave;
+  while ((de = readdir (d)))
+    {
+      if (!vault_dir_name_parse (de->d_name, u, &g) || strcmp (u, uuid))
+        continue;
+      if (n == cap)
+        {
+          size_t ncap = cap ? cap * 2 : 16;
+          proto_version_t *nl = NULL;
+          if (ncap <= SIZE_MAX / sizeof *nl)
+            nl = xtryrealloc (list, ncap * sizeof *nl);
+          if (!nl)
+            {
+              err = gpg_error (GPG_ERR_ENOMEM);
+              goto leave;
+            }
+          list = nl;
+          cap = ncap;
+        }
+      memset (&list[n], 0, sizeof list[n]);
+      list[n++].gen = g;
+    }
+  /* Newest first; sizes, times, authors. A generation that went away
+   * meanwhile (a put pruned it) is dropped. */
+  for (i = 1; i < n; i++)
+    {
+      t = list[i];
+      for (j = i; j > 0 && list[j - 1].gen < t.gen; j--)
+        list[j] = list[j - 1];
+      list[j] = t;
+    }
+  for (i = j = 0; i < n; i++)
+    {
+      vault_dir_name (name, sizeof name, uuid, list[i].gen);
+      if (fstatat (VAULT_DIR (v)->dfd, name, &st, AT_SYMLINK_NOFOLLOW)
+          || !S_ISREG (st.st_mode))
+        continue;
+      list[i].size = (uint64_t)st.st_size;
+      list[i].mtime = st.st_mtime > 0 ? (uint64_t)st.st_mtime : 0;
+      vault_dir_read_who (v, uuid, list[i].gen, &list[i]);
+      list[j++] = list[i];
+    }
+  if (!j)
+    {
+      err = gpg_error (GPG_ERR_NOT_FOUND);
+      goto leave;
+    }
+  *r_list = list;
+  *r_n = j;
+  list = NULL;
+
+ leave:
+  if (d)
+    closedir (d);
+  xfree (list);
   return err;
+}
+
+/* The audit file: the one vault_set_audit_fd gave, else ".audit" in the
+ * vault, opened for appending on first use. */
+static gpg_error_t
+vault_dir_audit_fd (vault_t *v, int *r_fd)
+{
+  vault_dir_t *d = VAULT_DIR (v);
+
+  if (v->audit_fd >= 0)
+    {
+      *r_fd = v->audit_fd;
+      return 0;
+    }
+  if (d->audit_fd < 0)
+    {
+      d->audit_fd = openat (d->dfd, VAULT_DIR_AUDIT_NAME,
+                            O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW
+                            | O_CLOEXEC, 0600);
+      if (d->audit_fd < 0)
+        {
+          gpg_error_t err = gpg_error_from_syserror ();
+          snprintf (v->errtext, sizeof v->errtext,
+                    "cannot open the audit file: %s", gpg_strerror (err));
+          return err;
+        }
+    }
+  *r_fd = d->audit_fd;
+  return 0;
+}
+
+static gpg_error_t
+vault_dir_audit (vault_t *v, const vault_audit_rec_t *rec)
+{
+  gpg_error_t err;
+  int fd = -1;
+
+  err = vault_dir_audit_fd (v, &fd);
+  if (!err)
+    err = vault_dir_audit_append (fd, rec);
+  if (err)
+    log_error ("cannot write the audit record of %s %s: %s", rec->op,
+               rec->uuid, gpg_strerror (err));
+  return err;
+}
+
+/* The record of one of our own operations. */
+static gpg_error_t
+vault_dir_audit_op (vault_t *v, const char *op, const char *uuid,
+                    uint64_t gen, gpg_error_t err)
+{
+  vault_audit_rec_t rec;
+  vault_audit_fill (v, &rec, op, uuid, gen, err, "");
+  return vault_dir_audit (v, &rec);
+}
+
+static gpg_error_t
+vault_dir_audit_read (vault_t *v, const vault_audit_query_t *q,
+                      vault_audit_fn fn, void *ctx)
+{
+  gpg_error_t err;
+  unsigned bad = 0;
+  int fd;
+
+  fd = openat (VAULT_DIR (v)->dfd, VAULT_DIR_AUDIT_NAME,
+               O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT)
+    return 0;   /* nothing happened yet */
+  if (fd < 0)
+    return gpg_error_from_syserror ();
+  err = vault_dir_audit_read_fd (fd, q, fn, ctx, &bad);
+  close (fd);
+  if (bad)
+    log_error ("%u lines of the audit file are not audit records", bad);
+  return err;
+}
+
+/* Requests in flight: flock(2) on one of max_inflight slot files; the
+ * lock goes with the process when it dies. */
+static gpg_error_t
+vault_dir_request_begin (vault_t *v)
+{
+  vault_dir_t *d = VAULT_DIR (v);
+  char name[32];
+  unsigned i;
+  int fd;
+
+  for (i = 0; i < v->limits.max_inflight && i < 65536; i++)
+    {
+      snprintf (name, sizeof name, ".slot-%u", i);
+      fd = openat (d->dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+                   0600);
+      if (fd < 0)
+        return gpg_error_from_syserror ();
+      if (!flock (fd, LOCK_EX | LOCK_NB))
+        {
+          d->slot_fd = fd;
+          return 0;
+        }
+      close (fd);
+      if (errno != EWOULDBLOCK && errno != EINTR)
+        return gpg_error_from_syserror ();
+    }
+  return gpg_error (GPG_ERR_LIMIT_REACHED);
+}
+
+static void
+vault_dir_request_end (vault_t *v)
+{
+  vault_dir_t *d = VAULT_DIR (v);
+  if (d->slot_fd >= 0)
+    close (d->slot_fd);
+  d->slot_fd = -1;
+}
+
+/* A directory that opened is ready. */
+static gpg_error_t
+vault_dir_check (vault_t *v)
+{
+  (void)v;
+  return 0;
 }
 
 const vault_ops_t vault_dir_ops = {
   "directory",
   vault_dir_open,
   vault_dir_close,
+  vault_dir_check,
   vault_dir_list,
   vault_dir_stat,
   vault_dir_get,
   vault_dir_put,
-  vault_dir_delete
+  vault_dir_create,
+  vault_dir_delete,
+  vault_dir_history,
+  vault_dir_audit,
+  vault_dir_audit_read,
+  vault_dir_request_begin,
+  vault_dir_request_end
 };

@@ -14,7 +14,7 @@ libvscui_a_SOURCES = src/ui/ui.h src/ui/widget.h src/ui/screens.h \
 	src/ui/screen-progress.c src/ui/screen-password.c \
 	src/ui/screen-confirm.c src/ui/screen-view.c \
 	src/ui/screen-settings.c src/ui/screen-log.c src/ui/screen-help.c \
-	src/ui/screen-pick.c src/ui/screen-server.c
+	src/ui/screen-pick.c src/ui/screen-server.c src/ui/screen-history.c
 
 ## Screens without a terminal of their own: key tables, footers, help,
 ## the tree model, and the loop on a pty (newterm).
@@ -27,10 +27,12 @@ TESTS += tests/unit/test-ui
 ## tmux-driven tests of the manager (tests/tui/tui-lib.sh has the helpers)
 TESTS += tests/tui/options.sh tests/tui/start.sh tests/tui/walk.sh tests/tui/kiosk.sh \
 	tests/tui/german.sh tests/tui/server.sh tests/tui/pcsc.sh \
-	tests/tui/ssh.sh tests/tui/keys.sh tests/tui/escapes.sh tests/tui/quit.sh tests/tui/scan.sh
+	tests/tui/ssh.sh tests/tui/keys.sh tests/tui/escapes.sh tests/tui/quit.sh \
+	tests/tui/history.sh tests/tui/scan.sh
 EXTRA_DIST += tests/tui/tui-lib.sh tests/tui/options.sh tests/tui/start.sh tests/tui/walk.sh \
 	tests/tui/kiosk.sh tests/tui/german.sh tests/tui/server.sh \
-	tests/tui/pcsc.sh tests/tui/ssh.sh tests/tui/keys.sh tests/tui/escapes.sh tests/tui/quit.sh tests/tui/scan.sh
+	tests/tui/pcsc.sh tests/tui/ssh.sh tests/tui/keys.sh tests/tui/escapes.sh tests/tui/quit.sh \
+	tests/tui/history.sh tests/tui/scan.sh
 
 ## make bench: first frame, insertion-to-screen, idle CPU/wakeups/RSS
 noinst_PROGRAMS += bench/vscman-ui

@@ -1,7 +1,9 @@
 /* screen-server.c - a vscd server (src/remote client): list the
  * account's VSCs, download one into the VSC directory, upload a local
  * VSC, let the server create a new VSC (its password is shown once),
- * delete. The connection runs on the worker (calls block). */
+ * delete, show a VSC's history (screen-history.c: old generations, and
+ * restoring one onto a card). The connection runs on the worker (calls
+ * block). */
 #include <config.h>
 #include <stdio.h>
 #include <string.h>
@@ -345,6 +347,24 @@ screen_server_delete (ui_t *ui, ui_screen_t *s)
 }
 
 static unsigned
+screen_server_history (ui_t *ui, ui_screen_t *s)
+{
+  srv_state_t *st = s->state;
+  proto_entry_t *e = screen_server_current (st);
+  screen_history_arg_t *a;
+
+  if (!e || !st->job.r)
+    return UI_HANDLED;
+  a = xtrycalloc (1, sizeof *a);
+  if (!a)
+    return UI_HANDLED;
+  a->remote = st->job.r;
+  snprintf (a->uuid, sizeof a->uuid, "%s", e->uuid);
+  ui_push (ui, &screen_history_ops, a);
+  return UI_PUSH;
+}
+
+static unsigned
 screen_server_refresh (ui_t *ui, ui_screen_t *s)
 {
   screen_server_run (ui, s, SRV_LIST);
@@ -355,6 +375,9 @@ static const ui_key_t screen_server_keys[] = {
   UI_KEY ('\n', 'g', SRV_CONNECTED, N_("Download"),
           N_("download the VSC under the cursor into the VSC directory"),
           screen_server_get),
+  UI_KEY ('h', 0, SRV_CONNECTED, N_("History"),
+          N_("the generations the server keeps of the VSC under the cursor: "
+             "download one or restore it onto a card"), screen_server_history),
   UI_KEY ('u', 0, SRV_CONNECTED, N_("Upload"),
           N_("upload a local VSC (a new generation if it is there already)"),
           screen_server_put),

@@ -108,6 +108,13 @@ typedef struct screen_restore_arg {
   bool keys_only;          /* write only the secret-key-area keys */
 } screen_restore_arg_t;
 
+/* screen-history.c: the kept generations of UUID on a server, over the
+ * server screen's connection (a remote_t *, borrowed). */
+typedef struct screen_history_arg {
+  void *remote;
+  char uuid[64];
+} screen_history_arg_t;
+
 /* screen-diff.c: compare two sources ("card:READER" or a VSC path);
  * an already loaded image may be lent for A. */
 typedef struct screen_diff_arg {

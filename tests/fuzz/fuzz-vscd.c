@@ -3,16 +3,19 @@
  *
  * fuzz-frame feeds raw bytes to the server; most of them die in the frame
  * parser. Here the input is a small program of requests that are always
- * well-framed (HELLO first): create, list, stat, get, put, delete on a few
- * UUIDs and generations, puts of a real VSC (with the UUID of the request
- * patched in, and some bytes of the input XORed over it) or of raw input
- * bytes, and now and then a raw frame. Byte 0 chooses the vault's quota
- * and whether puts are checked (vscd's structure-only open). So the
- * fuzzer reaches compare-and-swap, quota, lock files and the VSC checker
- * quickly. The replies go to a memory file and must all parse. After
- * each input the vault must be sound: one generation per VSC, no more
- * VSCs than the quota, no temporary files, lock files only for VSCs
- * that exist, no scratch directories. Then the vault is emptied. */
+ * well-framed (HELLO first): create, list, stat, get (of the current or
+ * an older generation), history, put, delete on a few UUIDs and
+ * generations, puts of a real VSC (with the UUID of the request patched
+ * in, and some bytes of the input XORed over it) or of raw input bytes,
+ * and now and then a raw frame. Byte 0 chooses the vault's quota, its
+ * byte limit, how many generations it keeps and whether puts are checked
+ * (vscd's structure-only open). So the fuzzer reaches compare-and-swap,
+ * quota, history, lock files and the VSC checker quickly. The replies go
+ * to a memory file and must all parse. After each input the vault must
+ * be sound: per VSC the last KEEP generations without gaps, "who" files
+ * only for kept generations, no more VSCs or bytes than the limits, no
+ * temporary files, lock files only for VSCs that exist, no scratch
+ * directories. Then the vault is emptied. */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
@@ -24,6 +27,7 @@
 #include <fcntl.h>
 #include <dirent.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -43,6 +47,7 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 static char fuzz_dir[] = "/tmp/fuzz-vscd-XXXXXX";
 static vault_t *fuzz_vault;
+static int fuzz_null = -1;
 static uint8_t *fuzz_tpl;        /* a real VSC */
 static size_t fuzz_tpl_len;
 static uint8_t fuzz_tpl_uuid[16];
@@ -151,6 +156,11 @@ fuzz_init (void)
     abort ();
   atexit (fuzz_cleanup);
   vault_set_fsync (fuzz_vault, false);
+  /* Thousands of requests per second: their audit records go nowhere. */
+  fuzz_null = open ("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (fuzz_null < 0)
+    abort ();
+  vault_set_audit_fd (fuzz_vault, fuzz_null);
   /* The template: a VSC with a few nodes. */
   if (vsc_create (NULL, "pw", &o, &vsc, NULL))
     abort ();
@@ -201,14 +211,52 @@ fuzz_patch_uuid (uint8_t *p, size_t n, const char *uuid)
       memcpy (p + i, bin, 16);
 }
 
+/* ".<uuid>.<gen>.who" (who stored that generation)? */
+static bool
+fuzz_who_name (const char *n, char *uuid, uint64_t *gen)
+{
+  char tmp[96];
+  size_t len = strlen (n);
+
+  if (n[0] != '.' || len < 5 || len >= sizeof tmp
+      || strcmp (n + len - 4, ".who"))
+    return false;
+  memcpy (tmp, n + 1, len - 5);
+  strcpy (tmp + len - 5, ".vsc");
+  return vault_dir_name_parse (tmp, uuid, gen);
+}
+
+typedef struct fuzz_vsc {
+  char uuid[PROTO_UUID_LEN + 1];
+  uint64_t lo, hi, n;        /* generations kept: lo..hi, n of them */
+  uint64_t size;             /* of generation hi */
+} fuzz_vsc_t;
+
+static fuzz_vsc_t *
+fuzz_vsc_find (fuzz_vsc_t *v, size_t *nv, const char *u)
+{
+  size_t i;
+
+  for (i = 0; i < *nv; i++)
+    if (!strcmp (v[i].uuid, u))
+      return &v[i];
+  if (*nv == 64)
+    abort ();
+  memset (&v[*nv], 0, sizeof v[*nv]);
+  memcpy (v[*nv].uuid, u, PROTO_UUID_LEN + 1);
+  return &v[(*nv)++];
+}
+
 /* Is the vault sound? Then empty it. */
 static void
-fuzz_check_vault (unsigned max_vscs)
+fuzz_check_vault (unsigned max_vscs, uint64_t max_bytes, unsigned keep)
 {
   DIR *d = opendir (fuzz_dir);
   struct dirent *de;
-  char vscs[64][PROTO_UUID_LEN + 1], locks[64][PROTO_UUID_LEN + 1];
-  size_t nv = 0, nl = 0, i, j;
+  fuzz_vsc_t vscs[64];
+  char locks[64][PROTO_UUID_LEN + 1], whos[256][PROTO_UUID_LEN + 1];
+  uint64_t whogen[256], bytes = 0;
+  size_t nv = 0, nl = 0, nw = 0, i, j;
 
   if (!d)
     abort ();
@@ -217,16 +265,29 @@ fuzz_check_vault (unsigned max_vscs)
       const char *n = de->d_name;
       char u[PROTO_UUID_LEN + 1];
       uint64_t g;
+      struct stat st;
       if (!strcmp (n, ".") || !strcmp (n, ".."))
         continue;
       if (vault_dir_name_parse (n, u, &g))
         {
-          for (i = 0; i < nv; i++)
-            if (!strcmp (vscs[i], u))
-              abort ();   /* two generations of one VSC */
-          if (nv == 64)
+          fuzz_vsc_t *v = fuzz_vsc_find (vscs, &nv, u);
+          if (fstatat (dirfd (d), n, &st, 0))
             abort ();
-          memcpy (vscs[nv++], u, sizeof u);
+          if (!v->n || g < v->lo)
+            v->lo = g;
+          if (!v->n || g > v->hi)
+            {
+              v->hi = g;
+              v->size = (uint64_t)st.st_size;
+            }
+          v->n++;
+        }
+      else if (fuzz_who_name (n, u, &g))
+        {
+          if (nw == 256)
+            abort ();
+          memcpy (whos[nw], u, sizeof u);
+          whogen[nw++] = g;
         }
       else if (n[0] == '.' && strlen (n) == PROTO_UUID_LEN + 6
                && !strcmp (n + 1 + PROTO_UUID_LEN, ".lock"))
@@ -244,12 +305,30 @@ fuzz_check_vault (unsigned max_vscs)
   closedir (d);
   if (max_vscs && nv > max_vscs)
     abort ();   /* the quota did not hold */
+  for (i = 0; i < nv; i++)
+    {
+      /* The history: the last KEEP generations, none missing. */
+      if (vscs[i].n > keep || vscs[i].hi - vscs[i].lo + 1 != vscs[i].n)
+        abort ();
+      if (vscs[i].n < keep && vscs[i].lo != 1)
+        abort ();   /* an old generation dropped too early */
+      bytes += vscs[i].size;
+    }
+  if (max_bytes && bytes > max_bytes)
+    abort ();   /* the byte limit did not hold */
   for (i = 0; i < nl; i++)
     {
-      for (j = 0; j < nv && strcmp (vscs[j], locks[i]); j++)
+      for (j = 0; j < nv && strcmp (vscs[j].uuid, locks[i]); j++)
         ;
       if (j == nv)
         abort ();   /* a lock file of a VSC that does not exist */
+    }
+  for (i = 0; i < nw; i++)
+    {
+      for (j = 0; j < nv && strcmp (vscs[j].uuid, whos[i]); j++)
+        ;
+      if (j == nv || whogen[i] < vscs[j].lo || whogen[i] > vscs[j].hi)
+        abort ();   /* who stored a generation that is gone */
     }
 }
 
@@ -297,7 +376,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   buf_t in = BUF_INIT;
   proto_msg_t m;
   server_opts_t o;
-  unsigned ops = 0, max_vscs;
+  unsigned ops = 0, max_vscs, keep;
+  uint64_t max_bytes;
   size_t i = 1;
   int sv[2], out;
 
@@ -305,6 +385,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (!size)
     return 0;
   max_vscs = data[0] & 3;          /* 0: no quota, else 1..3 */
+  keep = 1 + ((data[0] >> 3) & 3); /* generations kept: 1..4 */
+  max_bytes = (data[0] & 0x20) ? 2 * fuzz_tpl_len : 0;
   memset (&o, 0, sizeof o);
   o.max_frame = 65536;
   o.timeout_ms = 1000;
@@ -313,6 +395,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   o.create = fuzz_create;
   o.check = (data[0] & 4) ? fuzz_check : NULL;
   o.max_vscs = max_vscs;
+  o.keep = keep;
+  o.limits.max_bytes = max_bytes;
 
   memset (&m, 0, sizeof m);
   m.type = PROTO_HELLO;
@@ -333,7 +417,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         case 0: m.type = PROTO_CREATE; break;
         case 1: m.type = PROTO_LIST; break;
         case 2: m.type = PROTO_STAT; m.have = PROTO_F_UUID; break;
-        case 3: m.type = PROTO_GET; m.have = PROTO_F_UUID; break;
+        case 3:
+          /* A get of the current or (op bit 3) of an older generation,
+           * or (op bit 4) the history. */
+          m.type = (op & 16) ? PROTO_HISTORY : PROTO_GET;
+          m.have = PROTO_F_UUID | ((op & 24) == 8 ? PROTO_F_GEN : 0);
+          break;
         case 4:
         case 5:
           {
@@ -412,6 +501,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   fuzz_check_replies (out);
   close (out);
   buf_free (&in);
-  fuzz_check_vault (max_vscs);
+  fuzz_check_vault (max_vscs, max_bytes, keep);
   return 0;
 }

@@ -69,7 +69,7 @@ for m in $modes; do
   expect $m "$VT readers --emu " "sub w x.card"
   expect $m "$VT diff a.vsc c" "c.vsc"
   # vsctool remote URL SUBCOMMAND: the subcommands of its usage.
-  expect $m "$VT remote --timeout 5 unix:/run/vscd.sock " "create get ls put rm stat"
+  expect $m "$VT remote --timeout 5 unix:/run/vscd.sock " "create get history ls put rm stat"
   expect $m "$VT remote ssh://h/ g" "get"
 done
 

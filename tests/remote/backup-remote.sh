@@ -25,7 +25,8 @@ v = json.load(open(sys.argv[1]))
 for k in sys.argv[2].split("."): v = v[k]
 print("null" if v is None else v)' "$1" "$2"
 }
-nvault () { ls "$V" 2>/dev/null | grep -c '\.vsc$'; }
+# VSCs in the vault (not generations: the vault keeps a history).
+nvault () { ls "$V" 2>/dev/null | grep '\.vsc$' | cut -c1-36 | sort -u | wc -l; }
 
 # The reference: a local backup of the same card (7: the on-card key
 # is not extractable, so "partial").
@@ -206,7 +207,7 @@ if [ "$(id -u)" = 0 ] && [ -x "$SSHD" ] && command -v ssh >/dev/null 2>&1; then
   rc=$?
   t_check "over ssh: an unknown key is refused (exit $rc), nothing left" \
     "[ $rc = 1 ] && grep -q 'cannot connect' e.out && [ ! -e nossh.vsc ] \
-     && [ -z \"\$(ls -A tmp)\" ] && [ \$(ls '$T_TMP/vault-ssh' | grep -c vsc) = 1 ]"
+     && [ -z \"\$(ls -A tmp)\" ] && [ \$(ls '$T_TMP/vault-ssh' | grep '\.vsc\$' | cut -c1-36 | sort -u | wc -l) = 1 ]"
 else
   echo "# (no ssh run: needs root and openssh-server)"
 fi

@@ -10,6 +10,10 @@
 #   frames.py trickle SOCKET          a frame sent one byte at a time to a
 #                                     server with --timeout 1 is cut off
 #   frames.py put SOCKET UUID GEN FILE   one raw put (exit 0 ok, 6 conflict)
+#   frames.py fakev1 SOCKET           a server that speaks protocol version 1
+#                                     only (like vscd before history), until
+#                                     killed; for the client's side of the
+#                                     version negotiation
 #
 # Prints "PASS: ..." / "FAIL: ..." lines; exit status 1 if anything failed.
 import os, random, signal, socket, struct, subprocess, sys, time
@@ -42,7 +46,7 @@ def uint(v):
 def frame(body):
     return struct.pack(">I", len(body)) + body
 
-HELLO, CREATE, LIST, STAT, GET, PUT, DELETE, BYE, ERROR = 1, 2, 3, 4, 5, 6, 7, 8, 0x7F
+HELLO, CREATE, LIST, STAT, GET, PUT, DELETE, BYE, HISTORY, ERROR = 1, 2, 3, 4, 5, 6, 7, 8, 9, 0x7F
 
 def hello(vmin=1, vmax=1):
     return frame(bytes([HELLO]) + tlv(0x80, uint(vmin)) + tlv(0x81, uint(vmax)))
@@ -144,11 +148,38 @@ def run_frames(path):
     ok(is_error(recv_frame(s), "hello expected"), "get before hello is refused")
     ok(closed(s), "... and the connection is closed")
 
-    # Unsupported versions.
+    # Unsupported versions (this server speaks 1 and 2).
     s = connect(path)
-    s.sendall(hello(2, 9))
-    ok(is_error(recv_frame(s), "not supported"), "hello for versions 2..9 is refused")
+    s.sendall(hello(3, 9))
+    ok(is_error(recv_frame(s), "not supported"), "hello for versions 3..9 is refused")
     ok(closed(s), "... and the connection is closed")
+
+    # Version negotiation: the newest both speak. A version 1 client gets
+    # version 1, and what came with version 2 is malformed there.
+    s = connect(path)
+    s.sendall(hello(1, 1))
+    r = recv_frame(s)
+    f = parse_fields(r) if r else {}
+    ok(r is not None and r[0] == (HELLO | 0x80) and f.get(0x81) == [b"\1"],
+       "a version 1 client is served with version 1")
+    s.sendall(frame(bytes([HISTORY]) + tlv(0x83, UUID)))
+    ok(is_error(recv_frame(s), "malformed"), "... HISTORY is malformed in version 1")
+    s.sendall(frame(bytes([GET]) + tlv(0x83, UUID) + tlv(0x84, b"\1")))
+    ok(is_error(recv_frame(s), "malformed"), "... and so is GET with a generation")
+    s.sendall(frame(bytes([LIST])))
+    r = recv_frame(s)
+    ok(r is not None and r[0] == (LIST | 0x80), "... and the conversation goes on")
+    s.close()
+    s = connect(path)
+    s.sendall(hello(1, 9))
+    r = recv_frame(s)
+    f = parse_fields(r) if r else {}
+    ok(r is not None and f.get(0x81) == [b"\2"], "a client speaking 1..9 gets version 2")
+    s.sendall(frame(bytes([HISTORY]) + tlv(0x83, UUID)))
+    ok(is_error(recv_frame(s), "no VSC"), "... where HISTORY of an unknown VSC says so")
+    s.sendall(frame(bytes([HISTORY])))
+    ok(is_error(recv_frame(s), "malformed"), "... and HISTORY without a UUID is malformed")
+    s.close()
 
     # Truncated: a length, part of the body, then EOF.
     s = connect(path)
@@ -313,8 +344,16 @@ def run_kill9(vscd, vault, rounds):
     p.stdin.close(); p.wait()
     ok(r is not None and r[0] == (PUT | 0x80), "after the crashes the next put (generation %d) works" % cur)
     leftovers = [n for n in os.listdir(vault) if n.startswith(".tmp-")]
-    ok(not leftovers and vault_files(vault, uuid) == [cur + 1],
-       "stale temporary files and old generations were cleaned up")
+    ok(not leftovers, "stale temporary files were cleaned up")
+    versions[cur + 1] = new
+    kept = vault_files(vault, uuid)
+    whole = True
+    for g in kept:
+        with open(os.path.join(vault, "%s.%d.vsc" % (uuid.decode(), g)), "rb") as fp:
+            whole = whole and versions.get(g) == fp.read()
+    ok(kept and kept[-1] == cur + 1 and len(kept) <= 10 and whole,
+       "the history holds at most 10 generations (--keep), each a complete "
+       "version, the newest %d" % (cur + 1))
 
 def run_trickle(path):
     """Server runs with --timeout 1: a frame trickled in byte by byte must
@@ -347,6 +386,39 @@ def run_put(path, uuid, gen, file):
         sys.exit(0)
     sys.exit(6 if is_error(r, "conflict") else 1)
 
+def run_fakev1(path):
+    """A version 1 server: hello (chooses 1), list (empty), bye."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(8)
+    while True:
+        c, _ = srv.accept()
+        c.settimeout(10)
+        while True:
+            b = recv_frame(c)
+            if b is None:
+                break
+            t = b[0]
+            if t == HELLO:
+                f = parse_fields(b)
+                vmin = int.from_bytes(f.get(0x80, [b"\0"])[0], "big")
+                if vmin > 1:
+                    c.sendall(frame(bytes([ERROR]) + tlv(0x8A, uint(121)) + tlv(0x8B, b"protocol versions not supported (this server speaks 1)")))
+                    break
+                c.sendall(frame(bytes([HELLO | 0x80]) + tlv(0x81, b"\1") + tlv(0x89, uint(65536))))
+            elif t == LIST:
+                c.sendall(frame(bytes([LIST | 0x80])))
+            elif t == BYE:
+                c.sendall(frame(bytes([BYE | 0x80])))
+                break
+            else:
+                c.sendall(frame(bytes([ERROR]) + tlv(0x8A, uint(1)) + tlv(0x8B, b"malformed request")))
+        c.close()
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "frames":
@@ -357,5 +429,7 @@ if __name__ == "__main__":
         run_trickle(sys.argv[2])
     elif mode == "put":
         run_put(*sys.argv[2:6])
+    elif mode == "fakev1":
+        run_fakev1(sys.argv[2])
     print("TOTALS: passed %d failed %d" % (passed, failed))
     sys.exit(1 if failed else 0)

@@ -173,7 +173,15 @@ t_ok "the running server still answers" "$VSCTOOL" remote "$S" ls
 python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" \
   "$T_TMP/stale"
 t_check "a stale socket is there" "[ -S '$T_TMP/stale' ]"
+stale_ino=$(stat -c %i "$T_TMP/stale")
 remote_start_socket "$T_TMP/stale" "$T_TMP/base3" --no-check
+# The stale file satisfies remote_start_socket at once: wait until the
+# new server has replaced it (another inode), or give up after 10 s.
+for i in $(seq 1 200); do
+  [ "$(stat -c %i "$T_TMP/stale" 2>/dev/null)" != "$stale_ino" ] && \
+    [ -S "$T_TMP/stale" ] && break
+  sleep 0.05
+done
 t_ok "... and is taken over by a new server" \
   "$VSCTOOL" remote "unix:$T_TMP/stale" ls
 t_check "the new socket is mode 0666" \

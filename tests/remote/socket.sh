@@ -45,7 +45,14 @@ t_check "10 races: 10 winners, 10 conflicts, no other outcome ($wins/$conflicts/
 t_check "the loser is told why" "grep -q 'generation conflict' loser.err"
 t_ok "another client gets the last winner" "$VSCTOOL" remote "$S" get $U final
 t_check "... at generation 11, byte for byte" "grep -q '^$U 11\$' final.remote && cmp -s final winner"
-t_check "old generations were removed" "[ \$(ls '$V' | grep -c '$U') = 1 ]"
+t_check "the vault keeps the last 10 generations (--keep default)" \
+  "[ \$(ls '$V' | grep -c '^$U\.[0-9]*\.vsc\$') = 10 ] && [ ! -e '$V/$U.1.vsc' ]"
+t_ok "history lists them" sh -c "'$VSCTOOL' remote '$S' history $U > hist"
+t_check "... newest first, generations 11 down to 2" \
+  "[ \"\$(awk 'NR > 1 { print \$1 }' hist | tr '\n' ' ')\" = '11 10 9 8 7 6 5 4 3 2 ' ]"
+t_check "... each stored by this account" "[ \$(grep -c ' $(id -un) (local pid ' hist) = 10 ]"
+t_ok "get -g fetches an old generation" "$VSCTOOL" remote "$S" get $U old -g 5
+t_check "... that generation's bytes" "grep -q '^$U 5\$' old.remote && tail -c 12 old | grep -q 'one 4\|two 4'"
 
 # Stale copy: put with the generation of an older get.
 printf '%s 3\n' $U > final.remote

@@ -84,7 +84,8 @@ t_ok "vsctool ls -a of the new VSC" "$VSCTOOL" ls -a --password-file pw mine.vsc
 printf 'hello from the test\n' > node.bin
 t_ok "vsctool put a node into it" "$VSCTOOL" put --password-file pw mine.vsc 3F00/5015 node.bin
 t_ok "remote put sends the generation it got" "$VSCTOOL" remote "$URL" put mine.vsc
-t_check "the server is at generation 2" "[ -f '$T_TMP/vault-alice/$UUID.2.vsc' ] && [ ! -e '$T_TMP/vault-alice/$UUID.1.vsc' ]"
+t_check "the server is at generation 2 (generation 1 kept as history)" \
+  "[ -f '$T_TMP/vault-alice/$UUID.2.vsc' ] && [ -f '$T_TMP/vault-alice/$UUID.1.vsc' ] && [ ! -e '$T_TMP/vault-alice/$UUID.3.vsc' ]"
 t_ok "another client gets generation 2" "$VSCTOOL" remote "$URL" get "$UUID" other.vsc
 t_check "... recorded as generation 2" "grep -q '^$UUID 2\$' other.vsc.remote"
 t_ok "... and sees the change" sh -c "'$VSCTOOL' cat --password-file pw other.vsc 3F00/5015 | grep -q 'hello from the test'"

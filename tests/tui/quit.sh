@@ -120,3 +120,15 @@ tui_expect "server: URL asked" "Server (ssh://"
 tui_keys C-u "unix:$T_TMP/sock" Enter
 tui_expect "server: connected" "(connected)" 20
 quit_and_check server
+
+# The history of a VSC on the server (screen-history.c).
+t_ok "a VSC on the server for the history" "$top_builddir/vsctool" remote \
+  "unix:$T_TMP/sock" create -o "$T_TMP/hist.vsc" --password-out "$T_TMP/hist.pw"
+start_traced history
+tui_keys G k k k k Enter
+tui_expect "history: URL asked" "Server (ssh://"
+tui_keys C-u "unix:$T_TMP/sock" Enter
+tui_expect "history: connected" "1 VSCs on the server" 20
+tui_keys h
+tui_expect "history: shown" "1 generations kept on the server" 20
+quit_and_check history

@@ -1,0 +1,281 @@
+/* screen-history.c - the generations a vscd server keeps of one VSC
+ * (vsctool remote history): download one into the VSC directory, or
+ * download it and restore it onto a card. Pushed by the server screen,
+ * whose connection it borrows (the server screen stays below and runs
+ * no task meanwhile). The calls block, so they run on the worker. */
+#include <config.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <curses.h>
+
+#include "common/util.h"
+#include "common/i18n.h"
+#include "remote/client.h"
+#include "ui/ui.h"
+#include "ui/widget.h"
+#include "ui/backend.h"
+#include "ui/screens.h"
+
+enum hist_op { HIST_LIST, HIST_GET };
+
+typedef struct {
+  enum hist_op op;
+  remote_t *r;                 /* borrowed */
+  char uuid[64];
+  uint64_t gen;                /* HIST_GET: the generation wanted */
+  uint64_t got;                /* ... and the one the server sent */
+  char path[1024];             /* ... written there */
+  proto_version_t *list;       /* newest first */
+  size_t n;
+  char msg[256];
+} hist_job_t;
+
+typedef struct {
+  hist_job_t job;
+  widget_menu_t menu;
+  bool have;                   /* the history was listed */
+  bool failed;                 /* ... and could not be: pop on resume */
+  bool restore;                /* after HIST_GET: onto a card */
+} hist_state_t;
+
+enum { HIST_HAVE = 1 };        /* the keys' mode: generations listed */
+
+static gpg_error_t
+screen_history_job (void *arg, const scapi_cb_t *cb)
+{
+  hist_job_t *j = arg;
+  gpg_error_t err = 0;
+  proto_version_t *list = NULL;
+  size_t n = 0;
+  (void) cb;
+
+  j->msg[0] = 0;
+  switch (j->op)
+    {
+    case HIST_LIST:
+      err = remote_history (j->r, j->uuid, &list, &n);
+      if (!err)
+        {
+          xfree (j->list);
+          j->list = list;
+          j->n = n;
+        }
+      break;
+    case HIST_GET:
+      /* Never over another VSC: a file of that name that holds a
+       * different VSC is refused (remote_check_target). */
+      remote_set_replace (j->r, false);
+      err = remote_get_gen_file (j->r, j->uuid, j->gen, j->path, &j->got);
+      break;
+    }
+  if (err)
+    snprintf (j->msg, sizeof j->msg, "%s", remote_last_message (j->r));
+  return err;
+}
+
+static void
+screen_history_restore_picked (ui_t *ui, void *ctx, char *spec)
+{
+  hist_state_t *st = ctx;
+
+  if (spec && !strncmp (spec, "card:", 5))
+    screen_push_restore (ui, spec + 5, st->job.path, NULL, false);
+  xfree (spec);
+}
+
+static void
+screen_history_done (ui_t *ui, void *ctx, gpg_error_t err, const char *text)
+{
+  ui_screen_t *s = ctx;
+  hist_state_t *st = s->state;
+  hist_job_t *j = &st->job;
+  char title[128];
+  (void) text;
+
+  if (err)
+    {
+      if (j->op == HIST_LIST && !st->have)
+        st->failed = true;
+      screen_error (ui, err, j->msg, _("History"));
+      return;
+    }
+  if (j->op == HIST_LIST)
+    {
+      st->have = true;
+      widget_menu_set_count (&st->menu, j->n);
+      return;
+    }
+  settings_add_recent (ui, j->path);
+  ui_status (ui, false, _("Generation %llu downloaded to %s"),
+             (unsigned long long) j->got, j->path);
+  if (st->restore)
+    {
+      snprintf (title, sizeof title, _("Restore generation %llu onto"),
+                (unsigned long long) j->got);
+      screen_pick_source (ui, title, true, false,
+                          screen_history_restore_picked, st);
+    }
+}
+
+static void
+screen_history_run (ui_t *ui, ui_screen_t *s, enum hist_op op)
+{
+  hist_state_t *st = s->state;
+
+  st->job.op = op;
+  screen_run_task (ui, op == HIST_LIST ? _("Asking the server for the history")
+                   : _("Downloading from the server"),
+                   screen_history_job, &st->job, screen_history_done, s);
+}
+
+static gpg_error_t
+screen_history_enter (ui_t *ui, ui_screen_t *s)
+{
+  hist_state_t *st = s->state;
+  screen_history_arg_t *a = s->arg;
+
+  if (!a || !a->remote || !a->uuid[0])
+    return gpg_error (GPG_ERR_INV_ARG);
+  st->job.r = a->remote;
+  snprintf (st->job.uuid, sizeof st->job.uuid, "%s", a->uuid);
+  widget_menu_init (&st->menu, 0);
+  screen_history_run (ui, s, HIST_LIST);
+  return 0;
+}
+
+static void
+screen_history_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
+                     bool sel)
+{
+  hist_state_t *st = ctx;
+  proto_version_t *e = &st->job.list[idx];
+  char when[32] = "-";
+  time_t t = (time_t) e->mtime;
+  struct tm tm;
+
+  if (e->mtime && gmtime_r (&t, &tm))
+    strftime (when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+  draw_textf (ui, y, x, w, sel ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL,
+              " %6llu %10llu  %-19s  %s%s%s%s",
+              (unsigned long long) e->gen, (unsigned long long) e->size, when,
+              e->by[0] ? e->by : "?", e->from[0] ? " (" : "", e->from,
+              e->from[0] ? ")" : "");
+}
+
+static void
+screen_history_draw (ui_t *ui, ui_screen_t *s)
+{
+  hist_state_t *st = s->state;
+
+  draw_screen (ui, s, _("History"));
+  draw_textf (ui, 1, 1, ui->cols - 2, A_NORMAL, _("VSC %s"), st->job.uuid);
+  if (!st->have)
+    return;
+  draw_textf (ui, 2, 1, ui->cols - 2, A_BOLD,
+              _("%zu generations kept on the server, newest first"),
+              st->job.n);
+  draw_textf (ui, 3, 0, ui->cols, A_BOLD, " %6s %10s  %-19s  %s", _("Gen."),
+              _("Bytes"), _("Stored (UTC)"), _("By"));
+  widget_menu_draw (ui, &st->menu, 4, 0, ui->rows - 6, ui->cols,
+                    screen_history_item, st);
+}
+
+/* ---- keys ------------------------------------------------------------ */
+
+static unsigned
+screen_history_key (ui_t *ui, ui_screen_t *s, int ch)
+{
+  hist_state_t *st = s->state;
+  (void) ui;
+  return st->have ? widget_menu_key (&st->menu, ch) : 0;
+}
+
+static unsigned
+screen_history_mode (ui_t *ui, ui_screen_t *s)
+{
+  hist_state_t *st = s->state;
+  (void) ui;
+  return st->have && st->job.n ? HIST_HAVE : 0;
+}
+
+/* Download the generation under the cursor to VSCDIR/UUID.gGEN.vsc (a
+ * name of its own: the current generation keeps UUID.vsc). */
+static unsigned
+screen_history_fetch (ui_t *ui, ui_screen_t *s, bool restore)
+{
+  hist_state_t *st = s->state;
+  proto_version_t *e;
+
+  if (!st->job.n || st->menu.cur >= st->job.n)
+    return UI_HANDLED;
+  e = &st->job.list[st->menu.cur];
+  st->job.gen = e->gen;
+  st->restore = restore;
+  backend_make_vsc_dir (ui);
+  snprintf (st->job.path, sizeof st->job.path, "%.900s/%s.g%llu.vsc",
+            ui->settings.vsc_dir, st->job.uuid, (unsigned long long) e->gen);
+  screen_history_run (ui, s, HIST_GET);
+  return UI_PUSH;
+}
+
+static unsigned
+screen_history_get (ui_t *ui, ui_screen_t *s)
+{
+  return screen_history_fetch (ui, s, false);
+}
+
+static unsigned
+screen_history_restore (ui_t *ui, ui_screen_t *s)
+{
+  return screen_history_fetch (ui, s, true);
+}
+
+static unsigned
+screen_history_refresh (ui_t *ui, ui_screen_t *s)
+{
+  screen_history_run (ui, s, HIST_LIST);
+  return UI_PUSH;
+}
+
+static const ui_key_t screen_history_keys[] = {
+  UI_KEY ('\n', 'g', HIST_HAVE, N_("Download"),
+          N_("download the generation under the cursor into the VSC "
+             "directory (as UUID.gGEN.vsc)"), screen_history_get),
+  UI_KEY ('r', KEY_F (6), HIST_HAVE, N_("Restore"),
+          N_("download the generation under the cursor and restore it onto "
+             "a card"), screen_history_restore),
+  UI_KEY (KEY_F (3), 0, HIST_HAVE, N_("Refresh"),
+          N_("ask the server for the history again"), screen_history_refresh),
+  UI_KEYS_END
+};
+
+static unsigned
+screen_history_event (ui_t *ui, ui_screen_t *s, int ev)
+{
+  hist_state_t *st = s->state;
+  (void) ui;
+  if (ev == UI_EV_RESUME && st && st->failed)
+    return UI_POP;
+  return ev == UI_EV_RESUME || ev == UI_EV_RESIZE ? UI_REDRAW : 0;
+}
+
+static void
+screen_history_leave (ui_t *ui, ui_screen_t *s)
+{
+  hist_state_t *st = s->state;
+  (void) ui;
+  xfree (st->job.list);
+  st->job.list = NULL;
+}
+
+const ui_screen_ops_t screen_history_ops = {
+  .name = "history", .enter = screen_history_enter,
+  .draw = screen_history_draw, .key = screen_history_key,
+  .event = screen_history_event, .leave = screen_history_leave,
+  .keys = screen_history_keys, .mode = screen_history_mode,
+  .state_size = sizeof (hist_state_t),
+  .help = N_("The generations the server keeps of one VSC (vscd --keep): when\n"
+             "each was stored and by whom. An old one can be downloaded, or\n"
+             "downloaded and restored onto a card (its password is asked then).")
+};
