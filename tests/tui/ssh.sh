@@ -54,6 +54,9 @@ tui_expect "start screen over ssh" "Readers (2) and cards (2)" 20
 tui_keys Enter
 tui_expect "card tree over ssh" "ef-linear-variable" 30
 tui_expect "the scan found the unlisted DF" "7001"
+# This test is about the PIN dialog over ssh: back up once the background
+# scan is over (F5 during a scan is tests/tui/scan.sh's subject).
+tui_expect "the scan is over" "Scan complete" 60
 tui_keys F5
 tui_expect "backup form over ssh" "New VSC file:"
 tui_keys Enter
@@ -77,6 +80,7 @@ tui_keys F8
 tui_expect "card inserted again" "Readers (2) and cards (2)"
 tui_keys Enter
 tui_expect "card tree again" "ef-linear-variable" 30
+tui_expect "the scan is over again" "Scan complete" 60
 tui_keys F5
 tui_expect "second backup form" "New VSC file:"
 tui_keys Enter
