@@ -26,6 +26,13 @@
 /* Node contents up to this size are copied into the metadata buffer
  * while encoding, so that sealing sees few, large pieces. */
 #define VSC_NODE_INLINE 512
+/* Bits of the decoder's "seen" set for the typed state fields (0..20 are
+ * the fields 80..93 and B4). */
+#define VSC_NODE_BIT_SCOPE   21
+#define VSC_NODE_BIT_LABEL   22
+#define VSC_NODE_BIT_SCAN    23
+#define VSC_NODE_BIT_YUBIKEY 24
+#define VSC_NODE_STATE_BITS  ((uint64_t)0xF << VSC_NODE_BIT_SCOPE)
 /* Read-ahead of the stream decoder. */
 #define VSC_NODE_RDBUF  16384
 
@@ -139,6 +146,9 @@ vsc_node_check (const image_node_t *node, const char *ppath)
     }
   else if (strlen (ppath) > VSC_MAX_STRING || !vsc_node_str_ok (node->name)
            || !vsc_node_str_ok (node->note) || !vsc_node_str_ok (node->agent)
+           || !vsc_node_str_ok (node->state.pin_scope)
+           || !vsc_node_str_ok (node->state.pin_label)
+           || !vsc_node_str_ok (node->state.scan_df)
            || !vsc_node_str_ok (k->algorithm)
            || !vsc_node_str_ok (k->fingerprint)
            || !vsc_node_str_ok (k->created) || !vsc_node_str_ok (k->usage))
@@ -268,6 +278,54 @@ vsc_node_area_emit (const vsc_node_area_t *a, uint8_t *dst,
   return o == a->total ? 0 : gpg_error (GPG_ERR_INTERNAL);
 }
 
+/* The note (92): the node's own, or else its typed state in the text
+ * form that readers before the state was typed look for. */
+static gpg_error_t
+vsc_node_encode_note (const image_node_t *node, buf_t *b)
+{
+  char text[VSC_MAX_STRING + 1];
+
+  if (node->note || !image_node_has_state (node))
+    return vsc_node_put_str (b, 0x92, node->note);
+  if (!image_node_state_text (node, text, sizeof text) || !*text)
+    return 0;
+  return vsc_node_put_str (b, 0x92, text);
+}
+
+/* The typed state (DF20..DF23). */
+static gpg_error_t
+vsc_node_encode_state (const image_node_t *node, buf_t *b)
+{
+  gpg_error_t err;
+  const char *df;
+  uint16_t fid;
+  unsigned phase;
+  uint8_t v[3];
+
+  if ((err = vsc_node_put_str (b, VSC_TAG_PIN_SCOPE, node->state.pin_scope))
+      || (err = vsc_node_put_str (b, VSC_TAG_PIN_LABEL,
+                                  node->state.pin_label)))
+    return err;
+  if (image_node_scan_next (node, &df, &fid, &phase))
+    {
+      size_t n = strlen (df);
+      uint8_t *p = xtrymalloc (3 + n);
+      if (!p)
+        return gpg_error_from_syserror ();
+      put_be16 (p, fid);
+      p[2] = (uint8_t)phase;
+      memcpy (p + 3, df, n);
+      err = tlv_put (b, VSC_TAG_SCAN_NEXT, p, 3 + n);
+      xfree (p);
+      if (err)
+        return err;
+    }
+  if (image_node_yubikey (node, v)
+      && (err = tlv_put (b, VSC_TAG_YUBIKEY, v, 3)))
+    return err;
+  return 0;
+}
+
 /* Encode the fields of NODE except the content into B. */
 static gpg_error_t
 vsc_node_encode_fields (const image_node_t *node, const char *ppath,
@@ -323,7 +381,7 @@ vsc_node_encode_fields (const image_node_t *node, const char *ppath,
       if ((err = tlv_put (b, 0x91, sw, 2)))
         return err;
     }
-  if ((err = vsc_node_put_str (b, 0x92, node->note))
+  if ((err = vsc_node_encode_note (node, b))
       || (err = vsc_node_put_str (b, 0x93, node->agent)))
     return err;
   if (node->key.algorithm || node->key.fingerprint || node->key.created
@@ -339,7 +397,7 @@ vsc_node_encode_fields (const image_node_t *node, const char *ppath,
           || (err = tlv_end (b, kmark)))
         return err;
     }
-  return 0;
+  return vsc_node_encode_state (node, b);
 }
 
 typedef struct vsc_node_enc {
@@ -757,9 +815,57 @@ vsc_node_field (image_node_t *node, const tlv_t *f, uint64_t *seen,
         err = image_node_set_keyinfo (node, &ki);
       vsc_node_keyinfo_release (&ki);
       return err;
+    case VSC_TAG_PIN_SCOPE:
+    case VSC_TAG_PIN_LABEL:
+      if ((err = vsc_node_seen_once (seen, f->tag == VSC_TAG_PIN_SCOPE
+                                     ? VSC_NODE_BIT_SCOPE
+                                     : VSC_NODE_BIT_LABEL))
+          || !f->len
+          || (err = vsc_node_get_str (f, f->tag == VSC_TAG_PIN_SCOPE
+                                         ? &node->state.pin_scope
+                                         : &node->state.pin_label)))
+        return gpg_error (GPG_ERR_INV_OBJ);
+      return 0;
+    case VSC_TAG_SCAN_NEXT:
+      if ((err = vsc_node_seen_once (seen, VSC_NODE_BIT_SCAN))
+          || f->constructed || f->len < 4 || f->len > 3 + VSC_MAX_STRING
+          || memchr (f->value + 3, 0, f->len - 3))
+        return gpg_error (GPG_ERR_INV_OBJ);
+      s = xtrymalloc (f->len - 3 + 1);
+      if (!s)
+        return gpg_error_from_syserror ();
+      memcpy (s, f->value + 3, f->len - 3);
+      s[f->len - 3] = 0;
+      err = image_node_set_scan_next (node, s, get_be16 (f->value),
+                                      f->value[2]);
+      xfree (s);
+      return err;
+    case VSC_TAG_YUBIKEY:
+      if ((err = vsc_node_seen_once (seen, VSC_NODE_BIT_YUBIKEY))
+          || f->constructed || f->len != 3)
+        return gpg_error (GPG_ERR_INV_OBJ);
+      image_node_set_yubikey (node, f->value);
+      return 0;
     default:
       return vsc_node_unknown (f);
     }
+}
+
+/* After a node is in its tree: a note that only repeats the typed state
+ * (written for older readers) is dropped; a node without typed state
+ * whose note has the old form (a VSC from before the state was typed)
+ * gets the state from the note. */
+static gpg_error_t
+vsc_node_state_fixup (image_node_t *node, uint64_t seen)
+{
+  char text[VSC_MAX_STRING + 1];
+
+  if (!(seen & VSC_NODE_STATE_BITS))
+    return image_node_state_from_note (node, NULL);
+  if (node->note && image_node_state_text (node, text, sizeof text)
+      && !strcmp (text, node->note))
+    return image_node_set_note (node, NULL);
+  return 0;
 }
 
 /* The parent of a node by its path (the image root for ""). */
@@ -887,6 +993,7 @@ vsc_node_decode_one (vsc_node_dec_t *d, vsc_node_rd_t *r, size_t vlen)
       node = NULL;
       goto bad;
     }
+  err = vsc_node_state_fixup (node, seen);
   node = NULL;
   goto leave;
 
