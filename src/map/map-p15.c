@@ -31,6 +31,64 @@ static const uint8_t oid_p521[] = { 0x2B, 0x81, 0x04, 0x00, 0x23 };
 
 /* ---- DER pieces -------------------------------------------------------- */
 
+/* INTEGER with minimal two's complement encoding of V >= 0. */
+static gpg_error_t
+p15_int (buf_t *b, unsigned long v)
+{
+  uint8_t tmp[9];
+  size_t n = 0, i;
+  unsigned long x = v;
+
+  do
+    {
+      tmp[8 - n++] = (uint8_t)x;
+      x >>= 8;
+    }
+  while (x);
+  if (tmp[9 - n] & 0x80)
+    tmp[8 - n++] = 0;
+  i = 9 - n;
+  return tlv_put (b, 0x02, tmp + i, n);
+}
+
+/* INTEGER of an unsigned big-endian number. */
+static gpg_error_t
+p15_bigint (buf_t *b, const uint8_t *p, size_t n)
+{
+  gpg_error_t err;
+  while (n > 1 && !*p)
+    p++, n--;
+  if (n && (p[0] & 0x80))
+    {
+      err = tlv_put_header (b, 0x02, n + 1);
+      if (!err)
+        err = buf_append_byte (b, 0);
+      if (!err)
+        err = buf_append (b, p, n);
+      return err;
+    }
+  return tlv_put (b, 0x02, p, n);
+}
+
+/* BIT STRING of the named bits BITS (bit 0 = the first). */
+static gpg_error_t
+p15_bits (buf_t *b, unsigned bits)
+{
+  uint8_t v[5] = { 0 };
+  int hi = -1, i;
+
+  for (i = 0; i < 32; i++)
+    if (bits & (1u << i))
+      hi = i;
+  if (hi < 0)
+    return tlv_put (b, 0x03, v, 1);
+  for (i = 0; i <= hi; i++)
+    if (bits & (1u << i))
+      v[1 + i / 8] |= (uint8_t)(0x80u >> (i % 8));
+  v[0] = (uint8_t)(7 - hi % 8);
+  return tlv_put (b, 0x03, v, (size_t)(hi / 8 + 2));
+}
+
 /* A DER writer whose error sticks: after the first failure every call
  * does nothing, so that a structure is written as straight-line code and
  * checked once (p15w_done). Constructed objects nest up to P15W_DEPTH. */
@@ -94,77 +152,18 @@ p15w_byte (p15_w_t *w, unsigned tag, uint8_t v)
   p15w_put (w, tag, &v, 1);
 }
 
-/* Raw bytes (after a header written with p15w_header). */
-static void
-p15w_raw (p15_w_t *w, const void *p, size_t n)
-{
-  if (!w->err)
-    w->err = buf_append (w->b, p, n);
-}
-
-static void
-p15w_header (p15_w_t *w, unsigned tag, size_t len)
-{
-  if (!w->err)
-    w->err = tlv_put_header (w->b, tag, len);
-}
-
-/* INTEGER with minimal two's complement encoding of V >= 0. */
 static void
 p15w_int (p15_w_t *w, unsigned long v)
 {
-  uint8_t tmp[9];
-  size_t n = 0, i;
-  unsigned long x = v;
-
-  do
-    {
-      tmp[8 - n++] = (uint8_t)x;
-      x >>= 8;
-    }
-  while (x);
-  if (tmp[9 - n] & 0x80)
-    tmp[8 - n++] = 0;
-  i = 9 - n;
-  p15w_put (w, 0x02, tmp + i, n);
+  if (!w->err)
+    w->err = p15_int (w->b, v);
 }
 
-/* INTEGER of an unsigned big-endian number. */
-static void
-p15w_bigint (p15_w_t *w, const uint8_t *p, size_t n)
-{
-  while (n > 1 && !*p)
-    p++, n--;
-  if (n && (p[0] & 0x80))
-    {
-      p15w_header (w, 0x02, n + 1);
-      p15w_raw (w, "", 1);
-      p15w_raw (w, p, n);
-    }
-  else
-    p15w_put (w, 0x02, p, n);
-}
-
-/* BIT STRING of the named bits BITS (bit 0 = the first). */
 static void
 p15w_bits (p15_w_t *w, unsigned bits)
 {
-  uint8_t v[5] = { 0 };
-  int hi = -1, i;
-
-  for (i = 0; i < 32; i++)
-    if (bits & (1u << i))
-      hi = i;
-  if (hi < 0)
-    {
-      p15w_put (w, 0x03, v, 1);
-      return;
-    }
-  for (i = 0; i <= hi; i++)
-    if (bits & (1u << i))
-      v[1 + i / 8] |= (uint8_t)(0x80u >> (i % 8));
-  v[0] = (uint8_t)(7 - hi % 8);
-  p15w_put (w, 0x03, v, (size_t)(hi / 8 + 2));
+  if (!w->err)
+    w->err = p15_bits (w->b, bits);
 }
 
 /* Path SEQUENCE { OCTET STRING 3F00 DF [FID] } (no FID if 0). */
@@ -306,12 +305,11 @@ map_p15_pubkey (const uint8_t *p, size_t n, unsigned alg, buf_t *out)
   gpg_error_t err;
   gcry_sexp_t sk = NULL;
   buf_t a = BUF_INIT, e = BUF_INIT;
+  size_t m1, m2;
   const uint8_t *oid = NULL;
   size_t oid_len = 0;
-  p15_w_t w;
 
   buf_clear (out);
-  p15w_init (&w, out);
   if (gcry_sexp_sscan (&sk, NULL, (const char *)p, n))
     return gpg_error (GPG_ERR_INV_SEXP);
   if (alg & MAP_ALG_RSA)
@@ -319,13 +317,14 @@ map_p15_pubkey (const uint8_t *p, size_t n, unsigned alg, buf_t *out)
       err = p15_sexp_param (sk, "n", &a);
       if (!err)
         err = p15_sexp_param (sk, "e", &e);
-      if (err)
-        goto leave;
-      p15w_begin (&w, 0x30);
-      p15w_bigint (&w, a.data, a.len);
-      p15w_bigint (&w, e.data, e.len);
-      p15w_end (&w);
-      err = p15w_done (&w);
+      if (!err)
+        err = tlv_begin (out, 0x30, &m1);
+      if (!err)
+        err = p15_bigint (out, a.data, a.len);
+      if (!err)
+        err = p15_bigint (out, e.data, e.len);
+      if (!err)
+        err = tlv_end (out, m1);
       goto leave;
     }
   switch (alg)
@@ -338,18 +337,24 @@ map_p15_pubkey (const uint8_t *p, size_t n, unsigned alg, buf_t *out)
       goto leave;
     }
   err = p15_sexp_param (sk, "q", &a);
-  if (err)
-    goto leave;
-  p15w_begin (&w, 0x30);
-  p15w_begin (&w, 0x30);
-  p15w_put (&w, 0x06, oid_ec, sizeof oid_ec);
-  p15w_put (&w, 0x06, oid, oid_len);
-  p15w_end (&w);
-  p15w_header (&w, 0x03, a.len + 1);
-  p15w_raw (&w, "", 1);
-  p15w_raw (&w, a.data, a.len);
-  p15w_end (&w);
-  err = p15w_done (&w);
+  if (!err)
+    err = tlv_begin (out, 0x30, &m1);
+  if (!err)
+    err = tlv_begin (out, 0x30, &m2);
+  if (!err)
+    err = tlv_put (out, 0x06, oid_ec, sizeof oid_ec);
+  if (!err)
+    err = tlv_put (out, 0x06, oid, oid_len);
+  if (!err)
+    err = tlv_end (out, m2);
+  if (!err)
+    err = tlv_put_header (out, 0x03, a.len + 1);
+  if (!err)
+    err = buf_append_byte (out, 0);
+  if (!err)
+    err = buf_append (out, a.data, a.len);
+  if (!err)
+    err = tlv_end (out, m1);
  leave:
   gcry_sexp_release (sk);
   buf_free (&a);
