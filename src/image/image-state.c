@@ -22,20 +22,11 @@
 #define IMAGE_STATE_SCAN_PREFIX "fid-scan-next="
 #define IMAGE_STATE_YK_PREFIX   "yubikey-compatible"
 
+/* "" is no value: the VSC format has no empty one. */
 static gpg_error_t
 image_state_setstr (char **dst, const char *s)
 {
-  char *copy = NULL;
-
-  if (s && *s)     /* "" is no value: the VSC format has no empty one */
-    {
-      copy = xtrystrdup (s);
-      if (!copy)
-        return gpg_error_from_syserror ();
-    }
-  xfree (*dst);
-  *dst = copy;
-  return 0;
+  return image_setstr (dst, s && *s ? s : NULL);
 }
 
 gpg_error_t

@@ -36,7 +36,7 @@ image_setbytes (uint8_t **dst, size_t *dlen, const void *p, size_t n)
   return 0;
 }
 
-static gpg_error_t
+gpg_error_t
 image_setstr (char **dst, const char *s)
 {
   char *copy = NULL;

@@ -223,6 +223,11 @@ void image_wipe_private (image_t *image);
 /* Number of nodes (root excluded) and total content bytes. */
 size_t image_count_nodes (const image_t *image, size_t *r_content_bytes);
 
+/* Replace the string *DST (xfree'd) by a copy of S (NULL: none). For
+ * every owned string of the image and of those who build on it (plan,
+ * map). */
+gpg_error_t image_setstr (char **dst, const char *s);
+
 /* ---- nodes ------------------------------------------------------------ */
 
 /* A new detached node. Free it with image_node_free unless it was

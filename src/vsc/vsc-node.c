@@ -687,148 +687,82 @@ vsc_node_decode_keyinfo (const tlv_t *t, image_keyinfo_t *ki)
   return gpg_err_code (err) == GPG_ERR_EOF ? 0 : err;
 }
 
-/* One field F (value in memory) of NODE. */
+/* The largest value of the unsigned integer fields of a node, by tag
+ * (0: not an integer field). */
+static uint64_t
+vsc_node_uint_max (unsigned tag)
+{
+  switch (tag)
+    {
+    case 0x84: return 0xFFFFFFFF;   /* DO tag, at most 4 bytes */
+    case 0x85: return 254;          /* record number */
+    case 0x88: return 0xFFFFFFFF;   /* declared size */
+    case 0x89: return 0xFFFF;       /* record count */
+    case 0x8A: return 0xFFFF;       /* record length */
+    case 0x8E: return IMAGE_SRC_MAX;
+    case 0x8F: return IMAGE_AREA_MAX;
+    case 0x90: return IMAGE_FLAG_ALL;
+    default: return 0;
+    }
+}
+
+/* The unsigned integer field F (vsc_node_uint_max) of NODE. */
 static gpg_error_t
-vsc_node_field (image_node_t *node, const tlv_t *f, uint64_t *seen,
-                size_t *declared_size)
+vsc_node_uint_field (image_node_t *node, const tlv_t *f,
+                     size_t *declared_size)
+{
+  uint64_t v;
+
+  if ((f->tag == 0x84 && f->len > 4)
+      || vsc_node_get_uint (f, vsc_node_uint_max (f->tag), &v)
+      || (f->tag == 0x85 && !v))
+    return gpg_error (GPG_ERR_INV_OBJ);
+  switch (f->tag)
+    {
+    case 0x84: node->tag = (unsigned)v; break;
+    case 0x85: node->recno = (unsigned)v; break;
+    case 0x88: *declared_size = (size_t)v; break;
+    case 0x89: node->record_count = (unsigned)v; break;
+    case 0x8A: node->record_len = (unsigned)v; break;
+    case 0x8E: node->source = (image_source_t)v; break;
+    case 0x8F: node->area = (image_area_t)v; break;
+    default: node->flags = (unsigned)v; break;
+    }
+  return 0;
+}
+
+/* A primitive field F with 1..MAXLEN bytes (EXACT: exactly MAXLEN)? */
+static bool
+vsc_node_len_ok (const tlv_t *f, size_t maxlen, bool exact)
+{
+  return !f->constructed && f->len && f->len <= maxlen
+         && (!exact || f->len == maxlen);
+}
+
+/* A string field F of NODE into *DST; EMPTY_OK: may be empty. */
+static gpg_error_t
+vsc_node_str_field (const tlv_t *f, char **dst, bool empty_ok)
+{
+  if ((!empty_ok && !f->len) || vsc_node_get_str (f, dst))
+    return gpg_error (GPG_ERR_INV_OBJ);
+  return 0;
+}
+
+/* The typed state field F (DF20..DF23) of NODE. */
+static gpg_error_t
+vsc_node_state_field (image_node_t *node, const tlv_t *f)
 {
   gpg_error_t err;
-  uint64_t v;
-  char *s = NULL;
-  image_keyinfo_t ki;
+  char *s;
 
   switch (f->tag)
     {
-    case 0x82:
-      if ((err = vsc_node_seen_once (seen, 2)) || f->len != 2
-          || f->constructed)
-        return gpg_error (GPG_ERR_INV_OBJ);
-      image_node_set_fid (node, (uint16_t)get_be16 (f->value));
-      return 0;
-    case 0x83:
-      if ((err = vsc_node_seen_once (seen, 3)) || f->constructed
-          || !f->len || f->len > 16)
-        return gpg_error (GPG_ERR_INV_OBJ);
-      return image_node_set_aid (node, f->value, f->len);
-    case 0x84:
-      if ((err = vsc_node_seen_once (seen, 4)) || f->len > 4
-          || (err = vsc_node_get_uint (f, 0xFFFFFFFF, &v)))
-        return gpg_error (GPG_ERR_INV_OBJ);
-      node->tag = (unsigned)v;
-      return 0;
-    case 0x85:
-      if ((err = vsc_node_seen_once (seen, 5))
-          || (err = vsc_node_get_uint (f, 254, &v)) || !v)
-        return gpg_error (GPG_ERR_INV_OBJ);
-      node->recno = (unsigned)v;
-      return 0;
-    case 0x86:
-      if ((err = vsc_node_seen_once (seen, 6))
-          || (err = vsc_node_get_str (f, &s)))
-        return gpg_error (GPG_ERR_INV_OBJ);
-      err = image_node_set_name (node, s);
-      xfree (s);
-      return err ? gpg_error (GPG_ERR_INV_OBJ) : 0;
-    case 0x87:
-      if ((err = vsc_node_seen_once (seen, 7)) || f->constructed || !f->len)
-        return gpg_error (GPG_ERR_INV_OBJ);
-      return image_node_set_fcp (node, f->value, f->len);
-    case 0x88:
-      if ((err = vsc_node_seen_once (seen, 8))
-          || (err = vsc_node_get_uint (f, 0xFFFFFFFF, &v)))
-        return gpg_error (GPG_ERR_INV_OBJ);
-      *declared_size = (size_t)v;
-      return 0;
-    case 0x89:
-      if ((err = vsc_node_seen_once (seen, 9))
-          || (err = vsc_node_get_uint (f, 0xFFFF, &v)))
-        return gpg_error (GPG_ERR_INV_OBJ);
-      node->record_count = (unsigned)v;
-      return 0;
-    case 0x8A:
-      if ((err = vsc_node_seen_once (seen, 10))
-          || (err = vsc_node_get_uint (f, 0xFFFF, &v)))
-        return gpg_error (GPG_ERR_INV_OBJ);
-      node->record_len = (unsigned)v;
-      return 0;
-    case 0x8B:
-      if ((err = vsc_node_seen_once (seen, 11)) || f->len != 4
-          || f->constructed || f->value[0] > IMAGE_AC_MAX
-          || f->value[2] > IMAGE_AC_MAX)
-        return gpg_error (GPG_ERR_INV_OBJ);
-      node->access.read = (image_ac_t)f->value[0];
-      node->access.read_ref = f->value[1];
-      node->access.write = (image_ac_t)f->value[2];
-      node->access.write_ref = f->value[3];
-      return 0;
-    case 0x8C:
-      if ((err = vsc_node_seen_once (seen, 12)) || f->constructed || !f->len)
-        return gpg_error (GPG_ERR_INV_OBJ);
-      return image_node_set_access_raw (node, f->value, f->len);
-    case 0x8D:   /* only when the caller did not take it itself */
-      if ((err = vsc_node_seen_once (seen, 13)) || f->constructed)
-        return gpg_error (GPG_ERR_INV_OBJ);
-      return f->len ? image_node_set_content (node, f->value, f->len)
-                    : image_node_set_empty (node);
-    case 0x8E:
-      if ((err = vsc_node_seen_once (seen, 14))
-          || (err = vsc_node_get_uint (f, IMAGE_SRC_MAX, &v)))
-        return gpg_error (GPG_ERR_INV_OBJ);
-      node->source = (image_source_t)v;
-      return 0;
-    case 0x8F:
-      if ((err = vsc_node_seen_once (seen, 15))
-          || (err = vsc_node_get_uint (f, IMAGE_AREA_MAX, &v)))
-        return gpg_error (GPG_ERR_INV_OBJ);
-      node->area = (image_area_t)v;
-      return 0;
-    case 0x90:
-      if ((err = vsc_node_seen_once (seen, 16))
-          || (err = vsc_node_get_uint (f, IMAGE_FLAG_ALL, &v)))
-        return gpg_error (GPG_ERR_INV_OBJ);
-      node->flags = (unsigned)v;
-      return 0;
-    case 0x91:
-      if ((err = vsc_node_seen_once (seen, 17)) || f->len != 2
-          || f->constructed)
-        return gpg_error (GPG_ERR_INV_OBJ);
-      node->sw = get_be16 (f->value);
-      return 0;
-    case 0x92:
-      if ((err = vsc_node_seen_once (seen, 18))
-          || (err = vsc_node_get_str (f, &node->note)))
-        return gpg_error (GPG_ERR_INV_OBJ);
-      return 0;
-    case 0x93:
-      if ((err = vsc_node_seen_once (seen, 19))
-          || (err = vsc_node_get_str (f, &node->agent)))
-        return gpg_error (GPG_ERR_INV_OBJ);
-      return 0;
-    case 0xB4:
-      memset (&ki, 0, sizeof ki);
-      if ((err = vsc_node_seen_once (seen, 20)) || !f->constructed
-          || (err = vsc_node_decode_keyinfo (f, &ki)))
-        err = gpg_err_code (err) == GPG_ERR_ENOMEM ? err
-              : gpg_err_code (err) == GPG_ERR_UNKNOWN_CRIT_EXTN ? err
-              : gpg_error (GPG_ERR_INV_OBJ);
-      else
-        err = image_node_set_keyinfo (node, &ki);
-      vsc_node_keyinfo_release (&ki);
-      return err;
     case VSC_TAG_PIN_SCOPE:
+      return vsc_node_str_field (f, &node->state.pin_scope, false);
     case VSC_TAG_PIN_LABEL:
-      if ((err = vsc_node_seen_once (seen, f->tag == VSC_TAG_PIN_SCOPE
-                                     ? VSC_NODE_BIT_SCOPE
-                                     : VSC_NODE_BIT_LABEL))
-          || !f->len
-          || (err = vsc_node_get_str (f, f->tag == VSC_TAG_PIN_SCOPE
-                                         ? &node->state.pin_scope
-                                         : &node->state.pin_label)))
-        return gpg_error (GPG_ERR_INV_OBJ);
-      return 0;
+      return vsc_node_str_field (f, &node->state.pin_label, false);
     case VSC_TAG_SCAN_NEXT:
-      if ((err = vsc_node_seen_once (seen, VSC_NODE_BIT_SCAN))
-          || f->constructed || f->len < 4 || f->len > 3 + VSC_MAX_STRING
+      if (!vsc_node_len_ok (f, 3 + VSC_MAX_STRING, false) || f->len < 4
           || memchr (f->value + 3, 0, f->len - 3))
         return gpg_error (GPG_ERR_INV_OBJ);
       s = xtrymalloc (f->len - 3 + 1);
@@ -840,12 +774,103 @@ vsc_node_field (image_node_t *node, const tlv_t *f, uint64_t *seen,
                                       f->value[2]);
       xfree (s);
       return err;
-    case VSC_TAG_YUBIKEY:
-      if ((err = vsc_node_seen_once (seen, VSC_NODE_BIT_YUBIKEY))
-          || f->constructed || f->len != 3)
+    default:   /* VSC_TAG_YUBIKEY */
+      if (!vsc_node_len_ok (f, 3, true))
         return gpg_error (GPG_ERR_INV_OBJ);
       image_node_set_yubikey (node, f->value);
       return 0;
+    }
+}
+
+/* The bit of field TAG in a node's "seen" set, or -1 (unknown tag). */
+static int
+vsc_node_field_bit (unsigned tag)
+{
+  if (tag >= 0x82 && tag <= 0x93)
+    return (int)(tag - 0x80);
+  if (tag == 0xB4)
+    return 20;
+  if (tag >= VSC_TAG_PIN_SCOPE && tag <= VSC_TAG_YUBIKEY)
+    return (int)(VSC_NODE_BIT_SCOPE + (tag - VSC_TAG_PIN_SCOPE));
+  return -1;
+}
+
+/* One field F (value in memory) of NODE. Every field at most once. */
+static gpg_error_t
+vsc_node_field (image_node_t *node, const tlv_t *f, uint64_t *seen,
+                size_t *declared_size)
+{
+  gpg_error_t err = 0;
+  char *s = NULL;
+  image_keyinfo_t ki;
+  int bit = vsc_node_field_bit (f->tag);
+
+  if (bit < 0)
+    return vsc_node_unknown (f);
+  if (vsc_node_seen_once (seen, (unsigned)bit))
+    return gpg_error (GPG_ERR_INV_OBJ);
+  if (vsc_node_uint_max (f->tag))
+    return vsc_node_uint_field (node, f, declared_size);
+  if (f->tag >= VSC_TAG_PIN_SCOPE)
+    return vsc_node_state_field (node, f);
+  switch (f->tag)
+    {
+    case 0x82:
+      if (!vsc_node_len_ok (f, 2, true))
+        return gpg_error (GPG_ERR_INV_OBJ);
+      image_node_set_fid (node, (uint16_t)get_be16 (f->value));
+      return 0;
+    case 0x83:
+      if (!vsc_node_len_ok (f, 16, false))
+        return gpg_error (GPG_ERR_INV_OBJ);
+      return image_node_set_aid (node, f->value, f->len);
+    case 0x86:
+      if ((err = vsc_node_str_field (f, &s, true)))
+        return err;
+      err = image_node_set_name (node, s);
+      xfree (s);
+      return err ? gpg_error (GPG_ERR_INV_OBJ) : 0;
+    case 0x87:
+      if (!vsc_node_len_ok (f, f->len, false))
+        return gpg_error (GPG_ERR_INV_OBJ);
+      return image_node_set_fcp (node, f->value, f->len);
+    case 0x8B:
+      if (!vsc_node_len_ok (f, 4, true) || f->value[0] > IMAGE_AC_MAX
+          || f->value[2] > IMAGE_AC_MAX)
+        return gpg_error (GPG_ERR_INV_OBJ);
+      node->access.read = (image_ac_t)f->value[0];
+      node->access.read_ref = f->value[1];
+      node->access.write = (image_ac_t)f->value[2];
+      node->access.write_ref = f->value[3];
+      return 0;
+    case 0x8C:
+      if (!vsc_node_len_ok (f, f->len, false))
+        return gpg_error (GPG_ERR_INV_OBJ);
+      return image_node_set_access_raw (node, f->value, f->len);
+    case 0x8D:   /* only when the caller did not take it itself */
+      if (f->constructed)
+        return gpg_error (GPG_ERR_INV_OBJ);
+      return f->len ? image_node_set_content (node, f->value, f->len)
+                    : image_node_set_empty (node);
+    case 0x91:
+      if (!vsc_node_len_ok (f, 2, true))
+        return gpg_error (GPG_ERR_INV_OBJ);
+      node->sw = get_be16 (f->value);
+      return 0;
+    case 0x92:
+      return vsc_node_str_field (f, &node->note, true);
+    case 0x93:
+      return vsc_node_str_field (f, &node->agent, true);
+    case 0xB4:
+      memset (&ki, 0, sizeof ki);
+      if (!f->constructed || (err = vsc_node_decode_keyinfo (f, &ki)))
+        err = gpg_err_code (err) == GPG_ERR_ENOMEM ? err
+              : gpg_err_code (err) == GPG_ERR_UNKNOWN_CRIT_EXTN ? err
+              : gpg_error (GPG_ERR_INV_OBJ);
+      else
+        err = image_node_set_keyinfo (node, &ki);
+      vsc_node_keyinfo_release (&ki);
+      return err;
     default:
       return vsc_node_unknown (f);
     }
@@ -1045,12 +1070,22 @@ vsc_node_decode_rd (vsc_node_dec_t *d, vsc_node_rd_t *r)
   return 0;
 }
 
+/* Decode R into IMAGE: the nodes of AREA (WHERE for messages), COUNT
+ * the nodes so far. */
 static gpg_error_t
-vsc_node_decode_run (vsc_node_dec_t *d, vsc_node_rd_t *r)
+vsc_node_decode_run (image_t *image, image_area_t area, vsc_area_t where,
+                     size_t *count, vsc_node_rd_t *r)
 {
-  gpg_error_t err = vsc_node_decode_rd (d, r);
+  vsc_node_dec_t d;
+  gpg_error_t err;
 
-  xfree (d->last_ppath);
+  memset (&d, 0, sizeof d);
+  d.image = image;
+  d.area = area;
+  d.where = where;
+  d.count = count;
+  err = vsc_node_decode_rd (&d, r);
+  xfree (d.last_ppath);
   return err;
 }
 
@@ -1074,7 +1109,6 @@ gpg_error_t
 vsc_node_decode_mem (image_t *image, const uint8_t *p, size_t n,
                      image_area_t area, vsc_area_t where, size_t *count)
 {
-  vsc_node_dec_t d;
   vsc_node_rd_t r;
   size_t pre;
   gpg_error_t err;
@@ -1086,15 +1120,10 @@ vsc_node_decode_mem (image_t *image, const uint8_t *p, size_t n,
   if (pre > VSC_MAX_NODES - *count)
     return vsc_fail (gpg_error (GPG_ERR_TOO_LARGE), where,
                      _("too many nodes"));
-  memset (&d, 0, sizeof d);
-  d.image = image;
-  d.area = area;
-  d.where = where;
-  d.count = count;
   memset (&r, 0, sizeof r);
   r.p = p;
   r.end = n;
-  return vsc_node_decode_run (&d, &r);
+  return vsc_node_decode_run (image, area, where, count, &r);
 }
 
 gpg_error_t
@@ -1102,15 +1131,9 @@ vsc_node_decode_stream (image_t *image, size_t n, vsc_node_read_fn fn,
                         void *ctx, bool secure, image_area_t area,
                         vsc_area_t where, size_t *count)
 {
-  vsc_node_dec_t d;
   vsc_node_rd_t r;
   gpg_error_t err;
 
-  memset (&d, 0, sizeof d);
-  d.image = image;
-  d.area = area;
-  d.where = where;
-  d.count = count;
   memset (&r, 0, sizeof r);
   r.left = n;
   r.fn = fn;
@@ -1121,7 +1144,7 @@ vsc_node_decode_stream (image_t *image, size_t n, vsc_node_read_fn fn,
   if (!r.buf)
     return gpg_error_from_syserror ();
   r.p = r.buf;
-  err = vsc_node_decode_run (&d, &r);
+  err = vsc_node_decode_run (image, area, where, count, &r);
   vsc_node_rd_free (&r);
   return err;
 }
