@@ -330,13 +330,8 @@ gpg_error_t
 plan_compare (plan_t *plan, const image_t *src, const image_t *dst)
 {
   gpg_error_t err;
-  plan_ctx_t pc;
+  plan_ctx_t pc = { .plan = plan, .src = src, .dst = dst, .blank = true };
 
-  memset (&pc, 0, sizeof pc);
-  pc.plan = plan;
-  pc.src = src;
-  pc.dst = dst;
-  pc.blank = true;
   err = image_walk (dst, plan_blank_visit, &pc);
   if (err)
     return err;

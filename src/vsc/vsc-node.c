@@ -1076,15 +1076,10 @@ static gpg_error_t
 vsc_node_decode_run (image_t *image, image_area_t area, vsc_area_t where,
                      size_t *count, vsc_node_rd_t *r)
 {
-  vsc_node_dec_t d;
-  gpg_error_t err;
+  vsc_node_dec_t d = { .image = image, .area = area, .where = where,
+                       .count = count };
+  gpg_error_t err = vsc_node_decode_rd (&d, r);
 
-  memset (&d, 0, sizeof d);
-  d.image = image;
-  d.area = area;
-  d.where = where;
-  d.count = count;
-  err = vsc_node_decode_rd (&d, r);
   xfree (d.last_ppath);
   return err;
 }
@@ -1120,9 +1115,7 @@ vsc_node_decode_mem (image_t *image, const uint8_t *p, size_t n,
   if (pre > VSC_MAX_NODES - *count)
     return vsc_fail (gpg_error (GPG_ERR_TOO_LARGE), where,
                      _("too many nodes"));
-  memset (&r, 0, sizeof r);
-  r.p = p;
-  r.end = n;
+  r = (vsc_node_rd_t){ .p = p, .end = n };
   return vsc_node_decode_run (image, area, where, count, &r);
 }
 
@@ -1131,15 +1124,10 @@ vsc_node_decode_stream (image_t *image, size_t n, vsc_node_read_fn fn,
                         void *ctx, bool secure, image_area_t area,
                         vsc_area_t where, size_t *count)
 {
-  vsc_node_rd_t r;
+  vsc_node_rd_t r = { .left = n, .fn = fn, .ctx = ctx, .secure = secure,
+                      .cap = VSC_NODE_RDBUF };
   gpg_error_t err;
 
-  memset (&r, 0, sizeof r);
-  r.left = n;
-  r.fn = fn;
-  r.ctx = ctx;
-  r.secure = secure;
-  r.cap = VSC_NODE_RDBUF;
   r.buf = secure ? xtrymalloc_secure (r.cap) : xtrymalloc (r.cap);
   if (!r.buf)
     return gpg_error_from_syserror ();
