@@ -200,6 +200,11 @@ scapi_agency_node (void *ctx, const image_node_t *node)
   ev.size = node->size;
   ev.flags = node->flags;
   ev.sw = node->sw;
+  ev.read = node->access.read;
+  ev.read_ref = node->access.read_ref;
+  ev.write = node->access.write;
+  ev.write_ref = node->access.write_ref;
+  ev.area = node->area;
   op->cb->node_added (op->cb->node_ctx, &ev);
 }
 
@@ -685,6 +690,10 @@ scapi_scan (scapi_card_t *card, image_t *image,
   o.resume = NULL;            /* the image itself is continued */
   agency_card_set_discover (card->ac, &o);
   err = scapi_card_begin (card);
+  if (gpg_err_code (err) == GPG_ERR_CARD_RESET)
+    err = scapi_card_begin (card);  /* the scan verifies nothing, so a
+                                       reset (e.g. by the backup that
+                                       stopped it) loses it nothing */
   if (!err)
     {
       err = agency_scan (card->ac, image);

@@ -136,6 +136,9 @@ typedef struct scapi_node_event {
   size_t size;                 /* declared size (EFs), 0 if unknown */
   unsigned flags;              /* IMAGE_FLAG_* (unreadable, ...) */
   unsigned sw;                 /* for IMAGE_FLAG_UNREADABLE */
+  image_ac_t read, write;      /* access conditions as far as known */
+  uint8_t read_ref, write_ref; /* their PIN / key references */
+  image_area_t area;           /* the VSC area it goes to */
 } scapi_node_event_t;
 
 typedef void (*scapi_node_fn) (void *ctx, const scapi_node_event_t *ev);

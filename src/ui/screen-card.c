@@ -90,6 +90,11 @@ screen_card_add_node (card_state_t *st, const scapi_node_event_t *ev)
     return false;
   node->size = ev->size;
   node->flags |= ev->flags;
+  node->access.read = ev->read;
+  node->access.read_ref = ev->read_ref;
+  node->access.write = ev->write;
+  node->access.write_ref = ev->write_ref;
+  node->area = ev->area;
   if (ev->flags & IMAGE_FLAG_UNREADABLE)
     image_node_set_unreadable (node, ev->sw);
   st->found++;
