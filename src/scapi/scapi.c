@@ -720,11 +720,10 @@ scapi_scan (scapi_card_t *card, image_t *image,
 }
 
 gpg_error_t
-scapi_card_identify (scapi_card_t *card, scapi_card_info_t *info)
+scapi_card_describe (scapi_card_t *card, const image_t *image,
+                     scapi_card_info_t *info)
 {
   gpg_error_t err;
-  image_t *image = NULL;
-  scapi_discover_opts_t o;
   const uint8_t *atr;
   size_t n = 0, i;
   plan_t *plan = NULL;
@@ -744,12 +743,6 @@ scapi_card_identify (scapi_card_t *card, scapi_card_info_t *info)
     agency_card_stats (card->ac, &st);
     info->ext_apdu = st.ext_apdu;
   }
-  memset (&o, 0, sizeof o);
-  o.no_scan = true;
-  o.read_content = false;
-  err = scapi_discover (card, &o, NULL, &image);
-  if (err)
-    return err;
   for (i = 0; agency_card_agent (card->ac, i) && i < DIM (info->agents); i++)
     snprintf (info->agents[i], sizeof info->agents[i], "%s",
               agency_card_agent (card->ac, i));
@@ -768,6 +761,23 @@ scapi_card_identify (scapi_card_t *card, scapi_card_info_t *info)
     info->blank = plan->target_blank;
   plan_free (plan);
   image_free (empty);
+  return err;
+}
+
+gpg_error_t
+scapi_card_identify (scapi_card_t *card, scapi_card_info_t *info)
+{
+  gpg_error_t err;
+  image_t *image = NULL;
+  scapi_discover_opts_t o;
+
+  memset (info, 0, sizeof *info);
+  memset (&o, 0, sizeof o);
+  o.no_scan = true;
+  o.read_content = false;
+  err = scapi_discover (card, &o, NULL, &image);
+  if (!err)
+    err = scapi_card_describe (card, image, info);
   image_free (image);
   return err;
 }

@@ -205,6 +205,10 @@ typedef struct scapi_card_info {
 
 /* Which agents match, label and serial (a few APDUs, no discovery). */
 gpg_error_t scapi_card_identify (scapi_card_t *card, scapi_card_info_t *info);
+/* The same from an IMAGE this session discovered (no APDU): a caller
+ * that discovers anyway does not discover twice. */
+gpg_error_t scapi_card_describe (scapi_card_t *card, const image_t *image,
+                                 scapi_card_info_t *info);
 
 /* APDUs sent on this card session so far (all operations). */
 unsigned long scapi_card_apdus (scapi_card_t *card);

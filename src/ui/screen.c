@@ -219,9 +219,9 @@ screen_discover_job (void *arg, const scapi_cb_t *cb)
   opts.no_scan = j->no_scan;
   err = scapi_card_open (backend_sc (j->ui), j->reader, &card);
   if (!err)
-    err = scapi_card_identify (card, &j->info);
-  if (!err)
     err = scapi_discover (card, &opts, cb, &j->image);
+  if (!err)   /* what the card is, from that discovery (not a second) */
+    err = scapi_card_describe (card, j->image, &j->info);
   if (!err && j->keep_card)
     {
       j->card = card;

@@ -4,6 +4,8 @@
 # 4F01 is read=pin:1 and no list names it, so only the scan finds it;
 # 4B01 is read=never). vscemu answers every APDU after 15 ms
 # (--latency 15), so the scan still runs when F5 is pressed.
+#   - the listed files are discovered once (the ODF and EF.DIR are
+#     SELECTed once by the card screen, counted in vscemu's log);
 #   - the scanned nodes show their access as they are added (4F01 "pin
 #     01", 4B01 "never"), not "unknown" until the scan ends;
 #   - F5 while "scanning..." is on the screen: the backup asks the PIN
@@ -29,6 +31,10 @@ verifies () { grep -cE 'apdu: > 00 20 00 01' "$LOG" 2>/dev/null || true; }
 emu_start -v -v --latency 15 "$CARDS/pkcs15.card"
 tui_start 120 40 ESCDELAY=5 -- --reader "Virtual PCD" --vsc-dir "$TUI_VSCDIR"
 tui_expect "card listed" "pkcs15" 20
+# The start screen has identified the card ("pkcs15" shown): what
+# follows in the log is the card screen's.
+sleep 0.5
+a0=$(wc -l < "$LOG")
 tui_keys g Enter
 tui_expect "the scan runs" "scanning..." 60
 
@@ -44,6 +50,13 @@ done
 t_check "the scan found 4F01 while it runs" \
   'printf "%s\n" "$S" | grep -q " 4F01 " && printf "%s\n" "$S" | grep -q "scanning\.\.\."'
 tui_keys F5
+# Issue 18: the listed files are discovered once (scapi_card_identify
+# and then discover read them twice): the ODF (5031) and EF.DIR (2F00)
+# are SELECTed once by the card screen, the scan skips known files.
+odf=$(tail -n +"$((a0 + 1))" "$LOG" | grep -c 'apdu: > 00 A4 08 04 04 50 15 50 31' || true)
+dir=$(tail -n +"$((a0 + 1))" "$LOG" | grep -c 'apdu: > 00 A4 08 04 02 2F 00' || true)
+t_check "the card screen SELECTed the ODF once (got $odf)" '[ "$odf" -eq 1 ]'
+t_check "the card screen SELECTed EF.DIR once (got $dir)" '[ "$dir" -eq 1 ]'
 t_check "4F01 shows its access (pin 01) while the scan runs" \
   'printf "%s\n" "$S" | grep -E " 4F01 " | grep -q "pin 01"'
 t_check "4B01 shows its access (never) while the scan runs" \
