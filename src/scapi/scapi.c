@@ -661,6 +661,12 @@ scapi_image_scan_position (const image_t *image, char *buf, size_t size)
   return agency_scan_position (image, buf, size);
 }
 
+gpg_error_t
+scapi_image_scan_position_copy (image_t *dst, const image_t *src)
+{
+  return agency_scan_position_copy (dst, src);
+}
+
 void
 scapi_scan_report_free (scapi_scan_report_t *rep)
 {

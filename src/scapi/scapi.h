@@ -242,6 +242,10 @@ bool scapi_image_scan_pending (const image_t *image, uint16_t *next_fid);
  * (phase 3 of 3)"; false (BUF "") if the scan is complete. */
 bool scapi_image_scan_position (const image_t *image, char *buf,
                                 size_t size);
+/* Give DST the position where the scan of SRC (the same card) stopped:
+ * scapi_scan of DST goes on from there. */
+gpg_error_t scapi_image_scan_position_copy (image_t *dst,
+                                           const image_t *src);
 
 /* ---- the tree first, the scan after ---------------------------------- */
 

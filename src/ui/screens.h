@@ -83,6 +83,11 @@ gpg_error_t screen_view_push (ui_t *ui, const image_node_t *node);
 typedef struct screen_card_arg {
   char reader[128];
 } screen_card_arg_t;
+/* What the card screen's scan found, kept in ui->card_memo after it is
+ * left: dropped when the card is removed (the reader list changed) and
+ * when vscman ends. */
+void screen_card_memo_check (ui_t *ui);
+void screen_card_memo_free (ui_t *ui);
 
 /* screen-vsc.c */
 typedef struct screen_vsc_arg {

@@ -134,6 +134,8 @@ typedef struct ui_task ui_task_t;
 /* Log lines kept for the log view. */
 #define UI_LOG_LINES 500
 
+typedef struct screen_card_memo screen_card_memo_t;
+
 struct ui {
   /* options */
   bool kiosk;
@@ -149,6 +151,8 @@ struct ui {
   int monitor_fd;         /* readable when reader events are queued */
   ui_reader_t *readers;
   size_t n_readers;
+  /* what the card screen's last scan found (screen-card.c) */
+  struct screen_card_memo *card_memo;
 
   /* screens */
   ui_screen_t *top;
