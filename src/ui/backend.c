@@ -346,7 +346,8 @@ backend_has_secrets (ui_t *ui)
 void
 backend_wipe_secrets (ui_t *ui)
 {
-  (void) ui;
   /* Popping to the start screen closed every VSC (scapi_vsc_close
-   * wipes) and freed every image (image_free wipes). */
+   * wipes) and freed every image (image_free wipes); the card screen's
+   * kept scan goes too. */
+  screen_card_memo_free (ui);
 }

@@ -199,6 +199,8 @@ loop_pop (ui_t *ui)
       loop_screen_free (ui, s);
       ui->need_redraw = true;
       r = ui->top->ops->event ? ui->top->ops->event (ui, ui->top, UI_EV_RESUME) : 0;
+      if (ui->top->close_on_resume)
+        r |= UI_POP;
       if (r & UI_QUIT)
         loop_quit (ui);
       if (!(r & UI_POP) || ui->push_pending)

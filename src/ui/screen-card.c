@@ -378,9 +378,8 @@ screen_card_discovered (ui_t *ui, void *ctx, gpg_error_t err,
   if (err)
     {
       st->failed = true;
-      snprintf (st->error, sizeof st->error, "%s",
-                text && *text ? text : vsc_strerror (err));
-      screen_error (ui, err, text, _("Reading the card"));
+      screen_failed (ui, err, text, _("Reading the card"), st->error,
+                     sizeof st->error);
       image_free (st->job.image);
       st->job.image = NULL;
       return;
@@ -542,18 +541,16 @@ static unsigned
 screen_card_restore (ui_t *ui, ui_screen_t *s)
 {
   screen_card_scan_stop (ui, s);
-  screen_pick_source (ui, _("Restore onto this card"), false, true,
-                      screen_card_restore_picked, s);
-  return UI_PUSH;
+  return screen_pick_source (ui, _("Restore onto this card"), false, true,
+                             screen_card_restore_picked, s);
 }
 
 static unsigned
 screen_card_diff (ui_t *ui, ui_screen_t *s)
 {
   screen_card_scan_stop (ui, s);
-  screen_pick_source (ui, _("Compare this card with"), true, true,
-                      screen_card_diff_picked, s);
-  return UI_PUSH;
+  return screen_pick_source (ui, _("Compare this card with"), true, true,
+                             screen_card_diff_picked, s);
 }
 
 /* Esc while the scan runs: stop it before its next APDU; what it
@@ -646,7 +643,7 @@ screen_card_event (ui_t *ui, ui_screen_t *s, int ev)
           ui_status (ui, true, "%s", _("The card was removed; the tree shows what was read."));
       return UI_REDRAW;
     }
-  return ev == UI_EV_RESUME || ev == UI_EV_RESIZE ? UI_REDRAW : 0;
+  return 0;      /* the loop redraws after a resume and a resize */
 }
 
 static void

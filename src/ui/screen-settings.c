@@ -14,7 +14,7 @@
 enum { SET_ASCII, SET_MONO, SET_IDLE, SET_LOG, SET_VERIFY, SET_DIR, SET_MAX };
 
 typedef struct {
-  widget_menu_t menu;
+  widget_menu_t menu;      /* first: screen_menu_key */
 } settings_state_t;
 
 static gpg_error_t
@@ -94,14 +94,6 @@ screen_settings_dir_done (ui_t *ui, void *ctx, char *value)
 }
 
 static unsigned
-screen_settings_key (ui_t *ui, ui_screen_t *s, int ch)
-{
-  settings_state_t *st = s->state;
-  (void) ui;
-  return widget_menu_key (&st->menu, ch);
-}
-
-static unsigned
 screen_settings_change (ui_t *ui, ui_screen_t *s)
 {
   settings_state_t *st = s->state;
@@ -159,7 +151,7 @@ static const ui_key_t screen_settings_keys[] = {
 
 const ui_screen_ops_t screen_settings_ops = {
   .name = "settings", .enter = screen_settings_enter,
-  .draw = screen_settings_draw, .key = screen_settings_key,
+  .draw = screen_settings_draw, .key = screen_menu_key,
   .keys = screen_settings_keys, .state_size = sizeof (settings_state_t),
   .help = N_("Settings, saved in the configuration directory: line drawing,\n"
              "colours, the kiosk idle timeout, the log level, reading back after\n"

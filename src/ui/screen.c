@@ -3,6 +3,7 @@
 #include <config.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/util.h"
 #include "common/i18n.h"
@@ -33,7 +34,7 @@ screen_ask_input (ui_t *ui, const char *title, const char *prompt,
   ui_push (ui, &screen_password_ops, a);
 }
 
-void
+unsigned
 screen_ask_confirm (ui_t *ui, const char *title, const char *message,
                     const char *typed, screen_confirm_done done, void *ctx)
 {
@@ -43,7 +44,7 @@ screen_ask_confirm (ui_t *ui, const char *title, const char *message,
       ui_status (ui, true, "%s", _("out of memory"));
       if (done)
         done (ui, ctx, false);
-      return;
+      return UI_PUSH;
     }
   snprintf (a->title, sizeof a->title, "%s", title);
   snprintf (a->message, sizeof a->message, "%s", message);
@@ -51,6 +52,7 @@ screen_ask_confirm (ui_t *ui, const char *title, const char *message,
   a->done = done;
   a->ctx = ctx;
   ui_push (ui, &screen_confirm_ops, a);
+  return UI_PUSH;
 }
 
 void
@@ -94,7 +96,7 @@ screen_source_picked (ui_t *ui, void *vctx, size_t idx)
   xfree (p);
 }
 
-void
+unsigned
 screen_pick_source (ui_t *ui, const char *title, bool cards, bool vscs,
                     screen_source_done done, void *ctx)
 {
@@ -170,7 +172,7 @@ screen_pick_source (ui_t *ui, const char *title, bool cards, bool vscs,
   a->done = screen_source_picked;
   a->ctx = p;
   ui_push (ui, &screen_pick_ops, a);
-  return;
+  return UI_PUSH;
 
  oom:
   backend_free_list (vl, nv);
@@ -188,6 +190,7 @@ screen_pick_source (ui_t *ui, const char *title, bool cards, bool vscs,
     }
   ui_status (ui, true, "%s", _("out of memory"));
   done (ui, ctx, NULL);
+  return UI_PUSH;      /* as a key action that asked (DONE was told) */
 }
 
 void
@@ -199,6 +202,41 @@ screen_error (ui_t *ui, gpg_error_t err, const char *text, const char *what)
     ui_status (ui, true, "%s: %s", what, text);
   else
     ui_status (ui, true, "%s: %s", what, vsc_strerror (err));
+}
+
+void
+screen_format_utc (uint64_t secs, bool with_seconds, char *buf, size_t size)
+{
+  time_t t = (time_t) secs;
+  struct tm tm;
+
+  if (!secs || !gmtime_r (&t, &tm)
+      || !strftime (buf, size, with_seconds ? "%Y-%m-%d %H:%M:%S"
+                                             : "%Y-%m-%d %H:%M", &tm))
+    snprintf (buf, size, "%s", "-");
+}
+
+unsigned
+screen_close (ui_t *ui, ui_screen_t *s)
+{
+  (void) ui;
+  (void) s;
+  return UI_POP;
+}
+
+unsigned
+screen_menu_key (ui_t *ui, ui_screen_t *s, int ch)
+{
+  (void) ui;
+  return widget_menu_key ((widget_menu_t *) s->state, ch);
+}
+
+void
+screen_failed (ui_t *ui, gpg_error_t err, const char *text,
+               const char *what, char *buf, size_t size)
+{
+  snprintf (buf, size, "%s", text && *text ? text : vsc_strerror (err));
+  screen_error (ui, err, text, what);
 }
 
 gpg_error_t

@@ -101,6 +101,10 @@ struct ui_screen {
   void *arg;
   void *state;
   unsigned mode;             /* which keys work now (ui_key_t.modes) */
+  /* What the screen waited for was cancelled or failed (a password,
+   * an image to load, a first connection): it closes when it is on top
+   * again (loop_pop), without an event handler of its own. */
+  bool close_on_resume;
   ui_screen_t *below;
 };
 
