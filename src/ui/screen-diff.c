@@ -93,7 +93,7 @@ screen_diff_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
   diff_state_t *st = ctx;
   image_change_t *c = &st->diff->changes[idx];
   char left[64], right[64], what[128] = "";
-  int attr = sel ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL;
+  int attr = draw_row_attr (ui, sel);
   int pw = w - 2 - 2 * 22 - 12;
 
   screen_diff_side (c->a, left, sizeof left);

@@ -152,7 +152,7 @@ screen_history_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
   char when[32];
 
   screen_format_utc (e->mtime, true, when, sizeof when);
-  draw_textf (ui, y, x, w, sel ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL,
+  draw_textf (ui, y, x, w, draw_row_attr (ui, sel),
               " %6llu %10llu  %-19s  %s%s%s%s",
               (unsigned long long) e->gen, (unsigned long long) e->size, when,
               e->by[0] ? e->by : "?", e->from[0] ? " (" : "", e->from,

@@ -119,7 +119,7 @@ screen_main_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
 {
   main_state_t *st = ctx;
   main_row_t *row = &st->rows[idx];
-  int attr = sel ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL;
+  int attr = draw_row_attr (ui, sel);
   static const char *actions[6];
 
   actions[ACT_OPEN] = _("Open a VSC file...");
@@ -225,19 +225,24 @@ screen_main_vsc_at (main_state_t *st)
   return NULL;
 }
 
+/* The VSC screen of PATH. */
+static unsigned
+screen_main_push_vsc (ui_t *ui, const char *path)
+{
+  screen_vsc_arg_t *a = ui_push_new (ui, &screen_vsc_ops, sizeof *a);
+  if (!a)
+    return UI_HANDLED;
+  snprintf (a->path, sizeof a->path, "%s", path);
+  return UI_PUSH;
+}
+
 static void
 screen_main_open_done (ui_t *ui, void *ctx, char *value)
 {
-  screen_vsc_arg_t *a;
   (void) ctx;
   if (!value)
     return;
-  a = xtrycalloc (1, sizeof *a);
-  if (a)
-    {
-      snprintf (a->path, sizeof a->path, "%s", value);
-      ui_push (ui, &screen_vsc_ops, a);
-    }
+  screen_main_push_vsc (ui, value);
   xfree (value);
 }
 
@@ -275,11 +280,10 @@ screen_main_diff_picked (ui_t *ui, void *ctx, char *spec)
 static unsigned
 screen_main_push_card (ui_t *ui, const char *reader)
 {
-  screen_card_arg_t *a = xtrycalloc (1, sizeof *a);
+  screen_card_arg_t *a = ui_push_new (ui, &screen_card_ops, sizeof *a);
   if (!a)
     return UI_HANDLED;
   snprintf (a->reader, sizeof a->reader, "%s", reader);
-  ui_push (ui, &screen_card_ops, a);
   return UI_PUSH;
 }
 
@@ -300,21 +304,14 @@ screen_main_open (ui_t *ui, ui_screen_t *s)
       return screen_main_push_card (ui, ui->readers[ri].name);
     }
   if (vsc)
-    {
-      screen_vsc_arg_t *a = xtrycalloc (1, sizeof *a);
-      if (!a)
-        return UI_HANDLED;
-      snprintf (a->path, sizeof a->path, "%s", vsc);
-      ui_push (ui, &screen_vsc_ops, a);
-      return UI_PUSH;
-    }
+    return screen_main_push_vsc (ui, vsc);
   if (st->menu.cur >= st->n_rows)
     return 0;
   switch (st->rows[st->menu.cur].idx)
     {
     case ACT_OPEN:
       screen_ask_input (ui, _("Open a VSC"), _("File name of the VSC:"),
-                        NULL, false, ui->settings.vsc_dir,
+                        NULL, ui->settings.vsc_dir,
                         screen_main_open_done, st);
       return UI_PUSH;
     case ACT_SERVER:

@@ -242,7 +242,7 @@ screen_restore_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
 {
   restore_state_t *st = ctx;
   plan_entry_t *e;
-  int attr = sel ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL;
+  int attr = draw_row_attr (ui, sel);
   char result[128] = "";
 
   if (idx >= st->n_rows)
@@ -275,7 +275,7 @@ screen_restore_map_item (ui_t *ui, void *ctx, size_t idx, int y, int x,
   const map_t *map = st->job.mapping;
   const map_entry_t *e;
   char slot[MAP_SLOT_NAME_MAX];
-  int attr = sel ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL;
+  int attr = draw_row_attr (ui, sel);
 
   if (!map || idx >= map->n)
     return;

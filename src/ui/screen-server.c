@@ -188,7 +188,7 @@ screen_server_enter (ui_t *ui, ui_screen_t *s)
   widget_menu_init (&st->menu, 0);
   screen_ask_input (ui, _("Server"),
                     _("Server (ssh://[user@]host[:port][/vault] or unix:/path/to/socket):"),
-                    NULL, false,
+                    NULL,
                     ui->settings.server[0] ? ui->settings.server : "ssh://",
                     screen_server_url_done, s);
   return 0;
@@ -203,7 +203,7 @@ screen_server_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
   char when[32];
 
   screen_format_utc (e->mtime, false, when, sizeof when);
-  draw_textf (ui, y, x, w, sel ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL,
+  draw_textf (ui, y, x, w, draw_row_attr (ui, sel),
               " %-36s %6llu %10llu  %s", e->uuid, (unsigned long long) e->gen,
               (unsigned long long) e->size, when);
 }
@@ -350,12 +350,11 @@ screen_server_history (ui_t *ui, ui_screen_t *s)
 
   if (!e || !st->job.r)
     return UI_HANDLED;
-  a = xtrycalloc (1, sizeof *a);
+  a = ui_push_new (ui, &screen_history_ops, sizeof *a);
   if (!a)
     return UI_HANDLED;
   a->remote = st->job.r;
   snprintf (a->uuid, sizeof a->uuid, "%s", e->uuid);
-  ui_push (ui, &screen_history_ops, a);
   return UI_PUSH;
 }
 

@@ -63,7 +63,7 @@ screen_settings_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
                 ui->kiosk || ui->cli_vsc_dir ? _(" (fixed)") : "");
       break;
     }
-  draw_textf (ui, y, x, w, sel ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL,
+  draw_textf (ui, y, x, w, draw_row_attr (ui, sel),
               " %-30s %s", label, val);
 }
 
@@ -133,7 +133,7 @@ screen_settings_change (ui_t *ui, ui_screen_t *s)
           return UI_REDRAW;
         }
       screen_ask_input (ui, _("VSC directory"), _("Directory for VSC files:"),
-                        "", false, ui->settings.vsc_dir,
+                        "", ui->settings.vsc_dir,
                         screen_settings_dir_done, NULL);
       return UI_PUSH;
     }

@@ -68,14 +68,8 @@ static gpg_error_t
 screen_vsc_enter (ui_t *ui, ui_screen_t *s)
 {
   screen_vsc_arg_t *a = s->arg;
-  char prompt[1200];
 
-  snprintf (prompt, sizeof prompt, _("Password for %s:"), a->path);
-  screen_ask_input (ui, _("VSC password"), prompt,
-                    _("Empty: open the public area only (not verified)."),
-                    true, NULL, screen_vsc_pw_done, s);
-  if (ui->push_pending && ui->push_ops == &screen_password_ops)
-    ((screen_input_arg_t *) ui->push_arg)->allow_empty = true;
+  screen_ask_vsc_password (ui, a->path, screen_vsc_pw_done, s);
   return 0;
 }
 
@@ -271,7 +265,7 @@ screen_vsc_add_path (ui_t *ui, void *ctx, char *path)
   snprintf (st->add_path, sizeof st->add_path, "%s", path);
   xfree (path);
   screen_ask_input (ui, _("Add a node"), _("Content in hex (e.g. 5F2D 02 6465):"),
-                    NULL, false, NULL, screen_vsc_add_data, s);
+                    NULL, NULL, screen_vsc_add_data, s);
 }
 
 /* ---- keys ------------------------------------------------------------ */
@@ -331,11 +325,9 @@ screen_vsc_passwd (ui_t *ui, ui_screen_t *s)
 {
   if (!screen_vsc_need_unlocked (ui, s->state, _("Open the VSC with its password first.")))
     return UI_REDRAW;
-  screen_ask_input (ui, _("Change password"), _("New password:"),
-                    _("Empty: generate a strong password (recommended)."),
-                    true, NULL, screen_vsc_passwd_done, s);
-  if (ui->push_pending)
-    ((screen_input_arg_t *) ui->push_arg)->allow_empty = true;
+  screen_ask_secret (ui, _("Change password"), _("New password:"),
+                     _("Empty: generate a strong password (recommended)."),
+                     screen_vsc_passwd_done, s);
   return UI_PUSH;
 }
 
@@ -374,7 +366,7 @@ screen_vsc_export (ui_t *ui, ui_screen_t *s)
       return UI_REDRAW;
     }
   screen_ask_input (ui, _("Export public part"), _("Write to file:"),
-                    NULL, false, out, screen_vsc_export_done, s);
+                    NULL, out, screen_vsc_export_done, s);
   return UI_PUSH;
 }
 
@@ -401,7 +393,7 @@ screen_vsc_add (ui_t *ui, ui_screen_t *s)
   if (!screen_vsc_need_unlocked (ui, s->state, _("Open the VSC with its password first.")))
     return UI_REDRAW;
   screen_ask_input (ui, _("Add a node"), _("Node path (e.g. openpgp/5F50, 3F00/5015/4401):"),
-                    NULL, false, NULL, screen_vsc_add_path, s);
+                    NULL, NULL, screen_vsc_add_path, s);
   return UI_PUSH;
 }
 

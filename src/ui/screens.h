@@ -159,8 +159,14 @@ void screen_push_diff (ui_t *ui, const char *spec_a, const char *spec_b,
 
 /* Helpers shared by the screens (screen.c). */
 void screen_ask_input (ui_t *ui, const char *title, const char *prompt,
-                       const char *info, bool noecho, const char *initial,
+                       const char *info, const char *initial,
                        screen_input_done done, void *ctx);
+/* The same for a secret (not echoed; an empty answer is allowed). */
+void screen_ask_secret (ui_t *ui, const char *title, const char *prompt,
+                        const char *info, screen_input_done done, void *ctx);
+/* The password of the VSC at PATH (empty: its public area only). */
+void screen_ask_vsc_password (ui_t *ui, const char *path,
+                              screen_input_done done, void *ctx);
 /* Both return UI_PUSH, what a key action that asks returns. */
 unsigned screen_ask_confirm (ui_t *ui, const char *title,
                              const char *message, const char *typed,

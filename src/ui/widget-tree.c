@@ -471,7 +471,7 @@ widget_tree_draw (ui_t *ui, widget_tree_t *t, int y, int x, int h, int w)
       widget_tree_row_t *r = &t->rows[t->vis[vi]];
       char comp[IMAGE_COMPONENT_MAX], name[160], desc[160];
       const char *marker;
-      int attr = vi == t->menu.cur ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL;
+      int attr = draw_row_attr (ui, vi == t->menu.cur);
 
       image_node_component (r->node, comp, sizeof comp);
       if (r->node->first_child)
