@@ -10,6 +10,7 @@
 
 #include "common/util.h"
 #include "common/der.h"
+#include "common/keyutil.h"
 #include "emu-crypto.h"
 
 #define SX(k) ((gcry_sexp_t)(k)->sexp)
@@ -60,6 +61,17 @@ emu_crypto_key_free (emu_key_t *key)
   key->bits = 0;
 }
 
+/* Replace KEY by the private key SK (which KEY then owns). */
+static void
+emu_crypto_key_set (emu_key_t *key, emu_key_type_t type, unsigned bits,
+                    gcry_sexp_t sk)
+{
+  emu_crypto_key_free (key);
+  key->type = type;
+  key->bits = bits;
+  key->sexp = sk;
+}
+
 gpg_error_t
 emu_crypto_key_copy (emu_key_t *dst, const emu_key_t *src)
 {
@@ -79,28 +91,25 @@ emu_crypto_key_copy (emu_key_t *dst, const emu_key_t *src)
   return err;
 }
 
-/* Value of token NAME in S as unsigned bytes into OUT (replacing it). */
+/* Sign with KEY the data S-expression FMT holding IN[0..N) as its one
+ * %b, and take the signature's values: "s" into S for RSA; "r" into R
+ * and "s" into S when R is given. */
 static gpg_error_t
-emu_crypto_token (gcry_sexp_t s, const char *name, buf_t *out)
+emu_crypto_pk_sign (const emu_key_t *key, const char *fmt,
+                    const uint8_t *in, size_t n, buf_t *r, buf_t *s)
 {
-  gcry_sexp_t t = gcry_sexp_find_token (s, name, 0);
-  const char *p;
-  size_t n;
+  gcry_sexp_t data = NULL, sig = NULL;
   gpg_error_t err;
 
-  if (!t)
-    return gpg_error (GPG_ERR_INV_SEXP);
-  p = gcry_sexp_nth_data (t, 1, &n);
-  if (!p)
-    err = gpg_error (GPG_ERR_INV_SEXP);
-  else
-    {
-      /* MPIs may come with a sign byte; the cards want unsigned. */
-      while (n > 1 && !*p && strcmp (name, "q"))
-        p++, n--;
-      err = buf_set (out, p, n);
-    }
-  gcry_sexp_release (t);
+  err = gcry_sexp_build (&data, NULL, fmt, (int)n, in);
+  if (!err)
+    err = gcry_pk_sign (&sig, data, SX (key));
+  if (!err && r)
+    err = keyutil_sexp_bytes (sig, "r", true, r);
+  if (!err)
+    err = keyutil_sexp_bytes (sig, "s", true, s);
+  gcry_sexp_release (data);
+  gcry_sexp_release (sig);
   return err;
 }
 
@@ -164,10 +173,8 @@ emu_crypto_generate (emu_key_t *key, emu_key_type_t type, unsigned bits)
       err = gpg_error (GPG_ERR_INV_SEXP);
       goto leave;
     }
-  emu_crypto_key_free (key);
-  key->type = type;
-  key->bits = type == EMU_KEY_RSA ? bits : emu_crypto_ecc_size (type) * 8;
-  key->sexp = sk;
+  emu_crypto_key_set (key, type, type == EMU_KEY_RSA ? bits
+                      : (unsigned)emu_crypto_ecc_size (type) * 8, sk);
   sk = NULL;
  leave:
   gcry_sexp_release (parms);
@@ -235,10 +242,7 @@ emu_crypto_import_rsa (emu_key_t *key, unsigned bits,
       err = gpg_error (GPG_ERR_INV_VALUE);
       goto leave;
     }
-  emu_crypto_key_free (key);
-  key->type = EMU_KEY_RSA;
-  key->bits = gcry_mpi_get_nbits (mn);
-  key->sexp = sk;
+  emu_crypto_key_set (key, EMU_KEY_RSA, gcry_mpi_get_nbits (mn), sk);
   sk = NULL;
  leave:
   gcry_sexp_release (sk);
@@ -354,10 +358,7 @@ emu_crypto_import_ecc (emu_key_t *key, emu_key_type_t type,
                            (int)sz, dd);
   if (err)
     goto leave;
-  emu_crypto_key_free (key);
-  key->type = type;
-  key->bits = sz * 8;
-  key->sexp = sk;
+  emu_crypto_key_set (key, type, sz * 8, sk);
   sk = NULL;
  leave:
   gcry_sexp_release (sk);
@@ -378,12 +379,12 @@ emu_crypto_public (const emu_key_t *key, buf_t *a, buf_t *b)
     return gpg_error (GPG_ERR_NO_SECKEY);
   if (key->type == EMU_KEY_RSA)
     {
-      err = emu_crypto_token (SX (key), "n", a);
+      err = keyutil_sexp_bytes (SX (key), "n", true, a);
       if (!err)
-        err = emu_crypto_token (SX (key), "e", b);
+        err = keyutil_sexp_bytes (SX (key), "e", true, b);
       return err;
     }
-  err = emu_crypto_token (SX (key), "q", a);
+  err = keyutil_sexp_bytes (SX (key), "q", false, a);
   if (err)
     return err;
   /* 25519 points go out in their native 32 bytes (no 0x40 prefix). */
@@ -407,7 +408,6 @@ gpg_error_t
 emu_crypto_rsa_raw (const emu_key_t *key, const uint8_t *in, size_t n,
                     buf_t *out)
 {
-  gcry_sexp_t data = NULL, sig = NULL;
   buf_t s = BUF_INIT;
   gpg_error_t err;
 
@@ -415,16 +415,10 @@ emu_crypto_rsa_raw (const emu_key_t *key, const uint8_t *in, size_t n,
     return gpg_error (GPG_ERR_WRONG_PUBKEY_ALGO);
   if (n != emu_crypto_rsa_len (key))
     return gpg_error (GPG_ERR_INV_LENGTH);
-  err = gcry_sexp_build (&data, NULL, "(data(flags raw)(value%b))",
-                         (int)n, in);
-  if (!err)
-    err = gcry_pk_sign (&sig, data, SX (key));
-  if (!err)
-    err = emu_crypto_token (sig, "s", &s);
+  err = emu_crypto_pk_sign (key, "(data(flags raw)(value%b))", in, n,
+                            NULL, &s);
   if (!err)
     err = emu_crypto_put_fixed (out, s.data, s.len, n);
-  gcry_sexp_release (data);
-  gcry_sexp_release (sig);
   buf_free (&s);
   return err;
 }
@@ -498,7 +492,6 @@ emu_crypto_ecdsa_sign (const emu_key_t *key, const uint8_t *h, size_t n,
                        bool der, buf_t *out)
 {
   size_t sz = emu_crypto_ecc_size (key->type);
-  gcry_sexp_t data = NULL, sig = NULL;
   buf_t r = BUF_INIT, s = BUF_INIT, seq = BUF_INIT;
   gpg_error_t err;
 
@@ -510,14 +503,8 @@ emu_crypto_ecdsa_sign (const emu_key_t *key, const uint8_t *h, size_t n,
   /* FIPS 186-4: use the leftmost field-size bytes of a longer hash. */
   if (n > sz)
     n = sz;
-  err = gcry_sexp_build (&data, NULL, "(data(flags raw)(value%b))",
-                         (int)n, h);
-  if (!err)
-    err = gcry_pk_sign (&sig, data, SX (key));
-  if (!err)
-    err = emu_crypto_token (sig, "r", &r);
-  if (!err)
-    err = emu_crypto_token (sig, "s", &s);
+  err = emu_crypto_pk_sign (key, "(data(flags raw)(value%b))", h, n,
+                            &r, &s);
   if (err)
     goto leave;
   if (!der)
@@ -539,8 +526,6 @@ emu_crypto_ecdsa_sign (const emu_key_t *key, const uint8_t *h, size_t n,
   if (!err)
     err = buf_append (out, seq.data, seq.len);
  leave:
-  gcry_sexp_release (data);
-  gcry_sexp_release (sig);
   buf_free (&r);
   buf_free (&s);
   buf_free (&seq);
@@ -551,27 +536,18 @@ gpg_error_t
 emu_crypto_eddsa_sign (const emu_key_t *key, const uint8_t *msg, size_t n,
                        buf_t *out)
 {
-  gcry_sexp_t data = NULL, sig = NULL;
   buf_t r = BUF_INIT, s = BUF_INIT;
   gpg_error_t err;
 
   if (key->type != EMU_KEY_ED25519 || !key->sexp)
     return gpg_error (GPG_ERR_WRONG_PUBKEY_ALGO);
-  err = gcry_sexp_build (&data, NULL,
-                         "(data(flags eddsa)(hash-algo sha512)(value%b))",
-                         (int)n, msg ? msg : (const uint8_t *)"");
-  if (!err)
-    err = gcry_pk_sign (&sig, data, SX (key));
-  if (!err)
-    err = emu_crypto_token (sig, "r", &r);
-  if (!err)
-    err = emu_crypto_token (sig, "s", &s);
+  err = emu_crypto_pk_sign (key,
+                            "(data(flags eddsa)(hash-algo sha512)(value%b))",
+                            msg ? msg : (const uint8_t *)"", n, &r, &s);
   if (!err)
     err = emu_crypto_put_fixed (out, r.data, r.len, 32);
   if (!err)
     err = emu_crypto_put_fixed (out, s.data, s.len, 32);
-  gcry_sexp_release (data);
-  gcry_sexp_release (sig);
   buf_free (&r);
   buf_free (&s);
   return err;
@@ -612,7 +588,7 @@ emu_crypto_ecdh (const emu_key_t *key, const uint8_t *pt, size_t n,
       err = gpg_error (GPG_ERR_INV_VALUE);
       goto leave;
     }
-  err = emu_crypto_token (res, "value", &v);
+  err = keyutil_sexp_bytes (res, "value", true, &v);
   if (err)
     goto leave;
   /* NIST: 04||x||y -> x.  Curve25519: 40||x or x. */
@@ -672,27 +648,6 @@ emu_crypto_load (emu_key_t *key, const uint8_t *p, size_t n)
   key->bits = get_be16 (p + 1);
   key->sexp = s;
   return 0;
-}
-
-gpg_error_t
-emu_crypto_3des (const uint8_t *key24, const uint8_t *in8, uint8_t *out8,
-                 bool encrypt)
-{
-  gcry_cipher_hd_t h;
-  gpg_error_t err;
-
-  err = gcry_cipher_open (&h, GCRY_CIPHER_3DES, GCRY_CIPHER_MODE_ECB,
-                          GCRY_CIPHER_SECURE);
-  if (err)
-    return err;
-  err = gcry_cipher_setkey (h, key24, 24);
-  if (gpg_err_code (err) == GPG_ERR_WEAK_KEY)
-    err = 0;    /* the PIV default key has K1 = K2 = K3; cards accept it */
-  if (!err)
-    err = encrypt ? gcry_cipher_encrypt (h, out8, 8, in8, 8)
-                  : gcry_cipher_decrypt (h, out8, 8, in8, 8);
-  gcry_cipher_close (h);
-  return err;
 }
 
 void
