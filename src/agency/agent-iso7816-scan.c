@@ -206,11 +206,13 @@ agency_scan_position_copy (image_t *dst, const image_t *src)
 {
   image_node_t *smf = agent_iso7816_mf (src);
   image_node_t *dmf = agent_iso7816_mf (dst);
-  char df[256];
+  const char *df;
+  uint16_t fid;
+  unsigned phase;
 
-  if (!smf || !dmf || !iso_scan_position (src, df, sizeof df, NULL, NULL))
+  if (!smf || !dmf || !image_node_scan_next (smf, &df, &fid, &phase))
     return 0;
-  return image_node_set_note (dmf, smf->note);
+  return image_node_set_scan_next (dmf, df, fid, phase);
 }
 
 gpg_error_t
