@@ -102,17 +102,36 @@ piv_is_mine (const image_node_t *n)
   return false;
 }
 
+/* PIV algorithm identifiers (SP 800-78-4; 05, 16, E0, E1 are YubiKey
+ * 5.7's, which other tokens use too) and their names. */
+static const struct {
+  uint8_t id;
+  const char *name;
+} piv_algs[] = {
+  { 0x06, "rsa1024" }, { 0x07, "rsa2048" }, { 0x05, "rsa3072" },
+  { 0x16, "rsa4096" }, { 0x11, "eccp256" }, { 0x14, "eccp384" },
+  { 0xE0, "ed25519" }, { 0xE1, "x25519" }
+};
+
 static const char *
 piv_alg_name (unsigned alg)
 {
-  switch (alg)
-    {
-    case 0x06: return "rsa1024";
-    case 0x07: return "rsa2048";
-    case 0x11: return "eccp256";
-    case 0x14: return "eccp384";
-    default: return "unknown";
-    }
+  size_t i;
+  for (i = 0; i < DIM (piv_algs); i++)
+    if (piv_algs[i].id == alg)
+      return piv_algs[i].name;
+  return "unknown";
+}
+
+/* Bit of ALG in a set of piv_algs[], 0 if unknown. */
+static unsigned
+piv_alg_bit (unsigned alg)
+{
+  size_t i;
+  for (i = 0; i < DIM (piv_algs); i++)
+    if (piv_algs[i].id == alg)
+      return 1u << i;
+  return 0;
 }
 
 static unsigned
@@ -384,10 +403,16 @@ piv_fetch (agency_card_t *card, image_node_t *app, unsigned tag,
   return err;
 }
 
+/* What a YubiKey-compatible token tells about its key slots. */
+typedef struct piv_caps {
+  bool no_metadata;     /* GET METADATA is not supported */
+  unsigned seen;        /* piv_alg_bit () of the keys it reported */
+} piv_caps_t;
+
 /* Key nodes: YubiKey GET METADATA where it answers, else "unknown" for
- * slots that hold a certificate. */
+ * slots that hold a certificate. CAPS gets what the metadata said. */
 static gpg_error_t
-piv_keys (agency_card_t *card, image_node_t *app)
+piv_keys (agency_card_t *card, image_node_t *app, piv_caps_t *caps)
 {
   gpg_error_t err = 0;
   buf_t b = BUF_INIT;
@@ -419,12 +444,18 @@ piv_keys (agency_card_t *card, image_node_t *app)
               present = !tlv_find (b.data, b.len, 0x01, &t) && t.len == 1
                         && t.value[0] && t.value[0] != 0xFF;
               if (present)
-                alg = piv_alg_name (t.value[0]);
+                {
+                  alg = piv_alg_name (t.value[0]);
+                  caps->seen |= piv_alg_bit (t.value[0]);
+                }
             }
           else if (sw == SW_REF_NOT_FOUND || sw == SW_FILE_NOT_FOUND)
             known = true;
           else
-            f7 = false;               /* not supported: stop asking */
+            {
+              f7 = false;             /* not supported: stop asking */
+              caps->no_metadata = true;
+            }
         }
       if (!known)
         {
@@ -461,6 +492,121 @@ piv_keys (agency_card_t *card, image_node_t *app)
   return err;
 }
 
+/* Does the token have key slot REF? GET METADATA answers 9000 for a
+ * slot with a key; 6A88 both for an empty slot and (CanoKey) for one it
+ * does not have: then GENERAL AUTHENTICATE with an empty template tells
+ * (6A86 or 6B00: no such key reference; an empty slot says 6985, 6A80
+ * or 6A88). Nothing is signed and no state is changed. *R_UNSUPPORTED:
+ * the token has no GET METADATA. */
+static gpg_error_t
+piv_slot_exists (agency_card_t *card, uint8_t ref, piv_caps_t *caps,
+                 bool *r_exists, bool *r_unsupported)
+{
+  static const uint8_t empty7c[2] = { 0x7C, 0x00 };
+  gpg_error_t err;
+  buf_t b = BUF_INIT;
+  unsigned sw = 0;
+  tlv_t t;
+
+  *r_exists = false;
+  *r_unsupported = false;
+  err = piv_cmd (card, 0xF7, 0x00, ref, NULL, 0, false, &b, &sw);
+  if (err)
+    goto leave;
+  if (sw == SW_OK)
+    {
+      *r_exists = true;
+      if (!tlv_find (b.data, b.len, 0x01, &t) && t.len == 1)
+        caps->seen |= piv_alg_bit (t.value[0]);
+    }
+  else if (sw == SW_INS_NOT_SUPPORTED || sw == SW_CLA_NOT_SUPPORTED
+           || sw == SW_FUNC_NOT_SUPPORTED)
+    *r_unsupported = true;
+  else if (sw == SW_REF_NOT_FOUND)
+    {
+      err = piv_cmd (card, 0x87, 0x07, ref, empty7c, sizeof empty7c, false,
+                     &b, &sw);
+      if (!err)
+        *r_exists = sw != SW_INCORRECT_P1P2 && sw != SW_WRONG_P1P2;
+    }
+ leave:
+  buf_free (&b);
+  return err;
+}
+
+/* How many retired key slots (82 on) a YubiKey-compatible token has:
+ * all 20 if it has 95, else those from 82 up to the first it lacks
+ * (piv_slot_exists). Without GET METADATA: 20 from YubiKey 4 on, none
+ * before (the NEO has none). */
+static gpg_error_t
+piv_retired_slots (agency_card_t *card, const uint8_t ver[3],
+                   piv_caps_t *caps, unsigned *r_n)
+{
+  gpg_error_t err = 0;
+  unsigned k;
+  bool exists, unsupported;
+
+  *r_n = ver[0] >= 4 ? 20 : 0;
+  if (caps->no_metadata)
+    return 0;
+  err = piv_slot_exists (card, 0x95, caps, &exists, &unsupported);
+  if (err || unsupported || exists)
+    {
+      if (!err && exists)
+        *r_n = 20;
+      return err;
+    }
+  for (k = 0; k < 19; k++)
+    {
+      err = piv_slot_exists (card, (uint8_t)(0x82 + k), caps, &exists,
+                             &unsupported);
+      if (err || unsupported)
+        return err;
+      if (!exists)
+        break;
+    }
+  *r_n = k;
+  return 0;
+}
+
+/* The note on the applet of a YubiKey-compatible token, which the
+ * mapping planner reads (map-target.c): "yubikey-compatible X.Y.Z
+ * retired=N algs=NAME,...". The algorithms: those of its firmware
+ * version (RSA 1024/2048 and P-256 on every one, P-384 from 4 on, RSA
+ * 3072/4096, Ed25519 and X25519 from 5.7 on) and any a slot holds
+ * according to GET METADATA. */
+static gpg_error_t
+piv_target_note (agency_card_t *card, image_node_t *app, const uint8_t ver[3],
+                 piv_caps_t *caps)
+{
+  gpg_error_t err;
+  unsigned retired, set, v = (unsigned)ver[0] << 8 | ver[1];
+  char note[256];
+  size_t i, len;
+  const char *sep = "";
+
+  err = piv_retired_slots (card, ver, caps, &retired);
+  if (err)
+    return err;
+  set = piv_alg_bit (0x06) | piv_alg_bit (0x07) | piv_alg_bit (0x11);
+  if (v >= 0x0400)
+    set |= piv_alg_bit (0x14);
+  if (v >= 0x0507)
+    set |= piv_alg_bit (0x05) | piv_alg_bit (0x16) | piv_alg_bit (0xE0)
+      | piv_alg_bit (0xE1);
+  set |= caps->seen;
+  len = (size_t)snprintf (note, sizeof note, "%s %u.%u.%u retired=%u algs=",
+                          PIV_YK_NOTE, ver[0], ver[1], ver[2], retired);
+  for (i = 0; i < DIM (piv_algs) && len < sizeof note; i++)
+    if (set & (1u << i))
+      {
+        len += (size_t)snprintf (note + len, sizeof note - len, "%s%s", sep,
+                                 piv_algs[i].name);
+        sep = ",";
+      }
+  return image_node_set_note (app, note);
+}
+
 static gpg_error_t
 piv_discover (agency_card_t *card, image_t *image)
 {
@@ -471,6 +617,8 @@ piv_discover (agency_card_t *card, image_t *image)
   size_t i;
   bool yubikey = false;
   char note[64];
+  uint8_t ver[3] = { 0, 0, 0 };
+  piv_caps_t caps = { false, 0 };
 
   err = agency_app_select (card, &agent_piv, &sw);
   if (err || (sw != SW_OK && !SW_IS_MORE_DATA (sw)))
@@ -487,6 +635,7 @@ piv_discover (agency_card_t *card, image_t *image)
   if (!err && sw == SW_OK && b.len == 3)
     {
       yubikey = true;
+      memcpy (ver, b.data, 3);
       snprintf (note, sizeof note, "%s %u.%u.%u", PIV_YK_NOTE, b.data[0],
                 b.data[1], b.data[2]);
       err = image_node_set_note (app, note);
@@ -550,7 +699,9 @@ piv_discover (agency_card_t *card, image_t *image)
         }
     }
   if (!err)
-    err = piv_keys (card, app);
+    err = piv_keys (card, app, &caps);
+  if (!err && yubikey)
+    err = piv_target_note (card, app, ver, &caps);
   buf_free (&b);
   return err;
 }

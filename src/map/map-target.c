@@ -9,8 +9,11 @@
  * changed (bit 3), the algorithms of the card's version.
  *
  * PIV: tokens that answer YubiKey's GET VERSION import keys (IMPORT KEY
- * FE; the PIV agent notes "yubikey-compatible X.Y.Z" on the applet);
- * they hold 20 retired key slots.
+ * FE). The PIV agent notes "yubikey-compatible X.Y.Z retired=N
+ * algs=NAME,..." on the applet: the retired key slots the token has
+ * (GET METADATA) and the algorithms it takes (its version and the keys
+ * GET METADATA reports). A note without them (a VSC made before) means
+ * 20 retired slots and RSA 2048, P-256, P-384.
  *
  * File system: an MF with no DF and only erased EFs is blank and takes a
  * new PKCS#15 structure; keys can be imported into it only on our
@@ -19,6 +22,7 @@
 #include <config.h>
 #endif
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/util.h"
@@ -141,21 +145,83 @@ map_target_openpgp (const image_node_t *app, map_target_t *t)
     }
 }
 
+/* The algorithm names of the PIV agent's note. */
+static unsigned
+map_target_piv_alg (const char *name, size_t len)
+{
+  static const struct {
+    const char *name;
+    unsigned alg;
+  } t[] = {
+    { "rsa1024", MAP_ALG_RSA1024 }, { "rsa2048", MAP_ALG_RSA2048 },
+    { "rsa3072", MAP_ALG_RSA3072 }, { "rsa4096", MAP_ALG_RSA4096 },
+    { "eccp256", MAP_ALG_NISTP256 }, { "eccp384", MAP_ALG_NISTP384 },
+    { "ed25519", MAP_ALG_ED25519 }, { "x25519", MAP_ALG_CV25519 }
+  };
+  size_t i;
+
+  for (i = 0; i < DIM (t); i++)
+    if (strlen (t[i].name) == len && !strncmp (t[i].name, name, len))
+      return t[i].alg;
+  return 0;
+}
+
+/* Parse NOTE ("yubikey-compatible X.Y.Z [retired=N] [algs=A,B]") into
+ * T; false if it is no YubiKey-compatible note. */
+bool
+map_target_piv_note (const char *note, map_target_t *t)
+{
+  static const char yk[] = "yubikey-compatible";
+  /* What the PIV agent imports (IMPORT KEY FE algorithms 07, 11, 14). */
+  const unsigned importable = MAP_ALG_RSA2048 | MAP_ALG_NISTP256
+    | MAP_ALG_NISTP384;
+  unsigned algs = importable;
+  const char *p;
+
+  if (!note || strncmp (note, yk, sizeof yk - 1))
+    return false;
+  t->piv_import = true;
+  t->piv_retired = MAP_PIV_RETIRED_MAX;
+  for (p = note + sizeof yk - 1; *p; )
+    {
+      size_t len;
+      while (*p == ' ')
+        p++;
+      len = strcspn (p, " ");
+      if (!strncmp (p, "retired=", 8) && len > 8)
+        {
+          unsigned long n = strtoul (p + 8, NULL, 10);
+          t->piv_retired = n > MAP_PIV_RETIRED_MAX ? MAP_PIV_RETIRED_MAX
+                                                   : (unsigned)n;
+        }
+      else if (!strncmp (p, "algs=", 5))
+        {
+          const char *a = p + 5, *end = p + len;
+          algs = 0;
+          while (a < end)
+            {
+              size_t l = strcspn (a, ", ");
+              if (a + l > end)
+                l = (size_t)(end - a);
+              algs |= map_target_piv_alg (a, l);
+              a += l;
+              if (a < end && *a == ',')
+                a++;
+            }
+        }
+      p += len;
+    }
+  t->piv_algs = algs & importable;
+  return true;
+}
+
 static void
 map_target_piv (const image_node_t *app, map_target_t *t)
 {
-  static const char yk[] = "yubikey-compatible";
-
   t->piv = true;
   t->piv_retired = MAP_PIV_RETIRED_MAX;
   t->piv_cert_max = 2980;
-  if (app->note && !strncmp (app->note, yk, sizeof yk - 1))
-    {
-      t->piv_import = true;
-      /* What the PIV agent imports (IMPORT KEY FE algorithms 07, 11,
-       * 14). */
-      t->piv_algs = MAP_ALG_RSA2048 | MAP_ALG_NISTP256 | MAP_ALG_NISTP384;
-    }
+  map_target_piv_note (app->note, t);
 }
 
 static bool

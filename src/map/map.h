@@ -150,6 +150,11 @@ void map_target_init (map_target_t *t);
  * emulator (it imports keys into a PKCS#15 structure). */
 void map_target_from_image (const image_t *dst, bool emulator,
                             map_target_t *t);
+/* The PIV agent's note on a YubiKey-compatible token's applet
+ * ("yubikey-compatible X.Y.Z retired=N algs=NAME,..."): key import, the
+ * retired key slots and the algorithms (those the PIV agent imports)
+ * into T. False (T unchanged) if NOTE is no such note. */
+bool map_target_piv_note (const char *note, map_target_t *t);
 
 typedef struct map_entry {
   map_kind_t kind;
