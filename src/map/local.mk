@@ -28,7 +28,7 @@ tests_map_p15_vsc_LDADD = $(VSC_LIBS)
 TESTS += tests/map/p15-opensc.sh
 EXTRA_DIST += tests/map/p15-opensc.sh
 TESTS += tests/map/restore-map.sh
-EXTRA_DIST += tests/map/restore-map.sh
+EXTRA_DIST += tests/map/restore-map.sh tests/map/keys.sh
 ## PIV targets with fewer retired slots and algorithms (vscemu profiles).
 TESTS += tests/map/piv-target.sh
 EXTRA_DIST += tests/map/piv-target.sh
