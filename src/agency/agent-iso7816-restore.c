@@ -576,12 +576,8 @@ iso_write_one_record (agency_card_t *card, plan_t *plan, plan_entry_t *e)
     }
   if (err)
     return err;
-  if (sw != SW_OK)
-    {
-      e->sw = sw;
-      e->err = sw_to_error (sw);
-      return 0;
-    }
+  if (agency_entry_refused (e, sw))
+    return 0;
   e->written = true;
   agency_progress (card, AGENCY_PHASE_WRITE, s, s->content_len);
   err = iso7816_read_record (&card->chan, s->recno, &back, &sw);
@@ -661,12 +657,8 @@ agent_iso7816_write (agency_card_t *card, const image_t *src, plan_t *plan,
         }
       if (err)
         return err;
-      if (sw != SW_OK)
-        {
-          e->sw = sw;
-          e->err = sw_to_error (sw);
-          return 0;
-        }
+      if (agency_entry_refused (e, sw))
+        return 0;
       created = true;
       /* ISO 7816-9: the created file is the current one now. */
       if (!agent_iso7816_node_fids (s, sf, &sn))
@@ -746,12 +738,8 @@ agent_iso7816_write (agency_card_t *card, const image_t *src, plan_t *plan,
     }
   if (err)
     return err;
-  if (sw != SW_OK)
-    {
-      e->sw = sw;
-      e->err = sw_to_error (sw);
-      return 0;
-    }
+  if (agency_entry_refused (e, sw))
+    return 0;
   e->written = true;
   if (created)
     {

@@ -113,25 +113,29 @@ static const struct {
   { 0xE0, "ed25519" }, { 0xE1, "x25519" }
 };
 
+/* Index of ALG in piv_algs[], -1 if unknown. */
+static int
+piv_alg_index (unsigned alg)
+{
+  int i;
+  for (i = 0; i < (int)DIM (piv_algs) && piv_algs[i].id != alg; i++)
+    ;
+  return i < (int)DIM (piv_algs) ? i : -1;
+}
+
 static const char *
 piv_alg_name (unsigned alg)
 {
-  size_t i;
-  for (i = 0; i < DIM (piv_algs); i++)
-    if (piv_algs[i].id == alg)
-      return piv_algs[i].name;
-  return "unknown";
+  int i = piv_alg_index (alg);
+  return i < 0 ? "unknown" : piv_algs[i].name;
 }
 
 /* Bit of ALG in a set of piv_algs[], 0 if unknown. */
 static unsigned
 piv_alg_bit (unsigned alg)
 {
-  size_t i;
-  for (i = 0; i < DIM (piv_algs); i++)
-    if (piv_algs[i].id == alg)
-      return 1u << i;
-  return 0;
+  int i = piv_alg_index (alg);
+  return i < 0 ? 0 : 1u << i;
 }
 
 static unsigned
@@ -307,50 +311,14 @@ piv_pinpad_format (uint8_t ref, agency_pinpad_format_t *fmt)
 static gpg_error_t
 piv_match (agency_card_t *card, bool *r_match)
 {
-  gpg_error_t err;
-  unsigned sw = 0;
-
-  *r_match = false;
-  err = piv_select (card, &sw);
-  if (!err)
-    *r_match = sw == SW_OK || SW_IS_MORE_DATA (sw);
-  return err;
+  return agency_match_select (card, piv_select, r_match);
 }
 
 static gpg_error_t
 piv_node (image_node_t *parent, image_type_t type, unsigned tag,
           const char *name, image_node_t **r_node)
 {
-  gpg_error_t err = 0;
-  char comp[IMAGE_COMPONENT_MAX];
-  image_node_t *n;
-
-  if (name)
-    snprintf (comp, sizeof comp, "%s", name);
-  else
-    snprintf (comp, sizeof comp, tag > 0xFFFF ? "%06X" : "%02X", tag);
-  n = image_find_child (parent, comp);
-  if (!n)
-    {
-      err = image_node_new (type, &n);
-      if (err)
-        return err;
-      if (name)
-        err = image_node_set_name (n, name);
-      else
-        image_node_set_tag (n, tag);
-      n->source = IMAGE_SRC_DO_LIST;
-      if (!err)
-        err = image_add_child (parent, n);
-      if (err)
-        {
-          image_node_free (n);
-          return err;
-        }
-    }
-  err = image_node_set_agent (n, AGENT_NAME);
-  *r_node = n;
-  return err;
+  return agency_child_node (parent, type, tag, name, AGENT_NAME, r_node);
 }
 
 /* GET DATA TAG into the image; absent objects add nothing. */
@@ -935,53 +903,17 @@ piv_import (agency_card_t *card, plan_entry_t *e)
     }
   if (alg == 0x07)
     {
-      /* P, Q, dP, dQ, qInv. libgcrypt keeps p < q and u = p^-1 mod q, so
-       * PIV's P is libgcrypt's q and PIV's qInv is u. */
-      gcry_mpi_t p = NULL, q = NULL, d = NULL, u = NULL, t1, r;
-      static const char *const nm[4] = { "q", "p", "d", "u" };
-      gcry_mpi_t *mp[4] = { &p, &q, &d, &u };
+      /* 01 P, 02 Q, 03 dP, 04 dQ, 05 qInv. */
+      buf_t crt[5];
       int k;
 
-      for (k = 0; !err && k < 4; k++)
-        {
-          err = agent_keys_param (s->content, s->content_len, nm[k], 0,
-                                  &part);
-          if (!err)
-            err = gcry_mpi_scan (mp[k], GCRYMPI_FMT_USG, part.data, part.len,
-                                 NULL);
-        }
-      t1 = gcry_mpi_snew (0);
-      r = gcry_mpi_snew (0);
+      for (k = 0; k < 5; k++)
+        buf_init_secure (&crt[k]);
+      err = agent_keys_rsa_crt (s->content, s->content_len, crt);
       for (k = 0; !err && k < 5; k++)
-        {
-          unsigned char *raw = NULL;
-          size_t len = 0;
-          if (k == 0)
-            gcry_mpi_set (r, p);
-          else if (k == 1)
-            gcry_mpi_set (r, q);
-          else if (k == 2 || k == 3)
-            {
-              gcry_mpi_sub_ui (t1, k == 2 ? p : q, 1);
-              gcry_mpi_mod (r, d, t1);
-            }
-          else
-            gcry_mpi_set (r, u);
-          err = gcry_mpi_aprint (GCRYMPI_FMT_USG, &raw, &len, r);
-          if (!err)
-            err = tlv_put (&cmd, 0x01 + (unsigned)k, raw, len);
-          if (raw)
-            {
-              wipememory (raw, len);
-              gcry_free (raw);
-            }
-        }
-      gcry_mpi_release (p);
-      gcry_mpi_release (q);
-      gcry_mpi_release (d);
-      gcry_mpi_release (u);
-      gcry_mpi_release (t1);
-      gcry_mpi_release (r);
+        err = tlv_put (&cmd, 0x01 + (unsigned)k, crt[k].data, crt[k].len);
+      for (k = 0; k < 5; k++)
+        buf_free (&crt[k]);
     }
   else
     {
@@ -995,12 +927,8 @@ piv_import (agency_card_t *card, plan_entry_t *e)
                    true, &resp, &sw);
   if (err)
     goto leave;
-  if (sw != SW_OK)
-    {
-      e->sw = sw;
-      e->err = sw_to_error (sw);
-      goto leave;
-    }
+  if (agency_entry_refused (e, sw))
+    goto leave;
   e->written = true;
   agency_progress (card, AGENCY_PHASE_READBACK, s, 0);
   err = piv_cmd (card, 0xF7, 0x00, (uint8_t)ref, NULL, 0, false, &resp, &sw);

@@ -38,34 +38,20 @@ p15k_algo (const image_node_t *s)
   return NULL;
 }
 
+/* A DER INTEGER of the unsigned big-endian V (a leading 00 where its
+ * top bit is set). */
 static gpg_error_t
-p15k_mpi (const image_node_t *s, const char *name, gcry_mpi_t *r)
+p15k_put_int (buf_t *out, const buf_t *v)
 {
-  buf_t b;
   gpg_error_t err;
 
-  buf_init_secure (&b);
-  *r = NULL;
-  err = agent_keys_param (s->content, s->content_len, name, 0, &b);
+  if (!v->len || !(v->data[0] & 0x80))
+    return tlv_put (out, 0x02, v->data, v->len);
+  err = tlv_put_header (out, 0x02, v->len + 1);
   if (!err)
-    err = gcry_mpi_scan (r, GCRYMPI_FMT_USG, b.data, b.len, NULL);
-  buf_free (&b);
-  return err;
-}
-
-static gpg_error_t
-p15k_put_mpi (buf_t *out, gcry_mpi_t m)
-{
-  unsigned char *raw = NULL;
-  size_t len = 0;
-  gpg_error_t err = gcry_mpi_aprint (GCRYMPI_FMT_STD, &raw, &len, m);
+    err = buf_append_byte (out, 0);
   if (!err)
-    err = tlv_put (out, 0x02, raw, len);
-  if (raw)
-    {
-      wipememory (raw, len);
-      gcry_free (raw);
-    }
+    err = buf_append (out, v->data, v->len);
   return err;
 }
 
@@ -81,60 +67,29 @@ agent_pkcs15_keys_der (const image_node_t *s, buf_t *out)
   if (al->kind == AGENT_KEYS_RSA)
     {
       /* RSAPrivateKey { 0, n, e, d, p, q, d mod (p-1), d mod (q-1),
-       * q^-1 mod p }. libgcrypt keeps p < q with u = p^-1 mod q: our
-       * prime1 is its q, prime2 its p, and the coefficient is u. */
-      gcry_mpi_t n = NULL, e = NULL, d = NULL, p = NULL, q = NULL, u = NULL;
-      gcry_mpi_t t = gcry_mpi_snew (0), dp = gcry_mpi_snew (0);
-      gcry_mpi_t dq = gcry_mpi_snew (0);
+       * q^-1 mod p }: n, e, d and agent_keys_rsa_crt's P, Q, dP, dQ,
+       * qInv. */
+      static const char *const names[3] = { "n", "e", "d" };
+      buf_t v[8];
+      int k;
 
-      err = p15k_mpi (s, "n", &n);
+      for (k = 0; k < 8; k++)
+        buf_init_secure (&v[k]);
+      for (k = 0; !err && k < 3; k++)
+        err = agent_keys_param (s->content, s->content_len, names[k], 0,
+                                &v[k]);
       if (!err)
-        err = p15k_mpi (s, "e", &e);
+        err = agent_keys_rsa_crt (s->content, s->content_len, v + 3);
       if (!err)
-        err = p15k_mpi (s, "d", &d);
-      if (!err)
-        err = p15k_mpi (s, "p", &p);
-      if (!err)
-        err = p15k_mpi (s, "q", &q);
-      if (!err)
-        err = p15k_mpi (s, "u", &u);
-      if (!err)
-        {
-          gcry_mpi_sub_ui (t, q, 1);
-          gcry_mpi_mod (dp, d, t);
-          gcry_mpi_sub_ui (t, p, 1);
-          gcry_mpi_mod (dq, d, t);
-          err = tlv_begin (out, 0x30, &mark);
-        }
+        err = tlv_begin (out, 0x30, &mark);
       if (!err)
         err = tlv_put_u8 (out, 0x02, 0);
-      if (!err)
-        err = p15k_put_mpi (out, n);
-      if (!err)
-        err = p15k_put_mpi (out, e);
-      if (!err)
-        err = p15k_put_mpi (out, d);
-      if (!err)
-        err = p15k_put_mpi (out, q);
-      if (!err)
-        err = p15k_put_mpi (out, p);
-      if (!err)
-        err = p15k_put_mpi (out, dp);
-      if (!err)
-        err = p15k_put_mpi (out, dq);
-      if (!err)
-        err = p15k_put_mpi (out, u);
+      for (k = 0; !err && k < 8; k++)
+        err = p15k_put_int (out, &v[k]);
       if (!err)
         err = tlv_end (out, mark);
-      gcry_mpi_release (n);
-      gcry_mpi_release (e);
-      gcry_mpi_release (d);
-      gcry_mpi_release (p);
-      gcry_mpi_release (q);
-      gcry_mpi_release (u);
-      gcry_mpi_release (t);
-      gcry_mpi_release (dp);
-      gcry_mpi_release (dq);
+      for (k = 0; k < 8; k++)
+        buf_free (&v[k]);
       return err;
     }
   /* ECPrivateKey { 1, d (field size), [0] curve, [1] public point }. */
@@ -282,12 +237,8 @@ p15k_prove (agency_card_t *card, const image_node_t *s, plan_entry_t *e,
   err = apdu_chan_exchange (&card->chan, &a, &sig, &sw);
   if (err)
     goto leave;
-  if (sw != SW_OK)
-    {
-      e->sw = sw;
-      e->err = sw_to_error (sw);
-      goto leave;
-    }
+  if (agency_entry_refused (e, sw))
+    goto leave;
   if (al->kind == AGENT_KEYS_RSA)
     {
       memcpy (in, di_sha256, sizeof di_sha256);
@@ -310,12 +261,8 @@ p15k_prove (agency_card_t *card, const image_node_t *s, plan_entry_t *e,
   err = apdu_chan_exchange (&card->chan, &a, &sig, &sw);
   if (err)
     goto leave;
-  if (sw != SW_OK)
-    {
-      e->sw = sw;
-      e->err = sw_to_error (sw);
-      goto leave;
-    }
+  if (agency_entry_refused (e, sw))
+    goto leave;
   /* The signature must verify with the escrowed key. */
   if (gcry_sexp_sscan (&key, NULL, (const char *)s->content, s->content_len))
     {
@@ -413,12 +360,8 @@ agent_pkcs15_keys_write (agency_card_t *card, const image_t *src,
     }
   if (err)
     goto leave;
-  if (sw != SW_OK)
-    {
-      e->sw = sw;
-      e->err = sw_to_error (sw);
-      goto leave;
-    }
+  if (agency_entry_refused (e, sw))
+    goto leave;
   agency_progress (card, AGENCY_PHASE_WRITE, s, 0);
   err = p15k_select (card, s, &sw);
   if (!err && sw == SW_OK)
@@ -443,12 +386,8 @@ agent_pkcs15_keys_write (agency_card_t *card, const image_t *src,
     err = iso7816_activate (&card->chan, &sw);
   if (err)
     goto leave;
-  if (sw != SW_OK)
-    {
-      e->sw = sw;
-      e->err = sw_to_error (sw);
-      goto leave;
-    }
+  if (agency_entry_refused (e, sw))
+    goto leave;
   e->written = true;
   agency_progress (card, AGENCY_PHASE_READBACK, s, 0);
   err = p15k_prove (card, s, e, &ok);

@@ -300,6 +300,20 @@ gpg_error_t agency_add_aid (image_t *image, const uint8_t *aid, size_t n);
 gpg_error_t agency_applet_node (image_t *image, const char *name,
                                 const uint8_t *aid, size_t aid_len,
                                 image_node_t **r_app);
+/* The child of PARENT named NAME, or (NAME NULL) by TAG as 2, 4 or 6
+ * hex digits, made with TYPE if missing (found in a DO list), owned by
+ * AGENT. */
+gpg_error_t agency_child_node (image_node_t *parent, image_type_t type,
+                               unsigned tag, const char *name,
+                               const char *agent, image_node_t **r_node);
+/* An agent's match: *R_MATCH if SELECT answers 9000 or 61xx. */
+gpg_error_t agency_match_select (agency_card_t *card,
+                                 gpg_error_t (*select) (agency_card_t *,
+                                                        unsigned *),
+                                 bool *r_match);
+/* A write the card refused with SW (not 9000): recorded in E (sw, err);
+ * true. False for 9000. */
+bool agency_entry_refused (plan_entry_t *e, unsigned sw);
 /* The generic blank rule for one node (see agent.node_blank). */
 bool agency_node_blank_generic (const image_node_t *node);
 
