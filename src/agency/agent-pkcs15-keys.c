@@ -20,14 +20,11 @@
 #include "common/util.h"
 #include "common/i18n.h"
 #include "common/tlv.h"
+#include "common/der.h"
 #include "agency/agent.h"
 #include "agency/agent-apps.h"
 #include "agency/agent-pkcs15.h"
 #include "agency/iso7816.h"
-
-static const uint8_t p15k_oid_p256[] = { 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03,
-                                         0x01, 0x07 };
-static const uint8_t p15k_oid_p384[] = { 0x2B, 0x81, 0x04, 0x00, 0x22 };
 
 static const agent_keys_algo_t *
 p15k_algo (const image_node_t *s)
@@ -38,20 +35,18 @@ p15k_algo (const image_node_t *s)
   return NULL;
 }
 
-/* A DER INTEGER of the unsigned big-endian V (a leading 00 where its
- * top bit is set). */
 static gpg_error_t
-p15k_put_int (buf_t *out, const buf_t *v)
+p15k_mpi (const image_node_t *s, const char *name, gcry_mpi_t *r)
 {
+  buf_t b;
   gpg_error_t err;
 
-  if (!v->len || !(v->data[0] & 0x80))
-    return tlv_put (out, 0x02, v->data, v->len);
-  err = tlv_put_header (out, 0x02, v->len + 1);
+  buf_init_secure (&b);
+  *r = NULL;
+  err = agent_keys_param (s->content, s->content_len, name, 0, &b);
   if (!err)
-    err = buf_append_byte (out, 0);
-  if (!err)
-    err = buf_append (out, v->data, v->len);
+    err = gcry_mpi_scan (r, GCRYMPI_FMT_USG, b.data, b.len, NULL);
+  buf_free (&b);
   return err;
 }
 
@@ -60,36 +55,35 @@ agent_pkcs15_keys_der (const image_node_t *s, buf_t *out)
 {
   const agent_keys_algo_t *al = p15k_algo (s);
   gpg_error_t err = 0;
-  size_t mark, m2;
 
   if (!al)
     return gpg_error (GPG_ERR_PUBKEY_ALGO);
   if (al->kind == AGENT_KEYS_RSA)
     {
       /* RSAPrivateKey { 0, n, e, d, p, q, d mod (p-1), d mod (q-1),
-       * q^-1 mod p }: n, e, d and agent_keys_rsa_crt's P, Q, dP, dQ,
-       * qInv. */
-      static const char *const names[3] = { "n", "e", "d" };
-      buf_t v[8];
-      int k;
+       * q^-1 mod p }. libgcrypt keeps p < q with u = p^-1 mod q: our
+       * prime1 is its q, prime2 its p, and the coefficient is u. */
+      gcry_mpi_t n = NULL, e = NULL, d = NULL, p = NULL, q = NULL, u = NULL;
 
-      for (k = 0; k < 8; k++)
-        buf_init_secure (&v[k]);
-      for (k = 0; !err && k < 3; k++)
-        err = agent_keys_param (s->content, s->content_len, names[k], 0,
-                                &v[k]);
+      err = p15k_mpi (s, "n", &n);
       if (!err)
-        err = agent_keys_rsa_crt (s->content, s->content_len, v + 3);
+        err = p15k_mpi (s, "e", &e);
       if (!err)
-        err = tlv_begin (out, 0x30, &mark);
+        err = p15k_mpi (s, "d", &d);
       if (!err)
-        err = tlv_put_u8 (out, 0x02, 0);
-      for (k = 0; !err && k < 8; k++)
-        err = p15k_put_int (out, &v[k]);
+        err = p15k_mpi (s, "p", &p);
       if (!err)
-        err = tlv_end (out, mark);
-      for (k = 0; k < 8; k++)
-        buf_free (&v[k]);
+        err = p15k_mpi (s, "q", &q);
+      if (!err)
+        err = p15k_mpi (s, "u", &u);
+      if (!err)
+        err = der_put_rsa_private (out, n, e, d, p, q, u);
+      gcry_mpi_release (n);
+      gcry_mpi_release (e);
+      gcry_mpi_release (d);
+      gcry_mpi_release (p);
+      gcry_mpi_release (q);
+      gcry_mpi_release (u);
       return err;
     }
   /* ECPrivateKey { 1, d (field size), [0] curve, [1] public point }. */
@@ -101,31 +95,9 @@ agent_pkcs15_keys_der (const image_node_t *s, buf_t *out)
     if (!err)
       err = agent_keys_param (s->content, s->content_len, "q", 0, &q);
     if (!err)
-      err = tlv_begin (out, 0x30, &mark);
-    if (!err)
-      err = tlv_put_u8 (out, 0x02, 1);
-    if (!err)
-      err = tlv_put (out, 0x04, d.data, d.len);
-    if (!err)
-      err = tlv_begin (out, 0xA0, &m2);
-    if (!err)
-      err = al->bits == 256
-        ? tlv_put (out, 0x06, p15k_oid_p256, sizeof p15k_oid_p256)
-        : tlv_put (out, 0x06, p15k_oid_p384, sizeof p15k_oid_p384);
-    if (!err)
-      err = tlv_end (out, m2);
-    if (!err)
-      err = tlv_begin (out, 0xA1, &m2);
-    if (!err)
-      err = tlv_put_header (out, 0x03, q.len + 1);
-    if (!err)
-      err = buf_append_byte (out, 0);
-    if (!err)
-      err = buf_append (out, q.data, q.len);
-    if (!err)
-      err = tlv_end (out, m2);
-    if (!err)
-      err = tlv_end (out, mark);
+      err = der_put_ec_private (out, al->bits == 256 ? DER_CURVE_P256
+                                : DER_CURVE_P384, d.data, d.len,
+                                q.data, q.len);
     buf_free (&d);
     buf_free (&q);
   }

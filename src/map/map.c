@@ -845,7 +845,7 @@ map_plan_one (map_t *map, size_t i)
   map_app_t apps[3];
   size_t napps, a, s, ns, ntaken = 0, ntried = 0;
   map_slot_t slots[24];
-  char reason[256], first[256] = "";
+  char reason[256], first[256] = "", taken[256] = "";
   bool retired = false;
 
   e->slot.app = MAP_APP_NONE;
@@ -949,13 +949,17 @@ map_plan_one (map_t *map, size_t i)
             {
               retired = true;
               if (slots[s].id - 0x82 >= map->target.piv_retired)
-                ntaken++;       /* a slot the token does not have */
-              else if (map_slot_taker (map, &slots[s], e->kind, i,
-                                       false) >= 0)
-                ntaken++;
+                {
+                  ntaken++;     /* a slot the token does not have */
+                  continue;
+                }
             }
-          else if (map_slot_taker (map, &slots[s], e->kind, i, false) >= 0)
-            ntaken++;
+          if (map_slot_taker (map, &slots[s], e->kind, i, false) >= 0)
+            {
+              ntaken++;
+              if (!taken[0])
+                snprintf (taken, sizeof taken, "%s", reason);
+            }
         }
       if (!ns && !first[0])
         {
@@ -989,15 +993,20 @@ map_plan_one (map_t *map, size_t i)
    * keys and certificates than this token has slots. */
   if (retired && ntried && ntaken == ntried)
     {
+      char why[200];
       if (map->target.piv_retired)
-        snprintf (first, sizeof first, _("no room on this token: its %u "
-                                         "retired key slots (82 to %02X) "
-                                         "are all taken"),
+        snprintf (why, sizeof why, _("no room on this token: its %u "
+                                     "retired key slots (82 to %02X) are "
+                                     "all taken"),
                   map->target.piv_retired, 0x82 + map->target.piv_retired
                   - 1);
       else
-        snprintf (first, sizeof first, _("no room on this token: it has no "
-                                         "retired key slots"));
+        snprintf (why, sizeof why, _("no room on this token: it has no "
+                                     "retired key slots"));
+      if (taken[0])
+        snprintf (first, sizeof first, "%s (%s)", why, taken);
+      else
+        snprintf (first, sizeof first, "%s", why);
     }
   if (!napps)
     {
