@@ -338,6 +338,18 @@ agency_entry_refused (plan_entry_t *e, unsigned sw)
   return true;
 }
 
+void
+agency_entry_readback (plan_entry_t *e, const uint8_t *p, size_t n,
+                       unsigned sw)
+{
+  const image_node_t *s = e->src;
+
+  e->verified = sw == SW_OK && n == s->content_len
+    && (!n || !memcmp (p, s->content, n));
+  if (!e->verified)
+    e->err = gpg_error (GPG_ERR_BAD_DATA);
+}
+
 bool
 agency_is_emulator (const image_t *image)
 {

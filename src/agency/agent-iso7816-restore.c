@@ -582,12 +582,7 @@ iso_write_one_record (agency_card_t *card, plan_t *plan, plan_entry_t *e)
   agency_progress (card, AGENCY_PHASE_WRITE, s, s->content_len);
   err = iso7816_read_record (&card->chan, s->recno, &back, &sw);
   if (!err)
-    {
-      e->verified = sw == SW_OK && back.len == s->content_len
-        && (!back.len || !memcmp (back.data, s->content, back.len));
-      if (!e->verified)
-        e->err = gpg_error (GPG_ERR_BAD_DATA);
-    }
+    agency_entry_readback (e, back.data, back.len, sw);
   buf_free (&back);
   return err;
 }

@@ -1077,12 +1077,7 @@ piv_write (agency_card_t *card, const image_t *src, plan_t *plan,
     }
   err = piv_get_data (card, s->tag, &back, &sw);
   if (!err)
-    {
-      e->verified = sw == SW_OK && back.len == s->content_len
-        && (!back.len || !memcmp (back.data, s->content, back.len));
-      if (!e->verified)
-        e->err = gpg_error (GPG_ERR_BAD_DATA);
-    }
+    agency_entry_readback (e, back.data, back.len, sw);
   buf_free (&back);
   return err;
 }

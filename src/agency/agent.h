@@ -314,6 +314,10 @@ gpg_error_t agency_match_select (agency_card_t *card,
 /* A write the card refused with SW (not 9000): recorded in E (sw, err);
  * true. False for 9000. */
 bool agency_entry_refused (plan_entry_t *e, unsigned sw);
+/* What was read back after writing E: verified if the card answered
+ * 9000 with the source's content P[0..N), else GPG_ERR_BAD_DATA. */
+void agency_entry_readback (plan_entry_t *e, const uint8_t *p, size_t n,
+                            unsigned sw);
 /* The generic blank rule for one node (see agent.node_blank). */
 bool agency_node_blank_generic (const image_node_t *node);
 
