@@ -955,11 +955,8 @@ agency_restore_first_pin (agency_card_t *card, const image_t *src,
       err = iso7816_set_reference_data (&card->chan, (uint8_t)ref, data.data,
                                         data.len, &sw);
     }
-  if (err)
+  if (err || !agency_entry_written (e, sw))
     goto leave;
-  if (agency_entry_refused (e, sw))
-    goto leave;
-  e->written = true;
   err = agency_verify_data (card, (uint8_t)ref, &data, &sw);
   if (err)
     goto leave;

@@ -338,6 +338,32 @@ agency_entry_refused (plan_entry_t *e, unsigned sw)
   return true;
 }
 
+gpg_error_t
+agency_entry_select (agency_card_t *card, const agent_t *agent,
+                     plan_entry_t *e, unsigned *sw, bool *r_ok)
+{
+  gpg_error_t err;
+
+  e->sw = 0;
+  e->err = 0;
+  *r_ok = false;
+  err = agency_app_select (card, agent, sw);
+  if (!err && (*sw == SW_OK || SW_IS_MORE_DATA (*sw)))
+    *r_ok = true;
+  else if (!err)
+    agency_entry_refused (e, *sw);
+  return err;
+}
+
+bool
+agency_entry_written (plan_entry_t *e, unsigned sw)
+{
+  if (agency_entry_refused (e, sw))
+    return false;
+  e->written = true;
+  return true;
+}
+
 void
 agency_entry_readback (plan_entry_t *e, const uint8_t *p, size_t n,
                        unsigned sw)

@@ -576,9 +576,8 @@ iso_write_one_record (agency_card_t *card, plan_t *plan, plan_entry_t *e)
     }
   if (err)
     return err;
-  if (agency_entry_refused (e, sw))
+  if (!agency_entry_written (e, sw))
     return 0;
-  e->written = true;
   agency_progress (card, AGENCY_PHASE_WRITE, s, s->content_len);
   err = iso7816_read_record (&card->chan, s->recno, &back, &sw);
   if (!err)
@@ -733,9 +732,8 @@ agent_iso7816_write (agency_card_t *card, const image_t *src, plan_t *plan,
     }
   if (err)
     return err;
-  if (agency_entry_refused (e, sw))
+  if (!agency_entry_written (e, sw))
     return 0;
-  e->written = true;
   if (created)
     {
       /* Out of initialisation state: ACTIVATE (or DEACTIVATE for a file

@@ -251,15 +251,11 @@ opg_write_once (agency_card_t *card, plan_entry_t *e,
   size_t n, k;
   bool ok;
 
-  e->sw = 0;
-  e->err = 0;
   *fresh = false;
   *r_done = true;
-  err = agency_app_select (card, &agent_openpgp, &sw);
-  if (err)
+  err = agency_entry_select (card, &agent_openpgp, e, &sw, &ok);
+  if (err || !ok)
     return err;
-  if (sw != SW_OK && !SW_IS_MORE_DATA (sw))
-    goto refused;
   err = opg_need_pin (card, e, ref, &ok, fresh);
   if (err || !ok)
     return err;

@@ -907,11 +907,8 @@ piv_import (agency_card_t *card, plan_entry_t *e)
   if (!err)
     err = piv_cmd (card, 0xFE, (uint8_t)alg, (uint8_t)ref, cmd.data, cmd.len,
                    true, &resp, &sw);
-  if (err)
+  if (err || !agency_entry_written (e, sw))
     goto leave;
-  if (agency_entry_refused (e, sw))
-    goto leave;
-  e->written = true;
   agency_progress (card, AGENCY_PHASE_READBACK, s, 0);
   err = piv_cmd (card, 0xF7, 0x00, (uint8_t)ref, NULL, 0, false, &resp, &sw);
   if (err)
@@ -949,15 +946,12 @@ piv_write_once (agency_card_t *card, const image_t *src, plan_entry_t *e,
   const image_node_t *s = e->src;
   gpg_error_t err;
   unsigned sw = 0;
+  bool ok;
 
-  e->sw = 0;
-  e->err = 0;
   *fresh = false;
-  err = agency_app_select (card, &agent_piv, &sw);
-  if (err)
+  err = agency_entry_select (card, &agent_piv, e, &sw, &ok);
+  if (err || !ok)
     return err;
-  if (sw != SW_OK && !SW_IS_MORE_DATA (sw))
-    goto refused;
   err = agency_ensure_key (card, &agent_piv, PIV_MGMT_REF, src, fresh, &sw);
   if (gpg_err_code (err) == GPG_ERR_BAD_PIN)
     {
@@ -973,12 +967,9 @@ piv_write_once (agency_card_t *card, const image_t *src, plan_entry_t *e,
     return gpg_error (GPG_ERR_INV_OBJ);
   agency_progress (card, AGENCY_PHASE_WRITE, s, s->content_len);
   err = piv_put_data (card, s->tag, s->content, s->content_len, &sw);
-  if (err || sw == SW_OK)
-    return err;
- refused:
-  e->sw = sw;
-  e->err = sw_to_error (sw);
-  return 0;
+  if (!err)
+    agency_entry_refused (e, sw);
+  return err;
 }
 
 /* E was refused. An object this token does not have (6A82, 6A88, 6A86,

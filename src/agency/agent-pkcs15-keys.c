@@ -356,11 +356,8 @@ agent_pkcs15_keys_write (agency_card_t *card, const image_t *src,
     }
   if (!err && sw == SW_OK)
     err = iso7816_activate (&card->chan, &sw);
-  if (err)
+  if (err || !agency_entry_written (e, sw))
     goto leave;
-  if (agency_entry_refused (e, sw))
-    goto leave;
-  e->written = true;
   agency_progress (card, AGENCY_PHASE_READBACK, s, 0);
   err = p15k_prove (card, s, e, &ok);
   e->verified = ok;

@@ -314,6 +314,14 @@ gpg_error_t agency_match_select (agency_card_t *card,
 /* A write the card refused with SW (not 9000): recorded in E (sw, err);
  * true. False for 9000. */
 bool agency_entry_refused (plan_entry_t *e, unsigned sw);
+/* Before writing E: clear its result and SELECT AGENT's application
+ * (its status word in *SW); *R_OK false (the refusal in E) if the card
+ * did not select it. */
+gpg_error_t agency_entry_select (agency_card_t *card, const agent_t *agent,
+                                 plan_entry_t *e, unsigned *sw, bool *r_ok);
+/* After a write of E that the card answered with SW: false as
+ * agency_entry_refused, else E is written; true. */
+bool agency_entry_written (plan_entry_t *e, unsigned sw);
 /* What was read back after writing E: verified if the card answered
  * 9000 with the source's content P[0..N), else GPG_ERR_BAD_DATA. */
 void agency_entry_readback (plan_entry_t *e, const uint8_t *p, size_t n,
