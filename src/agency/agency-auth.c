@@ -280,24 +280,26 @@ agency_pin_retries (agency_card_t *card, const agent_t *agent, uint8_t ref,
   return iso7816_pin_retries (&card->chan, ref, retries, sw);
 }
 
+/* The content of N (a stored PIN) as a string in secure memory. */
+static gpg_error_t
+agency_secret_string (const image_node_t *n, char **r_str)
+{
+  char *str = xtrymalloc_secure (n->content_len + 1);
+
+  *r_str = str;
+  if (!str)
+    return gpg_error_from_syserror ();
+  memcpy (str, n->content, n->content_len);
+  str[n->content_len] = 0;
+  return 0;
+}
+
 /* VERIFY REF with DATA. */
 static gpg_error_t
 agency_verify_data (agency_card_t *card, uint8_t ref, const buf_t *data,
                     unsigned *sw)
 {
-  apdu_t a;
-  buf_t resp = BUF_INIT;
-  gpg_error_t err;
-
-  memset (&a, 0, sizeof a);
-  a.ins = 0x20;
-  a.p2 = ref;
-  a.data = data->data;
-  a.lc = data->len;
-  a.secret = true;
-  err = apdu_chan_exchange (&card->chan, &a, &resp, sw);
-  buf_free (&resp);
-  return err;
+  return iso7816_verify_data (&card->chan, ref, data->data, data->len, sw);
 }
 
 /* Record the card's answer SW to a VERIFY of S. */
@@ -815,14 +817,9 @@ agency_restore_pin (agency_card_t *card, const image_t *src, plan_t *plan,
       err = plan_entry_set (plan, e, e->action, reason);
       goto leave;
     }
-  newpin = xtrymalloc_secure (n->content_len + 1);
-  if (!newpin)
-    {
-      err = gpg_error_from_syserror ();
-      goto leave;
-    }
-  memcpy (newpin, n->content, n->content_len);
-  newpin[n->content_len] = 0;
+  err = agency_secret_string (n, &newpin);
+  if (err)
+    goto leave;
   card->wrote = true;
   err = agent && agent->change_pin
     ? agent->change_pin (card, cref, cur, newpin, &sw)
@@ -937,14 +934,9 @@ agency_restore_first_pin (agency_card_t *card, const image_t *src,
       if (err)
         goto leave;
     }
-  pin = xtrymalloc_secure (n->content_len + 1);
-  if (!pin)
-    {
-      err = gpg_error_from_syserror ();
-      goto leave;
-    }
-  memcpy (pin, n->content, n->content_len);
-  pin[n->content_len] = 0;
+  err = agency_secret_string (n, &pin);
+  if (err)
+    goto leave;
   err = agency_pin_encode (card, agent, (uint8_t)ref, pin, &data);
   if (gpg_err_code (err) == GPG_ERR_INV_LENGTH)
     {
@@ -958,15 +950,8 @@ agency_restore_first_pin (agency_card_t *card, const image_t *src,
       err = iso7816_set_reference_data (&card->chan, (uint8_t)ref, data.data,
                                         data.len, &sw);
     }
-  if (err)
+  if (err || !agency_entry_written (e, sw))
     goto leave;
-  if (sw != SW_OK)
-    {
-      e->err = sw_to_error (sw);
-      e->sw = sw;
-      goto leave;
-    }
-  e->written = true;
   err = agency_verify_data (card, (uint8_t)ref, &data, &sw);
   if (err)
     goto leave;

@@ -275,6 +275,107 @@ agency_applet_node (image_t *image, const char *name, const uint8_t *aid,
   return err;
 }
 
+gpg_error_t
+agency_child_node (image_node_t *parent, image_type_t type, unsigned tag,
+                   const char *name, const char *agent,
+                   image_node_t **r_node)
+{
+  gpg_error_t err = 0;
+  char comp[IMAGE_COMPONENT_MAX];
+  image_node_t *n;
+
+  if (name)
+    snprintf (comp, sizeof comp, "%s", name);
+  else
+    snprintf (comp, sizeof comp, tag > 0xFFFF ? "%06X" : tag > 0xFF ? "%04X"
+              : "%02X", tag);
+  n = image_find_child (parent, comp);
+  if (!n)
+    {
+      err = image_node_new (type, &n);
+      if (err)
+        return err;
+      if (name)
+        err = image_node_set_name (n, name);
+      else
+        image_node_set_tag (n, tag);
+      n->source = IMAGE_SRC_DO_LIST;
+      if (!err)
+        err = image_add_child (parent, n);
+      if (err)
+        {
+          image_node_free (n);
+          return err;
+        }
+    }
+  err = image_node_set_agent (n, agent);
+  *r_node = n;
+  return err;
+}
+
+gpg_error_t
+agency_match_select (agency_card_t *card,
+                     gpg_error_t (*select) (agency_card_t *, unsigned *),
+                     bool *r_match)
+{
+  gpg_error_t err;
+  unsigned sw = 0;
+
+  *r_match = false;
+  err = select (card, &sw);
+  if (!err)
+    *r_match = sw == SW_OK || SW_IS_MORE_DATA (sw);
+  return err;
+}
+
+bool
+agency_entry_refused (plan_entry_t *e, unsigned sw)
+{
+  if (sw == SW_OK)
+    return false;
+  e->sw = sw;
+  e->err = sw_to_error (sw);
+  return true;
+}
+
+gpg_error_t
+agency_entry_select (agency_card_t *card, const agent_t *agent,
+                     plan_entry_t *e, unsigned *sw, bool *r_ok)
+{
+  gpg_error_t err;
+
+  e->sw = 0;
+  e->err = 0;
+  *r_ok = false;
+  err = agency_app_select (card, agent, sw);
+  if (!err && (*sw == SW_OK || SW_IS_MORE_DATA (*sw)))
+    *r_ok = true;
+  else if (!err)
+    agency_entry_refused (e, *sw);
+  return err;
+}
+
+bool
+agency_entry_written (plan_entry_t *e, unsigned sw)
+{
+  if (agency_entry_refused (e, sw))
+    return false;
+  e->written = true;
+  return true;
+}
+
+void
+agency_entry_readback (plan_entry_t *e, const uint8_t *p, size_t n,
+                       unsigned sw)
+{
+  const image_node_t *s = e->src;
+
+  e->verified = sw == SW_OK && n == s->content_len
+    && (!n || !memcmp (p, s->content, n));
+  if (!e->verified)
+    e->err = gpg_error (GPG_ERR_BAD_DATA);
+}
+
 bool
 agency_is_emulator (const image_t *image)
 {

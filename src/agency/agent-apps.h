@@ -45,6 +45,11 @@ gpg_error_t agent_keys_generate (const agent_keys_algo_t *algo, buf_t *out);
  * or 40||X). OUT should be secure for "d", "p", "q" of RSA. */
 gpg_error_t agent_keys_param (const uint8_t *p, size_t n, const char *name,
                               size_t pad, buf_t *out);
+/* The CRT parts of the RSA key KEY[0..N) as cards take them: P, Q,
+ * dP = d mod (P-1), dQ = d mod (Q-1), qInv = Q^-1 mod P, into PARTS
+ * (initialised by the caller, secure memory). */
+gpg_error_t agent_keys_rsa_crt (const uint8_t *key, size_t n,
+                                buf_t parts[5]);
 
 /* OpenPGP v4 fingerprint (SHA-1 over 99 || len || public key packet)
  * of the stored key in an OpenPGP slot (0 sig, 1 dec, 2 aut) created at

@@ -576,22 +576,12 @@ iso_write_one_record (agency_card_t *card, plan_t *plan, plan_entry_t *e)
     }
   if (err)
     return err;
-  if (sw != SW_OK)
-    {
-      e->sw = sw;
-      e->err = sw_to_error (sw);
-      return 0;
-    }
-  e->written = true;
+  if (!agency_entry_written (e, sw))
+    return 0;
   agency_progress (card, AGENCY_PHASE_WRITE, s, s->content_len);
   err = iso7816_read_record (&card->chan, s->recno, &back, &sw);
   if (!err)
-    {
-      e->verified = sw == SW_OK && back.len == s->content_len
-        && (!back.len || !memcmp (back.data, s->content, back.len));
-      if (!e->verified)
-        e->err = gpg_error (GPG_ERR_BAD_DATA);
-    }
+    agency_entry_readback (e, back.data, back.len, sw);
   buf_free (&back);
   return err;
 }
@@ -661,12 +651,8 @@ agent_iso7816_write (agency_card_t *card, const image_t *src, plan_t *plan,
         }
       if (err)
         return err;
-      if (sw != SW_OK)
-        {
-          e->sw = sw;
-          e->err = sw_to_error (sw);
-          return 0;
-        }
+      if (agency_entry_refused (e, sw))
+        return 0;
       created = true;
       /* ISO 7816-9: the created file is the current one now. */
       if (!agent_iso7816_node_fids (s, sf, &sn))
@@ -746,13 +732,8 @@ agent_iso7816_write (agency_card_t *card, const image_t *src, plan_t *plan,
     }
   if (err)
     return err;
-  if (sw != SW_OK)
-    {
-      e->sw = sw;
-      e->err = sw_to_error (sw);
-      return 0;
-    }
-  e->written = true;
+  if (!agency_entry_written (e, sw))
+    return 0;
   if (created)
     {
       /* Out of initialisation state: ACTIVATE (or DEACTIVATE for a file

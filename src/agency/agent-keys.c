@@ -195,6 +195,55 @@ agent_keys_param (const uint8_t *p, size_t n, const char *name, size_t pad,
 }
 
 gpg_error_t
+agent_keys_rsa_crt (const uint8_t *key, size_t n, buf_t parts[5])
+{
+  /* libgcrypt keeps p < q and u = p^-1 mod q: the card's P is q, its Q
+   * is p and its qInv (Q^-1 mod P) is u. */
+  static const char *const names[4] = { "q", "p", "d", "u" };
+  gcry_mpi_t m[4] = { NULL, NULL, NULL, NULL }, t1, r;
+  gpg_error_t err = 0;
+  int k;
+
+  for (k = 0; !err && k < 4; k++)
+    {
+      err = agent_keys_param (key, n, names[k], 0, &parts[0]);
+      if (!err)
+        err = gcry_mpi_scan (&m[k], GCRYMPI_FMT_USG, parts[0].data,
+                             parts[0].len, NULL);
+    }
+  t1 = gcry_mpi_snew (0);
+  r = gcry_mpi_snew (0);
+  for (k = 0; !err && k < 5; k++)
+    {
+      unsigned char *raw = NULL;
+      size_t len = 0;
+      if (k < 2)
+        gcry_mpi_set (r, m[k]);
+      else if (k < 4)
+        {
+          /* dP = d mod (P-1), dQ = d mod */
+          gcry_mpi_sub_ui (t1, m[k - 2], 1);
+          gcry_mpi_mod (r, m[2], t1);
+        }
+      else
+        gcry_mpi_set (r, m[3]);
+      err = gcry_mpi_aprint (GCRYMPI_FMT_USG, &raw, &len, r);
+      if (!err)
+        err = buf_set (&parts[k], raw, len);
+      if (raw)
+        {
+          wipememory (raw, len);
+          gcry_free (raw);
+        }
+    }
+  for (k = 0; k < 4; k++)
+    gcry_mpi_release (m[k]);
+  gcry_mpi_release (t1);
+  gcry_mpi_release (r);
+  return err;
+}
+
+gpg_error_t
 agent_keys_openpgp_fpr (const agent_keys_algo_t *algo, const uint8_t *key,
                         size_t keylen, int slot, uint32_t created,
                         uint8_t fpr[20])

@@ -62,71 +62,38 @@ opg_need_pin (agency_card_t *card, plan_entry_t *e, uint8_t ref,
 /* The RSA key of S for the extended header list, in the import format
  * of ATTR: standard (91 e, 92 p, 93 q) or CRT (also 94 1/q mod p, 95 d
  * mod (p-1), 96 d mod (q-1)); formats 01 and 03 add 97 n. e is as long
- * as the attributes say (32 bits: 4 bytes). libgcrypt keeps p < q and
- * u = p^-1 mod q, so the card's p is libgcrypt's q and 1/q mod p is u. */
+ * as the attributes say (32 bits: 4 bytes). The card's p, q, 1/q mod p,
+ * d mod (p-1), d mod (q-1) are agent_keys_rsa_crt's P, Q, qInv, dP,
+ * dQ. */
 static gpg_error_t
 opg_rsa_parts (const image_node_t *s, const uint8_t *attr, buf_t *hdr,
                buf_t *keydata)
 {
-  static const char *const names[3] = { "e", "q", "p" };
+  /* Which CRT part goes to 92, 93 and (CRT formats) 94, 95, 96. */
+  static const int order[5] = { 0, 1, 4, 2, 3 };
   gpg_error_t err = 0;
   bool crt = attr[5] == 0x02 || attr[5] == 0x03;
   bool modulus = attr[5] == 0x01 || attr[5] == 0x03;
   size_t ebytes = (get_be16 (attr + 3) + 7) / 8;
-  gcry_mpi_t d = NULL, p = NULL, q = NULL, t1 = NULL, r = NULL;
-  buf_t part;
+  buf_t part, parts[5];
   int i;
 
   buf_init_secure (&part);
-  for (i = 0; !err && i < 3; i++)
+  for (i = 0; i < 5; i++)
+    buf_init_secure (&parts[i]);
+  err = agent_keys_param (s->content, s->content_len, "e", ebytes, &part);
+  if (!err)
+    err = tlv_put_header (hdr, 0x91, part.len);
+  if (!err)
+    err = buf_append (keydata, part.data, part.len);
+  if (!err)
+    err = agent_keys_rsa_crt (s->content, s->content_len, parts);
+  for (i = 0; !err && i < (crt ? 5 : 2); i++)
     {
-      err = agent_keys_param (s->content, s->content_len, names[i],
-                              i ? 0 : ebytes, &part);
+      const buf_t *b = &parts[order[i]];
+      err = tlv_put_header (hdr, 0x92 + (unsigned)i, b->len);
       if (!err)
-        err = tlv_put_header (hdr, 0x91 + (unsigned)i, part.len);
-      if (!err)
-        err = buf_append (keydata, part.data, part.len);
-    }
-  if (!err && crt)
-    {
-      static const char *const nm[3] = { "d", "p", "q" };
-      gcry_mpi_t *mp[3] = { &d, &p, &q };
-      for (i = 0; !err && i < 3; i++)
-        {
-          err = agent_keys_param (s->content, s->content_len, nm[i], 0,
-                                  &part);
-          if (!err)
-            err = gcry_mpi_scan (mp[i], GCRYMPI_FMT_USG, part.data, part.len,
-                                 NULL);
-        }
-      t1 = gcry_mpi_snew (0);
-      r = gcry_mpi_snew (0);
-      for (i = 0; !err && i < 3; i++)
-        {
-          unsigned char *raw = NULL;
-          size_t len = 0;
-          if (i == 0)
-            err = agent_keys_param (s->content, s->content_len, "u", 0,
-                                    &part);
-          else
-            {
-              /* 95: d mod (P-1) with P = q; 96: d mod, Q = p */
-              gcry_mpi_sub_ui (t1, i == 1 ? q : p, 1);
-              gcry_mpi_mod (r, d, t1);
-              err = gcry_mpi_aprint (GCRYMPI_FMT_USG, &raw, &len, r);
-              if (!err)
-                err = buf_set (&part, raw, len);
-              if (raw)
-                {
-                  wipememory (raw, len);
-                  gcry_free (raw);
-                }
-            }
-          if (!err)
-            err = tlv_put_header (hdr, 0x94 + (unsigned)i, part.len);
-          if (!err)
-            err = buf_append (keydata, part.data, part.len);
-        }
+        err = buf_append (keydata, b->data, b->len);
     }
   if (!err && modulus)
     {
@@ -136,11 +103,8 @@ opg_rsa_parts (const image_node_t *s, const uint8_t *attr, buf_t *hdr,
       if (!err)
         err = buf_append (keydata, part.data, part.len);
     }
-  gcry_mpi_release (d);
-  gcry_mpi_release (p);
-  gcry_mpi_release (q);
-  gcry_mpi_release (t1);
-  gcry_mpi_release (r);
+  for (i = 0; i < 5; i++)
+    buf_free (&parts[i]);
   buf_free (&part);
   return err;
 }
@@ -287,15 +251,11 @@ opg_write_once (agency_card_t *card, plan_entry_t *e,
   size_t n, k;
   bool ok;
 
-  e->sw = 0;
-  e->err = 0;
   *fresh = false;
   *r_done = true;
-  err = agency_app_select (card, &agent_openpgp, &sw);
-  if (err)
+  err = agency_entry_select (card, &agent_openpgp, e, &sw, &ok);
+  if (err || !ok)
     return err;
-  if (sw != SW_OK && !SW_IS_MORE_DATA (sw))
-    goto refused;
   err = opg_need_pin (card, e, ref, &ok, fresh);
   if (err || !ok)
     return err;

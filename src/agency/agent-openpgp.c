@@ -280,44 +280,15 @@ agent_openpgp_attr_same (const uint8_t *a, size_t an, const uint8_t *b,
 static gpg_error_t
 opg_match (agency_card_t *card, bool *r_match)
 {
-  gpg_error_t err;
-  unsigned sw = 0;
-
-  *r_match = false;
-  err = opg_select (card, &sw);
-  if (!err)
-    *r_match = sw == SW_OK || SW_IS_MORE_DATA (sw);
-  return err;
+  return agency_match_select (card, opg_select, r_match);
 }
 
 /* Add or find the DO TAG below PARENT. */
 static gpg_error_t
 opg_node (image_node_t *parent, unsigned tag, image_node_t **r_node)
 {
-  gpg_error_t err;
-  char comp[IMAGE_COMPONENT_MAX];
-  image_node_t *n;
-
-  snprintf (comp, sizeof comp, tag > 0xFFFF ? "%06X" : tag > 0xFF ? "%04X"
-            : "%02X", tag);
-  n = image_find_child (parent, comp);
-  if (!n)
-    {
-      err = image_node_new (IMAGE_NODE_DO, &n);
-      if (err)
-        return err;
-      image_node_set_tag (n, tag);
-      n->source = IMAGE_SRC_DO_LIST;
-      err = image_add_child (parent, n);
-      if (err)
-        {
-          image_node_free (n);
-          return err;
-        }
-    }
-  err = image_node_set_agent (n, AGENT_NAME);
-  *r_node = n;
-  return err;
+  return agency_child_node (parent, IMAGE_NODE_DO, tag, NULL, AGENT_NAME,
+                            r_node);
 }
 
 /* Record the DO TAG with content P[0..N) (N may be 0). */
@@ -387,6 +358,26 @@ opg_split (image_node_t *app, const uint8_t *p, size_t n, unsigned want,
         err = opg_split (app, t.value, t.len, want, depth + 1);
       else if (d && (d->flags & want))
         err = opg_store (app, t.tag, t.value, t.len);
+    }
+  return err;
+}
+
+/* GET DATA of the composite TAG (6E, 65) and its parts flagged WANT
+ * into the image; *R_HAVE if the card answered it. B is scratch. */
+static gpg_error_t
+opg_composite (agency_card_t *card, image_node_t *app, unsigned tag,
+               unsigned want, buf_t *b, bool *r_have)
+{
+  gpg_error_t err;
+  unsigned sw = 0;
+  tlv_t t;
+
+  err = agent_openpgp_get_data (card, tag, b, &sw);
+  if (!err && sw == SW_OK && !tlv_parse (b->data, b->len, &t, NULL)
+      && t.tag == tag)
+    {
+      *r_have = true;
+      err = opg_split (app, t.value, t.len, want, 0);
     }
   return err;
 }
@@ -619,27 +610,9 @@ opg_discover (agency_card_t *card, image_t *image)
 
   /* 6E and 65 in one command each. */
   if (!err)
-    err = agent_openpgp_get_data (card, 0x6E, &b, &sw);
-  if (!err && sw == SW_OK)
-    {
-      tlv_t t;
-      if (!tlv_parse (b.data, b.len, &t, NULL) && t.tag == 0x6E)
-        {
-          have6e = true;
-          err = opg_split (app, t.value, t.len, F_6E, 0);
-        }
-    }
+    err = opg_composite (card, app, 0x6E, F_6E, &b, &have6e);
   if (!err)
-    err = agent_openpgp_get_data (card, 0x65, &b, &sw);
-  if (!err && sw == SW_OK)
-    {
-      tlv_t t;
-      if (!tlv_parse (b.data, b.len, &t, NULL) && t.tag == 0x65)
-        {
-          have65 = true;
-          err = opg_split (app, t.value, t.len, F_65, 0);
-        }
-    }
+    err = opg_composite (card, app, 0x65, F_65, &b, &have65);
   for (i = 0; !err && i < DIM (opg_defs); i++)
     {
       const agent_openpgp_def_t *d = &opg_defs[i];

@@ -102,17 +102,40 @@ piv_is_mine (const image_node_t *n)
   return false;
 }
 
+/* PIV algorithm identifiers (SP 800-78-4; 05, 16, E0, E1 are YubiKey
+ * 5.7's, which other tokens use too) and their names. */
+static const struct {
+  uint8_t id;
+  const char *name;
+} piv_algs[] = {
+  { 0x06, "rsa1024" }, { 0x07, "rsa2048" }, { 0x05, "rsa3072" },
+  { 0x16, "rsa4096" }, { 0x11, "eccp256" }, { 0x14, "eccp384" },
+  { 0xE0, "ed25519" }, { 0xE1, "x25519" }
+};
+
+/* Index of ALG in piv_algs[], -1 if unknown. */
+static int
+piv_alg_index (unsigned alg)
+{
+  int i;
+  for (i = 0; i < (int)DIM (piv_algs) && piv_algs[i].id != alg; i++)
+    ;
+  return i < (int)DIM (piv_algs) ? i : -1;
+}
+
 static const char *
 piv_alg_name (unsigned alg)
 {
-  switch (alg)
-    {
-    case 0x06: return "rsa1024";
-    case 0x07: return "rsa2048";
-    case 0x11: return "eccp256";
-    case 0x14: return "eccp384";
-    default: return "unknown";
-    }
+  int i = piv_alg_index (alg);
+  return i < 0 ? "unknown" : piv_algs[i].name;
+}
+
+/* Bit of ALG in a set of piv_algs[], 0 if unknown. */
+static unsigned
+piv_alg_bit (unsigned alg)
+{
+  int i = piv_alg_index (alg);
+  return i < 0 ? 0 : 1u << i;
 }
 
 static unsigned
@@ -288,50 +311,14 @@ piv_pinpad_format (uint8_t ref, agency_pinpad_format_t *fmt)
 static gpg_error_t
 piv_match (agency_card_t *card, bool *r_match)
 {
-  gpg_error_t err;
-  unsigned sw = 0;
-
-  *r_match = false;
-  err = piv_select (card, &sw);
-  if (!err)
-    *r_match = sw == SW_OK || SW_IS_MORE_DATA (sw);
-  return err;
+  return agency_match_select (card, piv_select, r_match);
 }
 
 static gpg_error_t
 piv_node (image_node_t *parent, image_type_t type, unsigned tag,
           const char *name, image_node_t **r_node)
 {
-  gpg_error_t err = 0;
-  char comp[IMAGE_COMPONENT_MAX];
-  image_node_t *n;
-
-  if (name)
-    snprintf (comp, sizeof comp, "%s", name);
-  else
-    snprintf (comp, sizeof comp, tag > 0xFFFF ? "%06X" : "%02X", tag);
-  n = image_find_child (parent, comp);
-  if (!n)
-    {
-      err = image_node_new (type, &n);
-      if (err)
-        return err;
-      if (name)
-        err = image_node_set_name (n, name);
-      else
-        image_node_set_tag (n, tag);
-      n->source = IMAGE_SRC_DO_LIST;
-      if (!err)
-        err = image_add_child (parent, n);
-      if (err)
-        {
-          image_node_free (n);
-          return err;
-        }
-    }
-  err = image_node_set_agent (n, AGENT_NAME);
-  *r_node = n;
-  return err;
+  return agency_child_node (parent, type, tag, name, AGENT_NAME, r_node);
 }
 
 /* GET DATA TAG into the image; absent objects add nothing. */
@@ -384,10 +371,16 @@ piv_fetch (agency_card_t *card, image_node_t *app, unsigned tag,
   return err;
 }
 
+/* What a YubiKey-compatible token tells about its key slots. */
+typedef struct piv_caps {
+  bool no_metadata;     /* GET METADATA is not supported */
+  unsigned seen;        /* piv_alg_bit () of the keys it reported */
+} piv_caps_t;
+
 /* Key nodes: YubiKey GET METADATA where it answers, else "unknown" for
- * slots that hold a certificate. */
+ * slots that hold a certificate. CAPS gets what the metadata said. */
 static gpg_error_t
-piv_keys (agency_card_t *card, image_node_t *app)
+piv_keys (agency_card_t *card, image_node_t *app, piv_caps_t *caps)
 {
   gpg_error_t err = 0;
   buf_t b = BUF_INIT;
@@ -419,12 +412,18 @@ piv_keys (agency_card_t *card, image_node_t *app)
               present = !tlv_find (b.data, b.len, 0x01, &t) && t.len == 1
                         && t.value[0] && t.value[0] != 0xFF;
               if (present)
-                alg = piv_alg_name (t.value[0]);
+                {
+                  alg = piv_alg_name (t.value[0]);
+                  caps->seen |= piv_alg_bit (t.value[0]);
+                }
             }
           else if (sw == SW_REF_NOT_FOUND || sw == SW_FILE_NOT_FOUND)
             known = true;
           else
-            f7 = false;               /* not supported: stop asking */
+            {
+              f7 = false;             /* not supported: stop asking */
+              caps->no_metadata = true;
+            }
         }
       if (!known)
         {
@@ -461,6 +460,121 @@ piv_keys (agency_card_t *card, image_node_t *app)
   return err;
 }
 
+/* Does the token have key slot REF? GET METADATA answers 9000 for a
+ * slot with a key; 6A88 both for an empty slot and (CanoKey) for one it
+ * does not have: then GENERAL AUTHENTICATE with an empty template tells
+ * (6A86 or 6B00: no such key reference; an empty slot says 6985, 6A80
+ * or 6A88). Nothing is signed and no state is changed. *R_UNSUPPORTED:
+ * the token has no GET METADATA. */
+static gpg_error_t
+piv_slot_exists (agency_card_t *card, uint8_t ref, piv_caps_t *caps,
+                 bool *r_exists, bool *r_unsupported)
+{
+  static const uint8_t empty7c[2] = { 0x7C, 0x00 };
+  gpg_error_t err;
+  buf_t b = BUF_INIT;
+  unsigned sw = 0;
+  tlv_t t;
+
+  *r_exists = false;
+  *r_unsupported = false;
+  err = piv_cmd (card, 0xF7, 0x00, ref, NULL, 0, false, &b, &sw);
+  if (err)
+    goto leave;
+  if (sw == SW_OK)
+    {
+      *r_exists = true;
+      if (!tlv_find (b.data, b.len, 0x01, &t) && t.len == 1)
+        caps->seen |= piv_alg_bit (t.value[0]);
+    }
+  else if (sw == SW_INS_NOT_SUPPORTED || sw == SW_CLA_NOT_SUPPORTED
+           || sw == SW_FUNC_NOT_SUPPORTED)
+    *r_unsupported = true;
+  else if (sw == SW_REF_NOT_FOUND)
+    {
+      err = piv_cmd (card, 0x87, 0x07, ref, empty7c, sizeof empty7c, false,
+                     &b, &sw);
+      if (!err)
+        *r_exists = sw != SW_INCORRECT_P1P2 && sw != SW_WRONG_P1P2;
+    }
+ leave:
+  buf_free (&b);
+  return err;
+}
+
+/* How many retired key slots (82 on) a YubiKey-compatible token has:
+ * all 20 if it has 95, else those from 82 up to the first it lacks
+ * (piv_slot_exists). Without GET METADATA: 20 from YubiKey 4 on, none
+ * before (the NEO has none). */
+static gpg_error_t
+piv_retired_slots (agency_card_t *card, const uint8_t ver[3],
+                   piv_caps_t *caps, unsigned *r_n)
+{
+  gpg_error_t err = 0;
+  unsigned k;
+  bool exists, unsupported;
+
+  *r_n = ver[0] >= 4 ? 20 : 0;
+  if (caps->no_metadata)
+    return 0;
+  err = piv_slot_exists (card, 0x95, caps, &exists, &unsupported);
+  if (err || unsupported || exists)
+    {
+      if (!err && exists)
+        *r_n = 20;
+      return err;
+    }
+  for (k = 0; k < 19; k++)
+    {
+      err = piv_slot_exists (card, (uint8_t)(0x82 + k), caps, &exists,
+                             &unsupported);
+      if (err || unsupported)
+        return err;
+      if (!exists)
+        break;
+    }
+  *r_n = k;
+  return 0;
+}
+
+/* What a YubiKey-compatible token has, as typed state on its applet
+ * (image_node_set_piv_caps), which the mapping planner reads
+ * (map-target.c): its retired key slots and the algorithms it takes.
+ * The algorithms: those of its firmware
+ * version (RSA 1024/2048 and P-256 on every one, P-384 from 4 on, RSA
+ * 3072/4096, Ed25519 and X25519 from 5.7 on) and any a slot holds
+ * according to GET METADATA. */
+static gpg_error_t
+piv_target_caps (agency_card_t *card, image_node_t *app, const uint8_t ver[3],
+                 piv_caps_t *caps)
+{
+  gpg_error_t err;
+  unsigned retired, set, v = (unsigned)ver[0] << 8 | ver[1];
+  char algs[128];
+  size_t i, len = 0;
+  const char *sep = "";
+
+  err = piv_retired_slots (card, ver, caps, &retired);
+  if (err)
+    return err;
+  set = piv_alg_bit (0x06) | piv_alg_bit (0x07) | piv_alg_bit (0x11);
+  if (v >= 0x0400)
+    set |= piv_alg_bit (0x14);
+  if (v >= 0x0507)
+    set |= piv_alg_bit (0x05) | piv_alg_bit (0x16) | piv_alg_bit (0xE0)
+      | piv_alg_bit (0xE1);
+  set |= caps->seen;
+  *algs = 0;
+  for (i = 0; i < DIM (piv_algs) && len < sizeof algs; i++)
+    if (set & (1u << i))
+      {
+        len += (size_t)snprintf (algs + len, sizeof algs - len, "%s%s", sep,
+                                 piv_algs[i].name);
+        sep = ",";
+      }
+  return image_node_set_piv_caps (app, (int)retired, algs);
+}
+
 static gpg_error_t
 piv_discover (agency_card_t *card, image_t *image)
 {
@@ -470,6 +584,8 @@ piv_discover (agency_card_t *card, image_t *image)
   buf_t b = BUF_INIT;
   size_t i;
   bool yubikey = false;
+  uint8_t ver[3] = { 0, 0, 0 };
+  piv_caps_t caps = { false, 0 };
 
   err = agency_app_select (card, &agent_piv, &sw);
   if (err || (sw != SW_OK && !SW_IS_MORE_DATA (sw)))
@@ -487,9 +603,13 @@ piv_discover (agency_card_t *card, image_t *image)
     {
       yubikey = true;
       image_node_set_yubikey (app, b.data);
+      memcpy (ver, b.data, 3);
     }
   else if (!err)
-    image_node_set_yubikey (app, NULL);
+    {
+      image_node_set_yubikey (app, NULL);
+      err = image_node_set_piv_caps (app, -1, NULL);
+    }
 
   for (i = 0; !err && i < DIM (piv_defs); i++)
     {
@@ -547,7 +667,9 @@ piv_discover (agency_card_t *card, image_t *image)
         }
     }
   if (!err)
-    err = piv_keys (card, app);
+    err = piv_keys (card, app, &caps);
+  if (!err && yubikey)
+    err = piv_target_caps (card, app, ver, &caps);
   buf_free (&b);
   return err;
 }
@@ -761,53 +883,17 @@ piv_import (agency_card_t *card, plan_entry_t *e)
     }
   if (alg == 0x07)
     {
-      /* P, Q, dP, dQ, qInv. libgcrypt keeps p < q and u = p^-1 mod q, so
-       * PIV's P is libgcrypt's q and PIV's qInv is u. */
-      gcry_mpi_t p = NULL, q = NULL, d = NULL, u = NULL, t1, r;
-      static const char *const nm[4] = { "q", "p", "d", "u" };
-      gcry_mpi_t *mp[4] = { &p, &q, &d, &u };
+      /* 01 P, 02 Q, 03 dP, 04 dQ, 05 qInv. */
+      buf_t crt[5];
       int k;
 
-      for (k = 0; !err && k < 4; k++)
-        {
-          err = agent_keys_param (s->content, s->content_len, nm[k], 0,
-                                  &part);
-          if (!err)
-            err = gcry_mpi_scan (mp[k], GCRYMPI_FMT_USG, part.data, part.len,
-                                 NULL);
-        }
-      t1 = gcry_mpi_snew (0);
-      r = gcry_mpi_snew (0);
+      for (k = 0; k < 5; k++)
+        buf_init_secure (&crt[k]);
+      err = agent_keys_rsa_crt (s->content, s->content_len, crt);
       for (k = 0; !err && k < 5; k++)
-        {
-          unsigned char *raw = NULL;
-          size_t len = 0;
-          if (k == 0)
-            gcry_mpi_set (r, p);
-          else if (k == 1)
-            gcry_mpi_set (r, q);
-          else if (k == 2 || k == 3)
-            {
-              gcry_mpi_sub_ui (t1, k == 2 ? p : q, 1);
-              gcry_mpi_mod (r, d, t1);
-            }
-          else
-            gcry_mpi_set (r, u);
-          err = gcry_mpi_aprint (GCRYMPI_FMT_USG, &raw, &len, r);
-          if (!err)
-            err = tlv_put (&cmd, 0x01 + (unsigned)k, raw, len);
-          if (raw)
-            {
-              wipememory (raw, len);
-              gcry_free (raw);
-            }
-        }
-      gcry_mpi_release (p);
-      gcry_mpi_release (q);
-      gcry_mpi_release (d);
-      gcry_mpi_release (u);
-      gcry_mpi_release (t1);
-      gcry_mpi_release (r);
+        err = tlv_put (&cmd, 0x01 + (unsigned)k, crt[k].data, crt[k].len);
+      for (k = 0; k < 5; k++)
+        buf_free (&crt[k]);
     }
   else
     {
@@ -819,15 +905,8 @@ piv_import (agency_card_t *card, plan_entry_t *e)
   if (!err)
     err = piv_cmd (card, 0xFE, (uint8_t)alg, (uint8_t)ref, cmd.data, cmd.len,
                    true, &resp, &sw);
-  if (err)
+  if (err || !agency_entry_written (e, sw))
     goto leave;
-  if (sw != SW_OK)
-    {
-      e->sw = sw;
-      e->err = sw_to_error (sw);
-      goto leave;
-    }
-  e->written = true;
   agency_progress (card, AGENCY_PHASE_READBACK, s, 0);
   err = piv_cmd (card, 0xF7, 0x00, (uint8_t)ref, NULL, 0, false, &resp, &sw);
   if (err)
@@ -865,15 +944,12 @@ piv_write_once (agency_card_t *card, const image_t *src, plan_entry_t *e,
   const image_node_t *s = e->src;
   gpg_error_t err;
   unsigned sw = 0;
+  bool ok;
 
-  e->sw = 0;
-  e->err = 0;
   *fresh = false;
-  err = agency_app_select (card, &agent_piv, &sw);
-  if (err)
+  err = agency_entry_select (card, &agent_piv, e, &sw, &ok);
+  if (err || !ok)
     return err;
-  if (sw != SW_OK && !SW_IS_MORE_DATA (sw))
-    goto refused;
   err = agency_ensure_key (card, &agent_piv, PIV_MGMT_REF, src, fresh, &sw);
   if (gpg_err_code (err) == GPG_ERR_BAD_PIN)
     {
@@ -889,12 +965,9 @@ piv_write_once (agency_card_t *card, const image_t *src, plan_entry_t *e,
     return gpg_error (GPG_ERR_INV_OBJ);
   agency_progress (card, AGENCY_PHASE_WRITE, s, s->content_len);
   err = piv_put_data (card, s->tag, s->content, s->content_len, &sw);
-  if (err || sw == SW_OK)
-    return err;
- refused:
-  e->sw = sw;
-  e->err = sw_to_error (sw);
-  return 0;
+  if (!err)
+    agency_entry_refused (e, sw);
+  return err;
 }
 
 /* E was refused. An object this token does not have (6A82, 6A88, 6A86,
@@ -975,12 +1048,7 @@ piv_write (agency_card_t *card, const image_t *src, plan_t *plan,
     }
   err = piv_get_data (card, s->tag, &back, &sw);
   if (!err)
-    {
-      e->verified = sw == SW_OK && back.len == s->content_len
-        && (!back.len || !memcmp (back.data, s->content, back.len));
-      if (!e->verified)
-        e->err = gpg_error (GPG_ERR_BAD_DATA);
-    }
+    agency_entry_readback (e, back.data, back.len, sw);
   buf_free (&back);
   return err;
 }

@@ -209,12 +209,8 @@ p15k_prove (agency_card_t *card, const image_node_t *s, plan_entry_t *e,
   err = apdu_chan_exchange (&card->chan, &a, &sig, &sw);
   if (err)
     goto leave;
-  if (sw != SW_OK)
-    {
-      e->sw = sw;
-      e->err = sw_to_error (sw);
-      goto leave;
-    }
+  if (agency_entry_refused (e, sw))
+    goto leave;
   if (al->kind == AGENT_KEYS_RSA)
     {
       memcpy (in, di_sha256, sizeof di_sha256);
@@ -237,12 +233,8 @@ p15k_prove (agency_card_t *card, const image_node_t *s, plan_entry_t *e,
   err = apdu_chan_exchange (&card->chan, &a, &sig, &sw);
   if (err)
     goto leave;
-  if (sw != SW_OK)
-    {
-      e->sw = sw;
-      e->err = sw_to_error (sw);
-      goto leave;
-    }
+  if (agency_entry_refused (e, sw))
+    goto leave;
   /* The signature must verify with the escrowed key. */
   if (gcry_sexp_sscan (&key, NULL, (const char *)s->content, s->content_len))
     {
@@ -340,12 +332,8 @@ agent_pkcs15_keys_write (agency_card_t *card, const image_t *src,
     }
   if (err)
     goto leave;
-  if (sw != SW_OK)
-    {
-      e->sw = sw;
-      e->err = sw_to_error (sw);
-      goto leave;
-    }
+  if (agency_entry_refused (e, sw))
+    goto leave;
   agency_progress (card, AGENCY_PHASE_WRITE, s, 0);
   err = p15k_select (card, s, &sw);
   if (!err && sw == SW_OK)
@@ -368,15 +356,8 @@ agent_pkcs15_keys_write (agency_card_t *card, const image_t *src,
     }
   if (!err && sw == SW_OK)
     err = iso7816_activate (&card->chan, &sw);
-  if (err)
+  if (err || !agency_entry_written (e, sw))
     goto leave;
-  if (sw != SW_OK)
-    {
-      e->sw = sw;
-      e->err = sw_to_error (sw);
-      goto leave;
-    }
-  e->written = true;
   agency_progress (card, AGENCY_PHASE_READBACK, s, 0);
   err = p15k_prove (card, s, e, &ok);
   e->verified = ok;

@@ -300,6 +300,32 @@ gpg_error_t agency_add_aid (image_t *image, const uint8_t *aid, size_t n);
 gpg_error_t agency_applet_node (image_t *image, const char *name,
                                 const uint8_t *aid, size_t aid_len,
                                 image_node_t **r_app);
+/* The child of PARENT named NAME, or (NAME NULL) by TAG as 2, 4 or 6
+ * hex digits, made with TYPE if missing (found in a DO list), owned by
+ * AGENT. */
+gpg_error_t agency_child_node (image_node_t *parent, image_type_t type,
+                               unsigned tag, const char *name,
+                               const char *agent, image_node_t **r_node);
+/* An agent's match: *R_MATCH if SELECT answers 9000 or 61xx. */
+gpg_error_t agency_match_select (agency_card_t *card,
+                                 gpg_error_t (*select) (agency_card_t *,
+                                                        unsigned *),
+                                 bool *r_match);
+/* A write the card refused with SW (not 9000): recorded in E (sw, err);
+ * true. False for 9000. */
+bool agency_entry_refused (plan_entry_t *e, unsigned sw);
+/* Before writing E: clear its result and SELECT AGENT's application
+ * (its status word in *SW); *R_OK false (the refusal in E) if the card
+ * did not select it. */
+gpg_error_t agency_entry_select (agency_card_t *card, const agent_t *agent,
+                                 plan_entry_t *e, unsigned *sw, bool *r_ok);
+/* After a write of E that the card answered with SW: false as
+ * agency_entry_refused, else E is written; true. */
+bool agency_entry_written (plan_entry_t *e, unsigned sw);
+/* What was read back after writing E: verified if the card answered
+ * 9000 with the source's content P[0..N), else GPG_ERR_BAD_DATA. */
+void agency_entry_readback (plan_entry_t *e, const uint8_t *p, size_t n,
+                            unsigned sw);
 /* The generic blank rule for one node (see agent.node_blank). */
 bool agency_node_blank_generic (const image_node_t *node);
 

@@ -11,24 +11,19 @@
 /* Files larger than this are not read (a card that never says "end"). */
 #define ISO7816_READ_LIMIT (16u * 1024 * 1024)
 
+/* A channel limit MAX (0: DFLT), at most CAP. */
 static size_t
-iso7816_chunk_le (const apdu_chan_t *c)
+iso7816_chunk (size_t max, size_t dflt, size_t cap)
 {
-  size_t le = c->max_le ? c->max_le : APDU_MAX_SHORT_LE;
-  /* Through vpcd at most 65533 data bytes fit one response frame. */
-  if (le > 65533)
-    le = 65533;
-  return le;
+  size_t n = max ? max : dflt;
+  return n > cap ? cap : n;
 }
 
-static size_t
-iso7816_chunk_lc (const apdu_chan_t *c)
-{
-  size_t lc = c->max_lc ? c->max_lc : APDU_MAX_SHORT_LC;
-  if (lc > 65535)
-    lc = 65535;
-  return lc;
-}
+/* Through vpcd at most 65533 data bytes fit one response frame. */
+#define iso7816_chunk_le(c) \
+  iso7816_chunk ((c)->max_le, APDU_MAX_SHORT_LE, 65533)
+#define iso7816_chunk_lc(c) \
+  iso7816_chunk ((c)->max_lc, APDU_MAX_SHORT_LC, 65535)
 
 /* Send one command; RESP may be NULL (data dropped). */
 static gpg_error_t
@@ -597,8 +592,14 @@ iso7816_verify (apdu_chan_t *c, uint8_t ref, const char *pin, unsigned *sw)
   size_t n = strlen (pin);
   if (!n || n > 255)
     return gpg_error (GPG_ERR_INV_LENGTH);
-  return iso7816_cmd (c, 0x20, 0x00, ref, (const uint8_t *)pin, n, 0, true,
-                      NULL, sw);
+  return iso7816_verify_data (c, ref, (const uint8_t *)pin, n, sw);
+}
+
+gpg_error_t
+iso7816_verify_data (apdu_chan_t *c, uint8_t ref, const uint8_t *data,
+                     size_t n, unsigned *sw)
+{
+  return iso7816_cmd (c, 0x20, 0x00, ref, data, n, 0, true, NULL, sw);
 }
 
 gpg_error_t

@@ -112,6 +112,10 @@ gpg_error_t iso7816_pin_retries (apdu_chan_t *c, uint8_t ref, int *retries,
 /* VERIFY REF with PIN (not logged: INS 20 is redacted). */
 gpg_error_t iso7816_verify (apdu_chan_t *c, uint8_t ref, const char *pin,
                             unsigned *sw);
+/* VERIFY REF with DATA[0..N) as it is (an encoded or padded PIN). */
+gpg_error_t iso7816_verify_data (apdu_chan_t *c, uint8_t ref,
+                                 const uint8_t *data, size_t n,
+                                 unsigned *sw);
 
 /* CHANGE REFERENCE DATA (INS 24, P1 00, P2 REF, data OLD || NEW); the
  * command is built in secure memory and redacted in the transcript. */

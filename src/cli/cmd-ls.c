@@ -38,8 +38,9 @@ cmd_ls_json_state (const image_node_t *node)
 {
   const char *df;
   uint16_t fid;
-  unsigned phase;
+  unsigned phase, retired;
   uint8_t v[3];
+  const char *algs;
 
   if (image_node_pin_scope (node))
     {
@@ -59,6 +60,11 @@ cmd_ls_json_state (const image_node_t *node)
     }
   if (image_node_yubikey (node, v))
     printf (",\"yubikey_version\":\"%u.%u.%u\"", v[0], v[1], v[2]);
+  if (image_node_piv_caps (node, &retired, &algs))
+    {
+      printf (",\"piv_retired_slots\":%u,\"piv_algorithms\":", retired);
+      cli_json_str (stdout, algs ? algs : "");
+    }
 }
 
 static gpg_error_t

@@ -65,6 +65,8 @@ typedef struct piv {
   bool yubikey;
   bool basic_objects;           /* only the objects of SP 800-73-4's
                                    basic set (profile objects=basic) */
+  uint8_t retired;              /* retired key slots from 82 (retired=) */
+  unsigned algs;                /* applet_piv_alg_bit () it takes (algs=) */
   uint8_t version[3];
   uint32_t serial;
   uint8_t pin[8], puk[8];       /* padded with FF */
@@ -86,10 +88,19 @@ static const uint8_t piv_key_refs[PIV_NKEYS] = {
   0x8E, 0x8F, 0x90, 0x91, 0x92, 0x93, 0x94, 0x95
 };
 
+/* A retired key slot this card does not have (profile retired=N). */
+static bool
+applet_piv_retired_absent (const piv_t *v, unsigned ref)
+{
+  return ref >= 0x82 && ref <= 0x95 && ref - 0x82 >= v->retired;
+}
+
 static piv_key_t *
 applet_piv_key (piv_t *v, unsigned ref)
 {
   size_t i;
+  if (applet_piv_retired_absent (v, ref))
+    return NULL;
   for (i = 0; i < PIV_NKEYS; i++)
     if (v->keys[i].ref == ref)
       return &v->keys[i];
@@ -118,6 +129,9 @@ applet_piv_tag_served (const piv_t *v, unsigned tag, bool put)
                                     0x5FC10D, 0x5FC10E };
   size_t i;
 
+  if (tag >= 0x5FC10D && tag <= 0x5FC120
+      && applet_piv_retired_absent (v, 0x82 + (tag - 0x5FC10D)))
+    return false;               /* the certificate of a slot it lacks */
   if (!v->basic_objects)
     return true;
   if (tag == 0x7E)
@@ -186,6 +200,29 @@ applet_piv_alg_type (unsigned alg, emu_key_type_t *type, unsigned *bits)
     case PIV_ALG_P384: *type = EMU_KEY_NISTP384; *bits = 384; return true;
     default: return false;
     }
+}
+
+/* Bit of ALG in piv_t.algs. */
+static unsigned
+applet_piv_alg_bit (unsigned alg)
+{
+  switch (alg)
+    {
+    case PIV_ALG_RSA1024: return 1u;
+    case PIV_ALG_RSA2048: return 2u;
+    case PIV_ALG_P256: return 4u;
+    case PIV_ALG_P384: return 8u;
+    default: return 0;
+    }
+}
+
+/* Does this card take key algorithm ALG (GENERATE, IMPORT KEY)? */
+static bool
+applet_piv_alg_ok (const piv_t *v, unsigned alg, emu_key_type_t *type,
+                   unsigned *bits)
+{
+  return (v->algs & applet_piv_alg_bit (alg))
+         && applet_piv_alg_type (alg, type, bits);
 }
 
 static uint8_t
@@ -407,6 +444,37 @@ applet_piv_opt_key (piv_t *v, int ref, const char *k, const char *val)
   return err;
 }
 
+/* algs=NAME,...: the key algorithms GENERATE and IMPORT KEY take. */
+static gpg_error_t
+applet_piv_opt_algs (piv_t *v, const char *val)
+{
+  char name[16];
+  uint8_t alg;
+  size_t len;
+
+  v->algs = 0;
+  while (*val)
+    {
+      len = strcspn (val, ",");
+      if (!len || len >= sizeof name)
+        return emu_appdata_bad ("piv", "algs", _("rsa1024, rsa2048, "
+                                                 "nistp256, nistp384"));
+      memcpy (name, val, len);
+      name[len] = 0;
+      if (!applet_piv_alg_by_name (name, &alg))
+        return emu_appdata_bad ("piv", "algs", _("rsa1024, rsa2048, "
+                                                 "nistp256, nistp384"));
+      v->algs |= applet_piv_alg_bit (alg);
+      val += len;
+      if (*val == ',')
+        val++;
+    }
+  if (!v->algs)
+    return emu_appdata_bad ("piv", "algs", _("rsa1024, rsa2048, nistp256, "
+                                             "nistp384"));
+  return 0;
+}
+
 static gpg_error_t
 applet_piv_option (void *ctx, const char *k, const char *val)
 {
@@ -428,6 +496,15 @@ applet_piv_option (void *ctx, const char *k, const char *val)
         err = emu_appdata_bad ("piv", k, _("basic or all"));
       v->basic_objects = !strcmp (val, "basic");
     }
+  else if (!strcmp (k, "retired"))
+    {
+      if (!emu_appdata_uint (val, 20, &u))
+        err = emu_appdata_bad ("piv", k, _("0 to 20"));
+      else
+        v->retired = (uint8_t)u;
+    }
+  else if (!strcmp (k, "algs"))
+    err = applet_piv_opt_algs (v, val);
   else if (!strcmp (k, "serial"))
     {
       if (!emu_appdata_uint (val, 0xFFFFFFFF, &u))
@@ -539,6 +616,8 @@ applet_piv_create (const char *options, void **r_state, buf_t *aid)
   v->version[1] = 4;
   v->version[2] = 3;
   v->serial = 10000001;
+  v->retired = 20;
+  v->algs = 0x0F;
   applet_piv_factory (v);
   err = emu_appdata_parse (options, applet_piv_option, v);
   if (!err)
@@ -1034,6 +1113,11 @@ applet_piv_auth_key (piv_t *v, const applet_cmd_t *cmd, const tlv_t *t7c,
   size_t mark;
   gpg_error_t err = 0;
 
+  if (applet_piv_retired_absent (v, cmd->p2))
+    {
+      r->sw = SW_INCORRECT_P1P2;        /* a slot it lacks (CanoKey) */
+      return 0;
+    }
   if (!pk)
     {
       r->sw = SW_REF_NOT_FOUND;
@@ -1164,7 +1248,7 @@ applet_piv_generate (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
       r->sw = SW_WRONG_DATA;
       return 0;
     }
-  if (!applet_piv_alg_type (talg.value[0], &type, &bits))
+  if (!applet_piv_alg_ok (v, talg.value[0], &type, &bits))
     {
       r->sw = SW_INCORRECT_P1P2;  /* YubiKeys answer 6A86 */
       return 0;
@@ -1205,7 +1289,7 @@ applet_piv_import (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
   tlv_t tp, tq, td, tpol;
   gpg_error_t err;
 
-  if (!pk || !applet_piv_alg_type (cmd->p1, &type, &bits))
+  if (!pk || !applet_piv_alg_ok (v, cmd->p1, &type, &bits))
     {
       r->sw = SW_INCORRECT_P1P2;
       return 0;
@@ -1284,6 +1368,11 @@ applet_piv_metadata (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
   size_t mark;
   gpg_error_t err;
 
+  if (v->version[0] < 5 || (v->version[0] == 5 && v->version[1] < 3))
+    {
+      r->sw = SW_INS_NOT_SUPPORTED;     /* from YubiKey 5.3 on */
+      return 0;
+    }
   if (cmd->p1)
     {
       r->sw = SW_INCORRECT_P1P2;

@@ -112,11 +112,39 @@ image_node_yubikey (const image_node_t *node, uint8_t *r_version)
   return true;
 }
 
+gpg_error_t
+image_node_set_piv_caps (image_node_t *node, int retired, const char *algs)
+{
+  gpg_error_t err = image_state_setstr (&node->state.piv_algs,
+                                        retired < 0 ? NULL : algs);
+
+  if (err)
+    return err;
+  node->state.piv_caps = retired >= 0;
+  node->state.piv_retired = retired < 0 ? 0
+                            : retired > 255 ? 255 : (uint8_t)retired;
+  return 0;
+}
+
+bool
+image_node_piv_caps (const image_node_t *node, unsigned *r_retired,
+                     const char **r_algs)
+{
+  if (!node || !node->state.piv_caps)
+    return false;
+  if (r_retired)
+    *r_retired = node->state.piv_retired;
+  if (r_algs)
+    *r_algs = node->state.piv_algs;
+  return true;
+}
+
 bool
 image_node_has_state (const image_node_t *node)
 {
   return node->state.pin_scope || node->state.pin_label
-         || node->state.scan_df || node->state.yubikey;
+         || node->state.scan_df || node->state.yubikey
+         || node->state.piv_caps;
 }
 
 void
@@ -125,6 +153,7 @@ image_node_state_clear (image_node_t *node)
   xfree (node->state.pin_scope);
   xfree (node->state.pin_label);
   xfree (node->state.scan_df);
+  xfree (node->state.piv_algs);
   memset (&node->state, 0, sizeof node->state);
 }
 
@@ -141,7 +170,9 @@ image_node_state_copy (image_node_t *dst, const image_node_t *src)
     return err;
   image_node_set_yubikey (dst, src->state.yubikey
                                ? src->state.yubikey_version : NULL);
-  return 0;
+  return image_node_set_piv_caps (dst, src->state.piv_caps
+                                       ? src->state.piv_retired : -1,
+                                  src->state.piv_algs);
 }
 
 /* Append to BUF (of SIZE, holding a string); false if it did not fit. */
@@ -195,6 +226,10 @@ image_node_state_text (const image_node_t *node, char *buf, size_t size)
     ok &= image_state_append (buf, size, "%s" IMAGE_STATE_YK_PREFIX
                               " %u.%u.%u", sep, s->yubikey_version[0],
                               s->yubikey_version[1], s->yubikey_version[2]);
+  if (s->yubikey && s->piv_caps)
+    ok &= image_state_append (buf, size, " retired=%u algs=%s",
+                              s->piv_retired,
+                              s->piv_algs ? s->piv_algs : "");
   if (!ok)
     *buf = 0;
   return ok;
@@ -236,6 +271,29 @@ image_state_parse_scan (image_node_t *node, const char *s, bool *r_done)
   return image_node_set_scan_next (node, df, (uint16_t)fid, phase);
 }
 
+/* " retired=N algs=A,B" after the version in a "yubikey-compatible"
+ * note (the form image_node_state_text writes); absent: nothing. */
+static gpg_error_t
+image_state_parse_piv_caps (image_node_t *node, const char *s)
+{
+  const char *r = strstr (s, " retired="), *a = strstr (s, " algs=");
+  unsigned n;
+  char algs[256];
+  size_t len = 0;
+
+  if (!r || sscanf (r + 9, "%u", &n) != 1 || n > 255)
+    return 0;
+  if (a)
+    {
+      len = strcspn (a + 6, " ");
+      if (len >= sizeof algs)
+        len = 0;
+      memcpy (algs, a + 6, len);
+    }
+  algs[len] = 0;
+  return image_node_set_piv_caps (node, (int)n, algs);
+}
+
 gpg_error_t
 image_node_state_from_note (image_node_t *node, bool *r_done)
 {
@@ -265,7 +323,8 @@ image_node_state_from_note (image_node_t *node, bool *r_done)
       ver[1] = (uint8_t)v[1];
       ver[2] = (uint8_t)v[2];
       image_node_set_yubikey (node, ver);
-      done = true;
+      err = image_state_parse_piv_caps (node, p);
+      done = !err;
     }
   else if (image_state_is_pin_node (node)
            && (!strncmp (note, "scope=", 6) || !strncmp (note, "label=", 6)))

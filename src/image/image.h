@@ -130,6 +130,10 @@ typedef struct image_state {
   uint8_t scan_phase;     /* the scan's phase there, 0 if not recorded */
   bool yubikey;           /* PIV applet: answered YubiKey GET VERSION */
   uint8_t yubikey_version[3];
+  bool piv_caps;          /* PIV applet: what the token has (below) */
+  uint8_t piv_retired;    /* its retired key slots (82 on), 0..20 */
+  char *piv_algs;         /* the algorithms it takes, comma-separated
+                             PIV names ("rsa2048,eccp256,ed25519") */
 } image_state_t;
 
 typedef struct image_node image_node_t;
@@ -365,6 +369,16 @@ void image_node_set_yubikey (image_node_t *node, const uint8_t *version);
 /* True if compatible; R_VERSION (3 bytes) may be NULL. */
 bool image_node_yubikey (const image_node_t *node, uint8_t *r_version);
 
+/* A PIV applet: how many retired key slots (82 on) the token has and the
+ * algorithms it takes (comma-separated names, "rsa2048,eccp256"; may be
+ * NULL). RETIRED < 0 clears both. */
+gpg_error_t image_node_set_piv_caps (image_node_t *node, int retired,
+                                     const char *algs);
+/* True if recorded; the out-pointers may be NULL; *R_ALGS points into
+ * the node (NULL if none was recorded). */
+bool image_node_piv_caps (const image_node_t *node, unsigned *r_retired,
+                          const char **r_algs);
+
 bool image_node_has_state (const image_node_t *node);
 void image_node_state_clear (image_node_t *node);
 gpg_error_t image_node_state_copy (image_node_t *dst,
@@ -372,8 +386,9 @@ gpg_error_t image_node_state_copy (image_node_t *dst,
 
 /* The state as text into BUF ("" if none), in the form notes had before
  * the state was typed: "scope=PATH label=LABEL", "fid-scan-next=DF:FID
- * phase=P", "yubikey-compatible X.Y.Z". For display (vsctool ls) and
- * for the VSC writer's note for older readers. False if it did not fit. */
+ * phase=P", "yubikey-compatible X.Y.Z[ retired=N algs=A,B]". For
+ * display (vsctool ls) and for the VSC writer's note for older readers.
+ * False if it did not fit. */
 bool image_node_state_text (const image_node_t *node, char *buf,
                             size_t size);
 

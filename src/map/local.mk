@@ -29,6 +29,9 @@ TESTS += tests/map/p15-opensc.sh
 EXTRA_DIST += tests/map/p15-opensc.sh
 TESTS += tests/map/restore-map.sh
 EXTRA_DIST += tests/map/restore-map.sh tests/map/keys.sh
+## PIV targets with fewer retired slots and algorithms (vscemu profiles).
+TESTS += tests/map/piv-target.sh
+EXTRA_DIST += tests/map/piv-target.sh
 ## The manager shows the mapping in the restore plan; a target changed.
 TESTS += tests/tui/map.sh
 EXTRA_DIST += tests/tui/map.sh

@@ -9,8 +9,11 @@
  * changed (bit 3), the algorithms of the card's version.
  *
  * PIV: tokens that answer YubiKey's GET VERSION import keys (IMPORT KEY
- * FE; the PIV agent marks the applet, image_node_yubikey);
- * they hold 20 retired key slots.
+ * FE). The PIV agent records on the applet (image_node_piv_caps) the
+ * retired key slots the token has (GET METADATA) and the algorithms it
+ * takes (its version and the keys GET METADATA reports). An applet
+ * without them (a VSC made before) means 20 retired slots and RSA 2048,
+ * P-256, P-384.
  *
  * File system: an MF with no DF and only erased EFs is blank and takes a
  * new PKCS#15 structure; keys can be imported into it only on our
@@ -19,6 +22,7 @@
 #include <config.h>
 #endif
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/util.h"
@@ -141,19 +145,75 @@ map_target_openpgp (const image_node_t *app, map_target_t *t)
     }
 }
 
+/* The algorithm names of the PIV agent's note. */
+static unsigned
+map_target_piv_alg (const char *name, size_t len)
+{
+  static const struct {
+    const char *name;
+    unsigned alg;
+  } t[] = {
+    { "rsa1024", MAP_ALG_RSA1024 }, { "rsa2048", MAP_ALG_RSA2048 },
+    { "rsa3072", MAP_ALG_RSA3072 }, { "rsa4096", MAP_ALG_RSA4096 },
+    { "eccp256", MAP_ALG_NISTP256 }, { "eccp384", MAP_ALG_NISTP384 },
+    { "ed25519", MAP_ALG_ED25519 }, { "x25519", MAP_ALG_CV25519 }
+  };
+  size_t i;
+
+  for (i = 0; i < DIM (t); i++)
+    if (strlen (t[i].name) == len && !strncmp (t[i].name, name, len))
+      return t[i].alg;
+  return 0;
+}
+
+void
+map_target_piv_set (map_target_t *t, int retired, const char *algs)
+{
+  /* What the PIV agent imports (IMPORT KEY FE algorithms 07, 11, 14). */
+  const unsigned importable = MAP_ALG_RSA2048 | MAP_ALG_NISTP256
+    | MAP_ALG_NISTP384;
+  unsigned set = importable;
+
+  t->piv_import = true;
+  t->piv_retired = retired < 0 || retired > MAP_PIV_RETIRED_MAX
+                   ? MAP_PIV_RETIRED_MAX : (unsigned)retired;
+  if (algs)
+    {
+      const char *a = algs;
+      set = 0;
+      while (*a)
+        {
+          size_t l = strcspn (a, ",");
+          set |= map_target_piv_alg (a, l);
+          a += l;
+          if (*a == ',')
+            a++;
+        }
+    }
+  t->piv_algs = set & importable;
+}
+
+bool
+map_target_piv_caps (const image_node_t *app, map_target_t *t)
+{
+  unsigned retired;
+  const char *algs = NULL;
+  bool caps;
+
+  if (!image_node_yubikey (app, NULL))
+    return false;
+  caps = image_node_piv_caps (app, &retired, &algs);
+  map_target_piv_set (t, caps ? (int)retired : -1, caps ? algs : NULL);
+  return true;
+}
+
 static void
 map_target_piv (const image_node_t *app, map_target_t *t)
 {
   t->piv = true;
   t->piv_retired = MAP_PIV_RETIRED_MAX;
   t->piv_cert_max = 2980;
-  if (image_node_yubikey (app, NULL))
-    {
-      t->piv_import = true;
-      /* What the PIV agent imports (IMPORT KEY FE algorithms 07, 11,
-       * 14). */
-      t->piv_algs = MAP_ALG_RSA2048 | MAP_ALG_NISTP256 | MAP_ALG_NISTP384;
-    }
+  map_target_piv_caps (app, t);
 }
 
 static bool

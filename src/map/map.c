@@ -397,7 +397,10 @@ map_can_stay (const map_t *map, const map_entry_t *e)
 {
   return e->src_slot.app != MAP_APP_NONE
     && map_target_has (map, e->src_app, e->src_app)
-    && (e->src_app != MAP_APP_PKCS15 || map->target.same_fs);
+    && (e->src_app != MAP_APP_PKCS15 || map->target.same_fs)
+    && !(e->src_slot.app == MAP_APP_PIV && e->src_slot.id >= 0x82
+         && e->src_slot.id <= 0x95
+         && e->src_slot.id - 0x82 >= map->target.piv_retired);
 }
 
 /* Can the target's application APP take objects at all? A token with
@@ -815,15 +818,26 @@ map_slot_order (const map_t *map, const map_entry_t *e, map_app_t app,
   return n;
 }
 
+/* A key for a PIV token that says which algorithms it takes (its
+ * version, GET METADATA): one it does not take does not stay either. */
+static bool
+map_piv_alg_refused (const map_t *map, const map_entry_t *e)
+{
+  const map_target_t *t = &map->target;
+  return e->kind == MAP_KIND_KEY && e->src_app == MAP_APP_PIV
+         && t->piv_import && e->alg && !(t->piv_algs & e->alg);
+}
+
 /* Plan entry I (not fixed): the first fitting slot, else why not. */
 static gpg_error_t
 map_plan_one (map_t *map, size_t i)
 {
   map_entry_t *e = &map->e[i];
   map_app_t apps[3];
-  size_t napps, a, s, ns;
+  size_t napps, a, s, ns, ntaken = 0, ntried = 0;
   map_slot_t slots[24];
-  char reason[256], first[256] = "";
+  char reason[256], first[256] = "", taken[256] = "";
+  bool retired = false;
 
   e->slot.app = MAP_APP_NONE;
   e->slot.id = 0;
@@ -900,6 +914,13 @@ map_plan_one (map_t *map, size_t i)
   for (a = 0; a < napps; a++)
     {
       ns = map_slot_order (map, e, apps[a], slots, DIM (slots));
+      /* Retired slots would be next, but the token has none. */
+      if (apps[a] == MAP_APP_PIV && !map->target.piv_retired
+          && (e->kind == MAP_KIND_KEY || e->kind == MAP_KIND_CERT)
+          && (e->purpose == MAP_PURPOSE_DECRYPT
+              || e->purpose == MAP_PURPOSE_RETIRED
+              || (e->kind == MAP_KIND_CERT && e->key < 0)))
+        retired = true;
       for (s = 0; s < ns; s++)
         {
           if (map_fits (map, i, &slots[s], false, reason, sizeof reason))
@@ -913,6 +934,23 @@ map_plan_one (map_t *map, size_t i)
             }
           if (!first[0])
             snprintf (first, sizeof first, "%s", reason);
+          ntried++;
+          if (slots[s].app == MAP_APP_PIV && slots[s].id >= 0x82
+              && slots[s].id <= 0x95)
+            {
+              retired = true;
+              if (slots[s].id - 0x82 >= map->target.piv_retired)
+                {
+                  ntaken++;     /* a slot the token does not have */
+                  continue;
+                }
+            }
+          if (map_slot_taker (map, &slots[s], e->kind, i, false) >= 0)
+            {
+              ntaken++;
+              if (!taken[0])
+                snprintf (taken, sizeof taken, "%s", reason);
+            }
         }
       if (!ns && !first[0])
         {
@@ -934,12 +972,32 @@ map_plan_one (map_t *map, size_t i)
    * private-use DO). Only a slot the user or another object took keeps
    * it out. */
   if (map_can_stay (map, e)
-      && map_slot_taker (map, &e->src_slot, e->kind, i, false) < 0)
+      && map_slot_taker (map, &e->src_slot, e->kind, i, false) < 0
+      && !map_piv_alg_refused (map, e))
     {
       e->slot = e->src_slot;
       e->stays = true;
       return map_set_text (&e->reason, _("stays in its place (the token's "
                                          "application decides)"));
+    }
+  /* Every PIV place for it, retired slots included, is taken: more
+   * keys and certificates than this token has slots. */
+  if (retired && ntried && ntaken == ntried)
+    {
+      char why[200];
+      if (map->target.piv_retired)
+        snprintf (why, sizeof why, _("no room on this token: its %u "
+                                     "retired key slots (82 to %02X) are "
+                                     "all taken"),
+                  map->target.piv_retired, 0x82 + map->target.piv_retired
+                  - 1);
+      else
+        snprintf (why, sizeof why, _("no room on this token: it has no "
+                                     "retired key slots"));
+      if (taken[0])
+        snprintf (first, sizeof first, "%s (%s)", why, taken);
+      else
+        snprintf (first, sizeof first, "%s", why);
     }
   if (!napps)
     {

@@ -150,6 +150,15 @@ void map_target_init (map_target_t *t);
  * emulator (it imports keys into a PKCS#15 structure). */
 void map_target_from_image (const image_t *dst, bool emulator,
                             map_target_t *t);
+/* A YubiKey-compatible PIV token into T: key import, RETIRED key slots
+ * (< 0: not known, 20) and the algorithms ALGS ("rsa2048,eccp256,...";
+ * NULL: not known, RSA 2048, P-256, P-384), of which T keeps those the
+ * PIV agent imports. */
+void map_target_piv_set (map_target_t *t, int retired, const char *algs);
+/* The same from the PIV agent's typed state on the token's applet APP
+ * (image_node_yubikey, image_node_piv_caps); false (T unchanged) if APP
+ * is not YubiKey-compatible. */
+bool map_target_piv_caps (const image_node_t *app, map_target_t *t);
 
 typedef struct map_entry {
   map_kind_t kind;

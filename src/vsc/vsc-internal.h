@@ -38,6 +38,8 @@
 #define VSC_TAG_PIN_LABEL  0xDF21   /* text */
 #define VSC_TAG_SCAN_NEXT  0xDF22   /* FID (2), phase (1), DF path text */
 #define VSC_TAG_YUBIKEY    0xDF23   /* firmware version (3) */
+#define VSC_TAG_PIV_CAPS   0xDF24   /* retired key slots (1), algorithm
+                                       names text (comma-separated) */
 
 /* Keyslot types. */
 #define VSC_SLOT_PASSWORD  1

@@ -32,7 +32,8 @@
 #define VSC_NODE_BIT_LABEL   22
 #define VSC_NODE_BIT_SCAN    23
 #define VSC_NODE_BIT_YUBIKEY 24
-#define VSC_NODE_STATE_BITS  ((uint64_t)0xF << VSC_NODE_BIT_SCOPE)
+#define VSC_NODE_BIT_PIVCAPS 25
+#define VSC_NODE_STATE_BITS  ((uint64_t)0x1F << VSC_NODE_BIT_SCOPE)
 /* Read-ahead of the stream decoder. */
 #define VSC_NODE_RDBUF  16384
 
@@ -292,15 +293,16 @@ vsc_node_encode_note (const image_node_t *node, buf_t *b)
   return vsc_node_put_str (b, 0x92, text);
 }
 
-/* The typed state (DF20..DF23). */
+/* The typed state (DF20..DF24). */
 static gpg_error_t
 vsc_node_encode_state (const image_node_t *node, buf_t *b)
 {
   gpg_error_t err;
   const char *df;
   uint16_t fid;
-  unsigned phase;
+  unsigned phase, retired;
   uint8_t v[3];
+  const char *algs;
 
   if ((err = vsc_node_put_str (b, VSC_TAG_PIN_SCOPE, node->state.pin_scope))
       || (err = vsc_node_put_str (b, VSC_TAG_PIN_LABEL,
@@ -323,6 +325,20 @@ vsc_node_encode_state (const image_node_t *node, buf_t *b)
   if (image_node_yubikey (node, v)
       && (err = tlv_put (b, VSC_TAG_YUBIKEY, v, 3)))
     return err;
+  if (image_node_piv_caps (node, &retired, &algs))
+    {
+      size_t n = algs ? strlen (algs) : 0;
+      uint8_t *p = xtrymalloc (1 + n);
+      if (!p)
+        return gpg_error_from_syserror ();
+      p[0] = (uint8_t)retired;
+      if (n)
+        memcpy (p + 1, algs, n);
+      err = tlv_put (b, VSC_TAG_PIV_CAPS, p, 1 + n);
+      xfree (p);
+      if (err)
+        return err;
+    }
   return 0;
 }
 
@@ -748,7 +764,7 @@ vsc_node_str_field (const tlv_t *f, char **dst, bool empty_ok)
   return 0;
 }
 
-/* The typed state field F (DF20..DF23) of NODE. */
+/* The typed state field F (DF20..DF24) of NODE. */
 static gpg_error_t
 vsc_node_state_field (image_node_t *node, const tlv_t *f)
 {
@@ -774,11 +790,23 @@ vsc_node_state_field (image_node_t *node, const tlv_t *f)
                                       f->value[2]);
       xfree (s);
       return err;
-    default:   /* VSC_TAG_YUBIKEY */
+    case VSC_TAG_YUBIKEY:
       if (!vsc_node_len_ok (f, 3, true))
         return gpg_error (GPG_ERR_INV_OBJ);
       image_node_set_yubikey (node, f->value);
       return 0;
+    default:   /* VSC_TAG_PIV_CAPS: retired slots, algorithm names */
+      if (!vsc_node_len_ok (f, 1 + VSC_MAX_STRING, false)
+          || memchr (f->value + 1, 0, f->len - 1))
+        return gpg_error (GPG_ERR_INV_OBJ);
+      s = xtrymalloc (f->len);
+      if (!s)
+        return gpg_error_from_syserror ();
+      memcpy (s, f->value + 1, f->len - 1);
+      s[f->len - 1] = 0;
+      err = image_node_set_piv_caps (node, f->value[0], s);
+      xfree (s);
+      return err;
     }
 }
 
@@ -790,7 +818,7 @@ vsc_node_field_bit (unsigned tag)
     return (int)(tag - 0x80);
   if (tag == 0xB4)
     return 20;
-  if (tag >= VSC_TAG_PIN_SCOPE && tag <= VSC_TAG_YUBIKEY)
+  if (tag >= VSC_TAG_PIN_SCOPE && tag <= VSC_TAG_PIV_CAPS)
     return (int)(VSC_NODE_BIT_SCOPE + (tag - VSC_TAG_PIN_SCOPE));
   return -1;
 }

@@ -103,6 +103,11 @@ RC=$?
 t_check "restore --map auto: the keys and certificates into PIV 9A and 9C" \
   '[ $RC = 0 ] && grep -qE "^3F00/5015/key-45 +piv:9a" "$W/r-b.out" && grep -qE "^3F00/5015/key-46 +piv:9c" "$W/r-b.out" && grep -qE "(create|update) +piv/key-9A +\[written\]" "$W/r-b.out" && grep -qE "(create|update) +piv/key-9C +\[written\]" "$W/r-b.out" && grep -qE "(create|update) +piv/5FC105 +\[written\]" "$W/r-b.out" && grep -qE "(create|update) +piv/5FC10A +\[written\]" "$W/r-b.out"' \
   || cat "$W/r-b.out"
+vsctool restore --map auto --dry-run --reader "$RB" --pin-file "$W/pins" \
+  --password-file "$W/pw" "$W/backup.vsc" > "$W/dry-b.out" 2>&1
+t_check "the token's PIV was read: its algorithms and 2 retired key slots (GET METADATA)" \
+  'grep -q "^# target: PIV, key import yes, rsa2048,nistp256,nistp384, 2 retired slots" "$W/dry-b.out"' \
+  || cat "$W/dry-b.out"
 I=$(slot_of "$RB")
 t_ok "PKCS#11 (OpenSC, PIV driver) signs with 9A on the token" \
   pkcs11-tool --slot-index "$I" --login --pin 123456 --sign --id 01 \

@@ -352,6 +352,58 @@ test_yubikey_ext (void)
   CU_ASSERT_EQUAL (tx ("00 FE 11 9A 00"), 0x6D00);
 }
 
+
+/* Profile options of tokens that have less: retired=N (a slot it lacks:
+ * GET METADATA 6A88, GENERAL AUTHENTICATE, GENERATE and IMPORT 6A86, as
+ * on a CanoKey; its certificate object 6A82), algs= (GENERATE and IMPORT KEY of
+ * another algorithm 6A86), GET METADATA only from version 5.3 on. */
+static void
+test_fewer_slots_and_algs (void)
+{
+  open_text ("applet piv version=5.7.0 retired=2 algs=rsa2048,nistp256");
+  CU_ASSERT_EQUAL (tx ("00 F7 00 82 00"), 0x6A88);      /* empty */
+  CU_ASSERT_EQUAL (tx ("00 F7 00 83 00"), 0x6A88);
+  /* A slot it lacks: 6A88 like an empty one (as on a CanoKey), but
+   * GENERAL AUTHENTICATE tells: 6A86 (no such key reference). */
+  CU_ASSERT_EQUAL (tx ("00 F7 00 84 00"), 0x6A88);
+  CU_ASSERT_EQUAL (tx ("00 F7 00 95 00"), 0x6A88);
+  CU_ASSERT_EQUAL (tx ("00 87 07 84 02 7C 00"), 0x6A86);
+  CU_ASSERT_EQUAL (tx ("00 87 07 95 02 7C 00"), 0x6A86);
+  CU_ASSERT_EQUAL (tx ("00 87 07 83 02 7C 00"), 0x6A88);      /* empty */
+  CU_ASSERT_EQUAL (tx ("00 F7 00 9A 00"), 0x6A88);
+  CU_ASSERT_EQUAL (auth_mutual (mgmt_default), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 47 00 83 05 AC 03 80 01 11 00"), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 F7 00 83 00"), 0x9000);
+  CU_ASSERT (data_has ("01 01 11"));
+  CU_ASSERT_EQUAL (tx ("00 47 00 84 05 AC 03 80 01 11 00"), 0x6A86);
+  CU_ASSERT_EQUAL (tx ("00 47 00 9A 05 AC 03 80 01 14 00"), 0x6A86);
+  CU_ASSERT_EQUAL (tx ("00 47 00 9A 05 AC 03 80 01 06 00"), 0x6A86);
+  CU_ASSERT_EQUAL (tx ("00 FE 14 9A 03 06 01 01"), 0x6A86);
+  CU_ASSERT_EQUAL (tx ("00 FE 11 84 03 06 01 01"), 0x6A86);
+  CU_ASSERT_EQUAL (tx ("00 DB 3F FF 0B 5C 03 5F C1 0F 53 04 70 00 71 00"),
+                   0x6A82);                             /* cert of 84 */
+  CU_ASSERT_EQUAL (tx ("00 DB 3F FF 0B 5C 03 5F C1 0E 53 04 70 00 71 00"),
+                   0x9000);                             /* cert of 83 */
+  /* The defaults: 20 retired slots, every algorithm. */
+  open_text ("applet piv");
+  CU_ASSERT_EQUAL (tx ("00 F7 00 95 00"), 0x6A88);
+  CU_ASSERT_EQUAL (auth_mutual (mgmt_default), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 47 00 95 05 AC 03 80 01 14 00"), 0x9000);
+  /* Before YubiKey 5.3 there is no GET METADATA. */
+  open_text ("applet piv version=5.2.7");
+  CU_ASSERT_EQUAL (tx ("00 F7 00 9A 00"), 0x6D00);
+  CU_ASSERT_EQUAL (tx ("00 FD 00 00 00"), 0x9000);
+  /* Bad values are refused. */
+  {
+    emu_card_t *c = NULL;
+    CU_ASSERT_NOT_EQUAL (load_text (APPS_ATR "applet piv retired=21\n", &c),
+                         0);
+    CU_ASSERT_NOT_EQUAL (load_text (APPS_ATR "applet piv algs=rsa4096\n",
+                                    &c), 0);
+    CU_ASSERT_NOT_EQUAL (load_text (APPS_ATR "applet piv algs=\n", &c), 0);
+  }
+}
+
 static void
 test_profile_keys_and_state (void)
 {
@@ -459,6 +511,7 @@ static const cutest_t tests[] = {
   CUTEST (test_generate_and_sign),
   CUTEST (test_rsa_slot_and_import),
   CUTEST (test_yubikey_ext),
+  CUTEST (test_fewer_slots_and_algs),
   CUTEST (test_profile_keys_and_state),
   CUTEST (test_ecdh),
   CUTEST (test_junk),

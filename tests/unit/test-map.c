@@ -914,6 +914,160 @@ test_more_decisions (void)
   }
 }
 
+
+/* What the PIV agent records on a YubiKey-compatible token's applet:
+ * retired key slots and algorithms (GET METADATA, version), and the
+ * applets of older VSCs without them (the fixed set). */
+static void
+test_piv_note (void)
+{
+  map_target_t t;
+  image_t *im = NULL;
+
+  map_target_init (&t);
+  CU_ASSERT_FATAL (!image_new (&im));
+  mkapp (im, "piv");
+  CU_ASSERT (!map_target_piv_caps (NULL, &t));
+  CU_ASSERT (!map_target_piv_caps (image_find_path (im, "piv"), &t));
+  CU_ASSERT (!t.piv_import);
+
+  /* Without the facts (a VSC made before): 20 slots and what the agent
+   * imports. */
+  map_target_init (&t);
+  map_target_piv_set (&t, -1, NULL);
+  CU_ASSERT (t.piv_import);
+  CU_ASSERT_EQUAL (t.piv_retired, 20);
+  CU_ASSERT_EQUAL (t.piv_algs, MAP_ALG_RSA2048 | MAP_ALG_NISTP256
+                   | MAP_ALG_NISTP384);
+
+  /* CanoKey: two retired slots; RSA 3072/4096 and Ed25519 are the
+   * token's, but the agent does not import them. */
+  map_target_init (&t);
+  map_target_piv_set (&t, 2, "rsa2048,rsa3072,rsa4096,eccp256,eccp384,"
+                      "ed25519,x25519");
+  CU_ASSERT_EQUAL (t.piv_retired, 2);
+  CU_ASSERT_EQUAL (t.piv_algs, MAP_ALG_RSA2048 | MAP_ALG_NISTP256
+                   | MAP_ALG_NISTP384);
+
+  /* An older token: no P-384, no retired slots. */
+  map_target_init (&t);
+  map_target_piv_set (&t, 0, "rsa1024,rsa2048,eccp256");
+  CU_ASSERT_EQUAL (t.piv_retired, 0);
+  CU_ASSERT_EQUAL (t.piv_algs, MAP_ALG_RSA2048 | MAP_ALG_NISTP256);
+  /* Only RSA: no ECC at all; an unknown name counts for nothing; more
+   * slots than PIV has count as 20. */
+  map_target_init (&t);
+  map_target_piv_set (&t, 99, "rsa2048,sm2");
+  CU_ASSERT_EQUAL (t.piv_algs, MAP_ALG_RSA2048);
+  CU_ASSERT_EQUAL (t.piv_retired, 20);
+
+  /* From the target's image: the agent's typed state on the applet. */
+  {
+    static const uint8_t v570[3] = { 5, 7, 0 };
+    image_node_t *app = image_find_path (im, "piv");
+    image_node_set_yubikey (app, v570);
+    CU_ASSERT (!image_node_set_piv_caps (app, 2, "rsa2048,eccp256"));
+  }
+  map_target_from_image (im, false, &t);
+  CU_ASSERT (t.piv && t.piv_import);
+  CU_ASSERT_EQUAL (t.piv_retired, 2);
+  CU_ASSERT_EQUAL (t.piv_algs, MAP_ALG_RSA2048 | MAP_ALG_NISTP256);
+  image_free (im);
+}
+
+/* The planner with what a token really has: a key goes only where the
+ * algorithm fits; more keys and certificates than retired slots: "no
+ * room" for the rest. */
+static void
+test_piv_room (void)
+{
+  image_t *src = piv_source ();
+  map_target_t t;
+  map_t *m = NULL;
+  buf_t c = BUF_INIT;
+
+  /* Three more retired keys with certificates, and a certificate of
+   * its own in 90. */
+  mkkey (src, "piv/key-83", "rsa2048", &key_rsa_b);
+  mkkey (src, "piv/key-84", "rsa2048", &key_rsa_b);
+  mkkey (src, "piv/key-85", "rsa2048", &key_rsa_b);
+  mkcert (&c, "Old key 83", NULL, KU_KE, false, false);
+  mkpivcert (src, "piv/5FC10E", &c);
+  mkcert (&c, "Old key 84", NULL, KU_KE, false, false);
+  mkpivcert (src, "piv/5FC10F", &c);
+  mkcert (&c, "Lone 90", NULL, KU_DS, false, false);
+  mkpivcert (src, "piv/5FC11B", &c);
+
+  /* A YubiKey: every one in its own place. */
+  piv_target (&t);
+  CU_ASSERT_FATAL (!map_plan (src, &t, NULL, NULL, &m));
+  check_slot (m, "piv/key-82", "piv:82");
+  check_slot (m, "piv/key-85", "piv:85");
+  check_slot (m, "piv/5FC11B", "piv:90");
+  map_free (m);
+
+  /* CanoKey (two retired slots, as its note says). */
+  map_target_piv_set (&t, 2, "rsa2048,eccp256,eccp384");
+  CU_ASSERT_FATAL (!map_plan (src, &t, NULL, NULL, &m));
+  check_slot (m, "piv/key-82", "piv:82");
+  check_slot (m, "piv/key-83", "piv:83");
+  check_slot (m, "piv/5FC10E", "piv:83");
+  check_slot (m, "piv/key-84", "none");
+  CU_ASSERT (reason_has (m, "piv/key-84", "no room on this token: its 2 "
+                         "retired key slots (82 to 83) are all taken"));
+  check_slot (m, "piv/key-85", "none");
+  CU_ASSERT (reason_has (m, "piv/key-85", "no room on this token"));
+  check_slot (m, "piv/5FC10F", "none");
+  /* The certificate of its own has no place either (not "stays"). */
+  check_slot (m, "piv/5FC11B", "none");
+  CU_ASSERT (reason_has (m, "piv/5FC11B", "no room on this token"));
+  check_slot (m, "piv/key-9A", "piv:9a");
+  map_free (m);
+
+  /* With 84 and 85 gone, the certificate of its own gets a slot... */
+  {
+    map_choices_t *ch = NULL;
+    static const char text[] = "piv/key-82 none\n";
+    CU_ASSERT_FATAL (!map_choices_parse (text, sizeof text - 1, &ch));
+    CU_ASSERT_FATAL (!map_plan (src, &t, NULL, ch, &m));
+    CU_ASSERT (entry (m, "piv/key-84")->slot.id == 0x82
+               || entry (m, "piv/key-85")->slot.id == 0x82
+               || entry (m, "piv/5FC11B")->slot.id == 0x82);
+    map_free (m);
+    map_choices_free (ch);
+  }
+
+  /* An older token: no P-384 and no retired slots. */
+  {
+    image_node_t *k = image_find_path (src, "piv/key-9C");
+    image_keyinfo_t ki;
+    memset (&ki, 0, sizeof ki);
+    ki.algorithm = (char *)"eccp384";
+    CU_ASSERT (!image_node_set_keyinfo (k, &ki));
+  }
+  map_target_init (&t);
+  t.piv = true;
+  t.piv_cert_max = 2980;
+  map_target_piv_set (&t, 0, "rsa1024,rsa2048,eccp256");
+  CU_ASSERT_FATAL (!map_plan (src, &t, NULL, NULL, &m));
+  check_slot (m, "piv/key-9C", "none");
+  CU_ASSERT (reason_has (m, "piv/key-9C", "piv:9c takes rsa2048 nistp256, "
+                         "not nistp384"));
+  check_slot (m, "piv/key-9E", "piv:9e");      /* P-256 fits */
+  check_slot (m, "piv/key-82", "none");
+  CU_ASSERT (reason_has (m, "piv/key-82", "no room on this token: it has "
+                         "no retired key slots"));
+  map_free (m);
+  /* The same token with P-384 (its version says so): 9C again. */
+  map_target_piv_set (&t, 20, "rsa1024,rsa2048,eccp256,eccp384");
+  CU_ASSERT_FATAL (!map_plan (src, &t, NULL, NULL, &m));
+  check_slot (m, "piv/key-9C", "piv:9c");
+  check_slot (m, "piv/key-85", "piv:85");
+  map_free (m);
+  buf_free (&c);
+  image_free (src);
+}
+
 static const cutest_t tests[] = {
   CUTEST (test_names),
   CUTEST (test_x509),
@@ -928,6 +1082,8 @@ static const cutest_t tests[] = {
   CUTEST (test_map_file),
   CUTEST (test_choose),
   CUTEST (test_more_decisions),
+  CUTEST (test_piv_note),
+  CUTEST (test_piv_room),
   CUTEST_END
 };
 

@@ -204,6 +204,7 @@ state_image (void)
   add (img, "piv", IMAGE_NODE_APPLET, IMAGE_AREA_PUBLIC, NULL, 0);
   nd = image_find_path (img, "piv");
   image_node_set_yubikey (nd, (const uint8_t *)"\x05\x07\x01");
+  CU_ASSERT_EQUAL (image_node_set_piv_caps (nd, 2, "rsa2048,eccp256"), 0);
   CU_ASSERT_EQUAL (image_node_set_note (nd, "the office token"), 0);
   add (img, "pins/81", IMAGE_NODE_DO, IMAGE_AREA_PRIVATE, "123456", 6);
   image_find_path (img, "pins")->area = IMAGE_AREA_PRIVATE;
@@ -228,6 +229,8 @@ check_state (const image_t *img, const char *piv_note, bool piv_yk)
   uint16_t fid = 0;
   unsigned phase = 9;
   uint8_t v[3] = { 0, 0, 0 };
+  unsigned retired = 99;
+  const char *algs = NULL;
 
   nd = image_find_path (img, "3F00");
   CU_ASSERT_PTR_NOT_NULL_FATAL (nd);
@@ -239,8 +242,13 @@ check_state (const image_t *img, const char *piv_note, bool piv_yk)
   nd = image_find_path (img, "piv");
   CU_ASSERT_PTR_NOT_NULL_FATAL (nd);
   CU_ASSERT_EQUAL (image_node_yubikey (nd, v), piv_yk);
+  CU_ASSERT_EQUAL (image_node_piv_caps (nd, &retired, &algs), piv_yk);
   if (piv_yk)
-    CU_ASSERT_EQUAL (memcmp (v, "\x05\x07\x01", 3), 0);
+    {
+      CU_ASSERT_EQUAL (memcmp (v, "\x05\x07\x01", 3), 0);
+      CU_ASSERT_EQUAL (retired, 2);
+      CU_ASSERT_TRUE (str_is (algs, "rsa2048,eccp256"));
+    }
   CU_ASSERT_TRUE (piv_note ? str_is (nd->note, piv_note) : !nd->note);
   nd = image_find_path (img, "pins/81");
   CU_ASSERT_PTR_NOT_NULL_FATAL (nd);
@@ -278,6 +286,10 @@ test_state_roundtrip (void)
   CU_ASSERT_STRING_EQUAL (text, "scope=openpgp label=User PIN");
   CU_ASSERT_FALSE (image_node_state_text (image_find_path (img, "pins/81"),
                                           text, 10));
+  CU_ASSERT_TRUE (image_node_state_text (image_find_path (img, "piv"),
+                                         text, sizeof text));
+  CU_ASSERT_STRING_EQUAL (text, "yubikey-compatible 5.7.1 retired=2 "
+                          "algs=rsa2048,eccp256");
   CU_ASSERT_EQUAL_FATAL (encode_areas (img, pt, len), 0);
   for (stream = 0; stream < 2; stream++)
     {
@@ -288,11 +300,15 @@ test_state_roundtrip (void)
   free_areas (pt);
   /* Cleared state is not written. */
   image_node_set_yubikey (image_find_path (img, "piv"), NULL);
+  CU_ASSERT_EQUAL (image_node_set_piv_caps (image_find_path (img, "piv"),
+                                            -1, NULL), 0);
   CU_ASSERT_EQUAL (image_node_set_scan_next (image_find_path (img, "3F00"),
                                              NULL, 1, 1), 0);
   CU_ASSERT_EQUAL_FATAL (encode_areas (img, pt, len), 0);
   CU_ASSERT_EQUAL_FATAL (decode_areas (pt, len, false, &back), 0);
   CU_ASSERT_FALSE (image_node_yubikey (image_find_path (back, "piv"), NULL));
+  CU_ASSERT_FALSE (image_node_piv_caps (image_find_path (back, "piv"), NULL,
+                                        NULL));
   CU_ASSERT_FALSE (image_node_scan_next (image_find_path (back, "3F00"),
                                          NULL, NULL, NULL));
   CU_ASSERT_PTR_NULL (image_find_path (back, "3F00")->note);
@@ -301,7 +317,7 @@ test_state_roundtrip (void)
   image_free (img);
 }
 
-/* AREA's plaintext without the typed-state tags DF20..DF23 in its nodes:
+/* AREA's plaintext without the typed-state tags DF20..DF24 in its nodes:
  * what a reader from before them sees (it skips extension tags). */
 static uint8_t *
 strip_state (const uint8_t *p, size_t n, size_t *r_len)
@@ -319,7 +335,7 @@ strip_state (const uint8_t *p, size_t n, size_t *r_len)
       CU_ASSERT_EQUAL_FATAL (tlv_begin (&b, VSC_TAG_NODE, &mark), 0);
       tlv_iter_init (&fit, t.value, t.len, 0);
       while (!tlv_iter_next (&fit, &f))
-        if (f.tag < VSC_TAG_PIN_SCOPE || f.tag > VSC_TAG_YUBIKEY)
+        if (f.tag < VSC_TAG_PIN_SCOPE || f.tag > VSC_TAG_PIV_CAPS)
           CU_ASSERT_EQUAL_FATAL (buf_append (&b, f.raw, f.raw_len), 0);
       CU_ASSERT_EQUAL_FATAL (tlv_end (&b, mark), 0);
     }
@@ -421,6 +437,8 @@ test_state_fields (void)
     "\xDF\x22\x03\x01\x00\x01",        /* no DF path */
     "\xDF\x23\x02\x05\x07",            /* version of 2 bytes */
     "\xDF\x20\x00",                    /* empty scope */
+    "\xDF\x24\x00",                    /* PIV capabilities: empty */
+    "\xDF\x24\x03\x02r\x00",            /* NUL in the algorithms */
   };
   size_t i;
 
@@ -454,6 +472,34 @@ test_state_fields (void)
   nd = image_find_path (img, "piv");
   CU_ASSERT_TRUE (nd && image_node_yubikey (nd, NULL)
                   && str_is (nd->note, "yubikey-compatible 4.0.0"));
+  image_free (img);
+  /* PIV capabilities: from DF24, and from the old note form with them
+   * (what a writer puts in the note for older readers). */
+  n = state_node (buf, IMAGE_NODE_APPLET, "",
+                  "\x86\x03piv\xDF\x23\x03\x05\x07\x00"
+                  "\xDF\x24\x08\x02rsa2048", 22);
+  CU_ASSERT_EQUAL_FATAL (state_decode (buf, n, &img), 0);
+  nd = image_find_path (img, "piv");
+  {
+    unsigned retired = 0;
+    const char *algs = NULL;
+    CU_ASSERT_TRUE (nd && image_node_piv_caps (nd, &retired, &algs)
+                    && retired == 2 && str_is (algs, "rsa2048"));
+  }
+  image_free (img);
+  n = state_node (buf, IMAGE_NODE_APPLET, "",
+                  "\x86\x03piv\x92\x37yubikey-compatible 5.7.0 retired=2 "
+                  "algs=rsa2048,eccp256", 62);
+  CU_ASSERT_EQUAL_FATAL (state_decode (buf, n, &img), 0);
+  nd = image_find_path (img, "piv");
+  {
+    unsigned retired = 0;
+    const char *algs = NULL;
+    CU_ASSERT_TRUE (nd && image_node_yubikey (nd, NULL)
+                    && image_node_piv_caps (nd, &retired, &algs)
+                    && retired == 2 && str_is (algs, "rsa2048,eccp256")
+                    && !nd->note);
+  }
   image_free (img);
   /* Malformed or repeated typed fields. */
   for (i = 0; i < DIM (bad); i++)
