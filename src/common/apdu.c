@@ -51,26 +51,17 @@ apdu_encode (const apdu_t *a, buf_t *out)
   h[2] = a->p1;
   h[3] = a->p2;
   err = buf_append (out, h, 4);
-  if (!ext)
-    {
-      if (!err && a->lc)
-        err = buf_append_byte (out, (uint8_t)a->lc);
-      if (!err && a->lc)
-        err = buf_append (out, a->data, a->lc);
-      if (!err && a->le)
-        err = buf_append_byte (out, (uint8_t)(a->le & 0xFF)); /* 256 -> 00 */
-    }
-  else
-    {
-      if (!err && (a->lc || a->le))
-        err = buf_append_byte (out, 0);
-      if (!err && a->lc)
-        err = buf_append_be16 (out, (unsigned)a->lc);
-      if (!err && a->lc)
-        err = buf_append (out, a->data, a->lc);
-      if (!err && a->le)
-        err = buf_append_be16 (out, (unsigned)(a->le & 0xFFFF)); /* 65536 -> 0000 */
-    }
+  /* Extended: a 00 in front, then Lc and Le in two bytes each. */
+  if (!err && ext && (a->lc || a->le))
+    err = buf_append_byte (out, 0);
+  if (!err && a->lc)
+    err = ext ? buf_append_be16 (out, (unsigned)a->lc)
+              : buf_append_byte (out, (uint8_t)a->lc);
+  if (!err && a->lc)
+    err = buf_append (out, a->data, a->lc);
+  if (!err && a->le)            /* 256 -> 00, 65536 -> 0000 */
+    err = ext ? buf_append_be16 (out, (unsigned)(a->le & 0xFFFF))
+              : buf_append_byte (out, (uint8_t)(a->le & 0xFF));
   return err;
 }
 
@@ -170,26 +161,25 @@ apdu_chan_ext (const apdu_chan_t *c)
   return c->ext_ok && c->proto == APDU_PROTO_T1;
 }
 
+/* The reader's limit M (0: none) within the protocol's LIM. */
+static size_t
+apdu_chan_cap (size_t m, size_t lim)
+{
+  return !m || m > lim ? lim : m;
+}
+
 static size_t
 apdu_chan_max_lc (const apdu_chan_t *c)
 {
-  size_t m = c->max_lc;
-  size_t lim = apdu_chan_ext (c) ? APDU_MAX_EXT_LC : APDU_MAX_SHORT_LC;
-
-  if (!m || m > lim)
-    m = lim;
-  return m;
+  return apdu_chan_cap (c->max_lc, apdu_chan_ext (c) ? APDU_MAX_EXT_LC
+                                                     : APDU_MAX_SHORT_LC);
 }
 
 static size_t
 apdu_chan_max_le (const apdu_chan_t *c)
 {
-  size_t m = c->max_le;
-  size_t lim = apdu_chan_ext (c) ? APDU_MAX_EXT_LE : APDU_MAX_SHORT_LE;
-
-  if (!m || m > lim)
-    m = lim;
-  return m;
+  return apdu_chan_cap (c->max_le, apdu_chan_ext (c) ? APDU_MAX_EXT_LE
+                                                     : APDU_MAX_SHORT_LE);
 }
 
 /* State of one exchange. */

@@ -74,6 +74,25 @@ xfree_secure (void *p)
     gcry_free (p);
 }
 
+gpg_error_t
+xsecret_set (uint8_t **dst, size_t *dlen, const void *p, size_t n)
+{
+  uint8_t *v = xtrymalloc_secure (n ? n : 1);
+
+  if (!v)
+    return gpg_error_from_syserror ();
+  if (n)
+    memcpy (v, p, n);
+  if (*dst)
+    {
+      wipememory (*dst, *dlen);
+      xfree_secure (*dst);
+    }
+  *dst = v;
+  *dlen = n;
+  return 0;
+}
+
 void
 wipememory (void *p, size_t n)
 {

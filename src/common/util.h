@@ -23,6 +23,10 @@ void xfree(void *p);
 void *xtrymalloc_secure(size_t n);
 char *xtrystrdup_secure(const char *s);
 void xfree_secure(void *p);
+/* Replace the secret *DST (*DLEN bytes, secure memory or NULL) by a copy
+ * of P[0..N) in secure memory; the old one is wiped and freed. On error
+ * *DST is left as it was. */
+gpg_error_t xsecret_set(uint8_t **dst, size_t *dlen, const void *p, size_t n);
 
 /* Wipe memory in a way the compiler will not drop. */
 void wipememory(void *p, size_t n);

@@ -50,10 +50,7 @@ applet_openpgp_import (opg_t *o, const applet_cmd_t *cmd, applet_reply_t *r)
   gpg_error_t err = 0;
 
   if (!o->v83)
-    {
-      r->sw = SW_SEC_NOT_SATISFIED;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_SEC_NOT_SATISFIED);
   if (tlv_parse (cmd->data, cmd->lc, &t4d, NULL) || t4d.tag != 0x4D)
     goto bad;
   tlv_iter_init (&it, t4d.value, t4d.len, 0);
@@ -181,35 +178,20 @@ applet_openpgp_generate (opg_t *o, const applet_cmd_t *cmd,
   gpg_error_t err;
 
   if ((cmd->p1 != 0x80 && cmd->p1 != 0x81) || cmd->p2)
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
   if (cmd->lc < 2 || (slot = applet_openpgp_crt_slot (cmd->data[0])) < 0)
-    {
-      r->sw = SW_WRONG_DATA;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_WRONG_DATA);
   s = &o->slot[slot];
   if (cmd->p1 == 0x81)
     {
       if (!s->key.sexp)
-        {
-          r->sw = SW_REF_NOT_FOUND;
-          return 0;
-        }
+        return applet_reply_sw (r, SW_REF_NOT_FOUND);
       return applet_openpgp_public (s, r);
     }
   if (!o->v83)
-    {
-      r->sw = SW_SEC_NOT_SATISFIED;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_SEC_NOT_SATISFIED);
   if (!applet_openpgp_attr_parse (s->attr, s->attr_len, slot, &type, &bits))
-    {
-      r->sw = SW_COND_NOT_SATISFIED;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_COND_NOT_SATISFIED);
   err = emu_crypto_generate (&key, type, bits);
   if (err)
     return err;

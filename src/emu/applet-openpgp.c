@@ -51,21 +51,11 @@ static const struct {
 static gpg_error_t
 applet_openpgp_pw_set (opg_pw_t *pw, const uint8_t *p, size_t n)
 {
-  uint8_t *v = xtrymalloc_secure (n ? n : 1);
+  gpg_error_t err = xsecret_set (&pw->v, &pw->len, p, n);
 
-  if (!v)
-    return gpg_error_from_syserror ();
-  if (n)
-    memcpy (v, p, n);
-  if (pw->v)
-    {
-      wipememory (pw->v, pw->len);
-      xfree_secure (pw->v);
-    }
-  pw->v = v;
-  pw->len = n;
-  pw->tries = n ? OPG_TRIES : 0;
-  return 0;
+  if (!err)
+    pw->tries = n ? OPG_TRIES : 0;
+  return err;
 }
 
 static void
@@ -686,17 +676,11 @@ applet_openpgp_get_data (opg_t *o, unsigned tag, applet_reply_t *r)
   int i = applet_openpgp_do_index (tag);
 
   if (applet_openpgp_hidden (o, tag))
-    {
-      r->sw = SW_REF_NOT_FOUND;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_REF_NOT_FOUND);
   if (i >= 0)
     {
       if (!applet_openpgp_allowed (o, opg_dos[i].read))
-        {
-          r->sw = SW_SEC_NOT_SATISFIED;
-          return 0;
-        }
+        return applet_reply_sw (r, SW_SEC_NOT_SATISFIED);
       r->secret = tag == 0x0103 || tag == 0x0104;
       return buf_append (b, o->dos[i].data, o->dos[i].len);
     }
@@ -746,10 +730,7 @@ applet_openpgp_get_data (opg_t *o, unsigned tag, applet_reply_t *r)
       break;
     case 0xD6: case 0xD7: case 0xD8:
       if (!o->uif)
-        {
-          r->sw = SW_REF_NOT_FOUND;
-          return 0;
-        }
+        return applet_reply_sw (r, SW_REF_NOT_FOUND);
       return buf_append (b, o->slot[tag - 0xD6].uif, 2);
     case 0xFA:
       return applet_openpgp_attr_info (b);
@@ -818,22 +799,13 @@ applet_openpgp_put_data (opg_t *o, unsigned tag, const applet_cmd_t *cmd,
       || tag == 0x7F21 || i >= 0)
     ;
   else
-    {
-      r->sw = SW_REF_NOT_FOUND;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_REF_NOT_FOUND);
   if (o->put_pw3)
     need = ACC_PW3;           /* checked before the tag, as some cards do */
   if (!applet_openpgp_allowed (o, need))
-    {
-      r->sw = SW_SEC_NOT_SATISFIED;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_SEC_NOT_SATISFIED);
   if (o->no_private_dos && tag >= 0x0101 && tag <= 0x0104)
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
   r->changed = true;
   if (i >= 0)
     {
@@ -972,18 +944,12 @@ applet_openpgp_change (opg_t *o, const applet_cmd_t *cmd, applet_reply_t *r)
   gpg_error_t err;
 
   if (cmd->p1 || (cmd->p2 != 0x81 && cmd->p2 != 0x83))
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
   pw = cmd->p2 == 0x83 ? &o->pw3 : &o->pw1;
   min = cmd->p2 == 0x83 ? 8 : 6;
   oldlen = pw->len;
   if (!pw->tries)
-    {
-      r->sw = SW_AUTH_BLOCKED;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_AUTH_BLOCKED);
   if (cmd->lc < oldlen + min || cmd->lc > oldlen + OPG_MAXPW)
     {
       /* Wrong length counts as a wrong password only if the old part
@@ -1014,32 +980,20 @@ applet_openpgp_reset_retry (opg_t *o, const applet_cmd_t *cmd,
   size_t nn;
 
   if ((cmd->p1 != 0x00 && cmd->p1 != 0x02) || cmd->p2 != 0x81)
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
   if (cmd->p1 == 0x02)
     {
       if (!o->v83)
-        {
-          r->sw = SW_SEC_NOT_SATISFIED;
-          return 0;
-        }
+        return applet_reply_sw (r, SW_SEC_NOT_SATISFIED);
       np = cmd->data;
       nn = cmd->lc;
     }
   else
     {
       if (!o->rc.len || !o->rc.tries)
-        {
-          r->sw = SW_AUTH_BLOCKED;
-          return 0;
-        }
+        return applet_reply_sw (r, SW_AUTH_BLOCKED);
       if (cmd->lc < o->rc.len + 6)
-        {
-          r->sw = SW_WRONG_LENGTH;
-          return 0;
-        }
+        return applet_reply_sw (r, SW_WRONG_LENGTH);
       r->sw = applet_openpgp_pw_check (&o->rc, cmd->data, o->rc.len,
                                        &r->changed);
       if (r->sw != SW_OK)
@@ -1048,10 +1002,7 @@ applet_openpgp_reset_retry (opg_t *o, const applet_cmd_t *cmd,
       nn = cmd->lc - o->rc.len;
     }
   if (nn < 6 || nn > OPG_MAXPW)
-    {
-      r->sw = SW_WRONG_LENGTH;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_WRONG_LENGTH);
   r->changed = true;
   o->v81 = o->v82 = false;
   return applet_openpgp_pw_set (&o->pw1, np, nn);
@@ -1069,10 +1020,7 @@ applet_openpgp_sign (opg_slot_t *s, const uint8_t *p, size_t n,
     {
     case EMU_KEY_RSA:
       if (n > (s->key.bits / 8) * 4 / 10 + 1)
-        {
-          r->sw = SW_WRONG_LENGTH;
-          return 0;
-        }
+        return applet_reply_sw (r, SW_WRONG_LENGTH);
       err = emu_crypto_rsa_sign (&s->key, p, n, &r->data);
       break;
     case EMU_KEY_NISTP256:
@@ -1102,20 +1050,11 @@ applet_openpgp_decipher (opg_t *o, const applet_cmd_t *cmd,
   gpg_error_t err = 0;
 
   if (!o->v82)
-    {
-      r->sw = SW_SEC_NOT_SATISFIED;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_SEC_NOT_SATISFIED);
   if (!s->key.sexp)
-    {
-      r->sw = SW_REF_NOT_FOUND;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_REF_NOT_FOUND);
   if (!cmd->lc)
-    {
-      r->sw = SW_WRONG_LENGTH;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_WRONG_LENGTH);
   r->secret = true;
   if (s->key.type == EMU_KEY_RSA)
     {
@@ -1158,20 +1097,11 @@ applet_openpgp_pso (opg_t *o, const applet_cmd_t *cmd, applet_reply_t *r)
   if (cmd->p1 == 0x80 && cmd->p2 == 0x86)
     return applet_openpgp_decipher (o, cmd, r);
   if (cmd->p1 != 0x9E || cmd->p2 != 0x9A)
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
   if (!o->v81)
-    {
-      r->sw = SW_SEC_NOT_SATISFIED;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_SEC_NOT_SATISFIED);
   if (!s->key.sexp)
-    {
-      r->sw = SW_REF_NOT_FOUND;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_REF_NOT_FOUND);
   err = applet_openpgp_sign (s, cmd->data, cmd->lc, r);
   if (err || r->sw != SW_OK)
     return err;
@@ -1190,25 +1120,13 @@ applet_openpgp_internal_auth (opg_t *o, const applet_cmd_t *cmd,
   opg_slot_t *s = &o->slot[OPG_AUT];
 
   if (cmd->p1 || cmd->p2)
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
   if (!o->v82)
-    {
-      r->sw = SW_SEC_NOT_SATISFIED;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_SEC_NOT_SATISFIED);
   if (!s->key.sexp)
-    {
-      r->sw = SW_REF_NOT_FOUND;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_REF_NOT_FOUND);
   if (!cmd->lc)
-    {
-      r->sw = SW_WRONG_LENGTH;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_WRONG_LENGTH);
   return applet_openpgp_sign (s, cmd->data, cmd->lc, r);
 }
 
@@ -1260,10 +1178,7 @@ applet_openpgp_apdu (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
   gpg_error_t err = 0;
 
   if (cmd->cla & 0x80 && cmd->cla != 0x80)
-    {
-      r->sw = SW_CLA_NOT_SUPPORTED;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_CLA_NOT_SUPPORTED);
   if (o->terminated)
     {
       if (cmd->ins == 0x44)

@@ -810,31 +810,16 @@ applet_piv_get_data (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
   piv_obj_t *o;
 
   if (cmd->p1 != 0x3F || cmd->p2 != 0xFF)
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
   if (!applet_piv_tag_list (cmd->data, cmd->lc, &tag))
-    {
-      r->sw = SW_WRONG_DATA;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_WRONG_DATA);
   if (!applet_piv_tag_ok (tag) || !applet_piv_tag_served (v, tag, false))
-    {
-      r->sw = SW_FILE_NOT_FOUND;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_FILE_NOT_FOUND);
   if (applet_piv_tag_pin (tag) && !v->pin_ok)
-    {
-      r->sw = SW_SEC_NOT_SATISFIED;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_SEC_NOT_SATISFIED);
   o = applet_piv_obj (v, tag);
   if (!o)
-    {
-      r->sw = SW_FILE_NOT_FOUND;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_FILE_NOT_FOUND);
   r->secret = tag == 0x5FC109;
   if (tag == 0x7E)
     return buf_append (&r->data, o->v.data, o->v.len);
@@ -849,39 +834,21 @@ applet_piv_put_data (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
   size_t used;
 
   if (cmd->p1 != 0x3F || cmd->p2 != 0xFF)
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
   if (!v->mgmt_ok)
-    {
-      r->sw = SW_SEC_NOT_SATISFIED;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_SEC_NOT_SATISFIED);
   if (tlv_parse (cmd->data, cmd->lc, &t5c, &used)
       || !applet_piv_tag_list (cmd->data, cmd->lc, &tag)
       || tlv_parse (cmd->data + used, cmd->lc - used, &t53, NULL)
       || t53.raw_len != cmd->lc - used)
-    {
-      r->sw = SW_WRONG_DATA;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_WRONG_DATA);
   if (!applet_piv_tag_served (v, tag, true))
-    {
-      r->sw = SW_FILE_NOT_FOUND;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_FILE_NOT_FOUND);
   if (!applet_piv_tag_ok (tag)
       || (tag == 0x7E ? t53.tag != 0x7E : t53.tag != 0x53))
-    {
-      r->sw = SW_WRONG_DATA;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_WRONG_DATA);
   if (t53.raw_len > PIV_MAX_OBJLEN + 8)
-    {
-      r->sw = SW_NOT_ENOUGH_MEMORY;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_NOT_ENOUGH_MEMORY);
   r->changed = true;
   if (tag == 0x7E)
     return applet_piv_obj_set (v, tag, t53.raw, t53.raw_len);
@@ -1032,10 +999,7 @@ applet_piv_auth_mgmt (piv_t *v, const applet_cmd_t *cmd, const tlv_t *t7c,
 
   v->auth_state = 0;
   if (cmd->p1 != PIV_ALG_3DES && cmd->p1 != 0x00)
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
   if (hw && !w.len && !hc && !hr)
     {
       /* Mutual authentication, step 1: the card's encrypted witness. */
@@ -1114,36 +1078,18 @@ applet_piv_auth_key (piv_t *v, const applet_cmd_t *cmd, const tlv_t *t7c,
   gpg_error_t err = 0;
 
   if (applet_piv_retired_absent (v, cmd->p2))
-    {
-      r->sw = SW_INCORRECT_P1P2;        /* a slot it lacks (CanoKey) */
-      return 0;
-    }
+    return applet_reply_sw (r, SW_INCORRECT_P1P2); /* a slot it lacks */
   if (!pk)
-    {
-      r->sw = SW_REF_NOT_FOUND;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_REF_NOT_FOUND);
   if (!pk->alg)
-    {
-      r->sw = SW_REF_NOT_FOUND;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_REF_NOT_FOUND);
   if (cmd->p1 != pk->alg)
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
   if (tlv_find (t7c->value, t7c->len, 0x82, &resp) || resp.len)
-    {
-      r->sw = SW_WRONG_DATA;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_WRONG_DATA);
   if ((pk->pin_policy == POL_ONCE && !v->pin_ok)
       || (pk->pin_policy == POL_ALWAYS && !v->pin_fresh))
-    {
-      r->sw = SW_SEC_NOT_SATISFIED;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_SEC_NOT_SATISFIED);
   buf_init_secure (&out);
   if (!tlv_find (t7c->value, t7c->len, 0x81, &chal))
     {
@@ -1190,10 +1136,7 @@ applet_piv_general_auth (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
 
   if (tlv_parse (cmd->data, cmd->lc, &t7c, NULL) || t7c.tag != 0x7C
       || t7c.raw_len != cmd->lc || tlv_validate (t7c.value, t7c.len, 2))
-    {
-      r->sw = SW_WRONG_DATA;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_WRONG_DATA);
   if (cmd->p2 == 0x9B)
     return applet_piv_auth_mgmt (v, cmd, &t7c, r);
   v->auth_state = 0;
@@ -1233,21 +1176,12 @@ applet_piv_generate (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
   gpg_error_t err;
 
   if (cmd->p1 || !pk)
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
   if (!v->mgmt_ok)
-    {
-      r->sw = SW_SEC_NOT_SATISFIED;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_SEC_NOT_SATISFIED);
   if (tlv_parse (cmd->data, cmd->lc, &tac, NULL) || tac.tag != 0xAC
       || tlv_find (tac.value, tac.len, 0x80, &talg) || talg.len != 1)
-    {
-      r->sw = SW_WRONG_DATA;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_WRONG_DATA);
   if (!applet_piv_alg_ok (v, talg.value[0], &type, &bits))
     {
       r->sw = SW_INCORRECT_P1P2;  /* YubiKeys answer 6A86 */
@@ -1290,15 +1224,9 @@ applet_piv_import (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
   gpg_error_t err;
 
   if (!pk || !applet_piv_alg_ok (v, cmd->p1, &type, &bits))
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
   if (!v->mgmt_ok)
-    {
-      r->sw = SW_SEC_NOT_SATISFIED;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_SEC_NOT_SATISFIED);
   {
     /* A flat list of TLVs (AA/AB carry the constructed bit but are
      * plain bytes, as on YubiKeys: do not recurse). */
@@ -1310,36 +1238,24 @@ applet_piv_import (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
     while (!(e = tlv_iter_next (&it, &t)))
       ;
     if (gpg_err_code (e) != GPG_ERR_EOF || !cmd->lc)
-      {
-        r->sw = SW_WRONG_DATA;
-        return 0;
-      }
+      return applet_reply_sw (r, SW_WRONG_DATA);
   }
   if (type == EMU_KEY_RSA)
     {
       if (tlv_find (cmd->data, cmd->lc, 0x01, &tp)
           || tlv_find (cmd->data, cmd->lc, 0x02, &tq))
-        {
-          r->sw = SW_WRONG_DATA;
-          return 0;
-        }
+        return applet_reply_sw (r, SW_WRONG_DATA);
       err = emu_crypto_import_rsa (&key, bits, (const uint8_t *)"\x01\x00\x01",
                                    3, tp.value, tp.len, tq.value, tq.len);
     }
   else
     {
       if (tlv_find (cmd->data, cmd->lc, 0x06, &td))
-        {
-          r->sw = SW_WRONG_DATA;
-          return 0;
-        }
+        return applet_reply_sw (r, SW_WRONG_DATA);
       err = emu_crypto_import_ecc (&key, type, td.value, td.len);
     }
   if (gpg_err_code (err) == GPG_ERR_INV_VALUE)
-    {
-      r->sw = SW_WRONG_DATA;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_WRONG_DATA);
   if (err)
     return err;
   emu_crypto_key_free (&pk->key);
@@ -1374,10 +1290,7 @@ applet_piv_metadata (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
       return 0;
     }
   if (cmd->p1)
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
   if (cmd->p2 == 0x80 || cmd->p2 == 0x81)
     {
       bool pin = cmd->p2 == 0x80;
@@ -1402,10 +1315,7 @@ applet_piv_metadata (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
     }
   pk = applet_piv_key (v, cmd->p2);
   if (!pk || !pk->alg)
-    {
-      r->sw = SW_REF_NOT_FOUND;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_REF_NOT_FOUND);
   t[0] = pk->pin_policy;
   t[1] = pk->touch_policy;
   err = tlv_put_u8 (b, 0x01, pk->alg);

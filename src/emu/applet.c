@@ -53,6 +53,25 @@ applet_register (const applet_ops_t *ops)
   return gpg_error (GPG_ERR_TOO_LARGE);
 }
 
+/* Append ", NAME" (NAME when first) to NAMES[0..SIZE) at *OFF; false if
+ * it does not fit. */
+static bool
+applet_names_add (char *names, size_t size, size_t *off, const char *name)
+{
+  size_t n = strlen (name);
+
+  if (*off + n + 3 >= size)
+    return false;
+  if (*off)
+    {
+      memcpy (names + *off, ", ", 2);
+      *off += 2;
+    }
+  memcpy (names + *off, name, n);
+  *off += n;
+  return true;
+}
+
 const char *
 applet_names (void)
 {
@@ -60,31 +79,11 @@ applet_names (void)
   size_t i, off = 0;
 
   for (i = 0; applet_table[i]; i++)
-    {
-      size_t n = strlen (applet_table[i]->name);
-      if (off + n + 3 >= sizeof names)
-        break;
-      if (off)
-        {
-          memcpy (names + off, ", ", 2);
-          off += 2;
-        }
-      memcpy (names + off, applet_table[i]->name, n);
-      off += n;
-    }
+    if (!applet_names_add (names, sizeof names, &off, applet_table[i]->name))
+      break;
   for (i = 0; i < DIM (applet_extra) && applet_extra[i]; i++)
-    {
-      size_t n = strlen (applet_extra[i]->name);
-      if (off + n + 3 >= sizeof names)
-        break;
-      if (off)
-        {
-          memcpy (names + off, ", ", 2);
-          off += 2;
-        }
-      memcpy (names + off, applet_extra[i]->name, n);
-      off += n;
-    }
+    if (!applet_names_add (names, sizeof names, &off, applet_extra[i]->name))
+      break;
   names[off] = 0;
   if (!off)
     strcpy (names, "(none)");

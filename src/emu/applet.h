@@ -66,6 +66,15 @@ typedef struct applet_reply {
   bool secret;            /* response data is secret (not logged) */
 } applet_reply_t;
 
+/* Answer with the status word STATUS and no data: the command was
+ * handled (refused); for "return applet_reply_sw (r, SW_...);". */
+static inline gpg_error_t
+applet_reply_sw (applet_reply_t *r, unsigned status)
+{
+  r->sw = status;
+  return 0;
+}
+
 typedef struct applet_ops {
   const char *name;        /* profile name: "openpgp", "piv" */
   const uint8_t *aid;      /* default AID (create() may set another) */

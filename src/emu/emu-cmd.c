@@ -524,20 +524,11 @@ emu_cmd_create (emu_card_t *card, const applet_cmd_t *cmd, applet_reply_t *r)
   unsigned sw;
 
   if (cmd->p1 || cmd->p2)
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
   if (!cmd->lc)
-    {
-      r->sw = SW_WRONG_LENGTH;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_WRONG_LENGTH);
   if ((sw = emu_fs_check (card, card->cur_df, EMU_AC_CREATE)))
-    {
-      r->sw = sw;
-      return 0;
-    }
+    return applet_reply_sw (r, sw);
   err = emu_fs_create (card, card->cur_df, cmd->data, cmd->lc, &f, &r->sw);
   if (!err && f)
     {
@@ -606,15 +597,9 @@ emu_cmd_challenge (emu_card_t *card, const applet_cmd_t *cmd,
 
   (void)card;
   if (cmd->p1 || cmd->p2)
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
   if (!cmd->ne || cmd->lc)
-    {
-      r->sw = SW_WRONG_LENGTH;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_WRONG_LENGTH);
   err = buf_reserve (&r->data, cmd->ne);
   if (err)
     return err;
@@ -634,10 +619,7 @@ emu_cmd_list (emu_card_t *card, const applet_cmd_t *cmd, applet_reply_t *r)
   gpg_error_t err = 0;
 
   if (!cmd->p1 || cmd->p1 > 3 || cmd->p2)
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
   for (f = card->cur_df->child; f && !err; f = f->next)
     if (((cmd->p1 & 1) && f->type == EMU_DF)
         || ((cmd->p1 & 2) && f->type != EMU_DF))

@@ -130,15 +130,9 @@ emu_iso8_mse (emu_card_t *card, const applet_cmd_t *cmd, applet_reply_t *r)
     }
   if (cmd->p1 != 0x41
       || (cmd->p2 != 0xB6 && cmd->p2 != 0xB8 && cmd->p2 != 0xA4))
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
   if (tlv_validate (cmd->data, cmd->lc, 1))
-    {
-      r->sw = SW_WRONG_DATA;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_WRONG_DATA);
   tlv_iter_init (&it, cmd->data, cmd->lc, 0);
   while (!(err = tlv_iter_next (&it, &t)))
     {
@@ -146,37 +140,25 @@ emu_iso8_mse (emu_card_t *card, const applet_cmd_t *cmd, applet_reply_t *r)
         {
         case 0x80:
           if (t.len != 1)
-            {
-              r->sw = SW_WRONG_DATA;
-              return 0;
-            }
+            return applet_reply_sw (r, SW_WRONG_DATA);
           alg = t.value[0];
           break;
         case 0x81:
           key = emu_iso8_file_ref (card, t.value, t.len);
           have_ref = true;
           if (!key)
-            {
-              r->sw = SW_REF_NOT_FOUND;
-              return 0;
-            }
+            return applet_reply_sw (r, SW_REF_NOT_FOUND);
           break;
         case 0x83:
         case 0x84:
           if (t.len != 1)
-            {
-              r->sw = SW_WRONG_DATA;
-              return 0;
-            }
+            return applet_reply_sw (r, SW_WRONG_DATA);
           if (!have_ref)
             {
               /* The key reference names the internal EF 30xx. */
               key = emu_fs_child_fid (card->cur_df, 0x3000 | t.value[0]);
               if (!key)
-                {
-                  r->sw = SW_REF_NOT_FOUND;
-                  return 0;
-                }
+                return applet_reply_sw (r, SW_REF_NOT_FOUND);
             }
           break;
         default:
@@ -186,15 +168,9 @@ emu_iso8_mse (emu_card_t *card, const applet_cmd_t *cmd, applet_reply_t *r)
   if (!key && card->cur_ef && card->cur_ef->internal)
     key = card->cur_ef;
   if (!key || key->type != EMU_EF_TRANSPARENT || !key->internal)
-    {
-      r->sw = SW_REF_NOT_FOUND;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_REF_NOT_FOUND);
   if (alg >= 0 && alg != 0x00 && alg != 0x11 && alg != 0x21 && alg != 0x22)
-    {
-      r->sw = SW_WRONG_DATA;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_WRONG_DATA);
   card->se_crt = cmd->p2;
   card->se_alg = alg;
   card->se_key = key;
@@ -284,10 +260,7 @@ emu_iso8_pso (emu_card_t *card, const applet_cmd_t *cmd, applet_reply_t *r)
   if (cmd->p1 == 0x9E && cmd->p2 == 0x9A)
     {
       if (!cmd->lc)
-        {
-          r->sw = SW_WRONG_LENGTH;
-          return 0;
-        }
+        return applet_reply_sw (r, SW_WRONG_LENGTH);
       r->sw = emu_iso8_sign (card, 0xB6, cmd->data, cmd->lc, &r->data, &err);
       return err;
     }
@@ -295,10 +268,7 @@ emu_iso8_pso (emu_card_t *card, const applet_cmd_t *cmd, applet_reply_t *r)
     {
       /* Padding indicator 00, then the cryptogram. */
       if (cmd->lc < 2 || cmd->data[0] != 0x00)
-        {
-          r->sw = SW_WRONG_DATA;
-          return 0;
-        }
+        return applet_reply_sw (r, SW_WRONG_DATA);
       sw = emu_iso8_key (card, 0xB8, &key);
       if (!sw && key.type != EMU_KEY_RSA)
         sw = SW_COND_NOT_SATISFIED;
@@ -337,15 +307,9 @@ emu_iso8_internal_auth (emu_card_t *card, const applet_cmd_t *cmd,
   gpg_error_t err = 0;
 
   if (cmd->p1 != 0x00 || (cmd->p2 != 0x00 && cmd->p2 != 0x80))
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
   if (!cmd->lc)
-    {
-      r->sw = SW_WRONG_LENGTH;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_WRONG_LENGTH);
   r->sw = emu_iso8_sign (card, 0xA4, cmd->data, cmd->lc, &r->data, &err);
   return err;
 }

@@ -27,20 +27,7 @@ emu_pin_find (emu_card_t *card, unsigned ref)
 gpg_error_t
 emu_pin_set (emu_pin_t *pin, const uint8_t *p, size_t n)
 {
-  uint8_t *v = xtrymalloc_secure (n ? n : 1);
-
-  if (!v)
-    return gpg_error_from_syserror ();
-  if (n)
-    memcpy (v, p, n);
-  if (pin->value)
-    {
-      wipememory (pin->value, pin->len);
-      xfree_secure (pin->value);
-    }
-  pin->value = v;
-  pin->len = n;
-  return 0;
+  return xsecret_set (&pin->value, &pin->len, p, n);
 }
 
 /* Length of P without trailing pad bytes. */

@@ -16,6 +16,7 @@
 #include <ctype.h>
 
 #include "common/util.h"
+#include "emu-appdata.h"
 #include "common/hex.h"
 #include "common/log.h"
 #include "common/i18n.h"
@@ -82,18 +83,6 @@ emu_profile_get (char **keys, char **vals, size_t n, const char *key)
   return NULL;
 }
 
-static bool
-emu_profile_num (const char *s, unsigned long max, unsigned long *v)
-{
-  char *end;
-
-  if (!s || !*s || *s == '-')
-    return false;
-  errno = 0;
-  *v = strtoul (s, &end, 0);
-  return !errno && !*end && *v <= max;
-}
-
 /* Hex or @file content relative to the profile's directory. */
 static gpg_error_t
 emu_profile_content (emu_profile_ctx_t *c, const char *s, buf_t *out)
@@ -140,7 +129,7 @@ emu_profile_ac (emu_card_t *card, const char *s, unsigned *ac)
     *ac = EMU_AC_ALWAYS;
   else if (!strcmp (s, "never"))
     *ac = EMU_AC_NEVER;
-  else if (!strncmp (s, "pin:", 4) && emu_profile_num (s + 4, 0xFE, &v)
+  else if (!strncmp (s, "pin:", 4) && emu_appdata_uint (s + 4, 0xFE, &v)
            && (v & 0x0F))
     *ac = (unsigned)v;
   else
@@ -230,7 +219,7 @@ emu_profile_pin (emu_profile_ctx_t *c, char **tok, char **vals, size_t ntok)
   buf_t val;
 
   buf_init_secure (&val);
-  if (ntok < 2 || vals[1] || !emu_profile_num (tok[1], 0xFE, &v) || !v
+  if (ntok < 2 || vals[1] || !emu_appdata_uint (tok[1], 0xFE, &v) || !v
       || !(v & 0x0F))
     return emu_profile_err (c, _("pin needs a reference 1..FE whose low "
                                  "nibble is not 0"), ntok > 1 ? tok[1] : NULL);
@@ -264,7 +253,7 @@ emu_profile_pin (emu_profile_ctx_t *c, char **tok, char **vals, size_t ntok)
     goto leave;
   if ((s = emu_profile_get (tok, vals, ntok, "retries")))
     {
-      if (!emu_profile_num (s, 15, &v) || !v)
+      if (!emu_appdata_uint (s, 15, &v) || !v)
         {
           err = emu_profile_err (c, _("retries must be 1..15"), s);
           goto leave;
@@ -274,7 +263,7 @@ emu_profile_pin (emu_profile_ctx_t *c, char **tok, char **vals, size_t ntok)
   pin->retries_left = pin->retries_max;
   if ((s = emu_profile_get (tok, vals, ntok, "left")))
     {
-      if (!emu_profile_num (s, pin->retries_max, &v))
+      if (!emu_appdata_uint (s, pin->retries_max, &v))
         {
           err = emu_profile_err (c, _("left must be 0..retries"), s);
           goto leave;
@@ -283,7 +272,7 @@ emu_profile_pin (emu_profile_ctx_t *c, char **tok, char **vals, size_t ntok)
     }
   if ((s = emu_profile_get (tok, vals, ntok, "min")))
     {
-      if (!emu_profile_num (s, 64, &v))
+      if (!emu_appdata_uint (s, 64, &v))
         {
           err = emu_profile_err (c, _("bad min"), s);
           goto leave;
@@ -292,7 +281,7 @@ emu_profile_pin (emu_profile_ctx_t *c, char **tok, char **vals, size_t ntok)
     }
   if ((s = emu_profile_get (tok, vals, ntok, "max")))
     {
-      if (!emu_profile_num (s, 64, &v) || !v)
+      if (!emu_appdata_uint (s, 64, &v) || !v)
         {
           err = emu_profile_err (c, _("bad max"), s);
           goto leave;
@@ -312,7 +301,7 @@ emu_profile_pin (emu_profile_ctx_t *c, char **tok, char **vals, size_t ntok)
     }
   if ((s = emu_profile_get (tok, vals, ntok, "puk")))
     {
-      if (!emu_profile_num (s, 0xFE, &v) || !v)
+      if (!emu_appdata_uint (s, 0xFE, &v) || !v)
         {
           err = emu_profile_err (c, _("bad puk reference"), s);
           goto leave;
@@ -401,7 +390,7 @@ emu_profile_file (emu_profile_ctx_t *c, char **tok, char **vals, size_t ntok)
     }
   if ((s = emu_profile_get (tok, vals, ntok, "sfi")))
     {
-      if (is_df || !emu_profile_num (s, 30, &v) || !v
+      if (is_df || !emu_appdata_uint (s, 30, &v) || !v
           || emu_fs_child_sfi (parent, (unsigned)v))
         return emu_profile_err (c, _("sfi is 1..30, unique in the DF"), s);
       f->sfi = (uint8_t)v;
@@ -429,7 +418,7 @@ emu_profile_file (emu_profile_ctx_t *c, char **tok, char **vals, size_t ntok)
           return err;
       if ((s = emu_profile_get (tok, vals, ntok, "size")))
         {
-          if (!emu_profile_num (s, EMU_MAX_EF_SIZE, &v) || v < f->data.len)
+          if (!emu_appdata_uint (s, EMU_MAX_EF_SIZE, &v) || v < f->data.len)
             return emu_profile_err (c, _("size must hold the content "
                                          "(at most 65535)"), s);
           if ((err = buf_reserve (&f->data, v - f->data.len)))
@@ -443,14 +432,14 @@ emu_profile_file (emu_profile_ctx_t *c, char **tok, char **vals, size_t ntok)
       f->rec_len = type == EMU_EF_LINEAR_VAR ? 255 : 0;
       if ((s = emu_profile_get (tok, vals, ntok, "record-size")))
         {
-          if (!emu_profile_num (s, EMU_MAX_RECLEN, &v) || !v)
+          if (!emu_appdata_uint (s, EMU_MAX_RECLEN, &v) || !v)
             return emu_profile_err (c, _("bad record-size"), s);
           f->rec_len = v;
         }
       f->rec_max = 0;
       if ((s = emu_profile_get (tok, vals, ntok, "records")))
         {
-          if (!emu_profile_num (s, EMU_MAX_RECORDS, &v) || !v)
+          if (!emu_appdata_uint (s, EMU_MAX_RECORDS, &v) || !v)
             return emu_profile_err (c, _("records is 1..254"), s);
           f->rec_max = v;
           c->fixed_records_given = true;
@@ -753,7 +742,7 @@ emu_profile_line (emu_profile_ctx_t *c, char *line, bool *saw_ext, bool *ext)
   else if (!strcmp (tok[0], "latency"))
     {
       unsigned long v;
-      if (ntok != 2 || vals[1] || !emu_profile_num (tok[1], EMU_LATENCY_MAX,
+      if (ntok != 2 || vals[1] || !emu_appdata_uint (tok[1], EMU_LATENCY_MAX,
                                                     &v))
         err = emu_profile_err (c, _("latency is 0..60000 milliseconds"),
                                ntok > 1 ? tok[1] : NULL);

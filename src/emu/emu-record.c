@@ -119,33 +119,18 @@ emu_record_read (emu_card_t *card, const applet_cmd_t *cmd,
   gpg_error_t err = 0;
 
   if (cmd->lc)
-    {
-      r->sw = SW_WRONG_LENGTH;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_WRONG_LENGTH);
   if (mode == 7)
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
   if ((sw = emu_record_ef (card, cmd->p2, EMU_AC_READ, &f)))
-    {
-      r->sw = sw;
-      return 0;
-    }
+    return applet_reply_sw (r, sw);
   if (!cmd->ne)
-    {
-      r->sw = SW_WRONG_LENGTH;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_WRONG_LENGTH);
   if (mode == 5 || mode == 6)
     {
       size_t from = cmd->p1 ? cmd->p1 : card->cur_rec;
       if (!from || from > f->nrecs)
-        {
-          r->sw = SW_RECORD_NOT_FOUND;
-          return 0;
-        }
+        return applet_reply_sw (r, SW_RECORD_NOT_FOUND);
       /* Whole records only, as many as fit into Ne. */
       if (mode == 5)
         for (i = from; i <= f->nrecs && !err; i++)
@@ -168,10 +153,7 @@ emu_record_read (emu_card_t *card, const applet_cmd_t *cmd,
     }
   rec = emu_record_locate (card, f, cmd->p1, mode);
   if (!rec)
-    {
-      r->sw = SW_RECORD_NOT_FOUND;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_RECORD_NOT_FOUND);
   card->cur_rec = rec;
   /* Longer than Ne: the card's response path answers 61xx. */
   err = buf_append (&r->data, f->recs[rec - 1].data, f->recs[rec - 1].len);
@@ -191,31 +173,16 @@ emu_record_write (emu_card_t *card, const applet_cmd_t *cmd,
   bool append = cmd->ins == 0xE2;
 
   if (append && (cmd->p1 || mode))
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
   if (!append && mode > 4)
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
   if (!cmd->lc)
-    {
-      r->sw = SW_WRONG_LENGTH;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_WRONG_LENGTH);
   if ((sw = emu_record_ef (card, cmd->p2, EMU_AC_UPDATE, &f)))
-    {
-      r->sw = sw;
-      return 0;
-    }
+    return applet_reply_sw (r, sw);
   if (cmd->lc > f->rec_len
       || (f->type != EMU_EF_LINEAR_VAR && cmd->lc != f->rec_len))
-    {
-      r->sw = SW_WRONG_LENGTH;
-      return 0;
-    }
+    return applet_reply_sw (r, SW_WRONG_LENGTH);
   if (append)
     {
       if (f->type == EMU_EF_CYCLIC)
@@ -232,10 +199,7 @@ emu_record_write (emu_card_t *card, const applet_cmd_t *cmd,
       else
         {
           if (f->nrecs >= f->rec_max)
-            {
-              r->sw = SW_NOT_ENOUGH_MEMORY;
-              return 0;
-            }
+            return applet_reply_sw (r, SW_NOT_ENOUGH_MEMORY);
           err = emu_fs_add_record (f, cmd->data, cmd->lc, false);
           card->cur_rec = f->nrecs;
         }
@@ -247,10 +211,7 @@ emu_record_write (emu_card_t *card, const applet_cmd_t *cmd,
           /* ISO: UPDATE previous in a cyclic EF writes the oldest record,
            * which becomes record 1. */
           if (!f->nrecs)
-            {
-              r->sw = SW_RECORD_NOT_FOUND;
-              return 0;
-            }
+            return applet_reply_sw (r, SW_RECORD_NOT_FOUND);
           buf_free (&f->recs[f->nrecs - 1]);
           f->nrecs--;
           err = emu_fs_add_record (f, cmd->data, cmd->lc, true);
@@ -260,10 +221,7 @@ emu_record_write (emu_card_t *card, const applet_cmd_t *cmd,
         {
           rec = emu_record_locate (card, f, cmd->p1, mode);
           if (!rec)
-            {
-              r->sw = SW_RECORD_NOT_FOUND;
-              return 0;
-            }
+            return applet_reply_sw (r, SW_RECORD_NOT_FOUND);
           err = buf_set (&f->recs[rec - 1], cmd->data, cmd->lc);
           card->cur_rec = rec;
         }

@@ -64,40 +64,38 @@ typedef struct pcsc_card {
 static const reader_ops_t reader_pcsc_ops;
 
 /* Map a pcsc-lite result code (see the table at the top). */
+static const struct {
+  LONG rv;
+  gpg_err_code_t code;
+} reader_pcsc_errtab[] = {
+  { SCARD_W_RESET_CARD, GPG_ERR_CARD_RESET },
+  { SCARD_W_REMOVED_CARD, GPG_ERR_CARD_REMOVED },
+  { SCARD_E_NO_SMARTCARD, GPG_ERR_CARD_REMOVED },
+  { SCARD_E_NO_SERVICE, GPG_ERR_ENXIO },
+  { SCARD_E_SERVICE_STOPPED, GPG_ERR_ENXIO },
+  { SCARD_E_NO_READERS_AVAILABLE, GPG_ERR_ENODEV },
+  { SCARD_E_UNKNOWN_READER, GPG_ERR_ENODEV },
+  { SCARD_E_READER_UNAVAILABLE, GPG_ERR_ENODEV },
+  { SCARD_E_SHARING_VIOLATION, GPG_ERR_EBUSY },
+  { SCARD_E_CANCELLED, GPG_ERR_CANCELED },
+  { SCARD_E_TIMEOUT, GPG_ERR_ETIMEDOUT },
+  { SCARD_E_INSUFFICIENT_BUFFER, GPG_ERR_BUFFER_TOO_SHORT },
+  { SCARD_E_INVALID_HANDLE, GPG_ERR_INV_HANDLE }
+};
+
 static gpg_error_t
 reader_pcsc_err (LONG rv)
 {
-  switch (rv)
-    {
-    case SCARD_S_SUCCESS:
-      return 0;
-    case SCARD_W_RESET_CARD:
-      return gpg_error (GPG_ERR_CARD_RESET);
-    case SCARD_W_REMOVED_CARD:
-    case SCARD_E_NO_SMARTCARD:
-      return gpg_error (GPG_ERR_CARD_REMOVED);
-    case SCARD_E_NO_SERVICE:
-    case SCARD_E_SERVICE_STOPPED:
-      return gpg_error (GPG_ERR_ENXIO);
-    case SCARD_E_NO_READERS_AVAILABLE:
-    case SCARD_E_UNKNOWN_READER:
-    case SCARD_E_READER_UNAVAILABLE:
-      return gpg_error (GPG_ERR_ENODEV);
-    case SCARD_E_SHARING_VIOLATION:
-      return gpg_error (GPG_ERR_EBUSY);
-    case SCARD_E_CANCELLED:
-      return gpg_error (GPG_ERR_CANCELED);
-    case SCARD_E_TIMEOUT:
-      return gpg_error (GPG_ERR_ETIMEDOUT);
-    case SCARD_E_INSUFFICIENT_BUFFER:
-      return gpg_error (GPG_ERR_BUFFER_TOO_SHORT);
-    case SCARD_E_INVALID_HANDLE:
-      return gpg_error (GPG_ERR_INV_HANDLE);
-    default:
-      log_debug ("pcsc: %s (0x%08lx)", pcsc_stringify_error (rv),
-                 (unsigned long)rv);
-      return gpg_error (GPG_ERR_CARD);
-    }
+  size_t i;
+
+  if (rv == SCARD_S_SUCCESS)
+    return 0;
+  for (i = 0; i < DIM (reader_pcsc_errtab); i++)
+    if (reader_pcsc_errtab[i].rv == rv)
+      return gpg_error (reader_pcsc_errtab[i].code);
+  log_debug ("pcsc: %s (0x%08lx)", pcsc_stringify_error (rv),
+             (unsigned long)rv);
+  return gpg_error (GPG_ERR_CARD);
 }
 
 /* True for results after which the context must be re-established. */

@@ -276,29 +276,34 @@ reader_chan_init (reader_card_t *card, apdu_chan_t *chan)
   chan->max_lc = card->ext_ok ? card->max_lc : APDU_MAX_SHORT_LC;
 }
 
+/* What the reader layer's error codes mean for a person. */
+static const struct {
+  gpg_err_code_t code;
+  const char *text;
+} reader_errtab[] = {
+  { GPG_ERR_ENXIO,
+    N_("the PC/SC service (pcscd) is not running or not reachable") },
+  { GPG_ERR_CARD_RESET,
+    N_("the card was reset by another program (PIN state lost)") },
+  { GPG_ERR_CARD_REMOVED, N_("the card was removed") },
+  { GPG_ERR_CARD_NOT_PRESENT, N_("no card in the reader") },
+  { GPG_ERR_ENODEV,
+    N_("no such reader (or pcscd reports no readers at all)") },
+  { GPG_ERR_EBUSY,
+    N_("the card is in exclusive use by another program") },
+  { GPG_ERR_INV_HANDLE, N_("the connection to the card is no longer valid "
+                           "(was pcscd restarted?)") }
+};
+
 const char *
 reader_strerror (gpg_error_t err)
 {
-  switch (gpg_err_code (err))
-    {
-    case GPG_ERR_ENXIO:
-      return _("the PC/SC service (pcscd) is not running or not reachable");
-    case GPG_ERR_CARD_RESET:
-      return _("the card was reset by another program (PIN state lost)");
-    case GPG_ERR_CARD_REMOVED:
-      return _("the card was removed");
-    case GPG_ERR_CARD_NOT_PRESENT:
-      return _("no card in the reader");
-    case GPG_ERR_ENODEV:
-      return _("no such reader (or pcscd reports no readers at all)");
-    case GPG_ERR_EBUSY:
-      return _("the card is in exclusive use by another program");
-    case GPG_ERR_INV_HANDLE:
-      return _("the connection to the card is no longer valid "
-               "(was pcscd restarted?)");
-    default:
-      return vsc_strerror (err);
-    }
+  size_t i;
+
+  for (i = 0; i < DIM (reader_errtab); i++)
+    if (reader_errtab[i].code == gpg_err_code (err))
+      return _(reader_errtab[i].text);
+  return vsc_strerror (err);
 }
 
 long long

@@ -55,12 +55,32 @@ test_be (void)
   CU_ASSERT_EQUAL (get_be16 (b), 0xBEEF);
 }
 
+static void
+test_secret_set (void)
+{
+  uint8_t *v = NULL;
+  size_t n = 0;
+
+  CU_ASSERT_EQUAL (xsecret_set (&v, &n, "123456", 6), 0);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (v);
+  CU_ASSERT_EQUAL (n, 6);
+  CU_ASSERT_EQUAL (memcmp (v, "123456", 6), 0);
+  CU_ASSERT_EQUAL (xsecret_set (&v, &n, "12345678", 8), 0);
+  CU_ASSERT_EQUAL (n, 8);
+  CU_ASSERT_EQUAL (memcmp (v, "12345678", 8), 0);
+  CU_ASSERT_EQUAL (xsecret_set (&v, &n, NULL, 0), 0);
+  CU_ASSERT_PTR_NOT_NULL (v);   /* an empty secret still has a block */
+  CU_ASSERT_EQUAL (n, 0);
+  xfree_secure (v);
+}
+
 static const cutest_t tests[] = {
   CUTEST (test_ct_memequal),
   CUTEST (test_wipememory),
   CUTEST (test_secure_alloc),
   CUTEST (test_calloc_overflow),
   CUTEST (test_be),
+  CUTEST (test_secret_set),
   CUTEST_END
 };
 
