@@ -169,6 +169,9 @@ gpg_error_t proto_read_frame(const proto_io_t *io, uint32_t max, buf_t *frame);
 /* Write all of P[0..N) (normally a frame from proto_msg_build). */
 gpg_error_t proto_write_all(const proto_io_t *io, const void *p, size_t n);
 
+/* Milliseconds on the monotonic clock (for deadlines). */
+int64_t proto_now_ms(void);
+
 /* A short name for a message type ("get", "put", ...) for logs. */
 const char *proto_type_name(unsigned type);
 

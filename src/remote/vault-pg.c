@@ -33,6 +33,7 @@
 
 #include "vault-be.h"
 #include "vault-pg.h"
+#include "proto.h"
 #include "common/util.h"
 #include "common/log.h"
 
@@ -58,14 +59,6 @@ typedef struct vault_pg_q {
   int formats[VAULT_PG_MAX_PARAMS];
   int binary;                /* results in binary */
 } vault_pg_q_t;
-
-static int64_t
-vault_pg_now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 vault_pg_sleep_ms (int ms)
@@ -112,7 +105,7 @@ vault_pg_connect_once (vault_t *v, int64_t deadline)
   PGconn *conn;
   PGresult *res;
   gpg_error_t err;
-  int64_t left = deadline - vault_pg_now_ms ();
+  int64_t left = deadline - proto_now_ms ();
 
   if (left < 2000)
     left = 2000;   /* libpq's smallest useful timeout */
@@ -184,7 +177,7 @@ vault_pg_wait (PGconn *conn, short events, int64_t deadline, short *r_revents)
     return gpg_error (GPG_ERR_EPIPE);
   for (;;)
     {
-      left = deadline - vault_pg_now_ms ();
+      left = deadline - proto_now_ms ();
       if (left <= 0)
         return gpg_error (GPG_ERR_TIMEOUT);
       pfd.events = events;
@@ -326,7 +319,7 @@ vault_pg_run (vault_t *v, const vault_pg_q_t *q, int64_t deadline,
 static int64_t
 vault_pg_deadline (vault_t *v)
 {
-  return vault_pg_now_ms () + (v->timeout_ms > 0 ? v->timeout_ms
+  return proto_now_ms () + (v->timeout_ms > 0 ? v->timeout_ms
                                : VAULT_TIMEOUT_DEFAULT);
 }
 
@@ -334,13 +327,13 @@ vault_pg_deadline (vault_t *v)
 static bool
 vault_pg_backoff (int64_t deadline, int *delay)
 {
-  int64_t left = deadline - vault_pg_now_ms ();
+  int64_t left = deadline - proto_now_ms ();
   if (left <= 0)
     return false;
   vault_pg_sleep_ms (*delay < left ? *delay : (int)left);
   if (*delay < VAULT_PG_RETRY_MAX_MS)
     *delay *= 2;
-  return vault_pg_now_ms () < deadline;
+  return proto_now_ms () < deadline;
 }
 
 /* Run a statement that may be repeated (a read), reconnecting until the
