@@ -28,7 +28,7 @@ tests_map_p15_vsc_LDADD = $(VSC_LIBS)
 TESTS += tests/map/p15-opensc.sh
 EXTRA_DIST += tests/map/p15-opensc.sh
 TESTS += tests/map/restore-map.sh
-EXTRA_DIST += tests/map/restore-map.sh
+EXTRA_DIST += tests/map/restore-map.sh tests/map/keys.sh
 ## The manager shows the mapping in the restore plan; a target changed.
 TESTS += tests/tui/map.sh
 EXTRA_DIST += tests/tui/map.sh

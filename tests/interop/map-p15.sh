@@ -13,6 +13,7 @@
 #    key is the escrowed key (its public point).
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/interop/interop-lib.sh"
+. "$top_srcdir/tests/map/keys.sh"
 t_begin "a PKCS#15 card's keys onto a token's PIV and OpenPGP slots (--map)"
 need_vpcd
 opensc_conf
@@ -21,20 +22,8 @@ interop_need openssl pkcs11-tool pkcs15-tool gpg gpgconf gpg-connect-agent \
 W="$T_TMP"
 P15VSC="$top_builddir/tests/map/p15-vsc"
 echo "card password" > "$W/pw"
-printf '01:123456\n80:123456\n81:12345678\n82:123456\n83:12345678\n' \
-  > "$W/pins"
-
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
-  -out "$W/k1.pem" 2>/dev/null
-openssl pkey -in "$W/k1.pem" -outform DER -out "$W/k1.der"
-openssl req -x509 -key "$W/k1.pem" -subj "/CN=Jane Doe/UID=jdoe" -days 365 \
-  -addext "keyUsage=digitalSignature" -outform DER -out "$W/c1.der"
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
-  -out "$W/k2.pem" 2>/dev/null
-openssl pkey -in "$W/k2.pem" -outform DER -out "$W/k2.der"
-openssl req -x509 -key "$W/k2.pem" -subj "/CN=Jane Doe" -days 365 \
-  -addext "keyUsage=digitalSignature,nonRepudiation" -outform DER \
-  -out "$W/c2.der"
+map_pins "$W/pins"
+map_keys "$W" "/CN=Jane Doe/UID=jdoe" "/CN=Jane Doe"
 openssl x509 -inform DER -in "$W/c1.der" -pubkey -noout > "$W/c1.pub"
 echo "moved to another card model" > "$W/msg"
 

@@ -10,14 +10,14 @@
 # 9C key stays behind with the commands that make a new one.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/interop/interop-lib.sh"
+. "$top_srcdir/tests/map/keys.sh"
 t_begin "a PIV token onto a blank file-system card (--map auto)"
 need_vpcd
 opensc_conf
 interop_need openssl pkcs11-tool pkcs15-tool yubico-piv-tool
 W="$T_TMP"
 echo "piv password" > "$W/pw"
-printf '01:123456\n80:123456\n81:12345678\n82:123456\n83:12345678\n' \
-  > "$W/pins"
+map_pins "$W/pins"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
   -out "$W/k1.pem" 2>/dev/null
 openssl req -x509 -key "$W/k1.pem" -subj "/CN=Jane Doe (PIV)" -days 365 \

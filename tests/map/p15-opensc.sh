@@ -6,6 +6,7 @@
 # ECDSA) and decrypts with the keys through the card's ISO 7816-8
 # commands; openssl checks the results with the original keys.
 . "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/map/keys.sh"
 . "$top_srcdir/tests/emu/emu-lib.sh"
 t_begin "PKCS#15 structure and key operations with OpenSC"
 need_vpcd
@@ -18,17 +19,7 @@ W="$T_TMP"
 P15VSC="$top_builddir/tests/map/p15-vsc"
 echo "stand-in password" > "$W/pw"
 
-# Keys and certificates as openssl makes them (PKCS #8 DER).
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
-  -out "$W/k1.pem" 2>/dev/null
-openssl pkey -in "$W/k1.pem" -outform DER -out "$W/k1.der"
-openssl req -x509 -key "$W/k1.pem" -subj "/CN=Jane Doe" -days 30 \
-  -outform DER -out "$W/c1.der"
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
-  -out "$W/k2.pem" 2>/dev/null
-openssl pkey -in "$W/k2.pem" -outform DER -out "$W/k2.der"
-openssl req -x509 -key "$W/k2.pem" -subj "/CN=Jane Doe (sign)" -days 30 \
-  -outform DER -out "$W/c2.der"
+map_keys "$W" "/CN=Jane Doe" "/CN=Jane Doe (sign)"
 openssl pkey -in "$W/k1.pem" -pubout -out "$W/p1.pem"
 openssl pkey -in "$W/k2.pem" -pubout -out "$W/p2.pem"
 t_ok "a VSC with the PKCS#15 structure of two escrowed keys" \

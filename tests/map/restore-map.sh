@@ -8,26 +8,15 @@
 # file syntax and writes nothing; bad map files and key files are
 # refused with clear messages.
 . "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/map/keys.sh"
 t_begin "vsctool restore --map, keygen --import (in-process emulator)"
 command -v openssl >/dev/null 2>&1 || t_skip "openssl is not installed"
 W="$T_TMP"
 C="$top_srcdir/tests/cards"
 KDF="--kdf-memory 19456 --kdf-iterations 1 --kdf-parallelism 1"
 echo "map test password" > "$W/pw"
-printf '01:123456\n80:123456\n81:12345678\n82:123456\n83:12345678\n' \
-  > "$W/pins"
-
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
-  -out "$W/k1.pem" 2>/dev/null
-openssl pkey -in "$W/k1.pem" -outform DER -out "$W/k1.der"
-openssl req -x509 -key "$W/k1.pem" -subj "/CN=Jane Doe/UID=jdoe" -days 30 \
-  -addext "keyUsage=digitalSignature" -outform DER -out "$W/c1.der"
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
-  -out "$W/k2.pem" 2>/dev/null
-openssl pkey -in "$W/k2.pem" -outform DER -out "$W/k2.der"
-openssl req -x509 -key "$W/k2.pem" -subj "/CN=Jane Doe" -days 30 \
-  -addext "keyUsage=digitalSignature,nonRepudiation" -outform DER \
-  -out "$W/c2.der"
+map_pins "$W/pins"
+map_keys "$W" "/CN=Jane Doe/UID=jdoe" "/CN=Jane Doe"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
   -out "$W/other.pem" 2>/dev/null
 

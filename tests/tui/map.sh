@@ -7,21 +7,12 @@
 # written, the plan follows, and the restore writes 9D, not 9A.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/tui/tui-lib.sh"
+. "$top_srcdir/tests/map/keys.sh"
 t_begin "vscman: the mapping in the restore plan, a target changed"
 command -v openssl >/dev/null 2>&1 || t_skip "openssl is not installed"
 W="$T_TMP"
 echo "tui map password" > "$W/pw"
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
-  -out "$W/k1.pem" 2>/dev/null
-openssl pkey -in "$W/k1.pem" -outform DER -out "$W/k1.der"
-openssl req -x509 -key "$W/k1.pem" -subj "/CN=Jane Doe" -days 30 \
-  -addext "keyUsage=digitalSignature" -outform DER -out "$W/c1.der"
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
-  -out "$W/k2.pem" 2>/dev/null
-openssl pkey -in "$W/k2.pem" -outform DER -out "$W/k2.der"
-openssl req -x509 -key "$W/k2.pem" -subj "/CN=Jane Doe (sign)" -days 30 \
-  -addext "keyUsage=digitalSignature,nonRepudiation" -outform DER \
-  -out "$W/c2.der"
+map_keys "$W" "/CN=Jane Doe" "/CN=Jane Doe (sign)"
 t_ok "a PKCS#15 card's VSC with escrowed keys" \
   "$top_builddir/tests/map/p15-vsc" "$TUI_VSCDIR/card.vsc" "$W/pw" \
   "$W/k1.der:$W/c1.der:auth:Jane auth" "$W/k2.der:$W/c2.der:sign:Jane sign"
