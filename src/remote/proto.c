@@ -525,6 +525,44 @@ proto_version_next (const proto_msg_t *m, size_t *off, proto_version_t *e)
   return proto_record_next (&proto_lists[1], m, off, e);
 }
 
+/* All records of list L in M, in a new array. */
+static gpg_error_t
+proto_records_decode (const struct proto_list *l, const proto_msg_t *m,
+                      void *r_list, size_t *r_n)
+{
+  gpg_error_t err = 0;
+  size_t n = *PROTO_CAT (m, l->count_off, size_t), off = 0, i = 0;
+  char *list;
+
+  list = xtrycalloc (n ? n : 1, l->recsize);
+  if (!list)
+    return gpg_error_from_syserror ();
+  while (i < n && !(err = proto_record_next (l, m, &off,
+                                              list + i * l->recsize)))
+    i++;
+  if (err)
+    {
+      xfree (list);
+      return err;
+    }
+  memcpy (r_list, &list, sizeof list);
+  *r_n = i;
+  return 0;
+}
+
+gpg_error_t
+proto_msg_entries (const proto_msg_t *m, proto_entry_t **r_list, size_t *r_n)
+{
+  return proto_records_decode (&proto_lists[0], m, r_list, r_n);
+}
+
+gpg_error_t
+proto_msg_versions (const proto_msg_t *m, proto_version_t **r_list,
+                    size_t *r_n)
+{
+  return proto_records_decode (&proto_lists[1], m, r_list, r_n);
+}
+
 gpg_error_t
 proto_msg_build (buf_t *out, const proto_msg_t *m)
 {
@@ -597,26 +635,22 @@ proto_now_ms (void)
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Wait until FD is ready for EVENTS, honouring the cancel fd and the
- * DEADLINE (monotonic ms, -1 = none): the timeout bounds a whole frame,
- * so a peer cannot keep a connection by trickling one byte at a time. */
-static gpg_error_t
-proto_wait (const proto_io_t *io, int fd, short events, int64_t deadline)
+gpg_error_t
+proto_poll (int fd, short events, int cancel_fd, int64_t deadline,
+            short *r_revents)
 {
   struct pollfd pfd[2];
   int n, r, ms;
 
-  if (io->cancel_fd < 0 && deadline < 0)
-    return 0;   /* plain blocking I/O */
   for (;;)
     {
       pfd[0].fd = fd;
       pfd[0].events = events;
       pfd[0].revents = 0;
       n = 1;
-      if (io->cancel_fd >= 0)
+      if (cancel_fd >= 0)
         {
-          pfd[1].fd = io->cancel_fd;
+          pfd[1].fd = cancel_fd;
           pfd[1].events = POLLIN;
           pfd[1].revents = 0;
           n = 2;
@@ -638,8 +672,21 @@ proto_wait (const proto_io_t *io, int fd, short events, int64_t deadline)
         return gpg_error (GPG_ERR_TIMEOUT);
       if (n == 2 && pfd[1].revents)
         return gpg_error (GPG_ERR_CANCELED);
+      if (r_revents)
+        *r_revents = pfd[0].revents;
       return 0;
     }
+}
+
+/* Wait until FD is ready for EVENTS, honouring the cancel fd and the
+ * DEADLINE (monotonic ms, -1 = none): the timeout bounds a whole frame,
+ * so a peer cannot keep a connection by trickling one byte at a time. */
+static gpg_error_t
+proto_wait (const proto_io_t *io, int fd, short events, int64_t deadline)
+{
+  if (io->cancel_fd < 0 && deadline < 0)
+    return 0;   /* plain blocking I/O */
+  return proto_poll (fd, events, io->cancel_fd, deadline, NULL);
 }
 
 static int64_t

@@ -26,11 +26,11 @@ typedef struct vault_ops {
   /* GEN 0: the current generation. Writes the audit record. */
   gpg_error_t (*get) (vault_t *v, const char *uuid, uint64_t gen, size_t max,
                       buf_t *data, proto_entry_t *r);
-  /* Both write the audit record ("put" or "create"). */
-  gpg_error_t (*put) (vault_t *v, const char *uuid, uint64_t expect,
-                      const void *data, size_t len, uint64_t *r_gen);
-  gpg_error_t (*create) (vault_t *v, const char *uuid, const void *data,
-                         size_t len, uint64_t *r_gen);
+  /* A put (OP "put", compare-and-swap on EXPECT, 0: must not exist)
+   * or a create (OP "create", EXPECT 0); writes the audit record OP. */
+  gpg_error_t (*store) (vault_t *v, const char *op, const char *uuid,
+                        uint64_t expect, const void *data, size_t len,
+                        uint64_t *r_gen);
   gpg_error_t (*del) (vault_t *v, const char *uuid, uint64_t expect);
   gpg_error_t (*history) (vault_t *v, const char *uuid,
                           proto_version_t **r_list, size_t *r_n);
