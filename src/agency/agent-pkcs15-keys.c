@@ -20,14 +20,11 @@
 #include "common/util.h"
 #include "common/i18n.h"
 #include "common/tlv.h"
+#include "common/der.h"
 #include "agency/agent.h"
 #include "agency/agent-apps.h"
 #include "agency/agent-pkcs15.h"
 #include "agency/iso7816.h"
-
-static const uint8_t p15k_oid_p256[] = { 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03,
-                                         0x01, 0x07 };
-static const uint8_t p15k_oid_p384[] = { 0x2B, 0x81, 0x04, 0x00, 0x22 };
 
 static const agent_keys_algo_t *
 p15k_algo (const image_node_t *s)
@@ -53,28 +50,11 @@ p15k_mpi (const image_node_t *s, const char *name, gcry_mpi_t *r)
   return err;
 }
 
-static gpg_error_t
-p15k_put_mpi (buf_t *out, gcry_mpi_t m)
-{
-  unsigned char *raw = NULL;
-  size_t len = 0;
-  gpg_error_t err = gcry_mpi_aprint (GCRYMPI_FMT_STD, &raw, &len, m);
-  if (!err)
-    err = tlv_put (out, 0x02, raw, len);
-  if (raw)
-    {
-      wipememory (raw, len);
-      gcry_free (raw);
-    }
-  return err;
-}
-
 gpg_error_t
 agent_pkcs15_keys_der (const image_node_t *s, buf_t *out)
 {
   const agent_keys_algo_t *al = p15k_algo (s);
   gpg_error_t err = 0;
-  size_t mark, m2;
 
   if (!al)
     return gpg_error (GPG_ERR_PUBKEY_ALGO);
@@ -84,8 +64,6 @@ agent_pkcs15_keys_der (const image_node_t *s, buf_t *out)
        * q^-1 mod p }. libgcrypt keeps p < q with u = p^-1 mod q: our
        * prime1 is its q, prime2 its p, and the coefficient is u. */
       gcry_mpi_t n = NULL, e = NULL, d = NULL, p = NULL, q = NULL, u = NULL;
-      gcry_mpi_t t = gcry_mpi_snew (0), dp = gcry_mpi_snew (0);
-      gcry_mpi_t dq = gcry_mpi_snew (0);
 
       err = p15k_mpi (s, "n", &n);
       if (!err)
@@ -99,42 +77,13 @@ agent_pkcs15_keys_der (const image_node_t *s, buf_t *out)
       if (!err)
         err = p15k_mpi (s, "u", &u);
       if (!err)
-        {
-          gcry_mpi_sub_ui (t, q, 1);
-          gcry_mpi_mod (dp, d, t);
-          gcry_mpi_sub_ui (t, p, 1);
-          gcry_mpi_mod (dq, d, t);
-          err = tlv_begin (out, 0x30, &mark);
-        }
-      if (!err)
-        err = tlv_put_u8 (out, 0x02, 0);
-      if (!err)
-        err = p15k_put_mpi (out, n);
-      if (!err)
-        err = p15k_put_mpi (out, e);
-      if (!err)
-        err = p15k_put_mpi (out, d);
-      if (!err)
-        err = p15k_put_mpi (out, q);
-      if (!err)
-        err = p15k_put_mpi (out, p);
-      if (!err)
-        err = p15k_put_mpi (out, dp);
-      if (!err)
-        err = p15k_put_mpi (out, dq);
-      if (!err)
-        err = p15k_put_mpi (out, u);
-      if (!err)
-        err = tlv_end (out, mark);
+        err = der_put_rsa_private (out, n, e, d, p, q, u);
       gcry_mpi_release (n);
       gcry_mpi_release (e);
       gcry_mpi_release (d);
       gcry_mpi_release (p);
       gcry_mpi_release (q);
       gcry_mpi_release (u);
-      gcry_mpi_release (t);
-      gcry_mpi_release (dp);
-      gcry_mpi_release (dq);
       return err;
     }
   /* ECPrivateKey { 1, d (field size), [0] curve, [1] public point }. */
@@ -146,31 +95,9 @@ agent_pkcs15_keys_der (const image_node_t *s, buf_t *out)
     if (!err)
       err = agent_keys_param (s->content, s->content_len, "q", 0, &q);
     if (!err)
-      err = tlv_begin (out, 0x30, &mark);
-    if (!err)
-      err = tlv_put_u8 (out, 0x02, 1);
-    if (!err)
-      err = tlv_put (out, 0x04, d.data, d.len);
-    if (!err)
-      err = tlv_begin (out, 0xA0, &m2);
-    if (!err)
-      err = al->bits == 256
-        ? tlv_put (out, 0x06, p15k_oid_p256, sizeof p15k_oid_p256)
-        : tlv_put (out, 0x06, p15k_oid_p384, sizeof p15k_oid_p384);
-    if (!err)
-      err = tlv_end (out, m2);
-    if (!err)
-      err = tlv_begin (out, 0xA1, &m2);
-    if (!err)
-      err = tlv_put_header (out, 0x03, q.len + 1);
-    if (!err)
-      err = buf_append_byte (out, 0);
-    if (!err)
-      err = buf_append (out, q.data, q.len);
-    if (!err)
-      err = tlv_end (out, m2);
-    if (!err)
-      err = tlv_end (out, mark);
+      err = der_put_ec_private (out, al->bits == 256 ? DER_CURVE_P256
+                                : DER_CURVE_P384, d.data, d.len,
+                                q.data, q.len);
     buf_free (&d);
     buf_free (&q);
   }

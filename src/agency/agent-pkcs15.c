@@ -20,6 +20,7 @@
 #include "common/i18n.h"
 #include "common/log.h"
 #include "common/tlv.h"
+#include "common/der.h"
 #include "common/hex.h"
 #include "agency/agent.h"
 #include "agency/iso7816.h"
@@ -126,25 +127,12 @@ p15_find_path (const uint8_t *p, size_t n, unsigned depth,
   return false;
 }
 
-/* Child number IDX (0-based) of a constructed object, any tag. */
-static bool
-p15_child (const tlv_t *obj, unsigned idx, tlv_t *out)
-{
-  tlv_iter_t it;
-  unsigned i = 0;
-  tlv_iter_init (&it, obj->value, obj->len, 0);
-  while (!tlv_iter_next (&it, out))
-    if (i++ == idx)
-      return true;
-  return false;
-}
-
 /* authId of an object: 04 in CommonObjectAttributes (first child). */
 static bool
 p15_auth_id (const tlv_t *obj, tlv_t *id)
 {
   tlv_t common;
-  return p15_child (obj, 0, &common) && common.tag == 0x30
+  return der_child (obj, 0, &common) && common.tag == 0x30
     && !tlv_find (common.value, common.len, 0x04, id) && id->len
     && id->len <= 32;
 }
@@ -153,7 +141,7 @@ static bool
 p15_label (const tlv_t *obj, char *buf, size_t size)
 {
   tlv_t common, l;
-  if (!p15_child (obj, 0, &common) || common.tag != 0x30
+  if (!der_child (obj, 0, &common) || common.tag != 0x30
       || tlv_find (common.value, common.len, 0x0C, &l))
     return false;
   snprintf (buf, size, "%.*s", (int)(l.len < size ? l.len : size - 1),
@@ -281,7 +269,7 @@ p15_parse_aodf (p15_ctx_t *c, const image_node_t *df)
       if (!obj.constructed)
         continue;
       /* CommonAuthenticationObjectAttributes: second child, authId. */
-      if (!p15_child (&obj, 1, &cauth) || cauth.tag != 0x30
+      if (!der_child (&obj, 1, &cauth) || cauth.tag != 0x30
           || tlv_find (cauth.value, cauth.len, 0x04, &id)
           || !id.len || id.len > 32)
         continue;
@@ -337,7 +325,7 @@ p15_add_key (p15_ctx_t *c, const tlv_t *obj)
   char alg[32] = "";
   uint64_t v;
 
-  if (!p15_child (obj, 1, &ckey) || ckey.tag != 0x30
+  if (!der_child (obj, 1, &ckey) || ckey.tag != 0x30
       || tlv_find (ckey.value, ckey.len, 0x04, &t) || !t.len)
     return 0;
   memcpy (name, "key-", 4);

@@ -9,6 +9,7 @@
 #include <gcrypt.h>
 
 #include "common/util.h"
+#include "common/der.h"
 #include "emu-crypto.h"
 
 #define SX(k) ((gcry_sexp_t)(k)->sexp)
@@ -492,24 +493,6 @@ emu_crypto_rsa_decrypt (const emu_key_t *key, const uint8_t *c, size_t n,
   return err;
 }
 
-/* DER INTEGER of an unsigned big-endian value. */
-static gpg_error_t
-emu_crypto_der_int (buf_t *out, const uint8_t *v, size_t n)
-{
-  gpg_error_t err;
-
-  while (n > 1 && !*v)
-    v++, n--;
-  err = buf_append_byte (out, 0x02);
-  if (!err)
-    err = buf_append_byte (out, (uint8_t)(n + (*v & 0x80 ? 1 : 0)));
-  if (!err && (*v & 0x80))
-    err = buf_append_byte (out, 0);
-  if (!err)
-    err = buf_append (out, v, n);
-  return err;
-}
-
 gpg_error_t
 emu_crypto_ecdsa_sign (const emu_key_t *key, const uint8_t *h, size_t n,
                        bool der, buf_t *out)
@@ -544,9 +527,9 @@ emu_crypto_ecdsa_sign (const emu_key_t *key, const uint8_t *h, size_t n,
         err = emu_crypto_put_fixed (out, s.data, s.len, sz);
       goto leave;
     }
-  err = emu_crypto_der_int (&seq, r.data, r.len);
+  err = der_put_uint (&seq, r.data, r.len);
   if (!err)
-    err = emu_crypto_der_int (&seq, s.data, s.len);
+    err = der_put_uint (&seq, s.data, s.len);
   if (!err)
     err = buf_append_byte (out, 0x30);
   if (!err && seq.len >= 0x80)

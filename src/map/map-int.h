@@ -7,6 +7,7 @@
 #include "map/map-x509.h"
 #include "common/buffer.h"
 #include "common/tlv.h"
+#include "common/der.h"
 
 /* ---- map.c ------------------------------------------------------------ */
 
@@ -29,10 +30,5 @@ int map_find (const map_t *map, const char *path);
 gpg_error_t map_source_scan (map_t *map, const image_t *src);
 
 /* ---- map-x509.c (the certificate parser is public: map-x509.h) ------ */
-
-/* DER helpers (also for map-p15.c). */
-bool map_der_oid_is (const tlv_t *t, const uint8_t *oid, size_t n);
-/* Bit N (0 = the first, most significant) of a BIT STRING value. */
-bool map_der_bit (const tlv_t *bits, unsigned n);
 
 #endif /* VSC_MAP_INT_H */

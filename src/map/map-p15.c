@@ -13,6 +13,7 @@
 
 #include "common/util.h"
 #include "common/tlv.h"
+#include "common/der.h"
 #include "common/hex.h"
 #include "common/i18n.h"
 #include "map/map-p15.h"
@@ -23,11 +24,6 @@
 static const uint8_t p15_aid[] = {
   0xA0, 0x00, 0x00, 0x00, 0x63, 0x50, 0x4B, 0x43, 0x53, 0x2D, 0x31, 0x35
 };
-static const uint8_t oid_ec[] = { 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01 };
-static const uint8_t oid_p256[] = { 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01,
-                                    0x07 };
-static const uint8_t oid_p384[] = { 0x2B, 0x81, 0x04, 0x00, 0x22 };
-static const uint8_t oid_p521[] = { 0x2B, 0x81, 0x04, 0x00, 0x23 };
 
 /* ---- DER pieces -------------------------------------------------------- */
 
@@ -49,25 +45,6 @@ p15_int (buf_t *b, unsigned long v)
     tmp[8 - n++] = 0;
   i = 9 - n;
   return tlv_put (b, 0x02, tmp + i, n);
-}
-
-/* INTEGER of an unsigned big-endian number. */
-static gpg_error_t
-p15_bigint (buf_t *b, const uint8_t *p, size_t n)
-{
-  gpg_error_t err;
-  while (n > 1 && !*p)
-    p++, n--;
-  if (n && (p[0] & 0x80))
-    {
-      err = tlv_put_header (b, 0x02, n + 1);
-      if (!err)
-        err = buf_append_byte (b, 0);
-      if (!err)
-        err = buf_append (b, p, n);
-      return err;
-    }
-  return tlv_put (b, 0x02, p, n);
 }
 
 /* BIT STRING of the named bits BITS (bit 0 = the first). */
@@ -227,18 +204,18 @@ map_p15_pubkey (const uint8_t *p, size_t n, unsigned alg, buf_t *out)
       if (!err)
         err = tlv_begin (out, 0x30, &m1);
       if (!err)
-        err = p15_bigint (out, a.data, a.len);
+        err = der_put_uint (out, a.data, a.len);
       if (!err)
-        err = p15_bigint (out, e.data, e.len);
+        err = der_put_uint (out, e.data, e.len);
       if (!err)
         err = tlv_end (out, m1);
       goto leave;
     }
   switch (alg)
     {
-    case MAP_ALG_NISTP256: oid = oid_p256; oid_len = sizeof oid_p256; break;
-    case MAP_ALG_NISTP384: oid = oid_p384; oid_len = sizeof oid_p384; break;
-    case MAP_ALG_NISTP521: oid = oid_p521; oid_len = sizeof oid_p521; break;
+    case MAP_ALG_NISTP256: oid = der_oid_p256; oid_len = sizeof der_oid_p256; break;
+    case MAP_ALG_NISTP384: oid = der_oid_p384; oid_len = sizeof der_oid_p384; break;
+    case MAP_ALG_NISTP521: oid = der_oid_p521; oid_len = sizeof der_oid_p521; break;
     default:
       err = gpg_error (GPG_ERR_PUBKEY_ALGO);
       goto leave;
@@ -249,7 +226,7 @@ map_p15_pubkey (const uint8_t *p, size_t n, unsigned alg, buf_t *out)
   if (!err)
     err = tlv_begin (out, 0x30, &m2);
   if (!err)
-    err = tlv_put (out, 0x06, oid_ec, sizeof oid_ec);
+    err = tlv_put (out, 0x06, der_oid_ec, sizeof der_oid_ec);
   if (!err)
     err = tlv_put (out, 0x06, oid, oid_len);
   if (!err)

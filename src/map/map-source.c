@@ -118,18 +118,6 @@ map_src_path (const map_src_t *c, const uint8_t *p, size_t n)
   return node;
 }
 
-static bool
-map_src_child (const tlv_t *obj, unsigned idx, tlv_t *out)
-{
-  tlv_iter_t it;
-  unsigned i = 0;
-  tlv_iter_init (&it, obj->value, obj->len, 0);
-  while (!tlv_iter_next (&it, out))
-    if (i++ == idx)
-      return true;
-  return false;
-}
-
 /* Label and flags of CommonObjectAttributes (first child). */
 static void
 map_src_common (const tlv_t *obj, char *label, size_t size, bool *priv,
@@ -139,7 +127,7 @@ map_src_common (const tlv_t *obj, char *label, size_t size, bool *priv,
 
   label[0] = 0;
   *priv = *has_auth = false;
-  if (!map_src_child (obj, 0, &common) || common.tag != 0x30)
+  if (!der_child (obj, 0, &common) || common.tag != 0x30)
     return;
   if (!tlv_find (common.value, common.len, 0x0C, &t))
     {
@@ -150,7 +138,7 @@ map_src_common (const tlv_t *obj, char *label, size_t size, bool *priv,
       label[n] = 0;
     }
   if (!tlv_find (common.value, common.len, 0x03, &t))
-    *priv = map_der_bit (&t, 0);
+    *priv = der_bit (&t, 0);
   *has_auth = !tlv_find (common.value, common.len, 0x04, &t) && t.len;
 }
 
@@ -218,12 +206,12 @@ map_src_p15_purpose (const tlv_t *usage, const char *label)
    * unwrap(5) verify(6) verifyRecover(7) derive(8) nonRepudiation(9). */
   if (strcasestr (label, "card auth"))
     return MAP_PURPOSE_CARDAUTH;
-  if (map_der_bit (usage, 9))
+  if (der_bit (usage, 9))
     return MAP_PURPOSE_SIGN;
-  if (map_der_bit (usage, 2) || map_der_bit (usage, 3))
+  if (der_bit (usage, 2) || der_bit (usage, 3))
     return MAP_PURPOSE_AUTH;
-  if (map_der_bit (usage, 1) || map_der_bit (usage, 5)
-      || map_der_bit (usage, 8))
+  if (der_bit (usage, 1) || der_bit (usage, 5)
+      || der_bit (usage, 8))
     return MAP_PURPOSE_DECRYPT;
   return MAP_PURPOSE_NONE;
 }
@@ -245,7 +233,7 @@ map_src_p15_key (map_src_t *c, const tlv_t *obj)
   uint64_t v;
 
   map_src_common (obj, label, sizeof label, &priv, &has_auth);
-  if (!map_src_child (obj, 1, &ckey) || ckey.tag != 0x30
+  if (!der_child (obj, 1, &ckey) || ckey.tag != 0x30
       || tlv_find (ckey.value, ckey.len, 0x04, &id) || !id.len)
     return 0;
   memcpy (name, "key-", 4);
@@ -296,7 +284,7 @@ map_src_p15_cert (map_src_t *c, const image_node_t *cdf, const tlv_t *obj)
   if (obj->tag != 0x30)
     return 0;                   /* only X.509 certificates */
   map_src_common (obj, label, sizeof label, &priv, &has_auth);
-  if (!map_src_child (obj, 1, &ccert) || ccert.tag != 0x30)
+  if (!der_child (obj, 1, &ccert) || ccert.tag != 0x30)
     return 0;
   if (!tlv_find (ccert.value, ccert.len, 0x01, &t) && t.len == 1)
     authority = t.value[0] != 0;
@@ -449,7 +437,7 @@ map_src_pkcs15 (map_src_t *c)
         {
           if (e.tag != order[k])
             continue;
-          if (!map_src_child (&e, 0, &t) || t.tag != 0x30
+          if (!der_child (&e, 0, &t) || t.tag != 0x30
               || tlv_find (t.value, t.len, 0x04, &t))
             continue;
           df = map_src_path (c, t.value, t.len);

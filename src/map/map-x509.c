@@ -12,17 +12,9 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "common/der.h"
 #include "map/map-int.h"
 
-static const uint8_t oid_rsa[] = { 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01,
-                                   0x01, 0x01 };
-static const uint8_t oid_ec[] = { 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01 };
-static const uint8_t oid_p256[] = { 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01,
-                                    0x07 };
-static const uint8_t oid_p384[] = { 0x2B, 0x81, 0x04, 0x00, 0x22 };
-static const uint8_t oid_p521[] = { 0x2B, 0x81, 0x04, 0x00, 0x23 };
-static const uint8_t oid_ed25519[] = { 0x2B, 0x65, 0x70 };
-static const uint8_t oid_x25519[] = { 0x2B, 0x65, 0x6E };
 static const uint8_t oid_ku[] = { 0x55, 0x1D, 0x0F };
 static const uint8_t oid_bc[] = { 0x55, 0x1D, 0x13 };
 static const uint8_t oid_san[] = { 0x55, 0x1D, 0x11 };
@@ -33,35 +25,6 @@ static const uint8_t oid_uid[] = { 0x09, 0x92, 0x26, 0x89, 0x93, 0xF2, 0x2C,
                                    0x64, 0x01, 0x01 };
 static const uint8_t oid_email[] = { 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01,
                                      0x09, 0x01 };
-
-bool
-map_der_oid_is (const tlv_t *t, const uint8_t *oid, size_t n)
-{
-  return t->tag == 0x06 && t->len == n && !memcmp (t->value, oid, n);
-}
-
-bool
-map_der_bit (const tlv_t *bits, unsigned n)
-{
-  size_t byte = 1 + n / 8;
-  if (bits->tag != 0x03 || bits->len < 1 || byte >= bits->len)
-    return false;
-  return (bits->value[byte] & (0x80u >> (n % 8))) != 0;
-}
-
-/* Child number IDX of a constructed object. */
-static bool
-map_x509_child (const tlv_t *obj, unsigned idx, tlv_t *out)
-{
-  tlv_iter_t it;
-  unsigned i = 0;
-
-  tlv_iter_init (&it, obj->value, obj->len, 0);
-  while (!tlv_iter_next (&it, out))
-    if (i++ == idx)
-      return true;
-  return false;
-}
 
 /* A directory string into BUF (printable ASCII/UTF-8 kept as is, control
  * characters dropped). */
@@ -93,18 +56,18 @@ map_x509_name (map_x509_t *x, const tlv_t *name)
       tlv_iter_init (&it2, rdn.value, rdn.len, 0);
       while (!tlv_iter_next (&it2, &atv))
         {
-          if (atv.tag != 0x30 || !map_x509_child (&atv, 0, &oid)
-              || !map_x509_child (&atv, 1, &val))
+          if (atv.tag != 0x30 || !der_child (&atv, 0, &oid)
+              || !der_child (&atv, 1, &val))
             continue;
-          if (map_der_oid_is (&oid, oid_cn, sizeof oid_cn))
+          if (der_oid_is (&oid, oid_cn, sizeof oid_cn))
             map_x509_string (&val, x->cn, sizeof x->cn);
-          else if (map_der_oid_is (&oid, oid_gn, sizeof oid_gn))
+          else if (der_oid_is (&oid, oid_gn, sizeof oid_gn))
             map_x509_string (&val, x->given, sizeof x->given);
-          else if (map_der_oid_is (&oid, oid_sn, sizeof oid_sn))
+          else if (der_oid_is (&oid, oid_sn, sizeof oid_sn))
             map_x509_string (&val, x->surname, sizeof x->surname);
-          else if (map_der_oid_is (&oid, oid_uid, sizeof oid_uid))
+          else if (der_oid_is (&oid, oid_uid, sizeof oid_uid))
             map_x509_string (&val, x->uid, sizeof x->uid);
-          else if (map_der_oid_is (&oid, oid_email, sizeof oid_email))
+          else if (der_oid_is (&oid, oid_email, sizeof oid_email))
             map_x509_string (&val, x->email, sizeof x->email);
         }
     }
@@ -115,16 +78,16 @@ map_x509_spki (map_x509_t *x, const tlv_t *spki)
 {
   tlv_t alg, oid, par, bits, rsapub, n;
 
-  if (!map_x509_child (spki, 0, &alg) || alg.tag != 0x30
-      || !map_x509_child (&alg, 0, &oid)
-      || !map_x509_child (spki, 1, &bits) || bits.tag != 0x03
+  if (!der_child (spki, 0, &alg) || alg.tag != 0x30
+      || !der_child (&alg, 0, &oid)
+      || !der_child (spki, 1, &bits) || bits.tag != 0x03
       || bits.len < 2 || bits.value[0] != 0)
     return;
-  if (map_der_oid_is (&oid, oid_rsa, sizeof oid_rsa))
+  if (der_oid_is (&oid, der_oid_rsa, sizeof der_oid_rsa))
     {
       size_t len, nbits;
       if (tlv_parse (bits.value + 1, bits.len - 1, &rsapub, NULL)
-          || rsapub.tag != 0x30 || !map_x509_child (&rsapub, 0, &n)
+          || rsapub.tag != 0x30 || !der_child (&rsapub, 0, &n)
           || n.tag != 0x02 || !n.len)
         return;
       x->pub = n.value;
@@ -142,15 +105,15 @@ map_x509_spki (map_x509_t *x, const tlv_t *spki)
     }
   x->pub = bits.value + 1;
   x->pub_len = bits.len - 1;
-  if (map_der_oid_is (&oid, oid_ed25519, sizeof oid_ed25519))
+  if (der_oid_is (&oid, der_oid_ed25519, sizeof der_oid_ed25519))
     x->alg = MAP_ALG_ED25519;
-  else if (map_der_oid_is (&oid, oid_x25519, sizeof oid_x25519))
+  else if (der_oid_is (&oid, der_oid_x25519, sizeof der_oid_x25519))
     x->alg = MAP_ALG_CV25519;
-  else if (map_der_oid_is (&oid, oid_ec, sizeof oid_ec)
-           && map_x509_child (&alg, 1, &par))
-    x->alg = map_der_oid_is (&par, oid_p256, sizeof oid_p256)
-      ? MAP_ALG_NISTP256 : map_der_oid_is (&par, oid_p384, sizeof oid_p384)
-      ? MAP_ALG_NISTP384 : map_der_oid_is (&par, oid_p521, sizeof oid_p521)
+  else if (der_oid_is (&oid, der_oid_ec, sizeof der_oid_ec)
+           && der_child (&alg, 1, &par))
+    x->alg = der_oid_is (&par, der_oid_p256, sizeof der_oid_p256)
+      ? MAP_ALG_NISTP256 : der_oid_is (&par, der_oid_p384, sizeof der_oid_p384)
+      ? MAP_ALG_NISTP384 : der_oid_is (&par, der_oid_p521, sizeof der_oid_p521)
       ? MAP_ALG_NISTP521 : 0;
 }
 
@@ -165,13 +128,13 @@ map_x509_extensions (map_x509_t *x, const tlv_t *a3)
   tlv_iter_init (&it, exts.value, exts.len, 0);
   while (!tlv_iter_next (&it, &ext))
     {
-      if (ext.tag != 0x30 || !map_x509_child (&ext, 0, &oid))
+      if (ext.tag != 0x30 || !der_child (&ext, 0, &oid))
         continue;
       /* extnValue is the last child (critical is optional). */
       if (tlv_find (ext.value, ext.len, 0x04, &val)
           || tlv_parse (val.value, val.len, &inner, NULL))
         continue;
-      if (map_der_oid_is (&oid, oid_ku, sizeof oid_ku) && inner.tag == 0x03)
+      if (der_oid_is (&oid, oid_ku, sizeof oid_ku) && inner.tag == 0x03)
         {
           static const unsigned bits[] = {
             MAP_KU_DIGITAL_SIGNATURE, MAP_KU_NON_REPUDIATION,
@@ -181,14 +144,14 @@ map_x509_extensions (map_x509_t *x, const tlv_t *a3)
           unsigned i;
           x->has_ku = true;
           for (i = 0; i < DIM (bits); i++)
-            if (map_der_bit (&inner, i))
+            if (der_bit (&inner, i))
               x->ku |= bits[i];
         }
-      else if (map_der_oid_is (&oid, oid_bc, sizeof oid_bc)
+      else if (der_oid_is (&oid, oid_bc, sizeof oid_bc)
                && inner.tag == 0x30)
         x->ca = !tlv_find (inner.value, inner.len, 0x01, &t) && t.len == 1
           && t.value[0];
-      else if (map_der_oid_is (&oid, oid_san, sizeof oid_san)
+      else if (der_oid_is (&oid, oid_san, sizeof oid_san)
                && inner.tag == 0x30)
         {
           tlv_iter_init (&it2, inner.value, inner.len, 0);
@@ -222,7 +185,7 @@ map_x509_parse (const uint8_t *p, size_t n, map_x509_t *x)
 
   memset (x, 0, sizeof *x);
   if (tlv_parse (p, n, &cert, NULL) || cert.tag != 0x30
-      || !map_x509_child (&cert, 0, &tbs) || tbs.tag != 0x30)
+      || !der_child (&cert, 0, &tbs) || tbs.tag != 0x30)
     return gpg_error (GPG_ERR_INV_OBJ);
   /* tbsCertificate: [0] version, serial, signature, issuer, validity,
    * subject, subjectPublicKeyInfo, [1], [2], [3] extensions. The

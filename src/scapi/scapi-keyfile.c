@@ -18,25 +18,11 @@
 #include "common/util.h"
 #include "common/i18n.h"
 #include "common/tlv.h"
+#include "common/der.h"
 #include "agency/agent-apps.h"
 #include "map/map-x509.h"
 #include "scapi/scapi.h"
 #include "scapi/scapi-keys.h"
-
-static const uint8_t kf_oid_rsa[] = { 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D,
-                                      0x01, 0x01, 0x01 };
-static const uint8_t kf_oid_ec[] = { 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02,
-                                     0x01 };
-static const uint8_t kf_oid_p256[] = { 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03,
-                                       0x01, 0x07 };
-static const uint8_t kf_oid_p384[] = { 0x2B, 0x81, 0x04, 0x00, 0x22 };
-static const uint8_t kf_oid_ed25519[] = { 0x2B, 0x65, 0x70 };
-
-static bool
-kf_oid (const tlv_t *t, const uint8_t *oid, size_t n)
-{
-  return t->tag == 0x06 && t->len == n && !memcmp (t->value, oid, n);
-}
 
 static int
 kf_b64 (int c)
@@ -98,33 +84,17 @@ kf_der (const uint8_t *p, size_t n, buf_t *out, const char **r_err)
   return out->len ? 0 : gpg_error (GPG_ERR_INV_DATA);
 }
 
-static bool
-kf_nth_int (const tlv_t *seq, unsigned i, tlv_t *r)
-{
-  tlv_iter_t it;
-  unsigned k = 0;
-  tlv_iter_init (&it, seq->value, seq->len, 0);
-  while (!tlv_iter_next (&it, r))
-    if (k++ == i)
-      return r->tag == 0x02 && r->len > 0;
-  return false;
-}
-
 static gpg_error_t
-kf_rsa (const tlv_t *seq, gcry_sexp_t *r_sk, unsigned *r_bits)
+kf_rsa (const der_privkey_t *k, gcry_sexp_t *r_sk, unsigned *r_bits)
 {
-  tlv_t v, t[5];
+  const tlv_t *t[5] = { &k->n, &k->e, &k->d, &k->p, &k->q };
   gcry_mpi_t m[5] = { NULL, NULL, NULL, NULL, NULL }, u = NULL;
   gpg_error_t err = 0;
   int i;
 
-  if (!kf_nth_int (seq, 0, &v) || v.len != 1 || v.value[0])
-    return gpg_error (GPG_ERR_INV_DATA);
-  for (i = 0; i < 5; i++)
-    if (!kf_nth_int (seq, (unsigned)i + 1, &t[i]))
-      return gpg_error (GPG_ERR_INV_DATA);
   for (i = 0; !err && i < 5; i++)
-    err = gcry_mpi_scan (&m[i], GCRYMPI_FMT_STD, t[i].value, t[i].len, NULL);
+    err = gcry_mpi_scan (&m[i], GCRYMPI_FMT_STD, t[i]->value, t[i]->len,
+                         NULL);
   /* n e d p q; libgcrypt wants p < q and u = p^-1 mod q. */
   if (!err && gcry_mpi_cmp (m[3], m[4]) > 0)
     gcry_mpi_swap (m[3], m[4]);
@@ -197,82 +167,49 @@ kf_ecc (const char *curve, bool eddsa, const uint8_t *d, size_t dlen,
   return err;
 }
 
-/* SEC 1 ECPrivateKey; CURVE_OID from PKCS #8 when the key omits it. */
+/* SEC 1 ECPrivateKey: the curve of its [0] parameters, else the one of
+ * the PKCS #8 wrapper (which must name one). */
 static gpg_error_t
-kf_sec1 (const tlv_t *seq, const tlv_t *curve_oid, gcry_sexp_t *r_sk,
-         const char **r_algo)
+kf_sec1 (const der_privkey_t *k, gcry_sexp_t *r_sk, const char **r_algo)
 {
-  tlv_t v, d, par, oid;
-  const tlv_t *c = curve_oid;
+  const tlv_t *c = k->has_key_curve ? &k->key_curve
+    : k->has_alg_curve ? &k->alg_curve : NULL;
 
-  if (!kf_nth_int (seq, 0, &v) || v.len != 1 || v.value[0] != 1
-      || tlv_find (seq->value, seq->len, 0x04, &d) || !d.len)
-    return gpg_error (GPG_ERR_INV_DATA);
-  if (!tlv_find (seq->value, seq->len, 0xA0, &par)
-      && !tlv_parse (par.value, par.len, &oid, NULL))
-    c = &oid;
-  if (c && kf_oid (c, kf_oid_p256, sizeof kf_oid_p256))
+  if (k->pkcs8 && !k->has_alg_curve)
+    return gpg_error (GPG_ERR_UNKNOWN_CURVE);
+  switch (c ? der_curve (c) : DER_CURVE_NONE)
     {
+    case DER_CURVE_P256:
       *r_algo = "nistp256";
-      return kf_ecc ("NIST P-256", false, d.value, d.len, r_sk);
-    }
-  if (c && kf_oid (c, kf_oid_p384, sizeof kf_oid_p384))
-    {
+      return kf_ecc ("NIST P-256", false, k->priv.value, k->priv.len, r_sk);
+    case DER_CURVE_P384:
       *r_algo = "nistp384";
-      return kf_ecc ("NIST P-384", false, d.value, d.len, r_sk);
+      return kf_ecc ("NIST P-384", false, k->priv.value, k->priv.len, r_sk);
+    default:
+      return gpg_error (GPG_ERR_UNKNOWN_CURVE);
     }
-  return gpg_error (GPG_ERR_UNKNOWN_CURVE);
 }
 
 /* DER to a key and its algorithm name (agent-keys.c's names). */
 static gpg_error_t
 kf_parse (const uint8_t *p, size_t n, gcry_sexp_t *r_sk, const char **r_algo)
 {
-  tlv_t seq, first, alg, oid, par, inner, inseq;
+  der_privkey_t k;
   unsigned bits = 0;
   gpg_error_t err;
 
   *r_sk = NULL;
-  if (tlv_parse (p, n, &seq, NULL) || seq.tag != 0x30
-      || tlv_validate (seq.value, seq.len, 8)
-      || tlv_parse (seq.value, seq.len, &first, NULL) || first.tag != 0x02)
-    return gpg_error (GPG_ERR_INV_DATA);
-  if (!tlv_find (seq.value, seq.len, 0x30, &alg)
-      && !tlv_find (seq.value, seq.len, 0x04, &inner)
-      && !tlv_parse (alg.value, alg.len, &oid, NULL))
+  err = der_privkey_parse (p, n, &k);
+  if (err)
+    return err;
+  if (k.kind == DER_KEY_ED25519)
     {
-      /* PKCS #8. */
-      if (kf_oid (&oid, kf_oid_ed25519, sizeof kf_oid_ed25519))
-        {
-          tlv_t d;
-          if (tlv_parse (inner.value, inner.len, &d, NULL) || d.tag != 0x04
-              || d.len != 32)
-            return gpg_error (GPG_ERR_INV_DATA);
-          *r_algo = "ed25519";
-          return kf_ecc ("Ed25519", true, d.value, d.len, r_sk);
-        }
-      if (tlv_parse (inner.value, inner.len, &inseq, NULL)
-          || inseq.tag != 0x30)
-        return gpg_error (GPG_ERR_INV_DATA);
-      if (kf_oid (&oid, kf_oid_rsa, sizeof kf_oid_rsa))
-        {
-          err = kf_rsa (&inseq, r_sk, &bits);
-          goto rsa;
-        }
-      if (kf_oid (&oid, kf_oid_ec, sizeof kf_oid_ec))
-        {
-          tlv_iter_t it;
-          tlv_iter_init (&it, alg.value, alg.len, 0);
-          if (tlv_iter_next (&it, &par) || tlv_iter_next (&it, &par))
-            return gpg_error (GPG_ERR_UNKNOWN_CURVE);
-          return kf_sec1 (&inseq, &par, r_sk, r_algo);
-        }
-      return gpg_error (GPG_ERR_PUBKEY_ALGO);
+      *r_algo = "ed25519";
+      return kf_ecc ("Ed25519", true, k.priv.value, k.priv.len, r_sk);
     }
-  if (first.len == 1 && first.value[0] == 1)
-    return kf_sec1 (&seq, NULL, r_sk, r_algo);
-  err = kf_rsa (&seq, r_sk, &bits);
- rsa:
+  if (k.kind == DER_KEY_EC)
+    return kf_sec1 (&k, r_sk, r_algo);
+  err = kf_rsa (&k, r_sk, &bits);
   if (err)
     return err;
   *r_algo = bits == 2048 ? "rsa2048" : bits == 3072 ? "rsa3072"
