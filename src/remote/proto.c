@@ -21,42 +21,47 @@
 #include "common/tlv.h"
 #include "common/util.h"
 
-/* Which fields each message type requires and allows. */
+/* Each message type: its name (for logs), the fields it requires and
+ * the fields it allows. */
 struct proto_rule {
   unsigned type;
+  const char *name;
   unsigned required;
   unsigned allowed;
 };
 
 static const struct proto_rule proto_rules[] = {
-  { PROTO_HELLO, PROTO_F_VMIN | PROTO_F_VMAX,
+  { PROTO_HELLO, "hello", PROTO_F_VMIN | PROTO_F_VMAX,
     PROTO_F_VMIN | PROTO_F_VMAX | PROTO_F_NAME },
-  { PROTO_CREATE, 0, 0 },
-  { PROTO_LIST, 0, 0 },
-  { PROTO_STAT, PROTO_F_UUID, PROTO_F_UUID },
-  { PROTO_GET, PROTO_F_UUID, PROTO_F_UUID | PROTO_F_GEN },
-  { PROTO_PUT, PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA,
+  { PROTO_CREATE, "create", 0, 0 },
+  { PROTO_LIST, "list", 0, 0 },
+  { PROTO_STAT, "stat", PROTO_F_UUID, PROTO_F_UUID },
+  { PROTO_GET, "get", PROTO_F_UUID, PROTO_F_UUID | PROTO_F_GEN },
+  { PROTO_PUT, "put", PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA,
     PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA },
-  { PROTO_DELETE, PROTO_F_UUID, PROTO_F_UUID | PROTO_F_GEN },
-  { PROTO_BYE, 0, 0 },
-  { PROTO_HISTORY, PROTO_F_UUID, PROTO_F_UUID },
-  { PROTO_ERROR, PROTO_F_ERRCODE, PROTO_F_ERRCODE | PROTO_F_ERRTEXT },
-  { PROTO_HELLO | PROTO_REPLY, PROTO_F_VMAX | PROTO_F_MAXFRAME,
+  { PROTO_DELETE, "delete", PROTO_F_UUID, PROTO_F_UUID | PROTO_F_GEN },
+  { PROTO_BYE, "bye", 0, 0 },
+  { PROTO_HISTORY, "history", PROTO_F_UUID, PROTO_F_UUID },
+  { PROTO_ERROR, "error", PROTO_F_ERRCODE,
+    PROTO_F_ERRCODE | PROTO_F_ERRTEXT },
+  { PROTO_HELLO | PROTO_REPLY, "hello", PROTO_F_VMAX | PROTO_F_MAXFRAME,
     PROTO_F_VMAX | PROTO_F_MAXFRAME | PROTO_F_NAME },
-  { PROTO_CREATE | PROTO_REPLY,
+  { PROTO_CREATE | PROTO_REPLY, "create",
     PROTO_F_UUID | PROTO_F_GEN | PROTO_F_PASSWORD | PROTO_F_DATA,
     PROTO_F_UUID | PROTO_F_GEN | PROTO_F_PASSWORD | PROTO_F_DATA },
-  { PROTO_LIST | PROTO_REPLY, 0, PROTO_F_ENTRY },
-  { PROTO_STAT | PROTO_REPLY,
+  { PROTO_LIST | PROTO_REPLY, "list", 0, PROTO_F_ENTRY },
+  { PROTO_STAT | PROTO_REPLY, "stat",
     PROTO_F_UUID | PROTO_F_GEN | PROTO_F_SIZE | PROTO_F_MTIME,
     PROTO_F_UUID | PROTO_F_GEN | PROTO_F_SIZE | PROTO_F_MTIME },
-  { PROTO_GET | PROTO_REPLY, PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA,
+  { PROTO_GET | PROTO_REPLY, "get",
+    PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA,
     PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA | PROTO_F_MTIME },
-  { PROTO_PUT | PROTO_REPLY, PROTO_F_UUID | PROTO_F_GEN,
+  { PROTO_PUT | PROTO_REPLY, "put", PROTO_F_UUID | PROTO_F_GEN,
     PROTO_F_UUID | PROTO_F_GEN },
-  { PROTO_DELETE | PROTO_REPLY, PROTO_F_UUID, PROTO_F_UUID },
-  { PROTO_BYE | PROTO_REPLY, 0, 0 },
-  { PROTO_HISTORY | PROTO_REPLY, PROTO_F_UUID, PROTO_F_UUID | PROTO_F_VERSION }
+  { PROTO_DELETE | PROTO_REPLY, "delete", PROTO_F_UUID, PROTO_F_UUID },
+  { PROTO_BYE | PROTO_REPLY, "bye", 0, 0 },
+  { PROTO_HISTORY | PROTO_REPLY, "history", PROTO_F_UUID,
+    PROTO_F_UUID | PROTO_F_VERSION }
 };
 
 static const struct proto_rule *
@@ -72,20 +77,10 @@ proto_rule_find (unsigned type)
 const char *
 proto_type_name (unsigned type)
 {
-  switch (type & ~(unsigned)PROTO_REPLY)
-    {
-    case PROTO_HELLO: return "hello";
-    case PROTO_CREATE: return "create";
-    case PROTO_LIST: return "list";
-    case PROTO_STAT: return "stat";
-    case PROTO_GET: return "get";
-    case PROTO_PUT: return "put";
-    case PROTO_DELETE: return "delete";
-    case PROTO_BYE: return "bye";
-    case PROTO_HISTORY: return "history";
-    case PROTO_ERROR: return "error";
-    default: return "?";
-    }
+  const struct proto_rule *r;
+
+  r = proto_rule_find (type & ~(unsigned)PROTO_REPLY);
+  return r ? r->name : "?";
 }
 
 bool

@@ -402,45 +402,6 @@ vault_pg_q_init (vault_pg_q_t *q, vault_t *who, const char *sql)
     }
 }
 
-/* Run read Q and turn each row into an element of a new array (SIZE
- * bytes each, zeroed, FILL sets one). NEED_ONE: no row is
- * GPG_ERR_NOT_FOUND. */
-static gpg_error_t
-vault_pg_rows (vault_t *v, const vault_pg_q_t *q, size_t size, bool need_one,
-               void (*fill) (PGresult *res, int row, void *elem),
-               void *r_list, size_t *r_n)
-{
-  gpg_error_t err;
-  PGresult *res = NULL;
-  char *list = NULL;
-  int i, n;
-
-  err = vault_pg_exec (v, q, vault_pg_deadline (v), &res);
-  if (err)
-    return err;
-  n = PQntuples (res);
-  if (!n && need_one)
-    {
-      err = gpg_error (GPG_ERR_NOT_FOUND);
-      goto leave;
-    }
-  list = xtrycalloc (n ? (size_t)n : 1, size);
-  if (!list)
-    {
-      err = gpg_error_from_syserror ();
-      goto leave;
-    }
-  for (i = 0; i < n; i++)
-    fill (res, i, list + (size_t)i * size);
-  memcpy (r_list, &list, sizeof list);
-  *r_n = (size_t)n;
-  list = NULL;
-
- leave:
-  xfree (list);
-  PQclear (res);
-  return err;
-}
 
 
 /* ---- operations -------------------------------------------------- */
@@ -539,22 +500,85 @@ vault_pg_fill_entry (PGresult *res, int row, void *elem)
   e->mtime = vault_pg_u64 (res, row, 3);
 }
 
+static void
+vault_pg_fill_version (PGresult *res, int row, void *elem)
+{
+  proto_version_t *e = elem;
+  e->gen = vault_pg_u64 (res, row, 0);
+  e->size = vault_pg_u64 (res, row, 1);
+  e->mtime = vault_pg_u64 (res, row, 2);
+  vault_pg_copy_text (e->by, sizeof e->by, PQgetvalue (res, row, 3));
+  vault_pg_copy_text (e->from, sizeof e->from, PQgetvalue (res, row, 4));
+}
+
+/* The two reads that return rows: the VSCs of the account asking ($1),
+ * all or the one UUID ($2), and the kept generations of UUID. */
+enum { VAULT_PG_READ_LIST, VAULT_PG_READ_HISTORY };
+static const struct vault_pg_read {
+  const char *sql;
+  size_t size;                /* of an element of the result array */
+  bool need_one;              /* no row: GPG_ERR_NOT_FOUND */
+  void (*fill) (PGresult *res, int row, void *elem);
+} vault_pg_reads[] = {
+  { "SELECT c.uuid, c.gen, c.size, extract (epoch FROM c.mtime)::bigint"
+    " FROM vscd.vsc c JOIN vscd.account a ON a.id = c.account WHERE"
+    " a.name = $1 AND ($2::uuid IS NULL OR c.uuid = $2::uuid) ORDER BY c.uuid",
+    sizeof (proto_entry_t), false, vault_pg_fill_entry },
+  { "SELECT g.gen, g.size, extract (epoch FROM g.stored)::bigint,"
+    " g.stored_by, g.peer FROM vscd.account a JOIN vscd.vsc c ON c.account"
+    " = a.id LEFT JOIN vscd.generation g ON g.vsc = c.id WHERE a.name = $1"
+    " AND c.uuid = $2::uuid ORDER BY g.gen DESC",
+    sizeof (proto_version_t), true, vault_pg_fill_version }
+};
+
+/* Run read R with the parameters $1 the account asking and $2 UUID, and
+ * turn each row into an element of a new array. */
+static gpg_error_t
+vault_pg_rows (vault_t *v, const struct vault_pg_read *r, const char *uuid,
+               void *r_list, size_t *r_n)
+{
+  gpg_error_t err;
+  vault_pg_q_t q;
+  PGresult *res = NULL;
+  char *list = NULL;
+  int i, n;
+
+  vault_pg_q_init (&q, NULL, r->sql);
+  vault_pg_param (&q, v->user);
+  vault_pg_param (&q, uuid);
+  err = vault_pg_exec (v, &q, vault_pg_deadline (v), &res);
+  if (err)
+    return err;
+  n = PQntuples (res);
+  if (!n && r->need_one)
+    {
+      err = gpg_error (GPG_ERR_NOT_FOUND);
+      goto leave;
+    }
+  list = xtrycalloc (n ? (size_t)n : 1, r->size);
+  if (!list)
+    {
+      err = gpg_error_from_syserror ();
+      goto leave;
+    }
+  for (i = 0; i < n; i++)
+    r->fill (res, i, list + (size_t)i * r->size);
+  memcpy (r_list, &list, sizeof list);
+  *r_n = (size_t)n;
+  list = NULL;
+
+ leave:
+  xfree (list);
+  PQclear (res);
+  return err;
+}
+
 static gpg_error_t
 vault_pg_list_rows (vault_t *v, const char *uuid, proto_entry_t **r_list,
                     size_t *r_n)
 {
-  vault_pg_q_t q;
-
-  vault_pg_q_init (&q, NULL,
-                   "SELECT c.uuid, c.gen, c.size,"
-                   " extract (epoch FROM c.mtime)::bigint"
-                   " FROM vscd.vsc c JOIN vscd.account a ON a.id = c.account"
-                   " WHERE a.name = $1 AND ($2::uuid IS NULL"
-                   " OR c.uuid = $2::uuid) ORDER BY c.uuid");
-  vault_pg_param (&q, v->user);
-  vault_pg_param (&q, uuid);
-  return vault_pg_rows (v, &q, sizeof **r_list, false, vault_pg_fill_entry,
-                        r_list, r_n);
+  return vault_pg_rows (v, &vault_pg_reads[VAULT_PG_READ_LIST], uuid, r_list,
+                        r_n);
 }
 
 static gpg_error_t
@@ -802,33 +826,11 @@ vault_pg_del (vault_t *v, const char *uuid, uint64_t expect)
   return code ? gpg_error ((gpg_err_code_t)code) : 0;
 }
 
-static void
-vault_pg_fill_version (PGresult *res, int row, void *elem)
-{
-  proto_version_t *e = elem;
-  e->gen = vault_pg_u64 (res, row, 0);
-  e->size = vault_pg_u64 (res, row, 1);
-  e->mtime = vault_pg_u64 (res, row, 2);
-  vault_pg_copy_text (e->by, sizeof e->by, PQgetvalue (res, row, 3));
-  vault_pg_copy_text (e->from, sizeof e->from, PQgetvalue (res, row, 4));
-}
-
 static gpg_error_t
 vault_pg_history (vault_t *v, const char *uuid, proto_version_t **r_list,
                   size_t *r_n)
 {
-  vault_pg_q_t q;
-
-  vault_pg_q_init (&q, NULL,
-                   "SELECT g.gen, g.size, extract (epoch FROM g.stored)::bigint,"
-                   " g.stored_by, g.peer"
-                   " FROM vscd.account a JOIN vscd.vsc c ON c.account = a.id"
-                   " LEFT JOIN vscd.generation g ON g.vsc = c.id"
-                   " WHERE a.name = $1 AND c.uuid = $2::uuid"
-                   " ORDER BY g.gen DESC");
-  vault_pg_param (&q, v->user);
-  vault_pg_param (&q, uuid);
-  return vault_pg_rows (v, &q, sizeof **r_list, true, vault_pg_fill_version,
+  return vault_pg_rows (v, &vault_pg_reads[VAULT_PG_READ_HISTORY], uuid,
                         r_list, r_n);
 }
 

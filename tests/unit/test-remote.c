@@ -362,6 +362,14 @@ test_frame_golden (void)
       CU_ASSERT_EQUAL (j, r.nversions);
     }
 
+  /* The names in the log. */
+  CU_ASSERT_STRING_EQUAL (proto_type_name (PROTO_HISTORY | PROTO_REPLY),
+                          "history");
+  CU_ASSERT_STRING_EQUAL (proto_type_name (PROTO_DELETE), "delete");
+  CU_ASSERT_STRING_EQUAL (proto_type_name (PROTO_ERROR), "error");
+  CU_ASSERT_STRING_EQUAL (proto_type_name (0x42), "?");
+  CU_ASSERT_STRING_EQUAL (proto_type_name (0x42 | PROTO_REPLY), "?");
+
   /* The error convenience frame. */
   buf_clear (&b);
   CU_ASSERT_EQUAL (proto_build_error (&b, gpg_error (GPG_ERR_NO_DATA),
