@@ -63,9 +63,10 @@ EXTRA_DIST += tests/remote/lib-vault.sh tests/remote/lib-pg.sh \
 TESTS += tests/remote/backup-remote.sh
 EXTRA_DIST += tests/remote/backup-remote.sh
 
-## The manager's history screen against a protocol version 1 server.
-TESTS += tests/remote/history-v1.sh
-EXTRA_DIST += tests/remote/history-v1.sh
+## The manager's history screen against a protocol version 1 server and
+## on a PostgreSQL vault.
+TESTS += tests/remote/history-v1.sh tests/remote/history-pg.sh
+EXTRA_DIST += tests/remote/history-v1.sh tests/remote/history-pg.sh
 
 ## libFuzzer targets (configure --enable-fuzzing): fuzz-frame drives the
 ## frame/request parser and the server loop, fuzz-vscd the request
