@@ -499,7 +499,8 @@ vault_dir_list (vault_t *v, proto_entry_t **r_list, size_t *r_n)
       if (vault_dir_stat_gen (v, e->uuid, e->gen, &e->size, &e->mtime))
         list[j++] = *e;
     }
-  qsort (list, j, sizeof *list, vault_dir_cmp_uuid);
+  if (j > 1)
+    qsort (list, j, sizeof *list, vault_dir_cmp_uuid);
   *r_list = list;
   *r_n = j;
   return 0;
@@ -952,7 +953,8 @@ vault_dir_history (vault_t *v, const char *uuid, proto_version_t **r_list,
     goto leave;
   /* Newest first; sizes, times, authors. A generation that went away
    * meanwhile (a put pruned it) is dropped. */
-  qsort (gens, n, sizeof *gens, vault_dir_cmp_newest);
+  if (n > 1)
+    qsort (gens, n, sizeof *gens, vault_dir_cmp_newest);
   for (i = j = 0; i < n; i++)
     {
       e = &list[j];
