@@ -16,6 +16,7 @@
 #include <gcrypt.h>
 
 #include "common/util.h"
+#include "common/pgp.h"
 #include "common/log.h"
 #include "agency/agent-apps.h"
 
@@ -193,108 +194,44 @@ agent_keys_param (const uint8_t *p, size_t n, const char *name, size_t pad,
   return err;
 }
 
-/* Append an OpenPGP MPI (bit count + bytes without leading zeros). */
-static gpg_error_t
-agent_keys_put_mpi (buf_t *b, const uint8_t *p, size_t n)
-{
-  unsigned bits;
-  uint8_t c;
-  gpg_error_t err;
-
-  while (n && !*p)
-    p++, n--;
-  bits = (unsigned)n * 8;
-  if (n)
-    for (c = p[0]; !(c & 0x80); c <<= 1)
-      bits--;
-  err = buf_append_be16 (b, bits);
-  if (!err)
-    err = buf_append (b, p, n);
-  return err;
-}
-
 gpg_error_t
 agent_keys_openpgp_fpr (const agent_keys_algo_t *algo, const uint8_t *key,
                         size_t keylen, int slot, uint32_t created,
                         uint8_t fpr[20])
 {
   gpg_error_t err;
-  buf_t body = BUF_INIT, a = BUF_INIT, pkt = BUF_INIT;
+  buf_t a = BUF_INIT, e = BUF_INIT;
+  uint8_t id;
 
-  err = buf_append_byte (&body, 4);
-  if (!err)
-    err = buf_append_be32 (&body, created);
-  if (err)
-    goto leave;
   if (algo->kind == AGENT_KEYS_RSA)
     {
-      err = buf_append_byte (&body, 1);
+      err = agent_keys_param (key, keylen, "n", 0, &a);
       if (!err)
-        err = agent_keys_param (key, keylen, "n", 0, &a);
+        err = agent_keys_param (key, keylen, "e", 0, &e);
       if (!err)
-        err = agent_keys_put_mpi (&body, a.data, a.len);
-      if (!err)
-        err = agent_keys_param (key, keylen, "e", 0, &a);
-      if (!err)
-        err = agent_keys_put_mpi (&body, a.data, a.len);
+        err = pgp_fingerprint (created, PGP_ALGO_RSA, NULL, 0, a.data, a.len,
+                               e.data, e.len, false, fpr);
+      goto leave;
     }
+  if (slot == 1)
+    id = PGP_ALGO_ECDH;
+  else if (algo->kind == AGENT_KEYS_ED25519)
+    id = PGP_ALGO_EDDSA;
   else
+    id = PGP_ALGO_ECDSA;
+  if ((algo->kind == AGENT_KEYS_CV25519 && slot != 1)
+      || (algo->kind == AGENT_KEYS_ED25519 && slot == 1))
     {
-      uint8_t id;
-      if (slot == 1)
-        id = 18;                          /* ECDH */
-      else if (algo->kind == AGENT_KEYS_ED25519)
-        id = 22;                          /* EdDSA */
-      else
-        id = 19;                          /* ECDSA */
-      if ((algo->kind == AGENT_KEYS_CV25519 && slot != 1)
-          || (algo->kind == AGENT_KEYS_ED25519 && slot == 1))
-        {
-          err = gpg_error (GPG_ERR_PUBKEY_ALGO);
-          goto leave;
-        }
-      err = buf_append_byte (&body, id);
-      if (!err)
-        err = buf_append_byte (&body, (uint8_t)algo->oid_len);
-      if (!err)
-        err = buf_append (&body, algo->oid, algo->oid_len);
-      if (!err)
-        err = agent_keys_param (key, keylen, "q", 0, &a);
-      if (!err && (algo->kind == AGENT_KEYS_CV25519
-                   || algo->kind == AGENT_KEYS_ED25519) && a.len == 32)
-        {
-          /* Native point: OpenPGP prefixes 40. */
-          uint8_t q[33];
-          q[0] = 0x40;
-          memcpy (q + 1, a.data, 32);
-          err = buf_set (&a, q, sizeof q);
-        }
-      if (!err)
-        err = agent_keys_put_mpi (&body, a.data, a.len);
-      if (!err && id == 18)
-        {
-          /* KDF parameters: SHA-256/AES-128 up to 256-bit curves,
-           * SHA-384/AES-256 for P-384 (as GnuPG chooses them). */
-          uint8_t kdf[4] = { 3, 1, 8, 7 };
-          if (algo->bits > 256)
-            kdf[2] = 9, kdf[3] = 9;
-          err = buf_append (&body, kdf, sizeof kdf);
-        }
+      err = gpg_error (GPG_ERR_PUBKEY_ALGO);
+      goto leave;
     }
-  if (err)
-    goto leave;
-  err = buf_append_byte (&pkt, 0x99);
+  err = agent_keys_param (key, keylen, "q", 0, &a);
   if (!err)
-    err = buf_append_be16 (&pkt, (unsigned)body.len);
-  if (!err)
-    err = buf_append (&pkt, body.data, body.len);
-  if (!err)
-    gcry_md_hash_buffer (GCRY_MD_SHA1, fpr, pkt.data, pkt.len);
-
+    err = pgp_fingerprint (created, id, algo->oid, algo->oid_len, a.data,
+                           a.len, NULL, 0, algo->bits > 256, fpr);
  leave:
   buf_free (&a);
-  buf_free (&body);
-  buf_free (&pkt);
+  buf_free (&e);
   return err;
 }
 

@@ -31,6 +31,7 @@
 #include "common/i18n.h"
 #include "common/log.h"
 #include "common/tlv.h"
+#include "common/keyutil.h"
 #include "common/hex.h"
 #include "agency/agent.h"
 #include "agency/iso7816.h"
@@ -587,25 +588,6 @@ piv_read (agency_card_t *card, image_t *image, image_node_t *node)
 
 /* ---- management key -------------------------------------------------- */
 
-static gpg_error_t
-piv_3des (const uint8_t key[24], const uint8_t in[8], uint8_t out[8],
-          bool enc)
-{
-  gcry_cipher_hd_t h;
-  gpg_error_t err;
-
-  err = gcry_cipher_open (&h, GCRY_CIPHER_3DES, GCRY_CIPHER_MODE_ECB,
-                          GCRY_CIPHER_SECURE);
-  if (err)
-    return err;
-  err = gcry_cipher_setkey (h, key, 24);
-  if (!err)
-    err = enc ? gcry_cipher_encrypt (h, out, 8, in, 8)
-              : gcry_cipher_decrypt (h, out, 8, in, 8);
-  gcry_cipher_close (h);
-  return err;
-}
-
 /* Mutual authentication with the management key 9B (3DES, GENERAL
  * AUTHENTICATE 87: witness, then our challenge) with the key kept as
  * piv/key-9B in SRC, else the factory default. The agency calls it
@@ -641,11 +623,11 @@ piv_authenticate (agency_card_t *card, uint8_t ref, const image_t *src,
       || t7c.tag != 0x7C || tlv_find (t7c.value, t7c.len, 0x80, &t)
       || t.len != 8)
     goto refused;
-  err = piv_3des (key, t.value, wit, false);
+  err = keyutil_3des (key, t.value, wit, false);
   if (!err)
     gcry_randomize (chal, 8, GCRY_STRONG_RANDOM);
   if (!err)
-    err = piv_3des (key, chal, exp, true);
+    err = keyutil_3des (key, chal, exp, true);
   if (err)
     goto leave;
   cmd[0] = 0x7C; cmd[1] = 20;

@@ -6,6 +6,9 @@ libvscman_a_SOURCES += \
 	src/common/buffer.h src/common/buffer.c \
 	src/common/tlv.h src/common/tlv.c \
 	src/common/der.h src/common/der.c \
+	src/common/keyutil.h src/common/keyutil.c \
+	src/common/pgp.h src/common/pgp.c \
+	src/common/piv.h src/common/piv.c \
 	src/common/apdu.h src/common/apdu.c \
 	src/common/hex.h src/common/hex.c \
 	src/common/log.h src/common/log.c \
@@ -13,10 +16,10 @@ libvscman_a_SOURCES += \
 
 ## Unit tests of the common library.
 check_PROGRAMS += tests/unit/test-error tests/unit/test-buffer \
-	tests/unit/test-tlv tests/unit/test-der tests/unit/test-apdu tests/unit/test-hex \
+	tests/unit/test-tlv tests/unit/test-der tests/unit/test-keyutil tests/unit/test-apdu tests/unit/test-hex \
 	tests/unit/test-log tests/unit/test-sanitize
 TESTS += tests/unit/test-error tests/unit/test-buffer \
-	tests/unit/test-tlv tests/unit/test-der tests/unit/test-apdu tests/unit/test-hex \
+	tests/unit/test-tlv tests/unit/test-der tests/unit/test-keyutil tests/unit/test-apdu tests/unit/test-hex \
 	tests/unit/test-log tests/unit/test-sanitize
 tests_unit_test_sanitize_SOURCES = tests/unit/test-sanitize.c
 tests_unit_test_sanitize_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
@@ -33,6 +36,9 @@ tests_unit_test_tlv_LDADD = $(CUTEST_LIBS)
 tests_unit_test_der_SOURCES = tests/unit/test-der.c
 tests_unit_test_der_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_der_LDADD = $(CUTEST_LIBS)
+tests_unit_test_keyutil_SOURCES = tests/unit/test-keyutil.c
+tests_unit_test_keyutil_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_keyutil_LDADD = $(CUTEST_LIBS)
 tests_unit_test_apdu_SOURCES = tests/unit/test-apdu.c tests/unit/fakecard.h
 tests_unit_test_apdu_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_apdu_LDADD = $(CUTEST_LIBS)

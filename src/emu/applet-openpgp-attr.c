@@ -10,6 +10,7 @@
 
 #include "common/util.h"
 #include "common/tlv.h"
+#include "common/pgp.h"
 #include "emu-appdata.h"
 #include "applet-openpgp.h"
 
@@ -127,52 +128,19 @@ applet_openpgp_attr_oid (const opg_slot_t *s, size_t *n)
 
 /* ---- OpenPGP v4 fingerprint of a slot's public key ------------------ */
 
-static gpg_error_t
-applet_openpgp_attr_put_mpi (buf_t *b, const uint8_t *p, size_t n)
-{
-  unsigned bits;
-  gpg_error_t err;
-
-  while (n && !*p)
-    p++, n--;
-  bits = n ? (unsigned)(n - 1) * 8 : 0;
-  if (n)
-    {
-      uint8_t c = p[0];
-      while (c)
-        bits++, c >>= 1;
-    }
-  err = buf_append_be16 (b, bits);
-  if (!err)
-    err = buf_append (b, p, n);
-  return err;
-}
-
 gpg_error_t
 applet_openpgp_attr_fingerprint (opg_slot_t *s, int slot)
 {
-  buf_t body = BUF_INIT, a = BUF_INIT, e = BUF_INIT, pkt = BUF_INIT;
+  buf_t a = BUF_INIT, e = BUF_INIT;
   gpg_error_t err;
-  const uint8_t *oid;
-  size_t oidlen;
+  const uint8_t *oid = NULL;
+  size_t oidlen = 0;
+  uint8_t algo = PGP_ALGO_RSA;
 
   err = emu_crypto_public (&s->key, &a, &e);
   if (err)
     goto leave;
-  err = buf_append_byte (&body, 4);
-  if (!err)
-    err = buf_append_be32 (&body, s->time);
-  if (err)
-    goto leave;
-  if (s->key.type == EMU_KEY_RSA)
-    {
-      err = buf_append_byte (&body, 1);
-      if (!err)
-        err = applet_openpgp_attr_put_mpi (&body, a.data, a.len);
-      if (!err)
-        err = applet_openpgp_attr_put_mpi (&body, e.data, e.len);
-    }
-  else
+  if (s->key.type != EMU_KEY_RSA)
     {
       oid = applet_openpgp_attr_oid (s, &oidlen);
       if (!oid)
@@ -180,44 +148,14 @@ applet_openpgp_attr_fingerprint (opg_slot_t *s, int slot)
           err = gpg_error (GPG_ERR_INTERNAL);
           goto leave;
         }
-      err = buf_append_byte (&body, slot == OPG_DEC ? 18
-                             : s->key.type == EMU_KEY_ED25519 ? 22 : 19);
-      if (!err)
-        err = buf_append_byte (&body, (uint8_t)oidlen);
-      if (!err)
-        err = buf_append (&body, oid, oidlen);
-      if (!err && (s->key.type == EMU_KEY_ED25519
-                   || s->key.type == EMU_KEY_CV25519))
-        {
-          /* Native 25519 points carry the 0x40 prefix in OpenPGP. */
-          uint8_t pt[33];
-          pt[0] = 0x40;
-          memcpy (pt + 1, a.data, 32);
-          err = applet_openpgp_attr_put_mpi (&body, pt, 33);
-        }
-      else if (!err)
-        err = applet_openpgp_attr_put_mpi (&body, a.data, a.len);
-      if (!err && slot == OPG_DEC)
-        {
-          /* KDF parameters: SHA-256/AES-128, SHA-384/AES-256. */
-          bool p384 = s->key.type == EMU_KEY_NISTP384;
-          uint8_t kdf[4] = { 3, 1, p384 ? 9 : 8, p384 ? 9 : 7 };
-          err = buf_append (&body, kdf, 4);
-        }
+      algo = slot == OPG_DEC ? PGP_ALGO_ECDH
+        : s->key.type == EMU_KEY_ED25519 ? PGP_ALGO_EDDSA : PGP_ALGO_ECDSA;
     }
-  if (!err)
-    err = buf_append_byte (&pkt, 0x99);
-  if (!err)
-    err = buf_append_be16 (&pkt, (unsigned)body.len);
-  if (!err)
-    err = buf_append (&pkt, body.data, body.len);
-  if (!err)
-    gcry_md_hash_buffer (GCRY_MD_SHA1, s->fpr, pkt.data, pkt.len);
+  err = pgp_fingerprint (s->time, algo, oid, oidlen, a.data, a.len, e.data,
+                         e.len, s->key.type == EMU_KEY_NISTP384, s->fpr);
  leave:
-  buf_free (&body);
   buf_free (&a);
   buf_free (&e);
-  buf_free (&pkt);
   return err;
 }
 

@@ -17,7 +17,9 @@
 #include <strings.h>
 
 #include "common/util.h"
+#include "common/piv.h"
 #include "common/tlv.h"
+#include "common/keyutil.h"
 #include "common/log.h"
 #include "common/i18n.h"
 #include "applet.h"
@@ -92,23 +94,6 @@ applet_piv_key (piv_t *v, unsigned ref)
     if (v->keys[i].ref == ref)
       return &v->keys[i];
   return NULL;
-}
-
-/* Certificate object of a key reference (SP 800-73-4 part 1, table 3). */
-static unsigned
-applet_piv_cert_tag (unsigned ref)
-{
-  switch (ref)
-    {
-    case 0x9A: return 0x5FC105;
-    case 0x9C: return 0x5FC10A;
-    case 0x9D: return 0x5FC10B;
-    case 0x9E: return 0x5FC101;
-    default:
-      if (ref >= 0x82 && ref <= 0x95)
-        return 0x5FC10D + (ref - 0x82);
-      return 0;
-    }
 }
 
 /* Whether TAG names an object this card accepts. */
@@ -291,7 +276,7 @@ applet_piv_set_cert (piv_t *v, unsigned ref, const uint8_t *der, size_t n)
   if (!err)
     err = tlv_put (&b, 0xFE, NULL, 0);
   if (!err)
-    err = applet_piv_obj_set (v, applet_piv_cert_tag (ref), b.data, b.len);
+    err = applet_piv_obj_set (v, piv_cert_tag (ref), b.data, b.len);
   buf_free (&b);
   return err;
 }
@@ -341,7 +326,7 @@ applet_piv_slot_suffix (const char *k, const char *prefix)
   if (strncmp (k, prefix, n))
     return -1;
   ref = strtoul (k + n, &end, 16);
-  if (*end || end == k + n || ref > 0xFF || !applet_piv_cert_tag (ref))
+  if (*end || end == k + n || ref > 0xFF || !piv_cert_tag (ref))
     return -1;
   return (int)ref;
 }
@@ -976,7 +961,7 @@ applet_piv_auth_mgmt (piv_t *v, const applet_cmd_t *cmd, const tlv_t *t7c,
     {
       /* Mutual authentication, step 1: the card's encrypted witness. */
       emu_crypto_random (v->witness, 8);
-      err = emu_crypto_3des (v->mgmt, v->witness, out, true);
+      err = keyutil_3des (v->mgmt, v->witness, out, true);
       if (err)
         return err;
       v->auth_state = 1;
@@ -996,7 +981,7 @@ applet_piv_auth_mgmt (piv_t *v, const applet_cmd_t *cmd, const tlv_t *t7c,
           r->sw = SW_SEC_NOT_SATISFIED;
           return 0;
         }
-      err = emu_crypto_3des (v->mgmt, c.value, out, true);
+      err = keyutil_3des (v->mgmt, c.value, out, true);
       if (err)
         return err;
       v->mgmt_ok = true;
@@ -1022,7 +1007,7 @@ applet_piv_auth_mgmt (piv_t *v, const applet_cmd_t *cmd, const tlv_t *t7c,
   if (hr && resp.len == 8 && !hw && !hc)
     {
       /* External authentication, step 2: the encrypted challenge. */
-      err = emu_crypto_3des (v->mgmt, v->challenge, tmp, true);
+      err = keyutil_3des (v->mgmt, v->challenge, tmp, true);
       if (err)
         return err;
       if (state != 2 || !ct_memequal (tmp, resp.value, 8))

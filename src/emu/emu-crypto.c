@@ -10,6 +10,7 @@
 
 #include "common/util.h"
 #include "common/der.h"
+#include "common/keyutil.h"
 #include "emu-crypto.h"
 
 #define SX(k) ((gcry_sexp_t)(k)->sexp)
@@ -76,31 +77,6 @@ emu_crypto_key_copy (emu_key_t *dst, const emu_key_t *src)
   if (!err)
     err = emu_crypto_load (dst, b.data, b.len);
   buf_free (&b);
-  return err;
-}
-
-/* Value of token NAME in S as unsigned bytes into OUT (replacing it). */
-static gpg_error_t
-emu_crypto_token (gcry_sexp_t s, const char *name, buf_t *out)
-{
-  gcry_sexp_t t = gcry_sexp_find_token (s, name, 0);
-  const char *p;
-  size_t n;
-  gpg_error_t err;
-
-  if (!t)
-    return gpg_error (GPG_ERR_INV_SEXP);
-  p = gcry_sexp_nth_data (t, 1, &n);
-  if (!p)
-    err = gpg_error (GPG_ERR_INV_SEXP);
-  else
-    {
-      /* MPIs may come with a sign byte; the cards want unsigned. */
-      while (n > 1 && !*p && strcmp (name, "q"))
-        p++, n--;
-      err = buf_set (out, p, n);
-    }
-  gcry_sexp_release (t);
   return err;
 }
 
@@ -378,12 +354,12 @@ emu_crypto_public (const emu_key_t *key, buf_t *a, buf_t *b)
     return gpg_error (GPG_ERR_NO_SECKEY);
   if (key->type == EMU_KEY_RSA)
     {
-      err = emu_crypto_token (SX (key), "n", a);
+      err = keyutil_sexp_bytes (SX (key), "n", true, a);
       if (!err)
-        err = emu_crypto_token (SX (key), "e", b);
+        err = keyutil_sexp_bytes (SX (key), "e", true, b);
       return err;
     }
-  err = emu_crypto_token (SX (key), "q", a);
+  err = keyutil_sexp_bytes (SX (key), "q", false, a);
   if (err)
     return err;
   /* 25519 points go out in their native 32 bytes (no 0x40 prefix). */
@@ -420,7 +396,7 @@ emu_crypto_rsa_raw (const emu_key_t *key, const uint8_t *in, size_t n,
   if (!err)
     err = gcry_pk_sign (&sig, data, SX (key));
   if (!err)
-    err = emu_crypto_token (sig, "s", &s);
+    err = keyutil_sexp_bytes (sig, "s", true, &s);
   if (!err)
     err = emu_crypto_put_fixed (out, s.data, s.len, n);
   gcry_sexp_release (data);
@@ -515,9 +491,9 @@ emu_crypto_ecdsa_sign (const emu_key_t *key, const uint8_t *h, size_t n,
   if (!err)
     err = gcry_pk_sign (&sig, data, SX (key));
   if (!err)
-    err = emu_crypto_token (sig, "r", &r);
+    err = keyutil_sexp_bytes (sig, "r", true, &r);
   if (!err)
-    err = emu_crypto_token (sig, "s", &s);
+    err = keyutil_sexp_bytes (sig, "s", true, &s);
   if (err)
     goto leave;
   if (!der)
@@ -563,9 +539,9 @@ emu_crypto_eddsa_sign (const emu_key_t *key, const uint8_t *msg, size_t n,
   if (!err)
     err = gcry_pk_sign (&sig, data, SX (key));
   if (!err)
-    err = emu_crypto_token (sig, "r", &r);
+    err = keyutil_sexp_bytes (sig, "r", true, &r);
   if (!err)
-    err = emu_crypto_token (sig, "s", &s);
+    err = keyutil_sexp_bytes (sig, "s", true, &s);
   if (!err)
     err = emu_crypto_put_fixed (out, r.data, r.len, 32);
   if (!err)
@@ -612,7 +588,7 @@ emu_crypto_ecdh (const emu_key_t *key, const uint8_t *pt, size_t n,
       err = gpg_error (GPG_ERR_INV_VALUE);
       goto leave;
     }
-  err = emu_crypto_token (res, "value", &v);
+  err = keyutil_sexp_bytes (res, "value", true, &v);
   if (err)
     goto leave;
   /* NIST: 04||x||y -> x.  Curve25519: 40||x or x. */
@@ -672,27 +648,6 @@ emu_crypto_load (emu_key_t *key, const uint8_t *p, size_t n)
   key->bits = get_be16 (p + 1);
   key->sexp = s;
   return 0;
-}
-
-gpg_error_t
-emu_crypto_3des (const uint8_t *key24, const uint8_t *in8, uint8_t *out8,
-                 bool encrypt)
-{
-  gcry_cipher_hd_t h;
-  gpg_error_t err;
-
-  err = gcry_cipher_open (&h, GCRY_CIPHER_3DES, GCRY_CIPHER_MODE_ECB,
-                          GCRY_CIPHER_SECURE);
-  if (err)
-    return err;
-  err = gcry_cipher_setkey (h, key24, 24);
-  if (gpg_err_code (err) == GPG_ERR_WEAK_KEY)
-    err = 0;    /* the PIV default key has K1 = K2 = K3; cards accept it */
-  if (!err)
-    err = encrypt ? gcry_cipher_encrypt (h, out8, 8, in8, 8)
-                  : gcry_cipher_decrypt (h, out8, 8, in8, 8);
-  gcry_cipher_close (h);
-  return err;
 }
 
 void

@@ -93,10 +93,6 @@ gpg_error_t emu_crypto_der_from_sexp (emu_key_t *key, const uint8_t *p,
                                       size_t n);
 /* SHA-1 of P[0..N). */
 gpg_error_t emu_crypto_der_sha1 (const uint8_t *p, size_t n, uint8_t out[20]);
-
-/* Triple-DES ECB on one block with a 24-byte key (PIV management key). */
-gpg_error_t emu_crypto_3des (const uint8_t *key24, const uint8_t *in8,
-                             uint8_t *out8, bool encrypt);
 void emu_crypto_random (uint8_t *p, size_t n);
 
 #endif /* VSC_EMU_CRYPTO_H */

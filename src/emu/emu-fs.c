@@ -322,6 +322,23 @@ emu_fs_add_record (emu_file_t *f, const uint8_t *p, size_t n, bool at_front)
   return buf_set (&recs[f->nrecs - 1], p, n);
 }
 
+gpg_error_t
+emu_fs_fill_records (emu_file_t *f)
+{
+  uint8_t *zero;
+  gpg_error_t err = 0;
+
+  if (f->type != EMU_EF_LINEAR_FIXED || f->nrecs >= f->rec_max)
+    return 0;
+  zero = xtrycalloc (1, f->rec_len);
+  if (!zero)
+    return gpg_error_from_syserror ();
+  while (!err && f->nrecs < f->rec_max)
+    err = emu_fs_add_record (f, zero, f->rec_len, false);
+  xfree (zero);
+  return err;
+}
+
 static bool
 emu_fs_fid_ok (unsigned fid)
 {

@@ -245,15 +245,8 @@ emu_image_file (emu_image_ctx_t *c, const image_node_t *n, emu_file_t *df)
     f->rec_max = 1;
   if (f->rec_max > EMU_MAX_RECORDS)
     f->rec_max = EMU_MAX_RECORDS;
-  if (type == EMU_EF_LINEAR_FIXED)
-    {
-      uint8_t *zero = xtrycalloc (1, f->rec_len);
-      if (!zero)
-        return gpg_error_from_syserror ();
-      while (!err && f->nrecs < f->rec_max)
-        err = emu_fs_add_record (f, zero, f->rec_len, false);
-      xfree (zero);
-    }
+  if (!err)
+    err = emu_fs_fill_records (f);
   return err;
 }
 

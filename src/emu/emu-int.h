@@ -171,6 +171,8 @@ gpg_error_t emu_fs_create (emu_card_t *card, emu_file_t *df,
                            emu_file_t **r_file, unsigned *sw);
 gpg_error_t emu_fs_add_record (emu_file_t *f, const uint8_t *p, size_t n,
                                bool at_front);
+/* A linear fixed EF: empty records (zeros) up to its rec_max. */
+gpg_error_t emu_fs_fill_records (emu_file_t *f);
 /* Access check for operation OP on F: 0 if allowed, else the SW. */
 unsigned emu_fs_check (emu_card_t *card, const emu_file_t *f,
                        enum emu_acop op);

@@ -469,7 +469,6 @@ static gpg_error_t
 emu_profile_finish_ef (emu_profile_ctx_t *c)
 {
   emu_file_t *f = c->last;
-  gpg_error_t err = 0;
 
   c->last = NULL;
   if (!f || f->type == EMU_DF || f->type == EMU_EF_TRANSPARENT)
@@ -481,16 +480,7 @@ emu_profile_finish_ef (emu_profile_ctx_t *c)
     f->rec_max = f->nrecs ? f->nrecs : 1;
   if (f->nrecs > f->rec_max)
     return emu_profile_err (c, _("more records than records="), NULL);
-  if (f->type == EMU_EF_LINEAR_FIXED)
-    {
-      uint8_t *zero = xtrycalloc (1, f->rec_len);
-      if (!zero)
-        return gpg_error_from_syserror ();
-      while (!err && f->nrecs < f->rec_max)
-        err = emu_fs_add_record (f, zero, f->rec_len, false);
-      xfree (zero);
-    }
-  return err;
+  return emu_fs_fill_records (f);
 }
 
 static gpg_error_t

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "common/util.h"
+#include "common/piv.h"
 #include "common/i18n.h"
 #include "common/hex.h"
 #include "common/tlv.h"
@@ -147,19 +148,6 @@ apply_do (image_t *out, const char *path, const char *agent,
   return err;
 }
 
-static unsigned
-apply_piv_cert_tag (unsigned ref)
-{
-  switch (ref)
-    {
-    case 0x9A: return 0x5FC105;
-    case 0x9C: return 0x5FC10A;
-    case 0x9D: return 0x5FC10B;
-    case 0x9E: return 0x5FC101;
-    default: return 0x5FC10D + (ref - 0x82);
-    }
-}
-
 static const char *
 apply_piv_alg (unsigned alg)
 {
@@ -198,7 +186,7 @@ apply_piv (image_t *out, const map_entry_t *e)
     err = tlv_begin (&b, 0xFE, &mark);
   if (!err)
     err = tlv_end (&b, mark);
-  snprintf (path, sizeof path, "piv/%06X", apply_piv_cert_tag (e->slot.id));
+  snprintf (path, sizeof path, "piv/%06X", piv_cert_tag (e->slot.id));
   if (!err)
     err = apply_do (out, path, "piv", b.data, b.len, false);
   buf_free (&b);

@@ -14,6 +14,7 @@
 #include "common/util.h"
 #include "common/tlv.h"
 #include "common/der.h"
+#include "common/keyutil.h"
 #include "common/hex.h"
 #include "common/i18n.h"
 #include "map/map-p15.h"
@@ -167,22 +168,6 @@ p15_bits_of (unsigned alg)
 
 /* ---- public keys ------------------------------------------------------- */
 
-static gpg_error_t
-p15_sexp_param (gcry_sexp_t sk, const char *name, buf_t *out)
-{
-  gcry_sexp_t t = gcry_sexp_find_token (sk, name, 0);
-  const char *p;
-  size_t n;
-  gpg_error_t err;
-
-  if (!t)
-    return gpg_error (GPG_ERR_INV_SEXP);
-  p = gcry_sexp_nth_data (t, 1, &n);
-  err = p ? buf_set (out, p, n) : gpg_error (GPG_ERR_INV_SEXP);
-  gcry_sexp_release (t);
-  return err;
-}
-
 gpg_error_t
 map_p15_pubkey (const uint8_t *p, size_t n, unsigned alg, buf_t *out)
 {
@@ -198,9 +183,9 @@ map_p15_pubkey (const uint8_t *p, size_t n, unsigned alg, buf_t *out)
     return gpg_error (GPG_ERR_INV_SEXP);
   if (alg & MAP_ALG_RSA)
     {
-      err = p15_sexp_param (sk, "n", &a);
+      err = keyutil_sexp_bytes (sk, "n", false, &a);
       if (!err)
-        err = p15_sexp_param (sk, "e", &e);
+        err = keyutil_sexp_bytes (sk, "e", false, &e);
       if (!err)
         err = tlv_begin (out, 0x30, &m1);
       if (!err)
@@ -220,7 +205,7 @@ map_p15_pubkey (const uint8_t *p, size_t n, unsigned alg, buf_t *out)
       err = gpg_error (GPG_ERR_PUBKEY_ALGO);
       goto leave;
     }
-  err = p15_sexp_param (sk, "q", &a);
+  err = keyutil_sexp_bytes (sk, "q", false, &a);
   if (!err)
     err = tlv_begin (out, 0x30, &m1);
   if (!err)

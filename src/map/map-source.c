@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "common/util.h"
+#include "common/piv.h"
 #include "common/i18n.h"
 #include "common/hex.h"
 #include "map/map-int.h"
@@ -585,23 +586,6 @@ map_src_openpgp (map_src_t *c, const image_node_t *app)
 
 /* ---- PIV -------------------------------------------------------------- */
 
-/* Certificate object of slot REF (9A, 9C, 9D, 9E, 82..95), 0 if none. */
-static unsigned
-map_src_piv_cert_tag (unsigned ref)
-{
-  switch (ref)
-    {
-    case 0x9A: return 0x5FC105;
-    case 0x9C: return 0x5FC10A;
-    case 0x9D: return 0x5FC10B;
-    case 0x9E: return 0x5FC101;
-    default:
-      if (ref >= 0x82 && ref <= 0x95)
-        return 0x5FC10D + (ref - 0x82);
-      return 0;
-    }
-}
-
 static map_purpose_t
 map_src_piv_purpose (unsigned ref)
 {
@@ -667,7 +651,7 @@ map_src_piv (map_src_t *c, const image_node_t *app)
           if (err)
             break;
         }
-      snprintf (comp, sizeof comp, "%06X", map_src_piv_cert_tag (ref));
+      snprintf (comp, sizeof comp, "%06X", piv_cert_tag (ref));
       n = image_find_child (app, comp);
       if (!n || !n->has_content || !n->content_len)
         continue;
