@@ -21,66 +21,75 @@
 #include "common/tlv.h"
 #include "common/util.h"
 
-/* Each message type: its name (for logs), the fields it requires and
- * the fields it allows. */
-struct proto_rule {
-  unsigned type;
-  const char *name;
+/* The fields a message requires and the fields it allows. */
+struct proto_mask {
   unsigned required;
   unsigned allowed;
 };
 
-static const struct proto_rule proto_rules[] = {
-  { PROTO_HELLO, "hello", PROTO_F_VMIN | PROTO_F_VMAX,
-    PROTO_F_VMIN | PROTO_F_VMAX | PROTO_F_NAME },
-  { PROTO_CREATE, "create", 0, 0 },
-  { PROTO_LIST, "list", 0, 0 },
-  { PROTO_STAT, "stat", PROTO_F_UUID, PROTO_F_UUID },
-  { PROTO_GET, "get", PROTO_F_UUID, PROTO_F_UUID | PROTO_F_GEN },
-  { PROTO_PUT, "put", PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA,
-    PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA },
-  { PROTO_DELETE, "delete", PROTO_F_UUID, PROTO_F_UUID | PROTO_F_GEN },
-  { PROTO_BYE, "bye", 0, 0 },
-  { PROTO_HISTORY, "history", PROTO_F_UUID, PROTO_F_UUID },
-  { PROTO_ERROR, "error", PROTO_F_ERRCODE,
-    PROTO_F_ERRCODE | PROTO_F_ERRTEXT },
-  { PROTO_HELLO | PROTO_REPLY, "hello", PROTO_F_VMAX | PROTO_F_MAXFRAME,
-    PROTO_F_VMAX | PROTO_F_MAXFRAME | PROTO_F_NAME },
-  { PROTO_CREATE | PROTO_REPLY, "create",
-    PROTO_F_UUID | PROTO_F_GEN | PROTO_F_PASSWORD | PROTO_F_DATA,
-    PROTO_F_UUID | PROTO_F_GEN | PROTO_F_PASSWORD | PROTO_F_DATA },
-  { PROTO_LIST | PROTO_REPLY, "list", 0, PROTO_F_ENTRY },
-  { PROTO_STAT | PROTO_REPLY, "stat",
-    PROTO_F_UUID | PROTO_F_GEN | PROTO_F_SIZE | PROTO_F_MTIME,
-    PROTO_F_UUID | PROTO_F_GEN | PROTO_F_SIZE | PROTO_F_MTIME },
-  { PROTO_GET | PROTO_REPLY, "get",
-    PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA,
-    PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA | PROTO_F_MTIME },
-  { PROTO_PUT | PROTO_REPLY, "put", PROTO_F_UUID | PROTO_F_GEN,
-    PROTO_F_UUID | PROTO_F_GEN },
-  { PROTO_DELETE | PROTO_REPLY, "delete", PROTO_F_UUID, PROTO_F_UUID },
-  { PROTO_BYE | PROTO_REPLY, "bye", 0, 0 },
-  { PROTO_HISTORY | PROTO_REPLY, "history", PROTO_F_UUID,
-    PROTO_F_UUID | PROTO_F_VERSION }
+/* Each message type, indexed by its number: its name (for logs) and the
+ * fields of the request and of its reply (the error message has no
+ * reply). */
+static const struct proto_rule {
+  const char *name;
+  bool has_reply;
+  struct proto_mask msg[2];   /* the request, the reply */
+} proto_rules[PROTO_REPLY] = {
+  [PROTO_HELLO] = { "hello", true,
+    { { PROTO_F_VMIN | PROTO_F_VMAX,
+        PROTO_F_VMIN | PROTO_F_VMAX | PROTO_F_NAME },
+      { PROTO_F_VMAX | PROTO_F_MAXFRAME,
+        PROTO_F_VMAX | PROTO_F_MAXFRAME | PROTO_F_NAME } } },
+  [PROTO_CREATE] = { "create", true,
+    { { 0, 0 },
+      { PROTO_F_UUID | PROTO_F_GEN | PROTO_F_PASSWORD | PROTO_F_DATA,
+        PROTO_F_UUID | PROTO_F_GEN | PROTO_F_PASSWORD | PROTO_F_DATA } } },
+  [PROTO_LIST] = { "list", true, { { 0, 0 }, { 0, PROTO_F_ENTRY } } },
+  [PROTO_STAT] = { "stat", true,
+    { { PROTO_F_UUID, PROTO_F_UUID },
+      { PROTO_F_UUID | PROTO_F_GEN | PROTO_F_SIZE | PROTO_F_MTIME,
+        PROTO_F_UUID | PROTO_F_GEN | PROTO_F_SIZE | PROTO_F_MTIME } } },
+  [PROTO_GET] = { "get", true,
+    { { PROTO_F_UUID, PROTO_F_UUID | PROTO_F_GEN },
+      { PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA,
+        PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA | PROTO_F_MTIME } } },
+  [PROTO_PUT] = { "put", true,
+    { { PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA,
+        PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA },
+      { PROTO_F_UUID | PROTO_F_GEN, PROTO_F_UUID | PROTO_F_GEN } } },
+  [PROTO_DELETE] = { "delete", true,
+    { { PROTO_F_UUID, PROTO_F_UUID | PROTO_F_GEN },
+      { PROTO_F_UUID, PROTO_F_UUID } } },
+  [PROTO_BYE] = { "bye", true, { { 0, 0 }, { 0, 0 } } },
+  [PROTO_HISTORY] = { "history", true,
+    { { PROTO_F_UUID, PROTO_F_UUID },
+      { PROTO_F_UUID, PROTO_F_UUID | PROTO_F_VERSION } } },
+  [PROTO_ERROR] = { "error", false,
+    { { PROTO_F_ERRCODE, PROTO_F_ERRCODE | PROTO_F_ERRTEXT }, { 0, 0 } } }
 };
 
-static const struct proto_rule *
+/* The fields of message TYPE, NULL for a type that does not exist. */
+static const struct proto_mask *
 proto_rule_find (unsigned type)
 {
-  size_t i;
-  for (i = 0; i < DIM (proto_rules); i++)
-    if (proto_rules[i].type == type)
-      return &proto_rules[i];
-  return NULL;
+  const struct proto_rule *r;
+  bool reply = (type & PROTO_REPLY) != 0;
+
+  if (type > 0xff)
+    return NULL;
+  r = &proto_rules[type & ~(unsigned)PROTO_REPLY];
+  if (!r->name || (reply && !r->has_reply))
+    return NULL;
+  return &r->msg[reply];
 }
 
 const char *
 proto_type_name (unsigned type)
 {
-  const struct proto_rule *r;
-
-  r = proto_rule_find (type & ~(unsigned)PROTO_REPLY);
-  return r ? r->name : "?";
+  type &= ~(unsigned)PROTO_REPLY;
+  if (type >= DIM (proto_rules) || !proto_rules[type].name)
+    return "?";
+  return proto_rules[type].name;
 }
 
 bool
@@ -421,7 +430,7 @@ proto_records_put (buf_t *b, const struct proto_list *l, const proto_msg_t *m)
 gpg_error_t
 proto_msg_check (const proto_msg_t *m)
 {
-  const struct proto_rule *r = proto_rule_find (m->type);
+  const struct proto_mask *r = proto_rule_find (m->type);
   if (!r)
     return gpg_error (GPG_ERR_INV_OBJ);
   if ((m->have & r->required) != r->required)

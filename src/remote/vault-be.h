@@ -17,7 +17,8 @@ typedef struct vault_ops {
   const char *name;
   /* Connect to / open SPEC and set V->be. */
   gpg_error_t (*open) (vault_t *v, const char *spec, bool create);
-  /* Release V->be (also after a failed open). */
+  /* Release V->be (called only when it is set, also after a failed
+   * open, just before the vault_t itself is freed). */
   void (*close) (vault_t *v);
   /* Ready to serve now (vault_check)? */
   gpg_error_t (*check) (vault_t *v);

@@ -211,15 +211,13 @@ static void
 vault_dir_close (vault_t *v)
 {
   vault_dir_t *d = VAULT_DIR (v);
-  if (!d)
-    return;
+
   close (d->dfd);
   if (d->audit_fd >= 0)
     close (d->audit_fd);
   if (d->slot_fd >= 0)
     close (d->slot_fd);
   xfree (d);
-  v->be = NULL;
 }
 
 /* A directory stream over the vault (a fresh one each time). */

@@ -481,13 +481,11 @@ static void
 vault_pg_close (vault_t *v)
 {
   vault_pg_t *pg = VAULT_PG (v);
-  if (!pg)
-    return;
+
   if (pg->conn)
     PQfinish (pg->conn);
   xfree (pg->spec);
   xfree (pg);
-  v->be = NULL;
 }
 
 static void

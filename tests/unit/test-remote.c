@@ -369,6 +369,8 @@ test_frame_golden (void)
   CU_ASSERT_STRING_EQUAL (proto_type_name (PROTO_ERROR), "error");
   CU_ASSERT_STRING_EQUAL (proto_type_name (0x42), "?");
   CU_ASSERT_STRING_EQUAL (proto_type_name (0x42 | PROTO_REPLY), "?");
+  CU_ASSERT_STRING_EQUAL (proto_type_name (PROTO_ERROR | PROTO_REPLY), "error");
+  CU_ASSERT_STRING_EQUAL (proto_type_name (0x109), "?");
 
   /* The error convenience frame. */
   buf_clear (&b);
@@ -416,6 +418,14 @@ test_frame_malformed (void)
   CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("05 83 05 2e2e2f2e2e", &m)), GPG_ERR_INV_NAME);
   /* Unknown type, reply type as request is parsed (server rejects). */
   CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("42", &m)), GPG_ERR_INV_OBJ);
+  /* No message 0, no reply to nothing, no reply to an error. */
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("00", &m)), GPG_ERR_INV_OBJ);
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("80", &m)), GPG_ERR_INV_OBJ);
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("FF 8A 01 01", &m)),
+                   GPG_ERR_INV_OBJ);
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("C2", &m)), GPG_ERR_INV_OBJ);
+  CU_ASSERT_EQUAL (parse_hex ("88", &m), 0);
+  CU_ASSERT_EQUAL (m.type, PROTO_BYE | PROTO_REPLY);
   CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("", &m)), GPG_ERR_TOO_SHORT);
   /* Missing field, forbidden field, unknown tag, duplicate. */
   CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("05", &m)), GPG_ERR_MISSING_VALUE);
