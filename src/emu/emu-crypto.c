@@ -61,6 +61,17 @@ emu_crypto_key_free (emu_key_t *key)
   key->bits = 0;
 }
 
+/* Replace KEY by the private key SK (which KEY then owns). */
+static void
+emu_crypto_key_set (emu_key_t *key, emu_key_type_t type, unsigned bits,
+                    gcry_sexp_t sk)
+{
+  emu_crypto_key_free (key);
+  key->type = type;
+  key->bits = bits;
+  key->sexp = sk;
+}
+
 gpg_error_t
 emu_crypto_key_copy (emu_key_t *dst, const emu_key_t *src)
 {
@@ -77,6 +88,28 @@ emu_crypto_key_copy (emu_key_t *dst, const emu_key_t *src)
   if (!err)
     err = emu_crypto_load (dst, b.data, b.len);
   buf_free (&b);
+  return err;
+}
+
+/* Sign with KEY the data S-expression FMT holding IN[0..N) as its one
+ * %b, and take the signature's values: "s" into S for RSA; "r" into R
+ * and "s" into S when R is given. */
+static gpg_error_t
+emu_crypto_pk_sign (const emu_key_t *key, const char *fmt,
+                    const uint8_t *in, size_t n, buf_t *r, buf_t *s)
+{
+  gcry_sexp_t data = NULL, sig = NULL;
+  gpg_error_t err;
+
+  err = gcry_sexp_build (&data, NULL, fmt, (int)n, in);
+  if (!err)
+    err = gcry_pk_sign (&sig, data, SX (key));
+  if (!err && r)
+    err = keyutil_sexp_bytes (sig, "r", true, r);
+  if (!err)
+    err = keyutil_sexp_bytes (sig, "s", true, s);
+  gcry_sexp_release (data);
+  gcry_sexp_release (sig);
   return err;
 }
 
@@ -140,10 +173,8 @@ emu_crypto_generate (emu_key_t *key, emu_key_type_t type, unsigned bits)
       err = gpg_error (GPG_ERR_INV_SEXP);
       goto leave;
     }
-  emu_crypto_key_free (key);
-  key->type = type;
-  key->bits = type == EMU_KEY_RSA ? bits : emu_crypto_ecc_size (type) * 8;
-  key->sexp = sk;
+  emu_crypto_key_set (key, type, type == EMU_KEY_RSA ? bits
+                      : (unsigned)emu_crypto_ecc_size (type) * 8, sk);
   sk = NULL;
  leave:
   gcry_sexp_release (parms);
@@ -211,10 +242,7 @@ emu_crypto_import_rsa (emu_key_t *key, unsigned bits,
       err = gpg_error (GPG_ERR_INV_VALUE);
       goto leave;
     }
-  emu_crypto_key_free (key);
-  key->type = EMU_KEY_RSA;
-  key->bits = gcry_mpi_get_nbits (mn);
-  key->sexp = sk;
+  emu_crypto_key_set (key, EMU_KEY_RSA, gcry_mpi_get_nbits (mn), sk);
   sk = NULL;
  leave:
   gcry_sexp_release (sk);
@@ -330,10 +358,7 @@ emu_crypto_import_ecc (emu_key_t *key, emu_key_type_t type,
                            (int)sz, dd);
   if (err)
     goto leave;
-  emu_crypto_key_free (key);
-  key->type = type;
-  key->bits = sz * 8;
-  key->sexp = sk;
+  emu_crypto_key_set (key, type, sz * 8, sk);
   sk = NULL;
  leave:
   gcry_sexp_release (sk);
@@ -383,7 +408,6 @@ gpg_error_t
 emu_crypto_rsa_raw (const emu_key_t *key, const uint8_t *in, size_t n,
                     buf_t *out)
 {
-  gcry_sexp_t data = NULL, sig = NULL;
   buf_t s = BUF_INIT;
   gpg_error_t err;
 
@@ -391,16 +415,10 @@ emu_crypto_rsa_raw (const emu_key_t *key, const uint8_t *in, size_t n,
     return gpg_error (GPG_ERR_WRONG_PUBKEY_ALGO);
   if (n != emu_crypto_rsa_len (key))
     return gpg_error (GPG_ERR_INV_LENGTH);
-  err = gcry_sexp_build (&data, NULL, "(data(flags raw)(value%b))",
-                         (int)n, in);
-  if (!err)
-    err = gcry_pk_sign (&sig, data, SX (key));
-  if (!err)
-    err = keyutil_sexp_bytes (sig, "s", true, &s);
+  err = emu_crypto_pk_sign (key, "(data(flags raw)(value%b))", in, n,
+                            NULL, &s);
   if (!err)
     err = emu_crypto_put_fixed (out, s.data, s.len, n);
-  gcry_sexp_release (data);
-  gcry_sexp_release (sig);
   buf_free (&s);
   return err;
 }
@@ -474,7 +492,6 @@ emu_crypto_ecdsa_sign (const emu_key_t *key, const uint8_t *h, size_t n,
                        bool der, buf_t *out)
 {
   size_t sz = emu_crypto_ecc_size (key->type);
-  gcry_sexp_t data = NULL, sig = NULL;
   buf_t r = BUF_INIT, s = BUF_INIT, seq = BUF_INIT;
   gpg_error_t err;
 
@@ -486,14 +503,8 @@ emu_crypto_ecdsa_sign (const emu_key_t *key, const uint8_t *h, size_t n,
   /* FIPS 186-4: use the leftmost field-size bytes of a longer hash. */
   if (n > sz)
     n = sz;
-  err = gcry_sexp_build (&data, NULL, "(data(flags raw)(value%b))",
-                         (int)n, h);
-  if (!err)
-    err = gcry_pk_sign (&sig, data, SX (key));
-  if (!err)
-    err = keyutil_sexp_bytes (sig, "r", true, &r);
-  if (!err)
-    err = keyutil_sexp_bytes (sig, "s", true, &s);
+  err = emu_crypto_pk_sign (key, "(data(flags raw)(value%b))", h, n,
+                            &r, &s);
   if (err)
     goto leave;
   if (!der)
@@ -515,8 +526,6 @@ emu_crypto_ecdsa_sign (const emu_key_t *key, const uint8_t *h, size_t n,
   if (!err)
     err = buf_append (out, seq.data, seq.len);
  leave:
-  gcry_sexp_release (data);
-  gcry_sexp_release (sig);
   buf_free (&r);
   buf_free (&s);
   buf_free (&seq);
@@ -527,27 +536,18 @@ gpg_error_t
 emu_crypto_eddsa_sign (const emu_key_t *key, const uint8_t *msg, size_t n,
                        buf_t *out)
 {
-  gcry_sexp_t data = NULL, sig = NULL;
   buf_t r = BUF_INIT, s = BUF_INIT;
   gpg_error_t err;
 
   if (key->type != EMU_KEY_ED25519 || !key->sexp)
     return gpg_error (GPG_ERR_WRONG_PUBKEY_ALGO);
-  err = gcry_sexp_build (&data, NULL,
-                         "(data(flags eddsa)(hash-algo sha512)(value%b))",
-                         (int)n, msg ? msg : (const uint8_t *)"");
-  if (!err)
-    err = gcry_pk_sign (&sig, data, SX (key));
-  if (!err)
-    err = keyutil_sexp_bytes (sig, "r", true, &r);
-  if (!err)
-    err = keyutil_sexp_bytes (sig, "s", true, &s);
+  err = emu_crypto_pk_sign (key,
+                            "(data(flags eddsa)(hash-algo sha512)(value%b))",
+                            msg ? msg : (const uint8_t *)"", n, &r, &s);
   if (!err)
     err = emu_crypto_put_fixed (out, r.data, r.len, 32);
   if (!err)
     err = emu_crypto_put_fixed (out, s.data, s.len, 32);
-  gcry_sexp_release (data);
-  gcry_sexp_release (sig);
   buf_free (&r);
   buf_free (&s);
   return err;

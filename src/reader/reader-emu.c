@@ -361,19 +361,48 @@ reader_emu_check (emu_slot_t *s, emu_conn_t *conn)
   return 0;
 }
 
+/* Lock the context of connection CARD (*R_C) and return its slot. */
+static emu_slot_t *
+reader_emu_lock (reader_card_t *card, emu_ctx_t **r_c)
+{
+  emu_ctx_t *c = (emu_ctx_t *)card->ctx;
+
+  pthread_mutex_lock (&c->lock);
+  *r_c = c;
+  return &c->slot[((emu_conn_t *)card)->index];
+}
+
+/* Wait (holding C's lock) until no other connection has a transaction
+ * on S; the error of reader_emu_check if the card went away meanwhile. */
+static gpg_error_t
+reader_emu_tx_wait (emu_ctx_t *c, emu_slot_t *s, emu_conn_t *conn)
+{
+  gpg_error_t err;
+
+  while (!(err = reader_emu_check (s, conn))
+         && s->tx_owner && s->tx_owner != conn)
+    pthread_cond_wait (&c->tx_cond, &c->lock);
+  return err;
+}
+
+/* End CONN's transaction on S, if it has one (holding C's lock). */
+static void
+reader_emu_tx_release (emu_ctx_t *c, emu_slot_t *s, emu_conn_t *conn)
+{
+  if (s->tx_owner != conn)
+    return;
+  s->tx_owner = NULL;
+  pthread_cond_broadcast (&c->tx_cond);
+}
+
 static void
 reader_emu_disconnect (reader_card_t *card, bool reset)
 {
   emu_conn_t *conn = (emu_conn_t *)card;
-  emu_ctx_t *c = (emu_ctx_t *)card->ctx;
-  emu_slot_t *s = &c->slot[conn->index];
+  emu_ctx_t *c;
+  emu_slot_t *s = reader_emu_lock (card, &c);
 
-  pthread_mutex_lock (&c->lock);
-  if (s->tx_owner == conn)
-    {
-      s->tx_owner = NULL;
-      pthread_cond_broadcast (&c->tx_cond);
-    }
+  reader_emu_tx_release (c, s, conn);
   if (s->nconn)
     s->nconn--;
   if (conn->exclusive)
@@ -389,11 +418,10 @@ static gpg_error_t
 reader_emu_reconnect (reader_card_t *card, bool reset)
 {
   emu_conn_t *conn = (emu_conn_t *)card;
-  emu_ctx_t *c = (emu_ctx_t *)card->ctx;
-  emu_slot_t *s = &c->slot[conn->index];
+  emu_ctx_t *c;
+  emu_slot_t *s = reader_emu_lock (card, &c);
   gpg_error_t err = 0;
 
-  pthread_mutex_lock (&c->lock);
   if (conn->gen != s->gen || !s->present)
     err = gpg_error (GPG_ERR_CARD_REMOVED);
   else if (reset)
@@ -412,14 +440,11 @@ static gpg_error_t
 reader_emu_begin (reader_card_t *card)
 {
   emu_conn_t *conn = (emu_conn_t *)card;
-  emu_ctx_t *c = (emu_ctx_t *)card->ctx;
-  emu_slot_t *s = &c->slot[conn->index];
+  emu_ctx_t *c;
+  emu_slot_t *s = reader_emu_lock (card, &c);
   gpg_error_t err;
 
-  pthread_mutex_lock (&c->lock);
-  while (!(err = reader_emu_check (s, conn))
-         && s->tx_owner && s->tx_owner != conn)
-    pthread_cond_wait (&c->tx_cond, &c->lock);
+  err = reader_emu_tx_wait (c, s, conn);
   if (!err)
     s->tx_owner = conn;
   pthread_mutex_unlock (&c->lock);
@@ -429,16 +454,10 @@ reader_emu_begin (reader_card_t *card)
 static void
 reader_emu_end (reader_card_t *card)
 {
-  emu_conn_t *conn = (emu_conn_t *)card;
-  emu_ctx_t *c = (emu_ctx_t *)card->ctx;
-  emu_slot_t *s = &c->slot[conn->index];
+  emu_ctx_t *c;
+  emu_slot_t *s = reader_emu_lock (card, &c);
 
-  pthread_mutex_lock (&c->lock);
-  if (s->tx_owner == conn)
-    {
-      s->tx_owner = NULL;
-      pthread_cond_broadcast (&c->tx_cond);
-    }
+  reader_emu_tx_release (c, s, (emu_conn_t *)card);
   pthread_mutex_unlock (&c->lock);
 }
 
@@ -447,16 +466,12 @@ reader_emu_transmit (reader_card_t *card, const uint8_t *capdu, size_t clen,
                      uint8_t *resp, size_t *resp_len)
 {
   emu_conn_t *conn = (emu_conn_t *)card;
-  emu_ctx_t *c = (emu_ctx_t *)card->ctx;
-  emu_slot_t *s = &c->slot[conn->index];
+  emu_ctx_t *c;
+  emu_slot_t *s = reader_emu_lock (card, &c);
   gpg_error_t err;
   size_t n = EMU_RESP_SIZE;
 
-  pthread_mutex_lock (&c->lock);
-  /* Another connection's transaction: wait, as pcscd would. */
-  while (!(err = reader_emu_check (s, conn))
-         && s->tx_owner && s->tx_owner != conn)
-    pthread_cond_wait (&c->tx_cond, &c->lock);
+  err = reader_emu_tx_wait (c, s, conn);
   if (err)
     goto leave;
   err = emu_card_apdu (s->card, capdu, clen, conn->resp, &n);

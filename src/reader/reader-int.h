@@ -9,6 +9,7 @@
 #define VSC_READER_INT_H
 
 #include <pthread.h>
+#include <winscard.h>
 #include "reader/reader.h"
 
 typedef struct reader_ops {
@@ -52,6 +53,16 @@ struct reader_card {
 /* Backends. */
 gpg_error_t reader_pcsc_open (const char *opts, reader_ctx_t **r_ctx);
 gpg_error_t reader_emu_open (const char *opts, reader_ctx_t **r_ctx);
+
+/* The reader names pcscd knows on HCTX: a list of NUL-terminated names
+ * ending with an empty one (also when there is no reader), *R_N of them.
+ * Returns the PC/SC result; *R_NAMES is then NULL unless it succeeded. */
+LONG reader_pcsc_list_names (SCARDCONTEXT hctx, char **r_names, size_t *r_n);
+/* The current state of the N readers NAMES (as from
+ * reader_pcsc_list_names) into a new array *R_ST (freed with xfree);
+ * the state of every reader is asked for at once, without waiting. */
+LONG reader_pcsc_states (SCARDCONTEXT hctx, const char *names, size_t n,
+                         SCARD_READERSTATE **r_st);
 
 /* The PC/SC monitor thread (reader-monitor.c), as the pcsc ops hooks. */
 gpg_error_t reader_monitor_pcsc_attach (reader_ctx_t *ctx,

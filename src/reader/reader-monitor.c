@@ -266,51 +266,27 @@ static LONG
 monitor_resync (reader_monitor_t *mon, bool quiet)
 {
   char *names = NULL;
-  const char *p;
-  DWORD len = 0;
   size_t n = 0, i, j;
   monitor_known_t *nk = NULL;
   SCARD_READERSTATE *st = NULL;
   LONG rv;
 
-  rv = SCardListReaders (mon->hctx, NULL, NULL, &len);
-  if (rv == SCARD_S_SUCCESS && len)
-    {
-      names = xtrymalloc (len + 1);
-      if (!names)
-        return SCARD_E_NO_MEMORY;
-      rv = SCardListReaders (mon->hctx, NULL, names, &len);
-      names[rv == SCARD_S_SUCCESS ? len : 0] = 0;
-    }
-  if (rv == SCARD_E_NO_READERS_AVAILABLE)
-    rv = SCARD_S_SUCCESS;
+  rv = reader_pcsc_list_names (mon->hctx, &names, &n);
+  if (rv == SCARD_S_SUCCESS)
+    rv = reader_pcsc_states (mon->hctx, names, n, &st);
   if (rv != SCARD_S_SUCCESS)
     goto leave;
-  for (p = names; p && *p; p += strlen (p) + 1)
-    n++;
   nk = xtrycalloc (n ? n : 1, sizeof *nk);
-  st = xtrycalloc (n ? n : 1, sizeof *st);
-  if (!nk || !st)
+  if (!nk)
     {
       rv = SCARD_E_NO_MEMORY;
       goto leave;
     }
-  for (i = 0, p = names; i < n; i++, p += strlen (p) + 1)
-    {
-      reader_copy_name (nk[i].name, p);
-      st[i].szReader = p;
-      st[i].dwCurrentState = SCARD_STATE_UNAWARE;
-    }
-  if (n)
-    {
-      rv = SCardGetStatusChange (mon->hctx, 0, st, n);
-      if (rv == SCARD_E_TIMEOUT)
-        rv = SCARD_S_SUCCESS;
-      if (rv != SCARD_S_SUCCESS)
-        goto leave;
-    }
   for (i = 0; i < n; i++)
-    monitor_set_known (&nk[i], &st[i]);
+    {
+      reader_copy_name (nk[i].name, st[i].szReader);
+      monitor_set_known (&nk[i], &st[i]);
+    }
 
   /* Readers that went away. */
   for (j = 0; j < mon->nknown; j++)

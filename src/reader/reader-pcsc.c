@@ -157,41 +157,31 @@ reader_pcsc_close (reader_ctx_t *ctx)
 
 /* The multi-string of reader names, or NULL with *R_RV set. An empty
  * reader list gives *R_N = 0 and a non-NULL empty string. */
-static char *
-reader_pcsc_names (pcsc_ctx_t *c, size_t *r_n, LONG *r_rv)
+LONG
+reader_pcsc_list_names (SCARDCONTEXT hctx, char **r_names, size_t *r_n)
 {
   char *names = NULL;
   DWORD len = 0;
   LONG rv;
-  int attempt;
   size_t n = 0;
   const char *p;
 
-  for (attempt = 0; attempt < 2; attempt++)
+  *r_names = NULL;
+  *r_n = 0;
+  rv = SCardListReaders (hctx, NULL, NULL, &len);
+  if (rv == SCARD_S_SUCCESS && len)
     {
-      rv = reader_pcsc_establish (c);
+      names = xtrymalloc (len + 1);
+      if (!names)
+        return SCARD_E_NO_MEMORY;
+      rv = SCardListReaders (hctx, NULL, names, &len);
       if (rv == SCARD_S_SUCCESS)
-        rv = SCardListReaders (c->hctx, NULL, NULL, &len);
-      if (rv == SCARD_S_SUCCESS && len)
+        names[len] = 0;
+      else
         {
-          names = xtrymalloc (len + 1);
-          if (!names)
-            {
-              *r_rv = SCARD_E_NO_MEMORY;
-              return NULL;
-            }
-          rv = SCardListReaders (c->hctx, NULL, names, &len);
-          if (rv != SCARD_S_SUCCESS)
-            {
-              xfree (names);
-              names = NULL;
-            }
-          else
-            names[len] = 0;
+          xfree (names);
+          names = NULL;
         }
-      if (!reader_pcsc_lost (rv))
-        break;
-      reader_pcsc_drop (c);   /* pcscd restarted: try a fresh context */
     }
   if (rv == SCARD_E_NO_READERS_AVAILABLE
       || (rv == SCARD_S_SUCCESS && !names))
@@ -199,12 +189,61 @@ reader_pcsc_names (pcsc_ctx_t *c, size_t *r_n, LONG *r_rv)
       names = xtrycalloc (1, 2);
       rv = names ? SCARD_S_SUCCESS : SCARD_E_NO_MEMORY;
     }
-  *r_rv = rv;
-  if (!names)
-    return NULL;
+  if (rv != SCARD_S_SUCCESS)
+    return rv;
   for (p = names; *p; p += strlen (p) + 1)
     n++;
+  *r_names = names;
   *r_n = n;
+  return rv;
+}
+
+LONG
+reader_pcsc_states (SCARDCONTEXT hctx, const char *names, size_t n,
+                    SCARD_READERSTATE **r_st)
+{
+  SCARD_READERSTATE *st;
+  const char *p;
+  size_t i;
+  LONG rv = SCARD_S_SUCCESS;
+
+  *r_st = NULL;
+  st = xtrycalloc (n ? n : 1, sizeof *st);
+  if (!st)
+    return SCARD_E_NO_MEMORY;
+  for (i = 0, p = names; i < n; i++, p += strlen (p) + 1)
+    {
+      st[i].szReader = p;
+      st[i].dwCurrentState = SCARD_STATE_UNAWARE;
+    }
+  if (n)
+    rv = SCardGetStatusChange (hctx, 0, st, n);
+  if (rv == SCARD_E_TIMEOUT)
+    rv = SCARD_S_SUCCESS;
+  if (rv != SCARD_S_SUCCESS)
+    xfree (st);
+  else
+    *r_st = st;
+  return rv;
+}
+
+static char *
+reader_pcsc_names (pcsc_ctx_t *c, size_t *r_n, LONG *r_rv)
+{
+  char *names = NULL;
+  LONG rv;
+  int attempt;
+
+  for (attempt = 0; attempt < 2; attempt++)
+    {
+      rv = reader_pcsc_establish (c);
+      if (rv == SCARD_S_SUCCESS)
+        rv = reader_pcsc_list_names (c->hctx, &names, r_n);
+      if (!reader_pcsc_lost (rv))
+        break;
+      reader_pcsc_drop (c);   /* pcscd restarted: try a fresh context */
+    }
+  *r_rv = rv;
   return names;
 }
 
@@ -214,7 +253,6 @@ reader_pcsc_list (reader_ctx_t *ctx, reader_info_t **r_list, size_t *r_n)
   pcsc_ctx_t *c = (pcsc_ctx_t *)ctx;
   gpg_error_t err = 0;
   char *names;
-  const char *p;
   size_t n = 0, i;
   SCARD_READERSTATE *st = NULL;
   reader_info_t *list = NULL;
@@ -229,22 +267,17 @@ reader_pcsc_list (reader_ctx_t *ctx, reader_info_t **r_list, size_t *r_n)
     }
   if (!n)
     goto leave;
-  st = xtrycalloc (n, sizeof *st);
-  list = xtrycalloc (n, sizeof *list);
-  if (!st || !list)
+  rv = reader_pcsc_states (c->hctx, names, n, &st);
+  if (rv != SCARD_S_SUCCESS)
     {
-      err = gpg_error_from_syserror ();
+      err = rv == SCARD_E_NO_MEMORY ? gpg_error (GPG_ERR_ENOMEM)
+                                    : reader_pcsc_err (rv);
       goto leave;
     }
-  for (i = 0, p = names; i < n; i++, p += strlen (p) + 1)
+  list = xtrycalloc (n, sizeof *list);
+  if (!list)
     {
-      st[i].szReader = p;
-      st[i].dwCurrentState = SCARD_STATE_UNAWARE;
-    }
-  rv = SCardGetStatusChange (c->hctx, 0, st, n);
-  if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT)
-    {
-      err = reader_pcsc_err (rv);
+      err = gpg_error_from_syserror ();
       goto leave;
     }
   for (i = 0; i < n; i++)
