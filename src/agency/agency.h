@@ -192,6 +192,10 @@ bool agency_image_scan_pending (const image_t *image, uint16_t *next_fid);
 /* Where the scan of IMAGE would go on, for people: "3F00/5015 from FID
  * 4C03 (phase 3 of 3)"; false and "" if it is complete. */
 bool agency_scan_position (const image_t *image, char *buf, size_t size);
+/* Give DST (the same card's image, e.g. discovered again) the position
+ * where SRC's scan stopped, so that a scan of DST goes on from there;
+ * nothing if SRC has none. */
+gpg_error_t agency_scan_position_copy (image_t *dst, const image_t *src);
 
 /* ---- the FID scan (agent-iso7816-scan.c) ---------------------------- */
 

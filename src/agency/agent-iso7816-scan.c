@@ -214,6 +214,18 @@ agency_scan_position (const image_t *image, char *buf, size_t size)
 }
 
 gpg_error_t
+agency_scan_position_copy (image_t *dst, const image_t *src)
+{
+  image_node_t *smf = agent_iso7816_mf (src);
+  image_node_t *dmf = agent_iso7816_mf (dst);
+  char df[256];
+
+  if (!smf || !dmf || !iso_scan_position (src, df, sizeof df, NULL, NULL))
+    return 0;
+  return image_node_set_note (dmf, smf->note);
+}
+
+gpg_error_t
 agency_scan (agency_card_t *card, image_t *image)
 {
   image_node_t *mf = agent_iso7816_mf (image);

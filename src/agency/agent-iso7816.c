@@ -621,6 +621,11 @@ iso_read_with_pin (agency_card_t *card, image_t *image, image_node_t *node,
     }
   if (sw == SW_OK)
     {
+      /* Read now: why it was not before (an earlier run without the
+       * PIN, e.g. the manager's background scan) no longer holds. */
+      if ((node->flags & IMAGE_FLAG_UNREADABLE) && node->note
+          && (err = image_node_set_note (node, NULL)))
+        goto leave;
       node->flags &= ~IMAGE_FLAG_UNREADABLE;
       node->sw = 0;
       if (node->access.read == IMAGE_AC_PIN
@@ -724,8 +729,6 @@ agent_iso7816_probe (agency_card_t *card, image_t *image,
         err = image_add_child (parent, node);
       if (err)
         goto leave;
-      if (src == IMAGE_SRC_FID_SCAN && card->fs && card->fs->node_fn)
-        card->fs->node_fn (card->fs->node_ctx, node);
     }
   if (src != IMAGE_SRC_FID_SCAN)
     agency_progress (card, AGENCY_PHASE_DISCOVER, node, 0);
@@ -737,6 +740,10 @@ agent_iso7816_probe (agency_card_t *card, image_t *image,
       else
         image_node_set_unreadable (node, sw);
     }
+  /* A node the scan found is reported once it was read: with its
+   * access, area and whether it could be read. */
+  if (created && src == IMAGE_SRC_FID_SCAN && card->fs && card->fs->node_fn)
+    card->fs->node_fn (card->fs->node_ctx, node);
   *r_node = node;
   node = NULL;
 

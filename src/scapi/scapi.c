@@ -200,6 +200,11 @@ scapi_agency_node (void *ctx, const image_node_t *node)
   ev.size = node->size;
   ev.flags = node->flags;
   ev.sw = node->sw;
+  ev.read = node->access.read;
+  ev.read_ref = node->access.read_ref;
+  ev.write = node->access.write;
+  ev.write_ref = node->access.write_ref;
+  ev.area = node->area;
   op->cb->node_added (op->cb->node_ctx, &ev);
 }
 
@@ -656,6 +661,12 @@ scapi_image_scan_position (const image_t *image, char *buf, size_t size)
   return agency_scan_position (image, buf, size);
 }
 
+gpg_error_t
+scapi_image_scan_position_copy (image_t *dst, const image_t *src)
+{
+  return agency_scan_position_copy (dst, src);
+}
+
 void
 scapi_scan_report_free (scapi_scan_report_t *rep)
 {
@@ -685,6 +696,10 @@ scapi_scan (scapi_card_t *card, image_t *image,
   o.resume = NULL;            /* the image itself is continued */
   agency_card_set_discover (card->ac, &o);
   err = scapi_card_begin (card);
+  if (gpg_err_code (err) == GPG_ERR_CARD_RESET)
+    err = scapi_card_begin (card);  /* the scan verifies nothing, so a
+                                       reset (e.g. by the backup that
+                                       stopped it) loses it nothing */
   if (!err)
     {
       err = agency_scan (card->ac, image);
@@ -711,11 +726,10 @@ scapi_scan (scapi_card_t *card, image_t *image,
 }
 
 gpg_error_t
-scapi_card_identify (scapi_card_t *card, scapi_card_info_t *info)
+scapi_card_describe (scapi_card_t *card, const image_t *image,
+                     scapi_card_info_t *info)
 {
   gpg_error_t err;
-  image_t *image = NULL;
-  scapi_discover_opts_t o;
   const uint8_t *atr;
   size_t n = 0, i;
   plan_t *plan = NULL;
@@ -735,12 +749,6 @@ scapi_card_identify (scapi_card_t *card, scapi_card_info_t *info)
     agency_card_stats (card->ac, &st);
     info->ext_apdu = st.ext_apdu;
   }
-  memset (&o, 0, sizeof o);
-  o.no_scan = true;
-  o.read_content = false;
-  err = scapi_discover (card, &o, NULL, &image);
-  if (err)
-    return err;
   for (i = 0; agency_card_agent (card->ac, i) && i < DIM (info->agents); i++)
     snprintf (info->agents[i], sizeof info->agents[i], "%s",
               agency_card_agent (card->ac, i));
@@ -759,6 +767,23 @@ scapi_card_identify (scapi_card_t *card, scapi_card_info_t *info)
     info->blank = plan->target_blank;
   plan_free (plan);
   image_free (empty);
+  return err;
+}
+
+gpg_error_t
+scapi_card_identify (scapi_card_t *card, scapi_card_info_t *info)
+{
+  gpg_error_t err;
+  image_t *image = NULL;
+  scapi_discover_opts_t o;
+
+  memset (info, 0, sizeof *info);
+  memset (&o, 0, sizeof o);
+  o.no_scan = true;
+  o.read_content = false;
+  err = scapi_discover (card, &o, NULL, &image);
+  if (!err)
+    err = scapi_card_describe (card, image, info);
   image_free (image);
   return err;
 }

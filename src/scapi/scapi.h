@@ -136,6 +136,9 @@ typedef struct scapi_node_event {
   size_t size;                 /* declared size (EFs), 0 if unknown */
   unsigned flags;              /* IMAGE_FLAG_* (unreadable, ...) */
   unsigned sw;                 /* for IMAGE_FLAG_UNREADABLE */
+  image_ac_t read, write;      /* access conditions as far as known */
+  uint8_t read_ref, write_ref; /* their PIN / key references */
+  image_area_t area;           /* the VSC area it goes to */
 } scapi_node_event_t;
 
 typedef void (*scapi_node_fn) (void *ctx, const scapi_node_event_t *ev);
@@ -202,6 +205,10 @@ typedef struct scapi_card_info {
 
 /* Which agents match, label and serial (a few APDUs, no discovery). */
 gpg_error_t scapi_card_identify (scapi_card_t *card, scapi_card_info_t *info);
+/* The same from an IMAGE this session discovered (no APDU): a caller
+ * that discovers anyway does not discover twice. */
+gpg_error_t scapi_card_describe (scapi_card_t *card, const image_t *image,
+                                 scapi_card_info_t *info);
 
 /* APDUs sent on this card session so far (all operations). */
 unsigned long scapi_card_apdus (scapi_card_t *card);
@@ -235,6 +242,10 @@ bool scapi_image_scan_pending (const image_t *image, uint16_t *next_fid);
  * (phase 3 of 3)"; false (BUF "") if the scan is complete. */
 bool scapi_image_scan_position (const image_t *image, char *buf,
                                 size_t size);
+/* Give DST the position where the scan of SRC (the same card) stopped:
+ * scapi_scan of DST goes on from there. */
+gpg_error_t scapi_image_scan_position_copy (image_t *dst,
+                                           const image_t *src);
 
 /* ---- the tree first, the scan after ---------------------------------- */
 

@@ -14,6 +14,7 @@
 #include "common/i18n.h"
 #include "ui/ui.h"
 #include "ui/backend.h"
+#include "ui/screens.h"
 
 gpg_error_t
 backend_open (ui_t *ui)
@@ -68,6 +69,7 @@ backend_close (ui_t *ui)
       scapi_free (ui->sc);
     }
   ui->sc = NULL;
+  screen_card_memo_free (ui);
   xfree (ui->readers);
   ui->readers = NULL;
   ui->n_readers = 0;
@@ -163,6 +165,7 @@ backend_readers (ui_t *ui)
   ui->readers = nr;
   ui->n_readers = nn;
   nr = NULL;
+  screen_card_memo_check (ui);
  leave:
   xfree (nr);
   xfree (list);
@@ -343,7 +346,8 @@ backend_has_secrets (ui_t *ui)
 void
 backend_wipe_secrets (ui_t *ui)
 {
-  (void) ui;
   /* Popping to the start screen closed every VSC (scapi_vsc_close
-   * wipes) and freed every image (image_free wipes). */
+   * wipes) and freed every image (image_free wipes); the card screen's
+   * kept scan goes too. */
+  screen_card_memo_free (ui);
 }

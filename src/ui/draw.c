@@ -73,6 +73,12 @@ draw_attr (ui_t *ui, enum draw_color c)
     }
 }
 
+int
+draw_row_attr (ui_t *ui, bool selected)
+{
+  return selected ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL;
+}
+
 bool
 draw_next_line (const char **p, char *line, size_t size)
 {

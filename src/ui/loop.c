@@ -166,6 +166,16 @@ ui_push (ui_t *ui, const ui_screen_ops_t *ops, void *arg)
   ui->push_pending = true;
 }
 
+void *
+ui_push_new (ui_t *ui, const ui_screen_ops_t *ops, size_t size)
+{
+  void *arg = xtrycalloc (1, size);
+
+  if (arg)
+    ui_push (ui, ops, arg);
+  return arg;
+}
+
 /* Leave the loop at the end of this iteration (no further poll). */
 static void
 loop_quit (ui_t *ui)
@@ -199,6 +209,8 @@ loop_pop (ui_t *ui)
       loop_screen_free (ui, s);
       ui->need_redraw = true;
       r = ui->top->ops->event ? ui->top->ops->event (ui, ui->top, UI_EV_RESUME) : 0;
+      if (ui->top->close_on_resume)
+        r |= UI_POP;
       if (r & UI_QUIT)
         loop_quit (ui);
       if (!(r & UI_POP) || ui->push_pending)

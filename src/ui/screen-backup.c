@@ -93,11 +93,10 @@ screen_backup_done (ui_t *ui, void *ctx, gpg_error_t err, const char *text)
   if (err)
     {
       st->phase = BK_FAILED;
-      snprintf (st->error, sizeof st->error, "%s",
-                gpg_err_code (err) == GPG_ERR_CANCELED
-                ? _("Cancelled. No VSC was written.")
-                : text && *text ? text : vsc_strerror (err));
-      screen_error (ui, err, text, _("Backup"));
+      screen_failed (ui, err, text, _("Backup"), st->error, sizeof st->error);
+      if (gpg_err_code (err) == GPG_ERR_CANCELED)
+        snprintf (st->error, sizeof st->error, "%s",
+                  _("Cancelled. No VSC was written."));
       return;
     }
   st->phase = BK_SUMMARY;
@@ -333,14 +332,6 @@ static const ui_key_t screen_backup_keys[] = {
   UI_KEYS_END
 };
 
-static unsigned
-screen_backup_event (ui_t *ui, ui_screen_t *s, int ev)
-{
-  (void) ui;
-  (void) s;
-  return ev == UI_EV_RESUME ? UI_REDRAW : 0;
-}
-
 static void
 screen_backup_leave (ui_t *ui, ui_screen_t *s)
 {
@@ -355,7 +346,7 @@ screen_backup_leave (ui_t *ui, ui_screen_t *s)
 
 const ui_screen_ops_t screen_backup_ops = {
   .name = "backup", .enter = screen_backup_enter, .draw = screen_backup_draw,
-  .key = screen_backup_key, .event = screen_backup_event,
+  .key = screen_backup_key,
   .leave = screen_backup_leave, .keys = screen_backup_keys,
   .mode = screen_backup_mode, .state_size = sizeof (backup_state_t),
   .help = N_("Back up the selected nodes into a new VSC file. PINs are asked for\n"

@@ -11,7 +11,13 @@
  * the content of what it found and the position where it stopped,
  * replaces the screen's. Esc stops it before its next APDU; F5 stops it
  * and backs up what is known; s scans on from the recorded position,
- * and so does coming back from a backup that stopped it. */
+ * and so does coming back from a backup that stopped it.
+ *
+ * Leaving the screen keeps what the scan found and where it stopped
+ * (ui->card_memo, one card): opening the same card again (same reader,
+ * ATR, serial and label, not removed since) shows those nodes at once
+ * and scans on from that position instead of from the start; a scan
+ * that was complete is not run again. */
 #include <config.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,6 +57,7 @@ typedef struct {
   bool stopping;               /* Esc was pressed */
   bool scan_on_return;         /* stopped for a backup: go on after */
   bool scan_pending;           /* the image records where it stopped */
+  bool scan_complete;          /* a scan ran to its end */
   char scan_next[SCAPI_PATH_MAX];
   char scan_line[512];         /* how the last scan ended */
   int scan_line_attr;
@@ -90,6 +97,11 @@ screen_card_add_node (card_state_t *st, const scapi_node_event_t *ev)
     return false;
   node->size = ev->size;
   node->flags |= ev->flags;
+  node->access.read = ev->read;
+  node->access.read_ref = ev->read_ref;
+  node->access.write = ev->write;
+  node->access.write_ref = ev->write_ref;
+  node->area = ev->area;
   if (ev->flags & IMAGE_FLAG_UNREADABLE)
     image_node_set_unreadable (node, ev->sw);
   st->found++;
@@ -109,6 +121,138 @@ screen_card_take_nodes (ui_t *ui, card_state_t *st)
   if (grew && (err = screen_tree_rebuild (&st->view, st->image)))
     ui_status (ui, true, "%s", vsc_strerror (err));
   return grew;
+}
+
+/* ---- what the scan found, kept for the next visit ----------------------- */
+
+struct screen_card_memo {
+  char reader[128];
+  scapi_card_info_t info;      /* ATR, serial, label: the same card? */
+  image_t *image;              /* the scanned nodes and the position */
+  size_t found;
+  bool complete;
+};
+
+void
+screen_card_memo_free (ui_t *ui)
+{
+  screen_card_memo_t *m = ui->card_memo;
+
+  if (!m)
+    return;
+  image_free (m->image);      /* wipes content */
+  xfree (m);
+  ui->card_memo = NULL;
+}
+
+/* The reader list changed: a memo of a card that is gone is dropped
+ * (put back, it may have been changed elsewhere). */
+void
+screen_card_memo_check (ui_t *ui)
+{
+  screen_card_memo_t *m = ui->card_memo;
+
+  if (!m)
+    return;
+  for (size_t i = 0; i < ui->n_readers; i++)
+    if (!strcmp (ui->readers[i].name, m->reader) && ui->readers[i].present)
+      return;
+  screen_card_memo_free (ui);
+}
+
+static bool
+screen_card_memo_matches (const screen_card_memo_t *m, const char *reader,
+                          const scapi_card_info_t *info)
+{
+  return m && !strcmp (m->reader, reader)
+         && m->info.atr_len == info->atr_len
+         && !memcmp (m->info.atr, info->atr, info->atr_len)
+         && !strcmp (m->info.serial, info->serial)
+         && !strcmp (m->info.label, info->label);
+}
+
+/* Leaving: keep IMAGE (taken) if a scan ran on it. */
+static void
+screen_card_memo_keep (ui_t *ui, const char *reader,
+                       const scapi_card_info_t *info, image_t *image,
+                       size_t found, bool complete)
+{
+  screen_card_memo_t *m;
+
+  screen_card_memo_free (ui);
+  if (!complete && !scapi_image_scan_position (image, NULL, 0))
+    {
+      image_free (image);      /* no scan ran (or it failed) */
+      return;
+    }
+  m = xtrycalloc (1, sizeof *m);
+  if (!m)
+    {
+      image_free (image);
+      return;
+    }
+  snprintf (m->reader, sizeof m->reader, "%s", reader);
+  m->info = *info;
+  m->image = image;
+  m->found = found;
+  m->complete = complete;
+  ui->card_memo = m;
+}
+
+/* The nodes of SRC that the scan found and DST lacks, into DST (with
+ * their content and subtrees). */
+static gpg_error_t
+screen_card_memo_merge (image_node_t *dst, const image_node_t *src)
+{
+  gpg_error_t err = 0;
+  char comp[IMAGE_COMPONENT_MAX];
+
+  for (const image_node_t *c = src->first_child; c && !err; c = c->next)
+    {
+      image_node_t *d, *copy;
+
+      image_node_component (c, comp, sizeof comp);
+      if ((d = image_find_child (dst, comp)))
+        err = screen_card_memo_merge (d, c);
+      else if (c->source == IMAGE_SRC_FID_SCAN)
+        {
+          err = image_node_copy (c, &copy);
+          if (!err && (err = image_add_child (dst, copy)))
+            image_node_free (copy);
+        }
+    }
+  return err;
+}
+
+/* Entering with a fresh discovery: what the last visit's scan found,
+ * and where it stopped, from the memo. True if there was one. */
+static bool
+screen_card_memo_use (ui_t *ui, card_state_t *st, const char *reader)
+{
+  screen_card_memo_t *m = ui->card_memo;
+  gpg_error_t err;
+
+  if (!screen_card_memo_matches (m, reader, &st->job.info))
+    return false;
+  err = screen_card_memo_merge (&st->image->root, &m->image->root);
+  if (!err)
+    err = scapi_image_scan_position_copy (st->image, m->image);
+  if (err)
+    {
+      ui_status (ui, true, "%s", vsc_strerror (err));
+      return false;
+    }
+  st->found = m->found;
+  st->scan_complete = m->complete;
+  st->scan_pending = scapi_image_scan_position (st->image, st->scan_next,
+                                                sizeof st->scan_next);
+  if (m->complete && !st->scan_pending)
+    {
+      st->scan_line_attr = draw_attr (ui, DRAW_OK);
+      snprintf (st->scan_line, sizeof st->scan_line,
+                _("Scan complete: %zu found"), st->found);
+    }
+  return true;
 }
 
 /* The scan has returned (task done, or cancelled and waited for): its
@@ -167,8 +311,11 @@ screen_card_scan_end (ui_t *ui, ui_screen_t *s)
               _("Scan stopped: %zu found; not scanned: %s (s scans on)"),
               st->found, st->scan_next);
   else
-    snprintf (st->scan_line, sizeof st->scan_line,
-              _("Scan complete: %zu found"), st->found);
+    {
+      st->scan_complete = true;
+      snprintf (st->scan_line, sizeof st->scan_line,
+                _("Scan complete: %zu found"), st->found);
+    }
   ui->need_redraw = true;
 }
 
@@ -231,19 +378,21 @@ screen_card_discovered (ui_t *ui, void *ctx, gpg_error_t err,
   if (err)
     {
       st->failed = true;
-      snprintf (st->error, sizeof st->error, "%s",
-                text && *text ? text : vsc_strerror (err));
-      screen_error (ui, err, text, _("Reading the card"));
+      screen_failed (ui, err, text, _("Reading the card"), st->error,
+                     sizeof st->error);
       image_free (st->job.image);
       st->job.image = NULL;
       return;
     }
   st->image = st->job.image;
   st->job.image = NULL;
+  /* Opened before: what that scan found, and scan on from where it
+   * stopped (not again if it was complete). */
+  screen_card_memo_use (ui, st, ((screen_card_arg_t *) s->arg)->reader);
   err = screen_tree_set (&st->view, st->image, true);
   if (err)
     ui_status (ui, true, "%s", vsc_strerror (err));
-  else
+  else if (!st->scan_complete || st->scan_pending)
     screen_card_scan_start (ui, s);   /* the tree shows; now the scan */
 }
 
@@ -392,18 +541,16 @@ static unsigned
 screen_card_restore (ui_t *ui, ui_screen_t *s)
 {
   screen_card_scan_stop (ui, s);
-  screen_pick_source (ui, _("Restore onto this card"), false, true,
-                      screen_card_restore_picked, s);
-  return UI_PUSH;
+  return screen_pick_source (ui, _("Restore onto this card"), false, true,
+                             screen_card_restore_picked, s);
 }
 
 static unsigned
 screen_card_diff (ui_t *ui, ui_screen_t *s)
 {
   screen_card_scan_stop (ui, s);
-  screen_pick_source (ui, _("Compare this card with"), true, true,
-                      screen_card_diff_picked, s);
-  return UI_PUSH;
+  return screen_pick_source (ui, _("Compare this card with"), true, true,
+                             screen_card_diff_picked, s);
 }
 
 /* Esc while the scan runs: stop it before its next APDU; what it
@@ -496,7 +643,7 @@ screen_card_event (ui_t *ui, ui_screen_t *s, int ev)
           ui_status (ui, true, "%s", _("The card was removed; the tree shows what was read."));
       return UI_REDRAW;
     }
-  return ev == UI_EV_RESUME || ev == UI_EV_RESIZE ? UI_REDRAW : 0;
+  return 0;      /* the loop redraws after a resume and a resize */
 }
 
 static void
@@ -516,8 +663,22 @@ screen_card_leave (ui_t *ui, ui_screen_t *s)
       st->scan = NULL;
     }
   scapi_scan_report_free (&st->sjob.rep);
-  image_free (st->sjob.image);
   screen_tree_free (&st->view);
+  /* Kept for the next visit: the scan's copy if it was stopped just
+   * now (it has the position), else the screen's image. */
+  if (st->sjob.image || st->image)
+    {
+      bool stopped_now = st->sjob.image != NULL;
+      screen_card_memo_keep (ui, ((screen_card_arg_t *) s->arg)->reader,
+                             &st->job.info,
+                             stopped_now ? st->sjob.image : st->image,
+                             st->found, st->scan_complete && !stopped_now);
+      if (stopped_now)
+        st->sjob.image = NULL;
+      else
+        st->image = NULL;
+    }
+  image_free (st->sjob.image);
   image_free (st->image);   /* wipes content */
   image_free (st->job.image);
   scapi_card_close (st->job.card);

@@ -17,54 +17,46 @@ typedef struct {
   const image_t *a;
   image_diff_t *diff;
   widget_menu_t menu;
-  bool cancelled;
   bool same;
 } diff_state_t;
 
 static void
-screen_diff_compute (ui_t *ui, diff_state_t *st)
+screen_diff_compute (ui_t *ui, ui_screen_t *s)
 {
+  diff_state_t *st = s->state;
   gpg_error_t err = scapi_diff (st->a, st->b, &st->diff);
   if (err)
     {
       screen_error (ui, err, scapi_last_error_text (), _("Compare"));
-      st->cancelled = true;
+      s->close_on_resume = true;
       return;
     }
   widget_menu_init (&st->menu, st->diff->n);
   st->same = !st->diff->n;
 }
 
+/* A (unless the card screen gave it), then B: each loaded image comes
+ * here; without one (cancelled, not readable) the screen closes. */
 static void
-screen_diff_loaded_b (ui_t *ui, void *ctx, image_t *image, const char *spec)
-{
-  ui_screen_t *s = ctx;
-  diff_state_t *st = s->state;
-  (void) spec;
-  if (!image)
-    {
-      st->cancelled = true;
-      return;
-    }
-  st->b = image;
-  screen_diff_compute (ui, st);
-}
-
-static void
-screen_diff_loaded_a (ui_t *ui, void *ctx, image_t *image, const char *spec)
+screen_diff_loaded (ui_t *ui, void *ctx, image_t *image, const char *spec)
 {
   ui_screen_t *s = ctx;
   screen_diff_arg_t *a = s->arg;
   diff_state_t *st = s->state;
   (void) spec;
   if (!image)
+    s->close_on_resume = true;
+  else if (!st->a)
     {
-      st->cancelled = true;
-      return;
+      st->a_owned = image;
+      st->a = image;
+      screen_load_image (ui, a->b, screen_diff_loaded, s);
     }
-  st->a_owned = image;
-  st->a = image;
-  screen_load_image (ui, a->b, screen_diff_loaded_b, s);
+  else
+    {
+      st->b = image;
+      screen_diff_compute (ui, s);
+    }
 }
 
 static gpg_error_t
@@ -78,13 +70,8 @@ screen_diff_enter (ui_t *ui, ui_screen_t *s)
       ui_status (ui, true, "%s", _("Choose two different sources to compare."));
       return gpg_error (GPG_ERR_CANCELED);
     }
-  if (a->image_a)
-    {
-      st->a = a->image_a;
-      screen_load_image (ui, a->b, screen_diff_loaded_b, s);
-    }
-  else
-    screen_load_image (ui, a->a, screen_diff_loaded_a, s);
+  st->a = a->image_a;
+  screen_load_image (ui, st->a ? a->b : a->a, screen_diff_loaded, s);
   return 0;
 }
 
@@ -106,7 +93,7 @@ screen_diff_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
   diff_state_t *st = ctx;
   image_change_t *c = &st->diff->changes[idx];
   char left[64], right[64], what[128] = "";
-  int attr = sel ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL;
+  int attr = draw_row_attr (ui, sel);
   int pw = w - 2 - 2 * 22 - 12;
 
   screen_diff_side (c->a, left, sizeof left);
@@ -168,16 +155,6 @@ screen_diff_key (ui_t *ui, ui_screen_t *s, int ch)
   return widget_menu_key (&st->menu, ch);
 }
 
-static unsigned
-screen_diff_event (ui_t *ui, ui_screen_t *s, int ev)
-{
-  diff_state_t *st = s->state;
-  (void) ui;
-  if (ev == UI_EV_RESUME && st && st->cancelled)
-    return UI_POP;
-  return ev == UI_EV_RESUME || ev == UI_EV_RESIZE ? UI_REDRAW : 0;
-}
-
 static void
 screen_diff_leave (ui_t *ui, ui_screen_t *s)
 {
@@ -190,7 +167,7 @@ screen_diff_leave (ui_t *ui, ui_screen_t *s)
 
 const ui_screen_ops_t screen_diff_ops = {
   .name = "diff", .enter = screen_diff_enter, .draw = screen_diff_draw,
-  .key = screen_diff_key, .event = screen_diff_event,
+  .key = screen_diff_key,
   .leave = screen_diff_leave, .state_size = sizeof (diff_state_t),
   .help = N_("The differences of two cards or VSCs, node by node: added (only in\n"
              "B), removed (only in A) or changed (type, size, content, FCP, access,\n"

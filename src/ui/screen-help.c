@@ -67,14 +67,6 @@ screen_help_up (ui_t *ui, ui_screen_t *s)
   return UI_REDRAW;
 }
 
-static unsigned
-screen_help_close (ui_t *ui, ui_screen_t *s)
-{
-  (void) ui;
-  (void) s;
-  return UI_POP;
-}
-
 static void
 screen_help_leave (ui_t *ui, ui_screen_t *s)
 {
@@ -86,7 +78,7 @@ screen_help_leave (ui_t *ui, ui_screen_t *s)
 static const ui_key_t screen_help_keys[] = {
   UI_KEY (KEY_DOWN, 'j', 0, NULL, N_("scroll down"), screen_help_down),
   UI_KEY (KEY_UP, 'k', 0, NULL, N_("scroll up"), screen_help_up),
-  UI_KEY ('?', KEY_F (1), 0, NULL, N_("close the help"), screen_help_close),
+  UI_KEY ('?', KEY_F (1), 0, NULL, N_("close the help"), screen_close),
   UI_KEYS_END
 };
 

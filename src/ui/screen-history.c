@@ -35,7 +35,6 @@ typedef struct {
   hist_job_t job;
   widget_menu_t menu;
   bool have;                   /* the history was listed */
-  bool failed;                 /* ... and could not be: pop on resume */
   bool restore;                /* after HIST_GET: onto a card */
 } hist_state_t;
 
@@ -96,7 +95,7 @@ screen_history_done (ui_t *ui, void *ctx, gpg_error_t err, const char *text)
   if (err)
     {
       if (j->op == HIST_LIST && !st->have)
-        st->failed = true;
+        s->close_on_resume = true;
       screen_error (ui, err, j->msg, _("History"));
       return;
     }
@@ -150,13 +149,10 @@ screen_history_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
 {
   hist_state_t *st = ctx;
   proto_version_t *e = &st->job.list[idx];
-  char when[32] = "-";
-  time_t t = (time_t) e->mtime;
-  struct tm tm;
+  char when[32];
 
-  if (e->mtime && gmtime_r (&t, &tm))
-    strftime (when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-  draw_textf (ui, y, x, w, sel ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL,
+  screen_format_utc (e->mtime, true, when, sizeof when);
+  draw_textf (ui, y, x, w, draw_row_attr (ui, sel),
               " %6llu %10llu  %-19s  %s%s%s%s",
               (unsigned long long) e->gen, (unsigned long long) e->size, when,
               e->by[0] ? e->by : "?", e->from[0] ? " (" : "", e->from,
@@ -250,16 +246,6 @@ static const ui_key_t screen_history_keys[] = {
   UI_KEYS_END
 };
 
-static unsigned
-screen_history_event (ui_t *ui, ui_screen_t *s, int ev)
-{
-  hist_state_t *st = s->state;
-  (void) ui;
-  if (ev == UI_EV_RESUME && st && st->failed)
-    return UI_POP;
-  return ev == UI_EV_RESUME || ev == UI_EV_RESIZE ? UI_REDRAW : 0;
-}
-
 static void
 screen_history_leave (ui_t *ui, ui_screen_t *s)
 {
@@ -272,7 +258,7 @@ screen_history_leave (ui_t *ui, ui_screen_t *s)
 const ui_screen_ops_t screen_history_ops = {
   .name = "history", .enter = screen_history_enter,
   .draw = screen_history_draw, .key = screen_history_key,
-  .event = screen_history_event, .leave = screen_history_leave,
+  .leave = screen_history_leave,
   .keys = screen_history_keys, .mode = screen_history_mode,
   .state_size = sizeof (hist_state_t),
   .help = N_("The generations the server keeps of one VSC (vscd --keep): when\n"

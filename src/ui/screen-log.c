@@ -95,19 +95,11 @@ screen_log_less (ui_t *ui, ui_screen_t *s)
   return UI_REDRAW;
 }
 
-static unsigned
-screen_log_close (ui_t *ui, ui_screen_t *s)
-{
-  (void) ui;
-  (void) s;
-  return UI_POP;
-}
-
 static const ui_key_t screen_log_keys[] = {
   UI_KEY ('+', 0, 0, N_("Level"), N_("more detail (up to the APDU "
                                      "transcript)"), screen_log_more),
   UI_KEY ('-', 0, 0, NULL, N_("less detail"), screen_log_less),
-  UI_KEY (KEY_F (9), 0, 0, NULL, N_("close the log"), screen_log_close),
+  UI_KEY (KEY_F (9), 0, 0, NULL, N_("close the log"), screen_close),
   UI_KEYS_END
 };
 

@@ -14,6 +14,11 @@
 
 enum main_kind { ROW_READER, ROW_VSC, ROW_ACTION };
 enum main_action { ACT_OPEN, ACT_SERVER, ACT_SETTINGS, ACT_LOG, ACT_HELP, ACT_QUIT };
+/* The actions that open a screen of their own. */
+static const ui_screen_ops_t *const screen_main_action_screen[] = {
+  [ACT_SERVER] = &screen_server_ops, [ACT_SETTINGS] = &screen_settings_ops,
+  [ACT_LOG] = &screen_log_ops, [ACT_HELP] = &screen_help_ops
+};
 
 typedef struct {
   enum main_kind kind;
@@ -21,7 +26,7 @@ typedef struct {
 } main_row_t;
 
 typedef struct {
-  widget_menu_t menu;
+  widget_menu_t menu;      /* first: screen_menu_key */
   main_row_t rows[256];
   size_t n_rows;
   size_t first_vsc, first_action;
@@ -114,7 +119,7 @@ screen_main_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
 {
   main_state_t *st = ctx;
   main_row_t *row = &st->rows[idx];
-  int attr = sel ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL;
+  int attr = draw_row_attr (ui, sel);
   static const char *actions[6];
 
   actions[ACT_OPEN] = _("Open a VSC file...");
@@ -220,19 +225,24 @@ screen_main_vsc_at (main_state_t *st)
   return NULL;
 }
 
+/* The VSC screen of PATH. */
+static unsigned
+screen_main_push_vsc (ui_t *ui, const char *path)
+{
+  screen_vsc_arg_t *a = ui_push_new (ui, &screen_vsc_ops, sizeof *a);
+  if (!a)
+    return UI_HANDLED;
+  snprintf (a->path, sizeof a->path, "%s", path);
+  return UI_PUSH;
+}
+
 static void
 screen_main_open_done (ui_t *ui, void *ctx, char *value)
 {
-  screen_vsc_arg_t *a;
   (void) ctx;
   if (!value)
     return;
-  a = xtrycalloc (1, sizeof *a);
-  if (a)
-    {
-      snprintf (a->path, sizeof a->path, "%s", value);
-      ui_push (ui, &screen_vsc_ops, a);
-    }
+  screen_main_push_vsc (ui, value);
   xfree (value);
 }
 
@@ -268,21 +278,12 @@ screen_main_diff_picked (ui_t *ui, void *ctx, char *spec)
 /* ---- keys ------------------------------------------------------------ */
 
 static unsigned
-screen_main_menu (ui_t *ui, ui_screen_t *s, int ch)
-{
-  main_state_t *st = s->state;
-  (void) ui;
-  return widget_menu_key (&st->menu, ch);
-}
-
-static unsigned
 screen_main_push_card (ui_t *ui, const char *reader)
 {
-  screen_card_arg_t *a = xtrycalloc (1, sizeof *a);
+  screen_card_arg_t *a = ui_push_new (ui, &screen_card_ops, sizeof *a);
   if (!a)
     return UI_HANDLED;
   snprintf (a->reader, sizeof a->reader, "%s", reader);
-  ui_push (ui, &screen_card_ops, a);
   return UI_PUSH;
 }
 
@@ -303,34 +304,22 @@ screen_main_open (ui_t *ui, ui_screen_t *s)
       return screen_main_push_card (ui, ui->readers[ri].name);
     }
   if (vsc)
-    {
-      screen_vsc_arg_t *a = xtrycalloc (1, sizeof *a);
-      if (!a)
-        return UI_HANDLED;
-      snprintf (a->path, sizeof a->path, "%s", vsc);
-      ui_push (ui, &screen_vsc_ops, a);
-      return UI_PUSH;
-    }
+    return screen_main_push_vsc (ui, vsc);
   if (st->menu.cur >= st->n_rows)
     return 0;
   switch (st->rows[st->menu.cur].idx)
     {
     case ACT_OPEN:
       screen_ask_input (ui, _("Open a VSC"), _("File name of the VSC:"),
-                        NULL, false, ui->settings.vsc_dir,
+                        NULL, ui->settings.vsc_dir,
                         screen_main_open_done, st);
       return UI_PUSH;
     case ACT_SERVER:
-      ui_push (ui, &screen_server_ops, NULL);
-      return UI_PUSH;
     case ACT_SETTINGS:
-      ui_push (ui, &screen_settings_ops, NULL);
-      return UI_PUSH;
     case ACT_LOG:
-      ui_push (ui, &screen_log_ops, NULL);
-      return UI_PUSH;
     case ACT_HELP:
-      ui_push (ui, &screen_help_ops, NULL);
+      ui_push (ui, screen_main_action_screen[st->rows[st->menu.cur].idx],
+               NULL);
       return UI_PUSH;
     case ACT_QUIT:
       return ui_keys_quit (ui, s);
@@ -354,52 +343,62 @@ screen_main_backup (ui_t *ui, ui_screen_t *s)
   return UI_REDRAW;
 }
 
-static unsigned
-screen_main_restore (ui_t *ui, ui_screen_t *s)
+/* The first side of a restore or a comparison, the one under the
+ * cursor, into st->pending_a: a card in a reader (its name after
+ * CARD_PREFIX) or a VSC. Returns SRC_CARD, SRC_VSC, or 0 after saying
+ * NONE on the status line. */
+enum { SRC_CARD = 1, SRC_VSC };
+static int
+screen_main_first_side (ui_t *ui, main_state_t *st, const char *card_prefix,
+                        const char *none)
 {
-  main_state_t *st = s->state;
   int ri = screen_main_reader_at (st);
   const char *vsc = screen_main_vsc_at (st);
 
   if (ri >= 0 && ui->readers[ri].present)
     {
-      snprintf (st->pending_a, sizeof st->pending_a, "%s",
+      snprintf (st->pending_a, sizeof st->pending_a, "%s%s", card_prefix,
                 ui->readers[ri].name);
-      screen_pick_source (ui, _("Restore onto this card"), false, true,
-                          screen_main_restore_vsc_picked, st);
-      return UI_PUSH;
+      return SRC_CARD;
     }
   if (vsc)
     {
       snprintf (st->pending_a, sizeof st->pending_a, "%s", vsc);
-      screen_pick_source (ui, _("Restore this VSC"), true, false,
-                          screen_main_restore_card_picked, st);
-      return UI_PUSH;
+      return SRC_VSC;
     }
-  ui_status (ui, true, "%s", _("Choose a card or a VSC to restore."));
-  return UI_REDRAW;
+  ui_status (ui, true, "%s", none);
+  return 0;
+}
+
+static unsigned
+screen_main_restore (ui_t *ui, ui_screen_t *s)
+{
+  main_state_t *st = s->state;
+
+  switch (screen_main_first_side (ui, st, "",
+                                  _("Choose a card or a VSC to restore.")))
+    {
+    case SRC_CARD:
+      return screen_pick_source (ui, _("Restore onto this card"), false, true,
+                                 screen_main_restore_vsc_picked, st);
+    case SRC_VSC:
+      return screen_pick_source (ui, _("Restore this VSC"), true, false,
+                                 screen_main_restore_card_picked, st);
+    default:
+      return UI_REDRAW;
+    }
 }
 
 static unsigned
 screen_main_diff (ui_t *ui, ui_screen_t *s)
 {
   main_state_t *st = s->state;
-  int ri = screen_main_reader_at (st);
-  const char *vsc = screen_main_vsc_at (st);
 
-  if (ri >= 0 && ui->readers[ri].present)
-    snprintf (st->pending_a, sizeof st->pending_a, "card:%s",
-              ui->readers[ri].name);
-  else if (vsc)
-    snprintf (st->pending_a, sizeof st->pending_a, "%s", vsc);
-  else
-    {
-      ui_status (ui, true, "%s", _("Choose a card or a VSC to compare."));
-      return UI_REDRAW;
-    }
-  screen_pick_source (ui, _("Compare with"), true, true,
-                      screen_main_diff_picked, st);
-  return UI_PUSH;
+  if (!screen_main_first_side (ui, st, "card:",
+                               _("Choose a card or a VSC to compare.")))
+    return UI_REDRAW;
+  return screen_pick_source (ui, _("Compare with"), true, true,
+                             screen_main_diff_picked, st);
 }
 
 static unsigned
@@ -504,7 +503,7 @@ screen_main_leave (ui_t *ui, ui_screen_t *s)
 
 const ui_screen_ops_t screen_main_ops = {
   .name = "main", .enter = screen_main_enter, .draw = screen_main_draw,
-  .key = screen_main_menu, .event = screen_main_event,
+  .key = screen_menu_key, .event = screen_main_event,
   .leave = screen_main_leave, .keys = screen_main_keys,
   .state_size = sizeof (main_state_t),
   .help = N_("Start screen: readers and cards (live), the VSCs of the VSC\n"

@@ -29,7 +29,7 @@ screen_pick_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
                   bool sel)
 {
   screen_pick_arg_t *a = ctx;
-  draw_textf (ui, y, x, w, sel ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL,
+  draw_textf (ui, y, x, w, draw_row_attr (ui, sel),
               " %s", a->items[idx]);
 }
 

@@ -56,7 +56,6 @@ typedef struct {
   size_t pick_for;         /* mapping entry of the open slot choice */
   map_slot_t *picks;       /* its candidate slots */
   char error[512];
-  bool cancelled;
 } restore_state_t;
 
 static gpg_error_t
@@ -150,9 +149,8 @@ screen_restore_planned (ui_t *ui, void *ctx, gpg_error_t err,
   if (err)
     {
       st->phase = RS_FAILED;
-      snprintf (st->error, sizeof st->error, "%s",
-                text && *text ? text : vsc_strerror (err));
-      screen_error (ui, err, text, _("Planning the restore"));
+      screen_failed (ui, err, text, _("Planning the restore"), st->error,
+                     sizeof st->error);
       return;
     }
   st->phase = RS_PLAN;
@@ -201,14 +199,14 @@ screen_restore_loaded (ui_t *ui, void *ctx, image_t *image, const char *spec)
   (void) spec;
   if (!image)
     {
-      st->cancelled = true;
+      s->close_on_resume = true;
       return;
     }
   if (image->unverified)
     {
       image_free (image);
       ui_status (ui, true, "%s", _("A restore needs the VSC password (private areas)."));
-      st->cancelled = true;
+      s->close_on_resume = true;
       return;
     }
   st->owned_src = image;
@@ -244,7 +242,7 @@ screen_restore_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
 {
   restore_state_t *st = ctx;
   plan_entry_t *e;
-  int attr = sel ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL;
+  int attr = draw_row_attr (ui, sel);
   char result[128] = "";
 
   if (idx >= st->n_rows)
@@ -277,7 +275,7 @@ screen_restore_map_item (ui_t *ui, void *ctx, size_t idx, int y, int x,
   const map_t *map = st->job.mapping;
   const map_entry_t *e;
   char slot[MAP_SLOT_NAME_MAX];
-  int attr = sel ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL;
+  int attr = draw_row_attr (ui, sel);
 
   if (!map || idx >= map->n)
     return;
@@ -380,11 +378,7 @@ screen_restore_written (ui_t *ui, void *ctx, gpg_error_t err, const char *text)
   st->phase = RS_REPORT;
   st->job.restore_err = err;
   if (err)
-    {
-      snprintf (st->error, sizeof st->error, "%s",
-                text && *text ? text : vsc_strerror (err));
-      screen_error (ui, err, text, _("Restore"));
-    }
+    screen_failed (ui, err, text, _("Restore"), st->error, sizeof st->error);
   else
     ui_status (ui, false, "%s", _("Restore finished; see the report."));
   loop_refresh_readers (ui);
@@ -683,17 +677,6 @@ static const ui_key_t screen_restore_keys[] = {
   UI_KEYS_END
 };
 
-static unsigned
-screen_restore_event (ui_t *ui, ui_screen_t *s, int ev)
-{
-  restore_state_t *st = s->state;
-  (void) ui;
-  if (ev == UI_EV_RESUME && st->cancelled)
-    return UI_POP;
-  return ev == UI_EV_RESUME || ev == UI_EV_RESIZE || ev == UI_EV_READERS
-    ? UI_REDRAW : 0;
-}
-
 static void
 screen_restore_leave (ui_t *ui, ui_screen_t *s)
 {
@@ -712,7 +695,7 @@ screen_restore_leave (ui_t *ui, ui_screen_t *s)
 const ui_screen_ops_t screen_restore_ops = {
   .name = "restore", .enter = screen_restore_enter,
   .draw = screen_restore_draw, .key = screen_restore_key,
-  .event = screen_restore_event, .leave = screen_restore_leave,
+  .leave = screen_restore_leave,
   .keys = screen_restore_keys, .mode = screen_restore_mode,
   .state_size = sizeof (restore_state_t),
   .help = N_("The restore plan: what writing would do per node, and nodes only on\n"

@@ -38,7 +38,6 @@ typedef struct {
   srv_job_t job;
   widget_menu_t menu;
   bool connected;
-  bool cancelled;
   char upload[1024];
 } srv_state_t;
 
@@ -113,7 +112,7 @@ screen_server_done (ui_t *ui, void *ctx, gpg_error_t err, const char *text)
   if (err)
     {
       if (j->op == SRV_CONNECT && !j->r)
-        st->cancelled = !st->connected;
+        s->close_on_resume = !st->connected;
       screen_error (ui, err, j->msg, _("Server"));
       return;
     }
@@ -165,7 +164,7 @@ screen_server_url_done (ui_t *ui, void *ctx, char *url)
   srv_state_t *st = s->state;
   if (!url)
     {
-      st->cancelled = true;
+      s->close_on_resume = true;
       return;
     }
   snprintf (st->job.url, sizeof st->job.url, "%s", url);
@@ -189,7 +188,7 @@ screen_server_enter (ui_t *ui, ui_screen_t *s)
   widget_menu_init (&st->menu, 0);
   screen_ask_input (ui, _("Server"),
                     _("Server (ssh://[user@]host[:port][/vault] or unix:/path/to/socket):"),
-                    NULL, false,
+                    NULL,
                     ui->settings.server[0] ? ui->settings.server : "ssh://",
                     screen_server_url_done, s);
   return 0;
@@ -201,12 +200,10 @@ screen_server_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
 {
   srv_state_t *st = ctx;
   proto_entry_t *e = &st->job.list[idx];
-  char when[32] = "-";
-  time_t t = (time_t) e->mtime;
-  struct tm tm;
-  if (e->mtime && gmtime_r (&t, &tm))
-    strftime (when, sizeof when, "%Y-%m-%d %H:%M", &tm);
-  draw_textf (ui, y, x, w, sel ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL,
+  char when[32];
+
+  screen_format_utc (e->mtime, false, when, sizeof when);
+  draw_textf (ui, y, x, w, draw_row_attr (ui, sel),
               " %-36s %6llu %10llu  %s", e->uuid, (unsigned long long) e->gen,
               (unsigned long long) e->size, when);
 }
@@ -310,9 +307,8 @@ screen_server_get (ui_t *ui, ui_screen_t *s)
 static unsigned
 screen_server_put (ui_t *ui, ui_screen_t *s)
 {
-  screen_pick_source (ui, _("Upload a VSC"), false, true,
-                      screen_server_upload_picked, s);
-  return UI_PUSH;
+  return screen_pick_source (ui, _("Upload a VSC"), false, true,
+                             screen_server_upload_picked, s);
 }
 
 static unsigned
@@ -341,9 +337,8 @@ screen_server_delete (ui_t *ui, ui_screen_t *s)
   snprintf (st->job.uuid, sizeof st->job.uuid, "%s", e->uuid);
   st->job.gen = e->gen;
   snprintf (msg, sizeof msg, _("Delete %s from the server?"), e->uuid);
-  screen_ask_confirm (ui, _("Delete"), msg, NULL,
-                      screen_server_delete_confirmed, s);
-  return UI_PUSH;
+  return screen_ask_confirm (ui, _("Delete"), msg, NULL,
+                             screen_server_delete_confirmed, s);
 }
 
 static unsigned
@@ -355,12 +350,11 @@ screen_server_history (ui_t *ui, ui_screen_t *s)
 
   if (!e || !st->job.r)
     return UI_HANDLED;
-  a = xtrycalloc (1, sizeof *a);
+  a = ui_push_new (ui, &screen_history_ops, sizeof *a);
   if (!a)
     return UI_HANDLED;
   a->remote = st->job.r;
   snprintf (a->uuid, sizeof a->uuid, "%s", e->uuid);
-  ui_push (ui, &screen_history_ops, a);
   return UI_PUSH;
 }
 
@@ -391,16 +385,6 @@ static const ui_key_t screen_server_keys[] = {
   UI_KEYS_END
 };
 
-static unsigned
-screen_server_event (ui_t *ui, ui_screen_t *s, int ev)
-{
-  srv_state_t *st = s->state;
-  (void) ui;
-  if (ev == UI_EV_RESUME && st && st->cancelled)
-    return UI_POP;
-  return ev == UI_EV_RESUME || ev == UI_EV_RESIZE ? UI_REDRAW : 0;
-}
-
 static void
 screen_server_leave (ui_t *ui, ui_screen_t *s)
 {
@@ -414,7 +398,7 @@ screen_server_leave (ui_t *ui, ui_screen_t *s)
 const ui_screen_ops_t screen_server_ops = {
   .name = "server", .enter = screen_server_enter,
   .draw = screen_server_draw, .key = screen_server_key,
-  .event = screen_server_event, .leave = screen_server_leave,
+  .leave = screen_server_leave,
   .keys = screen_server_keys, .mode = screen_server_mode,
   .state_size = sizeof (srv_state_t),
   .help = N_("A vscd server: the VSCs of your account there (encrypted; the server\n"

@@ -14,7 +14,7 @@
 enum { SET_ASCII, SET_MONO, SET_IDLE, SET_LOG, SET_VERIFY, SET_DIR, SET_MAX };
 
 typedef struct {
-  widget_menu_t menu;
+  widget_menu_t menu;      /* first: screen_menu_key */
 } settings_state_t;
 
 static gpg_error_t
@@ -63,7 +63,7 @@ screen_settings_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
                 ui->kiosk || ui->cli_vsc_dir ? _(" (fixed)") : "");
       break;
     }
-  draw_textf (ui, y, x, w, sel ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL,
+  draw_textf (ui, y, x, w, draw_row_attr (ui, sel),
               " %-30s %s", label, val);
 }
 
@@ -91,14 +91,6 @@ screen_settings_dir_done (ui_t *ui, void *ctx, char *value)
   else if (value)
     ui_status (ui, true, "%s", _("Give an absolute directory name."));
   xfree (value);
-}
-
-static unsigned
-screen_settings_key (ui_t *ui, ui_screen_t *s, int ch)
-{
-  settings_state_t *st = s->state;
-  (void) ui;
-  return widget_menu_key (&st->menu, ch);
 }
 
 static unsigned
@@ -141,7 +133,7 @@ screen_settings_change (ui_t *ui, ui_screen_t *s)
           return UI_REDRAW;
         }
       screen_ask_input (ui, _("VSC directory"), _("Directory for VSC files:"),
-                        "", false, ui->settings.vsc_dir,
+                        "", ui->settings.vsc_dir,
                         screen_settings_dir_done, NULL);
       return UI_PUSH;
     }
@@ -159,7 +151,7 @@ static const ui_key_t screen_settings_keys[] = {
 
 const ui_screen_ops_t screen_settings_ops = {
   .name = "settings", .enter = screen_settings_enter,
-  .draw = screen_settings_draw, .key = screen_settings_key,
+  .draw = screen_settings_draw, .key = screen_menu_key,
   .keys = screen_settings_keys, .state_size = sizeof (settings_state_t),
   .help = N_("Settings, saved in the configuration directory: line drawing,\n"
              "colours, the kiosk idle timeout, the log level, reading back after\n"

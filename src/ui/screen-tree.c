@@ -153,7 +153,8 @@ void
 screen_push_restore (ui_t *ui, const char *reader, const char *vsc_path,
                      void *vsc, bool keys_only)
 {
-  screen_restore_arg_t *a = xtrycalloc (1, sizeof *a);
+  screen_restore_arg_t *a = ui_push_new (ui, &screen_restore_ops,
+                                         sizeof *a);
 
   if (!a)
     return;
@@ -161,19 +162,17 @@ screen_push_restore (ui_t *ui, const char *reader, const char *vsc_path,
   snprintf (a->vsc_path, sizeof a->vsc_path, "%s", vsc_path);
   a->vsc = vsc;
   a->keys_only = keys_only;
-  ui_push (ui, &screen_restore_ops, a);
 }
 
 void
 screen_push_diff (ui_t *ui, const char *spec_a, const char *spec_b,
                   const image_t *image_a)
 {
-  screen_diff_arg_t *a = xtrycalloc (1, sizeof *a);
+  screen_diff_arg_t *a = ui_push_new (ui, &screen_diff_ops, sizeof *a);
 
   if (!a)
     return;
   snprintf (a->a, sizeof a->a, "%s", spec_a);
   snprintf (a->b, sizeof a->b, "%s", spec_b);
   a->image_a = image_a;
-  ui_push (ui, &screen_diff_ops, a);
 }

@@ -20,7 +20,6 @@ typedef struct {
   screen_tree_t view;      /* first: the tree view's state */
   scapi_vsc_t *vsc;
   char *password;          /* secure; NULL when opened without */
-  bool cancelled;
   char add_path[256];
 } vsc_state_t;
 
@@ -41,7 +40,7 @@ screen_vsc_pw_done (ui_t *ui, void *ctx, char *pw)
 
   if (!pw)
     {
-      st->cancelled = true;
+      s->close_on_resume = true;
       return;
     }
   err = scapi_vsc_open (a->path, *pw ? pw : NULL, &st->vsc);
@@ -49,7 +48,7 @@ screen_vsc_pw_done (ui_t *ui, void *ctx, char *pw)
     {
       xfree_secure (pw);
       screen_error (ui, err, scapi_last_error_text (), _("Opening the VSC"));
-      st->cancelled = true;
+      s->close_on_resume = true;
       return;
     }
   if (*pw)
@@ -69,14 +68,8 @@ static gpg_error_t
 screen_vsc_enter (ui_t *ui, ui_screen_t *s)
 {
   screen_vsc_arg_t *a = s->arg;
-  char prompt[1200];
 
-  snprintf (prompt, sizeof prompt, _("Password for %s:"), a->path);
-  screen_ask_input (ui, _("VSC password"), prompt,
-                    _("Empty: open the public area only (not verified)."),
-                    true, NULL, screen_vsc_pw_done, s);
-  if (ui->push_pending && ui->push_ops == &screen_password_ops)
-    ((screen_input_arg_t *) ui->push_arg)->allow_empty = true;
+  screen_ask_vsc_password (ui, a->path, screen_vsc_pw_done, s);
   return 0;
 }
 
@@ -272,7 +265,7 @@ screen_vsc_add_path (ui_t *ui, void *ctx, char *path)
   snprintf (st->add_path, sizeof st->add_path, "%s", path);
   xfree (path);
   screen_ask_input (ui, _("Add a node"), _("Content in hex (e.g. 5F2D 02 6465):"),
-                    NULL, false, NULL, screen_vsc_add_data, s);
+                    NULL, NULL, screen_vsc_add_data, s);
 }
 
 /* ---- keys ------------------------------------------------------------ */
@@ -295,32 +288,36 @@ screen_vsc_need_unlocked (ui_t *ui, vsc_state_t *st, const char *msg)
   return false;
 }
 
+/* Pick the card to write this VSC onto (TITLE, DONE): only with its
+ * password (else LOCKED is said). */
+static unsigned
+screen_vsc_pick_card (ui_t *ui, ui_screen_t *s, const char *locked,
+                      const char *title, screen_source_done done)
+{
+  if (!screen_vsc_need_unlocked (ui, s->state, locked))
+    return UI_REDRAW;
+  return screen_pick_source (ui, title, true, false, done, s);
+}
+
 static unsigned
 screen_vsc_restore (ui_t *ui, ui_screen_t *s)
 {
-  if (!screen_vsc_need_unlocked (ui, s->state, _("Open the VSC with its password to restore it.")))
-    return UI_REDRAW;
-  screen_pick_source (ui, _("Restore onto"), true, false,
-                      screen_vsc_restore_picked, s);
-  return UI_PUSH;
+  return screen_vsc_pick_card (ui, s, _("Open the VSC with its password to restore it."),
+                               _("Restore onto"), screen_vsc_restore_picked);
 }
 
 static unsigned
 screen_vsc_keys (ui_t *ui, ui_screen_t *s)
 {
-  if (!screen_vsc_need_unlocked (ui, s->state, _("Open the VSC with its password to write its keys.")))
-    return UI_REDRAW;
-  screen_pick_source (ui, _("Write keys to"), true, false,
-                      screen_vsc_keys_picked, s);
-  return UI_PUSH;
+  return screen_vsc_pick_card (ui, s, _("Open the VSC with its password to write its keys."),
+                               _("Write keys to"), screen_vsc_keys_picked);
 }
 
 static unsigned
 screen_vsc_diff (ui_t *ui, ui_screen_t *s)
 {
-  screen_pick_source (ui, _("Compare this VSC with"), true, true,
-                      screen_vsc_diff_picked, s);
-  return UI_PUSH;
+  return screen_pick_source (ui, _("Compare this VSC with"), true, true,
+                             screen_vsc_diff_picked, s);
 }
 
 static unsigned
@@ -328,11 +325,9 @@ screen_vsc_passwd (ui_t *ui, ui_screen_t *s)
 {
   if (!screen_vsc_need_unlocked (ui, s->state, _("Open the VSC with its password first.")))
     return UI_REDRAW;
-  screen_ask_input (ui, _("Change password"), _("New password:"),
-                    _("Empty: generate a strong password (recommended)."),
-                    true, NULL, screen_vsc_passwd_done, s);
-  if (ui->push_pending)
-    ((screen_input_arg_t *) ui->push_arg)->allow_empty = true;
+  screen_ask_secret (ui, _("Change password"), _("New password:"),
+                     _("Empty: generate a strong password (recommended)."),
+                     screen_vsc_passwd_done, s);
   return UI_PUSH;
 }
 
@@ -371,7 +366,7 @@ screen_vsc_export (ui_t *ui, ui_screen_t *s)
       return UI_REDRAW;
     }
   screen_ask_input (ui, _("Export public part"), _("Write to file:"),
-                    NULL, false, out, screen_vsc_export_done, s);
+                    NULL, out, screen_vsc_export_done, s);
   return UI_PUSH;
 }
 
@@ -388,8 +383,8 @@ screen_vsc_rm (ui_t *ui, ui_screen_t *s)
   snprintf (msg, sizeof msg, _("Remove %s and everything below it from the VSC?"),
             path ? path : "?");
   xfree (path);
-  screen_ask_confirm (ui, _("Remove node"), msg, NULL, screen_vsc_rm_done, s);
-  return UI_PUSH;
+  return screen_ask_confirm (ui, _("Remove node"), msg, NULL,
+                             screen_vsc_rm_done, s);
 }
 
 static unsigned
@@ -398,7 +393,7 @@ screen_vsc_add (ui_t *ui, ui_screen_t *s)
   if (!screen_vsc_need_unlocked (ui, s->state, _("Open the VSC with its password first.")))
     return UI_REDRAW;
   screen_ask_input (ui, _("Add a node"), _("Node path (e.g. openpgp/5F50, 3F00/5015/4401):"),
-                    NULL, false, NULL, screen_vsc_add_path, s);
+                    NULL, NULL, screen_vsc_add_path, s);
   return UI_PUSH;
 }
 
@@ -425,16 +420,6 @@ static const ui_key_t screen_vsc_keys_table[] = {
   UI_KEYS_END
 };
 
-static unsigned
-screen_vsc_event (ui_t *ui, ui_screen_t *s, int ev)
-{
-  vsc_state_t *st = s->state;
-  (void) ui;
-  if (ev == UI_EV_RESUME && st->cancelled)
-    return UI_POP;
-  return ev == UI_EV_RESUME || ev == UI_EV_RESIZE ? UI_REDRAW : 0;
-}
-
 static void
 screen_vsc_leave (ui_t *ui, ui_screen_t *s)
 {
@@ -447,7 +432,7 @@ screen_vsc_leave (ui_t *ui, ui_screen_t *s)
 
 const ui_screen_ops_t screen_vsc_ops = {
   .name = "vsc", .enter = screen_vsc_enter, .draw = screen_vsc_draw,
-  .key = screen_tree_key, .event = screen_vsc_event,
+  .key = screen_tree_key,
   .leave = screen_vsc_leave, .keys = screen_vsc_keys_table,
   .mode = screen_vsc_mode, .state_size = sizeof (vsc_state_t),
   .help = N_("A virtual smart card. With the password every area is shown and\n"

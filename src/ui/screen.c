@@ -3,6 +3,7 @@
 #include <config.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/util.h"
 #include "common/i18n.h"
@@ -10,12 +11,13 @@
 #include "ui/backend.h"
 #include "ui/screens.h"
 
-void
-screen_ask_input (ui_t *ui, const char *title, const char *prompt,
-                  const char *info, bool noecho, const char *initial,
-                  screen_input_done done, void *ctx)
+/* The input dialog; a secret one (NOECHO) takes an empty answer. */
+static void
+screen_ask (ui_t *ui, const char *title, const char *prompt,
+            const char *info, bool noecho, const char *initial,
+            screen_input_done done, void *ctx)
 {
-  screen_input_arg_t *a = xtrycalloc (1, sizeof *a);
+  screen_input_arg_t *a = ui_push_new (ui, &screen_password_ops, sizeof *a);
   if (!a)
     {
       ui_status (ui, true, "%s", _("out of memory"));
@@ -28,36 +30,78 @@ screen_ask_input (ui_t *ui, const char *title, const char *prompt,
   snprintf (a->info, sizeof a->info, "%s", info ? info : "");
   snprintf (a->initial, sizeof a->initial, "%s", initial ? initial : "");
   a->noecho = noecho;
+  a->allow_empty = noecho;
   a->done = done;
   a->ctx = ctx;
-  ui_push (ui, &screen_password_ops, a);
 }
 
 void
+screen_ask_input (ui_t *ui, const char *title, const char *prompt,
+                  const char *info, const char *initial,
+                  screen_input_done done, void *ctx)
+{
+  screen_ask (ui, title, prompt, info, false, initial, done, ctx);
+}
+
+void
+screen_ask_secret (ui_t *ui, const char *title, const char *prompt,
+                   const char *info, screen_input_done done, void *ctx)
+{
+  screen_ask (ui, title, prompt, info, true, NULL, done, ctx);
+}
+
+void
+screen_ask_vsc_password (ui_t *ui, const char *path, screen_input_done done,
+                         void *ctx)
+{
+  char prompt[1200];
+
+  snprintf (prompt, sizeof prompt, _("Password for %s:"), path);
+  screen_ask_secret (ui, _("VSC password"), prompt,
+                     _("Empty: open the public area only (not verified)."),
+                     done, ctx);
+}
+
+/* The argument of a confirmation dialog titled TITLE that answers DONE
+ * with CTX (NULL when out of memory). */
+static screen_confirm_arg_t *
+screen_confirm_new (const char *title, screen_confirm_done done, void *ctx)
+{
+  screen_confirm_arg_t *a = xtrycalloc (1, sizeof *a);
+
+  if (a)
+    {
+      snprintf (a->title, sizeof a->title, "%s", title);
+      a->done = done;
+      a->ctx = ctx;
+    }
+  return a;
+}
+
+unsigned
 screen_ask_confirm (ui_t *ui, const char *title, const char *message,
                     const char *typed, screen_confirm_done done, void *ctx)
 {
-  screen_confirm_arg_t *a = xtrycalloc (1, sizeof *a);
+  screen_confirm_arg_t *a = screen_confirm_new (title, done, ctx);
   if (!a)
     {
       ui_status (ui, true, "%s", _("out of memory"));
       if (done)
         done (ui, ctx, false);
-      return;
+      return UI_PUSH;
     }
-  snprintf (a->title, sizeof a->title, "%s", title);
   snprintf (a->message, sizeof a->message, "%s", message);
   snprintf (a->typed, sizeof a->typed, "%s", typed ? typed : "");
-  a->done = done;
-  a->ctx = ctx;
   ui_push (ui, &screen_confirm_ops, a);
+  return UI_PUSH;
 }
 
 void
 screen_run_task (ui_t *ui, const char *title, task_fn fn, void *fn_arg,
                  screen_progress_done done, void *ctx)
 {
-  screen_progress_arg_t *a = xtrycalloc (1, sizeof *a);
+  screen_progress_arg_t *a = ui_push_new (ui, &screen_progress_ops,
+                                          sizeof *a);
   if (!a)
     {
       if (done)
@@ -69,7 +113,6 @@ screen_run_task (ui_t *ui, const char *title, task_fn fn, void *fn_arg,
   a->fn_arg = fn_arg;
   a->done = done;
   a->ctx = ctx;
-  ui_push (ui, &screen_progress_ops, a);
 }
 
 typedef struct {
@@ -94,7 +137,7 @@ screen_source_picked (ui_t *ui, void *vctx, size_t idx)
   xfree (p);
 }
 
-void
+unsigned
 screen_pick_source (ui_t *ui, const char *title, bool cards, bool vscs,
                     screen_source_done done, void *ctx)
 {
@@ -170,7 +213,7 @@ screen_pick_source (ui_t *ui, const char *title, bool cards, bool vscs,
   a->done = screen_source_picked;
   a->ctx = p;
   ui_push (ui, &screen_pick_ops, a);
-  return;
+  return UI_PUSH;
 
  oom:
   backend_free_list (vl, nv);
@@ -188,6 +231,7 @@ screen_pick_source (ui_t *ui, const char *title, bool cards, bool vscs,
     }
   ui_status (ui, true, "%s", _("out of memory"));
   done (ui, ctx, NULL);
+  return UI_PUSH;      /* as a key action that asked (DONE was told) */
 }
 
 void
@@ -199,6 +243,41 @@ screen_error (ui_t *ui, gpg_error_t err, const char *text, const char *what)
     ui_status (ui, true, "%s: %s", what, text);
   else
     ui_status (ui, true, "%s: %s", what, vsc_strerror (err));
+}
+
+void
+screen_format_utc (uint64_t secs, bool with_seconds, char *buf, size_t size)
+{
+  time_t t = (time_t) secs;
+  struct tm tm;
+
+  if (!secs || !gmtime_r (&t, &tm)
+      || !strftime (buf, size, with_seconds ? "%Y-%m-%d %H:%M:%S"
+                                             : "%Y-%m-%d %H:%M", &tm))
+    snprintf (buf, size, "%s", "-");
+}
+
+unsigned
+screen_close (ui_t *ui, ui_screen_t *s)
+{
+  (void) ui;
+  (void) s;
+  return UI_POP;
+}
+
+unsigned
+screen_menu_key (ui_t *ui, ui_screen_t *s, int ch)
+{
+  (void) ui;
+  return widget_menu_key ((widget_menu_t *) s->state, ch);
+}
+
+void
+screen_failed (ui_t *ui, gpg_error_t err, const char *text,
+               const char *what, char *buf, size_t size)
+{
+  snprintf (buf, size, "%s", text && *text ? text : vsc_strerror (err));
+  screen_error (ui, err, text, what);
 }
 
 gpg_error_t
@@ -219,9 +298,9 @@ screen_discover_job (void *arg, const scapi_cb_t *cb)
   opts.no_scan = j->no_scan;
   err = scapi_card_open (backend_sc (j->ui), j->reader, &card);
   if (!err)
-    err = scapi_card_identify (card, &j->info);
-  if (!err)
     err = scapi_discover (card, &opts, cb, &j->image);
+  if (!err)   /* what the card is, from that discovery (not a second) */
+    err = scapi_card_describe (card, j->image, &j->info);
   if (!err && j->keep_card)
     {
       j->card = card;
@@ -288,7 +367,6 @@ screen_load_image (ui_t *ui, const char *spec, screen_image_done done,
                    void *ctx)
 {
   image_load_t *l = xtrycalloc (1, sizeof *l);
-  char prompt[1200];
 
   if (!l)
     {
@@ -306,13 +384,7 @@ screen_load_image (ui_t *ui, const char *spec, screen_image_done done,
                        &l->job, screen_load_card_done, l);
       return;
     }
-  snprintf (prompt, sizeof prompt, _("Password for %s:"), spec);
-  screen_ask_input (ui, _("VSC password"), prompt,
-                    _("Empty: open the public area only (not verified)."),
-                    true, NULL, screen_load_pw_done, l);
-  /* An empty answer is allowed. */
-  if (ui->push_pending && ui->push_ops == &screen_password_ops)
-    ((screen_input_arg_t *) ui->push_arg)->allow_empty = true;
+  screen_ask_vsc_password (ui, spec, screen_load_pw_done, l);
 }
 
 char *
@@ -350,20 +422,19 @@ screen_show_password_answer (ui_t *ui, void *vctx, bool yes)
 static void
 screen_show_password_push (ui_t *ui, shown_t *sh)
 {
-  screen_confirm_arg_t *a = xtrycalloc (1, sizeof *a);
+  screen_confirm_arg_t *a = screen_confirm_new (_("New VSC password"),
+                                                screen_show_password_answer,
+                                                sh);
   if (!a)
     {
       screen_show_password_answer (ui, sh, true);
       return;
     }
-  snprintf (a->title, sizeof a->title, "%s", _("New VSC password"));
   snprintf (a->message, sizeof a->message,
             _("%s\n\nPassword:   %s\n\nWrite it down now. It is shown only once and\n"
               "cannot be recovered; without it the private areas stay locked.\n\n"
               "I have written it down?"), sh->what, sh->pw);
   a->wipe = true;
-  a->done = screen_show_password_answer;
-  a->ctx = sh;
   ui_push (ui, &screen_confirm_ops, a);
 }
 

@@ -83,6 +83,11 @@ gpg_error_t screen_view_push (ui_t *ui, const image_node_t *node);
 typedef struct screen_card_arg {
   char reader[128];
 } screen_card_arg_t;
+/* What the card screen's scan found, kept in ui->card_memo after it is
+ * left: dropped when the card is removed (the reader list changed) and
+ * when vscman ends. */
+void screen_card_memo_check (ui_t *ui);
+void screen_card_memo_free (ui_t *ui);
 
 /* screen-vsc.c */
 typedef struct screen_vsc_arg {
@@ -154,18 +159,25 @@ void screen_push_diff (ui_t *ui, const char *spec_a, const char *spec_b,
 
 /* Helpers shared by the screens (screen.c). */
 void screen_ask_input (ui_t *ui, const char *title, const char *prompt,
-                       const char *info, bool noecho, const char *initial,
+                       const char *info, const char *initial,
                        screen_input_done done, void *ctx);
-void screen_ask_confirm (ui_t *ui, const char *title, const char *message,
-                         const char *typed, screen_confirm_done done,
-                         void *ctx);
+/* The same for a secret (not echoed; an empty answer is allowed). */
+void screen_ask_secret (ui_t *ui, const char *title, const char *prompt,
+                        const char *info, screen_input_done done, void *ctx);
+/* The password of the VSC at PATH (empty: its public area only). */
+void screen_ask_vsc_password (ui_t *ui, const char *path,
+                              screen_input_done done, void *ctx);
+/* Both return UI_PUSH, what a key action that asks returns. */
+unsigned screen_ask_confirm (ui_t *ui, const char *title,
+                             const char *message, const char *typed,
+                             screen_confirm_done done, void *ctx);
 void screen_run_task (ui_t *ui, const char *title, task_fn fn, void *fn_arg,
                       screen_progress_done done, void *ctx);
 /* Offer the readers with a card (and optionally the VSCs) to pick a
  * source; DONE gets an allocated spec ("card:NAME" or a path) or NULL. */
 typedef void (*screen_source_done) (ui_t *ui, void *ctx, char *spec);
-void screen_pick_source (ui_t *ui, const char *title, bool cards, bool vscs,
-                         screen_source_done done, void *ctx);
+unsigned screen_pick_source (ui_t *ui, const char *title, bool cards,
+                             bool vscs, screen_source_done done, void *ctx);
 /* Discover the card in READER with content (a task_fn). NO_SCAN: only
  * what the card lists (the card screen scans after, in the
  * background); KEEP_CARD: leave the session open in CARD (closed by
@@ -195,9 +207,22 @@ void screen_show_password (ui_t *ui, const char *pw, const char *what,
 /* Secure copy of a password for showing. */
 char *screen_group_password (const char *pw);
 
+/* SECS since the epoch as "YYYY-MM-DD HH:MM[:SS]" (UTC), "-" for 0. */
+void screen_format_utc (uint64_t secs, bool with_seconds, char *buf,
+                        size_t size);
+/* A key action that closes the screen (help, log). */
+unsigned screen_close (ui_t *ui, ui_screen_t *s);
+/* The key hook of a screen whose state starts with its widget_menu_t
+ * (start screen, settings): the list moves. */
+unsigned screen_menu_key (ui_t *ui, ui_screen_t *s, int ch);
+
 /* The error sentence for a failed operation. */
 void screen_error (ui_t *ui, gpg_error_t err, const char *text,
                    const char *what);
+/* The same, and that message (TEXT, else ERR's) into BUF for the
+ * screen's own "failed" line. */
+void screen_failed (ui_t *ui, gpg_error_t err, const char *text,
+                    const char *what, char *buf, size_t size);
 
 
 #endif /* VSC_UI_SCREENS_H */

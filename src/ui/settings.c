@@ -58,14 +58,23 @@ settings_bool (const char *v)
   return !strcmp (v, "1") || !strcmp (v, "yes") || !strcmp (v, "true");
 }
 
+/* The file NAME of the configuration directory, for reading (NULL and
+ * errno if it cannot be opened). */
+static FILE *
+settings_open (ui_t *ui, const char *name)
+{
+  char path[1024];
+
+  snprintf (path, sizeof path, "%s/%s", ui->config_dir, name);
+  return fopen (path, "r");
+}
+
 gpg_error_t
 settings_load (ui_t *ui)
 {
-  char path[1024], line[1024];
-  FILE *fp;
+  char line[1024];
+  FILE *fp = settings_open (ui, "settings");
 
-  snprintf (path, sizeof path, "%s/settings", ui->config_dir);
-  fp = fopen (path, "r");
   if (!fp)
     return errno == ENOENT ? 0 : gpg_error_from_syserror ();
   while (fgets (line, sizeof line, fp))
@@ -171,11 +180,9 @@ settings_save (ui_t *ui)
 gpg_error_t
 settings_load_recent (ui_t *ui)
 {
-  char path[1024], line[1024];
-  FILE *fp;
+  char line[1024];
+  FILE *fp = settings_open (ui, "recent");
 
-  snprintf (path, sizeof path, "%s/recent", ui->config_dir);
-  fp = fopen (path, "r");
   if (!fp)
     return 0;
   while (ui->n_recent < UI_RECENT_MAX && fgets (line, sizeof line, fp))

@@ -101,6 +101,10 @@ struct ui_screen {
   void *arg;
   void *state;
   unsigned mode;             /* which keys work now (ui_key_t.modes) */
+  /* What the screen waited for was cancelled or failed (a password,
+   * an image to load, a first connection): it closes when it is on top
+   * again (loop_pop), without an event handler of its own. */
+  bool close_on_resume;
   ui_screen_t *below;
 };
 
@@ -134,6 +138,8 @@ typedef struct ui_task ui_task_t;
 /* Log lines kept for the log view. */
 #define UI_LOG_LINES 500
 
+typedef struct screen_card_memo screen_card_memo_t;
+
 struct ui {
   /* options */
   bool kiosk;
@@ -149,6 +155,8 @@ struct ui {
   int monitor_fd;         /* readable when reader events are queued */
   ui_reader_t *readers;
   size_t n_readers;
+  /* what the card screen's last scan found (screen-card.c) */
+  struct screen_card_memo *card_memo;
 
   /* screens */
   ui_screen_t *top;
@@ -229,6 +237,9 @@ void loop_shutdown (ui_t *ui);
  * UI_PUSH). ARG is owned by the new screen (xfree'd by its leave); on
  * failure to enter it is freed there too. */
 void ui_push (ui_t *ui, const ui_screen_ops_t *ops, void *arg);
+/* The same with a new zeroed argument of SIZE bytes, returned for the
+ * caller to fill in (NULL when out of memory: nothing is pushed). */
+void *ui_push_new (ui_t *ui, const ui_screen_ops_t *ops, size_t size);
 /* Set the status line (printf-like); ERROR shows it highlighted. */
 void ui_status (ui_t *ui, bool error, const char *fmt, ...)
   __attribute__ ((format (printf, 3, 4)));
@@ -252,6 +263,8 @@ enum draw_color {
 };
 void draw_init (ui_t *ui);
 int draw_attr (ui_t *ui, enum draw_color c);
+/* A list row's attribute: the cursor's row highlighted. */
+int draw_row_attr (ui_t *ui, bool selected);
 /* Clear and draw the title bar with TITLE and the footer: the labelled
  * keys of screen S that work now, then the global ones (keys.c). */
 void draw_screen (ui_t *ui, ui_screen_t *s, const char *title);

@@ -393,25 +393,34 @@ widget_tree_toggle_all (widget_tree_t *t)
     t->rows[i].selected = !all;
 }
 
-void
-widget_tree_describe (const image_node_t *node, char *buf, size_t n)
+/* A node's flag word and read access ("pin 01"); SHORT: the flag words
+ * of the narrow form. */
+static const char *
+widget_tree_flags_access (const image_node_t *node, bool short_form,
+                          char *acc, size_t acc_size)
 {
-  char acc[48];
   const char *flags = "";
 
   if (node->flags & IMAGE_FLAG_NOT_EXTRACTABLE)
-    flags = _("not extractable");
+    flags = short_form ? _("no-extract") : _("not extractable");
   else if (node->flags & IMAGE_FLAG_UNREADABLE)
     flags = _("unreadable");
   else if (node->flags & IMAGE_FLAG_TRUNCATED)
     flags = _("truncated");
   else if (node->flags & IMAGE_FLAG_DEACTIVATED)
-    flags = _("deactivated");
-
+    flags = short_form ? _("deactiv.") : _("deactivated");
   if (node->access.read == IMAGE_AC_PIN)
-    snprintf (acc, sizeof acc, "pin %02X", node->access.read_ref);
+    snprintf (acc, acc_size, "pin %02X", node->access.read_ref);
   else
-    snprintf (acc, sizeof acc, "%s", image_ac_name (node->access.read));
+    snprintf (acc, acc_size, "%s", image_ac_name (node->access.read));
+  return flags;
+}
+
+void
+widget_tree_describe (const image_node_t *node, char *buf, size_t n)
+{
+  char acc[48];
+  const char *flags = widget_tree_flags_access (node, false, acc, sizeof acc);
 
   snprintf (buf, n, "%-14s %7zu  %-9s %-10s %-9s %s",
             image_type_name (node->type), node->size, acc,
@@ -425,20 +434,8 @@ static void
 widget_tree_describe_short (const image_node_t *node, char *buf, size_t n)
 {
   char acc[48];
-  const char *flags = "";
+  const char *flags = widget_tree_flags_access (node, true, acc, sizeof acc);
 
-  if (node->flags & IMAGE_FLAG_NOT_EXTRACTABLE)
-    flags = _("no-extract");
-  else if (node->flags & IMAGE_FLAG_UNREADABLE)
-    flags = _("unreadable");
-  else if (node->flags & IMAGE_FLAG_TRUNCATED)
-    flags = _("truncated");
-  else if (node->flags & IMAGE_FLAG_DEACTIVATED)
-    flags = _("deactiv.");
-  if (node->access.read == IMAGE_AC_PIN)
-    snprintf (acc, sizeof acc, "pin %02X", node->access.read_ref);
-  else
-    snprintf (acc, sizeof acc, "%s", image_ac_name (node->access.read));
   snprintf (buf, n, "%-14s %7zu  %-9s %-10s %s", image_type_name (node->type),
             node->size, acc,
             image_area_name (image_node_effective_area (node)), flags);
@@ -474,7 +471,7 @@ widget_tree_draw (ui_t *ui, widget_tree_t *t, int y, int x, int h, int w)
       widget_tree_row_t *r = &t->rows[t->vis[vi]];
       char comp[IMAGE_COMPONENT_MAX], name[160], desc[160];
       const char *marker;
-      int attr = vi == t->menu.cur ? draw_attr (ui, DRAW_SELECT) : (int) A_NORMAL;
+      int attr = draw_row_attr (ui, vi == t->menu.cur);
 
       image_node_component (r->node, comp, sizeof comp);
       if (r->node->first_child)

@@ -9,7 +9,9 @@
 #     at most one more APDU, and none after the "Scan stopped" line;
 #   - s scans on; F5 during the scan backs up what is known: the VSC has
 #     the listed files and every node the scan had found, the summary
-#     says what was not scanned; back on the tree the scan goes on.
+#     says what was not scanned; back on the tree the scan goes on;
+#   - leaving the card screen and opening it again resumes the scan
+#     where it stopped, with the nodes found shown at once.
 # Seconds are printed for information, never judged.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/tui/tui-lib.sh"
@@ -123,6 +125,29 @@ echo "# found by the scan and backed up: $(echo $SCANNED)"
 # Back on the tree: the scan goes on by itself.
 tui_keys Escape
 tui_expect "back on the tree, scanning on" "scanning..." 10
+
+# 5. Leave the card screen and come back: the nodes found are shown at
+# once and the scan goes on from where it stopped (not from the start:
+# the MF's phase 1 FIDs, e.g. 9F00, are not SELECTed again).
+sel9f () { grep -cE 'apdu: > 00 A4 .. .. 02 9F 00' "$LOG" || true; }
+tui_keys Escape
+tui_expect "stopped before leaving" "Scan stopped:" 10
+BEFORE=$(tui_screen | grep -c 'fid-scan')
+POS=$(tui_screen | sed -n 's/.*not scanned: \(.*\) (s scans on).*/\1/p' | head -n 1)
+echo "# left at: $POS, $BEFORE nodes found"
+s9=$(sel9f)
+t_check "the first visit's scan SELECTed 9F00 in the MF" '[ "$s9" -ge 1 ]'
+tui_keys Escape
+tui_wait_gone "Scan stopped:" 10
+tui_keys g Enter
+tui_expect "opened again, scanning on" "scanning..." 60
+AFTER=$(tui_screen | grep -c 'fid-scan')
+t_check "the nodes found before are there at once ($BEFORE before, $AFTER now)" \
+  '[ "$BEFORE" -ge 1 ] && [ "$AFTER" -ge "$BEFORE" ]'
+a=$(apdus)
+sleep 2
+t_check "the scan runs on after the visit" '[ "$(apdus)" -gt "$a" ]'
+t_check "not from the start: 9F00 not SELECTed again" '[ "$(sel9f)" -eq "$s9" ]'
 
 tui_keys F10
 tui_expect "quit during the scan" "VSCMAN-EXIT=0" 20

@@ -102,6 +102,7 @@ tui_keys g j j Enter
 tui_expect "password asked again" "Password for"
 tui_keys "$PW" Enter
 tui_expect "old password refused" "Opening the VSC" 20
+tui_expect "the refused VSC screen closed: start screen" "Readers (2)"
 tui_keys g j j Enter
 tui_expect "password asked once more" "Password for"
 tui_keys "$PW2" Enter
@@ -136,5 +137,12 @@ tui_keys Enter
 tui_expect "public only, not verified" "NOT VERIFIED" 20
 tui_expect_not "no private node without password" " private "
 tui_keys Escape
+# Esc at the password dialog: the VSC screen closes with it.
+tui_keys g j j Enter
+tui_expect "password dialog once more" "Password for"
+tui_keys Escape
+tui_wait_gone "Password for" 5
+tui_expect "cancelled: back on the start screen" "Readers (2)"
+t_check "no VSC screen left behind" '! tui_screen | grep -q "NOT VERIFIED\|Unlocked"'
 tui_keys F10
 tui_expect "quit" "VSCMAN-EXIT=0"
