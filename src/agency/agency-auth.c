@@ -656,22 +656,17 @@ agency_pin_node_ref (const char *path, int *r_ref)
   return true;
 }
 
-/* The node of SRC in which the PIN of N lives: its note's "scope=PATH",
+/* The node of SRC in which the PIN of N lives: its PIN scope,
  * else the only top-level applet with an AID, else the MF. NULL if it
  * cannot be told (several applications). */
 static const image_node_t *
 agency_pin_scope_node (const image_t *src, const image_node_t *n)
 {
   const image_node_t *c, *found = NULL, *mf = NULL;
-  char buf[256];
   size_t apps = 0;
 
-  if (n->note && !strncmp (n->note, "scope=", 6))
-    {
-      snprintf (buf, sizeof buf, "%s", n->note + 6);
-      buf[strcspn (buf, " ")] = 0;
-      return image_find_path (src, buf);
-    }
+  if (image_node_pin_scope (n))
+    return image_find_path (src, image_node_pin_scope (n));
   for (c = src->root.first_child; c; c = c->next)
     if (c->type == IMAGE_NODE_APPLET && c->aid_len)
       {
@@ -740,8 +735,8 @@ agency_restore_pin (agency_card_t *card, const image_t *src, plan_t *plan,
     {
       err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
                             _("the stored PIN does not say which "
-                              "application it belongs to (note "
-                              "\"scope=PATH\")"));
+                              "application it belongs to (no PIN "
+                              "scope)"));
       goto leave;
     }
   err = agency_select_scope (card, scope, &agent, &sw);
@@ -800,8 +795,8 @@ agency_restore_pin (agency_card_t *card, const image_t *src, plan_t *plan,
       memset (&q, 0, sizeof q);
       q.ref = (uint8_t)ref;
       q.label = pi.label;
-      if (!*q.label && n->note && strstr (n->note, "label="))
-        q.label = strstr (n->note, "label=") + 6;
+      if (!*q.label && image_node_pin_label (n))
+        q.label = image_node_pin_label (n);
       q.retries = retries;
       q.min_len = pi.min_len;
       q.max_len = pi.max_len;

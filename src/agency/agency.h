@@ -199,9 +199,9 @@ gpg_error_t agency_scan_position_copy (image_t *dst, const image_t *src);
 
 /* ---- the FID scan (agent-iso7816-scan.c) ---------------------------- */
 
-/* Scan IMAGE (discovered before with no_scan, or scanned before: its
- * position in the MF's note is continued). Cancelling keeps what was
- * found and records the position. The discovery options of the session
+/* Scan IMAGE (discovered before with no_scan, or scanned before: the
+ * position recorded on its MF, image_node_scan_next, is continued).
+ * Cancelling keeps what was found and records the position. The discovery options of the session
  * give budget, ranges and read_content. */
 gpg_error_t agency_scan (agency_card_t *card, image_t *image);
 /* FN is called for every node the FID scan adds (NULL: none). */

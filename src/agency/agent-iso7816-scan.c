@@ -20,8 +20,8 @@
  * twice in one DF. Ranges given by the caller (--scan-range) replace all
  * three phases and are probed completely.
  *
- * When the budget runs out the position is kept in the MF's note
- * ("fid-scan-next=DFPATH:FID phase=P"): a later run given that image
+ * When the budget runs out the position is kept in the MF's typed state
+ * (image_node_set_scan_next: DF path, FID, phase): a later run given that image
  * re-probes what the earlier one found and goes on from there. What
  * was covered is kept as text for the summary (agency_scan_coverage). */
 #ifdef HAVE_CONFIG_H
@@ -146,40 +146,28 @@ typedef struct iso_scan {
 
 /* ---- position ------------------------------------------------------------ */
 
-/* "fid-scan-next=DFPATH:FID[ phase=P]" in the MF's note (phase 3 for
- * notes written before there were phases). */
+/* Where the last scan stopped: the MF's typed state (phase 3 for a
+ * position recorded before there were phases). */
 static bool
 iso_scan_position (const image_t *image, char *df_path, size_t df_path_size,
                    uint16_t *next_fid, int *phase)
 {
   const image_node_t *mf = agent_iso7816_mf (image);
-  const char *s, *colon, *ph;
-  unsigned v;
-  int p = ISO_SCAN_PHASES;
+  const char *df;
+  uint16_t fid;
+  unsigned p;
 
-  if (!mf || !mf->note)
+  if (!image_node_scan_next (mf, &df, &fid, &p)
+      || strlen (df) >= df_path_size)
     return false;
-  s = strstr (mf->note, ISO_SCAN_NOTE_PREFIX);
-  if (!s)
-    return false;
-  s += strlen (ISO_SCAN_NOTE_PREFIX);
-  colon = strchr (s, ':');
-  if (!colon || (size_t)(colon - s) >= df_path_size)
-    return false;
-  if (sscanf (colon + 1, "%4x", &v) != 1)
-    return false;
-  ph = strstr (colon, " phase=");
-  if (ph && (sscanf (ph + 7, "%d", &p) != 1 || p < 1 || p > ISO_SCAN_PHASES))
+  if (p < 1 || p > ISO_SCAN_PHASES)
     p = ISO_SCAN_PHASES;
   if (df_path)
-    {
-      memcpy (df_path, s, colon - s);
-      df_path[colon - s] = 0;
-    }
+    snprintf (df_path, df_path_size, "%s", df);
   if (next_fid)
-    *next_fid = (uint16_t)v;
+    *next_fid = fid;
   if (phase)
-    *phase = p;
+    *phase = (int)p;
   return true;
 }
 
@@ -218,11 +206,13 @@ agency_scan_position_copy (image_t *dst, const image_t *src)
 {
   image_node_t *smf = agent_iso7816_mf (src);
   image_node_t *dmf = agent_iso7816_mf (dst);
-  char df[256];
+  const char *df;
+  uint16_t fid;
+  unsigned phase;
 
-  if (!smf || !dmf || !iso_scan_position (src, df, sizeof df, NULL, NULL))
+  if (!smf || !dmf || !image_node_scan_next (smf, &df, &fid, &phase))
     return 0;
-  return image_node_set_note (dmf, smf->note);
+  return image_node_set_scan_next (dmf, df, fid, phase);
 }
 
 gpg_error_t
@@ -624,7 +614,7 @@ agent_iso7816_scan (agency_card_t *card, image_t *image, image_node_t *mf)
       && iso_scan_position (card->resume, sc.resume_df, sizeof sc.resume_df,
                             &sc.resume_fid, &sc.resume_phase))
     sc.skipping = true;
-  err = image_node_set_note (mf, NULL);
+  err = image_node_set_scan_next (mf, NULL, 0, 0);
   if (!err)
     err = image_walk_node (mf, iso_scan_collect, &sc);
   if (err)
@@ -670,10 +660,8 @@ agent_iso7816_scan (agency_card_t *card, image_t *image, image_node_t *mf)
     }
   if (sc.stopped)
     {
-      char note[400];
-      snprintf (note, sizeof note, ISO_SCAN_NOTE_PREFIX "%s:%04X phase=%d",
-                sc.dfs[sc.stop_df].path, sc.stop_fid, sc.stop_phase);
-      err = image_node_set_note (mf, note);
+      err = image_node_set_scan_next (mf, sc.dfs[sc.stop_df].path,
+                                      sc.stop_fid, (unsigned)sc.stop_phase);
       card->scan_pending = true;
       if (err)
         goto leave;

@@ -149,7 +149,6 @@ enum iso_pin_probe {
 
 /* ---- the scan (agent-iso7816-scan.c) -------------------------------- */
 
-#define ISO_SCAN_NOTE_PREFIX "fid-scan-next="
 #define ISO_SCAN_BUDGET_DEFAULT 2048
 
 /* The bounded FID scan of every DF of IMAGE (new DFs too), continuing

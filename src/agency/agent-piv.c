@@ -41,7 +41,6 @@
 #define PIV_PIN_REF 0x80
 #define PIV_PUK_REF 0x81
 #define PIV_MGMT_REF 0x9B
-#define PIV_YK_NOTE "yubikey-compatible"
 
 static const uint8_t piv_aid[11] = { 0xA0, 0x00, 0x00, 0x03, 0x08, 0x00,
                                      0x00, 0x10, 0x00, 0x01, 0x00 };
@@ -471,7 +470,6 @@ piv_discover (agency_card_t *card, image_t *image)
   buf_t b = BUF_INIT;
   size_t i;
   bool yubikey = false;
-  char note[64];
 
   err = agency_app_select (card, &agent_piv, &sw);
   if (err || (sw != SW_OK && !SW_IS_MORE_DATA (sw)))
@@ -488,12 +486,10 @@ piv_discover (agency_card_t *card, image_t *image)
   if (!err && sw == SW_OK && b.len == 3)
     {
       yubikey = true;
-      snprintf (note, sizeof note, "%s %u.%u.%u", PIV_YK_NOTE, b.data[0],
-                b.data[1], b.data[2]);
-      err = image_node_set_note (app, note);
+      image_node_set_yubikey (app, b.data);
     }
   else if (!err)
-    err = image_node_set_note (app, NULL);
+    image_node_set_yubikey (app, NULL);
 
   for (i = 0; !err && i < DIM (piv_defs); i++)
     {
@@ -664,8 +660,7 @@ piv_authenticate (agency_card_t *card, uint8_t ref, const image_t *src,
 static bool
 piv_yubikey (const image_node_t *app)
 {
-  return app && app->note && !strncmp (app->note, PIV_YK_NOTE,
-                                       sizeof PIV_YK_NOTE - 1);
+  return image_node_yubikey (app, NULL);
 }
 
 static gpg_error_t

@@ -337,7 +337,7 @@ gpg_error_t agent_iso7816_probe_image (agency_card_t *card, image_t *dst,
                                        const image_t *src);
 /* Free the file-system state of a session (agency_card_free). */
 void agent_iso7816_fs_free (agency_card_t *card);
-/* The note/flags of the scan position kept in the image (MF note). */
+/* The scan position kept in the image (the MF's image_node_scan_next). */
 bool agent_iso7816_scan_pending (const image_t *image, char *df_path,
                                  size_t df_path_size, uint16_t *next_fid);
 

@@ -32,12 +32,41 @@ cmd_ls_flags (char *buf, size_t n, const image_node_t *node)
             node->flags & IMAGE_FLAG_DEACTIVATED ? "D" : "-");
 }
 
+/* The typed state (image_state_t) as JSON members. */
+static void
+cmd_ls_json_state (const image_node_t *node)
+{
+  const char *df;
+  uint16_t fid;
+  unsigned phase;
+  uint8_t v[3];
+
+  if (image_node_pin_scope (node))
+    {
+      printf (",\"pin_scope\":");
+      cli_json_str (stdout, image_node_pin_scope (node));
+    }
+  if (image_node_pin_label (node))
+    {
+      printf (",\"pin_label\":");
+      cli_json_str (stdout, image_node_pin_label (node));
+    }
+  if (image_node_scan_next (node, &df, &fid, &phase))
+    {
+      printf (",\"scan_next\":{\"df\":");
+      cli_json_str (stdout, df);
+      printf (",\"fid\":\"%04X\",\"phase\":%u}", fid, phase);
+    }
+  if (image_node_yubikey (node, v))
+    printf (",\"yubikey_version\":\"%u.%u.%u\"", v[0], v[1], v[2]);
+}
+
 static gpg_error_t
 cmd_ls_visit (image_node_t *node, unsigned depth, void *opaque)
 {
   cmd_ls_ctx_t *ctx = opaque;
   char *path = image_node_path (node);
-  char flags[8];
+  char flags[8], state[512];
 
   (void)depth;
   if (!path)
@@ -72,6 +101,7 @@ cmd_ls_visit (image_node_t *node, unsigned depth, void *opaque)
           printf (",\"note\":");
           cli_json_str (stdout, node->note);
         }
+      cmd_ls_json_state (node);
       if (node->aid)
         {
           printf (",\"aid\":");
@@ -101,8 +131,11 @@ cmd_ls_visit (image_node_t *node, unsigned depth, void *opaque)
               image_area_name (image_node_effective_area (node)), flags,
               node->has_content ? node->content_len : node->size,
               sanitize_str (path));
-      if (node->note)
-        printf ("  (%s)", sanitize_str (node->note));
+      image_node_state_text (node, state, sizeof state);
+      if (*state || node->note)
+        printf ("  (%s%s%s)", sanitize_str (state),
+                *state && node->note ? "; " : "",
+                node->note ? sanitize_str (node->note) : "");
       putchar ('\n');
     }
   else

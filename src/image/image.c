@@ -36,7 +36,7 @@ image_setbytes (uint8_t **dst, size_t *dlen, const void *p, size_t n)
   return 0;
 }
 
-static gpg_error_t
+gpg_error_t
 image_setstr (char **dst, const char *s)
 {
   char *copy = NULL;
@@ -393,6 +393,7 @@ image_node_release (image_node_t *node)
   xfree (node->agent);
   node->agent = NULL;
   image_keyinfo_release (&node->key);
+  image_node_state_clear (node);
 }
 
 void
@@ -1279,7 +1280,8 @@ image_node_copy_one (const image_node_t *src, image_node_t **r_copy)
                                 src->content, src->content_len))
       || (err = image_setstr (&n->note, src->note))
       || (err = image_setstr (&n->agent, src->agent))
-      || (err = image_node_set_keyinfo (n, &src->key)))
+      || (err = image_node_set_keyinfo (n, &src->key))
+      || (err = image_node_state_copy (n, src)))
     {
       image_node_free (n);
       return err;

@@ -117,6 +117,21 @@ typedef struct image_keyinfo {
   size_t pubkey_len;
 } image_keyinfo_t;
 
+/* Machine state that agents, the planner and the facade pass to each
+ * other through the image (image-state.c). It is typed; the node's note
+ * is human text only. Read and change it through the accessors. */
+typedef struct image_state {
+  char *pin_scope;        /* pins/RR: path of the application or DF the
+                             PIN belongs to ("openpgp", "3F00/5015") */
+  char *pin_label;        /* pins/RR: the PIN's name on the card */
+  char *scan_df;          /* MF: DF path where a bounded FID scan stopped;
+                             NULL: no scan pending */
+  uint16_t scan_fid;      /* the next FID to try in scan_df */
+  uint8_t scan_phase;     /* the scan's phase there, 0 if not recorded */
+  bool yubikey;           /* PIV applet: answered YubiKey GET VERSION */
+  uint8_t yubikey_version[3];
+} image_state_t;
+
 typedef struct image_node image_node_t;
 struct image_node {
   image_type_t type;
@@ -148,6 +163,7 @@ struct image_node {
   char *note;             /* free text, e.g. "regenerate or re-import" */
   char *agent;            /* agent that contributed the node, may be NULL */
   image_keyinfo_t key;    /* key nodes */
+  image_state_t state;    /* typed machine state (accessors below) */
   /* Tree links: read-only. */
   image_node_t *parent;
   image_node_t *first_child;
@@ -206,6 +222,11 @@ void image_wipe_private (image_t *image);
 
 /* Number of nodes (root excluded) and total content bytes. */
 size_t image_count_nodes (const image_t *image, size_t *r_content_bytes);
+
+/* Replace the string *DST (xfree'd) by a copy of S (NULL: none). For
+ * every owned string of the image and of those who build on it (plan,
+ * map). */
+gpg_error_t image_setstr (char **dst, const char *s);
 
 /* ---- nodes ------------------------------------------------------------ */
 
@@ -318,6 +339,49 @@ const char *image_area_name (image_area_t a);
 const char *image_ac_name (image_ac_t ac);
 int image_area_parse (const char *s);
 int image_type_parse (const char *s);
+
+/* ---- typed state (image-state.c) -------------------------------------- */
+
+/* PIN nodes "pins/RR" (backup --store-pins): the application or DF the
+ * PIN belongs to (selected before it is used) and its name on the card.
+ * Either may be NULL (clears it); both are copied. */
+gpg_error_t image_node_set_pin_scope (image_node_t *node, const char *scope,
+                                      const char *label);
+const char *image_node_pin_scope (const image_node_t *node);  /* or NULL */
+const char *image_node_pin_label (const image_node_t *node);  /* or NULL */
+
+/* The MF: where a bounded FID scan stopped (DF path, next FID, phase; 0
+ * for "not recorded"). DF NULL clears it. */
+gpg_error_t image_node_set_scan_next (image_node_t *node, const char *df,
+                                      uint16_t fid, unsigned phase);
+/* True if a scan is pending; the out-pointers may be NULL. *R_DF points
+ * into the node. */
+bool image_node_scan_next (const image_node_t *node, const char **r_df,
+                           uint16_t *r_fid, unsigned *r_phase);
+
+/* A PIV applet that answered YubiKey GET VERSION with VERSION (3 bytes);
+ * NULL clears it. */
+void image_node_set_yubikey (image_node_t *node, const uint8_t *version);
+/* True if compatible; R_VERSION (3 bytes) may be NULL. */
+bool image_node_yubikey (const image_node_t *node, uint8_t *r_version);
+
+bool image_node_has_state (const image_node_t *node);
+void image_node_state_clear (image_node_t *node);
+gpg_error_t image_node_state_copy (image_node_t *dst,
+                                   const image_node_t *src);
+
+/* The state as text into BUF ("" if none), in the form notes had before
+ * the state was typed: "scope=PATH label=LABEL", "fid-scan-next=DF:FID
+ * phase=P", "yubikey-compatible X.Y.Z". For display (vsctool ls) and
+ * for the VSC writer's note for older readers. False if it did not fit. */
+bool image_node_state_text (const image_node_t *node, char *buf,
+                            size_t size);
+
+/* Compatibility with VSCs written before the state was typed: if the
+ * note of NODE (in its tree) is one of the forms above where that state
+ * belongs (a PIN node pins/RR, the MF, an applet), move it into the typed
+ * state and clear the note. *R_DONE (may be NULL) tells whether it did. */
+gpg_error_t image_node_state_from_note (image_node_t *node, bool *r_done);
 
 /* ---- diff (diff.c) ---------------------------------------------------- */
 

@@ -33,21 +33,6 @@ plan_free (plan_t *plan)
   xfree (plan);
 }
 
-static gpg_error_t
-plan_set_str (char **dst, const char *s)
-{
-  char *c = NULL;
-  if (s)
-    {
-      c = xtrystrdup (s);
-      if (!c)
-        return gpg_error_from_syserror ();
-    }
-  xfree (*dst);
-  *dst = c;
-  return 0;
-}
-
 gpg_error_t
 plan_add (plan_t *plan, plan_action_t action, const image_node_t *src,
           const image_node_t *dst, const char *reason, plan_entry_t **r_entry)
@@ -75,7 +60,7 @@ plan_add (plan_t *plan, plan_action_t action, const image_node_t *src,
   e->path = image_node_path (n);
   if (!e->path)
     return gpg_error_from_syserror ();
-  err = plan_set_str (&e->reason, reason);
+  err = image_setstr (&e->reason, reason);
   if (err)
     {
       xfree (e->path);
@@ -95,7 +80,7 @@ plan_entry_set (plan_t *plan, plan_entry_t *e, plan_action_t action,
   gpg_error_t err;
   if (action < PLAN_CREATE || action > PLAN_ACTION_MAX)
     return gpg_error (GPG_ERR_INV_ARG);
-  err = plan_set_str (&e->reason, reason);
+  err = image_setstr (&e->reason, reason);
   if (err)
     return err;
   plan->counts[e->action]--;
@@ -345,13 +330,8 @@ gpg_error_t
 plan_compare (plan_t *plan, const image_t *src, const image_t *dst)
 {
   gpg_error_t err;
-  plan_ctx_t pc;
+  plan_ctx_t pc = { .plan = plan, .src = src, .dst = dst, .blank = true };
 
-  memset (&pc, 0, sizeof pc);
-  pc.plan = plan;
-  pc.src = src;
-  pc.dst = dst;
-  pc.blank = true;
   err = image_walk (dst, plan_blank_visit, &pc);
   if (err)
     return err;

@@ -67,48 +67,141 @@ p15_bits (buf_t *b, unsigned bits)
   return tlv_put (b, 0x03, v, (size_t)(hi / 8 + 2));
 }
 
+/* A DER writer whose error sticks: after the first failure every call
+ * does nothing, so that a structure is written as straight-line code and
+ * checked once (p15w_done). Constructed objects nest up to P15W_DEPTH. */
+#define P15W_DEPTH 8
+typedef struct p15_w {
+  buf_t *b;
+  gpg_error_t err;
+  size_t mark[P15W_DEPTH];
+  unsigned depth;
+} p15_w_t;
+
+static void
+p15w_init (p15_w_t *w, buf_t *b)
+{
+  w->b = b;
+  w->err = 0;
+  w->depth = 0;
+}
+
+/* The result: the first error, or an object left open. */
 static gpg_error_t
-p15_path (buf_t *b, uint16_t df, uint16_t fid)
+p15w_done (p15_w_t *w)
+{
+  if (!w->err && w->depth)
+    w->err = gpg_error (GPG_ERR_INTERNAL);
+  return w->err;
+}
+
+static void
+p15w_begin (p15_w_t *w, unsigned tag)
+{
+  if (w->err)
+    return;
+  if (w->depth == P15W_DEPTH)
+    w->err = gpg_error (GPG_ERR_INTERNAL);
+  else
+    w->err = tlv_begin (w->b, tag, &w->mark[w->depth++]);
+}
+
+static void
+p15w_end (p15_w_t *w)
+{
+  if (w->err)
+    return;
+  if (!w->depth)
+    w->err = gpg_error (GPG_ERR_INTERNAL);
+  else
+    w->err = tlv_end (w->b, w->mark[--w->depth]);
+}
+
+static void
+p15w_put (p15_w_t *w, unsigned tag, const void *p, size_t n)
+{
+  if (!w->err)
+    w->err = tlv_put (w->b, tag, p, n);
+}
+
+static void
+p15w_byte (p15_w_t *w, unsigned tag, uint8_t v)
+{
+  p15w_put (w, tag, &v, 1);
+}
+
+static void
+p15w_int (p15_w_t *w, unsigned long v)
+{
+  if (!w->err)
+    w->err = p15_int (w->b, v);
+}
+
+static void
+p15w_bits (p15_w_t *w, unsigned bits)
+{
+  if (!w->err)
+    w->err = p15_bits (w->b, bits);
+}
+
+/* Path SEQUENCE { OCTET STRING 3F00 DF [FID] } (no FID if 0). */
+static void
+p15w_path (p15_w_t *w, uint16_t df, uint16_t fid)
 {
   uint8_t p[6];
-  size_t mark;
-  gpg_error_t err;
 
   put_be16 (p, 0x3F00);
   put_be16 (p + 2, df);
   put_be16 (p + 4, fid);
-  err = tlv_begin (b, 0x30, &mark);
-  if (!err)
-    err = tlv_put (b, 0x04, p, fid ? 6 : 4);
-  if (!err)
-    err = tlv_end (b, mark);
-  return err;
+  p15w_begin (w, 0x30);
+  p15w_put (w, 0x04, p, fid ? 6 : 4);
+  p15w_end (w);
 }
 
-static gpg_error_t
-p15_utf8 (buf_t *b, const char *s)
+static void
+p15w_utf8 (p15_w_t *w, const char *s)
 {
-  return tlv_put (b, 0x0C, s ? s : "", s ? strlen (s) : 0);
+  p15w_put (w, 0x0C, s ? s : "", s ? strlen (s) : 0);
 }
 
 /* CommonObjectAttributes: label, flags (private 0, modifiable 1),
  * authId (the PIN's, 1 byte) when AUTH. */
-static gpg_error_t
-p15_common (buf_t *b, const char *label, bool priv, bool auth)
+static void
+p15w_common (p15_w_t *w, const char *label, bool priv, bool auth)
 {
-  size_t mark;
-  gpg_error_t err = tlv_begin (b, 0x30, &mark);
-  uint8_t one = 0x01;
+  p15w_begin (w, 0x30);
+  p15w_utf8 (w, label);
+  p15w_bits (w, (priv ? 1u : 0u) | 2u);
+  if (auth)
+    p15w_byte (w, 0x04, 0x01);
+  p15w_end (w);
+}
 
-  if (!err)
-    err = p15_utf8 (b, label);
-  if (!err)
-    err = p15_bits (b, (priv ? 1u : 0u) | 2u);
-  if (!err && auth)
-    err = tlv_put (b, 0x04, &one, 1);
-  if (!err)
-    err = tlv_end (b, mark);
-  return err;
+/* A key or certificate object up to its class attributes' iD: TAG {
+ * common, SEQUENCE { OCTET STRING id, ... (left open for the caller) */
+static void
+p15w_object_open (p15_w_t *w, unsigned tag, const char *label, bool priv,
+                  bool auth, const uint8_t *id, size_t id_len)
+{
+  p15w_begin (w, tag);
+  p15w_common (w, label, priv, auth);
+  p15w_begin (w, 0x30);
+  p15w_put (w, 0x04, id, id_len);
+}
+
+/* ... } [1] { SEQUENCE { path 3F00/5015/FID, [INTEGER BITS] } } } */
+static void
+p15w_object_close (p15_w_t *w, uint16_t fid, bool with_bits, unsigned bits)
+{
+  p15w_end (w);
+  p15w_begin (w, 0xA1);
+  p15w_begin (w, 0x30);
+  p15w_path (w, 0x5015, fid);
+  if (with_bits)
+    p15w_int (w, bits);
+  p15w_end (w);
+  p15w_end (w);
+  p15w_end (w);
 }
 
 /* PKCS#15 KeyUsageFlags per purpose: encrypt 0, decrypt 1, sign 2,
@@ -237,12 +330,12 @@ gpg_error_t
 map_p15_fcp (uint8_t fdb, uint16_t fid, size_t size, uint8_t read_ref,
              uint8_t pin_ref, buf_t *out)
 {
-  size_t mark;
   uint8_t fidb[2], sc[8];
-  gpg_error_t err;
   uint8_t pin = (uint8_t)(0x10 | (pin_ref & 0x0F));
+  p15_w_t w;
 
   buf_clear (out);
+  p15w_init (&w, out);
   put_be16 (fidb, fid);
   /* Compact format: AM 7F, then b7 delete, b6 terminate, b5 activate,
    * b4 deactivate, b3 write, b2 update, b1 read. */
@@ -254,18 +347,14 @@ map_p15_fcp (uint8_t fdb, uint16_t fid, size_t size, uint8_t read_ref,
   sc[5] = pin;
   sc[6] = pin;
   sc[7] = read_ref ? (uint8_t)(0x10 | (read_ref & 0x0F)) : 0x00;
-  err = tlv_begin (out, 0x62, &mark);
-  if (!err)
-    err = tlv_put (out, 0x82, &fdb, 1);
-  if (!err)
-    err = tlv_put (out, 0x83, fidb, 2);
-  if (!err && fdb != P15_FDB_INTERNAL)
-    err = tlv_put_uint (out, 0x80, size);
-  if (!err)
-    err = tlv_put (out, 0x8C, sc, sizeof sc);
-  if (!err)
-    err = tlv_end (out, mark);
-  return err;
+  p15w_begin (&w, 0x62);
+  p15w_byte (&w, 0x82, fdb);
+  p15w_put (&w, 0x83, fidb, 2);
+  if (fdb != P15_FDB_INTERNAL && !w.err)
+    w.err = tlv_put_uint (out, 0x80, size);
+  p15w_put (&w, 0x8C, sc, sizeof sc);
+  p15w_end (&w);
+  return p15w_done (&w);
 }
 
 /* An EF node PATH with CONTENT and its FCP. */
@@ -320,234 +409,132 @@ static gpg_error_t
 p15_prkdf_entry (buf_t *b, const map_p15_obj_t *o, uint16_t fid,
                  uint8_t ref)
 {
-  size_t m_obj, m, m2;
-  gpg_error_t err;
-  bool rsa = (o->alg & MAP_ALG_RSA) != 0;
+  p15_w_t w;
 
-  err = tlv_begin (b, rsa ? 0x30 : 0xA0, &m_obj);
-  if (!err)
-    err = p15_common (b, o->label, true, true);
-  if (!err)
-    err = tlv_begin (b, 0x30, &m);
-  if (!err)
-    err = tlv_put (b, 0x04, o->id, o->id_len);
-  if (!err)
-    err = p15_bits (b, p15_usage (o->purpose, o->alg, false));
-  if (!err)
-    err = p15_bits (b, 0x01 | 0x04);   /* sensitive, alwaysSensitive */
-  if (!err)
-    err = p15_int (b, ref);
-  if (!err)
-    err = tlv_end (b, m);
-  if (!err)
-    err = tlv_begin (b, 0xA1, &m);
-  if (!err)
-    err = tlv_begin (b, 0x30, &m2);
-  if (!err)
-    err = p15_path (b, 0x5015, fid);
-  if (!err)
-    err = p15_int (b, p15_bits_of (o->alg));
-  if (!err)
-    err = tlv_end (b, m2);
-  if (!err)
-    err = tlv_end (b, m);
-  if (!err)
-    err = tlv_end (b, m_obj);
-  return err;
+  p15w_init (&w, b);
+  p15w_object_open (&w, (o->alg & MAP_ALG_RSA) ? 0x30 : 0xA0, o->label,
+                    true, true, o->id, o->id_len);
+  p15w_bits (&w, p15_usage (o->purpose, o->alg, false));
+  p15w_bits (&w, 0x01 | 0x04);   /* sensitive, alwaysSensitive */
+  p15w_int (&w, ref);
+  p15w_object_close (&w, fid, true, p15_bits_of (o->alg));
+  return p15w_done (&w);
 }
 
 static gpg_error_t
 p15_pukdf_entry (buf_t *b, const map_p15_obj_t *o, uint16_t fid)
 {
-  size_t m_obj, m, m2;
-  gpg_error_t err;
   bool rsa = (o->alg & MAP_ALG_RSA) != 0;
+  p15_w_t w;
 
-  err = tlv_begin (b, rsa ? 0x30 : 0xA0, &m_obj);
-  if (!err)
-    err = p15_common (b, o->label, false, false);
-  if (!err)
-    err = tlv_begin (b, 0x30, &m);
-  if (!err)
-    err = tlv_put (b, 0x04, o->id, o->id_len);
-  if (!err)
-    err = p15_bits (b, p15_usage (o->purpose, o->alg, true));
-  if (!err)
-    err = tlv_end (b, m);
-  if (!err)
-    err = tlv_begin (b, 0xA1, &m);
-  if (!err)
-    err = tlv_begin (b, 0x30, &m2);
-  if (!err)
-    err = p15_path (b, 0x5015, fid);
-  if (!err && rsa)
-    err = p15_int (b, p15_bits_of (o->alg));
-  if (!err)
-    err = tlv_end (b, m2);
-  if (!err)
-    err = tlv_end (b, m);
-  if (!err)
-    err = tlv_end (b, m_obj);
-  return err;
+  p15w_init (&w, b);
+  p15w_object_open (&w, rsa ? 0x30 : 0xA0, o->label, false, false, o->id,
+                    o->id_len);
+  p15w_bits (&w, p15_usage (o->purpose, o->alg, true));
+  p15w_object_close (&w, fid, rsa, p15_bits_of (o->alg));
+  return p15w_done (&w);
 }
 
 static gpg_error_t
 p15_cdf_entry (buf_t *b, const char *label, const uint8_t *id, size_t id_len,
                bool authority, uint16_t fid)
 {
-  size_t m_obj, m, m2;
-  gpg_error_t err;
-  uint8_t yes = 0xFF;
+  p15_w_t w;
 
-  err = tlv_begin (b, 0x30, &m_obj);
-  if (!err)
-    err = p15_common (b, label, false, false);
-  if (!err)
-    err = tlv_begin (b, 0x30, &m);
-  if (!err)
-    err = tlv_put (b, 0x04, id, id_len);
-  if (!err && authority)
-    err = tlv_put (b, 0x01, &yes, 1);
-  if (!err)
-    err = tlv_end (b, m);
-  if (!err)
-    err = tlv_begin (b, 0xA1, &m);
-  if (!err)
-    err = tlv_begin (b, 0x30, &m2);
-  if (!err)
-    err = p15_path (b, 0x5015, fid);
-  if (!err)
-    err = tlv_end (b, m2);
-  if (!err)
-    err = tlv_end (b, m);
-  if (!err)
-    err = tlv_end (b, m_obj);
-  return err;
+  p15w_init (&w, b);
+  p15w_object_open (&w, 0x30, label, false, false, id, id_len);
+  if (authority)
+    p15w_byte (&w, 0x01, 0xFF);
+  p15w_object_close (&w, fid, false, 0);
+  return p15w_done (&w);
 }
 
 static gpg_error_t
 p15_dodf_entry (buf_t *b, const map_p15_obj_t *o, uint16_t fid)
 {
-  size_t m_obj, m;
-  gpg_error_t err;
+  p15_w_t w;
 
-  err = tlv_begin (b, 0x30, &m_obj);
-  if (!err)
-    err = p15_common (b, o->label, o->private_data, o->private_data);
-  if (!err)
-    err = tlv_begin (b, 0x30, &m);
-  if (!err && o->app_name)
-    err = p15_utf8 (b, o->app_name);
-  if (!err)
-    err = tlv_end (b, m);
-  if (!err)
-    err = tlv_begin (b, 0xA1, &m);
-  if (!err)
-    err = p15_path (b, 0x5015, fid);
-  if (!err)
-    err = tlv_end (b, m);
-  if (!err)
-    err = tlv_end (b, m_obj);
-  return err;
+  p15w_init (&w, b);
+  p15w_begin (&w, 0x30);
+  p15w_common (&w, o->label, o->private_data, o->private_data);
+  p15w_begin (&w, 0x30);
+  if (o->app_name)
+    p15w_utf8 (&w, o->app_name);
+  p15w_end (&w);
+  p15w_begin (&w, 0xA1);
+  p15w_path (&w, 0x5015, fid);
+  p15w_end (&w);
+  p15w_end (&w);
+  return p15w_done (&w);
 }
 
 static gpg_error_t
 p15_aodf (buf_t *b, const map_p15_layout_t *l)
 {
-  size_t m_obj, m, m2;
-  gpg_error_t err;
-  uint8_t one = 0x01, ref = l->pin_ref ? l->pin_ref : 1, pad = 0xFF;
-  uint8_t type = 0x01;          /* ascii-numeric */
+  p15_w_t w;
 
-  err = tlv_begin (b, 0x30, &m_obj);
-  if (!err)
-    {
-      /* CommonObjectAttributes: label, flags: modifiable. */
-      err = tlv_begin (b, 0x30, &m);
-      if (!err)
-        err = p15_utf8 (b, l->pin_label ? l->pin_label : "User PIN");
-      if (!err)
-        err = p15_bits (b, 2u);
-      if (!err)
-        err = tlv_end (b, m);
-    }
-  if (!err)
-    err = tlv_begin (b, 0x30, &m);
-  if (!err)
-    err = tlv_put (b, 0x04, &one, 1);         /* authId */
-  if (!err)
-    err = tlv_end (b, m);
-  if (!err)
-    err = tlv_begin (b, 0xA1, &m);
-  if (!err)
-    err = tlv_begin (b, 0x30, &m2);
+  p15w_init (&w, b);
+  p15w_begin (&w, 0x30);
+  /* CommonObjectAttributes: label, flags: modifiable. */
+  p15w_begin (&w, 0x30);
+  p15w_utf8 (&w, l->pin_label ? l->pin_label : "User PIN");
+  p15w_bits (&w, 2u);
+  p15w_end (&w);
+  p15w_begin (&w, 0x30);
+  p15w_byte (&w, 0x04, 0x01);                 /* authId */
+  p15w_end (&w);
+  p15w_begin (&w, 0xA1);
+  p15w_begin (&w, 0x30);
   /* pwdFlags: case-sensitive (0), local (1), initialized (4). */
-  if (!err)
-    err = p15_bits (b, 0x01 | 0x02 | 0x10);
-  if (!err)
-    err = tlv_put (b, 0x0A, &type, 1);
-  if (!err)
-    err = p15_int (b, l->pin_min ? l->pin_min : 4);
-  if (!err)
-    err = p15_int (b, l->pin_max ? l->pin_max : 8);   /* storedLength */
-  if (!err)
-    err = p15_int (b, l->pin_max ? l->pin_max : 8);   /* maxLength */
-  if (!err)
-    err = tlv_put (b, 0x80, &ref, 1);
-  if (!err)
-    err = tlv_put (b, 0x04, &pad, 1);
-  if (!err)
-    err = p15_path (b, 0x5015, 0);
-  if (!err)
-    err = tlv_end (b, m2);
-  if (!err)
-    err = tlv_end (b, m);
-  if (!err)
-    err = tlv_end (b, m_obj);
-  return err;
+  p15w_bits (&w, 0x01 | 0x02 | 0x10);
+  p15w_byte (&w, 0x0A, 0x01);                 /* ascii-numeric */
+  p15w_int (&w, l->pin_min ? l->pin_min : 4);
+  p15w_int (&w, l->pin_max ? l->pin_max : 8);   /* storedLength */
+  p15w_int (&w, l->pin_max ? l->pin_max : 8);   /* maxLength */
+  p15w_byte (&w, 0x80, l->pin_ref ? l->pin_ref : 1);
+  p15w_byte (&w, 0x04, 0xFF);                 /* padChar */
+  p15w_path (&w, 0x5015, 0);
+  p15w_end (&w);
+  p15w_end (&w);
+  p15w_end (&w);
+  return p15w_done (&w);
 }
 
 static gpg_error_t
 p15_tokeninfo (buf_t *b, const map_p15_layout_t *l)
 {
-  size_t m;
-  gpg_error_t err;
   buf_t serial = BUF_INIT;
   const char *label = l->label ? l->label : "vscman";
+  p15_w_t w;
 
+  p15w_init (&w, b);
   if (!l->serial || strlen (l->serial) > 64 || hex_decode (l->serial, &serial)
       || !serial.len)
     {
       uint8_t zero = 0;
       buf_set (&serial, &zero, 1);
     }
-  err = tlv_begin (b, 0x30, &m);
-  if (!err)
-    err = p15_int (b, 0);
-  if (!err)
-    err = tlv_put (b, 0x04, serial.data, serial.len);
+  p15w_begin (&w, 0x30);
+  p15w_int (&w, 0);
+  p15w_put (&w, 0x04, serial.data, serial.len);
   buf_free (&serial);
-  if (!err)
-    err = p15_utf8 (b, "vscman");             /* manufacturerID */
-  if (!err)
-    err = tlv_put (b, 0x80, label, strlen (label));
-  if (!err)
-    err = p15_bits (b, 0);                    /* tokenflags */
-  if (!err)
-    err = tlv_end (b, m);
-  return err;
+  p15w_utf8 (&w, "vscman");                 /* manufacturerID */
+  p15w_put (&w, 0x80, label, strlen (label));
+  p15w_bits (&w, 0);                        /* tokenflags */
+  p15w_end (&w);
+  return p15w_done (&w);
 }
 
 static gpg_error_t
 p15_odf_entry (buf_t *b, unsigned tag, uint16_t fid)
 {
-  size_t m;
-  gpg_error_t err = tlv_begin (b, tag, &m);
-  if (!err)
-    err = p15_path (b, 0x5015, fid);
-  if (!err)
-    err = tlv_end (b, m);
-  return err;
+  p15_w_t w;
+
+  p15w_init (&w, b);
+  p15w_begin (&w, tag);
+  p15w_path (&w, 0x5015, fid);
+  p15w_end (&w);
+  return p15w_done (&w);
 }
 
 /* ---- the structure ----------------------------------------------------- */
@@ -610,7 +597,7 @@ map_p15_build (const map_p15_layout_t *l, image_t *image)
   image_node_t *mf = NULL, *app = NULL;
   uint8_t pin = l->pin_ref ? l->pin_ref : 1;
   unsigned nkey = 0, ncert = 0, ndata = 0, npriv = 0;
-  size_t i, mark;
+  size_t i;
   const char *label = l->label ? l->label : "vscman";
 
   if (image_find_path (image, "3F00/5015"))
@@ -634,24 +621,21 @@ map_p15_build (const map_p15_layout_t *l, image_t *image)
   if (!err)
     {
       /* DF FCP: DF name; creating and deleting after the PIN. */
-      uint8_t sc[8], fdb = 0x38, fid[2];
-      size_t m;
+      uint8_t sc[8], fid[2];
+      p15_w_t w;
       put_be16 (fid, 0x5015);
       sc[0] = 0x7F;
       sc[1] = sc[3] = sc[4] = sc[5] = sc[6] = sc[7]
         = (uint8_t)(0x10 | (pin & 0x0F));
       sc[2] = 0xFF;
-      err = tlv_begin (&f, 0x62, &m);
-      if (!err)
-        err = tlv_put (&f, 0x82, &fdb, 1);
-      if (!err)
-        err = tlv_put (&f, 0x83, fid, 2);
-      if (!err)
-        err = tlv_put (&f, 0x84, p15_aid, sizeof p15_aid);
-      if (!err)
-        err = tlv_put (&f, 0x8C, sc, sizeof sc);
-      if (!err)
-        err = tlv_end (&f, m);
+      p15w_init (&w, &f);
+      p15w_begin (&w, 0x62);
+      p15w_byte (&w, 0x82, 0x38);
+      p15w_put (&w, 0x83, fid, 2);
+      p15w_put (&w, 0x84, p15_aid, sizeof p15_aid);
+      p15w_put (&w, 0x8C, sc, sizeof sc);
+      p15w_end (&w);
+      err = p15w_done (&w);
       if (!err)
         err = image_node_set_fcp (app, f.data, f.len);
       buf_clear (&f);
@@ -749,18 +733,17 @@ map_p15_build (const map_p15_layout_t *l, image_t *image)
   buf_clear (&f);
   /* EF.DIR: the application template. */
   if (!err)
-    err = tlv_begin (&f, 0x61, &mark);
-  if (!err)
-    err = tlv_put (&f, 0x4F, p15_aid, sizeof p15_aid);
-  if (!err)
-    err = tlv_put (&f, 0x50, label, strlen (label));
-  if (!err)
     {
-      uint8_t path[4] = { 0x3F, 0x00, 0x50, 0x15 };
-      err = tlv_put (&f, 0x51, path, 4);
+      static const uint8_t path[4] = { 0x3F, 0x00, 0x50, 0x15 };
+      p15_w_t w;
+      p15w_init (&w, &f);
+      p15w_begin (&w, 0x61);
+      p15w_put (&w, 0x4F, p15_aid, sizeof p15_aid);
+      p15w_put (&w, 0x50, label, strlen (label));
+      p15w_put (&w, 0x51, path, sizeof path);
+      p15w_end (&w);
+      err = p15w_done (&w);
     }
-  if (!err)
-    err = tlv_end (&f, mark);
   if (!err)
     err = p15_file (image, "3F00/2F00", f.data, f.len, 0, pin, NULL);
 

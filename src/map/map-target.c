@@ -9,7 +9,7 @@
  * changed (bit 3), the algorithms of the card's version.
  *
  * PIV: tokens that answer YubiKey's GET VERSION import keys (IMPORT KEY
- * FE; the PIV agent notes "yubikey-compatible X.Y.Z" on the applet);
+ * FE; the PIV agent marks the applet, image_node_yubikey);
  * they hold 20 retired key slots.
  *
  * File system: an MF with no DF and only erased EFs is blank and takes a
@@ -144,12 +144,10 @@ map_target_openpgp (const image_node_t *app, map_target_t *t)
 static void
 map_target_piv (const image_node_t *app, map_target_t *t)
 {
-  static const char yk[] = "yubikey-compatible";
-
   t->piv = true;
   t->piv_retired = MAP_PIV_RETIRED_MAX;
   t->piv_cert_max = 2980;
-  if (app->note && !strncmp (app->note, yk, sizeof yk - 1))
+  if (image_node_yubikey (app, NULL))
     {
       t->piv_import = true;
       /* What the PIV agent imports (IMPORT KEY FE algorithms 07, 11,

@@ -295,16 +295,7 @@ map_slot_parse (const char *s, map_kind_t kind, map_slot_t *slot)
 gpg_error_t
 map_set_text (char **dst, const char *s)
 {
-  char *c = NULL;
-  if (s)
-    {
-      c = xtrystrdup (s);
-      if (!c)
-        return gpg_error_from_syserror ();
-    }
-  xfree (*dst);
-  *dst = c;
-  return 0;
+  return image_setstr (dst, s);
 }
 
 gpg_error_t

@@ -287,16 +287,15 @@ scapi_pin_scope_of (const image_t *image, const char *node_path)
 }
 
 /* backup --store-pins: every PIN the card accepted in this operation
- * becomes the private node "pins/RR" (content = the PIN; note =
- * "scope=PATH" of the application/DF it belongs to, then " label=LABEL"
- * if known). */
+ * becomes the private node "pins/RR" (content = the PIN; PIN scope =
+ * the path of the application/DF it belongs to, and its label if known:
+ * image_node_set_pin_scope). */
 static gpg_error_t
 scapi_store_pins (scapi_card_t *card, image_t *image)
 {
   gpg_error_t err = 0;
   size_t i;
   char path[16];
-  char note[SCAPI_PATH_MAX + 80];
   image_node_t *node;
   uint8_t ref;
   const char *pin, *kept_node, *app;
@@ -308,24 +307,25 @@ scapi_store_pins (scapi_card_t *card, image_t *image)
       char *scope = *app ? xtrystrdup (app)
                          : scapi_pin_scope_of (image, kept_node);
 
-      snprintf (note, sizeof note, "%s%s%s%s", scope ? "scope=" : "",
-                scope ? scope : "", *label ? (scope ? " label=" : "label=")
-                : "", label);
-      xfree (scope);
       snprintf (path, sizeof path, "pins/%02X", ref);
       if (image_find_path (image, path))
-        continue;       /* the same reference in two applications: the
+        {
+          xfree (scope);
+          continue;     /* the same reference in two applications: the
                            first is kept (PIV PUK and OpenPGP PW1 are both
                            81; a backup verifies neither PUK) */
+        }
       err = image_make_path (image, path, IMAGE_NODE_DO, IMAGE_SRC_USER,
                              &node);
-      if (err)
-        break;
-      node->parent->area = IMAGE_AREA_PRIVATE;
-      node->area = IMAGE_AREA_PRIVATE;
-      err = image_node_set_content (node, pin, strlen (pin));
-      if (!err && *note)
-        err = image_node_set_note (node, note);
+      if (!err)
+        {
+          node->parent->area = IMAGE_AREA_PRIVATE;
+          node->area = IMAGE_AREA_PRIVATE;
+          err = image_node_set_content (node, pin, strlen (pin));
+        }
+      if (!err)
+        err = image_node_set_pin_scope (node, scope, label);
+      xfree (scope);
       if (err)
         break;
     }

@@ -61,6 +61,11 @@ gpg_error_t scapi_op_fail (scapi_op_t *op, gpg_error_t err, const char *what);
 /* Cards: begin a transaction (agents matched once per session), and
  * discovery inside it. */
 gpg_error_t scapi_card_begin (scapi_card_t *card);
+/* Read what the target card holds at the paths of SRC (phase DISCOVER,
+ * scapi-restore.c) into *R_DST; on success the card stays in its
+ * transaction (end it with reader_end). */
+gpg_error_t scapi_read_target (scapi_card_t *card, scapi_op_t *op,
+                               const image_t *src, image_t **r_dst);
 /* Another program reset the card during operation OP (a command failed
  * with GPG_ERR_CARD_RESET and was not sent): acknowledge it inside the
  * transaction, so that the caller repeats its last whole step - the

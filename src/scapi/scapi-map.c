@@ -58,16 +58,9 @@ scapi_map_plan (scapi_card_t *card, const image_t *src,
   *r_mapped = NULL;
   *r_plan = NULL;
   scapi_op_begin (&op, card, cb);
-  scapi_op_phase (&op, SCAPI_PHASE_DISCOVER, NULL);
-  err = scapi_card_begin (card);
+  err = scapi_read_target (card, &op, src, &dst);
   if (err)
     goto leave;
-  err = agency_plan_target (card->ac, src, &dst);
-  if (err)
-    {
-      reader_end (card->rc);
-      goto leave;
-    }
   scapi_op_phase (&op, SCAPI_PHASE_PLAN, NULL);
   map_target_from_image (dst, agency_is_emulator (dst), &t);
   if (src->card.atr_len && src->card.atr_len == dst->card.atr_len

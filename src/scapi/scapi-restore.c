@@ -41,6 +41,22 @@ scapi_plan_pins (plan_t *plan)
 }
 
 gpg_error_t
+scapi_read_target (scapi_card_t *card, scapi_op_t *op, const image_t *src,
+                   image_t **r_dst)
+{
+  gpg_error_t err;
+
+  scapi_op_phase (op, SCAPI_PHASE_DISCOVER, NULL);
+  err = scapi_card_begin (card);
+  if (err)
+    return err;
+  err = agency_plan_target (card->ac, src, r_dst);
+  if (err)
+    reader_end (card->rc);
+  return err;
+}
+
+gpg_error_t
 scapi_restore_plan (scapi_card_t *card, const image_t *src,
                     const scapi_cb_t *cb, plan_t **r_plan)
 {
@@ -51,14 +67,10 @@ scapi_restore_plan (scapi_card_t *card, const image_t *src,
 
   *r_plan = NULL;
   scapi_op_begin (&op, card, cb);
-  scapi_op_phase (&op, SCAPI_PHASE_DISCOVER, NULL);
-  err = scapi_card_begin (card);
+  err = scapi_read_target (card, &op, src, &dst);
   if (err)
     goto leave;
-  err = agency_plan_target (card->ac, src, &dst);
   reader_end (card->rc);
-  if (err)
-    goto leave;
   scapi_op_phase (&op, SCAPI_PHASE_PLAN, NULL);
   err = plan_new (&plan);
   if (!err)
@@ -145,6 +157,39 @@ scapi_restore_deferred (const plan_entry_t *e)
   return n && image_node_is_ef (n) && n->access.write == IMAGE_AC_NEVER;
 }
 
+/* Set the PIN of entry E on the target (FIRST: a PIN that protects files,
+ * set before them) and count it in REPORT. A PIN entry that turned out
+ * to have no reference on the target (no longer PLAN_UPDATE) counts as
+ * skipped. */
+static gpg_error_t
+scapi_restore_pin_entry (scapi_card_t *card, scapi_op_t *op,
+                         const image_t *src, plan_t *plan, plan_entry_t *e,
+                         bool first, scapi_restore_report_t *report)
+{
+  gpg_error_t err;
+
+  snprintf (report->stopped_at, sizeof report->stopped_at, "%s", e->path);
+  scapi_op_phase (op, SCAPI_PHASE_WRITE, e->path);
+  err = first ? agency_restore_first_pin (card->ac, src, plan, e)
+              : agency_restore_pin (card->ac, src, plan, e);
+  if (err)
+    {
+      e->err = err;
+      report->failed++;
+      return err;
+    }
+  if (!first && e->action != PLAN_UPDATE)
+    {
+      report->skipped++;
+      return 0;
+    }
+  if (e->written)
+    report->written++;
+  if (e->verified)
+    report->verified++;
+  return 0;
+}
+
 gpg_error_t
 scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
                const scapi_restore_opts_t *opts, const scapi_cb_t *cb,
@@ -220,20 +265,9 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
       if (e->action != PLAN_UPDATE || !scapi_pin_path (e->path, &ref)
           || ref < 0 || !first[ref])
         continue;
-      snprintf (report->stopped_at, sizeof report->stopped_at, "%s",
-                e->path);
-      scapi_op_phase (&op, SCAPI_PHASE_WRITE, e->path);
-      err = agency_restore_first_pin (card->ac, src, plan, e);
+      err = scapi_restore_pin_entry (card, &op, src, plan, e, true, report);
       if (err)
-        {
-          e->err = err;
-          report->failed++;
-          goto leave;
-        }
-      if (e->written)
-        report->written++;
-      if (e->verified)
-        report->verified++;
+        goto leave;
       if (!e->verified)
         {
           /* Not set: what it was to protect is not written. */
@@ -323,25 +357,11 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
       if (e->action != PLAN_UPDATE || !scapi_pin_path (e->path, &ref)
           || (ref >= 0 && first[ref]))
         continue;
-      snprintf (report->stopped_at, sizeof report->stopped_at, "%s",
-                e->path);
-      scapi_op_phase (&op, SCAPI_PHASE_WRITE, e->path);
-      err = agency_restore_pin (card->ac, src, plan, e);
+      err = scapi_restore_pin_entry (card, &op, src, plan, e, false, report);
       if (err)
-        {
-          e->err = err;
-          report->failed++;
-          break;
-        }
+        break;
       if (e->action != PLAN_UPDATE)
-        {
-          report->skipped++;     /* reference absent on the target */
-          continue;
-        }
-      if (e->written)
-        report->written++;
-      if (e->verified)
-        report->verified++;
+        continue;                /* skipped: reference absent */
       if (e->err)
         {
           report->failed++;

@@ -271,7 +271,8 @@ void scapi_scan_report_free (scapi_scan_report_t *rep);
  * scope = the DF). OPTS: budget and ranges (NULL = defaults; read_content
  * reads what is found). A scan stopped by its budget or by cb->cancel
  * (GPG_ERR_CANCELED) keeps what it found and records its position in
- * IMAGE (the MF's note), so the next scapi_scan of IMAGE, or a
+ * IMAGE (the MF's typed state, image_node_scan_next), so the next
+ * scapi_scan of IMAGE, or a
  * scapi_backup given IMAGE, goes on from there / says what was not
  * scanned. IMAGE must not be read by another thread while this runs. */
 gpg_error_t scapi_scan (scapi_card_t *card, image_t *image,
@@ -324,8 +325,8 @@ typedef struct scapi_backup_opts {
   /* Argon2id parameters for a new VSC (0 = the defaults). */
   unsigned long kdf_m_kib, kdf_t, kdf_p;
   /* Store every PIN verified during the backup as a private-area node
-   * "pins/RR" (RR = reference in hex; content = the PIN, note = its
-   * label). Off: no PIN is kept beyond its VERIFY. */
+   * "pins/RR" (RR = reference in hex; content = the PIN; its PIN
+   * scope and label: image_node_pin_scope). Off: no PIN is kept beyond its VERIFY. */
   bool store_pins;
 } scapi_backup_opts_t;
 

@@ -237,7 +237,7 @@ gpg_error_t
 screen_view_push (ui_t *ui, const image_node_t *node)
 {
   screen_view_arg_t *a;
-  char *path, desc[200];
+  char *path, desc[200], state[300];
 
   if (!node->has_content)
     {
@@ -263,9 +263,10 @@ screen_view_push (ui_t *ui, const image_node_t *node)
   path = image_node_path (node);
   snprintf (a->title, sizeof a->title, "%s", path ? path : "?");
   widget_tree_describe (node, desc, sizeof desc);
-  snprintf (a->info, sizeof a->info, "%s\n%s%s%s", desc,
-            node->note ? node->note : "", node->agent ? "  agent: " : "",
-            node->agent ? node->agent : "");
+  image_node_state_text (node, state, sizeof state);
+  snprintf (a->info, sizeof a->info, "%s\n%s%s%s%s%s", desc, state,
+            *state && node->note ? "; " : "", node->note ? node->note : "",
+            node->agent ? "  agent: " : "", node->agent ? node->agent : "");
   xfree (path);
   ui_push (ui, &screen_view_ops, a);
   return 0;

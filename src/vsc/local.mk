@@ -14,7 +14,8 @@ tests_unit_test_vsc_node_SOURCES = tests/unit/test-vsc-node.c
 tests_unit_test_vsc_node_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_vsc_node_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-vsc-node
-EXTRA_DIST += tests/vectors/vsc-v1.vsc tests/vectors/README-vsc.md
+EXTRA_DIST += tests/vectors/vsc-v1.vsc tests/vectors/vsc-v1-notes.vsc \
+	tests/vectors/README-vsc.md
 
 ## shell tests of the VSC commands
 TESTS += tests/vsc/cli.sh tests/vsc/kill9.sh tests/vsc/hardening.sh

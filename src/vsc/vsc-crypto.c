@@ -272,10 +272,14 @@ vsc_crypto_gcm (gcry_cipher_hd_t *hd, const uint8_t *key,
   return err;
 }
 
-gpg_error_t
-vsc_crypto_seal (const uint8_t *key, const uint8_t *nonce,
-                 const uint8_t *ad, size_t adlen,
-                 const uint8_t *in, size_t n, uint8_t *out, uint8_t *tag)
+/* AES-256-GCM over IN (N bytes) into OUT, the tag into TAG_OUT
+ * (sealing) or checked against TAG_IN (opening; on failure OUT is
+ * wiped). */
+static gpg_error_t
+vsc_crypto_aead (const uint8_t *key, const uint8_t *nonce,
+                 const uint8_t *ad, size_t adlen, const uint8_t *in,
+                 size_t n, uint8_t *out, uint8_t *tag_out,
+                 const uint8_t *tag_in)
 {
   gpg_error_t err;
   gcry_cipher_hd_t hd;
@@ -285,11 +289,28 @@ vsc_crypto_seal (const uint8_t *key, const uint8_t *nonce,
     return err;
   err = gcry_cipher_final (hd);
   if (!err && n)
-    err = gcry_cipher_encrypt (hd, out, n, in, n);
-  if (!err)
-    err = gcry_cipher_gettag (hd, tag, VSC_TAG_LEN);
+    err = tag_out ? gcry_cipher_encrypt (hd, out, n, in, n)
+                  : gcry_cipher_decrypt (hd, out, n, in, n);
+  if (!err)     /* a tag of all 16 bytes */
+    err = tag_out ? gcry_cipher_gettag (hd, tag_out, VSC_TAG_LEN)
+                  : gcry_cipher_checktag (hd, tag_in, VSC_TAG_LEN);
   gcry_cipher_close (hd);
+  if (err && !tag_out)
+    {
+      if (n)
+        wipememory (out, n);
+      if (gpg_err_code (err) == GPG_ERR_CHECKSUM)
+        err = gpg_error (GPG_ERR_CHECKSUM);
+    }
   return err;
+}
+
+gpg_error_t
+vsc_crypto_seal (const uint8_t *key, const uint8_t *nonce,
+                 const uint8_t *ad, size_t adlen,
+                 const uint8_t *in, size_t n, uint8_t *out, uint8_t *tag)
+{
+  return vsc_crypto_aead (key, nonce, ad, adlen, in, n, out, tag, NULL);
 }
 
 gpg_error_t
@@ -298,26 +319,7 @@ vsc_crypto_open (const uint8_t *key, const uint8_t *nonce,
                  const uint8_t *in, size_t n, uint8_t *out,
                  const uint8_t *tag)
 {
-  gpg_error_t err;
-  gcry_cipher_hd_t hd;
-
-  err = vsc_crypto_gcm (&hd, key, nonce, ad, adlen);
-  if (err)
-    return err;
-  err = gcry_cipher_final (hd);
-  if (!err && n)
-    err = gcry_cipher_decrypt (hd, out, n, in, n);
-  if (!err)
-    err = gcry_cipher_checktag (hd, tag, VSC_TAG_LEN);  /* all 16 bytes */
-  gcry_cipher_close (hd);
-  if (err)
-    {
-      if (n)
-        wipememory (out, n);
-      if (gpg_err_code (err) == GPG_ERR_CHECKSUM)
-        err = gpg_error (GPG_ERR_CHECKSUM);
-    }
-  return err;
+  return vsc_crypto_aead (key, nonce, ad, adlen, in, n, out, NULL, tag);
 }
 
 /* Streaming AES-256-GCM: the sealed file encrypts and decrypts an area

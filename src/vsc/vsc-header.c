@@ -50,40 +50,57 @@ vsc_header_slot_ad (const vsc_t *vsc, const vsc_keyslot_t *s,
   return vsc_header_put_kdf (ad, s);
 }
 
+/* The next field of IT: tag TAG holding an unsigned integer at most
+ * MAX (into *R), or N bytes (into DST, if DST). GPG_ERR_INV_OBJ if it is
+ * missing or different. */
+static gpg_error_t
+vsc_header_next (tlv_iter_t *it, unsigned tag, uint64_t max, uint64_t *r,
+                 uint8_t *dst, size_t n, tlv_t *f)
+{
+  if (tlv_iter_next (it, f) || f->tag != tag
+      || (dst ? vsc_node_get_fixed (f, dst, n)
+              : vsc_node_get_uint (f, max, r)))
+    return gpg_error (GPG_ERR_INV_OBJ);
+  return 0;
+}
+
+/* After the last field of IT: nothing more. */
+static gpg_error_t
+vsc_header_end (tlv_iter_t *it)
+{
+  tlv_t f;
+
+  if (gpg_err_code (tlv_iter_next (it, &f)) != GPG_ERR_EOF)
+    return gpg_error (GPG_ERR_INV_OBJ);
+  return 0;
+}
+
 static gpg_error_t
 vsc_header_parse_kdf (const tlv_t *t, vsc_keyslot_t *slot)
 {
   gpg_error_t err;
   tlv_iter_t it;
   tlv_t f;
-  uint64_t v;
+  uint64_t v, m, tc, p;
 
   if (!t->constructed)
     return gpg_error (GPG_ERR_INV_OBJ);
   tlv_iter_init (&it, t->value, t->len, 0);
   /* 80 algorithm, 81 m, 82 t, 83 p, 84 salt: all present, in order. */
-  if ((err = tlv_iter_next (&it, &f)) || f.tag != 0x80
-      || vsc_node_get_uint (&f, 255, &v))
-    return gpg_error (GPG_ERR_INV_OBJ);
+  if ((err = vsc_header_next (&it, 0x80, 255, &v, NULL, 0, &f)))
+    return err;
   if (v != VSC_KDF_ARGON2ID)
     return gpg_error (GPG_ERR_UNKNOWN_CRIT_EXTN);
-  if ((err = tlv_iter_next (&it, &f)) || f.tag != 0x81
-      || vsc_node_get_uint (&f, UINT32_MAX, &v))
-    return gpg_error (GPG_ERR_INV_OBJ);
-  slot->kdf.m_kib = (unsigned long)v;
-  if ((err = tlv_iter_next (&it, &f)) || f.tag != 0x82
-      || vsc_node_get_uint (&f, UINT32_MAX, &v))
-    return gpg_error (GPG_ERR_INV_OBJ);
-  slot->kdf.t = (unsigned long)v;
-  if ((err = tlv_iter_next (&it, &f)) || f.tag != 0x83
-      || vsc_node_get_uint (&f, UINT32_MAX, &v))
-    return gpg_error (GPG_ERR_INV_OBJ);
-  slot->kdf.p = (unsigned long)v;
-  if ((err = tlv_iter_next (&it, &f)) || f.tag != 0x84
-      || vsc_node_get_fixed (&f, slot->salt, VSC_SALT_LEN))
-    return gpg_error (GPG_ERR_INV_OBJ);
-  if (gpg_err_code (tlv_iter_next (&it, &f)) != GPG_ERR_EOF)
-    return gpg_error (GPG_ERR_INV_OBJ);
+  if ((err = vsc_header_next (&it, 0x81, UINT32_MAX, &m, NULL, 0, &f))
+      || (err = vsc_header_next (&it, 0x82, UINT32_MAX, &tc, NULL, 0, &f))
+      || (err = vsc_header_next (&it, 0x83, UINT32_MAX, &p, NULL, 0, &f))
+      || (err = vsc_header_next (&it, 0x84, 0, NULL, slot->salt,
+                                 VSC_SALT_LEN, &f))
+      || (err = vsc_header_end (&it)))
+    return err;
+  slot->kdf.m_kib = (unsigned long)m;
+  slot->kdf.t = (unsigned long)tc;
+  slot->kdf.p = (unsigned long)p;
   return vsc_kdf_check (&slot->kdf);
 }
 
@@ -99,9 +116,8 @@ vsc_header_parse_slot (const tlv_t *t, vsc_keyslot_t *slot,
   if (!t->constructed)
     return gpg_error (GPG_ERR_INV_OBJ);
   tlv_iter_init (&it, t->value, t->len, 0);
-  if (tlv_iter_next (&it, &f) || f.tag != 0x80
-      || vsc_node_get_uint (&f, 255, &v))
-    return gpg_error (GPG_ERR_INV_OBJ);
+  if ((err = vsc_header_next (&it, 0x80, 255, &v, NULL, 0, &f)))
+    return err;
   if (v != VSC_SLOT_PASSWORD)
     return gpg_error (GPG_ERR_UNKNOWN_CRIT_EXTN);
   slot->type = (unsigned)v;
@@ -112,15 +128,12 @@ vsc_header_parse_slot (const tlv_t *t, vsc_keyslot_t *slot,
     return err;
   *kdf_raw = f.raw;
   *kdf_raw_len = f.raw_len;
-  if (tlv_iter_next (&it, &f) || f.tag != 0x82
-      || vsc_node_get_fixed (&f, slot->nonce, VSC_NONCE_LEN))
-    return gpg_error (GPG_ERR_INV_OBJ);
-  if (tlv_iter_next (&it, &f) || f.tag != 0x83
-      || vsc_node_get_fixed (&f, slot->wrapped, sizeof slot->wrapped))
-    return gpg_error (GPG_ERR_INV_OBJ);
-  if (gpg_err_code (tlv_iter_next (&it, &f)) != GPG_ERR_EOF)
-    return gpg_error (GPG_ERR_INV_OBJ);
-  return 0;
+  if ((err = vsc_header_next (&it, 0x82, 0, NULL, slot->nonce,
+                              VSC_NONCE_LEN, &f))
+      || (err = vsc_header_next (&it, 0x83, 0, NULL, slot->wrapped,
+                                 sizeof slot->wrapped, &f)))
+    return err;
+  return vsc_header_end (&it);
 }
 
 /* ---- header ------------------------------------------------------------- */

@@ -32,6 +32,13 @@
  * Every other unknown tag is critical and refused. */
 #define VSC_TAG_IS_EXTENSION(t) ((t) >= 0xDF20 && (t) <= 0xDF7F)
 
+/* Node fields in the extension range (a reader that does not know them
+ * skips them): the typed state of image_state_t. */
+#define VSC_TAG_PIN_SCOPE  0xDF20   /* text */
+#define VSC_TAG_PIN_LABEL  0xDF21   /* text */
+#define VSC_TAG_SCAN_NEXT  0xDF22   /* FID (2), phase (1), DF path text */
+#define VSC_TAG_YUBIKEY    0xDF23   /* firmware version (3) */
+
 /* Keyslot types. */
 #define VSC_SLOT_PASSWORD  1
 /* KDF algorithms. */

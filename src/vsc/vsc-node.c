@@ -26,6 +26,13 @@
 /* Node contents up to this size are copied into the metadata buffer
  * while encoding, so that sealing sees few, large pieces. */
 #define VSC_NODE_INLINE 512
+/* Bits of the decoder's "seen" set for the typed state fields (0..20 are
+ * the fields 80..93 and B4). */
+#define VSC_NODE_BIT_SCOPE   21
+#define VSC_NODE_BIT_LABEL   22
+#define VSC_NODE_BIT_SCAN    23
+#define VSC_NODE_BIT_YUBIKEY 24
+#define VSC_NODE_STATE_BITS  ((uint64_t)0xF << VSC_NODE_BIT_SCOPE)
 /* Read-ahead of the stream decoder. */
 #define VSC_NODE_RDBUF  16384
 
@@ -139,6 +146,9 @@ vsc_node_check (const image_node_t *node, const char *ppath)
     }
   else if (strlen (ppath) > VSC_MAX_STRING || !vsc_node_str_ok (node->name)
            || !vsc_node_str_ok (node->note) || !vsc_node_str_ok (node->agent)
+           || !vsc_node_str_ok (node->state.pin_scope)
+           || !vsc_node_str_ok (node->state.pin_label)
+           || !vsc_node_str_ok (node->state.scan_df)
            || !vsc_node_str_ok (k->algorithm)
            || !vsc_node_str_ok (k->fingerprint)
            || !vsc_node_str_ok (k->created) || !vsc_node_str_ok (k->usage))
@@ -268,6 +278,54 @@ vsc_node_area_emit (const vsc_node_area_t *a, uint8_t *dst,
   return o == a->total ? 0 : gpg_error (GPG_ERR_INTERNAL);
 }
 
+/* The note (92): the node's own, or else its typed state in the text
+ * form that readers before the state was typed look for. */
+static gpg_error_t
+vsc_node_encode_note (const image_node_t *node, buf_t *b)
+{
+  char text[VSC_MAX_STRING + 1];
+
+  if (node->note || !image_node_has_state (node))
+    return vsc_node_put_str (b, 0x92, node->note);
+  if (!image_node_state_text (node, text, sizeof text) || !*text)
+    return 0;
+  return vsc_node_put_str (b, 0x92, text);
+}
+
+/* The typed state (DF20..DF23). */
+static gpg_error_t
+vsc_node_encode_state (const image_node_t *node, buf_t *b)
+{
+  gpg_error_t err;
+  const char *df;
+  uint16_t fid;
+  unsigned phase;
+  uint8_t v[3];
+
+  if ((err = vsc_node_put_str (b, VSC_TAG_PIN_SCOPE, node->state.pin_scope))
+      || (err = vsc_node_put_str (b, VSC_TAG_PIN_LABEL,
+                                  node->state.pin_label)))
+    return err;
+  if (image_node_scan_next (node, &df, &fid, &phase))
+    {
+      size_t n = strlen (df);
+      uint8_t *p = xtrymalloc (3 + n);
+      if (!p)
+        return gpg_error_from_syserror ();
+      put_be16 (p, fid);
+      p[2] = (uint8_t)phase;
+      memcpy (p + 3, df, n);
+      err = tlv_put (b, VSC_TAG_SCAN_NEXT, p, 3 + n);
+      xfree (p);
+      if (err)
+        return err;
+    }
+  if (image_node_yubikey (node, v)
+      && (err = tlv_put (b, VSC_TAG_YUBIKEY, v, 3)))
+    return err;
+  return 0;
+}
+
 /* Encode the fields of NODE except the content into B. */
 static gpg_error_t
 vsc_node_encode_fields (const image_node_t *node, const char *ppath,
@@ -323,7 +381,7 @@ vsc_node_encode_fields (const image_node_t *node, const char *ppath,
       if ((err = tlv_put (b, 0x91, sw, 2)))
         return err;
     }
-  if ((err = vsc_node_put_str (b, 0x92, node->note))
+  if ((err = vsc_node_encode_note (node, b))
       || (err = vsc_node_put_str (b, 0x93, node->agent)))
     return err;
   if (node->key.algorithm || node->key.fingerprint || node->key.created
@@ -339,7 +397,7 @@ vsc_node_encode_fields (const image_node_t *node, const char *ppath,
           || (err = tlv_end (b, kmark)))
         return err;
     }
-  return 0;
+  return vsc_node_encode_state (node, b);
 }
 
 typedef struct vsc_node_enc {
@@ -629,73 +687,155 @@ vsc_node_decode_keyinfo (const tlv_t *t, image_keyinfo_t *ki)
   return gpg_err_code (err) == GPG_ERR_EOF ? 0 : err;
 }
 
-/* One field F (value in memory) of NODE. */
+/* The largest value of the unsigned integer fields of a node, by tag
+ * (0: not an integer field). */
+static uint64_t
+vsc_node_uint_max (unsigned tag)
+{
+  switch (tag)
+    {
+    case 0x84: return 0xFFFFFFFF;   /* DO tag, at most 4 bytes */
+    case 0x85: return 254;          /* record number */
+    case 0x88: return 0xFFFFFFFF;   /* declared size */
+    case 0x89: return 0xFFFF;       /* record count */
+    case 0x8A: return 0xFFFF;       /* record length */
+    case 0x8E: return IMAGE_SRC_MAX;
+    case 0x8F: return IMAGE_AREA_MAX;
+    case 0x90: return IMAGE_FLAG_ALL;
+    default: return 0;
+    }
+}
+
+/* The unsigned integer field F (vsc_node_uint_max) of NODE. */
+static gpg_error_t
+vsc_node_uint_field (image_node_t *node, const tlv_t *f,
+                     size_t *declared_size)
+{
+  uint64_t v;
+
+  if ((f->tag == 0x84 && f->len > 4)
+      || vsc_node_get_uint (f, vsc_node_uint_max (f->tag), &v)
+      || (f->tag == 0x85 && !v))
+    return gpg_error (GPG_ERR_INV_OBJ);
+  switch (f->tag)
+    {
+    case 0x84: node->tag = (unsigned)v; break;
+    case 0x85: node->recno = (unsigned)v; break;
+    case 0x88: *declared_size = (size_t)v; break;
+    case 0x89: node->record_count = (unsigned)v; break;
+    case 0x8A: node->record_len = (unsigned)v; break;
+    case 0x8E: node->source = (image_source_t)v; break;
+    case 0x8F: node->area = (image_area_t)v; break;
+    default: node->flags = (unsigned)v; break;
+    }
+  return 0;
+}
+
+/* A primitive field F with 1..MAXLEN bytes (EXACT: exactly MAXLEN)? */
+static bool
+vsc_node_len_ok (const tlv_t *f, size_t maxlen, bool exact)
+{
+  return !f->constructed && f->len && f->len <= maxlen
+         && (!exact || f->len == maxlen);
+}
+
+/* A string field F of NODE into *DST; EMPTY_OK: may be empty. */
+static gpg_error_t
+vsc_node_str_field (const tlv_t *f, char **dst, bool empty_ok)
+{
+  if ((!empty_ok && !f->len) || vsc_node_get_str (f, dst))
+    return gpg_error (GPG_ERR_INV_OBJ);
+  return 0;
+}
+
+/* The typed state field F (DF20..DF23) of NODE. */
+static gpg_error_t
+vsc_node_state_field (image_node_t *node, const tlv_t *f)
+{
+  gpg_error_t err;
+  char *s;
+
+  switch (f->tag)
+    {
+    case VSC_TAG_PIN_SCOPE:
+      return vsc_node_str_field (f, &node->state.pin_scope, false);
+    case VSC_TAG_PIN_LABEL:
+      return vsc_node_str_field (f, &node->state.pin_label, false);
+    case VSC_TAG_SCAN_NEXT:
+      if (!vsc_node_len_ok (f, 3 + VSC_MAX_STRING, false) || f->len < 4
+          || memchr (f->value + 3, 0, f->len - 3))
+        return gpg_error (GPG_ERR_INV_OBJ);
+      s = xtrymalloc (f->len - 3 + 1);
+      if (!s)
+        return gpg_error_from_syserror ();
+      memcpy (s, f->value + 3, f->len - 3);
+      s[f->len - 3] = 0;
+      err = image_node_set_scan_next (node, s, get_be16 (f->value),
+                                      f->value[2]);
+      xfree (s);
+      return err;
+    default:   /* VSC_TAG_YUBIKEY */
+      if (!vsc_node_len_ok (f, 3, true))
+        return gpg_error (GPG_ERR_INV_OBJ);
+      image_node_set_yubikey (node, f->value);
+      return 0;
+    }
+}
+
+/* The bit of field TAG in a node's "seen" set, or -1 (unknown tag). */
+static int
+vsc_node_field_bit (unsigned tag)
+{
+  if (tag >= 0x82 && tag <= 0x93)
+    return (int)(tag - 0x80);
+  if (tag == 0xB4)
+    return 20;
+  if (tag >= VSC_TAG_PIN_SCOPE && tag <= VSC_TAG_YUBIKEY)
+    return (int)(VSC_NODE_BIT_SCOPE + (tag - VSC_TAG_PIN_SCOPE));
+  return -1;
+}
+
+/* One field F (value in memory) of NODE. Every field at most once. */
 static gpg_error_t
 vsc_node_field (image_node_t *node, const tlv_t *f, uint64_t *seen,
                 size_t *declared_size)
 {
-  gpg_error_t err;
-  uint64_t v;
+  gpg_error_t err = 0;
   char *s = NULL;
   image_keyinfo_t ki;
+  int bit = vsc_node_field_bit (f->tag);
 
+  if (bit < 0)
+    return vsc_node_unknown (f);
+  if (vsc_node_seen_once (seen, (unsigned)bit))
+    return gpg_error (GPG_ERR_INV_OBJ);
+  if (vsc_node_uint_max (f->tag))
+    return vsc_node_uint_field (node, f, declared_size);
+  if (f->tag >= VSC_TAG_PIN_SCOPE)
+    return vsc_node_state_field (node, f);
   switch (f->tag)
     {
     case 0x82:
-      if ((err = vsc_node_seen_once (seen, 2)) || f->len != 2
-          || f->constructed)
+      if (!vsc_node_len_ok (f, 2, true))
         return gpg_error (GPG_ERR_INV_OBJ);
       image_node_set_fid (node, (uint16_t)get_be16 (f->value));
       return 0;
     case 0x83:
-      if ((err = vsc_node_seen_once (seen, 3)) || f->constructed
-          || !f->len || f->len > 16)
+      if (!vsc_node_len_ok (f, 16, false))
         return gpg_error (GPG_ERR_INV_OBJ);
       return image_node_set_aid (node, f->value, f->len);
-    case 0x84:
-      if ((err = vsc_node_seen_once (seen, 4)) || f->len > 4
-          || (err = vsc_node_get_uint (f, 0xFFFFFFFF, &v)))
-        return gpg_error (GPG_ERR_INV_OBJ);
-      node->tag = (unsigned)v;
-      return 0;
-    case 0x85:
-      if ((err = vsc_node_seen_once (seen, 5))
-          || (err = vsc_node_get_uint (f, 254, &v)) || !v)
-        return gpg_error (GPG_ERR_INV_OBJ);
-      node->recno = (unsigned)v;
-      return 0;
     case 0x86:
-      if ((err = vsc_node_seen_once (seen, 6))
-          || (err = vsc_node_get_str (f, &s)))
-        return gpg_error (GPG_ERR_INV_OBJ);
+      if ((err = vsc_node_str_field (f, &s, true)))
+        return err;
       err = image_node_set_name (node, s);
       xfree (s);
       return err ? gpg_error (GPG_ERR_INV_OBJ) : 0;
     case 0x87:
-      if ((err = vsc_node_seen_once (seen, 7)) || f->constructed || !f->len)
+      if (!vsc_node_len_ok (f, f->len, false))
         return gpg_error (GPG_ERR_INV_OBJ);
       return image_node_set_fcp (node, f->value, f->len);
-    case 0x88:
-      if ((err = vsc_node_seen_once (seen, 8))
-          || (err = vsc_node_get_uint (f, 0xFFFFFFFF, &v)))
-        return gpg_error (GPG_ERR_INV_OBJ);
-      *declared_size = (size_t)v;
-      return 0;
-    case 0x89:
-      if ((err = vsc_node_seen_once (seen, 9))
-          || (err = vsc_node_get_uint (f, 0xFFFF, &v)))
-        return gpg_error (GPG_ERR_INV_OBJ);
-      node->record_count = (unsigned)v;
-      return 0;
-    case 0x8A:
-      if ((err = vsc_node_seen_once (seen, 10))
-          || (err = vsc_node_get_uint (f, 0xFFFF, &v)))
-        return gpg_error (GPG_ERR_INV_OBJ);
-      node->record_len = (unsigned)v;
-      return 0;
     case 0x8B:
-      if ((err = vsc_node_seen_once (seen, 11)) || f->len != 4
-          || f->constructed || f->value[0] > IMAGE_AC_MAX
+      if (!vsc_node_len_ok (f, 4, true) || f->value[0] > IMAGE_AC_MAX
           || f->value[2] > IMAGE_AC_MAX)
         return gpg_error (GPG_ERR_INV_OBJ);
       node->access.read = (image_ac_t)f->value[0];
@@ -704,52 +844,26 @@ vsc_node_field (image_node_t *node, const tlv_t *f, uint64_t *seen,
       node->access.write_ref = f->value[3];
       return 0;
     case 0x8C:
-      if ((err = vsc_node_seen_once (seen, 12)) || f->constructed || !f->len)
+      if (!vsc_node_len_ok (f, f->len, false))
         return gpg_error (GPG_ERR_INV_OBJ);
       return image_node_set_access_raw (node, f->value, f->len);
     case 0x8D:   /* only when the caller did not take it itself */
-      if ((err = vsc_node_seen_once (seen, 13)) || f->constructed)
+      if (f->constructed)
         return gpg_error (GPG_ERR_INV_OBJ);
       return f->len ? image_node_set_content (node, f->value, f->len)
                     : image_node_set_empty (node);
-    case 0x8E:
-      if ((err = vsc_node_seen_once (seen, 14))
-          || (err = vsc_node_get_uint (f, IMAGE_SRC_MAX, &v)))
-        return gpg_error (GPG_ERR_INV_OBJ);
-      node->source = (image_source_t)v;
-      return 0;
-    case 0x8F:
-      if ((err = vsc_node_seen_once (seen, 15))
-          || (err = vsc_node_get_uint (f, IMAGE_AREA_MAX, &v)))
-        return gpg_error (GPG_ERR_INV_OBJ);
-      node->area = (image_area_t)v;
-      return 0;
-    case 0x90:
-      if ((err = vsc_node_seen_once (seen, 16))
-          || (err = vsc_node_get_uint (f, IMAGE_FLAG_ALL, &v)))
-        return gpg_error (GPG_ERR_INV_OBJ);
-      node->flags = (unsigned)v;
-      return 0;
     case 0x91:
-      if ((err = vsc_node_seen_once (seen, 17)) || f->len != 2
-          || f->constructed)
+      if (!vsc_node_len_ok (f, 2, true))
         return gpg_error (GPG_ERR_INV_OBJ);
       node->sw = get_be16 (f->value);
       return 0;
     case 0x92:
-      if ((err = vsc_node_seen_once (seen, 18))
-          || (err = vsc_node_get_str (f, &node->note)))
-        return gpg_error (GPG_ERR_INV_OBJ);
-      return 0;
+      return vsc_node_str_field (f, &node->note, true);
     case 0x93:
-      if ((err = vsc_node_seen_once (seen, 19))
-          || (err = vsc_node_get_str (f, &node->agent)))
-        return gpg_error (GPG_ERR_INV_OBJ);
-      return 0;
+      return vsc_node_str_field (f, &node->agent, true);
     case 0xB4:
       memset (&ki, 0, sizeof ki);
-      if ((err = vsc_node_seen_once (seen, 20)) || !f->constructed
-          || (err = vsc_node_decode_keyinfo (f, &ki)))
+      if (!f->constructed || (err = vsc_node_decode_keyinfo (f, &ki)))
         err = gpg_err_code (err) == GPG_ERR_ENOMEM ? err
               : gpg_err_code (err) == GPG_ERR_UNKNOWN_CRIT_EXTN ? err
               : gpg_error (GPG_ERR_INV_OBJ);
@@ -760,6 +874,23 @@ vsc_node_field (image_node_t *node, const tlv_t *f, uint64_t *seen,
     default:
       return vsc_node_unknown (f);
     }
+}
+
+/* After a node is in its tree: a note that only repeats the typed state
+ * (written for older readers) is dropped; a node without typed state
+ * whose note has the old form (a VSC from before the state was typed)
+ * gets the state from the note. */
+static gpg_error_t
+vsc_node_state_fixup (image_node_t *node, uint64_t seen)
+{
+  char text[VSC_MAX_STRING + 1];
+
+  if (!(seen & VSC_NODE_STATE_BITS))
+    return image_node_state_from_note (node, NULL);
+  if (node->note && image_node_state_text (node, text, sizeof text)
+      && !strcmp (text, node->note))
+    return image_node_set_note (node, NULL);
+  return 0;
 }
 
 /* The parent of a node by its path (the image root for ""). */
@@ -887,6 +1018,7 @@ vsc_node_decode_one (vsc_node_dec_t *d, vsc_node_rd_t *r, size_t vlen)
       node = NULL;
       goto bad;
     }
+  err = vsc_node_state_fixup (node, seen);
   node = NULL;
   goto leave;
 
@@ -938,12 +1070,17 @@ vsc_node_decode_rd (vsc_node_dec_t *d, vsc_node_rd_t *r)
   return 0;
 }
 
+/* Decode R into IMAGE: the nodes of AREA (WHERE for messages), COUNT
+ * the nodes so far. */
 static gpg_error_t
-vsc_node_decode_run (vsc_node_dec_t *d, vsc_node_rd_t *r)
+vsc_node_decode_run (image_t *image, image_area_t area, vsc_area_t where,
+                     size_t *count, vsc_node_rd_t *r)
 {
-  gpg_error_t err = vsc_node_decode_rd (d, r);
+  vsc_node_dec_t d = { .image = image, .area = area, .where = where,
+                       .count = count };
+  gpg_error_t err = vsc_node_decode_rd (&d, r);
 
-  xfree (d->last_ppath);
+  xfree (d.last_ppath);
   return err;
 }
 
@@ -967,7 +1104,6 @@ gpg_error_t
 vsc_node_decode_mem (image_t *image, const uint8_t *p, size_t n,
                      image_area_t area, vsc_area_t where, size_t *count)
 {
-  vsc_node_dec_t d;
   vsc_node_rd_t r;
   size_t pre;
   gpg_error_t err;
@@ -979,15 +1115,8 @@ vsc_node_decode_mem (image_t *image, const uint8_t *p, size_t n,
   if (pre > VSC_MAX_NODES - *count)
     return vsc_fail (gpg_error (GPG_ERR_TOO_LARGE), where,
                      _("too many nodes"));
-  memset (&d, 0, sizeof d);
-  d.image = image;
-  d.area = area;
-  d.where = where;
-  d.count = count;
-  memset (&r, 0, sizeof r);
-  r.p = p;
-  r.end = n;
-  return vsc_node_decode_run (&d, &r);
+  r = (vsc_node_rd_t){ .p = p, .end = n };
+  return vsc_node_decode_run (image, area, where, count, &r);
 }
 
 gpg_error_t
@@ -995,26 +1124,15 @@ vsc_node_decode_stream (image_t *image, size_t n, vsc_node_read_fn fn,
                         void *ctx, bool secure, image_area_t area,
                         vsc_area_t where, size_t *count)
 {
-  vsc_node_dec_t d;
-  vsc_node_rd_t r;
+  vsc_node_rd_t r = { .left = n, .fn = fn, .ctx = ctx, .secure = secure,
+                      .cap = VSC_NODE_RDBUF };
   gpg_error_t err;
 
-  memset (&d, 0, sizeof d);
-  d.image = image;
-  d.area = area;
-  d.where = where;
-  d.count = count;
-  memset (&r, 0, sizeof r);
-  r.left = n;
-  r.fn = fn;
-  r.ctx = ctx;
-  r.secure = secure;
-  r.cap = VSC_NODE_RDBUF;
   r.buf = secure ? xtrymalloc_secure (r.cap) : xtrymalloc (r.cap);
   if (!r.buf)
     return gpg_error_from_syserror ();
   r.p = r.buf;
-  err = vsc_node_decode_run (&d, &r);
+  err = vsc_node_decode_run (image, area, where, count, &r);
   vsc_node_rd_free (&r);
   return err;
 }

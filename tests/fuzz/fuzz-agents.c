@@ -122,7 +122,7 @@ fuzz_add_pin (image_t *img)
     return;
   n->area = IMAGE_AREA_PRIVATE;
   image_node_set_content (n, "654321", 6);
-  image_node_set_note (n, "scope=3F00 label=CHV1");
+  image_node_set_pin_scope (n, "3F00", "CHV1");
 }
 
 static const uint8_t fuzz_emu_atr[] = {

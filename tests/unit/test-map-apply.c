@@ -53,7 +53,7 @@ test_target_from_image (void)
   mknode (im, "openpgp/FA", IMAGE_NODE_DO, fa_ck, sizeof fa_ck);
   mkapp (im, "piv");
   n = image_find_path (im, "piv");
-  image_node_set_note (n, "yubikey-compatible 5.7.0");
+  image_node_set_yubikey (n, (const uint8_t *)"\x05\x07\x00");
   mknode (im, "3F00", IMAGE_NODE_MF, NULL, 0);
   map_target_from_image (im, true, &t);
   CU_ASSERT (t.openpgp && t.openpgp_import);

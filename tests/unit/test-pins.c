@@ -199,7 +199,8 @@ test_store (void)
              && !memcmp (n->content, "12345678", 8));
   CU_ASSERT_EQUAL (image_node_effective_area (n), IMAGE_AREA_PRIVATE);
   /* It belongs to the OpenPGP application: restore selects it first. */
-  CU_ASSERT (n->note && !strncmp (n->note, "scope=openpgp", 13));
+  CU_ASSERT (image_node_pin_scope (n) && !strcmp (image_node_pin_scope (n), "openpgp"));
+  CU_ASSERT_PTR_NULL (n->note);      /* the note is human text only */
   n = image_find_path (img, "pins");
   CU_ASSERT (n && n->area == IMAGE_AREA_PRIVATE);
   image_free (img);
@@ -224,8 +225,8 @@ test_store (void)
     n = image_find_path (img, "pins/01");
     CU_ASSERT_FATAL (n != NULL);
     CU_ASSERT (n->content_len == 6 && !memcmp (n->content, "123456", 6));
-    CU_ASSERT (n->note && !strncmp (n->note, "scope=3F00/5015", 15));
-    CU_ASSERT (n->note && strstr (n->note, "label=User PIN"));
+    CU_ASSERT (image_node_pin_scope (n) && !strcmp (image_node_pin_scope (n), "3F00/5015"));
+    CU_ASSERT (image_node_pin_label (n) && !strcmp (image_node_pin_label (n), "User PIN"));
     image_free (img);
   }
 }

@@ -180,6 +180,297 @@ free_areas (uint8_t **pt)
     xfree (pt[i]);
 }
 
+
+/* ---- typed state ------------------------------------------------------ */
+
+static bool
+str_is (const char *a, const char *b)
+{
+  return a && b && !strcmp (a, b);
+}
+
+/* An image with every kind of typed state (and a human note next to
+ * one of them). */
+static image_t *
+state_image (void)
+{
+  image_t *img;
+  image_node_t *nd;
+
+  CU_ASSERT_EQUAL_FATAL (image_new (&img), 0);
+  add (img, "3F00/5015", IMAGE_NODE_DF, IMAGE_AREA_PUBLIC, NULL, 0);
+  nd = image_find_path (img, "3F00");
+  CU_ASSERT_EQUAL (image_node_set_scan_next (nd, "3F00/5015", 0x4A01, 2), 0);
+  add (img, "piv", IMAGE_NODE_APPLET, IMAGE_AREA_PUBLIC, NULL, 0);
+  nd = image_find_path (img, "piv");
+  image_node_set_yubikey (nd, (const uint8_t *)"\x05\x07\x01");
+  CU_ASSERT_EQUAL (image_node_set_note (nd, "the office token"), 0);
+  add (img, "pins/81", IMAGE_NODE_DO, IMAGE_AREA_PRIVATE, "123456", 6);
+  image_find_path (img, "pins")->area = IMAGE_AREA_PRIVATE;
+  nd = image_find_path (img, "pins/81");
+  CU_ASSERT_EQUAL (image_node_set_pin_scope (nd, "openpgp", "User PIN"), 0);
+  add (img, "pins/01", IMAGE_NODE_DO, IMAGE_AREA_PRIVATE, "1234", 4);
+  nd = image_find_path (img, "pins/01");
+  CU_ASSERT_EQUAL (image_node_set_pin_scope (nd, "3F00/5015", NULL), 0);
+  add (img, "pins/02", IMAGE_NODE_DO, IMAGE_AREA_PRIVATE, "5678", 4);
+  nd = image_find_path (img, "pins/02");
+  CU_ASSERT_EQUAL (image_node_set_pin_scope (nd, NULL, "Global PIN"), 0);
+  return img;
+}
+
+/* Does IMG hold the state of state_image? PIV_NOTE: the applet's note
+ * (NULL: none); PIV_YK: whether the applet's state is expected. */
+static void
+check_state (const image_t *img, const char *piv_note, bool piv_yk)
+{
+  const image_node_t *nd;
+  const char *df = NULL;
+  uint16_t fid = 0;
+  unsigned phase = 9;
+  uint8_t v[3] = { 0, 0, 0 };
+
+  nd = image_find_path (img, "3F00");
+  CU_ASSERT_PTR_NOT_NULL_FATAL (nd);
+  CU_ASSERT_TRUE (image_node_scan_next (nd, &df, &fid, &phase));
+  CU_ASSERT_TRUE (str_is (df, "3F00/5015"));
+  CU_ASSERT_EQUAL (fid, 0x4A01);
+  CU_ASSERT_EQUAL (phase, 2);
+  CU_ASSERT_PTR_NULL (nd->note);
+  nd = image_find_path (img, "piv");
+  CU_ASSERT_PTR_NOT_NULL_FATAL (nd);
+  CU_ASSERT_EQUAL (image_node_yubikey (nd, v), piv_yk);
+  if (piv_yk)
+    CU_ASSERT_EQUAL (memcmp (v, "\x05\x07\x01", 3), 0);
+  CU_ASSERT_TRUE (piv_note ? str_is (nd->note, piv_note) : !nd->note);
+  nd = image_find_path (img, "pins/81");
+  CU_ASSERT_PTR_NOT_NULL_FATAL (nd);
+  CU_ASSERT_TRUE (str_is (image_node_pin_scope (nd), "openpgp"));
+  CU_ASSERT_TRUE (str_is (image_node_pin_label (nd), "User PIN"));
+  CU_ASSERT_PTR_NULL (nd->note);
+  nd = image_find_path (img, "pins/01");
+  CU_ASSERT_PTR_NOT_NULL_FATAL (nd);
+  CU_ASSERT_TRUE (str_is (image_node_pin_scope (nd), "3F00/5015"));
+  CU_ASSERT_PTR_NULL (image_node_pin_label (nd));
+  CU_ASSERT_PTR_NULL (nd->note);
+  nd = image_find_path (img, "pins/02");
+  CU_ASSERT_PTR_NOT_NULL_FATAL (nd);
+  CU_ASSERT_PTR_NULL (image_node_pin_scope (nd));
+  CU_ASSERT_TRUE (str_is (image_node_pin_label (nd), "Global PIN"));
+  CU_ASSERT_PTR_NULL (nd->note);
+}
+
+/* What the writer writes, the reader reads; a copy keeps it too. */
+static void
+test_state_roundtrip (void)
+{
+  image_t *img = state_image (), *back, *copy;
+  uint8_t *pt[3];
+  size_t len[3];
+  int stream;
+  char text[200];
+
+  check_state (img, "the office token", true);
+  CU_ASSERT_EQUAL_FATAL (image_copy (img, &copy), 0);
+  check_state (copy, "the office token", true);
+  image_free (copy);
+  CU_ASSERT_TRUE (image_node_state_text (image_find_path (img, "pins/81"),
+                                         text, sizeof text));
+  CU_ASSERT_STRING_EQUAL (text, "scope=openpgp label=User PIN");
+  CU_ASSERT_FALSE (image_node_state_text (image_find_path (img, "pins/81"),
+                                          text, 10));
+  CU_ASSERT_EQUAL_FATAL (encode_areas (img, pt, len), 0);
+  for (stream = 0; stream < 2; stream++)
+    {
+      CU_ASSERT_EQUAL_FATAL (decode_areas (pt, len, stream, &back), 0);
+      check_state (back, "the office token", true);
+      image_free (back);
+    }
+  free_areas (pt);
+  /* Cleared state is not written. */
+  image_node_set_yubikey (image_find_path (img, "piv"), NULL);
+  CU_ASSERT_EQUAL (image_node_set_scan_next (image_find_path (img, "3F00"),
+                                             NULL, 1, 1), 0);
+  CU_ASSERT_EQUAL_FATAL (encode_areas (img, pt, len), 0);
+  CU_ASSERT_EQUAL_FATAL (decode_areas (pt, len, false, &back), 0);
+  CU_ASSERT_FALSE (image_node_yubikey (image_find_path (back, "piv"), NULL));
+  CU_ASSERT_FALSE (image_node_scan_next (image_find_path (back, "3F00"),
+                                         NULL, NULL, NULL));
+  CU_ASSERT_PTR_NULL (image_find_path (back, "3F00")->note);
+  image_free (back);
+  free_areas (pt);
+  image_free (img);
+}
+
+/* AREA's plaintext without the typed-state tags DF20..DF23 in its nodes:
+ * what a reader from before them sees (it skips extension tags). */
+static uint8_t *
+strip_state (const uint8_t *p, size_t n, size_t *r_len)
+{
+  buf_t b = BUF_INIT;
+  tlv_iter_t it, fit;
+  tlv_t t, f;
+  size_t mark;
+  uint8_t *out;
+
+  tlv_iter_init (&it, p, n, 0);
+  while (!tlv_iter_next (&it, &t))
+    {
+      CU_ASSERT_EQUAL_FATAL (t.tag, VSC_TAG_NODE);
+      CU_ASSERT_EQUAL_FATAL (tlv_begin (&b, VSC_TAG_NODE, &mark), 0);
+      tlv_iter_init (&fit, t.value, t.len, 0);
+      while (!tlv_iter_next (&fit, &f))
+        if (f.tag < VSC_TAG_PIN_SCOPE || f.tag > VSC_TAG_YUBIKEY)
+          CU_ASSERT_EQUAL_FATAL (buf_append (&b, f.raw, f.raw_len), 0);
+      CU_ASSERT_EQUAL_FATAL (tlv_end (&b, mark), 0);
+    }
+  out = xtrymalloc (b.len + 1);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (out);
+  memcpy (out, b.data, b.len);
+  *r_len = b.len;
+  buf_free (&b);
+  return out;
+}
+
+/* A reader that skips the typed-state tags still finds the state in the
+ * old note form, except on a node that has a note of its own (the PIV
+ * applet here); and this reader takes the old note form as state. */
+static void
+test_state_old_reader (void)
+{
+  image_t *img = state_image (), *back;
+  uint8_t *pt[3], *old[3];
+  size_t len[3], olen[3];
+  int i;
+
+  CU_ASSERT_EQUAL_FATAL (encode_areas (img, pt, len), 0);
+  for (i = 0; i < 3; i++)
+    {
+      old[i] = strip_state (pt[i], len[i], &olen[i]);
+      CU_ASSERT_TRUE (i == 2 || olen[i] < len[i]);
+    }
+  CU_ASSERT_PTR_NOT_NULL (memmem (old[0], olen[0],
+                                  "fid-scan-next=3F00/5015:4A01 phase=2",
+                                  36));
+  CU_ASSERT_PTR_NOT_NULL (memmem (old[1], olen[1],
+                                  "scope=openpgp label=User PIN", 28));
+  CU_ASSERT_EQUAL_FATAL (decode_areas (old, olen, false, &back), 0);
+  check_state (back, "the office token", false);
+  image_free (back);
+  /* Without the human note, the applet's state is in the note too. */
+  CU_ASSERT_EQUAL (image_node_set_note (image_find_path (img, "piv"),
+                                        NULL), 0);
+  free_areas (old);
+  free_areas (pt);
+  CU_ASSERT_EQUAL_FATAL (encode_areas (img, pt, len), 0);
+  for (i = 0; i < 3; i++)
+    old[i] = strip_state (pt[i], len[i], &olen[i]);
+  CU_ASSERT_EQUAL_FATAL (decode_areas (old, olen, true, &back), 0);
+  check_state (back, NULL, true);
+  image_free (back);
+  free_areas (old);
+  free_areas (pt);
+  image_free (img);
+}
+
+/* One node TLV: type, parent path, area, and FIELDS (LEN bytes). */
+static size_t
+state_node (uint8_t *out, uint8_t type, const char *ppath,
+            const char *fields, size_t flen)
+{
+  size_t pl = strlen (ppath), n = 0;
+
+  out[n++] = 0xF0;
+  out[n++] = (uint8_t)(3 + 2 + pl + 3 + flen);
+  out[n++] = 0x80; out[n++] = 1; out[n++] = type;
+  out[n++] = 0x81; out[n++] = (uint8_t)pl;
+  memcpy (out + n, ppath, pl);
+  n += pl;
+  out[n++] = 0x8F; out[n++] = 1; out[n++] = 0;
+  memcpy (out + n, fields, flen);
+  return n + flen;
+}
+
+static gpg_error_t
+state_decode (const uint8_t *p, size_t n, image_t **r_img)
+{
+  size_t count = 0;
+  gpg_error_t err;
+
+  if ((err = image_new (r_img)))
+    return err;
+  err = vsc_node_decode_mem (*r_img, p, n, IMAGE_AREA_PUBLIC,
+                             VSC_AREA_PUBLIC, &count);
+  vsc_clear_error ();
+  return err;
+}
+
+/* Old notes where their state does not belong stay notes; malformed
+ * typed fields are refused. */
+static void
+test_state_fields (void)
+{
+  uint8_t buf[512];
+  size_t n;
+  image_t *img;
+  const image_node_t *nd;
+  uint16_t fid = 0;
+  unsigned phase = 9;
+  static const char scan_old[] = "\x82\x02\x3F\x00"
+    "\x92\x17" "fid-scan-next=3F00:0100";
+  static const char bad[][8] = {
+    "\xDF\x22\x03\x01\x00\x01",        /* no DF path */
+    "\xDF\x23\x02\x05\x07",            /* version of 2 bytes */
+    "\xDF\x20\x00",                    /* empty scope */
+  };
+  size_t i;
+
+  /* An MF with an old note without phase: phase 0 ("not recorded"). */
+  n = state_node (buf, IMAGE_NODE_MF, "", scan_old, sizeof scan_old - 1);
+  CU_ASSERT_EQUAL_FATAL (state_decode (buf, n, &img), 0);
+  nd = image_find_path (img, "3F00");
+  CU_ASSERT_TRUE (nd && image_node_scan_next (nd, NULL, &fid, &phase));
+  CU_ASSERT_EQUAL (fid, 0x0100);
+  CU_ASSERT_EQUAL (phase, 0);
+  CU_ASSERT_TRUE (nd && !nd->note);
+  image_free (img);
+  /* "label=" on a DF, "yubikey-compatible" on an MF: human notes. */
+  n = state_node (buf, IMAGE_NODE_MF, "",
+                  "\x82\x02\x3F\x00\x92\x12yubikey-compatible", 24);
+  n += state_node (buf + n, IMAGE_NODE_DF, "3F00",
+                   "\x82\x02\x50\x15\x92\x07label=x", 13);
+  CU_ASSERT_EQUAL_FATAL (state_decode (buf, n, &img), 0);
+  nd = image_find_path (img, "3F00");
+  CU_ASSERT_TRUE (nd && !image_node_yubikey (nd, NULL)
+                  && str_is (nd->note, "yubikey-compatible"));
+  nd = image_find_path (img, "3F00/5015");
+  CU_ASSERT_TRUE (nd && !image_node_pin_label (nd)
+                  && str_is (nd->note, "label=x"));
+  image_free (img);
+  /* A note next to typed state that differs from it is human text. */
+  n = state_node (buf, IMAGE_NODE_APPLET, "",
+                  "\x86\x03piv\xDF\x23\x03\x05\x00\x00"
+                  "\x92\x18yubikey-compatible 4.0.0", 37);
+  CU_ASSERT_EQUAL_FATAL (state_decode (buf, n, &img), 0);
+  nd = image_find_path (img, "piv");
+  CU_ASSERT_TRUE (nd && image_node_yubikey (nd, NULL)
+                  && str_is (nd->note, "yubikey-compatible 4.0.0"));
+  image_free (img);
+  /* Malformed or repeated typed fields. */
+  for (i = 0; i < DIM (bad); i++)
+    {
+      size_t fl = bad[i][2] + 3;
+      n = state_node (buf, IMAGE_NODE_MF, "", bad[i], fl);
+      CU_ASSERT_EQUAL (gpg_err_code (state_decode (buf, n, &img)),
+                       GPG_ERR_INV_OBJ);
+      image_free (img);
+    }
+  n = state_node (buf, IMAGE_NODE_MF, "",
+                  "\xDF\x23\x03\x05\x00\x00\xDF\x23\x03\x05\x00\x00", 12);
+  CU_ASSERT_EQUAL (gpg_err_code (state_decode (buf, n, &img)),
+                   GPG_ERR_INV_OBJ);
+  image_free (img);
+}
+
 /* ---- codec ------------------------------------------------------------ */
 
 static void
@@ -635,6 +926,9 @@ main (void)
   static const cutest_t tests[] = {
     CUTEST (test_codec_roundtrip),
     CUTEST (test_codec_truncated),
+    CUTEST (test_state_roundtrip),
+    CUTEST (test_state_old_reader),
+    CUTEST (test_state_fields),
     CUTEST (test_limit_text),
     CUTEST (test_limit_depth),
     CUTEST (test_limit_fields),

@@ -770,6 +770,63 @@ test_vector (void)
                    GPG_ERR_BAD_PASSPHRASE);
 }
 
+/* tests/vectors/vsc-v1-notes.vsc: written by the release before the
+ * typed state (commit fa30418), which kept it in notes: a scan position
+ * on the MF, "yubikey-compatible" on the PIV applet, "scope=... label=..."
+ * on stored PINs. This reader gives the same state, typed, and the notes
+ * are gone (they held nothing else). */
+static void
+test_vector_notes (void)
+{
+  char path[1024];
+  vsc_t *vsc;
+  image_t *img;
+  image_node_t *n;
+  const char *df = NULL;
+  uint16_t fid = 0;
+  unsigned phase = 0;
+  uint8_t v[3] = { 0, 0, 0 };
+
+  snprintf (path, sizeof path, "%s/tests/vectors/vsc-v1-notes.vsc",
+            cutest_srcdir ());
+  CU_ASSERT_EQUAL_FATAL (vsc_open (path, VECTOR_PW, &vsc), 0);
+  img = vsc_image (vsc);
+  n = image_find_path (img, "3F00");
+  CU_ASSERT_PTR_NOT_NULL_FATAL (n);
+  CU_ASSERT_TRUE (image_node_scan_next (n, &df, &fid, &phase));
+  CU_ASSERT_TRUE (df && !strcmp (df, "3F00/5015"));
+  CU_ASSERT_EQUAL (fid, 0x4A01);
+  CU_ASSERT_EQUAL (phase, 2);
+  CU_ASSERT_PTR_NULL (n->note);
+  n = image_find_path (img, "piv");
+  CU_ASSERT_PTR_NOT_NULL_FATAL (n);
+  CU_ASSERT_TRUE (image_node_yubikey (n, v));
+  CU_ASSERT_EQUAL (memcmp (v, "\x05\x07\x00", 3), 0);
+  CU_ASSERT_PTR_NULL (n->note);
+  n = image_find_path (img, "pins/81");
+  CU_ASSERT_PTR_NOT_NULL_FATAL (n);
+  CU_ASSERT_TRUE (image_node_pin_scope (n)
+                  && !strcmp (image_node_pin_scope (n), "openpgp"));
+  CU_ASSERT_TRUE (image_node_pin_label (n)
+                  && !strcmp (image_node_pin_label (n), "User PIN"));
+  CU_ASSERT_PTR_NULL (n->note);
+  n = image_find_path (img, "pins/01");
+  CU_ASSERT_PTR_NOT_NULL_FATAL (n);
+  CU_ASSERT_TRUE (image_node_pin_scope (n)
+                  && !strcmp (image_node_pin_scope (n), "3F00/5015"));
+  CU_ASSERT_PTR_NULL (image_node_pin_label (n));
+  n = image_find_path (img, "pins/02");
+  CU_ASSERT_PTR_NOT_NULL_FATAL (n);
+  CU_ASSERT_PTR_NULL (image_node_pin_scope (n));
+  CU_ASSERT_TRUE (image_node_pin_label (n)
+                  && !strcmp (image_node_pin_label (n), "Global PIN"));
+  /* A human note is left alone. */
+  n = image_find_path (img, "piv/key-9A");
+  CU_ASSERT_TRUE (n && n->note
+                  && !strcmp (n->note, "regenerate or re-import"));
+  vsc_close (vsc);
+}
+
 static const char *vector_out;
 static int vector_rc = 1;
 
@@ -884,6 +941,7 @@ static const cutest_t tests[] = {
   CUTEST (test_generated_password),
   CUTEST (test_export_public),
   CUTEST (test_vector),
+  CUTEST (test_vector_notes),
   CUTEST_END
 };
 
