@@ -566,32 +566,14 @@ remote_list (remote_t *r, proto_entry_t **r_list, size_t *r_n)
   gpg_error_t err;
   proto_msg_t req, rep;
   buf_t frame = BUF_INIT;
-  proto_entry_t *list = NULL;
-  size_t off = 0, i = 0;
 
   *r_list = NULL;
   *r_n = 0;
   memset (&req, 0, sizeof req);
   req.type = PROTO_LIST;
   err = remote_call (r, &req, &frame, &rep);
-  if (err)
-    goto leave;
-  list = xtrycalloc (rep.nentries ? rep.nentries : 1, sizeof *list);
-  if (!list)
-    {
-      err = gpg_error_from_syserror ();
-      goto leave;
-    }
-  while (i < rep.nentries && !(err = proto_entry_next (&rep, &off, &list[i])))
-    i++;
-  if (err)
-    goto leave;
-  *r_list = list;
-  *r_n = i;
-  list = NULL;
-
- leave:
-  xfree (list);
+  if (!err)
+    err = proto_msg_entries (&rep, r_list, r_n);
   buf_free (&frame);
   return err;
 }
@@ -731,8 +713,6 @@ remote_history (remote_t *r, const char *uuid, proto_version_t **r_list,
   gpg_error_t err;
   proto_msg_t req, rep;
   buf_t frame = BUF_INIT;
-  proto_version_t *list = NULL;
-  size_t off = 0, i = 0;
 
   *r_list = NULL;
   *r_n = 0;
@@ -743,24 +723,8 @@ remote_history (remote_t *r, const char *uuid, proto_version_t **r_list,
     err = remote_call (r, &req, &frame, &rep);
   if (!err && strcmp (rep.uuid, uuid))
     err = gpg_error (GPG_ERR_PROTOCOL_VIOLATION);
-  if (err)
-    goto leave;
-  list = xtrycalloc (rep.nversions ? rep.nversions : 1, sizeof *list);
-  if (!list)
-    {
-      err = gpg_error_from_syserror ();
-      goto leave;
-    }
-  while (i < rep.nversions && !(err = proto_version_next (&rep, &off, &list[i])))
-    i++;
-  if (err)
-    goto leave;
-  *r_list = list;
-  *r_n = i;
-  list = NULL;
-
- leave:
-  xfree (list);
+  if (!err)
+    err = proto_msg_versions (&rep, r_list, r_n);
   buf_free (&frame);
   return err;
 }

@@ -63,28 +63,30 @@ EXTRA_DIST += tests/remote/lib-vault.sh tests/remote/lib-pg.sh \
 TESTS += tests/remote/backup-remote.sh
 EXTRA_DIST += tests/remote/backup-remote.sh
 
-## libFuzzer target for the frame/request parser and the server loop.
-EXTRA_DIST += tests/fuzz/fuzz-frame.c tests/fuzz/frame.sh tests/fuzz/corpus/frame
+## The manager's history screen against a protocol version 1 server and
+## on a PostgreSQL vault.
+TESTS += tests/remote/history-v1.sh tests/remote/history-pg.sh
+EXTRA_DIST += tests/remote/history-v1.sh tests/remote/history-pg.sh
+
+## libFuzzer targets (configure --enable-fuzzing): fuzz-frame drives the
+## frame/request parser and the server loop, fuzz-vscd the request
+## dispatcher (programs of well-framed requests against a temporary
+## vault, with vscd's create/check hooks).
+if ENABLE_FUZZING
+check_PROGRAMS += tests/fuzz/fuzz-frame tests/fuzz/fuzz-vscd
+TESTS += tests/fuzz/frame.sh tests/fuzz/vscd.sh
+endif
+EXTRA_DIST += tests/fuzz/fuzz-frame.c tests/fuzz/frame.sh \
+	tests/fuzz/corpus/frame tests/fuzz/fuzz-vscd.c tests/fuzz/vscd.sh \
+	tests/fuzz/corpus/vscd
 tests_fuzz_fuzz_frame_SOURCES = tests/fuzz/fuzz-frame.c
 tests_fuzz_fuzz_frame_CFLAGS = $(AM_CFLAGS)
 tests_fuzz_fuzz_frame_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_frame_LDADD = $(VSCD_LIBS)
-if ENABLE_FUZZING
-check_PROGRAMS += tests/fuzz/fuzz-frame
-TESTS += tests/fuzz/frame.sh
-endif
-
-## libFuzzer target for the request dispatcher (programs of well-framed
-## requests against a temporary vault, with vscd's create/check hooks).
-EXTRA_DIST += tests/fuzz/fuzz-vscd.c tests/fuzz/vscd.sh tests/fuzz/corpus/vscd
 tests_fuzz_fuzz_vscd_SOURCES = tests/fuzz/fuzz-vscd.c
 tests_fuzz_fuzz_vscd_CFLAGS = $(AM_CFLAGS)
 tests_fuzz_fuzz_vscd_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_vscd_LDADD = $(VSCD_LIBS)
-if ENABLE_FUZZING
-check_PROGRAMS += tests/fuzz/fuzz-vscd
-TESTS += tests/fuzz/vscd.sh
-endif
 
 ## Documentation.
 dist_man_MANS += doc/vscd.8

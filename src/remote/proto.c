@@ -9,6 +9,7 @@
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
+#include <stddef.h>
 #include <string.h>
 #include <errno.h>
 #include <poll.h>
@@ -20,81 +21,75 @@
 #include "common/tlv.h"
 #include "common/util.h"
 
-/* Which fields each message type requires and allows. */
-struct proto_rule {
-  unsigned type;
+/* The fields a message requires and the fields it allows. */
+struct proto_mask {
   unsigned required;
   unsigned allowed;
 };
 
-static const struct proto_rule proto_rules[] = {
-  { PROTO_HELLO, PROTO_F_VMIN | PROTO_F_VMAX,
-    PROTO_F_VMIN | PROTO_F_VMAX | PROTO_F_NAME },
-  { PROTO_CREATE, 0, 0 },
-  { PROTO_LIST, 0, 0 },
-  { PROTO_STAT, PROTO_F_UUID, PROTO_F_UUID },
-  { PROTO_GET, PROTO_F_UUID, PROTO_F_UUID | PROTO_F_GEN },
-  { PROTO_PUT, PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA,
-    PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA },
-  { PROTO_DELETE, PROTO_F_UUID, PROTO_F_UUID | PROTO_F_GEN },
-  { PROTO_BYE, 0, 0 },
-  { PROTO_HISTORY, PROTO_F_UUID, PROTO_F_UUID },
-  { PROTO_ERROR, PROTO_F_ERRCODE, PROTO_F_ERRCODE | PROTO_F_ERRTEXT },
-  { PROTO_HELLO | PROTO_REPLY, PROTO_F_VMAX | PROTO_F_MAXFRAME,
-    PROTO_F_VMAX | PROTO_F_MAXFRAME | PROTO_F_NAME },
-  { PROTO_CREATE | PROTO_REPLY,
-    PROTO_F_UUID | PROTO_F_GEN | PROTO_F_PASSWORD | PROTO_F_DATA,
-    PROTO_F_UUID | PROTO_F_GEN | PROTO_F_PASSWORD | PROTO_F_DATA },
-  { PROTO_LIST | PROTO_REPLY, 0, PROTO_F_ENTRY },
-  { PROTO_STAT | PROTO_REPLY,
-    PROTO_F_UUID | PROTO_F_GEN | PROTO_F_SIZE | PROTO_F_MTIME,
-    PROTO_F_UUID | PROTO_F_GEN | PROTO_F_SIZE | PROTO_F_MTIME },
-  { PROTO_GET | PROTO_REPLY, PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA,
-    PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA | PROTO_F_MTIME },
-  { PROTO_PUT | PROTO_REPLY, PROTO_F_UUID | PROTO_F_GEN,
-    PROTO_F_UUID | PROTO_F_GEN },
-  { PROTO_DELETE | PROTO_REPLY, PROTO_F_UUID, PROTO_F_UUID },
-  { PROTO_BYE | PROTO_REPLY, 0, 0 },
-  { PROTO_HISTORY | PROTO_REPLY, PROTO_F_UUID, PROTO_F_UUID | PROTO_F_VERSION }
+/* Each message type, indexed by its number: its name (for logs) and the
+ * fields of the request and of its reply (the error message has no
+ * reply). */
+static const struct proto_rule {
+  const char *name;
+  bool has_reply;
+  struct proto_mask msg[2];   /* the request, the reply */
+} proto_rules[PROTO_REPLY] = {
+  [PROTO_HELLO] = { "hello", true,
+    { { PROTO_F_VMIN | PROTO_F_VMAX,
+        PROTO_F_VMIN | PROTO_F_VMAX | PROTO_F_NAME },
+      { PROTO_F_VMAX | PROTO_F_MAXFRAME,
+        PROTO_F_VMAX | PROTO_F_MAXFRAME | PROTO_F_NAME } } },
+  [PROTO_CREATE] = { "create", true,
+    { { 0, 0 },
+      { PROTO_F_UUID | PROTO_F_GEN | PROTO_F_PASSWORD | PROTO_F_DATA,
+        PROTO_F_UUID | PROTO_F_GEN | PROTO_F_PASSWORD | PROTO_F_DATA } } },
+  [PROTO_LIST] = { "list", true, { { 0, 0 }, { 0, PROTO_F_ENTRY } } },
+  [PROTO_STAT] = { "stat", true,
+    { { PROTO_F_UUID, PROTO_F_UUID },
+      { PROTO_F_UUID | PROTO_F_GEN | PROTO_F_SIZE | PROTO_F_MTIME,
+        PROTO_F_UUID | PROTO_F_GEN | PROTO_F_SIZE | PROTO_F_MTIME } } },
+  [PROTO_GET] = { "get", true,
+    { { PROTO_F_UUID, PROTO_F_UUID | PROTO_F_GEN },
+      { PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA,
+        PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA | PROTO_F_MTIME } } },
+  [PROTO_PUT] = { "put", true,
+    { { PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA,
+        PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA },
+      { PROTO_F_UUID | PROTO_F_GEN, PROTO_F_UUID | PROTO_F_GEN } } },
+  [PROTO_DELETE] = { "delete", true,
+    { { PROTO_F_UUID, PROTO_F_UUID | PROTO_F_GEN },
+      { PROTO_F_UUID, PROTO_F_UUID } } },
+  [PROTO_BYE] = { "bye", true, { { 0, 0 }, { 0, 0 } } },
+  [PROTO_HISTORY] = { "history", true,
+    { { PROTO_F_UUID, PROTO_F_UUID },
+      { PROTO_F_UUID, PROTO_F_UUID | PROTO_F_VERSION } } },
+  [PROTO_ERROR] = { "error", false,
+    { { PROTO_F_ERRCODE, PROTO_F_ERRCODE | PROTO_F_ERRTEXT }, { 0, 0 } } }
 };
 
-static const struct proto_rule *
+/* The fields of message TYPE, NULL for a type that does not exist. */
+static const struct proto_mask *
 proto_rule_find (unsigned type)
 {
-  size_t i;
-  for (i = 0; i < DIM (proto_rules); i++)
-    if (proto_rules[i].type == type)
-      return &proto_rules[i];
-  return NULL;
+  const struct proto_rule *r;
+  bool reply = (type & PROTO_REPLY) != 0;
+
+  if (type > 0xff)
+    return NULL;
+  r = &proto_rules[type & ~(unsigned)PROTO_REPLY];
+  if (!r->name || (reply && !r->has_reply))
+    return NULL;
+  return &r->msg[reply];
 }
 
 const char *
 proto_type_name (unsigned type)
 {
-  switch (type & ~(unsigned)PROTO_REPLY)
-    {
-    case PROTO_HELLO: return "hello";
-    case PROTO_CREATE: return "create";
-    case PROTO_LIST: return "list";
-    case PROTO_STAT: return "stat";
-    case PROTO_GET: return "get";
-    case PROTO_PUT: return "put";
-    case PROTO_DELETE: return "delete";
-    case PROTO_BYE: return "bye";
-    case PROTO_HISTORY: return "history";
-    case PROTO_ERROR: return "error";
-    default: return "?";
-    }
-}
-
-static int
-proto_hexval (char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  return -1;
+  type &= ~(unsigned)PROTO_REPLY;
+  if (type >= DIM (proto_rules) || !proto_rules[type].name)
+    return "?";
+  return proto_rules[type].name;
 }
 
 bool
@@ -110,10 +105,130 @@ proto_uuid_valid (const char *s, size_t n)
           if (s[i] != '-')
             return false;
         }
-      else if (proto_hexval (s[i]) < 0)
+      else if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
         return false;
     }
   return true;
+}
+
+/* The fields, as data: one table each for a message, a list entry (A0)
+ * and a kept generation (A1). Each row names the tag, its presence bit,
+ * how the value is coded and where it lives in the C structure; the
+ * rows stand in tag order, which is the order they are written in. */
+enum proto_kind {
+  PROTO_K_UINT,    /* uint64_t; minimal, 1 to 8 bytes, at most MAX (0: any) */
+  PROTO_K_UUID,    /* char[PROTO_UUID_LEN + 1] */
+  PROTO_K_TEXT,    /* const char * + size_t length, at most MAX, no controls */
+  PROTO_K_BYTES,   /* const uint8_t * + size_t length */
+  PROTO_K_WHO      /* char[PROTO_WHO_MAX + 1]; written only when not "" */
+};
+
+#define PROTO_NONEMPTY 1u   /* a text field that may not be empty */
+
+struct proto_field {
+  unsigned tag;
+  unsigned bit;
+  enum proto_kind kind;
+  size_t off;       /* the value */
+  size_t lenoff;    /* PROTO_K_TEXT and _BYTES: its length */
+  size_t max;
+  unsigned flags;
+};
+
+#define PF_UINT(tag, bit, type, f, max) \
+  { tag, bit, PROTO_K_UINT, offsetof (type, f), 0, max, 0 }
+#define PF_PTR(tag, bit, kind, type, f, max, flags) \
+  { tag, bit, kind, offsetof (type, f), offsetof (type, f##len), max, flags }
+
+static const struct proto_field proto_msg_fields[] = {
+  PF_UINT (PROTO_TAG_VMIN, PROTO_F_VMIN, proto_msg_t, vmin, 0),
+  PF_UINT (PROTO_TAG_VMAX, PROTO_F_VMAX, proto_msg_t, vmax, 0),
+  PF_PTR (PROTO_TAG_NAME, PROTO_F_NAME, PROTO_K_TEXT, proto_msg_t, name,
+          PROTO_TEXT_MAX, 0),
+  { PROTO_TAG_UUID, PROTO_F_UUID, PROTO_K_UUID,
+    offsetof (proto_msg_t, uuid), 0, 0, 0 },
+  PF_UINT (PROTO_TAG_GEN, PROTO_F_GEN, proto_msg_t, gen, 0),
+  PF_PTR (PROTO_TAG_DATA, PROTO_F_DATA, PROTO_K_BYTES, proto_msg_t, data,
+          0, 0),
+  PF_PTR (PROTO_TAG_PASSWORD, PROTO_F_PASSWORD, PROTO_K_TEXT, proto_msg_t,
+          password, PROTO_PASSWORD_MAX, PROTO_NONEMPTY),
+  PF_UINT (PROTO_TAG_SIZE, PROTO_F_SIZE, proto_msg_t, size, 0),
+  PF_UINT (PROTO_TAG_MTIME, PROTO_F_MTIME, proto_msg_t, mtime, 0),
+  PF_UINT (PROTO_TAG_MAXFRAME, PROTO_F_MAXFRAME, proto_msg_t, maxframe, 0),
+  PF_UINT (PROTO_TAG_ERRCODE, PROTO_F_ERRCODE, proto_msg_t, errcode, 0xffff),
+  PF_PTR (PROTO_TAG_ERRTEXT, PROTO_F_ERRTEXT, PROTO_K_TEXT, proto_msg_t,
+          errtext, PROTO_TEXT_MAX, 0)
+};
+
+static const struct proto_field proto_entry_fields[] = {
+  { PROTO_TAG_UUID, PROTO_F_UUID, PROTO_K_UUID,
+    offsetof (proto_entry_t, uuid), 0, 0, 0 },
+  PF_UINT (PROTO_TAG_GEN, PROTO_F_GEN, proto_entry_t, gen, 0),
+  PF_UINT (PROTO_TAG_SIZE, PROTO_F_SIZE, proto_entry_t, size, 0),
+  PF_UINT (PROTO_TAG_MTIME, PROTO_F_MTIME, proto_entry_t, mtime, 0)
+};
+
+/* BY and FROM have no message bit: they borrow two that a generation
+ * does not otherwise use. */
+#define PROTO_F_BY   PROTO_F_VMIN
+#define PROTO_F_FROM PROTO_F_VMAX
+
+static const struct proto_field proto_version_fields[] = {
+  PF_UINT (PROTO_TAG_GEN, PROTO_F_GEN, proto_version_t, gen, 0),
+  PF_UINT (PROTO_TAG_SIZE, PROTO_F_SIZE, proto_version_t, size, 0),
+  PF_UINT (PROTO_TAG_MTIME, PROTO_F_MTIME, proto_version_t, mtime, 0),
+  { PROTO_TAG_BY, PROTO_F_BY, PROTO_K_WHO,
+    offsetof (proto_version_t, by), 0, PROTO_WHO_MAX, 0 },
+  { PROTO_TAG_FROM, PROTO_F_FROM, PROTO_K_WHO,
+    offsetof (proto_version_t, from), 0, PROTO_WHO_MAX, 0 }
+};
+
+/* A constructed field that may repeat (A0 list entries, A1 generations):
+ * its record table, the fields a record requires, and where a message
+ * keeps the decoded run (raw TLVs, count) and the array to encode. */
+struct proto_list {
+  unsigned tag;
+  unsigned bit;
+  const struct proto_field *fields;
+  size_t nfields;
+  unsigned required;
+  size_t recsize;
+  size_t raw_off, rawlen_off, count_off, array_off;
+};
+
+static const struct proto_list proto_lists[] = {
+  { PROTO_TAG_ENTRY, PROTO_F_ENTRY, proto_entry_fields,
+    DIM (proto_entry_fields),
+    PROTO_F_UUID | PROTO_F_GEN | PROTO_F_SIZE | PROTO_F_MTIME,
+    sizeof (proto_entry_t), offsetof (proto_msg_t, entries),
+    offsetof (proto_msg_t, entrieslen), offsetof (proto_msg_t, nentries),
+    offsetof (proto_msg_t, entry_array) },
+  { PROTO_TAG_VERSION, PROTO_F_VERSION, proto_version_fields,
+    DIM (proto_version_fields),
+    PROTO_F_GEN | PROTO_F_SIZE | PROTO_F_MTIME,
+    sizeof (proto_version_t), offsetof (proto_msg_t, versions),
+    offsetof (proto_msg_t, versionslen), offsetof (proto_msg_t, nversions),
+    offsetof (proto_msg_t, version_array) }
+};
+
+#define PROTO_AT(rec, off, type) ((type *)(void *)((char *)(rec) + (off)))
+#define PROTO_CAT(rec, off, type) \
+  ((const type *)(const void *)((const char *)(rec) + (off)))
+
+/* The pointer members (name, data, entries, entry_array, ...) are read
+ * and written through memcpy, whatever they point to. */
+static const void *
+proto_ptr_get (const void *rec, size_t off)
+{
+  const void *p;
+  memcpy (&p, (const char *)rec + off, sizeof p);
+  return p;
+}
+
+static void
+proto_ptr_set (void *rec, size_t off, const void *p)
+{
+  memcpy ((char *)rec + off, &p, sizeof p);
 }
 
 /* A uint field: 1 to 8 bytes, minimal (no leading zero byte unless the
@@ -141,122 +256,181 @@ proto_check_text (const tlv_t *t, size_t max)
   return 0;
 }
 
+/* Decode T into REC by the row of TAB for its tag; *HAVE collects the
+ * bits and refuses a repeated field. GPG_ERR_INV_TAG for a tag the
+ * table does not have. */
 static gpg_error_t
-proto_get_uuid (const tlv_t *t, char *out)
+proto_field_get (const struct proto_field *tab, size_t ntab, const tlv_t *t,
+                 void *rec, unsigned *have)
 {
-  if (!proto_uuid_valid ((const char *)t->value, t->len))
-    return gpg_error (GPG_ERR_INV_NAME);
-  memcpy (out, t->value, PROTO_UUID_LEN);
-  out[PROTO_UUID_LEN] = 0;
+  gpg_error_t err = 0;
+  const struct proto_field *f = NULL;
+  uint64_t *u;
+  size_t i;
+
+  for (i = 0; i < ntab && !f; i++)
+    if (tab[i].tag == t->tag)
+      f = &tab[i];
+  if (!f)
+    return gpg_error (GPG_ERR_INV_TAG);
+  switch (f->kind)
+    {
+    case PROTO_K_UINT:
+      u = PROTO_AT (rec, f->off, uint64_t);
+      err = proto_get_uint (t, u);
+      if (!err && f->max && *u > f->max)
+        err = gpg_error (GPG_ERR_INV_VALUE);
+      break;
+    case PROTO_K_UUID:
+      if (!proto_uuid_valid ((const char *)t->value, t->len))
+        return gpg_error (GPG_ERR_INV_NAME);
+      memcpy (PROTO_AT (rec, f->off, char), t->value, PROTO_UUID_LEN);
+      PROTO_AT (rec, f->off, char)[PROTO_UUID_LEN] = 0;
+      break;
+    case PROTO_K_TEXT:
+      err = proto_check_text (t, f->max);
+      if (!err && !t->len && (f->flags & PROTO_NONEMPTY))
+        err = gpg_error (GPG_ERR_INV_VALUE);
+      /* fall through */
+    case PROTO_K_BYTES:
+      proto_ptr_set (rec, f->off, t->value);
+      *PROTO_AT (rec, f->lenoff, size_t) = t->len;
+      break;
+    case PROTO_K_WHO:
+      err = proto_check_text (t, f->max);
+      if (!err)
+        memcpy (PROTO_AT (rec, f->off, char), t->value, t->len);
+      break;
+    }
+  if (err)
+    return err;
+  if (*have & f->bit)
+    return gpg_error (GPG_ERR_INV_TAG);   /* duplicate field */
+  *have |= f->bit;
   return 0;
 }
 
-/* Parse the value of one A0 entry. */
+/* Encode the fields of REC whose bits are in HAVE, in table order. */
 static gpg_error_t
-proto_entry_parse (const uint8_t *p, size_t n, proto_entry_t *e)
+proto_fields_put (buf_t *b, const struct proto_field *tab, size_t ntab,
+                  const void *rec, unsigned have)
+{
+  gpg_error_t err = 0;
+  const struct proto_field *f;
+  char tmp[PROTO_WHO_MAX];
+  const char *who;
+  size_t i, j, n;
+
+  for (i = 0; !err && i < ntab; i++)
+    {
+      f = &tab[i];
+      if (!(have & f->bit))
+        continue;
+      switch (f->kind)
+        {
+        case PROTO_K_UINT:
+          err = tlv_put_uint (b, f->tag, *PROTO_CAT (rec, f->off, uint64_t));
+          break;
+        case PROTO_K_UUID:
+          err = tlv_put (b, f->tag, PROTO_CAT (rec, f->off, char),
+                         PROTO_UUID_LEN);
+          break;
+        case PROTO_K_TEXT:
+        case PROTO_K_BYTES:
+          err = tlv_put (b, f->tag, proto_ptr_get (rec, f->off),
+                         *PROTO_CAT (rec, f->lenoff, size_t));
+          break;
+        case PROTO_K_WHO:
+          /* At most PROTO_WHO_MAX bytes, control characters replaced,
+           * so what we send always parses. */
+          who = PROTO_CAT (rec, f->off, char);
+          n = strnlen (who, PROTO_WHO_MAX);
+          for (j = 0; j < n; j++)
+            tmp[j] = ((unsigned char)who[j] < 0x20 || who[j] == 0x7f)
+                     ? '?' : who[j];
+          if (n)
+            err = tlv_put (b, f->tag, tmp, n);
+          break;
+        }
+    }
+  return err;
+}
+
+/* Parse the value of one record of list L (an A0 entry, an A1
+ * generation). */
+static gpg_error_t
+proto_record_parse (const struct proto_list *l, const uint8_t *p, size_t n,
+                    void *rec)
 {
   gpg_error_t err;
   tlv_iter_t it;
   tlv_t t;
-  unsigned have = 0, bit;
+  unsigned have = 0;
 
-  memset (e, 0, sizeof *e);
+  memset (rec, 0, l->recsize);
   tlv_iter_init (&it, p, n, 0);
   while (!(err = tlv_iter_next (&it, &t)))
     {
-      switch (t.tag)
-        {
-        case PROTO_TAG_UUID:
-          bit = PROTO_F_UUID;
-          err = proto_get_uuid (&t, e->uuid);
-          break;
-        case PROTO_TAG_GEN:
-          bit = PROTO_F_GEN;
-          err = proto_get_uint (&t, &e->gen);
-          break;
-        case PROTO_TAG_SIZE:
-          bit = PROTO_F_SIZE;
-          err = proto_get_uint (&t, &e->size);
-          break;
-        case PROTO_TAG_MTIME:
-          bit = PROTO_F_MTIME;
-          err = proto_get_uint (&t, &e->mtime);
-          break;
-        default:
-          return gpg_error (GPG_ERR_INV_TAG);
-        }
+      err = proto_field_get (l->fields, l->nfields, &t, rec, &have);
       if (err)
         return err;
-      if (have & bit)
-        return gpg_error (GPG_ERR_INV_TAG);
-      have |= bit;
     }
   if (gpg_err_code (err) != GPG_ERR_EOF)
     return err;
-  if (have != (PROTO_F_UUID | PROTO_F_GEN | PROTO_F_SIZE | PROTO_F_MTIME))
+  if ((have & l->required) != l->required)
     return gpg_error (GPG_ERR_MISSING_VALUE);
   return 0;
 }
 
-/* Parse the value of one A1 generation. */
+/* The next record of list L in a decoded message. */
 static gpg_error_t
-proto_version_parse (const uint8_t *p, size_t n, proto_version_t *e)
+proto_record_next (const struct proto_list *l, const proto_msg_t *m,
+                   size_t *off, void *rec)
 {
   gpg_error_t err;
-  tlv_iter_t it;
+  const uint8_t *raw = proto_ptr_get (m, l->raw_off);
+  size_t rawlen = *PROTO_CAT (m, l->rawlen_off, size_t);
   tlv_t t;
-  unsigned have = 0, bit;
+  size_t used;
 
-  memset (e, 0, sizeof *e);
-  tlv_iter_init (&it, p, n, 0);
-  while (!(err = tlv_iter_next (&it, &t)))
-    {
-      switch (t.tag)
-        {
-        case PROTO_TAG_GEN:
-          bit = 1;
-          err = proto_get_uint (&t, &e->gen);
-          break;
-        case PROTO_TAG_SIZE:
-          bit = 2;
-          err = proto_get_uint (&t, &e->size);
-          break;
-        case PROTO_TAG_MTIME:
-          bit = 4;
-          err = proto_get_uint (&t, &e->mtime);
-          break;
-        case PROTO_TAG_BY:
-          bit = 8;   /* local bits: GEN SIZE MTIME BY FROM */
-          err = proto_check_text (&t, PROTO_WHO_MAX);
-          if (!err)
-            memcpy (e->by, t.value, t.len);
-          break;
-        case PROTO_TAG_FROM:
-          bit = 16;
-          err = proto_check_text (&t, PROTO_WHO_MAX);
-          if (!err)
-            memcpy (e->from, t.value, t.len);
-          break;
-        default:
-          return gpg_error (GPG_ERR_INV_TAG);
-        }
-      if (err)
-        return err;
-      if (have & bit)
-        return gpg_error (GPG_ERR_INV_TAG);
-      have |= bit;
-    }
-  if (gpg_err_code (err) != GPG_ERR_EOF)
+  if (!raw || *off >= rawlen)
+    return gpg_error (GPG_ERR_EOF);
+  err = tlv_parse (raw + *off, rawlen - *off, &t, &used);
+  if (err)
     return err;
-  if ((have & 7) != 7)   /* GEN SIZE MTIME are required */
-    return gpg_error (GPG_ERR_MISSING_VALUE);
+  if (t.tag != l->tag)
+    return gpg_error (GPG_ERR_INV_TAG);
+  err = proto_record_parse (l, t.value, t.len, rec);
+  if (err)
+    return err;
+  *off += used;
   return 0;
+}
+
+/* Write the records of list L that M carries. */
+static gpg_error_t
+proto_records_put (buf_t *b, const struct proto_list *l, const proto_msg_t *m)
+{
+  gpg_error_t err = 0;
+  const char *array = proto_ptr_get (m, l->array_off);
+  size_t i, n = *PROTO_CAT (m, l->count_off, size_t), mark;
+
+  for (i = 0; !err && (m->have & l->bit) && i < n; i++)
+    {
+      err = tlv_begin (b, l->tag, &mark);
+      if (!err)
+        err = proto_fields_put (b, l->fields, l->nfields,
+                                array + i * l->recsize, ~0u);
+      if (!err)
+        err = tlv_end (b, mark);
+    }
+  return err;
 }
 
 gpg_error_t
 proto_msg_check (const proto_msg_t *m)
 {
-  const struct proto_rule *r = proto_rule_find (m->type);
+  const struct proto_mask *r = proto_rule_find (m->type);
   if (!r)
     return gpg_error (GPG_ERR_INV_OBJ);
   if ((m->have & r->required) != r->required)
@@ -278,15 +452,37 @@ proto_msg_check_version (const proto_msg_t *m, unsigned version)
   return 0;
 }
 
+/* T is one record of a list: check it, and that the records of a list
+ * stand together; remember where the run starts and ends. */
+static gpg_error_t
+proto_list_add (const struct proto_list *l, proto_msg_t *m, const tlv_t *t,
+                const uint8_t **start, const uint8_t **end)
+{
+  gpg_error_t err;
+  union { proto_entry_t e; proto_version_t v; } rec;
+
+  if ((m->have & l->bit) && *end != t->raw)
+    return gpg_error (GPG_ERR_INV_TAG);
+  err = proto_record_parse (l, t->value, t->len, &rec);
+  if (err)
+    return err;
+  if (!*start)
+    *start = t->raw;
+  *end = t->raw + t->raw_len;
+  (*PROTO_AT (m, l->count_off, size_t))++;
+  m->have |= l->bit;
+  return 0;
+}
+
 gpg_error_t
 proto_msg_parse (const uint8_t *body, size_t n, proto_msg_t *m)
 {
   gpg_error_t err;
   tlv_iter_t it;
   tlv_t t;
-  unsigned bit;
-  const uint8_t *entries_start = NULL, *entries_end = NULL;
-  const uint8_t *versions_start = NULL, *versions_end = NULL;
+  const uint8_t *start[DIM (proto_lists)] = { NULL };
+  const uint8_t *end[DIM (proto_lists)] = { NULL };
+  size_t i;
 
   memset (m, 0, sizeof *m);
   if (!body || n < 1)
@@ -298,218 +494,77 @@ proto_msg_parse (const uint8_t *body, size_t n, proto_msg_t *m)
   tlv_iter_init (&it, body + 1, n - 1, 0);
   while (!(err = tlv_iter_next (&it, &t)))
     {
-      err = 0;
-      switch (t.tag)
-        {
-        case PROTO_TAG_VMIN:
-          bit = PROTO_F_VMIN;
-          err = proto_get_uint (&t, &m->vmin);
+      for (i = 0; i < DIM (proto_lists); i++)
+        if (t.tag == proto_lists[i].tag)
           break;
-        case PROTO_TAG_VMAX:
-          bit = PROTO_F_VMAX;
-          err = proto_get_uint (&t, &m->vmax);
-          break;
-        case PROTO_TAG_NAME:
-          bit = PROTO_F_NAME;
-          err = proto_check_text (&t, PROTO_TEXT_MAX);
-          m->name = (const char *)t.value;
-          m->namelen = t.len;
-          break;
-        case PROTO_TAG_UUID:
-          bit = PROTO_F_UUID;
-          err = proto_get_uuid (&t, m->uuid);
-          break;
-        case PROTO_TAG_GEN:
-          bit = PROTO_F_GEN;
-          err = proto_get_uint (&t, &m->gen);
-          break;
-        case PROTO_TAG_DATA:
-          bit = PROTO_F_DATA;
-          m->data = t.value;
-          m->datalen = t.len;
-          break;
-        case PROTO_TAG_PASSWORD:
-          bit = PROTO_F_PASSWORD;
-          err = proto_check_text (&t, PROTO_PASSWORD_MAX);
-          if (!err && !t.len)
-            err = gpg_error (GPG_ERR_INV_VALUE);
-          m->password = (const char *)t.value;
-          m->passwordlen = t.len;
-          break;
-        case PROTO_TAG_SIZE:
-          bit = PROTO_F_SIZE;
-          err = proto_get_uint (&t, &m->size);
-          break;
-        case PROTO_TAG_MTIME:
-          bit = PROTO_F_MTIME;
-          err = proto_get_uint (&t, &m->mtime);
-          break;
-        case PROTO_TAG_MAXFRAME:
-          bit = PROTO_F_MAXFRAME;
-          err = proto_get_uint (&t, &m->maxframe);
-          break;
-        case PROTO_TAG_ERRCODE:
-          bit = PROTO_F_ERRCODE;
-          err = proto_get_uint (&t, &m->errcode);
-          if (!err && m->errcode > 0xffff)
-            err = gpg_error (GPG_ERR_INV_VALUE);
-          break;
-        case PROTO_TAG_ERRTEXT:
-          bit = PROTO_F_ERRTEXT;
-          err = proto_check_text (&t, PROTO_TEXT_MAX);
-          m->errtext = (const char *)t.value;
-          m->errtextlen = t.len;
-          break;
-        case PROTO_TAG_ENTRY:
-          {
-            proto_entry_t e;
-            /* Entries must be consecutive. */
-            if ((m->have & PROTO_F_ENTRY) && entries_end != t.raw)
-              return gpg_error (GPG_ERR_INV_TAG);
-            err = proto_entry_parse (t.value, t.len, &e);
-            if (err)
-              return err;
-            if (!entries_start)
-              entries_start = t.raw;
-            entries_end = t.raw + t.raw_len;
-            m->nentries++;
-            m->have |= PROTO_F_ENTRY;
-            continue;
-          }
-        case PROTO_TAG_VERSION:
-          {
-            proto_version_t e;
-            if ((m->have & PROTO_F_VERSION) && versions_end != t.raw)
-              return gpg_error (GPG_ERR_INV_TAG);
-            err = proto_version_parse (t.value, t.len, &e);
-            if (err)
-              return err;
-            if (!versions_start)
-              versions_start = t.raw;
-            versions_end = t.raw + t.raw_len;
-            m->nversions++;
-            m->have |= PROTO_F_VERSION;
-            continue;
-          }
-        default:
-          return gpg_error (GPG_ERR_INV_TAG);
-        }
+      if (i < DIM (proto_lists))
+        err = proto_list_add (&proto_lists[i], m, &t, &start[i], &end[i]);
+      else
+        err = proto_field_get (proto_msg_fields, DIM (proto_msg_fields), &t,
+                               m, &m->have);
       if (err)
         return err;
-      if (m->have & bit)
-        return gpg_error (GPG_ERR_INV_TAG);   /* duplicate field */
-      m->have |= bit;
     }
   if (gpg_err_code (err) != GPG_ERR_EOF)
     return err;
-  if (entries_start)
-    {
-      m->entries = entries_start;
-      m->entrieslen = (size_t)(entries_end - entries_start);
-    }
-  if (versions_start)
-    {
-      m->versions = versions_start;
-      m->versionslen = (size_t)(versions_end - versions_start);
-    }
+  for (i = 0; i < DIM (proto_lists); i++)
+    if (start[i])
+      {
+        proto_ptr_set (m, proto_lists[i].raw_off, start[i]);
+        *PROTO_AT (m, proto_lists[i].rawlen_off, size_t)
+          = (size_t)(end[i] - start[i]);
+      }
   return proto_msg_check (m);
 }
 
 gpg_error_t
 proto_entry_next (const proto_msg_t *m, size_t *off, proto_entry_t *e)
 {
-  gpg_error_t err;
-  tlv_t t;
-  size_t used;
-
-  if (!m->entries || *off >= m->entrieslen)
-    return gpg_error (GPG_ERR_EOF);
-  err = tlv_parse (m->entries + *off, m->entrieslen - *off, &t, &used);
-  if (err)
-    return err;
-  if (t.tag != PROTO_TAG_ENTRY)
-    return gpg_error (GPG_ERR_INV_TAG);
-  err = proto_entry_parse (t.value, t.len, e);
-  if (err)
-    return err;
-  *off += used;
-  return 0;
+  return proto_record_next (&proto_lists[0], m, off, e);
 }
 
 gpg_error_t
 proto_version_next (const proto_msg_t *m, size_t *off, proto_version_t *e)
 {
-  gpg_error_t err;
-  tlv_t t;
-  size_t used;
+  return proto_record_next (&proto_lists[1], m, off, e);
+}
 
-  if (!m->versions || *off >= m->versionslen)
-    return gpg_error (GPG_ERR_EOF);
-  err = tlv_parse (m->versions + *off, m->versionslen - *off, &t, &used);
+/* All records of list L in M, in a new array. */
+static gpg_error_t
+proto_records_decode (const struct proto_list *l, const proto_msg_t *m,
+                      void *r_list, size_t *r_n)
+{
+  gpg_error_t err = 0;
+  size_t n = *PROTO_CAT (m, l->count_off, size_t), off = 0, i = 0;
+  char *list;
+
+  list = xtrycalloc (n ? n : 1, l->recsize);
+  if (!list)
+    return gpg_error_from_syserror ();
+  while (i < n && !(err = proto_record_next (l, m, &off,
+                                              list + i * l->recsize)))
+    i++;
   if (err)
-    return err;
-  if (t.tag != PROTO_TAG_VERSION)
-    return gpg_error (GPG_ERR_INV_TAG);
-  err = proto_version_parse (t.value, t.len, e);
-  if (err)
-    return err;
-  *off += used;
+    {
+      xfree (list);
+      return err;
+    }
+  memcpy (r_list, &list, sizeof list);
+  *r_n = i;
   return 0;
 }
 
-/* Text for 8C/8D: at most PROTO_WHO_MAX bytes, control characters
- * replaced, so what we send always parses. */
-static gpg_error_t
-proto_put_who (buf_t *b, unsigned tag, const char *s)
+gpg_error_t
+proto_msg_entries (const proto_msg_t *m, proto_entry_t **r_list, size_t *r_n)
 {
-  char tmp[PROTO_WHO_MAX];
-  size_t i, n = strnlen (s, PROTO_WHO_MAX);
-
-  for (i = 0; i < n; i++)
-    tmp[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
-  return tlv_put (b, tag, tmp, n);
+  return proto_records_decode (&proto_lists[0], m, r_list, r_n);
 }
 
-static gpg_error_t
-proto_put_version (buf_t *b, const proto_version_t *e)
+gpg_error_t
+proto_msg_versions (const proto_msg_t *m, proto_version_t **r_list,
+                    size_t *r_n)
 {
-  gpg_error_t err;
-  size_t mark;
-
-  err = tlv_begin (b, PROTO_TAG_VERSION, &mark);
-  if (!err)
-    err = tlv_put_uint (b, PROTO_TAG_GEN, e->gen);
-  if (!err)
-    err = tlv_put_uint (b, PROTO_TAG_SIZE, e->size);
-  if (!err)
-    err = tlv_put_uint (b, PROTO_TAG_MTIME, e->mtime);
-  if (!err && e->by[0])
-    err = proto_put_who (b, PROTO_TAG_BY, e->by);
-  if (!err && e->from[0])
-    err = proto_put_who (b, PROTO_TAG_FROM, e->from);
-  if (!err)
-    err = tlv_end (b, mark);
-  return err;
-}
-
-static gpg_error_t
-proto_put_entry (buf_t *b, const proto_entry_t *e)
-{
-  gpg_error_t err;
-  size_t mark;
-
-  err = tlv_begin (b, PROTO_TAG_ENTRY, &mark);
-  if (!err)
-    err = tlv_put (b, PROTO_TAG_UUID, e->uuid, PROTO_UUID_LEN);
-  if (!err)
-    err = tlv_put_uint (b, PROTO_TAG_GEN, e->gen);
-  if (!err)
-    err = tlv_put_uint (b, PROTO_TAG_SIZE, e->size);
-  if (!err)
-    err = tlv_put_uint (b, PROTO_TAG_MTIME, e->mtime);
-  if (!err)
-    err = tlv_end (b, mark);
-  return err;
+  return proto_records_decode (&proto_lists[1], m, r_list, r_n);
 }
 
 gpg_error_t
@@ -517,44 +572,21 @@ proto_msg_build (buf_t *out, const proto_msg_t *m)
 {
   gpg_error_t err;
   size_t start = out->len, i, bodylen;
-  unsigned h = m->have;
 
   err = proto_msg_check (m);
   if (err)
     return err;
-  if ((h & PROTO_F_UUID) && !proto_uuid_valid (m->uuid, strlen (m->uuid)))
+  if ((m->have & PROTO_F_UUID)
+      && !proto_uuid_valid (m->uuid, strlen (m->uuid)))
     return gpg_error (GPG_ERR_INV_NAME);
   err = buf_append_be32 (out, 0);   /* length, filled in below */
   if (!err)
     err = buf_append_byte (out, (uint8_t)m->type);
-  if (!err && (h & PROTO_F_VMIN))
-    err = tlv_put_uint (out, PROTO_TAG_VMIN, m->vmin);
-  if (!err && (h & PROTO_F_VMAX))
-    err = tlv_put_uint (out, PROTO_TAG_VMAX, m->vmax);
-  if (!err && (h & PROTO_F_NAME))
-    err = tlv_put (out, PROTO_TAG_NAME, m->name, m->namelen);
-  if (!err && (h & PROTO_F_UUID))
-    err = tlv_put (out, PROTO_TAG_UUID, m->uuid, PROTO_UUID_LEN);
-  if (!err && (h & PROTO_F_GEN))
-    err = tlv_put_uint (out, PROTO_TAG_GEN, m->gen);
-  if (!err && (h & PROTO_F_DATA))
-    err = tlv_put (out, PROTO_TAG_DATA, m->data, m->datalen);
-  if (!err && (h & PROTO_F_PASSWORD))
-    err = tlv_put (out, PROTO_TAG_PASSWORD, m->password, m->passwordlen);
-  if (!err && (h & PROTO_F_SIZE))
-    err = tlv_put_uint (out, PROTO_TAG_SIZE, m->size);
-  if (!err && (h & PROTO_F_MTIME))
-    err = tlv_put_uint (out, PROTO_TAG_MTIME, m->mtime);
-  if (!err && (h & PROTO_F_MAXFRAME))
-    err = tlv_put_uint (out, PROTO_TAG_MAXFRAME, m->maxframe);
-  if (!err && (h & PROTO_F_ERRCODE))
-    err = tlv_put_uint (out, PROTO_TAG_ERRCODE, m->errcode);
-  if (!err && (h & PROTO_F_ERRTEXT))
-    err = tlv_put (out, PROTO_TAG_ERRTEXT, m->errtext, m->errtextlen);
-  for (i = 0; !err && (h & PROTO_F_ENTRY) && i < m->nentries; i++)
-    err = proto_put_entry (out, &m->entry_array[i]);
-  for (i = 0; !err && (h & PROTO_F_VERSION) && i < m->nversions; i++)
-    err = proto_put_version (out, &m->version_array[i]);
+  if (!err)
+    err = proto_fields_put (out, proto_msg_fields, DIM (proto_msg_fields),
+                            m, m->have);
+  for (i = 0; !err && i < DIM (proto_lists); i++)
+    err = proto_records_put (out, &proto_lists[i], m);
   if (err)
     {
       buf_truncate (out, start);
@@ -599,8 +631,7 @@ proto_msg_error (const proto_msg_t *m)
   return gpg_error ((gpg_err_code_t)m->errcode);
 }
 
-/* Milliseconds on the monotonic clock. */
-static int64_t
+int64_t
 proto_now_ms (void)
 {
   struct timespec ts;
@@ -608,26 +639,22 @@ proto_now_ms (void)
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Wait until FD is ready for EVENTS, honouring the cancel fd and the
- * DEADLINE (monotonic ms, -1 = none): the timeout bounds a whole frame,
- * so a peer cannot keep a connection by trickling one byte at a time. */
-static gpg_error_t
-proto_wait (const proto_io_t *io, int fd, short events, int64_t deadline)
+gpg_error_t
+proto_poll (int fd, short events, int cancel_fd, int64_t deadline,
+            short *r_revents)
 {
   struct pollfd pfd[2];
   int n, r, ms;
 
-  if (io->cancel_fd < 0 && deadline < 0)
-    return 0;   /* plain blocking I/O */
   for (;;)
     {
       pfd[0].fd = fd;
       pfd[0].events = events;
       pfd[0].revents = 0;
       n = 1;
-      if (io->cancel_fd >= 0)
+      if (cancel_fd >= 0)
         {
-          pfd[1].fd = io->cancel_fd;
+          pfd[1].fd = cancel_fd;
           pfd[1].events = POLLIN;
           pfd[1].revents = 0;
           n = 2;
@@ -649,8 +676,21 @@ proto_wait (const proto_io_t *io, int fd, short events, int64_t deadline)
         return gpg_error (GPG_ERR_TIMEOUT);
       if (n == 2 && pfd[1].revents)
         return gpg_error (GPG_ERR_CANCELED);
+      if (r_revents)
+        *r_revents = pfd[0].revents;
       return 0;
     }
+}
+
+/* Wait until FD is ready for EVENTS, honouring the cancel fd and the
+ * DEADLINE (monotonic ms, -1 = none): the timeout bounds a whole frame,
+ * so a peer cannot keep a connection by trickling one byte at a time. */
+static gpg_error_t
+proto_wait (const proto_io_t *io, int fd, short events, int64_t deadline)
+{
+  if (io->cancel_fd < 0 && deadline < 0)
+    return 0;   /* plain blocking I/O */
+  return proto_poll (fd, events, io->cancel_fd, deadline, NULL);
 }
 
 static int64_t

@@ -140,6 +140,13 @@ gpg_error_t proto_entry_next(const proto_msg_t *m, size_t *off,
 gpg_error_t proto_version_next(const proto_msg_t *m, size_t *off,
                                proto_version_t *e);
 
+/* All decoded list entries (generations) of M in a new array (xfree
+ * it), *R_N of them. */
+gpg_error_t proto_msg_entries(const proto_msg_t *m, proto_entry_t **r_list,
+                              size_t *r_n);
+gpg_error_t proto_msg_versions(const proto_msg_t *m,
+                               proto_version_t **r_list, size_t *r_n);
+
 /* Append one frame (length prefix + body) for M to OUT. Fields are
  * written for the bits in M->have. */
 gpg_error_t proto_msg_build(buf_t *out, const proto_msg_t *m);
@@ -168,6 +175,16 @@ gpg_error_t proto_read_frame(const proto_io_t *io, uint32_t max, buf_t *frame);
 
 /* Write all of P[0..N) (normally a frame from proto_msg_build). */
 gpg_error_t proto_write_all(const proto_io_t *io, const void *p, size_t n);
+
+/* Milliseconds on the monotonic clock (for deadlines). */
+int64_t proto_now_ms(void);
+
+/* Wait until FD is ready for EVENTS (poll(2) events; *R_REVENTS, if
+ * not NULL, gets what it reported): GPG_ERR_TIMEOUT at DEADLINE
+ * (proto_now_ms, -1: none), GPG_ERR_CANCELED when CANCEL_FD (or -1)
+ * becomes readable first. */
+gpg_error_t proto_poll(int fd, short events, int cancel_fd, int64_t deadline,
+                       short *r_revents);
 
 /* A short name for a message type ("get", "put", ...) for logs. */
 const char *proto_type_name(unsigned type);

@@ -93,6 +93,30 @@ server_audit (server_conn_t *c, const char *op, const char *uuid,
                vault_error_text (c->v));
 }
 
+/* Start the reply M to a request of TYPE with the fields HAVE (a list
+ * field with no elements writes nothing) and, if not NULL, UUID. */
+static void
+server_reply (proto_msg_t *m, unsigned type, unsigned have, const char *uuid)
+{
+  memset (m, 0, sizeof *m);
+  m->type = type | PROTO_REPLY;
+  m->have = have;
+  if (uuid)
+    memcpy (m->uuid, uuid, sizeof m->uuid);
+}
+
+/* The same with the UUID, generation, size and time of E (only those
+ * in HAVE are sent). */
+static void
+server_reply_entry (proto_msg_t *m, unsigned type, unsigned have,
+                    const proto_entry_t *e)
+{
+  server_reply (m, type, have, e->uuid);
+  m->gen = e->gen;
+  m->size = e->size;
+  m->mtime = e->mtime;
+}
+
 static gpg_error_t
 server_send_msg (server_conn_t *c, const proto_msg_t *m)
 {
@@ -126,9 +150,8 @@ server_do_hello (server_conn_t *c, const proto_msg_t *req)
                     "protocol version not supported");
       return gpg_error (GPG_ERR_UNSUPPORTED_PROTOCOL);
     }
-  memset (&m, 0, sizeof m);
-  m.type = PROTO_HELLO | PROTO_REPLY;
-  m.have = PROTO_F_VMAX | PROTO_F_MAXFRAME | PROTO_F_NAME;
+  server_reply (&m, PROTO_HELLO,
+                PROTO_F_VMAX | PROTO_F_MAXFRAME | PROTO_F_NAME, NULL);
   m.vmax = chosen;
   c->version = (unsigned)chosen;
   m.maxframe = c->o->max_frame;
@@ -250,10 +273,9 @@ server_do_create (server_conn_t *c)
     }
   log_info ("%s: created VSC %s", c->o->peer ? c->o->peer : "client",
             uuid);
-  memset (&m, 0, sizeof m);
-  m.type = PROTO_CREATE | PROTO_REPLY;
-  m.have = PROTO_F_UUID | PROTO_F_GEN | PROTO_F_PASSWORD | PROTO_F_DATA;
-  memcpy (m.uuid, uuid, sizeof uuid);
+  server_reply (&m, PROTO_CREATE,
+                PROTO_F_UUID | PROTO_F_GEN | PROTO_F_PASSWORD | PROTO_F_DATA,
+                uuid);
   m.gen = gen;
   m.password = password;
   m.passwordlen = strlen (password);
@@ -287,6 +309,15 @@ server_do_create (server_conn_t *c)
   return err;
 }
 
+/* Send M, then free LIST (the array M carries). */
+static gpg_error_t
+server_send_free (server_conn_t *c, const proto_msg_t *m, void *list)
+{
+  gpg_error_t err = server_send_msg (c, m);
+  xfree (list);
+  return err;
+}
+
 static gpg_error_t
 server_do_list (server_conn_t *c)
 {
@@ -298,15 +329,10 @@ server_do_list (server_conn_t *c)
   err = vault_list (c->v, &list, &n);
   if (err)
     return server_send_error (c, err, "cannot list the vault");
-  memset (&m, 0, sizeof m);
-  m.type = PROTO_LIST | PROTO_REPLY;
-  if (n)
-    m.have = PROTO_F_ENTRY;
+  server_reply (&m, PROTO_LIST, PROTO_F_ENTRY, NULL);
   m.entry_array = list;
   m.nentries = n;
-  err = server_send_msg (c, &m);
-  xfree (list);
-  return err;
+  return server_send_free (c, &m, list);
 }
 
 /* Error frame for a vault error on UUID, with the current generation on
@@ -371,13 +397,9 @@ server_do_stat (server_conn_t *c, const proto_msg_t *req)
       server_audit (c, "stat", req->uuid, 0, err, "");
       return server_vault_error (c, err, "stat", req->uuid, 0);
     }
-  memset (&m, 0, sizeof m);
-  m.type = PROTO_STAT | PROTO_REPLY;
-  m.have = PROTO_F_UUID | PROTO_F_GEN | PROTO_F_SIZE | PROTO_F_MTIME;
-  memcpy (m.uuid, e.uuid, sizeof m.uuid);
-  m.gen = e.gen;
-  m.size = e.size;
-  m.mtime = e.mtime;
+  server_reply_entry (&m, PROTO_STAT,
+                      PROTO_F_UUID | PROTO_F_GEN | PROTO_F_SIZE
+                      | PROTO_F_MTIME, &e);
   return server_send_msg (c, &m);
 }
 
@@ -401,12 +423,9 @@ server_do_get (server_conn_t *c, const proto_msg_t *req)
                                 (req->have & PROTO_F_GEN) ? req->gen : 0);
       goto leave;
     }
-  memset (&m, 0, sizeof m);
-  m.type = PROTO_GET | PROTO_REPLY;
-  m.have = PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA | PROTO_F_MTIME;
-  memcpy (m.uuid, e.uuid, sizeof m.uuid);
-  m.gen = e.gen;
-  m.mtime = e.mtime;
+  server_reply_entry (&m, PROTO_GET,
+                      PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA
+                      | PROTO_F_MTIME, &e);
   m.data = data.data;
   m.datalen = data.len;
   err = server_send_msg (c, &m);
@@ -453,10 +472,7 @@ server_do_put (server_conn_t *c, const proto_msg_t *req)
       log_debug ("%s: put %s generation %" PRIu64,
                  c->o->peer ? c->o->peer : "client", req->uuid, gen);
     }
-  memset (&m, 0, sizeof m);
-  m.type = PROTO_PUT | PROTO_REPLY;
-  m.have = PROTO_F_UUID | PROTO_F_GEN;
-  memcpy (m.uuid, req->uuid, sizeof m.uuid);
+  server_reply (&m, PROTO_PUT, PROTO_F_UUID | PROTO_F_GEN, req->uuid);
   m.gen = gen;
   return server_send_msg (c, &m);
 }
@@ -474,10 +490,7 @@ server_do_delete (server_conn_t *c, const proto_msg_t *req)
                                (req->have & PROTO_F_GEN) ? req->gen : 0);
   log_info ("%s: deleted VSC %s", c->o->peer ? c->o->peer : "client",
             req->uuid);
-  memset (&m, 0, sizeof m);
-  m.type = PROTO_DELETE | PROTO_REPLY;
-  m.have = PROTO_F_UUID;
-  memcpy (m.uuid, req->uuid, sizeof m.uuid);
+  server_reply (&m, PROTO_DELETE, PROTO_F_UUID, req->uuid);
   return server_send_msg (c, &m);
 }
 
@@ -495,15 +508,11 @@ server_do_history (server_conn_t *c, const proto_msg_t *req)
       server_audit (c, "history", req->uuid, 0, err, "");
       return server_vault_error (c, err, "history", req->uuid, 0);
     }
-  memset (&m, 0, sizeof m);
-  m.type = PROTO_HISTORY | PROTO_REPLY;
-  m.have = PROTO_F_UUID | (n ? PROTO_F_VERSION : 0);
-  memcpy (m.uuid, req->uuid, sizeof m.uuid);
+  server_reply (&m, PROTO_HISTORY, PROTO_F_UUID | PROTO_F_VERSION,
+                req->uuid);
   m.version_array = list;
   m.nversions = n;
-  err = server_send_msg (c, &m);
-  xfree (list);
-  return err;
+  return server_send_free (c, &m, list);
 }
 
 /* Take one of the account's request slots (--max-inflight); false when
@@ -655,8 +664,7 @@ server_serve (vault_t *v, int in, int out, const server_opts_t *o)
         case PROTO_BYE:
           {
             proto_msg_t m;
-            memset (&m, 0, sizeof m);
-            m.type = PROTO_BYE | PROTO_REPLY;
+            server_reply (&m, PROTO_BYE, 0, NULL);
             server_send_msg (&c, &m);
             err = 0;
             goto leave;

@@ -17,7 +17,8 @@ typedef struct vault_ops {
   const char *name;
   /* Connect to / open SPEC and set V->be. */
   gpg_error_t (*open) (vault_t *v, const char *spec, bool create);
-  /* Release V->be (also after a failed open). */
+  /* Release V->be (called only when it is set, also after a failed
+   * open, just before the vault_t itself is freed). */
   void (*close) (vault_t *v);
   /* Ready to serve now (vault_check)? */
   gpg_error_t (*check) (vault_t *v);
@@ -26,11 +27,11 @@ typedef struct vault_ops {
   /* GEN 0: the current generation. Writes the audit record. */
   gpg_error_t (*get) (vault_t *v, const char *uuid, uint64_t gen, size_t max,
                       buf_t *data, proto_entry_t *r);
-  /* Both write the audit record ("put" or "create"). */
-  gpg_error_t (*put) (vault_t *v, const char *uuid, uint64_t expect,
-                      const void *data, size_t len, uint64_t *r_gen);
-  gpg_error_t (*create) (vault_t *v, const char *uuid, const void *data,
-                         size_t len, uint64_t *r_gen);
+  /* A put (OP "put", compare-and-swap on EXPECT, 0: must not exist)
+   * or a create (OP "create", EXPECT 0); writes the audit record OP. */
+  gpg_error_t (*store) (vault_t *v, const char *op, const char *uuid,
+                        uint64_t expect, const void *data, size_t len,
+                        uint64_t *r_gen);
   gpg_error_t (*del) (vault_t *v, const char *uuid, uint64_t expect);
   gpg_error_t (*history) (vault_t *v, const char *uuid,
                           proto_version_t **r_list, size_t *r_n);

@@ -211,15 +211,13 @@ static void
 vault_dir_close (vault_t *v)
 {
   vault_dir_t *d = VAULT_DIR (v);
-  if (!d)
-    return;
+
   close (d->dfd);
   if (d->audit_fd >= 0)
     close (d->audit_fd);
   if (d->slot_fd >= 0)
     close (d->slot_fd);
   xfree (d);
-  v->be = NULL;
 }
 
 /* A directory stream over the vault (a fresh one each time). */
@@ -239,26 +237,24 @@ vault_dir_opendir (vault_t *v, DIR **r_dir)
   return 0;
 }
 
+static gpg_error_t vault_dir_read_gens (vault_t *v, const char *only,
+                                        bool newest, proto_entry_t **r_list,
+                                        size_t *r_n);
+
 /* The highest generation of UUID on disk (0 if none). */
 static gpg_error_t
 vault_dir_current (vault_t *v, const char *uuid, uint64_t *r_gen)
 {
   gpg_error_t err;
-  DIR *d;
-  struct dirent *de;
-  char u[PROTO_UUID_LEN + 1];
-  uint64_t g;
+  proto_entry_t *list = NULL;
+  size_t n = 0;
 
   *r_gen = 0;
-  err = vault_dir_opendir (v, &d);
-  if (err)
-    return err;
-  while ((de = readdir (d)))
-    if (vault_dir_name_parse (de->d_name, u, &g) && !strcmp (u, uuid)
-        && g > *r_gen)
-      *r_gen = g;
-  closedir (d);
-  return 0;
+  err = vault_dir_read_gens (v, uuid, true, &list, &n);
+  if (!err && n)
+    *r_gen = list[0].gen;
+  xfree (list);
+  return err;
 }
 
 /* Remove the generations of UUID below LO, the "who" files of
@@ -297,6 +293,22 @@ vault_dir_cleanup (vault_t *v, const char *uuid, uint64_t lo, uint64_t hi)
   return err;
 }
 
+/* flock FD exclusively, waiting; on failure FD is closed. */
+static gpg_error_t
+vault_dir_flock (int fd)
+{
+  gpg_error_t err;
+
+  while (flock (fd, LOCK_EX))
+    if (errno != EINTR)
+      {
+        err = gpg_error_from_syserror ();
+        close (fd);
+        return err;
+      }
+  return 0;
+}
+
 /* Take the UUID's lock. The lock file may be removed by a delete while
  * we wait, so after getting the lock check that the name still refers to
  * the file we locked. CREATE false: only an existing lock file is used
@@ -305,6 +317,7 @@ vault_dir_cleanup (vault_t *v, const char *uuid, uint64_t lo, uint64_t hi)
 static gpg_error_t
 vault_dir_lock (vault_t *v, const char *uuid, bool create, int *r_fd)
 {
+  gpg_error_t err;
   char name[PROTO_UUID_LEN + 8];
   struct stat a, b;
   int fd;
@@ -317,13 +330,9 @@ vault_dir_lock (vault_t *v, const char *uuid, bool create, int *r_fd)
                    0600);
       if (fd < 0)
         return gpg_error_from_syserror ();
-      while (flock (fd, LOCK_EX))
-        if (errno != EINTR)
-          {
-            gpg_error_t err = gpg_error_from_syserror ();
-            close (fd);
-            return err;
-          }
+      err = vault_dir_flock (fd);
+      if (err)
+        return err;
       if (!fstat (fd, &a)
           && !fstatat (VAULT_DIR (v)->dfd, name, &b, AT_SYMLINK_NOFOLLOW)
           && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
@@ -334,6 +343,29 @@ vault_dir_lock (vault_t *v, const char *uuid, bool create, int *r_fd)
   return 0;
 }
 
+/* Take UUID's lock (vault_dir_lock; the lock file is made only when
+ * CREATE, but a VSC from before lock files gets one), then *R_CUR is its
+ * current generation (0: none). */
+static gpg_error_t
+vault_dir_lock_current (vault_t *v, const char *uuid, bool create,
+                        int *r_fd, uint64_t *r_cur)
+{
+  gpg_error_t err;
+
+  err = vault_dir_lock (v, uuid, create, r_fd);
+  if (gpg_err_code (err) == GPG_ERR_ENOENT && !create)
+    {
+      err = vault_dir_current (v, uuid, r_cur);
+      if (!err && !*r_cur)
+        err = gpg_error (GPG_ERR_NOT_FOUND);
+      if (!err)
+        err = vault_dir_lock (v, uuid, true, r_fd);
+    }
+  if (!err)
+    err = vault_dir_current (v, uuid, r_cur);
+  return err;
+}
+
 static gpg_error_t
 vault_dir_sync_dir (vault_t *v)
 {
@@ -342,72 +374,82 @@ vault_dir_sync_dir (vault_t *v)
   return 0;
 }
 
+/* Room for one more element in *LIST (N used of *CAP, each SIZE bytes;
+ * the first allocation holds FIRST). */
 static gpg_error_t
-vault_dir_list (vault_t *v, proto_entry_t **r_list, size_t *r_n)
+vault_dir_grow (void *r_list, size_t *cap, size_t n, size_t size, size_t first)
+{
+  void *list, *nl = NULL;
+  size_t ncap;
+
+  if (n < *cap)
+    return 0;
+  memcpy (&list, r_list, sizeof list);
+  ncap = *cap ? *cap * 2 : first;
+  if (ncap <= SIZE_MAX / size)
+    nl = xtryrealloc (list, ncap * size);
+  if (!nl)
+    return gpg_error (GPG_ERR_ENOMEM);
+  memcpy (r_list, &nl, sizeof nl);
+  *cap = ncap;
+  return 0;
+}
+
+/* Size and time of generation GEN of UUID; false when it is not (or no
+ * longer) a regular file. */
+static bool
+vault_dir_stat_gen (vault_t *v, const char *uuid, uint64_t gen,
+                    uint64_t *r_size, uint64_t *r_mtime)
+{
+  char name[96];
+  struct stat st;
+
+  vault_dir_name (name, sizeof name, uuid, gen);
+  if (fstatat (VAULT_DIR (v)->dfd, name, &st, AT_SYMLINK_NOFOLLOW)
+      || !S_ISREG (st.st_mode))
+    return false;
+  *r_size = (uint64_t)st.st_size;
+  *r_mtime = st.st_mtime > 0 ? (uint64_t)st.st_mtime : 0;
+  return true;
+}
+
+/* The generation files in the vault (of ONLY, if not NULL; with NEWEST
+ * just each VSC's newest), UUID and generation set, in a new array. */
+static gpg_error_t
+vault_dir_read_gens (vault_t *v, const char *only, bool newest,
+                     proto_entry_t **r_list, size_t *r_n)
 {
   gpg_error_t err;
   DIR *d = NULL;
   struct dirent *de;
-  proto_entry_t *list = NULL, *e;
-  size_t n = 0, cap = 0, i, j;
+  proto_entry_t *list = NULL;
+  size_t n = 0, cap = 0, i;
   char u[PROTO_UUID_LEN + 1];
   uint64_t g;
 
-  *r_list = NULL;
-  *r_n = 0;
   err = vault_dir_opendir (v, &d);
   if (err)
     goto leave;
   while ((de = readdir (d)))
     {
-      if (!vault_dir_name_parse (de->d_name, u, &g))
+      if (!vault_dir_name_parse (de->d_name, u, &g)
+          || (only && strcmp (u, only)))
         continue;
-      for (i = 0; i < n && strcmp (list[i].uuid, u); i++)
-        ;
+      i = n;
+      if (newest)
+        for (i = 0; i < n && strcmp (list[i].uuid, u); i++)
+          ;
       if (i == n)
         {
-          if (n == cap)
-            {
-              size_t ncap = cap ? cap * 2 : 32;
-              proto_entry_t *nl = NULL;
-              if (ncap <= SIZE_MAX / sizeof *nl)
-                nl = xtryrealloc (list, ncap * sizeof *nl);
-              if (!nl)
-                {
-                  err = gpg_error (GPG_ERR_ENOMEM);
-                  goto leave;
-                }
-              list = nl;
-              cap = ncap;
-            }
+          err = vault_dir_grow (&list, &cap, n, sizeof *list, 32);
+          if (err)
+            goto leave;
           memset (&list[n], 0, sizeof list[n]);
           memcpy (list[n].uuid, u, sizeof u);
           n++;
         }
       if (g > list[i].gen)
         list[i].gen = g;
-    }
-  /* Sizes and times; a VSC deleted meanwhile is dropped. */
-  for (i = j = 0; i < n; i++)
-    {
-      char name[96];
-      struct stat st;
-      e = &list[i];
-      vault_dir_name (name, sizeof name, e->uuid, e->gen);
-      if (fstatat (VAULT_DIR (v)->dfd, name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG (st.st_mode))
-        continue;
-      e->size = (uint64_t)st.st_size;
-      e->mtime = st.st_mtime > 0 ? (uint64_t)st.st_mtime : 0;
-      list[j++] = *e;
-    }
-  n = j;
-  /* Sort by UUID (insertion sort; vaults are small). */
-  for (i = 1; i < n; i++)
-    {
-      proto_entry_t t = list[i];
-      for (j = i; j > 0 && strcmp (list[j - 1].uuid, t.uuid) > 0; j--)
-        list[j] = list[j - 1];
-      list[j] = t;
     }
   *r_list = list;
   *r_n = n;
@@ -420,6 +462,70 @@ vault_dir_list (vault_t *v, proto_entry_t **r_list, size_t *r_n)
   return err;
 }
 
+/* qsort orders: by UUID; newest generation first. */
+static int
+vault_dir_cmp_uuid (const void *a, const void *b)
+{
+  return strcmp (((const proto_entry_t *)a)->uuid,
+                 ((const proto_entry_t *)b)->uuid);
+}
+
+static int
+vault_dir_cmp_newest (const void *a, const void *b)
+{
+  uint64_t x = ((const proto_entry_t *)a)->gen;
+  uint64_t y = ((const proto_entry_t *)b)->gen;
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static gpg_error_t
+vault_dir_list (vault_t *v, proto_entry_t **r_list, size_t *r_n)
+{
+  gpg_error_t err;
+  proto_entry_t *list = NULL, *e;
+  size_t n = 0, i, j;
+
+  *r_list = NULL;
+  *r_n = 0;
+  err = vault_dir_read_gens (v, NULL, true, &list, &n);
+  if (err)
+    return err;
+  /* Sizes and times; a VSC deleted meanwhile is dropped. */
+  for (i = j = 0; i < n; i++)
+    {
+      e = &list[i];
+      if (vault_dir_stat_gen (v, e->uuid, e->gen, &e->size, &e->mtime))
+        list[j++] = *e;
+    }
+  if (j > 1)
+    qsort (list, j, sizeof *list, vault_dir_cmp_uuid);
+  *r_list = list;
+  *r_n = j;
+  return 0;
+}
+
+/* FD, just opened, holds generation GEN of UUID: describe it in R and
+ * hand it out in *R_FD, or close it if it is not a regular file. */
+static gpg_error_t
+vault_dir_fd_entry (int fd, const char *uuid, uint64_t gen, int *r_fd,
+                    proto_entry_t *r)
+{
+  struct stat st;
+
+  if (fstat (fd, &st) || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      return gpg_error (GPG_ERR_INV_OBJ);
+    }
+  memset (r, 0, sizeof *r);
+  memcpy (r->uuid, uuid, PROTO_UUID_LEN);
+  r->gen = gen;
+  r->size = (uint64_t)st.st_size;
+  r->mtime = st.st_mtime > 0 ? (uint64_t)st.st_mtime : 0;
+  *r_fd = fd;
+  return 0;
+}
+
 /* Open the current generation of UUID for reading. */
 static gpg_error_t
 vault_dir_open_current (vault_t *v, const char *uuid, int *r_fd,
@@ -427,7 +533,6 @@ vault_dir_open_current (vault_t *v, const char *uuid, int *r_fd,
 {
   gpg_error_t err;
   char name[96];
-  struct stat st;
   uint64_t g;
   int fd, tries;
 
@@ -446,18 +551,7 @@ vault_dir_open_current (vault_t *v, const char *uuid, int *r_fd,
         continue;   /* replaced under us: look again */
       if (fd < 0)
         return gpg_error_from_syserror ();
-      if (fstat (fd, &st) || !S_ISREG (st.st_mode))
-        {
-          close (fd);
-          return gpg_error (GPG_ERR_INV_OBJ);
-        }
-      memset (r, 0, sizeof *r);
-      memcpy (r->uuid, uuid, PROTO_UUID_LEN);
-      r->gen = g;
-      r->size = (uint64_t)st.st_size;
-      r->mtime = st.st_mtime > 0 ? (uint64_t)st.st_mtime : 0;
-      *r_fd = fd;
-      return 0;
+      return vault_dir_fd_entry (fd, uuid, g, r_fd, r);
     }
   return gpg_error (GPG_ERR_TRY_LATER);
 }
@@ -479,7 +573,6 @@ vault_dir_open_gen (vault_t *v, const char *uuid, uint64_t gen, int *r_fd,
                     proto_entry_t *r)
 {
   char name[96];
-  struct stat st;
   uint64_t cur;
   int fd;
 
@@ -494,18 +587,7 @@ vault_dir_open_gen (vault_t *v, const char *uuid, uint64_t gen, int *r_fd,
     }
   if (fd < 0)
     return gpg_error_from_syserror ();
-  if (fstat (fd, &st) || !S_ISREG (st.st_mode))
-    {
-      close (fd);
-      return gpg_error (GPG_ERR_INV_OBJ);
-    }
-  memset (r, 0, sizeof *r);
-  memcpy (r->uuid, uuid, PROTO_UUID_LEN);
-  r->gen = gen;
-  r->size = (uint64_t)st.st_size;
-  r->mtime = st.st_mtime > 0 ? (uint64_t)st.st_mtime : 0;
-  *r_fd = fd;
-  return 0;
+  return vault_dir_fd_entry (fd, uuid, gen, r_fd, r);
 }
 
 static gpg_error_t
@@ -698,17 +780,14 @@ vault_dir_lock_limits (vault_t *v, int *r_fd)
 {
   int fd = openat (VAULT_DIR (v)->dfd, ".",
                    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  gpg_error_t err;
+
   if (fd < 0)
     return gpg_error_from_syserror ();
-  while (flock (fd, LOCK_EX))
-    if (errno != EINTR)
-      {
-        gpg_error_t err = gpg_error_from_syserror ();
-        close (fd);
-        return err;
-      }
-  *r_fd = fd;
-  return 0;
+  err = vault_dir_flock (fd);
+  if (!err)
+    *r_fd = fd;
+  return err;
 }
 
 static gpg_error_t
@@ -730,18 +809,7 @@ vault_dir_store (vault_t *v, const char *op, const char *uuid,
     }
   /* An update needs the UUID's lock file to exist already, so that
    * requests about UUIDs that do not exist leave no files behind. */
-  err = vault_dir_lock (v, uuid, !expect, &lockfd);
-  if (gpg_err_code (err) == GPG_ERR_ENOENT && expect)
-    {
-      err = vault_dir_current (v, uuid, &cur);
-      if (!err && !cur)
-        err = gpg_error (GPG_ERR_NOT_FOUND);
-      if (!err)   /* a VSC from before lock files: make one */
-        err = vault_dir_lock (v, uuid, true, &lockfd);
-    }
-  if (err)
-    goto leave;
-  err = vault_dir_current (v, uuid, &cur);
+  err = vault_dir_lock_current (v, uuid, !expect, &lockfd, &cur);
   if (err)
     goto leave;
   if (expect && !cur)
@@ -794,20 +862,6 @@ vault_dir_store (vault_t *v, const char *op, const char *uuid,
 }
 
 static gpg_error_t
-vault_dir_put (vault_t *v, const char *uuid, uint64_t expect, const void *data,
-               size_t len, uint64_t *r_gen)
-{
-  return vault_dir_store (v, "put", uuid, expect, data, len, r_gen);
-}
-
-static gpg_error_t
-vault_dir_create (vault_t *v, const char *uuid, const void *data, size_t len,
-                  uint64_t *r_gen)
-{
-  return vault_dir_store (v, "create", uuid, 0, data, len, r_gen);
-}
-
-static gpg_error_t
 vault_dir_delete (vault_t *v, const char *uuid, uint64_t expect)
 {
   gpg_error_t err, aerr;
@@ -816,18 +870,7 @@ vault_dir_delete (vault_t *v, const char *uuid, uint64_t expect)
   int lockfd = -1;
 
   /* No lock file is made for a UUID that does not exist. */
-  err = vault_dir_lock (v, uuid, false, &lockfd);
-  if (gpg_err_code (err) == GPG_ERR_ENOENT)
-    {
-      err = vault_dir_current (v, uuid, &cur);
-      if (!err && !cur)
-        err = gpg_error (GPG_ERR_NOT_FOUND);
-      if (!err)   /* a VSC from before lock files: make one */
-        err = vault_dir_lock (v, uuid, true, &lockfd);
-    }
-  if (err)
-    goto leave;
-  err = vault_dir_current (v, uuid, &cur);
+  err = vault_dir_lock_current (v, uuid, false, &lockfd, &cur);
   if (err)
     goto leave;
   if (!cur)
@@ -897,70 +940,39 @@ vault_dir_history (vault_t *v, const char *uuid, proto_version_t **r_list,
                    size_t *r_n)
 {
   gpg_error_t err;
-  DIR *d = NULL;
-  struct dirent *de;
-  proto_version_t *list = NULL, t;
-  size_t n = 0, cap = 0, i, j;
-  char u[PROTO_UUID_LEN + 1], name[96];
-  struct stat st;
-  uint64_t g;
+  proto_entry_t *gens = NULL;
+  proto_version_t *list = NULL, *e;
+  size_t n = 0, i, j;
 
-  err = vault_dir_opendir (v, &d);
+  err = vault_dir_read_gens (v, uuid, false, &gens, &n);
+  if (!err && !(list = xtrycalloc (n ? n : 1, sizeof *list)))
+    err = gpg_error_from_syserror ();
   if (err)
     goto leave;
-  while ((de = readdir (d)))
-    {
-      if (!vault_dir_name_parse (de->d_name, u, &g) || strcmp (u, uuid))
-        continue;
-      if (n == cap)
-        {
-          size_t ncap = cap ? cap * 2 : 16;
-          proto_version_t *nl = NULL;
-          if (ncap <= SIZE_MAX / sizeof *nl)
-            nl = xtryrealloc (list, ncap * sizeof *nl);
-          if (!nl)
-            {
-              err = gpg_error (GPG_ERR_ENOMEM);
-              goto leave;
-            }
-          list = nl;
-          cap = ncap;
-        }
-      memset (&list[n], 0, sizeof list[n]);
-      list[n++].gen = g;
-    }
   /* Newest first; sizes, times, authors. A generation that went away
    * meanwhile (a put pruned it) is dropped. */
-  for (i = 1; i < n; i++)
-    {
-      t = list[i];
-      for (j = i; j > 0 && list[j - 1].gen < t.gen; j--)
-        list[j] = list[j - 1];
-      list[j] = t;
-    }
+  if (n > 1)
+    qsort (gens, n, sizeof *gens, vault_dir_cmp_newest);
   for (i = j = 0; i < n; i++)
     {
-      vault_dir_name (name, sizeof name, uuid, list[i].gen);
-      if (fstatat (VAULT_DIR (v)->dfd, name, &st, AT_SYMLINK_NOFOLLOW)
-          || !S_ISREG (st.st_mode))
+      e = &list[j];
+      e->gen = gens[i].gen;
+      if (!vault_dir_stat_gen (v, uuid, e->gen, &e->size, &e->mtime))
         continue;
-      list[i].size = (uint64_t)st.st_size;
-      list[i].mtime = st.st_mtime > 0 ? (uint64_t)st.st_mtime : 0;
-      vault_dir_read_who (v, uuid, list[i].gen, &list[i]);
-      list[j++] = list[i];
+      vault_dir_read_who (v, uuid, e->gen, e);
+      j++;
     }
   if (!j)
+    err = gpg_error (GPG_ERR_NOT_FOUND);
+  else
     {
-      err = gpg_error (GPG_ERR_NOT_FOUND);
-      goto leave;
+      *r_list = list;
+      *r_n = j;
+      list = NULL;
     }
-  *r_list = list;
-  *r_n = j;
-  list = NULL;
 
  leave:
-  if (d)
-    closedir (d);
+  xfree (gens);
   xfree (list);
   return err;
 }
@@ -1094,8 +1106,7 @@ const vault_ops_t vault_dir_ops = {
   vault_dir_list,
   vault_dir_stat,
   vault_dir_get,
-  vault_dir_put,
-  vault_dir_create,
+  vault_dir_store,
   vault_dir_delete,
   vault_dir_history,
   vault_dir_audit,

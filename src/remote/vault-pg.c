@@ -33,6 +33,7 @@
 
 #include "vault-be.h"
 #include "vault-pg.h"
+#include "proto.h"
 #include "common/util.h"
 #include "common/log.h"
 
@@ -58,14 +59,6 @@ typedef struct vault_pg_q {
   int formats[VAULT_PG_MAX_PARAMS];
   int binary;                /* results in binary */
 } vault_pg_q_t;
-
-static int64_t
-vault_pg_now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 vault_pg_sleep_ms (int ms)
@@ -112,7 +105,7 @@ vault_pg_connect_once (vault_t *v, int64_t deadline)
   PGconn *conn;
   PGresult *res;
   gpg_error_t err;
-  int64_t left = deadline - vault_pg_now_ms ();
+  int64_t left = deadline - proto_now_ms ();
 
   if (left < 2000)
     left = 2000;   /* libpq's smallest useful timeout */
@@ -175,31 +168,11 @@ vault_pg_connect_once (vault_t *v, int64_t deadline)
 static gpg_error_t
 vault_pg_wait (PGconn *conn, short events, int64_t deadline, short *r_revents)
 {
-  struct pollfd pfd;
-  int64_t left;
-  int r;
+  int fd = PQsocket (conn);
 
-  pfd.fd = PQsocket (conn);
-  if (pfd.fd < 0)
+  if (fd < 0)
     return gpg_error (GPG_ERR_EPIPE);
-  for (;;)
-    {
-      left = deadline - vault_pg_now_ms ();
-      if (left <= 0)
-        return gpg_error (GPG_ERR_TIMEOUT);
-      pfd.events = events;
-      pfd.revents = 0;
-      r = poll (&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        return gpg_error_from_syserror ();
-      if (!r)
-        return gpg_error (GPG_ERR_TIMEOUT);
-      if (r_revents)
-        *r_revents = pfd.revents;
-      return 0;
-    }
+  return proto_poll (fd, events, -1, deadline, r_revents);
 }
 
 /* The connection is gone (or useless): drop it; the next statement
@@ -326,7 +299,7 @@ vault_pg_run (vault_t *v, const vault_pg_q_t *q, int64_t deadline,
 static int64_t
 vault_pg_deadline (vault_t *v)
 {
-  return vault_pg_now_ms () + (v->timeout_ms > 0 ? v->timeout_ms
+  return proto_now_ms () + (v->timeout_ms > 0 ? v->timeout_ms
                                : VAULT_TIMEOUT_DEFAULT);
 }
 
@@ -334,13 +307,13 @@ vault_pg_deadline (vault_t *v)
 static bool
 vault_pg_backoff (int64_t deadline, int *delay)
 {
-  int64_t left = deadline - vault_pg_now_ms ();
+  int64_t left = deadline - proto_now_ms ();
   if (left <= 0)
     return false;
   vault_pg_sleep_ms (*delay < left ? *delay : (int)left);
   if (*delay < VAULT_PG_RETRY_MAX_MS)
     *delay *= 2;
-  return vault_pg_now_ms () < deadline;
+  return proto_now_ms () < deadline;
 }
 
 /* Run a statement that may be repeated (a read), reconnecting until the
@@ -412,6 +385,23 @@ vault_pg_copy_text (char *dst, size_t dstsz, const char *src)
 {
   snprintf (dst, dstsz, "%s", src ? src : "");
 }
+
+/* Start statement SQL; with WHO, its first three parameters are who is
+ * asking, from where, and this server (the database's change functions
+ * take them for the audit record). */
+static void
+vault_pg_q_init (vault_pg_q_t *q, vault_t *who, const char *sql)
+{
+  memset (q, 0, sizeof *q);
+  q->sql = sql;
+  if (who)
+    {
+      vault_pg_param (q, who->user);
+      vault_pg_param (q, who->peer);
+      vault_pg_param (q, who->server);
+    }
+}
+
 
 
 /* ---- operations -------------------------------------------------- */
@@ -491,51 +481,87 @@ static void
 vault_pg_close (vault_t *v)
 {
   vault_pg_t *pg = VAULT_PG (v);
-  if (!pg)
-    return;
+
   if (pg->conn)
     PQfinish (pg->conn);
   xfree (pg->spec);
   xfree (pg);
-  v->be = NULL;
 }
 
+static void
+vault_pg_fill_entry (PGresult *res, int row, void *elem)
+{
+  proto_entry_t *e = elem;
+  vault_pg_copy_text (e->uuid, sizeof e->uuid, PQgetvalue (res, row, 0));
+  e->gen = vault_pg_u64 (res, row, 1);
+  e->size = vault_pg_u64 (res, row, 2);
+  e->mtime = vault_pg_u64 (res, row, 3);
+}
+
+static void
+vault_pg_fill_version (PGresult *res, int row, void *elem)
+{
+  proto_version_t *e = elem;
+  e->gen = vault_pg_u64 (res, row, 0);
+  e->size = vault_pg_u64 (res, row, 1);
+  e->mtime = vault_pg_u64 (res, row, 2);
+  vault_pg_copy_text (e->by, sizeof e->by, PQgetvalue (res, row, 3));
+  vault_pg_copy_text (e->from, sizeof e->from, PQgetvalue (res, row, 4));
+}
+
+/* The two reads that return rows: the VSCs of the account asking ($1),
+ * all or the one UUID ($2), and the kept generations of UUID. */
+enum { VAULT_PG_READ_LIST, VAULT_PG_READ_HISTORY };
+static const struct vault_pg_read {
+  const char *sql;
+  size_t size;                /* of an element of the result array */
+  bool need_one;              /* no row: GPG_ERR_NOT_FOUND */
+  void (*fill) (PGresult *res, int row, void *elem);
+} vault_pg_reads[] = {
+  { "SELECT c.uuid, c.gen, c.size, extract (epoch FROM c.mtime)::bigint"
+    " FROM vscd.vsc c JOIN vscd.account a ON a.id = c.account WHERE"
+    " a.name = $1 AND ($2::uuid IS NULL OR c.uuid = $2::uuid) ORDER BY c.uuid",
+    sizeof (proto_entry_t), false, vault_pg_fill_entry },
+  { "SELECT g.gen, g.size, extract (epoch FROM g.stored)::bigint,"
+    " g.stored_by, g.peer FROM vscd.account a JOIN vscd.vsc c ON c.account"
+    " = a.id LEFT JOIN vscd.generation g ON g.vsc = c.id WHERE a.name = $1"
+    " AND c.uuid = $2::uuid ORDER BY g.gen DESC",
+    sizeof (proto_version_t), true, vault_pg_fill_version }
+};
+
+/* Run read R with the parameters $1 the account asking and $2 UUID, and
+ * turn each row into an element of a new array. */
 static gpg_error_t
-vault_pg_list_rows (vault_t *v, const char *uuid, proto_entry_t **r_list,
-                    size_t *r_n)
+vault_pg_rows (vault_t *v, const struct vault_pg_read *r, const char *uuid,
+               void *r_list, size_t *r_n)
 {
   gpg_error_t err;
   vault_pg_q_t q;
   PGresult *res = NULL;
-  proto_entry_t *list = NULL;
+  char *list = NULL;
   int i, n;
 
-  memset (&q, 0, sizeof q);
-  q.sql = "SELECT c.uuid, c.gen, c.size, extract (epoch FROM c.mtime)::bigint"
-          " FROM vscd.vsc c JOIN vscd.account a ON a.id = c.account"
-          " WHERE a.name = $1 AND ($2::uuid IS NULL OR c.uuid = $2::uuid)"
-          " ORDER BY c.uuid";
+  vault_pg_q_init (&q, NULL, r->sql);
   vault_pg_param (&q, v->user);
   vault_pg_param (&q, uuid);
   err = vault_pg_exec (v, &q, vault_pg_deadline (v), &res);
   if (err)
     return err;
   n = PQntuples (res);
-  list = xtrycalloc (n ? (size_t)n : 1, sizeof *list);
+  if (!n && r->need_one)
+    {
+      err = gpg_error (GPG_ERR_NOT_FOUND);
+      goto leave;
+    }
+  list = xtrycalloc (n ? (size_t)n : 1, r->size);
   if (!list)
     {
       err = gpg_error_from_syserror ();
       goto leave;
     }
   for (i = 0; i < n; i++)
-    {
-      vault_pg_copy_text (list[i].uuid, sizeof list[i].uuid,
-                          PQgetvalue (res, i, 0));
-      list[i].gen = vault_pg_u64 (res, i, 1);
-      list[i].size = vault_pg_u64 (res, i, 2);
-      list[i].mtime = vault_pg_u64 (res, i, 3);
-    }
-  *r_list = list;
+    r->fill (res, i, list + (size_t)i * r->size);
+  memcpy (r_list, &list, sizeof list);
   *r_n = (size_t)n;
   list = NULL;
 
@@ -543,6 +569,14 @@ vault_pg_list_rows (vault_t *v, const char *uuid, proto_entry_t **r_list,
   xfree (list);
   PQclear (res);
   return err;
+}
+
+static gpg_error_t
+vault_pg_list_rows (vault_t *v, const char *uuid, proto_entry_t **r_list,
+                    size_t *r_n)
+{
+  return vault_pg_rows (v, &vault_pg_reads[VAULT_PG_READ_LIST], uuid, r_list,
+                        r_n);
 }
 
 static gpg_error_t
@@ -580,13 +614,10 @@ vault_pg_get (vault_t *v, const char *uuid, uint64_t gen, size_t max,
   buf_clear (data);
   snprintf (sgen, sizeof sgen, "%" PRIu64, gen);
   snprintf (smax, sizeof smax, "%zu", max);
-  memset (&q, 0, sizeof q);
-  q.sql = "SELECT o_code, o_gen, o_size, o_mtime, o_data"
-          " FROM vscd.get ($1, $2, $3, $4::uuid, $5::bigint, $6::bigint)";
+  vault_pg_q_init (&q, v, "SELECT o_code, o_gen, o_size, o_mtime, o_data"
+                   " FROM vscd.get ($1, $2, $3, $4::uuid, $5::bigint,"
+                   " $6::bigint)");
   q.binary = 1;
-  vault_pg_param (&q, v->user);
-  vault_pg_param (&q, v->peer);
-  vault_pg_param (&q, v->server);
   vault_pg_param (&q, uuid);
   vault_pg_param (&q, sgen);
   vault_pg_param (&q, smax);
@@ -671,59 +702,43 @@ vault_pg_resolve (vault_t *v, const char *uuid, uint64_t expect,
   return err;
 }
 
+/* Run a change that must not be applied twice (a put, or with PUT_ID
+ * NULL a delete), reconnecting until the deadline: when the connection
+ * was lost after the statement went out, ask the database whether it
+ * committed (vault_pg_resolve) before sending it again. *R_FINAL: ERR
+ * (and *R_GEN for a put that did commit) is the whole outcome, there is
+ * no result row; else *R_RES holds the statement's answer. */
 static gpg_error_t
-vault_pg_store (vault_t *v, const char *op, const char *uuid,
-                uint64_t expect, const void *data, size_t len,
-                uint64_t *r_gen)
+vault_pg_change (vault_t *v, const vault_pg_q_t *q, const char *op,
+                 const char *uuid, uint64_t expect, const uint8_t *put_id,
+                 PGresult **r_res, bool *r_final, uint64_t *r_gen)
 {
   gpg_error_t err;
-  vault_pg_q_t q;
-  PGresult *res = NULL;
-  uint8_t put_id[VAULT_PG_PUT_ID_LEN];
-  char sexp[24], skeep[16], smaxv[24], smaxb[24];
   int64_t deadline = vault_pg_deadline (v);
   int delay = VAULT_PG_RETRY_MIN_MS;
   bool lost, sent, done, retry;
-  unsigned code;
+  char why[sizeof v->errtext];
 
-  if (len > INT32_MAX)
-    return gpg_error (GPG_ERR_TOO_LARGE);
-  gcry_create_nonce (put_id, sizeof put_id);
-  snprintf (sexp, sizeof sexp, "%" PRIu64, expect);
-  snprintf (skeep, sizeof skeep, "%u", v->keep);
-  snprintf (smaxv, sizeof smaxv, "%" PRIu64, v->limits.max_vscs);
-  snprintf (smaxb, sizeof smaxb, "%" PRIu64, v->limits.max_bytes);
-  memset (&q, 0, sizeof q);
-  q.sql = "SELECT o_code, o_gen, o_detail FROM vscd.put ($1, $2, $3, $4,"
-          " $5::uuid, $6::bigint, $7::bytea, $8::bytea, $9::integer,"
-          " $10::bigint, $11::bigint)";
-  vault_pg_param (&q, v->user);
-  vault_pg_param (&q, v->peer);
-  vault_pg_param (&q, v->server);
-  vault_pg_param (&q, op);
-  vault_pg_param (&q, uuid);
-  vault_pg_param (&q, sexp);
-  vault_pg_param_bin (&q, data, len);
-  vault_pg_param_bin (&q, put_id, sizeof put_id);
-  vault_pg_param (&q, skeep);
-  vault_pg_param (&q, smaxv);
-  vault_pg_param (&q, smaxb);
+  *r_final = true;
   for (;;)
     {
-      err = vault_pg_run (v, &q, deadline, &res, &lost, &sent);
+      err = vault_pg_run (v, q, deadline, r_res, &lost, &sent);
       if (!lost)
-        break;
+        {
+          *r_final = false;
+          return err;
+        }
       if (sent)
         {
-          log_info ("%s; checking whether %s of %s was stored", v->errtext,
-                    op, uuid);
+          if (put_id)
+            log_info ("%s; checking whether %s of %s was stored", v->errtext,
+                      op, uuid);
           err = vault_pg_resolve (v, uuid, expect, put_id, deadline, &done,
                                   &retry, r_gen);
           if (err || done)
             {
-              if (gpg_err_code (err) == GPG_ERR_TRY_LATER)
+              if (put_id && gpg_err_code (err) == GPG_ERR_TRY_LATER)
                 {
-                  char why[sizeof v->errtext];
                   memcpy (why, v->errtext, sizeof why);
                   vault_pg_set_error (v, "%s (the VSC is at the old or the "
                                       "new generation; stat it when the "
@@ -735,7 +750,42 @@ vault_pg_store (vault_t *v, const char *op, const char *uuid,
       if (!vault_pg_backoff (deadline, &delay))
         return err;
     }
-  if (err)
+}
+
+static gpg_error_t
+vault_pg_store (vault_t *v, const char *op, const char *uuid,
+                uint64_t expect, const void *data, size_t len,
+                uint64_t *r_gen)
+{
+  gpg_error_t err;
+  vault_pg_q_t q;
+  PGresult *res = NULL;
+  uint8_t put_id[VAULT_PG_PUT_ID_LEN];
+  char sexp[24], skeep[16], smaxv[24], smaxb[24];
+  bool final;
+  unsigned code;
+
+  if (len > INT32_MAX)
+    return gpg_error (GPG_ERR_TOO_LARGE);
+  gcry_create_nonce (put_id, sizeof put_id);
+  snprintf (sexp, sizeof sexp, "%" PRIu64, expect);
+  snprintf (skeep, sizeof skeep, "%u", v->keep);
+  snprintf (smaxv, sizeof smaxv, "%" PRIu64, v->limits.max_vscs);
+  snprintf (smaxb, sizeof smaxb, "%" PRIu64, v->limits.max_bytes);
+  vault_pg_q_init (&q, v, "SELECT o_code, o_gen, o_detail FROM vscd.put ($1,"
+                   " $2, $3, $4, $5::uuid, $6::bigint, $7::bytea, $8::bytea,"
+                   " $9::integer, $10::bigint, $11::bigint)");
+  vault_pg_param (&q, op);
+  vault_pg_param (&q, uuid);
+  vault_pg_param (&q, sexp);
+  vault_pg_param_bin (&q, data, len);
+  vault_pg_param_bin (&q, put_id, sizeof put_id);
+  vault_pg_param (&q, skeep);
+  vault_pg_param (&q, smaxv);
+  vault_pg_param (&q, smaxb);
+  err = vault_pg_change (v, &q, op, uuid, expect, put_id, &res, &final,
+                         r_gen);
+  if (err || final)
     return err;
   code = (unsigned)vault_pg_u64 (res, 0, 0);
   if (code)
@@ -750,57 +800,24 @@ vault_pg_store (vault_t *v, const char *op, const char *uuid,
 }
 
 static gpg_error_t
-vault_pg_put (vault_t *v, const char *uuid, uint64_t expect, const void *data,
-              size_t len, uint64_t *r_gen)
-{
-  return vault_pg_store (v, "put", uuid, expect, data, len, r_gen);
-}
-
-static gpg_error_t
-vault_pg_create (vault_t *v, const char *uuid, const void *data, size_t len,
-                 uint64_t *r_gen)
-{
-  return vault_pg_store (v, "create", uuid, 0, data, len, r_gen);
-}
-
-static gpg_error_t
 vault_pg_del (vault_t *v, const char *uuid, uint64_t expect)
 {
   gpg_error_t err;
   vault_pg_q_t q;
   PGresult *res = NULL;
   char sexp[24];
-  int64_t deadline = vault_pg_deadline (v);
-  int delay = VAULT_PG_RETRY_MIN_MS;
-  bool lost, sent, done, retry;
+  bool final;
   uint64_t gen;
   unsigned code;
 
   snprintf (sexp, sizeof sexp, "%" PRIu64, expect);
-  memset (&q, 0, sizeof q);
-  q.sql = "SELECT o_code, o_gen FROM vscd.del ($1, $2, $3, $4::uuid,"
-          " $5::bigint)";
-  vault_pg_param (&q, v->user);
-  vault_pg_param (&q, v->peer);
-  vault_pg_param (&q, v->server);
+  vault_pg_q_init (&q, v, "SELECT o_code, o_gen FROM vscd.del ($1, $2, $3,"
+                   " $4::uuid, $5::bigint)");
   vault_pg_param (&q, uuid);
   vault_pg_param (&q, sexp);
-  for (;;)
-    {
-      err = vault_pg_run (v, &q, deadline, &res, &lost, &sent);
-      if (!lost)
-        break;
-      if (sent)
-        {
-          err = vault_pg_resolve (v, uuid, expect, NULL, deadline, &done,
-                                  &retry, &gen);
-          if (err || done)
-            return err;
-        }
-      if (!vault_pg_backoff (deadline, &delay))
-        return err;
-    }
-  if (err)
+  err = vault_pg_change (v, &q, "delete", uuid, expect, NULL, &res, &final,
+                         &gen);
+  if (err || final)
     return err;
   code = (unsigned)vault_pg_u64 (res, 0, 0);
   PQclear (res);
@@ -811,52 +828,8 @@ static gpg_error_t
 vault_pg_history (vault_t *v, const char *uuid, proto_version_t **r_list,
                   size_t *r_n)
 {
-  gpg_error_t err;
-  vault_pg_q_t q;
-  PGresult *res = NULL;
-  proto_version_t *list = NULL;
-  int i, n;
-
-  memset (&q, 0, sizeof q);
-  q.sql = "SELECT g.gen, g.size, extract (epoch FROM g.stored)::bigint,"
-          " g.stored_by, g.peer"
-          " FROM vscd.account a JOIN vscd.vsc c ON c.account = a.id"
-          " LEFT JOIN vscd.generation g ON g.vsc = c.id"
-          " WHERE a.name = $1 AND c.uuid = $2::uuid ORDER BY g.gen DESC";
-  vault_pg_param (&q, v->user);
-  vault_pg_param (&q, uuid);
-  err = vault_pg_exec (v, &q, vault_pg_deadline (v), &res);
-  if (err)
-    return err;
-  n = PQntuples (res);
-  if (!n)
-    {
-      err = gpg_error (GPG_ERR_NOT_FOUND);
-      goto leave;
-    }
-  list = xtrycalloc ((size_t)n, sizeof *list);
-  if (!list)
-    {
-      err = gpg_error_from_syserror ();
-      goto leave;
-    }
-  for (i = 0; i < n; i++)
-    {
-      list[i].gen = vault_pg_u64 (res, i, 0);
-      list[i].size = vault_pg_u64 (res, i, 1);
-      list[i].mtime = vault_pg_u64 (res, i, 2);
-      vault_pg_copy_text (list[i].by, sizeof list[i].by, PQgetvalue (res, i, 3));
-      vault_pg_copy_text (list[i].from, sizeof list[i].from,
-                          PQgetvalue (res, i, 4));
-    }
-  *r_list = list;
-  *r_n = (size_t)n;
-  list = NULL;
-
- leave:
-  xfree (list);
-  PQclear (res);
-  return err;
+  return vault_pg_rows (v, &vault_pg_reads[VAULT_PG_READ_HISTORY], uuid,
+                        r_list, r_n);
 }
 
 static gpg_error_t
@@ -1036,8 +1009,7 @@ const vault_ops_t vault_pg_ops = {
   vault_pg_list,
   vault_pg_stat,
   vault_pg_get,
-  vault_pg_put,
-  vault_pg_create,
+  vault_pg_store,
   vault_pg_del,
   vault_pg_history,
   vault_pg_audit,

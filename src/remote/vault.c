@@ -72,10 +72,24 @@ vault_new (const vault_ops_t *ops)
   return v;
 }
 
+/* The back end's open of V returned ERR: hand V out, or keep why it
+ * failed for vault_open_error and release it. */
+static gpg_error_t
+vault_opened (vault_t *v, gpg_error_t err, vault_t **r_vault)
+{
+  if (err)
+    {
+      snprintf (vault_open_msg, sizeof vault_open_msg, "%s", v->errtext);
+      vault_close (v);
+      return err;
+    }
+  *r_vault = v;
+  return 0;
+}
+
 gpg_error_t
 vault_open (const char *spec, bool create, vault_t **r_vault)
 {
-  gpg_error_t err;
   vault_t *v;
 
   *r_vault = NULL;
@@ -96,15 +110,7 @@ vault_open (const char *spec, bool create, vault_t **r_vault)
 #endif
   if (!v)
     return gpg_error_from_syserror ();
-  err = v->ops->open (v, spec, create);
-  if (err)
-    {
-      snprintf (vault_open_msg, sizeof vault_open_msg, "%s", v->errtext);
-      vault_close (v);
-      return err;
-    }
-  *r_vault = v;
-  return 0;
+  return vault_opened (v, v->ops->open (v, spec, create), r_vault);
 }
 
 gpg_error_t
@@ -122,15 +128,7 @@ vault_open_fd (int fd, vault_t **r_vault)
       close (fd);
       return err;
     }
-  err = vault_dir_open_fd (v, fd);
-  if (err)
-    {
-      snprintf (vault_open_msg, sizeof vault_open_msg, "%s", v->errtext);
-      vault_close (v);
-      return err;
-    }
-  *r_vault = v;
-  return 0;
+  return vault_opened (v, vault_dir_open_fd (v, fd), r_vault);
 }
 
 void
@@ -302,7 +300,7 @@ vault_put (vault_t *v, const char *uuid, uint64_t expect, const void *data,
 {
   if (!vault_uuid_ok (uuid))
     return gpg_error (GPG_ERR_INV_NAME);
-  return v->ops->put (v, uuid, expect, data, len, r_gen);
+  return v->ops->store (v, "put", uuid, expect, data, len, r_gen);
 }
 
 gpg_error_t
@@ -311,7 +309,7 @@ vault_create (vault_t *v, const char *uuid, const void *data, size_t len,
 {
   if (!vault_uuid_ok (uuid))
     return gpg_error (GPG_ERR_INV_NAME);
-  return v->ops->create (v, uuid, data, len, r_gen);
+  return v->ops->store (v, "create", uuid, 0, data, len, r_gen);
 }
 
 gpg_error_t

@@ -10,10 +10,11 @@
 #   frames.py trickle SOCKET          a frame sent one byte at a time to a
 #                                     server with --timeout 1 is cut off
 #   frames.py put SOCKET UUID GEN FILE   one raw put (exit 0 ok, 6 conflict)
-#   frames.py fakev1 SOCKET           a server that speaks protocol version 1
+#   frames.py fakev1 SOCKET [UUID]    a server that speaks protocol version 1
 #                                     only (like vscd before history), until
 #                                     killed; for the client's side of the
-#                                     version negotiation
+#                                     version negotiation (its list is empty,
+#                                     or the one VSC UUID at generation 1)
 #
 # Prints "PASS: ..." / "FAIL: ..." lines; exit status 1 if anything failed.
 import os, random, signal, socket, struct, subprocess, sys, time
@@ -386,8 +387,8 @@ def run_put(path, uuid, gen, file):
         sys.exit(0)
     sys.exit(6 if is_error(r, "conflict") else 1)
 
-def run_fakev1(path):
-    """A version 1 server: hello (chooses 1), list (empty), bye."""
+def run_fakev1(path, uuid=None):
+    """A version 1 server: hello (chooses 1), list (empty or UUID), bye."""
     try:
         os.unlink(path)
     except FileNotFoundError:
@@ -411,7 +412,11 @@ def run_fakev1(path):
                     break
                 c.sendall(frame(bytes([HELLO | 0x80]) + tlv(0x81, b"\1") + tlv(0x89, uint(65536))))
             elif t == LIST:
-                c.sendall(frame(bytes([LIST | 0x80])))
+                entry = b""
+                if uuid:
+                    entry = tlv(0xA0, tlv(0x83, uuid.encode()) + tlv(0x84, uint(1))
+                                + tlv(0x87, uint(1234)) + tlv(0x88, uint(1700000000)))
+                c.sendall(frame(bytes([LIST | 0x80]) + entry))
             elif t == BYE:
                 c.sendall(frame(bytes([BYE | 0x80])))
                 break
@@ -430,6 +435,6 @@ if __name__ == "__main__":
     elif mode == "put":
         run_put(*sys.argv[2:6])
     elif mode == "fakev1":
-        run_fakev1(sys.argv[2])
+        run_fakev1(*sys.argv[2:4])
     print("TOTALS: passed %d failed %d" % (passed, failed))
     sys.exit(1 if failed else 0)

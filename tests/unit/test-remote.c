@@ -22,6 +22,8 @@
 #include <signal.h>
 
 #define U1 "0123abcd-4567-89ef-0123-456789abcdef"
+/* U1 as hex. */
+#define UH "30313233616263642d343536372d383965662d303132332d343536373839616263646566"
 #define U2 "ffffffff-0000-1111-2222-333333333333"
 
 static char tmpdir[256];
@@ -161,6 +163,227 @@ test_frame_roundtrip (void)
   buf_free (&b);
 }
 
+/* Golden frames: every message type with every field it allows, built
+ * by the codec as it was before it became table-driven. The bytes on the
+ * wire must never change; each one is also parsed back field by field. */
+static const proto_entry_t golden_entries[2] = {
+  { U1, 1, 100, 1700000000 }, { U2, 0x1234567890ULL, 0, 0 } };
+static const proto_version_t golden_versions[3] = {
+  { 3, 4096, 1700000003, "alice", "unix:/run/vscd.sock" },
+  { 2, 0, 0, "", "" },
+  { 1, 255, 256, "b\tob\x01", "" } };
+
+static void
+golden_template (proto_msg_t *m, unsigned type, unsigned have)
+{
+  static const uint8_t data[] = { 0x00, 0x01, 'V', 'S', 'C', 0xff };
+  memset (m, 0, sizeof *m);
+  m->type = type;
+  m->have = have;
+  m->vmin = 1;
+  m->vmax = 2;
+  m->name = "vscd 1.0";
+  m->namelen = 8;
+  strcpy (m->uuid, U1);
+  m->gen = 0x1234567890ULL;
+  m->data = data;
+  m->datalen = sizeof data;
+  m->password = "pw-Secret";
+  m->passwordlen = 9;
+  m->size = 65536;
+  m->mtime = 1700000000;
+  m->maxframe = PROTO_MAX_FRAME_DEFAULT;
+  m->errcode = GPG_ERR_CONFLICT;
+  m->errtext = "no\tsuch";
+  m->errtextlen = 7;
+  m->entry_array = golden_entries;
+  m->nentries = 2;
+  m->version_array = golden_versions;
+  m->nversions = 3;
+}
+
+static void
+test_frame_golden (void)
+{
+  static const struct {
+    unsigned type, have;
+    const char *hex;
+  } g[] = {
+    { PROTO_HELLO, PROTO_F_VMIN | PROTO_F_VMAX | PROTO_F_NAME,
+      "000000110180010181010282087673636420312e30" },
+    { PROTO_HELLO, PROTO_F_VMIN | PROTO_F_VMAX,
+      "0000000701800101810102" },
+    { PROTO_CREATE, 0,
+      "0000000102" },
+    { PROTO_LIST, 0,
+      "0000000103" },
+    { PROTO_STAT, PROTO_F_UUID,
+      "0000002704832430313233616263642d343536372d383965662d3031"
+      "32332d343536373839616263646566" },
+    { PROTO_GET, PROTO_F_UUID,
+      "0000002705832430313233616263642d343536372d383965662d3031"
+      "32332d343536373839616263646566" },
+    { PROTO_GET, PROTO_F_UUID | PROTO_F_GEN,
+      "0000002e05832430313233616263642d343536372d383965662d3031"
+      "32332d34353637383961626364656684051234567890" },
+    { PROTO_PUT, PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA,
+      "0000003606832430313233616263642d343536372d383965662d3031"
+      "32332d34353637383961626364656684051234567890850600015653"
+      "43ff" },
+    { PROTO_DELETE, PROTO_F_UUID | PROTO_F_GEN,
+      "0000002e07832430313233616263642d343536372d383965662d3031"
+      "32332d34353637383961626364656684051234567890" },
+    { PROTO_BYE, 0,
+      "0000000108" },
+    { PROTO_HISTORY, PROTO_F_UUID,
+      "0000002709832430313233616263642d343536372d383965662d3031"
+      "32332d343536373839616263646566" },
+    { PROTO_ERROR, PROTO_F_ERRCODE | PROTO_F_ERRTEXT,
+      "0000000d7f8a01468b076e6f0973756368" },
+    { PROTO_ERROR, PROTO_F_ERRCODE,
+      "000000047f8a0146" },
+    { PROTO_HELLO | PROTO_REPLY,
+      PROTO_F_VMAX | PROTO_F_MAXFRAME | PROTO_F_NAME,
+      "000000148181010282087673636420312e30890401000000" },
+    { PROTO_CREATE | PROTO_REPLY,
+      PROTO_F_UUID | PROTO_F_GEN | PROTO_F_PASSWORD | PROTO_F_DATA,
+      "0000004182832430313233616263642d343536372d383965662d3031"
+      "32332d34353637383961626364656684051234567890850600015653"
+      "43ff860970772d536563726574" },
+    { PROTO_LIST | PROTO_REPLY, PROTO_F_ENTRY,
+      "0000006a83a032832430313233616263642d343536372d383965662d"
+      "303132332d34353637383961626364656684010187016488046553f1"
+      "00a033832466666666666666662d303030302d313131312d32323232"
+      "2d33333333333333333333333384051234567890870100880100" },
+    { PROTO_LIST | PROTO_REPLY, 0,
+      "0000000183" },
+    { PROTO_STAT | PROTO_REPLY,
+      PROTO_F_UUID | PROTO_F_GEN | PROTO_F_SIZE | PROTO_F_MTIME,
+      "0000003984832430313233616263642d343536372d383965662d3031"
+      "32332d34353637383961626364656684051234567890870301000088"
+      "046553f100" },
+    { PROTO_GET | PROTO_REPLY,
+      PROTO_F_UUID | PROTO_F_GEN | PROTO_F_DATA | PROTO_F_MTIME,
+      "0000003c85832430313233616263642d343536372d383965662d3031"
+      "32332d34353637383961626364656684051234567890850600015653"
+      "43ff88046553f100" },
+    { PROTO_PUT | PROTO_REPLY, PROTO_F_UUID | PROTO_F_GEN,
+      "0000002e86832430313233616263642d343536372d383965662d3031"
+      "32332d34353637383961626364656684051234567890" },
+    { PROTO_DELETE | PROTO_REPLY, PROTO_F_UUID,
+      "0000002787832430313233616263642d343536372d383965662d3031"
+      "32332d343536373839616263646566" },
+    { PROTO_BYE | PROTO_REPLY, 0,
+      "0000000188" },
+    { PROTO_HISTORY | PROTO_REPLY, PROTO_F_UUID | PROTO_F_VERSION,
+      "0000007089832430313233616263642d343536372d383965662d3031"
+      "32332d343536373839616263646566a1298401038702100088046553"
+      "f1038c05616c6963658d13756e69783a2f72756e2f767363642e736f"
+      "636ba109840102870100880100a1118401018701ff880201008c0562"
+      "3f6f623f" },
+    { PROTO_HISTORY | PROTO_REPLY, PROTO_F_UUID,
+      "0000002789832430313233616263642d343536372d383965662d3031"
+      "32332d343536373839616263646566" }
+  };
+  proto_msg_t m, r;
+  proto_entry_t e;
+  proto_version_t v;
+  buf_t b = BUF_INIT;
+  char hex[1024];
+  size_t i, j, off;
+
+  for (i = 0; i < DIM (g); i++)
+    {
+      golden_template (&m, g[i].type, g[i].have);
+      buf_clear (&b);
+      CU_ASSERT_EQUAL_FATAL (proto_msg_build (&b, &m), 0);
+      CU_ASSERT_FATAL (b.len * 2 < sizeof hex);
+      for (j = 0; j < b.len; j++)
+        snprintf (hex + 2 * j, 3, "%02x", b.data[j]);
+      if (strcmp (hex, g[i].hex))
+        printf ("golden %zu: %s\n", i, hex);
+      CU_ASSERT_STRING_EQUAL (hex, g[i].hex);
+
+      /* The bytes parse back to the fields they came from. */
+      CU_ASSERT_EQUAL_FATAL (proto_msg_parse (b.data + 4, b.len - 4, &r), 0);
+      CU_ASSERT_EQUAL (r.type, m.type);
+      CU_ASSERT_EQUAL (r.have, m.have);
+      if (r.have & PROTO_F_VMIN)
+        CU_ASSERT_EQUAL (r.vmin, m.vmin);
+      if (r.have & PROTO_F_VMAX)
+        CU_ASSERT_EQUAL (r.vmax, m.vmax);
+      if (r.have & PROTO_F_NAME)
+        CU_ASSERT (r.namelen == m.namelen
+                   && !memcmp (r.name, m.name, m.namelen));
+      if (r.have & PROTO_F_UUID)
+        CU_ASSERT_STRING_EQUAL (r.uuid, m.uuid);
+      if (r.have & PROTO_F_GEN)
+        CU_ASSERT_EQUAL (r.gen, m.gen);
+      if (r.have & PROTO_F_DATA)
+        CU_ASSERT (r.datalen == m.datalen
+                   && !memcmp (r.data, m.data, m.datalen));
+      if (r.have & PROTO_F_PASSWORD)
+        CU_ASSERT (r.passwordlen == m.passwordlen
+                   && !memcmp (r.password, m.password, m.passwordlen));
+      if (r.have & PROTO_F_SIZE)
+        CU_ASSERT_EQUAL (r.size, m.size);
+      if (r.have & PROTO_F_MTIME)
+        CU_ASSERT_EQUAL (r.mtime, m.mtime);
+      if (r.have & PROTO_F_MAXFRAME)
+        CU_ASSERT_EQUAL (r.maxframe, m.maxframe);
+      if (r.have & PROTO_F_ERRCODE)
+        CU_ASSERT_EQUAL (r.errcode, m.errcode);
+      if (r.have & PROTO_F_ERRTEXT)
+        CU_ASSERT (r.errtextlen == m.errtextlen
+                   && !memcmp (r.errtext, m.errtext, m.errtextlen));
+      CU_ASSERT_EQUAL (r.nentries, (m.have & PROTO_F_ENTRY) ? m.nentries : 0);
+      for (off = 0, j = 0; !proto_entry_next (&r, &off, &e); j++)
+        {
+          CU_ASSERT_FATAL (j < m.nentries);
+          CU_ASSERT_STRING_EQUAL (e.uuid, golden_entries[j].uuid);
+          CU_ASSERT_EQUAL (e.gen, golden_entries[j].gen);
+          CU_ASSERT_EQUAL (e.size, golden_entries[j].size);
+          CU_ASSERT_EQUAL (e.mtime, golden_entries[j].mtime);
+        }
+      CU_ASSERT_EQUAL (j, r.nentries);
+      CU_ASSERT_EQUAL (r.nversions,
+                       (m.have & PROTO_F_VERSION) ? m.nversions : 0);
+      for (off = 0, j = 0; !proto_version_next (&r, &off, &v); j++)
+        {
+          CU_ASSERT_FATAL (j < m.nversions);
+          CU_ASSERT_EQUAL (v.gen, golden_versions[j].gen);
+          CU_ASSERT_EQUAL (v.size, golden_versions[j].size);
+          CU_ASSERT_EQUAL (v.mtime, golden_versions[j].mtime);
+          /* Control characters (TAB too) in 8C/8D are sent as '?'. */
+          CU_ASSERT_STRING_EQUAL (v.by, j == 2 ? "b?ob?"
+                                  : golden_versions[j].by);
+          CU_ASSERT_STRING_EQUAL (v.from, golden_versions[j].from);
+        }
+      CU_ASSERT_EQUAL (j, r.nversions);
+    }
+
+  /* The names in the log. */
+  CU_ASSERT_STRING_EQUAL (proto_type_name (PROTO_HISTORY | PROTO_REPLY),
+                          "history");
+  CU_ASSERT_STRING_EQUAL (proto_type_name (PROTO_DELETE), "delete");
+  CU_ASSERT_STRING_EQUAL (proto_type_name (PROTO_ERROR), "error");
+  CU_ASSERT_STRING_EQUAL (proto_type_name (0x42), "?");
+  CU_ASSERT_STRING_EQUAL (proto_type_name (0x42 | PROTO_REPLY), "?");
+  CU_ASSERT_STRING_EQUAL (proto_type_name (PROTO_ERROR | PROTO_REPLY), "error");
+  CU_ASSERT_STRING_EQUAL (proto_type_name (0x109), "?");
+
+  /* The error convenience frame. */
+  buf_clear (&b);
+  CU_ASSERT_EQUAL (proto_build_error (&b, gpg_error (GPG_ERR_NO_DATA),
+                                      "not here"), 0);
+  for (j = 0; j < b.len; j++)
+    snprintf (hex + 2 * j, 3, "%02x", b.data[j]);
+  if (strcmp (hex, "0000000e7f8a013a8b086e6f742068657265"))
+    printf ("golden error: %s\n", hex);
+  CU_ASSERT_STRING_EQUAL (hex, "0000000e7f8a013a8b086e6f742068657265");
+  buf_free (&b);
+}
+
 static gpg_error_t
 parse_hex (const char *hex, proto_msg_t *m)
 {
@@ -195,6 +418,14 @@ test_frame_malformed (void)
   CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("05 83 05 2e2e2f2e2e", &m)), GPG_ERR_INV_NAME);
   /* Unknown type, reply type as request is parsed (server rejects). */
   CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("42", &m)), GPG_ERR_INV_OBJ);
+  /* No message 0, no reply to nothing, no reply to an error. */
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("00", &m)), GPG_ERR_INV_OBJ);
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("80", &m)), GPG_ERR_INV_OBJ);
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("FF 8A 01 01", &m)),
+                   GPG_ERR_INV_OBJ);
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("C2", &m)), GPG_ERR_INV_OBJ);
+  CU_ASSERT_EQUAL (parse_hex ("88", &m), 0);
+  CU_ASSERT_EQUAL (m.type, PROTO_BYE | PROTO_REPLY);
   CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("", &m)), GPG_ERR_TOO_SHORT);
   /* Missing field, forbidden field, unknown tag, duplicate. */
   CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("05", &m)), GPG_ERR_MISSING_VALUE);
@@ -219,6 +450,47 @@ test_frame_malformed (void)
   CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("83 A0 26 83 24 30313233616263642d343536372d383965662d"
                                             "303132332d343536373839616263646566", &m)),
                    GPG_ERR_MISSING_VALUE);
+  /* A duplicate field inside an entry. */
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("83 A0 32 83 24 " UH " 84 01 01"
+                                            " 84 01 02 87 01 00 88 01 00", &m)),
+                   GPG_ERR_INV_TAG);
+  /* The password of a created VSC is never empty. */
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("82 83 24 " UH " 84 01 01 85 00"
+                                            " 86 00", &m)), GPG_ERR_INV_VALUE);
+  /* Error codes are 16 bits. */
+  CU_ASSERT_EQUAL (parse_hex ("7f 8a 02 ffff", &m), 0);
+  CU_ASSERT_EQUAL (m.errcode, 0xffff);
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("7f 8a 03 010000", &m)),
+                   GPG_ERR_INV_VALUE);
+  /* Generations: a valid one, one without its time, a duplicate, an
+   * unknown tag, a control character, an over-long account name, and
+   * generations that are not consecutive. */
+  CU_ASSERT_EQUAL (parse_hex ("89 83 24 " UH " A1 0C 84 01 01 87 01 00"
+                              " 88 01 00 8C 01 41", &m), 0);
+  CU_ASSERT_EQUAL (m.nversions, 1);
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("89 83 24 " UH " A1 06 84 01 01"
+                                            " 87 01 00", &m)),
+                   GPG_ERR_MISSING_VALUE);
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("89 83 24 " UH " A1 0F 84 01 01"
+                                            " 87 01 00 88 01 00 8C 01 41"
+                                            " 8C 01 42", &m)), GPG_ERR_INV_TAG);
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("89 83 24 " UH " A1 0C 84 01 01"
+                                            " 87 01 00 88 01 00 85 01 41", &m)),
+                   GPG_ERR_INV_TAG);
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("89 83 24 " UH " A1 0C 84 01 01"
+                                            " 87 01 00 88 01 00 8D 01 0A", &m)),
+                   GPG_ERR_INV_VALUE);
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("89 83 24 " UH " A1 4C 84 01 01"
+                                            " 87 01 00 88 01 00 8C 41"
+                                            " 4141414141414141414141414141414141"
+                                            "41414141414141414141414141414141"
+                                            "41414141414141414141414141414141"
+                                            "41414141414141414141414141414141", &m)),
+                   GPG_ERR_TOO_LARGE);
+  CU_ASSERT_EQUAL (gpg_err_code (parse_hex ("89 A1 09 84 01 01 87 01 00 88 01 00"
+                                            " 83 24 " UH
+                                            " A1 09 84 01 02 87 01 00 88 01 00",
+                                            &m)), GPG_ERR_INV_TAG);
 }
 
 static void
@@ -664,6 +936,7 @@ static const cutest_t tests[] = {
   CUTEST (test_vault_names),
   CUTEST (test_frame_roundtrip),
   CUTEST (test_frame_malformed),
+  CUTEST (test_frame_golden),
   CUTEST (test_frame_io),
   CUTEST (test_vault_cas),
   CUTEST (test_vault_leftovers),
