@@ -341,7 +341,8 @@ strip_state (const uint8_t *p, size_t n, size_t *r_len)
     }
   out = xtrymalloc (b.len + 1);
   CU_ASSERT_PTR_NOT_NULL_FATAL (out);
-  memcpy (out, b.data, b.len);
+  if (b.len)      /* an empty area: b.data is NULL */
+    memcpy (out, b.data, b.len);
   *r_len = b.len;
   buf_free (&b);
   return out;
