@@ -421,6 +421,20 @@ state_decode (const uint8_t *p, size_t n, image_t **r_img)
   return err;
 }
 
+/* Does IMG's "piv" applet say YubiKey-compatible with RETIRED slots and
+ * the algorithms ALGS? */
+static bool
+piv_caps_are (const image_t *img, unsigned retired, const char *algs)
+{
+  const image_node_t *nd = image_find_path (img, "piv");
+  unsigned r = 0;
+  const char *a = NULL;
+
+  return nd && image_node_yubikey (nd, NULL)
+         && image_node_piv_caps (nd, &r, &a) && r == retired
+         && str_is (a, algs);
+}
+
 /* Old notes where their state does not belong stay notes; malformed
  * typed fields are refused. */
 static void
@@ -480,27 +494,14 @@ test_state_fields (void)
                   "\x86\x03piv\xDF\x23\x03\x05\x07\x00"
                   "\xDF\x24\x08\x02rsa2048", 22);
   CU_ASSERT_EQUAL_FATAL (state_decode (buf, n, &img), 0);
-  nd = image_find_path (img, "piv");
-  {
-    unsigned retired = 0;
-    const char *algs = NULL;
-    CU_ASSERT_TRUE (nd && image_node_piv_caps (nd, &retired, &algs)
-                    && retired == 2 && str_is (algs, "rsa2048"));
-  }
+  CU_ASSERT_TRUE (piv_caps_are (img, 2, "rsa2048"));
   image_free (img);
   n = state_node (buf, IMAGE_NODE_APPLET, "",
                   "\x86\x03piv\x92\x37yubikey-compatible 5.7.0 retired=2 "
                   "algs=rsa2048,eccp256", 62);
   CU_ASSERT_EQUAL_FATAL (state_decode (buf, n, &img), 0);
-  nd = image_find_path (img, "piv");
-  {
-    unsigned retired = 0;
-    const char *algs = NULL;
-    CU_ASSERT_TRUE (nd && image_node_yubikey (nd, NULL)
-                    && image_node_piv_caps (nd, &retired, &algs)
-                    && retired == 2 && str_is (algs, "rsa2048,eccp256")
-                    && !nd->note);
-  }
+  CU_ASSERT_TRUE (piv_caps_are (img, 2, "rsa2048,eccp256")
+                  && !image_find_path (img, "piv")->note);
   image_free (img);
   /* Malformed or repeated typed fields. */
   for (i = 0; i < DIM (bad); i++)
