@@ -198,7 +198,7 @@ screen_history_mode (ui_t *ui, ui_screen_t *s)
 /* Download the generation under the cursor to VSCDIR/UUID.gGEN.vsc (a
  * name of its own: the current generation keeps UUID.vsc). */
 static unsigned
-screen_history_fetch (ui_t *ui, ui_screen_t *s, bool restore)
+screen_history_fetch (ui_t *ui, ui_screen_t *s, int restore)
 {
   hist_state_t *st = s->state;
   proto_version_t *e;
@@ -207,24 +207,12 @@ screen_history_fetch (ui_t *ui, ui_screen_t *s, bool restore)
     return UI_HANDLED;
   e = &st->job.list[st->menu.cur];
   st->job.gen = e->gen;
-  st->restore = restore;
+  st->restore = restore != 0;
   backend_make_vsc_dir (ui);
   snprintf (st->job.path, sizeof st->job.path, "%.900s/%s.g%llu.vsc",
             ui->settings.vsc_dir, st->job.uuid, (unsigned long long) e->gen);
   screen_history_run (ui, s, HIST_GET);
   return UI_PUSH;
-}
-
-static unsigned
-screen_history_get (ui_t *ui, ui_screen_t *s)
-{
-  return screen_history_fetch (ui, s, false);
-}
-
-static unsigned
-screen_history_restore (ui_t *ui, ui_screen_t *s)
-{
-  return screen_history_fetch (ui, s, true);
 }
 
 static unsigned
@@ -235,12 +223,12 @@ screen_history_refresh (ui_t *ui, ui_screen_t *s)
 }
 
 static const ui_key_t screen_history_keys[] = {
-  UI_KEY ('\n', 'g', HIST_HAVE, N_("Download"),
-          N_("download the generation under the cursor into the VSC "
-             "directory (as UUID.gGEN.vsc)"), screen_history_get),
-  UI_KEY ('r', KEY_F (6), HIST_HAVE, N_("Restore"),
-          N_("download the generation under the cursor and restore it onto "
-             "a card"), screen_history_restore),
+  UI_KEY_ARG ('\n', 'g', HIST_HAVE, N_("Download"),
+              N_("download the generation under the cursor into the VSC "
+                 "directory (as UUID.gGEN.vsc)"), screen_history_fetch, false),
+  UI_KEY_ARG ('r', KEY_F (6), HIST_HAVE, N_("Restore"),
+              N_("download the generation under the cursor and restore it "
+                 "onto a card"), screen_history_fetch, true),
   UI_KEY (KEY_F (3), 0, HIST_HAVE, N_("Refresh"),
           N_("ask the server for the history again"), screen_history_refresh),
   UI_KEYS_END
