@@ -83,6 +83,8 @@ typedef struct ui_key {
 /* Modes every screen may use (a screen's own start at bit 0). */
 #define UI_MODE_TREE   0x100u  /* the tree view shows an image */
 #define UI_MODE_SELECT 0x200u  /* ... whose nodes can be selected */
+#define UI_MODE_LIST   0x400u  /* the list view shows its rows */
+#define UI_MODE_ITEMS  0x800u  /* ... and there is at least one */
 
 typedef struct ui_screen_ops {
   const char *name;
