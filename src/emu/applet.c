@@ -137,16 +137,23 @@ applet_life_destroy (const applet_life_t *life, void *state)
 
 /* ---- the command table ---------------------------------------------- */
 
+const applet_command_t *
+applet_command_find (const applet_command_t *table, unsigned ins)
+{
+  for (; table->run; table++)
+    if (table->ins == ins)
+      return table;
+  return NULL;
+}
+
 gpg_error_t
 applet_dispatch (const applet_command_t *table, unsigned have, void *state,
                  const applet_cmd_t *cmd, applet_reply_t *reply)
 {
-  const applet_command_t *c;
+  const applet_command_t *c = applet_command_find (table, cmd->ins);
   gpg_error_t err = 0;
 
-  for (c = table; c->run && c->ins != cmd->ins; c++)
-    ;
-  if (!c->run || (c->flags & APPLET_CMD_VENDOR & ~have))
+  if (!c || (c->flags & APPLET_CMD_VENDOR & ~have))
     reply->sw = SW_INS_NOT_SUPPORTED;
   else if ((c->flags & APPLET_CMD_P1P2_ZERO) && (cmd->p1 || cmd->p2))
     reply->sw = SW_INCORRECT_P1P2;

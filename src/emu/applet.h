@@ -126,9 +126,12 @@ gpg_error_t applet_life_create (const applet_life_t *life,
                                 buf_t *aid);
 void applet_life_destroy (const applet_life_t *life, void *state);
 
-typedef gpg_error_t (*applet_handler_t) (void *state,
-                                         const applet_cmd_t *cmd,
-                                         applet_reply_t *reply);
+/* A command handler; STATE is the applet instance (the card for the file
+ * system's commands).  Declare handlers with the function type:
+ * "applet_handler_fn emu_record_read;". */
+typedef gpg_error_t applet_handler_fn (void *state, const applet_cmd_t *cmd,
+                                       applet_reply_t *reply);
+typedef applet_handler_fn *applet_handler_t;
 
 /* Conditions of a command, checked before its handler runs. */
 #define APPLET_CMD_P1P2_ZERO 0x01  /* P1 P2 must be 00 00, else 6A86 */
@@ -147,9 +150,11 @@ typedef struct applet_command {
 gpg_error_t applet_dispatch (const applet_command_t *table, unsigned have,
                              void *state, const applet_cmd_t *cmd,
                              applet_reply_t *reply);
+/* The entry of TABLE for INS, NULL if none. */
+const applet_command_t *applet_command_find (const applet_command_t *table,
+                                             unsigned ins);
 /* A handler for SELECT of something the applet does not have: 6A82. */
-gpg_error_t applet_cmd_not_found (void *state, const applet_cmd_t *cmd,
-                                  applet_reply_t *reply);
+applet_handler_fn applet_cmd_not_found;
 
 /* ---- reference data (PINs, passwords) held by an applet ------------- */
 
