@@ -682,12 +682,7 @@ applet_openpgp_get_data (opg_t *o, unsigned tag, applet_reply_t *r)
       return applet_openpgp_app_data (o, b);
     case 0x7A:
       put_be32 (v, o->sigcount);
-      err = tlv_begin (b, 0x7A, &mark);
-      if (!err)
-        err = tlv_put (b, 0x93, v + 1, 3);
-      if (!err)
-        err = tlv_end (b, mark);
-      return err;
+      return applet_put_wrapped (b, 0x7A, 0x93, v + 1, 3);
     case 0xC0:
       err = applet_openpgp_ext_caps (b);
       break;

@@ -949,7 +949,6 @@ applet_piv_auth_mgmt (piv_t *v, const applet_cmd_t *cmd, const tlv_t *t7c,
   bool hc = !tlv_find (t7c->value, t7c->len, 0x81, &c);
   bool hr = !tlv_find (t7c->value, t7c->len, 0x82, &resp);
   uint8_t tmp[8], out[8];
-  size_t mark;
   gpg_error_t err;
   int state = v->auth_state;
 
@@ -964,12 +963,7 @@ applet_piv_auth_mgmt (piv_t *v, const applet_cmd_t *cmd, const tlv_t *t7c,
       if (err)
         return err;
       v->auth_state = 1;
-      err = tlv_begin (&r->data, 0x7C, &mark);
-      if (!err)
-        err = tlv_put (&r->data, 0x80, out, 8);
-      if (!err)
-        err = tlv_end (&r->data, mark);
-      return err;
+      return applet_put_wrapped (&r->data, 0x7C, 0x80, out, 8);
     }
   if (hw && w.len == 8 && hc && c.len == 8 && !hr)
     {
@@ -984,24 +978,14 @@ applet_piv_auth_mgmt (piv_t *v, const applet_cmd_t *cmd, const tlv_t *t7c,
       if (err)
         return err;
       v->mgmt_ok = true;
-      err = tlv_begin (&r->data, 0x7C, &mark);
-      if (!err)
-        err = tlv_put (&r->data, 0x82, out, 8);
-      if (!err)
-        err = tlv_end (&r->data, mark);
-      return err;
+      return applet_put_wrapped (&r->data, 0x7C, 0x82, out, 8);
     }
   if (hc && !c.len && !hw && !hr)
     {
       /* External authentication, step 1: a plain challenge. */
       emu_crypto_random (v->challenge, 8);
       v->auth_state = 2;
-      err = tlv_begin (&r->data, 0x7C, &mark);
-      if (!err)
-        err = tlv_put (&r->data, 0x81, v->challenge, 8);
-      if (!err)
-        err = tlv_end (&r->data, mark);
-      return err;
+      return applet_put_wrapped (&r->data, 0x7C, 0x81, v->challenge, 8);
     }
   if (hr && resp.len == 8 && !hw && !hc)
     {
@@ -1030,7 +1014,6 @@ applet_piv_auth_key (piv_t *v, const applet_cmd_t *cmd, const tlv_t *t7c,
   piv_key_t *pk = applet_piv_key (v, cmd->p2);
   tlv_t resp, chal, exp;
   buf_t out = BUF_INIT;
-  size_t mark;
   gpg_error_t err = 0;
 
   if (applet_piv_retired_absent (v, cmd->p2))
@@ -1075,11 +1058,7 @@ applet_piv_auth_key (piv_t *v, const applet_cmd_t *cmd, const tlv_t *t7c,
   if (pk->pin_policy == POL_ALWAYS)
     v->pin_fresh = false;
   r->secret = true;
-  err = tlv_begin (&r->data, 0x7C, &mark);
-  if (!err)
-    err = tlv_put (&r->data, 0x82, out.data, out.len);
-  if (!err)
-    err = tlv_end (&r->data, mark);
+  err = applet_put_wrapped (&r->data, 0x7C, 0x82, out.data, out.len);
  leave:
   buf_free (&out);
   return err;

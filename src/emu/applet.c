@@ -10,6 +10,7 @@
 
 #include "common/util.h"
 #include "common/i18n.h"
+#include "common/tlv.h"
 #include "applet.h"
 #include "emu-appdata.h"
 
@@ -171,6 +172,20 @@ applet_cmd_not_found (void *state, const applet_cmd_t *cmd,
   (void)state;
   (void)cmd;
   return applet_reply_sw (reply, SW_FILE_NOT_FOUND);
+}
+
+gpg_error_t
+applet_put_wrapped (buf_t *b, unsigned outer, unsigned inner, const void *p,
+                    size_t n)
+{
+  size_t mark;
+  gpg_error_t err = tlv_begin (b, outer, &mark);
+
+  if (!err)
+    err = tlv_put (b, inner, p, n);
+  if (!err)
+    err = tlv_end (b, mark);
+  return err;
 }
 
 /* ---- reference data ------------------------------------------------- */

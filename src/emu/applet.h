@@ -156,6 +156,12 @@ const applet_command_t *applet_command_find (const applet_command_t *table,
 /* A handler for SELECT of something the applet does not have: 6A82. */
 applet_handler_fn applet_cmd_not_found;
 
+/* Append the constructed TLV OUTER holding the one TLV INNER with
+ * [P, P+N) (a dynamic authentication template 7C with its 80, 81 or 82;
+ * 7A with 93). */
+gpg_error_t applet_put_wrapped (buf_t *b, unsigned outer, unsigned inner,
+                                const void *p, size_t n);
+
 /* ---- reference data (PINs, passwords) held by an applet ------------- */
 
 /* 63Cx with the tries left, or 6983 when none are. */
