@@ -227,21 +227,14 @@ applet_openpgp_option (void *ctx, const char *k, const char *v)
         err = applet_openpgp_pw_set (pw, b.data, b.len);
     }
   else if (!strcmp (k, "pw1-multi"))
-    {
-      if (!emu_appdata_bool (v, &o->pw1_multi))
-        err = emu_appdata_bad ("openpgp", k, _("yes or no"));
-    }
+    err = applet_opt_bool ("openpgp", k, v, &o->pw1_multi);
   else if (!strcmp (k, "composite-only") || !strcmp (k, "put-needs-pw3"))
-    {
-      if (!emu_appdata_bool (v, k[0] == 'c' ? &o->composite_only
-                                             : &o->put_pw3))
-        err = emu_appdata_bad ("openpgp", k, _("yes or no"));
-    }
+    err = applet_opt_bool ("openpgp", k, v, k[0] == 'c' ? &o->composite_only
+                                                       : &o->put_pw3);
   else if (!strcmp (k, "private-dos"))
     {
-      bool yes;
-      if (!emu_appdata_bool (v, &yes))
-        err = emu_appdata_bad ("openpgp", k, _("yes or no"));
+      bool yes = true;
+      err = applet_opt_bool ("openpgp", k, v, &yes);
       o->no_private_dos = !yes;
     }
   else if (!strcmp (k, "rsa-import"))
@@ -261,16 +254,14 @@ applet_openpgp_option (void *ctx, const char *k, const char *v)
     }
   else if (!strcmp (k, "uif"))
     {
-      if (!emu_appdata_bool (v, &o->uif))
-        err = emu_appdata_bad ("openpgp", k, _("yes or no"));
+      err = applet_opt_bool ("openpgp", k, v, &o->uif);
       for (i = 0; i < 3; i++)
         o->slot[i].uif[1] = o->uif ? 0x20 : 0;
     }
   else if (!strcmp (k, "sigcount"))
     {
-      if (!emu_appdata_uint (v, 0xFFFFFF, &u))
-        err = emu_appdata_bad ("openpgp", k, _("number"));
-      else
+      err = applet_opt_uint ("openpgp", k, v, 0, 0xFFFFFF, _("number"), &u);
+      if (!err)
         o->sigcount = (uint32_t)u;
     }
   else if ((slot = applet_openpgp_slot_suffix (k, "attr-")) >= 0)
@@ -285,9 +276,8 @@ applet_openpgp_option (void *ctx, const char *k, const char *v)
     {
       if (o->slot[slot].key.sexp)
         err = emu_appdata_bad ("openpgp", k, _("give time- before key-"));
-      else if (!emu_appdata_uint (v, 0xFFFFFFFF, &u) || !u)
-        err = emu_appdata_bad ("openpgp", k, _("number"));
-      else
+      else if (!(err = applet_opt_uint ("openpgp", k, v, 1, 0xFFFFFFFF,
+                                        _("number"), &u)))
         o->slot[slot].time = (uint32_t)u;
     }
   else if ((slot = applet_openpgp_slot_suffix (k, "key-")) >= 0)

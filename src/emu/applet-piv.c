@@ -474,10 +474,7 @@ applet_piv_option (void *ctx, const char *k, const char *val)
 
   buf_init_secure (&b);
   if (!strcmp (k, "yubikey"))
-    {
-      if (!emu_appdata_bool (val, &v->yubikey))
-        err = emu_appdata_bad ("piv", k, _("yes or no"));
-    }
+    err = applet_opt_bool ("piv", k, val, &v->yubikey);
   else if (!strcmp (k, "objects"))
     {
       if (strcmp (val, "basic") && strcmp (val, "all"))
@@ -486,18 +483,16 @@ applet_piv_option (void *ctx, const char *k, const char *val)
     }
   else if (!strcmp (k, "retired"))
     {
-      if (!emu_appdata_uint (val, 20, &u))
-        err = emu_appdata_bad ("piv", k, _("0 to 20"));
-      else
+      err = applet_opt_uint ("piv", k, val, 0, 20, _("0 to 20"), &u);
+      if (!err)
         v->retired = (uint8_t)u;
     }
   else if (!strcmp (k, "algs"))
     err = applet_piv_opt_algs (v, val);
   else if (!strcmp (k, "serial"))
     {
-      if (!emu_appdata_uint (val, 0xFFFFFFFF, &u))
-        err = emu_appdata_bad ("piv", k, _("number"));
-      else
+      err = applet_opt_uint ("piv", k, val, 0, 0xFFFFFFFF, _("number"), &u);
+      if (!err)
         v->serial = (uint32_t)u;
     }
   else if (!strcmp (k, "version"))

@@ -265,3 +265,22 @@ applet_key_option (const char *applet, const char *k, const char *value,
     buf_free (&b[i]);
   return err;
 }
+
+gpg_error_t
+applet_opt_bool (const char *applet, const char *k, const char *value,
+                 bool *v)
+{
+  if (!emu_appdata_bool (value, v))
+    return emu_appdata_bad (applet, k, _("yes or no"));
+  return 0;
+}
+
+gpg_error_t
+applet_opt_uint (const char *applet, const char *k, const char *value,
+                 unsigned long min, unsigned long max, const char *why,
+                 unsigned long *v)
+{
+  if (!emu_appdata_uint (value, max, v) || *v < min)
+    return emu_appdata_bad (applet, k, why);
+  return 0;
+}

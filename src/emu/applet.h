@@ -188,6 +188,16 @@ gpg_error_t applet_key_option (const char *applet, const char *k,
                                const char *value, applet_alg_cb_t alg,
                                void *ctx, emu_key_t *key, bool *generated);
 
+/* Option K's VALUE as yes/no into *V.  A refusal is logged for APPLET:
+ * GPG_ERR_INV_VALUE. */
+gpg_error_t applet_opt_bool (const char *applet, const char *k,
+                             const char *value, bool *v);
+/* Option K's VALUE as a number MIN..MAX into *V; WHY for a refusal. */
+gpg_error_t applet_opt_uint (const char *applet, const char *k,
+                             const char *value, unsigned long min,
+                             unsigned long max, const char *why,
+                             unsigned long *v);
+
 /* The applet table (applet.c).  Returns NULL for unknown names. */
 const applet_ops_t *applet_find (const char *name);
 /* Add an applet at run time (unit tests, experiments); the built-in
