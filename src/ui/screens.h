@@ -57,6 +57,12 @@ typedef struct screen_pick_arg {
   void *ctx;
 } screen_pick_arg_t;
 
+/* screen-dialog.c: the frame of a dialog (and of the progress dialog):
+ * the screen below S, then a centred box of H x W titled TITLE; its
+ * origin into *R_Y, *R_X. */
+void screen_dialog_frame (ui_t *ui, ui_screen_t *s, int h, int w,
+                          const char *title, int *r_y, int *r_x);
+
 /* screen-progress.c: run FN(FN_ARG) on a worker; PIN and password
  * requests are asked with screen-password; Esc cancels. */
 typedef void (*screen_progress_done) (ui_t *ui, void *ctx, gpg_error_t err,
