@@ -103,14 +103,16 @@ emu_image_app_keynode (const image_node_t *app, const char *name)
   return n && n->type == IMAGE_NODE_KEY ? n : NULL;
 }
 
-/* Note the key node N in the report: no key in the stand-in. */
+/* Note the key node N in the report: no key in the stand-in (born on
+ * the card, or, with UNUSABLE or without that flag, another reason). */
 static void
-emu_image_app_nokey (const image_node_t *n, emu_image_report_t *rep)
+emu_image_app_nokey (const image_node_t *n, bool unusable,
+                     emu_image_report_t *rep)
 {
   char *path = image_node_path (n);
-  bool locked = !(n->flags & IMAGE_FLAG_NOT_EXTRACTABLE);
-  char *list = locked ? rep->locked : rep->nokey;
-  size_t size = locked ? sizeof rep->locked : sizeof rep->nokey;
+  bool other = unusable || !(n->flags & IMAGE_FLAG_NOT_EXTRACTABLE);
+  char *list = other ? rep->other : rep->nokey;
+  size_t size = other ? sizeof rep->other : sizeof rep->nokey;
   size_t len = strlen (list);
 
   if (path && len + strlen (path) + 3 < size)
@@ -404,6 +406,7 @@ emu_image_app_opg_slot (const image_node_t *app, int slot, buf_t *o,
           log_info (_("openpgp/%s: the escrowed key (%s) cannot go into "
                       "the applet's %s slot; the slot stays empty\n"), name,
                     key.type ? emu_crypto_name (&key) : "?", sn);
+          emu_image_app_nokey (kn, true, rep);
           buf_truncate (o, mark);
           err = 0;
         }
@@ -413,7 +416,7 @@ emu_image_app_opg_slot (const image_node_t *app, int slot, buf_t *o,
   else
     {
       if (kn)
-        emu_image_app_nokey (kn, rep);
+        emu_image_app_nokey (kn, false, rep);
       if (at && emu_image_app_opg_attr (at->content, at->content_len, slot))
         err = emu_image_app_textopt (o, slot == 0 ? "attr-sig"
                                      : slot == 1 ? "attr-dec" : "attr-aut",
@@ -446,7 +449,8 @@ emu_image_app_opg_slot (const image_node_t *app, int slot, buf_t *o,
 
 /* The simple DOs: AID parts, cardholder data, private DOs, counters. */
 static gpg_error_t
-emu_image_app_opg_dos (const image_node_t *app, buf_t *o)
+emu_image_app_opg_dos (const image_node_t *app, buf_t *o,
+                       emu_image_report_t *rep)
 {
   static const struct { unsigned tag; const char *key; size_t max; } dos[] = {
     { 0x5B, "name", 39 }, { 0x5F2D, "lang", 8 }, { 0x5F35, "sex", 1 },
@@ -469,8 +473,11 @@ emu_image_app_opg_dos (const image_node_t *app, buf_t *o)
         err = emu_image_app_hexopt (o, "serial", n->content + 10, 4);
     }
   for (i = 0; !err && i < DIM (dos); i++)
-    if ((n = emu_image_app_do (app, dos[i].tag))
-        && n->content_len <= dos[i].max)
+    if (!(n = emu_image_app_do (app, dos[i].tag)))
+      continue;
+    else if (n->content_len > dos[i].max)
+      rep->skipped++;           /* longer than the applet takes */
+    else
       err = emu_image_app_hexopt (o, dos[i].key, n->content, n->content_len);
   /* The signature counter: 93 in 7A (the content with or without 7A). */
   n = emu_image_app_do (app, 0x7A);
@@ -614,7 +621,7 @@ emu_image_app_piv (const image_node_t *app, buf_t *o,
           continue;
         if (!n->has_content || !n->content_len)
           {
-            emu_image_app_nokey (n, rep);
+            emu_image_app_nokey (n, false, rep);
             continue;
           }
         err = emu_image_app_key (o, "key-", n->name + 4);
@@ -631,6 +638,7 @@ emu_image_app_piv (const image_node_t *app, buf_t *o,
             log_info (_("piv/%s: the escrowed key (%s) cannot go into the "
                         "applet; the slot stays empty\n"), n->name,
                       key.type ? emu_crypto_name (&key) : "?");
+            emu_image_app_nokey (n, true, rep);
             buf_truncate (o, mark);
             err = 0;
           }
@@ -716,7 +724,7 @@ emu_image_app_add (emu_card_t *card, const image_t *image,
                     : buf_set (&pw3, EMU_IMAGE_APP_PW3,
                                strlen (EMU_IMAGE_APP_PW3));
       if (!err)
-        err = emu_image_app_opg_dos (app, &o);
+        err = emu_image_app_opg_dos (app, &o, rep);
       for (i = 0; !err && i < 3; i++)
         err = emu_image_app_opg_slot (app, i, &o, rep, &keys);
     }

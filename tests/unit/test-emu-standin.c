@@ -255,7 +255,7 @@ test_piv (void)
   CU_ASSERT_EQUAL (rep.applets, 1);
   CU_ASSERT_EQUAL (rep.keys, 2);
   CU_ASSERT (!strcmp (rep.nokey, "piv/key-9E"));
-  CU_ASSERT (!strcmp (rep.locked, "piv/key-9D"));
+  CU_ASSERT (!strcmp (rep.other, "piv/key-9D"));
   CU_ASSERT (strstr (rep.pins, "PIV PIN: the value stored in the VSC")
              != NULL);
   CU_ASSERT (strstr (rep.pins, "PIV PUK: 12345678 (factory default)")
@@ -312,6 +312,7 @@ test_refused (void)
   card = NULL;
   CU_ASSERT_FATAL (!emu_image_present (im, NULL, &card, &rep));
   CU_ASSERT_EQUAL (rep.keys, 1);
+  CU_ASSERT (!strcmp (rep.other, "openpgp/key-dec"));
   emu_card_power_on (card, NULL, NULL);
   CU_ASSERT_EQUAL (tx ("00 A4 04 00 06 D2 76 00 01 24 01"), 0x9000);
   CU_ASSERT_EQUAL (tx ("00 CA 00 C5 00"), 0x9000);
