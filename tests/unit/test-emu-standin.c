@@ -162,7 +162,7 @@ test_openpgp (void)
   image_t *im = NULL;
   emu_image_report_t rep;
   gcry_sexp_t sig = NULL, data = NULL;
-  uint8_t msg[32];
+  uint8_t msg[32], ca[60];
   char cd[16];
 
   CU_ASSERT_FATAL (!image_new (&im));
@@ -171,6 +171,9 @@ test_openpgp (void)
   node (im, "openpgp/5B", IMAGE_NODE_DO, "Doe<<Jane", 9);
   node (im, "openpgp/7A", IMAGE_NODE_DO, "\x7A\x05\x93\x03\x00\x00\x07", 7);
   node (im, "openpgp/C4", IMAGE_NODE_DO, "\x01\x7F\x7F\x7F\x03\x00\x03", 7);
+  memset (ca, 0, sizeof ca);
+  memset (ca + 20, 0xCA, 20);
+  node (im, "openpgp/C6", IMAGE_NODE_DO, ca, sizeof ca);
   escrow (im, "openpgp/key-sig", &ed, "2023-11-14T22:15:00Z");
   born (im, "openpgp/key-aut");
   stored_pin (im, 0x82, "openpgp", "24681357");
@@ -197,7 +200,12 @@ test_openpgp (void)
   CU_ASSERT_EQUAL (tx ("00 CA 00 7A 00"), 0x9000);
   CU_ASSERT (data_has ("93 03 00 00 07"));
   CU_ASSERT_EQUAL (tx ("00 CA 00 C4 00"), 0x9000);
-  CU_ASSERT (dlen >= 1 && resp[0] == 0x01);
+  CU_ASSERT (dlen == 7 && resp[0] == 0x01);
+  CU_ASSERT (dlen == 7 && resp[6] == 3);      /* PW3 untouched by setup */
+  /* The CA fingerprints, set through PUT DATA after PW3. */
+  CU_ASSERT_EQUAL (tx ("00 CA 00 C6 00"), 0x9000);
+  CU_ASSERT (dlen == 60 && !memcmp (resp, ca, 60));
+  CU_ASSERT_EQUAL (tx ("00 DA 00 5B 01 58"), 0x6982);   /* PW3 dropped */
   /* The key's date (1700000100) in CD, so the fingerprint is gpg's. */
   CU_ASSERT_EQUAL (tx ("00 CA 00 CD 00"), 0x9000);
   snprintf (cd, sizeof cd, "%08X", 1700000100u);
