@@ -62,7 +62,7 @@ vscemu_usage (FILE *fp)
                  "keys)\n"
                  "  --rw                 with --vsc: write changes back into "
                  "the VSC\n"
-                 "                       (file system only)\n"
+                 "                       (not with OpenPGP or PIV)\n"
                  "  --password-file F    the VSC password (first line; else\n"
                  "                       $VSC_PASSWORD_FILE or the "
                  "terminal)\n"
