@@ -284,7 +284,8 @@ emu_image_app_pin (const image_t *image, const char *app, unsigned ref,
                                strlen (given));
 }
 
-/* The report's sentence for one PIN. */
+/* The report's sentence for one PIN (FROM: 's' stored, 'g' --pin,
+ * 'p' PIN-protected in the printed information, 0 the default DFLT). */
 static void
 emu_image_app_pin_text (emu_image_report_t *rep, const char *what,
                         char from, const char *dflt)
@@ -299,6 +300,10 @@ emu_image_app_pin_text (emu_image_report_t *rep, const char *what,
   else if (from == 'g')
     snprintf (rep->pins + len, sizeof rep->pins - len,
               _("%s: the value of --pin\n"), what);
+  else if (from == 'p')
+    snprintf (rep->pins + len, sizeof rep->pins - len,
+              _("%s: the PIN-protected key the VSC stores in the printed "
+                "information\n"), what);
   else
     snprintf (rep->pins + len, sizeof rep->pins - len,
               _("%s: %s (factory default)\n"), what, dflt);
@@ -649,6 +654,23 @@ emu_image_app_piv (const image_node_t *app, buf_t *o,
   return err;
 }
 
+/* The PIN-protected management key a YubiKey tool keeps in the printed
+ * information (5FC109: 88 { 89 KEY }), as mgmt= if it is a 3DES key;
+ * true if there was one. */
+static bool
+emu_image_app_piv_mgmt (const image_node_t *app, buf_t *o, gpg_error_t *r_err)
+{
+  const image_node_t *pi = emu_image_app_do (app, 0x5FC109);
+  tlv_t t88, t89;
+
+  *r_err = 0;
+  if (!pi || tlv_find (pi->content, pi->content_len, 0x88, &t88)
+      || tlv_find (t88.value, t88.len, 0x89, &t89) || t89.len != 24)
+    return false;
+  *r_err = emu_image_app_hexopt (o, "mgmt", t89.value, t89.len);
+  return true;
+}
+
 /* ---- the applets ---------------------------------------------------- */
 
 /* Make the applet NAME from the option list O (wiped by the caller) and
@@ -702,6 +724,7 @@ emu_image_app_add (emu_card_t *card, const image_t *image,
   unsigned keys = 0;
   gpg_error_t err = 0;
   char from1 = 0, from2 = 0;
+  bool mgmt = false;
   int i;
 
   buf_init_secure (&o);
@@ -737,6 +760,8 @@ emu_image_app_add (emu_card_t *card, const image_t *image,
                                  &o, &from2);
       if (!err)
         err = emu_image_app_piv (app, &o, rep, &keys);
+      if (!err)
+        mgmt = emu_image_app_piv_mgmt (app, &o, &err);
     }
   if (!err)
     err = buf_append_byte (&o, 0);
@@ -754,7 +779,7 @@ emu_image_app_add (emu_card_t *card, const image_t *image,
     {
       emu_image_app_pin_text (rep, "PIV PIN", from1, "123456");
       emu_image_app_pin_text (rep, "PIV PUK", from2, EMU_IMAGE_APP_PUK);
-      emu_image_app_pin_text (rep, _("PIV management key"), 0,
+      emu_image_app_pin_text (rep, _("PIV management key"), mgmt ? 'p' : 0,
                               EMU_IMAGE_APP_MGMT);
     }
   rep->applets++;

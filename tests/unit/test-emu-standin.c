@@ -243,6 +243,7 @@ test_piv (void)
   image_node_t *app;
   emu_image_report_t rep;
   static const uint8_t ver[3] = { 5, 4, 3 };
+  uint8_t printed[28];
   char *pub;
 
   CU_ASSERT_FATAL (!image_new (&im));
@@ -256,10 +257,16 @@ test_piv (void)
   born (im, "piv/key-9E");
   node (im, "piv/key-9D", IMAGE_NODE_KEY, NULL, 0);
   stored_pin (im, 0x80, "piv", "11223344");
+  /* The PIN-protected management key in the printed information. */
+  memset (printed, 0x11, sizeof printed);
+  memcpy (printed, "\x88\x1A\x89\x18", 4);
+  node (im, "piv/5FC109", IMAGE_NODE_DO, printed, sizeof printed);
 
   emu_card_free (card);
   card = NULL;
   CU_ASSERT_FATAL (!emu_image_present (im, NULL, &card, &rep));
+  CU_ASSERT (strstr (rep.pins, "PIV management key: the PIN-protected key")
+             != NULL);
   CU_ASSERT_EQUAL (rep.applets, 1);
   CU_ASSERT_EQUAL (rep.keys, 2);
   CU_ASSERT (!strcmp (rep.nokey, "piv/key-9E"));
@@ -284,6 +291,8 @@ test_piv (void)
   pub = public_hex (&p256);
   CU_ASSERT (data_has (pub));
   xfree (pub);
+  CU_ASSERT_EQUAL (tx ("00 F7 00 9B 00"), 0x9000);
+  CU_ASSERT (data_has ("05 01 00"));          /* not the default key */
   CU_ASSERT_EQUAL (tx ("00 F7 00 9E 00"), 0x6A88);
   CU_ASSERT_EQUAL (tx ("00 F7 00 9D 00"), 0x6A88);
   CU_ASSERT_EQUAL (tx ("00 20 00 80 08 31 32 33 34 35 36 FF FF"), 0x63C2);
