@@ -11,6 +11,7 @@
 
 #include "emu-helper.h"
 #include "common/tlv.h"
+#include "common/log.h"
 #include "emu/emu-crypto.h"
 #include "emu/emu-image.h"
 #include "image/image.h"
@@ -386,11 +387,98 @@ test_fs_pins (void)
   image_free (im);
 }
 
+/* Every log line, for test_log. */
+static buf_t logged;
+
+static void
+log_capture (void *ctx, int level, const char *line)
+{
+  (void)ctx;
+  (void)level;
+  buf_append (&logged, line, strlen (line));
+  buf_append_byte (&logged, '\n');
+}
+
+/* The private value NAME of KEY as upper-case hex. */
+static char *
+secret_hex (const emu_key_t *key, const char *name)
+{
+  gcry_sexp_t t = gcry_sexp_find_token (key->sexp, name, 0);
+  const char *d;
+  size_t n = 0;
+  char *hex;
+
+  CU_ASSERT_FATAL (t != NULL);
+  d = gcry_sexp_nth_data (t, 1, &n);
+  CU_ASSERT_FATAL (d && n >= 16);
+  hex = xtrymalloc (2 * n + 1);
+  CU_ASSERT_FATAL (hex != NULL);
+  hex_encode ((const uint8_t *)d, n, hex);
+  gcry_sexp_release (t);
+  return hex;
+}
+
+/* A fingerprint that is not the VSC's is reported; at the most verbose
+ * level nothing logged holds a key or a PIN. */
+static void
+test_log (void)
+{
+  image_t *im = NULL;
+  image_node_t *nd;
+  emu_image_report_t rep;
+  image_keyinfo_t ki;
+  char *d_ed, *p_rsa;
+  int level = log_get_level ();
+
+  CU_ASSERT_FATAL (!image_new (&im));
+  applet_root (im, "openpgp", "D27600012401");
+  escrow (im, "openpgp/key-sig", &ed, "2023-11-14T22:15:00Z");
+  nd = image_find_path (im, "openpgp/key-sig");
+  memset (&ki, 0, sizeof ki);
+  ki.created = (char *)"2023-11-14T22:15:00Z";
+  ki.fingerprint = (char *)"00112233445566778899AABBCCDDEEFF00112233";
+  CU_ASSERT (!image_node_set_keyinfo (nd, &ki));
+  stored_pin (im, 0x82, "openpgp", "24681357");
+  applet_root (im, "piv", "A000000308");
+  escrow (im, "piv/key-9A", &rsa, NULL);
+
+  buf_init (&logged);
+  log_set_level (LOG_LEVEL_APDU);
+  log_set_quiet (true);
+  log_set_sink (log_capture, NULL);
+  emu_card_free (card);
+  card = NULL;
+  CU_ASSERT_FATAL (!emu_image_present (im, NULL, &card, &rep));
+  emu_card_power_on (card, NULL, NULL);
+  CU_ASSERT_EQUAL (tx ("00 A4 04 00 06 D2 76 00 01 24 01"), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 20 00 81 08 32 34 36 38 31 33 35 37"), 0x9000);
+  log_set_sink (NULL, NULL);
+  log_set_quiet (false);
+  log_set_level (level);
+  CU_ASSERT (buf_append_byte (&logged, 0) == 0);
+  CU_ASSERT (strstr ((char *)logged.data, "is not the one the VSC records")
+             != NULL);
+  CU_ASSERT (strstr ((char *)logged.data,
+                     "00112233445566778899AABBCCDDEEFF00112233") != NULL);
+  d_ed = secret_hex (&ed, "d");
+  p_rsa = secret_hex (&rsa, "p");
+  CU_ASSERT (strstr ((char *)logged.data, d_ed) == NULL);
+  CU_ASSERT (strstr ((char *)logged.data, d_ed + 16) == NULL);
+  CU_ASSERT (strstr ((char *)logged.data, p_rsa + 16) == NULL);
+  CU_ASSERT (strstr ((char *)logged.data, "24681357") == NULL);
+  CU_ASSERT (strstr ((char *)logged.data, "32 34 36 38") == NULL);
+  xfree (d_ed);
+  xfree (p_rsa);
+  buf_free (&logged);
+  image_free (im);
+}
+
 static const cutest_t tests[] = {
   CUTEST (test_openpgp),
   CUTEST (test_piv),
   CUTEST (test_refused),
   CUTEST (test_fs_pins),
+  CUTEST (test_log),
   CUTEST_END
 };
 
