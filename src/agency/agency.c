@@ -250,27 +250,14 @@ gpg_error_t
 agency_applet_node (image_t *image, const char *name, const uint8_t *aid,
                     size_t aid_len, image_node_t **r_app)
 {
-  gpg_error_t err;
-  image_node_t *app = image_find_child (&image->root, name);
+  image_node_t *app;
+  gpg_error_t err = agency_child_node (&image->root, IMAGE_NODE_APPLET, 0,
+                                       name, name, &app);
 
-  if (!app)
-    {
-      err = image_node_new (IMAGE_NODE_APPLET, &app);
-      if (!err)
-        err = image_node_set_name (app, name);
-      if (!err)
-        err = image_add_child (&image->root, app);
-      if (err)
-        {
-          if (app && !app->parent)
-            image_node_free (app);
-          return err;
-        }
-    }
+  if (err)
+    return err;
   app->source = IMAGE_SRC_AID;
-  err = image_node_set_agent (app, name);
-  if (!err)
-    err = image_node_set_aid (app, aid, aid_len);
+  err = image_node_set_aid (app, aid, aid_len);
   *r_app = app;
   return err;
 }
