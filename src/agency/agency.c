@@ -351,6 +351,34 @@ agency_entry_written (plan_entry_t *e, unsigned sw)
   return true;
 }
 
+gpg_error_t
+agency_plan_writes (plan_t *plan,
+                    gpg_error_t (*fn) (void *ctx, plan_t *plan,
+                                       plan_entry_t *e),
+                    void *ctx)
+{
+  gpg_error_t err = 0;
+  size_t i;
+
+  for (i = 0; !err && i < plan->n; i++)
+    {
+      plan_entry_t *e = &plan->entries[i];
+
+      if (e->src && (e->action == PLAN_CREATE || e->action == PLAN_UPDATE))
+        err = fn (ctx, plan, e);
+    }
+  return err;
+}
+
+gpg_error_t
+agency_entry_claim (plan_entry_t *e, const char *agent)
+{
+  if (e->agent)
+    return 0;
+  e->agent = xtrystrdup (agent);
+  return e->agent ? 0 : gpg_error_from_syserror ();
+}
+
 void
 agency_entry_readback (plan_entry_t *e, const uint8_t *p, size_t n,
                        unsigned sw)
