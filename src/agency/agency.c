@@ -250,27 +250,14 @@ gpg_error_t
 agency_applet_node (image_t *image, const char *name, const uint8_t *aid,
                     size_t aid_len, image_node_t **r_app)
 {
-  gpg_error_t err;
-  image_node_t *app = image_find_child (&image->root, name);
+  image_node_t *app;
+  gpg_error_t err = agency_child_node (&image->root, IMAGE_NODE_APPLET, 0,
+                                       name, name, &app);
 
-  if (!app)
-    {
-      err = image_node_new (IMAGE_NODE_APPLET, &app);
-      if (!err)
-        err = image_node_set_name (app, name);
-      if (!err)
-        err = image_add_child (&image->root, app);
-      if (err)
-        {
-          if (app && !app->parent)
-            image_node_free (app);
-          return err;
-        }
-    }
+  if (err)
+    return err;
   app->source = IMAGE_SRC_AID;
-  err = image_node_set_agent (app, name);
-  if (!err)
-    err = image_node_set_aid (app, aid, aid_len);
+  err = image_node_set_aid (app, aid, aid_len);
   *r_app = app;
   return err;
 }
@@ -362,6 +349,34 @@ agency_entry_written (plan_entry_t *e, unsigned sw)
     return false;
   e->written = true;
   return true;
+}
+
+gpg_error_t
+agency_plan_writes (plan_t *plan,
+                    gpg_error_t (*fn) (void *ctx, plan_t *plan,
+                                       plan_entry_t *e),
+                    void *ctx)
+{
+  gpg_error_t err = 0;
+  size_t i;
+
+  for (i = 0; !err && i < plan->n; i++)
+    {
+      plan_entry_t *e = &plan->entries[i];
+
+      if (e->src && (e->action == PLAN_CREATE || e->action == PLAN_UPDATE))
+        err = fn (ctx, plan, e);
+    }
+  return err;
+}
+
+gpg_error_t
+agency_entry_claim (plan_entry_t *e, const char *agent)
+{
+  if (e->agent)
+    return 0;
+  e->agent = xtrystrdup (agent);
+  return e->agent ? 0 : gpg_error_from_syserror ();
 }
 
 void

@@ -295,107 +295,100 @@ iso_plan_pin_check (agency_card_t *card, plan_t *plan, plan_entry_t *e)
   return 0;
 }
 
+/* What the ISO 7816 plan needs besides the entry. */
+struct iso_plan_ctx {
+  agency_card_t *card;
+  bool emu;                     /* the target is the emulator */
+};
+
+/* Refine one written entry E (agency_plan_writes). */
+static gpg_error_t
+iso_plan_entry (void *ctx, plan_t *plan, plan_entry_t *e)
+{
+  struct iso_plan_ctx *c = ctx;
+  const image_node_t *s = e->src;
+  uint16_t fids[ISO7816_PATH_MAX];
+  size_t nf;
+  char reason[200];
+  bool keep_sec;
+  gpg_error_t err;
+
+  if (!agent_iso7816_is_fs (s))
+    return 0;
+  if (s->agent && strcmp (s->agent, AGENT_NAME)
+      && strcmp (s->agent, "pkcs15"))
+    return 0;    /* another agent's node */
+  err = agent_iso7816_node_fids (s, fids, &nf);
+  if (err)
+    {
+      snprintf (reason, sizeof reason,
+                gpg_err_code (err) == GPG_ERR_TOO_LARGE
+                ? _("not restorable: the path does not fit "
+                    "(more than %d levels below the MF)")
+                : _("not restorable: the path has a step without a "
+                    "file identifier (max. %d levels)"),
+                ISO7816_PATH_MAX);
+      return plan_entry_set (plan, e, PLAN_NOT_RESTORABLE, reason);
+    }
+  if (s->type == IMAGE_NODE_EF_TRANSPARENT
+      && (s->size > ISO_MAX_EF_SIZE || s->content_len > ISO_MAX_EF_SIZE))
+    {
+      snprintf (reason, sizeof reason,
+                _("not restorable: %zu bytes is larger than the card "
+                  "can hold in one file (%u)"),
+                s->size > s->content_len ? s->size : s->content_len,
+                (unsigned)ISO_MAX_EF_SIZE);
+      return plan_entry_set (plan, e, PLAN_NOT_RESTORABLE, reason);
+    }
+  if ((s->type == IMAGE_NODE_EF_LINEAR_FIXED
+       || s->type == IMAGE_NODE_EF_LINEAR_VARIABLE
+       || s->type == IMAGE_NODE_EF_CYCLIC)
+      && s->record_count > ISO_MAX_RECORDS)
+    {
+      snprintf (reason, sizeof reason,
+                _("not restorable: %u records, the card can hold %u"),
+                s->record_count, (unsigned)ISO_MAX_RECORDS);
+      return plan_entry_set (plan, e, PLAN_NOT_RESTORABLE, reason);
+    }
+  if (e->action == PLAN_CREATE && s->type == IMAGE_NODE_MF)
+    return plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                           _("not restorable: the target card has "
+                             "no master file"));
+  if (e->action == PLAN_CREATE && s->type != IMAGE_NODE_RECORD)
+    {
+      buf_t fcp = BUF_INIT;
+      keep_sec = c->emu || plan->same_model || !s->access.raw_len;
+      if (!keep_sec)
+        return plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                               _("not restorable: the security "
+                                 "attributes of the source card mean "
+                                 "nothing on this card model (restore "
+                                 "onto the same model in "
+                                 "initialisation state)"));
+      err = iso_create_fcp (s, keep_sec, &fcp);
+      if (!err)
+        err = plan_entry_set_fcp (e, fcp.data, fcp.len);
+      buf_free (&fcp);
+      if (gpg_err_code (err) == GPG_ERR_INV_OBJ)
+        err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                              _("not restorable: the stored FCP is "
+                                "malformed"));
+    }
+  if (!err && (e->action == PLAN_CREATE || e->action == PLAN_UPDATE))
+    err = iso_plan_pin_check (c->card, plan, e);
+  if (!err)
+    err = agency_entry_claim (e, s->agent ? s->agent : AGENT_NAME);
+  return err;
+}
+
 gpg_error_t
 agent_iso7816_plan_restore (agency_card_t *card, const image_t *src,
                             const image_t *dst, plan_t *plan)
 {
-  gpg_error_t err = 0;
-  size_t i;
-  bool emu = agency_is_emulator (dst);
-  (void)card;
+  struct iso_plan_ctx c = { card, agency_is_emulator (dst) };
+
   (void)src;
-
-  for (i = 0; !err && i < plan->n; i++)
-    {
-      plan_entry_t *e = &plan->entries[i];
-      const image_node_t *s = e->src;
-      uint16_t fids[ISO7816_PATH_MAX];
-      size_t nf;
-      char reason[200];
-      bool keep_sec;
-
-      if (!s || !agent_iso7816_is_fs (s))
-        continue;
-      if (e->action != PLAN_CREATE && e->action != PLAN_UPDATE)
-        continue;
-      if (s->agent && strcmp (s->agent, AGENT_NAME)
-          && strcmp (s->agent, "pkcs15"))
-        continue;    /* another agent's node */
-      err = agent_iso7816_node_fids (s, fids, &nf);
-      if (err)
-        {
-          snprintf (reason, sizeof reason,
-                    gpg_err_code (err) == GPG_ERR_TOO_LARGE
-                    ? _("not restorable: the path does not fit "
-                        "(more than %d levels below the MF)")
-                    : _("not restorable: the path has a step without a "
-                        "file identifier (max. %d levels)"),
-                    ISO7816_PATH_MAX);
-          err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE, reason);
-          continue;
-        }
-      if (s->type == IMAGE_NODE_EF_TRANSPARENT
-          && (s->size > ISO_MAX_EF_SIZE || s->content_len > ISO_MAX_EF_SIZE))
-        {
-          snprintf (reason, sizeof reason,
-                    _("not restorable: %zu bytes is larger than the card "
-                      "can hold in one file (%u)"),
-                    s->size > s->content_len ? s->size : s->content_len,
-                    (unsigned)ISO_MAX_EF_SIZE);
-          err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE, reason);
-          continue;
-        }
-      if ((s->type == IMAGE_NODE_EF_LINEAR_FIXED
-           || s->type == IMAGE_NODE_EF_LINEAR_VARIABLE
-           || s->type == IMAGE_NODE_EF_CYCLIC)
-          && s->record_count > ISO_MAX_RECORDS)
-        {
-          snprintf (reason, sizeof reason,
-                    _("not restorable: %u records, the card can hold %u"),
-                    s->record_count, (unsigned)ISO_MAX_RECORDS);
-          err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE, reason);
-          continue;
-        }
-      if (e->action == PLAN_CREATE && s->type == IMAGE_NODE_MF)
-        {
-          err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
-                                _("not restorable: the target card has "
-                                  "no master file"));
-          continue;
-        }
-      if (e->action == PLAN_CREATE && s->type != IMAGE_NODE_RECORD)
-        {
-          buf_t fcp = BUF_INIT;
-          keep_sec = emu || plan->same_model || !s->access.raw_len;
-          if (!keep_sec)
-            {
-              err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
-                                    _("not restorable: the security "
-                                      "attributes of the source card mean "
-                                      "nothing on this card model (restore "
-                                      "onto the same model in "
-                                      "initialisation state)"));
-              continue;
-            }
-          err = iso_create_fcp (s, keep_sec, &fcp);
-          if (!err)
-            err = plan_entry_set_fcp (e, fcp.data, fcp.len);
-          buf_free (&fcp);
-          if (gpg_err_code (err) == GPG_ERR_INV_OBJ)
-            err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
-                                  _("not restorable: the stored FCP is "
-                                    "malformed"));
-        }
-      if (!err && (e->action == PLAN_CREATE || e->action == PLAN_UPDATE))
-        err = iso_plan_pin_check (card, plan, e);
-      if (!err && !e->agent)
-        {
-          e->agent = xtrystrdup (s->agent ? s->agent : AGENT_NAME);
-          if (!e->agent)
-            err = gpg_error_from_syserror ();
-        }
-    }
-  return err;
+  return agency_plan_writes (plan, iso_plan_entry, &c);
 }
 
 /* The plan entry of a record's EF. */

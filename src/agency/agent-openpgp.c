@@ -414,6 +414,19 @@ opg_fetch (agency_card_t *card, image_node_t *app, unsigned tag)
   return err;
 }
 
+gpg_error_t
+agent_openpgp_cert_container (image_node_t *cont)
+{
+  gpg_error_t err = image_node_set_empty (cont);
+
+  if (!err)
+    {
+      cont->access.read = IMAGE_AC_ALWAYS;
+      cont->access.write = IMAGE_AC_NEVER;
+    }
+  return err;
+}
+
 /* Certificates: 7F21 container with one child per key (CRT tag). */
 static gpg_error_t
 opg_fetch_certs (agency_card_t *card, image_node_t *app)
@@ -426,11 +439,9 @@ opg_fetch_certs (agency_card_t *card, image_node_t *app)
 
   err = opg_node (app, 0x7F21, &cont);
   if (!err)
-    err = image_node_set_empty (cont);
+    err = agent_openpgp_cert_container (cont);
   if (err)
     return err;
-  cont->access.read = IMAGE_AC_ALWAYS;
-  cont->access.write = IMAGE_AC_NEVER;
   for (i = 0; !err && i < 3; i++)
     {
       err = agent_openpgp_select_cert (card, agent_openpgp_slots[i].occ, &sw);

@@ -41,6 +41,9 @@ extern const agent_openpgp_slot_t agent_openpgp_slots[3];
 /* Does N belong to this agent? Slot of a key node or a certificate
  * child (CRT tag), -1 if none. */
 bool agent_openpgp_is_mine (const image_node_t *n);
+/* Make CONT the certificate container 7F21 (no content of its own: one
+ * child per key, by CRT tag; read always, never written as a whole). */
+gpg_error_t agent_openpgp_cert_container (image_node_t *cont);
 int agent_openpgp_slot_of (const image_node_t *n);
 
 /* GET DATA / PUT DATA (INS DA or DB) / SELECT DATA of 7F21 occurrence

@@ -356,55 +356,51 @@ agent_pkcs15_keys_write (agency_card_t *card, const image_t *src,
   return err;
 }
 
+/* Plan one written entry E (agency_plan_writes): a key file of the
+ * PKCS #15 agent.  CTX: whether the target is the emulator. */
+static gpg_error_t
+p15k_plan_entry (void *ctx, plan_t *plan, plan_entry_t *e)
+{
+  const bool *emu = ctx;
+  const image_node_t *s = e->src;
+  char reason[160];
+  gpg_error_t err;
+
+  if (s->type != IMAGE_NODE_KEY || !s->has_fid || !s->agent
+      || strcmp (s->agent, "pkcs15"))
+    return 0;
+  if (!s->has_content || image_node_effective_area (s)
+      != IMAGE_AREA_SECRET_KEY)
+    return plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                           _("no key material in the VSC"));
+  if (!p15k_algo (s))
+    return plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                           _("not restorable: key files take RSA and "
+                             "NIST P-256/P-384 keys"));
+  if (!*emu && !plan->same_model)
+    return plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                           _("not restorable: ISO 7816 defines no key "
+                             "import for file-system cards (only onto "
+                             "the emulator's key files)"));
+  if (e->dst)
+    return plan_entry_set (plan, e, PLAN_CONFLICT,
+                           _("the key file exists on the card"));
+  snprintf (reason, sizeof reason,
+            _("import into key file %04X, then sign a test value "
+              "with it"), s->fid);
+  err = plan_entry_set (plan, e, PLAN_CREATE, reason);
+  if (!err)
+    err = agency_entry_claim (e, "pkcs15");
+  return err;
+}
+
 gpg_error_t
 agent_pkcs15_keys_plan (agency_card_t *card, const image_t *src,
                         const image_t *dst, plan_t *plan)
 {
-  gpg_error_t err = 0;
-  size_t i;
   bool emu = agency_is_emulator (dst);
-  char reason[160];
+
   (void)card;
   (void)src;
-
-  for (i = 0; !err && i < plan->n; i++)
-    {
-      plan_entry_t *e = &plan->entries[i];
-      const image_node_t *s = e->src;
-
-      if (!s || s->type != IMAGE_NODE_KEY || !s->has_fid
-          || !s->agent || strcmp (s->agent, "pkcs15")
-          || (e->action != PLAN_CREATE && e->action != PLAN_UPDATE))
-        continue;
-      if (!s->has_content || image_node_effective_area (s)
-          != IMAGE_AREA_SECRET_KEY)
-        err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
-                              _("no key material in the VSC"));
-      else if (!p15k_algo (s))
-        err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
-                              _("not restorable: key files take RSA and "
-                                "NIST P-256/P-384 keys"));
-      else if (!emu && !plan->same_model)
-        err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
-                              _("not restorable: ISO 7816 defines no key "
-                                "import for file-system cards (only onto "
-                                "the emulator's key files)"));
-      else if (e->dst)
-        err = plan_entry_set (plan, e, PLAN_CONFLICT,
-                              _("the key file exists on the card"));
-      else
-        {
-          snprintf (reason, sizeof reason,
-                    _("import into key file %04X, then sign a test value "
-                      "with it"), s->fid);
-          err = plan_entry_set (plan, e, PLAN_CREATE, reason);
-          if (!err && !e->agent)
-            {
-              e->agent = xtrystrdup ("pkcs15");
-              if (!e->agent)
-                err = gpg_error_from_syserror ();
-            }
-        }
-    }
-  return err;
+  return agency_plan_writes (plan, p15k_plan_entry, &emu);
 }

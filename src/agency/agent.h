@@ -326,6 +326,14 @@ bool agency_entry_written (plan_entry_t *e, unsigned sw);
  * 9000 with the source's content P[0..N), else GPG_ERR_BAD_DATA. */
 void agency_entry_readback (plan_entry_t *e, const uint8_t *p, size_t n,
                             unsigned sw);
+/* Call FN for every entry of PLAN that writes (PLAN_CREATE or
+ * PLAN_UPDATE) a source node, until it fails. */
+gpg_error_t agency_plan_writes (plan_t *plan,
+                                gpg_error_t (*fn) (void *ctx, plan_t *plan,
+                                                   plan_entry_t *e),
+                                void *ctx);
+/* Hand entry E to AGENT unless an agent has it already. */
+gpg_error_t agency_entry_claim (plan_entry_t *e, const char *agent);
 /* The generic blank rule for one node (see agent.node_blank). */
 bool agency_node_blank_generic (const image_node_t *node);
 

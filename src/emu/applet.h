@@ -13,6 +13,10 @@
  *   1. Write src/emu/applet-NAME.c defining
  *        const applet_ops_t applet_NAME_ops = { "NAME", aid, aidlen, ... };
  *      (functions prefixed applet_NAME_), add the file to src/emu/local.mk.
+ *      create() and destroy() hand an applet_life_t (the instance's size,
+ *      defaults, option parser, AID) to applet_life_create/_destroy;
+ *      apdu() hands a table of applet_command_t (INS, conditions,
+ *      handler) to applet_dispatch.  See the shared part below.
  *   2. Add one line to applet_table[] in src/emu/applet.c (and an extern
  *      declaration there).
  *   3. A profile enables it with a line `applet NAME [OPTIONS...]`; the rest
