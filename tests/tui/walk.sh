@@ -50,6 +50,34 @@ t_check "the VSC file exists" '[ -f "$VSC" ]'
 t_check "VSC file mode 0600" '[ "$(stat -c %a "$VSC")" = 600 ]'
 tui_expect "VSC listed on the start screen" "$(basename "$VSC")"
 
+# The other side of a restore or a comparison is picked first: from the
+# start screen (a VSC under the cursor: a card for it) and from the card
+# screen (a VSC for this card, or anything to compare it with).
+tui_keys g j j F6
+tui_expect "start: card choice for the VSC" "Restore this VSC"
+tui_expect "start: the cards offered" "Card in vscemu 1"
+tui_keys Escape
+tui_wait_gone "Restore this VSC" 5
+tui_keys g Enter
+tui_expect "card tree again" "known-fid" 30
+tui_keys F6
+tui_expect "card: VSC choice" "Restore onto this card"
+tui_expect "card: the VSC offered" "VSC $VSC"
+tui_keys Escape
+tui_wait_gone "Restore onto this card" 5
+tui_keys F7
+tui_expect "card: what to compare with" "Compare this card with"
+tui_expect "card: cards and VSCs offered" "Card in vscemu 1"
+tui_keys G Enter
+tui_expect "card: VSC password for the comparison" "Password for"
+tui_keys Enter
+tui_expect "card: compared with the VSC's public part" "A: card:vscemu 0" 30
+tui_expect "card: ... B is the VSC" "B: $VSC"
+tui_keys Escape
+tui_expect "back in the card screen" "known-fid"
+tui_keys Escape
+tui_expect "back on the start screen" "Readers (2)"
+
 # Open it with the password.
 tui_keys g j j Enter
 tui_expect "password asked" "Password for"
