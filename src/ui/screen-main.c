@@ -273,12 +273,12 @@ screen_main_open (ui_t *ui, ui_screen_t *s)
           return UI_REDRAW;
         }
       return screen_main_push (ui, &screen_card_ops,
-                                sizeof (screen_card_arg_t),
-                                ui->readers[ri].name);
+                               sizeof (screen_card_arg_t),
+                               ui->readers[ri].name);
     }
   if (vsc)
     return screen_main_push (ui, &screen_vsc_ops, sizeof (screen_vsc_arg_t),
-                                vsc);
+                             vsc);
   if (st->menu.cur >= st->n_rows)
     return 0;
   switch (st->rows[st->menu.cur].idx)
@@ -312,8 +312,8 @@ screen_main_backup (ui_t *ui, ui_screen_t *s)
       ui_status (ui, false, "%s",
                  _("Select what to back up (Space), then press F5."));
       return screen_main_push (ui, &screen_card_ops,
-                                sizeof (screen_card_arg_t),
-                                ui->readers[ri].name);
+                               sizeof (screen_card_arg_t),
+                               ui->readers[ri].name);
     }
   ui_status (ui, true, "%s", _("Choose a reader with a card to back up."));
   return UI_REDRAW;

@@ -16,6 +16,10 @@ tui_expect "card tree shows the MF" "known-fid" 30
 tui_expect "MF in the tree" "3F00"
 tui_expect "PKCS#15 DF with source" "pkcs15"
 tui_expect "on-card key is marked" "not extractable"
+# Esc stops a running background scan before it leaves the screen, and
+# a backup started during the scan scans on after it: the two Escapes
+# after the backup must find the scan over (slow sanitizer builds).
+tui_expect "scan complete" "Scan complete" 60
 tui_keys / 4 3 0 1 Enter
 tui_keys Enter
 tui_expect "view of a node: hex" "Hex and ASCII"
@@ -49,6 +53,34 @@ VSC=$(ls "$TUI_VSCDIR"/*.vsc 2>/dev/null | head -n 1)
 t_check "the VSC file exists" '[ -f "$VSC" ]'
 t_check "VSC file mode 0600" '[ "$(stat -c %a "$VSC")" = 600 ]'
 tui_expect "VSC listed on the start screen" "$(basename "$VSC")"
+
+# The other side of a restore or a comparison is picked first: from the
+# start screen (a VSC under the cursor: a card for it) and from the card
+# screen (a VSC for this card, or anything to compare it with).
+tui_keys g j j F6
+tui_expect "start: card choice for the VSC" "Restore this VSC"
+tui_expect "start: the cards offered" "Card in vscemu 1"
+tui_keys Escape
+tui_wait_gone "Restore this VSC" 5
+tui_keys g Enter
+tui_expect "card tree again" "known-fid" 30
+tui_keys F6
+tui_expect "card: VSC choice" "Restore onto this card"
+tui_expect "card: the VSC offered" "VSC $VSC"
+tui_keys Escape
+tui_wait_gone "Restore onto this card" 5
+tui_keys F7
+tui_expect "card: what to compare with" "Compare this card with"
+tui_expect "card: cards and VSCs offered" "Card in vscemu 1"
+tui_keys G Enter
+tui_expect "card: VSC password for the comparison" "Password for"
+tui_keys Enter
+tui_expect "card: compared with the VSC's public part" "A: card:vscemu 0" 30
+tui_expect "card: ... B is the VSC" "B: $VSC"
+tui_keys Escape
+tui_expect "back in the card screen" "known-fid"
+tui_keys Escape
+tui_expect "back on the start screen" "Readers (2)"
 
 # Open it with the password.
 tui_keys g j j Enter

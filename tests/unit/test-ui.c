@@ -278,6 +278,11 @@ test_screen_tables (void)
           bool documented = list[i]->help || list[i]->label
                             || list[i]->label_fn;
           CU_ASSERT (list[i]->action || list[i]->action_arg);
+          /* a flag label: both labels, the flag inside the state */
+          if (list[i]->flag)
+            CU_ASSERT (list[i]->label && list[i]->label_on
+                       && list[i]->flag - 1 + sizeof (bool)
+                          <= ops->state_size);
           for (j = 0; j < i && !documented; j++)
             if (list[j]->action == list[i]->action
                 && list[j]->action_arg == list[i]->action_arg
