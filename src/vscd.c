@@ -113,7 +113,7 @@ vscd_check (void *ctx, const char *uuid, const void *data, size_t len,
   if (err)
     {
       snprintf (text, textsz, "not a valid VSC: %s",
-                *vsc_error_text () ? vsc_error_text () : gpg_strerror (err));
+                errctx_message (err));
       return err;
     }
   if (strcasecmp (vsc_uuid (vsc), uuid))

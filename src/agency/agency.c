@@ -15,6 +15,7 @@
 #include "common/util.h"
 #include "common/i18n.h"
 #include "common/log.h"
+#include "common/errctx.h"
 #include "agency/agent.h"
 #include "agency/iso7816.h"
 
@@ -206,12 +207,6 @@ agency_card_stats (const agency_card_t *card, agency_stats_t *st)
 }
 
 const char *
-agency_card_errtext (const agency_card_t *card)
-{
-  return card->errtext;
-}
-
-const char *
 agency_card_agent (const agency_card_t *card, size_t i)
 {
   return i < card->n_agents ? card->agents[i]->name : NULL;
@@ -391,8 +386,9 @@ void
 agency_set_errtext (agency_card_t *card, const char *fmt, ...)
 {
   va_list ap;
+  (void)card;
   va_start (ap, fmt);
-  vsnprintf (card->errtext, sizeof card->errtext, fmt, ap);
+  errctx_vset (fmt, ap);
   va_end (ap);
 }
 
