@@ -605,9 +605,7 @@ main (int argc, char **argv)
           buf_t b = BUF_INIT;
           proto_io_t io = { 0, 1, -1, 1000 };
           fprintf (stderr, _("vscd: cannot open vault '%s': %s\n"), vault_dir,
-                   v && *vault_error_text (v) ? vault_error_text (v)
-                   : *vault_open_error () ? vault_open_error ()
-                   : gpg_strerror (err));
+                   errctx_message (err));
           /* Tell the client too, in its own language. */
           if (!proto_build_error (&b, err, gpg_err_code (err) == GPG_ERR_TRY_LATER
                                   ? "the vault database cannot be reached; "
@@ -665,8 +663,7 @@ main (int argc, char **argv)
       err = server_run_socket (&sso);
       if (err)
         fprintf (stderr, _("vscd: socket '%s': %s\n"), socket_path,
-                 *vault_open_error () ? vault_open_error ()
-                 : gpg_strerror (err));
+                 errctx_message (err));
       rc = err ? 1 : 0;
     }
 
