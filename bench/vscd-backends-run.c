@@ -88,7 +88,7 @@ bench_fill (const char *url, char (*uuids)[37], unsigned n, unsigned salt)
     }
   if (err)
     fprintf (stderr, "vscd-backends: filling %s: %s (%s)\n", url,
-             gpg_strerror (err), remote_last_message (r));
+             gpg_strerror (err), errctx_text ());
   remote_close (r);
   xfree (data);
   return err ? -1 : 0;
@@ -127,7 +127,7 @@ bench_client_run (void *arg)
       if (err)
         {
           snprintf (c->lasterr, sizeof c->lasterr, "%s (%s)",
-                    gpg_strerror (err), remote_last_message (c->r));
+                    gpg_strerror (err), errctx_text ());
           c->errors++;
         }
       else

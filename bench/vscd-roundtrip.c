@@ -121,7 +121,7 @@ bench_client_run (void *arg)
       if (err)
         {
           snprintf (c->lasterr, sizeof c->lasterr, "%s (%s)",
-                    gpg_strerror (err), remote_last_message (r));
+                    gpg_strerror (err), errctx_text ());
           c->errors++;
         }
       else
@@ -266,7 +266,7 @@ main (void)
           if (err)
             {
               printf ("bench vscd-roundtrip: upload: %s (%s)\n",
-                      gpg_strerror (err), remote_last_message (r));
+                      gpg_strerror (err), errctx_text ());
               remote_close (r);
               goto leave;
             }

@@ -88,7 +88,7 @@ vscd_admin_init_db (const char *spec, int target)
   if (err)
     {
       fprintf (stderr, _("vscd: --init-db: %s\n"),
-               *vault_open_error () ? vault_open_error () : gpg_strerror (err));
+               errctx_message (err));
       return err;
     }
   if (!vault_spec_is_database (spec))
@@ -225,9 +225,7 @@ vscd_admin_audit (const char *spec, int64_t since_us, const char *user,
   if (err)
     {
       fprintf (stderr, _("vscd: cannot open vault '%s': %s\n"), spec,
-               v && *vault_error_text (v) ? vault_error_text (v)
-               : *vault_open_error () ? vault_open_error ()
-               : gpg_strerror (err));
+               errctx_message (err));
       vault_close (v);
       return err;
     }
@@ -241,7 +239,7 @@ vscd_admin_audit (const char *spec, int64_t since_us, const char *user,
     err = gpg_error_from_syserror ();
   if (err)
     fprintf (stderr, _("vscd: cannot read the audit log: %s\n"),
-             *vault_error_text (v) ? vault_error_text (v) : gpg_strerror (err));
+             errctx_message (err));
   vault_close (v);
   return err;
 }

@@ -113,7 +113,7 @@ vscd_check (void *ctx, const char *uuid, const void *data, size_t len,
   if (err)
     {
       snprintf (text, textsz, "not a valid VSC: %s",
-                *vsc_error_text () ? vsc_error_text () : gpg_strerror (err));
+                errctx_message (err));
       return err;
     }
   if (strcasecmp (vsc_uuid (vsc), uuid))
@@ -605,9 +605,7 @@ main (int argc, char **argv)
           buf_t b = BUF_INIT;
           proto_io_t io = { 0, 1, -1, 1000 };
           fprintf (stderr, _("vscd: cannot open vault '%s': %s\n"), vault_dir,
-                   v && *vault_error_text (v) ? vault_error_text (v)
-                   : *vault_open_error () ? vault_open_error ()
-                   : gpg_strerror (err));
+                   errctx_message (err));
           /* Tell the client too, in its own language. */
           if (!proto_build_error (&b, err, gpg_err_code (err) == GPG_ERR_TRY_LATER
                                   ? "the vault database cannot be reached; "
@@ -665,8 +663,7 @@ main (int argc, char **argv)
       err = server_run_socket (&sso);
       if (err)
         fprintf (stderr, _("vscd: socket '%s': %s\n"), socket_path,
-                 *vault_open_error () ? vault_open_error ()
-                 : gpg_strerror (err));
+                 errctx_message (err));
       rc = err ? 1 : 0;
     }
 

@@ -129,7 +129,7 @@ agency_card_reset (agency_card_t *card)
 void
 agency_op_begin (agency_card_t *card)
 {
-  card->errtext[0] = 0;
+  errctx_clear ();
   card->scan_apdus = 0;       /* per operation (matching included) */
   card->pin_apdus = 0;
   card->scan_pending = false;

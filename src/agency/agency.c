@@ -15,6 +15,7 @@
 #include "common/util.h"
 #include "common/i18n.h"
 #include "common/log.h"
+#include "common/errctx.h"
 #include "agency/agent.h"
 #include "agency/iso7816.h"
 
@@ -203,12 +204,6 @@ agency_card_stats (const agency_card_t *card, agency_stats_t *st)
   st->pin_apdus = card->pin_apdus;
   st->scan_pending = card->scan_pending;
   st->ext_apdu = card->chan.ext_ok;
-}
-
-const char *
-agency_card_errtext (const agency_card_t *card)
-{
-  return card->errtext;
 }
 
 const char *
@@ -406,8 +401,9 @@ void
 agency_set_errtext (agency_card_t *card, const char *fmt, ...)
 {
   va_list ap;
+  (void)card;
   va_start (ap, fmt);
-  vsnprintf (card->errtext, sizeof card->errtext, fmt, ap);
+  errctx_vset (fmt, ap);
   va_end (ap);
 }
 

@@ -107,8 +107,6 @@ void agency_op_end (agency_card_t *card, bool keep_pins);
 void agency_card_reset (agency_card_t *card);
 
 void agency_card_stats (const agency_card_t *card, agency_stats_t *st);
-/* Human text for the last failure of an agent ("" if none). */
-const char *agency_card_errtext (const agency_card_t *card);
 /* Name of the Ith matched agent (table order), NULL past the end. */
 const char *agency_card_agent (const agency_card_t *card, size_t i);
 /* Did this session leave a security state on the card (a verified PIN,

@@ -54,7 +54,7 @@ opg_need_pin (agency_card_t *card, plan_entry_t *e, uint8_t ref,
       if (retries >= 0)
         e->sw = 0x63C0 | (unsigned)(retries & 0x0F);
     }
-  if (!card->errtext[0])
+  if (!errctx_text ()[0])
     agency_set_errtext (card, ref == 0x83 ? _("PW3 (admin PIN) not verified")
                         : _("PW1 not verified"));
   return 0;

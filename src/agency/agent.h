@@ -42,6 +42,7 @@
 #define VSC_AGENT_H
 
 #include "common/apdu.h"
+#include "common/errctx.h"
 #include "common/buffer.h"
 #include "agency/agency.h"
 
@@ -129,8 +130,6 @@ struct agency_card {
   unsigned long scan_apdus;
   unsigned long pin_apdus;
   bool scan_pending;            /* scan stopped by its budget */
-  /* Human text for the last failure ("" if none). */
-  char errtext[256];
   /* The file-system agents' knowledge of this card (agent-iso7816.h),
    * made on first use, freed with the session. */
   struct iso_fs *fs;
@@ -182,7 +181,7 @@ struct agent {
   /* The data field that presents PIN for REF in VERIFY and CHANGE
    * REFERENCE DATA (PIV: padded with FF to 8 bytes). Generic:
    * agency_pin_encode_generic (the PIN as is, 1..127 bytes).
-   * GPG_ERR_INV_LENGTH with card->errtext set: not sendable. */
+   * GPG_ERR_INV_LENGTH with the sentence set: not sendable. */
   gpg_error_t (*pin_encode) (agency_card_t *card, uint8_t ref,
                              const char *pin, buf_t *out);
   /* The retry counter of REF before asking for it: *RETRIES >= 0 tries
@@ -264,7 +263,7 @@ bool agency_security_lost (agency_card_t *card, unsigned sw, bool fresh);
 /* Verify REF for NODE (asks once per session; never retries), in the
  * scope of the application NODE belongs to ("openpgp/0103" -> openpgp;
  * file-system paths -> the file system), dispatched to the agent's
- * verify_pin. 0 when verified; GPG_ERR_BAD_PIN (refused, card->errtext
+ * verify_pin. 0 when verified; GPG_ERR_BAD_PIN (refused, the error context
  * has the status word), GPG_ERR_CANCELED, GPG_ERR_PIN_BLOCKED; other
  * errors are transport errors (agency_fatal). */
 gpg_error_t agency_verify_pin (agency_card_t *card, uint8_t ref,
@@ -288,7 +287,8 @@ gpg_error_t agency_change_pin_generic (agency_card_t *card, uint8_t ref,
 void agency_set_pin_info (agency_card_t *card, uint8_t ref, const char *label,
                           size_t min_len, size_t max_len);
 
-/* Progress helper and error text helper for agents. */
+/* Progress helper, and the sentence of a failure for the thread's error
+ * context (common/errctx.h; replaces the one there). */
 void agency_progress (agency_card_t *card, int phase, const image_node_t *node,
                       size_t bytes);
 void agency_set_errtext (agency_card_t *card, const char *fmt, ...)

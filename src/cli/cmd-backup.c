@@ -171,9 +171,9 @@ cmd_backup_remote_check (const cli_ctx_t *c, const char *url)
 }
 
 static int
-cmd_backup_remote_fail (remote_t *r, gpg_error_t err, const char *what)
+cmd_backup_remote_fail (gpg_error_t err, const char *what)
 {
-  const char *m = remote_last_message (r);
+  const char *m = errctx_text ();
   int rc = cli_exit_code (err);
 
   if (m && *m)
@@ -266,7 +266,7 @@ cmd_backup_remote (const cli_ctx_t *c, const char *url,
           char what[512];
           snprintf (what, sizeof what, _("cannot connect to the server %s"),
                     url);
-          rc = cmd_backup_remote_fail (NULL, err, what);
+          rc = cmd_backup_remote_fail (err, what);
         }
       cli_msg (_("nothing was backed up"));
       goto leave;
@@ -313,8 +313,8 @@ cmd_backup_remote (const cli_ctx_t *c, const char *url,
   err = remote_create_file (r, file, rem.uuid, &gen1, &pw);
   if (err)
     {
-      rc = cmd_backup_remote_fail (r, err, _("cannot create a VSC on the "
-                                             "server"));
+      rc = cmd_backup_remote_fail (err, _("cannot create a VSC on the "
+                                          "server"));
       cli_msg (_("nothing was backed up"));
       goto leave;
     }
@@ -360,8 +360,8 @@ cmd_backup_remote (const cli_ctx_t *c, const char *url,
   err = cmd_backup_remote_put (&r, url, ro, &rem, file);
   if (err)
     {
-      rc = cmd_backup_remote_fail (r, err, _("cannot store the backup on "
-                                             "the server"));
+      rc = cmd_backup_remote_fail (err, _("cannot store the backup on "
+                                          "the server"));
       keep = true;
       /* The local copy is the backup now: say where, and its password. */
       cli_msg (_("the backup is kept in %s"), file);

@@ -70,9 +70,9 @@ static const cli_opt_t cmd_remote_rm_opts[] = {
 
 /* Say what failed (with the server's message); the exit code. */
 static int
-cmd_remote_fail (remote_t *r, gpg_error_t err, const char *what)
+cmd_remote_fail (gpg_error_t err, const char *what)
 {
-  const char *m = remote_last_message (r);
+  const char *m = errctx_text ();
   if (m && *m)
     cli_msg ("%s: %s (%s)", what, m, vsc_strerror (err));
   else
@@ -239,7 +239,7 @@ cmd_remote_create (cli_ctx_t *c)
   err = remote_create (r, uuid, &gen, &pw, &file);
   if (err)
     {
-      rc = cmd_remote_fail (r, err, _("create"));
+      rc = cmd_remote_fail (err, _("create"));
       goto leave;
     }
   /* The password exists only here now: hand it over before anything
@@ -308,7 +308,7 @@ cmd_remote_ls (cli_ctx_t *c)
 
   err = remote_list (r, &list, &n);
   if (err)
-    return cmd_remote_fail (r, err, _("ls"));
+    return cmd_remote_fail (err, _("ls"));
   if (c->json)
     printf ("{\"vscs\":[");
   for (i = 0; i < n; i++)
@@ -328,7 +328,7 @@ cmd_remote_stat (cli_ctx_t *c)
 
   err = remote_stat (r, c->argv[0], &e);
   if (err)
-    return cmd_remote_fail (r, err, _("stat"));
+    return cmd_remote_fail (err, _("stat"));
   cmd_remote_print_entry (&e, c->json, true);
   if (c->json)
     putchar ('\n');
@@ -357,13 +357,13 @@ cmd_remote_get (cli_ctx_t *c)
   err = remote_get_gen_file (r, uuid, want, file, &gen);
   if (gpg_err_code (err) == GPG_ERR_EEXIST)
     {
-      cli_msg ("%s", remote_last_message (r));
+      cli_msg ("%s", errctx_text ());
       return CLI_EXIT_CONFLICT;
     }
   if (!err)
     err = cmd_remote_save_state (file, uuid, gen);
   if (err)
-    return cmd_remote_fail (r, err, _("get"));
+    return cmd_remote_fail (err, _("get"));
   if (c->json)
     {
       printf ("{\"uuid\":\"%s\",\"generation\":%" PRIu64 ",\"file\":",
@@ -400,7 +400,7 @@ cmd_remote_history (cli_ctx_t *c)
 
   err = remote_history (r, c->argv[0], &list, &n);
   if (err)
-    return cmd_remote_fail (r, err, _("history"));
+    return cmd_remote_fail (err, _("history"));
   if (c->json)
     printf ("{\"uuid\":\"%s\",\"generations\":[", c->argv[0]);
   else
@@ -482,7 +482,7 @@ cmd_remote_put (cli_ctx_t *c)
     }
   err = remote_put_file (r, uuid, isnew ? 0 : gen, file, &newgen);
   if (err)
-    return cmd_remote_fail (r, err, _("put"));
+    return cmd_remote_fail (err, _("put"));
   err = cmd_remote_save_state (file, uuid, newgen);
   if (err)
     cli_error (err, _("stored, but cannot record the new generation"));
@@ -504,7 +504,7 @@ cmd_remote_rm (cli_ctx_t *c)
     return cli_usage (c->cmd);
   err = remote_delete (r, c->argv[0], gen);
   if (err)
-    return cmd_remote_fail (r, err, _("rm"));
+    return cmd_remote_fail (err, _("rm"));
   return CLI_EXIT_OK;
 }
 
@@ -568,7 +568,7 @@ cmd_remote_exec (cli_ctx_t *c)
           rc = CLI_EXIT_USAGE;
           goto leave;
         }
-      rc = cmd_remote_fail (NULL, err, url);
+      rc = cmd_remote_fail (err, url);
       rc = rc == CLI_EXIT_OK || rc == CLI_EXIT_USAGE ? CLI_EXIT_FAIL : rc;
       goto leave;
     }

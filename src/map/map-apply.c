@@ -27,6 +27,7 @@
 #include "common/i18n.h"
 #include "common/hex.h"
 #include "common/tlv.h"
+#include "common/errctx.h"
 #include "map/map-int.h"
 #include "map/map-p15.h"
 
@@ -349,7 +350,7 @@ apply_pkcs15 (const map_t *map, const image_t *src, image_t *out)
       l.n = n;
       err = map_p15_build (&l, out);
       if (gpg_err_code (err) == GPG_ERR_EEXIST)
-        map_set_error (_("the target would need a new PKCS#15 structure "
+        errctx_set (_("the target would need a new PKCS#15 structure "
                          "where the copied file system has one"));
     }
   xfree (objs);

@@ -23,6 +23,7 @@
 
 #include "common/util.h"
 #include "common/i18n.h"
+#include "common/errctx.h"
 #include "map/map-int.h"
 
 #define MAP_FILE_MAX (1024u * 1024u)
@@ -75,13 +76,13 @@ map_file_add (map_choices_t *ch, const char *src, unsigned line,
   for (i = 0; i < ch->n; i++)
     if (!strcasecmp (ch->c[i].src, src))
       {
-        map_set_error (_("%u: %s is given twice (also line %u)"), line, src,
+        errctx_set (_("%u: %s is given twice (also line %u)"), line, src,
                        ch->c[i].line);
         return gpg_error (GPG_ERR_INV_DATA);
       }
   if (ch->n >= MAP_CHOICES_MAX)
     {
-      map_set_error (_("%u: too many lines"), line);
+      errctx_set (_("%u: too many lines"), line);
       return gpg_error (GPG_ERR_INV_DATA);
     }
   c = xtryrealloc (ch->c, (ch->n + 1) * sizeof *c);
@@ -112,14 +113,14 @@ map_file_line (map_choices_t *ch, char *text, unsigned line)
     return 0;
   if (n != 2)
     {
-      map_set_error (_("%u: expected two words: SOURCE TARGET, \"prefer "
+      errctx_set (_("%u: expected two words: SOURCE TARGET, \"prefer "
                        "APP\" or \"holder yes|no\""), line);
       return gpg_error (GPG_ERR_INV_DATA);
     }
   for (i = 0; w[0][i]; i++)
     if ((unsigned char)w[0][i] < 0x21 || (unsigned char)w[0][i] > 0x7E)
       {
-        map_set_error (_("%u: the source path must be printable ASCII"),
+        errctx_set (_("%u: the source path must be printable ASCII"),
                        line);
         return gpg_error (GPG_ERR_INV_DATA);
       }
@@ -128,7 +129,7 @@ map_file_line (map_choices_t *ch, char *text, unsigned line)
       int a = map_app_parse (w[1]);
       if (a < 0)
         {
-          map_set_error (_("%u: prefer takes pkcs15, openpgp, piv or "
+          errctx_set (_("%u: prefer takes pkcs15, openpgp, piv or "
                            "none, not \"%s\""), line, w[1]);
           return gpg_error (GPG_ERR_INV_DATA);
         }
@@ -140,7 +141,7 @@ map_file_line (map_choices_t *ch, char *text, unsigned line)
     {
       if (strcasecmp (w[1], "yes") && strcasecmp (w[1], "no"))
         {
-          map_set_error (_("%u: holder takes yes or no"), line);
+          errctx_set (_("%u: holder takes yes or no"), line);
           return gpg_error (GPG_ERR_INV_DATA);
         }
       ch->opts.holder = !strcasecmp (w[1], "yes");
@@ -149,7 +150,7 @@ map_file_line (map_choices_t *ch, char *text, unsigned line)
     }
   if (!strchr (w[0], '/'))
     {
-      map_set_error (_("%u: \"%s\" is not a path of the VSC (like "
+      errctx_set (_("%u: \"%s\" is not a path of the VSC (like "
                        "3F00/5015/key-45 or openpgp/key-sig)"), line, w[0]);
       return gpg_error (GPG_ERR_INV_DATA);
     }
@@ -176,7 +177,7 @@ map_file_line (map_choices_t *ch, char *text, unsigned line)
   }
   if (err)
     {
-      map_set_error (_("%u: \"%s\" is not a place on a token (piv:9a, "
+      errctx_set (_("%u: \"%s\" is not a place on a token (piv:9a, "
                        "openpgp:sig, openpgp:0101, openpgp:name, "
                        "pkcs15:sign, pkcs15:data, none, auto)"), line, w[1]);
       return gpg_error (GPG_ERR_INV_DATA);
@@ -194,9 +195,10 @@ map_choices_parse (const char *text, size_t len, map_choices_t **r_choices)
   unsigned lineno = 0;
 
   *r_choices = NULL;
+  errctx_clear ();
   if (len > MAP_FILE_MAX)
     {
-      map_set_error (_("the map file is larger than 1 MiB"));
+      errctx_set (_("the map file is larger than 1 MiB"));
       return gpg_error (GPG_ERR_INV_DATA);
     }
   ch = xtrycalloc (1, sizeof *ch);
@@ -213,7 +215,7 @@ map_choices_parse (const char *text, size_t len, map_choices_t **r_choices)
         n--;
       if (n > MAP_LINE_MAX)
         {
-          map_set_error (_("%u: line longer than %u bytes"), lineno,
+          errctx_set (_("%u: line longer than %u bytes"), lineno,
                          MAP_LINE_MAX);
           err = gpg_error (GPG_ERR_INV_DATA);
           break;
@@ -222,7 +224,7 @@ map_choices_parse (const char *text, size_t len, map_choices_t **r_choices)
       line[n] = 0;
       if (memchr (line, 0, n))
         {
-          map_set_error (_("%u: NUL byte"), lineno);
+          errctx_set (_("%u: NUL byte"), lineno);
           err = gpg_error (GPG_ERR_INV_DATA);
           break;
         }

@@ -16,8 +16,6 @@
 gpg_error_t map_add_entry (map_t *map, map_kind_t kind,
                            const image_node_t *node, map_entry_t **r_e);
 gpg_error_t map_set_text (char **dst, const char *s);
-void map_set_error (const char *fmt, ...)
-  __attribute__((format(printf, 1, 2)));
 /* Does the target's application APP take objects (of an object from
  * SRC_APP)? A token with OpenPGP or PIV is used through them; its file
  * system only when the user prefers pkcs15. */

@@ -11,24 +11,8 @@
 
 #include "common/util.h"
 #include "common/i18n.h"
+#include "common/errctx.h"
 #include "map/map-int.h"
-
-static __thread char map_errbuf[320];
-
-const char *
-map_error_text (void)
-{
-  return map_errbuf;
-}
-
-void
-map_set_error (const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  vsnprintf (map_errbuf, sizeof map_errbuf, fmt, ap);
-  va_end (ap);
-}
 
 /* ---- names ------------------------------------------------------------ */
 
@@ -1229,7 +1213,7 @@ map_apply_choice (map_t *map, const map_choice_t *ch)
 
   if (i < 0)
     {
-      map_set_error (_("%u: %s is not an object the mapping moves "
+      errctx_set (_("%u: %s is not an object the mapping moves "
                        "(a key, certificate, data object or cardholder "
                        "field of the VSC)"), ch->line, ch->src);
       return gpg_error (GPG_ERR_NOT_FOUND);
@@ -1248,13 +1232,13 @@ map_apply_choice (map_t *map, const map_choice_t *ch)
       err = map_slot_parse (name, e->kind, &slot);
       if (err)
         {
-          map_set_error (_("%u: %s is %s and cannot go to %s"), ch->line,
+          errctx_set (_("%u: %s is %s and cannot go to %s"), ch->line,
                          ch->src, map_kind_phrase (e->kind), name);
           return gpg_error (GPG_ERR_INV_VALUE);
         }
       if (!map_fits (map, (size_t)i, &slot, true, reason, sizeof reason))
         {
-          map_set_error (_("%u: %s cannot go to %s: %s"), ch->line,
+          errctx_set (_("%u: %s cannot go to %s: %s"), ch->line,
                          ch->src, name, reason);
           return gpg_error (GPG_ERR_INV_VALUE);
         }
@@ -1277,7 +1261,7 @@ map_plan (const image_t *src, const map_target_t *target,
   size_t i;
 
   *r_map = NULL;
-  map_errbuf[0] = 0;
+  errctx_clear ();
   map = xtrycalloc (1, sizeof *map);
   if (!map)
     return gpg_error_from_syserror ();
@@ -1322,7 +1306,7 @@ map_choose (map_t *map, const image_t *src, size_t i, const map_slot_t *slot)
   size_t k;
   (void)src;
 
-  map_errbuf[0] = 0;
+  errctx_clear ();
   if (i >= map->n)
     return gpg_error (GPG_ERR_INV_ARG);
   e = &map->e[i];
@@ -1340,7 +1324,7 @@ map_choose (map_t *map, const image_t *src, size_t i, const map_slot_t *slot)
     {
       e->slot = old_slot;
       e->fixed = old_fixed;
-      map_set_error ("%s", reason);
+      errctx_set ("%s", reason);
       map_plan_all (map);
       return gpg_error (GPG_ERR_INV_VALUE);
     }

@@ -37,6 +37,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "common/error.h"
+#include "common/errctx.h"
 #include "image/image.h"
 
 typedef enum map_app {
@@ -231,7 +232,7 @@ typedef struct map {
 
 /* Plan the mapping of SRC onto TARGET. CHOICES (may be NULL) are the
  * user's; a choice for a path that is not a mappable object is an error
- * (GPG_ERR_NOT_FOUND, map_error_text() names it). */
+ * (GPG_ERR_NOT_FOUND, errctx_text() names it). */
 gpg_error_t map_plan (const image_t *src, const map_target_t *target,
                       const map_opts_t *opts, const map_choices_t *choices,
                       map_t **r_map);
@@ -240,7 +241,7 @@ void map_free (map_t *map);
 /* Put entry I into SLOT (app NONE: leave it behind) as the user's choice
  * and plan the others again. On refusal (the slot does not fit the
  * object, the algorithm, or is taken by a user's choice) nothing changes,
- * GPG_ERR_INV_VALUE, and map_error_text() says why. */
+ * GPG_ERR_INV_VALUE, and errctx_text() says why. */
 gpg_error_t map_choose (map_t *map, const image_t *src, size_t i,
                         const map_slot_t *slot);
 
@@ -272,9 +273,9 @@ int map_app_parse (const char *s);      /* -1 unknown */
 /* Translated purpose, for people. */
 const char *map_purpose_label (map_purpose_t p);
 
-/* The sentence of the last failure of map_plan / map_choose / the map
- * file parser ("" if none). */
-const char *map_error_text (void);
+/* map_plan, map_choose and the map file parser start with a clear error
+ * context and leave the sentence of a failure there (common/errctx.h:
+ * errctx_text ()). */
 
 /* ---- map files (map-file.c) ------------------------------------------ */
 
@@ -283,7 +284,7 @@ const char *map_error_text (void);
  *   prefer pkcs15|openpgp|piv|none
  *   holder yes|no
  *   SOURCE-PATH  SLOT|none|auto
- * GPG_ERR_INV_DATA with map_error_text() "LINE: message". */
+ * GPG_ERR_INV_DATA with errctx_text() "LINE: message". */
 gpg_error_t map_choices_parse (const char *text, size_t len,
                                map_choices_t **r_choices);
 void map_choices_free (map_choices_t *choices);

@@ -34,26 +34,19 @@ struct remote {
   pid_t ssh_pid;          /* 0 for unix sockets */
   uint32_t max_frame;     /* the server's limit for our requests */
   unsigned version;       /* the protocol version the server chose */
-  char msg[PROTO_TEXT_MAX + 1];
   bool replace;           /* remote_opts_t.replace */
 };
 
-/* Why the last remote_open of this thread failed, as the server said. */
-static __thread char remote_open_msg[PROTO_TEXT_MAX + 1];
-
-const char *
-remote_last_message (remote_t *r)
-{
-  return r ? r->msg : remote_open_msg;
-}
-
-/* The server's text, with control characters escaped (it is shown). */
+/* The server's text, with control characters escaped (it is shown), as
+ * the sentence of the thread's error context. */
 static void
-remote_set_msg (remote_t *r, const char *p, size_t n)
+remote_set_msg (const char *p, size_t n)
 {
+  errctx_t *ctx = errctx_get ();
+
   if (n > PROTO_TEXT_MAX)
     n = PROTO_TEXT_MAX;
-  sanitize_mem (p, n, r->msg, sizeof r->msg);
+  sanitize_mem (p, n, ctx->text, sizeof ctx->text);
 }
 
 static bool
@@ -322,7 +315,7 @@ remote_connect_unix (remote_t *r, const char *path)
 }
 
 /* Send REQ, read the reply into FRAME and decode it into REP. An error
- * frame becomes the returned error (its text in r->msg). */
+ * frame becomes the returned error (its text in the error context). */
 static gpg_error_t
 remote_call (remote_t *r, const proto_msg_t *req, buf_t *frame,
              proto_msg_t *rep)
@@ -331,7 +324,7 @@ remote_call (remote_t *r, const proto_msg_t *req, buf_t *frame,
   buf_t out = BUF_INIT;
   uint32_t max;
 
-  r->msg[0] = 0;
+  errctx_clear ();
   if (r->fd < 0)
     return gpg_error (GPG_ERR_NOT_INITIALIZED);
   err = proto_msg_build (&out, req);
@@ -339,9 +332,8 @@ remote_call (remote_t *r, const proto_msg_t *req, buf_t *frame,
     goto leave;
   if (r->max_frame && out.len - 4 > r->max_frame)
     {
-      snprintf (r->msg, sizeof r->msg,
-                "request of %zu bytes exceeds the server's limit of %u",
-                out.len - 4, (unsigned)r->max_frame);
+      errctx_set ("request of %zu bytes exceeds the server's limit of %u",
+                  out.len - 4, (unsigned)r->max_frame);
       err = gpg_error (GPG_ERR_TOO_LARGE);
       goto leave;
     }
@@ -358,7 +350,7 @@ remote_call (remote_t *r, const proto_msg_t *req, buf_t *frame,
           && rep->type == PROTO_ERROR)
         {
           if (rep->have & PROTO_F_ERRTEXT)
-            remote_set_msg (r, rep->errtext, rep->errtextlen);
+            remote_set_msg (rep->errtext, rep->errtextlen);
           err = proto_msg_error (rep);
         }
       else
@@ -373,7 +365,7 @@ remote_call (remote_t *r, const proto_msg_t *req, buf_t *frame,
   err = proto_read_frame (&r->io, max, frame);
   if (gpg_err_code (err) == GPG_ERR_EOF || gpg_err_code (err) == GPG_ERR_TOO_SHORT)
     {
-      snprintf (r->msg, sizeof r->msg, "the server closed the connection");
+      errctx_set ("the server closed the connection");
       err = gpg_error (GPG_ERR_EPIPE);
     }
   if (err)
@@ -381,19 +373,19 @@ remote_call (remote_t *r, const proto_msg_t *req, buf_t *frame,
   err = proto_msg_parse (frame->data, frame->len, rep);
   if (err)
     {
-      snprintf (r->msg, sizeof r->msg, "malformed reply from the server");
+      errctx_set ("malformed reply from the server");
       goto leave;
     }
   if (rep->type == PROTO_ERROR)
     {
       if (rep->have & PROTO_F_ERRTEXT)
-        remote_set_msg (r, rep->errtext, rep->errtextlen);
+        remote_set_msg (rep->errtext, rep->errtextlen);
       err = proto_msg_error (rep);
       goto leave;
     }
   if (rep->type != (req->type | PROTO_REPLY))
     {
-      snprintf (r->msg, sizeof r->msg, "unexpected reply from the server");
+      errctx_set ("unexpected reply from the server");
       err = gpg_error (GPG_ERR_PROTOCOL_VIOLATION);
     }
 
@@ -414,6 +406,7 @@ remote_open (const char *url, const remote_opts_t *opts, remote_t **r_remote)
   buf_t frame = BUF_INIT;
 
   *r_remote = NULL;
+  errctx_clear ();
   if (!opts)
     opts = &defaults;
   err = remote_parse_url (url, &kind, &user, &host, &port, &path);
@@ -451,7 +444,7 @@ remote_open (const char *url, const remote_opts_t *opts, remote_t **r_remote)
       || rep.maxframe < PROTO_MAX_FRAME_MIN
       || rep.maxframe > PROTO_MAX_FRAME_LIMIT)
     {
-      snprintf (r->msg, sizeof r->msg, "the server offers an unusable protocol");
+      errctx_set ("the server offers an unusable protocol");
       err = gpg_error (GPG_ERR_UNSUPPORTED_PROTOCOL);
       goto leave;
     }
@@ -461,10 +454,6 @@ remote_open (const char *url, const remote_opts_t *opts, remote_t **r_remote)
   r = NULL;
 
  leave:
-  /* The object is gone on failure: keep the server's reason for
-   * remote_last_message (NULL). */
-  snprintf (remote_open_msg, sizeof remote_open_msg, "%s",
-            r && err ? r->msg : "");
   if (r && err)
     r->max_frame = 0;   /* no hello done: no bye either */
   buf_free (&frame);
@@ -482,14 +471,21 @@ remote_close (remote_t *r)
     return;
   if (r->fd >= 0 && r->max_frame)
     {
-      /* Orderly end; do not wait long for the answer. */
+      /* Orderly end; do not wait long for the answer. Whatever the bye
+       * meets, the error context keeps the failure it reports. */
       proto_msg_t req, rep;
       buf_t frame = BUF_INIT;
+      errctx_t *keep = xtrymalloc (sizeof *keep);
+      if (keep)
+        *keep = *errctx_get ();
       memset (&req, 0, sizeof req);
       req.type = PROTO_BYE;
       r->io.timeout_ms = 5000;
       remote_call (r, &req, &frame, &rep);
       buf_free (&frame);
+      if (keep)
+        *errctx_get () = *keep;
+      xfree (keep);
     }
   if (r->fd >= 0)
     close (r->fd);
@@ -549,7 +545,8 @@ remote_create_file (remote_t *r, const char *path, char *uuid,
   buf_t file = BUF_INIT;
 
   if (!r->replace
-      && (err = remote_check_target (path, NULL, r->msg, sizeof r->msg)))
+      && (err = remote_check_target (path, NULL,
+                                      errctx_get ()->text, ERRCTX_TEXT_MAX)))
     return err;
   err = remote_create (r, uuid, r_gen, r_password, &file);
   if (!err)
@@ -624,8 +621,8 @@ remote_need_v2 (remote_t *r, const char *what)
 {
   if (r->version >= 2)
     return 0;
-  snprintf (r->msg, sizeof r->msg, "the server speaks protocol version %u, "
-            "which has no %s (it needs a newer vscd)", r->version, what);
+  errctx_set ("the server speaks protocol version %u, "
+              "which has no %s (it needs a newer vscd)", r->version, what);
   return gpg_error (GPG_ERR_NOT_SUPPORTED);
 }
 
@@ -868,14 +865,16 @@ remote_get_gen_file (remote_t *r, const char *uuid, uint64_t gen,
   gpg_error_t err;
   buf_t data = BUF_INIT;
 
-  r->msg[0] = 0;
+  errctx_clear ();
   /* Before fetching, and again after: the file may appear meanwhile. */
   if (!r->replace
-      && (err = remote_check_target (path, uuid, r->msg, sizeof r->msg)))
+      && (err = remote_check_target (path, uuid,
+                                      errctx_get ()->text, ERRCTX_TEXT_MAX)))
     return err;
   err = remote_get_gen (r, uuid, gen, &data, r_gen);
   if (!err && !r->replace)
-    err = remote_check_target (path, uuid, r->msg, sizeof r->msg);
+    err = remote_check_target (path, uuid, errctx_get ()->text,
+                               ERRCTX_TEXT_MAX);
   if (!err)
     {
       struct stat st;
@@ -897,6 +896,7 @@ remote_put_file (remote_t *r, const char *uuid, uint64_t gen,
   int fd;
   ssize_t n;
 
+  errctx_clear ();
   /* O_NONBLOCK: a FIFO or a device must not make us hang in open(2). */
   fd = open (path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (fd < 0)
@@ -908,7 +908,7 @@ remote_put_file (remote_t *r, const char *uuid, uint64_t gen,
     }
   if (!S_ISREG (st.st_mode))
     {
-      snprintf (r->msg, sizeof r->msg, _("%s is not a regular file"), path);
+      errctx_set (_("%s is not a regular file"), path);
       err = gpg_error (GPG_ERR_INV_OBJ);
       goto leave;
     }

@@ -10,7 +10,7 @@
  * timeout in remote_opts_t, so a UI can run them on a worker thread and
  * cancel from its own loop. Nothing here prints to stdout or stderr
  * (ssh's own stderr goes where remote_opts_t.ssh_stderr_fd says).
- * After a failed call, remote_last_message() has the server's text. */
+ * After a failed call, errctx_text() has the server's text. */
 #ifndef VSC_REMOTE_CLIENT_H
 #define VSC_REMOTE_CLIENT_H
 
@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "common/error.h"
+#include "common/errctx.h"
 #include "common/buffer.h"
 #include "remote/proto.h"
 
@@ -43,9 +44,10 @@ void remote_set_replace(remote_t *r, bool replace);
 /* Say bye, close, reap ssh. NULL is fine. */
 void remote_close(remote_t *r);
 
-/* The server's message for the last failure ("" if none); with NULL,
- * the reason the last remote_open of this thread failed. */
-const char *remote_last_message(remote_t *r);
+/* Every call starts with a clear error context; after a failure it
+ * holds the server's message (or the client's own reason), "" if none:
+ * errctx_text () (common/errctx.h), also after a failed remote_open.
+ * remote_close keeps it. */
 
 /* Create a VSC on the server. UUID (>= 37 bytes) and *R_GEN receive its
  * name and generation, *R_PASSWORD the password (secure memory, shown
@@ -75,7 +77,7 @@ gpg_error_t remote_get_gen(remote_t *r, const char *uuid, uint64_t gen,
 /* Fetch into PATH, written atomically (temp + fsync + rename), 0600.
  * An existing PATH is replaced only if it holds the same VSC (an older
  * copy) or with remote_opts_t.replace; otherwise GPG_ERR_EEXIST, with the
- * reason in remote_last_message. A symlinked PATH is replaced at its
+ * reason in errctx_text (). A symlinked PATH is replaced at its
  * target, in the target's directory. */
 gpg_error_t remote_get_file(remote_t *r, const char *uuid, const char *path,
                             uint64_t *r_gen);

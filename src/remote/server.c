@@ -90,7 +90,7 @@ server_audit (server_conn_t *c, const char *op, const char *uuid,
   if (vault_audit (c->v, op, uuid, gen, err, why))
     log_error ("%s: cannot record the refused %s in the audit log: %s",
                c->o->peer ? c->o->peer : "client", op,
-               vault_error_text (c->v));
+               errctx_text ());
 }
 
 /* Start the reply M to a request of TYPE with the fields HAVE (a list
@@ -366,10 +366,10 @@ server_vault_error (server_conn_t *c, gpg_error_t err, const char *what,
       return server_send_error (c, err, "VSC %s is larger than a frame", uuid);
     case GPG_ERR_LIMIT_REACHED:
       return server_send_error (c, err, "%s %s refused: %s", what, uuid,
-                                vault_error_text (c->v));
+                                errctx_text ());
     case GPG_ERR_TRY_LATER:
       log_error ("%s: %s %s: %s", c->o->peer ? c->o->peer : "client", what,
-                 uuid, vault_error_text (c->v));
+                 uuid, errctx_text ());
       return server_send_error (c, err, "%s %s failed: the vault database "
                                 "cannot be reached; try again later%s",
                                 what, uuid,
@@ -379,7 +379,7 @@ server_vault_error (server_conn_t *c, gpg_error_t err, const char *what,
                                   "stored: stat it then)" : "");
     default:
       log_error ("%s: %s %s: %s", c->o->peer ? c->o->peer : "client", what,
-                 uuid, vault_error_text (c->v));
+                 uuid, errctx_text ());
       return server_send_error (c, err, "%s %s failed", what, uuid);
     }
 }
@@ -795,7 +795,7 @@ server_check_database (const server_socket_opts_t *o)
         vault_set_timeout (v, o->serve.db_timeout_ms);
       err = vault_check (v);
       if (err)
-        log_error ("%s", vault_error_text (v));
+        log_error ("%s", errctx_text ());
     }
   vault_close (v);
   return err;
@@ -1005,9 +1005,7 @@ server_serve_client (const server_socket_opts_t *o, slots_t *kdf, int fd)
   if (err)
     {
       log_error ("%s: %s: %s", peer, _("cannot open the vault"),
-                 v && *vault_error_text (v) ? vault_error_text (v)
-                 : *vault_open_error () ? vault_open_error ()
-                 : gpg_strerror (err));
+                 errctx_message (err));
       server_refuse (fd, err, gpg_err_code (err) == GPG_ERR_TRY_LATER
                      ? "the vault database cannot be reached; try again later"
                      : "the server cannot open your vault");

@@ -6,8 +6,9 @@
  * from the vault_t. Back ends: vault-dir.c (a directory of files) and
  * vault-pg.c (PostgreSQL). Arguments are checked by vault.c before they
  * get here (canonical UUIDs only), so a back end never sees a name it
- * has to sanitise. A back end puts the details of a failure into
- * V->errtext (for the log; the client gets a plainer sentence). */
+ * has to sanitise. A back end puts the details of a failure into the
+ * thread's error context (common/errctx.h; for the log, the client gets
+ * a plainer sentence). */
 #ifndef VSC_REMOTE_VAULT_BE_H
 #define VSC_REMOTE_VAULT_BE_H
 
@@ -58,7 +59,6 @@ struct vault {
   bool in_request;             /* between request_begin and _end */
   int audit_fd;                /* directory vaults: audit file given by
                                   vault_set_audit_fd (-1: the vault's) */
-  char errtext[512];           /* the last failure in detail */
 };
 
 extern const vault_ops_t vault_dir_ops;

@@ -756,14 +756,14 @@ vault_dir_check_limits (vault_t *v, const char *uuid, uint64_t cur,
   xfree (list);
   if (!cur && v->limits.max_vscs && n >= v->limits.max_vscs)
     {
-      snprintf (v->errtext, sizeof v->errtext, "this vault holds %zu VSCs, "
+      errctx_set ("this vault holds %zu VSCs, "
                 "the limit is %" PRIu64, n, v->limits.max_vscs);
       return gpg_error (GPG_ERR_LIMIT_REACHED);
     }
   if (v->limits.max_bytes && len > old
       && bytes - old + len > v->limits.max_bytes)
     {
-      snprintf (v->errtext, sizeof v->errtext, "this vault holds %" PRIu64
+      errctx_set ("this vault holds %" PRIu64
                 " bytes, the limit is %" PRIu64, bytes, v->limits.max_bytes);
       return gpg_error (GPG_ERR_LIMIT_REACHED);
     }
@@ -997,8 +997,7 @@ vault_dir_audit_fd (vault_t *v, int *r_fd)
       if (d->audit_fd < 0)
         {
           gpg_error_t err = gpg_error_from_syserror ();
-          snprintf (v->errtext, sizeof v->errtext,
-                    "cannot open the audit file: %s", gpg_strerror (err));
+          errctx_set ("cannot open the audit file: %s", gpg_strerror (err));
           return err;
         }
     }

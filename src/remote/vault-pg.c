@@ -80,18 +80,22 @@ vault_pg_notice (void *arg, const char *message)
 static void vault_pg_set_error (vault_t *v, const char *fmt, ...)
   __attribute__ ((format (printf, 2, 3)));
 
+/* The failure in detail, for the log: into the thread's error context
+ * (libpq's messages end in a newline: cut). */
 static void
 vault_pg_set_error (vault_t *v, const char *fmt, ...)
 {
+  char *text = errctx_get ()->text;
   va_list ap;
   size_t n;
 
+  (void)v;
   va_start (ap, fmt);
-  vsnprintf (v->errtext, sizeof v->errtext, fmt, ap);
+  errctx_vset (fmt, ap);
   va_end (ap);
-  n = strlen (v->errtext);
-  while (n && (v->errtext[n - 1] == '\n' || v->errtext[n - 1] == ' '))
-    v->errtext[--n] = 0;
+  n = strlen (text);
+  while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
+    text[--n] = 0;
 }
 
 /* Connect once (no retry): the connection string from --vault, with a
@@ -146,7 +150,7 @@ vault_pg_connect_once (vault_t *v, int64_t deadline)
       return gpg_error (GPG_ERR_TRY_LATER);
     }
   PQclear (res);
-  err = vault_pg_schema_check (conn, v->errtext, sizeof v->errtext);
+  err = vault_pg_schema_check (conn, errctx_get ()->text, ERRCTX_TEXT_MAX);
   if (err)
     {
       PQfinish (conn);
@@ -278,7 +282,7 @@ vault_pg_run (vault_t *v, const vault_pg_q_t *q, int64_t deadline,
           return gpg_error (GPG_ERR_TRY_LATER);
         }
       vault_pg_set_error (v, "database error: %s", PQresultErrorMessage (last));
-      log_error ("%s", v->errtext);
+      log_error ("%s", errctx_text ());
       PQclear (last);
       return gpg_error (GPG_ERR_SERVER_FAILED);
     }
@@ -332,7 +336,7 @@ vault_pg_exec (vault_t *v, const vault_pg_q_t *q, int64_t deadline,
       if (!lost)
         return err;
       if (delay == VAULT_PG_RETRY_MIN_MS)
-        log_info ("%s; trying again", v->errtext);   /* once per request */
+        log_info ("%s; trying again", errctx_text ());   /* once per request */
       if (!vault_pg_backoff (deadline, &delay))
         return err;
     }
@@ -441,7 +445,7 @@ vault_pg_open (vault_t *v, const char *spec, bool create)
   vault_pg_t *pg;
 
   (void)create;
-  err = vault_pg_check_spec (spec, v->errtext, sizeof v->errtext);
+  err = vault_pg_check_spec (spec, errctx_get ()->text, ERRCTX_TEXT_MAX);
   if (err)
     return err;
   pg = xtrycalloc (1, sizeof *pg);
@@ -717,7 +721,7 @@ vault_pg_change (vault_t *v, const vault_pg_q_t *q, const char *op,
   int64_t deadline = vault_pg_deadline (v);
   int delay = VAULT_PG_RETRY_MIN_MS;
   bool lost, sent, done, retry;
-  char why[sizeof v->errtext];
+  char why[ERRCTX_TEXT_MAX];
 
   *r_final = true;
   for (;;)
@@ -731,15 +735,15 @@ vault_pg_change (vault_t *v, const vault_pg_q_t *q, const char *op,
       if (sent)
         {
           if (put_id)
-            log_info ("%s; checking whether %s of %s was stored", v->errtext,
-                      op, uuid);
+            log_info ("%s; checking whether %s of %s was stored",
+                      errctx_text (), op, uuid);
           err = vault_pg_resolve (v, uuid, expect, put_id, deadline, &done,
                                   &retry, r_gen);
           if (err || done)
             {
               if (put_id && gpg_err_code (err) == GPG_ERR_TRY_LATER)
                 {
-                  memcpy (why, v->errtext, sizeof why);
+                  memcpy (why, errctx_text (), sizeof why);
                   vault_pg_set_error (v, "%s (the VSC is at the old or the "
                                       "new generation; stat it when the "
                                       "database is back)", why);

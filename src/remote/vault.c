@@ -13,9 +13,7 @@
 #include "vault-pg.h"
 #endif
 #include "common/util.h"
-
-/* Why the last vault_open / vault_init_db of this thread failed. */
-static __thread char vault_open_msg[512];
+#include "common/errctx.h"
 
 static bool
 vault_uuid_ok (const char *uuid)
@@ -45,12 +43,6 @@ vault_spec_is_database (const char *spec)
   return strchr (spec, '=') != NULL;   /* "host=... dbname=..." */
 }
 
-const char *
-vault_open_error (void)
-{
-  return vault_open_msg;
-}
-
 /* A new vault_t with the defaults, using OPS. */
 static vault_t *
 vault_new (const vault_ops_t *ops)
@@ -72,14 +64,13 @@ vault_new (const vault_ops_t *ops)
   return v;
 }
 
-/* The back end's open of V returned ERR: hand V out, or keep why it
- * failed for vault_open_error and release it. */
+/* The back end's open of V returned ERR: hand V out, or release it
+ * (why it failed stays in the error context). */
 static gpg_error_t
 vault_opened (vault_t *v, gpg_error_t err, vault_t **r_vault)
 {
   if (err)
     {
-      snprintf (vault_open_msg, sizeof vault_open_msg, "%s", v->errtext);
       vault_close (v);
       return err;
     }
@@ -93,14 +84,14 @@ vault_open (const char *spec, bool create, vault_t **r_vault)
   vault_t *v;
 
   *r_vault = NULL;
-  vault_open_msg[0] = 0;
+  errctx_clear ();
   if (!spec || !*spec)
     return gpg_error (GPG_ERR_INV_ARG);
 #ifndef HAVE_LIBPQ
   if (vault_spec_is_database (spec))
     {
-      snprintf (vault_open_msg, sizeof vault_open_msg, "this vscd was built "
-                "without PostgreSQL support (configure --without-libpq)");
+      errctx_set ("this vscd was built without PostgreSQL support "
+                  "(configure --without-libpq)");
       return gpg_error (GPG_ERR_NOT_SUPPORTED);
     }
   v = vault_new (&vault_dir_ops);
@@ -120,7 +111,7 @@ vault_open_fd (int fd, vault_t **r_vault)
   vault_t *v;
 
   *r_vault = NULL;
-  vault_open_msg[0] = 0;
+  errctx_clear ();
   v = vault_new (&vault_dir_ops);
   if (!v)
     {
@@ -168,7 +159,7 @@ vault_init_db (const char *spec, int target, int *r_from, int *r_to)
   vault_t *v;
 
   *r_from = *r_to = 0;
-  vault_open_msg[0] = 0;
+  errctx_clear ();
   if (!spec || !*spec)
     return gpg_error (GPG_ERR_INV_ARG);
   if (!vault_spec_is_database (spec))
@@ -178,15 +169,15 @@ vault_init_db (const char *spec, int target, int *r_from, int *r_to)
       return err;
     }
 #ifdef HAVE_LIBPQ
-  err = vault_pg_check_spec (spec, vault_open_msg, sizeof vault_open_msg);
+  err = vault_pg_check_spec (spec, errctx_get ()->text, ERRCTX_TEXT_MAX);
   if (!err)
-    err = vault_pg_init_db (spec, target, r_from, r_to, vault_open_msg,
-                            sizeof vault_open_msg);
+    err = vault_pg_init_db (spec, target, r_from, r_to, errctx_get ()->text,
+                            ERRCTX_TEXT_MAX);
   return err;
 #else
   (void)target;
-  snprintf (vault_open_msg, sizeof vault_open_msg, "this vscd was built "
-            "without PostgreSQL support (configure --without-libpq)");
+  errctx_set ("this vscd was built without PostgreSQL support "
+              "(configure --without-libpq)");
   return gpg_error (GPG_ERR_NOT_SUPPORTED);
 #endif
 }
@@ -204,6 +195,7 @@ vault_schema_version (void)
 gpg_error_t
 vault_check (vault_t *v)
 {
+  errctx_clear ();
   return v->ops->check (v);
 }
 
@@ -211,12 +203,6 @@ const char *
 vault_backend (vault_t *v)
 {
   return v->ops->name;
-}
-
-const char *
-vault_error_text (vault_t *v)
-{
-  return v->errtext;
 }
 
 void
@@ -259,6 +245,7 @@ vault_set_fsync (vault_t *v, bool on)
 gpg_error_t
 vault_list (vault_t *v, proto_entry_t **r_list, size_t *r_n)
 {
+  errctx_clear ();
   *r_list = NULL;
   *r_n = 0;
   return v->ops->list (v, r_list, r_n);
@@ -267,6 +254,7 @@ vault_list (vault_t *v, proto_entry_t **r_list, size_t *r_n)
 gpg_error_t
 vault_stat (vault_t *v, const char *uuid, proto_entry_t *r)
 {
+  errctx_clear ();
   if (!vault_uuid_ok (uuid))
     return gpg_error (GPG_ERR_INV_NAME);
   return v->ops->stat (v, uuid, r);
@@ -285,6 +273,7 @@ vault_get_gen (vault_t *v, const char *uuid, uint64_t gen, size_t max,
 {
   gpg_error_t err;
 
+  errctx_clear ();
   buf_clear (data);
   if (!vault_uuid_ok (uuid))
     return gpg_error (GPG_ERR_INV_NAME);
@@ -298,6 +287,7 @@ gpg_error_t
 vault_put (vault_t *v, const char *uuid, uint64_t expect, const void *data,
            size_t len, uint64_t *r_gen)
 {
+  errctx_clear ();
   if (!vault_uuid_ok (uuid))
     return gpg_error (GPG_ERR_INV_NAME);
   return v->ops->store (v, "put", uuid, expect, data, len, r_gen);
@@ -307,6 +297,7 @@ gpg_error_t
 vault_create (vault_t *v, const char *uuid, const void *data, size_t len,
               uint64_t *r_gen)
 {
+  errctx_clear ();
   if (!vault_uuid_ok (uuid))
     return gpg_error (GPG_ERR_INV_NAME);
   return v->ops->store (v, "create", uuid, 0, data, len, r_gen);
@@ -315,6 +306,7 @@ vault_create (vault_t *v, const char *uuid, const void *data, size_t len,
 gpg_error_t
 vault_delete (vault_t *v, const char *uuid, uint64_t expect)
 {
+  errctx_clear ();
   if (!vault_uuid_ok (uuid))
     return gpg_error (GPG_ERR_INV_NAME);
   return v->ops->del (v, uuid, expect);
@@ -324,6 +316,7 @@ gpg_error_t
 vault_history (vault_t *v, const char *uuid, proto_version_t **r_list,
                size_t *r_n)
 {
+  errctx_clear ();
   *r_list = NULL;
   *r_n = 0;
   if (!vault_uuid_ok (uuid))
@@ -388,5 +381,6 @@ gpg_error_t
 vault_audit_read (vault_t *v, const vault_audit_query_t *q,
                   vault_audit_fn fn, void *ctx)
 {
+  errctx_clear ();
   return v->ops->audit_read (v, q, fn, ctx);
 }

@@ -32,6 +32,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "common/error.h"
+#include "common/errctx.h"
 #include "common/buffer.h"
 #include "remote/proto.h"
 
@@ -46,8 +47,8 @@ typedef struct vault vault_t;
  * must be owned by the caller),
  * or a PostgreSQL database (vault-pg.h; CREATE is ignored: the schema is
  * made by vault_init_db; nothing is connected before vault_check or the
- * first request). After a failure, *R_VAULT is NULL and
- * vault_open_error() has the reason in a sentence. */
+ * first request). After a failure, *R_VAULT is NULL and the error
+ * context has the reason in a sentence (errctx_text ()). */
 gpg_error_t vault_open(const char *spec, bool create, vault_t **r_vault);
 /* A directory vault on a directory fd the caller opened and checked (it
  * must be a directory owned by the caller; the vault takes the fd, also
@@ -58,12 +59,8 @@ void vault_close(vault_t *v);
 
 /* Is the vault ready to serve? A database must answer (within the
  * timeout: GPG_ERR_TRY_LATER) and have this program's schema
- * (GPG_ERR_NOT_OPERATIONAL); vault_error_text() says what is wrong. */
+ * (GPG_ERR_NOT_OPERATIONAL); errctx_text () says what is wrong. */
 gpg_error_t vault_check(vault_t *v);
-
-/* Why the last vault_open or vault_init_db of this thread failed, in
- * detail ("" if it did not). */
-const char *vault_open_error(void);
 
 /* Is SPEC a PostgreSQL vault rather than a directory? */
 bool vault_spec_is_database(const char *spec);
@@ -91,9 +88,10 @@ gpg_error_t vault_count(vault_t *v, size_t *r_n);
 /* The back end's name ("directory", "postgresql"). */
 const char *vault_backend(vault_t *v);
 
-/* The last failure of V in detail, for the log ("" if none). Never
- * holds a secret, but may name the database host. */
-const char *vault_error_text(vault_t *v);
+/* Every call that works on the vault's contents starts with a clear
+ * error context (common/errctx.h) and leaves the details of a failure
+ * there, for the log: never a secret, but it may name the database
+ * host. */
 
 /* Who is asking, for the audit log and the history's "stored by": the
  * account (the unix login or vscd --user) and where the request comes

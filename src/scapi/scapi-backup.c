@@ -488,8 +488,7 @@ scapi_backup (scapi_card_t *card, const image_t *given,
       if (err)
         {
           scapi_set_error (_("cannot create %s: %s"), opts->out_path,
-                           vsc_error_text ()[0] ? vsc_error_text ()
-                           : gpg_strerror (err));
+                           errctx_message (err));
           goto leave;
         }
       vsc = own;
@@ -499,9 +498,7 @@ scapi_backup (scapi_card_t *card, const image_t *given,
     err = vsc_save (vsc);
   if (err)
     {
-      scapi_set_error (_("cannot save the VSC: %s"),
-                       vsc_error_text ()[0] ? vsc_error_text ()
-                       : gpg_strerror (err));
+      scapi_set_error (_("cannot save the VSC: %s"), errctx_message (err));
       goto leave;
     }
   sum->save_seconds = scapi_now () - ts;

@@ -6,6 +6,7 @@
 #ifndef VSC_SCAPI_INT_H
 #define VSC_SCAPI_INT_H
 
+#include "common/errctx.h"
 #include "agency/agency.h"
 #include "vsc/vsc.h"
 #include "scapi/scapi.h"
@@ -41,15 +42,14 @@ typedef struct scapi_op {
   unsigned resets;      /* resets by another program recovered from */
 } scapi_op_t;
 
-/* Errors: one context per thread (scapi_last_error). scapi_set_error
- * replaces the sentence (its arguments may point into it);
- * scapi_error_note fills the code, node and status word where they are
- * still empty (the innermost failure knows them best). */
-void scapi_set_error (const char *fmt, ...)
-  __attribute__((format(printf, 1, 2)));
-void scapi_error_note (gpg_error_t code, const char *node, unsigned sw);
-void scapi_clear_error (void);
-scapi_error_t *scapi_error_ctx (void);
+/* Errors: the thread's error context (common/errctx.h), under the
+ * facade's names. scapi_set_error replaces the sentence (its arguments
+ * may point into it); scapi_error_note fills the code, node and status
+ * word where they are still empty (the innermost failure knows them
+ * best). The agents' sentences (agency_set_errtext) are already there. */
+#define scapi_set_error errctx_set
+#define scapi_error_note errctx_note
+#define scapi_clear_error errctx_clear
 double scapi_now (void);
 
 /* The running operation: progress, PIN callback, the error sentence. */

@@ -21,7 +21,7 @@
 #include "scapi/scapi-int.h"
 
 /* The sentence goes into the facade's one error context. */
-#define scapi_keys_errbuf (scapi_error_ctx ()->text)
+#define scapi_keys_errbuf (errctx_get ()->text)
 
 const char *
 scapi_keygen_error_text (void)

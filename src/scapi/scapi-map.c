@@ -73,8 +73,7 @@ scapi_map_plan (scapi_card_t *card, const image_t *src,
   if (err)
     {
       reader_end (card->rc);
-      scapi_set_error ("%s", map_error_text ()[0] ? map_error_text ()
-                       : gpg_strerror (err));
+      scapi_set_error ("%s", errctx_message (err));
       goto leave;
     }
   err = map_apply (map, src, dst, &mapped);
@@ -87,11 +86,7 @@ scapi_map_plan (scapi_card_t *card, const image_t *src,
     }
   reader_end (card->rc);
   if (err)
-    {
-      if (map_error_text ()[0])
-        scapi_set_error ("%s", map_error_text ());
-      goto leave;
-    }
+    goto leave;     /* map_apply's sentence, if any, is in the context */
   image_free (card->target);
   card->target = dst;
   dst = NULL;
@@ -132,8 +127,6 @@ scapi_map_replan (scapi_card_t *card, const image_t *src, map_t *map,
     err = scapi_map_plan_image (card, mapped, &plan);
   if (err)
     {
-      if (map_error_text ()[0])
-        scapi_set_error ("%s", map_error_text ());
       image_free (mapped);
       return err;
     }
@@ -154,8 +147,7 @@ scapi_map_choices_parse (const char *text, size_t len,
   err = map_choices_parse (text, len, r_choices);
   if (err)
     {
-      scapi_set_error ("%s", map_error_text ()[0] ? map_error_text ()
-                       : gpg_strerror (err));
+      scapi_set_error ("%s", errctx_message (err));
       scapi_error_note (err, NULL, 0);
     }
   return err;

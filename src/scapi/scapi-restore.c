@@ -201,6 +201,8 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
   bool in_tx = false;
   bool force = opts && opts->force;
   gpg_error_t pin_err = 0;
+  errctx_t pin_ctx = { .area = -1 };   /* the sentence of PIN_ERR (the writes after it
+                           may leave the agents' sentences) */
   bool first[256];
 
   memset (first, 0, sizeof first);
@@ -283,6 +285,7 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
                                  "written"), ref,
                                e->sw ? sw_describe (e->sw)
                                : gpg_strerror (pin_err));
+              pin_ctx = *errctx_get ();
             }
         }
       op.p.nodes_done++;
@@ -371,6 +374,7 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
               scapi_set_error ("%s: %s", e->path, e->reason ? e->reason
                                : gpg_strerror (e->err));
               scapi_error_note (e->err, e->path, e->sw);
+              pin_ctx = *errctx_get ();
             }
         }
       op.p.nodes_done++;
@@ -378,6 +382,7 @@ scapi_restore (scapi_card_t *card, const image_t *src, plan_t *plan,
   if (!err && pin_err)
     {
       err = pin_err;
+      *errctx_get () = pin_ctx;
       report->stopped_at[0] = 0;
       goto leave;
     }

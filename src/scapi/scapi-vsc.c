@@ -30,10 +30,8 @@ scapi_vsc_err (gpg_error_t err)
 {
   if (err)
     {
-      scapi_set_error ("%s", vsc_error_text ()[0] ? vsc_error_text ()
-                       : gpg_strerror (err));
+      scapi_set_error ("%s", errctx_message (err));   /* the area stays */
       scapi_error_note (err, NULL, 0);
-      scapi_error_ctx ()->area = vsc_error_area ();
     }
   return err;
 }
@@ -93,10 +91,8 @@ scapi_vsc_open (const char *path, const char *password, scapi_vsc_t **r_vsc)
   err = vsc_open (path, password, &v);
   if (err)
     {
-      scapi_set_error ("%s: %s", path, vsc_error_text ()[0]
-                       ? vsc_error_text () : gpg_strerror (err));
+      scapi_set_error ("%s: %s", path, errctx_message (err));
       scapi_error_note (err, NULL, 0);
-      scapi_error_ctx ()->area = vsc_error_area ();
       return err;
     }
   return scapi_vsc_wrap (v, r_vsc);

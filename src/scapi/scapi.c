@@ -19,54 +19,19 @@
 #include "common/i18n.h"
 #include "scapi/scapi-int.h"
 
-static __thread scapi_error_t scapi_err = { .area = -1 };
-
-scapi_error_t *
-scapi_error_ctx (void)
-{
-  return &scapi_err;
-}
+/* The facade's errors live in the thread's error context
+ * (common/errctx.h); scapi-int.h names its functions for the facade. */
 
 const scapi_error_t *
 scapi_last_error (void)
 {
-  return &scapi_err;
+  return errctx_get ();
 }
 
 const char *
 scapi_last_error_text (void)
 {
-  return scapi_err.text;
-}
-
-void
-scapi_clear_error (void)
-{
-  memset (&scapi_err, 0, sizeof scapi_err);
-  scapi_err.area = -1;
-}
-
-void
-scapi_set_error (const char *fmt, ...)
-{
-  char text[sizeof scapi_err.text];
-  va_list ap;
-
-  va_start (ap, fmt);
-  vsnprintf (text, sizeof text, fmt, ap);
-  va_end (ap);
-  memcpy (scapi_err.text, text, sizeof text);
-}
-
-void
-scapi_error_note (gpg_error_t code, const char *node, unsigned sw)
-{
-  if (!scapi_err.code)
-    scapi_err.code = code;
-  if (!scapi_err.node[0] && node)
-    snprintf (scapi_err.node, sizeof scapi_err.node, "%s", node);
-  if (!scapi_err.sw)
-    scapi_err.sw = sw;
+  return errctx_text ();
 }
 
 double
@@ -332,9 +297,7 @@ scapi_op_fail (scapi_op_t *op, gpg_error_t err, const char *what)
     default:
       if (scapi_last_error_text ()[0])
         break;              /* the operation already said it exactly */
-      if (op->card && agency_card_errtext (op->card->ac)[0])
-        scapi_set_error ("%s", agency_card_errtext (op->card->ac));
-      else if (node)
+      if (node)
         scapi_set_error (_("%s failed while %s %s: %s"), what,
                          scapi_phase_label (op->p.phase), node,
                          gpg_strerror (err));
@@ -873,8 +836,7 @@ scapi_image_load_ex (scapi_t *s, const char *spec,
   xfree_secure (pw);
   if (err)
     {
-      scapi_set_error ("%s: %s", spec, vsc_error_text ()[0]
-                       ? vsc_error_text () : gpg_strerror (err));
+      scapi_set_error ("%s: %s", spec, errctx_message (err));
       return err;
     }
   err = image_copy (vsc_image (vsc), r_image);

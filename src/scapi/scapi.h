@@ -57,6 +57,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "common/error.h"
+#include "common/errctx.h"
 #include "reader/reader.h"
 #include "vsc/vsc.h"
 #include "image/image.h"
@@ -465,14 +466,9 @@ gpg_error_t scapi_vsc_rm (scapi_vsc_t *vsc, const char *node_path);
  * here what a person and a program need to know about it (the key
  * functions of scapi-keys.h too). A call that starts clears it. */
 
-typedef struct scapi_error {
-  gpg_error_t code;            /* 0 if none */
-  char text[512];              /* the sentence for people, "" if none */
-  char node[SCAPI_PATH_MAX];   /* the node it is about, "" if none */
-  unsigned sw;                 /* the card's status word, 0 if none */
-  int area;                    /* the VSC file area (vsc_area_t) that
-                                  failed, -1 if none */
-} scapi_error_t;
+/* The thread's error context (common/errctx.h: code, sentence, node
+ * path, status word, VSC area): the layers below the facade fill it too. */
+typedef errctx_t scapi_error_t;
 
 /* The last failure on this thread (valid until the next facade call). */
 const scapi_error_t *scapi_last_error (void);

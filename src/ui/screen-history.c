@@ -69,7 +69,7 @@ screen_history_job (void *arg, const scapi_cb_t *cb)
       break;
     }
   if (err)
-    snprintf (j->msg, sizeof j->msg, "%s", remote_last_message (j->r));
+    snprintf (j->msg, sizeof j->msg, "%s", errctx_text ());
   return err;
 }
 

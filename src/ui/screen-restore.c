@@ -556,7 +556,7 @@ screen_restore_picked (ui_t *ui, void *ctx, size_t idx)
   err = map_choose (j->mapping, j->src, st->pick_for, &slot);
   if (err)
     {
-      ui_status (ui, true, "%s", map_error_text ()[0] ? map_error_text ()
+      ui_status (ui, true, "%s", errctx_text ()[0] ? errctx_text ()
                  : vsc_strerror (err));
       goto leave;
     }

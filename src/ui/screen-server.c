@@ -55,7 +55,7 @@ screen_server_job (void *arg, const scapi_cb_t *cb)
       err = remote_open (j->url, &opts, &j->r);
       if (err)
         {
-          snprintf (j->msg, sizeof j->msg, "%s", remote_last_message (NULL));
+          snprintf (j->msg, sizeof j->msg, "%s", errctx_text ());
           return err;
         }
     }
@@ -78,7 +78,7 @@ screen_server_job (void *arg, const scapi_cb_t *cb)
     }
   if (err)
     {
-      snprintf (j->msg, sizeof j->msg, "%s", remote_last_message (j->r));
+      snprintf (j->msg, sizeof j->msg, "%s", errctx_text ());
       return err;
     }
   /* Every operation ends with a fresh list. */
@@ -87,7 +87,7 @@ screen_server_job (void *arg, const scapi_cb_t *cb)
   j->n = 0;
   err = remote_list (j->r, &j->list, &j->n);
   if (err)
-    snprintf (j->msg, sizeof j->msg, "%s", remote_last_message (j->r));
+    snprintf (j->msg, sizeof j->msg, "%s", errctx_text ());
   return err;
 }
 

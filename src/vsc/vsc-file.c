@@ -24,6 +24,7 @@
 
 #include "vsc-internal.h"
 #include "common/util.h"
+#include "common/errctx.h"
 #include "common/tlv.h"
 #include "common/i18n.h"
 
@@ -633,7 +634,7 @@ vsc_file_open_area (vsc_t *vsc, const vsc_file_parsed_t *p, image_t *image,
   err = vsc_crypto_gcm_check (src.gcm, secret ? p->sec_tag : p->priv_tag);
   if (gpg_err_code (err) == GPG_ERR_CHECKSUM)
     {
-      vsc_clear_error ();   /* a decoding failure of altered bytes */
+      errctx_clear ();   /* a decoding failure of altered bytes */
       err = vsc_fail (gpg_error (GPG_ERR_BAD_SIGNATURE), where,
                       _("authentication failed - the file was altered or "
                         "damaged"));

@@ -90,7 +90,6 @@ struct vsc {
 gpg_error_t vsc_fail (gpg_error_t err, vsc_area_t area, const char *msg);
 /* The same for a failure that is about the file, not a part of it. */
 gpg_error_t vsc_fail_plain (gpg_error_t err, const char *msg);
-void vsc_clear_error (void);
 /* A password keyslot wrapping vsc->keys->dek (fresh salt and nonce;
  * KDF parameters from OPTS or the defaults). */
 gpg_error_t vsc_make_slot (vsc_t *vsc, const char *password,
@@ -174,7 +173,7 @@ typedef struct vsc_node_area {
 void vsc_node_area_init (vsc_node_area_t *a, bool secure);
 void vsc_node_area_free (vsc_node_area_t *a);
 /* Sort the nodes of IMAGE into AREAS[3] (indexed by image_area_t),
- * refusing (GPG_ERR_LIMIT_REACHED / GPG_ERR_INV_OBJ, vsc_error_text
+ * refusing (GPG_ERR_LIMIT_REACHED / GPG_ERR_INV_OBJ, errctx_text
  * naming the node) any node the decoder would refuse. PUBLIC_ONLY: only
  * the public nodes. */
 gpg_error_t vsc_node_encode (const image_t *image, bool public_only,

@@ -23,6 +23,7 @@
 
 #include "vsc-internal.h"
 #include "common/util.h"
+#include "common/errctx.h"
 #include "common/i18n.h"
 
 /* Open PATH for reading. O_NONBLOCK, so that a FIFO without a writer
@@ -289,7 +290,7 @@ vsc_store_write (const char *path, const uint8_t *data, size_t n,
       if (err || memcmp (uuid, expect_uuid, VSC_UUID_LEN)
           || gen != expect_gen)
         {
-          vsc_clear_error ();   /* a parse error of the other file */
+          errctx_clear ();   /* a parse error of the other file */
           err = vsc_fail (gpg_error (GPG_ERR_CONFLICT), VSC_AREA_HEADER,
                           _("the VSC file was changed since it was opened"));
           goto leave;

@@ -9,9 +9,7 @@
 #include "vsc-internal.h"
 #include "common/util.h"
 #include "common/i18n.h"
-
-static __thread char vsc_errtext[320];
-static __thread int vsc_errarea = -1;
+#include "common/errctx.h"
 
 const char *
 vsc_area_name (vsc_area_t area)
@@ -43,21 +41,28 @@ vsc_area_label (vsc_area_t area)
     }
 }
 
+/* The VSC layer's failures go into this thread's error context
+ * (common/errctx.h); the first failure is the one that counts (inner
+ * calls fill it). */
 gpg_error_t
 vsc_fail (gpg_error_t err, vsc_area_t area, const char *msg)
 {
-  /* The first failure is the one that counts (inner calls fill it). */
-  if (!*vsc_errtext)
+  errctx_t *ctx = errctx_get ();
+
+  if (!ctx->text[0])
     {
-      vsc_errarea = gpg_err_code (err) == GPG_ERR_BAD_PASSPHRASE
-                    ? -1 : (int)area;
       /* The password check does not name an area: a wrong password and
        * a damaged keyslot must look the same. */
       if (gpg_err_code (err) == GPG_ERR_BAD_PASSPHRASE)
-        snprintf (vsc_errtext, sizeof vsc_errtext, "%s", msg);
+        {
+          ctx->area = -1;
+          errctx_set ("%s", msg);
+        }
       else
-        snprintf (vsc_errtext, sizeof vsc_errtext, "%s: %s",
-                  vsc_area_label (area), msg);
+        {
+          ctx->area = (int)area;
+          errctx_set ("%s: %s", vsc_area_label (area), msg);
+        }
     }
   return err;
 }
@@ -65,31 +70,9 @@ vsc_fail (gpg_error_t err, vsc_area_t area, const char *msg)
 gpg_error_t
 vsc_fail_plain (gpg_error_t err, const char *msg)
 {
-  if (!*vsc_errtext)
-    {
-      vsc_errarea = -1;
-      snprintf (vsc_errtext, sizeof vsc_errtext, "%s", msg);
-    }
+  if (errctx_set_first ("%s", msg))
+    errctx_get ()->area = -1;
   return err;
-}
-
-void
-vsc_clear_error (void)
-{
-  *vsc_errtext = 0;
-  vsc_errarea = -1;
-}
-
-int
-vsc_error_area (void)
-{
-  return vsc_errarea;
-}
-
-const char *
-vsc_error_text (void)
-{
-  return vsc_errtext;
 }
 
 void
@@ -176,7 +159,7 @@ vsc_create (const char *path, const char *password, const vsc_opts_t *opts,
   vsc_t *vsc = NULL;
   char *genpw = NULL;
 
-  vsc_clear_error ();
+  errctx_clear ();
   *r_vsc = NULL;
   if (r_password)
     *r_password = NULL;
@@ -248,7 +231,7 @@ gpg_error_t
 vsc_open_mem (const void *data, size_t n, const char *password,
               const vsc_opts_t *opts, vsc_t **r_vsc)
 {
-  vsc_clear_error ();
+  errctx_clear ();
   return vsc_open_data (data, n, password, opts, r_vsc);
 }
 
@@ -261,7 +244,7 @@ vsc_open_ex (const char *path, const char *password, const vsc_opts_t *opts,
   size_t n;
   vsc_t *vsc = NULL;
 
-  vsc_clear_error ();
+  errctx_clear ();
   *r_vsc = NULL;
   err = vsc_store_read (path, &data, &n);
   if (err)
@@ -390,7 +373,7 @@ vsc_set_path (vsc_t *vsc, const char *path)
 gpg_error_t
 vsc_encode (vsc_t *vsc, uint8_t **r_data, size_t *r_len)
 {
-  vsc_clear_error ();
+  errctx_clear ();
   *r_data = NULL;
   *r_len = 0;
   if (!vsc->keys)
@@ -407,7 +390,7 @@ vsc_save (vsc_t *vsc)
   size_t len = 0;
   uint64_t old_modified = vsc->modified;
 
-  vsc_clear_error ();
+  errctx_clear ();
   if (!vsc->keys)
     return vsc_fail (gpg_error (GPG_ERR_NOT_SUPPORTED), VSC_AREA_HEADER,
                      _("opened without the password: read-only"));
@@ -444,7 +427,7 @@ vsc_passwd (vsc_t *vsc, const char *new_password, const vsc_opts_t *opts,
   unsigned old_n;
   char *genpw = NULL;
 
-  vsc_clear_error ();
+  errctx_clear ();
   if (r_password)
     *r_password = NULL;
   if (!vsc->keys)
@@ -499,7 +482,7 @@ vsc_export_public (vsc_t *vsc, const char *out_path)
   uint8_t *data = NULL;
   size_t len = 0;
 
-  vsc_clear_error ();
+  errctx_clear ();
   if (!vsc->keys)
     return vsc_fail (gpg_error (GPG_ERR_NOT_SUPPORTED), VSC_AREA_HEADER,
                      _("opened without the password: read-only"));

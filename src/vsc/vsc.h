@@ -9,7 +9,7 @@
  * the image marked unverified (image->unverified); nothing can be saved.
  * Opening with the password authenticates every byte of the file before
  * any content is returned. Errors name the part of the file that failed:
- * see vsc_error_text. */
+ * see errctx_text. */
 #ifndef VSC_VSC_H
 #define VSC_VSC_H
 
@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "common/error.h"
+#include "common/errctx.h"
 #include "image/image.h"
 
 typedef struct vsc vsc_t;
@@ -24,7 +25,7 @@ typedef struct vsc vsc_t;
 /* ---- limits --------------------------------------------------------------
  * One set of limits for the writer and the reader. vsc_save, vsc_encode
  * and vsc_export_public refuse an image over them before anything is
- * written (GPG_ERR_LIMIT_REACHED, vsc_error_text names the node), and a
+ * written (GPG_ERR_LIMIT_REACHED, errctx_text names the node), and a
  * file over them is refused when read (GPG_ERR_INV_OBJ / _TOO_LARGE), so
  * a VSC that was written can always be read back. doc/vsc-format.md
  * lists them; doc/security.md says why. */
@@ -115,7 +116,7 @@ gpg_error_t vsc_create (const char *path, const char *password,
 /* Open PATH. PASSWORD NULL: structure-only, identifier + public areas,
  * image unverified, read-only. Wrong password: GPG_ERR_BAD_PASSPHRASE
  * ("wrong password or damaged file"). Altered file: GPG_ERR_BAD_SIGNATURE
- * naming the area (vsc_error_text). Malformed: GPG_ERR_INV_OBJ,
+ * naming the area (errctx_text). Malformed: GPG_ERR_INV_OBJ,
  * GPG_ERR_TOO_SHORT, GPG_ERR_INV_LENGTH, GPG_ERR_UNKNOWN_VERSION,
  * GPG_ERR_UNKNOWN_CRIT_EXTN, GPG_ERR_INV_PARAMETER (KDF out of bounds),
  * GPG_ERR_INV_OBJ (area twice, bad order, trailing bytes). */
@@ -129,7 +130,7 @@ gpg_error_t vsc_open_mem (const void *data, size_t n, const char *password,
 void vsc_close (vsc_t *vsc);          /* wipes keys and content; NULL ok */
 
 /* Check every byte of the file at PATH (PASSWORD NULL: structure only).
- * Returns the first failure; vsc_error_text names the area. R_INFO may be
+ * Returns the first failure; errctx_text names the area. R_INFO may be
  * NULL. */
 gpg_error_t vsc_verify (const char *path, const char *password,
                         const vsc_opts_t *opts, vsc_info_t *r_info);
@@ -184,12 +185,10 @@ gpg_error_t vsc_kdf_check (const vsc_kdf_params_t *params);
 /* "header", "identifier", "public", "private", "secret-key", "mac". */
 const char *vsc_area_name (vsc_area_t area);
 
-/* A sentence about the last failure of a vsc_* call on this thread
- * ("private area: authentication failed - the file was altered or
- * damaged"), or "" if none. Untranslated parts are translated inside. */
-const char *vsc_error_text (void);
-/* The area that failed last (-1 if none, or for a wrong password, which
- * deliberately names no area). */
-int vsc_error_area (void);
+/* A failing vsc_* call leaves a sentence about it in the thread's error
+ * context (common/errctx.h: errctx_text (), "private area: authentication
+ * failed - the file was altered or damaged"; untranslated parts are
+ * translated inside) and the area that failed in errctx_get ()->area (-1
+ * if none, or for a wrong password, which deliberately names no area). */
 
 #endif /* VSC_VSC_H */

@@ -153,7 +153,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       check_writer (writer, img, &o);
       vsc_close (vsc);
     }
-  else if (vsc || !*vsc_error_text ())
+  else if (vsc || !*errctx_text ())
     abort ();   /* an error always comes with a message and no VSC */
 
   vsc = NULL;

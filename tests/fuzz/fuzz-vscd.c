@@ -120,7 +120,7 @@ fuzz_check (void *ctx, const char *uuid, const void *data, size_t len,
   err = vsc_open_mem (data, len, NULL, NULL, &vsc);
   if (err)
     {
-      snprintf (text, textsz, "not a valid VSC: %s", vsc_error_text ());
+      snprintf (text, textsz, "not a valid VSC: %s", errctx_text ());
       return err;
     }
   if (strcasecmp (vsc_uuid (vsc), uuid))

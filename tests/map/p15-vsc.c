@@ -159,7 +159,7 @@ main (int argc, char **argv)
   if (err)
     {
       fprintf (stderr, "p15-vsc: %s: %s\n", gpg_strerror (err),
-               vsc_error_text ());
+               errctx_text ());
       return 1;
     }
   vsc_close (vsc);

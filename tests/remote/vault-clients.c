@@ -144,7 +144,7 @@ racer_run (void *arg)
   if (err)
     {
       snprintf (t->lasterr, sizeof t->lasterr, "connect: %s %s",
-                gpg_strerror (err), remote_last_message (NULL));
+                gpg_strerror (err), errctx_text ());
       t->errors++;
       return NULL;
     }
@@ -178,7 +178,7 @@ racer_run (void *arg)
   if (err)
     {
       snprintf (t->lasterr, sizeof t->lasterr, "%s (%s)", gpg_strerror (err),
-                remote_last_message (r));
+                errctx_text ());
       t->errors++;
     }
   buf_free (&data);
@@ -479,8 +479,8 @@ run_persist (const char *url, const char *uuid, const char *stop,
   err = remote_put (r, uuid, newgen, p, sizeof p, &gen);
   check (gpg_err_code (err) == GPG_ERR_TRY_LATER,
          "a put without the database fails (%s) after %ld s: %s",
-         gpg_strerror (err), (long)(time (NULL) - t0), remote_last_message (r));
-  check (strstr (remote_last_message (r), "cannot be reached") != NULL,
+         gpg_strerror (err), (long)(time (NULL) - t0), errctx_text ());
+  check (strstr (errctx_text (), "cannot be reached") != NULL,
          "the message says the database cannot be reached");
   check (wait_cmd (start_cmd (start)) == 0, "the database is back (%s)", start);
   err = remote_stat (r, uuid, &e);

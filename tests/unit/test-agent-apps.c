@@ -533,7 +533,7 @@ test_vsc_put (void)
   /* One error context: code and node with the sentence. */
   CU_ASSERT_EQUAL (gpg_err_code (scapi_last_error ()->code),
                    GPG_ERR_CONFLICT);
-  CU_ASSERT_STRING_EQUAL (scapi_last_error ()->node, "piv/key-9A");
+  CU_ASSERT_STRING_EQUAL (scapi_last_error ()->path, "piv/key-9A");
   CU_ASSERT_EQUAL (scapi_last_error ()->area, -1);
   CU_ASSERT (!scapi_vsc_save (vsc));
   scapi_vsc_close (vsc);

@@ -610,9 +610,9 @@ test_map_file (void)
                                                         &x)),
                        GPG_ERR_INV_DATA);
       CU_ASSERT (x == NULL);
-      if (!strstr (map_error_text (), bad[i].msg))
-        fprintf (stderr, "'%s' -> '%s'\n", bad[i].text, map_error_text ());
-      CU_ASSERT (strstr (map_error_text (), bad[i].msg) != NULL);
+      if (!strstr (errctx_text (), bad[i].msg))
+        fprintf (stderr, "'%s' -> '%s'\n", bad[i].text, errctx_text ());
+      CU_ASSERT (strstr (errctx_text (), bad[i].msg) != NULL);
     }
 
   piv_target (&t);
@@ -672,9 +672,9 @@ test_map_file (void)
                                              &ch));
         CU_ASSERT (map_plan (src, &t, NULL, ch, &m) != 0);
         CU_ASSERT (m == NULL);
-        if (!strstr (map_error_text (), why[i]))
-          fprintf (stderr, "%s -> %s\n", wrong[i], map_error_text ());
-        CU_ASSERT (strstr (map_error_text (), why[i]) != NULL);
+        if (!strstr (errctx_text (), why[i]))
+          fprintf (stderr, "%s -> %s\n", wrong[i], errctx_text ());
+        CU_ASSERT (strstr (errctx_text (), why[i]) != NULL);
         map_choices_free (ch);
       }
   }
@@ -717,7 +717,7 @@ test_choose (void)
                                               (size_t)map_find
                                               (m, "3F00/5015/key-02"), &s)),
                    GPG_ERR_INV_VALUE);
-  CU_ASSERT (strstr (map_error_text (), "not nistp256") != NULL);
+  CU_ASSERT (strstr (errctx_text (), "not nistp256") != NULL);
   check_slot (m, "3F00/5015/key-03", "piv:9a");
   /* Candidates for the authentication key: PIV slots, none last; 9A
    * is the user's choice for another key, so it is not offered. */
@@ -773,7 +773,7 @@ test_more_decisions (void)
     static const char bad[] = "openpgp/0101 openpgp:sig\n";
     CU_ASSERT_FATAL (!map_choices_parse (bad, sizeof bad - 1, &ch));
     CU_ASSERT (map_plan (src, &t, NULL, ch, &m));
-    CU_ASSERT (strstr (map_error_text (), "1: openpgp/0101 is a data "
+    CU_ASSERT (strstr (errctx_text (), "1: openpgp/0101 is a data "
                        "object and cannot go to openpgp:sig") != NULL);
     map_choices_free (ch);
   }

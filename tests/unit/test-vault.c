@@ -85,7 +85,7 @@ open_as (const char *who)
   err = vault_open (path, true, &v);
   if (err)
     fprintf (stderr, "vault_open: %s: %s\n", gpg_strerror (err),
-             vault_open_error ());
+             errctx_text ());
   CU_ASSERT_EQUAL (err, 0);
   if (v)
     {
@@ -308,7 +308,7 @@ test_limits (void)
   CU_ASSERT_EQUAL (vault_put (v, u2, 0, big, 40, &g), 0);
   /* Third VSC: over max_vscs. */
   CU_ASSERT_EQUAL (gpg_err_code (vault_create (v, u3, "x", 1, &g)), GPG_ERR_LIMIT_REACHED);
-  CU_ASSERT_PTR_NOT_NULL (strstr (vault_error_text (v), "limit"));
+  CU_ASSERT_PTR_NOT_NULL (strstr (errctx_text (), "limit"));
   /* Growing u1 to 61 bytes: 101 > 100 bytes. */
   CU_ASSERT_EQUAL (gpg_err_code (vault_put (v, u1, 1, big, 61, &g)), GPG_ERR_LIMIT_REACHED);
   /* Exactly 100 is fine, shrinking always is. */
@@ -470,7 +470,7 @@ test_quota_race (void)
                   : gpg_error (GPG_ERR_GENERAL);
           if (err && gpg_err_code (err) != GPG_ERR_LIMIT_REACHED)
             fprintf (stderr, "quota race: %s: %s\n", gpg_strerror (err),
-                     w ? vault_error_text (w) : "no vault");
+                     w ? errctx_text () : "no vault");
           vault_close (w);
           _exit (!err ? 0 : gpg_err_code (err) == GPG_ERR_LIMIT_REACHED
                  ? 5 : 1);

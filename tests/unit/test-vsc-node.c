@@ -417,7 +417,7 @@ state_decode (const uint8_t *p, size_t n, image_t **r_img)
     return err;
   err = vsc_node_decode_mem (*r_img, p, n, IMAGE_AREA_PUBLIC,
                              VSC_AREA_PUBLIC, &count);
-  vsc_clear_error ();
+  errctx_clear ();
   return err;
 }
 
@@ -586,7 +586,7 @@ test_codec_truncated (void)
                                    &count);
       n2 = image_count_nodes (back, NULL);
       image_free (back);
-      vsc_clear_error ();
+      errctx_clear ();
       tries++;
       if (!e1 == !e2 && (e1 || n1 == n2))
         agree++;
@@ -653,8 +653,8 @@ test_limit_text (void)
   note[VSC_MAX_STRING] = 'x';                   /* one over: refused */
   CU_ASSERT_EQUAL (image_node_set_note (nd, note), 0);
   CU_ASSERT_EQUAL (gpg_err_code (encode_only (img)), GPG_ERR_LIMIT_REACHED);
-  CU_ASSERT_PTR_NOT_NULL (strstr (vsc_error_text (), "3F00/0001"));
-  vsc_clear_error ();
+  CU_ASSERT_PTR_NOT_NULL (strstr (errctx_text (), "3F00/0001"));
+  errctx_clear ();
   image_free (img);
 
   /* And the reader refuses such a note. */
@@ -671,7 +671,7 @@ test_limit_text (void)
                                                        VSC_AREA_PUBLIC,
                                                        &count)),
                    GPG_ERR_INV_OBJ);
-  vsc_clear_error ();
+  errctx_clear ();
   image_free (img);
   xfree (note);
   xfree (raw);
@@ -746,8 +746,8 @@ test_limit_depth (void)
                                                        VSC_AREA_PUBLIC,
                                                        &count)),
                    GPG_ERR_INV_OBJ);
-  CU_ASSERT_PTR_NOT_NULL (strstr (vsc_error_text (), "deeper"));
-  vsc_clear_error ();
+  CU_ASSERT_PTR_NOT_NULL (strstr (errctx_text (), "deeper"));
+  errctx_clear ();
   image_free (img);
 }
 
@@ -765,21 +765,21 @@ test_limit_fields (void)
   nd = image_find_path (img, "3F00/2F00/#1");
   image_node_set_recno (nd, 0);           /* the reader refuses #0 */
   CU_ASSERT_EQUAL (gpg_err_code (encode_only (img)), GPG_ERR_LIMIT_REACHED);
-  vsc_clear_error ();
+  errctx_clear ();
   image_node_set_recno (nd, 1);
   nd = image_find_path (img, "3F00/2F00");
   nd->record_count = 0x10000;              /* more than 16 bits */
   CU_ASSERT_EQUAL (gpg_err_code (encode_only (img)), GPG_ERR_LIMIT_REACHED);
-  vsc_clear_error ();
+  errctx_clear ();
   nd->record_count = 1;
   nd->flags = 0x100;                        /* an unknown flag */
   CU_ASSERT_EQUAL (gpg_err_code (encode_only (img)), GPG_ERR_LIMIT_REACHED);
-  vsc_clear_error ();
+  errctx_clear ();
   nd->flags = 0;
   /* A child under a node that cannot have one (transparent EF). */
   nd->type = IMAGE_NODE_EF_TRANSPARENT;
   CU_ASSERT_EQUAL (gpg_err_code (encode_only (img)), GPG_ERR_INV_OBJ);
-  vsc_clear_error ();
+  errctx_clear ();
   nd->type = IMAGE_NODE_EF_LINEAR_VARIABLE;
   CU_ASSERT_EQUAL (encode_only (img), 0);
   /* Two siblings whose names became equal after they were added. */
@@ -794,7 +794,7 @@ test_limit_fields (void)
   CU_ASSERT_EQUAL (encode_only (img), 0);
   CU_ASSERT_EQUAL (image_node_set_aid (b, (const uint8_t *)"\xA0\x01", 2), 0);
   CU_ASSERT_EQUAL (gpg_err_code (encode_only (img)), GPG_ERR_INV_OBJ);
-  vsc_clear_error ();
+  errctx_clear ();
   image_free (img);
 }
 
@@ -821,7 +821,7 @@ test_limit_nodes (void)
                                                        &count)),
                    GPG_ERR_TOO_LARGE);
   CU_ASSERT_PTR_NULL (img->root.first_child);
-  vsc_clear_error ();
+  errctx_clear ();
   image_free (img);
   xfree (area);
 
@@ -843,7 +843,7 @@ test_limit_nodes (void)
   CU_ASSERT_EQUAL_FATAL (image_node_set_name (ef, "one-more"), 0);
   CU_ASSERT_EQUAL_FATAL (image_add_child (df, ef), 0);
   CU_ASSERT_EQUAL (gpg_err_code (encode_only (img)), GPG_ERR_LIMIT_REACHED);
-  vsc_clear_error ();
+  errctx_clear ();
   image_free (img);
 }
 
@@ -886,7 +886,7 @@ test_dot_names (void)
                                                        VSC_AREA_PUBLIC,
                                                        &count)),
                    GPG_ERR_INV_OBJ);
-  vsc_clear_error ();
+  errctx_clear ();
   image_free (img);
 }
 

@@ -207,7 +207,7 @@ test_wrong_password (void)
   CU_ASSERT_EQUAL (gpg_err_code (vsc_open_mem (data, n, "wrong", &o, &v2)),
                    GPG_ERR_BAD_PASSPHRASE);
   CU_ASSERT_PTR_NULL (v2);
-  CU_ASSERT_STRING_EQUAL (vsc_error_text (), "wrong password or damaged file");
+  CU_ASSERT_STRING_EQUAL (errctx_text (), "wrong password or damaged file");
   /* The real KDF too (no cache). */
   CU_ASSERT_EQUAL (gpg_err_code (vsc_open_mem (data, n, "Right", NULL, &v2)),
                    GPG_ERR_BAD_PASSPHRASE);
@@ -253,7 +253,7 @@ test_kdf_bounds (void)
                        GPG_ERR_INV_PARAMETER);
       CU_ASSERT_EQUAL (gpg_err_code (vsc_open_mem (data, n, "pw", NULL, &v2)),
                        GPG_ERR_INV_PARAMETER);
-      CU_ASSERT_PTR_NOT_NULL (strstr (vsc_error_text (), "KDF parameters out of bounds"));
+      CU_ASSERT_PTR_NOT_NULL (strstr (errctx_text (), "KDF parameters out of bounds"));
       CU_ASSERT_PTR_NULL (v2);
       xfree (data);
       vsc_close (vsc);
@@ -315,8 +315,8 @@ test_strict_structure (void)
   rebuild (data, n, VSC_TAG_PUBLIC, NULL, 0, true, &b);
   CU_ASSERT_EQUAL (gpg_err_code (vsc_open_mem (b.data, b.len, NULL, NULL, &v2)),
                    GPG_ERR_INV_OBJ);
-  CU_ASSERT_PTR_NOT_NULL (strstr (vsc_error_text (), "twice"));
-  CU_ASSERT_PTR_NOT_NULL (strstr (vsc_error_text (), "public area"));
+  CU_ASSERT_PTR_NOT_NULL (strstr (errctx_text (), "twice"));
+  CU_ASSERT_PTR_NOT_NULL (strstr (errctx_text (), "public area"));
   rebuild (data, n, VSC_TAG_PRIVATE, NULL, 0, true, &b);
   CU_ASSERT_EQUAL (gpg_err_code (vsc_open_mem (b.data, b.len, "pw", &o, &v2)),
                    GPG_ERR_INV_OBJ);
@@ -341,7 +341,7 @@ test_strict_structure (void)
   /* ... but with the password the change is detected. */
   CU_ASSERT_EQUAL (gpg_err_code (vsc_open_mem (b.data, b.len, "pw", &o, &v2)),
                    GPG_ERR_BAD_SIGNATURE);
-  CU_ASSERT_PTR_NOT_NULL (strstr (vsc_error_text (), "public area"));
+  CU_ASSERT_PTR_NOT_NULL (strstr (errctx_text (), "public area"));
 
   /* Unknown tag inside a node. */
   {
@@ -377,11 +377,11 @@ test_strict_structure (void)
   buf_append_byte (&b, 0);
   CU_ASSERT_EQUAL (gpg_err_code (vsc_open_mem (b.data, b.len, NULL, NULL, &v2)),
                    GPG_ERR_INV_OBJ);
-  CU_ASSERT_PTR_NOT_NULL (strstr (vsc_error_text (), "trailing"));
+  CU_ASSERT_PTR_NOT_NULL (strstr (errctx_text (), "trailing"));
   /* Not a VSC. */
   CU_ASSERT_EQUAL (gpg_err_code (vsc_open_mem ("hello world", 11, NULL, NULL, &v2)),
                    GPG_ERR_INV_OBJ);
-  CU_ASSERT_PTR_NOT_NULL (strstr (vsc_error_text (), "not a VSC"));
+  CU_ASSERT_PTR_NOT_NULL (strstr (errctx_text (), "not a VSC"));
 
   buf_free (&b);
   buf_free (&pv);
@@ -407,7 +407,7 @@ test_future_version (void)
   data[i + 2] = 2;
   CU_ASSERT_EQUAL (gpg_err_code (vsc_open_mem (data, n, NULL, NULL, &v2)),
                    GPG_ERR_UNKNOWN_VERSION);
-  CU_ASSERT_PTR_NOT_NULL (strstr (vsc_error_text (), "future"));
+  CU_ASSERT_PTR_NOT_NULL (strstr (errctx_text (), "future"));
   CU_ASSERT_EQUAL (gpg_err_code (vsc_open_mem (data, n, "pw", &o, &v2)),
                    GPG_ERR_UNKNOWN_VERSION);
   data[i + 2] = 0;
@@ -456,7 +456,7 @@ test_every_bitflip_and_truncation (void)
         if (err && !v2)
           {
             refused++;
-            if (*vsc_error_text ())
+            if (*errctx_text ())
               named++;
           }
         else
@@ -552,7 +552,7 @@ test_area_named (void)
       data[off] ^= 0x01;
       CU_ASSERT_EQUAL (gpg_err_code (vsc_open_mem (data, n, "pw", &o, &v2)),
                        GPG_ERR_BAD_SIGNATURE);
-      CU_ASSERT_PTR_NOT_NULL (strstr (vsc_error_text (), areas[i].name));
+      CU_ASSERT_PTR_NOT_NULL (strstr (errctx_text (), areas[i].name));
       data[off] ^= 0x01;
     }
   xfree (data);
@@ -616,7 +616,7 @@ test_save_conflict (void)
     vsc_close (c);
     CU_ASSERT_EQUAL (rename (other, path), 0);
     CU_ASSERT_EQUAL (gpg_err_code (vsc_save (a)), GPG_ERR_CONFLICT);
-    CU_ASSERT_PTR_NOT_NULL (strstr (vsc_error_text (), "changed since"));
+    CU_ASSERT_PTR_NOT_NULL (strstr (errctx_text (), "changed since"));
     /* Removed: conflict too, and nothing is created. */
     unlink (path);
     CU_ASSERT_EQUAL (gpg_err_code (vsc_save (a)), GPG_ERR_CONFLICT);
@@ -852,7 +852,7 @@ make_vector_test (void)
   if (!err)
     err = vsc_save (vsc);
   if (err)
-    fprintf (stderr, "make-vector: %s %s\n", gpg_strerror (err), vsc_error_text ());
+    fprintf (stderr, "make-vector: %s %s\n", gpg_strerror (err), errctx_text ());
   vsc_close (vsc);
   CU_ASSERT_EQUAL (err, 0);
   vector_rc = !!err;
@@ -881,7 +881,7 @@ test_shared_limits (void)
   CU_ASSERT_EQUAL_FATAL (vsc_create (path, "pw", &o, &a, NULL), 0);
   CU_ASSERT_EQUAL (image_set_label (vsc_image (a), label), 0);
   CU_ASSERT_EQUAL (gpg_err_code (vsc_save (a)), GPG_ERR_LIMIT_REACHED);
-  CU_ASSERT_PTR_NOT_NULL (strstr (vsc_error_text (), "label"));
+  CU_ASSERT_PTR_NOT_NULL (strstr (errctx_text (), "label"));
   CU_ASSERT_NOT_EQUAL (stat (path, &st), 0);   /* nothing written */
   label[VSC_MAX_STRING] = 0;                   /* the most allowed */
   CU_ASSERT_EQUAL (image_set_label (vsc_image (a), label), 0);
@@ -923,7 +923,7 @@ test_magic_only (void)
                                                NULL, NULL, &v)),
                    GPG_ERR_TOO_SHORT);
   CU_ASSERT_PTR_NULL (v);
-  CU_ASSERT_PTR_NOT_NULL (strstr (vsc_error_text (), "truncated"));
+  CU_ASSERT_PTR_NOT_NULL (strstr (errctx_text (), "truncated"));
 }
 
 static const cutest_t tests[] = {
