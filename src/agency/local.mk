@@ -55,6 +55,16 @@ bench/scan-vpcd: $(srcdir)/bench/scan-vpcd.sh
 CLEANFILES += bench/scan-vpcd
 EXTRA_DIST += bench/scan-vpcd.sh bench/vpcd-lib.sh
 BENCHES += bench/scan-vpcd
+## make bench (issue 18): APDUs and seconds until the card screen's tree
+## at 0, 5 and 40 ms per APDU against the full listed discovery.
+noinst_PROGRAMS += bench/tree-time
+bench_tree_time_SOURCES = bench/tree-time.c
+bench_tree_time_LDADD = $(VSC_LIBS)
+bench/tree-vpcd: $(srcdir)/bench/tree-vpcd.sh
+	$(AM_V_GEN)cp $(srcdir)/bench/tree-vpcd.sh $@ && chmod +x $@
+CLEANFILES += bench/tree-vpcd
+EXTRA_DIST += bench/tree-vpcd.sh
+BENCHES += bench/tree-vpcd
 
 ## libFuzzer target (issue 12 item 6): every agent's backup and restore
 ## against a card answering from the fuzz input; seeds made from the
