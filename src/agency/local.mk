@@ -47,7 +47,8 @@ tests_unit_test_fs_agent_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_fs_agent_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-fs-agent
 EXTRA_DIST += tests/cards/hidden.card tests/cards/opensc-init.card \
-	tests/cards/blank-unset.card tests/cards/blank-nopin.card
+	tests/cards/blank-unset.card tests/cards/blank-nopin.card \
+	tests/cards/noattr.card
 ## make bench (issue 18): backup/restore of the sample card at 0, 5 and
 ## 40 ms per APDU against the minimal sequence and opensc-explorer.
 bench/scan-vpcd: $(srcdir)/bench/scan-vpcd.sh
