@@ -13,6 +13,7 @@
 #     names the PIN; the VSC has both with their content.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/tui/tui-lib.sh"
+. "$top_srcdir/tests/tui/scan-lib.sh"
 . "$top_srcdir/tests/emu/emu-lib.sh"
 t_begin "a 6982 on a file of unknown access asks the PIN (vsctool, vscman)"
 need_vpcd
@@ -76,13 +77,7 @@ tui_expect "the PIN is asked for the file" "Needed for 3F00/DF01/000"
 tui_keys 1 2 3 4 Enter
 tui_expect "backup summary" "Backup complete" 60
 t_check "the PIN was sent once ($(( $(pins_sent) - p0 )))" '[ $(( $(pins_sent) - p0 )) -eq 1 ]'
-tui_keys w
-tui_expect "password shown" "I have written it down?"
-PW=$(tui_screen | sed -n 's/.*Password: *\([A-Za-z0-9-]\{16,\}\).*/\1/p' | head -n 1)
-tui_keys y
-tui_wait_gone "I have written it down?" 5
-VSC=$(ls "$TUI_VSCDIR"/*.vsc 2>/dev/null | head -n 1)
-printf '%s\n' "$PW" > "$T_TMP/uipw"
+scan_written "$T_TMP/uipw"
 "$VSCTOOL" cat --password-file "$T_TMP/uipw" "$VSC" 3F00/DF01/0002 > "$T_TMP/ui2" 2>&1
 "$VSCTOOL" cat --password-file "$T_TMP/uipw" "$VSC" 3F00/DF01/0003 > "$T_TMP/ui3" 2>&1
 t_check "the manager's VSC has both with their content" \

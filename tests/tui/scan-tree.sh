@@ -18,6 +18,7 @@
 # No wall-clock limit: seconds are printed for information only.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/tui/tui-lib.sh"
+. "$top_srcdir/tests/tui/scan-lib.sh"
 . "$top_srcdir/tests/emu/emu-lib.sh"
 t_begin "vscman: the tree before the PKCS#15 directory files (vscemu --latency 40)"
 need_vpcd
@@ -63,14 +64,7 @@ tui_keys F5
 tui_expect "backup form" "New VSC file:" 10
 tui_keys Enter
 tui_expect "backup summary" "Backup complete" 60
-tui_keys w
-tui_expect "password shown" "I have written it down?"
-PW=$(tui_screen | sed -n 's/.*Password: *\([A-Za-z0-9-]\{16,\}\).*/\1/p' | head -n 1)
-tui_keys y
-tui_wait_gone "I have written it down?" 5
-VSC=$(ls "$TUI_VSCDIR"/*.vsc 2>/dev/null | head -n 1)
-t_check "the VSC file exists" '[ -f "$VSC" ]'
-printf '%s\n' "$PW" > "$T_TMP/pw"
+scan_written "$T_TMP/pw"
 "$VSCTOOL" ls -a --password-file "$T_TMP/pw" "$VSC" > "$T_TMP/ui.ls" 2>&1
 
 # Back on the tree (stopped by Esc, so it stays stopped): s reads on,
