@@ -182,6 +182,7 @@ agency_card_set_discover (agency_card_t *card,
 
   card->read_content = o ? o->read_content : true;
   card->no_scan = o ? o->no_scan : false;
+  card->defer = o ? o->defer : false;
   card->scan_budget = o ? o->scan_budget : 0;
   card->resume = o ? o->resume : NULL;
   card->ranges = NULL;
@@ -512,6 +513,35 @@ agency_discover (agency_card_t *card, image_t *image)
         log_debug ("agency: agent %s: %s", a->name, gpg_strerror (err));
     }
   return err;
+}
+
+gpg_error_t
+agency_complete (agency_card_t *card, image_t *image, bool read_objects)
+{
+  gpg_error_t err = 0;
+  bool saved = card->read_content;
+  size_t i;
+
+  card->read_content = read_objects;
+  for (i = 0; !err && i < card->n_agents; i++)
+    if (card->agents[i]->complete)
+      err = card->agents[i]->complete (card, image);
+  card->read_content = saved;
+  return err;
+}
+
+bool
+agency_deferred (agency_card_t *card, char *what, size_t size)
+{
+  size_t i;
+
+  if (what && size)
+    *what = 0;
+  for (i = 0; i < card->n_agents; i++)
+    if (card->agents[i]->deferred
+        && card->agents[i]->deferred (card, what, size))
+      return true;
+  return false;
 }
 
 gpg_error_t

@@ -69,6 +69,9 @@ typedef struct agency_discover_opts {
   const agency_range_t *ranges; /* NULL = default (copied) */
   size_t n_ranges;
   const image_t *resume;        /* previous image: continue its scan */
+  bool defer;                   /* the tree first: agents leave what can
+                                   wait (the PKCS#15 directory files) to
+                                   agency_complete */
 } agency_discover_opts_t;
 
 /* Statistics of the current operation (agency_op_begin resets them). */
@@ -202,6 +205,20 @@ gpg_error_t agency_scan_position_copy (image_t *dst, const image_t *src);
  * Cancelling keeps what was found and records the position. The discovery options of the session
  * give budget, ranges and read_content. */
 gpg_error_t agency_scan (agency_card_t *card, image_t *image);
+/* The tree first: what the agents left for later when discovering with
+ * the option defer (the PKCS#15 directory files and the objects they
+ * list), added to IMAGE; every node added goes to the node function
+ * (agency_card_set_node_fn). It works from IMAGE: what is there already
+ * costs no APDU, so it can be called on a fresh session with an image
+ * from such a discovery (a backup started before it ended).
+ * READ_OBJECTS: read the content of the objects' files too (else only
+ * the directory files are read). Cancelling keeps what was added. */
+gpg_error_t agency_complete (agency_card_t *card, image_t *image,
+                             bool read_objects);
+/* Did a discovery with defer in this session leave work that no
+ * agency_complete has done yet? WHAT (may be NULL) gets what it is,
+ * for people ("the PKCS#15 directory files of 3F00/5015"). */
+bool agency_deferred (agency_card_t *card, char *what, size_t size);
 /* FN is called for every node the FID scan adds (NULL: none). */
 void agency_card_set_node_fn (agency_card_t *card, agency_node_fn fn,
                               void *ctx);

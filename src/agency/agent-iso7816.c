@@ -558,8 +558,66 @@ agent_iso7816_read_reselect (agency_card_t *card, image_t *image,
   return err;
 }
 
+/* The PIN for a file whose access is unknown (its FCP has no security
+ * attributes) and whose READ answered 6982: the first PIN the agents
+ * registered (PKCS#15 AODF), else ISO's usual user PIN references 01
+ * and 81, the first one the card answers an empty VERIFY for as a PIN
+ * it has (a retry counter, verified, blocked). Probed once per session
+ * (an empty VERIFY costs no try); -1 if none. */
+static gpg_error_t
+iso_unknown_pin (agency_card_t *card, int *r_ref)
+{
+  static const uint8_t usual[] = { 0x01, 0x81 };
+  iso_fs_t *fs = agent_iso7816_fs (card);
+  unsigned long before = card->chan.apdus;
+  gpg_error_t err = 0;
+  size_t i;
+
+  *r_ref = -1;
+  if (!fs)
+    return 0;
+  if (fs->unknown_pin_probed)
+    {
+      *r_ref = fs->unknown_pin_ref;
+      return 0;
+    }
+  fs->unknown_pin_ref = -1;
+  if (card->n_pins)
+    fs->unknown_pin_ref = card->pins[0].ref;
+  for (i = 0; fs->unknown_pin_ref < 0 && i < DIM (usual); i++)
+    {
+      int retries;
+      unsigned sw = 0;
+
+      err = iso7816_pin_retries (&card->chan, usual[i], &retries, &sw);
+      if (err)
+        break;
+      if (retries != -1 || sw == SW_AUTH_BLOCKED)
+        fs->unknown_pin_ref = usual[i];
+    }
+  card->pin_apdus += card->chan.apdus - before;
+  if (!err)
+    fs->unknown_pin_probed = true;
+  *r_ref = fs->unknown_pin_ref;
+  return err;
+}
+
+/* Is the PIN of iso_unknown_pin verified? Then a file of unknown access
+ * that reads may have needed it: it goes to the private area. */
+static bool
+iso_unknown_pin_verified (agency_card_t *card)
+{
+  const iso_fs_t *fs = card->fs;
+  return fs && fs->unknown_pin_probed && fs->unknown_pin_ref >= 0
+         && agency_pin_state (card, NULL, agent_iso7816_pin_ref
+                              (card, (uint8_t)fs->unknown_pin_ref))
+            == AGENCY_PIN_VERIFIED;
+}
+
 /* Read NODE whose file is selected; on 6982 verify the PIN named by the
- * access condition (asking once) and read again. */
+ * access condition (asking once) and read again. A file whose access is
+ * unknown is taken as needing a PIN (iso_unknown_pin) when it answers
+ * 6982; if that PIN does not open it either, its access stays unknown. */
 static gpg_error_t
 iso_read_with_pin (agency_card_t *card, image_t *image, image_node_t *node,
                    bool selected)
@@ -567,6 +625,7 @@ iso_read_with_pin (agency_card_t *card, image_t *image, image_node_t *node,
   gpg_error_t err;
   unsigned sw = 0;
   char *path = NULL;
+  bool guessed = false;
 
   if (!image_node_is_ef (node))
     return 0;
@@ -592,6 +651,20 @@ iso_read_with_pin (agency_card_t *card, image_t *image, image_node_t *node,
       err = agent_iso7816_read_selected (card, image, node, &sw);
       if (err)
         goto leave;
+    }
+  if (sw == SW_SEC_NOT_SATISFIED && node->access.read == IMAGE_AC_UNKNOWN)
+    {
+      int ref;
+
+      err = iso_unknown_pin (card, &ref);
+      if (err)
+        goto leave;
+      if (ref >= 0)
+        {
+          node->access.read = IMAGE_AC_PIN;
+          node->access.read_ref = (uint8_t)ref;
+          guessed = true;
+        }
     }
   if (sw == SW_SEC_NOT_SATISFIED && node->access.read == IMAGE_AC_PIN)
     {
@@ -641,11 +714,23 @@ iso_read_with_pin (agency_card_t *card, image_t *image, image_node_t *node,
           || node->access.read == IMAGE_AC_OTHER
           || node->access.read == IMAGE_AC_NEVER)
         node->area = IMAGE_AREA_PRIVATE;
+      else if (node->access.read == IMAGE_AC_UNKNOWN
+               && iso_unknown_pin_verified (card))
+        node->area = IMAGE_AREA_PRIVATE;   /* it may have needed it */
     }
   else
     {
       image_node_set_unreadable (node, sw);
-      if (node->access.read == IMAGE_AC_PIN)
+      if (guessed && sw == SW_SEC_NOT_SATISFIED
+          && agency_pin_state (card, NULL, agent_iso7816_pin_ref
+                               (card, node->access.read_ref))
+             == AGENCY_PIN_VERIFIED)
+        {
+          /* That PIN did not open it: the condition is something else. */
+          node->access.read = IMAGE_AC_UNKNOWN;
+          node->access.read_ref = 0;
+        }
+      if (node->access.read == IMAGE_AC_PIN || guessed)
         node->area = IMAGE_AREA_PRIVATE;
     }
 

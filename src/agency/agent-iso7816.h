@@ -66,6 +66,10 @@ typedef struct iso_fs {
     size_t fcp_len;
   } dfs[8];
   size_t n_dfs, next_df;
+  /* The PIN asked for a file whose FCP names no condition but whose
+   * READ answers 6982 (iso_unknown_pin): probed once per session. */
+  bool unknown_pin_probed;
+  int unknown_pin_ref;      /* -1: the card has none we could find */
   /* PIN references of the target as an empty VERIFY answered
    * (agent_iso7816_probe_image; enum iso_pin_probe). */
   uint8_t target_pin[256];

@@ -9,7 +9,15 @@
  * never be read.
  *
  * Everything that is a file is read and written by the generic ISO 7816
- * code (members left NULL in the table below). */
+ * code (members left NULL in the table below).
+ *
+ * The tree first (discovery option defer, the manager's card screen):
+ * discovery stops after TokenInfo and the ODF, so the tree is shown
+ * after a dozen APDUs; the directory files and the objects they list are
+ * read by p15_complete (agency_complete) in the background, each node
+ * reported as it is added. p15_complete works from the image: what is
+ * there costs nothing, so a backup given such an image completes it on
+ * its own session. */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
@@ -50,7 +58,22 @@ typedef struct p15_ctx {
   size_t app_depth;
   p15_auth_t auth[P15_MAX_AUTH];
   size_t n_auth;
+  bool report;                /* every node added goes to the node
+                                 function (p15_complete) */
 } p15_ctx_t;
+
+/* The agent's word in the session (agency_agent_flags): a discovery
+ * with defer left the directory files for p15_complete. */
+#define P15_DEFERRED 0x1ul
+
+/* A node p15_complete added: to whoever shows the tree. */
+static void
+p15_report (const p15_ctx_t *c, const image_node_t *node)
+{
+  const iso_fs_t *fs = c->card->fs;
+  if (c->report && node && fs && fs->node_fn)
+    fs->node_fn (fs->node_ctx, node);
+}
 
 static gpg_error_t
 p15_match (agency_card_t *card, bool *r_match)
@@ -169,17 +192,21 @@ p15_ref_for (const p15_ctx_t *c, const tlv_t *id)
 }
 
 /* Probe a file by path (parents too); read it unless it is protected and
- * the caller wants to set its access first. */
+ * the caller wants to set its access first. *R_CREATED (may be NULL):
+ * the file's node is new (the caller reports it, p15_report, when it is
+ * done with it; new parents are reported here). */
 static gpg_error_t
 p15_probe (p15_ctx_t *c, const uint16_t *fids, size_t nf, bool read,
-           image_node_t **r_node)
+           image_node_t **r_node, bool *r_created)
 {
   gpg_error_t err = 0;
   image_node_t *parent = c->mf, *node = NULL;
   size_t i;
-  bool saved = c->card->read_content;
+  bool saved = c->card->read_content, created = false;
 
   *r_node = NULL;
+  if (r_created)
+    *r_created = false;
   for (i = 0; i < nf; i++)
     {
       image_node_t *ch;
@@ -198,6 +225,9 @@ p15_probe (p15_ctx_t *c, const uint16_t *fids, size_t nf, bool read,
           err = image_node_set_agent (node, AGENT_NAME);
           if (err)
             return err;
+          created = i + 1 == nf;
+          if (!created)
+            p15_report (c, node);
         }
       parent = node;
     }
@@ -205,6 +235,8 @@ p15_probe (p15_ctx_t *c, const uint16_t *fids, size_t nf, bool read,
       && !(node->flags & IMAGE_FLAG_UNREADABLE))
     err = agent_iso7816_read (c->card, c->image, node);
   *r_node = node;
+  if (r_created)
+    *r_created = created;
   return err;
 }
 
@@ -214,7 +246,7 @@ p15_probe_rel (p15_ctx_t *c, uint16_t fid, image_node_t **r_node)
   uint16_t fids[ISO7816_PATH_MAX + 1];
   memcpy (fids, c->app_fids, c->app_depth * sizeof *fids);
   fids[c->app_depth] = fid;
-  return p15_probe (c, fids, c->app_depth + 1, true, r_node);
+  return p15_probe (c, fids, c->app_depth + 1, true, r_node, NULL);
 }
 
 /* ---- directory files --------------------------------------------------- */
@@ -371,7 +403,10 @@ p15_add_key (p15_ctx_t *c, const tlv_t *obj)
   node->area = IMAGE_AREA_SECRET_KEY;
   err = image_add_child (c->app, node);
   if (!err)
-    node = NULL;
+    {
+      p15_report (c, node);
+      node = NULL;
+    }
  leave:
   image_node_free (node);
   return err;
@@ -396,6 +431,7 @@ p15_parse_objects (p15_ctx_t *c, const image_node_t *df, bool keys)
       uint16_t fids[ISO7816_PATH_MAX];
       image_node_t *node = NULL;
       int ref = -1;
+      bool created;
 
       if (!obj.constructed)
         continue;
@@ -413,7 +449,7 @@ p15_parse_objects (p15_ctx_t *c, const image_node_t *df, bool keys)
       if (p15_auth_id (&obj, &id))
         ref = p15_ref_for (c, &id);
       err = p15_probe (c, fids, nf, ref < 0 && c->card->read_content,
-                       &node);
+                       &node, &created);
       if (err || !node)
         continue;
       if (ref >= 0)
@@ -428,6 +464,8 @@ p15_parse_objects (p15_ctx_t *c, const image_node_t *df, bool keys)
           if (!node->has_content && c->card->read_content)
             err = agent_iso7816_read (c->card, c->image, node);
         }
+      if (created)
+        p15_report (c, node);
     }
   return err;
 }
@@ -451,13 +489,33 @@ p15_find_app (image_node_t *dir)
   return NULL;
 }
 
+/* The application DF of an image made by p15_discover: named by the
+ * PKCS#15 AID, else the DF this agent owns. */
+static image_node_t *
+p15_app_node (image_node_t *dir)
+{
+  image_node_t *c, *hit;
+
+  if ((hit = p15_find_app (dir)))
+    return hit;
+  for (c = dir->first_child; c; c = c->next)
+    {
+      if (c->type != IMAGE_NODE_DF)
+        continue;
+      if (c->agent && !strcmp (c->agent, AGENT_NAME))
+        return c;
+      if ((hit = p15_app_node (c)))
+        return hit;
+    }
+  return NULL;
+}
+
+/* The directory files the ODF lists and the objects they list. */
 static gpg_error_t
-p15_discover (agency_card_t *card, image_t *image)
+p15_read_dirs (p15_ctx_t *c, const image_node_t *odf)
 {
   gpg_error_t err = 0;
-  p15_ctx_t c;
-  buf_t fcp = BUF_INIT;
-  image_node_t *odf = NULL, *ti = NULL, *df;
+  image_node_t *df;
   tlv_iter_t it;
   tlv_t e;
   /* DF kinds from the ODF: A8 AODF first (PIN references), then the
@@ -465,6 +523,43 @@ p15_discover (agency_card_t *card, image_t *image)
   static const unsigned order[] = { 0xA8, 0xA4, 0xA5, 0xA6, 0xA1, 0xA2,
                                     0xA7, 0xA3, 0xA0 };
   size_t k;
+
+  for (k = 0; !err && k < DIM (order); k++)
+    {
+      tlv_iter_init (&it, odf->content, odf->content_len, TLV_SKIP_PADDING);
+      while (!err && !tlv_iter_next (&it, &e))
+        {
+          const uint8_t *path;
+          size_t plen, nf;
+          uint16_t fids[ISO7816_PATH_MAX];
+          bool created;
+
+          if (e.tag != order[k])
+            continue;
+          if (!p15_find_path (e.raw, e.raw_len, 0, &path, &plen)
+              || !p15_path_fids (c, path, plen, fids, &nf))
+            continue;
+          err = p15_probe (c, fids, nf, true, &df, &created);
+          if (err || !df)
+            continue;
+          if (created)
+            p15_report (c, df);
+          if (e.tag == 0xA8)
+            err = p15_parse_aodf (c, df);
+          else
+            err = p15_parse_objects (c, df, e.tag == 0xA0);
+        }
+    }
+  return err;
+}
+
+static gpg_error_t
+p15_discover (agency_card_t *card, image_t *image)
+{
+  gpg_error_t err = 0;
+  p15_ctx_t c;
+  buf_t fcp = BUF_INIT;
+  image_node_t *odf = NULL, *ti = NULL;
 
   memset (&c, 0, sizeof c);
   c.card = card;
@@ -490,7 +585,7 @@ p15_discover (agency_card_t *card, image_t *image)
           c.app = NULL;
           c.app_fids[0] = 0x5015;
           c.app_depth = 1;
-          err = p15_probe (&c, c.app_fids, 1, false, &c.app);
+          err = p15_probe (&c, c.app_fids, 1, false, &c.app, NULL);
           if (err)
             goto leave;
         }
@@ -533,34 +628,61 @@ p15_discover (agency_card_t *card, image_t *image)
     err = p15_probe_rel (&c, 0x5031, &odf);
   if (err || !odf || !odf->has_content)
     goto leave;
-
-  for (k = 0; !err && k < DIM (order); k++)
+  if (card->defer)
     {
-      tlv_iter_init (&it, odf->content, odf->content_len, TLV_SKIP_PADDING);
-      while (!err && !tlv_iter_next (&it, &e))
-        {
-          const uint8_t *path;
-          size_t plen, nf;
-          uint16_t fids[ISO7816_PATH_MAX];
-
-          if (e.tag != order[k])
-            continue;
-          if (!p15_find_path (e.raw, e.raw_len, 0, &path, &plen)
-              || !p15_path_fids (&c, path, plen, fids, &nf))
-            continue;
-          err = p15_probe (&c, fids, nf, true, &df);
-          if (err || !df)
-            continue;
-          if (e.tag == 0xA8)
-            err = p15_parse_aodf (&c, df);
-          else
-            err = p15_parse_objects (&c, df, e.tag == 0xA0);
-        }
+      /* The tree first: TokenInfo and the ODF are read (label, serial,
+       * what there is); the rest comes with p15_complete. */
+      *agency_agent_flags (card, &agent_pkcs15) |= P15_DEFERRED;
+      goto leave;
     }
+  err = p15_read_dirs (&c, odf);
 
  leave:
   buf_free (&fcp);
   return err;
+}
+
+/* What p15_discover left for later, from IMAGE: the directory files and
+ * their objects that are not in it yet (those that are cost nothing). */
+static gpg_error_t
+p15_complete (agency_card_t *card, image_t *image)
+{
+  gpg_error_t err = 0;
+  unsigned long *flags = agency_agent_flags (card, &agent_pkcs15);
+  image_node_t *odf;
+  p15_ctx_t c;
+
+  memset (&c, 0, sizeof c);
+  c.card = card;
+  c.image = image;
+  c.report = true;
+  c.mf = agent_iso7816_mf (image);
+  c.app = c.mf ? p15_app_node (c.mf) : NULL;
+  if (c.app && !agent_iso7816_node_fids (c.app, c.app_fids, &c.app_depth)
+      && c.app_depth && c.app_depth < ISO7816_PATH_MAX)
+    {
+      /* A fresh session (a backup) reaches an application that only
+       * answers its AID the way the discovery did. */
+      if (c.app->source == IMAGE_SRC_AID && c.app->aid)
+        agent_iso7816_add_app (card, c.app_fids, c.app_depth, c.app->aid,
+                               c.app->aid_len);
+      odf = agent_iso7816_child (c.app, 0x5031);
+      if (odf && odf->has_content)
+        err = p15_read_dirs (&c, odf);
+    }
+  if (!err)
+    *flags &= ~P15_DEFERRED;
+  return err;
+}
+
+static bool
+p15_deferred (agency_card_t *card, char *what, size_t size)
+{
+  if (!(*agency_agent_flags (card, &agent_pkcs15) & P15_DEFERRED))
+    return false;
+  if (what && size)
+    snprintf (what, size, "%s", _("the PKCS#15 directory files"));
+  return true;
 }
 
 static const char *
@@ -600,6 +722,8 @@ const agent_t agent_pkcs15 = {
   .match = p15_match,
   .discover = p15_discover,
   .describe = p15_describe,
+  .complete = p15_complete,
+  .deferred = p15_deferred,
   .plan_restore = agent_pkcs15_keys_plan,
   .write = p15_write
   /* read: generic; the generic planner handles its files; verify_pin and

@@ -101,6 +101,7 @@ struct agency_card {
   /* Discovery options. */
   bool read_content;            /* read EF content while discovering */
   bool no_scan;
+  bool defer;                   /* leave what can wait (agency_complete) */
   unsigned long scan_budget;    /* SELECTs for the FID scan */
   agency_range_t range_buf[32];
   const agency_range_t *ranges; /* NULL = default */
@@ -168,6 +169,13 @@ struct agent {
                              const char *node);
   /* A short human description of NODE ("PKCS#15 token info"), or NULL. */
   const char *(*describe) (const image_node_t *node);
+  /* The tree first: discover with card->defer leaves what can wait to
+   * complete (agency_complete), which works from IMAGE (present nodes
+   * cost nothing) and reports each node it adds to the scan's node
+   * function; deferred says whether this session's discovery left work
+   * (WHAT gets it for people). Both NULL: nothing is ever deferred. */
+  gpg_error_t (*complete) (agency_card_t *card, image_t *image);
+  bool (*deferred) (agency_card_t *card, char *what, size_t size);
 
   /* ---- application and security operations (all optional) ---------- */
 

@@ -47,7 +47,8 @@ tests_unit_test_fs_agent_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_fs_agent_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-fs-agent
 EXTRA_DIST += tests/cards/hidden.card tests/cards/opensc-init.card \
-	tests/cards/blank-unset.card tests/cards/blank-nopin.card
+	tests/cards/blank-unset.card tests/cards/blank-nopin.card \
+	tests/cards/noattr.card
 ## make bench (issue 18): backup/restore of the sample card at 0, 5 and
 ## 40 ms per APDU against the minimal sequence and opensc-explorer.
 bench/scan-vpcd: $(srcdir)/bench/scan-vpcd.sh
@@ -55,6 +56,16 @@ bench/scan-vpcd: $(srcdir)/bench/scan-vpcd.sh
 CLEANFILES += bench/scan-vpcd
 EXTRA_DIST += bench/scan-vpcd.sh bench/vpcd-lib.sh
 BENCHES += bench/scan-vpcd
+## make bench (issue 18): APDUs and seconds until the card screen's tree
+## at 0, 5 and 40 ms per APDU against the full listed discovery.
+noinst_PROGRAMS += bench/tree-time
+bench_tree_time_SOURCES = bench/tree-time.c
+bench_tree_time_LDADD = $(VSC_LIBS)
+bench/tree-vpcd: $(srcdir)/bench/tree-vpcd.sh
+	$(AM_V_GEN)cp $(srcdir)/bench/tree-vpcd.sh $@ && chmod +x $@
+CLEANFILES += bench/tree-vpcd
+EXTRA_DIST += bench/tree-vpcd.sh
+BENCHES += bench/tree-vpcd
 
 ## libFuzzer target (issue 12 item 6): every agent's backup and restore
 ## against a card answering from the fuzz input; seeds made from the

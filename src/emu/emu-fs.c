@@ -207,7 +207,6 @@ emu_fs_fcp (emu_card_t *card, const emu_file_t *f, unsigned tag, buf_t *out)
   size_t mark;
   uint8_t d[6];
 
-  (void)card;
   err = tlv_begin (out, tag, &mark);
   if (err)
     goto leave;
@@ -249,7 +248,7 @@ emu_fs_fcp (emu_card_t *card, const emu_file_t *f, unsigned tag, buf_t *out)
   if (!err)
     err = tlv_put_u8 (out, 0x8A, f->initialising ? 0x03
                                  : f->deactivated ? 0x04 : 0x05);
-  if (!err)
+  if (!err && !(card && card->no_fcp_access))
     err = emu_fs_put_sec (f, out);
   if (!err)
     err = tlv_end (out, mark);

@@ -111,6 +111,8 @@ struct emu_card {
   bool ext;                 /* extended length accepted */
   bool list_files;          /* proprietary LIST FILES (80 16) */
   bool isoapplet;           /* answer SELECT of the IsoApplet AID */
+  bool no_fcp_access;       /* FCPs without security attributes (8C):
+                               profile fcp-access no */
   int select_template;      /* EMU_TEMPLATE_*: what SELECT P2 04 answers */
   unsigned latency_ms;      /* every answer after this delay */
   /* What real tokens do with security state (DESIGN.md §9):

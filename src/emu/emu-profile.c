@@ -729,6 +729,13 @@ emu_profile_line (emu_profile_ctx_t *c, char *line, bool *saw_ext, bool *ext)
       else
         card->list_files = yes;
     }
+  else if (!strcmp (tok[0], "fcp-access"))
+    {
+      if (ntok != 2 || (strcmp (tok[1], "yes") && strcmp (tok[1], "no")))
+        err = emu_profile_err (c, _("expected yes or no"), tok[0]);
+      else
+        card->no_fcp_access = !strcmp (tok[1], "no");
+    }
   else if (!strcmp (tok[0], "select-template"))
     {
       if (ntok != 2 || (strcmp (tok[1], "fci") && strcmp (tok[1], "fcp")
@@ -1127,11 +1134,13 @@ emu_profile_save (emu_card_t *card, const char *path)
                             card->list_files ? "yes" : "no",
                             card->isoapplet ? "yes" : "no");
   if (!err)
-    err = emu_profile_putf (&out, "select-template %s\nlatency %u\n",
+    err = emu_profile_putf (&out, "select-template %s\nlatency %u\n"
+                            "fcp-access %s\n",
                             card->select_template == EMU_TEMPLATE_FCI
                             ? "fci" : card->select_template
                             == EMU_TEMPLATE_NONE ? "none" : "fcp",
-                            card->latency_ms);
+                            card->latency_ms,
+                            card->no_fcp_access ? "no" : "yes");
   if (!err)
     err = emu_profile_putf (&out, "select-resets-security %s\n"
                             "applet-switch-powers-off %s\n",

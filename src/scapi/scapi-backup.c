@@ -383,6 +383,12 @@ scapi_backup (scapi_card_t *card, const image_t *given,
     {
       scapi_sel_ctx_t sc;
       err = image_copy (given, &image);
+      /* An image from a tree-first discovery whose background reading
+       * was stopped (or had not ended): what it left is read now, so
+       * the backup has what a full discovery finds. Nothing is sent for
+       * what the image has; objects are read below if selected. */
+      if (!err)
+        err = agency_complete (card->ac, image, false);
       if (!err)
         {
           memset (&sc, 0, sizeof sc);

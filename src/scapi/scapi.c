@@ -170,6 +170,7 @@ scapi_agency_node (void *ctx, const image_node_t *node)
   ev.write = node->access.write;
   ev.write_ref = node->access.write_ref;
   ev.area = node->area;
+  ev.source = node->source;
   op->cb->node_added (op->cb->node_ctx, &ev);
 }
 
@@ -523,6 +524,7 @@ scapi_agency_opts (const scapi_discover_opts_t *opts, bool read_default,
   memset (o, 0, sizeof *o);
   o->read_content = opts ? opts->read_content : read_default;
   o->no_scan = opts ? opts->no_scan : false;
+  o->defer = opts ? opts->defer : false;
   o->scan_budget = opts ? opts->scan_budget : 0;
   o->resume = opts ? opts->resume : NULL;
   if (opts && opts->ranges && opts->n_ranges)
@@ -639,6 +641,12 @@ scapi_scan_report_free (scapi_scan_report_t *rep)
   memset (rep, 0, sizeof *rep);
 }
 
+bool
+scapi_card_deferred (scapi_card_t *card, char *what, size_t size)
+{
+  return agency_deferred (card->ac, what, size);
+}
+
 gpg_error_t
 scapi_scan (scapi_card_t *card, image_t *image,
             const scapi_discover_opts_t *opts, const scapi_cb_t *cb,
@@ -651,11 +659,16 @@ scapi_scan (scapi_card_t *card, image_t *image,
   unsigned long budget;
   const char *cov;
 
+  bool deferred = agency_deferred (card->ac, NULL, 0);
+  bool scan = !opts || !opts->no_scan;
+
   memset (rep, 0, sizeof *rep);
   scapi_op_begin (&op, card, cb);
-  scapi_op_phase (&op, SCAPI_PHASE_SCAN, NULL);
+  scapi_op_phase (&op, deferred ? SCAPI_PHASE_DISCOVER : SCAPI_PHASE_SCAN,
+                  NULL);
   scapi_agency_opts (opts, false, ranges, &o);
   o.no_scan = false;
+  o.defer = false;
   o.resume = NULL;            /* the image itself is continued */
   agency_card_set_discover (card->ac, &o);
   err = scapi_card_begin (card);
@@ -665,7 +678,14 @@ scapi_scan (scapi_card_t *card, image_t *image,
                                        stopped it) loses it nothing */
   if (!err)
     {
-      err = agency_scan (card->ac, image);
+      /* What the tree-first discovery left, then the scan. */
+      if (deferred)
+        err = agency_complete (card->ac, image, o.read_content);
+      if (!err && scan)
+        {
+          scapi_op_phase (&op, SCAPI_PHASE_SCAN, NULL);
+          err = agency_scan (card->ac, image);
+        }
       reader_end (card->rc);
     }
   memset (&o, 0, sizeof o);

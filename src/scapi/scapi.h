@@ -140,6 +140,8 @@ typedef struct scapi_node_event {
   image_ac_t read, write;      /* access conditions as far as known */
   uint8_t read_ref, write_ref; /* their PIN / key references */
   image_area_t area;           /* the VSC area it goes to */
+  image_source_t source;       /* where it was found (FID scan, PKCS#15
+                                  directory file) */
 } scapi_node_event_t;
 
 typedef void (*scapi_node_fn) (void *ctx, const scapi_node_event_t *ev);
@@ -229,6 +231,11 @@ typedef struct scapi_discover_opts {
   /* Continue a scan stopped by its budget: the position is kept in the
    * image (and so in the VSC); pass the previous image here. */
   const image_t *resume;
+  /* The tree first: leave what can wait (the PKCS#15 directory files
+   * and the objects they list) to a scapi_scan of the image on the same
+   * session (scapi_card_deferred says whether there is any); a
+   * scapi_backup given such an image reads it itself. */
+  bool defer;
 } scapi_discover_opts_t;
 
 /* Card -> image. Every matching agent contributes its subtree. */
@@ -265,8 +272,16 @@ typedef struct scapi_scan_report {
 
 void scapi_scan_report_free (scapi_scan_report_t *rep);
 
+/* Did the discovery of this session (scapi_discover with defer) leave
+ * work that no scapi_scan has done yet? WHAT (may be NULL) gets what it
+ * is, for people ("the PKCS#15 directory files"). */
+bool scapi_card_deferred (scapi_card_t *card, char *what, size_t size);
+
 /* The bounded FID scan of IMAGE's card, after a scapi_discover with
- * no_scan (the tree of what the card lists, shown at once): the scan
+ * no_scan (the tree of what the card lists, shown at once). First what
+ * that discovery left for later (opts defer: the PKCS#15 directory
+ * files, each node added reported through cb->node_added, progress in
+ * phase DISCOVER/READ), then, unless OPTS->no_scan, the scan: the scan
  * adds what it finds to IMAGE, reporting every node through
  * cb->node_added and every SELECT through cb->progress (phase SCAN,
  * scope = the DF). OPTS: budget and ranges (NULL = defaults; read_content

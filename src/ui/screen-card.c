@@ -17,7 +17,15 @@
  * (ui->card_memo, one card): opening the same card again (same reader,
  * ATR, serial and label, not removed since) shows those nodes at once
  * and scans on from that position instead of from the start; a scan
- * that was complete is not run again. */
+ * that was complete is not run again.
+ *
+ * On a PKCS#15 card the discovery stops after TokenInfo and the ODF
+ * (scapi discover option defer), so the tree is on the screen after a
+ * dozen APDUs; the background job first reads the directory files and
+ * the objects they list (scapi_scan: "reading the PKCS#15 directory
+ * files..."), their nodes added as they come, then scans. Stopped
+ * before that ended, the line says so and s reads on; a backup reads
+ * what is missing itself. */
 #include <config.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +45,7 @@ enum { CARD_SCANNING = 0x1, CARD_SCAN_PENDING = 0x2 };
 typedef struct {
   scapi_card_t *card;          /* the screen's session, borrowed */
   image_t *image;              /* the scan's copy (the job mutates it) */
+  bool no_scan;                /* only what the discovery left */
   scapi_scan_report_t rep;
 } card_scan_job_t;
 
@@ -54,6 +63,9 @@ typedef struct {
   long long rep_ms;
   scapi_progress_t prog;       /* as shown (elapsed/ETA move on) */
   size_t found;                /* nodes the scans found */
+  size_t added;                /* nodes the deferred reading added */
+  bool deferred;               /* the discovery left work (below) */
+  char deferred_what[128];     /* "the PKCS#15 directory files" */
   bool stopping;               /* Esc was pressed */
   bool scan_on_return;         /* stopped for a backup: go on after */
   bool scan_pending;           /* the image records where it stopped */
@@ -76,6 +88,7 @@ screen_card_scan_job (void *arg, const scapi_cb_t *cb)
 
   memset (&opts, 0, sizeof opts);
   opts.read_content = true;
+  opts.no_scan = j->no_scan;
   mycb.pin = NULL;                  /* the scan asks for no PIN */
   mycb.node_added = task_post_node;
   mycb.node_ctx = cb->progress_ctx;
@@ -92,8 +105,8 @@ screen_card_add_node (card_state_t *st, const scapi_node_event_t *ev)
 
   if (!ev->path[0] || image_find_path (st->image, ev->path))
     return false;
-  if (image_make_path (st->image, ev->path, ev->type, IMAGE_SRC_FID_SCAN,
-                       &node))
+  if (image_make_path (st->image, ev->path, ev->type,
+                       ev->source ? ev->source : IMAGE_SRC_FID_SCAN, &node))
     return false;
   node->size = ev->size;
   node->flags |= ev->flags;
@@ -104,7 +117,10 @@ screen_card_add_node (card_state_t *st, const scapi_node_event_t *ev)
   node->area = ev->area;
   if (ev->flags & IMAGE_FLAG_UNREADABLE)
     image_node_set_unreadable (node, ev->sw);
-  st->found++;
+  if (node->source == IMAGE_SRC_FID_SCAN)
+    st->found++;
+  else
+    st->added++;
   return true;
 }
 
@@ -214,7 +230,8 @@ screen_card_memo_merge (image_node_t *dst, const image_node_t *src)
       image_node_component (c, comp, sizeof comp);
       if ((d = image_find_child (dst, comp)))
         err = screen_card_memo_merge (d, c);
-      else if (c->source == IMAGE_SRC_FID_SCAN)
+      else if (c->source == IMAGE_SRC_FID_SCAN
+               || c->source == IMAGE_SRC_PKCS15)   /* read after the tree */
         {
           err = image_node_copy (c, &copy);
           if (!err && (err = image_add_child (dst, copy)))
@@ -299,6 +316,9 @@ screen_card_scan_end (ui_t *ui, ui_screen_t *s)
     }
   st->scan_pending = scapi_image_scan_position (st->image, st->scan_next,
                                                 sizeof st->scan_next);
+  st->deferred = scapi_card_deferred (st->job.card, st->deferred_what,
+                                      sizeof st->deferred_what);
+  st->scan_pending |= st->deferred;
   st->scan_line_attr = draw_attr (ui, st->scan_pending ? DRAW_WARN : DRAW_OK);
   if (err && (!cancelled || gpg_err_code (err) != GPG_ERR_CANCELED))
     {
@@ -306,6 +326,10 @@ screen_card_scan_end (ui_t *ui, ui_screen_t *s)
       snprintf (st->scan_line, sizeof st->scan_line, _("Scan failed: %s"),
                 textcopy[0] ? textcopy : vsc_strerror (err));
     }
+  else if (st->deferred)
+    snprintf (st->scan_line, sizeof st->scan_line,
+              _("Stopped: %s not read yet, %zu nodes added (s reads on; "
+                "a backup reads them)"), st->deferred_what, st->added);
   else if (st->scan_pending)
     snprintf (st->scan_line, sizeof st->scan_line,
               _("Scan stopped: %zu found; not scanned: %s (s scans on)"),
@@ -347,6 +371,10 @@ screen_card_scan_start (ui_t *ui, ui_screen_t *s)
       return UI_REDRAW;
     }
   st->sjob.card = st->job.card;
+  /* A scan that ran to its end is not run again; what the discovery
+   * left is read in any case. */
+  st->sjob.no_scan = st->scan_complete
+                     && !scapi_image_scan_position (st->image, NULL, 0);
   err = image_copy (st->image, &st->sjob.image);
   if (!err)
     err = task_start (screen_card_scan_job, &st->sjob, &st->scan);
@@ -360,7 +388,7 @@ screen_card_scan_start (ui_t *ui, ui_screen_t *s)
   ui->task = st->scan;
   ui->task_owner = s;
   memset (&st->rep, 0, sizeof st->rep);
-  st->rep.phase = SCAPI_PHASE_SCAN;
+  st->rep.phase = st->deferred ? SCAPI_PHASE_DISCOVER : SCAPI_PHASE_SCAN;
   st->rep.eta = -1;
   st->rep.percent = st->rep.scan_percent = -1;
   st->rep_ms = 0;
@@ -386,14 +414,16 @@ screen_card_discovered (ui_t *ui, void *ctx, gpg_error_t err,
     }
   st->image = st->job.image;
   st->job.image = NULL;
+  st->deferred = scapi_card_deferred (st->job.card, st->deferred_what,
+                                      sizeof st->deferred_what);
   /* Opened before: what that scan found, and scan on from where it
    * stopped (not again if it was complete). */
   screen_card_memo_use (ui, st, ((screen_card_arg_t *) s->arg)->reader);
   err = screen_tree_set (&st->view, st->image, true);
   if (err)
     ui_status (ui, true, "%s", vsc_strerror (err));
-  else if (!st->scan_complete || st->scan_pending)
-    screen_card_scan_start (ui, s);   /* the tree shows; now the scan */
+  else if (!st->scan_complete || st->scan_pending || st->deferred)
+    screen_card_scan_start (ui, s);   /* the tree shows; now the rest */
 }
 
 static gpg_error_t
@@ -404,6 +434,7 @@ screen_card_enter (ui_t *ui, ui_screen_t *s)
 
   st->job.ui = ui;
   st->job.no_scan = true;
+  st->job.defer = true;
   st->job.keep_card = true;
   snprintf (st->job.reader, sizeof st->job.reader, "%s", a->reader);
   screen_run_task (ui, _("Reading the card"), screen_discover_job, &st->job,
@@ -445,6 +476,25 @@ screen_card_draw (ui_t *ui, ui_screen_t *s)
     draw_text (ui, 4, 1, ui->cols - 2, draw_attr (ui, DRAW_ERROR), st->error);
   else if (!st->view.have)
     draw_text (ui, 4, 1, ui->cols - 2, A_NORMAL, _("Reading the card..."));
+  else if (st->scan && st->prog.phase != SCAPI_PHASE_SCAN)
+    {
+      /* Before the scan: what the discovery left (directory files). */
+      const scapi_progress_t *p = &st->prog;
+      char el[32];
+
+      widget_progress_format_time (p->elapsed, el, sizeof el);
+      if (st->stopping)
+        draw_text (ui, 3, 1, ui->cols - 2, draw_attr (ui, DRAW_WARN),
+                   _("stopping at the next APDU..."));
+      else
+        draw_textf (ui, 3, 1, ui->cols - 2, draw_attr (ui, DRAW_WARN),
+                    _("reading %s... (Esc stops, F5 backs up what is "
+                      "known)"), st->deferred_what);
+      draw_textf (ui, 4, 3, ui->cols - 4, A_NORMAL,
+                  _("%s  %zu added, %lu APDUs  elapsed %s"),
+                  p->node[0] ? p->node : "-", st->added, p->apdus, el);
+      screen_tree_draw (ui, &st->view, 5);
+    }
   else if (st->scan)
     {
       const scapi_progress_t *p = &st->prog;

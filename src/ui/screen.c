@@ -343,6 +343,7 @@ screen_discover_job (void *arg, const scapi_cb_t *cb)
   memset (&opts, 0, sizeof opts);
   opts.read_content = true;
   opts.no_scan = j->no_scan;
+  opts.defer = j->defer;
   err = scapi_card_open (backend_sc (j->ui), j->reader, &card);
   if (!err)
     err = scapi_discover (card, &opts, cb, &j->image);

@@ -216,12 +216,14 @@ unsigned screen_pick_source (ui_t *ui, const char *title, bool cards,
                              bool vscs, screen_source_done done, void *ctx);
 /* Discover the card in READER with content (a task_fn). NO_SCAN: only
  * what the card lists (the card screen scans after, in the
- * background); KEEP_CARD: leave the session open in CARD (closed by
- * the job on failure) for the scan and a backup. */
+ * background); DEFER: and leave what can wait (the PKCS#15 directory
+ * files) to that background job too; KEEP_CARD: leave the session open
+ * in CARD (closed by the job on failure) for the scan and a backup. */
 typedef struct screen_discover_job {
   ui_t *ui;
   char reader[128];
   bool no_scan;
+  bool defer;
   bool keep_card;
   scapi_card_t *card;      /* with keep_card: owned by the caller */
   image_t *image;          /* result, owned by whoever takes it */

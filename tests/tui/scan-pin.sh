@@ -17,6 +17,7 @@
 #     second VERIFY).
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/tui/tui-lib.sh"
+. "$top_srcdir/tests/tui/scan-lib.sh"
 . "$top_srcdir/tests/emu/emu-lib.sh"
 t_begin "vscman: F5 during the scan asks the PIN (vscemu --latency 15)"
 need_vpcd
@@ -79,14 +80,7 @@ t_check "the summary says what was not scanned" \
 # One VERIFY for the retry counter, one with the PIN.
 t_check "the PIN was sent once ($(( $(pins_sent) - p0 )) times, $(( $(verifies) - v0 )) VERIFYs)" \
   '[ $(( $(pins_sent) - p0 )) -eq 1 ] && [ $(( $(verifies) - v0 )) -le 2 ]'
-tui_keys w
-tui_expect "password shown" "I have written it down?"
-PW=$(tui_screen | sed -n 's/.*Password: *\([A-Za-z0-9-]\{16,\}\).*/\1/p' | head -n 1)
-tui_keys y
-tui_wait_gone "I have written it down?" 5
-VSC=$(ls "$TUI_VSCDIR"/*.vsc 2>/dev/null | head -n 1)
-t_check "the VSC file exists" '[ -f "$VSC" ]'
-printf '%s\n' "$PW" > "$T_TMP/pw"
+scan_written "$T_TMP/pw"
 "$VSCTOOL" ls -a -l --password-file "$T_TMP/pw" "$VSC" > "$T_TMP/ls" 2>&1
 t_check "4F01 is in the VSC, private" 'grep -qE "private .* 3F00/5015/4F01( |\$)" "$T_TMP/ls"'
 t_check "4F01 carries no stale \"not given\" note" '! grep "3F00/5015/4F01" "$T_TMP/ls" | grep -q "not given"'
@@ -108,10 +102,7 @@ t_check "a refused PIN is reported for 4F01" \
   'tui_screen | grep -q "3F00/5015/4F01 .*PIN 01 not verified"'
 t_check "the wrong PIN was sent once ($(( $(pins_sent) - p1 )) times)" \
   '[ $(( $(pins_sent) - p1 )) -eq 1 ]'
-tui_keys w
-tui_expect "second password shown" "I have written it down?"
-tui_keys y
-tui_wait_gone "I have written it down?" 5
+scan_written "$T_TMP/pw2"
 
 tui_keys F10
 tui_expect "quit" "VSCMAN-EXIT=0" 20

@@ -15,6 +15,7 @@
 # Seconds are printed for information, never judged.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/tui/tui-lib.sh"
+. "$top_srcdir/tests/tui/scan-lib.sh"
 . "$top_srcdir/tests/emu/emu-lib.sh"
 t_begin "vscman: the tree first, the scan after (vscemu --latency 40)"
 need_vpcd
@@ -100,15 +101,7 @@ tui_expect "backup form" "New VSC file:" 10
 tui_keys Enter
 tui_expect "backup summary" "Backup complete" 60
 tui_expect "the summary says what was not scanned" "Not scanned: the FID scan stopped at 3F00"
-tui_keys w
-tui_expect "password shown" "I have written it down?"
-PW=$(tui_screen | sed -n 's/.*Password: *\([A-Za-z0-9-]\{16,\}\).*/\1/p' | head -n 1)
-t_check "a generated password was shown" '[ -n "$PW" ]'
-tui_keys y
-tui_wait_gone "I have written it down?" 5
-VSC=$(ls "$TUI_VSCDIR"/*.vsc 2>/dev/null | head -n 1)
-t_check "the VSC file exists" '[ -f "$VSC" ]'
-printf '%s\n' "$PW" > "$T_TMP/pw"
+scan_written "$T_TMP/pw"
 "$VSCTOOL" ls -l --password-file "$T_TMP/pw" "$VSC" > "$T_TMP/ls" 2>&1
 t_check "listed files in the VSC" \
   'grep -q "3F00/2F00$" "$T_TMP/ls" && grep -q "3F00/DF01$" "$T_TMP/ls"'

@@ -474,6 +474,105 @@ test_tree_then_scan (void)
   scapi_free (s);
 }
 
+/* The tree first on a PKCS#15 card (discover with defer): TokenInfo and
+ * the ODF only; the directory files and their objects come with
+ * scapi_scan (reported as nodes, the FID scan not run with no_scan), or
+ * with a backup given the deferred tree (on its own session, as the
+ * manager's backup), and the result is what a full discovery finds. */
+static void
+test_tree_defer_pkcs15 (void)
+{
+  char spec[1024], path[512], what[128];
+  scapi_t *s = NULL;
+  scapi_card_t *card = NULL, *card2 = NULL;
+  scapi_discover_opts_t o;
+  scapi_scan_report_t rep;
+  scapi_backup_opts_t bo;
+  scapi_summary_t sum;
+  scapi_cb_t cb;
+  scan_log_t l;
+  image_t *tree = NULL, *full = NULL, *copy = NULL;
+  unsigned long a0, tree_apdus, full_apdus;
+  vsc_t *vsc = NULL;
+  size_t n_full;
+
+  card_spec (spec, sizeof spec, "pkcs15.card");
+  CU_ASSERT_EQUAL_FATAL (scapi_new (spec, &s), 0);
+  /* The reference: a full discovery without the scan. */
+  CU_ASSERT_EQUAL_FATAL (scapi_card_open (s, NULL, &card), 0);
+  memset (&o, 0, sizeof o);
+  o.no_scan = true;
+  o.read_content = true;
+  a0 = scapi_card_apdus (card);
+  CU_ASSERT_EQUAL_FATAL (scapi_discover (card, &o, NULL, &full), 0);
+  full_apdus = scapi_card_apdus (card) - a0;
+  CU_ASSERT_FALSE (scapi_card_deferred (card, NULL, 0));
+  n_full = image_count_nodes (full, NULL);
+  scapi_card_close (card);
+
+  CU_ASSERT_EQUAL_FATAL (scapi_card_open (s, NULL, &card), 0);
+  o.defer = true;
+  a0 = scapi_card_apdus (card);
+  CU_ASSERT_EQUAL_FATAL (scapi_discover (card, &o, NULL, &tree), 0);
+  tree_apdus = scapi_card_apdus (card) - a0;
+  CU_ASSERT (has (tree, "3F00/2F00") && has (tree, "3F00/5015/5031")
+             && has (tree, "3F00/5015/5032"));
+  CU_ASSERT (!has (tree, "3F00/5015/4401") && !has (tree, "3F00/5015/4301"));
+  CU_ASSERT_STRING_EQUAL (tree->card.label, full->card.label);
+  CU_ASSERT_TRUE (scapi_card_deferred (card, what, sizeof what));
+  CU_ASSERT (strstr (what, "PKCS#15") != NULL);
+  /* The tree costs less than half the full discovery here. */
+  CU_ASSERT (tree_apdus * 2 < full_apdus);
+  CU_ASSERT_EQUAL_FATAL (image_copy (tree, &copy), 0);
+
+  /* The background job: the directory files, node by node, no scan. */
+  memset (&l, 0, sizeof l);
+  memset (&cb, 0, sizeof cb);
+  cb.node_added = scan_node;
+  cb.node_ctx = &l;
+  o.defer = false;
+  o.no_scan = true;
+  CU_ASSERT_EQUAL (scapi_scan (card, tree, &o, &cb, &rep), 0);
+  CU_ASSERT_EQUAL (image_count_nodes (tree, NULL), n_full);
+  CU_ASSERT_EQUAL (l.events, n_full - image_count_nodes (copy, NULL));
+  CU_ASSERT (has (tree, "3F00/5015/4401") && has (tree, "3F00/5015/key-45"));
+  CU_ASSERT (image_find_path (tree, "3F00/5015/4301")->has_content);
+  CU_ASSERT_EQUAL (rep.selects, 0);      /* no FID scan */
+  CU_ASSERT_FALSE (scapi_card_deferred (card, NULL, 0));
+  scapi_scan_report_free (&rep);
+
+  /* A backup given the deferred tree, on a session of its own. */
+  CU_ASSERT_EQUAL_FATAL (scapi_card_open (s, NULL, &card2), 0);
+  tmp_path (path, sizeof path, "deferred.vsc");
+  backup_opts (&bo, path);
+  memset (&cb, 0, sizeof cb);
+  cb.pin = pin_123456;
+  CU_ASSERT_EQUAL (scapi_backup (card2, copy, &bo, &cb, &sum), 0);
+  CU_ASSERT_FALSE (sum.scan_pending);
+  scapi_summary_free (&sum);
+  CU_ASSERT_EQUAL_FATAL (vsc_open (path, "test password", &vsc), 0);
+  CU_ASSERT (has (vsc_image (vsc), "3F00/5015/4401")
+             && has (vsc_image (vsc), "3F00/5015/4402")
+             && has (vsc_image (vsc), "3F00/5015/key-45"));
+  CU_ASSERT (image_find_path (vsc_image (vsc), "3F00/5015/4301")
+             && image_find_path (vsc_image (vsc), "3F00/5015/4301")
+                ->has_content);
+  vsc_close (vsc);
+  /* A complete tree (the full discovery) backs up the same nodes. */
+  tmp_path (path, sizeof path, "complete.vsc");
+  backup_opts (&bo, path);
+  CU_ASSERT_EQUAL (scapi_backup (card2, full, &bo, &cb, &sum), 0);
+  CU_ASSERT_EQUAL (sum.nodes, n_full);
+  scapi_summary_free (&sum);
+
+  image_free (copy);
+  image_free (tree);
+  image_free (full);
+  scapi_card_close (card2);
+  scapi_card_close (card);
+  scapi_free (s);
+}
+
 /* ---- fewer APDUs -------------------------------------------------------- */
 
 typedef struct apdu_log {
@@ -805,6 +904,7 @@ static const cutest_t tests[] = {
   CUTEST (test_plan_onto_aid_card),
   CUTEST (test_scan_finds_unlisted),
   CUTEST (test_tree_then_scan),
+  CUTEST (test_tree_defer_pkcs15),
   CUTEST (test_no_second_select),
   CUTEST (test_ef_atr_extended),
   CUTEST (test_nothing_read),
