@@ -531,12 +531,26 @@ tree_defer_card (const char *name)
   cb.node_ctx = &l;
   o.defer = false;
   o.no_scan = true;
+  /* Stopped after two nodes: kept, and said what is left. */
+  l.cancel_after = 2;
+  cb.cancel = &l.cancel;
+  CU_ASSERT_EQUAL (gpg_err_code (scapi_scan (card, tree, &o, &cb, &rep)),
+                   GPG_ERR_CANCELED);
+  CU_ASSERT_EQUAL (l.events, 2);
+  CU_ASSERT_TRUE (rep.pending);
+  CU_ASSERT (strstr (rep.next, "PKCS#15") != NULL);
+  CU_ASSERT_TRUE (scapi_card_deferred (card, NULL, 0));
+  scapi_scan_report_free (&rep);
+  l.cancel_after = 0;
+  l.cancel = 0;
+  /* Again: the rest, each node reported once. */
   CU_ASSERT_EQUAL (scapi_scan (card, tree, &o, &cb, &rep), 0);
   CU_ASSERT_EQUAL (image_count_nodes (tree, NULL), n_full);
   CU_ASSERT_EQUAL (l.events, n_full - image_count_nodes (copy, NULL));
   CU_ASSERT (has (tree, "3F00/5015/4401") && has (tree, "3F00/5015/key-45"));
   CU_ASSERT (image_find_path (tree, "3F00/5015/4301")->has_content);
   CU_ASSERT_EQUAL (rep.selects, 0);      /* no FID scan */
+  CU_ASSERT_FALSE (rep.pending);
   CU_ASSERT_FALSE (scapi_card_deferred (card, NULL, 0));
   scapi_scan_report_free (&rep);
 
