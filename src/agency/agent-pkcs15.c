@@ -60,6 +60,9 @@ typedef struct p15_ctx {
   size_t n_auth;
   bool report;                /* every node added goes to the node
                                  function (p15_complete) */
+  bool dry;                   /* p15_complete's check: send nothing, add
+                                 nothing, set MISSING instead */
+  bool missing;
 } p15_ctx_t;
 
 /* The agent's word in the session (agency_agent_flags): a discovery
@@ -214,6 +217,11 @@ p15_probe (p15_ctx_t *c, const uint16_t *fids, size_t nf, bool read,
         if (ch->has_fid && ch->fid == fids[i])
           break;
       node = ch;
+      if (!node && c->dry)
+        {
+          c->missing = true;
+          return 0;
+        }
       if (!node)
         {
           c->card->read_content = (i + 1 == nf) ? read : false;
@@ -233,7 +241,12 @@ p15_probe (p15_ctx_t *c, const uint16_t *fids, size_t nf, bool read,
     }
   if (read && node && image_node_is_ef (node) && !node->has_content
       && !(node->flags & IMAGE_FLAG_UNREADABLE))
-    err = agent_iso7816_read (c->card, c->image, node);
+    {
+      if (c->dry)
+        c->missing = true;
+      else
+        err = agent_iso7816_read (c->card, c->image, node);
+    }
   *r_node = node;
   if (r_created)
     *r_created = created;
@@ -339,7 +352,8 @@ p15_parse_aodf (p15_ctx_t *c, const image_node_t *df)
           a->id_len = id.len;
           a->ref = (uint8_t)ref;
         }
-      agency_set_pin_info (c->card, (uint8_t)ref, label, minl, maxl);
+      if (!c->dry)
+        agency_set_pin_info (c->card, (uint8_t)ref, label, minl, maxl);
     }
   return 0;
 }
@@ -364,6 +378,11 @@ p15_add_key (p15_ctx_t *c, const tlv_t *obj)
   hex_encode (t.value, t.len > 28 ? 28 : t.len, name + 4);
   if (image_find_child (c->app, name))
     return 0;
+  if (c->dry)
+    {
+      c->missing = true;
+      return 0;
+    }
   p15_label (obj, label, sizeof label);
   if (obj->tag == 0x30)
     {
@@ -462,7 +481,12 @@ p15_parse_objects (p15_ctx_t *c, const image_node_t *df, bool keys)
               node->access.read_ref = (uint8_t)ref;
             }
           if (!node->has_content && c->card->read_content)
-            err = agent_iso7816_read (c->card, c->image, node);
+            {
+              if (c->dry)
+                c->missing = true;
+              else
+                err = agent_iso7816_read (c->card, c->image, node);
+            }
         }
       if (created)
         p15_report (c, node);
@@ -642,8 +666,29 @@ p15_discover (agency_card_t *card, image_t *image)
   return err;
 }
 
+/* On a session that did not discover (a backup's), reach the
+ * application DF as the discovery did: by its AID if its path from the
+ * MF does not lead there (one SELECT to find out). */
+static gpg_error_t
+p15_route (p15_ctx_t *c)
+{
+  gpg_error_t err = 0;
+  unsigned sw = 0;
+
+  if (!c->app->aid || !c->app->aid_len)
+    return 0;
+  if (c->app->source != IMAGE_SRC_AID)
+    err = agent_iso7816_select_fids (c->card, c->app_fids, c->app_depth,
+                                     NULL, &sw);
+  if (!err && (c->app->source == IMAGE_SRC_AID || !iso7816_sw_exists (sw)))
+    agent_iso7816_add_app (c->card, c->app_fids, c->app_depth, c->app->aid,
+                           c->app->aid_len);
+  return err;
+}
+
 /* What p15_discover left for later, from IMAGE: the directory files and
- * their objects that are not in it yet (those that are cost nothing). */
+ * their objects that are not in it yet. A first pass over the image
+ * sends nothing: when nothing is missing nothing is sent or changed. */
 static gpg_error_t
 p15_complete (agency_card_t *card, image_t *image)
 {
@@ -661,13 +706,17 @@ p15_complete (agency_card_t *card, image_t *image)
   if (c.app && !agent_iso7816_node_fids (c.app, c.app_fids, &c.app_depth)
       && c.app_depth && c.app_depth < ISO7816_PATH_MAX)
     {
-      /* A fresh session (a backup) reaches an application that only
-       * answers its AID the way the discovery did. */
-      if (c.app->source == IMAGE_SRC_AID && c.app->aid)
-        agent_iso7816_add_app (card, c.app_fids, c.app_depth, c.app->aid,
-                               c.app->aid_len);
       odf = agent_iso7816_child (c.app, 0x5031);
       if (odf && odf->has_content)
+        {
+          c.dry = true;
+          err = p15_read_dirs (&c, odf);
+          c.dry = false;
+          c.n_auth = 0;
+        }
+      if (!err && c.missing && !(*flags & P15_DEFERRED))
+        err = p15_route (&c);
+      if (!err && c.missing)
         err = p15_read_dirs (&c, odf);
     }
   if (!err)

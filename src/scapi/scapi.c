@@ -695,6 +695,9 @@ scapi_scan (scapi_card_t *card, image_t *image,
   rep->found = op.found;
   rep->pending = scapi_image_scan_position (image, rep->next,
                                             sizeof rep->next);
+  if (!rep->pending && agency_deferred (card->ac, rep->next,
+                                        sizeof rep->next))
+    rep->pending = true;     /* stopped before the scan: what is left */
   cov = agency_scan_coverage (card->ac);
   if (cov && !(rep->coverage = xtrystrdup (cov)) && !err)
     err = gpg_error_from_syserror ();

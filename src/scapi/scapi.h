@@ -263,7 +263,9 @@ typedef struct scapi_scan_report {
   size_t found;                /* nodes it added */
   bool pending;                /* stopped by its budget or a cancel */
   char next[SCAPI_PATH_MAX];   /* where it goes on (see
-                                  scapi_image_scan_position), "" */
+                                  scapi_image_scan_position; stopped
+                                  before the scan: scapi_card_deferred's
+                                  text), "" */
   char *coverage;              /* what it covered, one line per DF and a
                                   last line on how it ended (owned;
                                   scapi_scan_report_free) */

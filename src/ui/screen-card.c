@@ -65,6 +65,7 @@ typedef struct {
   size_t found;                /* nodes the scans found */
   size_t added;                /* nodes the deferred reading added */
   bool deferred;               /* the discovery left work (below) */
+  bool reading;                /* the job reads it (before its scan) */
   char deferred_what[128];     /* "the PKCS#15 directory files" */
   bool stopping;               /* Esc was pressed */
   bool scan_on_return;         /* stopped for a backup: go on after */
@@ -389,6 +390,7 @@ screen_card_scan_start (ui_t *ui, ui_screen_t *s)
   ui->task_owner = s;
   memset (&st->rep, 0, sizeof st->rep);
   st->rep.phase = st->deferred ? SCAPI_PHASE_DISCOVER : SCAPI_PHASE_SCAN;
+  st->reading = st->deferred;
   st->rep.eta = -1;
   st->rep.percent = st->rep.scan_percent = -1;
   st->rep_ms = 0;
@@ -476,7 +478,7 @@ screen_card_draw (ui_t *ui, ui_screen_t *s)
     draw_text (ui, 4, 1, ui->cols - 2, draw_attr (ui, DRAW_ERROR), st->error);
   else if (!st->view.have)
     draw_text (ui, 4, 1, ui->cols - 2, A_NORMAL, _("Reading the card..."));
-  else if (st->scan && st->prog.phase != SCAPI_PHASE_SCAN)
+  else if (st->scan && st->reading)
     {
       /* Before the scan: what the discovery left (directory files). */
       const scapi_progress_t *p = &st->prog;
@@ -645,6 +647,8 @@ screen_card_event (ui_t *ui, ui_screen_t *s, int ev)
       case UI_EV_TASK_PROGRESS:
         screen_card_take_nodes (ui, st);
         task_progress (st->scan, &st->rep);
+        if (st->rep.phase == SCAPI_PHASE_SCAN)
+          st->reading = false;   /* the scan reads what it finds too */
         st->rep_ms = task_elapsed_ms (st->scan);
         widget_progress_at (&st->rep, st->rep_ms, st->rep_ms, &st->prog);
         return UI_REDRAW;
