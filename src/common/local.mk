@@ -4,6 +4,7 @@ libvscman_a_SOURCES += \
 	src/common/util.h src/common/util.c \
 	src/common/error.h src/common/error.c \
 	src/common/errctx.h src/common/errctx.c \
+	src/common/array.h src/common/array.c \
 	src/common/buffer.h src/common/buffer.c \
 	src/common/tlv.h src/common/tlv.c \
 	src/common/der.h src/common/der.c \
@@ -16,10 +17,10 @@ libvscman_a_SOURCES += \
 	src/common/sanitize.h src/common/sanitize.c
 
 ## Unit tests of the common library.
-check_PROGRAMS += tests/unit/test-error tests/unit/test-errctx tests/unit/test-buffer \
+check_PROGRAMS += tests/unit/test-error tests/unit/test-errctx tests/unit/test-array tests/unit/test-buffer \
 	tests/unit/test-tlv tests/unit/test-der tests/unit/test-keyutil tests/unit/test-apdu tests/unit/test-hex \
 	tests/unit/test-log tests/unit/test-sanitize
-TESTS += tests/unit/test-error tests/unit/test-errctx tests/unit/test-buffer \
+TESTS += tests/unit/test-error tests/unit/test-errctx tests/unit/test-array tests/unit/test-buffer \
 	tests/unit/test-tlv tests/unit/test-der tests/unit/test-keyutil tests/unit/test-apdu tests/unit/test-hex \
 	tests/unit/test-log tests/unit/test-sanitize
 tests_unit_test_sanitize_SOURCES = tests/unit/test-sanitize.c
@@ -31,6 +32,9 @@ tests_unit_test_error_LDADD = $(CUTEST_LIBS)
 tests_unit_test_errctx_SOURCES = tests/unit/test-errctx.c
 tests_unit_test_errctx_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_errctx_LDADD = $(CUTEST_LIBS)
+tests_unit_test_array_SOURCES = tests/unit/test-array.c
+tests_unit_test_array_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_array_LDADD = $(CUTEST_LIBS)
 tests_unit_test_buffer_SOURCES = tests/unit/test-buffer.c
 tests_unit_test_buffer_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_buffer_LDADD = $(CUTEST_LIBS)

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "common/util.h"
+#include "common/array.h"
 #include "common/i18n.h"
 #include "common/errctx.h"
 #include "map/map-int.h"
@@ -287,16 +288,10 @@ map_add_entry (map_t *map, map_kind_t kind, const image_node_t *node,
                map_entry_t **r_e)
 {
   map_entry_t *e;
+  gpg_error_t err = ARRAY_GROW (map->e, map->cap, map->n, 16);
 
-  if (map->n == map->cap)
-    {
-      size_t cap = map->cap ? map->cap * 2 : 16;
-      map_entry_t *p = xtryrealloc (map->e, cap * sizeof *p);
-      if (!p)
-        return gpg_error_from_syserror ();
-      map->e = p;
-      map->cap = cap;
-    }
+  if (err)
+    return err;
   e = &map->e[map->n];
   memset (e, 0, sizeof *e);
   e->kind = kind;
