@@ -6,9 +6,6 @@ libvscman_a_SOURCES += \
 	src/agency/agent-openpgp-write.c src/agency/agent-piv.c
 
 check_PROGRAMS += tests/unit/test-agent-apps
-tests_unit_test_agent_apps_SOURCES = tests/unit/test-agent-apps.c
-tests_unit_test_agent_apps_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_agent_apps_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-agent-apps
 TOKEN_TESTS = tests/tokens/clone-yubikey.sh tests/tokens/escrow-openpgp.sh \
 	tests/tokens/clone-yubikey-keeping.sh \
