@@ -106,34 +106,31 @@ plan_count_writes (const plan_t *plan)
   return plan->counts[PLAN_CREATE] + plan->counts[PLAN_UPDATE];
 }
 
+/* Each action's stable name (JSON, logs) next to its label for people. */
+static const struct {
+  const char *name;
+  const char *label;
+} plan_actions[PLAN_ACTION_MAX + 1] = {
+  [PLAN_CREATE] = { "create", N_("create") },
+  [PLAN_UPDATE] = { "update", N_("update") },
+  [PLAN_SAME] = { "same", N_("same") },
+  [PLAN_CONFLICT] = { "conflict", N_("conflict") },
+  [PLAN_NOT_RESTORABLE] = { "not-restorable", N_("not restorable") },
+  [PLAN_EXTRA] = { "extra", N_("only on card") },
+};
+
 const char *
 plan_action_name (plan_action_t a)
 {
-  switch (a)
-    {
-    case PLAN_CREATE: return "create";
-    case PLAN_UPDATE: return "update";
-    case PLAN_SAME: return "same";
-    case PLAN_CONFLICT: return "conflict";
-    case PLAN_NOT_RESTORABLE: return "not-restorable";
-    case PLAN_EXTRA: return "extra";
-    }
-  return "?";
+  return (unsigned)a <= PLAN_ACTION_MAX && plan_actions[a].name
+    ? plan_actions[a].name : "?";
 }
 
 const char *
 plan_action_label (plan_action_t a)
 {
-  switch (a)
-    {
-    case PLAN_CREATE: return _("create");
-    case PLAN_UPDATE: return _("update");
-    case PLAN_SAME: return _("same");
-    case PLAN_CONFLICT: return _("conflict");
-    case PLAN_NOT_RESTORABLE: return _("not restorable");
-    case PLAN_EXTRA: return _("only on card");
-    }
-  return "?";
+  return (unsigned)a <= PLAN_ACTION_MAX && plan_actions[a].label
+    ? _(plan_actions[a].label) : "?";
 }
 
 /* ---- plan_compare ------------------------------------------------------ */
