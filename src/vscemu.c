@@ -4,9 +4,11 @@
  *   vscemu [--vpcd [HOST:]PORT] --vsc FILE [--rw] [--password-file F]
  *          [--pin PIN] [--remove-after N]
  *
- * Loads a card profile (doc/card-profile.md), connects to vpcd as its
- * card and answers APDUs until SIGTERM/SIGINT, or until N APDUs were
- * answered with --remove-after (the card is then "pulled"). */
+ * Loads a card profile (doc/card-profile.md), or presents a VSC as a
+ * stand-in token (file system, OpenPGP and PIV applets with the escrowed
+ * keys: emu-image.h), connects to vpcd as its card and answers APDUs
+ * until SIGTERM/SIGINT, or until N APDUs were answered with
+ * --remove-after (the card is then "pulled"). */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
@@ -54,16 +56,19 @@ vscemu_usage (FILE *fp)
                  "milliseconds\n"
                  "                       (a slow card; overrides the "
                  "profile)\n"
-                 "  --vsc FILE           present the file system of a VSC "
-                 "instead of PROFILE\n"
+                 "  --vsc FILE           present a VSC instead of PROFILE "
+                 "(file system,\n"
+                 "                       OpenPGP and PIV with the escrowed "
+                 "keys)\n"
                  "  --rw                 with --vsc: write changes back into "
                  "the VSC\n"
+                 "                       (file system only)\n"
                  "  --password-file F    the VSC password (first line; else\n"
                  "                       $VSC_PASSWORD_FILE or the "
                  "terminal)\n"
-                 "  --pin PIN            with --vsc: value of the PINs that "
-                 "access\n"
-                 "                       conditions name (default 123456)\n"
+                 "  --pin PIN            with --vsc: value of the PINs the "
+                 "VSC does\n"
+                 "                       not store (default 123456)\n"
                  "  -v, --verbose        more messages (twice: APDU "
                  "transcript)\n"
                  "  --log FILE           messages to FILE instead of stderr\n"
@@ -183,6 +188,29 @@ vscemu_vsc_changed (void *ctx, emu_card_t *card)
   return err;
 }
 
+/* On stderr (also with --log): what the stand-in has and has not. */
+static void
+vscemu_report (const char *file, const emu_image_report_t *rep)
+{
+  if (!rep->applets && !rep->keys)
+    return;
+  fprintf (stderr, _("vscemu: %s: %u applet(s) and %u private key(s) "
+                     "presented\n"), file, rep->applets, rep->keys);
+  if (rep->nokey[0])
+    fprintf (stderr, _("vscemu: no private key for %s: born on the card, "
+                       "never escrowed in the VSC; the stand-in cannot use "
+                       "these slots\n"), rep->nokey);
+  if (rep->locked[0])
+    fprintf (stderr, _("vscemu: no private key for %s: the VSC holds "
+                       "none\n"), rep->locked);
+  if (rep->pins[0])
+    {
+      const char *p = rep->pins, *nl;
+      for (; *p && (nl = strchr (p, '\n')); p = nl + 1)
+        fprintf (stderr, "vscemu: %.*s\n", (int)(nl - p), p);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -208,6 +236,7 @@ main (int argc, char **argv)
   char *password = NULL;
   bool rw = false;
   vsc_t *vsc = NULL;
+  emu_image_report_t report;
   char *host = NULL, *end;
   struct sigaction sa;
   gpg_error_t err;
@@ -321,8 +350,12 @@ main (int argc, char **argv)
           goto leave;
         }
       if (!password)
-        log_info (_("no password: only the public areas of %s are "
-                    "presented\n"), vscfile);
+        {
+          /* On stderr: a stand-in without its keys and PINs. */
+          fputs ("vscemu: ", stderr);
+          fprintf (stderr, _("no password: only the public areas of %s are "
+                             "presented\n"), vscfile);
+        }
       err = vsc_open (vscfile, password, &vsc);
       if (password)
         xfree_secure (password);
@@ -333,13 +366,22 @@ main (int argc, char **argv)
                    gpg_strerror (err));
           goto leave;
         }
-      err = emu_image_card (vsc_image (vsc), pin, &card, NULL);
+      err = emu_image_present (vsc_image (vsc), pin, &card, &report);
       if (err)
         {
           fprintf (stderr, _("vscemu: cannot present %s: %s\n"), vscfile,
                    gpg_strerror (err));
           goto leave;
         }
+      if (rw && report.applets)
+        {
+          fprintf (stderr, _("vscemu: --rw cannot write the OpenPGP or PIV "
+                             "application of %s back into the VSC; present "
+                             "it without --rw (changes then last until "
+                             "vscemu stops)\n"), vscfile);
+          goto leave;
+        }
+      vscemu_report (vscfile, &report);
       if (rw)
         emu_image_set_hook (card, vscemu_vsc_changed, vsc);
     }

@@ -21,6 +21,7 @@
 #include "agency/iso7816.h"
 #include "agency/agent-apps.h"
 #include "agency/agent-openpgp.h"
+#include "agency/agent-app.h"
 
 /* Verify REF for writing in this selection (*FRESH: a VERIFY was sent
  * now); on a refusal fill E. */
@@ -310,38 +311,17 @@ opg_write_refused (plan_t *plan, plan_entry_t *e,
                    const agent_openpgp_def_t *d)
 {
   char reason[160];
-  unsigned sw = e->sw;
 
-  if (!e->err || e->src->type != IMAGE_NODE_DO)
+  if (agent_app_refusal (e, SW_FUNC_NOT_SUPPORTED, reason, sizeof reason))
+    return agent_app_not_restorable (plan, e, reason);
+  if (!e->err || e->src->type != IMAGE_NODE_DO || e->sw != SW_WRONG_DATA
+      || !d || e->src->tag < 0xC1 || e->src->tag > 0xC3)
     return 0;
-  switch (sw)
-    {
-    case SW_REF_NOT_FOUND: case SW_FILE_NOT_FOUND: case SW_WRONG_P1P2:
-    case SW_INCORRECT_P1P2: case SW_INS_NOT_SUPPORTED:
-    case SW_FUNC_NOT_SUPPORTED:
-      snprintf (reason, sizeof reason, _("not restorable: this token does "
-                                         "not have this object (%s)"),
-                sw_describe (sw));
-      break;
-    case SW_WRONG_LENGTH: case SW_NOT_ENOUGH_MEMORY:
-      snprintf (reason, sizeof reason, _("not restorable: larger than this "
-                                         "token takes (%s)"),
-                sw_describe (sw));
-      break;
-    case SW_WRONG_DATA:
-      if (!d || e->src->tag < 0xC1 || e->src->tag > 0xC3)
-        return 0;
-      snprintf (reason, sizeof reason, _("not restorable: this token does "
-                                         "not take these algorithm "
-                                         "attributes (%s)"),
-                sw_describe (sw));
-      break;
-    default:
-      return 0;
-    }
-  e->err = 0;
-  e->sw = 0;
-  return plan_entry_set (plan, e, PLAN_NOT_RESTORABLE, reason);
+  snprintf (reason, sizeof reason, _("not restorable: this token does "
+                                     "not take these algorithm "
+                                     "attributes (%s)"),
+            sw_describe (e->sw));
+  return agent_app_not_restorable (plan, e, reason);
 }
 
 gpg_error_t

@@ -35,6 +35,7 @@
 #include "agency/iso7816.h"
 #include "agency/agent-apps.h"
 #include "agency/agent-openpgp.h"
+#include "agency/agent-app.h"
 
 #define AGENT_NAME AGENT_OPENPGP_NAME
 
@@ -86,20 +87,13 @@ const agent_openpgp_slot_t agent_openpgp_slots[3] = {
 const agent_openpgp_def_t *
 agent_openpgp_def (unsigned tag)
 {
-  size_t i;
-  for (i = 0; i < DIM (opg_defs); i++)
-    if (opg_defs[i].tag == tag)
-      return &opg_defs[i];
-  return NULL;
+  return agent_app_def (opg_defs, DIM (opg_defs), sizeof opg_defs[0], tag);
 }
 
 bool
 agent_openpgp_is_mine (const image_node_t *n)
 {
-  for (; n; n = n->parent)
-    if (n->agent)
-      return !strcmp (n->agent, AGENT_NAME);
-  return false;
+  return agent_app_is_mine (&agent_openpgp, n);
 }
 
 /* Slot of a key node or a certificate child (CRT tag), -1 if none. */
@@ -646,9 +640,7 @@ opg_discover (agency_card_t *card, image_t *image)
       xfree (path);
       if (!err)
         err = opg_fetch (card, app, d->tag);
-      else if (!agency_fatal (err) || gpg_err_code (err) == GPG_ERR_CANCELED
-               || gpg_err_code (err) == GPG_ERR_BAD_PIN
-               || gpg_err_code (err) == GPG_ERR_PIN_BLOCKED)
+      else if (agent_app_pin_unavailable (err))
         {
           char note[96];
           if (gpg_err_code (err) == GPG_ERR_CANCELED)
@@ -712,9 +704,7 @@ opg_read (agency_card_t *card, image_t *image, image_node_t *node)
       xfree (path);
       if (err)
         {
-          if (agency_fatal (err) && gpg_err_code (err) != GPG_ERR_CANCELED
-              && gpg_err_code (err) != GPG_ERR_BAD_PIN
-              && gpg_err_code (err) != GPG_ERR_PIN_BLOCKED)
+          if (!agent_app_pin_unavailable (err))
             return err;
           image_node_set_unreadable (node, SW_SEC_NOT_SATISFIED);
           return 0;
@@ -804,130 +794,99 @@ opg_plan_key (plan_t *plan, plan_entry_t *e, const image_node_t *dapp,
                                 : _("import from the secret-key area"));
 }
 
+/* One entry of the restore plan (agent_app_plan). */
+static gpg_error_t
+opg_plan_entry (plan_t *plan, plan_entry_t *e, const image_node_t *sapp,
+                const image_node_t *dapp)
+{
+  const image_node_t *s = e->src;
+  const agent_openpgp_def_t *d;
+  int slot = agent_openpgp_slot_of (s);
+
+  if (s->type == IMAGE_NODE_KEY)
+    {
+      if (slot < 0)
+        return plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                               _("not restorable: unknown key slot"));
+      return opg_plan_key (plan, e, dapp, slot);
+    }
+  if (s->type != IMAGE_NODE_DO || (s->tag == 0x7F21 && s->parent == sapp))
+    return 0;
+  if (slot >= 0)
+    return 0;                           /* certificates: as compared */
+  d = agent_openpgp_def (s->tag);
+  if (!d || (d->flags & F_RO))
+    {
+      if (e->action == PLAN_SAME)
+        return 0;
+      return plan_entry_set (plan, e, PLAN_SAME,
+                             _("defined by the token: the new token "
+                               "keeps its own"));
+    }
+  if ((d->flags & F_OPT) && !e->dst && !(d->flags & (F_RPW1 | F_RPW3)))
+    {
+      if ((d->flags & F_FIRST) && (!s->content_len || !s->content[0]))
+        /* A user interaction flag that was off: nothing is lost. */
+        return plan_entry_set (plan, e, PLAN_SAME,
+                               _("off on the source; this token does "
+                                 "not have it"));
+      return plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                             _("not restorable: this token does not "
+                               "have this object"));
+    }
+  if (d->flags & F_FIRST)
+    {
+      if (e->dst && e->dst->content_len && s->content_len
+          && e->dst->content[0] == s->content[0])
+        return plan_entry_set (plan, e, PLAN_SAME, NULL);
+      return 0;
+    }
+  if ((d->flags & F_CAFPR) && e->action != PLAN_SAME
+      && s->content_len != 60)
+    return plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                           _("not restorable: CA fingerprints are "
+                             "three times 20 bytes"));
+  if (d->flags & F_KDF)
+    {
+      if (e->action == PLAN_SAME)
+        return 0;
+      return plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                             _("not restorable here: the KDF-DO "
+                               "changes how PINs are sent; set it up "
+                               "together with new PINs"));
+    }
+  if (s->tag < 0xC1 || s->tag > 0xC3)
+    return 0;
+  slot = (int)(s->tag - 0xC1);
+  if (opg_escrowed (sapp, slot))
+    return plan_entry_set (plan, e, PLAN_SAME,
+                           _("set with the escrowed key"));
+  if (e->dst && e->dst->has_content
+      && agent_openpgp_attr_same (e->dst->content, e->dst->content_len,
+                                  s->content, s->content_len))
+    {
+      if (e->action == PLAN_SAME)
+        return 0;
+      return plan_entry_set (plan, e, PLAN_SAME,
+                             _("the same algorithm (the import "
+                               "format is the token's)"));
+    }
+  if (e->action != PLAN_SAME
+      && !opg_target_supports (dapp, slot, s->content, s->content_len))
+    return plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                           _("not restorable: this token does not "
+                             "support the algorithm"));
+  return 0;
+}
+
 static gpg_error_t
 opg_plan_restore (agency_card_t *card, const image_t *src,
                   const image_t *dst, plan_t *plan)
 {
-  const image_node_t *sapp = image_find_child (&src->root, AGENT_NAME);
-  const image_node_t *dapp = image_find_child (&dst->root, AGENT_NAME);
-  gpg_error_t err = 0;
-  size_t i;
   (void)card;
-
-  for (i = 0; !err && i < plan->n; i++)
-    {
-      plan_entry_t *e = &plan->entries[i];
-      const image_node_t *s = e->src;
-      const agent_openpgp_def_t *d;
-      int slot;
-
-      if (!s || !agent_openpgp_is_mine (s) || e->action == PLAN_NOT_RESTORABLE
-          || e->action == PLAN_EXTRA)
-        continue;
-      if (!dapp)
-        {
-          err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
-                                _("not restorable: this token has no "
-                                  "OpenPGP application"));
-          continue;
-        }
-      if (s->type == IMAGE_NODE_APPLET)
-        {
-          err = plan_entry_set (plan, e, PLAN_SAME, NULL);
-          continue;
-        }
-      slot = agent_openpgp_slot_of (s);
-      if (s->type == IMAGE_NODE_KEY)
-        {
-          if (slot < 0)
-            err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
-                                  _("not restorable: unknown key slot"));
-          else
-            err = opg_plan_key (plan, e, dapp, slot);
-          continue;
-        }
-      if (s->type != IMAGE_NODE_DO || (s->tag == 0x7F21 && s->parent == sapp))
-        continue;
-      if (slot >= 0)
-        continue;                       /* certificates: as compared */
-      d = agent_openpgp_def (s->tag);
-      if (!d || (d->flags & F_RO))
-        {
-          if (e->action != PLAN_SAME)
-            err = plan_entry_set (plan, e, PLAN_SAME,
-                                  _("defined by the token: the new token "
-                                    "keeps its own"));
-          continue;
-        }
-      if ((d->flags & F_OPT) && !e->dst && !(d->flags & (F_RPW1 | F_RPW3)))
-        {
-          if ((d->flags & F_FIRST) && (!s->content_len || !s->content[0]))
-            {
-              /* A user interaction flag that was off: nothing is lost. */
-              err = plan_entry_set (plan, e, PLAN_SAME,
-                                    _("off on the source; this token does "
-                                      "not have it"));
-              continue;
-            }
-          err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
-                                _("not restorable: this token does not "
-                                  "have this object"));
-          continue;
-        }
-      if (d->flags & F_FIRST)
-        {
-          if (e->dst && e->dst->content_len && s->content_len
-              && e->dst->content[0] == s->content[0])
-            err = plan_entry_set (plan, e, PLAN_SAME, NULL);
-          continue;
-        }
-      if ((d->flags & F_CAFPR) && e->action != PLAN_SAME
-          && s->content_len != 60)
-        {
-          err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
-                                _("not restorable: CA fingerprints are "
-                                  "three times 20 bytes"));
-          continue;
-        }
-      if (d->flags & F_KDF)
-        {
-          if (e->action != PLAN_SAME)
-            err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
-                                  _("not restorable here: the KDF-DO "
-                                    "changes how PINs are sent; set it up "
-                                    "together with new PINs"));
-          continue;
-        }
-      if (s->tag >= 0xC1 && s->tag <= 0xC3)
-        {
-          int ks = (int)(s->tag - 0xC1);
-          if (opg_escrowed (sapp, ks))
-            err = plan_entry_set (plan, e, PLAN_SAME,
-                                  _("set with the escrowed key"));
-          else if (e->dst && e->dst->has_content
-                   && agent_openpgp_attr_same (e->dst->content,
-                                               e->dst->content_len,
-                                               s->content, s->content_len))
-            {
-              if (e->action != PLAN_SAME)
-                err = plan_entry_set (plan, e, PLAN_SAME,
-                                      _("the same algorithm (the import "
-                                        "format is the token's)"));
-            }
-          else if (e->action != PLAN_SAME
-                   && !opg_target_supports (dapp, ks, s->content,
-                                            s->content_len))
-            err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
-                                  _("not restorable: this token does not "
-                                    "support the algorithm"));
-          continue;
-        }
-    }
-  /* A VSC made for key escrow (vsctool create + keygen) names no card:
-   * there is no other model to refuse. */
-  if (!err && sapp && !src->card.atr_len)
-    plan->same_model = true;
-  return err;
+  return agent_app_plan (&agent_openpgp, src, dst, plan,
+                         _("not restorable: this token has no "
+                           "OpenPGP application"), opg_plan_entry);
 }
 
 /* ---- describe, blank ------------------------------------------------- */

@@ -36,6 +36,7 @@
 #include "agency/agent.h"
 #include "agency/iso7816.h"
 #include "agency/agent-apps.h"
+#include "agency/agent-app.h"
 
 #define AGENT_NAME "piv"
 #define PIV_PIN_REF 0x80
@@ -86,20 +87,7 @@ static const struct {
 static const piv_def_t *
 piv_def (unsigned tag)
 {
-  size_t i;
-  for (i = 0; i < DIM (piv_defs); i++)
-    if (piv_defs[i].tag == tag)
-      return &piv_defs[i];
-  return NULL;
-}
-
-static bool
-piv_is_mine (const image_node_t *n)
-{
-  for (; n; n = n->parent)
-    if (n->agent)
-      return !strcmp (n->agent, AGENT_NAME);
-  return false;
+  return agent_app_def (piv_defs, DIM (piv_defs), sizeof piv_defs[0], tag);
 }
 
 /* PIV algorithm identifiers (SP 800-78-4; 05, 16, E0, E1 are YubiKey
@@ -622,10 +610,7 @@ piv_discover (agency_card_t *card, image_t *image)
           snprintf (path, sizeof path, "%s/%06X", AGENT_NAME, d->tag);
           err = agency_ensure_pin (card, &agent_piv, PIV_PIN_REF, path,
                                    NULL);
-          if (err && agency_fatal (err)
-              && gpg_err_code (err) != GPG_ERR_CANCELED
-              && gpg_err_code (err) != GPG_ERR_BAD_PIN
-              && gpg_err_code (err) != GPG_ERR_PIN_BLOCKED)
+          if (err && !agent_app_pin_unavailable (err))
             break;
           if (err)
             {
@@ -785,72 +770,55 @@ piv_yubikey (const image_node_t *app)
   return image_node_yubikey (app, NULL);
 }
 
+/* One entry of the restore plan (agent_app_plan). */
+static gpg_error_t
+piv_plan_entry (plan_t *plan, plan_entry_t *e, const image_node_t *sapp,
+                const image_node_t *dapp)
+{
+  const image_node_t *s = e->src;
+  const piv_def_t *d;
+
+  (void)sapp;
+  if (s->type == IMAGE_NODE_KEY)
+    {
+      if (s->name && !strcmp (s->name, "key-9B"))
+        return plan_entry_set (plan, e, PLAN_SAME,
+                               _("management key: used to authenticate "
+                                 "the writes"));
+      if (!piv_yubikey (dapp))
+        return plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                               _("not restorable: this token cannot "
+                                 "import keys"));
+      if (!piv_alg_id (s->key.algorithm))
+        return plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                               _("not restorable: unknown key "
+                                 "algorithm"));
+      return plan_entry_set (plan, e, e->dst ? PLAN_UPDATE : PLAN_CREATE,
+                             _("import from the secret-key area "
+                               "(IMPORT KEY FE)"));
+    }
+  if (s->type != IMAGE_NODE_DO)
+    return 0;
+  d = piv_def (s->tag);
+  if (d && (d->flags & F_CARD) && e->action != PLAN_SAME)
+    return plan_entry_set (plan, e, PLAN_SAME,
+                           _("defined by the token: the new token keeps "
+                             "its own"));
+  if (d && (d->flags & F_YK) && !piv_yubikey (dapp))
+    return plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
+                           _("not restorable: YubiKey data on another "
+                             "token"));
+  return 0;
+}
+
 static gpg_error_t
 piv_plan_restore (agency_card_t *card, const image_t *src,
                   const image_t *dst, plan_t *plan)
 {
-  const image_node_t *sapp = image_find_child (&src->root, AGENT_NAME);
-  const image_node_t *dapp = image_find_child (&dst->root, AGENT_NAME);
-  gpg_error_t err = 0;
-  size_t i;
   (void)card;
-
-  for (i = 0; !err && i < plan->n; i++)
-    {
-      plan_entry_t *e = &plan->entries[i];
-      const image_node_t *s = e->src;
-      const piv_def_t *d;
-
-      if (!s || !piv_is_mine (s) || e->action == PLAN_NOT_RESTORABLE
-          || e->action == PLAN_EXTRA)
-        continue;
-      if (!dapp)
-        {
-          err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
-                                _("not restorable: this token has no PIV "
-                                  "application"));
-          continue;
-        }
-      if (s->type == IMAGE_NODE_APPLET)
-        {
-          err = plan_entry_set (plan, e, PLAN_SAME, NULL);
-          continue;
-        }
-      if (s->type == IMAGE_NODE_KEY)
-        {
-          if (s->name && !strcmp (s->name, "key-9B"))
-            err = plan_entry_set (plan, e, PLAN_SAME,
-                                  _("management key: used to authenticate "
-                                    "the writes"));
-          else if (!piv_yubikey (dapp))
-            err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
-                                  _("not restorable: this token cannot "
-                                    "import keys"));
-          else if (!piv_alg_id (s->key.algorithm))
-            err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
-                                  _("not restorable: unknown key "
-                                    "algorithm"));
-          else
-            err = plan_entry_set (plan, e, e->dst ? PLAN_UPDATE : PLAN_CREATE,
-                                  _("import from the secret-key area "
-                                    "(IMPORT KEY FE)"));
-          continue;
-        }
-      if (s->type != IMAGE_NODE_DO)
-        continue;
-      d = piv_def (s->tag);
-      if (d && (d->flags & F_CARD) && e->action != PLAN_SAME)
-        err = plan_entry_set (plan, e, PLAN_SAME,
-                              _("defined by the token: the new token keeps "
-                                "its own"));
-      else if (d && (d->flags & F_YK) && !piv_yubikey (dapp))
-        err = plan_entry_set (plan, e, PLAN_NOT_RESTORABLE,
-                              _("not restorable: YubiKey data on another "
-                                "token"));
-    }
-  if (!err && sapp && !src->card.atr_len)
-    plan->same_model = true;
-  return err;
+  return agent_app_plan (&agent_piv, src, dst, plan,
+                         _("not restorable: this token has no PIV "
+                           "application"), piv_plan_entry);
 }
 
 /* IMPORT KEY (FE) of an escrowed key; read back with GET METADATA. */
@@ -970,38 +938,6 @@ piv_write_once (agency_card_t *card, const image_t *src, plan_entry_t *e,
   return err;
 }
 
-/* E was refused. An object this token does not have (6A82, 6A88, 6A86,
- * 6D00) or that is larger than it takes (6700, 6A84) is not restorable
- * here and the restore goes on; anything else stays a failure. */
-static gpg_error_t
-piv_write_refused (plan_t *plan, plan_entry_t *e)
-{
-  char reason[160];
-  unsigned sw = e->sw;
-
-  if (!e->err || e->src->type != IMAGE_NODE_DO)
-    return 0;
-  switch (sw)
-    {
-    case SW_FILE_NOT_FOUND: case SW_REF_NOT_FOUND: case SW_WRONG_P1P2:
-    case SW_INCORRECT_P1P2: case SW_INS_NOT_SUPPORTED:
-      snprintf (reason, sizeof reason, _("not restorable: this token does "
-                                         "not have this object (%s)"),
-                sw_describe (sw));
-      break;
-    case SW_WRONG_LENGTH: case SW_NOT_ENOUGH_MEMORY:
-      snprintf (reason, sizeof reason, _("not restorable: larger than this "
-                                         "token takes (%s)"),
-                sw_describe (sw));
-      break;
-    default:
-      return 0;
-    }
-  e->err = 0;
-  e->sw = 0;
-  return plan_entry_set (plan, e, PLAN_NOT_RESTORABLE, reason);
-}
-
 static gpg_error_t
 piv_write (agency_card_t *card, const image_t *src, plan_t *plan,
            plan_entry_t *e)
@@ -1029,7 +965,12 @@ piv_write (agency_card_t *card, const image_t *src, plan_t *plan,
   if (err || s->type == IMAGE_NODE_KEY)
     return err;
   if (e->err)
-    return piv_write_refused (plan, e);
+    {
+      char reason[160];
+      if (agent_app_refusal (e, 0, reason, sizeof reason))
+        return agent_app_not_restorable (plan, e, reason);
+      return 0;
+    }
   e->written = true;
   agency_progress (card, AGENCY_PHASE_READBACK, s, 0);
   if (s->tag == 0x5FC109)

@@ -3,7 +3,8 @@
 libvscman_a_SOURCES += \
 	src/agency/agent-apps.h src/agency/agent-keys.c \
 	src/agency/agent-openpgp.h src/agency/agent-openpgp.c \
-	src/agency/agent-openpgp-write.c src/agency/agent-piv.c
+	src/agency/agent-openpgp-write.c src/agency/agent-piv.c \
+	src/agency/agent-app.h src/agency/agent-app.c
 
 check_PROGRAMS += tests/unit/test-agent-apps
 TESTS += tests/unit/test-agent-apps

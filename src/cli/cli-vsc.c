@@ -65,6 +65,25 @@ cli_vsc_save (scapi_vsc_t *vsc, const char *file)
   return err ? cli_vsc_fail (err, file) : 0;
 }
 
+void
+cli_vsc_print_password (const cli_ctx_t *c, const char *file,
+                        scapi_vsc_t *vsc, const char *genpw, bool changed)
+{
+  if (c->json)
+    {
+      printf ("{\"file\":");
+      cli_json_str (stdout, file);
+      printf (",\"uuid\":\"%s\",\"password\":", scapi_vsc_uuid (vsc));
+      cli_json_str_or_null (stdout, genpw);
+      printf ("}\n");
+    }
+  else if (genpw && changed)
+    cli_show_password (_("New password: %s\n"), genpw);
+  else if (genpw)
+    cli_show_password (_("Password: %s\n"), genpw);
+  fflush (stdout);
+}
+
 const image_node_t *
 cli_vsc_node (scapi_vsc_t *vsc, const char *file, const char *path,
               bool private_hint)

@@ -37,6 +37,14 @@ void cli_vsc_kdf (const cli_ctx_t *c, vsc_kdf_params_t *kdf);
 int cli_vsc_new_password (const char *file, int fd, bool is_new,
                           char **r_pw);
 
+/* The end of create and passwd (CHANGED): with --json
+ * {"file","uuid","password"} (the generated password GENPW, or null);
+ * otherwise GENPW, if any, as "Password:" (or "New password:") shown
+ * once. The text lines before it are the caller's. */
+void cli_vsc_print_password (const cli_ctx_t *c, const char *file,
+                             scapi_vsc_t *vsc, const char *genpw,
+                             bool changed);
+
 /* Read a whole file ("-" = stdin), at most 16 MiB. */
 gpg_error_t cli_vsc_read_file (const char *path, unsigned char **r_data,
                                size_t *r_len);

@@ -310,3 +310,10 @@ cli_json_key (FILE *fp, const char *key, bool first)
 {
   fprintf (fp, "%s\"%s\":", first ? "" : ",", key);
 }
+
+void
+cli_json_field (FILE *fp, const char *key, const char *value)
+{
+  cli_json_key (fp, key, false);
+  cli_json_str_or_null (fp, value);
+}

@@ -214,5 +214,7 @@ void cli_json_str_or_null (FILE *fp, const char *s);
 void cli_json_hex (FILE *fp, const unsigned char *p, size_t n);
 /* ,"KEY": (FIRST: without the comma) */
 void cli_json_key (FILE *fp, const char *key, bool first);
+/* ,"KEY":VALUE with VALUE a string, or null for NULL. */
+void cli_json_field (FILE *fp, const char *key, const char *value);
 
 #endif /* VSC_CLI_H */

@@ -35,22 +35,12 @@ cmd_create_exec (cli_ctx_t *c)
   rc = err ? cli_vsc_fail (err, path) : cli_vsc_save (vsc, path);
   if (rc)
     goto leave;
-  if (c->json)
-    {
-      printf ("{\"file\":");
-      cli_json_str (stdout, path);
-      printf (",\"uuid\":\"%s\",\"password\":", scapi_vsc_uuid (vsc));
-      cli_json_str_or_null (stdout, genpw);
-      printf ("}\n");
-    }
-  else
+  if (!c->json)
     {
       printf (_("Created %s\n"), path);
       printf (_("UUID:     %s\n"), scapi_vsc_uuid (vsc));
-      if (genpw)
-        cli_show_password (_("Password: %s\n"), genpw);
     }
-  fflush (stdout);
+  cli_vsc_print_password (c, path, vsc, genpw, false);
 
  leave:
   xfree_secure (pw);

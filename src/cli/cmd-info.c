@@ -46,12 +46,9 @@ cmd_info_json (const char *path, scapi_vsc_t *vsc, const vsc_info_t *in)
     cli_json_hex (stdout, c->atr, c->atr_len);
   else
     printf ("null");
-  printf (",\"serial\":");
-  cli_json_str_or_null (stdout, c->serial);
-  printf (",\"label\":");
-  cli_json_str_or_null (stdout, c->label);
-  printf (",\"reader\":");
-  cli_json_str_or_null (stdout, c->reader);
+  cli_json_field (stdout, "serial", c->serial);
+  cli_json_field (stdout, "label", c->label);
+  cli_json_field (stdout, "reader", c->reader);
   printf (",\"aids\":[");
   for (i = 0; i < c->n_aids; i++)
     {

@@ -16,17 +16,6 @@ CLI_COMMAND (passwd, "passwd", "FILE",
              { "new-password-fd=N", N_("the new password from file descriptor "
                                        "N") });
 
-/* {"file":..,"uuid":..,"password":..} of create and passwd. */
-static void
-cmd_passwd_json (const char *file, const char *uuid, const char *genpw)
-{
-  printf ("{\"file\":");
-  cli_json_str (stdout, file);
-  printf (",\"uuid\":\"%s\",\"password\":", uuid);
-  cli_json_str_or_null (stdout, genpw);
-  printf ("}\n");
-}
-
 static int
 cmd_passwd_exec (cli_ctx_t *c)
 {
@@ -57,15 +46,9 @@ cmd_passwd_exec (cli_ctx_t *c)
       rc = cli_vsc_fail (err, file);
       goto leave;
     }
-  if (c->json)
-    cmd_passwd_json (file, scapi_vsc_uuid (vsc), genpw);
-  else
-    {
-      printf (_("Password of %s changed.\n"), file);
-      if (genpw)
-        cli_show_password (_("New password: %s\n"), genpw);
-    }
-  fflush (stdout);
+  if (!c->json)
+    printf (_("Password of %s changed.\n"), file);
+  cli_vsc_print_password (c, file, vsc, genpw, true);
 
  leave:
   xfree_secure (newpw);

@@ -95,6 +95,15 @@ cmd_remote_gen (const char *s, uint64_t *g)
   return true;
 }
 
+/* -g/--generation, when given: a number >= 1 into *R_GEN (not touched
+ * when the option is not given); false when it is not one. */
+static bool
+cmd_remote_gen_opt (const cli_ctx_t *c, uint64_t *r_gen)
+{
+  return !cli_has (c, "generation")
+         || (cmd_remote_gen (cli_get (c, "generation"), r_gen) && *r_gen);
+}
+
 /* FILE.remote: "UUID GENERATION\n". */
 static char *
 cmd_remote_sidecar (const char *file)
@@ -335,8 +344,7 @@ cmd_remote_get (cli_ctx_t *c)
   uint64_t want = 0, gen = 0;
   proto_entry_t cur;
 
-  if (cli_has (c, "generation")
-      && (!cmd_remote_gen (cli_get (c, "generation"), &want) || !want))
+  if (!cmd_remote_gen_opt (c, &want))
     {
       cli_msg (_("-g needs a generation number >= 1"));
       return CLI_EXIT_USAGE;
@@ -443,8 +451,7 @@ cmd_remote_put (cli_ctx_t *c)
   bool have_gen = cli_has (c, "generation"), isnew = cli_has (c, "new");
   int npos = c->argc;
 
-  if (have_gen
-      && (!cmd_remote_gen (cli_get (c, "generation"), &gen) || !gen))
+  if (!cmd_remote_gen_opt (c, &gen))
     {
       cli_msg (_("-g needs a generation number >= 1"));
       return CLI_EXIT_USAGE;
@@ -493,8 +500,7 @@ cmd_remote_rm (cli_ctx_t *c)
   gpg_error_t err;
   uint64_t gen = 0;
 
-  if (cli_has (c, "generation")
-      && (!cmd_remote_gen (cli_get (c, "generation"), &gen) || !gen))
+  if (!cmd_remote_gen_opt (c, &gen))
     return cli_usage (c->cmd);
   err = remote_delete (r, c->argv[0], gen);
   if (err)

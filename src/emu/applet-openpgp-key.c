@@ -167,9 +167,10 @@ applet_openpgp_public (opg_slot_t *s, applet_reply_t *r)
 }
 
 gpg_error_t
-applet_openpgp_generate (opg_t *o, const applet_cmd_t *cmd,
+applet_openpgp_generate (void *state, const applet_cmd_t *cmd,
                          applet_reply_t *r)
 {
+  opg_t *o = state;
   opg_slot_t *s;
   emu_key_t key = { 0, 0, NULL };
   emu_key_type_t type;

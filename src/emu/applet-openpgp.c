@@ -135,65 +135,42 @@ applet_openpgp_slot_suffix (const char *key, const char *prefix)
   return -1;
 }
 
+/* The algorithm of key-SLOT=ALG,...: becomes the slot's attributes. */
+struct applet_openpgp_keyopt {
+  opg_t *o;
+  int slot;
+};
+
+static bool
+applet_openpgp_key_alg (void *ctx, const char *alg, emu_key_type_t *type,
+                        unsigned *bits)
+{
+  struct applet_openpgp_keyopt *ko = ctx;
+  opg_slot_t *s = &ko->o->slot[ko->slot];
+
+  return applet_openpgp_attr_by_name (alg, ko->slot, s->attr, &s->attr_len)
+         && applet_openpgp_attr_parse (s->attr, s->attr_len, ko->slot, type,
+                                       bits);
+}
+
 /* key-SLOT=ALG,gen | ALG,E,P,Q | ALG,D */
 static gpg_error_t
 applet_openpgp_opt_key (opg_t *o, int slot, const char *k, const char *v)
 {
-  char *pc[5];
-  int n = emu_appdata_split (v, pc, 5), i;
+  struct applet_openpgp_keyopt ko = { o, slot };
   opg_slot_t *s = &o->slot[slot];
-  emu_key_type_t type;
-  unsigned bits;
   emu_key_t key = { 0, 0, NULL };
-  buf_t b[3];
-  gpg_error_t err = 0;
+  bool generated;
+  gpg_error_t err;
 
-  for (i = 0; i < 3; i++)
-    buf_init_secure (&b[i]);
-  if (n < 0)
-    return gpg_error_from_syserror ();
-  if (n < 2 || n > 4
-      || !applet_openpgp_attr_by_name (pc[0], slot, s->attr, &s->attr_len)
-      || !applet_openpgp_attr_parse (s->attr, s->attr_len, slot, &type,
-                                     &bits))
-    {
-      err = emu_appdata_bad ("openpgp", k, _("ALG,gen or ALG,E,P,Q or ALG,D"));
-      goto leave;
-    }
-  if (n == 2 && !strcmp (pc[1], "gen"))
-    err = emu_crypto_generate (&key, type, bits);
-  else
-    {
-      for (i = 1; i < n && !err; i++)
-        err = emu_appdata_hex (pc[i], &b[i - 1]);
-      if (err)
-        {
-          err = emu_appdata_bad ("openpgp", k, _("bad hex value"));
-          goto leave;
-        }
-      if (type == EMU_KEY_RSA && n == 4)
-        err = emu_crypto_import_rsa (&key, bits, b[0].data, b[0].len,
-                                     b[1].data, b[1].len, b[2].data,
-                                     b[2].len);
-      else if (type != EMU_KEY_RSA && n == 2)
-        err = emu_crypto_import_ecc (&key, type, b[0].data, b[0].len);
-      else
-        err = gpg_error (GPG_ERR_INV_VALUE);
-      if (gpg_err_code (err) == GPG_ERR_INV_VALUE)
-        err = emu_appdata_bad ("openpgp", k, _("not a valid key"));
-    }
-  if (err)
-    goto leave;
-  applet_openpgp_install (o, slot, &key, n == 2 && !strcmp (pc[1], "gen")
-                          ? 1 : 2);
-  if (!s->time)
+  err = applet_key_option ("openpgp", k, v, applet_openpgp_key_alg, &ko,
+                           &key, &generated);
+  if (!err)
+    err = applet_openpgp_install (o, slot, &key, generated ? 1 : 2);
+  if (!err && !s->time)
     s->time = OPG_DEFAULT_TIME;
-  err = applet_openpgp_attr_fingerprint (s, slot);
- leave:
-  for (i = 0; i < (n < 5 ? n : 5); i++)
-    xfree_secure (pc[i]);
-  for (i = 0; i < 3; i++)
-    buf_free (&b[i]);
+  if (!err)
+    err = applet_openpgp_attr_fingerprint (s, slot);
   emu_crypto_key_free (&key);
   return err;
 }
@@ -331,46 +308,50 @@ applet_openpgp_option (void *ctx, const char *k, const char *v)
   return err;
 }
 
-static void
-applet_openpgp_destroy (void *state)
+static gpg_error_t
+applet_openpgp_init (void *state)
 {
   opg_t *o = state;
 
-  if (!o)
-    return;
-  applet_openpgp_clear (o);
-  wipememory (o, sizeof *o);
-  xfree_secure (o);
-}
-
-static gpg_error_t
-applet_openpgp_create (const char *options, void **r_state, buf_t *aid)
-{
-  opg_t *o = xtrymalloc_secure (sizeof *o);
-  gpg_error_t err;
-
-  *r_state = NULL;
-  if (!o)
-    return gpg_error_from_syserror ();
-  memset (o, 0, sizeof *o);
   memcpy (o->aid, applet_openpgp_rid, 6);
   o->aid[6] = 0x03;
   o->aid[7] = 0x04;
   o->aid[8] = 0xFF;             /* manufacturer FFFF: test card */
   o->aid[9] = 0xFF;
   o->aid[13] = 0x01;            /* serial 00000001 */
-  err = applet_openpgp_factory (o);
-  if (!err)
-    err = emu_appdata_parse (options, applet_openpgp_option, o);
-  if (!err)
-    err = buf_set (aid, o->aid, sizeof o->aid);
-  if (err)
-    {
-      applet_openpgp_destroy (o);
-      return err;
-    }
-  *r_state = o;
-  return 0;
+  return applet_openpgp_factory (o);
+}
+
+static void
+applet_openpgp_clear_state (void *state)
+{
+  applet_openpgp_clear (state);
+}
+
+static const uint8_t *
+applet_openpgp_aid (void *state, size_t *len)
+{
+  opg_t *o = state;
+
+  *len = sizeof o->aid;
+  return o->aid;
+}
+
+static const applet_life_t applet_openpgp_life = {
+  sizeof (opg_t), "openpgp", applet_openpgp_init, applet_openpgp_option,
+  applet_openpgp_clear_state, applet_openpgp_aid
+};
+
+static void
+applet_openpgp_destroy (void *state)
+{
+  applet_life_destroy (&applet_openpgp_life, state);
+}
+
+static gpg_error_t
+applet_openpgp_create (const char *options, void **r_state, buf_t *aid)
+{
+  return applet_life_create (&applet_openpgp_life, options, r_state, aid);
 }
 
 /* ---- persistence: records tag(1) len(4) value ----------------------- */
@@ -872,32 +853,20 @@ applet_openpgp_put_data (opg_t *o, unsigned tag, const applet_cmd_t *cmd,
 
 /* ---- passwords ------------------------------------------------------ */
 
-static unsigned
-applet_openpgp_pw_sw (const opg_pw_t *pw)
-{
-  return pw->tries ? 0x63C0 | pw->tries : SW_AUTH_BLOCKED;
-}
-
 /* Check P against PW, counting the try. */
 static unsigned
 applet_openpgp_pw_check (opg_pw_t *pw, const uint8_t *p, size_t n,
                          bool *changed)
 {
-  if (!pw->tries || !pw->len)
-    return SW_AUTH_BLOCKED;
-  *changed = true;
-  if (n == pw->len && ct_memequal (pw->v, p, n))
-    {
-      pw->tries = OPG_TRIES;
-      return SW_OK;
-    }
-  pw->tries--;
-  return 0x63C0 | pw->tries;    /* 63C0 on the try that blocks it */
+  return applet_secret_check (pw->v, pw->len, &pw->tries, OPG_TRIES, p, n,
+                              changed);
 }
 
-static void
-applet_openpgp_verify (opg_t *o, const applet_cmd_t *cmd, applet_reply_t *r)
+static gpg_error_t
+applet_openpgp_verify (void *state, const applet_cmd_t *cmd,
+                       applet_reply_t *r)
 {
+  opg_t *o = state;
   opg_pw_t *pw;
   bool *flag;
 
@@ -911,20 +880,17 @@ applet_openpgp_verify (opg_t *o, const applet_cmd_t *cmd, applet_reply_t *r)
         o->v81 = false;
       else
         o->v82 = false;
-      return;
+      return 0;
     }
   if (cmd->p1 || (cmd->p2 != 0x81 && cmd->p2 != 0x82 && cmd->p2 != 0x83))
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return;
-    }
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
   pw = cmd->p2 == 0x83 ? &o->pw3 : &o->pw1;
   flag = cmd->p2 == 0x81 ? &o->v81 : cmd->p2 == 0x82 ? &o->v82 : &o->v83;
   if (!cmd->lc)
     {
       if (!*flag || !pw->tries)
-        r->sw = applet_openpgp_pw_sw (pw);
-      return;
+        r->sw = applet_tries_sw (pw->tries);
+      return 0;
     }
   *flag = false;
   r->sw = applet_openpgp_pw_check (pw, cmd->data, cmd->lc, &r->changed);
@@ -934,11 +900,14 @@ applet_openpgp_verify (opg_t *o, const applet_cmd_t *cmd, applet_reply_t *r)
     /* Some tokens say "security status not satisfied" to a wrong PIN
      * (the counter still drops; an empty VERIFY shows it). */
     r->sw = pw->tries ? SW_SEC_NOT_SATISFIED : SW_AUTH_BLOCKED;
+  return 0;
 }
 
 static gpg_error_t
-applet_openpgp_change (opg_t *o, const applet_cmd_t *cmd, applet_reply_t *r)
+applet_openpgp_change (void *state, const applet_cmd_t *cmd,
+                       applet_reply_t *r)
 {
+  opg_t *o = state;
   opg_pw_t *pw;
   size_t min, oldlen;
   gpg_error_t err;
@@ -973,9 +942,10 @@ applet_openpgp_change (opg_t *o, const applet_cmd_t *cmd, applet_reply_t *r)
 }
 
 static gpg_error_t
-applet_openpgp_reset_retry (opg_t *o, const applet_cmd_t *cmd,
+applet_openpgp_reset_retry (void *state, const applet_cmd_t *cmd,
                             applet_reply_t *r)
 {
+  opg_t *o = state;
   const uint8_t *np;
   size_t nn;
 
@@ -1089,8 +1059,9 @@ applet_openpgp_decipher (opg_t *o, const applet_cmd_t *cmd,
 }
 
 static gpg_error_t
-applet_openpgp_pso (opg_t *o, const applet_cmd_t *cmd, applet_reply_t *r)
+applet_openpgp_pso (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
 {
+  opg_t *o = state;
   gpg_error_t err;
   opg_slot_t *s = &o->slot[OPG_SIG];
 
@@ -1114,13 +1085,12 @@ applet_openpgp_pso (opg_t *o, const applet_cmd_t *cmd, applet_reply_t *r)
 }
 
 static gpg_error_t
-applet_openpgp_internal_auth (opg_t *o, const applet_cmd_t *cmd,
+applet_openpgp_internal_auth (void *state, const applet_cmd_t *cmd,
                               applet_reply_t *r)
 {
+  opg_t *o = state;
   opg_slot_t *s = &o->slot[OPG_AUT];
 
-  if (cmd->p1 || cmd->p2)
-    return applet_reply_sw (r, SW_INCORRECT_P1P2);
   if (!o->v82)
     return applet_reply_sw (r, SW_SEC_NOT_SATISFIED);
   if (!s->key.sexp)
@@ -1132,27 +1102,112 @@ applet_openpgp_internal_auth (opg_t *o, const applet_cmd_t *cmd,
 
 /* ---- SELECT DATA / GET NEXT DATA ------------------------------------ */
 
-static void
-applet_openpgp_select_data (opg_t *o, const applet_cmd_t *cmd,
+static gpg_error_t
+applet_openpgp_select_data (void *state, const applet_cmd_t *cmd,
                             applet_reply_t *r)
 {
   static const uint8_t want[] = { 0x5C, 0x02, 0x7F, 0x21 };
+  opg_t *o = state;
   const uint8_t *p = cmd->data;
   size_t n = cmd->lc;
 
   if (n == 6 && p[0] == 0x60 && p[1] == 0x04)
     p += 2, n -= 2;
   if (n != 4 || memcmp (p, want, 4))
-    {
-      r->sw = SW_WRONG_DATA;
-      return;
-    }
+    return applet_reply_sw (r, SW_WRONG_DATA);
   if (cmd->p1 > 2)
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return;
-    }
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
   o->occ = cmd->p1;
+  return 0;
+}
+
+/* GET DATA (CA; odd CB only for 3FFF, which this card does not serve). */
+static gpg_error_t
+applet_openpgp_cmd_get_data (void *state, const applet_cmd_t *cmd,
+                             applet_reply_t *r)
+{
+  unsigned tag = (unsigned)cmd->p1 << 8 | cmd->p2;
+
+  if (cmd->ins == 0xCB)
+    return applet_reply_sw (r, tag != 0x3FFF ? SW_INCORRECT_P1P2
+                                             : SW_FUNC_NOT_SUPPORTED);
+  return applet_openpgp_get_data (state, tag, r);
+}
+
+/* GET NEXT DATA (CC): the next certificate. */
+static gpg_error_t
+applet_openpgp_next_data (void *state, const applet_cmd_t *cmd,
+                          applet_reply_t *r)
+{
+  opg_t *o = state;
+
+  if (cmd->p1 != 0x7F || cmd->p2 != 0x21 || o->occ >= 2)
+    return applet_reply_sw (r, SW_REF_NOT_FOUND);
+  o->occ++;
+  return applet_openpgp_get_data (o, 0x7F21, r);
+}
+
+static gpg_error_t
+applet_openpgp_cmd_put_data (void *state, const applet_cmd_t *cmd,
+                             applet_reply_t *r)
+{
+  return applet_openpgp_put_data (state, (unsigned)cmd->p1 << 8 | cmd->p2,
+                                  cmd, r);
+}
+
+/* PUT DATA odd (DB) 3FFF: key import (applet-openpgp-key.c). */
+static gpg_error_t
+applet_openpgp_cmd_import (void *state, const applet_cmd_t *cmd,
+                           applet_reply_t *r)
+{
+  if (cmd->p1 != 0x3F || cmd->p2 != 0xFF)
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
+  return applet_openpgp_import (state, cmd, r);
+}
+
+static gpg_error_t
+applet_openpgp_challenge (void *state, const applet_cmd_t *cmd,
+                          applet_reply_t *r)
+{
+  gpg_error_t err;
+
+  (void)state;
+  if (!cmd->ne || cmd->ne > 256)
+    return applet_reply_sw (r, SW_WRONG_LENGTH);
+  err = buf_reserve (&r->data, cmd->ne);
+  if (!err)
+    {
+      emu_crypto_random (r->data.data, cmd->ne);
+      r->data.len = cmd->ne;
+    }
+  return err;
+}
+
+/* TERMINATE DF (E6): only ACTIVATE FILE brings the applet back. */
+static gpg_error_t
+applet_openpgp_terminate (void *state, const applet_cmd_t *cmd,
+                          applet_reply_t *r)
+{
+  opg_t *o = state;
+
+  (void)cmd;
+  if (!o->v83 && o->pw3.tries)
+    return applet_reply_sw (r, SW_SEC_NOT_SATISFIED);
+  o->terminated = true;
+  o->v81 = o->v82 = o->v83 = false;
+  r->changed = true;
+  return 0;
+}
+
+/* ACTIVATE FILE (44) on a live application: nothing to do. */
+static gpg_error_t
+applet_openpgp_activate (void *state, const applet_cmd_t *cmd,
+                         applet_reply_t *r)
+{
+  (void)state;
+  (void)cmd;
+  (void)r;
+  return 0;
 }
 
 /* ---- dispatch ------------------------------------------------------- */
@@ -1170,114 +1225,44 @@ applet_openpgp_select (void *state, const applet_cmd_t *cmd,
   return 0;
 }
 
+static const applet_command_t applet_openpgp_commands[] = {
+  { 0xA4, 0, applet_cmd_not_found },    /* SELECT of what we do not have */
+  { 0xCA, 0, applet_openpgp_cmd_get_data },
+  { 0xCB, 0, applet_openpgp_cmd_get_data },
+  { 0xCC, 0, applet_openpgp_next_data },
+  { 0xA5, 0, applet_openpgp_select_data },
+  { 0xDA, 0, applet_openpgp_cmd_put_data },
+  { 0xDB, 0, applet_openpgp_cmd_import },
+  { 0x20, 0, applet_openpgp_verify },
+  { 0x24, 0, applet_openpgp_change },
+  { 0x2C, 0, applet_openpgp_reset_retry },
+  { 0x47, 0, applet_openpgp_generate },
+  { 0x2A, 0, applet_openpgp_pso },
+  { 0x88, APPLET_CMD_P1P2_ZERO, applet_openpgp_internal_auth },
+  { 0x84, APPLET_CMD_P1P2_ZERO, applet_openpgp_challenge },
+  { 0xE6, APPLET_CMD_P1P2_ZERO, applet_openpgp_terminate },
+  { 0x44, 0, applet_openpgp_activate },
+  { 0, 0, NULL }
+};
+
 static gpg_error_t
 applet_openpgp_apdu (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
 {
   opg_t *o = state;
-  unsigned tag = (unsigned)cmd->p1 << 8 | cmd->p2;
   gpg_error_t err = 0;
 
   if (cmd->cla & 0x80 && cmd->cla != 0x80)
     return applet_reply_sw (r, SW_CLA_NOT_SUPPORTED);
-  if (o->terminated)
+  if (!o->terminated)
+    return applet_dispatch (applet_openpgp_commands, 0, o, cmd, r);
+  if (cmd->ins == 0x44)
     {
-      if (cmd->ins == 0x44)
-        {
-          /* ACTIVATE FILE: back to the factory state. */
-          err = applet_openpgp_factory (o);
-          r->changed = true;
-        }
-      else if (cmd->ins == 0xA4)
-        r->sw = SW_TERMINATED;
-      else
-        r->sw = SW_TERMINATED;
-      return err;
+      /* ACTIVATE FILE: back to the factory state. */
+      err = applet_openpgp_factory (o);
+      r->changed = true;
     }
-  switch (cmd->ins)
-    {
-    case 0xA4:                  /* SELECT of something we do not have */
-      r->sw = SW_FILE_NOT_FOUND;
-      break;
-    case 0xCA:
-    case 0xCB:
-      if (cmd->ins == 0xCB && tag != 0x3FFF)
-        r->sw = SW_INCORRECT_P1P2;
-      else if (cmd->ins == 0xCB)
-        r->sw = SW_FUNC_NOT_SUPPORTED;
-      else
-        err = applet_openpgp_get_data (o, tag, r);
-      break;
-    case 0xCC:                  /* GET NEXT DATA */
-      if (tag != 0x7F21)
-        r->sw = SW_REF_NOT_FOUND;
-      else if (o->occ >= 2)
-        r->sw = SW_REF_NOT_FOUND;
-      else
-        {
-          o->occ++;
-          err = applet_openpgp_get_data (o, tag, r);
-        }
-      break;
-    case 0xA5:
-      applet_openpgp_select_data (o, cmd, r);
-      break;
-    case 0xDA:
-      err = applet_openpgp_put_data (o, tag, cmd, r);
-      break;
-    case 0xDB:
-      if (tag != 0x3FFF)
-        r->sw = SW_INCORRECT_P1P2;
-      else
-        err = applet_openpgp_import (o, cmd, r);
-      break;
-    case 0x20:
-      applet_openpgp_verify (o, cmd, r);
-      break;
-    case 0x24:
-      err = applet_openpgp_change (o, cmd, r);
-      break;
-    case 0x2C:
-      err = applet_openpgp_reset_retry (o, cmd, r);
-      break;
-    case 0x47:
-      err = applet_openpgp_generate (o, cmd, r);
-      break;
-    case 0x2A:
-      err = applet_openpgp_pso (o, cmd, r);
-      break;
-    case 0x88:
-      err = applet_openpgp_internal_auth (o, cmd, r);
-      break;
-    case 0x84:                  /* GET CHALLENGE */
-      if (cmd->p1 || cmd->p2)
-        r->sw = SW_INCORRECT_P1P2;
-      else if (!cmd->ne || cmd->ne > 256)
-        r->sw = SW_WRONG_LENGTH;
-      else if (!(err = buf_reserve (&r->data, cmd->ne)))
-        {
-          emu_crypto_random (r->data.data, cmd->ne);
-          r->data.len = cmd->ne;
-        }
-      break;
-    case 0xE6:                  /* TERMINATE DF */
-      if (cmd->p1 || cmd->p2)
-        r->sw = SW_INCORRECT_P1P2;
-      else if (!o->v83 && o->pw3.tries)
-        r->sw = SW_SEC_NOT_SATISFIED;
-      else
-        {
-          o->terminated = true;
-          o->v81 = o->v82 = o->v83 = false;
-          r->changed = true;
-        }
-      break;
-    case 0x44:                  /* ACTIVATE FILE on a live application */
-      break;
-    default:
-      r->sw = SW_INS_NOT_SUPPORTED;
-    }
-  if (r->sw != SW_OK && !SW_IS_MORE_DATA (r->sw))
-    buf_clear (&r->data);
+  else
+    r->sw = SW_TERMINATED;
   return err;
 }
 

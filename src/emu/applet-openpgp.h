@@ -92,8 +92,9 @@ gpg_error_t applet_openpgp_install (opg_t *o, int slot, emu_key_t *key,
 /* PUT DATA odd DB 3FFF: key import (extended header list 4D). */
 gpg_error_t applet_openpgp_import (opg_t *o, const applet_cmd_t *cmd,
                                    applet_reply_t *r);
-/* GENERATE ASYMMETRIC KEY PAIR (47). */
-gpg_error_t applet_openpgp_generate (opg_t *o, const applet_cmd_t *cmd,
+/* GENERATE ASYMMETRIC KEY PAIR (47); STATE is the opg_t (an
+ * applet_handler_t of the command table). */
+gpg_error_t applet_openpgp_generate (void *state, const applet_cmd_t *cmd,
                                      applet_reply_t *r);
 
 #endif /* VSC_APPLET_OPENPGP_H */

@@ -385,61 +385,49 @@ applet_piv_alg_by_name (const char *name, uint8_t *alg)
   return false;
 }
 
+/* The algorithm of key-REF=ALG,...: any PIV algorithm (algs= limits
+ * only what the card takes over the air). */
+static bool
+applet_piv_key_alg (void *ctx, const char *name, emu_key_type_t *type,
+                    unsigned *bits)
+{
+  uint8_t *alg = ctx;
+
+  return applet_piv_alg_by_name (name, alg)
+         && applet_piv_alg_type (*alg, type, bits);
+}
+
+/* Put KEY (already made) with algorithm ALG into slot PK; ORIGIN 1
+ * generated, 2 imported; default policies. */
+static void
+applet_piv_install (piv_key_t *pk, emu_key_t *key, uint8_t alg,
+                    uint8_t origin)
+{
+  emu_crypto_key_free (&pk->key);
+  pk->key = *key;
+  memset (key, 0, sizeof *key);
+  pk->alg = alg;
+  pk->origin = origin;
+  pk->pin_policy = applet_piv_default_pin_policy (pk->ref);
+  pk->touch_policy = 1;
+}
+
 /* key-REF=ALG,gen | rsaNNNN,E,P,Q | nistpNNN,D */
 static gpg_error_t
 applet_piv_opt_key (piv_t *v, int ref, const char *k, const char *val)
 {
-  char *pc[5];
-  int n = emu_appdata_split (val, pc, 5), i;
   piv_key_t *pk = applet_piv_key (v, (unsigned)ref);
   emu_key_t key = { 0, 0, NULL };
-  emu_key_type_t type;
-  unsigned bits;
   uint8_t alg;
-  buf_t b[3];
-  gpg_error_t err = 0;
+  bool generated;
+  gpg_error_t err;
 
-  for (i = 0; i < 3; i++)
-    buf_init_secure (&b[i]);
-  if (n < 0)
-    return gpg_error_from_syserror ();
-  if (!pk || n < 2 || n > 4 || !applet_piv_alg_by_name (pc[0], &alg)
-      || !applet_piv_alg_type (alg, &type, &bits))
-    {
-      err = emu_appdata_bad ("piv", k, _("ALG,gen or ALG,E,P,Q or ALG,D"));
-      goto leave;
-    }
-  if (n == 2 && !strcmp (pc[1], "gen"))
-    err = emu_crypto_generate (&key, type, bits);
-  else
-    {
-      for (i = 1; i < n && !err; i++)
-        err = emu_appdata_hex (pc[i], &b[i - 1]);
-      if (!err && type == EMU_KEY_RSA && n == 4)
-        err = emu_crypto_import_rsa (&key, bits, b[0].data, b[0].len,
-                                     b[1].data, b[1].len, b[2].data,
-                                     b[2].len);
-      else if (!err && type != EMU_KEY_RSA && n == 2)
-        err = emu_crypto_import_ecc (&key, type, b[0].data, b[0].len);
-      else if (!err)
-        err = gpg_error (GPG_ERR_INV_VALUE);
-      if (gpg_err_code (err) == GPG_ERR_INV_VALUE)
-        err = emu_appdata_bad ("piv", k, _("not a valid key"));
-    }
-  if (err)
-    goto leave;
-  emu_crypto_key_free (&pk->key);
-  pk->key = key;
-  memset (&key, 0, sizeof key);
-  pk->alg = alg;
-  pk->origin = n == 2 && !strcmp (pc[1], "gen") ? 1 : 2;
-  pk->pin_policy = applet_piv_default_pin_policy (pk->ref);
-  pk->touch_policy = 1;
- leave:
-  for (i = 0; i < (n < 5 ? n : 5); i++)
-    xfree_secure (pc[i]);
-  for (i = 0; i < 3; i++)
-    buf_free (&b[i]);
+  if (!pk)
+    return emu_appdata_bad ("piv", k, _("ALG,gen or ALG,E,P,Q or ALG,D"));
+  err = applet_key_option ("piv", k, val, applet_piv_key_alg, &alg, &key,
+                           &generated);
+  if (!err)
+    applet_piv_install (pk, &key, alg, generated ? 1 : 2);
   emu_crypto_key_free (&key);
   return err;
 }
@@ -589,28 +577,11 @@ applet_piv_option (void *ctx, const char *k, const char *val)
   return err;
 }
 
-static void
-applet_piv_destroy (void *state)
+static gpg_error_t
+applet_piv_init (void *state)
 {
   piv_t *v = state;
 
-  if (!v)
-    return;
-  applet_piv_clear (v);
-  wipememory (v, sizeof *v);
-  xfree_secure (v);
-}
-
-static gpg_error_t
-applet_piv_create (const char *options, void **r_state, buf_t *aid)
-{
-  piv_t *v = xtrymalloc_secure (sizeof *v);
-  gpg_error_t err;
-
-  *r_state = NULL;
-  if (!v)
-    return gpg_error_from_syserror ();
-  memset (v, 0, sizeof *v);
   v->yubikey = true;
   v->version[0] = 5;
   v->version[1] = 4;
@@ -619,16 +590,38 @@ applet_piv_create (const char *options, void **r_state, buf_t *aid)
   v->retired = 20;
   v->algs = 0x0F;
   applet_piv_factory (v);
-  err = emu_appdata_parse (options, applet_piv_option, v);
-  if (!err)
-    err = buf_set (aid, applet_piv_aid, sizeof applet_piv_aid);
-  if (err)
-    {
-      applet_piv_destroy (v);
-      return err;
-    }
-  *r_state = v;
   return 0;
+}
+
+static void
+applet_piv_clear_state (void *state)
+{
+  applet_piv_clear (state);
+}
+
+static const uint8_t *
+applet_piv_instance_aid (void *state, size_t *len)
+{
+  (void)state;
+  *len = sizeof applet_piv_aid;
+  return applet_piv_aid;
+}
+
+static const applet_life_t applet_piv_life = {
+  sizeof (piv_t), "piv", applet_piv_init, applet_piv_option,
+  applet_piv_clear_state, applet_piv_instance_aid
+};
+
+static void
+applet_piv_destroy (void *state)
+{
+  applet_life_destroy (&applet_piv_life, state);
+}
+
+static gpg_error_t
+applet_piv_create (const char *options, void **r_state, buf_t *aid)
+{
+  return applet_life_create (&applet_piv_life, options, r_state, aid);
 }
 
 /* ---- persistence: records tag(1) len(4) value ----------------------- */
@@ -804,8 +797,9 @@ applet_piv_tag_list (const uint8_t *p, size_t n, unsigned *tag)
 }
 
 static gpg_error_t
-applet_piv_get_data (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
+applet_piv_get_data (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
 {
+  piv_t *v = state;
   unsigned tag;
   piv_obj_t *o;
 
@@ -827,8 +821,9 @@ applet_piv_get_data (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
 }
 
 static gpg_error_t
-applet_piv_put_data (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
+applet_piv_put_data (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
 {
+  piv_t *v = state;
   unsigned tag;
   tlv_t t5c, t53;
   size_t used;
@@ -855,27 +850,12 @@ applet_piv_put_data (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
   return applet_piv_obj_set (v, tag, t53.value, t53.len);
 }
 
-static unsigned
-applet_piv_tries_sw (uint8_t tries)
-{
-  return tries ? 0x63C0 | tries : SW_AUTH_BLOCKED;
-}
-
 /* Compare an 8-byte presented value with REF, counting the try. */
 static unsigned
 applet_piv_check (const uint8_t *ref, uint8_t *tries, const uint8_t *p,
                   bool *changed)
 {
-  if (!*tries)
-    return SW_AUTH_BLOCKED;
-  *changed = true;
-  if (ct_memequal (ref, p, 8))
-    {
-      *tries = PIV_TRIES;
-      return SW_OK;
-    }
-  (*tries)--;
-  return 0x63C0 | *tries;       /* 63C0 on the try that blocks it */
+  return applet_secret_check (ref, 8, tries, PIV_TRIES, p, 8, changed);
 }
 
 /* A new PIN/PUK: 6..8 characters, then FF padding. */
@@ -895,92 +875,68 @@ applet_piv_pin_ok (const uint8_t *p)
   return true;
 }
 
-static void
-applet_piv_verify (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
+static gpg_error_t
+applet_piv_verify (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
 {
+  piv_t *v = state;
+
   if (cmd->p1 == 0xFF && cmd->p2 == 0x80 && !cmd->lc)
     {
       v->pin_ok = v->pin_fresh = false;
-      return;
+      return 0;
     }
   if (cmd->p1 || cmd->p2 != 0x80)
-    {
-      r->sw = cmd->p2 == 0x81 ? SW_REF_NOT_FOUND : SW_INCORRECT_P1P2;
-      return;
-    }
+    return applet_reply_sw (r, cmd->p2 == 0x81 ? SW_REF_NOT_FOUND
+                                               : SW_INCORRECT_P1P2);
   if (!cmd->lc)
     {
       if (!v->pin_ok || !v->pin_tries)
-        r->sw = applet_piv_tries_sw (v->pin_tries);
-      return;
+        r->sw = applet_tries_sw (v->pin_tries);
+      return 0;
     }
   if (cmd->lc != 8)
-    {
-      r->sw = SW_WRONG_DATA;
-      return;
-    }
+    return applet_reply_sw (r, SW_WRONG_DATA);
   v->pin_ok = v->pin_fresh = false;
   r->sw = applet_piv_check (v->pin, &v->pin_tries, cmd->data, &r->changed);
   if (r->sw == SW_OK)
     v->pin_ok = v->pin_fresh = true;
+  return 0;
 }
 
-static void
-applet_piv_change (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
+/* CHANGE REFERENCE DATA (P2 80 PIN, 81 PUK) and RESET RETRY COUNTER
+ * (PUK, then the new PIN): "old (8) || new (8)", both FF padded. */
+static gpg_error_t
+applet_piv_change (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
 {
+  piv_t *v = state;
+  bool reset = cmd->ins == 0x2C;
   bool pin = cmd->p2 == 0x80;
 
-  if (cmd->p1 || (cmd->p2 != 0x80 && cmd->p2 != 0x81))
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return;
-    }
-  if (cmd->lc != 16)
-    {
-      r->sw = SW_WRONG_DATA;
-      return;
-    }
-  if (!applet_piv_pin_ok (cmd->data + 8))
-    {
-      r->sw = SW_WRONG_DATA;
-      return;
-    }
-  r->sw = applet_piv_check (pin ? v->pin : v->puk,
-                            pin ? &v->pin_tries : &v->puk_tries, cmd->data,
-                            &r->changed);
+  if (cmd->p1 || (cmd->p2 != 0x80 && (reset || cmd->p2 != 0x81)))
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
+  if (cmd->lc != 16 || !applet_piv_pin_ok (cmd->data + 8))
+    return applet_reply_sw (r, SW_WRONG_DATA);
+  if (pin && !reset)
+    r->sw = applet_piv_check (v->pin, &v->pin_tries, cmd->data, &r->changed);
+  else
+    r->sw = applet_piv_check (v->puk, &v->puk_tries, cmd->data, &r->changed);
   if (r->sw != SW_OK)
     {
-      if (pin)
+      if (pin && !reset)
         v->pin_ok = false;
-      return;
+      return 0;
     }
   memcpy (pin ? v->pin : v->puk, cmd->data + 8, 8);
+  if (reset)
+    {
+      v->pin_tries = PIV_TRIES;
+      v->pin_ok = false;
+    }
   if (pin)
     v->pin_default = false;
   else
     v->puk_default = false;
-}
-
-static void
-applet_piv_reset_retry (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
-{
-  if (cmd->p1 || cmd->p2 != 0x80)
-    {
-      r->sw = SW_INCORRECT_P1P2;
-      return;
-    }
-  if (cmd->lc != 16 || !applet_piv_pin_ok (cmd->data + 8))
-    {
-      r->sw = SW_WRONG_DATA;
-      return;
-    }
-  r->sw = applet_piv_check (v->puk, &v->puk_tries, cmd->data, &r->changed);
-  if (r->sw != SW_OK)
-    return;
-  memcpy (v->pin, cmd->data + 8, 8);
-  v->pin_tries = PIV_TRIES;
-  v->pin_default = false;
-  v->pin_ok = false;
+  return 0;
 }
 
 /* Management key authentication (P2 9B). */
@@ -1130,8 +1086,10 @@ applet_piv_auth_key (piv_t *v, const applet_cmd_t *cmd, const tlv_t *t7c,
 }
 
 static gpg_error_t
-applet_piv_general_auth (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
+applet_piv_general_auth (void *state, const applet_cmd_t *cmd,
+                         applet_reply_t *r)
 {
+  piv_t *v = state;
   tlv_t t7c;
 
   if (tlv_parse (cmd->data, cmd->lc, &t7c, NULL) || t7c.tag != 0x7C
@@ -1164,11 +1122,26 @@ applet_piv_put_public (const emu_key_t *key, buf_t *b)
   return err;
 }
 
-static gpg_error_t
-applet_piv_generate (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
+/* PIN (AA) and touch (AB) policies 1..3 among the TLVs of [P, P+N). */
+static void
+applet_piv_policies (piv_key_t *pk, const uint8_t *p, size_t n)
 {
+  tlv_t t;
+
+  if (!tlv_find (p, n, 0xAA, &t) && t.len == 1 && t.value[0] >= 1
+      && t.value[0] <= 3)
+    pk->pin_policy = t.value[0];
+  if (!tlv_find (p, n, 0xAB, &t) && t.len == 1 && t.value[0] >= 1
+      && t.value[0] <= 3)
+    pk->touch_policy = t.value[0];
+}
+
+static gpg_error_t
+applet_piv_generate (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
+{
+  piv_t *v = state;
   piv_key_t *pk = applet_piv_key (v, cmd->p2);
-  tlv_t tac, talg, tpol;
+  tlv_t tac, talg;
   emu_key_t key = { 0, 0, NULL };
   emu_key_type_t type;
   unsigned bits;
@@ -1190,18 +1163,8 @@ applet_piv_generate (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
   err = emu_crypto_generate (&key, type, bits);
   if (err)
     return err;
-  emu_crypto_key_free (&pk->key);
-  pk->key = key;
-  pk->alg = talg.value[0];
-  pk->origin = 1;
-  pk->pin_policy = applet_piv_default_pin_policy (pk->ref);
-  pk->touch_policy = 1;
-  if (!tlv_find (tac.value, tac.len, 0xAA, &tpol) && tpol.len == 1
-      && tpol.value[0] >= 1 && tpol.value[0] <= 3)
-    pk->pin_policy = tpol.value[0];
-  if (!tlv_find (tac.value, tac.len, 0xAB, &tpol) && tpol.len == 1
-      && tpol.value[0] >= 1 && tpol.value[0] <= 3)
-    pk->touch_policy = tpol.value[0];
+  applet_piv_install (pk, &key, talg.value[0], 1);
+  applet_piv_policies (pk, tac.value, tac.len);
   r->changed = true;
   err = tlv_begin (&r->data, 0x7F49, &mark);
   if (!err)
@@ -1214,13 +1177,14 @@ applet_piv_generate (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
 /* YubiKey IMPORT KEY (FE): P1 algorithm, P2 slot; RSA 01 p 02 q 03 dp
  * 04 dq 05 qinv, ECC 06 private scalar; AA/AB policies. */
 static gpg_error_t
-applet_piv_import (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
+applet_piv_import (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
 {
+  piv_t *v = state;
   piv_key_t *pk = applet_piv_key (v, cmd->p2);
   emu_key_t key = { 0, 0, NULL };
   emu_key_type_t type;
   unsigned bits;
-  tlv_t tp, tq, td, tpol;
+  tlv_t tp, tq, td;
   gpg_error_t err;
 
   if (!pk || !applet_piv_alg_ok (v, cmd->p1, &type, &bits))
@@ -1258,26 +1222,17 @@ applet_piv_import (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
     return applet_reply_sw (r, SW_WRONG_DATA);
   if (err)
     return err;
-  emu_crypto_key_free (&pk->key);
-  pk->key = key;
-  pk->alg = cmd->p1;
-  pk->origin = 2;
-  pk->pin_policy = applet_piv_default_pin_policy (pk->ref);
-  pk->touch_policy = 1;
-  if (!tlv_find (cmd->data, cmd->lc, 0xAA, &tpol) && tpol.len == 1
-      && tpol.value[0] >= 1 && tpol.value[0] <= 3)
-    pk->pin_policy = tpol.value[0];
-  if (!tlv_find (cmd->data, cmd->lc, 0xAB, &tpol) && tpol.len == 1
-      && tpol.value[0] >= 1 && tpol.value[0] <= 3)
-    pk->touch_policy = tpol.value[0];
+  applet_piv_install (pk, &key, cmd->p1, 2);
+  applet_piv_policies (pk, cmd->data, cmd->lc);
   r->changed = true;
   return 0;
 }
 
 /* YubiKey GET METADATA (F7). */
 static gpg_error_t
-applet_piv_metadata (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
+applet_piv_metadata (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
 {
+  piv_t *v = state;
   buf_t *b = &r->data;
   piv_key_t *pk;
   uint8_t t[2];
@@ -1332,86 +1287,72 @@ applet_piv_metadata (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
   return err;
 }
 
+/* YubiKey GET VERSION (FD). */
 static gpg_error_t
-applet_piv_yubikey (piv_t *v, const applet_cmd_t *cmd, applet_reply_t *r)
+applet_piv_get_version (void *state, const applet_cmd_t *cmd,
+                        applet_reply_t *r)
 {
+  piv_t *v = state;
+
+  (void)cmd;
+  return buf_append (&r->data, v->version, 3);
+}
+
+/* YubiKey GET SERIAL (F8). */
+static gpg_error_t
+applet_piv_get_serial (void *state, const applet_cmd_t *cmd,
+                       applet_reply_t *r)
+{
+  piv_t *v = state;
   uint8_t s[4];
 
-  switch (cmd->ins)
-    {
-    case 0xFD:                  /* GET VERSION */
-      return buf_append (&r->data, v->version, 3);
-    case 0xF8:                  /* GET SERIAL */
-      put_be32 (s, v->serial);
-      return buf_append (&r->data, s, 4);
-    case 0xFE:
-      return applet_piv_import (v, cmd, r);
-    case 0xF7:
-      return applet_piv_metadata (v, cmd, r);
-    case 0xFF:                  /* SET MANAGEMENT KEY */
-      if (cmd->p1 != 0xFF || (cmd->p2 != 0xFF && cmd->p2 != 0xFE))
-        r->sw = SW_INCORRECT_P1P2;
-      else if (!v->mgmt_ok)
-        r->sw = SW_SEC_NOT_SATISFIED;
-      else if (cmd->lc != 27 || cmd->data[0] != PIV_ALG_3DES
-               || cmd->data[1] != 0x9B || cmd->data[2] != 24)
-        r->sw = SW_WRONG_DATA;
-      else
-        {
-          memcpy (v->mgmt, cmd->data + 3, 24);
-          r->changed = true;
-        }
-      return 0;
-    default:
-      r->sw = SW_INS_NOT_SUPPORTED;
-      return 0;
-    }
+  (void)cmd;
+  put_be32 (s, v->serial);
+  return buf_append (&r->data, s, 4);
 }
+
+/* YubiKey SET MANAGEMENT KEY (FF). */
+static gpg_error_t
+applet_piv_set_mgmt (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
+{
+  piv_t *v = state;
+
+  if (cmd->p1 != 0xFF || (cmd->p2 != 0xFF && cmd->p2 != 0xFE))
+    return applet_reply_sw (r, SW_INCORRECT_P1P2);
+  if (!v->mgmt_ok)
+    return applet_reply_sw (r, SW_SEC_NOT_SATISFIED);
+  if (cmd->lc != 27 || cmd->data[0] != PIV_ALG_3DES
+      || cmd->data[1] != 0x9B || cmd->data[2] != 24)
+    return applet_reply_sw (r, SW_WRONG_DATA);
+  memcpy (v->mgmt, cmd->data + 3, 24);
+  r->changed = true;
+  return 0;
+}
+
+static const applet_command_t applet_piv_commands[] = {
+  { 0xA4, 0, applet_cmd_not_found },    /* SELECT of what we do not have */
+  { 0xCB, 0, applet_piv_get_data },
+  { 0xDB, 0, applet_piv_put_data },
+  { 0x20, 0, applet_piv_verify },
+  { 0x24, 0, applet_piv_change },
+  { 0x2C, 0, applet_piv_change },
+  { 0x87, 0, applet_piv_general_auth },
+  { 0x47, 0, applet_piv_generate },
+  { 0xFD, APPLET_CMD_VENDOR, applet_piv_get_version },
+  { 0xF8, APPLET_CMD_VENDOR, applet_piv_get_serial },
+  { 0xFE, APPLET_CMD_VENDOR, applet_piv_import },
+  { 0xF7, APPLET_CMD_VENDOR, applet_piv_metadata },
+  { 0xFF, APPLET_CMD_VENDOR, applet_piv_set_mgmt },
+  { 0, 0, NULL }
+};
 
 static gpg_error_t
 applet_piv_apdu (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
 {
   piv_t *v = state;
-  gpg_error_t err = 0;
 
-  switch (cmd->ins)
-    {
-    case 0xA4:
-      r->sw = SW_FILE_NOT_FOUND;
-      break;
-    case 0xCB:
-      err = applet_piv_get_data (v, cmd, r);
-      break;
-    case 0xDB:
-      err = applet_piv_put_data (v, cmd, r);
-      break;
-    case 0x20:
-      applet_piv_verify (v, cmd, r);
-      break;
-    case 0x24:
-      applet_piv_change (v, cmd, r);
-      break;
-    case 0x2C:
-      applet_piv_reset_retry (v, cmd, r);
-      break;
-    case 0x87:
-      err = applet_piv_general_auth (v, cmd, r);
-      break;
-    case 0x47:
-      err = applet_piv_generate (v, cmd, r);
-      break;
-    case 0xFD: case 0xF8: case 0xFE: case 0xF7: case 0xFF:
-      if (v->yubikey)
-        err = applet_piv_yubikey (v, cmd, r);
-      else
-        r->sw = SW_INS_NOT_SUPPORTED;
-      break;
-    default:
-      r->sw = SW_INS_NOT_SUPPORTED;
-    }
-  if (r->sw != SW_OK && !SW_IS_MORE_DATA (r->sw))
-    buf_clear (&r->data);
-  return err;
+  return applet_dispatch (applet_piv_commands,
+                          v->yubikey ? APPLET_CMD_VENDOR : 0, v, cmd, r);
 }
 
 const applet_ops_t applet_piv_ops = {

@@ -44,6 +44,7 @@
 #include <stdbool.h>
 #include "common/error.h"
 #include "common/buffer.h"
+#include "emu-crypto.h"
 
 /* One complete, decoded command (chains already joined). */
 typedef struct applet_cmd {
@@ -99,6 +100,82 @@ typedef struct applet_ops {
   gpg_error_t (*save) (void *state, buf_t *out);
   gpg_error_t (*load) (void *state, const uint8_t *p, size_t n);
 } applet_ops_t;
+
+/* ---- the life cycle and commands every applet shares (applet.c) ----
+ *
+ * An applet describes its instance once (applet_life_t) and its commands
+ * as a table (applet_command_t); its create() and destroy() hand the
+ * description to applet_life_create/_destroy and its apdu() hands the
+ * table to applet_dispatch.  The applet keeps only its own handlers. */
+
+typedef struct applet_life {
+  size_t size;              /* the instance, in secure memory, zeroed */
+  const char *name;         /* for refused options: "openpgp" */
+  /* Defaults and the factory state, before the options. */
+  gpg_error_t (*init) (void *state);
+  /* One KEY=VALUE option of the profile line (emu-appdata.h). */
+  gpg_error_t (*option) (void *state, const char *key, const char *value);
+  /* Free what the instance holds (not the instance itself). */
+  void (*clear) (void *state);
+  /* The instance's AID, after the options. */
+  const uint8_t *(*aid) (void *state, size_t *len);
+} applet_life_t;
+
+gpg_error_t applet_life_create (const applet_life_t *life,
+                                const char *options, void **r_state,
+                                buf_t *aid);
+void applet_life_destroy (const applet_life_t *life, void *state);
+
+typedef gpg_error_t (*applet_handler_t) (void *state,
+                                         const applet_cmd_t *cmd,
+                                         applet_reply_t *reply);
+
+/* Conditions of a command, checked before its handler runs. */
+#define APPLET_CMD_P1P2_ZERO 0x01  /* P1 P2 must be 00 00, else 6A86 */
+#define APPLET_CMD_VENDOR    0x02  /* only where the applet offers its
+                                      vendor extensions, else 6D00 */
+
+typedef struct applet_command {
+  uint8_t ins;
+  unsigned flags;           /* APPLET_CMD_* */
+  applet_handler_t run;     /* NULL ends the table */
+} applet_command_t;
+
+/* Run the entry of TABLE for CMD's INS (6D00 for none); HAVE is the set
+ * of conditional flags (APPLET_CMD_VENDOR) the instance offers.  Response
+ * data of a command that is refused (neither 9000 nor 61xx) is dropped. */
+gpg_error_t applet_dispatch (const applet_command_t *table, unsigned have,
+                             void *state, const applet_cmd_t *cmd,
+                             applet_reply_t *reply);
+/* A handler for SELECT of something the applet does not have: 6A82. */
+gpg_error_t applet_cmd_not_found (void *state, const applet_cmd_t *cmd,
+                                  applet_reply_t *reply);
+
+/* ---- reference data (PINs, passwords) held by an applet ------------- */
+
+/* 63Cx with the tries left, or 6983 when none are. */
+unsigned applet_tries_sw (unsigned tries);
+/* Compare the presented [P, P+N) with the reference [REF, REF+LEN)
+ * (constant time), counting the try in *TRIES (MAX again after a
+ * match).  9000, 63Cx (63C0 on the try that blocks it) or 6983 (blocked
+ * or no reference).  *CHANGED is set when the counter was touched. */
+unsigned applet_secret_check (const uint8_t *ref, size_t len,
+                              uint8_t *tries, uint8_t max,
+                              const uint8_t *p, size_t n, bool *changed);
+
+/* ---- keys given in the profile ------------------------------------- */
+
+/* Resolve the algorithm name of a key option into TYPE and BITS (and
+ * remember what the applet needs of it); false: not one it takes. */
+typedef bool (*applet_alg_cb_t) (void *ctx, const char *alg,
+                                 emu_key_type_t *type, unsigned *bits);
+
+/* The key of option K=VALUE, VALUE being ALG,gen (generate) or ALG,E,P,Q
+ * (RSA) or ALG,D (ECC private scalar), numbers in hex.  Refusals are
+ * logged for APPLET (GPG_ERR_INV_VALUE).  *GENERATED tells the origin. */
+gpg_error_t applet_key_option (const char *applet, const char *k,
+                               const char *value, applet_alg_cb_t alg,
+                               void *ctx, emu_key_t *key, bool *generated);
 
 /* The applet table (applet.c).  Returns NULL for unknown names. */
 const applet_ops_t *applet_find (const char *name);

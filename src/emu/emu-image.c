@@ -5,6 +5,7 @@
 #endif
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/util.h"
 #include "common/tlv.h"
@@ -22,6 +23,7 @@ static const uint8_t emu_image_default_atr[] = {
 
 typedef struct emu_image_ctx {
   emu_card_t *card;
+  const image_t *image;
   const char *pin;
   unsigned skipped;
   unsigned keys;            /* key files made from escrowed keys */
@@ -31,8 +33,10 @@ static gpg_error_t
 emu_image_need_pin (emu_image_ctx_t *c, unsigned ref)
 {
   emu_card_t *card = c->card;
+  const image_node_t *stored = emu_image_stored_pin (c->image, NULL, ref);
+  const uint8_t *value = stored ? stored->content : (const uint8_t *)c->pin;
+  size_t n = stored ? stored->content_len : strlen (c->pin);
   emu_pin_t *pin;
-  size_t n = strlen (c->pin);
 
   if (emu_pin_find (card, ref))
     return 0;
@@ -47,7 +51,62 @@ emu_image_need_pin (emu_image_ctx_t *c, unsigned ref)
   pin->max_len = n > 8 ? n : 8;
   pin->pad = -1;
   card->npins++;
-  return emu_pin_set (pin, (const uint8_t *)c->pin, n);
+  return emu_pin_set (pin, value, n);
+}
+
+/* The scope of a stored PIN: the top-level node it names. */
+static const image_node_t *
+emu_image_pin_scope (const image_t *image, const image_node_t *pin)
+{
+  const char *scope = image_node_pin_scope (pin);
+  const image_node_t *top, *found = NULL, *mf = NULL;
+  unsigned apps = 0;
+  char comp[IMAGE_COMPONENT_MAX];
+  size_t len;
+
+  while (scope && *scope == '/')
+    scope++;
+  for (top = image->root.first_child; top; top = top->next)
+    {
+      if (scope && *scope)
+        {
+          image_node_component (top, comp, sizeof comp);
+          len = strlen (comp);
+          if (!strncasecmp (scope, comp, len)
+              && (!scope[len] || scope[len] == '/'))
+            return top;
+        }
+      else if (top->type == IMAGE_NODE_APPLET && top->aid_len)
+        {
+          found = top;
+          apps++;
+        }
+      else if (top->type == IMAGE_NODE_MF)
+        mf = top;
+    }
+  if (scope && *scope)
+    return NULL;
+  return apps == 1 ? found : apps ? NULL : mf;
+}
+
+const image_node_t *
+emu_image_stored_pin (const image_t *image, const char *app, unsigned ref)
+{
+  const image_node_t *n, *scope;
+  char path[16];
+
+  snprintf (path, sizeof path, "pins/%02X", ref & 0xFF);
+  n = image_find_path (image, path);
+  if (!n || n->type != IMAGE_NODE_DO || !n->has_content || !n->content_len
+      || n->content_len > 127 || memchr (n->content, 0, n->content_len))
+    return NULL;
+  scope = emu_image_pin_scope (image, n);
+  if (!scope)
+    return NULL;
+  if (app)
+    return scope->type == IMAGE_NODE_APPLET && scope->name
+           && !strcmp (scope->name, app) ? n : NULL;
+  return scope->type == IMAGE_NODE_MF ? n : NULL;
 }
 
 static gpg_error_t
@@ -250,9 +309,10 @@ emu_image_file (emu_image_ctx_t *c, const image_node_t *n, emu_file_t *df)
   return err;
 }
 
-gpg_error_t
-emu_image_card (const image_t *image, const char *pin, emu_card_t **r_card,
-                unsigned *r_skipped)
+/* The card of IMAGE; with APPLETS its OpenPGP and PIV applets too. */
+static gpg_error_t
+emu_image_build (const image_t *image, const char *pin, bool applets,
+                 emu_card_t **r_card, emu_image_report_t *rep)
 {
   gpg_error_t err = 0;
   emu_image_ctx_t c;
@@ -260,14 +320,14 @@ emu_image_card (const image_t *image, const char *pin, emu_card_t **r_card,
   const image_node_t *top, *mf = NULL, *ch;
 
   *r_card = NULL;
-  if (r_skipped)
-    *r_skipped = 0;
+  memset (rep, 0, sizeof *rep);
   card = xtrycalloc (1, sizeof *card);
   if (!card)
     return gpg_error_from_syserror ();
   card->cur_applet = -1;
   memset (&c, 0, sizeof c);
   c.card = card;
+  c.image = image;
   c.pin = pin ? pin : "123456";
   if (image->card.atr_len >= 2 && image->card.atr_len <= sizeof card->atr)
     {
@@ -285,11 +345,17 @@ emu_image_card (const image_t *image, const char *pin, emu_card_t **r_card,
       err = gpg_error_from_syserror ();
       goto leave;
     }
-  for (top = image->root.first_child; top; top = top->next)
+  for (top = image->root.first_child; top && !err; top = top->next)
     if (top->type == IMAGE_NODE_MF)
       mf = top;
+    else if (top->name && !strcmp (top->name, "pins"))
+      continue;                 /* stored PINs: used, not presented */
+    else if (top->type == IMAGE_NODE_APPLET && applets)
+      err = emu_image_app_add (card, image, top, pin, rep);
     else
       c.skipped++;
+  if (err)
+    goto leave;
   if (mf)
     {
       if ((err = emu_image_ac (&c, mf->access.write, mf->access.write_ref,
@@ -304,16 +370,39 @@ emu_image_card (const image_t *image, const char *pin, emu_card_t **r_card,
   /* Keys to use: let OpenSC bind the driver that uses them. */
   card->isoapplet = c.keys > 0;
   emu_card_power_off (card);
-  if (c.skipped)
-    log_info (_("%u nodes of the image are not presented (applets, keys "
-                "without a key file, files without FID)\n"), c.skipped);
-  if (r_skipped)
-    *r_skipped = c.skipped;
+  rep->skipped += c.skipped;
+  rep->keys += c.keys;
+  if (rep->skipped)
+    log_info (applets
+              ? _("%u nodes of the image are not presented (keys without a "
+                  "key file or slot, files without FID, other "
+                  "applications)\n")
+              : _("%u nodes of the image are not presented (applets, keys "
+                  "without a key file, files without FID)\n"), rep->skipped);
   *r_card = card;
   card = NULL;
  leave:
   emu_card_free (card);
   return err;
+}
+
+gpg_error_t
+emu_image_card (const image_t *image, const char *pin, emu_card_t **r_card,
+                unsigned *r_skipped)
+{
+  emu_image_report_t rep;
+  gpg_error_t err = emu_image_build (image, pin, false, r_card, &rep);
+
+  if (r_skipped)
+    *r_skipped = rep.skipped;
+  return err;
+}
+
+gpg_error_t
+emu_image_present (const image_t *image, const char *pin,
+                   emu_card_t **r_card, emu_image_report_t *rep)
+{
+  return emu_image_build (image, pin, true, r_card, rep);
 }
 
 /* ---- card -> image ---- */

@@ -5,7 +5,7 @@ libvscman_a_SOURCES += \
 	src/emu/emu-fs.c src/emu/emu-cmd.c src/emu/emu-record.c \
 	src/emu/emu-pin.c src/emu/emu-profile.c \
 	src/emu/emu-vpcd.h src/emu/emu-vpcd.c \
-	src/emu/emu-image.h src/emu/emu-image.c \
+	src/emu/emu-image.h src/emu/emu-image.c src/emu/emu-image-app.c \
 	src/emu/applet.h src/emu/applet.c
 ## OpenPGP card 3.4 and PIV applets (applet-*.c), their key operations
 ## (emu-crypto.c, libgcrypt) and profile options (emu-appdata.c)
@@ -38,6 +38,9 @@ EXTRA_DIST += tests/cards/pkcs15.card tests/cards/blank.card \
 TESTS += tests/emu/clients.sh tests/emu/state.sh tests/emu/remove.sh \
 	tests/emu/vsc.sh tests/emu/vpcd-protocol.sh tests/emu/cards.sh
 EXTRA_DIST += tests/emu/cards.sh
+## vscemu --vsc of a PIV / OpenPGP VSC with escrowed keys: a stand-in token.
+TESTS += tests/emu/standin-piv.sh tests/emu/standin-openpgp.sh
+EXTRA_DIST += tests/emu/standin-piv.sh tests/emu/standin-openpgp.sh
 EXTRA_DIST += tests/emu/clients.sh tests/emu/state.sh tests/emu/remove.sh \
 	tests/emu/vsc.sh tests/emu/emu-lib.sh tests/emu/vpcd-protocol.sh \
 	tests/emu/fake-vpcd.py
@@ -75,6 +78,14 @@ check_PROGRAMS += tests/unit/test-emu-iso8
 tests_unit_test_emu_iso8_SOURCES = tests/unit/test-emu-iso8.c \
 	tests/unit/emu-helper.h
 TESTS += tests/unit/test-emu-iso8
+## vscemu --vsc as a stand-in token: OpenPGP and PIV applets from a
+## card image with escrowed keys and stored PINs (emu-image-app.c).
+check_PROGRAMS += tests/unit/test-emu-standin
+tests_unit_test_emu_standin_SOURCES = tests/unit/test-emu-standin.c \
+	tests/unit/emu-helper.h
+tests_unit_test_emu_standin_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_emu_standin_LDADD = $(CUTEST_LIBS)
+TESTS += tests/unit/test-emu-standin
 ## What real tokens do with security state (select-resets-security,
 ## applet-switch-powers-off), through emu_card_apdu.
 check_PROGRAMS += tests/unit/test-emu-tokens

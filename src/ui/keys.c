@@ -172,7 +172,11 @@ ui_keys_dispatch (ui_t *ui, ui_screen_t *s, int ch)
 
   if (!k)
     k = ui_keys_find (ui, s, ui_keys_global, ch);
-  if (!k || !k->action)
+  if (!k)
+    return 0;
+  if (k->action_arg)
+    return k->action_arg (ui, s, k->arg) | UI_HANDLED;
+  if (!k->action)
     return 0;
   return k->action (ui, s) | UI_HANDLED;
 }
@@ -215,6 +219,8 @@ keys_label (ui_t *ui, ui_screen_t *s, const ui_key_t *k)
 {
   if (k->label_fn)
     return k->label_fn (ui, s);
+  if (k->flag && *(const bool *) ((const char *) s->state + k->flag - 1))
+    return _(k->label_on);
   return k->label ? _(k->label) : NULL;
 }
 

@@ -8,13 +8,12 @@ libvscui_a_SOURCES = src/ui/ui.h src/ui/widget.h src/ui/screens.h \
 	src/ui/loop.c src/ui/keys.c src/ui/draw.c src/ui/settings.c \
 	src/ui/task.c src/ui/backend.c src/ui/screen.c src/ui/screen-tree.c \
 	src/ui/widget-menu.c src/ui/widget-tree.c src/ui/widget-field.c \
-	src/ui/widget-confirm.c src/ui/widget-progress.c \
+	src/ui/widget-progress.c \
 	src/ui/screen-main.c src/ui/screen-card.c src/ui/screen-vsc.c \
 	src/ui/screen-backup.c src/ui/screen-restore.c src/ui/screen-diff.c \
-	src/ui/screen-progress.c src/ui/screen-password.c \
-	src/ui/screen-confirm.c src/ui/screen-view.c \
+	src/ui/screen-progress.c src/ui/screen-dialog.c src/ui/screen-view.c \
 	src/ui/screen-settings.c src/ui/screen-log.c src/ui/screen-help.c \
-	src/ui/screen-pick.c src/ui/screen-server.c src/ui/screen-history.c
+	src/ui/screen-server.c src/ui/screen-history.c
 
 ## Screens without a terminal of their own: key tables, footers, help,
 ## the tree model, and the loop on a pty (newterm).

@@ -268,14 +268,6 @@ screen_backup_store_pins (ui_t *ui, ui_screen_t *s)
   return UI_REDRAW;
 }
 
-static const char *
-screen_backup_store_label (ui_t *ui, ui_screen_t *s)
-{
-  backup_state_t *st = s->state;
-  (void) ui;
-  return st->job.store_pins ? _("Store PINs: on") : _("Store PINs: off");
-}
-
 static unsigned
 screen_backup_show_pw (ui_t *ui, ui_screen_t *s)
 {
@@ -317,7 +309,9 @@ static const ui_key_t screen_backup_keys[] = {
   UI_KEY ('\n', KEY_F (5), BK_IN (BK_FORM), N_("Start"),
           N_("start the backup"), screen_backup_go),
   { .key = KEY_F (4), .modes = BK_IN (BK_FORM),
-    .label_fn = screen_backup_store_label, .action = screen_backup_store_pins,
+    .label = N_("Store PINs: off"), .label_on = N_("Store PINs: on"),
+    .flag = UI_FLAG (backup_state_t, job.store_pins),
+    .action = screen_backup_store_pins,
     .help = N_("store the PINs you enter in the VSC (private area), so that "
                "a restore can set them") },
   { .key = 'w', .key2 = '\n', .modes = BK_IN (BK_SUMMARY),

@@ -472,33 +472,6 @@ screen_card_draw (ui_t *ui, ui_screen_t *s)
     }
 }
 
-static void
-screen_card_restore_picked (ui_t *ui, void *ctx, char *spec)
-{
-  ui_screen_t *s = ctx;
-  screen_card_arg_t *ca = s->arg;
-
-  if (spec)
-    screen_push_restore (ui, ca->reader, spec, NULL, false);
-  xfree (spec);
-}
-
-static void
-screen_card_diff_picked (ui_t *ui, void *ctx, char *spec)
-{
-  ui_screen_t *s = ctx;
-  card_state_t *st = s->state;
-  screen_card_arg_t *ca = s->arg;
-  char a[160];
-
-  if (spec)
-    {
-      snprintf (a, sizeof a, "card:%s", ca->reader);
-      screen_push_diff (ui, a, spec, st->image);
-    }
-  xfree (spec);
-}
-
 static unsigned
 screen_card_backup (ui_t *ui, ui_screen_t *s)
 {
@@ -540,17 +513,23 @@ screen_card_backup (ui_t *ui, ui_screen_t *s)
 static unsigned
 screen_card_restore (ui_t *ui, ui_screen_t *s)
 {
+  screen_card_arg_t *ca = s->arg;
+
   screen_card_scan_stop (ui, s);
-  return screen_pick_source (ui, _("Restore onto this card"), false, true,
-                             screen_card_restore_picked, s);
+  return screen_pick_restore (ui, _("Restore onto this card"), ca->reader,
+                              NULL, NULL, false);
 }
 
 static unsigned
 screen_card_diff (ui_t *ui, ui_screen_t *s)
 {
+  card_state_t *st = s->state;
+  screen_card_arg_t *ca = s->arg;
+  char a[160];
+
   screen_card_scan_stop (ui, s);
-  return screen_pick_source (ui, _("Compare this card with"), true, true,
-                             screen_card_diff_picked, s);
+  snprintf (a, sizeof a, "card:%s", ca->reader);
+  return screen_pick_diff (ui, _("Compare this card with"), a, st->image);
 }
 
 /* Esc while the scan runs: stop it before its next APDU; what it

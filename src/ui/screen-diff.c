@@ -13,10 +13,10 @@
 #include "ui/screens.h"
 
 typedef struct {
+  screen_list_t list;      /* first: the list view; there once compared */
   image_t *a_owned, *b;
   const image_t *a;
   image_diff_t *diff;
-  widget_menu_t menu;
   bool same;
 } diff_state_t;
 
@@ -31,7 +31,7 @@ screen_diff_compute (ui_t *ui, ui_screen_t *s)
       s->close_on_resume = true;
       return;
     }
-  widget_menu_init (&st->menu, st->diff->n);
+  screen_list_set (&st->list, st->diff->n);
   st->same = !st->diff->n;
 }
 
@@ -139,20 +139,9 @@ screen_diff_draw (ui_t *ui, ui_screen_t *s)
               st->diff->identity_changed ? _("; the card identity (ATR, serial, AIDs) differs") : "");
   if (pw < 20)
     pw = 20;
-  draw_textf (ui, 4, 0, ui->cols, A_BOLD, " %-*s %-21s %-21s %-8s %s", pw,
-              _("Node"), "A", "B", _("Change"), _("What"));
-  widget_menu_draw (ui, &st->menu, 5, 0, ui->rows - 7, ui->cols,
-                    screen_diff_item, st);
-}
-
-static unsigned
-screen_diff_key (ui_t *ui, ui_screen_t *s, int ch)
-{
-  diff_state_t *st = s->state;
-  (void) ui;
-  if (!st->diff)
-    return 0;
-  return widget_menu_key (&st->menu, ch);
+  screen_list_draw (ui, &st->list, 4, screen_diff_item, st,
+                    " %-*s %-21s %-21s %-8s %s", pw, _("Node"), "A", "B",
+                    _("Change"), _("What"));
 }
 
 static void
@@ -167,7 +156,7 @@ screen_diff_leave (ui_t *ui, ui_screen_t *s)
 
 const ui_screen_ops_t screen_diff_ops = {
   .name = "diff", .enter = screen_diff_enter, .draw = screen_diff_draw,
-  .key = screen_diff_key,
+  .key = screen_list_key,
   .leave = screen_diff_leave, .state_size = sizeof (diff_state_t),
   .help = N_("The differences of two cards or VSCs, node by node: added (only in\n"
              "B), removed (only in A) or changed (type, size, content, FCP, access,\n"

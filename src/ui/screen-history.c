@@ -32,13 +32,13 @@ typedef struct {
 } hist_job_t;
 
 typedef struct {
+  screen_list_t list;          /* first: the list view; there once listed */
   hist_job_t job;
-  widget_menu_t menu;
-  bool have;                   /* the history was listed */
   bool restore;                /* after HIST_GET: onto a card */
 } hist_state_t;
 
-enum { HIST_HAVE = 1 };        /* the keys' mode: generations listed */
+/* The keys' mode: generations listed (and at least one). */
+enum { HIST_HAVE = UI_MODE_ITEMS };
 
 static gpg_error_t
 screen_history_job (void *arg, const scapi_cb_t *cb)
@@ -74,16 +74,6 @@ screen_history_job (void *arg, const scapi_cb_t *cb)
 }
 
 static void
-screen_history_restore_picked (ui_t *ui, void *ctx, char *spec)
-{
-  hist_state_t *st = ctx;
-
-  if (spec && !strncmp (spec, "card:", 5))
-    screen_push_restore (ui, spec + 5, st->job.path, NULL, false);
-  xfree (spec);
-}
-
-static void
 screen_history_done (ui_t *ui, void *ctx, gpg_error_t err, const char *text)
 {
   ui_screen_t *s = ctx;
@@ -94,15 +84,14 @@ screen_history_done (ui_t *ui, void *ctx, gpg_error_t err, const char *text)
 
   if (err)
     {
-      if (j->op == HIST_LIST && !st->have)
+      if (j->op == HIST_LIST && !st->list.have)
         s->close_on_resume = true;
       screen_error (ui, err, j->msg, _("History"));
       return;
     }
   if (j->op == HIST_LIST)
     {
-      st->have = true;
-      widget_menu_set_count (&st->menu, j->n);
+      screen_list_set (&st->list, j->n);
       return;
     }
   settings_add_recent (ui, j->path);
@@ -112,8 +101,7 @@ screen_history_done (ui_t *ui, void *ctx, gpg_error_t err, const char *text)
     {
       snprintf (title, sizeof title, _("Restore generation %llu onto"),
                 (unsigned long long) j->got);
-      screen_pick_source (ui, title, true, false,
-                          screen_history_restore_picked, st);
+      screen_pick_restore (ui, title, NULL, j->path, NULL, false);
     }
 }
 
@@ -138,7 +126,6 @@ screen_history_enter (ui_t *ui, ui_screen_t *s)
     return gpg_error (GPG_ERR_INV_ARG);
   st->job.r = a->remote;
   snprintf (st->job.uuid, sizeof st->job.uuid, "%s", a->uuid);
-  widget_menu_init (&st->menu, 0);
   screen_history_run (ui, s, HIST_LIST);
   return 0;
 }
@@ -166,65 +153,36 @@ screen_history_draw (ui_t *ui, ui_screen_t *s)
 
   draw_screen (ui, s, _("History"));
   draw_textf (ui, 1, 1, ui->cols - 2, A_NORMAL, _("VSC %s"), st->job.uuid);
-  if (!st->have)
+  if (!st->list.have)
     return;
   draw_textf (ui, 2, 1, ui->cols - 2, A_BOLD,
               _("%zu generations kept on the server, newest first"),
               st->job.n);
-  draw_textf (ui, 3, 0, ui->cols, A_BOLD, " %6s %10s  %-19s  %s", _("Gen."),
-              _("Bytes"), _("Stored (UTC)"), _("By"));
-  widget_menu_draw (ui, &st->menu, 4, 0, ui->rows - 6, ui->cols,
-                    screen_history_item, st);
+  screen_list_draw (ui, &st->list, 3, screen_history_item, st,
+                    " %6s %10s  %-19s  %s", _("Gen."), _("Bytes"),
+                    _("Stored (UTC)"), _("By"));
 }
 
 /* ---- keys ------------------------------------------------------------ */
 
-static unsigned
-screen_history_key (ui_t *ui, ui_screen_t *s, int ch)
-{
-  hist_state_t *st = s->state;
-  (void) ui;
-  return st->have ? widget_menu_key (&st->menu, ch) : 0;
-}
-
-static unsigned
-screen_history_mode (ui_t *ui, ui_screen_t *s)
-{
-  hist_state_t *st = s->state;
-  (void) ui;
-  return st->have && st->job.n ? HIST_HAVE : 0;
-}
-
 /* Download the generation under the cursor to VSCDIR/UUID.gGEN.vsc (a
  * name of its own: the current generation keeps UUID.vsc). */
 static unsigned
-screen_history_fetch (ui_t *ui, ui_screen_t *s, bool restore)
+screen_history_fetch (ui_t *ui, ui_screen_t *s, int restore)
 {
   hist_state_t *st = s->state;
   proto_version_t *e;
 
-  if (!st->job.n || st->menu.cur >= st->job.n)
+  if (!st->job.n || st->list.menu.cur >= st->job.n)
     return UI_HANDLED;
-  e = &st->job.list[st->menu.cur];
+  e = &st->job.list[st->list.menu.cur];
   st->job.gen = e->gen;
-  st->restore = restore;
+  st->restore = restore != 0;
   backend_make_vsc_dir (ui);
   snprintf (st->job.path, sizeof st->job.path, "%.900s/%s.g%llu.vsc",
             ui->settings.vsc_dir, st->job.uuid, (unsigned long long) e->gen);
   screen_history_run (ui, s, HIST_GET);
   return UI_PUSH;
-}
-
-static unsigned
-screen_history_get (ui_t *ui, ui_screen_t *s)
-{
-  return screen_history_fetch (ui, s, false);
-}
-
-static unsigned
-screen_history_restore (ui_t *ui, ui_screen_t *s)
-{
-  return screen_history_fetch (ui, s, true);
 }
 
 static unsigned
@@ -235,12 +193,12 @@ screen_history_refresh (ui_t *ui, ui_screen_t *s)
 }
 
 static const ui_key_t screen_history_keys[] = {
-  UI_KEY ('\n', 'g', HIST_HAVE, N_("Download"),
-          N_("download the generation under the cursor into the VSC "
-             "directory (as UUID.gGEN.vsc)"), screen_history_get),
-  UI_KEY ('r', KEY_F (6), HIST_HAVE, N_("Restore"),
-          N_("download the generation under the cursor and restore it onto "
-             "a card"), screen_history_restore),
+  UI_KEY_ARG ('\n', 'g', HIST_HAVE, N_("Download"),
+              N_("download the generation under the cursor into the VSC "
+                 "directory (as UUID.gGEN.vsc)"), screen_history_fetch, false),
+  UI_KEY_ARG ('r', KEY_F (6), HIST_HAVE, N_("Restore"),
+              N_("download the generation under the cursor and restore it "
+                 "onto a card"), screen_history_fetch, true),
   UI_KEY (KEY_F (3), 0, HIST_HAVE, N_("Refresh"),
           N_("ask the server for the history again"), screen_history_refresh),
   UI_KEYS_END
@@ -257,9 +215,9 @@ screen_history_leave (ui_t *ui, ui_screen_t *s)
 
 const ui_screen_ops_t screen_history_ops = {
   .name = "history", .enter = screen_history_enter,
-  .draw = screen_history_draw, .key = screen_history_key,
+  .draw = screen_history_draw, .key = screen_list_key,
   .leave = screen_history_leave,
-  .keys = screen_history_keys, .mode = screen_history_mode,
+  .keys = screen_history_keys, .mode = screen_list_mode,
   .state_size = sizeof (hist_state_t),
   .help = N_("The generations the server keeps of one VSC (vscd --keep): when\n"
              "each was stored and by whom. An old one can be downloaded, or\n"

@@ -71,34 +71,24 @@ screen_log_key (ui_t *ui, ui_screen_t *s, int ch)
   return UI_HANDLED | UI_REDRAW;
 }
 
+/* One level more (STEP 1) or less (-1) detail, within error .. apdu. */
 static unsigned
-screen_log_more (ui_t *ui, ui_screen_t *s)
+screen_log_level (ui_t *ui, ui_screen_t *s, int step)
 {
+  int level = log_get_level () + step;
   (void) s;
-  if (log_get_level () < LOG_LEVEL_APDU)
+  if (level >= LOG_LEVEL_ERROR && level <= LOG_LEVEL_APDU)
     {
-      ui->settings.log_level = log_get_level () + 1;
-      log_set_level (ui->settings.log_level);
-    }
-  return UI_REDRAW;
-}
-
-static unsigned
-screen_log_less (ui_t *ui, ui_screen_t *s)
-{
-  (void) s;
-  if (log_get_level () > LOG_LEVEL_ERROR)
-    {
-      ui->settings.log_level = log_get_level () - 1;
+      ui->settings.log_level = level;
       log_set_level (ui->settings.log_level);
     }
   return UI_REDRAW;
 }
 
 static const ui_key_t screen_log_keys[] = {
-  UI_KEY ('+', 0, 0, N_("Level"), N_("more detail (up to the APDU "
-                                     "transcript)"), screen_log_more),
-  UI_KEY ('-', 0, 0, NULL, N_("less detail"), screen_log_less),
+  UI_KEY_ARG ('+', 0, 0, N_("Level"), N_("more detail (up to the APDU "
+                                         "transcript)"), screen_log_level, 1),
+  UI_KEY_ARG ('-', 0, 0, NULL, N_("less detail"), screen_log_level, -1),
   UI_KEY (KEY_F (9), 0, 0, NULL, N_("close the log"), screen_close),
   UI_KEYS_END
 };

@@ -225,16 +225,26 @@ screen_main_vsc_at (main_state_t *st)
   return NULL;
 }
 
-/* The VSC screen of PATH. */
+/* Push OPS, whose argument is one string of SIZE bytes (the card
+ * screen's reader, the VSC screen's path), with TEXT. */
 static unsigned
-screen_main_push_vsc (ui_t *ui, const char *path)
+screen_main_push (ui_t *ui, const ui_screen_ops_t *ops, size_t size,
+                  const char *text)
 {
-  screen_vsc_arg_t *a = ui_push_new (ui, &screen_vsc_ops, sizeof *a);
+  char *a = ui_push_new (ui, ops, size);
   if (!a)
     return UI_HANDLED;
-  snprintf (a->path, sizeof a->path, "%s", path);
+  snprintf (a, size, "%s", text);
   return UI_PUSH;
 }
+_Static_assert (offsetof (screen_card_arg_t, reader) == 0
+                && sizeof (screen_card_arg_t)
+                   == sizeof ((screen_card_arg_t *) 0)->reader,
+                "the card screen's argument is its reader's name");
+_Static_assert (offsetof (screen_vsc_arg_t, path) == 0
+                && sizeof (screen_vsc_arg_t)
+                   == sizeof ((screen_vsc_arg_t *) 0)->path,
+                "the VSC screen's argument is its path");
 
 static void
 screen_main_open_done (ui_t *ui, void *ctx, char *value)
@@ -242,50 +252,11 @@ screen_main_open_done (ui_t *ui, void *ctx, char *value)
   (void) ctx;
   if (!value)
     return;
-  screen_main_push_vsc (ui, value);
+  screen_main_push (ui, &screen_vsc_ops, sizeof (screen_vsc_arg_t), value);
   xfree (value);
 }
 
-/* Restore: a card was chosen for a VSC or a VSC for a card. */
-static void
-screen_main_restore_vsc_picked (ui_t *ui, void *ctx, char *spec)
-{
-  main_state_t *st = ctx;
-  if (spec)
-    screen_push_restore (ui, st->pending_a, spec, NULL, false);
-  xfree (spec);
-}
-
-static void
-screen_main_restore_card_picked (ui_t *ui, void *ctx, char *spec)
-{
-  main_state_t *st = ctx;
-  if (spec)
-    screen_push_restore (ui, spec + 5 /* "card:" */, st->pending_a, NULL,
-                         false);
-  xfree (spec);
-}
-
-static void
-screen_main_diff_picked (ui_t *ui, void *ctx, char *spec)
-{
-  main_state_t *st = ctx;
-  if (spec)
-    screen_push_diff (ui, st->pending_a, spec, NULL);
-  xfree (spec);
-}
-
 /* ---- keys ------------------------------------------------------------ */
-
-static unsigned
-screen_main_push_card (ui_t *ui, const char *reader)
-{
-  screen_card_arg_t *a = ui_push_new (ui, &screen_card_ops, sizeof *a);
-  if (!a)
-    return UI_HANDLED;
-  snprintf (a->reader, sizeof a->reader, "%s", reader);
-  return UI_PUSH;
-}
 
 static unsigned
 screen_main_open (ui_t *ui, ui_screen_t *s)
@@ -301,10 +272,13 @@ screen_main_open (ui_t *ui, ui_screen_t *s)
           ui_status (ui, true, "%s", _("No card in this reader."));
           return UI_REDRAW;
         }
-      return screen_main_push_card (ui, ui->readers[ri].name);
+      return screen_main_push (ui, &screen_card_ops,
+                                sizeof (screen_card_arg_t),
+                                ui->readers[ri].name);
     }
   if (vsc)
-    return screen_main_push_vsc (ui, vsc);
+    return screen_main_push (ui, &screen_vsc_ops, sizeof (screen_vsc_arg_t),
+                                vsc);
   if (st->menu.cur >= st->n_rows)
     return 0;
   switch (st->rows[st->menu.cur].idx)
@@ -337,7 +311,9 @@ screen_main_backup (ui_t *ui, ui_screen_t *s)
     {
       ui_status (ui, false, "%s",
                  _("Select what to back up (Space), then press F5."));
-      return screen_main_push_card (ui, ui->readers[ri].name);
+      return screen_main_push (ui, &screen_card_ops,
+                                sizeof (screen_card_arg_t),
+                                ui->readers[ri].name);
     }
   ui_status (ui, true, "%s", _("Choose a reader with a card to back up."));
   return UI_REDRAW;
@@ -379,11 +355,11 @@ screen_main_restore (ui_t *ui, ui_screen_t *s)
                                   _("Choose a card or a VSC to restore.")))
     {
     case SRC_CARD:
-      return screen_pick_source (ui, _("Restore onto this card"), false, true,
-                                 screen_main_restore_vsc_picked, st);
+      return screen_pick_restore (ui, _("Restore onto this card"),
+                                  st->pending_a, NULL, NULL, false);
     case SRC_VSC:
-      return screen_pick_source (ui, _("Restore this VSC"), true, false,
-                                 screen_main_restore_card_picked, st);
+      return screen_pick_restore (ui, _("Restore this VSC"), NULL,
+                                  st->pending_a, NULL, false);
     default:
       return UI_REDRAW;
     }
@@ -397,8 +373,7 @@ screen_main_diff (ui_t *ui, ui_screen_t *s)
   if (!screen_main_first_side (ui, st, "card:",
                                _("Choose a card or a VSC to compare.")))
     return UI_REDRAW;
-  return screen_pick_source (ui, _("Compare with"), true, true,
-                             screen_main_diff_picked, st);
+  return screen_pick_diff (ui, _("Compare with"), st->pending_a, NULL);
 }
 
 static unsigned

@@ -433,22 +433,6 @@ screen_restore_pins (ui_t *ui, ui_screen_t *s)
   return UI_REDRAW;
 }
 
-static const char *
-screen_restore_pins_label (ui_t *ui, ui_screen_t *s)
-{
-  restore_state_t *st = s->state;
-  (void) ui;
-  return st->job.set_pins ? _("Set PINs: on") : _("Set PINs: off");
-}
-
-static const char *
-screen_restore_write_label (ui_t *ui, ui_screen_t *s)
-{
-  restore_state_t *st = s->state;
-  (void) ui;
-  return st->keys_only ? _("Write keys") : _("Write to card");
-}
-
 static unsigned
 screen_restore_write (ui_t *ui, ui_screen_t *s)
 {
@@ -554,14 +538,6 @@ screen_restore_view (ui_t *ui, ui_screen_t *s)
   return UI_REDRAW;
 }
 
-static const char *
-screen_restore_view_label (ui_t *ui, ui_screen_t *s)
-{
-  restore_state_t *st = s->state;
-  (void) ui;
-  return st->show_map ? _("Nodes") : _("Mapping");
-}
-
 /* The user picked a target slot (or cancelled). */
 static void
 screen_restore_picked (ui_t *ui, void *ctx, size_t idx)
@@ -655,10 +631,14 @@ screen_restore_target (ui_t *ui, ui_screen_t *s)
 
 static const ui_key_t screen_restore_keys[] = {
   { .key = KEY_F (5), .key2 = 'w', .modes = 1u << RS_PLAN,
-    .label_fn = screen_restore_write_label, .action = screen_restore_write,
+    .label = N_("Write to card"), .label_on = N_("Write keys"),
+    .flag = UI_FLAG (restore_state_t, keys_only),
+    .action = screen_restore_write,
     .help = N_("write the plan to the card (after a confirmation), then read "
                "back") },
-  { .key = 'p', .modes = 1u << RS_PLAN, .label_fn = screen_restore_pins_label,
+  { .key = 'p', .modes = 1u << RS_PLAN, .label = N_("Set PINs: off"),
+    .label_on = N_("Set PINs: on"),
+    .flag = UI_FLAG (restore_state_t, job.set_pins),
     .help = N_("set the PINs stored in the VSC after the data, or not"),
     .action = screen_restore_pins },
   { .key = 'm', .modes = 1u << RS_PLAN, .label_fn = screen_restore_map_label,
@@ -667,7 +647,9 @@ static const ui_key_t screen_restore_keys[] = {
                "applications (keys and certificates by purpose), or restore "
                "node by node") },
   { .key = 'v', .modes = (1u << RS_PLAN) | (1u << RS_REPORT),
-    .label_fn = screen_restore_view_label, .when = screen_restore_is_mapped,
+    .label = N_("Mapping"), .label_on = N_("Nodes"),
+    .flag = UI_FLAG (restore_state_t, show_map),
+    .when = screen_restore_is_mapped,
     .action = screen_restore_view,
     .help = N_("with the mapping: show the mapping or the nodes it writes") },
   { .key = 't', .key2 = '\n', .modes = 1u << RS_PLAN, .label = N_("Target"),

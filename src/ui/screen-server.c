@@ -35,9 +35,8 @@ typedef struct {
 } srv_job_t;
 
 typedef struct {
+  screen_list_t list;      /* first: the list view; there once connected */
   srv_job_t job;
-  widget_menu_t menu;
-  bool connected;
   char upload[1024];
 } srv_state_t;
 
@@ -112,12 +111,11 @@ screen_server_done (ui_t *ui, void *ctx, gpg_error_t err, const char *text)
   if (err)
     {
       if (j->op == SRV_CONNECT && !j->r)
-        s->close_on_resume = !st->connected;
+        s->close_on_resume = !st->list.have;
       screen_error (ui, err, j->msg, _("Server"));
       return;
     }
-  st->connected = true;
-  widget_menu_set_count (&st->menu, j->n);
+  screen_list_set (&st->list, j->n);
   switch (j->op)
     {
     case SRV_GET:
@@ -185,7 +183,6 @@ screen_server_enter (ui_t *ui, ui_screen_t *s)
       return gpg_error (GPG_ERR_CANCELED);
     }
   st->job.ui = ui;
-  widget_menu_init (&st->menu, 0);
   screen_ask_input (ui, _("Server"),
                     _("Server (ssh://[user@]host[:port][/vault] or unix:/path/to/socket):"),
                     NULL,
@@ -215,15 +212,14 @@ screen_server_draw (ui_t *ui, ui_screen_t *s)
 
   draw_screen (ui, s, _("Server"));
   draw_textf (ui, 1, 1, ui->cols - 2, A_NORMAL, _("Server: %s  %s"), st->job.url,
-              st->connected ? _("(connected)") : _("(not connected)"));
-  if (!st->connected)
+              st->list.have ? _("(connected)") : _("(not connected)"));
+  if (!st->list.have)
     return;
   draw_textf (ui, 2, 1, ui->cols - 2, A_BOLD, _("%zu VSCs on the server (encrypted; the server never sees a password)"),
               st->job.n);
-  draw_textf (ui, 3, 0, ui->cols, A_BOLD, " %-36s %6s %10s  %s", "UUID",
-              _("Gen."), _("Bytes"), _("Modified (UTC)"));
-  widget_menu_draw (ui, &st->menu, 4, 0, ui->rows - 6, ui->cols,
-                    screen_server_item, st);
+  screen_list_draw (ui, &st->list, 3, screen_server_item, st,
+                    " %-36s %6s %10s  %s", "UUID", _("Gen."), _("Bytes"),
+                    _("Modified (UTC)"));
 }
 
 static void
@@ -264,28 +260,13 @@ screen_server_delete_confirmed (ui_t *ui, void *ctx, bool yes)
 
 /* ---- keys ------------------------------------------------------------ */
 
-static unsigned
-screen_server_key (ui_t *ui, ui_screen_t *s, int ch)
-{
-  srv_state_t *st = s->state;
-  (void) ui;
-  return st->connected ? widget_menu_key (&st->menu, ch) : 0;
-}
-
-enum { SRV_CONNECTED = 1 };    /* the keys' mode */
-
-static unsigned
-screen_server_mode (ui_t *ui, ui_screen_t *s)
-{
-  srv_state_t *st = s->state;
-  (void) ui;
-  return st->connected ? SRV_CONNECTED : 0;
-}
+/* The keys' mode: connected (the list view shows the VSCs). */
+enum { SRV_CONNECTED = UI_MODE_LIST };
 
 static proto_entry_t *
 screen_server_current (srv_state_t *st)
 {
-  return st->job.n ? &st->job.list[st->menu.cur] : NULL;
+  return st->job.n ? &st->job.list[st->list.menu.cur] : NULL;
 }
 
 static unsigned
@@ -397,9 +378,9 @@ screen_server_leave (ui_t *ui, ui_screen_t *s)
 
 const ui_screen_ops_t screen_server_ops = {
   .name = "server", .enter = screen_server_enter,
-  .draw = screen_server_draw, .key = screen_server_key,
+  .draw = screen_server_draw, .key = screen_list_key,
   .leave = screen_server_leave,
-  .keys = screen_server_keys, .mode = screen_server_mode,
+  .keys = screen_server_keys, .mode = screen_list_mode,
   .state_size = sizeof (srv_state_t),
   .help = N_("A vscd server: the VSCs of your account there (encrypted; the server\n"
              "never stores a password).")

@@ -176,3 +176,74 @@ screen_push_diff (ui_t *ui, const char *spec_a, const char *spec_b,
   snprintf (a->b, sizeof a->b, "%s", spec_b);
   a->image_a = image_a;
 }
+
+/* The side a pick is for: a restore from a VSC (VSC_PATH, VSC) onto the
+ * card picked, onto READER from the VSC picked, or a comparison of
+ * SPEC_A (IMAGE_A) with what is picked. */
+typedef struct {
+  bool diff;
+  char reader[128];
+  char vsc_path[1024];
+  void *vsc;                   /* borrowed from the screen below */
+  bool keys_only;
+  const image_t *image_a;      /* borrowed from the screen below */
+} screen_tree_pick_t;
+
+static void
+screen_tree_picked (ui_t *ui, void *ctx, char *spec)
+{
+  screen_tree_pick_t *p = ctx;
+
+  if (spec && p->diff)
+    screen_push_diff (ui, p->vsc_path, spec, p->image_a);
+  else if (spec && p->reader[0])
+    screen_push_restore (ui, p->reader, spec, NULL, false);
+  else if (spec && !strncmp (spec, "card:", 5))
+    screen_push_restore (ui, spec + 5, p->vsc_path, p->vsc, p->keys_only);
+  xfree (spec);
+  xfree (p);
+}
+
+static unsigned
+screen_tree_pick (ui_t *ui, const char *title, bool cards, bool vscs,
+                  screen_tree_pick_t *p)
+{
+  if (!p)
+    {
+      ui_status (ui, true, "%s", _("out of memory"));
+      return UI_REDRAW;
+    }
+  return screen_pick_source (ui, title, cards, vscs, screen_tree_picked, p);
+}
+
+unsigned
+screen_pick_restore (ui_t *ui, const char *title, const char *reader,
+                     const char *vsc_path, void *vsc, bool keys_only)
+{
+  screen_tree_pick_t *p = xtrycalloc (1, sizeof *p);
+
+  if (p)
+    {
+      snprintf (p->reader, sizeof p->reader, "%s", reader ? reader : "");
+      snprintf (p->vsc_path, sizeof p->vsc_path, "%s",
+                vsc_path ? vsc_path : "");
+      p->vsc = vsc;
+      p->keys_only = keys_only;
+    }
+  return screen_tree_pick (ui, title, !reader, !!reader, p);
+}
+
+unsigned
+screen_pick_diff (ui_t *ui, const char *title, const char *spec_a,
+                  const image_t *image_a)
+{
+  screen_tree_pick_t *p = xtrycalloc (1, sizeof *p);
+
+  if (p)
+    {
+      p->diff = true;
+      snprintf (p->vsc_path, sizeof p->vsc_path, "%s", spec_a);
+      p->image_a = image_a;
+    }
+  return screen_tree_pick (ui, title, true, true, p);
+}

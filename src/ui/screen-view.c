@@ -179,16 +179,9 @@ screen_view_toggle (ui_t *ui, ui_screen_t *s)
   return UI_REDRAW;
 }
 
-static const char *
-screen_view_toggle_label (ui_t *ui, ui_screen_t *s)
-{
-  view_state_t *st = s->state;
-  (void) ui;
-  return st->tlv ? _("Hex") : _("TLV");
-}
-
 static const ui_key_t screen_view_keys[] = {
-  { .key = '\t', .key2 = 't', .label_fn = screen_view_toggle_label,
+  { .key = '\t', .key2 = 't', .label = N_("TLV"), .label_on = N_("Hex"),
+    .flag = UI_FLAG (view_state_t, tlv),
     .help = N_("hex and ASCII, or decoded TLV"), .action = screen_view_toggle },
   UI_KEYS_END
 };

@@ -110,45 +110,6 @@ screen_vsc_draw (ui_t *ui, ui_screen_t *s)
 /* ---- actions ---------------------------------------------------------- */
 
 static void
-screen_vsc_restore_pick (ui_t *ui, ui_screen_t *s, char *spec,
-                         bool keys_only)
-{
-  screen_vsc_arg_t *va = s->arg;
-  vsc_state_t *st = s->state;
-
-  if (spec)
-    screen_push_restore (ui, spec + 5 /* "card:" */, va->path, st->vsc,
-                         keys_only);
-  xfree (spec);
-}
-
-static void
-screen_vsc_restore_picked (ui_t *ui, void *ctx, char *spec)
-{
-  screen_vsc_restore_pick (ui, ctx, spec, false);
-}
-
-/* "Write keys to card": the same pick, then the restore screen in
- * keys-only mode. */
-static void
-screen_vsc_keys_picked (ui_t *ui, void *ctx, char *spec)
-{
-  screen_vsc_restore_pick (ui, ctx, spec, true);
-}
-
-static void
-screen_vsc_diff_picked (ui_t *ui, void *ctx, char *spec)
-{
-  ui_screen_t *s = ctx;
-  screen_vsc_arg_t *va = s->arg;
-  vsc_state_t *st = s->state;
-
-  if (spec)
-    screen_push_diff (ui, va->path, spec, scapi_vsc_image (st->vsc));
-  xfree (spec);
-}
-
-static void
 screen_vsc_passwd_shown (ui_t *ui, void *ctx)
 {
   (void) ctx;
@@ -288,36 +249,30 @@ screen_vsc_need_unlocked (ui_t *ui, vsc_state_t *st, const char *msg)
   return false;
 }
 
-/* Pick the card to write this VSC onto (TITLE, DONE): only with its
- * password (else LOCKED is said). */
+/* Pick the card to write this VSC onto, then the restore screen (KEYS:
+ * "write keys to card", keys-only): only with its password. */
 static unsigned
-screen_vsc_pick_card (ui_t *ui, ui_screen_t *s, const char *locked,
-                      const char *title, screen_source_done done)
+screen_vsc_restore (ui_t *ui, ui_screen_t *s, int keys)
 {
-  if (!screen_vsc_need_unlocked (ui, s->state, locked))
+  screen_vsc_arg_t *a = s->arg;
+  vsc_state_t *st = s->state;
+
+  if (!screen_vsc_need_unlocked (ui, st, keys
+                                 ? _("Open the VSC with its password to write its keys.")
+                                 : _("Open the VSC with its password to restore it.")))
     return UI_REDRAW;
-  return screen_pick_source (ui, title, true, false, done, s);
-}
-
-static unsigned
-screen_vsc_restore (ui_t *ui, ui_screen_t *s)
-{
-  return screen_vsc_pick_card (ui, s, _("Open the VSC with its password to restore it."),
-                               _("Restore onto"), screen_vsc_restore_picked);
-}
-
-static unsigned
-screen_vsc_keys (ui_t *ui, ui_screen_t *s)
-{
-  return screen_vsc_pick_card (ui, s, _("Open the VSC with its password to write its keys."),
-                               _("Write keys to"), screen_vsc_keys_picked);
+  return screen_pick_restore (ui, keys ? _("Write keys to") : _("Restore onto"),
+                              NULL, a->path, st->vsc, keys != 0);
 }
 
 static unsigned
 screen_vsc_diff (ui_t *ui, ui_screen_t *s)
 {
-  return screen_pick_source (ui, _("Compare this VSC with"), true, true,
-                             screen_vsc_diff_picked, s);
+  screen_vsc_arg_t *a = s->arg;
+  vsc_state_t *st = s->state;
+
+  return screen_pick_diff (ui, _("Compare this VSC with"), a->path,
+                           scapi_vsc_image (st->vsc));
 }
 
 static unsigned
@@ -399,11 +354,11 @@ screen_vsc_add (ui_t *ui, ui_screen_t *s)
 
 static const ui_key_t screen_vsc_keys_table[] = {
   SCREEN_TREE_KEYS,             /* first: Enter View, / */
-  UI_KEY (KEY_F (6), 'r', UI_MODE_TREE, N_("Restore"),
-          N_("restore the VSC onto a card"), screen_vsc_restore),
-  UI_KEY ('K', 0, UI_MODE_TREE, N_("Write keys"),
-          N_("write only the keys of the secret-key area to a card (also one "
-             "in use)"), screen_vsc_keys),
+  UI_KEY_ARG (KEY_F (6), 'r', UI_MODE_TREE, N_("Restore"),
+              N_("restore the VSC onto a card"), screen_vsc_restore, false),
+  UI_KEY_ARG ('K', 0, UI_MODE_TREE, N_("Write keys"),
+              N_("write only the keys of the secret-key area to a card (also "
+                 "one in use)"), screen_vsc_restore, true),
   UI_KEY (KEY_F (7), 'd', UI_MODE_TREE, N_("Diff"),
           N_("compare with a card or another VSC"), screen_vsc_diff),
   UI_KEY ('p', 0, UI_MODE_TREE, N_("Password"),

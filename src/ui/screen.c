@@ -1,9 +1,12 @@
 /* screen.c - helpers the screens share: ask for input or confirmation,
- * run an operation with a progress dialog, pick a card or VSC */
+ * run an operation with a progress dialog, pick a card or VSC, the list
+ * view */
 #include <config.h>
 #include <stdio.h>
+#include <stdarg.h>
 #include <string.h>
 #include <time.h>
+#include <curses.h>
 
 #include "common/util.h"
 #include "common/i18n.h"
@@ -270,6 +273,50 @@ screen_menu_key (ui_t *ui, ui_screen_t *s, int ch)
 {
   (void) ui;
   return widget_menu_key ((widget_menu_t *) s->state, ch);
+}
+
+void
+screen_list_set (screen_list_t *l, size_t n)
+{
+  if (l->have)
+    widget_menu_set_count (&l->menu, n);
+  else
+    widget_menu_init (&l->menu, n);
+  l->have = true;
+}
+
+void
+screen_list_draw (ui_t *ui, screen_list_t *l, int y, widget_menu_item_fn fn,
+                  void *ctx, const char *header_fmt, ...)
+{
+  char header[1024];
+  va_list ap;
+
+  va_start (ap, header_fmt);
+  vsnprintf (header, sizeof header, header_fmt, ap);
+  va_end (ap);
+  draw_text (ui, y, 0, ui->cols, A_BOLD, header);
+  widget_menu_draw (ui, &l->menu, y + 1, 0, ui->rows - 3 - y, ui->cols, fn,
+                    ctx);
+}
+
+/* The key hook: the rows move once they are there. */
+unsigned
+screen_list_key (ui_t *ui, ui_screen_t *s, int ch)
+{
+  screen_list_t *l = s->state;
+  (void) ui;
+  return l->have ? widget_menu_key (&l->menu, ch) : 0;
+}
+
+unsigned
+screen_list_mode (ui_t *ui, ui_screen_t *s)
+{
+  screen_list_t *l = s->state;
+  (void) ui;
+  if (!l->have)
+    return 0;
+  return UI_MODE_LIST | (l->menu.n ? UI_MODE_ITEMS : 0);
 }
 
 void

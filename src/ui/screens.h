@@ -150,12 +150,41 @@ unsigned screen_tree_key (ui_t *ui, ui_screen_t *s, int ch);
 extern const ui_key_t screen_tree_keys[];
 #define SCREEN_TREE_KEYS UI_KEYS_INCLUDE (screen_tree_keys)
 
+/* screen.c: the list view of the server, history and compare screens:
+ * a bold column header over the rows, down to the footer. Put a
+ * screen_list_t first in the screen's state, use screen_list_key as the
+ * key hook and screen_list_mode (or UI_MODE_LIST / UI_MODE_ITEMS in
+ * your own mode) for the keys that need the rows. */
+typedef struct screen_list {
+  widget_menu_t menu;
+  bool have;               /* the rows are there (listed, computed) */
+} screen_list_t;
+/* The rows are there, N of them (the cursor stays where it can). */
+void screen_list_set (screen_list_t *l, size_t n);
+/* The header (printf-like) at row Y, the rows (FN with CTX) below it. */
+void screen_list_draw (ui_t *ui, screen_list_t *l, int y,
+                       widget_menu_item_fn fn, void *ctx,
+                       const char *header_fmt, ...)
+  __attribute__ ((format (printf, 6, 7)));
+unsigned screen_list_key (ui_t *ui, ui_screen_t *s, int ch);
+unsigned screen_list_mode (ui_t *ui, ui_screen_t *s);
+
 /* Push the restore screen (READER, VSC_PATH; VSC an open scapi_vsc_t to
  * borrow, or NULL) and the compare screen (IMAGE_A lent, may be NULL). */
 void screen_push_restore (ui_t *ui, const char *reader,
                           const char *vsc_path, void *vsc, bool keys_only);
 void screen_push_diff (ui_t *ui, const char *spec_a, const char *spec_b,
                        const image_t *image_a);
+/* Pick the other side first, then push the restore screen: with READER
+ * a VSC to restore onto it, else a card for the VSC at VSC_PATH (VSC, an
+ * open scapi_vsc_t to borrow, may be NULL). And the same for the
+ * compare screen: what to compare SPEC_A (IMAGE_A lent, may be NULL)
+ * with. Both return UI_PUSH, what the key action returns. */
+unsigned screen_pick_restore (ui_t *ui, const char *title, const char *reader,
+                              const char *vsc_path, void *vsc,
+                              bool keys_only);
+unsigned screen_pick_diff (ui_t *ui, const char *title, const char *spec_a,
+                           const image_t *image_a);
 
 /* Helpers shared by the screens (screen.c). */
 void screen_ask_input (ui_t *ui, const char *title, const char *prompt,

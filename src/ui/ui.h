@@ -48,6 +48,12 @@ typedef struct ui_screen ui_screen_t;
  * (may be NULL) says so; LABEL_FN gives a label that changes ("Set
  * PINs: on"). An entry with KEY == UI_KEY_INCLUDE stands for the
  * entries of SUB (the tree view's keys in the card and VSC screens).
+ * One action may serve several entries with a parameter: ACTION_ARG
+ * gets the entry's ARG (a dialog's OK and Cancel, download or restore
+ * the generation under the cursor). A label that says whether a flag
+ * of the screen's state is on needs no function: FLAG is the bool's
+ * offset in the state + 1 (UI_FLAG), LABEL is shown while it is off,
+ * LABEL_ON while it is on.
  * Write entries with UI_KEY (...), the rest with designators. */
 typedef struct ui_key {
   int key;                     /* curses key code or character */
@@ -59,16 +65,26 @@ typedef struct ui_key {
   const char *(*label_fn) (ui_t *ui, ui_screen_t *s);
   bool (*when) (ui_t *ui, ui_screen_t *s);
   const struct ui_key *sub;    /* with UI_KEY_INCLUDE */
+  unsigned (*action_arg) (ui_t *ui, ui_screen_t *s, int arg);
+  int arg;                     /* for ACTION_ARG */
+  size_t flag;                 /* UI_FLAG (state type, bool member), 0 = none */
+  const char *label_on;        /* N_(): the label while FLAG is on */
 } ui_key_t;
 #define UI_KEY(k, k2, m, lbl, hlp, fn)                                     \
   { .key = (k), .key2 = (k2), .modes = (m), .label = (lbl), .help = (hlp), \
     .action = (fn) }
+#define UI_KEY_ARG(k, k2, m, lbl, hlp, fn, a)                              \
+  { .key = (k), .key2 = (k2), .modes = (m), .label = (lbl), .help = (hlp), \
+    .action_arg = (fn), .arg = (a) }
+#define UI_FLAG(type, member) (offsetof (type, member) + 1)
 #define UI_KEY_INCLUDE (-2)
 #define UI_KEYS_INCLUDE(table) { .key = UI_KEY_INCLUDE, .sub = (table) }
 #define UI_KEYS_END { .key = 0 }
 /* Modes every screen may use (a screen's own start at bit 0). */
 #define UI_MODE_TREE   0x100u  /* the tree view shows an image */
 #define UI_MODE_SELECT 0x200u  /* ... whose nodes can be selected */
+#define UI_MODE_LIST   0x400u  /* the list view shows its rows */
+#define UI_MODE_ITEMS  0x800u  /* ... and there is at least one */
 
 typedef struct ui_screen_ops {
   const char *name;

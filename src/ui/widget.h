@@ -3,8 +3,8 @@
  * menu: a list with a cursor that scrolls; tree: the card/VSC image as
  * an expandable, selectable, searchable tree; field: a one-line text
  * input, with a no-echo mode whose buffer lives in secure memory;
- * confirm: a yes/no or typed confirmation dialog; progress: the progress
- * block of a running operation. Key handlers return UI_* flags. */
+ * progress: the progress block of a running operation (the dialogs
+ * themselves are screens: screen-dialog.c). Key handlers return UI_* flags. */
 #ifndef VSC_UI_WIDGET_H
 #define VSC_UI_WIDGET_H
 
@@ -101,14 +101,6 @@ unsigned widget_field_key (widget_field_t *f, int ch);
 void widget_field_draw (ui_t *ui, widget_field_t *f, int y, int x, int w);
 /* Hand over the content (secure copy when noecho); caller frees. */
 char *widget_field_take (widget_field_t *f);
-
-/* ---- widget-confirm.c ------------------------------------------------- */
-
-/* Draw a dialog with MESSAGE (lines separated by '\n') and either
- * "y/n" choices or, when TYPED is not NULL, a field asking to type the
- * word TYPED. */
-void widget_confirm_draw (ui_t *ui, const char *title, const char *message,
-                          const char *typed, widget_field_t *field);
 
 /* ---- widget-progress.c ------------------------------------------------ */
 

@@ -19,12 +19,7 @@ S="unix:$T_TMP/v1"
 
 tui_start 120 40 -- $TUI_EMU --vsc-dir "$TUI_VSCDIR"
 tui_expect "start screen" "Readers (2) and cards (2)"
-tui_keys G k k k k
-tui_expect "server action listed" "VSC server..."
-tui_keys Enter
-tui_expect "server URL asked" "Server (ssh://"
-tui_keys C-u "$S" Enter
-tui_expect "connected" "(connected)" 20
+tui_server_connect "$S"
 tui_expect "the VSC listed" "$UUID"
 tui_keys h
 tui_expect "history refused with the reason" \

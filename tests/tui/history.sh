@@ -10,59 +10,17 @@
 . "$top_srcdir/tests/tui/tui-lib.sh"
 t_begin "vscman server screen: history and restoring an old generation"
 
-VSCD="$top_builddir/vscd"
-VSCTOOL="$top_builddir/vsctool"
-[ -x "$VSCD" ] || t_skip "vscd is not built"
-KDF="--kdf-memory 19456 --kdf-iterations 1 --kdf-parallelism 1"
-echo 123456 > "$T_TMP/pin"
-echo "history password" > "$T_TMP/pw"
-echo "new node" > "$T_TMP/node"
-mkdir -p "$T_TMP/vault" "$T_TMP/work"
-
-"$VSCD" --socket "$T_TMP/sock" --vault "$T_TMP/vault" --no-check --keep 5 \
-  2>"$T_TMP/vscd.log" &
-VSCD_PID=$!
-t_on_exit "kill $VSCD_PID 2>/dev/null"
-i=0
-while [ $i -lt 50 ] && [ ! -S "$T_TMP/sock" ]; do sleep 0.1; i=$((i + 1)); done
-t_check "vscd socket ready" '[ -S "$T_TMP/sock" ]'
-S="unix:$T_TMP/sock"
+tui_vscd --no-check --keep 5
 
 # Generation 1: a backup of the PKCS#15 card; generation 2: plus 3F00/5099.
-"$VSCTOOL" backup --emu "$CARDS/pkcs15.card" --pin-file "$T_TMP/pin" \
-  --password-file "$T_TMP/pw" $KDF --no-scan "$T_TMP/work/h.vsc" \
-  > "$T_TMP/backup.out" 2>&1
-t_check "a VSC of the PKCS#15 card" '[ -s "$T_TMP/work/h.vsc" ]'
-UUID=$("$VSCTOOL" info --json "$T_TMP/work/h.vsc" | sed -n 's/.*"uuid":"\([^"]*\)".*/\1/p')
-t_check "its UUID" '[ -n "$UUID" ]'
-cp "$T_TMP/work/h.vsc" "$T_TMP/g1.vsc"
-t_ok "stored on the server (generation 1)" \
-  "$VSCTOOL" remote "$S" put --new "$UUID" "$T_TMP/work/h.vsc"
-t_ok "a node added" "$VSCTOOL" put --password-file "$T_TMP/pw" \
-  "$T_TMP/work/h.vsc" 3F00/5099 "$T_TMP/node"
-t_ok "stored again (generation 2)" "$VSCTOOL" remote "$S" put -g 1 \
-  "$UUID" "$T_TMP/work/h.vsc"
-cp "$T_TMP/work/h.vsc" "$T_TMP/g2.vsc"
-t_check "the generations differ" '! cmp -s "$T_TMP/g1.vsc" "$T_TMP/g2.vsc"'
+tui_two_generations "$S"
 
 tui_start 120 40 -- $TUI_EMU --vsc-dir "$TUI_VSCDIR"
 tui_expect "start screen" "Readers (2) and cards (2)"
-tui_keys G k k k k
-tui_expect "server action listed" "VSC server..."
-tui_keys Enter
-tui_expect "server URL asked" "Server (ssh://"
-tui_keys C-u "$S" Enter
-tui_expect "connected" "(connected)" 20
+tui_server_connect "$S"
 tui_expect "the VSC listed" "$UUID"
 tui_expect "history key in the footer" "History"
-
-tui_keys h
-tui_expect "history screen" "2 generations kept on the server" 20
-ME=$(id -un)
-t_check "generation 2 first, with who stored it" \
-  'tui_screen | grep -E "^ +2 +[0-9]+ +[0-9-]+ [0-9:]+ +$ME \(local pid [0-9]+\)"'
-t_check "generation 1 below it" \
-  'tui_screen | grep -E "^ +1 +[0-9]+ +[0-9-]+ [0-9:]+ +$ME"'
+tui_history_listed
 
 # Download the newest (under the cursor).
 tui_keys Enter

@@ -106,14 +106,7 @@ tui_keys "quit test password" Enter
 tui_expect "vsc: unlocked" "Unlocked and verified" 20
 quit_and_check vsc
 
-VSCD="$top_builddir/vscd"
-mkdir -p "$T_TMP/vault"
-"$VSCD" --socket "$T_TMP/sock" --vault "$T_TMP/vault" 2>"$T_TMP/vscd.log" &
-VSCD_PID=$!
-t_on_exit "kill $VSCD_PID 2>/dev/null"
-i=0
-while [ $i -lt 50 ] && [ ! -S "$T_TMP/sock" ]; do sleep 0.1; i=$((i + 1)); done
-t_check "vscd socket ready" '[ -S "$T_TMP/sock" ]'
+tui_vscd
 start_traced server
 tui_keys G k k k k Enter
 tui_expect "server: URL asked" "Server (ssh://"

@@ -8,24 +8,11 @@
 . "$top_srcdir/tests/tui/tui-lib.sh"
 t_begin "vscman server screen (vscd --socket)"
 
-VSCD="$top_builddir/vscd"
-[ -x "$VSCD" ] || t_skip "vscd is not built"
-mkdir -p "$T_TMP/vault"
-"$VSCD" --socket "$T_TMP/sock" --vault "$T_TMP/vault" 2>"$T_TMP/vscd.log" &
-VSCD_PID=$!
-t_on_exit "kill $VSCD_PID 2>/dev/null"
-i=0
-while [ $i -lt 50 ] && [ ! -S "$T_TMP/sock" ]; do sleep 0.1; i=$((i + 1)); done
-t_check "vscd socket ready" '[ -S "$T_TMP/sock" ]'
+tui_vscd
 
 tui_start 120 30 -- --emu "$CARDS/blank.card" --vsc-dir "$TUI_VSCDIR"
 tui_expect "start screen" "Readers (1) and cards (1)"
-tui_keys G k k k k
-tui_expect "server action listed" "VSC server..."
-tui_keys Enter
-tui_expect "server URL asked" "Server (ssh://"
-tui_keys C-u "unix:$T_TMP/sock" Enter
-tui_expect "connected" "(connected)" 20
+tui_server_connect "$S"
 tui_expect "empty vault" "0 VSCs on the server"
 
 tui_keys c

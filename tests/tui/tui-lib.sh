@@ -165,3 +165,77 @@ tui_quit_checked () {
     "grep -q 'exited with 0' '$TUI_TRACE.exit'"
   echo "# $1: quit key to exit: $(sed -n 's/^quit_to_exit_ms //p' "$TUI_STATS") ms in the program (for information)"
 }
+
+# ---- the server and history screens ------------------------------------
+
+# tui_vscd [VSCD ARGS...]: a private vscd on the socket $T_TMP/sock with
+# the vault $T_TMP/vault, stopped by its PID at the end; S is its URL.
+tui_vscd () {
+  VSCD="$top_builddir/vscd"
+  [ -x "$VSCD" ] || t_skip "vscd is not built"
+  mkdir -p "$T_TMP/vault"
+  "$VSCD" --socket "$T_TMP/sock" --vault "$T_TMP/vault" "$@" \
+    2>"$T_TMP/vscd.log" &
+  VSCD_PID=$!
+  t_on_exit "kill $VSCD_PID 2>/dev/null"
+  i=0
+  while [ $i -lt 50 ] && [ ! -S "$T_TMP/sock" ]; do
+    sleep 0.1
+    i=$((i + 1))
+  done
+  t_check "vscd socket ready" '[ -S "$T_TMP/sock" ]'
+  S="unix:$T_TMP/sock"
+}
+
+# tui_server_connect URL: from the start screen to the server screen,
+# connected to URL.
+tui_server_connect () {
+  tui_keys G k k k k
+  tui_expect "server action listed" "VSC server..."
+  tui_keys Enter
+  tui_expect "server URL asked" "Server (ssh://"
+  tui_keys C-u "$1" Enter
+  tui_expect "connected" "(connected)" 20
+}
+
+# tui_two_generations URL: a VSC backed up from the emulated PKCS#15 card
+# (PIN 123456, password "history password" in $T_TMP/pw) stored on URL
+# twice; generation 2 has the extra node 3F00/5099. Sets UUID; the two
+# files are $T_TMP/g1.vsc and $T_TMP/g2.vsc.
+tui_two_generations () {
+  VSCTOOL="$top_builddir/vsctool"
+  KDF="--kdf-memory 19456 --kdf-iterations 1 --kdf-parallelism 1"
+  echo 123456 > "$T_TMP/pin"
+  echo "history password" > "$T_TMP/pw"
+  echo "new node" > "$T_TMP/node"
+  mkdir -p "$T_TMP/work"
+  "$VSCTOOL" backup --emu "$CARDS/pkcs15.card" --pin-file "$T_TMP/pin" \
+    --password-file "$T_TMP/pw" $KDF --no-scan "$T_TMP/work/h.vsc" \
+    > "$T_TMP/backup.out" 2>&1
+  t_check "a VSC of the PKCS#15 card" '[ -s "$T_TMP/work/h.vsc" ]'
+  UUID=$("$VSCTOOL" info --json "$T_TMP/work/h.vsc" \
+           | sed -n 's/.*"uuid":"\([^"]*\)".*/\1/p')
+  t_check "its UUID" '[ -n "$UUID" ]'
+  cp "$T_TMP/work/h.vsc" "$T_TMP/g1.vsc"
+  t_ok "stored on the server (generation 1)" \
+    "$VSCTOOL" remote "$1" put --new "$UUID" "$T_TMP/work/h.vsc"
+  t_ok "a node added" "$VSCTOOL" put --password-file "$T_TMP/pw" \
+    "$T_TMP/work/h.vsc" 3F00/5099 "$T_TMP/node"
+  t_ok "stored again (generation 2)" "$VSCTOOL" remote "$1" put -g 1 \
+    "$UUID" "$T_TMP/work/h.vsc"
+  cp "$T_TMP/work/h.vsc" "$T_TMP/g2.vsc"
+  t_check "the generations differ" '! cmp -s "$T_TMP/g1.vsc" "$T_TMP/g2.vsc"'
+}
+
+# tui_history_listed: h on the server screen (the VSC of
+# tui_two_generations under the cursor): both generations, newest first,
+# stored by this account from a local process.
+tui_history_listed () {
+  tui_keys h
+  tui_expect "history screen" "2 generations kept on the server" 20
+  ME=$(id -un)
+  t_check "generation 2 first, with who stored it" \
+    'tui_screen | grep -E "^ +2 +[0-9]+ +[0-9-]+ [0-9:]+ +$ME \(local pid [0-9]+\)"'
+  t_check "generation 1 below it" \
+    'tui_screen | grep -E "^ +1 +[0-9]+ +[0-9-]+ [0-9:]+ +$ME \(local pid [0-9]+\)"'
+}

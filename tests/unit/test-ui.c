@@ -206,9 +206,11 @@ test_screen_tables (void)
         {
           bool documented = list[i]->help || list[i]->label
                             || list[i]->label_fn;
-          CU_ASSERT_PTR_NOT_NULL (list[i]->action);
+          CU_ASSERT (list[i]->action || list[i]->action_arg);
           for (j = 0; j < i && !documented; j++)
             if (list[j]->action == list[i]->action
+                && list[j]->action_arg == list[i]->action_arg
+                && list[j]->arg == list[i]->arg
                 && (list[j]->help || list[j]->label))
               documented = true;
           if (!documented && list[i]->key != UI_KEY_ESC)
