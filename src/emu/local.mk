@@ -83,8 +83,6 @@ TESTS += tests/unit/test-emu-iso8
 check_PROGRAMS += tests/unit/test-emu-standin
 tests_unit_test_emu_standin_SOURCES = tests/unit/test-emu-standin.c \
 	tests/unit/emu-helper.h
-tests_unit_test_emu_standin_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_emu_standin_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-emu-standin
 ## What real tokens do with security state (select-resets-security,
 ## applet-switch-powers-off), through emu_card_apdu.
