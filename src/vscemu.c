@@ -62,7 +62,7 @@ vscemu_usage (FILE *fp)
                  "keys)\n"
                  "  --rw                 with --vsc: write changes back into "
                  "the VSC\n"
-                 "                       (file system only)\n"
+                 "                       (not with OpenPGP or PIV)\n"
                  "  --password-file F    the VSC password (first line; else\n"
                  "                       $VSC_PASSWORD_FILE or the "
                  "terminal)\n"
@@ -200,9 +200,9 @@ vscemu_report (const char *file, const emu_image_report_t *rep)
     fprintf (stderr, _("vscemu: no private key for %s: born on the card, "
                        "never escrowed in the VSC; the stand-in cannot use "
                        "these slots\n"), rep->nokey);
-  if (rep->locked[0])
-    fprintf (stderr, _("vscemu: no private key for %s: the VSC holds "
-                       "none\n"), rep->locked);
+  if (rep->other[0])
+    fprintf (stderr, _("vscemu: no private key for %s: the VSC holds none "
+                       "this stand-in can use (see the log)\n"), rep->other);
   if (rep->pins[0])
     {
       const char *p = rep->pins, *nl;

@@ -151,13 +151,12 @@ void
 agency_card_free (agency_card_t *card)
 {
   size_t i;
+
   if (!card)
     return;
+  agency_op_end (card, false);          /* wipes every kept secret */
   for (i = 0; i < card->n_sec; i++)
-    {
-      agency_sec_wipe_value (&card->sec[i]);
-      xfree (card->sec[i].node);
-    }
+    xfree (card->sec[i].node);
   agent_iso7816_fs_free (card);
   wipememory (card, sizeof *card);
   xfree (card);

@@ -499,9 +499,11 @@ iso_readback (agency_card_t *card, const image_node_t *s, plan_entry_t *e)
   if (!iso_select_unless_current (card, s, &sw, &err) && err)
     goto leave;
   if (sw == SW_OK)
-    err = agent_iso7816_read_selected (card, scratch, tmp, &sw);
-  if (!err && sw == SW_NOT_ALLOWED)
+    err = agent_iso7816_read_reselect (card, scratch, s, tmp, SW_NOT_ALLOWED,
+                                       &sw);
+  else if (sw == SW_NOT_ALLOWED)
     {
+      /* The SELECT itself was refused: once more. */
       err = agent_iso7816_select_node (card, s, NULL, &sw);
       if (!err && sw == SW_OK)
         err = agent_iso7816_read_selected (card, scratch, tmp, &sw);

@@ -543,6 +543,21 @@ agent_iso7816_read_selected (agency_card_t *card, image_t *image, image_node_t *
   return err;
 }
 
+gpg_error_t
+agent_iso7816_read_reselect (agency_card_t *card, image_t *image,
+                             const image_node_t *sel, image_node_t *node,
+                             unsigned retry_sw, unsigned *sw)
+{
+  gpg_error_t err = agent_iso7816_read_selected (card, image, node, sw);
+
+  if (err || *sw != retry_sw)
+    return err;
+  err = agent_iso7816_select_node (card, sel, NULL, sw);
+  if (!err && *sw == SW_OK)
+    err = agent_iso7816_read_selected (card, image, node, sw);
+  return err;
+}
+
 /* Read NODE whose file is selected; on 6982 verify the PIN named by the
  * access condition (asking once) and read again. */
 static gpg_error_t
@@ -593,14 +608,8 @@ iso_read_with_pin (agency_card_t *card, image_t *image, image_node_t *node,
       if (!perr)
         {
           /* VERIFY leaves the current file as it was: read it. */
-          err = agent_iso7816_read_selected (card, image, node, &sw);
-          if (!err && sw == SW_SEC_NOT_SATISFIED)
-            {
-              /* Some cards want a fresh SELECT after VERIFY. */
-              err = agent_iso7816_select_node (card, node, NULL, &sw);
-              if (!err && sw == SW_OK)
-                err = agent_iso7816_read_selected (card, image, node, &sw);
-            }
+          err = agent_iso7816_read_reselect (card, image, node, node,
+                                             SW_SEC_NOT_SATISFIED, &sw);
           if (err)
             goto leave;
         }

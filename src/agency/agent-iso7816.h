@@ -137,6 +137,13 @@ uint8_t agent_iso7816_pin_ref (agency_card_t *card, uint8_t ref);
  * status. */
 gpg_error_t agent_iso7816_read_selected (agency_card_t *card, image_t *image,
                                          image_node_t *node, unsigned *sw);
+/* agent_iso7816_read_selected; if the card answers RETRY_SW, SELECT SEL
+ * once more and read again (some cards want a fresh SELECT after VERIFY
+ * or after a write). */
+gpg_error_t agent_iso7816_read_reselect (agency_card_t *card, image_t *image,
+                                         const image_node_t *sel,
+                                         image_node_t *node,
+                                         unsigned retry_sw, unsigned *sw);
 
 /* What the target said about a PIN reference the source's files need. */
 enum iso_pin_probe {

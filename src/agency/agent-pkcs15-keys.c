@@ -63,27 +63,16 @@ agent_pkcs15_keys_der (const image_node_t *s, buf_t *out)
       /* RSAPrivateKey { 0, n, e, d, p, q, d mod (p-1), d mod (q-1),
        * q^-1 mod p }. libgcrypt keeps p < q with u = p^-1 mod q: our
        * prime1 is its q, prime2 its p, and the coefficient is u. */
-      gcry_mpi_t n = NULL, e = NULL, d = NULL, p = NULL, q = NULL, u = NULL;
+      static const char *const names[6] = { "n", "e", "d", "p", "q", "u" };
+      gcry_mpi_t m[6] = { NULL, NULL, NULL, NULL, NULL, NULL };
+      int k;
 
-      err = p15k_mpi (s, "n", &n);
+      for (k = 0; !err && k < 6; k++)
+        err = p15k_mpi (s, names[k], &m[k]);
       if (!err)
-        err = p15k_mpi (s, "e", &e);
-      if (!err)
-        err = p15k_mpi (s, "d", &d);
-      if (!err)
-        err = p15k_mpi (s, "p", &p);
-      if (!err)
-        err = p15k_mpi (s, "q", &q);
-      if (!err)
-        err = p15k_mpi (s, "u", &u);
-      if (!err)
-        err = der_put_rsa_private (out, n, e, d, p, q, u);
-      gcry_mpi_release (n);
-      gcry_mpi_release (e);
-      gcry_mpi_release (d);
-      gcry_mpi_release (p);
-      gcry_mpi_release (q);
-      gcry_mpi_release (u);
+        err = der_put_rsa_private (out, m[0], m[1], m[2], m[3], m[4], m[5]);
+      for (k = 0; k < 6; k++)
+        gcry_mpi_release (m[k]);
       return err;
     }
   /* ECPrivateKey { 1, d (field size), [0] curve, [1] public point }. */

@@ -64,6 +64,26 @@ cmd_keygen_read (const char *path, buf_t *out)
   return rc;
 }
 
+/* What the user gave is wrong (exit 2): the slot, the algorithm, the
+ * key file or its passphrase; a key already there is a conflict. */
+static const gpg_err_code_t cmd_keygen_usage_errors[] = {
+  GPG_ERR_INV_ARG, GPG_ERR_PUBKEY_ALGO, GPG_ERR_INV_DATA, GPG_ERR_NOT_FOUND,
+  GPG_ERR_WRONG_SECKEY, GPG_ERR_WRONG_PUBKEY_ALGO, GPG_ERR_UNKNOWN_CURVE,
+  GPG_ERR_BAD_PASSPHRASE, GPG_ERR_BAD_SECKEY
+};
+
+static int
+cmd_keygen_exit_code (gpg_error_t err)
+{
+  size_t i;
+
+  for (i = 0; i < DIM (cmd_keygen_usage_errors); i++)
+    if (gpg_err_code (err) == cmd_keygen_usage_errors[i])
+      return CLI_EXIT_USAGE;
+  return gpg_err_code (err) == GPG_ERR_CONFLICT ? CLI_EXIT_CONFLICT
+         : CLI_EXIT_FAIL;
+}
+
 static int
 cmd_keygen_exec (cli_ctx_t *c)
 {
@@ -134,17 +154,7 @@ cmd_keygen_exec (cli_ctx_t *c)
         cli_msg ("%s", t);
       else
         cli_error (err, _("key generation failed"));
-      rc = (gpg_err_code (err) == GPG_ERR_INV_ARG
-            || gpg_err_code (err) == GPG_ERR_PUBKEY_ALGO
-            || gpg_err_code (err) == GPG_ERR_INV_DATA
-            || gpg_err_code (err) == GPG_ERR_NOT_FOUND
-            || gpg_err_code (err) == GPG_ERR_WRONG_SECKEY
-            || gpg_err_code (err) == GPG_ERR_WRONG_PUBKEY_ALGO
-            || gpg_err_code (err) == GPG_ERR_UNKNOWN_CURVE
-            || gpg_err_code (err) == GPG_ERR_BAD_PASSPHRASE
-            || gpg_err_code (err) == GPG_ERR_BAD_SECKEY)
-           ? CLI_EXIT_USAGE : gpg_err_code (err) == GPG_ERR_CONFLICT
-           ? CLI_EXIT_CONFLICT : CLI_EXIT_FAIL;
+      rc = cmd_keygen_exit_code (err);
       goto leave;
     }
   rc = cli_vsc_save (vsc, file);

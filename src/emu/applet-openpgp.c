@@ -227,21 +227,14 @@ applet_openpgp_option (void *ctx, const char *k, const char *v)
         err = applet_openpgp_pw_set (pw, b.data, b.len);
     }
   else if (!strcmp (k, "pw1-multi"))
-    {
-      if (!emu_appdata_bool (v, &o->pw1_multi))
-        err = emu_appdata_bad ("openpgp", k, _("yes or no"));
-    }
+    err = applet_opt_bool ("openpgp", k, v, &o->pw1_multi);
   else if (!strcmp (k, "composite-only") || !strcmp (k, "put-needs-pw3"))
-    {
-      if (!emu_appdata_bool (v, k[0] == 'c' ? &o->composite_only
-                                             : &o->put_pw3))
-        err = emu_appdata_bad ("openpgp", k, _("yes or no"));
-    }
+    err = applet_opt_bool ("openpgp", k, v, k[0] == 'c' ? &o->composite_only
+                                                       : &o->put_pw3);
   else if (!strcmp (k, "private-dos"))
     {
-      bool yes;
-      if (!emu_appdata_bool (v, &yes))
-        err = emu_appdata_bad ("openpgp", k, _("yes or no"));
+      bool yes = true;
+      err = applet_opt_bool ("openpgp", k, v, &yes);
       o->no_private_dos = !yes;
     }
   else if (!strcmp (k, "rsa-import"))
@@ -261,16 +254,14 @@ applet_openpgp_option (void *ctx, const char *k, const char *v)
     }
   else if (!strcmp (k, "uif"))
     {
-      if (!emu_appdata_bool (v, &o->uif))
-        err = emu_appdata_bad ("openpgp", k, _("yes or no"));
+      err = applet_opt_bool ("openpgp", k, v, &o->uif);
       for (i = 0; i < 3; i++)
         o->slot[i].uif[1] = o->uif ? 0x20 : 0;
     }
   else if (!strcmp (k, "sigcount"))
     {
-      if (!emu_appdata_uint (v, 0xFFFFFF, &u))
-        err = emu_appdata_bad ("openpgp", k, _("number"));
-      else
+      err = applet_opt_uint ("openpgp", k, v, 0, 0xFFFFFF, _("number"), &u);
+      if (!err)
         o->sigcount = (uint32_t)u;
     }
   else if ((slot = applet_openpgp_slot_suffix (k, "attr-")) >= 0)
@@ -285,9 +276,8 @@ applet_openpgp_option (void *ctx, const char *k, const char *v)
     {
       if (o->slot[slot].key.sexp)
         err = emu_appdata_bad ("openpgp", k, _("give time- before key-"));
-      else if (!emu_appdata_uint (v, 0xFFFFFFFF, &u) || !u)
-        err = emu_appdata_bad ("openpgp", k, _("number"));
-      else
+      else if (!(err = applet_opt_uint ("openpgp", k, v, 1, 0xFFFFFFFF,
+                                        _("number"), &u)))
         o->slot[slot].time = (uint32_t)u;
     }
   else if ((slot = applet_openpgp_slot_suffix (k, "key-")) >= 0)
@@ -534,7 +524,8 @@ applet_openpgp_features (opg_t *o, buf_t *b)
   return tlv_put (b, 0x7F74, c, sizeof c);
 }
 
-/* One of C1-C3, C5, C6, CD, DE (the parts of 73). */
+/* One of the simple objects of 6E as a TLV: 7F66, 7F74, and in 73
+ * C0-C6, CD, DE. */
 static gpg_error_t
 applet_openpgp_put_part (opg_t *o, unsigned tag, buf_t *b)
 {
@@ -543,6 +534,14 @@ applet_openpgp_put_part (opg_t *o, unsigned tag, buf_t *b)
 
   switch (tag)
     {
+    case 0x7F66:
+      return applet_openpgp_ext_len (b);
+    case 0x7F74:
+      return applet_openpgp_features (o, b);
+    case 0xC0:
+      return applet_openpgp_ext_caps (b);
+    case 0xC4:
+      return applet_openpgp_pw_status (o, b);
     case 0xC1: case 0xC2: case 0xC3:
       return tlv_put (b, tag, o->slot[tag - 0xC1].attr,
                       o->slot[tag - 0xC1].attr_len);
@@ -572,8 +571,9 @@ applet_openpgp_app_data (opg_t *o, buf_t *b)
 {
   size_t m6e, m73;
   gpg_error_t err;
-  static const unsigned parts[] = { 0xC1, 0xC2, 0xC3 };
-  static const unsigned parts2[] = { 0xC5, 0xC6, 0xCD, 0xDE };
+  static const unsigned before73[] = { 0x7F66, 0x7F74 };
+  static const unsigned in73[] = { 0xC0, 0xC1, 0xC2, 0xC3, 0xC4, 0xC5, 0xC6,
+                                   0xCD, 0xDE };
   size_t i;
 
   err = tlv_begin (b, 0x6E, &m6e);
@@ -581,20 +581,12 @@ applet_openpgp_app_data (opg_t *o, buf_t *b)
     err = tlv_put (b, 0x4F, o->aid, 16);
   if (!err)
     err = tlv_put (b, 0x5F52, opg_hist, sizeof opg_hist);
-  if (!err)
-    err = applet_openpgp_ext_len (b);
-  if (!err)
-    err = applet_openpgp_features (o, b);
+  for (i = 0; !err && i < DIM (before73); i++)
+    err = applet_openpgp_put_part (o, before73[i], b);
   if (!err)
     err = tlv_begin (b, 0x73, &m73);
-  if (!err)
-    err = applet_openpgp_ext_caps (b);
-  for (i = 0; !err && i < DIM (parts); i++)
-    err = applet_openpgp_put_part (o, parts[i], b);
-  if (!err)
-    err = applet_openpgp_pw_status (o, b);
-  for (i = 0; !err && i < DIM (parts2); i++)
-    err = applet_openpgp_put_part (o, parts2[i], b);
+  for (i = 0; !err && i < DIM (in73); i++)
+    err = applet_openpgp_put_part (o, in73[i], b);
   /* UIF, where offered, is part of 73 too (OpenPGP card 3.4). */
   for (i = 0; !err && o->uif && i < 3; i++)
     err = tlv_put (b, 0xD6 + (unsigned)i, o->slot[i].uif, 2);
@@ -682,20 +674,9 @@ applet_openpgp_get_data (opg_t *o, unsigned tag, applet_reply_t *r)
       return applet_openpgp_app_data (o, b);
     case 0x7A:
       put_be32 (v, o->sigcount);
-      err = tlv_begin (b, 0x7A, &mark);
-      if (!err)
-        err = tlv_put (b, 0x93, v + 1, 3);
-      if (!err)
-        err = tlv_end (b, mark);
-      return err;
-    case 0xC0:
-      err = applet_openpgp_ext_caps (b);
-      break;
-    case 0xC4:
-      err = applet_openpgp_pw_status (o, b);
-      break;
-    case 0xC1: case 0xC2: case 0xC3: case 0xC5: case 0xC6: case 0xCD:
-    case 0xDE:
+      return applet_put_wrapped (b, 0x7A, 0x93, v + 1, 3);
+    case 0xC0: case 0xC1: case 0xC2: case 0xC3: case 0xC4: case 0xC5:
+    case 0xC6: case 0xCD: case 0xDE: case 0x7F66: case 0x7F74:
       err = applet_openpgp_put_part (o, tag, b);
       break;
     case 0x93:
@@ -703,12 +684,6 @@ applet_openpgp_get_data (opg_t *o, unsigned tag, applet_reply_t *r)
       return buf_append (b, v + 1, 3);
     case 0x7F21:
       return buf_append (b, o->cert[o->occ].data, o->cert[o->occ].len);
-    case 0x7F66:
-      err = applet_openpgp_ext_len (b);
-      break;
-    case 0x7F74:
-      err = applet_openpgp_features (o, b);
-      break;
     case 0xD6: case 0xD7: case 0xD8:
       if (!o->uif)
         return applet_reply_sw (r, SW_REF_NOT_FOUND);
@@ -1012,19 +987,31 @@ applet_openpgp_sign (opg_slot_t *s, const uint8_t *p, size_t n,
   return err;
 }
 
+/* May the key of S serve CMD? VERIFIED: the password it needs is;
+ * NEED_DATA: CMD must carry data.  0 if so, else the status word. */
+static unsigned
+applet_openpgp_key_ready (bool verified, const opg_slot_t *s,
+                          const applet_cmd_t *cmd, bool need_data)
+{
+  if (!verified)
+    return SW_SEC_NOT_SATISFIED;
+  if (!s->key.sexp)
+    return SW_REF_NOT_FOUND;
+  if (need_data && !cmd->lc)
+    return SW_WRONG_LENGTH;
+  return 0;
+}
+
 static gpg_error_t
 applet_openpgp_decipher (opg_t *o, const applet_cmd_t *cmd,
                          applet_reply_t *r)
 {
   opg_slot_t *s = &o->slot[OPG_DEC];
   gpg_error_t err = 0;
+  unsigned sw = applet_openpgp_key_ready (o->v82, s, cmd, true);
 
-  if (!o->v82)
-    return applet_reply_sw (r, SW_SEC_NOT_SATISFIED);
-  if (!s->key.sexp)
-    return applet_reply_sw (r, SW_REF_NOT_FOUND);
-  if (!cmd->lc)
-    return applet_reply_sw (r, SW_WRONG_LENGTH);
+  if (sw)
+    return applet_reply_sw (r, sw);
   r->secret = true;
   if (s->key.type == EMU_KEY_RSA)
     {
@@ -1064,15 +1051,14 @@ applet_openpgp_pso (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
   opg_t *o = state;
   gpg_error_t err;
   opg_slot_t *s = &o->slot[OPG_SIG];
+  unsigned sw;
 
   if (cmd->p1 == 0x80 && cmd->p2 == 0x86)
     return applet_openpgp_decipher (o, cmd, r);
   if (cmd->p1 != 0x9E || cmd->p2 != 0x9A)
     return applet_reply_sw (r, SW_INCORRECT_P1P2);
-  if (!o->v81)
-    return applet_reply_sw (r, SW_SEC_NOT_SATISFIED);
-  if (!s->key.sexp)
-    return applet_reply_sw (r, SW_REF_NOT_FOUND);
+  if ((sw = applet_openpgp_key_ready (o->v81, s, cmd, false)))
+    return applet_reply_sw (r, sw);
   err = applet_openpgp_sign (s, cmd->data, cmd->lc, r);
   if (err || r->sw != SW_OK)
     return err;
@@ -1090,13 +1076,10 @@ applet_openpgp_internal_auth (void *state, const applet_cmd_t *cmd,
 {
   opg_t *o = state;
   opg_slot_t *s = &o->slot[OPG_AUT];
+  unsigned sw = applet_openpgp_key_ready (o->v82, s, cmd, true);
 
-  if (!o->v82)
-    return applet_reply_sw (r, SW_SEC_NOT_SATISFIED);
-  if (!s->key.sexp)
-    return applet_reply_sw (r, SW_REF_NOT_FOUND);
-  if (!cmd->lc)
-    return applet_reply_sw (r, SW_WRONG_LENGTH);
+  if (sw)
+    return applet_reply_sw (r, sw);
   return applet_openpgp_sign (s, cmd->data, cmd->lc, r);
 }
 

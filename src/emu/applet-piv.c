@@ -474,10 +474,7 @@ applet_piv_option (void *ctx, const char *k, const char *val)
 
   buf_init_secure (&b);
   if (!strcmp (k, "yubikey"))
-    {
-      if (!emu_appdata_bool (val, &v->yubikey))
-        err = emu_appdata_bad ("piv", k, _("yes or no"));
-    }
+    err = applet_opt_bool ("piv", k, val, &v->yubikey);
   else if (!strcmp (k, "objects"))
     {
       if (strcmp (val, "basic") && strcmp (val, "all"))
@@ -486,18 +483,16 @@ applet_piv_option (void *ctx, const char *k, const char *val)
     }
   else if (!strcmp (k, "retired"))
     {
-      if (!emu_appdata_uint (val, 20, &u))
-        err = emu_appdata_bad ("piv", k, _("0 to 20"));
-      else
+      err = applet_opt_uint ("piv", k, val, 0, 20, _("0 to 20"), &u);
+      if (!err)
         v->retired = (uint8_t)u;
     }
   else if (!strcmp (k, "algs"))
     err = applet_piv_opt_algs (v, val);
   else if (!strcmp (k, "serial"))
     {
-      if (!emu_appdata_uint (val, 0xFFFFFFFF, &u))
-        err = emu_appdata_bad ("piv", k, _("number"));
-      else
+      err = applet_opt_uint ("piv", k, val, 0, 0xFFFFFFFF, _("number"), &u);
+      if (!err)
         v->serial = (uint32_t)u;
     }
   else if (!strcmp (k, "version"))
@@ -949,7 +944,6 @@ applet_piv_auth_mgmt (piv_t *v, const applet_cmd_t *cmd, const tlv_t *t7c,
   bool hc = !tlv_find (t7c->value, t7c->len, 0x81, &c);
   bool hr = !tlv_find (t7c->value, t7c->len, 0x82, &resp);
   uint8_t tmp[8], out[8];
-  size_t mark;
   gpg_error_t err;
   int state = v->auth_state;
 
@@ -964,12 +958,7 @@ applet_piv_auth_mgmt (piv_t *v, const applet_cmd_t *cmd, const tlv_t *t7c,
       if (err)
         return err;
       v->auth_state = 1;
-      err = tlv_begin (&r->data, 0x7C, &mark);
-      if (!err)
-        err = tlv_put (&r->data, 0x80, out, 8);
-      if (!err)
-        err = tlv_end (&r->data, mark);
-      return err;
+      return applet_put_wrapped (&r->data, 0x7C, 0x80, out, 8);
     }
   if (hw && w.len == 8 && hc && c.len == 8 && !hr)
     {
@@ -984,24 +973,14 @@ applet_piv_auth_mgmt (piv_t *v, const applet_cmd_t *cmd, const tlv_t *t7c,
       if (err)
         return err;
       v->mgmt_ok = true;
-      err = tlv_begin (&r->data, 0x7C, &mark);
-      if (!err)
-        err = tlv_put (&r->data, 0x82, out, 8);
-      if (!err)
-        err = tlv_end (&r->data, mark);
-      return err;
+      return applet_put_wrapped (&r->data, 0x7C, 0x82, out, 8);
     }
   if (hc && !c.len && !hw && !hr)
     {
       /* External authentication, step 1: a plain challenge. */
       emu_crypto_random (v->challenge, 8);
       v->auth_state = 2;
-      err = tlv_begin (&r->data, 0x7C, &mark);
-      if (!err)
-        err = tlv_put (&r->data, 0x81, v->challenge, 8);
-      if (!err)
-        err = tlv_end (&r->data, mark);
-      return err;
+      return applet_put_wrapped (&r->data, 0x7C, 0x81, v->challenge, 8);
     }
   if (hr && resp.len == 8 && !hw && !hc)
     {
@@ -1030,7 +1009,6 @@ applet_piv_auth_key (piv_t *v, const applet_cmd_t *cmd, const tlv_t *t7c,
   piv_key_t *pk = applet_piv_key (v, cmd->p2);
   tlv_t resp, chal, exp;
   buf_t out = BUF_INIT;
-  size_t mark;
   gpg_error_t err = 0;
 
   if (applet_piv_retired_absent (v, cmd->p2))
@@ -1075,11 +1053,7 @@ applet_piv_auth_key (piv_t *v, const applet_cmd_t *cmd, const tlv_t *t7c,
   if (pk->pin_policy == POL_ALWAYS)
     v->pin_fresh = false;
   r->secret = true;
-  err = tlv_begin (&r->data, 0x7C, &mark);
-  if (!err)
-    err = tlv_put (&r->data, 0x82, out.data, out.len);
-  if (!err)
-    err = tlv_end (&r->data, mark);
+  err = applet_put_wrapped (&r->data, 0x7C, 0x82, out.data, out.len);
  leave:
   buf_free (&out);
   return err;

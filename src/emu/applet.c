@@ -10,6 +10,7 @@
 
 #include "common/util.h"
 #include "common/i18n.h"
+#include "common/tlv.h"
 #include "applet.h"
 #include "emu-appdata.h"
 
@@ -137,16 +138,23 @@ applet_life_destroy (const applet_life_t *life, void *state)
 
 /* ---- the command table ---------------------------------------------- */
 
+const applet_command_t *
+applet_command_find (const applet_command_t *table, unsigned ins)
+{
+  for (; table->run; table++)
+    if (table->ins == ins)
+      return table;
+  return NULL;
+}
+
 gpg_error_t
 applet_dispatch (const applet_command_t *table, unsigned have, void *state,
                  const applet_cmd_t *cmd, applet_reply_t *reply)
 {
-  const applet_command_t *c;
+  const applet_command_t *c = applet_command_find (table, cmd->ins);
   gpg_error_t err = 0;
 
-  for (c = table; c->run && c->ins != cmd->ins; c++)
-    ;
-  if (!c->run || (c->flags & APPLET_CMD_VENDOR & ~have))
+  if (!c || (c->flags & APPLET_CMD_VENDOR & ~have))
     reply->sw = SW_INS_NOT_SUPPORTED;
   else if ((c->flags & APPLET_CMD_P1P2_ZERO) && (cmd->p1 || cmd->p2))
     reply->sw = SW_INCORRECT_P1P2;
@@ -164,6 +172,20 @@ applet_cmd_not_found (void *state, const applet_cmd_t *cmd,
   (void)state;
   (void)cmd;
   return applet_reply_sw (reply, SW_FILE_NOT_FOUND);
+}
+
+gpg_error_t
+applet_put_wrapped (buf_t *b, unsigned outer, unsigned inner, const void *p,
+                    size_t n)
+{
+  size_t mark;
+  gpg_error_t err = tlv_begin (b, outer, &mark);
+
+  if (!err)
+    err = tlv_put (b, inner, p, n);
+  if (!err)
+    err = tlv_end (b, mark);
+  return err;
 }
 
 /* ---- reference data ------------------------------------------------- */
@@ -242,4 +264,23 @@ applet_key_option (const char *applet, const char *k, const char *value,
   for (i = 0; i < 3; i++)
     buf_free (&b[i]);
   return err;
+}
+
+gpg_error_t
+applet_opt_bool (const char *applet, const char *k, const char *value,
+                 bool *v)
+{
+  if (!emu_appdata_bool (value, v))
+    return emu_appdata_bad (applet, k, _("yes or no"));
+  return 0;
+}
+
+gpg_error_t
+applet_opt_uint (const char *applet, const char *k, const char *value,
+                 unsigned long min, unsigned long max, const char *why,
+                 unsigned long *v)
+{
+  if (!emu_appdata_uint (value, max, v) || *v < min)
+    return emu_appdata_bad (applet, k, why);
+  return 0;
 }

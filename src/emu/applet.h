@@ -126,9 +126,12 @@ gpg_error_t applet_life_create (const applet_life_t *life,
                                 buf_t *aid);
 void applet_life_destroy (const applet_life_t *life, void *state);
 
-typedef gpg_error_t (*applet_handler_t) (void *state,
-                                         const applet_cmd_t *cmd,
-                                         applet_reply_t *reply);
+/* A command handler; STATE is the applet instance (the card for the file
+ * system's commands).  Declare handlers with the function type:
+ * "applet_handler_fn emu_record_read;". */
+typedef gpg_error_t applet_handler_fn (void *state, const applet_cmd_t *cmd,
+                                       applet_reply_t *reply);
+typedef applet_handler_fn *applet_handler_t;
 
 /* Conditions of a command, checked before its handler runs. */
 #define APPLET_CMD_P1P2_ZERO 0x01  /* P1 P2 must be 00 00, else 6A86 */
@@ -147,9 +150,17 @@ typedef struct applet_command {
 gpg_error_t applet_dispatch (const applet_command_t *table, unsigned have,
                              void *state, const applet_cmd_t *cmd,
                              applet_reply_t *reply);
+/* The entry of TABLE for INS, NULL if none. */
+const applet_command_t *applet_command_find (const applet_command_t *table,
+                                             unsigned ins);
 /* A handler for SELECT of something the applet does not have: 6A82. */
-gpg_error_t applet_cmd_not_found (void *state, const applet_cmd_t *cmd,
-                                  applet_reply_t *reply);
+applet_handler_fn applet_cmd_not_found;
+
+/* Append the constructed TLV OUTER holding the one TLV INNER with
+ * [P, P+N) (a dynamic authentication template 7C with its 80, 81 or 82;
+ * 7A with 93). */
+gpg_error_t applet_put_wrapped (buf_t *b, unsigned outer, unsigned inner,
+                                const void *p, size_t n);
 
 /* ---- reference data (PINs, passwords) held by an applet ------------- */
 
@@ -176,6 +187,16 @@ typedef bool (*applet_alg_cb_t) (void *ctx, const char *alg,
 gpg_error_t applet_key_option (const char *applet, const char *k,
                                const char *value, applet_alg_cb_t alg,
                                void *ctx, emu_key_t *key, bool *generated);
+
+/* Option K's VALUE as yes/no into *V.  A refusal is logged for APPLET:
+ * GPG_ERR_INV_VALUE. */
+gpg_error_t applet_opt_bool (const char *applet, const char *k,
+                             const char *value, bool *v);
+/* Option K's VALUE as a number MIN..MAX into *V; WHY for a refusal. */
+gpg_error_t applet_opt_uint (const char *applet, const char *k,
+                             const char *value, unsigned long min,
+                             unsigned long max, const char *why,
+                             unsigned long *v);
 
 /* The applet table (applet.c).  Returns NULL for unknown names. */
 const applet_ops_t *applet_find (const char *name);

@@ -154,8 +154,9 @@ emu_cmd_by_name (emu_card_t *card, const uint8_t *aid, size_t n, unsigned occ)
 }
 
 gpg_error_t
-emu_cmd_select (emu_card_t *card, const applet_cmd_t *cmd, applet_reply_t *r)
+emu_cmd_select (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
 {
+  emu_card_t *card = state;
   emu_file_t *f = NULL;
   unsigned what = cmd->p2 & 0x0C;
   unsigned occ = cmd->p2 & 0x03;
@@ -355,41 +356,48 @@ emu_cmd_ne_max (const applet_cmd_t *cmd)
   return cmd->ne == 256 || cmd->ne == 65536;
 }
 
+/* A command that changed the card (to be saved) succeeded. */
 static gpg_error_t
-emu_cmd_read_binary (emu_card_t *card, const applet_cmd_t *cmd,
-                     applet_reply_t *r)
+emu_cmd_done (applet_reply_t *r)
 {
+  r->changed = true;
+  return applet_reply_sw (r, SW_OK);
+}
+
+/* The transparent EF of a binary command (emu_cmd_binary_ef) if OP is
+ * allowed on it; a key's internal EF is never read. */
+static unsigned
+emu_cmd_binary_access (emu_card_t *card, const applet_cmd_t *cmd,
+                       enum emu_acop op, size_t *off, emu_file_t **r_f)
+{
+  unsigned sw = emu_cmd_binary_ef (card, cmd, off, r_f);
+
+  if (!sw && op == EMU_AC_READ && (*r_f)->internal)
+    sw = SW_INCOMPAT_FILE;
+  if (!sw)
+    sw = emu_fs_check (card, *r_f, op);
+  return sw;
+}
+
+static gpg_error_t
+emu_cmd_read_binary (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
+{
+  emu_card_t *card = state;
   emu_file_t *f;
   size_t off = 0, n, room;
   unsigned sw;
 
   if ((cmd->ins & 1)
       && (sw = emu_cmd_odd_offset (cmd, &off, false, NULL, NULL)))
-    goto fail;
+    return applet_reply_sw (r, sw);
   if (!(cmd->ins & 1) && cmd->lc)
-    {
-      sw = SW_WRONG_LENGTH;
-      goto fail;
-    }
-  if ((sw = emu_cmd_binary_ef (card, cmd, &off, &f)))
-    goto fail;
-  if (f->internal)
-    {
-      sw = SW_INCOMPAT_FILE;      /* a key: never read */
-      goto fail;
-    }
-  if ((sw = emu_fs_check (card, f, EMU_AC_READ)))
-    goto fail;
+    return applet_reply_sw (r, SW_WRONG_LENGTH);
+  if ((sw = emu_cmd_binary_access (card, cmd, EMU_AC_READ, &off, &f)))
+    return applet_reply_sw (r, sw);
   if (!cmd->ne)
-    {
-      sw = SW_WRONG_LENGTH;
-      goto fail;
-    }
+    return applet_reply_sw (r, SW_WRONG_LENGTH);
   if (off > f->data.len)
-    {
-      sw = SW_WRONG_P1P2;
-      goto fail;
-    }
+    return applet_reply_sw (r, SW_WRONG_P1P2);
   n = f->data.len - off;
   if (cmd->ins & 1)
     {
@@ -400,10 +408,7 @@ emu_cmd_read_binary (emu_card_t *card, const applet_cmd_t *cmd,
       while (n && n + 1 + tlv_len_size (n) > room)
         n--;
       if (n + 1 + tlv_len_size (n) > room)
-        {
-          sw = SW_WRONG_LENGTH;
-          goto fail;
-        }
+        return applet_reply_sw (r, SW_WRONG_LENGTH);
       r->sw = (n < f->data.len - off) || emu_cmd_ne_max (cmd)
               || n + 1 + tlv_len_size (n) == room ? SW_OK : SW_EOF_REACHED;
     }
@@ -418,83 +423,51 @@ emu_cmd_read_binary (emu_card_t *card, const applet_cmd_t *cmd,
   if (cmd->ins & 1)
     return tlv_put (&r->data, 0x53, f->data.data + off, n);
   return buf_append (&r->data, f->data.data + off, n);
- fail:
-  r->sw = sw;
-  return 0;
 }
 
 static gpg_error_t
-emu_cmd_update_binary (emu_card_t *card, const applet_cmd_t *cmd,
-                       applet_reply_t *r)
+emu_cmd_update_binary (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
 {
+  emu_card_t *card = state;
   emu_file_t *f;
   size_t off = 0, n = cmd->lc;
   const uint8_t *data = cmd->data;
   unsigned sw;
 
   if (!cmd->lc)
-    {
-      sw = SW_WRONG_LENGTH;
-      goto fail;
-    }
+    return applet_reply_sw (r, SW_WRONG_LENGTH);
   if ((cmd->ins & 1) && (sw = emu_cmd_odd_offset (cmd, &off, true, &data, &n)))
-    goto fail;
-  if ((sw = emu_cmd_binary_ef (card, cmd, &off, &f)))
-    goto fail;
-  if ((sw = emu_fs_check (card, f, EMU_AC_UPDATE)))
-    goto fail;
+    return applet_reply_sw (r, sw);
+  if ((sw = emu_cmd_binary_access (card, cmd, EMU_AC_UPDATE, &off, &f)))
+    return applet_reply_sw (r, sw);
   if (off > f->data.len)
-    {
-      sw = SW_WRONG_P1P2;
-      goto fail;
-    }
+    return applet_reply_sw (r, SW_WRONG_P1P2);
   if (n > f->data.len - off)
-    {
-      sw = SW_NOT_ENOUGH_MEMORY;
-      goto fail;
-    }
+    return applet_reply_sw (r, SW_NOT_ENOUGH_MEMORY);
   if (n)
     memcpy (f->data.data + off, data, n);
-  r->changed = true;
-  r->sw = SW_OK;
-  return 0;
- fail:
-  r->sw = sw;
-  return 0;
+  return emu_cmd_done (r);
 }
 
 static gpg_error_t
-emu_cmd_erase_binary (emu_card_t *card, const applet_cmd_t *cmd,
-                      applet_reply_t *r)
+emu_cmd_erase_binary (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
 {
+  emu_card_t *card = state;
   emu_file_t *f;
   size_t off = 0, end;
   unsigned sw;
 
-  if ((sw = emu_cmd_binary_ef (card, cmd, &off, &f)))
-    goto fail;
-  if ((sw = emu_fs_check (card, f, EMU_AC_UPDATE)))
-    goto fail;
+  if ((sw = emu_cmd_binary_access (card, cmd, EMU_AC_UPDATE, &off, &f)))
+    return applet_reply_sw (r, sw);
   end = f->data.len;
   if (cmd->lc == 2)
     end = get_be16 (cmd->data);
   else if (cmd->lc)
-    {
-      sw = SW_WRONG_LENGTH;
-      goto fail;
-    }
+    return applet_reply_sw (r, SW_WRONG_LENGTH);
   if (off > f->data.len || end > f->data.len || end < off)
-    {
-      sw = SW_WRONG_P1P2;
-      goto fail;
-    }
+    return applet_reply_sw (r, SW_WRONG_P1P2);
   memset (f->data.data + off, 0, end - off);
-  r->changed = true;
-  r->sw = SW_OK;
-  return 0;
- fail:
-  r->sw = sw;
-  return 0;
+  return emu_cmd_done (r);
 }
 
 /* The file a CREATE/DELETE/ACTIVATE/DEACTIVATE refers to: data field
@@ -517,8 +490,9 @@ emu_cmd_target (emu_card_t *card, const applet_cmd_t *cmd, emu_file_t **r_f)
 }
 
 static gpg_error_t
-emu_cmd_create (emu_card_t *card, const applet_cmd_t *cmd, applet_reply_t *r)
+emu_cmd_create (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
 {
+  emu_card_t *card = state;
   emu_file_t *f;
   gpg_error_t err;
   unsigned sw;
@@ -539,63 +513,50 @@ emu_cmd_create (emu_card_t *card, const applet_cmd_t *cmd, applet_reply_t *r)
 }
 
 static gpg_error_t
-emu_cmd_delete (emu_card_t *card, const applet_cmd_t *cmd, applet_reply_t *r)
+emu_cmd_delete (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
 {
+  emu_card_t *card = state;
   emu_file_t *f, *parent;
   unsigned sw;
 
   if ((sw = emu_cmd_target (card, cmd, &f)))
-    goto fail;
+    return applet_reply_sw (r, sw);
   if (f == card->mf)
-    {
-      sw = SW_COND_NOT_SATISFIED;
-      goto fail;
-    }
+    return applet_reply_sw (r, SW_COND_NOT_SATISFIED);
   if ((sw = emu_fs_check (card, f, EMU_AC_DELETE)))
-    goto fail;
+    return applet_reply_sw (r, sw);
   parent = f->parent;
   emu_fs_unlink (f);
   emu_fs_free (card, f);
   card->cur_df = parent;
   card->cur_ef = NULL;
   card->cur_rec = 0;
-  r->changed = true;
-  r->sw = SW_OK;
-  return 0;
- fail:
-  r->sw = sw;
-  return 0;
+  return emu_cmd_done (r);
 }
 
 static gpg_error_t
-emu_cmd_activate (emu_card_t *card, const applet_cmd_t *cmd,
-                  applet_reply_t *r)
+emu_cmd_activate (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
 {
+  emu_card_t *card = state;
   emu_file_t *f;
   unsigned sw;
 
   if ((sw = emu_cmd_target (card, cmd, &f)))
-    goto fail;
+    return applet_reply_sw (r, sw);
   if ((sw = emu_fs_check (card, f, EMU_AC_ADMIN)))
-    goto fail;
+    return applet_reply_sw (r, sw);
   f->deactivated = cmd->ins == 0x04;
   f->initialising = false;
   emu_cmd_set_current (card, f);
-  r->changed = true;
-  r->sw = SW_OK;
-  return 0;
- fail:
-  r->sw = sw;
-  return 0;
+  return emu_cmd_done (r);
 }
 
 static gpg_error_t
-emu_cmd_challenge (emu_card_t *card, const applet_cmd_t *cmd,
-                   applet_reply_t *r)
+emu_cmd_challenge (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
 {
   gpg_error_t err;
 
-  (void)card;
+  (void)state;
   if (cmd->p1 || cmd->p2)
     return applet_reply_sw (r, SW_INCORRECT_P1P2);
   if (!cmd->ne || cmd->lc)
@@ -628,66 +589,44 @@ emu_cmd_list (emu_card_t *card, const applet_cmd_t *cmd, applet_reply_t *r)
   return err;
 }
 
+/* The file system card's commands (the applets have tables of their
+ * own).  Record commands: emu-record.c, PIN commands: emu-pin.c, key
+ * operations: emu-iso8.c. */
+static const applet_command_t emu_cmd_table[] = {
+  { 0xA4, 0, emu_cmd_select },
+  { 0xB0, 0, emu_cmd_read_binary }, { 0xB1, 0, emu_cmd_read_binary },
+  { 0xD6, 0, emu_cmd_update_binary }, { 0xD7, 0, emu_cmd_update_binary },
+  { 0xD0, 0, emu_cmd_update_binary },
+  { 0x0E, 0, emu_cmd_erase_binary },
+  { 0xB2, 0, emu_record_read },
+  { 0xDC, 0, emu_record_write }, { 0xD2, 0, emu_record_write },
+  { 0xE2, 0, emu_record_write },
+  { 0xE0, 0, emu_cmd_create },
+  { 0xE4, 0, emu_cmd_delete },
+  { 0x44, 0, emu_cmd_activate }, { 0x04, 0, emu_cmd_activate },
+  { 0x84, 0, emu_cmd_challenge },
+  { 0x20, 0, emu_pin_command }, { 0x24, 0, emu_pin_command },
+  { 0x2C, 0, emu_pin_command },
+  { 0x22, 0, emu_iso8_mse },
+  { 0x2A, 0, emu_iso8_pso },
+  { 0x88, 0, emu_iso8_internal_auth },
+  { 0, 0, NULL }
+};
+
 gpg_error_t
 emu_cmd_dispatch (emu_card_t *card, const applet_cmd_t *cmd,
                   applet_reply_t *r)
 {
-  bool changed = false;
+  const applet_command_t *c;
 
   if (cmd->cla & 0x80)
     {
       if (card->list_files && cmd->cla == 0x80 && cmd->ins == 0x16)
         return emu_cmd_list (card, cmd, r);
-      r->sw = SW_CLA_NOT_SUPPORTED;
-      return 0;
+      return applet_reply_sw (r, SW_CLA_NOT_SUPPORTED);
     }
-  switch (cmd->ins)
-    {
-    case 0xA4:
-      return emu_cmd_select (card, cmd, r);
-    case 0xB0:
-    case 0xB1:
-      return emu_cmd_read_binary (card, cmd, r);
-    case 0xD6:
-    case 0xD7:
-    case 0xD0:
-      return emu_cmd_update_binary (card, cmd, r);
-    case 0x0E:
-      return emu_cmd_erase_binary (card, cmd, r);
-    case 0xB2:
-      return emu_record_read (card, cmd, r);
-    case 0xDC:
-    case 0xD2:
-    case 0xE2:
-      return emu_record_write (card, cmd, r);
-    case 0xE0:
-      return emu_cmd_create (card, cmd, r);
-    case 0xE4:
-      return emu_cmd_delete (card, cmd, r);
-    case 0x44:
-    case 0x04:
-      return emu_cmd_activate (card, cmd, r);
-    case 0x84:
-      return emu_cmd_challenge (card, cmd, r);
-    case 0x20:
-      r->sw = emu_pin_verify (card, cmd, &changed);
-      break;
-    case 0x24:
-      r->sw = emu_pin_change (card, cmd, &changed);
-      break;
-    case 0x2C:
-      r->sw = emu_pin_reset (card, cmd, &changed);
-      break;
-    case 0x22:
-      return emu_iso8_mse (card, cmd, r);
-    case 0x2A:
-      return emu_iso8_pso (card, cmd, r);
-    case 0x88:
-      return emu_iso8_internal_auth (card, cmd, r);
-    default:
-      r->sw = SW_INS_NOT_SUPPORTED;
-      break;
-    }
-  r->changed = changed;
-  return 0;
+  c = applet_command_find (emu_cmd_table, cmd->ins);
+  if (!c)
+    return applet_reply_sw (r, SW_INS_NOT_SUPPORTED);
+  return c->run (card, cmd, r);
 }

@@ -103,14 +103,16 @@ emu_image_app_keynode (const image_node_t *app, const char *name)
   return n && n->type == IMAGE_NODE_KEY ? n : NULL;
 }
 
-/* Note the key node N in the report: no key in the stand-in. */
+/* Note the key node N in the report: no key in the stand-in (born on
+ * the card, or, with UNUSABLE or without that flag, another reason). */
 static void
-emu_image_app_nokey (const image_node_t *n, emu_image_report_t *rep)
+emu_image_app_nokey (const image_node_t *n, bool unusable,
+                     emu_image_report_t *rep)
 {
   char *path = image_node_path (n);
-  bool locked = !(n->flags & IMAGE_FLAG_NOT_EXTRACTABLE);
-  char *list = locked ? rep->locked : rep->nokey;
-  size_t size = locked ? sizeof rep->locked : sizeof rep->nokey;
+  bool other = unusable || !(n->flags & IMAGE_FLAG_NOT_EXTRACTABLE);
+  char *list = other ? rep->other : rep->nokey;
+  size_t size = other ? sizeof rep->other : sizeof rep->nokey;
   size_t len = strlen (list);
 
   if (path && len + strlen (path) + 3 < size)
@@ -282,7 +284,8 @@ emu_image_app_pin (const image_t *image, const char *app, unsigned ref,
                                strlen (given));
 }
 
-/* The report's sentence for one PIN. */
+/* The report's sentence for one PIN (FROM: 's' stored, 'g' --pin,
+ * 'p' PIN-protected in the printed information, 0 the default DFLT). */
 static void
 emu_image_app_pin_text (emu_image_report_t *rep, const char *what,
                         char from, const char *dflt)
@@ -297,6 +300,10 @@ emu_image_app_pin_text (emu_image_report_t *rep, const char *what,
   else if (from == 'g')
     snprintf (rep->pins + len, sizeof rep->pins - len,
               _("%s: the value of --pin\n"), what);
+  else if (from == 'p')
+    snprintf (rep->pins + len, sizeof rep->pins - len,
+              _("%s: the PIN-protected key the VSC stores in the printed "
+                "information\n"), what);
   else
     snprintf (rep->pins + len, sizeof rep->pins - len,
               _("%s: %s (factory default)\n"), what, dflt);
@@ -404,6 +411,7 @@ emu_image_app_opg_slot (const image_node_t *app, int slot, buf_t *o,
           log_info (_("openpgp/%s: the escrowed key (%s) cannot go into "
                       "the applet's %s slot; the slot stays empty\n"), name,
                     key.type ? emu_crypto_name (&key) : "?", sn);
+          emu_image_app_nokey (kn, true, rep);
           buf_truncate (o, mark);
           err = 0;
         }
@@ -413,7 +421,7 @@ emu_image_app_opg_slot (const image_node_t *app, int slot, buf_t *o,
   else
     {
       if (kn)
-        emu_image_app_nokey (kn, rep);
+        emu_image_app_nokey (kn, false, rep);
       if (at && emu_image_app_opg_attr (at->content, at->content_len, slot))
         err = emu_image_app_textopt (o, slot == 0 ? "attr-sig"
                                      : slot == 1 ? "attr-dec" : "attr-aut",
@@ -446,7 +454,8 @@ emu_image_app_opg_slot (const image_node_t *app, int slot, buf_t *o,
 
 /* The simple DOs: AID parts, cardholder data, private DOs, counters. */
 static gpg_error_t
-emu_image_app_opg_dos (const image_node_t *app, buf_t *o)
+emu_image_app_opg_dos (const image_node_t *app, buf_t *o,
+                       emu_image_report_t *rep)
 {
   static const struct { unsigned tag; const char *key; size_t max; } dos[] = {
     { 0x5B, "name", 39 }, { 0x5F2D, "lang", 8 }, { 0x5F35, "sex", 1 },
@@ -469,8 +478,11 @@ emu_image_app_opg_dos (const image_node_t *app, buf_t *o)
         err = emu_image_app_hexopt (o, "serial", n->content + 10, 4);
     }
   for (i = 0; !err && i < DIM (dos); i++)
-    if ((n = emu_image_app_do (app, dos[i].tag))
-        && n->content_len <= dos[i].max)
+    if (!(n = emu_image_app_do (app, dos[i].tag)))
+      continue;
+    else if (n->content_len > dos[i].max)
+      rep->skipped++;           /* longer than the applet takes */
+    else
       err = emu_image_app_hexopt (o, dos[i].key, n->content, n->content_len);
   /* The signature counter: 93 in 7A (the content with or without 7A). */
   n = emu_image_app_do (app, 0x7A);
@@ -614,7 +626,7 @@ emu_image_app_piv (const image_node_t *app, buf_t *o,
           continue;
         if (!n->has_content || !n->content_len)
           {
-            emu_image_app_nokey (n, rep);
+            emu_image_app_nokey (n, false, rep);
             continue;
           }
         err = emu_image_app_key (o, "key-", n->name + 4);
@@ -631,6 +643,7 @@ emu_image_app_piv (const image_node_t *app, buf_t *o,
             log_info (_("piv/%s: the escrowed key (%s) cannot go into the "
                         "applet; the slot stays empty\n"), n->name,
                       key.type ? emu_crypto_name (&key) : "?");
+            emu_image_app_nokey (n, true, rep);
             buf_truncate (o, mark);
             err = 0;
           }
@@ -639,6 +652,23 @@ emu_image_app_piv (const image_node_t *app, buf_t *o,
         emu_crypto_key_free (&key);
       }
   return err;
+}
+
+/* The PIN-protected management key a YubiKey tool keeps in the printed
+ * information (5FC109: 88 { 89 KEY }), as mgmt= if it is a 3DES key;
+ * true if there was one. */
+static bool
+emu_image_app_piv_mgmt (const image_node_t *app, buf_t *o, gpg_error_t *r_err)
+{
+  const image_node_t *pi = emu_image_app_do (app, 0x5FC109);
+  tlv_t t88, t89;
+
+  *r_err = 0;
+  if (!pi || tlv_find (pi->content, pi->content_len, 0x88, &t88)
+      || tlv_find (t88.value, t88.len, 0x89, &t89) || t89.len != 24)
+    return false;
+  *r_err = emu_image_app_hexopt (o, "mgmt", t89.value, t89.len);
+  return true;
 }
 
 /* ---- the applets ---------------------------------------------------- */
@@ -694,6 +724,7 @@ emu_image_app_add (emu_card_t *card, const image_t *image,
   unsigned keys = 0;
   gpg_error_t err = 0;
   char from1 = 0, from2 = 0;
+  bool mgmt = false;
   int i;
 
   buf_init_secure (&o);
@@ -716,7 +747,7 @@ emu_image_app_add (emu_card_t *card, const image_t *image,
                     : buf_set (&pw3, EMU_IMAGE_APP_PW3,
                                strlen (EMU_IMAGE_APP_PW3));
       if (!err)
-        err = emu_image_app_opg_dos (app, &o);
+        err = emu_image_app_opg_dos (app, &o, rep);
       for (i = 0; !err && i < 3; i++)
         err = emu_image_app_opg_slot (app, i, &o, rep, &keys);
     }
@@ -729,6 +760,8 @@ emu_image_app_add (emu_card_t *card, const image_t *image,
                                  &o, &from2);
       if (!err)
         err = emu_image_app_piv (app, &o, rep, &keys);
+      if (!err)
+        mgmt = emu_image_app_piv_mgmt (app, &o, &err);
     }
   if (!err)
     err = buf_append_byte (&o, 0);
@@ -746,7 +779,7 @@ emu_image_app_add (emu_card_t *card, const image_t *image,
     {
       emu_image_app_pin_text (rep, "PIV PIN", from1, "123456");
       emu_image_app_pin_text (rep, "PIV PUK", from2, EMU_IMAGE_APP_PUK);
-      emu_image_app_pin_text (rep, _("PIV management key"), 0,
+      emu_image_app_pin_text (rep, _("PIV management key"), mgmt ? 'p' : 0,
                               EMU_IMAGE_APP_MGMT);
     }
   rep->applets++;

@@ -20,6 +20,12 @@ static const uint8_t emu_image_default_atr[] = {
   0x3B, 0x8C, 0x80, 0x01, 0x80, 0x73, 0x00, 0x00, 0x80, 0x56, 0x76,
   0x73, 0x63, 0x65, 0x6D, 0x75, 0x33
 };
+/* The same announcing extended length (card capabilities C0), for a
+ * card with applets: their DOs (OpenPGP 7F66) announce it too. */
+static const uint8_t emu_image_applet_atr[] = {
+  0x3B, 0x8C, 0x80, 0x01, 0x80, 0x73, 0x00, 0x00, 0xC0, 0x56, 0x76,
+  0x73, 0x63, 0x65, 0x6D, 0x75, 0x73
+};
 
 typedef struct emu_image_ctx {
   emu_card_t *card;
@@ -336,7 +342,13 @@ emu_image_build (const image_t *image, const char *pin, bool applets,
     }
   else
     {
-      memcpy (card->atr, emu_image_default_atr, sizeof emu_image_default_atr);
+      bool apps = false;
+      for (top = image->root.first_child; applets && top; top = top->next)
+        apps |= top->type == IMAGE_NODE_APPLET && top->name
+                && (!strcmp (top->name, "openpgp") || !strcmp (top->name,
+                                                                "piv"));
+      memcpy (card->atr, apps ? emu_image_applet_atr : emu_image_default_atr,
+              sizeof emu_image_default_atr);
       card->atr_len = sizeof emu_image_default_atr;
     }
   card->mf = emu_fs_new (card, NULL, EMU_DF, 0x3F00);
@@ -366,7 +378,9 @@ emu_image_build (const image_t *image, const char *pin, bool applets,
       if (err)
         goto leave;
     }
-  card->ext = emu_profile_ext_announced (card);
+  /* An applet announces extended length in its own DOs (OpenPGP 7F66),
+   * and its clients use it, whatever the backed-up ATR says. */
+  card->ext = rep->applets || emu_profile_ext_announced (card);
   /* Keys to use: let OpenSC bind the driver that uses them. */
   card->isoapplet = c.keys > 0;
   emu_card_power_off (card);

@@ -29,8 +29,9 @@ typedef struct emu_image_report {
   unsigned applets;         /* applets presented (openpgp, piv) */
   char nokey[256];          /* key nodes of keys born on the card (no
                                escrowed key): "piv/key-9C, ..." */
-  char locked[256];         /* other key nodes without a key (unreadable,
-                               or metadata only) */
+  char other[256];          /* other key nodes whose key is not presented:
+                               metadata only, or a key the applet cannot
+                               hold (algorithm; see the log) */
   char pins[512];           /* one line per applet PIN: where its value
                                comes from (never the value itself, unless
                                it is the applet's factory default) */

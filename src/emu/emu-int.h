@@ -180,36 +180,24 @@ unsigned emu_fs_check (emu_card_t *card, const emu_file_t *f,
 /* emu-pin.c: PINs and the PIN commands. */
 emu_pin_t *emu_pin_find (emu_card_t *card, unsigned ref);
 gpg_error_t emu_pin_set (emu_pin_t *pin, const uint8_t *p, size_t n);
-unsigned emu_pin_verify (emu_card_t *card, const applet_cmd_t *cmd,
-                         bool *changed);
-unsigned emu_pin_change (emu_card_t *card, const applet_cmd_t *cmd,
-                         bool *changed);
-unsigned emu_pin_reset (emu_card_t *card, const applet_cmd_t *cmd,
-                        bool *changed);
+/* VERIFY (20), CHANGE REFERENCE DATA (24), RESET RETRY COUNTER (2C). */
+applet_handler_fn emu_pin_command;
 
-/* emu-cmd.c: the file system commands. */
-gpg_error_t emu_cmd_select (emu_card_t *card, const applet_cmd_t *cmd,
-                            applet_reply_t *r);
+/* emu-cmd.c: the file system commands; STATE of a handler is the card. */
+applet_handler_fn emu_cmd_select;
 gpg_error_t emu_cmd_dispatch (emu_card_t *card, const applet_cmd_t *cmd,
                               applet_reply_t *r);
-/* emu-record.c: record commands. */
-gpg_error_t emu_record_read (emu_card_t *card, const applet_cmd_t *cmd,
-                             applet_reply_t *r);
-gpg_error_t emu_record_write (emu_card_t *card, const applet_cmd_t *cmd,
-                              applet_reply_t *r);
+/* emu-record.c: READ RECORD (B2), UPDATE/WRITE/APPEND RECORD (DC D2 E2). */
+applet_handler_fn emu_record_read, emu_record_write;
 
 /* emu-iso8.c: key operations of the file-system card. */
 void emu_iso8_reset (emu_card_t *card);
 /* SELECT of the IsoApplet AID (if the profile asks): true if answered. */
 bool emu_iso8_select (emu_card_t *card, const applet_cmd_t *cmd,
                       applet_reply_t *r, gpg_error_t *r_err);
-gpg_error_t emu_iso8_mse (emu_card_t *card, const applet_cmd_t *cmd,
-                          applet_reply_t *r);
-gpg_error_t emu_iso8_pso (emu_card_t *card, const applet_cmd_t *cmd,
-                          applet_reply_t *r);
-gpg_error_t emu_iso8_internal_auth (emu_card_t *card,
-                                    const applet_cmd_t *cmd,
-                                    applet_reply_t *r);
+/* MANAGE SECURITY ENVIRONMENT (22), PSO (2A), INTERNAL AUTHENTICATE
+ * (88); STATE is the card. */
+applet_handler_fn emu_iso8_mse, emu_iso8_pso, emu_iso8_internal_auth;
 
 /* emu-profile.c: profile / state files. */
 gpg_error_t emu_profile_load (emu_card_t *card, const char *path);

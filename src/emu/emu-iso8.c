@@ -111,8 +111,9 @@ emu_iso8_file_ref (emu_card_t *card, const uint8_t *p, size_t n)
 }
 
 gpg_error_t
-emu_iso8_mse (emu_card_t *card, const applet_cmd_t *cmd, applet_reply_t *r)
+emu_iso8_mse (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
 {
+  emu_card_t *card = state;
   tlv_iter_t it;
   tlv_t t;
   emu_file_t *key = NULL;
@@ -250,8 +251,9 @@ emu_iso8_sign (emu_card_t *card, uint8_t crt, const uint8_t *in, size_t n,
 }
 
 gpg_error_t
-emu_iso8_pso (emu_card_t *card, const applet_cmd_t *cmd, applet_reply_t *r)
+emu_iso8_pso (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
 {
+  emu_card_t *card = state;
   emu_key_t key;
   gpg_error_t err = 0;
   unsigned sw;
@@ -301,9 +303,10 @@ emu_iso8_pso (emu_card_t *card, const applet_cmd_t *cmd, applet_reply_t *r)
 }
 
 gpg_error_t
-emu_iso8_internal_auth (emu_card_t *card, const applet_cmd_t *cmd,
+emu_iso8_internal_auth (void *state, const applet_cmd_t *cmd,
                         applet_reply_t *r)
 {
+  emu_card_t *card = state;
   gpg_error_t err = 0;
 
   if (cmd->p1 != 0x00 || (cmd->p2 != 0x00 && cmd->p2 != 0x80))

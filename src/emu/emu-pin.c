@@ -93,7 +93,7 @@ emu_pin_split (const emu_pin_t *pin, size_t n)
   return pin->len <= n ? pin->len : n;
 }
 
-unsigned
+static unsigned
 emu_pin_verify (emu_card_t *card, const applet_cmd_t *cmd, bool *changed)
 {
   emu_pin_t *pin;
@@ -122,7 +122,7 @@ emu_pin_verify (emu_card_t *card, const applet_cmd_t *cmd, bool *changed)
   return emu_pin_check (pin, cmd->data, cmd->lc, true, changed);
 }
 
-unsigned
+static unsigned
 emu_pin_change (emu_card_t *card, const applet_cmd_t *cmd, bool *changed)
 {
   emu_pin_t *pin;
@@ -180,7 +180,7 @@ emu_pin_change (emu_card_t *card, const applet_cmd_t *cmd, bool *changed)
     ? SW_NOT_ENOUGH_MEMORY : SW_OK;
 }
 
-unsigned
+static unsigned
 emu_pin_reset (emu_card_t *card, const applet_cmd_t *cmd, bool *changed)
 {
   emu_pin_t *pin, *puk;
@@ -241,4 +241,20 @@ emu_pin_reset (emu_card_t *card, const applet_cmd_t *cmd, bool *changed)
   pin->verified = false;
   *changed = true;
   return SW_OK;
+}
+
+gpg_error_t
+emu_pin_command (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
+{
+  emu_card_t *card = state;
+  bool changed = false;
+
+  if (cmd->ins == 0x20)
+    r->sw = emu_pin_verify (card, cmd, &changed);
+  else if (cmd->ins == 0x24)
+    r->sw = emu_pin_change (card, cmd, &changed);
+  else
+    r->sw = emu_pin_reset (card, cmd, &changed);
+  r->changed = changed;
+  return 0;
 }

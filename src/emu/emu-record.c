@@ -110,9 +110,9 @@ emu_record_locate (emu_card_t *card, emu_file_t *f, uint8_t p1,
 }
 
 gpg_error_t
-emu_record_read (emu_card_t *card, const applet_cmd_t *cmd,
-                 applet_reply_t *r)
+emu_record_read (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
 {
+  emu_card_t *card = state;
   emu_file_t *f;
   unsigned mode = cmd->p2 & 7, sw;
   size_t rec, i;
@@ -163,9 +163,9 @@ emu_record_read (emu_card_t *card, const applet_cmd_t *cmd,
 }
 
 gpg_error_t
-emu_record_write (emu_card_t *card, const applet_cmd_t *cmd,
-                  applet_reply_t *r)
+emu_record_write (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
 {
+  emu_card_t *card = state;
   emu_file_t *f;
   unsigned mode = cmd->p2 & 7, sw;
   size_t rec;

@@ -20,9 +20,12 @@
 
 #define EMU_VPCD_PORT 35963
 
-/* Read exactly N bytes; 0 on success, -1 on EOF/error/stop. */
+/* Move exactly N bytes: into IN (read) or from OUT (write), the other
+ * NULL; 0 on success, -1 on EOF/error/stop (STOP is looked at while
+ * reading). */
 static int
-emu_vpcd_read (int fd, uint8_t *p, size_t n, volatile sig_atomic_t *stop)
+emu_vpcd_io (int fd, uint8_t *in, const uint8_t *out, size_t n,
+             volatile sig_atomic_t *stop)
 {
   while (n)
     {
@@ -33,35 +36,23 @@ emu_vpcd_read (int fd, uint8_t *p, size_t n, volatile sig_atomic_t *stop)
        * the second back for the delayed-ACK time (40 ms a frame). Quick
        * ACK mode does not stick, so ask for it before every read. */
       int one = 1;
-      setsockopt (fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+      if (in)
+        setsockopt (fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
 #endif
-      r = read (fd, p, n);
+      r = in ? read (fd, in, n) : send (fd, out, n, MSG_NOSIGNAL);
       if (r < 0 && errno == EINTR)
         {
-          if (stop && *stop)
+          if (in && stop && *stop)
             return -1;
           continue;
         }
       if (r <= 0)
         return -1;
-      p += r;
+      if (in)
+        in += r;
+      else
+        out += r;
       n -= (size_t)r;
-    }
-  return 0;
-}
-
-static int
-emu_vpcd_write (int fd, const uint8_t *p, size_t n)
-{
-  while (n)
-    {
-      ssize_t w = send (fd, p, n, MSG_NOSIGNAL);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w <= 0)
-        return -1;
-      p += w;
-      n -= (size_t)w;
     }
   return 0;
 }
@@ -75,9 +66,9 @@ emu_vpcd_send (int fd, const uint8_t *p, size_t n)
     n = 0xFFFF;   /* cannot happen: responses are at most 65538 bytes,
                      and Ne over vpcd is capped below */
   put_be16 (hdr, (unsigned)n);
-  if (emu_vpcd_write (fd, hdr, 2))
+  if (emu_vpcd_io (fd, NULL, hdr, 2, NULL))
     return -1;
-  return emu_vpcd_write (fd, p, n);
+  return emu_vpcd_io (fd, NULL, p, n, NULL);
 }
 
 static void
@@ -154,10 +145,10 @@ emu_vpcd_serve (emu_card_t *card, int fd, const emu_vpcd_opts_t *o,
     }
   while (!(o->stop && *o->stop))
     {
-      if (emu_vpcd_read (fd, hdr, 2, o->stop))
+      if (emu_vpcd_io (fd, hdr, NULL, 2, o->stop))
         break;
       len = get_be16 (hdr);
-      if (len && emu_vpcd_read (fd, in, len, o->stop))
+      if (len && emu_vpcd_io (fd, in, NULL, len, o->stop))
         break;
       if (len == 1)
         {

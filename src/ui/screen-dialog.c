@@ -58,9 +58,7 @@ screen_dialog_enter (ui_t *ui, ui_screen_t *s)
 
 /* ---- drawing ------------------------------------------------------------ */
 
-/* The frame: the screen below, a box of H x W titled TITLE; its origin
- * into *R_Y, *R_X. */
-static void
+void
 screen_dialog_frame (ui_t *ui, ui_screen_t *s, int h, int w,
                      const char *title, int *r_y, int *r_x)
 {

@@ -50,9 +50,7 @@ screen_progress_draw (ui_t *ui, ui_screen_t *s)
   prog_state_t *st = s->state;
   int y, x, w = ui->cols > 84 ? 76 : ui->cols - 4;
 
-  if (s->below)
-    s->below->ops->draw (ui, s->below);
-  draw_dialog (ui, 11, w, a->title, &y, &x);
+  screen_dialog_frame (ui, s, 11, w, a->title, &y, &x);
   widget_progress_draw (ui, &st->prog, y + 1, x + 1, w - 2,
                         st->task && task_cancelled (st->task));
 }

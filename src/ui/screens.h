@@ -19,8 +19,9 @@
 /* All of them, in the order of screen-list.h, NULL-terminated. */
 extern const ui_screen_ops_t *const ui_screen_table[];
 
-/* screen-password.c: a text or secret input. SECRET (secure memory when
- * noecho, else plain) is owned by the callee; NULL = cancelled. */
+/* screen-dialog.c, the password screen: a text or secret input.
+ * SECRET (secure memory when noecho, else plain) is owned by the callee;
+ * NULL = cancelled. */
 typedef void (*screen_input_done) (ui_t *ui, void *ctx, char *value);
 typedef struct screen_input_arg {
   char title[128];
@@ -34,7 +35,7 @@ typedef struct screen_input_arg {
   void *ctx;
 } screen_input_arg_t;
 
-/* screen-confirm.c: yes/no, or type the word TYPED. */
+/* screen-dialog.c, the confirm screen: yes/no, or type the word TYPED. */
 typedef void (*screen_confirm_done) (ui_t *ui, void *ctx, bool yes);
 typedef struct screen_confirm_arg {
   char title[128];
@@ -45,8 +46,8 @@ typedef struct screen_confirm_arg {
   void *ctx;
 } screen_confirm_arg_t;
 
-/* screen-pick.c: choose one of ITEMS (allocated strings, freed by the
- * screen); IDX = (size_t)-1 when cancelled. */
+/* screen-dialog.c, the pick screen: choose one of ITEMS (allocated
+ * strings, freed by the screen); IDX = (size_t)-1 when cancelled. */
 typedef void (*screen_pick_done) (ui_t *ui, void *ctx, size_t idx);
 typedef struct screen_pick_arg {
   char title[128];
@@ -57,8 +58,14 @@ typedef struct screen_pick_arg {
   void *ctx;
 } screen_pick_arg_t;
 
+/* screen-dialog.c: the frame of a dialog (and of the progress dialog):
+ * the screen below S, then a centred box of H x W titled TITLE; its
+ * origin into *R_Y, *R_X. */
+void screen_dialog_frame (ui_t *ui, ui_screen_t *s, int h, int w,
+                          const char *title, int *r_y, int *r_x);
+
 /* screen-progress.c: run FN(FN_ARG) on a worker; PIN and password
- * requests are asked with screen-password; Esc cancels. */
+ * requests are asked with the password screen; Esc cancels. */
 typedef void (*screen_progress_done) (ui_t *ui, void *ctx, gpg_error_t err,
                                       const char *text);
 typedef struct screen_progress_arg {

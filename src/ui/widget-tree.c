@@ -12,6 +12,7 @@
 #include "ui/ui.h"
 #include "ui/widget.h"
 
+/* The rows are allocated for the nodes counted before the walk. */
 struct widget_tree_build {
   widget_tree_t *t;
   size_t cap;
@@ -23,15 +24,7 @@ widget_tree_add (image_node_t *node, unsigned depth, void *ctx)
   struct widget_tree_build *b = ctx;
   widget_tree_t *t = b->t;
   if (t->n == b->cap)
-    {
-      size_t ncap = b->cap ? b->cap * 2 : 64;
-      widget_tree_row_t *r = xtryrealloc (t->rows, ncap * sizeof *r);
-      if (!r)
-        return gpg_error_from_syserror ();
-      t->rows = r;
-      b->cap = ncap;
-    }
-  memset (&t->rows[t->n], 0, sizeof t->rows[t->n]);
+    return gpg_error (GPG_ERR_BUG);     /* more nodes than counted */
   t->rows[t->n].node = node;
   t->rows[t->n].depth = depth;
   /* Top levels open, deeper DFs closed (cards can be big). */
@@ -71,6 +64,10 @@ widget_tree_init (widget_tree_t *t, const image_t *image, bool selectable)
 
   memset (t, 0, sizeof *t);
   t->selectable = selectable;
+  b.cap = image_count_nodes (image, NULL);
+  t->rows = xtrycalloc (b.cap ? b.cap : 1, sizeof *t->rows);
+  if (!t->rows)
+    return gpg_error_from_syserror ();
   err = image_walk (image, widget_tree_add, &b);
   if (err)
     goto leave;

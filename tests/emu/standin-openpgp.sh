@@ -160,3 +160,26 @@ rc=$?
 t_check "--pin 1234 is refused for the OpenPGP applet (exit $rc)" \
   '[ $rc != 0 ] && grep -q "openpgp: --pin must have 6 to 127 characters" "$W/short.out"' \
   || cat "$W/short.out"
+
+# A VSC that holds only escrowed keys (vsctool create + keygen, no
+# backup: no ATR, no data objects) is a stand-in too, with an OpenPGP
+# and a PIV applet; the card takes the extended-length commands gpg
+# sends it.
+vsctool create --password-file "$W/pw" $KDF "$W/keys.vsc" > /dev/null 2>&1
+vsctool keygen --json --password-file "$W/pw" --openpgp sig --algo ed25519 \
+  --created $CREATED "$W/keys.vsc" > "$W/k2.json" 2> "$W/k2.err"
+vsctool keygen --password-file "$W/pw" --piv 9a --algo eccp256 \
+  "$W/keys.vsc" > /dev/null 2>&1
+FK=$(jfield k2 fingerprint)
+vscemu --vpcd "$VPCD_PORT" --vsc "$W/keys.vsc" --password-file "$W/pw" \
+  --log "$W/vscemu3.log" 2> "$W/keys.err" &
+EMU_PID=$!
+emu_wait_card present
+t_check "vscemu: two applets, two escrowed keys" \
+  'grep -q "2 applet(s) and 2 private key(s) presented" "$W/keys.err"' \
+  || cat "$W/keys.err"
+gpg_status keys
+t_check "gpg --card-status of the keys-only VSC: the escrowed fingerprint" \
+  '[ ${#FK} = 40 ] && grep -q "^Signature key ....: $(spaced $FK)" "$W/keys.out"' \
+  || cat "$W/keys.out"
+emu_stop

@@ -11,6 +11,7 @@
 
 #include "emu-helper.h"
 #include "common/tlv.h"
+#include "common/log.h"
 #include "emu/emu-crypto.h"
 #include "emu/emu-image.h"
 #include "image/image.h"
@@ -162,7 +163,7 @@ test_openpgp (void)
   image_t *im = NULL;
   emu_image_report_t rep;
   gcry_sexp_t sig = NULL, data = NULL;
-  uint8_t msg[32];
+  uint8_t msg[32], ca[60];
   char cd[16];
 
   CU_ASSERT_FATAL (!image_new (&im));
@@ -171,6 +172,9 @@ test_openpgp (void)
   node (im, "openpgp/5B", IMAGE_NODE_DO, "Doe<<Jane", 9);
   node (im, "openpgp/7A", IMAGE_NODE_DO, "\x7A\x05\x93\x03\x00\x00\x07", 7);
   node (im, "openpgp/C4", IMAGE_NODE_DO, "\x01\x7F\x7F\x7F\x03\x00\x03", 7);
+  memset (ca, 0, sizeof ca);
+  memset (ca + 20, 0xCA, 20);
+  node (im, "openpgp/C6", IMAGE_NODE_DO, ca, sizeof ca);
   escrow (im, "openpgp/key-sig", &ed, "2023-11-14T22:15:00Z");
   born (im, "openpgp/key-aut");
   stored_pin (im, 0x82, "openpgp", "24681357");
@@ -197,7 +201,12 @@ test_openpgp (void)
   CU_ASSERT_EQUAL (tx ("00 CA 00 7A 00"), 0x9000);
   CU_ASSERT (data_has ("93 03 00 00 07"));
   CU_ASSERT_EQUAL (tx ("00 CA 00 C4 00"), 0x9000);
-  CU_ASSERT (dlen >= 1 && resp[0] == 0x01);
+  CU_ASSERT (dlen == 7 && resp[0] == 0x01);
+  CU_ASSERT (dlen == 7 && resp[6] == 3);      /* PW3 untouched by setup */
+  /* The CA fingerprints, set through PUT DATA after PW3. */
+  CU_ASSERT_EQUAL (tx ("00 CA 00 C6 00"), 0x9000);
+  CU_ASSERT (dlen == 60 && !memcmp (resp, ca, 60));
+  CU_ASSERT_EQUAL (tx ("00 DA 00 5B 01 58"), 0x6982);   /* PW3 dropped */
   /* The key's date (1700000100) in CD, so the fingerprint is gpg's. */
   CU_ASSERT_EQUAL (tx ("00 CA 00 CD 00"), 0x9000);
   snprintf (cd, sizeof cd, "%08X", 1700000100u);
@@ -235,6 +244,7 @@ test_piv (void)
   image_node_t *app;
   emu_image_report_t rep;
   static const uint8_t ver[3] = { 5, 4, 3 };
+  uint8_t printed[28];
   char *pub;
 
   CU_ASSERT_FATAL (!image_new (&im));
@@ -248,14 +258,20 @@ test_piv (void)
   born (im, "piv/key-9E");
   node (im, "piv/key-9D", IMAGE_NODE_KEY, NULL, 0);
   stored_pin (im, 0x80, "piv", "11223344");
+  /* The PIN-protected management key in the printed information. */
+  memset (printed, 0x11, sizeof printed);
+  memcpy (printed, "\x88\x1A\x89\x18", 4);
+  node (im, "piv/5FC109", IMAGE_NODE_DO, printed, sizeof printed);
 
   emu_card_free (card);
   card = NULL;
   CU_ASSERT_FATAL (!emu_image_present (im, NULL, &card, &rep));
+  CU_ASSERT (strstr (rep.pins, "PIV management key: the PIN-protected key")
+             != NULL);
   CU_ASSERT_EQUAL (rep.applets, 1);
   CU_ASSERT_EQUAL (rep.keys, 2);
   CU_ASSERT (!strcmp (rep.nokey, "piv/key-9E"));
-  CU_ASSERT (!strcmp (rep.locked, "piv/key-9D"));
+  CU_ASSERT (!strcmp (rep.other, "piv/key-9D"));
   CU_ASSERT (strstr (rep.pins, "PIV PIN: the value stored in the VSC")
              != NULL);
   CU_ASSERT (strstr (rep.pins, "PIV PUK: 12345678 (factory default)")
@@ -276,6 +292,8 @@ test_piv (void)
   pub = public_hex (&p256);
   CU_ASSERT (data_has (pub));
   xfree (pub);
+  CU_ASSERT_EQUAL (tx ("00 F7 00 9B 00"), 0x9000);
+  CU_ASSERT (data_has ("05 01 00"));          /* not the default key */
   CU_ASSERT_EQUAL (tx ("00 F7 00 9E 00"), 0x6A88);
   CU_ASSERT_EQUAL (tx ("00 F7 00 9D 00"), 0x6A88);
   CU_ASSERT_EQUAL (tx ("00 20 00 80 08 31 32 33 34 35 36 FF FF"), 0x63C2);
@@ -312,6 +330,7 @@ test_refused (void)
   card = NULL;
   CU_ASSERT_FATAL (!emu_image_present (im, NULL, &card, &rep));
   CU_ASSERT_EQUAL (rep.keys, 1);
+  CU_ASSERT (!strcmp (rep.other, "openpgp/key-dec"));
   emu_card_power_on (card, NULL, NULL);
   CU_ASSERT_EQUAL (tx ("00 A4 04 00 06 D2 76 00 01 24 01"), 0x9000);
   CU_ASSERT_EQUAL (tx ("00 CA 00 C5 00"), 0x9000);
@@ -368,11 +387,98 @@ test_fs_pins (void)
   image_free (im);
 }
 
+/* Every log line, for test_log. */
+static buf_t logged;
+
+static void
+log_capture (void *ctx, int level, const char *line)
+{
+  (void)ctx;
+  (void)level;
+  buf_append (&logged, line, strlen (line));
+  buf_append_byte (&logged, '\n');
+}
+
+/* The private value NAME of KEY as upper-case hex. */
+static char *
+secret_hex (const emu_key_t *key, const char *name)
+{
+  gcry_sexp_t t = gcry_sexp_find_token (key->sexp, name, 0);
+  const char *d;
+  size_t n = 0;
+  char *hex;
+
+  CU_ASSERT_FATAL (t != NULL);
+  d = gcry_sexp_nth_data (t, 1, &n);
+  CU_ASSERT_FATAL (d && n >= 16);
+  hex = xtrymalloc (2 * n + 1);
+  CU_ASSERT_FATAL (hex != NULL);
+  hex_encode ((const uint8_t *)d, n, hex);
+  gcry_sexp_release (t);
+  return hex;
+}
+
+/* A fingerprint that is not the VSC's is reported; at the most verbose
+ * level nothing logged holds a key or a PIN. */
+static void
+test_log (void)
+{
+  image_t *im = NULL;
+  image_node_t *nd;
+  emu_image_report_t rep;
+  image_keyinfo_t ki;
+  char *d_ed, *p_rsa;
+  int level = log_get_level ();
+
+  CU_ASSERT_FATAL (!image_new (&im));
+  applet_root (im, "openpgp", "D27600012401");
+  escrow (im, "openpgp/key-sig", &ed, "2023-11-14T22:15:00Z");
+  nd = image_find_path (im, "openpgp/key-sig");
+  memset (&ki, 0, sizeof ki);
+  ki.created = (char *)"2023-11-14T22:15:00Z";
+  ki.fingerprint = (char *)"00112233445566778899AABBCCDDEEFF00112233";
+  CU_ASSERT (!image_node_set_keyinfo (nd, &ki));
+  stored_pin (im, 0x82, "openpgp", "24681357");
+  applet_root (im, "piv", "A000000308");
+  escrow (im, "piv/key-9A", &rsa, NULL);
+
+  buf_init (&logged);
+  log_set_level (LOG_LEVEL_APDU);
+  log_set_quiet (true);
+  log_set_sink (log_capture, NULL);
+  emu_card_free (card);
+  card = NULL;
+  CU_ASSERT_FATAL (!emu_image_present (im, NULL, &card, &rep));
+  emu_card_power_on (card, NULL, NULL);
+  CU_ASSERT_EQUAL (tx ("00 A4 04 00 06 D2 76 00 01 24 01"), 0x9000);
+  CU_ASSERT_EQUAL (tx ("00 20 00 81 08 32 34 36 38 31 33 35 37"), 0x9000);
+  log_set_sink (NULL, NULL);
+  log_set_quiet (false);
+  log_set_level (level);
+  CU_ASSERT (buf_append_byte (&logged, 0) == 0);
+  CU_ASSERT (strstr ((char *)logged.data, "is not the one the VSC records")
+             != NULL);
+  CU_ASSERT (strstr ((char *)logged.data,
+                     "00112233445566778899AABBCCDDEEFF00112233") != NULL);
+  d_ed = secret_hex (&ed, "d");
+  p_rsa = secret_hex (&rsa, "p");
+  CU_ASSERT (strstr ((char *)logged.data, d_ed) == NULL);
+  CU_ASSERT (strstr ((char *)logged.data, d_ed + 16) == NULL);
+  CU_ASSERT (strstr ((char *)logged.data, p_rsa + 16) == NULL);
+  CU_ASSERT (strstr ((char *)logged.data, "24681357") == NULL);
+  CU_ASSERT (strstr ((char *)logged.data, "32 34 36 38") == NULL);
+  xfree (d_ed);
+  xfree (p_rsa);
+  buf_free (&logged);
+  image_free (im);
+}
+
 static const cutest_t tests[] = {
   CUTEST (test_openpgp),
   CUTEST (test_piv),
   CUTEST (test_refused),
   CUTEST (test_fs_pins),
+  CUTEST (test_log),
   CUTEST_END
 };
 

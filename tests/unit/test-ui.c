@@ -164,6 +164,77 @@ test_keys_dispatch (void)
   xfree (help);
 }
 
+/* One action for several keys (UI_KEY_ARG) and a label from a flag of
+ * the state (UI_FLAG): the action gets each entry's argument; the
+ * footer and the help show the label for the flag as it is now. */
+typedef struct {
+  int level;
+  bool hex;
+} fake_state_t;
+
+static unsigned
+fake_step (ui_t *ui, ui_screen_t *s, int step)
+{
+  fake_state_t *st = s->state;
+  (void) ui;
+  st->level += step;
+  return UI_REDRAW;
+}
+
+static const ui_key_t fake_arg_keys[] = {
+  UI_KEY_ARG ('+', 0, 0, "More", "one more", fake_step, 1),
+  UI_KEY_ARG ('-', 0, 0, NULL, "one less", fake_step, -1),
+  UI_KEY_ARG ('0', 0, 0, NULL, NULL, fake_step, 0),
+  { .key = '\t', .label = "TLV", .label_on = "Hex", .action = fake_action,
+    .flag = UI_FLAG (fake_state_t, hex) },
+  UI_KEYS_END
+};
+
+static const ui_screen_ops_t fake_arg_ops = {
+  .name = "fake-arg", .keys = fake_arg_keys, .help = "Arguments and flags."
+};
+
+static void
+test_keys_arg_flag (void)
+{
+  ui_t ui;
+  ui_screen_t s;
+  fake_state_t st = { 5, false };
+  char names[16][16];
+  const char *labels[16];
+  size_t n;
+  char *help;
+
+  memset (&ui, 0, sizeof ui);
+  memset (&s, 0, sizeof s);
+  s.ops = &fake_arg_ops;
+  s.state = &st;
+  CU_ASSERT_EQUAL (ui_keys_dispatch (&ui, &s, '+'), UI_HANDLED | UI_REDRAW);
+  CU_ASSERT_EQUAL (st.level, 6);
+  CU_ASSERT_EQUAL (ui_keys_dispatch (&ui, &s, '-'), UI_HANDLED | UI_REDRAW);
+  CU_ASSERT_EQUAL (ui_keys_dispatch (&ui, &s, '-'), UI_HANDLED | UI_REDRAW);
+  CU_ASSERT_EQUAL (st.level, 4);
+  CU_ASSERT_EQUAL (ui_keys_dispatch (&ui, &s, '0'), UI_HANDLED | UI_REDRAW);
+  CU_ASSERT_EQUAL (st.level, 4);
+  CU_ASSERT_EQUAL (ui_keys_find (&ui, &s, fake_arg_keys, '-')->arg, -1);
+
+  n = ui_keys_footer (&ui, &s, names, labels, 16);
+  CU_ASSERT (n >= 2);
+  CU_ASSERT_STRING_EQUAL (names[0], "+");
+  CU_ASSERT_STRING_EQUAL (labels[0], "More");
+  CU_ASSERT_STRING_EQUAL (names[1], "Tab");
+  CU_ASSERT_STRING_EQUAL (labels[1], "TLV");
+  help = ui_keys_help_text (&ui, &s);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (help);
+  CU_ASSERT_PTR_NOT_NULL (strstr (help, "one less"));
+  CU_ASSERT_PTR_NOT_NULL (strstr (help, "TLV"));
+  xfree (help);
+  st.hex = true;
+  n = ui_keys_footer (&ui, &s, names, labels, 16);
+  CU_ASSERT_STRING_EQUAL (labels[1], "Hex");
+  CU_ASSERT_EQUAL (st.level, 4);
+}
+
 /* Every entry of TABLE (with its includes) into LIST. */
 static size_t
 test_flatten (const ui_key_t *table, const ui_key_t **list, size_t n,
@@ -596,6 +667,7 @@ test_next_line (void)
 static const cutest_t tests[] = {
   CUTEST (test_next_line),
   CUTEST (test_keys_dispatch),
+  CUTEST (test_keys_arg_flag),
   CUTEST (test_screen_tables),
   CUTEST (test_tree_model),
   CUTEST (test_loop_start_and_help),
