@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "common/array.h"
 #include "common/i18n.h"
 #include "common/log.h"
 #include "agency/agent.h"
@@ -359,21 +360,16 @@ iso_scan_add_df (iso_scan_t *sc, image_node_t *node)
 {
   iso_scan_df_t *d;
   size_t i;
+  gpg_error_t err;
 
   for (i = 0; i < sc->n_dfs; i++)
     if (sc->dfs[i].node == node)
       return 0;
   if (sc->n_dfs == ISO_SCAN_MAX_DFS)
     return 0;
-  if (sc->n_dfs == sc->cap_dfs)
-    {
-      size_t ncap = sc->cap_dfs ? 2 * sc->cap_dfs : 8;
-      iso_scan_df_t *v = xtryrealloc (sc->dfs, ncap * sizeof *v);
-      if (!v)
-        return gpg_error_from_syserror ();
-      sc->dfs = v;
-      sc->cap_dfs = ncap;
-    }
+  err = ARRAY_GROW (sc->dfs, sc->cap_dfs, sc->n_dfs, 8);
+  if (err)
+    return err;
   d = &sc->dfs[sc->n_dfs];
   memset (d, 0, sizeof *d);
   d->node = node;

@@ -7,9 +7,6 @@ libvscman_a_SOURCES += \
 	src/agency/agent-app.h src/agency/agent-app.c
 
 check_PROGRAMS += tests/unit/test-agent-apps
-tests_unit_test_agent_apps_SOURCES = tests/unit/test-agent-apps.c
-tests_unit_test_agent_apps_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_agent_apps_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-agent-apps
 TOKEN_TESTS = tests/tokens/clone-yubikey.sh tests/tokens/escrow-openpgp.sh \
 	tests/tokens/clone-yubikey-keeping.sh \

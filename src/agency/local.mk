@@ -10,9 +10,6 @@ libvscman_a_SOURCES += \
 
 ## Tests: the agents and scapi against the in-process emulator.
 check_PROGRAMS += tests/unit/test-agency
-tests_unit_test_agency_SOURCES = tests/unit/test-agency.c
-tests_unit_test_agency_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_agency_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-agency
 TESTS += tests/agency/cli-emu.sh tests/agency/backup-restore-vpcd.sh
 EXTRA_DIST += tests/agency/cli-emu.sh tests/agency/backup-restore-vpcd.sh
@@ -30,9 +27,6 @@ EXTRA_DIST += bench/agency-vpcd.sh
 BENCHES += bench/agency-vpcd
 
 check_PROGRAMS += tests/unit/test-pins
-tests_unit_test_pins_SOURCES = tests/unit/test-pins.c
-tests_unit_test_pins_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_pins_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-pins
 TESTS += tests/agency/pins.sh tests/agency/pins-vpcd.sh
 EXTRA_DIST += tests/agency/pins.sh tests/agency/pins-vpcd.sh
@@ -42,9 +36,6 @@ TESTS += tests/agency/realcards.sh tests/agency/progress.sh
 EXTRA_DIST += tests/agency/realcards.sh tests/agency/progress.sh
 ## The file-system agents on independent-like cards and the scan.
 check_PROGRAMS += tests/unit/test-fs-agent
-tests_unit_test_fs_agent_SOURCES = tests/unit/test-fs-agent.c
-tests_unit_test_fs_agent_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_fs_agent_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-fs-agent
 EXTRA_DIST += tests/cards/hidden.card tests/cards/opensc-init.card \
 	tests/cards/blank-unset.card tests/cards/blank-nopin.card \
@@ -71,8 +62,6 @@ BENCHES += bench/tree-vpcd
 ## against a card answering from the fuzz input; seeds made from the
 ## emulated sample cards (FUZZ_AGENTS_MAKE_SEEDS=DIR tests/fuzz/fuzz-agents).
 EXTRA_DIST += tests/fuzz/fuzz-agents.c tests/fuzz/agents.sh tests/fuzz/corpus/agents
-tests_fuzz_fuzz_agents_SOURCES = tests/fuzz/fuzz-agents.c
-tests_fuzz_fuzz_agents_CFLAGS = $(AM_CFLAGS)
 tests_fuzz_fuzz_agents_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_agents_LDADD = $(VSC_LIBS)
 if ENABLE_FUZZING

@@ -16,18 +16,12 @@ CLI_COMMAND (cat, "cat", "FILE PATH",
 static int
 cmd_cat_write (const unsigned char *p, size_t n)
 {
-  while (n)
+  gpg_error_t err = util_write_all (1, p, n);
+
+  if (err)
     {
-      ssize_t w = write (1, p, n);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w < 0)
-        {
-          cli_error (gpg_error_from_syserror (), _("writing to stdout"));
-          return CLI_EXIT_FAIL;
-        }
-      p += w;
-      n -= (size_t)w;
+      cli_error (err, _("writing to stdout"));
+      return CLI_EXIT_FAIL;
     }
   return CLI_EXIT_OK;
 }

@@ -88,25 +88,13 @@ static gpg_error_t
 cmd_export_write (int dfd, const char *name, const unsigned char *p,
                   size_t n)
 {
-  gpg_error_t err = 0;
+  gpg_error_t err;
   int fd = openat (dfd, name,
                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 
   if (fd < 0)
     return gpg_error_from_syserror ();
-  while (n)
-    {
-      ssize_t w = write (fd, p, n);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w < 0)
-        {
-          err = gpg_error_from_syserror ();
-          break;
-        }
-      p += w;
-      n -= (size_t)w;
-    }
+  err = util_write_all (fd, p, n);
   if (close (fd) && !err)
     err = gpg_error_from_syserror ();
   if (err)

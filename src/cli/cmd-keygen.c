@@ -149,7 +149,7 @@ cmd_keygen_exec (cli_ctx_t *c)
                         &res);
   if (err)
     {
-      const char *t = scapi_keygen_error_text ();
+      const char *t = scapi_last_error_text ();
       if (*t)
         cli_msg ("%s", t);
       else

@@ -16,8 +16,6 @@ libvsccli_a_CFLAGS = $(AM_CFLAGS)
 
 ## The parser: options, groups, argument counts, --help, --list-options.
 check_PROGRAMS += tests/unit/test-cli
-tests_unit_test_cli_SOURCES = tests/unit/test-cli.c
-tests_unit_test_cli_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_cli_LDADD = libvsccli.a $(CUTEST_LIBS)
 TESTS += tests/unit/test-cli
 

@@ -4,6 +4,7 @@ libvscman_a_SOURCES += \
 	src/common/util.h src/common/util.c \
 	src/common/error.h src/common/error.c \
 	src/common/errctx.h src/common/errctx.c \
+	src/common/array.h src/common/array.c \
 	src/common/buffer.h src/common/buffer.c \
 	src/common/tlv.h src/common/tlv.c \
 	src/common/der.h src/common/der.c \
@@ -16,42 +17,14 @@ libvscman_a_SOURCES += \
 	src/common/sanitize.h src/common/sanitize.c
 
 ## Unit tests of the common library.
-check_PROGRAMS += tests/unit/test-error tests/unit/test-errctx tests/unit/test-buffer \
+check_PROGRAMS += tests/unit/test-error tests/unit/test-errctx tests/unit/test-array tests/unit/test-buffer \
 	tests/unit/test-tlv tests/unit/test-der tests/unit/test-keyutil tests/unit/test-apdu tests/unit/test-hex \
 	tests/unit/test-log tests/unit/test-sanitize
-TESTS += tests/unit/test-error tests/unit/test-errctx tests/unit/test-buffer \
+TESTS += tests/unit/test-error tests/unit/test-errctx tests/unit/test-array tests/unit/test-buffer \
 	tests/unit/test-tlv tests/unit/test-der tests/unit/test-keyutil tests/unit/test-apdu tests/unit/test-hex \
 	tests/unit/test-log tests/unit/test-sanitize
-tests_unit_test_sanitize_SOURCES = tests/unit/test-sanitize.c
-tests_unit_test_sanitize_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_sanitize_LDADD = $(CUTEST_LIBS)
-tests_unit_test_error_SOURCES = tests/unit/test-error.c
-tests_unit_test_error_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_error_LDADD = $(CUTEST_LIBS)
-tests_unit_test_errctx_SOURCES = tests/unit/test-errctx.c
-tests_unit_test_errctx_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_errctx_LDADD = $(CUTEST_LIBS)
-tests_unit_test_buffer_SOURCES = tests/unit/test-buffer.c
-tests_unit_test_buffer_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_buffer_LDADD = $(CUTEST_LIBS)
-tests_unit_test_tlv_SOURCES = tests/unit/test-tlv.c
-tests_unit_test_tlv_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_tlv_LDADD = $(CUTEST_LIBS)
-tests_unit_test_der_SOURCES = tests/unit/test-der.c
-tests_unit_test_der_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_der_LDADD = $(CUTEST_LIBS)
-tests_unit_test_keyutil_SOURCES = tests/unit/test-keyutil.c
-tests_unit_test_keyutil_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_keyutil_LDADD = $(CUTEST_LIBS)
 tests_unit_test_apdu_SOURCES = tests/unit/test-apdu.c tests/unit/fakecard.h
-tests_unit_test_apdu_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_apdu_LDADD = $(CUTEST_LIBS)
-tests_unit_test_hex_SOURCES = tests/unit/test-hex.c
-tests_unit_test_hex_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_hex_LDADD = $(CUTEST_LIBS)
 tests_unit_test_log_SOURCES = tests/unit/test-log.c tests/unit/fakecard.h
-tests_unit_test_log_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_log_LDADD = $(CUTEST_LIBS)
 
 ## libFuzzer targets (configure --enable-fuzzing, needs clang). Each has a
 ## seed corpus in tests/fuzz/corpus/<name>/ and a make check regression run
@@ -59,12 +32,8 @@ tests_unit_test_log_LDADD = $(CUTEST_LIBS)
 EXTRA_DIST += tests/fuzz/run-corpus.sh \
 	tests/fuzz/tlv.sh tests/fuzz/corpus/tlv \
 	tests/fuzz/rapdu.sh tests/fuzz/corpus/rapdu
-tests_fuzz_fuzz_tlv_SOURCES = tests/fuzz/fuzz-tlv.c
-tests_fuzz_fuzz_tlv_CFLAGS = $(AM_CFLAGS)
 tests_fuzz_fuzz_tlv_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_tlv_LDADD = $(VSC_LIBS)
-tests_fuzz_fuzz_rapdu_SOURCES = tests/fuzz/fuzz-rapdu.c
-tests_fuzz_fuzz_rapdu_CFLAGS = $(AM_CFLAGS)
 tests_fuzz_fuzz_rapdu_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_rapdu_LDADD = $(VSC_LIBS)
 if ENABLE_FUZZING

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <sys/resource.h>
 #ifdef HAVE_SYS_PRCTL_H
@@ -44,6 +45,27 @@ xtrystrdup (const char *s)
   return strdup (s);
 }
 
+char *
+xtrystrndup (const char *s, size_t n)
+{
+  char *p = n < SIZE_MAX ? xtrymalloc (n + 1) : NULL;
+  if (p)
+    {
+      memcpy (p, s, n);
+      p[n] = 0;
+    }
+  return p;
+}
+
+void *
+xtrymemdup (const void *p, size_t n)
+{
+  void *v = xtrymalloc (n ? n : 1);
+  if (v && n)
+    memcpy (v, p, n);
+  return v;
+}
+
 void
 xfree (void *p)
 {
@@ -74,22 +96,86 @@ xfree_secure (void *p)
     gcry_free (p);
 }
 
-gpg_error_t
-xsecret_set (uint8_t **dst, size_t *dlen, const void *p, size_t n)
+/* xbytes_set and xsecret_set: the copy in ordinary memory (NULL when
+ * empty) or in secure memory (always a block). */
+static gpg_error_t
+util_bytes_set (uint8_t **dst, size_t *dlen, const void *p, size_t n,
+                bool secure)
 {
-  uint8_t *v = xtrymalloc_secure (n ? n : 1);
+  uint8_t *v = NULL;
 
-  if (!v)
-    return gpg_error_from_syserror ();
-  if (n)
-    memcpy (v, p, n);
+  if (n || secure)
+    {
+      v = secure ? xtrymalloc_secure (n ? n : 1) : xtrymalloc (n);
+      if (!v)
+        return gpg_error_from_syserror ();
+      if (n)
+        memcpy (v, p, n);
+    }
   if (*dst)
     {
       wipememory (*dst, *dlen);
-      xfree_secure (*dst);
+      if (secure)
+        xfree_secure (*dst);
+      else
+        xfree (*dst);
     }
   *dst = v;
   *dlen = n;
+  return 0;
+}
+
+gpg_error_t
+xbytes_set (uint8_t **dst, size_t *dlen, const void *p, size_t n)
+{
+  return util_bytes_set (dst, dlen, p, n, false);
+}
+
+gpg_error_t
+xsecret_set (uint8_t **dst, size_t *dlen, const void *p, size_t n)
+{
+  return util_bytes_set (dst, dlen, p, n, true);
+}
+
+gpg_error_t
+util_write_all (int fd, const void *p, size_t n)
+{
+  const uint8_t *q = p;
+
+  while (n)
+    {
+      ssize_t w = write (fd, q, n);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0)
+        return gpg_error_from_syserror ();
+      q += w;
+      n -= (size_t)w;
+    }
+  return 0;
+}
+
+gpg_error_t
+util_read_full (int fd, void *p, size_t n, size_t *r_got)
+{
+  uint8_t *q = p;
+  size_t got = 0;
+
+  while (got < n)
+    {
+      ssize_t r = read (fd, q + got, n - got);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        {
+          *r_got = got;
+          return gpg_error_from_syserror ();
+        }
+      if (!r)
+        break;
+      got += (size_t)r;
+    }
+  *r_got = got;
   return 0;
 }
 

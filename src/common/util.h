@@ -16,7 +16,15 @@ void *xtrymalloc(size_t n);
 void *xtrycalloc(size_t n, size_t m);
 void *xtryrealloc(void *p, size_t n);
 char *xtrystrdup(const char *s);
+/* A copy of the first N bytes of S, NUL-terminated. */
+char *xtrystrndup(const char *s, size_t n);
+/* A copy of N bytes (N may be 0: a block of one byte). */
+void *xtrymemdup(const void *p, size_t n);
 void xfree(void *p);
+/* Replace the bytes *DST (*DLEN of them, or NULL) by a copy of P[0..N)
+ * (NULL when N is 0); the old ones are wiped and freed. On error *DST is
+ * left as it was. xsecret_set below is the same in secure memory. */
+gpg_error_t xbytes_set(uint8_t **dst, size_t *dlen, const void *p, size_t n);
 
 /* Secure (libgcrypt secmem) allocation for keys, passwords and PINs.
  * xfree_secure wipes LEN bytes before freeing; NULL is fine. */
@@ -27,6 +35,12 @@ void xfree_secure(void *p);
  * of P[0..N) in secure memory; the old one is wiped and freed. On error
  * *DST is left as it was. */
 gpg_error_t xsecret_set(uint8_t **dst, size_t *dlen, const void *p, size_t n);
+
+/* Write all N bytes of P to FD (again after EINTR and short writes). */
+gpg_error_t util_write_all(int fd, const void *p, size_t n);
+/* Read up to N bytes from FD into P, until N or end of file (again after
+ * EINTR and short reads); *R_GOT the number read. */
+gpg_error_t util_read_full(int fd, void *p, size_t n, size_t *r_got);
 
 /* Wipe memory in a way the compiler will not drop. */
 void wipememory(void *p, size_t n);

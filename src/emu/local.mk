@@ -20,18 +20,12 @@ libvscman_a_SOURCES += \
 ## Unit tests: the card driven through emu_card_apdu.
 check_PROGRAMS += tests/unit/test-emu tests/unit/test-emu-state
 tests_unit_test_emu_SOURCES = tests/unit/test-emu.c tests/unit/emu-helper.h
-tests_unit_test_emu_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_emu_LDADD = $(CUTEST_LIBS)
 tests_unit_test_emu_state_SOURCES = tests/unit/test-emu-state.c tests/unit/emu-helper.h
-tests_unit_test_emu_state_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_emu_state_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-emu tests/unit/test-emu-state
 ## Profile options modelling real cards (select=aid, select-template,
 ## unset PINs, latency), each against both behaviours.
 check_PROGRAMS += tests/unit/test-emu-cards
 tests_unit_test_emu_cards_SOURCES = tests/unit/test-emu-cards.c tests/unit/emu-helper.h
-tests_unit_test_emu_cards_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_emu_cards_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-emu-cards
 EXTRA_DIST += tests/cards/pkcs15-aid.card tests/cards/pkcs15-nomf.card \
 	tests/cards/pkcs15-fci.card
@@ -53,7 +47,6 @@ EXTRA_DIST += tests/emu/clients.sh tests/emu/state.sh tests/emu/remove.sh \
 
 ## libFuzzer target: APDU sequences against a freshly loaded card.
 EXTRA_DIST += tests/fuzz/fuzz-emu.c tests/fuzz/emu.sh tests/fuzz/corpus/emu
-tests_fuzz_fuzz_emu_SOURCES = tests/fuzz/fuzz-emu.c
 tests_fuzz_fuzz_emu_CFLAGS = $(AM_CFLAGS) -DFUZZ_CARDS=\"$(abs_top_srcdir)/tests/cards\"
 tests_fuzz_fuzz_emu_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_emu_LDADD = $(VSC_LIBS)
@@ -74,36 +67,26 @@ EXTRA_DIST += tests/emu-apps/openpgp.sh tests/emu-apps/piv.sh tests/emu-apps/app
 check_PROGRAMS += tests/unit/test-emu-openpgp
 tests_unit_test_emu_openpgp_SOURCES = tests/unit/test-emu-openpgp.c \
 	tests/unit/emu-helper.h tests/unit/emu-apps-helper.h
-tests_unit_test_emu_openpgp_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_emu_openpgp_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-emu-openpgp
 check_PROGRAMS += tests/unit/test-emu-piv
 tests_unit_test_emu_piv_SOURCES = tests/unit/test-emu-piv.c \
 	tests/unit/emu-helper.h tests/unit/emu-apps-helper.h
-tests_unit_test_emu_piv_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_emu_piv_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-emu-piv
 ## The file-system card's key operations (ISO 7816-8): key files, MSE,
 ## PSO, INTERNAL AUTHENTICATE, IsoApplet answer, vscemu --vsc keys.
 check_PROGRAMS += tests/unit/test-emu-iso8
 tests_unit_test_emu_iso8_SOURCES = tests/unit/test-emu-iso8.c \
 	tests/unit/emu-helper.h
-tests_unit_test_emu_iso8_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_emu_iso8_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-emu-iso8
 ## vscemu --vsc as a stand-in token: OpenPGP and PIV applets from a
 ## card image with escrowed keys and stored PINs (emu-image-app.c).
 check_PROGRAMS += tests/unit/test-emu-standin
 tests_unit_test_emu_standin_SOURCES = tests/unit/test-emu-standin.c \
 	tests/unit/emu-helper.h
-tests_unit_test_emu_standin_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_emu_standin_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-emu-standin
 ## What real tokens do with security state (select-resets-security,
 ## applet-switch-powers-off), through emu_card_apdu.
 check_PROGRAMS += tests/unit/test-emu-tokens
 tests_unit_test_emu_tokens_SOURCES = tests/unit/test-emu-tokens.c \
 	tests/unit/emu-helper.h tests/unit/emu-apps-helper.h
-tests_unit_test_emu_tokens_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_emu_tokens_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-emu-tokens

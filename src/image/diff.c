@@ -7,6 +7,7 @@
 
 #include "image.h"
 #include "common/util.h"
+#include "common/array.h"
 #include "common/tlv.h"
 
 typedef struct diff_ctx {
@@ -161,21 +162,16 @@ diff_add (diff_ctx_t *ctx, image_change_kind_t kind, unsigned what,
   image_diff_t *d = ctx->d;
   image_change_t *c;
   char *path;
+  gpg_error_t err;
 
   path = image_node_path (a ? a : b);
   if (!path)
     return gpg_error_from_syserror ();
-  if (d->n == ctx->cap)
+  err = ARRAY_GROW (d->changes, ctx->cap, d->n, 16);
+  if (err)
     {
-      size_t ncap = ctx->cap ? 2 * ctx->cap : 16;
-      image_change_t *v = xtryrealloc (d->changes, ncap * sizeof *v);
-      if (!v)
-        {
-          xfree (path);
-          return gpg_error_from_syserror ();
-        }
-      d->changes = v;
-      ctx->cap = ncap;
+      xfree (path);
+      return err;
     }
   c = &d->changes[d->n++];
   c->kind = kind;

@@ -17,23 +17,7 @@
 static gpg_error_t
 image_setbytes (uint8_t **dst, size_t *dlen, const void *p, size_t n)
 {
-  uint8_t *copy = NULL;
-
-  if (p && n)
-    {
-      copy = xtrymalloc (n);
-      if (!copy)
-        return gpg_error_from_syserror ();
-      memcpy (copy, p, n);
-    }
-  if (*dst)
-    {
-      wipememory (*dst, *dlen);
-      xfree (*dst);
-    }
-  *dst = copy;
-  *dlen = copy ? n : 0;
-  return 0;
+  return xbytes_set (dst, dlen, p, p ? n : 0);    /* NULL P: none */
 }
 
 gpg_error_t
@@ -55,16 +39,10 @@ image_setstr (char **dst, const char *s)
 static void
 image_freebytes (uint8_t **p, size_t *n)
 {
-  if (*p)
-    {
-      wipememory (*p, *n);
-      xfree (*p);
-    }
-  *p = NULL;
-  *n = 0;
+  xbytes_set (p, n, NULL, 0);    /* cannot fail */
 }
 
-static void
+void
 image_keyinfo_release (image_keyinfo_t *ki)
 {
   xfree (ki->algorithm);
@@ -442,10 +420,9 @@ image_add_aid (image_t *image, const uint8_t *aid, size_t n)
     return gpg_error (GPG_ERR_INV_ARG);
   if (c->n_aids >= IMAGE_MAX_AIDS)
     return gpg_error (GPG_ERR_LIMIT_REACHED);
-  copy = xtrymalloc (n);
+  copy = xtrymemdup (aid, n);
   if (!copy)
     return gpg_error_from_syserror ();
-  memcpy (copy, aid, n);
   aids = xtryrealloc (c->aids, (c->n_aids + 1) * sizeof *aids);
   if (!aids)
     {

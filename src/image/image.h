@@ -269,6 +269,8 @@ gpg_error_t image_node_set_note (image_node_t *node, const char *note);
 gpg_error_t image_node_set_agent (image_node_t *node, const char *agent);
 gpg_error_t image_node_set_keyinfo (image_node_t *node,
                                     const image_keyinfo_t *ki);  /* copies */
+/* Free what KI holds (the public key wiped) and clear it. */
+void image_keyinfo_release (image_keyinfo_t *ki);
 void image_node_set_unreadable (image_node_t *node, unsigned sw);
 
 /* The node's path component into BUF (at least IMAGE_COMPONENT_MAX). */

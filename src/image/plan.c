@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "common/array.h"
 #include "common/i18n.h"
 #include "image/plan.h"
 
@@ -43,15 +44,9 @@ plan_add (plan_t *plan, plan_action_t action, const image_node_t *src,
 
   if (action < PLAN_CREATE || action > PLAN_ACTION_MAX || !n)
     return gpg_error (GPG_ERR_INV_ARG);
-  if (plan->n == plan->cap)
-    {
-      size_t cap = plan->cap ? plan->cap * 2 : 32;
-      plan_entry_t *p = xtryrealloc (plan->entries, cap * sizeof *p);
-      if (!p)
-        return gpg_error_from_syserror ();
-      plan->entries = p;
-      plan->cap = cap;
-    }
+  err = ARRAY_GROW (plan->entries, plan->cap, plan->n, 32);
+  if (err)
+    return err;
   e = &plan->entries[plan->n];
   memset (e, 0, sizeof *e);
   e->action = action;
@@ -92,18 +87,7 @@ plan_entry_set (plan_t *plan, plan_entry_t *e, plan_action_t action,
 gpg_error_t
 plan_entry_set_fcp (plan_entry_t *e, const uint8_t *fcp, size_t n)
 {
-  uint8_t *c = NULL;
-  if (fcp && n)
-    {
-      c = xtrymalloc (n);
-      if (!c)
-        return gpg_error_from_syserror ();
-      memcpy (c, fcp, n);
-    }
-  xfree (e->fcp);
-  e->fcp = c;
-  e->fcp_len = c ? n : 0;
-  return 0;
+  return xbytes_set (&e->fcp, &e->fcp_len, fcp, fcp ? n : 0);
 }
 
 plan_entry_t *
@@ -122,34 +106,31 @@ plan_count_writes (const plan_t *plan)
   return plan->counts[PLAN_CREATE] + plan->counts[PLAN_UPDATE];
 }
 
+/* Each action's stable name (JSON, logs) next to its label for people. */
+static const struct {
+  const char *name;
+  const char *label;
+} plan_actions[PLAN_ACTION_MAX + 1] = {
+  [PLAN_CREATE] = { "create", N_("create") },
+  [PLAN_UPDATE] = { "update", N_("update") },
+  [PLAN_SAME] = { "same", N_("same") },
+  [PLAN_CONFLICT] = { "conflict", N_("conflict") },
+  [PLAN_NOT_RESTORABLE] = { "not-restorable", N_("not restorable") },
+  [PLAN_EXTRA] = { "extra", N_("only on card") },
+};
+
 const char *
 plan_action_name (plan_action_t a)
 {
-  switch (a)
-    {
-    case PLAN_CREATE: return "create";
-    case PLAN_UPDATE: return "update";
-    case PLAN_SAME: return "same";
-    case PLAN_CONFLICT: return "conflict";
-    case PLAN_NOT_RESTORABLE: return "not-restorable";
-    case PLAN_EXTRA: return "extra";
-    }
-  return "?";
+  return (unsigned)a <= PLAN_ACTION_MAX && plan_actions[a].name
+    ? plan_actions[a].name : "?";
 }
 
 const char *
 plan_action_label (plan_action_t a)
 {
-  switch (a)
-    {
-    case PLAN_CREATE: return _("create");
-    case PLAN_UPDATE: return _("update");
-    case PLAN_SAME: return _("same");
-    case PLAN_CONFLICT: return _("conflict");
-    case PLAN_NOT_RESTORABLE: return _("not restorable");
-    case PLAN_EXTRA: return _("only on card");
-    }
-  return "?";
+  return (unsigned)a <= PLAN_ACTION_MAX && plan_actions[a].label
+    ? _(plan_actions[a].label) : "?";
 }
 
 /* ---- plan_compare ------------------------------------------------------ */

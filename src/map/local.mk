@@ -10,14 +10,10 @@ libvscman_a_SOURCES += \
 check_PROGRAMS += tests/unit/test-map tests/unit/test-map-apply
 tests_unit_test_map_SOURCES = tests/unit/test-map.c \
 	tests/unit/map-fixtures.c tests/unit/map-fixtures.h
-tests_unit_test_map_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_map_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-map
 ## What a mapped restore writes, the target read from its image.
 tests_unit_test_map_apply_SOURCES = tests/unit/test-map-apply.c \
 	tests/unit/map-fixtures.c tests/unit/map-fixtures.h
-tests_unit_test_map_apply_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_map_apply_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-map-apply
 
 ## OpenSC reads the PKCS#15 structure and uses its keys (vscemu --vsc of

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "common/util.h"
+#include "common/array.h"
 #include "common/i18n.h"
 #include "common/errctx.h"
 #include "map/map-int.h"
@@ -101,34 +102,29 @@ map_kind_phrase (map_kind_t k)
     }
 }
 
+/* Each purpose's stable name next to its label for people. */
+static const struct {
+  const char *name;
+  const char *label;
+} map_purposes[MAP_PURPOSE_MAX + 1] = {
+  [MAP_PURPOSE_NONE] = { "none", N_("no purpose") },
+  [MAP_PURPOSE_AUTH] = { "auth", N_("authentication") },
+  [MAP_PURPOSE_SIGN] = { "sign", N_("signature") },
+  [MAP_PURPOSE_DECRYPT] = { "decrypt", N_("decryption") },
+  [MAP_PURPOSE_CARDAUTH] = { "cardauth", N_("card authentication") },
+  [MAP_PURPOSE_RETIRED] = { "retired", N_("retired key management") },
+};
+
 const char *
 map_purpose_name (map_purpose_t p)
 {
-  switch (p)
-    {
-    case MAP_PURPOSE_NONE: return "none";
-    case MAP_PURPOSE_AUTH: return "auth";
-    case MAP_PURPOSE_SIGN: return "sign";
-    case MAP_PURPOSE_DECRYPT: return "decrypt";
-    case MAP_PURPOSE_CARDAUTH: return "cardauth";
-    case MAP_PURPOSE_RETIRED: return "retired";
-    }
-  return "?";
+  return (unsigned)p <= MAP_PURPOSE_MAX ? map_purposes[p].name : "?";
 }
 
 const char *
 map_purpose_label (map_purpose_t p)
 {
-  switch (p)
-    {
-    case MAP_PURPOSE_NONE: return _("no purpose");
-    case MAP_PURPOSE_AUTH: return _("authentication");
-    case MAP_PURPOSE_SIGN: return _("signature");
-    case MAP_PURPOSE_DECRYPT: return _("decryption");
-    case MAP_PURPOSE_CARDAUTH: return _("card authentication");
-    case MAP_PURPOSE_RETIRED: return _("retired key management");
-    }
-  return "?";
+  return (unsigned)p <= MAP_PURPOSE_MAX ? _(map_purposes[p].label) : "?";
 }
 
 const char *
@@ -287,16 +283,10 @@ map_add_entry (map_t *map, map_kind_t kind, const image_node_t *node,
                map_entry_t **r_e)
 {
   map_entry_t *e;
+  gpg_error_t err = ARRAY_GROW (map->e, map->cap, map->n, 16);
 
-  if (map->n == map->cap)
-    {
-      size_t cap = map->cap ? map->cap * 2 : 16;
-      map_entry_t *p = xtryrealloc (map->e, cap * sizeof *p);
-      if (!p)
-        return gpg_error_from_syserror ();
-      map->e = p;
-      map->cap = cap;
-    }
+  if (err)
+    return err;
   e = &map->e[map->n];
   memset (e, 0, sizeof *e);
   e->kind = kind;

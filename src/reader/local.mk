@@ -6,9 +6,6 @@ libvscman_a_SOURCES += \
 	src/reader/reader-monitor.c
 
 check_PROGRAMS += tests/unit/test-reader
-tests_unit_test_reader_SOURCES = tests/unit/test-reader.c
-tests_unit_test_reader_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_reader_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-reader
 
 check_PROGRAMS += tests/reader/pcsc-check

@@ -62,18 +62,6 @@ remote_name_ok (const char *s, size_t n, const char *extra)
   return true;
 }
 
-static char *
-remote_strndup (const char *s, size_t n)
-{
-  char *p = xtrymalloc (n + 1);
-  if (p)
-    {
-      memcpy (p, s, n);
-      p[n] = 0;
-    }
-  return p;
-}
-
 gpg_error_t
 remote_parse_url (const char *url, char *kind, char **user, char **host,
                   unsigned *port, char **path)
@@ -107,7 +95,7 @@ remote_parse_url (const char *url, char *kind, char **user, char **host,
     {
       if (!remote_name_ok (a, (size_t)(at - a), "._-"))
         return gpg_error (GPG_ERR_INV_URI);
-      *user = remote_strndup (a, (size_t)(at - a));
+      *user = xtrystrndup (a, (size_t)(at - a));
       if (!*user)
         goto nomem;
       a = at + 1;
@@ -133,7 +121,7 @@ remote_parse_url (const char *url, char *kind, char **user, char **host,
       if (!remote_name_ok (hs, (size_t)(he - hs), ".-_"))
         goto inval;
     }
-  *host = remote_strndup (hs, (size_t)(he - hs));
+  *host = xtrystrndup (hs, (size_t)(he - hs));
   if (!*host)
     goto nomem;
   if (colon)
@@ -759,9 +747,7 @@ remote_write_file_ex (const char *path, const void *p, size_t n,
 {
   gpg_error_t err = 0;
   char *tmp = NULL, *dir = NULL, *slash, *real = NULL;
-  const uint8_t *q = p;
   int fd = -1, dfd;
-  ssize_t w;
   struct stat st;
 
   /* Replace a symlinked file where it is (renaming over the link would
@@ -788,19 +774,8 @@ remote_write_file_ex (const char *path, const void *p, size_t n,
     }
   if (fchmod (fd, 0600))
     err = gpg_error_from_syserror ();
-  while (!err && n)
-    {
-      w = write (fd, q, n);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w < 0)
-        err = gpg_error_from_syserror ();
-      else
-        {
-          q += w;
-          n -= (size_t)w;
-        }
-    }
+  if (!err)
+    err = util_write_all (fd, p, n);
   if (!err && fsync (fd))
     err = gpg_error_from_syserror ();
   if (close (fd) && !err)

@@ -23,16 +23,12 @@ vscd_SOURCES += src/vscd-admin.h src/vscd-admin.c
 
 ## CUnit: frame codec, name validation, vault CAS (incl. a fork race), URLs.
 check_PROGRAMS += tests/unit/test-remote
-tests_unit_test_remote_SOURCES = tests/unit/test-remote.c
-tests_unit_test_remote_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_remote_LDADD = $(CUTEST_LIBS) $(LIBPQ_LIBS)
 TESTS += tests/unit/test-remote
 
 ## CUnit: the vault contract, the same tests for every back end
 ## (tests/remote/vault-pg.sh runs it against PostgreSQL).
 check_PROGRAMS += tests/unit/test-vault
-tests_unit_test_vault_SOURCES = tests/unit/test-vault.c
-tests_unit_test_vault_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_vault_LDADD = $(CUTEST_LIBS) $(LIBPQ_LIBS)
 TESTS += tests/unit/test-vault
 
@@ -79,12 +75,8 @@ endif
 EXTRA_DIST += tests/fuzz/fuzz-frame.c tests/fuzz/frame.sh \
 	tests/fuzz/corpus/frame tests/fuzz/fuzz-vscd.c tests/fuzz/vscd.sh \
 	tests/fuzz/corpus/vscd
-tests_fuzz_fuzz_frame_SOURCES = tests/fuzz/fuzz-frame.c
-tests_fuzz_fuzz_frame_CFLAGS = $(AM_CFLAGS)
 tests_fuzz_fuzz_frame_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_frame_LDADD = $(VSCD_LIBS)
-tests_fuzz_fuzz_vscd_SOURCES = tests/fuzz/fuzz-vscd.c
-tests_fuzz_fuzz_vscd_CFLAGS = $(AM_CFLAGS)
 tests_fuzz_fuzz_vscd_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_vscd_LDADD = $(VSCD_LIBS)
 

@@ -25,6 +25,7 @@
 #include "vault-be.h"
 #include "vault-dir.h"
 #include "common/util.h"
+#include "common/array.h"
 #include "common/log.h"
 
 #define VAULT_OPEN_RETRIES 16
@@ -374,27 +375,6 @@ vault_dir_sync_dir (vault_t *v)
   return 0;
 }
 
-/* Room for one more element in *LIST (N used of *CAP, each SIZE bytes;
- * the first allocation holds FIRST). */
-static gpg_error_t
-vault_dir_grow (void *r_list, size_t *cap, size_t n, size_t size, size_t first)
-{
-  void *list, *nl = NULL;
-  size_t ncap;
-
-  if (n < *cap)
-    return 0;
-  memcpy (&list, r_list, sizeof list);
-  ncap = *cap ? *cap * 2 : first;
-  if (ncap <= SIZE_MAX / size)
-    nl = xtryrealloc (list, ncap * size);
-  if (!nl)
-    return gpg_error (GPG_ERR_ENOMEM);
-  memcpy (r_list, &nl, sizeof nl);
-  *cap = ncap;
-  return 0;
-}
-
 /* Size and time of generation GEN of UUID; false when it is not (or no
  * longer) a regular file. */
 static bool
@@ -441,7 +421,7 @@ vault_dir_read_gens (vault_t *v, const char *only, bool newest,
           ;
       if (i == n)
         {
-          err = vault_dir_grow (&list, &cap, n, sizeof *list, 32);
+          err = ARRAY_GROW (list, cap, n, 32);
           if (err)
             goto leave;
           memset (&list[n], 0, sizeof list[n]);
@@ -595,22 +575,13 @@ vault_dir_read_all (int fd, size_t size, buf_t *data)
 {
   gpg_error_t err;
   size_t got = 0;
-  ssize_t n;
 
   err = buf_reserve (data, size);
+  if (!err)
+    err = util_read_full (fd, data->data, size, &got);
   if (err)
     return err;
-  while (got < size)
-    {
-      n = read (fd, data->data + got, size - got);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        return gpg_error_from_syserror ();
-      if (!n)
-        break;   /* names are write-once: cannot shrink, but be safe */
-      got += (size_t)n;
-    }
+  /* Names are write-once: cannot shrink, but be safe. */
   if (got != size)
     return gpg_error (GPG_ERR_TOO_SHORT);
   data->len = got;
@@ -654,10 +625,8 @@ vault_dir_write_temp (vault_t *v, const char *uuid, const void *data, size_t len
                   char *name, size_t namesz)
 {
   gpg_error_t err = 0;
-  const uint8_t *p = data;
   unsigned char rnd[8];
   int fd = -1, tries;
-  ssize_t n;
 
   for (tries = 0; tries < 8 && fd < 0; tries++)
     {
@@ -672,23 +641,9 @@ vault_dir_write_temp (vault_t *v, const char *uuid, const void *data, size_t len
     }
   if (fd < 0)
     return gpg_error (GPG_ERR_EEXIST);
-  while (len)
-    {
-      n = write (fd, p, len);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          err = gpg_error_from_syserror ();
-          goto leave;
-        }
-      p += n;
-      len -= (size_t)n;
-    }
-  if (v->fsync && fsync (fd))
+  err = util_write_all (fd, data, len);
+  if (!err && v->fsync && fsync (fd))
     err = gpg_error_from_syserror ();
-
- leave:
   if (close (fd) && !err)
     err = gpg_error_from_syserror ();
   if (err)

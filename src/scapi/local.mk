@@ -10,7 +10,4 @@ libvscman_a_SOURCES += src/scapi/scapi-keys.h src/scapi/scapi-keys.c
 ## worker.c: generic job thread with progress through a pipe (reader owner)
 libvscman_a_SOURCES += src/scapi/worker.h src/scapi/worker.c
 check_PROGRAMS += tests/unit/test-worker
-tests_unit_test_worker_SOURCES = tests/unit/test-worker.c
-tests_unit_test_worker_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_worker_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-worker

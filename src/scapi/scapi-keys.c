@@ -23,12 +23,6 @@
 /* The sentence goes into the facade's one error context. */
 #define scapi_keys_errbuf (errctx_get ()->text)
 
-const char *
-scapi_keygen_error_text (void)
-{
-  return scapi_last_error_text ();
-}
-
 /* Store KEY (a libgcrypt private-key S-expression of ALGO) as the
  * escrowed key of APP/SLOT in IMAGE, with its creation time, OpenPGP
  * fingerprint and public part in RES. */

@@ -26,7 +26,7 @@ typedef struct scapi_keygen_result {
  * created at CREATED (Unix time; 0 = now) and store it as the key node
  * of that slot in IMAGE (secret-key area), replacing a non-extractable
  * node of an earlier backup. GPG_ERR_INV_ARG / GPG_ERR_PUBKEY_ALGO for a
- * bad slot / algorithm (with scapi_keygen_error_text()). */
+ * bad slot / algorithm (the sentence in scapi_last_error_text ()). */
 gpg_error_t scapi_keygen (image_t *image, const char *app, const char *slot,
                           const char *algo, uint32_t created,
                           scapi_keygen_result_t *res);
@@ -37,7 +37,8 @@ gpg_error_t scapi_keygen (image_t *image, const char *app, const char *slot,
  * "openpgp" / "piv" and SLOT, or for APP "pkcs15" as the key with iD
  * SLOT of the VSC's PKCS#15 structure (it must be there, and belong to
  * the certificate with that iD if there is one; the key node then names
- * its key file). Errors with scapi_keygen_error_text(). */
+ * its key file). Errors: the sentence in
+ * scapi_last_error_text (). */
 gpg_error_t scapi_keyimport (image_t *image, const char *app,
                              const char *slot, const uint8_t *file,
                              size_t n, uint32_t created,
@@ -77,9 +78,5 @@ gpg_error_t scapi_keys_only_image (const image_t *src, bool keep_pins,
 /* Is plan entry source node SRC one a keys-only restore writes (a
  * secret-key-area key, or a stored PIN when KEEP_PINS)? */
 bool scapi_keys_only_node (const image_node_t *src, bool keep_pins);
-
-/* Why the last scapi_keygen failed ("" if it did not): the sentence of
- * the facade's error context, scapi_last_error_text. */
-const char *scapi_keygen_error_text (void);
 
 #endif /* VSC_SCAPI_KEYS_H */

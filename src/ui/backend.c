@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "common/util.h"
+#include "common/array.h"
 #include "common/hex.h"
 #include "common/log.h"
 #include "common/i18n.h"
@@ -239,18 +240,9 @@ backend_vsc_list (ui_t *ui, char ***r_paths, size_t *r_n)
       char *p;
       if (l < 5 || strcmp (e->d_name + l - 4, ".vsc") || e->d_name[0] == '.')
         continue;
-      if (n == cap)
-        {
-          char **nl;
-          cap = cap ? cap * 2 : 16;
-          nl = xtryrealloc (list, cap * sizeof *nl);
-          if (!nl)
-            {
-              err = gpg_error_from_syserror ();
-              break;
-            }
-          list = nl;
-        }
+      err = ARRAY_GROW (list, cap, n, 16);
+      if (err)
+        break;
       p = xtrymalloc (strlen (ui->settings.vsc_dir) + l + 2);
       if (!p)
         {

@@ -18,7 +18,6 @@ libvscui_a_SOURCES = src/ui/ui.h src/ui/widget.h src/ui/screens.h \
 ## Screens without a terminal of their own: key tables, footers, help,
 ## the tree model, and the loop on a pty (newterm).
 check_PROGRAMS += tests/unit/test-ui
-tests_unit_test_ui_SOURCES = tests/unit/test-ui.c
 tests_unit_test_ui_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(NCURSES_CFLAGS)
 tests_unit_test_ui_LDADD = libvscui.a $(CUTEST_LIBS) $(NCURSES_LIBS)
 TESTS += tests/unit/test-ui
@@ -38,4 +37,5 @@ EXTRA_DIST += tests/tui/tui-lib.sh tests/tui/scan-lib.sh tests/tui/options.sh te
 ## make bench: first frame, insertion-to-screen, idle CPU/wakeups/RSS
 noinst_PROGRAMS += bench/vscman-ui
 bench_vscman_ui_SOURCES = bench/vscman-ui.c
+bench_vscman_ui_LDADD =
 BENCHES += bench/vscman-ui

@@ -6,6 +6,7 @@
 #include <curses.h>
 
 #include "common/util.h"
+#include "common/array.h"
 #include "common/tlv.h"
 #include "common/hex.h"
 #include "common/i18n.h"
@@ -24,15 +25,10 @@ typedef struct {
 static gpg_error_t
 view_add (view_state_t *st, const char *line)
 {
-  if (st->n == st->cap)
-    {
-      size_t ncap = st->cap ? st->cap * 2 : 64;
-      char **nl = xtryrealloc (st->lines, ncap * sizeof *nl);
-      if (!nl)
-        return gpg_error_from_syserror ();
-      st->lines = nl;
-      st->cap = ncap;
-    }
+  gpg_error_t err = ARRAY_GROW (st->lines, st->cap, st->n, 64);
+
+  if (err)
+    return err;
   st->lines[st->n] = xtrystrdup (line);
   if (!st->lines[st->n])
     return gpg_error_from_syserror ();

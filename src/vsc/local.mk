@@ -5,14 +5,8 @@ libvscman_a_SOURCES += \
 	src/vsc/vsc-crypto.c src/vsc/vsc-store.c
 
 check_PROGRAMS += tests/unit/test-vsc
-tests_unit_test_vsc_SOURCES = tests/unit/test-vsc.c
-tests_unit_test_vsc_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_vsc_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-vsc
 check_PROGRAMS += tests/unit/test-vsc-node
-tests_unit_test_vsc_node_SOURCES = tests/unit/test-vsc-node.c
-tests_unit_test_vsc_node_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_vsc_node_LDADD = $(CUTEST_LIBS)
 TESTS += tests/unit/test-vsc-node
 EXTRA_DIST += tests/vectors/vsc-v1.vsc tests/vectors/vsc-v1-notes.vsc \
 	tests/vectors/README-vsc.md
@@ -24,8 +18,6 @@ EXTRA_DIST += tests/vsc/cli.sh tests/vsc/kill9.sh tests/vsc/hardening.sh \
 
 ## libFuzzer target of the VSC parser (configure --enable-fuzzing)
 EXTRA_DIST += tests/fuzz/fuzz-vsc.c tests/fuzz/vsc.sh tests/fuzz/corpus/vsc
-tests_fuzz_fuzz_vsc_SOURCES = tests/fuzz/fuzz-vsc.c
-tests_fuzz_fuzz_vsc_CFLAGS = $(AM_CFLAGS)
 tests_fuzz_fuzz_vsc_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_vsc_LDADD = $(VSC_LIBS)
 if ENABLE_FUZZING

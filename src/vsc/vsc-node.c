@@ -20,6 +20,7 @@
 
 #include "vsc-internal.h"
 #include "common/util.h"
+#include "common/array.h"
 #include "common/tlv.h"
 #include "common/i18n.h"
 
@@ -63,11 +64,9 @@ vsc_node_get_str (const tlv_t *t, char **r)
   if (t->constructed || t->len > VSC_MAX_STRING
       || memchr (t->value, 0, t->len))
     return gpg_error (GPG_ERR_INV_OBJ);
-  s = xtrymalloc (t->len + 1);
+  s = xtrystrndup ((const char *)t->value, t->len);
   if (!s)
     return gpg_error_from_syserror ();
-  memcpy (s, t->value, t->len);
-  s[t->len] = 0;
   xfree (*r);
   *r = s;
   return 0;
@@ -229,15 +228,10 @@ vsc_node_area_free (vsc_node_area_t *a)
 static gpg_error_t
 vsc_node_area_seg (vsc_node_area_t *a, const uint8_t *content, size_t len)
 {
-  if (a->nsegs == a->cap)
-    {
-      size_t ncap = a->cap ? 2 * a->cap : 16;
-      vsc_node_seg_t *v = xtryrealloc (a->segs, ncap * sizeof *v);
-      if (!v)
-        return gpg_error_from_syserror ();
-      a->segs = v;
-      a->cap = ncap;
-    }
+  gpg_error_t err = ARRAY_GROW (a->segs, a->cap, a->nsegs, 16);
+
+  if (err)
+    return err;
   a->segs[a->nsegs].meta_end = a->meta.len;
   a->segs[a->nsegs].content = content;
   a->segs[a->nsegs].content_len = len;
@@ -643,16 +637,6 @@ typedef struct vsc_node_dec {
   image_node_t *last_parent;
 } vsc_node_dec_t;
 
-static void
-vsc_node_keyinfo_release (image_keyinfo_t *ki)
-{
-  xfree (ki->algorithm);
-  xfree (ki->fingerprint);
-  xfree (ki->created);
-  xfree (ki->usage);
-  xfree (ki->pubkey);
-}
-
 static gpg_error_t
 vsc_node_decode_keyinfo (const tlv_t *t, image_keyinfo_t *ki)
 {
@@ -781,11 +765,9 @@ vsc_node_state_field (image_node_t *node, const tlv_t *f)
       if (!vsc_node_len_ok (f, 3 + VSC_MAX_STRING, false) || f->len < 4
           || memchr (f->value + 3, 0, f->len - 3))
         return gpg_error (GPG_ERR_INV_OBJ);
-      s = xtrymalloc (f->len - 3 + 1);
+      s = xtrystrndup ((const char *)f->value + 3, f->len - 3);
       if (!s)
         return gpg_error_from_syserror ();
-      memcpy (s, f->value + 3, f->len - 3);
-      s[f->len - 3] = 0;
       err = image_node_set_scan_next (node, s, get_be16 (f->value),
                                       f->value[2]);
       xfree (s);
@@ -799,11 +781,9 @@ vsc_node_state_field (image_node_t *node, const tlv_t *f)
       if (!vsc_node_len_ok (f, 1 + VSC_MAX_STRING, false)
           || memchr (f->value + 1, 0, f->len - 1))
         return gpg_error (GPG_ERR_INV_OBJ);
-      s = xtrymalloc (f->len);
+      s = xtrystrndup ((const char *)f->value + 1, f->len - 1);
       if (!s)
         return gpg_error_from_syserror ();
-      memcpy (s, f->value + 1, f->len - 1);
-      s[f->len - 1] = 0;
       err = image_node_set_piv_caps (node, f->value[0], s);
       xfree (s);
       return err;
@@ -897,7 +877,7 @@ vsc_node_field (image_node_t *node, const tlv_t *f, uint64_t *seen,
               : gpg_error (GPG_ERR_INV_OBJ);
       else
         err = image_node_set_keyinfo (node, &ki);
-      vsc_node_keyinfo_release (&ki);
+      image_keyinfo_release (&ki);
       return err;
     default:
       return vsc_node_unknown (f);

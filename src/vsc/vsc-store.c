@@ -90,20 +90,10 @@ vsc_store_read (const char *path, uint8_t **r_data, size_t *r_len)
       err = gpg_error_from_syserror ();
       goto leave;
     }
-  while (off < (size_t)st.st_size)
-    {
-      ssize_t r = read (fd, data + off, (size_t)st.st_size - off);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        {
-          err = gpg_error_from_syserror ();
-          goto leave;
-        }
-      if (!r)
-        break;   /* shrank while reading: parse what we got (it fails) */
-      off += (size_t)r;
-    }
+  /* A file that shrank while reading: parse what we got (it fails). */
+  err = util_read_full (fd, data, (size_t)st.st_size, &off);
+  if (err)
+    goto leave;
   *r_data = data;
   *r_len = off;
   data = NULL;
@@ -112,22 +102,6 @@ vsc_store_read (const char *path, uint8_t **r_data, size_t *r_len)
   xfree (data);
   close (fd);
   return err;
-}
-
-static gpg_error_t
-write_all (int fd, const uint8_t *p, size_t n)
-{
-  while (n)
-    {
-      ssize_t w = write (fd, p, n);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w < 0)
-        return gpg_error_from_syserror ();
-      p += w;
-      n -= (size_t)w;
-    }
-  return 0;
 }
 
 /* Split PATH into a directory (malloced) and the base name pointer. */
@@ -145,12 +119,7 @@ split_path (const char *path, char **r_dir, const char **r_base)
   else
     {
       size_t n = slash == path ? 1 : (size_t)(slash - path);
-      dir = xtrymalloc (n + 1);
-      if (dir)
-        {
-          memcpy (dir, path, n);
-          dir[n] = 0;
-        }
+      dir = xtrystrndup (path, n);
       *r_base = slash + 1;
     }
   if (!dir)
@@ -317,7 +286,7 @@ vsc_store_write (const char *path, const uint8_t *data, size_t n,
       goto leave;
     }
   tmp_exists = true;
-  if (fchmod (fd, 0600) || (err = write_all (fd, data, n)))
+  if (fchmod (fd, 0600) || (err = util_write_all (fd, data, n)))
     {
       if (!err)
         err = gpg_error_from_syserror ();

@@ -320,7 +320,7 @@ test_escrow (void)
   CU_ASSERT (!scapi_keygen (src, "piv", "9a", "eccp256", 0, &p9a));
   CU_ASSERT (gpg_err_code (scapi_keygen (src, "openpgp", "dec", "ed25519", 0,
                                          &p9a)) == GPG_ERR_PUBKEY_ALGO);
-  CU_ASSERT (scapi_keygen_error_text ()[0] != 0);
+  CU_ASSERT (scapi_last_error_text ()[0] != 0);
   CU_ASSERT (gpg_err_code (scapi_keygen (src, "piv", "9f", "eccp256", 0,
                                          &p9a)) == GPG_ERR_INV_ARG);
   n = image_find_path (src, "openpgp/key-sig");

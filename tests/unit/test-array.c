@@ -1,0 +1,91 @@
+/* test-array.c - arrays that grow by doubling */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#include <stdint.h>
+#include <string.h>
+#include "cutest.h"
+#include "common/array.h"
+#include "common/util.h"
+
+typedef struct { int a; char s[13]; } elem_t;
+
+static void
+test_grow (void)
+{
+  elem_t *v = NULL;
+  size_t cap = 0, n, i;
+
+  for (n = 0; n < 100; n++)
+    {
+      CU_ASSERT_EQUAL_FATAL (ARRAY_GROW (v, cap, n, 4), 0);
+      CU_ASSERT_FATAL (cap > n);
+      v[n].a = (int)n;
+      snprintf (v[n].s, sizeof v[n].s, "e%zu", n);
+    }
+  /* 4, 8, ..., 128: doubled, never more than needed. */
+  CU_ASSERT_EQUAL (cap, 128);
+  for (i = 0; i < n; i++)
+    {
+      char want[13];
+      snprintf (want, sizeof want, "e%zu", i);
+      CU_ASSERT_EQUAL (v[i].a, (int)i);
+      CU_ASSERT_STRING_EQUAL (v[i].s, want);
+    }
+  /* Room already there: nothing moves. */
+  {
+    elem_t *before = v;
+    CU_ASSERT_EQUAL (ARRAY_GROW (v, cap, 127, 4), 0);
+    CU_ASSERT_PTR_EQUAL (v, before);
+    CU_ASSERT_EQUAL (cap, 128);
+  }
+  xfree (v);
+}
+
+static void
+test_first_and_jump (void)
+{
+  char **v = NULL;
+  size_t cap = 0;
+
+  CU_ASSERT_EQUAL (ARRAY_GROW (v, cap, 0, 16), 0);
+  CU_ASSERT_EQUAL (cap, 16);
+  /* Past the end: doubles until there is room for element N. */
+  CU_ASSERT_EQUAL (ARRAY_GROW (v, cap, 40, 16), 0);
+  CU_ASSERT_EQUAL (cap, 64);
+  v[40] = NULL;
+  xfree (v);
+}
+
+static void
+test_refused (void)
+{
+  uint64_t *v = NULL;
+  size_t cap = 0;
+
+  CU_ASSERT_EQUAL (gpg_err_code (ARRAY_GROW (v, cap, 0, 0)),
+                   GPG_ERR_INV_ARG);
+  /* Sizes that overflow fail cleanly and change nothing. */
+  CU_ASSERT_EQUAL (ARRAY_GROW (v, cap, 0, 8), 0);
+  CU_ASSERT_EQUAL (gpg_err_code (ARRAY_GROW (v, cap, SIZE_MAX / 8, 8)),
+                   GPG_ERR_ENOMEM);
+  CU_ASSERT_EQUAL (gpg_err_code (ARRAY_GROW (v, cap, SIZE_MAX - 1, 8)),
+                   GPG_ERR_ENOMEM);
+  CU_ASSERT_EQUAL (cap, 8);
+  CU_ASSERT_PTR_NOT_NULL (v);
+  v[7] = 7;
+  xfree (v);
+}
+
+static const cutest_t tests[] = {
+  CUTEST (test_grow),
+  CUTEST (test_first_and_jump),
+  CUTEST (test_refused),
+  CUTEST_END
+};
+
+int
+main (void)
+{
+  return cutest_main ("array", tests, NULL, NULL);
+}
