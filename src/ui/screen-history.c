@@ -68,9 +68,7 @@ screen_history_job (void *arg, const scapi_cb_t *cb)
       err = remote_get_gen_file (j->r, j->uuid, j->gen, j->path, &j->got);
       break;
     }
-  if (err)
-    snprintf (j->msg, sizeof j->msg, "%s", errctx_text ());
-  return err;
+  return screen_remote_failed (err, j->msg, sizeof j->msg);
 }
 
 static void
@@ -84,9 +82,8 @@ screen_history_done (ui_t *ui, void *ctx, gpg_error_t err, const char *text)
 
   if (err)
     {
-      if (j->op == HIST_LIST && !st->list.have)
-        s->close_on_resume = true;
-      screen_error (ui, err, j->msg, _("History"));
+      screen_list_failed (ui, s, err, j->op == HIST_LIST, j->msg,
+                          _("History"));
       return;
     }
   if (j->op == HIST_LIST)

@@ -54,10 +54,7 @@ screen_server_job (void *arg, const scapi_cb_t *cb)
       opts.ssh_stderr_fd = -1;
       err = remote_open (j->url, &opts, &j->r);
       if (err)
-        {
-          snprintf (j->msg, sizeof j->msg, "%s", errctx_text ());
-          return err;
-        }
+        goto leave;
     }
   switch (j->op)
     {
@@ -77,18 +74,15 @@ screen_server_job (void *arg, const scapi_cb_t *cb)
       break;
     }
   if (err)
-    {
-      snprintf (j->msg, sizeof j->msg, "%s", errctx_text ());
-      return err;
-    }
+    goto leave;
   /* Every operation ends with a fresh list. */
   xfree (j->list);
   j->list = NULL;
   j->n = 0;
   err = remote_list (j->r, &j->list, &j->n);
-  if (err)
-    snprintf (j->msg, sizeof j->msg, "%s", errctx_text ());
-  return err;
+
+ leave:
+  return screen_remote_failed (err, j->msg, sizeof j->msg);
 }
 
 static void screen_server_run (ui_t *ui, ui_screen_t *s, enum srv_op op);
@@ -110,9 +104,8 @@ screen_server_done (ui_t *ui, void *ctx, gpg_error_t err, const char *text)
 
   if (err)
     {
-      if (j->op == SRV_CONNECT && !j->r)
-        s->close_on_resume = !st->list.have;
-      screen_error (ui, err, j->msg, _("Server"));
+      screen_list_failed (ui, s, err, j->op == SRV_CONNECT && !j->r, j->msg,
+                          _("Server"));
       return;
     }
   screen_list_set (&st->list, j->n);

@@ -10,6 +10,7 @@
 
 #include "common/util.h"
 #include "common/i18n.h"
+#include "common/errctx.h"
 #include "ui/ui.h"
 #include "ui/backend.h"
 #include "ui/screens.h"
@@ -317,6 +318,25 @@ screen_list_mode (ui_t *ui, ui_screen_t *s)
   if (!l->have)
     return 0;
   return UI_MODE_LIST | (l->menu.n ? UI_MODE_ITEMS : 0);
+}
+
+void
+screen_list_failed (ui_t *ui, ui_screen_t *s, gpg_error_t err, bool first,
+                    const char *text, const char *what)
+{
+  screen_list_t *l = s->state;
+
+  if (first && !l->have)
+    s->close_on_resume = true;
+  screen_error (ui, err, text, what);
+}
+
+gpg_error_t
+screen_remote_failed (gpg_error_t err, char *msg, size_t size)
+{
+  if (err)
+    snprintf (msg, size, "%s", errctx_text ());
+  return err;
 }
 
 void

@@ -175,6 +175,15 @@ void screen_list_draw (ui_t *ui, screen_list_t *l, int y,
   __attribute__ ((format (printf, 6, 7)));
 unsigned screen_list_key (ui_t *ui, ui_screen_t *s, int ch);
 unsigned screen_list_mode (ui_t *ui, ui_screen_t *s);
+/* A list screen's task failed: the message box shows TEXT (titled
+ * WHAT); if it was the FIRST listing and nothing is listed yet, the
+ * screen closes once the box is gone. */
+void screen_list_failed (ui_t *ui, ui_screen_t *s, gpg_error_t err,
+                         bool first, const char *text, const char *what);
+/* The end of a remote call on the worker (server and history screens):
+ * a failure keeps the error context's text (errctx_text) in MSG for the
+ * message box. Returns ERR. */
+gpg_error_t screen_remote_failed (gpg_error_t err, char *msg, size_t size);
 
 /* Push the restore screen (READER, VSC_PATH; VSC an open scapi_vsc_t to
  * borrow, or NULL) and the compare screen (IMAGE_A lent, may be NULL). */
