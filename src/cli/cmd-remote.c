@@ -170,8 +170,9 @@ cmd_remote_time (char *buf, size_t n, uint64_t t)
 }
 
 static void
-cmd_remote_print_entry (const proto_entry_t *e, bool json, bool first)
+cmd_remote_print_entry (const void *row, bool json, bool first)
 {
+  const proto_entry_t *e = row;
   char when[32];
   cmd_remote_time (when, sizeof when, e->mtime);
   if (json)
@@ -181,6 +182,68 @@ cmd_remote_print_entry (const proto_entry_t *e, bool json, bool first)
   else
     printf ("%s  %6" PRIu64 "  %10" PRIu64 "  %s\n", e->uuid, e->gen,
             e->size, when);
+}
+
+/* Text from the server on the terminal, escaped (sanitize.h). */
+static void
+cmd_remote_print_text (const char *s)
+{
+  sanitize_fputs (s, stdout);
+}
+
+/* One generation of remote history: an object in the JSON array (FIRST:
+ * the first one), or a line. */
+static void
+cmd_remote_print_version (const void *row, bool json, bool first)
+{
+  const proto_version_t *v = row;
+  char when[32];
+
+  cmd_remote_time (when, sizeof when, v->mtime);
+  if (json)
+    {
+      printf ("%s{\"generation\":%" PRIu64 ",\"size\":%" PRIu64
+              ",\"stored\":\"%s\",\"by\":", first ? "" : ",", v->gen,
+              v->size, when);
+      cli_json_str (stdout, v->by);
+      printf (",\"from\":");
+      cli_json_str (stdout, v->from);
+      putchar ('}');
+    }
+  else
+    {
+      printf ("%-10" PRIu64 "  %10" PRIu64 "  %-20s  ", v->gen, v->size,
+              when);
+      cmd_remote_print_text (v->by[0] ? v->by : "?");
+      if (v->from[0])
+        {
+          printf (" (");
+          cmd_remote_print_text (v->from);
+          putchar (')');
+        }
+      putchar ('\n');
+    }
+}
+
+/* The N rows of ROWS (SIZE bytes each) that ls and history print with
+ * FN: with --json the array that JSON_HEAD opens, closed with the
+ * object; else below HEADER (NULL: none). */
+static void
+cmd_remote_print_rows (const cli_ctx_t *c, const char *json_head,
+                       const char *header, const void *rows, size_t size,
+                       size_t n,
+                       void (*fn) (const void *row, bool json, bool first))
+{
+  size_t i;
+
+  if (c->json)
+    fputs (json_head, stdout);
+  else if (header)
+    fputs (header, stdout);
+  for (i = 0; i < n; i++)
+    fn ((const char *) rows + i * size, c->json, !i);
+  if (c->json)
+    printf ("]}\n");
 }
 
 /* --force given before the URL (the operation's own --force is in its
@@ -304,17 +367,13 @@ cmd_remote_ls (cli_ctx_t *c)
   remote_t *r = c->data;
   gpg_error_t err;
   proto_entry_t *list = NULL;
-  size_t n = 0, i;
+  size_t n = 0;
 
   err = remote_list (r, &list, &n);
   if (err)
     return cmd_remote_fail (err, _("ls"));
-  if (c->json)
-    printf ("{\"vscs\":[");
-  for (i = 0; i < n; i++)
-    cmd_remote_print_entry (&list[i], c->json, !i);
-  if (c->json)
-    printf ("]}\n");
+  cmd_remote_print_rows (c, "{\"vscs\":[", NULL, list, sizeof *list, n,
+                         cmd_remote_print_entry);
   xfree (list);
   return CLI_EXIT_OK;
 }
@@ -382,59 +441,25 @@ cmd_remote_get (cli_ctx_t *c)
   return CLI_EXIT_OK;
 }
 
-/* Text from the server on the terminal, escaped (sanitize.h). */
-static void
-cmd_remote_print_text (const char *s)
-{
-  sanitize_fputs (s, stdout);
-}
-
 static int
 cmd_remote_history (cli_ctx_t *c)
 {
   remote_t *r = c->data;
   gpg_error_t err;
   proto_version_t *list = NULL;
-  size_t n = 0, i;
-  char when[32];
+  size_t n = 0;
+  char head[128], header[256];
 
   err = remote_history (r, c->argv[0], &list, &n);
   if (err)
     return cmd_remote_fail (err, _("history"));
-  if (c->json)
-    printf ("{\"uuid\":\"%s\",\"generations\":[", c->argv[0]);
-  else
-    printf ("%-10s  %10s  %-20s  %s\n", _("GEN"), _("BYTES"),
-            _("STORED (UTC)"), _("BY"));
-  for (i = 0; i < n; i++)
-    {
-      cmd_remote_time (when, sizeof when, list[i].mtime);
-      if (c->json)
-        {
-          printf ("%s{\"generation\":%" PRIu64 ",\"size\":%" PRIu64
-                  ",\"stored\":\"%s\",\"by\":", i ? "," : "", list[i].gen,
-                  list[i].size, when);
-          cli_json_str (stdout, list[i].by);
-          printf (",\"from\":");
-          cli_json_str (stdout, list[i].from);
-          putchar ('}');
-        }
-      else
-        {
-          printf ("%-10" PRIu64 "  %10" PRIu64 "  %-20s  ", list[i].gen,
-                  list[i].size, when);
-          cmd_remote_print_text (list[i].by[0] ? list[i].by : "?");
-          if (list[i].from[0])
-            {
-              printf (" (");
-              cmd_remote_print_text (list[i].from);
-              putchar (')');
-            }
-          putchar ('\n');
-        }
-    }
-  if (c->json)
-    printf ("]}\n");
+  /* The server answered for this UUID: it fits. */
+  snprintf (head, sizeof head, "{\"uuid\":\"%s\",\"generations\":[",
+            c->argv[0]);
+  snprintf (header, sizeof header, "%-10s  %10s  %-20s  %s\n", _("GEN"),
+            _("BYTES"), _("STORED (UTC)"), _("BY"));
+  cmd_remote_print_rows (c, head, header, list, sizeof *list, n,
+                         cmd_remote_print_version);
   xfree (list);
   return CLI_EXIT_OK;
 }
