@@ -279,21 +279,6 @@ screen_backup_show_pw (ui_t *ui, ui_screen_t *s)
   return UI_PUSH;
 }
 
-/* Leaving the summary: not before the password was shown. */
-static unsigned
-screen_backup_close (ui_t *ui, ui_screen_t *s)
-{
-  backup_state_t *st = s->state;
-
-  if (st->job.sum.password && !st->password_confirmed)
-    {
-      ui_status (ui, true, "%s",
-                 _("First write down the VSC password: press w."));
-      return UI_REDRAW;
-    }
-  return UI_POP;
-}
-
 /* Quitting before the generated password was shown would leave a VSC
  * nobody can open: F10 says so instead (while the summary shows it). */
 static bool
@@ -302,6 +287,19 @@ screen_backup_unshown (ui_t *ui, ui_screen_t *s)
   backup_state_t *st = s->state;
   (void) ui;
   return st->job.sum.password && !st->password_confirmed;
+}
+
+/* Leaving the summary: not before the password was shown. */
+static unsigned
+screen_backup_close (ui_t *ui, ui_screen_t *s)
+{
+  if (screen_backup_unshown (ui, s))
+    {
+      ui_status (ui, true, "%s",
+                 _("First write down the VSC password: press w."));
+      return UI_REDRAW;
+    }
+  return UI_POP;
 }
 
 #define BK_IN(p) (1u << (p))

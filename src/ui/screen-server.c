@@ -37,7 +37,6 @@ typedef struct {
 typedef struct {
   screen_list_t list;      /* first: the list view; there once connected */
   srv_job_t job;
-  char upload[1024];
 } srv_state_t;
 
 static gpg_error_t
