@@ -15,6 +15,7 @@
 #include <curses.h>
 #include "cutest.h"
 #include "common/util.h"
+#include "common/errctx.h"
 #include "ui/ui.h"
 #include "ui/screens.h"
 #include "ui/backend.h"
@@ -669,10 +670,49 @@ test_next_line (void)
   CU_ASSERT_FALSE (draw_next_line (&p, line, sizeof line));
 }
 
+/* A list screen's failed task (server and history screens): the
+ * error context's text kept on the worker, the message, and the
+ * screen closing only when its first listing failed. */
+static void
+test_list_failed (void)
+{
+  ui_t ui;
+  ui_screen_t s;
+  screen_list_t list;
+  char msg[64];
+  gpg_error_t err = gpg_error (GPG_ERR_EPIPE);
+
+  errctx_set ("%s", "the vault is read-only");
+  snprintf (msg, sizeof msg, "%s", "kept");
+  CU_ASSERT_EQUAL (screen_remote_failed (0, msg, sizeof msg), 0);
+  CU_ASSERT_STRING_EQUAL (msg, "kept");
+  CU_ASSERT_EQUAL (screen_remote_failed (err, msg, sizeof msg), err);
+  CU_ASSERT_STRING_EQUAL (msg, "the vault is read-only");
+  errctx_clear ();
+
+  memset (&ui, 0, sizeof ui);
+  memset (&s, 0, sizeof s);
+  memset (&list, 0, sizeof list);
+  s.state = &list;
+  screen_list_failed (&ui, &s, err, false, msg, "History");
+  CU_ASSERT_FALSE (s.close_on_resume);
+  CU_ASSERT_STRING_EQUAL (ui.status, "History: the vault is read-only");
+  CU_ASSERT_TRUE (ui.status_error);
+  screen_list_failed (&ui, &s, err, true, msg, "Server");
+  CU_ASSERT_TRUE (s.close_on_resume);
+  CU_ASSERT_STRING_EQUAL (ui.status, "Server: the vault is read-only");
+  /* Listed once: a failed refresh leaves the screen open. */
+  s.close_on_resume = false;
+  list.have = true;
+  screen_list_failed (&ui, &s, err, true, msg, "Server");
+  CU_ASSERT_FALSE (s.close_on_resume);
+}
+
 static const cutest_t tests[] = {
   CUTEST (test_next_line),
   CUTEST (test_keys_dispatch),
   CUTEST (test_keys_arg_flag),
+  CUTEST (test_list_failed),
   CUTEST (test_screen_tables),
   CUTEST (test_tree_model),
   CUTEST (test_loop_start_and_help),
