@@ -51,6 +51,14 @@ t_ok "history lists them" sh -c "'$VSCTOOL' remote '$S' history $U > hist"
 t_check "... newest first, generations 11 down to 2" \
   "[ \"\$(awk 'NR > 1 { print \$1 }' hist | tr '\n' ' ')\" = '11 10 9 8 7 6 5 4 3 2 ' ]"
 t_check "... each stored by this account" "[ \$(grep -c ' $(id -un) (local pid ' hist) = 10 ]"
+t_check "... below the column header" \
+  "LC_ALL=C LANGUAGE= '$VSCTOOL' remote '$S' history $U | head -n 1 | grep -Eq '^GEN +BYTES +STORED \(UTC\) +BY\$'"
+t_ok "history --json" sh -c "'$VSCTOOL' remote --json '$S' history $U > hist.json"
+t_check "... one object: the UUID, the ten generations newest first" \
+  "[ \$(wc -l < hist.json) = 1 ] && grep -Eq '^\\{\"uuid\":\"$U\",\"generations\":\\[\\{\"generation\":11,.*\\}\\]\\}\$' hist.json && [ \$(grep -o '\"generation\":' hist.json | wc -l) = 10 ] && [ \$(grep -o '},{' hist.json | wc -l) = 9 ]"
+t_ok "ls --json" sh -c "'$VSCTOOL' remote --json '$S' ls > ls.json"
+t_check "... one object with the one VSC" \
+  "grep -Eq '^\\{\"vscs\":\\[\\{\"uuid\":\"$U\",\"generation\":11,\"size\":[0-9]+,\"mtime\":\"[^\"]+\"\\}\\]\\}\$' ls.json && [ \$(wc -l < ls.json) = 1 ]"
 t_ok "get -g fetches an old generation" "$VSCTOOL" remote "$S" get $U old -g 5
 t_check "... that generation's bytes" "grep -q '^$U 5\$' old.remote && tail -c 12 old | grep -q 'one 4\|two 4'"
 
