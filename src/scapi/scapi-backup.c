@@ -371,8 +371,7 @@ scapi_backup (scapi_card_t *card, const image_t *given,
   if (opts->vsc && !dopts.resume)
     dopts.resume = vsc_image (opts->vsc->vsc);
 
-  scapi_op_phase (&op, SCAPI_PHASE_DISCOVER, NULL);
-  err = scapi_card_begin (card);
+  err = scapi_card_begin_discover (card, &op);
   if (err)
     goto leave;
   in_tx = true;
