@@ -215,35 +215,6 @@ bufr_left (const bufr_t *r)
 }
 
 gpg_error_t
-bufr_u8 (bufr_t *r, uint8_t *v)
-{
-  if (bufr_left (r) < 1)
-    return gpg_error (GPG_ERR_TOO_SHORT);
-  *v = r->p[r->off++];
-  return 0;
-}
-
-gpg_error_t
-bufr_be16 (bufr_t *r, unsigned *v)
-{
-  if (bufr_left (r) < 2)
-    return gpg_error (GPG_ERR_TOO_SHORT);
-  *v = get_be16 (r->p + r->off);
-  r->off += 2;
-  return 0;
-}
-
-gpg_error_t
-bufr_be32 (bufr_t *r, uint32_t *v)
-{
-  if (bufr_left (r) < 4)
-    return gpg_error (GPG_ERR_TOO_SHORT);
-  *v = get_be32 (r->p + r->off);
-  r->off += 4;
-  return 0;
-}
-
-gpg_error_t
 bufr_bytes (bufr_t *r, size_t n, const uint8_t **p)
 {
   if (bufr_left (r) < n)
@@ -256,19 +227,58 @@ bufr_bytes (bufr_t *r, size_t n, const uint8_t **p)
 gpg_error_t
 bufr_copy (bufr_t *r, void *dst, size_t n)
 {
-  if (bufr_left (r) < n)
-    return gpg_error (GPG_ERR_TOO_SHORT);
-  if (n)
-    memcpy (dst, r->p + r->off, n);
-  r->off += n;
-  return 0;
+  const uint8_t *p;
+  gpg_error_t err = bufr_bytes (r, n, &p);
+
+  if (!err && n)
+    memcpy (dst, p, n);
+  return err;
 }
 
 gpg_error_t
 bufr_skip (bufr_t *r, size_t n)
 {
-  if (bufr_left (r) < n)
-    return gpg_error (GPG_ERR_TOO_SHORT);
-  r->off += n;
+  const uint8_t *p;
+
+  return bufr_bytes (r, n, &p);
+}
+
+/* Read WIDTH (1 to 4) bytes as a big-endian number into *V. */
+static gpg_error_t
+bufr_be (bufr_t *r, size_t width, uint32_t *v)
+{
+  const uint8_t *p;
+  uint32_t x = 0;
+  size_t i;
+  gpg_error_t err = bufr_bytes (r, width, &p);
+
+  if (err)
+    return err;
+  for (i = 0; i < width; i++)
+    x = x << 8 | p[i];
+  *v = x;
   return 0;
+}
+
+gpg_error_t
+bufr_u8 (bufr_t *r, uint8_t *v)
+{
+  return bufr_copy (r, v, 1);
+}
+
+gpg_error_t
+bufr_be16 (bufr_t *r, unsigned *v)
+{
+  uint32_t x;
+  gpg_error_t err = bufr_be (r, 2, &x);
+
+  if (!err)
+    *v = x;
+  return err;
+}
+
+gpg_error_t
+bufr_be32 (bufr_t *r, uint32_t *v)
+{
+  return bufr_be (r, 4, v);
 }
