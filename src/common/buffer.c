@@ -44,8 +44,11 @@ buf_release (uint8_t *p, size_t cap, bool secure)
     xfree (p);
 }
 
-gpg_error_t
-buf_reserve (buf_t *b, size_t extra)
+/* Room in B for EXTRA more bytes: nothing when it has it, else a new
+ * block of EXACT bytes (len + EXTRA, at least 1) or of a doubled
+ * capacity (from 32), the old one wiped and freed. */
+static gpg_error_t
+buf_grow (buf_t *b, size_t extra, bool exact)
 {
   size_t need, ncap;
   uint8_t *p;
@@ -55,9 +58,14 @@ buf_reserve (buf_t *b, size_t extra)
   need = b->len + extra;
   if (need <= b->cap && b->data)
     return 0;
-  ncap = b->cap < 32 ? 32 : b->cap;
-  while (ncap < need)
-    ncap = ncap > BUF_MAX_CAP / 2 ? BUF_MAX_CAP : ncap * 2;
+  if (exact)
+    ncap = need ? need : 1;
+  else
+    {
+      ncap = b->cap < 32 ? 32 : b->cap;
+      while (ncap < need)
+        ncap = ncap > BUF_MAX_CAP / 2 ? BUF_MAX_CAP : ncap * 2;
+    }
   p = b->secure ? xtrymalloc_secure (ncap) : xtrymalloc (ncap);
   if (!p)
     return gpg_error_from_syserror ();
@@ -70,26 +78,15 @@ buf_reserve (buf_t *b, size_t extra)
 }
 
 gpg_error_t
+buf_reserve (buf_t *b, size_t extra)
+{
+  return buf_grow (b, extra, false);
+}
+
+gpg_error_t
 buf_reserve_exact (buf_t *b, size_t extra)
 {
-  size_t need;
-  uint8_t *p;
-
-  if (extra > BUF_MAX_CAP - b->len)
-    return gpg_error (GPG_ERR_ENOMEM);
-  need = b->len + extra;
-  if (need <= b->cap && b->data)
-    return 0;
-  p = b->secure ? xtrymalloc_secure (need ? need : 1)
-                : xtrymalloc (need ? need : 1);
-  if (!p)
-    return gpg_error_from_syserror ();
-  if (b->len)
-    memcpy (p, b->data, b->len);
-  buf_release (b->data, b->cap, b->secure);
-  b->data = p;
-  b->cap = need ? need : 1;
-  return 0;
+  return buf_grow (b, extra, true);
 }
 
 gpg_error_t
