@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include "error.h"
+#include "util.h"
 
 /* Room for element N of the array at *ARRAYP (the address of the array
  * pointer; its elements SIZE bytes, *CAP of them allocated): nothing
@@ -18,5 +19,22 @@ gpg_error_t array_grow (void *arrayp, size_t *cap, size_t n, size_t size,
 /* array_grow for an array variable A of any element type. */
 #define ARRAY_GROW(a, cap, n, first) \
   array_grow (&(a), &(cap), (n), sizeof *(a), (first))
+
+/* Release each of the N elements of the array A with RELEASE (a
+ * function taking a pointer to one element; it frees what the element
+ * owns, not the element), free A, and set A to NULL and N to 0. A NULL
+ * A with N 0 is fine. A and N are evaluated more than once: pass plain
+ * lvalues. */
+#define ARRAY_FREE(a, n, release)                                      \
+  do                                                                    \
+    {                                                                   \
+      size_t array_free_i_;                                             \
+      for (array_free_i_ = 0; array_free_i_ < (n); array_free_i_++)     \
+        (release) (&(a)[array_free_i_]);                                \
+      xfree (a);                                                        \
+      (a) = NULL;                                                       \
+      (n) = 0;                                                          \
+    }                                                                   \
+  while (0)
 
 #endif /* VSC_ARRAY_H */

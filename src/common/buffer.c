@@ -44,8 +44,11 @@ buf_release (uint8_t *p, size_t cap, bool secure)
     xfree (p);
 }
 
-gpg_error_t
-buf_reserve (buf_t *b, size_t extra)
+/* Room in B for EXTRA more bytes: nothing when it has it, else a new
+ * block of EXACT bytes (len + EXTRA, at least 1) or of a doubled
+ * capacity (from 32), the old one wiped and freed. */
+static gpg_error_t
+buf_grow (buf_t *b, size_t extra, bool exact)
 {
   size_t need, ncap;
   uint8_t *p;
@@ -55,9 +58,14 @@ buf_reserve (buf_t *b, size_t extra)
   need = b->len + extra;
   if (need <= b->cap && b->data)
     return 0;
-  ncap = b->cap < 32 ? 32 : b->cap;
-  while (ncap < need)
-    ncap = ncap > BUF_MAX_CAP / 2 ? BUF_MAX_CAP : ncap * 2;
+  if (exact)
+    ncap = need ? need : 1;
+  else
+    {
+      ncap = b->cap < 32 ? 32 : b->cap;
+      while (ncap < need)
+        ncap = ncap > BUF_MAX_CAP / 2 ? BUF_MAX_CAP : ncap * 2;
+    }
   p = b->secure ? xtrymalloc_secure (ncap) : xtrymalloc (ncap);
   if (!p)
     return gpg_error_from_syserror ();
@@ -70,26 +78,15 @@ buf_reserve (buf_t *b, size_t extra)
 }
 
 gpg_error_t
+buf_reserve (buf_t *b, size_t extra)
+{
+  return buf_grow (b, extra, false);
+}
+
+gpg_error_t
 buf_reserve_exact (buf_t *b, size_t extra)
 {
-  size_t need;
-  uint8_t *p;
-
-  if (extra > BUF_MAX_CAP - b->len)
-    return gpg_error (GPG_ERR_ENOMEM);
-  need = b->len + extra;
-  if (need <= b->cap && b->data)
-    return 0;
-  p = b->secure ? xtrymalloc_secure (need ? need : 1)
-                : xtrymalloc (need ? need : 1);
-  if (!p)
-    return gpg_error_from_syserror ();
-  if (b->len)
-    memcpy (p, b->data, b->len);
-  buf_release (b->data, b->cap, b->secure);
-  b->data = p;
-  b->cap = need ? need : 1;
-  return 0;
+  return buf_grow (b, extra, true);
 }
 
 gpg_error_t
@@ -215,35 +212,6 @@ bufr_left (const bufr_t *r)
 }
 
 gpg_error_t
-bufr_u8 (bufr_t *r, uint8_t *v)
-{
-  if (bufr_left (r) < 1)
-    return gpg_error (GPG_ERR_TOO_SHORT);
-  *v = r->p[r->off++];
-  return 0;
-}
-
-gpg_error_t
-bufr_be16 (bufr_t *r, unsigned *v)
-{
-  if (bufr_left (r) < 2)
-    return gpg_error (GPG_ERR_TOO_SHORT);
-  *v = get_be16 (r->p + r->off);
-  r->off += 2;
-  return 0;
-}
-
-gpg_error_t
-bufr_be32 (bufr_t *r, uint32_t *v)
-{
-  if (bufr_left (r) < 4)
-    return gpg_error (GPG_ERR_TOO_SHORT);
-  *v = get_be32 (r->p + r->off);
-  r->off += 4;
-  return 0;
-}
-
-gpg_error_t
 bufr_bytes (bufr_t *r, size_t n, const uint8_t **p)
 {
   if (bufr_left (r) < n)
@@ -256,19 +224,58 @@ bufr_bytes (bufr_t *r, size_t n, const uint8_t **p)
 gpg_error_t
 bufr_copy (bufr_t *r, void *dst, size_t n)
 {
-  if (bufr_left (r) < n)
-    return gpg_error (GPG_ERR_TOO_SHORT);
-  if (n)
-    memcpy (dst, r->p + r->off, n);
-  r->off += n;
-  return 0;
+  const uint8_t *p;
+  gpg_error_t err = bufr_bytes (r, n, &p);
+
+  if (!err && n)
+    memcpy (dst, p, n);
+  return err;
 }
 
 gpg_error_t
 bufr_skip (bufr_t *r, size_t n)
 {
-  if (bufr_left (r) < n)
-    return gpg_error (GPG_ERR_TOO_SHORT);
-  r->off += n;
+  const uint8_t *p;
+
+  return bufr_bytes (r, n, &p);
+}
+
+/* Read WIDTH (1 to 4) bytes as a big-endian number into *V. */
+static gpg_error_t
+bufr_be (bufr_t *r, size_t width, uint32_t *v)
+{
+  const uint8_t *p;
+  uint32_t x = 0;
+  size_t i;
+  gpg_error_t err = bufr_bytes (r, width, &p);
+
+  if (err)
+    return err;
+  for (i = 0; i < width; i++)
+    x = x << 8 | p[i];
+  *v = x;
   return 0;
+}
+
+gpg_error_t
+bufr_u8 (bufr_t *r, uint8_t *v)
+{
+  return bufr_copy (r, v, 1);
+}
+
+gpg_error_t
+bufr_be16 (bufr_t *r, unsigned *v)
+{
+  uint32_t x;
+  gpg_error_t err = bufr_be (r, 2, &x);
+
+  if (!err)
+    *v = x;
+  return err;
+}
+
+gpg_error_t
+bufr_be32 (bufr_t *r, uint32_t *v)
+{
+  return bufr_be (r, 4, v);
 }

@@ -273,16 +273,19 @@ image_diff (const image_t *a, const image_t *b, image_diff_t **r_diff)
   return 0;
 }
 
+/* Free what change C owns. */
+static void
+diff_change_release (image_change_t *c)
+{
+  xfree (c->path);
+}
+
 void
 image_diff_free (image_diff_t *diff)
 {
-  size_t i;
-
   if (!diff)
     return;
-  for (i = 0; i < diff->n; i++)
-    xfree (diff->changes[i].path);
-  xfree (diff->changes);
+  ARRAY_FREE (diff->changes, diff->n, diff_change_release);
   xfree (diff);
 }
 

@@ -17,20 +17,22 @@ plan_new (plan_t **r_plan)
   return *r_plan ? 0 : gpg_error_from_syserror ();
 }
 
+/* Free what entry E owns. */
+static void
+plan_entry_release (plan_entry_t *e)
+{
+  xfree (e->path);
+  xfree (e->reason);
+  xfree (e->agent);
+  xfree (e->fcp);
+}
+
 void
 plan_free (plan_t *plan)
 {
-  size_t i;
   if (!plan)
     return;
-  for (i = 0; i < plan->n; i++)
-    {
-      xfree (plan->entries[i].path);
-      xfree (plan->entries[i].reason);
-      xfree (plan->entries[i].agent);
-      xfree (plan->entries[i].fcp);
-    }
-  xfree (plan->entries);
+  ARRAY_FREE (plan->entries, plan->n, plan_entry_release);
   xfree (plan);
 }
 

@@ -22,6 +22,7 @@
 #include <stdarg.h>
 
 #include "common/util.h"
+#include "common/array.h"
 #include "common/i18n.h"
 #include "common/errctx.h"
 #include "map/map-int.h"
@@ -30,15 +31,19 @@
 #define MAP_LINE_MAX 1024u
 #define MAP_CHOICES_MAX 4096u
 
+/* Free what choice C owns. */
+static void
+map_choice_release (map_choice_t *c)
+{
+  xfree (c->src);
+}
+
 void
 map_choices_free (map_choices_t *choices)
 {
-  size_t i;
   if (!choices)
     return;
-  for (i = 0; i < choices->n; i++)
-    xfree (choices->c[i].src);
-  xfree (choices->c);
+  ARRAY_FREE (choices->c, choices->n, map_choice_release);
   xfree (choices);
 }
 

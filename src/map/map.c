@@ -326,12 +326,9 @@ map_entry_release (map_entry_t *e)
 void
 map_free (map_t *map)
 {
-  size_t i;
   if (!map)
     return;
-  for (i = 0; i < map->n; i++)
-    map_entry_release (&map->e[i]);
-  xfree (map->e);
+  ARRAY_FREE (map->e, map->n, map_entry_release);
   xfree (map);
 }
 

@@ -256,8 +256,11 @@ reader_pcsc_list (reader_ctx_t *ctx, reader_info_t **r_list, size_t *r_n)
   reader_info_t *list = NULL;
   LONG rv;
 
+  /* Names, then their states; NAMES is set only with SCARD_S_SUCCESS. */
   names = reader_pcsc_names (c, &n, &rv);
-  if (!names)
+  if (names && n)
+    rv = reader_pcsc_states (c->hctx, names, n, &st);
+  if (rv != SCARD_S_SUCCESS)
     {
       err = rv == SCARD_E_NO_MEMORY ? gpg_error (GPG_ERR_ENOMEM)
                                     : reader_pcsc_err (rv);
@@ -265,13 +268,6 @@ reader_pcsc_list (reader_ctx_t *ctx, reader_info_t **r_list, size_t *r_n)
     }
   if (!n)
     goto leave;
-  rv = reader_pcsc_states (c->hctx, names, n, &st);
-  if (rv != SCARD_S_SUCCESS)
-    {
-      err = rv == SCARD_E_NO_MEMORY ? gpg_error (GPG_ERR_ENOMEM)
-                                    : reader_pcsc_err (rv);
-      goto leave;
-    }
   list = xtrycalloc (n, sizeof *list);
   if (!list)
     {

@@ -12,21 +12,24 @@
 #include <stdlib.h>
 
 #include "common/util.h"
+#include "common/array.h"
 #include "common/i18n.h"
 #include "scapi/scapi-int.h"
+
+/* Free what M owns. */
+static void
+scapi_missing_release (scapi_missing_t *m)
+{
+  xfree (m->path);
+  xfree (m->reason);
+}
 
 void
 scapi_summary_free (scapi_summary_t *sum)
 {
-  size_t i;
   if (!sum)
     return;
-  for (i = 0; i < sum->n_missing; i++)
-    {
-      xfree (sum->missing[i].path);
-      xfree (sum->missing[i].reason);
-    }
-  xfree (sum->missing);
+  ARRAY_FREE (sum->missing, sum->n_missing, scapi_missing_release);
   xfree (sum->scan_coverage);
   xfree_secure (sum->password);
   memset (sum, 0, sizeof *sum);
@@ -368,8 +371,7 @@ scapi_backup (scapi_card_t *card, const image_t *given,
   if (opts->vsc && !dopts.resume)
     dopts.resume = vsc_image (opts->vsc->vsc);
 
-  scapi_op_phase (&op, SCAPI_PHASE_DISCOVER, NULL);
-  err = scapi_card_begin (card);
+  err = scapi_card_begin_discover (card, &op);
   if (err)
     goto leave;
   in_tx = true;

@@ -61,6 +61,9 @@ gpg_error_t scapi_op_fail (scapi_op_t *op, gpg_error_t err, const char *what);
 /* Cards: begin a transaction (agents matched once per session), and
  * discovery inside it. */
 gpg_error_t scapi_card_begin (scapi_card_t *card);
+/* The start of every reading operation: OP enters phase DISCOVER and
+ * CARD its transaction (scapi_card_begin). */
+gpg_error_t scapi_card_begin_discover (scapi_card_t *card, scapi_op_t *op);
 /* Read what the target card holds at the paths of SRC (phase DISCOVER,
  * scapi-restore.c) into *R_DST; on success the card stays in its
  * transaction (end it with reader_end). */

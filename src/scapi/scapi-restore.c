@@ -46,8 +46,7 @@ scapi_read_target (scapi_card_t *card, scapi_op_t *op, const image_t *src,
 {
   gpg_error_t err;
 
-  scapi_op_phase (op, SCAPI_PHASE_DISCOVER, NULL);
-  err = scapi_card_begin (card);
+  err = scapi_card_begin_discover (card, op);
   if (err)
     return err;
   err = agency_plan_target (card->ac, src, r_dst);

@@ -63,6 +63,20 @@ scapi_phase_label (scapi_phase_t phase)
 
 /* ---- callbacks ----------------------------------------------------------- */
 
+/* Percent and time left of P from DONE of TOTAL units (bytes or
+ * nodes), the time left at the rate so far; false, P unchanged, when
+ * TOTAL is not known (0) or DONE is past it. */
+static bool
+scapi_progress_share (scapi_progress_t *p, size_t done, size_t total)
+{
+  if (!total || done > total)
+    return false;
+  p->percent = (int)(100.0 * (double)done / (double)total);
+  if (done)
+    p->eta = p->elapsed * (double)(total - done) / (double)done;
+  return true;
+}
+
 static void
 scapi_op_emit (scapi_op_t *op)
 {
@@ -92,22 +106,8 @@ scapi_op_emit (scapi_op_t *op)
       if (p->apdu_rate > 0)
         p->eta = (double)(p->scan_budget - p->scan_done) / p->apdu_rate;
     }
-  else if (p->bytes_total && p->bytes_done <= p->bytes_total)
-    {
-      p->percent = (int)(100.0 * (double)p->bytes_done
-                         / (double)p->bytes_total);
-      if (p->bytes_done)
-        p->eta = p->elapsed * (double)(p->bytes_total - p->bytes_done)
-          / (double)p->bytes_done;
-    }
-  else if (p->nodes_total && p->nodes_done <= p->nodes_total)
-    {
-      p->percent = (int)(100.0 * (double)p->nodes_done
-                         / (double)p->nodes_total);
-      if (p->nodes_done)
-        p->eta = p->elapsed * (double)(p->nodes_total - p->nodes_done)
-          / (double)p->nodes_done;
-    }
+  else if (!scapi_progress_share (p, p->bytes_done, p->bytes_total))
+    scapi_progress_share (p, p->nodes_done, p->nodes_total);
   if (p->phase == SCAPI_PHASE_DONE)
     {
       p->percent = 100;
@@ -513,6 +513,13 @@ scapi_card_begin (scapi_card_t *card)
   return 0;
 }
 
+gpg_error_t
+scapi_card_begin_discover (scapi_card_t *card, scapi_op_t *op)
+{
+  scapi_op_phase (op, SCAPI_PHASE_DISCOVER, NULL);
+  return scapi_card_begin (card);
+}
+
 /* The agency's discovery options from the facade's (OPTS may be NULL:
  * the defaults; RANGES holds 32 converted ranges). */
 static void
@@ -599,8 +606,7 @@ scapi_discover (scapi_card_t *card, const scapi_discover_opts_t *opts,
   scapi_op_t op;
 
   scapi_op_begin (&op, card, cb);
-  scapi_op_phase (&op, SCAPI_PHASE_DISCOVER, NULL);
-  err = scapi_card_begin (card);
+  err = scapi_card_begin_discover (card, &op);
   if (!err)
     {
       err = scapi_discover_in (card, opts, r_image);

@@ -77,10 +77,56 @@ test_refused (void)
   xfree (v);
 }
 
+/* Elements owning a string; the release records which element it got,
+ * so a skipped, repeated or foreign element shows. */
+typedef struct { char *name; size_t id; } owner_t;
+static size_t test_released[16];
+static size_t test_release_calls;
+
+static void
+test_owner_release (owner_t *o)
+{
+  if (test_release_calls < 16)
+    test_released[test_release_calls] = o->id;
+  test_release_calls++;
+  CU_ASSERT_PTR_NOT_NULL (o->name);
+  xfree (o->name);
+}
+
+static void
+test_free (void)
+{
+  owner_t *v = NULL;
+  size_t cap = 0, n, i;
+
+  for (n = 0; n < 9; n++)
+    {
+      CU_ASSERT_EQUAL_FATAL (ARRAY_GROW (v, cap, n, 4), 0);
+      v[n].name = xtrystrdup ("owned");
+      v[n].id = n;
+      CU_ASSERT_PTR_NOT_NULL_FATAL (v[n].name);
+    }
+  test_release_calls = 0;
+  ARRAY_FREE (v, n, test_owner_release);
+  /* Every element once, in order; array gone and count reset. */
+  CU_ASSERT_EQUAL (test_release_calls, 9);
+  for (i = 0; i < 9; i++)
+    CU_ASSERT_EQUAL (test_released[i], i);
+  CU_ASSERT_PTR_NULL (v);
+  CU_ASSERT_EQUAL (n, 0);
+
+  /* Empty array: no calls, nothing to free, still reset. */
+  ARRAY_FREE (v, n, test_owner_release);
+  CU_ASSERT_EQUAL (test_release_calls, 9);
+  CU_ASSERT_PTR_NULL (v);
+  CU_ASSERT_EQUAL (n, 0);
+}
+
 static const cutest_t tests[] = {
   CUTEST (test_grow),
   CUTEST (test_first_and_jump),
   CUTEST (test_refused),
+  CUTEST (test_free),
   CUTEST_END
 };
 

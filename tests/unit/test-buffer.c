@@ -144,6 +144,35 @@ test_reader (void)
   CU_ASSERT_EQUAL (bufr_skip (&r, 0), 0);
 }
 
+/* buf_reserve doubles from 32; buf_reserve_exact takes what is asked
+ * (at least one byte); both keep the bytes and do nothing with room. */
+static void
+test_reserve (void)
+{
+  buf_t b = BUF_INIT;
+  uint8_t *before;
+
+  CU_ASSERT_EQUAL_FATAL (buf_reserve_exact (&b, 0), 0);
+  CU_ASSERT_EQUAL (b.cap, 1);
+  CU_ASSERT_EQUAL_FATAL (buf_reserve_exact (&b, 5), 0);
+  CU_ASSERT_EQUAL (b.cap, 5);
+  CU_ASSERT_EQUAL_FATAL (buf_append (&b, "abc", 3), 0);
+  CU_ASSERT_EQUAL (b.cap, 5);
+  CU_ASSERT_EQUAL_FATAL (buf_reserve_exact (&b, 10), 0);
+  CU_ASSERT_EQUAL (b.cap, 13);
+  CU_ASSERT_EQUAL (memcmp (b.data, "abc", 3), 0);
+  before = b.data;
+  CU_ASSERT_EQUAL (buf_reserve_exact (&b, 10), 0);
+  CU_ASSERT_PTR_EQUAL (b.data, before);
+  CU_ASSERT_EQUAL_FATAL (buf_reserve (&b, 11), 0);
+  CU_ASSERT_EQUAL (b.cap, 32);
+  CU_ASSERT_EQUAL_FATAL (buf_reserve (&b, 40), 0);
+  CU_ASSERT_EQUAL (b.cap, 64);
+  CU_ASSERT_EQUAL (b.len, 3);
+  CU_ASSERT_EQUAL (memcmp (b.data, "abc", 3), 0);
+  buf_free (&b);
+}
+
 static const cutest_t tests[] = {
   CUTEST (test_append_grow),
   CUTEST (test_self_append),
@@ -152,6 +181,7 @@ static const cutest_t tests[] = {
   CUTEST (test_steal_empty),
   CUTEST (test_overflow),
   CUTEST (test_reader),
+  CUTEST (test_reserve),
   CUTEST_END
 };
 
