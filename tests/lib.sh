@@ -112,3 +112,40 @@ EOC
   OPENSC_CONF="$T_TMP/opensc.conf"
   export OPENSC_CONF
 }
+
+# gpg_spaced HEX: a 40-digit fingerprint as gpg --card-status prints it.
+gpg_spaced () {
+  echo "$1" | sed 's/\(....\)/\1 /g; s/ $//; s/\(.\{24\}\) /\1  /'
+}
+
+# gpg_grip FILE KEY: the keygrip that gpg --card-status --with-keygrip
+# (its output in FILE) shows under "KEY key" (Signature, Encryption,
+# Authentication); empty if none.
+gpg_grip () {
+  awk -v k="^$2 key" '$0 ~ k { s = 1; next } s && /keygrip/ { print $NF; exit }' "$1"
+}
+
+# gpg_card_key HOME STATUS OUT: in the GnuPG home HOME, the OpenPGP key
+# (Jane Doe, created 2023-11-14 22:15:00, the date of the escrowed test
+# keys) around the card's EdDSA signature key and its cv25519 encryption
+# key, found by their keygrips in STATUS (gpg --card-status
+# --with-keygrip). gpg's answer goes to OUT.genkey, the key list with
+# fingerprints to OUT.keys.
+gpg_card_key () {
+  cat > "$3.params" <<EOP
+%no-protection
+Key-Type: 22
+Key-Grip: $(gpg_grip "$2" Signature)
+Key-Usage: sign
+Subkey-Type: 18
+Subkey-Grip: $(gpg_grip "$2" Encryption)
+Subkey-Usage: encrypt
+Name-Real: Jane Doe
+Name-Email: jane@example.org
+Expire-Date: 0
+Creation-Date: 20231114T221500
+%commit
+EOP
+  gpg --homedir "$1" --batch --gen-key "$3.params" > "$3.genkey" 2>&1
+  gpg --homedir "$1" --with-colons --list-keys > "$3.keys" 2>&1
+}

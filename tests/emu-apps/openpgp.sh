@@ -57,8 +57,8 @@ t_check "gpg: three fingerprints with creation dates" \
 # (keygrips from the card), a signature, an encryption to cv25519 ----
 G="gpg --homedir $GH --batch --pinentry-mode loopback"
 $G --with-keygrip --card-status > "$T_TMP/cs.out" 2>&1
-SG=$(awk '/^Signature key/ {f=1} f && /keygrip/ {print $3; exit}' "$T_TMP/cs.out")
-EG=$(awk '/^Encryption key/ {f=1} f && /keygrip/ {print $3; exit}' "$T_TMP/cs.out")
+SG=$(gpg_grip "$T_TMP/cs.out" Signature)
+EG=$(gpg_grip "$T_TMP/cs.out" Encryption)
 CARDFPR=$(sed -n 's/^Signature key \.*: //p' "$T_TMP/gpg.out" | tr -d ' ')
 cat > "$T_TMP/keyparm" <<EOP
 Key-Type: RSA

@@ -53,9 +53,6 @@ gpg_status () {
 card_data () {
   grep -E '^(Application ID|Manufacturer|Serial number|Name of cardholder|Language prefs|Salutation|URL of public key|Login data|Private DO 1|Signature counter|Signature PIN)' "$1"
 }
-spaced () {  # 40 hex digits as gpg prints them
-  echo "$1" | sed 's/\(....\)/\1 /g; s/ $//; s/\(.\{24\}\) /\1  /'
-}
 
 emu_start "$CARD"
 gpg_status card
@@ -106,37 +103,20 @@ t_check "gpg --card-status: the card's cardholder data, serial and counter" \
   '[ "$(card_data "$W/card.out" | wc -l)" -ge 10 ] && [ "$(card_data "$W/card.out")" = "$(card_data "$W/standin.out")" ] && grep -q "^Signature counter : 5" "$W/standin.out"' \
   || diff "$W/card.out" "$W/standin.out"
 t_check "gpg --card-status: the escrowed signature key, fingerprint and date" \
-  'grep -q "^Signature key ....: $(spaced $FSIG)" "$W/standin.out" && grep -A1 "^Signature key" "$W/standin.out" | grep -q "created ....: 2023-11-14 22:15:00"' \
+  'grep -q "^Signature key ....: $(gpg_spaced $FSIG)" "$W/standin.out" && grep -A1 "^Signature key" "$W/standin.out" | grep -q "created ....: 2023-11-14 22:15:00"' \
   || cat "$W/standin.out"
 t_check "gpg --card-status: the escrowed decryption key" \
-  'grep -q "^Encryption key....: $(spaced $FDEC)" "$W/standin.out"'
+  'grep -q "^Encryption key....: $(gpg_spaced $FDEC)" "$W/standin.out"'
 t_check "gpg --card-status: no authentication key" \
   'grep -q "^Authentication key: \[none\]" "$W/standin.out"'
 
 # An OpenPGP key from the stand-in's keys (by keygrip, at the date of
 # the escrowed keys): gpg computes the escrowed fingerprints.
 GH="$W/standin.gnupg"
-KS=$(awk '/^Signature key/ { s = 1 } s && /keygrip/ { print $3; exit }' "$W/standin.out")
-KE=$(awk '/^Encryption key/ { s = 1 } s && /keygrip/ { print $3; exit }' "$W/standin.out")
-cat > "$W/params" <<EOP
-%no-protection
-Key-Type: 22
-Key-Grip: $KS
-Key-Usage: sign
-Subkey-Type: 18
-Subkey-Grip: $KE
-Subkey-Usage: encrypt
-Name-Real: Jane Doe
-Name-Email: jane@example.org
-Expire-Date: 0
-Creation-Date: 20231114T221500
-%commit
-EOP
-gpg --homedir "$GH" --batch --gen-key "$W/params" > "$W/genkey.out" 2>&1
-gpg --homedir "$GH" --with-colons --list-keys > "$W/keys.out" 2>&1
+gpg_card_key "$GH" "$W/standin.out" "$W/key"
 t_check "gpg's key from the stand-in has the escrowed fingerprints" \
-  'grep -q "^fpr:::::::::$FSIG:" "$W/keys.out" && grep -q "^fpr:::::::::$FDEC:" "$W/keys.out"' \
-  || cat "$W/genkey.out" "$W/keys.out"
+  'grep -q "^fpr:::::::::$FSIG:" "$W/key.keys" && grep -q "^fpr:::::::::$FDEC:" "$W/key.keys"' \
+  || cat "$W/key.genkey" "$W/key.keys"
 echo "signed by the stand-in" > "$W/msg"
 gpg --homedir "$GH" --batch --yes -u "$FSIG" --sign -o "$W/msg.gpg" \
   "$W/msg" > "$W/sign.out" 2>&1
@@ -180,6 +160,6 @@ t_check "vscemu: two applets, two escrowed keys" \
   || cat "$W/keys.err"
 gpg_status keys
 t_check "gpg --card-status of the keys-only VSC: the escrowed fingerprint" \
-  '[ ${#FK} = 40 ] && grep -q "^Signature key ....: $(spaced $FK)" "$W/keys.out"' \
+  '[ ${#FK} = 40 ] && grep -q "^Signature key ....: $(gpg_spaced $FK)" "$W/keys.out"' \
   || cat "$W/keys.out"
 emu_stop

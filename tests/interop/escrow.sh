@@ -58,29 +58,12 @@ G="$T_TMP/gnupg"
 gpg_home "$G" "$RB"
 gpg --homedir "$G" --batch --card-status --with-keygrip > "$T_TMP/cs.out" 2>&1
 t_check "gpg --card-status shows the escrowed fingerprints" \
-  'grep -q "^Signature key ....: $(echo $FSIG | sed "s/\(....\)/\1 /g; s/ \$//; s/\(.\{24\}\) /\1  /")" "$T_TMP/cs.out" && grep -q "created ....: 2023-11-14 22:15:00" "$T_TMP/cs.out"' \
+  'grep -q "^Signature key ....: $(gpg_spaced $FSIG)" "$T_TMP/cs.out" && grep -q "created ....: 2023-11-14 22:15:00" "$T_TMP/cs.out"' \
   || cat "$T_TMP/cs.out"
-KS=$(awk '/^Signature key/ { s = 1 } s && /keygrip/ { print $3; exit }' "$T_TMP/cs.out")
-KE=$(awk '/^Encryption key/ { s = 1 } s && /keygrip/ { print $3; exit }' "$T_TMP/cs.out")
-cat > "$T_TMP/params" <<EOP
-%no-protection
-Key-Type: 22
-Key-Grip: $KS
-Key-Usage: sign
-Subkey-Type: 18
-Subkey-Grip: $KE
-Subkey-Usage: encrypt
-Name-Real: Jane Doe
-Name-Email: jane@example.org
-Expire-Date: 0
-Creation-Date: 20231114T221500
-%commit
-EOP
-gpg --homedir "$G" --batch --gen-key "$T_TMP/params" > "$T_TMP/genkey.out" 2>&1
-gpg --homedir "$G" --with-colons --list-keys > "$T_TMP/keys.out" 2>&1
+gpg_card_key "$G" "$T_TMP/cs.out" "$T_TMP/key"
 t_check "gpg's key from the token has the escrowed fingerprints" \
-  'grep -q "^fpr:::::::::$FSIG:" "$T_TMP/keys.out" && grep -q "^fpr:::::::::$FDEC:" "$T_TMP/keys.out"' \
-  || { cat "$T_TMP/genkey.out"; cat "$T_TMP/keys.out"; }
+  'grep -q "^fpr:::::::::$FSIG:" "$T_TMP/key.keys" && grep -q "^fpr:::::::::$FDEC:" "$T_TMP/key.keys"' \
+  || cat "$T_TMP/key.genkey" "$T_TMP/key.keys"
 echo "a message for the token" > "$T_TMP/msg"
 gpg --homedir "$G" --batch --yes -u "$FSIG" --sign -o "$T_TMP/msg.gpg" \
   "$T_TMP/msg" > "$T_TMP/sign.out" 2>&1

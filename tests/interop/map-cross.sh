@@ -102,7 +102,7 @@ t_check "restore --map openpgp: the PIV keys into OpenPGP sig and aut" \
 G="$W/gnupg"
 gpg_home "$G" "$RA"
 gpg --homedir "$G" --batch --with-keygrip --card-status > "$W/cs.out" 2>&1
-GRIP=$(awk '/^Signature key/ { s = 1; next } s && /keygrip/ { print $NF; exit }' "$W/cs.out")
+GRIP=$(gpg_grip "$W/cs.out" Signature)
 t_check "gpg --card-status shows the signature and authentication keys" \
   '[ ${#GRIP} = 40 ] && grep -qE "^Authentication key: [0-9A-F ]{40}" "$W/cs.out"' \
   || cat "$W/cs.out"

@@ -132,7 +132,7 @@ t_check "restore --map FILE: the P-256 key and its certificate into OpenPGP sig"
 G="$W/gnupg"
 gpg_home "$G" "$RA"
 gpg --homedir "$G" --batch --with-keygrip --card-status > "$W/cs.out" 2>&1
-GRIP=$(awk '/^Signature key/ { s = 1; next } s && /keygrip/ { print $NF; exit }' "$W/cs.out")
+GRIP=$(gpg_grip "$W/cs.out" Signature)
 t_check "gpg --card-status shows the signature key" '[ ${#GRIP} = 40 ]' \
   || cat "$W/cs.out"
 # An OpenPGP key around the card's key (gpg's "existing key").
