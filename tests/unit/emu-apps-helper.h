@@ -6,15 +6,7 @@
 #include <gcrypt.h>
 #include "emu-helper.h"
 
-/* libgcrypt keeps one 128 KiB entropy pool from the first key generation
- * until exit (not freed by design); tell LeakSanitizer (used only in
- * --enable-sanitizers builds; an unused function otherwise). */
-const char *__lsan_default_suppressions (void);
-const char *
-__lsan_default_suppressions (void)
-{
-  return "leak:libgcrypt.so\n";
-}
+#include "lsan-gcrypt.h"
 
 #define APPS_ATR "atr 3BFD1300008131FE158073C021C057597562694B657940\n" \
                  "protocol t1\nextended-length yes\n"

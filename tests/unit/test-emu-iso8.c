@@ -17,15 +17,7 @@
 #include "emu/emu-int.h"
 #include "image/image.h"
 
-/* libgcrypt keeps its 128 KiB entropy pool from the first key
- * generation until exit, by design: not a leak of ours (LeakSanitizer
- * runs only in --enable-sanitizers builds). */
-const char *__lsan_default_suppressions (void);
-const char *
-__lsan_default_suppressions (void)
-{
-  return "leak:libgcrypt.so\n";
-}
+#include "lsan-gcrypt.h"
 
 static emu_key_t rsa, ecc;
 static buf_t rsa_der, ecc_der;

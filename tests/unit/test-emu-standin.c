@@ -16,14 +16,7 @@
 #include "emu/emu-image.h"
 #include "image/image.h"
 
-/* libgcrypt keeps its entropy pool from the first key generation until
- * exit, by design (LeakSanitizer runs only in sanitizer builds). */
-const char *__lsan_default_suppressions (void);
-const char *
-__lsan_default_suppressions (void)
-{
-  return "leak:libgcrypt.so\n";
-}
+#include "lsan-gcrypt.h"
 
 static emu_key_t ed, rsa, p256;
 
