@@ -102,6 +102,23 @@ need_vpcd () {
   VPCD_READER=${VPCD_READER:-"Virtual PCD 00 00"}
 }
 
+# t_need_tools TOOL...: skip the test when one of the programs is not
+# installed.
+t_need_tools () {
+  for t_tool in "$@"; do
+    command -v "$t_tool" >/dev/null 2>&1 || t_skip "$t_tool is not installed"
+  done
+}
+
+# t_lsan_gcrypt: in sanitizer builds, tell LeakSanitizer about the
+# entropy pool libgcrypt keeps from the first key generation until exit
+# (by design; not a leak of ours).
+t_lsan_gcrypt () {
+  printf 'leak:libgcrypt.so\n' > "$T_TMP/lsan.supp"
+  LSAN_OPTIONS="suppressions=$T_TMP/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+  export LSAN_OPTIONS
+}
+
 # OpenSC config that enables the default driver for unknown ATRs.
 opensc_conf () {
   cat > "$T_TMP/opensc.conf" <<EOC

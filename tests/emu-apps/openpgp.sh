@@ -10,13 +10,8 @@
 t_begin "vscemu OpenPGP applet with gpg, openpgp-tool, opensc-tool"
 need_vpcd
 opensc_conf
-# Sanitizer builds: libgcrypt keeps its entropy pool until exit.
-printf 'leak:libgcrypt.so\n' > "$T_TMP/lsan.supp"
-LSAN_OPTIONS="suppressions=$T_TMP/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-export LSAN_OPTIONS
-for tool in gpg gpgconf openpgp-tool opensc-tool scriptor openssl xxd; do
-  command -v $tool >/dev/null 2>&1 || t_skip "$tool is not installed"
-done
+t_lsan_gcrypt
+t_need_tools gpg gpgconf openpgp-tool opensc-tool scriptor openssl xxd
 
 AID=00A4040006D27600012401
 emu_start --state "$T_TMP/state.card" "$top_srcdir/tests/cards/yubikey.card"

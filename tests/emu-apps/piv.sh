@@ -7,13 +7,8 @@
 t_begin "vscemu PIV applet with yubico-piv-tool and pkcs15-tool"
 need_vpcd
 opensc_conf
-# Sanitizer builds: libgcrypt keeps its entropy pool until exit.
-printf 'leak:libgcrypt.so\n' > "$T_TMP/lsan.supp"
-LSAN_OPTIONS="suppressions=$T_TMP/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-export LSAN_OPTIONS
-for tool in yubico-piv-tool pkcs15-tool scriptor openssl xxd; do
-  command -v $tool >/dev/null 2>&1 || t_skip "$tool is not installed"
-done
+t_lsan_gcrypt
+t_need_tools yubico-piv-tool pkcs15-tool scriptor openssl xxd
 
 Y="yubico-piv-tool -r Virtual"
 cd "$T_TMP" || exit 1

@@ -17,9 +17,7 @@ t_check "vscemu --latency ms exits 2" \
 
 need_vpcd
 opensc_conf
-for tool in opensc-tool pkcs15-tool; do
-  command -v $tool >/dev/null 2>&1 || t_skip "$tool is not installed"
-done
+t_need_tools opensc-tool pkcs15-tool
 R="$VPCD_READER"
 mkdir "$T_TMP/pkcs15"
 cp "$top_srcdir/tests/cards/pkcs15/"*.der "$T_TMP/pkcs15/"

@@ -7,9 +7,7 @@
 t_begin "vscemu with OpenSC and pcsc-tools"
 need_vpcd
 opensc_conf
-for tool in opensc-tool opensc-explorer pkcs15-tool pcsc_scan openssl; do
-  command -v $tool >/dev/null 2>&1 || t_skip "$tool is not installed"
-done
+t_need_tools opensc-tool opensc-explorer pkcs15-tool pcsc_scan openssl
 
 cp "$top_srcdir/tests/cards/pkcs15.card" "$T_TMP/"
 mkdir "$T_TMP/pkcs15"

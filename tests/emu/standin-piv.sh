@@ -13,13 +13,8 @@
 t_begin "vscemu --vsc: a PIV VSC with escrowed keys as a stand-in token"
 need_vpcd
 opensc_conf
-# Sanitizer builds: libgcrypt keeps its entropy pool until exit.
-printf 'leak:libgcrypt.so\n' > "$T_TMP/lsan.supp"
-LSAN_OPTIONS="suppressions=$T_TMP/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-export LSAN_OPTIONS
-for tool in yubico-piv-tool pkcs11-tool openssl; do
-  command -v $tool >/dev/null 2>&1 || t_skip "$tool is not installed"
-done
+t_lsan_gcrypt
+t_need_tools yubico-piv-tool pkcs11-tool openssl
 R="$VPCD_READER"
 W="$T_TMP"
 KDF="--kdf-memory 19456 --kdf-iterations 1 --kdf-parallelism 1"

@@ -7,9 +7,7 @@
 t_begin "vscemu --vsc"
 need_vpcd
 opensc_conf
-for tool in opensc-tool pkcs15-tool openssl; do
-  command -v $tool >/dev/null 2>&1 || t_skip "$tool is not installed"
-done
+t_need_tools opensc-tool pkcs15-tool openssl
 R="$VPCD_READER"
 echo "vscemu test password" > "$T_TMP/pw"
 echo 123456 > "$T_TMP/pin"

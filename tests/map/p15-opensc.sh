@@ -11,9 +11,7 @@
 t_begin "PKCS#15 structure and key operations with OpenSC"
 need_vpcd
 opensc_conf
-for tool in pkcs15-tool pkcs11-tool openssl; do
-  command -v $tool >/dev/null 2>&1 || t_skip "$tool is not installed"
-done
+t_need_tools pkcs15-tool pkcs11-tool openssl
 R="$VPCD_READER"
 W="$T_TMP"
 P15VSC="$top_builddir/tests/map/p15-vsc"

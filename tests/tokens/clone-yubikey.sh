@@ -16,9 +16,7 @@
 t_begin "clone a YubiKey-like token (OpenPGP + PIV) onto a blank one"
 need_vpcd
 opensc_conf
-for tool in gpg gpgconf openpgp-tool yubico-piv-tool pkcs15-tool scriptor; do
-  command -v $tool >/dev/null 2>&1 || t_skip "$tool is not installed"
-done
+t_need_tools gpg gpgconf openpgp-tool yubico-piv-tool pkcs15-tool scriptor
 
 KDF="--kdf-memory 19456 --kdf-iterations 1 --kdf-parallelism 1"
 printf 'clone test password\n' > "$T_TMP/pw"

@@ -19,9 +19,7 @@
 . "$top_srcdir/tests/tokens/tokens-lib.sh"
 t_begin "escrowed OpenPGP keys restored onto two tokens"
 need_vpcd
-for tool in gpg gpgconf opensc-tool scriptor openssl xxd python3; do
-  command -v $tool >/dev/null 2>&1 || t_skip "$tool is not installed"
-done
+t_need_tools gpg gpgconf opensc-tool scriptor openssl xxd python3
 
 AID=00A4040006D27600012401
 KDF="--kdf-memory 19456 --kdf-iterations 1 --kdf-parallelism 1"
