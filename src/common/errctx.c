@@ -7,7 +7,7 @@
 
 #include "errctx.h"
 
-static __thread errctx_t errctx_cur = { .area = -1 };
+static _Thread_local errctx_t errctx_cur = { .area = -1 };
 
 errctx_t *
 errctx_get (void)
