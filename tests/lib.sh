@@ -142,6 +142,22 @@ gpg_grip () {
   awk -v k="^$2 key" '$0 ~ k { s = 1; next } s && /keygrip/ { print $NF; exit }' "$1"
 }
 
+# gpg_card_use HOME SIG DEC DIR: with the card in the GnuPG home HOME,
+# sign DIR/msg with the key SIG and verify the signature (gpg's answers
+# in DIR/sign.out, DIR/verify.out), then encrypt DIR/msg to the key DEC
+# and decrypt it with the card into DIR/msg.dec (DIR/enc.out,
+# DIR/dec.out).
+gpg_card_use () {
+  echo "a message for the card" > "$4/msg"
+  gpg --homedir "$1" --batch --yes -u "$2" --sign -o "$4/msg.gpg" \
+    "$4/msg" > "$4/sign.out" 2>&1
+  gpg --homedir "$1" --batch --verify "$4/msg.gpg" > "$4/verify.out" 2>&1
+  gpg --homedir "$1" --batch --yes --trust-model always -r "$3" \
+    --encrypt -o "$4/msg.enc" "$4/msg" > "$4/enc.out" 2>&1
+  gpg --homedir "$1" --batch --yes --decrypt -o "$4/msg.dec" "$4/msg.enc" \
+    > "$4/dec.out" 2>&1
+}
+
 # gpg_card_key HOME STATUS OUT: in the GnuPG home HOME, the OpenPGP key
 # (Jane Doe, created 2023-11-14 22:15:00, the date of the escrowed test
 # keys) around the card's EdDSA signature key and its cv25519 encryption

@@ -112,17 +112,10 @@ gpg_card_key "$GH" "$W/standin.out" "$W/key"
 t_check "gpg's key from the stand-in has the escrowed fingerprints" \
   'grep -q "^fpr:::::::::$FSIG:" "$W/key.keys" && grep -q "^fpr:::::::::$FDEC:" "$W/key.keys"' \
   || cat "$W/key.genkey" "$W/key.keys"
-echo "signed by the stand-in" > "$W/msg"
-gpg --homedir "$GH" --batch --yes -u "$FSIG" --sign -o "$W/msg.gpg" \
-  "$W/msg" > "$W/sign.out" 2>&1
-gpg --homedir "$GH" --batch --verify "$W/msg.gpg" > "$W/verify.out" 2>&1
+gpg_card_use "$GH" "$FSIG" "$FDEC" "$W"
 t_check "gpg signs with the stand-in; the signature verifies with the escrowed key" \
   'grep -q "Good signature" "$W/verify.out" && grep -q "using EDDSA key $FSIG" "$W/verify.out"' \
   || cat "$W/sign.out" "$W/verify.out"
-gpg --homedir "$GH" --batch --yes --trust-model always -r "$FDEC" \
-  --encrypt -o "$W/msg.enc" "$W/msg" > "$W/enc.out" 2>&1
-gpg --homedir "$GH" --batch --yes --decrypt -o "$W/msg.dec" "$W/msg.enc" \
-  > "$W/dec.out" 2>&1
 t_check "encrypted to the escrowed key, the stand-in decrypts" \
   'cmp -s "$W/msg" "$W/msg.dec"' || cat "$W/enc.out" "$W/dec.out"
 gpgconf --homedir "$GH" --kill all

@@ -64,17 +64,10 @@ gpg_card_key "$G" "$T_TMP/cs.out" "$T_TMP/key"
 t_check "gpg's key from the token has the escrowed fingerprints" \
   'grep -q "^fpr:::::::::$FSIG:" "$T_TMP/key.keys" && grep -q "^fpr:::::::::$FDEC:" "$T_TMP/key.keys"' \
   || cat "$T_TMP/key.genkey" "$T_TMP/key.keys"
-echo "a message for the token" > "$T_TMP/msg"
-gpg --homedir "$G" --batch --yes -u "$FSIG" --sign -o "$T_TMP/msg.gpg" \
-  "$T_TMP/msg" > "$T_TMP/sign.out" 2>&1
-gpg --homedir "$G" --batch --verify "$T_TMP/msg.gpg" > "$T_TMP/verify.out" 2>&1
+gpg_card_use "$G" "$FSIG" "$FDEC" "$T_TMP"
 t_check "the token signs; the signature verifies with the escrowed key" \
   'grep -q "Good signature" "$T_TMP/verify.out" && grep -q "using EDDSA key $FSIG" "$T_TMP/verify.out"' \
   || cat "$T_TMP/sign.out" "$T_TMP/verify.out"
-gpg --homedir "$G" --batch --yes --trust-model always -r "$FDEC" \
-  --encrypt -o "$T_TMP/msg.enc" "$T_TMP/msg" > "$T_TMP/enc.out" 2>&1
-gpg --homedir "$G" --batch --yes --decrypt -o "$T_TMP/msg.dec" \
-  "$T_TMP/msg.enc" > "$T_TMP/dec.out" 2>&1
 t_check "encrypted to the escrowed key, the token decrypts" \
   'cmp -s "$T_TMP/msg" "$T_TMP/msg.dec"' || cat "$T_TMP/enc.out" "$T_TMP/dec.out"
 gpg_done "$G"

@@ -13,14 +13,7 @@ t_begin "vscman history screen on a PostgreSQL vault"
 
 pg_setup
 t_ok "a throw-away PostgreSQL cluster" pg_start
-if [ "$(id -u)" = 0 ]; then
-  vault_as_svc "$PG_UID" HOME="$PG_DIR" PGPASSFILE="$PGPASSFILE"
-else
-  vault_as_svc
-fi
-SVC_BIN_VSCD="$SVC_VSCD"
-RUN_DIR="$SVC_RUN"
-VAULT_SPEC="$PG_VAULT"
+pg_vault_svc
 t_ok "vscd --init-db" "$AS_SVC" "$SVC_VSCD" --init-db --vault "$PG_VAULT"
 t_ok "vscd on the PostgreSQL vault" vault_servers 1 --keep 5 --no-check
 S="unix:$RUN_DIR/s1"

@@ -21,6 +21,11 @@
 #   SVC_VSCD SVC_VSCTOOL  copies of vscd/vsctool the service account can run.
 #   SVC_RUN               a directory (0755) the service account may
 #                         write, for vscd's sockets.
+#   pg_vault_svc          (after pg_start; needs tests/remote/lib-vault.sh)
+#                         the vault tests' service account on this
+#                         cluster (vault_as_svc: as root the cluster's
+#                         owner with its home and password file) and
+#                         their SVC_BIN_VSCD, RUN_DIR, VAULT_SPEC.
 #   PG_DURABLE=1          (set before pg_start) fsync and full page writes
 #                         on, as in production (benchmarks); tests run
 #                         without them.
@@ -184,4 +189,15 @@ exit 1"
     echo 'exit 0'
   } > "$f"
   chmod 755 "$f"
+}
+
+pg_vault_svc () {
+  if [ "$(id -u)" = 0 ]; then
+    vault_as_svc "$PG_UID" HOME="$PG_DIR" PGPASSFILE="$PGPASSFILE"
+  else
+    vault_as_svc
+  fi
+  SVC_BIN_VSCD="$SVC_VSCD"
+  RUN_DIR="$SVC_RUN"
+  VAULT_SPEC="$PG_VAULT"
 }

@@ -13,15 +13,8 @@ t_begin "PostgreSQL vault: database restarts and outages"
 
 pg_setup
 t_ok "a throw-away PostgreSQL cluster" pg_start
-if [ "$(id -u)" = 0 ]; then
-  vault_as_svc "$PG_UID" HOME="$PG_DIR" PGPASSFILE="$PGPASSFILE"
-else
-  vault_as_svc
-fi
-SVC_BIN_VSCD="$SVC_VSCD"
+pg_vault_svc
 SVC_BIN_VSCTOOL="$SVC_VSCTOOL"
-RUN_DIR="$SVC_RUN"
-VAULT_SPEC="$PG_VAULT"
 t_ok "vscd --init-db" "$AS_SVC" "$SVC_VSCD" --init-db --vault "$PG_VAULT"
 
 pg_script "$T_TMP/restart.sh" restart

@@ -16,15 +16,8 @@ pg_setup
 t_ok "a throw-away PostgreSQL cluster" pg_start
 t_check "... on a unix socket only (no TCP port)" \
   "grep -q 'listening on Unix socket' '$PG_DIR/server.log' && ! grep -q 'listening on IPv' '$PG_DIR/server.log'"
-if [ "$(id -u)" = 0 ]; then
-  vault_as_svc "$PG_UID" HOME="$PG_DIR" PGPASSFILE="$PGPASSFILE"
-else
-  vault_as_svc
-fi
-SVC_BIN_VSCD="$SVC_VSCD"
+pg_vault_svc
 SVC_BIN_VSCTOOL="$SVC_VSCTOOL"
-RUN_DIR="$SVC_RUN"
-VAULT_SPEC="$PG_VAULT"
 
 # ---- schema --------------------------------------------------------------
 t_fail "a database without the vscd schema is refused" \
