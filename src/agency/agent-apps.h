@@ -63,8 +63,4 @@ gpg_error_t agent_keys_openpgp_fpr (const agent_keys_algo_t *algo,
 gpg_error_t agent_keys_openpgp_attr (const agent_keys_algo_t *algo, int slot,
                                      uint8_t *attr, size_t *len);
 
-/* ISO 8601 UTC text of T into BUF (at least 21 bytes) and back. */
-void agent_keys_time_text (uint32_t t, char *buf, size_t size);
-bool agent_keys_time_parse (const char *s, uint32_t *t);
-
 #endif /* VSC_AGENT_APPS_H */

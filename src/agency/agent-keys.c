@@ -307,32 +307,3 @@ agent_keys_openpgp_attr (const agent_keys_algo_t *algo, int slot,
   return 0;
 }
 
-void
-agent_keys_time_text (uint32_t t, char *buf, size_t size)
-{
-  time_t tt = (time_t)t;
-  struct tm tm;
-  if (!gmtime_r (&tt, &tm) || !strftime (buf, size, "%Y-%m-%dT%H:%M:%SZ",
-                                         &tm))
-    snprintf (buf, size, "%s", "");
-}
-
-bool
-agent_keys_time_parse (const char *s, uint32_t *t)
-{
-  struct tm tm;
-  const char *end;
-  time_t v;
-
-  if (!s)
-    return false;
-  memset (&tm, 0, sizeof tm);
-  end = strptime (s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  if (!end || *end)
-    return false;
-  v = timegm (&tm);
-  if (v < 0 || (unsigned long long)v > 0xFFFFFFFFull)
-    return false;
-  *t = (uint32_t)v;
-  return true;
-}

@@ -132,7 +132,7 @@ opg_import (agency_card_t *card, plan_entry_t *e, int slot)
       e->err = gpg_error (GPG_ERR_PUBKEY_ALGO);
       return 0;
     }
-  if (!agent_keys_time_parse (s->key.created, &created))
+  if (!util_time_parse (s->key.created, &created))
     created = (uint32_t)time (NULL);
 
   /* Algorithm attributes first (changing them drops the old key). An

@@ -555,7 +555,7 @@ opg_keys (image_node_t *app)
       hex_encode (fp->content + 20 * i, 20, hexfp);
       when[0] = 0;
       if (cd && cd->content_len >= 12 && get_be32 (cd->content + 4 * i))
-        agent_keys_time_text (get_be32 (cd->content + 4 * i), when,
+        util_time_text (get_be32 (cd->content + 4 * i), when,
                               sizeof when);
       if (at && at->has_content)
         opg_attr_name (at->content, at->content_len, alg, sizeof alg);
@@ -789,7 +789,7 @@ opg_plan_key (plan_t *plan, plan_entry_t *e, const image_node_t *dapp,
     }
   /* Already there (same fingerprint)? */
   if (e->dst && e->dst->key.fingerprint
-      && agent_keys_time_parse (s->key.created, &created)
+      && util_time_parse (s->key.created, &created)
       && !agent_keys_openpgp_fpr (al, s->content, s->content_len, slot,
                                   created, fpr))
     {

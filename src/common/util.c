@@ -2,11 +2,13 @@
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
 #include <unistd.h>
 #include <stdint.h>
+#include <time.h>
 #include <sys/resource.h>
 #ifdef HAVE_SYS_PRCTL_H
 #include <sys/prctl.h>
@@ -232,4 +234,34 @@ util_program_init (void)
 #endif
   i18n_init ();
   return util_init_gcrypt ();
+}
+
+void
+util_time_text (uint32_t t, char *buf, size_t size)
+{
+  time_t tt = (time_t)t;
+  struct tm tm;
+  if (!gmtime_r (&tt, &tm) || !strftime (buf, size, "%Y-%m-%dT%H:%M:%SZ",
+                                         &tm))
+    snprintf (buf, size, "%s", "");
+}
+
+bool
+util_time_parse (const char *s, uint32_t *t)
+{
+  struct tm tm;
+  const char *end;
+  time_t v;
+
+  if (!s)
+    return false;
+  memset (&tm, 0, sizeof tm);
+  end = strptime (s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (!end || *end)
+    return false;
+  v = timegm (&tm);
+  if (v < 0 || (unsigned long long)v > 0xFFFFFFFFull)
+    return false;
+  *t = (uint32_t)v;
+  return true;
 }

@@ -225,27 +225,6 @@ emu_image_app_keyval (const image_node_t *n, emu_key_t *key, buf_t *o)
   return err;
 }
 
-/* "2023-11-14T22:15:00Z" -> Unix time; 0 if it is not such a date. */
-static unsigned long
-emu_image_app_time (const char *s)
-{
-  unsigned y, mo, d, h, mi, sec;
-  long days, era, yoe, doy, yy;
-  char z;
-
-  if (!s || sscanf (s, "%4u-%2u-%2uT%2u:%2u:%2u%c", &y, &mo, &d, &h, &mi,
-                    &sec, &z) != 7 || z != 'Z' || y < 1970 || y > 2105
-      || !mo || mo > 12 || !d || d > 31 || h > 23 || mi > 59 || sec > 60)
-    return 0;
-  /* Days since 1970-01-01 of a proleptic Gregorian date. */
-  yy = (long)y - (mo <= 2);
-  era = yy / 400;
-  yoe = yy - era * 400;
-  doy = (153 * (long)(mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + (long)d - 1;
-  days = era * 146097 + (yoe * 365 + yoe / 4 - yoe / 100 + doy) - 719468;
-  return (unsigned long)days * 86400UL + h * 3600UL + mi * 60UL + sec;
-}
-
 /* ---- PINs ----------------------------------------------------------- */
 
 /* A PIN for applet APP: the one the VSC stores for REF (or REF2 if not
@@ -375,7 +354,7 @@ emu_image_app_opg_slot (const image_node_t *app, int slot, buf_t *o,
   const image_node_t *kn, *at, *cd, *c7f21, *cert = NULL;
   emu_key_t key = { 0, 0, NULL };
   char name[16];
-  unsigned long t = 0;
+  uint32_t t = 0;
   gpg_error_t err = 0;
   size_t mark;
 
@@ -386,13 +365,14 @@ emu_image_app_opg_slot (const image_node_t *app, int slot, buf_t *o,
   if (kn && kn->has_content && kn->content_len)
     {
       mark = o->len;
-      t = emu_image_app_time (kn->key.created);
+      if (!util_time_parse (kn->key.created, &t))
+        t = 0;
       if (!t && cd && cd->content_len >= 12)
         t = get_be32 (cd->content + 4 * slot);
       if (t)
         {
           char num[24];
-          snprintf (num, sizeof num, "%lu", t);
+          snprintf (num, sizeof num, "%lu", (unsigned long)t);
           err = emu_image_app_key (o, "time-", sn);
           if (!err)
             err = buf_append (o, num, strlen (num));

@@ -51,7 +51,7 @@ scapi_keys_put (image_t *image, const char *app, const char *slot,
     return err;
   snprintf (res->path, sizeof res->path, "%s", ks.path);
   snprintf (res->algorithm, sizeof res->algorithm, "%s", al->name);
-  agent_keys_time_text (created, res->created, sizeof res->created);
+  util_time_text (created, res->created, sizeof res->created);
   if (ks.openpgp_slot >= 0)
     {
       err = agent_keys_openpgp_fpr (al, key->data, key->len, ks.openpgp_slot,

@@ -1157,10 +1157,10 @@ test_keys_helpers (void)
   CU_ASSERT (!agent_keys_openpgp_attr (agent_keys_algo ("rsa3072"), 1, attr,
                                        &n));
   CU_ASSERT (n == 6 && attr[0] == 1 && attr[1] == 0x0C && attr[2] == 0x00);
-  agent_keys_time_text (1700000000, buf, sizeof buf);
+  util_time_text (1700000000, buf, sizeof buf);
   CU_ASSERT (!strcmp (buf, "2023-11-14T22:13:20Z"));
-  CU_ASSERT (agent_keys_time_parse (buf, &t) && t == 1700000000);
-  CU_ASSERT (!agent_keys_time_parse ("2023-11-14", &t));
+  CU_ASSERT (util_time_parse (buf, &t) && t == 1700000000);
+  CU_ASSERT (!util_time_parse ("2023-11-14", &t));
 }
 
 /* Copy the profile SRC to DIR/NAME-MODE.card with EXTRA appended. */
