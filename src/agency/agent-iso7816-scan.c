@@ -367,11 +367,9 @@ iso_scan_add_df (iso_scan_t *sc, image_node_t *node)
       return 0;
   if (sc->n_dfs == ISO_SCAN_MAX_DFS)
     return 0;
-  err = ARRAY_GROW (sc->dfs, sc->cap_dfs, sc->n_dfs, 8);
+  err = ARRAY_NEW (sc->dfs, sc->cap_dfs, sc->n_dfs, 8, d);
   if (err)
     return err;
-  d = &sc->dfs[sc->n_dfs];
-  memset (d, 0, sizeof *d);
   d->node = node;
   if (node != sc->mf
       && (agent_iso7816_node_fids (node, d->fids, &d->depth)

@@ -36,3 +36,20 @@ array_grow (void *arrayp, size_t *cap, size_t n, size_t size, size_t first)
   *cap = ncap;
   return 0;
 }
+
+gpg_error_t
+array_new (void *arrayp, size_t *cap, size_t n, size_t size, size_t first,
+           void *r_elem)
+{
+  gpg_error_t err = array_grow (arrayp, cap, n, size, first);
+  unsigned char *base, *e;
+
+  if (err)
+    return err;
+  /* Through memcpy, as array_grow: the pointers are of other types. */
+  memcpy (&base, arrayp, sizeof base);
+  e = base + n * size;
+  memset (e, 0, size);
+  memcpy (r_elem, &e, sizeof e);
+  return 0;
+}

@@ -20,6 +20,21 @@ gpg_error_t array_grow (void *arrayp, size_t *cap, size_t n, size_t size,
 #define ARRAY_GROW(a, cap, n, first) \
   array_grow (&(a), &(cap), (n), sizeof *(a), (first))
 
+/* Room for element N as array_grow gives it, that element cleared to
+ * zero bytes and its address in *R_ELEM (a pointer to a pointer to the
+ * element type). N is not counted: the caller fills the element in and
+ * counts it once it is complete, so a failure half-way leaves the array
+ * as it was. On failure *R_ELEM is not set. */
+gpg_error_t array_new (void *arrayp, size_t *cap, size_t n, size_t size,
+                       size_t first, void *r_elem);
+
+/* array_new for an array variable A of any element type and a pointer
+ * variable E of the same type (the compiler checks that; nothing of it
+ * is evaluated). */
+#define ARRAY_NEW(a, cap, n, first, e)                                 \
+  ((void)sizeof ((e) = (a)),                                            \
+   array_new (&(a), &(cap), (n), sizeof *(a), (first), &(e)))
+
 /* Release each of the N elements of the array A with RELEASE (a
  * function taking a pointer to one element; it frees what the element
  * owns, not the element), free A, and set A to NULL and N to 0. A NULL

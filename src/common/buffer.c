@@ -7,6 +7,8 @@
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <errno.h>
 
@@ -108,6 +110,29 @@ buf_append (buf_t *b, const void *p, size_t n)
     src = b->data + inside;
   memmove (b->data + b->len, src, n);
   b->len += n;
+  return 0;
+}
+
+gpg_error_t
+buf_printf (buf_t *b, const char *fmt, ...)
+{
+  va_list ap;
+  int n;
+  gpg_error_t err;
+
+  va_start (ap, fmt);
+  n = vsnprintf (NULL, 0, fmt, ap);
+  va_end (ap);
+  if (n < 0)
+    return gpg_error (GPG_ERR_INTERNAL);
+  /* Room for the NUL vsnprintf writes; it is not counted. */
+  err = buf_reserve (b, (size_t)n + 1);
+  if (err)
+    return err;
+  va_start (ap, fmt);
+  vsnprintf ((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+  va_end (ap);
+  b->len += (size_t)n;
   return 0;
 }
 

@@ -30,6 +30,10 @@ gpg_error_t buf_append_byte(buf_t *b, uint8_t c);
 gpg_error_t buf_append_be16(buf_t *b, unsigned v);
 gpg_error_t buf_append_be32(buf_t *b, uint32_t v);
 gpg_error_t buf_set(buf_t *b, const void *p, size_t n);  /* replace content */
+/* Append the text printf makes of FMT and its arguments, whatever its
+ * length, without a terminating NUL. No argument may point into B. */
+gpg_error_t buf_printf(buf_t *b, const char *fmt, ...)
+  __attribute__((format (printf, 2, 3)));
 void buf_truncate(buf_t *b, size_t len);                 /* wipes the tail */
 void buf_clear(buf_t *b);                                 /* len = 0, wiped */
 void buf_free(buf_t *b);                                  /* wipe + free */

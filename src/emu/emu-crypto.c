@@ -91,25 +91,25 @@ emu_crypto_key_copy (emu_key_t *dst, const emu_key_t *src)
   return err;
 }
 
-/* Sign with KEY the data S-expression FMT holding IN[0..N) as its one
- * %b, and take the signature's values: "s" into S for RSA; "r" into R
- * and "s" into S when R is given. */
+/* Decrypt with KEY the enc-val S-expression FMT holding IN[0..N) as its
+ * one %b, and take the plain "value" into OUT (replacing it; with
+ * UNSIGNED_ its leading zero bytes dropped). REFUSED is the error when
+ * libgcrypt will not decrypt. */
 static gpg_error_t
-emu_crypto_pk_sign (const emu_key_t *key, const char *fmt,
-                    const uint8_t *in, size_t n, buf_t *r, buf_t *s)
+emu_crypto_pk_decrypt (const emu_key_t *key, const char *fmt,
+                       const uint8_t *in, size_t n, gpg_err_code_t refused,
+                       bool unsigned_, buf_t *out)
 {
-  gcry_sexp_t data = NULL, sig = NULL;
+  gcry_sexp_t enc = NULL, plain = NULL;
   gpg_error_t err;
 
-  err = gcry_sexp_build (&data, NULL, fmt, (int)n, in);
+  err = gcry_sexp_build (&enc, NULL, fmt, (int)n, in);
+  if (!err && gcry_pk_decrypt (&plain, enc, SX (key)))
+    err = gpg_error (refused);
   if (!err)
-    err = gcry_pk_sign (&sig, data, SX (key));
-  if (!err && r)
-    err = keyutil_sexp_bytes (sig, "r", true, r);
-  if (!err)
-    err = keyutil_sexp_bytes (sig, "s", true, s);
-  gcry_sexp_release (data);
-  gcry_sexp_release (sig);
+    err = keyutil_sexp_bytes (plain, "value", unsigned_, out);
+  gcry_sexp_release (enc);
+  gcry_sexp_release (plain);
   return err;
 }
 
@@ -130,6 +130,57 @@ emu_crypto_put_fixed (buf_t *out, const uint8_t *v, size_t n, size_t width)
   memcpy (out->data + out->len + width - n, v, n);
   out->len += width;
   return 0;
+}
+
+/* Sign with KEY the data S-expression FMT holding IN[0..N) as its one
+ * %b and append the signature to OUT: the values "r" and "s" of an ECC
+ * key, "s" alone of an RSA key, each WIDTH bytes left-padded with zeros;
+ * or with DER the SEQUENCE of the INTEGERs r and s (X9.62
+ * Ecdsa-Sig-Value). */
+static gpg_error_t
+emu_crypto_sign (const emu_key_t *key, const char *fmt, const uint8_t *in,
+                 size_t n, size_t width, bool der, buf_t *out)
+{
+  gcry_sexp_t data = NULL, sig = NULL;
+  buf_t r = BUF_INIT, s = BUF_INIT, seq = BUF_INIT;
+  bool rs = key->type != EMU_KEY_RSA;
+  gpg_error_t err;
+
+  err = gcry_sexp_build (&data, NULL, fmt, (int)n, in);
+  if (!err)
+    err = gcry_pk_sign (&sig, data, SX (key));
+  if (!err && rs)
+    err = keyutil_sexp_bytes (sig, "r", true, &r);
+  if (!err)
+    err = keyutil_sexp_bytes (sig, "s", true, &s);
+  if (err)
+    goto leave;
+  if (!der)
+    {
+      if (rs)
+        err = emu_crypto_put_fixed (out, r.data, r.len, width);
+      if (!err)
+        err = emu_crypto_put_fixed (out, s.data, s.len, width);
+      goto leave;
+    }
+  err = der_put_uint (&seq, r.data, r.len);
+  if (!err)
+    err = der_put_uint (&seq, s.data, s.len);
+  if (!err)
+    err = buf_append_byte (out, 0x30);
+  if (!err && seq.len >= 0x80)
+    err = buf_append_byte (out, 0x81);
+  if (!err)
+    err = buf_append_byte (out, (uint8_t)seq.len);
+  if (!err)
+    err = buf_append (out, seq.data, seq.len);
+ leave:
+  gcry_sexp_release (data);
+  gcry_sexp_release (sig);
+  buf_free (&r);
+  buf_free (&s);
+  buf_free (&seq);
+  return err;
 }
 
 gpg_error_t
@@ -379,19 +430,12 @@ gpg_error_t
 emu_crypto_rsa_raw (const emu_key_t *key, const uint8_t *in, size_t n,
                     buf_t *out)
 {
-  buf_t s = BUF_INIT;
-  gpg_error_t err;
-
   if (key->type != EMU_KEY_RSA || !key->sexp)
     return gpg_error (GPG_ERR_WRONG_PUBKEY_ALGO);
   if (n != emu_crypto_rsa_len (key))
     return gpg_error (GPG_ERR_INV_LENGTH);
-  err = emu_crypto_pk_sign (key, "(data(flags raw)(value%b))", in, n,
-                            NULL, &s);
-  if (!err)
-    err = emu_crypto_put_fixed (out, s.data, s.len, n);
-  buf_free (&s);
-  return err;
+  return emu_crypto_sign (key, "(data(flags raw)(value%b))", in, n, n, false,
+                          out);
 }
 
 gpg_error_t
@@ -424,38 +468,12 @@ gpg_error_t
 emu_crypto_rsa_decrypt (const emu_key_t *key, const uint8_t *c, size_t n,
                         buf_t *out)
 {
-  gcry_sexp_t enc = NULL, plain = NULL;
-  gpg_error_t err;
-
   if (key->type != EMU_KEY_RSA || !key->sexp)
     return gpg_error (GPG_ERR_WRONG_PUBKEY_ALGO);
   if (!n || n > emu_crypto_rsa_len (key))
     return gpg_error (GPG_ERR_INV_LENGTH);
-  err = gcry_sexp_build (&enc, NULL, "(enc-val(flags pkcs1)(rsa(a%b)))",
-                         (int)n, c);
-  if (err)
-    goto leave;
-  err = gcry_pk_decrypt (&plain, enc, SX (key));
-  if (err)
-    {
-      err = gpg_error (GPG_ERR_BAD_DATA);
-      goto leave;
-    }
-  {
-    gcry_sexp_t v = gcry_sexp_find_token (plain, "value", 0);
-    const char *p;
-    size_t len;
-
-    if (!v || !(p = gcry_sexp_nth_data (v, 1, &len)))
-      err = gpg_error (GPG_ERR_BAD_DATA);
-    else
-      err = buf_set (out, p, len);
-    gcry_sexp_release (v);
-  }
- leave:
-  gcry_sexp_release (enc);
-  gcry_sexp_release (plain);
-  return err;
+  return emu_crypto_pk_decrypt (key, "(enc-val(flags pkcs1)(rsa(a%b)))", c,
+                                n, GPG_ERR_BAD_DATA, false, out);
 }
 
 gpg_error_t
@@ -463,8 +481,6 @@ emu_crypto_ecdsa_sign (const emu_key_t *key, const uint8_t *h, size_t n,
                        bool der, buf_t *out)
 {
   size_t sz = emu_crypto_ecc_size (key->type);
-  buf_t r = BUF_INIT, s = BUF_INIT, seq = BUF_INIT;
-  gpg_error_t err;
 
   if ((key->type != EMU_KEY_NISTP256 && key->type != EMU_KEY_NISTP384)
       || !key->sexp)
@@ -474,54 +490,19 @@ emu_crypto_ecdsa_sign (const emu_key_t *key, const uint8_t *h, size_t n,
   /* FIPS 186-4: use the leftmost field-size bytes of a longer hash. */
   if (n > sz)
     n = sz;
-  err = emu_crypto_pk_sign (key, "(data(flags raw)(value%b))", h, n,
-                            &r, &s);
-  if (err)
-    goto leave;
-  if (!der)
-    {
-      err = emu_crypto_put_fixed (out, r.data, r.len, sz);
-      if (!err)
-        err = emu_crypto_put_fixed (out, s.data, s.len, sz);
-      goto leave;
-    }
-  err = der_put_uint (&seq, r.data, r.len);
-  if (!err)
-    err = der_put_uint (&seq, s.data, s.len);
-  if (!err)
-    err = buf_append_byte (out, 0x30);
-  if (!err && seq.len >= 0x80)
-    err = buf_append_byte (out, 0x81);
-  if (!err)
-    err = buf_append_byte (out, (uint8_t)seq.len);
-  if (!err)
-    err = buf_append (out, seq.data, seq.len);
- leave:
-  buf_free (&r);
-  buf_free (&s);
-  buf_free (&seq);
-  return err;
+  return emu_crypto_sign (key, "(data(flags raw)(value%b))", h, n, sz, der,
+                          out);
 }
 
 gpg_error_t
 emu_crypto_eddsa_sign (const emu_key_t *key, const uint8_t *msg, size_t n,
                        buf_t *out)
 {
-  buf_t r = BUF_INIT, s = BUF_INIT;
-  gpg_error_t err;
-
   if (key->type != EMU_KEY_ED25519 || !key->sexp)
     return gpg_error (GPG_ERR_WRONG_PUBKEY_ALGO);
-  err = emu_crypto_pk_sign (key,
-                            "(data(flags eddsa)(hash-algo sha512)(value%b))",
-                            msg ? msg : (const uint8_t *)"", n, &r, &s);
-  if (!err)
-    err = emu_crypto_put_fixed (out, r.data, r.len, 32);
-  if (!err)
-    err = emu_crypto_put_fixed (out, s.data, s.len, 32);
-  buf_free (&r);
-  buf_free (&s);
-  return err;
+  return emu_crypto_sign (key,
+                          "(data(flags eddsa)(hash-algo sha512)(value%b))",
+                          msg ? msg : (const uint8_t *)"", n, 32, false, out);
 }
 
 gpg_error_t
@@ -529,7 +510,6 @@ emu_crypto_ecdh (const emu_key_t *key, const uint8_t *pt, size_t n,
                  buf_t *out)
 {
   size_t sz = emu_crypto_ecc_size (key->type);
-  gcry_sexp_t enc = NULL, res = NULL;
   buf_t v;
   uint8_t e[33];
   gpg_error_t err;
@@ -551,15 +531,8 @@ emu_crypto_ecdh (const emu_key_t *key, const uint8_t *pt, size_t n,
     }
   else if (n != 1 + 2 * sz || pt[0] != 0x04)
     return gpg_error (GPG_ERR_INV_VALUE);
-  err = gcry_sexp_build (&enc, NULL, "(enc-val(ecdh(e%b)))", (int)n, pt);
-  if (err)
-    goto leave;
-  if (gcry_pk_decrypt (&res, enc, SX (key)))
-    {
-      err = gpg_error (GPG_ERR_INV_VALUE);
-      goto leave;
-    }
-  err = keyutil_sexp_bytes (res, "value", true, &v);
+  err = emu_crypto_pk_decrypt (key, "(enc-val(ecdh(e%b)))", pt, n,
+                               GPG_ERR_INV_VALUE, true, &v);
   if (err)
     goto leave;
   /* NIST: 04||x||y -> x.  Curve25519: 40||x or x. */
@@ -570,8 +543,6 @@ emu_crypto_ecdh (const emu_key_t *key, const uint8_t *pt, size_t n,
   else
     err = emu_crypto_put_fixed (out, v.data, v.len, sz);
  leave:
-  gcry_sexp_release (enc);
-  gcry_sexp_release (res);
   buf_free (&v);
   return err;
 }

@@ -7,7 +7,6 @@
 #include <config.h>
 #endif
 #include <stdio.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
@@ -932,25 +931,6 @@ emu_profile_puthex (buf_t *out, const uint8_t *p, size_t n)
 }
 
 static gpg_error_t
-emu_profile_putf (buf_t *out, const char *fmt, ...)
-  __attribute__((format (printf, 2, 3)));
-
-static gpg_error_t
-emu_profile_putf (buf_t *out, const char *fmt, ...)
-{
-  char tmp[256];
-  va_list ap;
-  int n;
-
-  va_start (ap, fmt);
-  n = vsnprintf (tmp, sizeof tmp, fmt, ap);
-  va_end (ap);
-  if (n < 0 || (size_t)n >= sizeof tmp)
-    return gpg_error (GPG_ERR_INTERNAL);
-  return buf_append (out, tmp, (size_t)n);
-}
-
-static gpg_error_t
 emu_profile_put_path (buf_t *out, const emu_file_t *f)
 {
   gpg_error_t err = 0;
@@ -959,10 +939,10 @@ emu_profile_put_path (buf_t *out, const emu_file_t *f)
     {
       err = emu_profile_put_path (out, f->parent);
       if (!err)
-        err = emu_profile_putf (out, "/%04X", f->fid);
+        err = buf_printf (out, "/%04X", f->fid);
     }
   else
-    err = emu_profile_putf (out, "%04X", f->fid);
+    err = buf_printf (out, "%04X", f->fid);
   return err;
 }
 
@@ -982,11 +962,11 @@ emu_profile_put_file (buf_t *out, const emu_file_t *f)
   if (!err)
     err = emu_profile_put_path (out, f);
   if (!err && f->type != EMU_DF)
-    err = emu_profile_putf (out, " %s", f->internal ? "internal"
-                           : types[f->type]);
+    err = buf_printf (out, " %s", f->internal ? "internal"
+                     : types[f->type]);
   for (k = 0; !err && k < EMU_AC_N; k++)
-    err = emu_profile_putf (out, " %s=%s", emu_profile_acnames[k],
-                            emu_profile_acname (f->ac[k], tmp));
+    err = buf_printf (out, " %s=%s", emu_profile_acnames[k],
+                      emu_profile_acname (f->ac[k], tmp));
   if (!err && f->aid_len)
     {
       err = buf_append (out, " aid=", 5);
@@ -996,14 +976,14 @@ emu_profile_put_file (buf_t *out, const emu_file_t *f)
   if (!err && f->aid_only)
     err = buf_append (out, " select=aid", 11);
   if (!err && f->sfi)
-    err = emu_profile_putf (out, " sfi=%u", f->sfi);
+    err = buf_printf (out, " sfi=%u", f->sfi);
   if (!err && f->deactivated)
     err = buf_append (out, " deactivated", 12);
   if (!err && f->initialising)
     err = buf_append (out, " initialising", 13);
   if (!err && f->type == EMU_EF_TRANSPARENT)
     {
-      err = emu_profile_putf (out, " size=%zu", f->data.len);
+      err = buf_printf (out, " size=%zu", f->data.len);
       if (!err && f->data.len)
         {
           err = buf_append (out, " content=", 9);
@@ -1012,8 +992,8 @@ emu_profile_put_file (buf_t *out, const emu_file_t *f)
         }
     }
   else if (!err && f->type != EMU_DF)
-    err = emu_profile_putf (out, " record-size=%zu records=%zu", f->rec_len,
-                            f->rec_max);
+    err = buf_printf (out, " record-size=%zu records=%zu", f->rec_len,
+                      f->rec_max);
   if (!err)
     err = buf_append_byte (out, '\n');
   for (i = 0; !err && f->type != EMU_DF && i < f->nrecs; i++)
@@ -1109,43 +1089,43 @@ emu_profile_save (emu_card_t *card, const char *path)
   size_t i;
 
   buf_init_secure (&out);   /* holds PIN values */
-  err = emu_profile_putf (&out, "%s", "# vscemu card state: a card profile "
-                          "written by vscemu (doc/card-profile.md)\natr ");
+  err = buf_printf (&out, "%s", "# vscemu card state: a card profile "
+                    "written by vscemu (doc/card-profile.md)\natr ");
   if (!err)
     err = hex_append (&out, card->atr, card->atr_len, 0);
   if (!err)
-    err = emu_profile_putf (&out, "\nprotocol %s\nextended-length %s\n"
-                            "list-files %s\nisoapplet %s\n",
-                            card->t0 ? "t0" : "t1",
-                            card->ext ? "yes" : "no",
-                            card->list_files ? "yes" : "no",
-                            card->isoapplet ? "yes" : "no");
+    err = buf_printf (&out, "\nprotocol %s\nextended-length %s\n"
+                      "list-files %s\nisoapplet %s\n",
+                      card->t0 ? "t0" : "t1",
+                      card->ext ? "yes" : "no",
+                      card->list_files ? "yes" : "no",
+                      card->isoapplet ? "yes" : "no");
   if (!err)
-    err = emu_profile_putf (&out, "select-template %s\nlatency %u\n"
-                            "fcp-access %s\n",
-                            card->select_template == EMU_TEMPLATE_FCI
-                            ? "fci" : card->select_template
-                            == EMU_TEMPLATE_NONE ? "none" : "fcp",
-                            card->latency_ms,
-                            card->no_fcp_access ? "no" : "yes");
+    err = buf_printf (&out, "select-template %s\nlatency %u\n"
+                      "fcp-access %s\n",
+                      card->select_template == EMU_TEMPLATE_FCI
+                      ? "fci" : card->select_template
+                      == EMU_TEMPLATE_NONE ? "none" : "fcp",
+                      card->latency_ms,
+                      card->no_fcp_access ? "no" : "yes");
   if (!err)
-    err = emu_profile_putf (&out, "select-resets-security %s\n"
-                            "applet-switch-powers-off %s\n",
-                            !card->select_resets ? "no"
-                            : !strcmp (card->select_resets, "*") ? "yes"
-                            : card->select_resets,
-                            card->switch_powers_off ? "yes" : "no");
+    err = buf_printf (&out, "select-resets-security %s\n"
+                      "applet-switch-powers-off %s\n",
+                      !card->select_resets ? "no"
+                      : !strcmp (card->select_resets, "*") ? "yes"
+                      : card->select_resets,
+                      card->switch_powers_off ? "yes" : "no");
   for (i = 0; !err && i < card->npins; i++)
     {
       emu_pin_t *p = &card->pins[i];
-      err = emu_profile_putf (&out, "pin 0x%02X name=%s retries=%u left=%u "
-                              "min=%zu max=%zu", p->ref, p->name,
-                              p->retries_max, p->retries_left, p->min_len,
-                              p->max_len);
+      err = buf_printf (&out, "pin 0x%02X name=%s retries=%u left=%u "
+                        "min=%zu max=%zu", p->ref, p->name,
+                        p->retries_max, p->retries_left, p->min_len,
+                        p->max_len);
       if (!err && p->pad >= 0)
-        err = emu_profile_putf (&out, " pad=%02X", (unsigned)p->pad);
+        err = buf_printf (&out, " pad=%02X", (unsigned)p->pad);
       if (!err && p->puk)
-        err = emu_profile_putf (&out, " puk=0x%02X", p->puk);
+        err = buf_printf (&out, " puk=0x%02X", p->puk);
       if (!err && p->unset)
         err = buf_append (&out, " unset", 6);
       else if (!err)
@@ -1162,7 +1142,7 @@ emu_profile_save (emu_card_t *card, const char *path)
   for (i = 0; !err && i < card->napplets; i++)
     {
       emu_applet_t *a = &card->applets[i];
-      err = emu_profile_putf (&out, "applet %s ", a->ops->name);
+      err = buf_printf (&out, "applet %s ", a->ops->name);
       if (!err)
         err = buf_append (&out, a->options, strlen (a->options));
       if (!err)
@@ -1173,7 +1153,7 @@ emu_profile_save (emu_card_t *card, const char *path)
           err = a->ops->save (a->state, &st);
           if (!err && st.len)
             {
-              err = emu_profile_putf (&out, "applet-state %s ", a->ops->name);
+              err = buf_printf (&out, "applet-state %s ", a->ops->name);
               if (!err)
                 err = hex_append (&out, st.data, st.len, 0);
               if (!err)

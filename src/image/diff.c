@@ -41,6 +41,18 @@ typedef struct diff_fcp_item {
   size_t len;
 } diff_fcp_item_t;
 
+/* Item T as item *K of ITEMS, counted; false when ITEMS is full. */
+static bool
+diff_fcp_put (diff_fcp_item_t *items, size_t *k, const tlv_t *t)
+{
+  if (*k == DIFF_FCP_MAX_ITEMS)
+    return false;
+  items[*k].raw = t->raw;
+  items[*k].len = t->raw_len;
+  (*k)++;
+  return true;
+}
+
 static bool
 diff_fcp_items (const uint8_t *p, size_t n, diff_fcp_item_t *items,
                 size_t *r_n)
@@ -62,20 +74,14 @@ diff_fcp_items (const uint8_t *p, size_t n, diff_fcp_item_t *items,
         {
           tlv_iter_init (&in, t.value, t.len, 0);
           while (!(err = tlv_iter_next (&in, &u)))
-            {
-              if (k == DIFF_FCP_MAX_ITEMS)
-                return false;
-              items[k].raw = u.raw;
-              items[k++].len = u.raw_len;
-            }
+            if (!diff_fcp_put (items, &k, &u))
+              return false;
           if (gpg_err_code (err) != GPG_ERR_EOF)
             return false;
           continue;
         }
-      if (k == DIFF_FCP_MAX_ITEMS)
+      if (!diff_fcp_put (items, &k, &t))
         return false;
-      items[k].raw = t.raw;
-      items[k++].len = t.raw_len;
     }
   if (gpg_err_code (err) != GPG_ERR_EOF)
     return false;

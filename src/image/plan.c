@@ -43,11 +43,9 @@ plan_add (plan_t *plan, plan_action_t action, const image_node_t *src,
 
   if (action < PLAN_CREATE || action > PLAN_ACTION_MAX || !n)
     return gpg_error (GPG_ERR_INV_ARG);
-  err = ARRAY_GROW (plan->entries, plan->cap, plan->n, 32);
+  err = ARRAY_NEW (plan->entries, plan->cap, plan->n, 32, e);
   if (err)
     return err;
-  e = &plan->entries[plan->n];
-  memset (e, 0, sizeof *e);
   e->action = action;
   e->src = src;
   e->dst = dst;

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <stdarg.h>
 
 #include "common/util.h"
 #include "common/array.h"
@@ -244,27 +243,6 @@ map_choices_parse (const char *text, size_t len, map_choices_t **r_choices)
 
 /* ---- printing --------------------------------------------------------- */
 
-static gpg_error_t
-map_fmt (buf_t *b, const char *fmt, ...)
-  __attribute__((format(printf, 2, 3)));
-
-static gpg_error_t
-map_fmt (buf_t *b, const char *fmt, ...)
-{
-  char tmp[1400];
-  va_list ap;
-  int n;
-
-  va_start (ap, fmt);
-  n = vsnprintf (tmp, sizeof tmp, fmt, ap);
-  va_end (ap);
-  if (n < 0)
-    return gpg_error (GPG_ERR_INTERNAL);
-  if ((size_t)n >= sizeof tmp)
-    n = sizeof tmp - 1;
-  return buf_append (b, tmp, (size_t)n);
-}
-
 static void
 map_fmt_algs (unsigned set, char *buf, size_t size)
 {
@@ -294,36 +272,36 @@ map_format (const map_t *map, char **r_text)
   size_t i;
 
   *r_text = NULL;
-  err = map_fmt (&b, "%s", _("# The mapping: SOURCE TARGET (edit it and "
-                             "give it back with --map FILE)\n"));
+  err = buf_printf (&b, "%s", _("# The mapping: SOURCE TARGET (edit it and "
+                                "give it back with --map FILE)\n"));
   if (!err && t->piv)
     {
       map_fmt_algs (t->piv_algs, algs[0], sizeof algs[0]);
-      err = map_fmt (&b, _("# target: PIV, key import %s, %s, %u retired "
-                           "slots\n"), t->piv_import ? _("yes") : _("no"),
-                     algs[0], t->piv_retired);
+      err = buf_printf (&b, _("# target: PIV, key import %s, %s, %u retired "
+                              "slots\n"), t->piv_import ? _("yes") : _("no"),
+                        algs[0], t->piv_retired);
     }
   if (!err && t->openpgp)
     {
       for (i = 0; i < 3; i++)
         map_fmt_algs (t->openpgp_algs[i], algs[i], sizeof algs[i]);
-      err = map_fmt (&b, _("# target: OpenPGP, key import %s, sig %s, dec "
-                           "%s, aut %s, private-use DOs %zu bytes\n"),
-                     t->openpgp_import ? _("yes") : _("no"), algs[0],
-                     algs[1], algs[2], t->openpgp_private_max);
+      err = buf_printf (&b, _("# target: OpenPGP, key import %s, sig %s, dec "
+                              "%s, aut %s, private-use DOs %zu bytes\n"),
+                        t->openpgp_import ? _("yes") : _("no"), algs[0],
+                        algs[1], algs[2], t->openpgp_private_max);
     }
   if (!err && map_target_has (map, MAP_APP_PKCS15, MAP_APP_NONE)
       && t->pkcs15)
     {
       map_fmt_algs (t->pkcs15_algs, algs[0], sizeof algs[0]);
-      err = map_fmt (&b, _("# target: blank file system, new PKCS#15 "
-                           "structure, key import %s, %s\n"),
-                     t->pkcs15_import ? _("yes") : _("no"), algs[0]);
+      err = buf_printf (&b, _("# target: blank file system, new PKCS#15 "
+                              "structure, key import %s, %s\n"),
+                        t->pkcs15_import ? _("yes") : _("no"), algs[0]);
     }
   if (!err)
-    err = map_fmt (&b, "prefer %s\nholder %s\n",
-                   map_app_name (map->opts.prefer),
-                   map->opts.holder ? "yes" : "no");
+    err = buf_printf (&b, "prefer %s\nholder %s\n",
+                      map_app_name (map->opts.prefer),
+                      map->opts.holder ? "yes" : "no");
   for (i = 0; !err && i < map->n; i++)
     {
       const map_entry_t *e = &map->e[i];
@@ -343,17 +321,17 @@ map_format (const map_t *map, char **r_text)
         snprintf (extra, sizeof extra, ", %zu bytes", e->size);
       else if (e->kind == MAP_KIND_HOLDER && e->value)
         snprintf (extra, sizeof extra, ", \"%.60s\"", (const char *)e->value);
-      err = map_fmt (&b, "%-32s %-14s # %s%s%s%s%s%s\n", e->src, slot, what,
-                     e->label ? ": " : "", e->label ? e->label : "", extra,
-                     e->reason ? "; " : "", e->reason ? e->reason : "");
+      err = buf_printf (&b, "%-32s %-14s # %s%s%s%s%s%s\n", e->src, slot, what,
+                        e->label ? ": " : "", e->label ? e->label : "", extra,
+                        e->reason ? "; " : "", e->reason ? e->reason : "");
       if (!err && e->howto)
         {
           const char *p = e->howto, *nl;
           while (!err && *p)
             {
               nl = strchr (p, '\n');
-              err = map_fmt (&b, "#     %.*s\n",
-                             (int)(nl ? (size_t)(nl - p) : strlen (p)), p);
+              err = buf_printf (&b, "#     %.*s\n",
+                                (int)(nl ? (size_t)(nl - p) : strlen (p)), p);
               p = nl ? nl + 1 : p + strlen (p);
             }
         }

@@ -283,12 +283,10 @@ map_add_entry (map_t *map, map_kind_t kind, const image_node_t *node,
                map_entry_t **r_e)
 {
   map_entry_t *e;
-  gpg_error_t err = ARRAY_GROW (map->e, map->cap, map->n, 16);
+  gpg_error_t err = ARRAY_NEW (map->e, map->cap, map->n, 16, e);
 
   if (err)
     return err;
-  e = &map->e[map->n];
-  memset (e, 0, sizeof *e);
   e->kind = kind;
   e->node = node;
   e->key = -1;

@@ -77,6 +77,42 @@ test_refused (void)
   xfree (v);
 }
 
+static void
+test_new (void)
+{
+  elem_t *v = NULL, *e = NULL, *first;
+  size_t cap = 0, n;
+
+  for (n = 0; n < 20; n++)
+    {
+      CU_ASSERT_EQUAL_FATAL (ARRAY_NEW (v, cap, n, 4, e), 0);
+      /* The element at N, cleared (the grown block is not). */
+      CU_ASSERT_PTR_EQUAL (e, &v[n]);
+      CU_ASSERT_EQUAL (e->a, 0);
+      CU_ASSERT_EQUAL (e->s[0], 0);
+      CU_ASSERT_EQUAL (e->s[12], 0);
+      e->a = (int)n + 1;
+      memset (e->s, 'z', sizeof e->s);
+    }
+  CU_ASSERT_EQUAL (cap, 32);
+  CU_ASSERT_EQUAL (v[0].a, 1);
+  CU_ASSERT_EQUAL (v[19].a, 20);
+  /* Not counted: asking again for the same N clears it again. */
+  first = v;
+  CU_ASSERT_EQUAL (ARRAY_NEW (v, cap, 19, 4, e), 0);
+  CU_ASSERT_PTR_EQUAL (v, first);
+  CU_ASSERT_EQUAL (v[19].a, 0);
+  CU_ASSERT_EQUAL (v[18].a, 19);
+  /* A size that overflows: an error, E and the array as they were. */
+  e = NULL;
+  CU_ASSERT_EQUAL (gpg_err_code (ARRAY_NEW (v, cap, SIZE_MAX / 4, 4, e)),
+                   GPG_ERR_ENOMEM);
+  CU_ASSERT_PTR_NULL (e);
+  CU_ASSERT_PTR_EQUAL (v, first);
+  CU_ASSERT_EQUAL (cap, 32);
+  xfree (v);
+}
+
 /* Elements owning a string; the release records which element it got,
  * so a skipped, repeated or foreign element shows. */
 typedef struct { char *name; size_t id; } owner_t;
@@ -164,6 +200,7 @@ static const cutest_t tests[] = {
   CUTEST (test_grow),
   CUTEST (test_first_and_jump),
   CUTEST (test_refused),
+  CUTEST (test_new),
   CUTEST (test_free),
   CUTEST (test_free_owner),
   CUTEST_END

@@ -173,6 +173,40 @@ test_reserve (void)
   buf_free (&b);
 }
 
+static void
+test_printf (void)
+{
+  buf_t b = BUF_INIT, sec;
+  char big[3001];
+
+  /* Appended after what is there, no NUL counted. */
+  CU_ASSERT_EQUAL (buf_append (&b, "ab", 2), 0);
+  CU_ASSERT_EQUAL (buf_printf (&b, "%s=%04X %zu", "fid", 0x3F00u,
+                               (size_t)7), 0);
+  CU_ASSERT_EQUAL (b.len, 12);
+  CU_ASSERT_EQUAL (memcmp (b.data, "abfid=3F00 7", 12), 0);
+  /* Empty text: nothing appended. */
+  CU_ASSERT_EQUAL (buf_printf (&b, "%s", ""), 0);
+  CU_ASSERT_EQUAL (b.len, 12);
+  /* Text of any length, not cut at some fixed size. */
+  memset (big, 'x', sizeof big - 1);
+  big[sizeof big - 1] = 0;
+  buf_clear (&b);
+  CU_ASSERT_EQUAL (buf_printf (&b, "<%s>", big), 0);
+  CU_ASSERT_EQUAL (b.len, 3002);
+  CU_ASSERT_EQUAL (b.data[0], '<');
+  CU_ASSERT_EQUAL (b.data[1500], 'x');
+  CU_ASSERT_EQUAL (b.data[3001], '>');
+  buf_free (&b);
+  /* A secure buffer stays secure. */
+  buf_init_secure (&sec);
+  CU_ASSERT_EQUAL (buf_printf (&sec, "pin %u", 123456u), 0);
+  CU_ASSERT_EQUAL (sec.len, 10);
+  CU_ASSERT (sec.secure);
+  CU_ASSERT (gcry_is_secure (sec.data));
+  buf_free (&sec);
+}
+
 static const cutest_t tests[] = {
   CUTEST (test_append_grow),
   CUTEST (test_self_append),
@@ -182,6 +216,7 @@ static const cutest_t tests[] = {
   CUTEST (test_overflow),
   CUTEST (test_reader),
   CUTEST (test_reserve),
+  CUTEST (test_printf),
   CUTEST_END
 };
 
