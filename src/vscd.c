@@ -281,14 +281,44 @@ vscd_parse_ulong (const char *s, unsigned long max, unsigned long *r)
   return true;
 }
 
-/* "--opt N" with N in 0..MAX, or exit 2 with a message. */
-static bool
-vscd_opt_ulong (const char *opt, const char *val, unsigned long min,
-                unsigned long max, unsigned long *r)
+/* A numeric option "--NAME N", N in MIN..MAX (SECONDS: a time, the
+ * message says so), into *VAR; *GIVEN (if not NULL) set when it was. */
+typedef struct vscd_num_opt {
+  const char *name;
+  unsigned long min, max;
+  bool seconds;
+  unsigned long *var;
+  bool *given;
+} vscd_num_opt_t;
+
+/* The entry of OPTS (N of them) named A, or NULL. */
+static const vscd_num_opt_t *
+vscd_num_opt_find (const vscd_num_opt_t *opts, size_t n, const char *a)
 {
-  if (vscd_parse_ulong (val, max, r) && *r >= min)
-    return true;
-  fprintf (stderr, _("vscd: %s must be %lu to %lu\n"), opt, min, max);
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    if (!strcmp (opts[i].name, a))
+      return &opts[i];
+  return NULL;
+}
+
+/* VAL for the numeric option O, or false after a message (exit 2). */
+static bool
+vscd_num_opt_set (const vscd_num_opt_t *o, const char *val)
+{
+  if (vscd_parse_ulong (val, o->max, o->var) && *o->var >= o->min)
+    {
+      if (o->given)
+        *o->given = true;
+      return true;
+    }
+  if (o->seconds)
+    fprintf (stderr, _("vscd: %s must be %lu to %lu seconds\n"), o->name,
+             o->min, o->max);
+  else
+    fprintf (stderr, _("vscd: %s must be %lu to %lu\n"), o->name, o->min,
+             o->max);
   return false;
 }
 
@@ -363,6 +393,22 @@ main (int argc, char **argv)
   vault_t *v = NULL;
   char user[VAULT_NAME_MAX + 1], peer[VAULT_NAME_MAX + 1];
   slots_t *kdf = NULL;
+  const vscd_num_opt_t nums[] = {
+    { "--max-frame", PROTO_MAX_FRAME_MIN, PROTO_MAX_FRAME_LIMIT, false,
+      &max_frame, NULL },
+    { "--max-clients", 1, 65536, false, &max_clients, NULL },
+    { "--max-per-uid", 0, 65536, false, &max_per_uid, NULL },
+    { "--max-kdf", 0, 1024, false, &max_kdf, NULL },
+    { "--hello-timeout", 0, 86400, true, &hello_timeout, NULL },
+    { "--timeout", 0, 86400, true, &timeout, &timeout_set },
+    { "--max-vscs", 0, 10000000, false, &max_vscs, NULL },
+    { "--max-bytes", 0, ULONG_MAX / 2, false, &max_bytes, NULL },
+    { "--max-inflight", 0, 65535, false, &max_inflight, NULL },
+    { "--keep", 1, 100000, false, &keep, NULL },
+    { "--db-timeout", 1, 3600, false, &db_timeout, NULL },
+    { "--schema", 1, 1000, false, &schema, NULL }
+  };
+  const vscd_num_opt_t *num;
 
   err = util_program_init ();
   if (err)
@@ -430,89 +476,9 @@ main (int argc, char **argv)
               return 2;
             }
         }
-      else if (!strcmp (a, "--max-frame") && val)
+      else if (val && (num = vscd_num_opt_find (nums, DIM (nums), a)))
         {
-          if (!vscd_parse_ulong (argv[++i], PROTO_MAX_FRAME_LIMIT, &max_frame)
-              || max_frame < PROTO_MAX_FRAME_MIN)
-            {
-              fprintf (stderr, _("vscd: --max-frame must be %u to %u\n"),
-                       PROTO_MAX_FRAME_MIN, PROTO_MAX_FRAME_LIMIT);
-              return 2;
-            }
-        }
-      else if (!strcmp (a, "--max-clients") && val)
-        {
-          if (!vscd_parse_ulong (argv[++i], 65536, &max_clients) || !max_clients)
-            {
-              fprintf (stderr, _("vscd: --max-clients must be 1 to 65536\n"));
-              return 2;
-            }
-        }
-      else if (!strcmp (a, "--max-per-uid") && val)
-        {
-          if (!vscd_parse_ulong (argv[++i], 65536, &max_per_uid))
-            {
-              fprintf (stderr, _("vscd: --max-per-uid must be 0 to 65536\n"));
-              return 2;
-            }
-        }
-      else if (!strcmp (a, "--max-kdf") && val)
-        {
-          if (!vscd_parse_ulong (argv[++i], 1024, &max_kdf))
-            {
-              fprintf (stderr, _("vscd: --max-kdf must be 0 to 1024\n"));
-              return 2;
-            }
-        }
-      else if (!strcmp (a, "--hello-timeout") && val)
-        {
-          if (!vscd_parse_ulong (argv[++i], 86400, &hello_timeout))
-            {
-              fprintf (stderr,
-                       _("vscd: --hello-timeout must be 0 to 86400 seconds\n"));
-              return 2;
-            }
-        }
-      else if (!strcmp (a, "--timeout") && val)
-        {
-          if (!vscd_parse_ulong (argv[++i], 86400, &timeout))
-            {
-              fprintf (stderr, _("vscd: --timeout must be 0 to 86400 seconds\n"));
-              return 2;
-            }
-          timeout_set = true;
-        }
-      else if (!strcmp (a, "--max-vscs") && val)
-        {
-          if (!vscd_parse_ulong (argv[++i], 10000000, &max_vscs))
-            {
-              fprintf (stderr, _("vscd: --max-vscs must be 0 to 10000000\n"));
-              return 2;
-            }
-        }
-      else if (!strcmp (a, "--max-bytes") && val)
-        {
-          if (!vscd_opt_ulong (a, argv[++i], 0, ULONG_MAX / 2, &max_bytes))
-            return 2;
-        }
-      else if (!strcmp (a, "--max-inflight") && val)
-        {
-          if (!vscd_opt_ulong (a, argv[++i], 0, 65535, &max_inflight))
-            return 2;
-        }
-      else if (!strcmp (a, "--keep") && val)
-        {
-          if (!vscd_opt_ulong (a, argv[++i], 1, 100000, &keep))
-            return 2;
-        }
-      else if (!strcmp (a, "--db-timeout") && val)
-        {
-          if (!vscd_opt_ulong (a, argv[++i], 1, 3600, &db_timeout))
-            return 2;
-        }
-      else if (!strcmp (a, "--schema") && val)
-        {
-          if (!vscd_opt_ulong (a, argv[++i], 1, 1000, &schema))
+          if (!vscd_num_opt_set (num, argv[++i]))
             return 2;
         }
       else if (!strcmp (a, "--no-check"))

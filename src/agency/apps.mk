@@ -15,8 +15,3 @@ TOKEN_TESTS = tests/tokens/clone-yubikey.sh tests/tokens/escrow-openpgp.sh \
 	tests/tokens/escrow-openpgp-dropping.sh
 TESTS += $(TOKEN_TESTS)
 EXTRA_DIST += $(TOKEN_TESTS) tests/tokens/tokens-lib.sh
-
-noinst_PROGRAMS += bench/apps-apdus
-bench_apps_apdus_SOURCES = bench/apps-apdus.c
-bench_apps_apdus_LDADD = $(VSC_LIBS)
-BENCHES += bench/apps-apdus

@@ -97,38 +97,42 @@ cli_vsc_node (scapi_vsc_t *vsc, const char *file, const char *path,
   return node;
 }
 
-void
-cli_vsc_kdf (const cli_ctx_t *c, vsc_kdf_params_t *kdf)
-{
-  kdf->m_kib = c->kdf_m_kib ? c->kdf_m_kib : VSC_KDF_M_DEFAULT;
-  kdf->t = c->kdf_t ? c->kdf_t : VSC_KDF_T_DEFAULT;
-  kdf->p = c->kdf_p ? c->kdf_p : VSC_KDF_P_DEFAULT;
-}
-
 int
-cli_vsc_new_password (const char *file, int fd, bool is_new, char **r_pw)
+cli_vsc_newpw_get (const cli_ctx_t *c, const char *file, int fd,
+                   bool is_new, cli_vsc_newpw_t *np)
 {
   gpg_error_t err;
 
-  *r_pw = NULL;
+  memset (np, 0, sizeof *np);
+  np->kdf.m_kib = c->kdf_m_kib ? c->kdf_m_kib : VSC_KDF_M_DEFAULT;
+  np->kdf.t = c->kdf_t ? c->kdf_t : VSC_KDF_T_DEFAULT;
+  np->kdf.p = c->kdf_p ? c->kdf_p : VSC_KDF_P_DEFAULT;
   if (!file && fd < 0)
     return 0;
-  err = cli_read_secret_file (file, fd, r_pw);
+  err = cli_read_secret_file (file, fd, &np->pw);
   if (err)
     {
       cli_error (err, "%s", is_new ? _("cannot read the new password")
                  : _("cannot read the password"));
       return CLI_EXIT_FAIL;
     }
-  if (!**r_pw)
+  if (!*np->pw)
     {
-      xfree_secure (*r_pw);
-      *r_pw = NULL;
+      xfree_secure (np->pw);
+      np->pw = NULL;
       cli_msg ("%s", is_new ? _("the new password is empty")
                : _("the password is empty"));
       return CLI_EXIT_USAGE;
     }
   return 0;
+}
+
+void
+cli_vsc_newpw_release (cli_vsc_newpw_t *np)
+{
+  xfree_secure (np->pw);
+  xfree_secure (np->genpw);
+  np->pw = np->genpw = NULL;
 }
 
 gpg_error_t

@@ -27,15 +27,24 @@ int cli_vsc_save (scapi_vsc_t *vsc, const char *file);
 const image_node_t *cli_vsc_node (scapi_vsc_t *vsc, const char *file,
                                   const char *path, bool private_hint);
 
-/* The Argon2id parameters for scapi_vsc_create/_passwd from the --kdf-*
- * options (the defaults for those not given). */
-void cli_vsc_kdf (const cli_ctx_t *c, vsc_kdf_params_t *kdf);
+/* The new password of create and passwd: PW read from a file or
+ * descriptor, or NULL when none was given (then GENPW receives the one
+ * scapi_vsc_create/_passwd generate); KDF, the Argon2id parameters from
+ * the --kdf-* options (the defaults for those not given). */
+typedef struct cli_vsc_newpw {
+  char *pw;
+  char *genpw;
+  vsc_kdf_params_t kdf;
+} cli_vsc_newpw_t;
 
-/* A password for a new VSC (IS_NEW: a VSC's new password) from FILE or
- * FD; none given: *R_PW NULL (one is then generated). An empty one is
- * refused. 0 or the exit code (message printed). */
-int cli_vsc_new_password (const char *file, int fd, bool is_new,
-                          char **r_pw);
+/* Fill NP: the password from FILE or FD (IS_NEW: a VSC's new password,
+ * for the messages; an empty one is refused), the KDF from C. 0, or the
+ * exit code (message printed; NP then holds no password). */
+int cli_vsc_newpw_get (const cli_ctx_t *c, const char *file, int fd,
+                       bool is_new, cli_vsc_newpw_t *np);
+
+/* Wipe and free NP's passwords. */
+void cli_vsc_newpw_release (cli_vsc_newpw_t *np);
 
 /* The end of create and passwd (CHANGED): with --json
  * {"file","uuid","password"} (the generated password GENPW, or null);

@@ -17,19 +17,18 @@ static int
 cmd_create_exec (cli_ctx_t *c)
 {
   const char *label = cli_get (c, "label"), *path = c->argv[0];
-  char *pw = NULL, *genpw = NULL;
-  vsc_kdf_params_t kdf;
+  cli_vsc_newpw_t np;
   scapi_vsc_t *vsc = NULL;
   gpg_error_t err;
   int rc;
 
   /* A password is taken from --password-file/--password-fd only;
    * otherwise a strong one is generated. */
-  rc = cli_vsc_new_password (c->pw.file, c->pw.fd, false, &pw);
+  rc = cli_vsc_newpw_get (c, c->pw.file, c->pw.fd, false, &np);
   if (rc)
     return rc;
-  cli_vsc_kdf (c, &kdf);
-  err = scapi_vsc_create (path, pw, NULL, &kdf, &vsc, pw ? NULL : &genpw);
+  err = scapi_vsc_create (path, np.pw, NULL, &np.kdf, &vsc,
+                          np.pw ? NULL : &np.genpw);
   if (!err && label)
     err = image_set_label (scapi_vsc_edit (vsc), label);
   rc = err ? cli_vsc_fail (err, path) : cli_vsc_save (vsc, path);
@@ -40,11 +39,10 @@ cmd_create_exec (cli_ctx_t *c)
       printf (_("Created %s\n"), path);
       printf (_("UUID:     %s\n"), scapi_vsc_uuid (vsc));
     }
-  cli_vsc_print_password (c, path, vsc, genpw, false);
+  cli_vsc_print_password (c, path, vsc, np.genpw, false);
 
  leave:
-  xfree_secure (pw);
-  xfree_secure (genpw);
+  cli_vsc_newpw_release (&np);
   scapi_vsc_close (vsc);
   return rc;
 }

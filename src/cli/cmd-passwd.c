@@ -21,26 +21,23 @@ cmd_passwd_exec (cli_ctx_t *c)
 {
   const char *file = c->argv[0];
   unsigned long newfd = (unsigned long) -1;
-  vsc_kdf_params_t kdf;
+  cli_vsc_newpw_t np;
   scapi_vsc_t *vsc = NULL;
-  char *newpw = NULL, *genpw = NULL;
   gpg_error_t err;
   int rc;
 
   rc = cli_get_ulong (c, "new-password-fd", 0, 1000000, &newfd);
   if (rc > 1)
     return rc;
-  rc = cli_vsc_new_password (cli_get (c, "new-password-file"),
-                             cli_has (c, "new-password-fd") ? (int) newfd
-                                                            : -1,
-                             true, &newpw);
+  rc = cli_vsc_newpw_get (c, cli_get (c, "new-password-file"),
+                          cli_has (c, "new-password-fd") ? (int) newfd : -1,
+                          true, &np);
   if (rc)
     return rc;
   rc = cli_vsc_open (c, file, true, &vsc);
   if (rc)
     goto leave;
-  cli_vsc_kdf (c, &kdf);
-  err = scapi_vsc_passwd (vsc, newpw, &kdf, newpw ? NULL : &genpw);
+  err = scapi_vsc_passwd (vsc, np.pw, &np.kdf, np.pw ? NULL : &np.genpw);
   if (err)
     {
       rc = cli_vsc_fail (err, file);
@@ -48,11 +45,10 @@ cmd_passwd_exec (cli_ctx_t *c)
     }
   if (!c->json)
     printf (_("Password of %s changed.\n"), file);
-  cli_vsc_print_password (c, file, vsc, genpw, true);
+  cli_vsc_print_password (c, file, vsc, np.genpw, true);
 
  leave:
-  xfree_secure (newpw);
-  xfree_secure (genpw);
+  cli_vsc_newpw_release (&np);
   scapi_vsc_close (vsc);
   return rc;
 }

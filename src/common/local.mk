@@ -26,18 +26,3 @@ TESTS += tests/unit/test-error tests/unit/test-errctx tests/unit/test-array test
 	tests/unit/test-log tests/unit/test-sanitize
 tests_unit_test_apdu_SOURCES = tests/unit/test-apdu.c tests/unit/fakecard.h
 tests_unit_test_log_SOURCES = tests/unit/test-log.c tests/unit/fakecard.h
-
-## libFuzzer targets (configure --enable-fuzzing, needs clang). Each has a
-## seed corpus in tests/fuzz/corpus/<name>/ and a make check regression run
-## through tests/fuzz/run-corpus.sh (generic: other targets reuse it).
-EXTRA_DIST += tests/fuzz/run-corpus.sh \
-	tests/fuzz/tlv.sh tests/fuzz/corpus/tlv \
-	tests/fuzz/rapdu.sh tests/fuzz/corpus/rapdu
-tests_fuzz_fuzz_tlv_LDFLAGS = $(FUZZ_LDFLAGS)
-tests_fuzz_fuzz_tlv_LDADD = $(VSC_LIBS)
-tests_fuzz_fuzz_rapdu_LDFLAGS = $(FUZZ_LDFLAGS)
-tests_fuzz_fuzz_rapdu_LDADD = $(VSC_LIBS)
-if ENABLE_FUZZING
-check_PROGRAMS += tests/fuzz/fuzz-tlv tests/fuzz/fuzz-rapdu
-TESTS += tests/fuzz/tlv.sh tests/fuzz/rapdu.sh
-endif

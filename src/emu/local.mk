@@ -45,16 +45,6 @@ EXTRA_DIST += tests/emu/standin-piv.sh tests/emu/standin-openpgp.sh
 EXTRA_DIST += tests/emu/clients.sh tests/emu/state.sh tests/emu/remove.sh \
 	tests/emu/vsc.sh tests/emu/emu-lib.sh tests/emu/vpcd-protocol.sh \
 	tests/emu/fake-vpcd.py
-
-## libFuzzer target: APDU sequences against a freshly loaded card.
-EXTRA_DIST += tests/fuzz/fuzz-emu.c tests/fuzz/emu.sh tests/fuzz/corpus/emu
-tests_fuzz_fuzz_emu_CFLAGS = $(AM_CFLAGS) -DFUZZ_CARDS=\"$(abs_top_srcdir)/tests/cards\"
-tests_fuzz_fuzz_emu_LDFLAGS = $(FUZZ_LDFLAGS)
-tests_fuzz_fuzz_emu_LDADD = $(VSC_LIBS)
-if ENABLE_FUZZING
-check_PROGRAMS += tests/fuzz/fuzz-emu
-TESTS += tests/fuzz/emu.sh
-endif
 ## OpenPGP / PIV applets with independent clients (gpg, openpgp-tool,
 ## yubico-piv-tool, pkcs15-tool, scriptor) over pcscd/vpcd.
 TESTS += tests/emu-apps/openpgp.sh tests/emu-apps/piv.sh

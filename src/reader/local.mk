@@ -16,11 +16,3 @@ TESTS += tests/reader/readers-vpcd.sh tests/reader/watch-vpcd.sh \
 	tests/reader/pcsc-errors.sh tests/reader/pcscd-restart.sh
 EXTRA_DIST += tests/reader/readers-vpcd.sh tests/reader/watch-vpcd.sh \
 	tests/reader/pcsc-errors.sh tests/reader/pcscd-restart.sh
-
-## make bench: monitor latency (emu, and pcscd+vpcd vs a bare client).
-noinst_PROGRAMS += bench/reader-latency bench/reader-bare
-bench_reader_latency_SOURCES = bench/reader-latency.c
-bench_reader_latency_LDADD = $(VSC_LIBS)
-bench_reader_bare_SOURCES = bench/reader-bare.c
-bench_reader_bare_LDADD = $(PCSC_LIBS)
-BENCHES += bench/reader-latency

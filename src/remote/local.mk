@@ -64,40 +64,6 @@ EXTRA_DIST += tests/remote/backup-remote.sh
 TESTS += tests/remote/history-v1.sh tests/remote/history-pg.sh
 EXTRA_DIST += tests/remote/history-v1.sh tests/remote/history-pg.sh
 
-## libFuzzer targets (configure --enable-fuzzing): fuzz-frame drives the
-## frame/request parser and the server loop, fuzz-vscd the request
-## dispatcher (programs of well-framed requests against a temporary
-## vault, with vscd's create/check hooks).
-if ENABLE_FUZZING
-check_PROGRAMS += tests/fuzz/fuzz-frame tests/fuzz/fuzz-vscd
-TESTS += tests/fuzz/frame.sh tests/fuzz/vscd.sh
-endif
-EXTRA_DIST += tests/fuzz/fuzz-frame.c tests/fuzz/frame.sh \
-	tests/fuzz/corpus/frame tests/fuzz/fuzz-vscd.c tests/fuzz/vscd.sh \
-	tests/fuzz/corpus/vscd
-tests_fuzz_fuzz_frame_LDFLAGS = $(FUZZ_LDFLAGS)
-tests_fuzz_fuzz_frame_LDADD = $(VSCD_LIBS)
-tests_fuzz_fuzz_vscd_LDFLAGS = $(FUZZ_LDFLAGS)
-tests_fuzz_fuzz_vscd_LDADD = $(VSCD_LIBS)
-
 ## Documentation.
 dist_man_MANS += doc/vscd.8
 EXTRA_DIST += doc/vscd-protocol.md
-
-## make bench: get+put round trips through vscd --socket vs. a plain cat.
-noinst_PROGRAMS += bench/vscd-roundtrip
-bench_vscd_roundtrip_SOURCES = bench/vscd-roundtrip.c
-bench_vscd_roundtrip_LDADD = $(VSCD_LIBS)
-BENCHES += bench/vscd-roundtrip
-
-## make bench: get+put/s on the directory and the PostgreSQL vault in
-## the same run, vscd's memory per connection (bench/vscd-backends.sh
-## starts a throw-away cluster, bench/vscd-backends-run measures).
-noinst_PROGRAMS += bench/vscd-backends-run
-bench_vscd_backends_run_SOURCES = bench/vscd-backends-run.c
-bench_vscd_backends_run_LDADD = $(VSC_LIBS)
-bench/vscd-backends: $(srcdir)/bench/vscd-backends.sh
-	$(AM_V_GEN)cp $(srcdir)/bench/vscd-backends.sh $@ && chmod +x $@
-CLEANFILES += bench/vscd-backends
-EXTRA_DIST += bench/vscd-backends.sh
-BENCHES += bench/vscd-backends

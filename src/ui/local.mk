@@ -33,9 +33,3 @@ EXTRA_DIST += tests/tui/tui-lib.sh tests/tui/scan-lib.sh tests/tui/options.sh te
 	tests/tui/pcsc.sh tests/tui/ssh.sh tests/tui/keys.sh tests/tui/escapes.sh tests/tui/quit.sh \
 	tests/tui/history.sh tests/tui/scan.sh tests/tui/scan-pin.sh \
 	tests/tui/scan-tree.sh tests/tui/scan-noattr.sh
-
-## make bench: first frame, insertion-to-screen, idle CPU/wakeups/RSS
-noinst_PROGRAMS += bench/vscman-ui
-bench_vscman_ui_SOURCES = bench/vscman-ui.c
-bench_vscman_ui_LDADD =
-BENCHES += bench/vscman-ui

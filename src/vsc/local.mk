@@ -15,18 +15,3 @@ EXTRA_DIST += tests/vectors/vsc-v1.vsc tests/vectors/vsc-v1-notes.vsc \
 TESTS += tests/vsc/cli.sh tests/vsc/kill9.sh tests/vsc/hardening.sh
 EXTRA_DIST += tests/vsc/cli.sh tests/vsc/kill9.sh tests/vsc/hardening.sh \
 	tests/vsc/mkvsc.py
-
-## libFuzzer target of the VSC parser (configure --enable-fuzzing)
-EXTRA_DIST += tests/fuzz/fuzz-vsc.c tests/fuzz/vsc.sh tests/fuzz/corpus/vsc
-tests_fuzz_fuzz_vsc_LDFLAGS = $(FUZZ_LDFLAGS)
-tests_fuzz_fuzz_vsc_LDADD = $(VSC_LIBS)
-if ENABLE_FUZZING
-check_PROGRAMS += tests/fuzz/fuzz-vsc
-TESTS += tests/fuzz/vsc.sh
-endif
-
-## make bench: VSC throughput vs raw AES-256-GCM, save, KDF, create, cat RSS
-noinst_PROGRAMS += bench/vsc-bench
-bench_vsc_bench_SOURCES = bench/vsc-bench.c
-bench_vsc_bench_LDADD = $(VSC_LIBS)
-BENCHES += bench/vsc-bench
