@@ -44,23 +44,20 @@ ui_key_is_enter (int ch)
 /* ---- the global keys ---------------------------------------------------- */
 
 static bool
-keys_not_help (ui_t *ui, ui_screen_t *s)
+keys_not_help (const ui_screen_t *s)
 {
-  (void) ui;
   return s->ops != &screen_help_ops;
 }
 
 static bool
-keys_not_log (ui_t *ui, ui_screen_t *s)
+keys_not_log (const ui_screen_t *s)
 {
-  (void) ui;
   return s->ops != &screen_log_ops;
 }
 
 static bool
-keys_has_below (ui_t *ui, ui_screen_t *s)
+keys_has_below (const ui_screen_t *s)
 {
-  (void) ui;
   return s->below != NULL;
 }
 
@@ -132,7 +129,7 @@ static bool
 keys_works (ui_t *ui, ui_screen_t *s, const ui_key_t *k)
 {
   unsigned mode = s->ops->mode ? s->ops->mode (ui, s) : s->mode;
-  return (!k->modes || (mode & k->modes)) && (!k->when || k->when (ui, s));
+  return (!k->modes || (mode & k->modes)) && (!k->when || k->when (s));
 }
 
 bool

@@ -241,10 +241,9 @@ screen_backup_mode (ui_t *ui, ui_screen_t *s)
 }
 
 static bool
-screen_backup_has_password (ui_t *ui, ui_screen_t *s)
+screen_backup_has_password (const ui_screen_t *s)
 {
-  backup_state_t *st = s->state;
-  (void) ui;
+  const backup_state_t *st = s->state;
   return st->job.sum.password != NULL;
 }
 
@@ -282,10 +281,9 @@ screen_backup_show_pw (ui_t *ui, ui_screen_t *s)
 /* Quitting before the generated password was shown would leave a VSC
  * nobody can open: F10 says so instead (while the summary shows it). */
 static bool
-screen_backup_unshown (ui_t *ui, ui_screen_t *s)
+screen_backup_unshown (const ui_screen_t *s)
 {
-  backup_state_t *st = s->state;
-  (void) ui;
+  const backup_state_t *st = s->state;
   return st->job.sum.password && !st->password_confirmed;
 }
 
@@ -293,7 +291,7 @@ screen_backup_unshown (ui_t *ui, ui_screen_t *s)
 static unsigned
 screen_backup_close (ui_t *ui, ui_screen_t *s)
 {
-  if (screen_backup_unshown (ui, s))
+  if (screen_backup_unshown (s))
     {
       ui_status (ui, true, "%s",
                  _("First write down the VSC password: press w."));

@@ -483,27 +483,24 @@ screen_restore_write (ui_t *ui, ui_screen_t *s)
 /* ---- the mapping ------------------------------------------------------ */
 
 static bool
-screen_restore_can_map (ui_t *ui, ui_screen_t *s)
+screen_restore_can_map (const ui_screen_t *s)
 {
-  restore_state_t *st = s->state;
-  (void) ui;
+  const restore_state_t *st = s->state;
   return !st->keys_only && st->job.plan
     && (st->job.mapping || !st->job.plan->same_model);
 }
 
 static bool
-screen_restore_is_mapped (ui_t *ui, ui_screen_t *s)
+screen_restore_is_mapped (const ui_screen_t *s)
 {
-  restore_state_t *st = s->state;
-  (void) ui;
+  const restore_state_t *st = s->state;
   return st->job.mapping != NULL;
 }
 
 static bool
-screen_restore_map_shown (ui_t *ui, ui_screen_t *s)
+screen_restore_map_shown (const ui_screen_t *s)
 {
-  restore_state_t *st = s->state;
-  (void) ui;
+  const restore_state_t *st = s->state;
   return st->job.mapping && st->show_map && st->job.mapping->n;
 }
 

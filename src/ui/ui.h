@@ -45,7 +45,7 @@ typedef struct ui_screen ui_screen_t;
  * every entry with its help line; none of the three is written by hand,
  * so they cannot disagree. An entry works only in the MODES of the
  * screen it names (ui_screen_t.mode; 0 = in every mode) and when WHEN
- * (may be NULL) says so; LABEL_FN gives a label that changes ("Set
+ * (may be NULL) says so, from the screen alone; LABEL_FN gives a label that changes ("Set
  * PINs: on"). An entry with KEY == UI_KEY_INCLUDE stands for the
  * entries of SUB (the tree view's keys in the card and VSC screens).
  * One action may serve several entries with a parameter: ACTION_ARG
@@ -63,7 +63,7 @@ typedef struct ui_key {
   const char *help;            /* N_(): help line, NULL = the label */
   unsigned (*action) (ui_t *ui, ui_screen_t *s);
   const char *(*label_fn) (ui_t *ui, ui_screen_t *s);
-  bool (*when) (ui_t *ui, ui_screen_t *s);
+  bool (*when) (const ui_screen_t *s);   /* from the state only */
   const struct ui_key *sub;    /* with UI_KEY_INCLUDE */
   unsigned (*action_arg) (ui_t *ui, ui_screen_t *s, int arg);
   int arg;                     /* for ACTION_ARG */

@@ -46,9 +46,8 @@ fake_other (ui_t *ui, ui_screen_t *s)
 }
 
 static bool
-fake_when (ui_t *ui, ui_screen_t *s)
+fake_when (const ui_screen_t *s)
 {
-  (void) ui;
   (void) s;
   return fake_on;
 }
