@@ -41,6 +41,26 @@ ui_key_is_enter (int ch)
   return ch == '\n' || ch == '\r' || ch == KEY_ENTER;
 }
 
+bool
+ui_key_scroll (int ch, size_t *top, size_t page, size_t end)
+{
+  if (ui_key_is_up (ch))
+    *top = *top ? *top - 1 : 0;
+  else if (ui_key_is_down (ch))
+    (*top)++;
+  else if (ch == KEY_NPAGE || ch == ' ')
+    *top += page;
+  else if (ch == KEY_PPAGE)
+    *top = *top > page ? *top - page : 0;
+  else if (ch == KEY_HOME || ch == 'g')
+    *top = 0;
+  else if (ch == KEY_END || ch == 'G')
+    *top = end;
+  else
+    return false;
+  return true;
+}
+
 /* ---- the global keys ---------------------------------------------------- */
 
 static bool

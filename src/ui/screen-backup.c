@@ -212,22 +212,22 @@ screen_backup_pw_shown (ui_t *ui, void *ctx)
 /* ---- keys ------------------------------------------------------------ */
 
 /* The file name field takes what it can (not in kiosk mode, where the
- * name is fixed); the summary scrolls the list of what was not read. */
+ * name is fixed); the summary scrolls the list of what was not read
+ * (ui_key_scroll), its last entry staying in view. */
 static unsigned
 screen_backup_key (ui_t *ui, ui_screen_t *s, int ch)
 {
   backup_state_t *st = s->state;
+  size_t last = st->job.sum.n_missing ? st->job.sum.n_missing - 1 : 0;
+  size_t page = (size_t) (ui->rows > 16 ? ui->rows - 15 : 1);
 
   if (st->phase == BK_FORM && !ui->kiosk && ch != '?')
     return widget_field_key (&st->file, ch);
-  if (st->phase != BK_SUMMARY)
+  if (st->phase != BK_SUMMARY
+      || !ui_key_scroll (ch, &st->missing_top, page, last))
     return 0;
-  if (ui_key_is_down (ch))
-    st->missing_top++;
-  else if (ui_key_is_up (ch) && st->missing_top)
-    st->missing_top--;
-  else
-    return 0;
+  if (st->missing_top > last)
+    st->missing_top = last;
   return UI_HANDLED | UI_REDRAW;
 }
 

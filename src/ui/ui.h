@@ -321,6 +321,11 @@ bool ui_key_is_back (int ch);    /* Esc, q */
 bool ui_key_is_up (int ch);
 bool ui_key_is_down (int ch);
 bool ui_key_is_enter (int ch);
+/* Scroll a text whose first shown line is *TOP by the key CH: the
+ * arrows and j/k a line, PgUp/PgDn (and Space) PAGE lines, Home/g the
+ * start, End/G to END. False (nothing changed) for any other key. The
+ * caller keeps *TOP within the text (the drawing, or after the call). */
+bool ui_key_scroll (int ch, size_t *top, size_t page, size_t end);
 
 /* The keys every screen has: help, log, back, quit, redraw. */
 extern const ui_key_t ui_keys_global[];

@@ -707,11 +707,45 @@ test_list_failed (void)
   CU_ASSERT_FALSE (s.close_on_resume);
 }
 
+/* The scrolling of the node view and the backup summary: a line, a
+ * page, the ends; never below the first line; other keys untouched. */
+static void
+test_key_scroll (void)
+{
+  size_t top = 0;
+
+  CU_ASSERT_TRUE (ui_key_scroll (KEY_UP, &top, 10, 50));
+  CU_ASSERT_EQUAL (top, 0);
+  CU_ASSERT_TRUE (ui_key_scroll ('j', &top, 10, 50));
+  CU_ASSERT_TRUE (ui_key_scroll (KEY_DOWN, &top, 10, 50));
+  CU_ASSERT_EQUAL (top, 2);
+  CU_ASSERT_TRUE (ui_key_scroll (' ', &top, 10, 50));
+  CU_ASSERT_EQUAL (top, 12);
+  CU_ASSERT_TRUE (ui_key_scroll (KEY_NPAGE, &top, 10, 50));
+  CU_ASSERT_EQUAL (top, 22);
+  CU_ASSERT_TRUE (ui_key_scroll ('k', &top, 10, 50));
+  CU_ASSERT_TRUE (ui_key_scroll (KEY_PPAGE, &top, 10, 50));
+  CU_ASSERT_EQUAL (top, 11);
+  CU_ASSERT_TRUE (ui_key_scroll ('G', &top, 10, 50));
+  CU_ASSERT_EQUAL (top, 50);
+  CU_ASSERT_TRUE (ui_key_scroll (KEY_HOME, &top, 10, 50));
+  CU_ASSERT_EQUAL (top, 0);
+  CU_ASSERT_TRUE (ui_key_scroll (KEY_END, &top, 10, 7));
+  CU_ASSERT_EQUAL (top, 7);
+  CU_ASSERT_TRUE (ui_key_scroll (KEY_PPAGE, &top, 10, 7));
+  CU_ASSERT_EQUAL (top, 0);
+  CU_ASSERT_TRUE (ui_key_scroll ('g', &top, 10, 7));
+  CU_ASSERT_FALSE (ui_key_scroll ('q', &top, 10, 7));
+  CU_ASSERT_FALSE (ui_key_scroll ('\n', &top, 10, 7));
+  CU_ASSERT_EQUAL (top, 0);
+}
+
 static const cutest_t tests[] = {
   CUTEST (test_next_line),
   CUTEST (test_keys_dispatch),
   CUTEST (test_keys_arg_flag),
   CUTEST (test_list_failed),
+  CUTEST (test_key_scroll),
   CUTEST (test_screen_tables),
   CUTEST (test_tree_model),
   CUTEST (test_loop_start_and_help),
