@@ -144,11 +144,23 @@ const ui_key_t ui_keys_global[] = {
 
 /* ---- tables --------------------------------------------------------------- */
 
+/* The screen's mode now (ui_screen_ops_t.mode, .phase, or its own). */
+static unsigned
+keys_mode (ui_t *ui, ui_screen_t *s)
+{
+  if (s->ops->mode)
+    return s->ops->mode (ui, s);
+  if (s->ops->phase)
+    return 1u << *(const unsigned *) ((const char *) s->state
+                                      + s->ops->phase - 1);
+  return s->mode;
+}
+
 /* Does K work now (its modes, its condition)? */
 static bool
 keys_works (ui_t *ui, ui_screen_t *s, const ui_key_t *k)
 {
-  unsigned mode = s->ops->mode ? s->ops->mode (ui, s) : s->mode;
+  unsigned mode = keys_mode (ui, s);
   return (!k->modes || (mode & k->modes)) && (!k->when || k->when (s));
 }
 

@@ -231,15 +231,6 @@ screen_backup_key (ui_t *ui, ui_screen_t *s, int ch)
   return UI_HANDLED | UI_REDRAW;
 }
 
-/* The keys' modes are the phases. */
-static unsigned
-screen_backup_mode (ui_t *ui, ui_screen_t *s)
-{
-  backup_state_t *st = s->state;
-  (void) ui;
-  return 1u << st->phase;
-}
-
 static bool
 screen_backup_has_password (const ui_screen_t *s)
 {
@@ -338,7 +329,8 @@ const ui_screen_ops_t screen_backup_ops = {
   .name = "backup", .enter = screen_backup_enter, .draw = screen_backup_draw,
   .key = screen_backup_key,
   .leave = screen_backup_leave, .keys = screen_backup_keys,
-  .mode = screen_backup_mode, .state_size = sizeof (backup_state_t),
+  .phase = UI_PHASE (backup_state_t, phase),   /* the keys' modes */
+  .state_size = sizeof (backup_state_t),
   .help = N_("Back up the selected nodes into a new VSC file. PINs are asked for\n"
              "protected objects, with the tries left; a wrong PIN is never\n"
              "retried. At the end the generated password is shown once.")

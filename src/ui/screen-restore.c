@@ -411,15 +411,6 @@ screen_restore_key (ui_t *ui, ui_screen_t *s, int ch)
   return widget_menu_key (&st->menu, ch);
 }
 
-/* The keys' modes are the phases. */
-static unsigned
-screen_restore_mode (ui_t *ui, ui_screen_t *s)
-{
-  restore_state_t *st = s->state;
-  (void) ui;
-  return st->job.plan ? 1u << st->phase : 0;
-}
-
 static unsigned
 screen_restore_pins (ui_t *ui, ui_screen_t *s)
 {
@@ -675,7 +666,8 @@ const ui_screen_ops_t screen_restore_ops = {
   .name = "restore", .enter = screen_restore_enter,
   .draw = screen_restore_draw, .key = screen_restore_key,
   .leave = screen_restore_leave,
-  .keys = screen_restore_keys, .mode = screen_restore_mode,
+  .keys = screen_restore_keys,
+  .phase = UI_PHASE (restore_state_t, phase),  /* the keys' modes */
   .state_size = sizeof (restore_state_t),
   .help = N_("The restore plan: what writing would do per node, and nodes only on\n"
              "the card (left alone). Nothing is written before you confirm; every\n"

@@ -77,6 +77,9 @@ typedef struct ui_key {
   { .key = (k), .key2 = (k2), .modes = (m), .label = (lbl), .help = (hlp), \
     .action_arg = (fn), .arg = (a) }
 #define UI_FLAG(type, member) (offsetof (type, member) + 1)
+/* ui_screen_ops_t.phase: an enum member (no negative values, so an
+ * unsigned int) of the screen's state. */
+#define UI_PHASE(type, member) (offsetof (type, member) + 1)
 #define UI_KEY_INCLUDE (-2)
 #define UI_KEYS_INCLUDE(table) { .key = UI_KEY_INCLUDE, .sub = (table) }
 #define UI_KEYS_END { .key = 0 }
@@ -104,8 +107,11 @@ typedef struct ui_screen_ops {
   const char *help;
   const ui_key_t *keys;
   /* The screen's mode for its keys (ui_key_t.modes) from its state;
-   * NULL: ui_screen_t.mode as the screen sets it. */
+   * NULL: 1u << PHASE, or ui_screen_t.mode as the screen sets it. */
   unsigned (*mode) (ui_t *ui, ui_screen_t *s);
+  /* A screen whose modes are its phases (backup, restore): the phase
+   * enum member of the state, UI_PHASE (state type, member); 0 = none. */
+  size_t phase;
   /* The loop allocates a zeroed state of this size before ENTER and
    * frees state and argument after LEAVE (LEAVE frees what they point
    * to, wiping secrets). */

@@ -170,6 +170,7 @@ test_keys_dispatch (void)
 typedef struct {
   int level;
   bool hex;
+  enum { FAKE_FORM, FAKE_RUNNING, FAKE_DONE } phase;
 } fake_state_t;
 
 static unsigned
@@ -187,11 +188,14 @@ static const ui_key_t fake_arg_keys[] = {
   UI_KEY_ARG ('0', 0, 0, NULL, NULL, fake_step, 0),
   { .key = '\t', .label = "TLV", .label_on = "Hex", .action = fake_action,
     .flag = UI_FLAG (fake_state_t, hex) },
+  UI_KEY_ARG ('d', 0, 1u << FAKE_DONE, "Done", "only when done", fake_step,
+              10),
   UI_KEYS_END
 };
 
 static const ui_screen_ops_t fake_arg_ops = {
-  .name = "fake-arg", .keys = fake_arg_keys, .help = "Arguments and flags."
+  .name = "fake-arg", .keys = fake_arg_keys, .help = "Arguments and flags.",
+  .phase = UI_PHASE (fake_state_t, phase)
 };
 
 static void
@@ -199,7 +203,7 @@ test_keys_arg_flag (void)
 {
   ui_t ui;
   ui_screen_t s;
-  fake_state_t st = { 5, false };
+  fake_state_t st = { 5, false, FAKE_FORM };
   char names[16][16];
   const char *labels[16];
   size_t n;
@@ -233,6 +237,16 @@ test_keys_arg_flag (void)
   n = ui_keys_footer (&ui, &s, names, labels, 16);
   CU_ASSERT_STRING_EQUAL (labels[1], "Hex");
   CU_ASSERT_EQUAL (st.level, 4);
+
+  /* The modes are the phases (UI_PHASE): d works only when done. */
+  CU_ASSERT_EQUAL (ui_keys_dispatch (&ui, &s, 'd'), 0);
+  st.phase = FAKE_RUNNING;
+  CU_ASSERT_EQUAL (ui_keys_dispatch (&ui, &s, 'd'), 0);
+  st.phase = FAKE_DONE;
+  CU_ASSERT_EQUAL (ui_keys_dispatch (&ui, &s, 'd'), UI_HANDLED | UI_REDRAW);
+  CU_ASSERT_EQUAL (st.level, 14);
+  CU_ASSERT_EQUAL (ui_keys_footer (&ui, &s, names, labels, 16), n + 1);
+  CU_ASSERT_STRING_EQUAL (labels[2], "Done");
 }
 
 /* Every entry of TABLE (with its includes) into LIST. */
