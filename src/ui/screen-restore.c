@@ -159,6 +159,19 @@ screen_restore_planned (ui_t *ui, void *ctx, gpg_error_t err,
   screen_restore_rows (st);
 }
 
+/* What planning made goes: the plan, the mapping and the VSC in the
+ * card's shape (before planning again, after m, and on leaving). */
+static void
+screen_restore_drop_plan (restore_state_t *st)
+{
+  plan_free (st->job.plan);
+  st->job.plan = NULL;
+  map_free (st->job.mapping);
+  st->job.mapping = NULL;
+  image_free (st->job.mapped);   /* wipes */
+  st->job.mapped = NULL;
+}
+
 static void
 screen_restore_plan_start (ui_t *ui, ui_screen_t *s)
 {
@@ -179,13 +192,7 @@ screen_restore_plan_start (ui_t *ui, ui_screen_t *s)
         }
       st->job.src = st->keys_src;
     }
-  /* (Again, after m:) the old plan and mapping go. */
-  plan_free (st->job.plan);
-  st->job.plan = NULL;
-  map_free (st->job.mapping);
-  st->job.mapping = NULL;
-  image_free (st->job.mapped);
-  st->job.mapped = NULL;
+  screen_restore_drop_plan (st);   /* (again, after m) */
   st->phase = RS_PLANNING;
   screen_run_task (ui, _("Reading the target card"), screen_restore_plan_job,
                    &st->job, screen_restore_planned, s);
@@ -652,9 +659,7 @@ screen_restore_leave (ui_t *ui, ui_screen_t *s)
 {
   restore_state_t *st = s->state;
   (void) ui;
-  plan_free (st->job.plan);
-  map_free (st->job.mapping);
-  image_free (st->job.mapped);   /* wipes */
+  screen_restore_drop_plan (st);
   xfree (st->picks);
   scapi_card_close (st->job.card);
   image_free (st->keys_src);     /* wipes */
