@@ -41,26 +41,43 @@ ui_key_is_enter (int ch)
   return ch == '\n' || ch == '\r' || ch == KEY_ENTER;
 }
 
+bool
+ui_key_scroll (int ch, size_t *top, size_t page, size_t end)
+{
+  if (ui_key_is_up (ch))
+    *top = *top ? *top - 1 : 0;
+  else if (ui_key_is_down (ch))
+    (*top)++;
+  else if (ch == KEY_NPAGE || ch == ' ')
+    *top += page;
+  else if (ch == KEY_PPAGE)
+    *top = *top > page ? *top - page : 0;
+  else if (ch == KEY_HOME || ch == 'g')
+    *top = 0;
+  else if (ch == KEY_END || ch == 'G')
+    *top = end;
+  else
+    return false;
+  return true;
+}
+
 /* ---- the global keys ---------------------------------------------------- */
 
 static bool
-keys_not_help (ui_t *ui, ui_screen_t *s)
+keys_not_help (const ui_screen_t *s)
 {
-  (void) ui;
   return s->ops != &screen_help_ops;
 }
 
 static bool
-keys_not_log (ui_t *ui, ui_screen_t *s)
+keys_not_log (const ui_screen_t *s)
 {
-  (void) ui;
   return s->ops != &screen_log_ops;
 }
 
 static bool
-keys_has_below (ui_t *ui, ui_screen_t *s)
+keys_has_below (const ui_screen_t *s)
 {
-  (void) ui;
   return s->below != NULL;
 }
 
@@ -127,12 +144,24 @@ const ui_key_t ui_keys_global[] = {
 
 /* ---- tables --------------------------------------------------------------- */
 
+/* The screen's mode now (ui_screen_ops_t.mode, .phase, or its own). */
+static unsigned
+keys_mode (ui_t *ui, ui_screen_t *s)
+{
+  if (s->ops->mode)
+    return s->ops->mode (ui, s);
+  if (s->ops->phase)
+    return 1u << *(const unsigned *) ((const char *) s->state
+                                      + s->ops->phase - 1);
+  return s->mode;
+}
+
 /* Does K work now (its modes, its condition)? */
 static bool
 keys_works (ui_t *ui, ui_screen_t *s, const ui_key_t *k)
 {
-  unsigned mode = s->ops->mode ? s->ops->mode (ui, s) : s->mode;
-  return (!k->modes || (mode & k->modes)) && (!k->when || k->when (ui, s));
+  unsigned mode = keys_mode (ui, s);
+  return (!k->modes || (mode & k->modes)) && (!k->when || k->when (s));
 }
 
 bool

@@ -212,39 +212,29 @@ screen_backup_pw_shown (ui_t *ui, void *ctx)
 /* ---- keys ------------------------------------------------------------ */
 
 /* The file name field takes what it can (not in kiosk mode, where the
- * name is fixed); the summary scrolls the list of what was not read. */
+ * name is fixed); the summary scrolls the list of what was not read
+ * (ui_key_scroll), its last entry staying in view. */
 static unsigned
 screen_backup_key (ui_t *ui, ui_screen_t *s, int ch)
 {
   backup_state_t *st = s->state;
+  size_t last = st->job.sum.n_missing ? st->job.sum.n_missing - 1 : 0;
+  size_t page = (size_t) (ui->rows > 16 ? ui->rows - 15 : 1);
 
   if (st->phase == BK_FORM && !ui->kiosk && ch != '?')
     return widget_field_key (&st->file, ch);
-  if (st->phase != BK_SUMMARY)
+  if (st->phase != BK_SUMMARY
+      || !ui_key_scroll (ch, &st->missing_top, page, last))
     return 0;
-  if (ui_key_is_down (ch))
-    st->missing_top++;
-  else if (ui_key_is_up (ch) && st->missing_top)
-    st->missing_top--;
-  else
-    return 0;
+  if (st->missing_top > last)
+    st->missing_top = last;
   return UI_HANDLED | UI_REDRAW;
 }
 
-/* The keys' modes are the phases. */
-static unsigned
-screen_backup_mode (ui_t *ui, ui_screen_t *s)
-{
-  backup_state_t *st = s->state;
-  (void) ui;
-  return 1u << st->phase;
-}
-
 static bool
-screen_backup_has_password (ui_t *ui, ui_screen_t *s)
+screen_backup_has_password (const ui_screen_t *s)
 {
-  backup_state_t *st = s->state;
-  (void) ui;
+  const backup_state_t *st = s->state;
   return st->job.sum.password != NULL;
 }
 
@@ -282,10 +272,9 @@ screen_backup_show_pw (ui_t *ui, ui_screen_t *s)
 /* Quitting before the generated password was shown would leave a VSC
  * nobody can open: F10 says so instead (while the summary shows it). */
 static bool
-screen_backup_unshown (ui_t *ui, ui_screen_t *s)
+screen_backup_unshown (const ui_screen_t *s)
 {
-  backup_state_t *st = s->state;
-  (void) ui;
+  const backup_state_t *st = s->state;
   return st->job.sum.password && !st->password_confirmed;
 }
 
@@ -293,7 +282,7 @@ screen_backup_unshown (ui_t *ui, ui_screen_t *s)
 static unsigned
 screen_backup_close (ui_t *ui, ui_screen_t *s)
 {
-  if (screen_backup_unshown (ui, s))
+  if (screen_backup_unshown (s))
     {
       ui_status (ui, true, "%s",
                  _("First write down the VSC password: press w."));
@@ -340,7 +329,8 @@ const ui_screen_ops_t screen_backup_ops = {
   .name = "backup", .enter = screen_backup_enter, .draw = screen_backup_draw,
   .key = screen_backup_key,
   .leave = screen_backup_leave, .keys = screen_backup_keys,
-  .mode = screen_backup_mode, .state_size = sizeof (backup_state_t),
+  .phase = UI_PHASE (backup_state_t, phase),   /* the keys' modes */
+  .state_size = sizeof (backup_state_t),
   .help = N_("Back up the selected nodes into a new VSC file. PINs are asked for\n"
              "protected objects, with the tries left; a wrong PIN is never\n"
              "retried. At the end the generated password is shown once.")

@@ -102,8 +102,10 @@ screen_history_done (ui_t *ui, void *ctx, gpg_error_t err, const char *text)
     }
 }
 
-static void
-screen_history_run (ui_t *ui, ui_screen_t *s, enum hist_op op)
+/* Run OP (enum hist_op) with a progress dialog; also the key action of
+ * Refresh (HIST_LIST). */
+static unsigned
+screen_history_run (ui_t *ui, ui_screen_t *s, int op)
 {
   hist_state_t *st = s->state;
 
@@ -111,6 +113,7 @@ screen_history_run (ui_t *ui, ui_screen_t *s, enum hist_op op)
   screen_run_task (ui, op == HIST_LIST ? _("Asking the server for the history")
                    : _("Downloading from the server"),
                    screen_history_job, &st->job, screen_history_done, s);
+  return UI_PUSH;
 }
 
 static gpg_error_t
@@ -178,15 +181,7 @@ screen_history_fetch (ui_t *ui, ui_screen_t *s, int restore)
   backend_make_vsc_dir (ui);
   snprintf (st->job.path, sizeof st->job.path, "%.900s/%s.g%llu.vsc",
             ui->settings.vsc_dir, st->job.uuid, (unsigned long long) e->gen);
-  screen_history_run (ui, s, HIST_GET);
-  return UI_PUSH;
-}
-
-static unsigned
-screen_history_refresh (ui_t *ui, ui_screen_t *s)
-{
-  screen_history_run (ui, s, HIST_LIST);
-  return UI_PUSH;
+  return screen_history_run (ui, s, HIST_GET);
 }
 
 static const ui_key_t screen_history_keys[] = {
@@ -196,8 +191,9 @@ static const ui_key_t screen_history_keys[] = {
   UI_KEY_ARG ('r', KEY_F (6), HIST_HAVE, N_("Restore"),
               N_("download the generation under the cursor and restore it "
                  "onto a card"), screen_history_fetch, true),
-  UI_KEY (KEY_F (3), 0, HIST_HAVE, N_("Refresh"),
-          N_("ask the server for the history again"), screen_history_refresh),
+  UI_KEY_ARG (KEY_F (3), 0, HIST_HAVE, N_("Refresh"),
+              N_("ask the server for the history again"), screen_history_run,
+              HIST_LIST),
   UI_KEYS_END
 };
 

@@ -159,6 +159,19 @@ screen_restore_planned (ui_t *ui, void *ctx, gpg_error_t err,
   screen_restore_rows (st);
 }
 
+/* What planning made goes: the plan, the mapping and the VSC in the
+ * card's shape (before planning again, after m, and on leaving). */
+static void
+screen_restore_drop_plan (restore_state_t *st)
+{
+  plan_free (st->job.plan);
+  st->job.plan = NULL;
+  map_free (st->job.mapping);
+  st->job.mapping = NULL;
+  image_free (st->job.mapped);   /* wipes */
+  st->job.mapped = NULL;
+}
+
 static void
 screen_restore_plan_start (ui_t *ui, ui_screen_t *s)
 {
@@ -179,13 +192,7 @@ screen_restore_plan_start (ui_t *ui, ui_screen_t *s)
         }
       st->job.src = st->keys_src;
     }
-  /* (Again, after m:) the old plan and mapping go. */
-  plan_free (st->job.plan);
-  st->job.plan = NULL;
-  map_free (st->job.mapping);
-  st->job.mapping = NULL;
-  image_free (st->job.mapped);
-  st->job.mapped = NULL;
+  screen_restore_drop_plan (st);   /* (again, after m) */
   st->phase = RS_PLANNING;
   screen_run_task (ui, _("Reading the target card"), screen_restore_plan_job,
                    &st->job, screen_restore_planned, s);
@@ -411,15 +418,6 @@ screen_restore_key (ui_t *ui, ui_screen_t *s, int ch)
   return widget_menu_key (&st->menu, ch);
 }
 
-/* The keys' modes are the phases. */
-static unsigned
-screen_restore_mode (ui_t *ui, ui_screen_t *s)
-{
-  restore_state_t *st = s->state;
-  (void) ui;
-  return st->job.plan ? 1u << st->phase : 0;
-}
-
 static unsigned
 screen_restore_pins (ui_t *ui, ui_screen_t *s)
 {
@@ -483,27 +481,24 @@ screen_restore_write (ui_t *ui, ui_screen_t *s)
 /* ---- the mapping ------------------------------------------------------ */
 
 static bool
-screen_restore_can_map (ui_t *ui, ui_screen_t *s)
+screen_restore_can_map (const ui_screen_t *s)
 {
-  restore_state_t *st = s->state;
-  (void) ui;
+  const restore_state_t *st = s->state;
   return !st->keys_only && st->job.plan
     && (st->job.mapping || !st->job.plan->same_model);
 }
 
 static bool
-screen_restore_is_mapped (ui_t *ui, ui_screen_t *s)
+screen_restore_is_mapped (const ui_screen_t *s)
 {
-  restore_state_t *st = s->state;
-  (void) ui;
+  const restore_state_t *st = s->state;
   return st->job.mapping != NULL;
 }
 
 static bool
-screen_restore_map_shown (ui_t *ui, ui_screen_t *s)
+screen_restore_map_shown (const ui_screen_t *s)
 {
-  restore_state_t *st = s->state;
-  (void) ui;
+  const restore_state_t *st = s->state;
   return st->job.mapping && st->show_map && st->job.mapping->n;
 }
 
@@ -664,9 +659,7 @@ screen_restore_leave (ui_t *ui, ui_screen_t *s)
 {
   restore_state_t *st = s->state;
   (void) ui;
-  plan_free (st->job.plan);
-  map_free (st->job.mapping);
-  image_free (st->job.mapped);   /* wipes */
+  screen_restore_drop_plan (st);
   xfree (st->picks);
   scapi_card_close (st->job.card);
   image_free (st->keys_src);     /* wipes */
@@ -678,7 +671,8 @@ const ui_screen_ops_t screen_restore_ops = {
   .name = "restore", .enter = screen_restore_enter,
   .draw = screen_restore_draw, .key = screen_restore_key,
   .leave = screen_restore_leave,
-  .keys = screen_restore_keys, .mode = screen_restore_mode,
+  .keys = screen_restore_keys,
+  .phase = UI_PHASE (restore_state_t, phase),  /* the keys' modes */
   .state_size = sizeof (restore_state_t),
   .help = N_("The restore plan: what writing would do per node, and nodes only on\n"
              "the card (left alone). Nothing is written before you confirm; every\n"

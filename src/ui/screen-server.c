@@ -84,7 +84,7 @@ screen_server_job (void *arg, const scapi_cb_t *cb)
   return screen_remote_failed (err, j->msg, sizeof j->msg);
 }
 
-static void screen_server_run (ui_t *ui, ui_screen_t *s, enum srv_op op);
+static unsigned screen_server_run (ui_t *ui, ui_screen_t *s, int op);
 
 static void
 screen_server_created_shown (ui_t *ui, void *ctx)
@@ -138,13 +138,16 @@ screen_server_done (ui_t *ui, void *ctx, gpg_error_t err, const char *text)
     }
 }
 
-static void
-screen_server_run (ui_t *ui, ui_screen_t *s, enum srv_op op)
+/* Run OP (enum srv_op) with a progress dialog; also the key action of
+ * Refresh (SRV_LIST). */
+static unsigned
+screen_server_run (ui_t *ui, ui_screen_t *s, int op)
 {
   srv_state_t *st = s->state;
   st->job.op = op;
   screen_run_task (ui, _("Talking to the server"), screen_server_job,
                    &st->job, screen_server_done, s);
+  return UI_PUSH;
 }
 
 static void
@@ -273,8 +276,7 @@ screen_server_get (ui_t *ui, ui_screen_t *s)
   backend_make_vsc_dir (ui);
   snprintf (st->job.path, sizeof st->job.path, "%.900s/%s.vsc",
             ui->settings.vsc_dir, e->uuid);
-  screen_server_run (ui, s, SRV_GET);
-  return UI_PUSH;
+  return screen_server_run (ui, s, SRV_GET);
 }
 
 static unsigned
@@ -294,8 +296,7 @@ screen_server_create (ui_t *ui, ui_screen_t *s)
     return UI_HANDLED;
   snprintf (st->job.path, sizeof st->job.path, "%s", p);
   xfree (p);
-  screen_server_run (ui, s, SRV_CREATE);
-  return UI_PUSH;
+  return screen_server_run (ui, s, SRV_CREATE);
 }
 
 static unsigned
@@ -331,13 +332,6 @@ screen_server_history (ui_t *ui, ui_screen_t *s)
   return UI_PUSH;
 }
 
-static unsigned
-screen_server_refresh (ui_t *ui, ui_screen_t *s)
-{
-  screen_server_run (ui, s, SRV_LIST);
-  return UI_PUSH;
-}
-
 static const ui_key_t screen_server_keys[] = {
   UI_KEY ('\n', 'g', SRV_CONNECTED, N_("Download"),
           N_("download the VSC under the cursor into the VSC directory"),
@@ -353,8 +347,8 @@ static const ui_key_t screen_server_keys[] = {
           screen_server_create),
   UI_KEY ('x', KEY_DC, SRV_CONNECTED, N_("Delete"),
           N_("delete the VSC under the cursor"), screen_server_delete),
-  UI_KEY (KEY_F (3), 0, SRV_CONNECTED, N_("Refresh"), N_("list the VSCs again"),
-          screen_server_refresh),
+  UI_KEY_ARG (KEY_F (3), 0, SRV_CONNECTED, N_("Refresh"),
+              N_("list the VSCs again"), screen_server_run, SRV_LIST),
   UI_KEYS_END
 };
 

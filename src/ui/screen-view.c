@@ -193,19 +193,7 @@ screen_view_key (ui_t *ui, ui_screen_t *s, int ch)
   view_state_t *st = s->state;
   size_t page = (size_t) (ui->rows > 12 ? ui->rows - 10 : 1);
 
-  if (ui_key_is_up (ch))
-    st->top = st->top ? st->top - 1 : 0;
-  else if (ui_key_is_down (ch))
-    st->top++;
-  else if (ch == KEY_NPAGE || ch == ' ')
-    st->top += page;
-  else if (ch == KEY_PPAGE)
-    st->top = st->top > page ? st->top - page : 0;
-  else if (ch == KEY_HOME || ch == 'g')
-    st->top = 0;
-  else if (ch == KEY_END || ch == 'G')
-    st->top = st->n;
-  else
+  if (!ui_key_scroll (ch, &st->top, page, st->n))
     return 0;
   return UI_HANDLED | UI_REDRAW;
 }

@@ -45,7 +45,7 @@ typedef struct ui_screen ui_screen_t;
  * every entry with its help line; none of the three is written by hand,
  * so they cannot disagree. An entry works only in the MODES of the
  * screen it names (ui_screen_t.mode; 0 = in every mode) and when WHEN
- * (may be NULL) says so; LABEL_FN gives a label that changes ("Set
+ * (may be NULL) says so, from the screen alone; LABEL_FN gives a label that changes ("Set
  * PINs: on"). An entry with KEY == UI_KEY_INCLUDE stands for the
  * entries of SUB (the tree view's keys in the card and VSC screens).
  * One action may serve several entries with a parameter: ACTION_ARG
@@ -63,7 +63,7 @@ typedef struct ui_key {
   const char *help;            /* N_(): help line, NULL = the label */
   unsigned (*action) (ui_t *ui, ui_screen_t *s);
   const char *(*label_fn) (ui_t *ui, ui_screen_t *s);
-  bool (*when) (ui_t *ui, ui_screen_t *s);
+  bool (*when) (const ui_screen_t *s);   /* from the state only */
   const struct ui_key *sub;    /* with UI_KEY_INCLUDE */
   unsigned (*action_arg) (ui_t *ui, ui_screen_t *s, int arg);
   int arg;                     /* for ACTION_ARG */
@@ -77,6 +77,9 @@ typedef struct ui_key {
   { .key = (k), .key2 = (k2), .modes = (m), .label = (lbl), .help = (hlp), \
     .action_arg = (fn), .arg = (a) }
 #define UI_FLAG(type, member) (offsetof (type, member) + 1)
+/* ui_screen_ops_t.phase: an enum member (no negative values, so an
+ * unsigned int) of the screen's state. */
+#define UI_PHASE(type, member) (offsetof (type, member) + 1)
 #define UI_KEY_INCLUDE (-2)
 #define UI_KEYS_INCLUDE(table) { .key = UI_KEY_INCLUDE, .sub = (table) }
 #define UI_KEYS_END { .key = 0 }
@@ -104,8 +107,11 @@ typedef struct ui_screen_ops {
   const char *help;
   const ui_key_t *keys;
   /* The screen's mode for its keys (ui_key_t.modes) from its state;
-   * NULL: ui_screen_t.mode as the screen sets it. */
+   * NULL: 1u << PHASE, or ui_screen_t.mode as the screen sets it. */
   unsigned (*mode) (ui_t *ui, ui_screen_t *s);
+  /* A screen whose modes are its phases (backup, restore): the phase
+   * enum member of the state, UI_PHASE (state type, member); 0 = none. */
+  size_t phase;
   /* The loop allocates a zeroed state of this size before ENTER and
    * frees state and argument after LEAVE (LEAVE frees what they point
    * to, wiping secrets). */
@@ -321,6 +327,11 @@ bool ui_key_is_back (int ch);    /* Esc, q */
 bool ui_key_is_up (int ch);
 bool ui_key_is_down (int ch);
 bool ui_key_is_enter (int ch);
+/* Scroll a text whose first shown line is *TOP by the key CH: the
+ * arrows and j/k a line, PgUp/PgDn (and Space) PAGE lines, Home/g the
+ * start, End/G to END. False (nothing changed) for any other key. The
+ * caller keeps *TOP within the text (the drawing, or after the call). */
+bool ui_key_scroll (int ch, size_t *top, size_t page, size_t end);
 
 /* The keys every screen has: help, log, back, quit, redraw. */
 extern const ui_key_t ui_keys_global[];

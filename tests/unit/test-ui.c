@@ -46,9 +46,8 @@ fake_other (ui_t *ui, ui_screen_t *s)
 }
 
 static bool
-fake_when (ui_t *ui, ui_screen_t *s)
+fake_when (const ui_screen_t *s)
 {
-  (void) ui;
   (void) s;
   return fake_on;
 }
@@ -171,6 +170,7 @@ test_keys_dispatch (void)
 typedef struct {
   int level;
   bool hex;
+  enum { FAKE_FORM, FAKE_RUNNING, FAKE_DONE } phase;
 } fake_state_t;
 
 static unsigned
@@ -188,11 +188,14 @@ static const ui_key_t fake_arg_keys[] = {
   UI_KEY_ARG ('0', 0, 0, NULL, NULL, fake_step, 0),
   { .key = '\t', .label = "TLV", .label_on = "Hex", .action = fake_action,
     .flag = UI_FLAG (fake_state_t, hex) },
+  UI_KEY_ARG ('d', 0, 1u << FAKE_DONE, "Done", "only when done", fake_step,
+              10),
   UI_KEYS_END
 };
 
 static const ui_screen_ops_t fake_arg_ops = {
-  .name = "fake-arg", .keys = fake_arg_keys, .help = "Arguments and flags."
+  .name = "fake-arg", .keys = fake_arg_keys, .help = "Arguments and flags.",
+  .phase = UI_PHASE (fake_state_t, phase)
 };
 
 static void
@@ -200,7 +203,7 @@ test_keys_arg_flag (void)
 {
   ui_t ui;
   ui_screen_t s;
-  fake_state_t st = { 5, false };
+  fake_state_t st = { 5, false, FAKE_FORM };
   char names[16][16];
   const char *labels[16];
   size_t n;
@@ -234,6 +237,16 @@ test_keys_arg_flag (void)
   n = ui_keys_footer (&ui, &s, names, labels, 16);
   CU_ASSERT_STRING_EQUAL (labels[1], "Hex");
   CU_ASSERT_EQUAL (st.level, 4);
+
+  /* The modes are the phases (UI_PHASE): d works only when done. */
+  CU_ASSERT_EQUAL (ui_keys_dispatch (&ui, &s, 'd'), 0);
+  st.phase = FAKE_RUNNING;
+  CU_ASSERT_EQUAL (ui_keys_dispatch (&ui, &s, 'd'), 0);
+  st.phase = FAKE_DONE;
+  CU_ASSERT_EQUAL (ui_keys_dispatch (&ui, &s, 'd'), UI_HANDLED | UI_REDRAW);
+  CU_ASSERT_EQUAL (st.level, 14);
+  CU_ASSERT_EQUAL (ui_keys_footer (&ui, &s, names, labels, 16), n + 1);
+  CU_ASSERT_STRING_EQUAL (labels[2], "Done");
 }
 
 /* Every entry of TABLE (with its includes) into LIST. */
@@ -708,11 +721,45 @@ test_list_failed (void)
   CU_ASSERT_FALSE (s.close_on_resume);
 }
 
+/* The scrolling of the node view and the backup summary: a line, a
+ * page, the ends; never below the first line; other keys untouched. */
+static void
+test_key_scroll (void)
+{
+  size_t top = 0;
+
+  CU_ASSERT_TRUE (ui_key_scroll (KEY_UP, &top, 10, 50));
+  CU_ASSERT_EQUAL (top, 0);
+  CU_ASSERT_TRUE (ui_key_scroll ('j', &top, 10, 50));
+  CU_ASSERT_TRUE (ui_key_scroll (KEY_DOWN, &top, 10, 50));
+  CU_ASSERT_EQUAL (top, 2);
+  CU_ASSERT_TRUE (ui_key_scroll (' ', &top, 10, 50));
+  CU_ASSERT_EQUAL (top, 12);
+  CU_ASSERT_TRUE (ui_key_scroll (KEY_NPAGE, &top, 10, 50));
+  CU_ASSERT_EQUAL (top, 22);
+  CU_ASSERT_TRUE (ui_key_scroll ('k', &top, 10, 50));
+  CU_ASSERT_TRUE (ui_key_scroll (KEY_PPAGE, &top, 10, 50));
+  CU_ASSERT_EQUAL (top, 11);
+  CU_ASSERT_TRUE (ui_key_scroll ('G', &top, 10, 50));
+  CU_ASSERT_EQUAL (top, 50);
+  CU_ASSERT_TRUE (ui_key_scroll (KEY_HOME, &top, 10, 50));
+  CU_ASSERT_EQUAL (top, 0);
+  CU_ASSERT_TRUE (ui_key_scroll (KEY_END, &top, 10, 7));
+  CU_ASSERT_EQUAL (top, 7);
+  CU_ASSERT_TRUE (ui_key_scroll (KEY_PPAGE, &top, 10, 7));
+  CU_ASSERT_EQUAL (top, 0);
+  CU_ASSERT_TRUE (ui_key_scroll ('g', &top, 10, 7));
+  CU_ASSERT_FALSE (ui_key_scroll ('q', &top, 10, 7));
+  CU_ASSERT_FALSE (ui_key_scroll ('\n', &top, 10, 7));
+  CU_ASSERT_EQUAL (top, 0);
+}
+
 static const cutest_t tests[] = {
   CUTEST (test_next_line),
   CUTEST (test_keys_dispatch),
   CUTEST (test_keys_arg_flag),
   CUTEST (test_list_failed),
+  CUTEST (test_key_scroll),
   CUTEST (test_screen_tables),
   CUTEST (test_tree_model),
   CUTEST (test_loop_start_and_help),
