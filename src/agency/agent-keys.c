@@ -17,6 +17,7 @@
 
 #include "common/util.h"
 #include "common/pgp.h"
+#include "common/keyutil.h"
 #include "common/log.h"
 #include "agency/agent-apps.h"
 
@@ -62,51 +63,16 @@ gpg_error_t
 agent_keys_generate (const agent_keys_algo_t *algo, buf_t *out)
 {
   gpg_error_t err;
-  gcry_sexp_t parms = NULL, pair = NULL, sk = NULL;
+  gcry_sexp_t sk = NULL;
   size_t n;
   char *tmp = NULL;
 
-  if (!algo)
+  if (!algo || (algo->kind != AGENT_KEYS_RSA && !algo->curve))
     return gpg_error (GPG_ERR_PUBKEY_ALGO);
-  switch (algo->kind)
-    {
-    case AGENT_KEYS_RSA:
-      {
-        char bits[16];
-        snprintf (bits, sizeof bits, "%u", algo->bits);
-        err = gcry_sexp_build (&parms, NULL,
-                               "(genkey(rsa(nbits %s)(rsa-use-e 5:65537)))",
-                               bits);
-      }
-      break;
-    case AGENT_KEYS_NIST:
-      err = gcry_sexp_build (&parms, NULL, "(genkey(ecc(curve %s)))",
-                             algo->curve);
-      break;
-    case AGENT_KEYS_ED25519:
-      err = gcry_sexp_build (&parms, NULL,
-                             "(genkey(ecc(curve Ed25519)(flags eddsa)))");
-      break;
-    case AGENT_KEYS_CV25519:
-      err = gcry_sexp_build (&parms, NULL, "(genkey(ecc(curve Curve25519)"
-                             "(flags djb-tweak comp)))");
-      break;
-    default:
-      err = gpg_error (GPG_ERR_PUBKEY_ALGO);
-    }
-  if (!err)
-    err = gcry_pk_genkey (&pair, parms);
-  /* Key generation uses very strong randomness: release the entropy
-   * collector libgcrypt set up for it (as vsc-crypto.c does). */
-  gcry_control (GCRYCTL_CLOSE_RANDOM_DEVICE, 0);
+  err = keyutil_genkey (algo->kind == AGENT_KEYS_RSA ? NULL : algo->curve,
+                        algo->bits, &sk);
   if (err)
     goto leave;
-  sk = gcry_sexp_find_token (pair, "private-key", 0);
-  if (!sk)
-    {
-      err = gpg_error (GPG_ERR_INV_SEXP);
-      goto leave;
-    }
   n = gcry_sexp_sprint (sk, GCRYSEXP_FMT_CANON, NULL, 0);
   tmp = xtrymalloc_secure (n ? n : 1);
   if (!tmp)
@@ -121,8 +87,6 @@ agent_keys_generate (const agent_keys_algo_t *algo, buf_t *out)
  leave:
   xfree_secure (tmp);
   gcry_sexp_release (sk);
-  gcry_sexp_release (pair);
-  gcry_sexp_release (parms);
   return err;
 }
 

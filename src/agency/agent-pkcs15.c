@@ -29,6 +29,7 @@
 #include "common/log.h"
 #include "common/tlv.h"
 #include "common/der.h"
+#include "common/pkcs15.h"
 #include "common/hex.h"
 #include "agency/agent.h"
 #include "agency/iso7816.h"
@@ -122,35 +123,6 @@ p15_path_fids (const p15_ctx_t *c, const uint8_t *p, size_t n,
     }
   *nf = k;
   return k > 0;
-}
-
-/* First "SEQUENCE { OCTET STRING path ... }" below P (depth-limited). */
-static bool
-p15_find_path (const uint8_t *p, size_t n, unsigned depth,
-               const uint8_t **r_path, size_t *r_len)
-{
-  tlv_iter_t it;
-  tlv_t t, first;
-
-  if (depth > 4)
-    return false;
-  tlv_iter_init (&it, p, n, 0);
-  while (!tlv_iter_next (&it, &t))
-    {
-      if (!t.constructed)
-        continue;
-      if (t.tag == 0x30 && !tlv_parse (t.value, t.len, &first, NULL)
-          && first.tag == 0x04 && first.len >= 2 && !(first.len & 1)
-          && first.len <= 2 * (ISO7816_PATH_MAX + 1))
-        {
-          *r_path = first.value;
-          *r_len = first.len;
-          return true;
-        }
-      if (p15_find_path (t.value, t.len, depth + 1, r_path, r_len))
-        return true;
-    }
-  return false;
 }
 
 /* authId of an object: 04 in CommonObjectAttributes (first child). */
@@ -294,74 +266,64 @@ p15_parse_tokeninfo (p15_ctx_t *c, const image_node_t *ti)
   return err;
 }
 
+/* One PIN of the AODF: its reference, label and lengths, and the authId
+ * the other directory files name it by. */
 static gpg_error_t
-p15_parse_aodf (p15_ctx_t *c, const image_node_t *df)
+p15_aodf_object (void *ctx, const tlv_t *obj)
 {
-  tlv_iter_t it;
-  tlv_t obj;
+  p15_ctx_t *c = ctx;
+  tlv_t cauth, id, ta, attrs, t;
+  tlv_iter_t ai;
+  char label[64] = "";
+  int ref = -1;
+  size_t minl = 0, maxl = 0;
+  uint64_t v;
+  unsigned k = 0;
 
-  if (!df->has_content)
+  /* CommonAuthenticationObjectAttributes: second child, authId. */
+  if (!der_child (obj, 1, &cauth) || cauth.tag != 0x30
+      || tlv_find (cauth.value, cauth.len, 0x04, &id)
+      || !id.len || id.len > 32)
     return 0;
-  tlv_iter_init (&it, df->content, df->content_len, TLV_SKIP_PADDING);
-  while (!tlv_iter_next (&it, &obj))
+  p15_label (obj, label, sizeof label);
+  if (p15_type_attrs (obj, &ta)
+      && !tlv_parse (ta.value, ta.len, &attrs, NULL)
+      && attrs.tag == 0x30)
     {
-      tlv_t cauth, id, ta, attrs, t;
-      char label[64] = "";
-      int ref = -1;
-      size_t minl = 0, maxl = 0;
-      uint64_t v;
-
-      if (!obj.constructed)
-        continue;
-      /* CommonAuthenticationObjectAttributes: second child, authId. */
-      if (!der_child (&obj, 1, &cauth) || cauth.tag != 0x30
-          || tlv_find (cauth.value, cauth.len, 0x04, &id)
-          || !id.len || id.len > 32)
-        continue;
-      p15_label (&obj, label, sizeof label);
-      if (p15_type_attrs (&obj, &ta)
-          && !tlv_parse (ta.value, ta.len, &attrs, NULL)
-          && attrs.tag == 0x30)
-        {
-          if (!tlv_find (attrs.value, attrs.len, 0x80, &t)
-              && !tlv_get_uint (&t, &v) && v <= 0xFF)
-            ref = (int)v;
+      if (!tlv_find (attrs.value, attrs.len, 0x80, &t)
+          && !tlv_get_uint (&t, &v) && v <= 0xFF)
+        ref = (int)v;
+      tlv_iter_init (&ai, attrs.value, attrs.len, 0);
+      /* pwdFlags, pwdType, minLength, storedLength, maxLength */
+      while (!tlv_iter_next (&ai, &t))
+        if (t.tag == 0x02 && !tlv_get_uint (&t, &v))
           {
-            tlv_iter_t ai;
-            tlv_t x;
-            unsigned k = 0;
-            tlv_iter_init (&ai, attrs.value, attrs.len, 0);
-            /* pwdFlags, pwdType, minLength, storedLength, maxLength */
-            while (!tlv_iter_next (&ai, &x))
-              if (x.tag == 0x02 && !tlv_get_uint (&x, &v))
-                {
-                  if (k == 0)
-                    minl = (size_t)v;
-                  else if (k == 2)
-                    maxl = (size_t)v;
-                  k++;
-                }
+            if (k == 0)
+              minl = (size_t)v;
+            else if (k == 2)
+              maxl = (size_t)v;
+            k++;
           }
-        }
-      if (ref < 0)
-        continue;
-      if (c->n_auth < P15_MAX_AUTH)
-        {
-          p15_auth_t *a = &c->auth[c->n_auth++];
-          memcpy (a->id, id.value, id.len);
-          a->id_len = id.len;
-          a->ref = (uint8_t)ref;
-        }
-      if (!c->dry)
-        agency_set_pin_info (c->card, (uint8_t)ref, label, minl, maxl);
     }
+  if (ref < 0)
+    return 0;
+  if (c->n_auth < P15_MAX_AUTH)
+    {
+      p15_auth_t *a = &c->auth[c->n_auth++];
+      memcpy (a->id, id.value, id.len);
+      a->id_len = id.len;
+      a->ref = (uint8_t)ref;
+    }
+  if (!c->dry)
+    agency_set_pin_info (c->card, (uint8_t)ref, label, minl, maxl);
   return 0;
 }
 
 /* A key node for a PrKDF entry. */
 static gpg_error_t
-p15_add_key (p15_ctx_t *c, const tlv_t *obj)
+p15_add_key (void *ctx, const tlv_t *obj)
 {
+  p15_ctx_t *c = ctx;
   gpg_error_t err;
   tlv_t ckey, t, ta;
   char name[IMAGE_COMPONENT_MAX];
@@ -431,66 +393,50 @@ p15_add_key (p15_ctx_t *c, const tlv_t *obj)
   return err;
 }
 
-/* Objects of a CDF/PuKDF/DODF/PrKDF: the files their paths name. */
+/* An object of a CDF/PuKDF/DODF: the file its path names, read unless a
+ * PIN the AODF names protects it and the card is not to be read. */
 static gpg_error_t
-p15_parse_objects (p15_ctx_t *c, const image_node_t *df, bool keys)
+p15_file_object (void *ctx, const tlv_t *obj)
 {
-  gpg_error_t err = 0;
-  tlv_iter_t it;
-  tlv_t obj;
+  p15_ctx_t *c = ctx;
+  gpg_error_t err;
+  tlv_t ta, id;
+  const uint8_t *path;
+  size_t plen, nf;
+  uint16_t fids[ISO7816_PATH_MAX];
+  image_node_t *node = NULL;
+  int ref = -1;
+  bool created;
 
-  if (!df->has_content)
+  if (!p15_type_attrs (obj, &ta)
+      || !pkcs15_find_path (ta.value, ta.len, &path, &plen)
+      || !p15_path_fids (c, path, plen, fids, &nf))
     return 0;
-  tlv_iter_init (&it, df->content, df->content_len, TLV_SKIP_PADDING);
-  while (!err && !tlv_iter_next (&it, &obj))
+  if (p15_auth_id (obj, &id))
+    ref = p15_ref_for (c, &id);
+  err = p15_probe (c, fids, nf, ref < 0 && c->card->read_content,
+                   &node, &created);
+  if (err || !node)
+    return err;
+  if (ref >= 0)
     {
-      tlv_t ta, id;
-      const uint8_t *path;
-      size_t plen, nf;
-      uint16_t fids[ISO7816_PATH_MAX];
-      image_node_t *node = NULL;
-      int ref = -1;
-      bool created;
-
-      if (!obj.constructed)
-        continue;
-      if (keys)
+      /* Protected by a PIN named in the AODF. */
+      if (node->access.read != IMAGE_AC_PIN
+          && node->access.read != IMAGE_AC_ALWAYS)
         {
-          /* The key itself; its file (if any) is not read: a private
-           * key is never extractable. */
-          err = p15_add_key (c, &obj);
-          continue;
+          node->access.read = IMAGE_AC_PIN;
+          node->access.read_ref = (uint8_t)ref;
         }
-      if (!p15_type_attrs (&obj, &ta)
-          || !p15_find_path (ta.value, ta.len, 0, &path, &plen)
-          || !p15_path_fids (c, path, plen, fids, &nf))
-        continue;
-      if (p15_auth_id (&obj, &id))
-        ref = p15_ref_for (c, &id);
-      err = p15_probe (c, fids, nf, ref < 0 && c->card->read_content,
-                       &node, &created);
-      if (err || !node)
-        continue;
-      if (ref >= 0)
+      if (!node->has_content && c->card->read_content)
         {
-          /* Protected by a PIN named in the AODF. */
-          if (node->access.read != IMAGE_AC_PIN
-              && node->access.read != IMAGE_AC_ALWAYS)
-            {
-              node->access.read = IMAGE_AC_PIN;
-              node->access.read_ref = (uint8_t)ref;
-            }
-          if (!node->has_content && c->card->read_content)
-            {
-              if (c->dry)
-                c->missing = true;
-              else
-                err = agent_iso7816_read (c->card, c->image, node);
-            }
+          if (c->dry)
+            c->missing = true;
+          else
+            err = agent_iso7816_read (c->card, c->image, node);
         }
-      if (created)
-        p15_report (c, node);
     }
+  if (created)
+    p15_report (c, node);
   return err;
 }
 
@@ -534,47 +480,44 @@ p15_app_node (image_node_t *dir)
   return NULL;
 }
 
-/* The directory files the ODF lists and the objects they list. */
+/* A directory file the ODF lists, and the objects it lists: the AODF's
+ * PINs, the PrKDF's keys (their files are not read: a private key is
+ * never extractable), the files the others name. */
+static gpg_error_t
+p15_dir (void *ctx, unsigned kind, const uint8_t *path, size_t plen)
+{
+  p15_ctx_t *c = ctx;
+  gpg_error_t err;
+  image_node_t *df;
+  size_t nf;
+  uint16_t fids[ISO7816_PATH_MAX];
+  bool created;
+
+  if (!p15_path_fids (c, path, plen, fids, &nf))
+    return 0;
+  err = p15_probe (c, fids, nf, true, &df, &created);
+  if (err || !df)
+    return err;
+  if (created)
+    p15_report (c, df);
+  if (!df->has_content)
+    return 0;
+  return pkcs15_each_object (df->content, df->content_len,
+                             kind == 0xA8 ? p15_aodf_object
+                             : kind == 0xA0 ? p15_add_key : p15_file_object,
+                             c);
+}
+
+/* The directory files the ODF lists, AODF first (the others name its
+ * PINs), and the objects they list. */
 static gpg_error_t
 p15_read_dirs (p15_ctx_t *c, const image_node_t *odf)
 {
-  gpg_error_t err = 0;
-  image_node_t *df;
-  tlv_iter_t it;
-  tlv_t e;
-  /* DF kinds from the ODF: A8 AODF first (PIN references), then the
-   * others; A0 PrKDF is parsed for keys. */
   static const unsigned order[] = { 0xA8, 0xA4, 0xA5, 0xA6, 0xA1, 0xA2,
                                     0xA7, 0xA3, 0xA0 };
-  size_t k;
 
-  for (k = 0; !err && k < DIM (order); k++)
-    {
-      tlv_iter_init (&it, odf->content, odf->content_len, TLV_SKIP_PADDING);
-      while (!err && !tlv_iter_next (&it, &e))
-        {
-          const uint8_t *path;
-          size_t plen, nf;
-          uint16_t fids[ISO7816_PATH_MAX];
-          bool created;
-
-          if (e.tag != order[k])
-            continue;
-          if (!p15_find_path (e.raw, e.raw_len, 0, &path, &plen)
-              || !p15_path_fids (c, path, plen, fids, &nf))
-            continue;
-          err = p15_probe (c, fids, nf, true, &df, &created);
-          if (err || !df)
-            continue;
-          if (created)
-            p15_report (c, df);
-          if (e.tag == 0xA8)
-            err = p15_parse_aodf (c, df);
-          else
-            err = p15_parse_objects (c, df, e.tag == 0xA0);
-        }
-    }
-  return err;
+  return pkcs15_each_df (odf->content, odf->content_len, order, DIM (order),
+                         p15_dir, c);
 }
 
 static gpg_error_t

@@ -37,4 +37,20 @@ gpg_error_t array_grow (void *arrayp, size_t *cap, size_t n, size_t size,
     }                                                                   \
   while (0)
 
+/* Free OWNER, a pointer to a struct whose member FIELD is an array of
+ * COUNT elements: ARRAY_FREE the array with RELEASE, then free OWNER
+ * itself. A NULL OWNER is fine. For the destructor of a list type,
+ * whose body this is: OWNER is evaluated more than once, pass a plain
+ * variable. */
+#define ARRAY_FREE_OWNER(owner, field, count, release)                 \
+  do                                                                    \
+    {                                                                   \
+      if (owner)                                                        \
+        {                                                               \
+          ARRAY_FREE ((owner)->field, (owner)->count, release);         \
+          xfree (owner);                                                \
+        }                                                               \
+    }                                                                   \
+  while (0)
+
 #endif /* VSC_ARRAY_H */

@@ -7,6 +7,41 @@
 #include "keyutil.h"
 
 gpg_error_t
+keyutil_genkey (const char *curve, unsigned rsa_bits, gcry_sexp_t *r_sk)
+{
+  gpg_error_t err;
+  gcry_sexp_t parms = NULL, pair = NULL;
+
+  *r_sk = NULL;
+  if (!curve)
+    err = gcry_sexp_build (&parms, NULL,
+                           "(genkey(rsa(nbits %u)(rsa-use-e 5:65537)))",
+                           rsa_bits);
+  else if (!strcmp (curve, "Ed25519"))
+    err = gcry_sexp_build (&parms, NULL,
+                           "(genkey(ecc(curve Ed25519)(flags eddsa)))");
+  else if (!strcmp (curve, "Curve25519"))
+    err = gcry_sexp_build (&parms, NULL, "(genkey(ecc(curve Curve25519)"
+                           "(flags djb-tweak comp)))");
+  else
+    err = gcry_sexp_build (&parms, NULL, "(genkey(ecc(curve %s)))", curve);
+  if (!err)
+    err = gcry_pk_genkey (&pair, parms);
+  /* Release the entropy collector libgcrypt set up for the very strong
+   * randomness of key generation (as vsc-crypto.c does). */
+  gcry_control (GCRYCTL_CLOSE_RANDOM_DEVICE, 0);
+  if (!err)
+    {
+      *r_sk = gcry_sexp_find_token (pair, "private-key", 0);
+      if (!*r_sk)
+        err = gpg_error (GPG_ERR_INV_SEXP);
+    }
+  gcry_sexp_release (pair);
+  gcry_sexp_release (parms);
+  return err;
+}
+
+gpg_error_t
 keyutil_3des (const uint8_t *key24, const uint8_t *in8, uint8_t *out8,
               bool encrypt)
 {

@@ -1,6 +1,6 @@
 /* keyutil.h - small libgcrypt helpers the agency and the emulator share:
- * the PIV management key's 3DES block operation and the bytes of one
- * value of a key or signature S-expression. */
+ * key generation, the PIV management key's 3DES block operation and the
+ * bytes of one value of a key or signature S-expression. */
 #ifndef VSC_KEYUTIL_H
 #define VSC_KEYUTIL_H
 
@@ -9,6 +9,16 @@
 #include <stdbool.h>
 #include <gcrypt.h>
 #include "buffer.h"
+
+/* A new key pair: RSA of RSA_BITS bits with e = 65537 when CURVE is
+ * NULL, else an ECC key on CURVE as libgcrypt names it ("NIST P-256",
+ * "NIST P-384"; "Ed25519" gives an EdDSA key, "Curve25519" an ECDH key
+ * in the form OpenPGP uses, flags djb-tweak and comp). *R_SK gets the
+ * "private-key" S-expression (it holds the public values too), NULL on
+ * error. Key generation draws very strong randomness: the entropy
+ * collector libgcrypt opens for it is released again. */
+gpg_error_t keyutil_genkey (const char *curve, unsigned rsa_bits,
+                            gcry_sexp_t *r_sk);
 
 /* One 3DES-ECB block (SP 800-73-4 management key, 24-byte KEY24) from
  * IN8 to OUT8, in secure memory. A key libgcrypt calls weak (the PIV

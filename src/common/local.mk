@@ -8,6 +8,7 @@ libvscman_a_SOURCES += \
 	src/common/buffer.h src/common/buffer.c \
 	src/common/tlv.h src/common/tlv.c \
 	src/common/der.h src/common/der.c \
+	src/common/pkcs15.h src/common/pkcs15.c \
 	src/common/keyutil.h src/common/keyutil.c \
 	src/common/pgp.h src/common/pgp.c \
 	src/common/piv.h src/common/piv.c \

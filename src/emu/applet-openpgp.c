@@ -328,21 +328,9 @@ applet_openpgp_aid (void *state, size_t *len)
 }
 
 static const applet_life_t applet_openpgp_life = {
-  sizeof (opg_t), "openpgp", applet_openpgp_init, applet_openpgp_option,
+  sizeof (opg_t), applet_openpgp_init, applet_openpgp_option,
   applet_openpgp_clear_state, applet_openpgp_aid
 };
-
-static void
-applet_openpgp_destroy (void *state)
-{
-  applet_life_destroy (&applet_openpgp_life, state);
-}
-
-static gpg_error_t
-applet_openpgp_create (const char *options, void **r_state, buf_t *aid)
-{
-  return applet_life_create (&applet_openpgp_life, options, r_state, aid);
-}
 
 /* ---- persistence: records tag(1) len(4) value ----------------------- */
 
@@ -1252,8 +1240,7 @@ applet_openpgp_apdu (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
 const applet_ops_t applet_openpgp_ops = {
   "openpgp",
   applet_openpgp_rid, sizeof applet_openpgp_rid,
-  applet_openpgp_create,
-  applet_openpgp_destroy,
+  &applet_openpgp_life,
   applet_openpgp_select,
   applet_openpgp_apdu,
   applet_openpgp_power_off,

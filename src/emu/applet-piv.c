@@ -603,21 +603,9 @@ applet_piv_instance_aid (void *state, size_t *len)
 }
 
 static const applet_life_t applet_piv_life = {
-  sizeof (piv_t), "piv", applet_piv_init, applet_piv_option,
+  sizeof (piv_t), applet_piv_init, applet_piv_option,
   applet_piv_clear_state, applet_piv_instance_aid
 };
-
-static void
-applet_piv_destroy (void *state)
-{
-  applet_life_destroy (&applet_piv_life, state);
-}
-
-static gpg_error_t
-applet_piv_create (const char *options, void **r_state, buf_t *aid)
-{
-  return applet_life_create (&applet_piv_life, options, r_state, aid);
-}
 
 /* ---- persistence: records tag(1) len(4) value ----------------------- */
 
@@ -1332,8 +1320,7 @@ applet_piv_apdu (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
 const applet_ops_t applet_piv_ops = {
   "piv",
   applet_piv_aid, sizeof applet_piv_aid,
-  applet_piv_create,
-  applet_piv_destroy,
+  &applet_piv_life,
   applet_piv_select,
   applet_piv_apdu,
   applet_piv_power_off,

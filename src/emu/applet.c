@@ -44,7 +44,8 @@ applet_register (const applet_ops_t *ops)
 {
   size_t i;
 
-  if (!ops || !ops->name || !ops->create || !ops->select || !ops->apdu)
+  if (!ops || !ops->name || !ops->life || !ops->life->size
+      || !ops->life->option || !ops->select || !ops->apdu)
     return gpg_error (GPG_ERR_INV_ARG);
   if (applet_find (ops->name))
     return gpg_error (GPG_ERR_CONFLICT);
@@ -97,29 +98,31 @@ applet_names (void)
 /* ---- the shared life cycle ------------------------------------------ */
 
 gpg_error_t
-applet_life_create (const applet_life_t *life, const char *options,
-                    void **r_state, buf_t *aid)
+applet_create (const applet_ops_t *ops, const char *options,
+               void **r_state, buf_t *aid)
 {
+  const applet_life_t *life = ops->life;
   void *state = xtrymalloc_secure (life->size);
   const uint8_t *id;
   size_t idlen = 0;
-  gpg_error_t err;
+  gpg_error_t err = 0;
 
   *r_state = NULL;
   if (!state)
     return gpg_error_from_syserror ();
   memset (state, 0, life->size);
-  err = life->init (state);
+  if (life->init)
+    err = life->init (state);
   if (!err)
     err = emu_appdata_parse (options, life->option, state);
-  if (!err)
+  if (!err && life->aid)
     {
       id = life->aid (state, &idlen);
       err = buf_set (aid, id, idlen);
     }
   if (err)
     {
-      applet_life_destroy (life, state);
+      applet_destroy (ops, state);
       return err;
     }
   *r_state = state;
@@ -127,12 +130,13 @@ applet_life_create (const applet_life_t *life, const char *options,
 }
 
 void
-applet_life_destroy (const applet_life_t *life, void *state)
+applet_destroy (const applet_ops_t *ops, void *state)
 {
   if (!state)
     return;
-  life->clear (state);
-  wipememory (state, life->size);
+  if (ops->life->clear)
+    ops->life->clear (state);
+  wipememory (state, ops->life->size);
   xfree_secure (state);
 }
 

@@ -13,15 +13,15 @@
  *   1. Write src/emu/applet-NAME.c defining
  *        const applet_ops_t applet_NAME_ops = { "NAME", aid, aidlen, ... };
  *      (functions prefixed applet_NAME_), add the file to src/emu/local.mk.
- *      create() and destroy() hand an applet_life_t (the instance's size,
- *      defaults, option parser, AID) to applet_life_create/_destroy;
- *      apdu() hands a table of applet_command_t (INS, conditions,
- *      handler) to applet_dispatch.  See the shared part below.
+ *      Its applet_life_t (the instance's size, defaults, option parser,
+ *      AID) tells the card how to make and free an instance; apdu() hands
+ *      a table of applet_command_t (INS, conditions, handler) to
+ *      applet_dispatch.  See the shared part below.
  *   2. Add one line to applet_table[] in src/emu/applet.c (and an extern
  *      declaration there).
- *   3. A profile enables it with a line `applet NAME [OPTIONS...]`; the rest
- *      of that line is handed to create() unparsed.  Unknown names are a
- *      profile error.
+ *   3. A profile enables it with a line `applet NAME [KEY=VALUE...]`; each
+ *      option goes to the life's option().  Unknown names are a profile
+ *      error.
  *
  * Selection: SELECT (INS A4) with P1 04 whose data is a prefix of (or equal
  * to) an enabled applet's AID (at least 5 bytes) calls that applet's
@@ -80,16 +80,26 @@ applet_reply_sw (applet_reply_t *r, unsigned status)
   return 0;
 }
 
+/* An applet instance: how to make and free one.  INIT, CLEAR and AID may
+ * be NULL (nothing to set, nothing to free, the default AID). */
+typedef struct applet_life {
+  size_t size;              /* the instance, in secure memory, zeroed */
+  /* Defaults and the factory state, before the options. */
+  gpg_error_t (*init) (void *state);
+  /* One KEY=VALUE option of the profile line (emu-appdata.h). */
+  gpg_error_t (*option) (void *state, const char *key, const char *value);
+  /* Free what the instance holds (not the instance itself). */
+  void (*clear) (void *state);
+  /* The instance's AID, after the options. */
+  const uint8_t *(*aid) (void *state, size_t *len);
+} applet_life_t;
+
 typedef struct applet_ops {
   const char *name;        /* profile name: "openpgp", "piv" */
-  const uint8_t *aid;      /* default AID (create() may set another) */
+  const uint8_t *aid;      /* default AID (life->aid may name another) */
   size_t aid_len;
-
-  /* Make an instance from the profile line's OPTIONS (may be "").  Put
-   * the instance's full AID into AID (left empty = the default above).
-   * Bad options: GPG_ERR_INV_VALUE (the profile loader reports the line). */
-  gpg_error_t (*create) (const char *options, void **r_state, buf_t *aid);
-  void (*destroy) (void *state);
+  /* The instance (applet_create/applet_destroy). */
+  const applet_life_t *life;
 
   /* SELECT by AID reached this applet: answer FCI/FCP or nothing. */
   gpg_error_t (*select) (void *state, const applet_cmd_t *cmd,
@@ -107,28 +117,19 @@ typedef struct applet_ops {
 
 /* ---- the life cycle and commands every applet shares (applet.c) ----
  *
- * An applet describes its instance once (applet_life_t) and its commands
- * as a table (applet_command_t); its create() and destroy() hand the
- * description to applet_life_create/_destroy and its apdu() hands the
- * table to applet_dispatch.  The applet keeps only its own handlers. */
+ * An applet describes its instance once (applet_life_t, in its ops) and
+ * its commands as a table (applet_command_t) that its apdu() hands to
+ * applet_dispatch.  The applet keeps only its own handlers. */
 
-typedef struct applet_life {
-  size_t size;              /* the instance, in secure memory, zeroed */
-  const char *name;         /* for refused options: "openpgp" */
-  /* Defaults and the factory state, before the options. */
-  gpg_error_t (*init) (void *state);
-  /* One KEY=VALUE option of the profile line (emu-appdata.h). */
-  gpg_error_t (*option) (void *state, const char *key, const char *value);
-  /* Free what the instance holds (not the instance itself). */
-  void (*clear) (void *state);
-  /* The instance's AID, after the options. */
-  const uint8_t *(*aid) (void *state, size_t *len);
-} applet_life_t;
+/* Make an instance of OPS from the profile line's OPTIONS (may be "" or
+ * NULL): zeroed secure memory, init(), each KEY=VALUE to option().  Put
+ * the instance's full AID into AID (left empty = the default AID).  Bad
+ * options: GPG_ERR_INV_VALUE (the profile loader reports the line). */
+gpg_error_t applet_create (const applet_ops_t *ops, const char *options,
+                           void **r_state, buf_t *aid);
+/* Free what STATE holds (clear()), wipe and free it; NULL is fine. */
+void applet_destroy (const applet_ops_t *ops, void *state);
 
-gpg_error_t applet_life_create (const applet_life_t *life,
-                                const char *options, void **r_state,
-                                buf_t *aid);
-void applet_life_destroy (const applet_life_t *life, void *state);
 
 /* A command handler; STATE is the applet instance (the card for the file
  * system's commands).  Declare handlers with the function type:

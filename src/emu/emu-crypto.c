@@ -135,51 +135,22 @@ emu_crypto_put_fixed (buf_t *out, const uint8_t *v, size_t n, size_t width)
 gpg_error_t
 emu_crypto_generate (emu_key_t *key, emu_key_type_t type, unsigned bits)
 {
-  gcry_sexp_t parms = NULL, kp = NULL, sk = NULL;
+  const char *curve = NULL;
+  gcry_sexp_t sk;
   gpg_error_t err;
 
-  switch (type)
+  if (type == EMU_KEY_RSA)
     {
-    case EMU_KEY_RSA:
       if (bits < 1024 || bits > 4096 || bits % 8)
         return gpg_error (GPG_ERR_INV_VALUE);
-      err = gcry_sexp_build (&parms, NULL, "(genkey(rsa(nbits %u)))", bits);
-      break;
-    case EMU_KEY_NISTP256:
-    case EMU_KEY_NISTP384:
-      err = gcry_sexp_build (&parms, NULL, "(genkey(ecc(curve %s)))",
-                             emu_crypto_curve (type));
-      break;
-    case EMU_KEY_ED25519:
-      err = gcry_sexp_build (&parms, NULL,
-                             "(genkey(ecc(curve Ed25519)(flags eddsa)))");
-      break;
-    case EMU_KEY_CV25519:
-      err = gcry_sexp_build (&parms, NULL,
-                             "(genkey(ecc(curve Curve25519)"
-                             "(flags djb-tweak comp)))");
-      break;
-    default:
-      return gpg_error (GPG_ERR_PUBKEY_ALGO);
     }
-  if (err)
-    goto leave;
-  err = gcry_pk_genkey (&kp, parms);
-  if (err)
-    goto leave;
-  sk = gcry_sexp_find_token (kp, "private-key", 0);
-  if (!sk)
-    {
-      err = gpg_error (GPG_ERR_INV_SEXP);
-      goto leave;
-    }
-  emu_crypto_key_set (key, type, type == EMU_KEY_RSA ? bits
-                      : (unsigned)emu_crypto_ecc_size (type) * 8, sk);
-  sk = NULL;
- leave:
-  gcry_sexp_release (parms);
-  gcry_sexp_release (kp);
-  gcry_sexp_release (sk);
+  else if ((curve = emu_crypto_curve (type)))
+    bits = (unsigned)emu_crypto_ecc_size (type) * 8;
+  else
+    return gpg_error (GPG_ERR_PUBKEY_ALGO);
+  err = keyutil_genkey (curve, bits, &sk);
+  if (!err)
+    emu_crypto_key_set (key, type, bits, sk);
   return err;
 }
 

@@ -660,37 +660,16 @@ emu_image_app_create (emu_card_t *card, const char *name, const buf_t *o,
                       emu_applet_t **r_applet)
 {
   const applet_ops_t *ops = applet_find (name);
-  emu_applet_t *a;
   gpg_error_t err;
 
   if (!ops)
     return gpg_error (GPG_ERR_NOT_SUPPORTED);
-  if (card->napplets >= EMU_MAX_APPLETS)
-    return gpg_error (GPG_ERR_TOO_LARGE);
-  a = &card->applets[card->napplets];
-  memset (a, 0, sizeof *a);
-  a->ops = ops;
   /* Not the list: it holds keys and PINs, and the card would keep it in
    * ordinary memory.  Nothing writes it out (--vsc has no state file). */
-  a->options = xtrystrdup ("");
-  if (!a->options)
-    return gpg_error_from_syserror ();
-  err = ops->create ((const char *)o->data, &a->state, &a->aid);
-  if (!err && !a->aid.len)
-    err = buf_set (&a->aid, ops->aid, ops->aid_len);
+  err = emu_card_applet_add (card, ops, (const char *)o->data, "", r_applet);
   if (err)
-    {
-      if (a->state && ops->destroy)
-        ops->destroy (a->state);
-      xfree (a->options);
-      buf_free (&a->aid);
-      memset (a, 0, sizeof *a);
-      log_error (_("the %s applet refused the data of the VSC\n"), name);
-      return err;
-    }
-  card->napplets++;
-  *r_applet = a;
-  return 0;
+    log_error (_("the %s applet refused the data of the VSC\n"), name);
+  return err;
 }
 
 gpg_error_t

@@ -208,6 +208,11 @@ gpg_error_t emu_profile_save (emu_card_t *card, const char *path);
 bool emu_profile_ext_announced (emu_card_t *card);
 
 /* emu.c */
+/* Add an instance of OPS made from OPTIONS to CARD; the card keeps KEPT
+ * as the options it writes to a state file ("" where OPTIONS hold keys). */
+gpg_error_t emu_card_applet_add (emu_card_t *card, const applet_ops_t *ops,
+                                 const char *options, const char *kept,
+                                 emu_applet_t **r_applet);
 int emu_card_applet_by_aid (emu_card_t *card, const uint8_t *aid,
                             size_t len);
 gpg_error_t emu_card_changed (emu_card_t *card);

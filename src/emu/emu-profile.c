@@ -504,7 +504,6 @@ emu_profile_applet (emu_profile_ctx_t *c, const char *name, const char *opts)
 {
   emu_card_t *card = c->card;
   const applet_ops_t *ops = applet_find (name);
-  emu_applet_t *a;
   gpg_error_t err;
 
   if (!ops)
@@ -515,24 +514,12 @@ emu_profile_applet (emu_profile_ctx_t *c, const char *name, const char *opts)
     }
   if (card->napplets >= EMU_MAX_APPLETS)
     return emu_profile_err (c, _("too many applets"), NULL);
-  a = &card->applets[card->napplets];
-  memset (a, 0, sizeof *a);
-  a->ops = ops;
-  a->options = xtrystrdup (opts);
-  if (!a->options)
-    return gpg_error_from_syserror ();
-  err = ops->create (opts, &a->state, &a->aid);
-  if (!err && !a->aid.len)
-    err = buf_set (&a->aid, ops->aid, ops->aid_len);
+  err = emu_card_applet_add (card, ops, opts, opts, NULL);
+  if (gpg_err_code (err) == GPG_ERR_ENOMEM)
+    return err;
   if (err)
-    {
-      xfree (a->options);
-      buf_free (&a->aid);
-      memset (a, 0, sizeof *a);
-      /* Not the options themselves: they may hold private key material. */
-      return emu_profile_err (c, _("applet options refused"), name);
-    }
-  card->napplets++;
+    /* Not the options themselves: they may hold private key material. */
+    return emu_profile_err (c, _("applet options refused"), name);
   return 0;
 }
 

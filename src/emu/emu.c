@@ -30,6 +30,39 @@
 
 #define EMU_CHAIN_MAX 65536
 
+gpg_error_t
+emu_card_applet_add (emu_card_t *card, const applet_ops_t *ops,
+                     const char *options, const char *kept,
+                     emu_applet_t **r_applet)
+{
+  emu_applet_t *a;
+  gpg_error_t err;
+
+  if (card->napplets >= EMU_MAX_APPLETS)
+    return gpg_error (GPG_ERR_TOO_LARGE);
+  a = &card->applets[card->napplets];
+  memset (a, 0, sizeof *a);
+  a->ops = ops;
+  a->options = xtrystrdup (kept);
+  if (!a->options)
+    return gpg_error_from_syserror ();
+  err = applet_create (ops, options, &a->state, &a->aid);
+  if (!err && !a->aid.len)
+    err = buf_set (&a->aid, ops->aid, ops->aid_len);
+  if (err)
+    {
+      applet_destroy (ops, a->state);
+      xfree (a->options);
+      buf_free (&a->aid);
+      memset (a, 0, sizeof *a);
+      return err;
+    }
+  card->napplets++;
+  if (r_applet)
+    *r_applet = a;
+  return 0;
+}
+
 static void
 emu_card_clear (emu_card_t *card)
 {
@@ -38,8 +71,7 @@ emu_card_clear (emu_card_t *card)
   for (i = 0; i < card->napplets; i++)
     {
       emu_applet_t *a = &card->applets[i];
-      if (a->ops && a->ops->destroy)
-        a->ops->destroy (a->state);
+      applet_destroy (a->ops, a->state);
       buf_free (&a->aid);
       xfree (a->options);
     }

@@ -283,10 +283,7 @@ diff_change_release (image_change_t *c)
 void
 image_diff_free (image_diff_t *diff)
 {
-  if (!diff)
-    return;
-  ARRAY_FREE (diff->changes, diff->n, diff_change_release);
-  xfree (diff);
+  ARRAY_FREE_OWNER (diff, changes, n, diff_change_release);
 }
 
 const char *

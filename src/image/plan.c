@@ -30,10 +30,7 @@ plan_entry_release (plan_entry_t *e)
 void
 plan_free (plan_t *plan)
 {
-  if (!plan)
-    return;
-  ARRAY_FREE (plan->entries, plan->n, plan_entry_release);
-  xfree (plan);
+  ARRAY_FREE_OWNER (plan, entries, n, plan_entry_release);
 }
 
 gpg_error_t

@@ -41,10 +41,7 @@ map_choice_release (map_choice_t *c)
 void
 map_choices_free (map_choices_t *choices)
 {
-  if (!choices)
-    return;
-  ARRAY_FREE (choices->c, choices->n, map_choice_release);
-  xfree (choices);
+  ARRAY_FREE_OWNER (choices, c, n, map_choice_release);
 }
 
 /* Split LINE into at most 3 words (the third is an error). */

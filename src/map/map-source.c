@@ -23,6 +23,7 @@
 #include "common/piv.h"
 #include "common/i18n.h"
 #include "common/hex.h"
+#include "common/pkcs15.h"
 #include "map/map-int.h"
 
 static const uint8_t map_src_p15_aid[] = {
@@ -38,6 +39,8 @@ typedef struct map_src {
   const image_t *image;
   const image_node_t *mf;
   const image_node_t *app;      /* PKCS#15 application DF */
+  const image_node_t *df;       /* the directory file being read */
+  unsigned df_kind;             /* its ODF tag (A0..A8) */
   const image_node_t *used[MAP_SRC_MAX_USED];
   size_t n_used;
 } map_src_t;
@@ -353,39 +356,47 @@ map_src_p15_data (map_src_t *c, const tlv_t *obj)
   return map_set_text (&e->label, label[0] ? label : NULL);
 }
 
-/* Every object of one directory file. */
+/* One object of the directory file c->df (of kind c->kind). */
 static gpg_error_t
-map_src_p15_df (map_src_t *c, unsigned kind, const image_node_t *df)
+map_src_p15_object (void *ctx, const tlv_t *obj)
 {
-  gpg_error_t err = 0;
-  tlv_iter_t it;
-  tlv_t obj;
+  map_src_t *c = ctx;
+  unsigned kind = c->df_kind;
 
+  if (kind == 0xA0)
+    return map_src_p15_key (c, obj);
+  if (kind == 0xA4 || kind == 0xA5 || kind == 0xA6)
+    return map_src_p15_cert (c, c->df, obj);
+  if (kind == 0xA7)
+    return map_src_p15_data (c, obj);
+  if (kind == 0xA1 || kind == 0xA2 || kind == 0xA3)
+    {
+      /* Public keys: they come back from the private key. */
+      const image_node_t *file;
+      const uint8_t *direct;
+      size_t direct_len;
+      map_src_value (c, obj, true, &file, &direct, &direct_len, NULL, NULL);
+      map_src_use (c, file);
+    }
+  return 0;
+}
+
+/* A directory file the ODF lists, and every object it lists. */
+static gpg_error_t
+map_src_p15_df (void *ctx, unsigned kind, const uint8_t *path, size_t len)
+{
+  map_src_t *c = ctx;
+  const image_node_t *df = map_src_path (c, path, len);
+
+  if (!df)
+    return 0;
+  map_src_use (c, df);
   if (!df->has_content)
     return 0;
-  tlv_iter_init (&it, df->content, df->content_len, TLV_SKIP_PADDING);
-  while (!err && !tlv_iter_next (&it, &obj))
-    {
-      if (!obj.constructed)
-        continue;
-      if (kind == 0xA0)
-        err = map_src_p15_key (c, &obj);
-      else if (kind == 0xA4 || kind == 0xA5 || kind == 0xA6)
-        err = map_src_p15_cert (c, df, &obj);
-      else if (kind == 0xA7)
-        err = map_src_p15_data (c, &obj);
-      else if (kind == 0xA1 || kind == 0xA2 || kind == 0xA3)
-        {
-          /* Public keys: they come back from the private key. */
-          const image_node_t *file;
-          const uint8_t *direct;
-          size_t direct_len;
-          map_src_value (c, &obj, true, &file, &direct, &direct_len, NULL,
-                         NULL);
-          map_src_use (c, file);
-        }
-    }
-  return err;
+  c->df = df;
+  c->df_kind = kind;
+  return pkcs15_each_object (df->content, df->content_len,
+                             map_src_p15_object, c);
 }
 
 static const image_node_t *
@@ -410,14 +421,10 @@ map_src_find_app (const image_node_t *df, unsigned depth)
 static gpg_error_t
 map_src_pkcs15 (map_src_t *c)
 {
-  gpg_error_t err = 0;
-  const image_node_t *odf, *df;
-  tlv_iter_t it;
-  tlv_t e, t;
+  const image_node_t *odf;
   /* CDFs before the PrKDF would not matter; keys first reads better. */
   static const unsigned order[] = { 0xA0, 0xA4, 0xA5, 0xA6, 0xA7, 0xA1,
                                     0xA2, 0xA3, 0xA8 };
-  size_t k;
 
   c->app = map_src_find_app (c->mf, 0);
   if (!c->app)
@@ -431,24 +438,8 @@ map_src_pkcs15 (map_src_t *c)
   map_src_use (c, map_src_child_fid (c->mf, 0x2F00));
   if (!odf || !odf->has_content)
     return 0;
-  for (k = 0; !err && k < DIM (order); k++)
-    {
-      tlv_iter_init (&it, odf->content, odf->content_len, TLV_SKIP_PADDING);
-      while (!err && !tlv_iter_next (&it, &e))
-        {
-          if (e.tag != order[k])
-            continue;
-          if (!der_child (&e, 0, &t) || t.tag != 0x30
-              || tlv_find (t.value, t.len, 0x04, &t))
-            continue;
-          df = map_src_path (c, t.value, t.len);
-          if (!df)
-            continue;
-          map_src_use (c, df);
-          err = map_src_p15_df (c, e.tag, df);
-        }
-    }
-  return err;
+  return pkcs15_each_df (odf->content, odf->content_len, order, DIM (order),
+                         map_src_p15_df, c);
 }
 
 /* Files of the file system that no entry stands for. */

@@ -326,10 +326,7 @@ map_entry_release (map_entry_t *e)
 void
 map_free (map_t *map)
 {
-  if (!map)
-    return;
-  ARRAY_FREE (map->e, map->n, map_entry_release);
-  xfree (map);
+  ARRAY_FREE_OWNER (map, e, n, map_entry_release);
 }
 
 size_t

@@ -81,9 +81,11 @@ gpg_error_t scapi_discover_in (scapi_card_t *card,
                                const scapi_discover_opts_t *opts,
                                image_t **r_image);
 
-/* Stored PINs stay out of a restore plan unless asked (scapi-restore.c;
- * also for mapped restores, scapi-map.c). */
-gpg_error_t scapi_plan_pins (plan_t *plan);
+/* The restore plan of SRC onto the card whose image is DST, the stored
+ * PINs held out of it unless asked (scapi-restore.c; also for mapped
+ * restores, scapi-map.c). */
+gpg_error_t scapi_plan_image (scapi_card_t *card, const image_t *src,
+                              const image_t *dst, plan_t **r_plan);
 
 /* Backup selection: keep the selected subtrees of PARENT (and what is
  * above them). */

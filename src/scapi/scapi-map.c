@@ -22,26 +22,6 @@ scapi_map_new_fs (const image_t *src, const image_t *mapped)
   return b && !a;
 }
 
-static gpg_error_t
-scapi_map_plan_image (scapi_card_t *card, const image_t *mapped,
-                      plan_t **r_plan)
-{
-  gpg_error_t err;
-  plan_t *plan = NULL;
-
-  *r_plan = NULL;
-  err = plan_new (&plan);
-  if (!err)
-    err = agency_plan (card->ac, mapped, card->target, plan);
-  if (!err)
-    err = scapi_plan_pins (plan);
-  if (err)
-    plan_free (plan);
-  else
-    *r_plan = plan;
-  return err;
-}
-
 gpg_error_t
 scapi_map_plan (scapi_card_t *card, const image_t *src,
                 const scapi_map_opts_t *mo, const scapi_cb_t *cb,
@@ -90,7 +70,7 @@ scapi_map_plan (scapi_card_t *card, const image_t *src,
   image_free (card->target);
   card->target = dst;
   dst = NULL;
-  err = scapi_map_plan_image (card, mapped, &plan);
+  err = scapi_plan_image (card, mapped, card->target, &plan);
   if (err)
     goto leave;
   *r_map = map;
@@ -124,7 +104,7 @@ scapi_map_replan (scapi_card_t *card, const image_t *src, map_t *map,
     return gpg_error (GPG_ERR_INV_STATE);
   err = map_apply (map, src, card->target, &mapped);
   if (!err)
-    err = scapi_map_plan_image (card, mapped, &plan);
+    err = scapi_plan_image (card, mapped, card->target, &plan);
   if (err)
     {
       image_free (mapped);

@@ -17,7 +17,7 @@
 /* Stored PINs are never written like data: they stay out of the plan
  * until scapi_restore is asked to set them. Their container "pins" is
  * no card object at all. */
-gpg_error_t
+static gpg_error_t
 scapi_plan_pins (plan_t *plan)
 {
   gpg_error_t err = 0;
@@ -37,6 +37,26 @@ scapi_plan_pins (plan_t *plan)
                               _("skipped: PINs are set only with "
                                 "--set-pins"));
     }
+  return err;
+}
+
+gpg_error_t
+scapi_plan_image (scapi_card_t *card, const image_t *src,
+                  const image_t *dst, plan_t **r_plan)
+{
+  gpg_error_t err;
+  plan_t *plan = NULL;
+
+  *r_plan = NULL;
+  err = plan_new (&plan);
+  if (!err)
+    err = agency_plan (card->ac, src, dst, plan);
+  if (!err)
+    err = scapi_plan_pins (plan);
+  if (err)
+    plan_free (plan);
+  else
+    *r_plan = plan;
   return err;
 }
 
@@ -71,11 +91,7 @@ scapi_restore_plan (scapi_card_t *card, const image_t *src,
     goto leave;
   reader_end (card->rc);
   scapi_op_phase (&op, SCAPI_PHASE_PLAN, NULL);
-  err = plan_new (&plan);
-  if (!err)
-    err = agency_plan (card->ac, src, dst, plan);
-  if (!err)
-    err = scapi_plan_pins (plan);
+  err = scapi_plan_image (card, src, dst, &plan);
   if (err)
     goto leave;
   image_free (card->target);

@@ -122,11 +122,50 @@ test_free (void)
   CU_ASSERT_EQUAL (n, 0);
 }
 
+/* A list type as the destructors in src use it: the owner holds the
+ * array and its count. */
+typedef struct { owner_t *items; size_t n; } owner_list_t;
+
+static void
+test_free_owner (void)
+{
+  owner_list_t *list = NULL;
+  size_t cap = 0, i;
+
+  /* NULL: nothing released, nothing freed. */
+  test_release_calls = 0;
+  ARRAY_FREE_OWNER (list, items, n, test_owner_release);
+  CU_ASSERT_EQUAL (test_release_calls, 0);
+
+  list = xtrycalloc (1, sizeof *list);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (list);
+  for (list->n = 0; list->n < 5; list->n++)
+    {
+      CU_ASSERT_EQUAL_FATAL (ARRAY_GROW (list->items, cap, list->n, 2), 0);
+      list->items[list->n].name = xtrystrdup ("owned");
+      list->items[list->n].id = list->n;
+      CU_ASSERT_PTR_NOT_NULL_FATAL (list->items[list->n].name);
+    }
+  /* Every element once, in order; the owner itself goes too (the
+   * sanitizer build would report a leak or a double free). */
+  ARRAY_FREE_OWNER (list, items, n, test_owner_release);
+  CU_ASSERT_EQUAL (test_release_calls, 5);
+  for (i = 0; i < 5; i++)
+    CU_ASSERT_EQUAL (test_released[i], i);
+
+  /* An owner with an empty array. */
+  list = xtrycalloc (1, sizeof *list);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (list);
+  ARRAY_FREE_OWNER (list, items, n, test_owner_release);
+  CU_ASSERT_EQUAL (test_release_calls, 5);
+}
+
 static const cutest_t tests[] = {
   CUTEST (test_grow),
   CUTEST (test_first_and_jump),
   CUTEST (test_refused),
   CUTEST (test_free),
+  CUTEST (test_free_owner),
   CUTEST_END
 };
 

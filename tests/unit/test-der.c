@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include "cutest.h"
 #include "common/der.h"
+#include "common/pkcs15.h"
 #include "common/util.h"
 
 #define P(s) ((const uint8_t *)(s)), (sizeof (s) - 1)
@@ -333,6 +334,83 @@ test_privkey_ed25519 (void)
   buf_free (&w);
 }
 
+/* ---- PKCS #15 directory walkers (common/pkcs15.c) ---- */
+
+static char walk_log[256];
+
+static gpg_error_t
+walk_df (void *ctx, unsigned kind, const uint8_t *path, size_t len)
+{
+  size_t i, o = strlen (walk_log);
+  (void)ctx;
+  o += (size_t)snprintf (walk_log + o, sizeof walk_log - o, "%02X:", kind);
+  for (i = 0; i < len && o + 3 < sizeof walk_log; i++)
+    o += (size_t)snprintf (walk_log + o, sizeof walk_log - o, "%02X",
+                           path[i]);
+  snprintf (walk_log + o, sizeof walk_log - o, " ");
+  return *(int *)ctx && kind == 0xA4 ? gpg_error (GPG_ERR_CANCELED) : 0;
+}
+
+static gpg_error_t
+walk_obj (void *ctx, const tlv_t *obj)
+{
+  size_t o = strlen (walk_log);
+  (void)ctx;
+  snprintf (walk_log + o, sizeof walk_log - o, "%02X/%zu ", obj->tag,
+            obj->len);
+  return obj->tag == 0x31 ? gpg_error (GPG_ERR_CANCELED) : 0;
+}
+
+static void
+test_pkcs15_walk (void)
+{
+  /* ODF: padding, CDF 4401, a PrKDF whose Path is nested one level
+   * deeper, an entry without a path, an odd-length path, AODF 4403. */
+  static const uint8_t odf[] = {
+    0x00, 0xFF,
+    0xA4, 0x06, 0x30, 0x04, 0x04, 0x02, 0x44, 0x01,
+    0xA0, 0x08, 0xA0, 0x06, 0x30, 0x04, 0x04, 0x02, 0x44, 0x02,
+    0xA5, 0x02, 0x05, 0x00,
+    0xA7, 0x07, 0x30, 0x05, 0x04, 0x03, 0x44, 0x05, 0x06,
+    0xA8, 0x08, 0x30, 0x06, 0x04, 0x04, 0x3F, 0x00, 0x44, 0x03,
+    0x00, 0x00
+  };
+  static const unsigned order[] = { 0xA8, 0xA0, 0xA4, 0xA5, 0xA7 };
+  /* A directory file: two objects, a primitive one, padding. */
+  static const uint8_t df[] = {
+    0x30, 0x02, 0x05, 0x00, 0x04, 0x01, 0x00, 0xFF, 0x00,
+    0xA1, 0x03, 0x30, 0x01, 0x00, 0x31, 0x00, 0x30, 0x00
+  };
+  const uint8_t *path;
+  size_t len;
+  int stop = 0;
+
+  walk_log[0] = 0;
+  CU_ASSERT_EQUAL (pkcs15_each_df (odf, sizeof odf, order, DIM (order),
+                                   walk_df, &stop), 0);
+  CU_ASSERT_STRING_EQUAL (walk_log, "A8:3F004403 A0:4402 A4:4401 ");
+  /* Kinds not in the order are passed over; an error ends the walk. */
+  walk_log[0] = 0;
+  stop = 1;
+  CU_ASSERT_EQUAL (gpg_err_code (pkcs15_each_df (odf, sizeof odf, order + 2,
+                                                 3, walk_df, &stop)),
+                   GPG_ERR_CANCELED);
+  CU_ASSERT_STRING_EQUAL (walk_log, "A4:4401 ");
+  walk_log[0] = 0;
+  CU_ASSERT_EQUAL (gpg_err_code (pkcs15_each_object (df, sizeof df,
+                                                     walk_obj, NULL)),
+                   GPG_ERR_CANCELED);
+  CU_ASSERT_STRING_EQUAL (walk_log, "30/2 A1/3 31/0 ");
+  /* A truncated file ends the walk quietly. */
+  walk_log[0] = 0;
+  CU_ASSERT_EQUAL (pkcs15_each_object (df, 7, walk_obj, NULL), 0);
+  CU_ASSERT_STRING_EQUAL (walk_log, "30/2 ");
+  CU_ASSERT (!pkcs15_find_path (df, sizeof df, &path, &len));
+  CU_ASSERT (pkcs15_find_path (odf + 2, sizeof odf - 2, &path, &len));
+  CU_ASSERT_EQUAL (len, 2);
+  CU_ASSERT_EQUAL (path[1], 0x01);
+}
+
 static const cutest_t tests[] = {
   CUTEST (test_read),
   CUTEST (test_children),
@@ -342,6 +420,7 @@ static const cutest_t tests[] = {
   CUTEST (test_privkey_rsa),
   CUTEST (test_privkey_ec),
   CUTEST (test_privkey_ed25519),
+  CUTEST (test_pkcs15_walk),
   CUTEST_END
 };
 

@@ -257,23 +257,18 @@ test_profile_errors (void)
 /* ---- a small test applet ---- */
 
 static int echo_selects, echo_apdus, echo_offs;
-static uint8_t echo_saved;
 
+/* The one option: mode=echo (anything else is refused). */
 static gpg_error_t
-echo_create (const char *options, void **r_state, buf_t *aid)
+echo_option (void *state, const char *key, const char *value)
 {
-  (void)aid;
-  if (!strcmp (options, "bad"))
+  (void)state;
+  if (strcmp (key, "mode") || strcmp (value, "echo"))
     return gpg_error (GPG_ERR_INV_VALUE);
-  *r_state = &echo_saved;
   return 0;
 }
 
-static void
-echo_destroy (void *state)
-{
-  (void)state;
-}
+static const applet_life_t echo_life = { 1, NULL, echo_option, NULL, NULL };
 
 static gpg_error_t
 echo_select (void *state, const applet_cmd_t *cmd, applet_reply_t *r)
@@ -339,7 +334,7 @@ echo_load (void *state, const uint8_t *p, size_t n)
 
 static const uint8_t echo_aid[] = { 0xF0, 0x65, 0x63, 0x68, 0x6F, 0x01 };
 static const applet_ops_t echo_ops = {
-  "echo", echo_aid, sizeof echo_aid, echo_create, echo_destroy, echo_select,
+  "echo", echo_aid, sizeof echo_aid, &echo_life, echo_select,
   echo_apdu, echo_power_off, echo_save, echo_load
 };
 
@@ -355,11 +350,11 @@ test_applet (void)
   CU_ASSERT_PTR_EQUAL (applet_find ("echo"), &echo_ops);
   CU_ASSERT (strstr (applet_names (), "echo") != NULL);
   log_set_quiet (true);   /* the messages are expected */
-  CU_ASSERT_NOT_EQUAL (load_text ("atr 3B 00\napplet echo bad\n", &c), 0);
+  CU_ASSERT_NOT_EQUAL (load_text ("atr 3B 00\napplet echo mode=bad\n", &c), 0);
   log_set_quiet (false);
   CU_ASSERT_EQUAL_FATAL (load_text ("atr 3B 00\n"
                                     "ef 3F00/0001 transparent content=AA\n"
-                                    "applet echo some options\n", &c), 0);
+                                    "applet echo mode=echo\n", &c), 0);
   emu_card_free (card);
   card = c;
   emu_card_power_on (card, NULL, NULL);
@@ -405,7 +400,6 @@ test_applet (void)
   CU_ASSERT_EQUAL (echo_offs, 1);
   emu_card_power_on (card, NULL, NULL);
   CU_ASSERT_EQUAL (tx ("00 02 00 00 00"), 0x6D00);
-  echo_saved = 0;
   emu_card_free (card);
   card = NULL;
   CU_ASSERT_EQUAL_FATAL (load_text ("atr 3B 00\napplet echo\n", &c), 0);

@@ -1,7 +1,7 @@
 /* test-keyutil.c - the small shared key helpers of src/common: 3DES for
  * the PIV management key (with DES test vectors and the factory key),
- * S-expression values, OpenPGP MPIs and v4 fingerprints (against packets
- * written out byte by byte), PIV certificate tags. */
+ * key generation, S-expression values, OpenPGP MPIs and v4 fingerprints
+ * (against packets written out byte by byte), PIV certificate tags. */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
@@ -9,6 +9,7 @@
 #include <gcrypt.h>
 #include "cutest.h"
 #include "common/keyutil.h"
+#include "common/util.h"
 #include "common/pgp.h"
 #include "common/piv.h"
 
@@ -60,6 +61,66 @@ test_sexp_bytes (void)
                    GPG_ERR_INV_SEXP);
   gcry_sexp_release (s);
   buf_free (&b);
+}
+
+/* Whether S has the sub-list NAME holding VALUE (NULL: any value). */
+static int
+test_has (gcry_sexp_t s, const char *name, const char *value)
+{
+  gcry_sexp_t t = gcry_sexp_find_token (s, name, 0);
+  size_t n = 0;
+  const char *p = t ? gcry_sexp_nth_data (t, 1, &n) : NULL;
+  int ok = p && (!value || (n == strlen (value) && !memcmp (p, value, n)));
+
+  gcry_sexp_release (t);
+  return ok;
+}
+
+static void
+test_genkey (void)
+{
+  static const char *const curves[] = { "NIST P-256", "NIST P-384",
+                                        "Ed25519", "Curve25519" };
+  gcry_sexp_t sk = NULL;
+  buf_t e = BUF_INIT;
+  size_t i;
+
+  /* RSA: the size asked for, e = 65537, the private values. */
+  CU_ASSERT_EQUAL_FATAL (keyutil_genkey (NULL, 1024, &sk), 0);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (sk);
+  CU_ASSERT_EQUAL (gcry_pk_get_nbits (sk), 1024);
+  CU_ASSERT_EQUAL (keyutil_sexp_bytes (sk, "e", true, &e), 0);
+  CU_ASSERT_EQUAL (e.len, 3);
+  CU_ASSERT_EQUAL (memcmp (e.data, "\x01\x00\x01", 3), 0);
+  CU_ASSERT (test_has (sk, "d", NULL));
+  {
+    size_t n = 0;
+    const char *car = gcry_sexp_nth_data (sk, 0, &n);
+    CU_ASSERT (car && n == 11 && !memcmp (car, "private-key", 11));
+  }
+  CU_ASSERT_EQUAL (gcry_pk_testkey (sk), 0);
+  gcry_sexp_release (sk);
+
+  /* ECC: the curve, a private scalar and a public point; the flags
+   * that make an Ed25519 key EdDSA and a Curve25519 one OpenPGP's ECDH
+   * form. */
+  for (i = 0; i < DIM (curves); i++)
+    {
+      CU_ASSERT_EQUAL_FATAL (keyutil_genkey (curves[i], 0, &sk), 0);
+      CU_ASSERT_PTR_NOT_NULL_FATAL (sk);
+      CU_ASSERT (test_has (sk, "curve", curves[i]));
+      CU_ASSERT (test_has (sk, "d", NULL));
+      CU_ASSERT (test_has (sk, "q", NULL));
+      CU_ASSERT_EQUAL (test_has (sk, "flags", "eddsa"), i == 2);
+      CU_ASSERT_EQUAL (test_has (sk, "flags", "djb-tweak"), i == 3);
+      gcry_sexp_release (sk);
+    }
+
+  /* A curve libgcrypt does not know: an error and no key. */
+  sk = (gcry_sexp_t)&sk;
+  CU_ASSERT_NOT_EQUAL (keyutil_genkey ("no such curve", 0, &sk), 0);
+  CU_ASSERT_PTR_NULL (sk);
+  buf_free (&e);
 }
 
 static void
@@ -151,6 +212,7 @@ test_piv_cert_tag (void)
 static const cutest_t tests[] = {
   CUTEST (test_3des),
   CUTEST (test_sexp_bytes),
+  CUTEST (test_genkey),
   CUTEST (test_pgp_mpi),
   CUTEST (test_pgp_fingerprint),
   CUTEST (test_piv_cert_tag),
