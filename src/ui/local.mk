@@ -24,12 +24,13 @@ TESTS += tests/unit/test-ui
 
 ## tmux-driven tests of the manager (tests/tui/tui-lib.sh has the helpers)
 TESTS += tests/tui/options.sh tests/tui/start.sh tests/tui/walk.sh tests/tui/kiosk.sh \
-	tests/tui/german.sh tests/tui/server.sh tests/tui/pcsc.sh \
-	tests/tui/ssh.sh tests/tui/keys.sh tests/tui/escapes.sh tests/tui/quit.sh \
+	tests/tui/german.sh tests/tui/server.sh tests/tui/server-slow.sh \
+	tests/tui/pcsc.sh tests/tui/ssh.sh tests/tui/keys.sh tests/tui/escapes.sh tests/tui/quit.sh \
 	tests/tui/history.sh tests/tui/scan.sh tests/tui/scan-pin.sh \
 	tests/tui/scan-tree.sh tests/tui/scan-noattr.sh
 EXTRA_DIST += tests/tui/tui-lib.sh tests/tui/scan-lib.sh tests/tui/options.sh tests/tui/start.sh tests/tui/walk.sh \
 	tests/tui/kiosk.sh tests/tui/german.sh tests/tui/server.sh \
+	tests/tui/server-slow.sh \
 	tests/tui/pcsc.sh tests/tui/ssh.sh tests/tui/keys.sh tests/tui/escapes.sh tests/tui/quit.sh \
 	tests/tui/history.sh tests/tui/scan.sh tests/tui/scan-pin.sh \
 	tests/tui/scan-tree.sh tests/tui/scan-noattr.sh

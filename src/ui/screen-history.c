@@ -26,13 +26,14 @@ typedef struct {
   uint64_t gen;                /* HIST_GET: the generation wanted */
   uint64_t got;                /* ... and the one the server sent */
   char path[1024];             /* ... written there */
-  proto_version_t *list;       /* newest first */
+  proto_version_t *list;       /* newest first, until the done callback */
   size_t n;
   char msg[256];
 } hist_job_t;
 
 typedef struct {
-  screen_list_t list;          /* first: the list view; there once listed */
+  screen_list_t list;          /* first: the list view (proto_version_t
+                                  rows); there once listed */
   hist_job_t job;
   bool restore;                /* after HIST_GET: onto a card */
 } hist_state_t;
@@ -45,21 +46,15 @@ screen_history_job (void *arg, const scapi_cb_t *cb)
 {
   hist_job_t *j = arg;
   gpg_error_t err = 0;
-  proto_version_t *list = NULL;
-  size_t n = 0;
   (void) cb;
 
   j->msg[0] = 0;
   switch (j->op)
     {
     case HIST_LIST:
-      err = remote_history (j->r, j->uuid, &list, &n);
-      if (!err)
-        {
-          xfree (j->list);
-          j->list = list;
-          j->n = n;
-        }
+      xfree (j->list);
+      j->list = NULL;
+      err = remote_history (j->r, j->uuid, &j->list, &j->n);
       break;
     case HIST_GET:
       /* Never over another VSC: a file of that name that holds a
@@ -88,7 +83,8 @@ screen_history_done (ui_t *ui, void *ctx, gpg_error_t err, const char *text)
     }
   if (j->op == HIST_LIST)
     {
-      screen_list_set (&st->list, j->n);
+      screen_list_take (&st->list, j->list, j->n);
+      j->list = NULL;
       return;
     }
   settings_add_recent (ui, j->path);
@@ -135,7 +131,7 @@ screen_history_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
                      bool sel)
 {
   hist_state_t *st = ctx;
-  proto_version_t *e = &st->job.list[idx];
+  const proto_version_t *e = (const proto_version_t *) st->list.rows + idx;
   char when[32];
 
   screen_format_utc (e->mtime, true, when, sizeof when);
@@ -157,7 +153,7 @@ screen_history_draw (ui_t *ui, ui_screen_t *s)
     return;
   draw_textf (ui, 2, 1, ui->cols - 2, A_BOLD,
               _("%zu generations kept on the server, newest first"),
-              st->job.n);
+              st->list.menu.n);
   screen_list_draw (ui, &st->list, 3, screen_history_item, st,
                     " %6s %10s  %-19s  %s", _("Gen."), _("Bytes"),
                     _("Stored (UTC)"), _("By"));
@@ -171,11 +167,11 @@ static unsigned
 screen_history_fetch (ui_t *ui, ui_screen_t *s, int restore)
 {
   hist_state_t *st = s->state;
-  proto_version_t *e;
+  const proto_version_t *e;
 
-  if (!st->job.n || st->list.menu.cur >= st->job.n)
+  if (st->list.menu.cur >= st->list.menu.n)
     return UI_HANDLED;
-  e = &st->job.list[st->list.menu.cur];
+  e = (const proto_version_t *) st->list.rows + st->list.menu.cur;
   st->job.gen = e->gen;
   st->restore = restore != 0;
   backend_make_vsc_dir (ui);
@@ -201,9 +197,8 @@ static void
 screen_history_leave (ui_t *ui, ui_screen_t *s)
 {
   hist_state_t *st = s->state;
-  (void) ui;
-  xfree (st->job.list);
-  st->job.list = NULL;
+  xfree (st->job.list);        /* a list the done callback did not take */
+  screen_list_leave (ui, s);
 }
 
 const ui_screen_ops_t screen_history_ops = {

@@ -25,7 +25,7 @@ typedef struct {
   enum srv_op op;
   char url[512];
   remote_t *r;
-  proto_entry_t *list;
+  proto_entry_t *list;     /* the fresh list, until the done callback */
   size_t n;
   char uuid[64];
   uint64_t gen;
@@ -35,7 +35,8 @@ typedef struct {
 } srv_job_t;
 
 typedef struct {
-  screen_list_t list;      /* first: the list view; there once connected */
+  screen_list_t list;      /* first: the list view (proto_entry_t rows);
+                              there once connected */
   srv_job_t job;
 } srv_state_t;
 
@@ -107,7 +108,8 @@ screen_server_done (ui_t *ui, void *ctx, gpg_error_t err, const char *text)
                           _("Server"));
       return;
     }
-  screen_list_set (&st->list, j->n);
+  screen_list_take (&st->list, j->list, j->n);
+  j->list = NULL;
   switch (j->op)
     {
     case SRV_GET:
@@ -191,7 +193,7 @@ screen_server_item (ui_t *ui, void *ctx, size_t idx, int y, int x, int w,
                     bool sel)
 {
   srv_state_t *st = ctx;
-  proto_entry_t *e = &st->job.list[idx];
+  const proto_entry_t *e = (const proto_entry_t *) st->list.rows + idx;
   char when[32];
 
   screen_format_utc (e->mtime, false, when, sizeof when);
@@ -211,7 +213,7 @@ screen_server_draw (ui_t *ui, ui_screen_t *s)
   if (!st->list.have)
     return;
   draw_textf (ui, 2, 1, ui->cols - 2, A_BOLD, _("%zu VSCs on the server (encrypted; the server never sees a password)"),
-              st->job.n);
+              st->list.menu.n);
   screen_list_draw (ui, &st->list, 3, screen_server_item, st,
                     " %-36s %6s %10s  %s", "UUID", _("Gen."), _("Bytes"),
                     _("Modified (UTC)"));
@@ -239,9 +241,12 @@ screen_server_upload_picked (ui_t *ui, void *ctx, char *spec)
   snprintf (st->job.path, sizeof st->job.path, "%s", spec);
   xfree (spec);
   st->job.gen = 0;
-  for (size_t i = 0; i < st->job.n; i++)
-    if (!strcmp (st->job.list[i].uuid, st->job.uuid))
-      st->job.gen = st->job.list[i].gen;
+  for (size_t i = 0; i < st->list.menu.n; i++)
+    {
+      const proto_entry_t *e = (const proto_entry_t *) st->list.rows + i;
+      if (!strcmp (e->uuid, st->job.uuid))
+        st->job.gen = e->gen;
+    }
   screen_server_run (ui, s, SRV_PUT);
 }
 
@@ -258,17 +263,18 @@ screen_server_delete_confirmed (ui_t *ui, void *ctx, bool yes)
 /* The keys' mode: connected (the list view shows the VSCs). */
 enum { SRV_CONNECTED = UI_MODE_LIST };
 
-static proto_entry_t *
+static const proto_entry_t *
 screen_server_current (srv_state_t *st)
 {
-  return st->job.n ? &st->job.list[st->list.menu.cur] : NULL;
+  return st->list.menu.n
+    ? (const proto_entry_t *) st->list.rows + st->list.menu.cur : NULL;
 }
 
 static unsigned
 screen_server_get (ui_t *ui, ui_screen_t *s)
 {
   srv_state_t *st = s->state;
-  proto_entry_t *e = screen_server_current (st);
+  const proto_entry_t *e = screen_server_current (st);
 
   if (!e)
     return 0;
@@ -303,7 +309,7 @@ static unsigned
 screen_server_delete (ui_t *ui, ui_screen_t *s)
 {
   srv_state_t *st = s->state;
-  proto_entry_t *e = screen_server_current (st);
+  const proto_entry_t *e = screen_server_current (st);
   char msg[200];
 
   if (!e)
@@ -319,7 +325,7 @@ static unsigned
 screen_server_history (ui_t *ui, ui_screen_t *s)
 {
   srv_state_t *st = s->state;
-  proto_entry_t *e = screen_server_current (st);
+  const proto_entry_t *e = screen_server_current (st);
   screen_history_arg_t *a;
 
   if (!e || !st->job.r)
@@ -356,10 +362,10 @@ static void
 screen_server_leave (ui_t *ui, ui_screen_t *s)
 {
   srv_state_t *st = s->state;
-  (void) ui;
   remote_close (st->job.r);
-  xfree (st->job.list);
+  xfree (st->job.list);      /* a list the done callback did not take */
   xfree_secure (st->job.password);
+  screen_list_leave (ui, s);
 }
 
 const ui_screen_ops_t screen_server_ops = {

@@ -287,6 +287,23 @@ screen_list_set (screen_list_t *l, size_t n)
 }
 
 void
+screen_list_take (screen_list_t *l, void *rows, size_t n)
+{
+  xfree (l->rows);
+  l->rows = rows;
+  screen_list_set (l, n);
+}
+
+void
+screen_list_leave (ui_t *ui, ui_screen_t *s)
+{
+  screen_list_t *l = s->state;
+  (void) ui;
+  xfree (l->rows);
+  l->rows = NULL;
+}
+
+void
 screen_list_draw (ui_t *ui, screen_list_t *l, int y, widget_menu_item_fn fn,
                   void *ctx, const char *header_fmt, ...)
 {

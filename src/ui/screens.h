@@ -165,9 +165,18 @@ extern const ui_key_t screen_tree_keys[];
 typedef struct screen_list {
   widget_menu_t menu;
   bool have;               /* the rows are there (listed, computed) */
+  void *rows;              /* with screen_list_take: the rows, owned */
 } screen_list_t;
 /* The rows are there, N of them (the cursor stays where it can). */
 void screen_list_set (screen_list_t *l, size_t n);
+/* The same for ROWS, an xmalloc'd array of N that the list owns from
+ * now on (the old one is freed). A task's result is handed over so,
+ * in its done callback: the worker never changes rows that the screen
+ * (drawn below the progress dialog) is showing. */
+void screen_list_take (screen_list_t *l, void *rows, size_t n);
+/* The list view's part of leaving: frees the rows of screen_list_take.
+ * A list screen's leave ends with it. */
+void screen_list_leave (ui_t *ui, ui_screen_t *s);
 /* The header (printf-like) at row Y, the rows (FN with CTX) below it. */
 void screen_list_draw (ui_t *ui, screen_list_t *l, int y,
                        widget_menu_item_fn fn, void *ctx,

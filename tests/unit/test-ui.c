@@ -721,6 +721,44 @@ test_list_failed (void)
   CU_ASSERT_FALSE (s.close_on_resume);
 }
 
+/* The rows a task made are handed to the list view in its done
+ * callback (screen_list_take): shown from then on, the cursor kept
+ * within them, the old rows freed; the list's leave frees the last. */
+static void
+test_list_take (void)
+{
+  ui_t ui;
+  ui_screen_t s;
+  screen_list_t list;
+  int *rows = xtrycalloc (3, sizeof *rows);
+
+  CU_ASSERT_PTR_NOT_NULL_FATAL (rows);
+  rows[2] = 7;
+  memset (&ui, 0, sizeof ui);
+  memset (&s, 0, sizeof s);
+  memset (&list, 0, sizeof list);
+  s.state = &list;
+  CU_ASSERT_EQUAL (screen_list_mode (&ui, &s), 0);
+  screen_list_take (&list, rows, 3);
+  CU_ASSERT_TRUE (list.have);
+  CU_ASSERT_PTR_EQUAL (list.rows, rows);
+  CU_ASSERT_EQUAL (list.menu.n, 3);
+  CU_ASSERT_EQUAL (screen_list_mode (&ui, &s), UI_MODE_LIST | UI_MODE_ITEMS);
+  list.menu.cur = 2;
+  CU_ASSERT_EQUAL (((int *) list.rows)[list.menu.cur], 7);
+  rows = xtrycalloc (1, sizeof *rows);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (rows);
+  screen_list_take (&list, rows, 1);      /* the old three are freed */
+  CU_ASSERT_PTR_EQUAL (list.rows, rows);
+  CU_ASSERT_EQUAL (list.menu.cur, 0);
+  screen_list_take (&list, NULL, 0);
+  CU_ASSERT_PTR_NULL (list.rows);
+  CU_ASSERT_EQUAL (screen_list_mode (&ui, &s), UI_MODE_LIST);
+  screen_list_take (&list, xtrycalloc (2, sizeof *rows), 2);
+  screen_list_leave (&ui, &s);
+  CU_ASSERT_PTR_NULL (list.rows);
+}
+
 /* The scrolling of the node view and the backup summary: a line, a
  * page, the ends; never below the first line; other keys untouched. */
 static void
@@ -759,6 +797,7 @@ static const cutest_t tests[] = {
   CUTEST (test_keys_dispatch),
   CUTEST (test_keys_arg_flag),
   CUTEST (test_list_failed),
+  CUTEST (test_list_take),
   CUTEST (test_key_scroll),
   CUTEST (test_screen_tables),
   CUTEST (test_tree_model),
