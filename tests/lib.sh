@@ -110,6 +110,18 @@ t_need_tools () {
   done
 }
 
+# t_wait TENTHS COMMAND...: run COMMAND every tenth of a second until it
+# succeeds, at most TENTHS times; its status is the last run's.
+t_wait () {
+  t_wait_n=$1
+  shift
+  while ! "$@"; do
+    t_wait_n=$((t_wait_n - 1))
+    [ "$t_wait_n" -gt 0 ] || return 1
+    sleep 0.1
+  done
+}
+
 # t_lsan_gcrypt: in sanitizer builds, tell LeakSanitizer about the
 # entropy pool libgcrypt keeps from the first key generation until exit
 # (by design; not a leak of ours).

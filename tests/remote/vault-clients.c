@@ -458,7 +458,7 @@ run_persist (const char *url, const char *uuid, const char *stop,
   remote_t *r = NULL;
   buf_t data = BUF_INIT;
   uint8_t p[PAYLOAD];
-  uint64_t gen, newgen;
+  uint64_t gen = 0, newgen = 0;
   gpg_error_t err;
   proto_entry_t e;
   time_t t0;

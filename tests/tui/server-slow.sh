@@ -45,11 +45,7 @@ while True:
 EOF
 PROXY_PID=$!
 t_on_exit "kill $PROXY_PID 2>/dev/null"
-i=0
-while [ $i -lt 50 ] && [ ! -S "$T_TMP/slow" ]; do
-  sleep 0.1
-  i=$((i + 1))
-done
+t_wait 50 test -S "$T_TMP/slow"
 t_check "slow proxy ready" '[ -S "$T_TMP/slow" ]'
 
 tui_start 120 30 -- --emu "$CARDS/blank.card" --vsc-dir "$TUI_VSCDIR"

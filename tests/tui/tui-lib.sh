@@ -178,11 +178,7 @@ tui_vscd () {
     2>"$T_TMP/vscd.log" &
   VSCD_PID=$!
   t_on_exit "kill $VSCD_PID 2>/dev/null"
-  i=0
-  while [ $i -lt 50 ] && [ ! -S "$T_TMP/sock" ]; do
-    sleep 0.1
-    i=$((i + 1))
-  done
+  t_wait 50 test -S "$T_TMP/sock"
   t_check "vscd socket ready" '[ -S "$T_TMP/sock" ]'
   S="unix:$T_TMP/sock"
 }
