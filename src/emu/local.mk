@@ -38,7 +38,7 @@ EXTRA_DIST += tests/cards/pkcs15.card tests/cards/blank.card \
 TESTS += tests/emu/clients.sh tests/emu/state.sh tests/emu/remove.sh \
 	tests/emu/vsc.sh tests/emu/vpcd-protocol.sh tests/emu/cards.sh
 EXTRA_DIST += tests/emu/cards.sh
-EXTRA_DIST += tests/unit/lsan-gcrypt.h
+EXTRA_DIST += tests/unit/lsan-gcrypt.h tests/unit/rsa-bad.h
 ## vscemu --vsc of a PIV / OpenPGP VSC with escrowed keys: a stand-in token.
 TESTS += tests/emu/standin-piv.sh tests/emu/standin-openpgp.sh
 EXTRA_DIST += tests/emu/standin-piv.sh tests/emu/standin-openpgp.sh

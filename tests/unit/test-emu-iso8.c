@@ -18,6 +18,7 @@
 #include "image/image.h"
 
 #include "lsan-gcrypt.h"
+#include "rsa-bad.h"
 
 static emu_key_t rsa, ecc;
 static buf_t rsa_der, ecc_der;
@@ -300,15 +301,23 @@ test_decipher (void)
   CU_ASSERT (dlen == 256 && resp[0] == 0x00 && resp[1] == 0x02
              && !memcmp (resp + 256 - (sizeof plain - 1), plain,
                          sizeof plain - 1));
-  /* Wrong padding indicator; a cryptogram that does not decrypt. */
+  /* Wrong padding indicator; a cryptogram that does not decrypt
+   * (rsa-bad.h). */
   CU_ASSERT_EQUAL (tx ("00 22 41 B8 03 84 01 01"), 0x9000);
   in[0] = 0x01;
   CU_ASSERT_EQUAL (tx_data ("00 2A 80 86", in, sizeof in, true, true),
                    0x6A80);
   in[0] = 0x00;
-  in[100] ^= 0x55;
+  CU_ASSERT_FATAL (rsa_bad_cryptogram (pk, plain, sizeof plain - 1,
+                                       in + 1));
   CU_ASSERT_EQUAL (tx_data ("00 2A 80 86", in, sizeof in, true, true),
                    0x6A80);
+  /* The same cryptogram with algorithm 00 gives the block back. */
+  CU_ASSERT_EQUAL (tx ("00 22 41 B8 06 80 01 00 84 01 01"), 0x9000);
+  CU_ASSERT_EQUAL (tx_data ("00 2A 80 86", in, sizeof in, true, true),
+                   0x9000);
+  CU_ASSERT (dlen == 256 && resp[0] == 0x00 && resp[1] == 0x01
+             && resp[2] == 0xFF);
   gcry_sexp_release (pk);
   gcry_sexp_release (data);
   gcry_sexp_release (enc);
