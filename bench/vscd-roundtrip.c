@@ -140,12 +140,14 @@ bench_start_vscd (const char *vscd, const char *sock, const char *vault,
   int i;
   if (pid == 0)
     {
+      /* All clients are this uid: no per-uid limit (default 8). */
       if (echo)
         execl (vscd, "vscd", "--socket", sock, "--vault", vault,
-               "--max-clients", "256", "--echo", (char *)NULL);
+               "--max-clients", "256", "--max-per-uid", "0", "--echo",
+               (char *)NULL);
       else
         execl (vscd, "vscd", "--socket", sock, "--vault", vault,
-               "--max-clients", "256", (char *)NULL);
+               "--max-clients", "256", "--max-per-uid", "0", (char *)NULL);
       _exit (127);
     }
   for (i = 0; i < 200; i++)
