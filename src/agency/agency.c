@@ -183,6 +183,7 @@ agency_card_set_discover (agency_card_t *card,
   card->read_content = o ? o->read_content : true;
   card->no_scan = o ? o->no_scan : false;
   card->defer = o ? o->defer : false;
+  card->target_caps = o ? o->target_caps : false;
   card->scan_budget = o ? o->scan_budget : 0;
   card->resume = o ? o->resume : NULL;
   card->ranges = NULL;
@@ -554,7 +555,8 @@ agency_read (agency_card_t *card, image_t *image, image_node_t *node)
 }
 
 gpg_error_t
-agency_plan_target (agency_card_t *card, const image_t *src, image_t **r_dst)
+agency_plan_target (agency_card_t *card, const image_t *src, bool for_map,
+                    image_t **r_dst)
 {
   gpg_error_t err;
   image_t *dst = NULL;
@@ -565,6 +567,7 @@ agency_plan_target (agency_card_t *card, const image_t *src, image_t **r_dst)
   o.read_content = true;
   o.no_scan = true;    /* no wide scan on the target: the source's own
                           paths are probed below instead */
+  o.target_caps = for_map;
   agency_card_set_discover (card, &o);
   err = image_new (&dst);
   if (!err)

@@ -72,6 +72,9 @@ typedef struct agency_discover_opts {
   bool defer;                   /* the tree first: agents leave what can
                                    wait (the PKCS#15 directory files) to
                                    agency_complete */
+  bool target_caps;             /* also read what mapping onto the card
+                                   needs (PIV: its retired key slots and
+                                   algorithms); only a mapped restore does */
 } agency_discover_opts_t;
 
 /* Statistics of the current operation (agency_op_begin resets them). */
@@ -141,9 +144,10 @@ gpg_error_t agency_discover (agency_card_t *card, image_t *image);
 gpg_error_t agency_read (agency_card_t *card, image_t *image,
                          image_node_t *node);
 /* The target of a restore: discover it (no FID scan), then probe the
- * paths SRC would write (*R_DST: the target image). */
+ * paths SRC would write (*R_DST: the target image). FOR_MAP: also what
+ * the mapping planner needs to know of it (target_caps above). */
 gpg_error_t agency_plan_target (agency_card_t *card, const image_t *src,
-                                image_t **r_dst);
+                                bool for_map, image_t **r_dst);
 /* Plan SRC onto the card whose current image is DST. */
 gpg_error_t agency_plan (agency_card_t *card, const image_t *src,
                          const image_t *dst, plan_t *plan);

@@ -653,7 +653,9 @@ piv_discover (agency_card_t *card, image_t *image)
     }
   if (!err)
     err = piv_keys (card, app, &caps);
-  if (!err && yubikey)
+  /* Its retired slots and algorithms cost probes (GENERAL AUTHENTICATE
+   * among them): only for a mapped restore onto it. */
+  if (!err && yubikey && card->target_caps)
     err = piv_target_caps (card, app, ver, &caps);
   buf_free (&b);
   return err;

@@ -102,6 +102,7 @@ struct agency_card {
   bool read_content;            /* read EF content while discovering */
   bool no_scan;
   bool defer;                   /* leave what can wait (agency_complete) */
+  bool target_caps;             /* read what mapping onto it needs */
   unsigned long scan_budget;    /* SELECTs for the FID scan */
   agency_range_t range_buf[32];
   const agency_range_t *ranges; /* NULL = default */

@@ -9,11 +9,11 @@
  * changed (bit 3), the algorithms of the card's version.
  *
  * PIV: tokens that answer YubiKey's GET VERSION import keys (IMPORT KEY
- * FE). The PIV agent records on the applet (image_node_piv_caps) the
- * retired key slots the token has (GET METADATA) and the algorithms it
- * takes (its version and the keys GET METADATA reports). An applet
- * without them (a VSC made before) means 20 retired slots and RSA 2048,
- * P-256, P-384.
+ * FE). Reading the target of a mapped restore, the PIV agent records on
+ * the applet (image_node_piv_caps) the retired key slots the token has
+ * (GET METADATA) and the algorithms it takes (its version and the keys
+ * GET METADATA reports). An applet without them means 20 retired slots
+ * and RSA 2048, P-256, P-384.
  *
  * File system: an MF with no DF and only erased EFs is blank and takes a
  * new PKCS#15 structure; keys can be imported into it only on our

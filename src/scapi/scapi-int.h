@@ -65,10 +65,11 @@ gpg_error_t scapi_card_begin (scapi_card_t *card);
  * CARD its transaction (scapi_card_begin). */
 gpg_error_t scapi_card_begin_discover (scapi_card_t *card, scapi_op_t *op);
 /* Read what the target card holds at the paths of SRC (phase DISCOVER,
- * scapi-restore.c) into *R_DST; on success the card stays in its
- * transaction (end it with reader_end). */
+ * scapi-restore.c) into *R_DST, with what mapping needs FOR_MAP; on
+ * success the card stays in its transaction (end it with reader_end). */
 gpg_error_t scapi_read_target (scapi_card_t *card, scapi_op_t *op,
-                               const image_t *src, image_t **r_dst);
+                               const image_t *src, bool for_map,
+                               image_t **r_dst);
 /* Another program reset the card during operation OP (a command failed
  * with GPG_ERR_CARD_RESET and was not sent): acknowledge it inside the
  * transaction, so that the caller repeats its last whole step - the

@@ -38,7 +38,7 @@ scapi_map_plan (scapi_card_t *card, const image_t *src,
   *r_mapped = NULL;
   *r_plan = NULL;
   scapi_op_begin (&op, card, cb);
-  err = scapi_read_target (card, &op, src, &dst);
+  err = scapi_read_target (card, &op, src, true, &dst);
   if (err)
     goto leave;
   scapi_op_phase (&op, SCAPI_PHASE_PLAN, NULL);
@@ -62,7 +62,7 @@ scapi_map_plan (scapi_card_t *card, const image_t *src,
       /* What the card holds at the new structure's paths. */
       image_free (dst);
       dst = NULL;
-      err = agency_plan_target (card->ac, mapped, &dst);
+      err = agency_plan_target (card->ac, mapped, false, &dst);
     }
   reader_end (card->rc);
   if (err)

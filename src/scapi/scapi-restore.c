@@ -62,14 +62,14 @@ scapi_plan_image (scapi_card_t *card, const image_t *src,
 
 gpg_error_t
 scapi_read_target (scapi_card_t *card, scapi_op_t *op, const image_t *src,
-                   image_t **r_dst)
+                   bool for_map, image_t **r_dst)
 {
   gpg_error_t err;
 
   err = scapi_card_begin_discover (card, op);
   if (err)
     return err;
-  err = agency_plan_target (card->ac, src, r_dst);
+  err = agency_plan_target (card->ac, src, for_map, r_dst);
   if (err)
     reader_end (card->rc);
   return err;
@@ -86,7 +86,7 @@ scapi_restore_plan (scapi_card_t *card, const image_t *src,
 
   *r_plan = NULL;
   scapi_op_begin (&op, card, cb);
-  err = scapi_read_target (card, &op, src, &dst);
+  err = scapi_read_target (card, &op, src, false, &dst);
   if (err)
     goto leave;
   reader_end (card->rc);

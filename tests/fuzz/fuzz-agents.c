@@ -190,7 +190,8 @@ fuzz_flow (fuzz_card_t *fc, unsigned flags, unsigned budget,
   if (swap)
     fc->emu = swap;
   agency_op_begin (card);
-  if (agency_plan_target (card, img, &dst) || plan_new (&plan)
+  /* for_map: the mapping's probes of the target too (PIV caps). */
+  if (agency_plan_target (card, img, true, &dst) || plan_new (&plan)
       || agency_plan (card, img, dst, plan))
     goto op_end;
   for (i = 0; i < plan->n && i < 512; i++)

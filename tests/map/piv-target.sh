@@ -58,6 +58,19 @@ t_check "CanoKey-like: 9C (P-384), 9D, 82, 83 by purpose" \
   'grep -qE "^3F00/5015/key-45 +piv:9c " "$W/ck.out" && grep -qE "^3F00/5015/key-46 +piv:9d " "$W/ck.out" && grep -qE "^3F00/5015/key-47 +piv:82 " "$W/ck.out" && grep -qE "^3F00/5015/key-48 +piv:83 " "$W/ck.out"'
 t_check "CanoKey-like: the fifth key and its certificate: no room" \
   'grep -qE "^3F00/5015/key-49 +none .*no room on this token: its 2 retired key slots \(82 to 83\) are all taken" "$W/ck.out" && grep -qE "^3F00/5015/3405 +none " "$W/ck.out"'
+# The retired slots cost probes (GET METADATA of 95, GENERAL AUTHENTICATE
+# of an empty template): read for a mapped restore only, not for a plain
+# one (make bench, apps-apdus, counts the APDUs of a plain restore).
+vsctool --debug-apdu restore --map auto --dry-run --emu "$W/ck.card" \
+  --password-file "$W/pw" --pin-file "$W/pins" "$W/p15.vsc" \
+  > "$W/ck-apdu.out" 2>&1
+vsctool --debug-apdu restore --dry-run --emu "$W/ck.card" \
+  --password-file "$W/pw" --pin-file "$W/pins" "$W/p15.vsc" \
+  > "$W/plain-apdu.out" 2>&1
+t_check "a mapped restore probes the retired slots" \
+  'grep -q "> 00 F7 00 95" "$W/ck-apdu.out"'
+t_check "a plain restore does not" \
+  'grep -q "> 00 FD 00 00" "$W/plain-apdu.out" && ! grep -q "> 00 F7 00 95" "$W/plain-apdu.out"'
 
 dry "$W/old.card" "$W/old.out"
 t_check "old token: no GET METADATA, so its version: no P-384, no retired slots" \
