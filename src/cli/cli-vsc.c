@@ -203,12 +203,8 @@ cli_vsc_read_file (const char *path, unsigned char **r_data, size_t *r_len)
 void
 cli_vsc_time (FILE *fp, unsigned long long t)
 {
-  time_t tt = (time_t)t;
-  struct tm tm;
   char buf[32];
 
-  if (gmtime_r (&tt, &tm) && strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm))
-    fputs (buf, fp);
-  else
-    fprintf (fp, "%llu", t);
+  util_time_text (t, buf, sizeof buf);
+  fputs (buf, fp);
 }

@@ -161,20 +161,11 @@ cmd_remote_load_state (const char *file, char *uuid, uint64_t *gen)
 }
 
 static void
-cmd_remote_time (char *buf, size_t n, uint64_t t)
-{
-  time_t tt = (time_t)t;
-  struct tm tm;
-  if (!gmtime_r (&tt, &tm) || !strftime (buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
-    snprintf (buf, n, "%" PRIu64, t);
-}
-
-static void
 cmd_remote_print_entry (const void *row, bool json, bool first)
 {
   const proto_entry_t *e = row;
   char when[32];
-  cmd_remote_time (when, sizeof when, e->mtime);
+  util_time_text (e->mtime, when, sizeof when);
   if (json)
     printf ("%s{\"uuid\":\"%s\",\"generation\":%" PRIu64 ",\"size\":%" PRIu64
             ",\"mtime\":\"%s\"}", first ? "" : ",", e->uuid, e->gen, e->size,
@@ -199,7 +190,7 @@ cmd_remote_print_version (const void *row, bool json, bool first)
   const proto_version_t *v = row;
   char when[32];
 
-  cmd_remote_time (when, sizeof when, v->mtime);
+  util_time_text (v->mtime, when, sizeof when);
   if (json)
     {
       printf ("%s{\"generation\":%" PRIu64 ",\"size\":%" PRIu64

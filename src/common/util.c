@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <unistd.h>
 #include <stdint.h>
+#include <inttypes.h>
 #include <time.h>
 #include <sys/resource.h>
 #ifdef HAVE_SYS_PRCTL_H
@@ -237,13 +238,13 @@ util_program_init (void)
 }
 
 void
-util_time_text (uint32_t t, char *buf, size_t size)
+util_time_text (uint64_t t, char *buf, size_t size)
 {
   time_t tt = (time_t)t;
   struct tm tm;
-  if (!gmtime_r (&tt, &tm) || !strftime (buf, size, "%Y-%m-%dT%H:%M:%SZ",
-                                         &tm))
-    snprintf (buf, size, "%s", "");
+  if (!gmtime_r (&tt, &tm)
+      || !strftime (buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+    snprintf (buf, size, "%" PRIu64, t);
 }
 
 bool

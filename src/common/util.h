@@ -65,10 +65,11 @@ static inline void put_be32(uint8_t *p, uint32_t v)
 { p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v; }
 
 /* ISO 8601 UTC text of T ("2023-11-14T22:15:00Z") into BUF (at least 21
- * bytes; "" if it cannot be written) and back: false unless S is exactly
- * such a text of a time that fits 32 bits. The key nodes' creation
- * dates are written and read with these. */
-void util_time_text (uint32_t t, char *buf, size_t size);
+ * bytes; the decimal number if it cannot be written) and back: false
+ * unless S is exactly such a text of a time that fits 32 bits. The key
+ * nodes' creation dates, the VSC and server times vsctool prints and the
+ * mapping's notes are written with it. */
+void util_time_text (uint64_t t, char *buf, size_t size);
 bool util_time_parse (const char *s, uint32_t *t);
 
 #endif /* VSC_UTIL_H */

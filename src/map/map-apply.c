@@ -89,15 +89,6 @@ apply_node (image_t *out, const char *path, image_type_t type,
   return err;
 }
 
-static void
-apply_now (char *buf, size_t size)
-{
-  time_t t = time (NULL);
-  struct tm tm;
-  gmtime_r (&t, &tm);
-  strftime (buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* A key node at PATH with the source key's material. */
 static gpg_error_t
 apply_key (image_t *out, const map_entry_t *e, const char *path,
@@ -123,7 +114,7 @@ apply_key (image_t *out, const map_entry_t *e, const char *path,
     ki.created = s->key.created;
   else
     {
-      apply_now (now, sizeof now);
+      util_time_text ((uint64_t)time (NULL), now, sizeof now);
       ki.created = now;
     }
   ki.usage = (char *)usage;

@@ -1160,6 +1160,10 @@ test_keys_helpers (void)
   util_time_text (1700000000, buf, sizeof buf);
   CU_ASSERT (!strcmp (buf, "2023-11-14T22:13:20Z"));
   CU_ASSERT (util_time_parse (buf, &t) && t == 1700000000);
+  /* A time gmtime cannot take (server and VSC times are 64 bits): the
+   * number. */
+  util_time_text ((uint64_t)INT64_MAX, buf, sizeof buf);
+  CU_ASSERT_STRING_EQUAL (buf, "9223372036854775807");
   CU_ASSERT (!util_time_parse ("2023-11-14", &t));
 }
 
